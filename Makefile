@@ -1,0 +1,118 @@
+# descent — GNU make build. meson.build builds the same sources with the same flags.
+#   make              library (shared + static), descent-conform, examples
+#   make check        install what the tests need (tools/install-deps.sh), build, run every test
+#   make demo         the main demo
+#   make install      PREFIX=/usr/local DESTDIR= : header, libraries, descent.pc
+#   make docs         Doxygen, warnings as errors
+#   make bench        benchmarks (bench/)
+
+VERSION := $(shell sed -n 's/^\#define DESCENT_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' include/descent.h | paste -sd.)
+MAJOR   := $(word 1,$(subst ., ,$(VERSION)))
+
+CC      ?= cc
+CXX     ?= c++
+AR      ?= ar
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+B       ?= build
+ARCH    := $(shell $(CC) -dumpmachine | cut -d- -f1)
+
+CFLAGS  ?= -O2 -g
+# Flags every build of descent uses, whatever CFLAGS the user gives.
+# -fno-math-errno lets sqrtf vectorise; -ffp-contract=off keeps the scalar
+# reference identical across compilers and architectures.
+DSC_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -fPIC -fvisibility=hidden \
+              -fno-math-errno -ffp-contract=off -Wall -Wextra -Wshadow -Wstrict-prototypes \
+              -Wmissing-prototypes -Werror -pthread
+LDLIBS  := -lm -lpthread
+
+ISA_DIRS_x86_64  := scalar sse2 avx2 avx512
+ISA_DIRS_aarch64 := scalar neon
+ISA_DIRS := $(or $(ISA_DIRS_$(ARCH)),scalar)
+
+LIB_SRC := $(wildcard lib/core/*.c lib/kernels/*.c lib/nn/*.c lib/optim/*.c lib/sched/*.c \
+                      lib/train/*.c lib/io/*.c) \
+           $(foreach d,$(ISA_DIRS),$(wildcard lib/kernels/$(d)/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+
+# Per-ISA compile flags (pattern-specific variables).
+$(B)/obj/lib/kernels/sse2/%.o:   ISA_FLAGS := -msse2
+$(B)/obj/lib/kernels/avx2/%.o:   ISA_FLAGS := -mavx2 -mfma
+$(B)/obj/lib/kernels/avx512/%.o: ISA_FLAGS := -mavx512f -mavx512cd -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma
+
+SO_REAL := $(B)/libdescent.so.$(VERSION)
+SO_NAME := libdescent.so.$(MAJOR)
+STATIC  := $(B)/libdescent.a
+
+CONFORM_SRC := $(wildcard tests/conform/*.c)
+EXAMPLES    := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+TESTS       := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+TEST_HARNESS := tests/harness.c
+
+.PHONY: all lib check demo install uninstall docs bench clean deps-check test-run
+all: lib $(B)/descent-conform $(EXAMPLES)
+lib: $(SO_REAL) $(STATIC)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(DSC_CFLAGS) $(ISA_FLAGS) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
+
+$(SO_REAL): $(LIB_OBJ) lib/descent.map
+	$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,$(SO_NAME) -Wl,--version-script=lib/descent.map \
+	    -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDLIBS)
+	ln -sf libdescent.so.$(VERSION) $(B)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(B)/libdescent.so
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+# The conformance runner and the examples use the public API of the shared library only.
+$(B)/descent-conform: $(CONFORM_SRC) $(wildcard tests/conform/*.h) $(SO_REAL)
+	$(CC) $(DSC_CFLAGS) $(CFLAGS) -o $@ $(CONFORM_SRC) -L$(B) -ldescent -Wl,-rpath,'$$ORIGIN' $(LDLIBS)
+
+$(B)/examples/%: examples/%.c $(wildcard examples/*.h) $(SO_REAL)
+	@mkdir -p $(@D)
+	$(CC) $(DSC_CFLAGS) $(CFLAGS) -o $@ $< -L$(B) -ldescent -Wl,-rpath,'$$ORIGIN/..' $(LDLIBS)
+
+# Tests link the static library so they can reach internal (hidden) functions.
+$(B)/tests/%: tests/%.c $(TEST_HARNESS) tests/harness.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(DSC_CFLAGS) -Ilib -Itests $(CFLAGS) -DDSC_SOURCE_DIR='"$(CURDIR)"' -o $@ $< $(TEST_HARNESS) \
+	    $(STATIC) -lcmocka $(LDLIBS)
+
+deps-check:
+	@tools/install-deps.sh check
+
+check: deps-check
+	$(MAKE) all $(TESTS)
+	@B=$(B) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS)
+
+demo: all
+	$(B)/examples/version
+
+install: lib
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/descent.h $(DESTDIR)$(INCLUDEDIR)/descent.h
+	install -m 755 $(SO_REAL) $(DESTDIR)$(LIBDIR)/libdescent.so.$(VERSION)
+	ln -sf libdescent.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libdescent.so
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libdescent.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' descent.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/descent.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/descent.h $(DESTDIR)$(LIBDIR)/libdescent.* \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/descent.pc
+
+docs:
+	@tools/install-deps.sh ci
+	@mkdir -p $(B)/docs
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@OUTPUT@|$(B)/docs|' docs/Doxyfile.in > $(B)/docs/Doxyfile
+	doxygen $(B)/docs/Doxyfile
+
+clean:
+	rm -rf $(B)
+
+-include $(LIB_OBJ:.o=.d)

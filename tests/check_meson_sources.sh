@@ -1,0 +1,15 @@
+#!/bin/sh
+# Both builds compile the same sources: every .c under lib/ is named in a meson.build.
+set -eu
+missing=0
+for f in $(find lib -name '*.c' | sort); do
+    dir=$(dirname "$f"); base=$(basename "$f")
+    if ! grep -qs "'$base'" "$dir/meson.build" && ! grep -qs "'${f#lib/}'" lib/meson.build && ! grep -qs "'$f'" meson.build; then
+        echo "$f is built by make but not by meson"; missing=1
+    fi
+done
+for t in tests/test_*.c; do
+    grep -q "'$(basename "$t" .c)'" tests/meson.build || { echo "$t is not in tests/meson.build"; missing=1; }
+done
+[ $missing -eq 0 ] && echo "meson and make build the same sources"
+exit $missing

@@ -1,0 +1,36 @@
+/* Shared test helpers: float comparison with a stated tolerance and a
+ * counting allocator that can fail the k-th allocation (libcbor's harness). */
+#ifndef DSC_TESTS_HARNESS_H
+#define DSC_TESTS_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "descent.h"
+
+/* Fails the test if |got-want| > rtol*|want| + atol for some element. */
+void assert_floats_near(const float *got, const float *want, size_t n, double rtol, double atol);
+
+/* The counting allocator: installs itself with dsc_set_allocator. fail_at = k
+ * makes the k-th allocation from now (1-based) fail; 0 never fails. */
+void harness_alloc_install(long fail_at);
+void harness_alloc_uninstall(void);
+long harness_alloc_count(void);     /* allocations since install */
+long harness_alloc_live(void);      /* blocks not yet freed */
+
+/* Asserts that a call failed with the given status and left a message. */
+#define assert_status(call, want)                                               \
+    do {                                                                        \
+        dsc_status s_ = (call);                                                 \
+        if (s_ != (want))                                                       \
+            fail_msg("%s returned %s, expected %s (last error: %s)", #call,      \
+                     dsc_status_name(s_), dsc_status_name(want), dsc_last_error()); \
+        if ((want) != DSC_OK) assert_true(dsc_last_error()[0] != '\0');        \
+    } while (0)
+
+#define assert_ok(call) assert_status(call, DSC_OK)
+
+#endif

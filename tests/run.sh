@@ -1,0 +1,48 @@
+#!/bin/sh
+# Runs every check of `make check` and ends with one line "N passed, M failed".
+# Arguments: the CMocka test binaries. Environment: B (build dir), CC, CXX.
+# Each binary runs once per kernel set the CPU supports (DESCENT_ISA).
+set -u
+B=${B:-build}
+CC=${CC:-cc}
+CXX=${CXX:-c++}
+passed=0
+failed=0
+failures=""
+
+record() { # name, exit status
+    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "PASS $1"
+    else failed=$((failed + 1)); failures="$failures $1"; echo "FAIL $1"; fi
+}
+
+isas=""
+for isa in scalar sse2 avx2 avx512 neon; do
+    DESCENT_ISA=$isa "$B/examples/version" 2>/dev/null | grep -q "kernels: $isa\$" && isas="$isas $isa"
+done
+echo "kernel sets on this machine:$isas"
+
+for t in "$@"; do
+    name=$(basename "$t")
+    for isa in $isas; do
+        DESCENT_ISA=$isa "$t" > "$B/tests/$name.$isa.log" 2>&1
+        rc=$?
+        [ $rc -eq 0 ] || cat "$B/tests/$name.$isa.log"
+        record "$name[$isa]" $rc
+    done
+done
+# The unsupported-request fallback, on a set this CPU cannot run.
+case "$(uname -m)" in aarch64) foreign=avx2 ;; *) foreign=neon ;; esac
+DESCENT_ISA=$foreign "$B/tests/test_isa" > "$B/tests/test_isa.fallback.log" 2>&1
+rc=$?; [ $rc -eq 0 ] || cat "$B/tests/test_isa.fallback.log"; record "test_isa[DESCENT_ISA=$foreign]" $rc
+
+for script in tests/check_*.sh; do
+    [ -e "$script" ] || continue
+    B="$B" CC="$CC" CXX="$CXX" sh "$script" > "$B/tests/$(basename "$script").log" 2>&1
+    rc=$?
+    [ $rc -eq 0 ] || cat "$B/tests/$(basename "$script").log"
+    record "$(basename "$script" .sh)" $rc
+done
+
+[ -n "$failures" ] && echo "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

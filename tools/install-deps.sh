@@ -1,0 +1,44 @@
+#!/bin/sh
+# Installs the Debian packages a descent target needs, only when one is missing.
+#   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, qemu for NEON)
+#   tools/install-deps.sh ci      check + meson, doxygen, valgrind (what .ci/run needs)
+#   tools/install-deps.sh demo    the Fashion-MNIST data set for `make demo`
+#   tools/install-deps.sh bench   OpenBLAS, FANN and PyTorch for the side-by-side benchmarks
+# As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
+set -eu
+pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev binutils
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy"
+pkgs_ci="$pkgs_check meson ninja-build doxygen valgrind git"
+pkgs_demo="dataset-fashion-mnist"
+pkgs_bench="libopenblas-dev libfann-dev python3-torch python3-numpy"
+
+want=""
+for group in "${@:-check}"; do
+  case "$group" in
+    check) want="$want $pkgs_check" ;;
+    ci)    want="$want $pkgs_ci" ;;
+    demo)  want="$want $pkgs_demo" ;;
+    bench) want="$want $pkgs_bench" ;;
+    *) echo "install-deps: unknown group '$group' (check|ci|demo|bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=""
+for p in $want; do
+  case " $missing " in *" $p "*) continue ;; esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "descent needs these Debian packages; run as root:" >&2
+  echo "  apt-get install -y$missing" >&2
+  exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# An apt-get update is needed on a fresh root; skip it when lists are recent.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+  apt-get update -qq
+fi
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
