@@ -82,6 +82,18 @@ $(B)/tests/%: tests/%.c $(TEST_HARNESS) tests/harness.h $(STATIC)
 	$(CC) $(DSC_CFLAGS) -Ilib -Itests $(CFLAGS) -DDSC_SOURCE_DIR='"$(CURDIR)"' -o $@ $< $(TEST_HARNESS) \
 	    $(STATIC) -lcmocka $(LDLIBS)
 
+# Benchmarks: each bench/bench_*.c is one program, linked statically with the
+# library (to reach internal kernels) and with OpenBLAS for the baselines.
+BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/bench_*.c))
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(DSC_CFLAGS) -Ilib -Ibench $(CFLAGS) -o $@ $< $(STATIC) -lopenblas $(LDLIBS)
+
+bench:
+	@tools/install-deps.sh bench
+	$(MAKE) $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
 deps-check:
 	@tools/install-deps.sh check
 

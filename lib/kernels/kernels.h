@@ -163,4 +163,16 @@ void dsc__kernels_init_avx2(dsc_kernels *k);
 void dsc__kernels_init_avx512(dsc_kernels *k);
 void dsc__kernels_init_neon(dsc_kernels *k);
 
+/* Per-family initializers inside each ISA directory (<isa>/<family>.c). */
+#define DSC_KERNEL_FAMILIES(isa)                     \
+    void dsc__##isa##_init_gemm(dsc_kernels *k);     \
+    void dsc__##isa##_init_act(dsc_kernels *k);      \
+    void dsc__##isa##_init_reduce(dsc_kernels *k);   \
+    void dsc__##isa##_init_update(dsc_kernels *k);
+DSC_KERNEL_FAMILIES(scalar)
+DSC_KERNEL_FAMILIES(sse2)
+DSC_KERNEL_FAMILIES(avx2)
+DSC_KERNEL_FAMILIES(avx512)
+DSC_KERNEL_FAMILIES(neon)
+
 #endif
