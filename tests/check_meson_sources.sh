@@ -4,11 +4,11 @@ set -eu
 missing=0
 for f in $(find lib -name '*.c' | sort); do
     dir=$(dirname "$f"); base=$(basename "$f")
-    rel=${f#lib/}
-    case "$rel" in kernels/sse2/*|kernels/avx2/*|kernels/avx512/*|kernels/neon/*)
-        rel="' / isa / '$base" ;; # listed once for every ISA directory
+    pat="'${f#lib/}'"
+    case "$f" in lib/kernels/sse2/*|lib/kernels/avx2/*|lib/kernels/avx512/*|lib/kernels/neon/*)
+        pat="/ isa / '$base'" ;; # listed once for every ISA directory
     esac
-    if ! grep -qsF "'$rel'" lib/meson.build; then
+    if ! grep -qsF "$pat" lib/meson.build; then
         echo "$f is built by make but not by meson"; missing=1
     fi
 done
