@@ -163,11 +163,12 @@ typedef struct dsc_kernels {
                            float *buf, const dsc_update_args *a);
     /* adam (and adamw): weight_decay, decoupled, c1 = 1 - lr*wd (decoupled),
      * beta1, one_m_beta1, beta2, one_m_beta2, eps, amsgrad,
-     * c0 = lr / (1 - beta1^t), c2 = sqrt(1 - beta2^t).
+     * c0 = lr / (1 - beta1^t), c2 = 1 / sqrt(1 - beta2^t) (a product, not
+ * torch's quotient: one division less per element, within an ulp of it).
      *   decoupled: p = p*c1 (before g's weight decay, which is then skipped)
      *   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*(g*g)
      *   amsgrad: vmax = max(vmax, v), w = vmax; else w = v
-     *   p = p - (c0*m) / (sqrt(w)/c2 + eps)       (vmax NULL unless amsgrad) */
+     *   p = p - (c0*m) / (sqrt(w)*c2 + eps)       (vmax NULL unless amsgrad) */
     void (*update_adam)(size_t n, float *p, const float *g, float *m, float *v, float *vmax,
                         const dsc_update_args *a);
     /* adadelta: weight_decay, beta1 = rho, one_m_beta1 = 1-rho, eps, lr.
@@ -183,9 +184,9 @@ typedef struct dsc_kernels {
                           const dsc_update_args *a);
     /* nadam: weight_decay, beta1, one_m_beta1, beta2, one_m_beta2, eps,
      * c0 = lr*(1-mu)/(1-mu_product), c1 = lr*mu_next/(1-mu_product*mu_next),
-     * c2 = 1 - beta2^t.
+     * c2 = 1 / (1 - beta2^t).
      *   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*(g*g)
-     *   d = sqrt(v / c2) + eps;  p = p - (c0*g)/d;  p = p - (c1*m)/d */
+     *   d = sqrt(v * c2) + eps;  p = p - (c0*g)/d;  p = p - (c1*m)/d */
     void (*update_nadam)(size_t n, float *p, const float *g, float *m, float *v,
                          const dsc_update_args *a);
     /* radam: weight_decay, beta1, one_m_beta1, beta2, one_m_beta2, eps, rectify,

@@ -10,6 +10,9 @@
  * expression on single floats (S_*), so outputs are written exactly within
  * [0, n) and every lane computes what scalar computes: no FMA, the same
  * correctly rounded operations in the same order, hence bit-identical results.
+ * Each kernel copies its arguments to a local first: the struct holds floats,
+ * so without the copy every store to p or a state buffer could alias it and
+ * the compiler would reload and re-broadcast every scalar on each iteration.
  * Only static functions; the including file's init stores their addresses. */
 #ifndef DSC_KERNELS_UPDATE_TMPL_H
 #define DSC_KERNELS_UPDATE_TMPL_H
@@ -58,7 +61,8 @@
     }                                                                               \
     P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), g_)));
 
-static void upd_sgd(size_t n, float *p, const float *g, float *buf, const dsc_update_args *a) {
+static void upd_sgd(size_t n, float *p, const float *g, float *buf, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     UPD_LOOP(SGD_BODY)
 }
 
@@ -70,7 +74,8 @@ static void upd_sgd(size_t n, float *p, const float *g, float *buf, const dsc_up
     T d_ = P##add(P##sqrt(s_), P##set(a->eps));                                     \
     P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), g_), d_)));
 
-static void upd_adagrad(size_t n, float *p, const float *g, float *sum, const dsc_update_args *a) {
+static void upd_adagrad(size_t n, float *p, const float *g, float *sum, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     UPD_LOOP(ADAGRAD_BODY)
 }
 
@@ -98,7 +103,8 @@ static void upd_adagrad(size_t n, float *p, const float *g, float *sum, const ds
     }
 
 static void upd_rmsprop(size_t n, float *p, const float *g, float *sq_avg, float *grad_avg,
-                        float *buf, const dsc_update_args *a) {
+                        float *buf, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     UPD_LOOP(RMSPROP_BODY)
 }
 
@@ -116,11 +122,12 @@ static void upd_rmsprop(size_t n, float *p, const float *g, float *sq_avg, float
         v_ = P##max(P##ld(vmax + (i)), v_);                                         \
         P##st(vmax + (i), v_);                                                      \
     }                                                                               \
-    T d_ = P##add(P##div(P##sqrt(v_), P##set(a->c2)), P##set(a->eps));              \
+    T d_ = P##add(P##mul(P##sqrt(v_), P##set(a->c2)), P##set(a->eps));              \
     P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), m_), d_)));
 
 static void upd_adam(size_t n, float *p, const float *g, float *m, float *v, float *vmax,
-                     const dsc_update_args *a) {
+                     const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     const float wd = a->decoupled ? 0.0f : a->weight_decay;
     UPD_LOOP(ADAM_BODY)
 }
@@ -139,7 +146,8 @@ static void upd_adam(size_t n, float *p, const float *g, float *m, float *v, flo
     P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), d_)));
 
 static void upd_adadelta(size_t n, float *p, const float *g, float *sq_avg, float *acc_delta,
-                         const dsc_update_args *a) {
+                         const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     UPD_LOOP(ADADELTA_BODY)
 }
 
@@ -155,7 +163,8 @@ static void upd_adadelta(size_t n, float *p, const float *g, float *sq_avg, floa
     P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), m_), u_)));
 
 static void upd_adamax(size_t n, float *p, const float *g, float *m, float *u,
-                       const dsc_update_args *a) {
+                       const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     UPD_LOOP(ADAMAX_BODY)
 }
 
@@ -168,12 +177,13 @@ static void upd_adamax(size_t n, float *p, const float *g, float *m, float *u,
                   P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
     P##st(m + (i), m_);                                                             \
     P##st(v + (i), v_);                                                             \
-    T d_ = P##add(P##sqrt(P##div(v_, P##set(a->c2))), P##set(a->eps));              \
+    T d_ = P##add(P##sqrt(P##mul(v_, P##set(a->c2))), P##set(a->eps));              \
     p_ = P##sub(p_, P##div(P##mul(P##set(a->c0), g_), d_));                         \
     P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c1), m_), d_)));
 
 static void upd_nadam(size_t n, float *p, const float *g, float *m, float *v,
-                      const dsc_update_args *a) {
+                      const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     UPD_LOOP(NADAM_BODY)
 }
 
@@ -194,7 +204,8 @@ static void upd_nadam(size_t n, float *p, const float *g, float *m, float *v,
     P##st(p + (i), p_);
 
 static void upd_radam(size_t n, float *p, const float *g, float *m, float *v,
-                      const dsc_update_args *a) {
+                      const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     UPD_LOOP(RADAM_BODY)
 }
 

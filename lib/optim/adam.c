@@ -47,7 +47,7 @@ void dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip,
     a.decoupled = decoupled;
     a.c1 = (float)(1.0 - hp[DSC__HP_LR] * hp[DSC__HP_WEIGHT_DECAY]);
     a.c0 = (float)(hp[DSC__HP_LR] / (1.0 - pow(hp[DSC__HP_BETA1], t)));
-    a.c2 = (float)sqrt(1.0 - pow(hp[DSC__HP_BETA2], t));
+    a.c2 = (float)(1.0 / sqrt(1.0 - pow(hp[DSC__HP_BETA2], t)));
     k->update_adam(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], gr->state[2], &a);
 }
 

@@ -49,7 +49,7 @@ static void nadam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *cl
     a.eps = (float)hp[DSC__HP_EPS];
     a.c0 = (float)(lr * (1.0 - mu) / (1.0 - prod));
     a.c1 = (float)(lr * mu_next / (1.0 - prod * mu_next));
-    a.c2 = (float)(1.0 - pow(hp[DSC__HP_BETA2], t));
+    a.c2 = (float)(1.0 / (1.0 - pow(hp[DSC__HP_BETA2], t)));
     k->update_nadam(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
     hp[DSC__HP_MU_PRODUCT] = prod;
 }
