@@ -864,8 +864,8 @@ DSC_API dsc_status dsc_optimizer_state_name(const dsc_optimizer *opt, size_t ind
 /**
  * @brief Copy one state buffer of one group out, for a checkpoint.
  *
- * A buffer the group's settings do not use (AMSGrad off, no momentum...)
- * reads as zeros.
+ * A buffer that was never allocated (AMSGrad off, no momentum...) reads as
+ * zeros; see dsc_optimizer_state_in_use() for which buffers a checkpoint needs.
  * @param[in]  opt   The optimizer.
  * @param[in]  group 0..count-1.
  * @param[in]  index 0..state_count-1.
@@ -879,18 +879,37 @@ DSC_API dsc_status dsc_optimizer_state_get(const dsc_optimizer *opt, size_t grou
                                            float *dst, size_t n);
 
 /**
+ * @brief Whether a state buffer holds state (would be in PyTorch's state dict).
+ *
+ * A checkpoint saves the buffers in use and restores exactly those with
+ * dsc_optimizer_state_set(). A buffer is not in use when the settings never
+ * turned it on (AMSGrad off, no momentum...), and SGD's momentum_buffer is
+ * not in use until the first step with momentum (PyTorch's None).
+ * @param[in]  opt   The optimizer.
+ * @param[in]  group 0..count-1.
+ * @param[in]  index 0..state_count-1.
+ * @param[out] out   Receives 1 or 0.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad index.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t group, size_t index,
+                                              int *out);
+
+/**
  * @brief Overwrite one state buffer of one group, when resuming from a checkpoint.
  *
- * Writing SGD's momentum_buffer marks it as started, so the next step
- * continues it instead of starting it from the gradient.
+ * Restore the hyperparameters first, then the buffers that were in use
+ * (dsc_optimizer_state_in_use()), then the step counts. The buffer is
+ * allocated if the current settings had not needed it, and it is in use from
+ * now on (SGD's momentum_buffer continues instead of starting from the next
+ * gradient).
  * @param[in,out] opt   The optimizer.
  * @param[in]     group 0..count-1.
  * @param[in]     index 0..state_count-1.
  * @param[in]     src   @p n floats.
  * @param[in]     n     The group's size.
  * @return DSC_OK; DSC_E_ARG for NULL or a bad index; DSC_E_SHAPE if @p n is
- *         not the group's size; DSC_E_STATE if the buffer is not in use with
- *         the group's settings (turn the setting on first).
+ *         not the group's size; DSC_E_NOMEM (nothing changes).
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t index,

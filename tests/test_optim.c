@@ -558,12 +558,13 @@ static void test_optim_state_roundtrip_resumes_bitwise(void **state) {
             assert_ok(dsc_optimizer_state_name(a, s, &name));
             assert_true(name[0] != '\0');
             assert_ok(dsc_optimizer_state_get(a, 0, s, buf, 9));
-            dsc_status st = dsc_optimizer_state_set(b, 0, s, buf, 9);
-            if (st == DSC_E_STATE) { /* unused buffer: reads as zeros */
+            int in_use = -1;
+            assert_ok(dsc_optimizer_state_in_use(a, 0, s, &in_use));
+            if (!in_use) { /* unused buffer: reads as zeros, and is not restored */
                 for (int i = 0; i < 9; i++) assert_true(buf[i] == 0.0f);
                 continue;
             }
-            assert_ok(st);
+            assert_ok(dsc_optimizer_state_set(b, 0, s, buf, 9));
             assert_status(dsc_optimizer_state_get(a, 0, s, buf, 8), DSC_E_SHAPE);
         }
         uint64_t steps;
@@ -595,13 +596,42 @@ static void test_optim_state_unused_buffer(void **state) {
     const char *name;
     assert_ok(dsc_optimizer_state_name(opt, 2, &name));
     assert_string_equal(name, "max_exp_avg_sq");
-    assert_status(dsc_optimizer_state_set(opt, 0, 2, buf, 4), DSC_E_STATE);
+    int in_use = -1;
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
+    assert_int_equal(in_use, 0);
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 1, &in_use));
+    assert_int_equal(in_use, 1);
+    assert_status(dsc_optimizer_state_in_use(opt, 0, 3, &in_use), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_in_use(opt, 1, 0, &in_use), DSC_E_ARG);
     assert_ok(dsc_optimizer_state_get(opt, 0, 2, buf, 4));
     assert_true(buf[0] == 0.0f && buf[3] == 0.0f);
     /* turning amsgrad on allocates it, before any step */
     assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
+    assert_int_equal(in_use, 1);
+    dsc_optimizer_free(opt);
+    /* restoring a buffer the settings leave off allocates it */
+    opt = make(DSC_OPT_RMSPROP);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
+    assert_int_equal(in_use, 0);
     buf[1] = 5.0f;
     assert_ok(dsc_optimizer_state_set(opt, 0, 2, buf, 4));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
+    assert_int_equal(in_use, 1);
+    float back[4];
+    assert_ok(dsc_optimizer_state_get(opt, 0, 2, back, 4));
+    assert_true(back[1] == 5.0f);
+    dsc_optimizer_free(opt);
+    /* SGD's buffer is in use only once momentum has acted (PyTorch's None) */
+    opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 0, &in_use));
+    assert_int_equal(in_use, 0);
+    assert_ok(dsc_optimizer_step(opt));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 0, &in_use));
+    assert_int_equal(in_use, 1);
     dsc_optimizer_free(opt);
 }
 

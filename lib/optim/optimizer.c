@@ -489,14 +489,30 @@ dsc_status dsc_optimizer_state_get(const dsc_optimizer *opt, size_t group, size_
     return DSC_OK;
 }
 
+dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t group, size_t index,
+                                      int *out) {
+    const char *fn = "dsc_optimizer_state_in_use";
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
+    CHECK_GROUP(fn, opt, group);
+    DSC_RETURN_IF(index >= opt->def->nstate, DSC_E_ARG,
+                  "%s: index is %zu; %s has %zu state buffers", fn, index, opt->def->name,
+                  opt->def->nstate);
+    const dsc__group *gr = &opt->groups[group];
+    *out = gr->state[index] != NULL && (opt->def->kind != DSC_OPT_SGD || gr->buf_started);
+    return DSC_OK;
+}
+
 dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t index,
                                    const float *src, size_t n) {
     const char *fn = "dsc_optimizer_state_set";
     DSC_TRY(state_args(opt, group, index, src, n, fn));
     dsc__group *gr = &opt->groups[group];
-    DSC_RETURN_IF(gr->state[index] == NULL, DSC_E_STATE,
-                  "%s: %s's %s buffer is not in use with group %zu's settings; turn it on first",
-                  fn, opt->def->name, opt->def->state[index].name, group);
+    if (gr->state[index] == NULL) { /* restoring a buffer the current settings leave off */
+        gr->state[index] = dsc__alloc(n * sizeof(float));
+        DSC_RETURN_IF(gr->state[index] == NULL, DSC_E_NOMEM,
+                      "%s: out of memory for %s's %s buffer (%zu floats)", fn, opt->def->name,
+                      opt->def->state[index].name, n);
+    }
     memmove(gr->state[index], src, n * sizeof(float));
     if (opt->def->kind == DSC_OPT_SGD) gr->buf_started = 1;
     return DSC_OK;
