@@ -10,7 +10,9 @@
  * is the median of REPS timed repetitions, each long enough (>= MIN_SECONDS)
  * for the clock; the ratio column is descent (best set) / best OpenBLAS core.
  *
- * Usage: bench_gemm [--quick]   (--quick: fewer repetitions) */
+ * Usage: bench_gemm [--quick] [--isa NAME] [--no-openblas]
+ *   --quick: fewer, shorter repetitions; --isa: only that kernel set;
+ *   --no-openblas: descent only (while tuning). */
 #include "kernels/kernels.h"
 
 #include <cblas.h>
@@ -200,12 +202,15 @@ static int run_children(double blas[NCORES][MAX_SHAPES], char names[NCORES][64],
 }
 
 int main(int argc, char **argv) {
-    int child = 0, quick = 0;
+    int child = 0, quick = 0, no_blas = 0;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--openblas") == 0) child = 1;
         else if (strcmp(argv[i], "--quick") == 0) quick = 1;
+        else if (strcmp(argv[i], "--no-openblas") == 0) no_blas = 1;
+        else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) only = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--quick] [--isa NAME] [--no-openblas]\n", argv[0]);
             return 2;
         }
     }
@@ -217,8 +222,8 @@ int main(int argc, char **argv) {
     if (child) return openblas_child();
 
     static double blas[NCORES][MAX_SHAPES];
-    char names[NCORES][64];
-    if (run_children(blas, names, quick) != 0) {
+    char names[NCORES][64] = {"-", "-", "-"};
+    if (!no_blas && run_children(blas, names, quick) != 0) {
         fprintf(stderr, "bench_gemm: OpenBLAS child process failed\n");
         return 1;
     }
@@ -226,7 +231,13 @@ int main(int argc, char **argv) {
     const dsc_kernels *sets[DSC_ISA_COUNT];
     int nsets = 0;
     for (int id = 0; id < DSC_ISA_COUNT; id++)
-        if (dsc__kernels_for((dsc_isa_id)id) != NULL) sets[nsets++] = dsc__kernels_for((dsc_isa_id)id);
+        if (dsc__kernels_for((dsc_isa_id)id) != NULL &&
+            (only == NULL || strcmp(only, dsc__isa_name((dsc_isa_id)id)) == 0))
+            sets[nsets++] = dsc__kernels_for((dsc_isa_id)id);
+    if (nsets == 0) {
+        fprintf(stderr, "bench_gemm: kernel set '%s' not available\n", only);
+        return 2;
+    }
 
     printf("GEMM, GFLOP/s, single thread, median of %d; OpenBLAS cores:", reps);
     for (int c = 0; c < NCORES; c++) printf(" [%s]", names[c]);
@@ -255,7 +266,8 @@ int main(int argc, char **argv) {
         printf(" %.1f | %.1f | %.1f | %.2f |", blas[0][i], blas[1][i], blas[2][i],
                best > 0 ? g[sets[nsets - 1]->id] / best : 0.0);
         const dsc_kernels *a2 = dsc__kernels_for(DSC_ISA_AVX2), *a5 = dsc__kernels_for(DSC_ISA_AVX512);
-        if (a2 != NULL && a5 != NULL) printf(" %.2f |", g[a2->id] / g[a5->id]);
+        if (a2 != NULL && a5 != NULL && g[a2->id] > 0 && g[a5->id] > 0)
+            printf(" %.2f |", g[a2->id] / g[a5->id]);
         else printf(" - |");
         printf("\n");
         fflush(stdout);
