@@ -137,41 +137,75 @@ static int cmp_double(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-/* Median GFLOP/s of one shape under one implementation (kt NULL: OpenBLAS). */
-static double measure(const dsc_kernels *kt, const shape *s) {
-    operands o = operands_for(s, kt != NULL ? kt->gemm_ws_floats : 0);
-    double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
-    long iters = 1;
-    for (;;) { /* calibrate (also warms the caches) */
-        double t0 = now();
-        for (long i = 0; i < iters; i++) kt != NULL ? run_descent(kt, s, &o) : run_openblas(s, &o);
-        double t = now() - t0;
-        if (t >= min_seconds) break;
-        iters = t <= 0 ? iters * 10 : (long)((double)iters * min_seconds * 1.3 / t) + 1;
+static void run(const dsc_kernels *kt, const shape *s, operands *o, long iters) {
+    for (long i = 0; i < iters; i++) {
+        if (kt != NULL) run_descent(kt, s, o);
+        else run_openblas(s, o);
     }
-    double rates[32];
-    for (int r = 0; r < reps; r++) {
-        double t0 = now();
-        for (long i = 0; i < iters; i++) kt != NULL ? run_descent(kt, s, &o) : run_openblas(s, &o);
-        rates[r] = flops * (double)iters / (now() - t0) * 1e-9;
-    }
-    qsort(rates, (size_t)reps, sizeof rates[0], cmp_double);
-    operands_free(&o);
-    return rates[reps / 2];
 }
 
-/* Child: one line per shape, "index gflops", after the core name. */
+/* Median GFLOP/s of one shape under each of count implementations (NULL:
+ * OpenBLAS). Their repetitions alternate, so a burst of load from other
+ * processes hits all of them alike. */
+static void measure(const dsc_kernels *const *impls, int count, const shape *s, double *out) {
+    double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
+    operands o[4];
+    long iters[4];
+    double rates[4][32];
+    for (int c = 0; c < count; c++) {
+        o[c] = operands_for(s, impls[c] != NULL ? impls[c]->gemm_ws_floats : 0);
+        iters[c] = 1;
+        for (;;) { /* calibrate (also warms the caches) */
+            double t0 = now();
+            run(impls[c], s, &o[c], iters[c]);
+            double t = now() - t0;
+            if (t >= min_seconds) break;
+            iters[c] = t <= 0 ? iters[c] * 10 : (long)((double)iters[c] * min_seconds * 1.3 / t) + 1;
+        }
+    }
+    for (int r = 0; r < reps; r++) {
+        for (int c = 0; c < count; c++) {
+            double t0 = now();
+            run(impls[c], s, &o[c], iters[c]);
+            rates[c][r] = flops * (double)iters[c] / (now() - t0) * 1e-9;
+        }
+    }
+    for (int c = 0; c < count; c++) {
+        qsort(rates[c], (size_t)reps, sizeof rates[c][0], cmp_double);
+        out[c] = rates[c][reps / 2];
+        operands_free(&o[c]);
+    }
+}
+
+/* The best kernel set of this CPU (the one the ratio is about). */
+static const dsc_kernels *best_set(void) {
+    for (int id = DSC_ISA_COUNT - 1; id >= 0; id--)
+        if (dsc__kernels_for((dsc_isa_id)id) != NULL) return dsc__kernels_for((dsc_isa_id)id);
+    return dsc__kernels_for(DSC_ISA_SCALAR);
+}
+
+/* Child: "core NAME", then per shape "index openblas_gflops descent_gflops",
+ * the two measured alternately in this process. */
 static int openblas_child(void) {
     openblas_set_num_threads(1);
     printf("core %s\n", openblas_get_corename());
-    for (int i = 0; i < nshapes; i++) printf("%d %.3f\n", i, measure(NULL, &shapes[i]));
+    const dsc_kernels *impls[2] = {NULL, best_set()};
+    for (int i = 0; i < nshapes; i++) {
+        double g[2];
+        measure(impls, 2, &shapes[i], g);
+        printf("%d %.3f %.3f\n", i, g[0], g[1]);
+        fflush(stdout);
+    }
     return 0;
 }
 
 #define NCORES 3
 static const char *const coretypes[NCORES] = {"", "SkylakeX", "Cooperlake"};
 
-static int run_children(double blas[NCORES][MAX_SHAPES], char names[NCORES][64], int quick) {
+/* blas[c][i]: OpenBLAS core c on shape i; paired[c][i]: the best descent set
+ * measured alongside it. */
+static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][MAX_SHAPES],
+                        char names[NCORES][64], int quick) {
     for (int c = 0; c < NCORES; c++) {
         char self[200], cmd[256];
         ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -187,18 +221,55 @@ static int run_children(double blas[NCORES][MAX_SHAPES], char names[NCORES][64],
         snprintf(names[c], 64, "?");
         while (fgets(line, sizeof line, f) != NULL) {
             int idx;
-            double g;
+            double g, d;
             if (strncmp(line, "core ", 5) == 0) {
                 line[strcspn(line, "\n")] = '\0';
                 snprintf(names[c], 64, "%.40s%s", line + 5, coretypes[c][0] ? "" : " (default)");
-            } else if (sscanf(line, "%d %lf", &idx, &g) == 2 && idx >= 0 && idx < nshapes) {
+            } else if (sscanf(line, "%d %lf %lf", &idx, &g, &d) == 3 && idx >= 0 && idx < nshapes) {
                 blas[c][idx] = g;
+                paired[c][idx] = d;
             }
         }
         if (pclose(f) != 0) return -1;
     }
     unsetenv("OPENBLAS_CORETYPE");
     return 0;
+}
+
+/* Totals over the layers of one batch and form: flops and seconds per column. */
+#define NCOLS (DSC_ISA_COUNT + 2 * NCORES)
+typedef struct total {
+    double flops, secs[NCOLS];
+} total;
+
+static void total_add(total *t, double flops, const double *g) {
+    t->flops += flops;
+    for (int c = 0; c < NCOLS; c++) t->secs[c] += g[c] > 0 ? flops / (g[c] * 1e9) : 1e30;
+}
+
+static double total_rate(const total *t, int c) {
+    return t->secs[c] < 1e29 ? t->flops / t->secs[c] * 1e-9 : 0.0;
+}
+
+/* One table row from column rates: sets' GFLOP/s, OpenBLAS cores, the ratio
+ * of the best set to the better of SkylakeX / Cooperlake (each measured in
+ * the same process as its OpenBLAS number), avx2/avx512. */
+static void print_row(const char *label, const char *form, const char *dims,
+                      const dsc_kernels *const *sets, int nsets, const double *g) {
+    printf("| %s | %s | %s |", label, form, dims);
+    for (int j = 0; j < nsets; j++) {
+        if (g[sets[j]->id] > 0) printf(" %.1f |", g[sets[j]->id]);
+        else printf(" - |");
+    }
+    const double *blas = g + DSC_ISA_COUNT, *paired = blas + NCORES;
+    int bc = blas[1] >= blas[2] ? 1 : 2;
+    printf(" %.1f | %.1f | %.1f |", blas[0], blas[1], blas[2]);
+    if (blas[bc] > 0) printf(" **%.2f** |", paired[bc] / blas[bc]);
+    else printf(" - |");
+    if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0) printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
+    else printf(" - |");
+    printf("\n");
+    fflush(stdout);
 }
 
 int main(int argc, char **argv) {
@@ -221,9 +292,9 @@ int main(int argc, char **argv) {
     build_shapes();
     if (child) return openblas_child();
 
-    static double blas[NCORES][MAX_SHAPES];
+    static double blas[NCORES][MAX_SHAPES], paired[NCORES][MAX_SHAPES];
     char names[NCORES][64] = {"-", "-", "-"};
-    if (!no_blas && run_children(blas, names, quick) != 0) {
+    if (!no_blas && run_children(blas, paired, names, quick) != 0) {
         fprintf(stderr, "bench_gemm: OpenBLAS child process failed\n");
         return 1;
     }
@@ -241,36 +312,47 @@ int main(int argc, char **argv) {
 
     printf("GEMM, GFLOP/s, single thread, median of %d; OpenBLAS cores:", reps);
     for (int c = 0; c < NCORES; c++) printf(" [%s]", names[c]);
-    printf("\nratio = %s / best OpenBLAS core (SkylakeX, Cooperlake); a2/a5 = avx2 / avx512\n\n",
-           sets[nsets - 1]->isa);
+    printf("\nratio = %s / better of OpenBLAS SkylakeX, Cooperlake (measured alternately in one "
+           "process); a2/a5 = avx2 / avx512\n\n", best_set()->isa);
     printf("| shape | form | m x n x k |");
     for (int i = 0; i < nsets; i++) printf(" %s |", sets[i]->isa);
     printf(" OB default | OB SkylakeX | OB Cooperlake | ratio | a2/a5 |\n|---|---|---|");
     for (int i = 0; i < nsets + 5; i++) printf("---|");
     printf("\n");
+    total totals[F_COUNT];
     for (int i = 0; i < nshapes; i++) {
         const shape *s = &shapes[i];
-        double big = (double)s->m * (double)s->n * (double)s->k;
-        double g[DSC_ISA_COUNT] = {0};
-        printf("| %s | %s | %zux%zux%zu |", s->label, form_names[s->form], s->m, s->n, s->k);
-        for (int j = 0; j < nsets; j++) {
+        double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
+        double g[NCOLS] = {0};
+        const dsc_kernels *run_sets[4];
+        int nrun = 0;
+        for (int j = 0; j < nsets && nrun < 4; j++)
             /* scalar and sse2 on 1024^3 would take most of the run. */
-            if (big > 1e8 && sets[j]->id < DSC_ISA_AVX2) {
-                printf(" - |");
-                continue;
-            }
-            g[sets[j]->id] = measure(sets[j], s);
-            printf(" %.1f |", g[sets[j]->id]);
+            if (!(flops > 2e8 && sets[j]->id < DSC_ISA_AVX2)) run_sets[nrun++] = sets[j];
+        double rg[4];
+        measure(run_sets, nrun, s, rg);
+        for (int j = 0; j < nrun; j++) g[run_sets[j]->id] = rg[j];
+        for (int c = 0; c < NCORES; c++) {
+            g[DSC_ISA_COUNT + c] = blas[c][i];
+            g[DSC_ISA_COUNT + NCORES + c] = paired[c][i];
         }
-        double best = blas[1][i] > blas[2][i] ? blas[1][i] : blas[2][i];
-        printf(" %.1f | %.1f | %.1f | %.2f |", blas[0][i], blas[1][i], blas[2][i],
-               best > 0 ? g[sets[nsets - 1]->id] / best : 0.0);
-        const dsc_kernels *a2 = dsc__kernels_for(DSC_ISA_AVX2), *a5 = dsc__kernels_for(DSC_ISA_AVX512);
-        if (a2 != NULL && a5 != NULL && g[a2->id] > 0 && g[a5->id] > 0)
-            printf(" %.2f |", g[a2->id] / g[a5->id]);
-        else printf(" - |");
-        printf("\n");
-        fflush(stdout);
+        char dims[64];
+        snprintf(dims, sizeof dims, "%zux%zux%zu", s->m, s->n, s->k);
+        print_row(s->label, form_names[s->form], dims, sets, nsets, g);
+        /* Whole-MLP rows after the last layer of each batch. */
+        if (strchr(s->label, '-') != NULL) {
+            if (strstr(s->label, " 784-") != NULL && s->form == F_NT) memset(totals, 0, sizeof totals);
+            total_add(&totals[s->form], flops, g);
+            if (strstr(s->label, "-10") != NULL && s->form == F_TN) {
+                char label[32];
+                snprintf(label, sizeof label, "%.*s MLP", (int)strcspn(s->label, " "), s->label);
+                for (int f = 0; f < F_COUNT; f++) {
+                    double tg[NCOLS];
+                    for (int c = 0; c < NCOLS; c++) tg[c] = total_rate(&totals[f], c);
+                    print_row(label, form_names[f], "all 3 layers", sets, nsets, tg);
+                }
+            }
+        }
     }
     return 0;
 }

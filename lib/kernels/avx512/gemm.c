@@ -136,17 +136,19 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 #  define INLINE static inline
 #endif
 
-/* C tile (mr x nr, mr <= MRV, nr <= NRV) = [C +] sum_p A(r, p) bp[p] [+ bias],
+/* C tile (mr x nr, mr <= MRV, nr <= NRV) = [C +] sum_p A(r, p) B(p) [+ bias],
  * over p < kc, where A(r, p) = a[r * rs + p * ps] (a packed panel: rs = 1,
- * ps = MR; or A in place) and bp is a packed, zero-padded kc x NRV panel.
- * MRV (4 or 8) and NRV (16 or 32) are constants in every caller, so the
- * unused accumulators and rows disappear. */
+ * ps = MR; or A in place) and B(p) = b[p * bs + 0 .. nr-1] (a packed,
+ * zero-padded panel: bs = its width; or B in place: bs = ldb), loaded with
+ * the column mask so nothing past nr is read. MRV (2, 4 or 8) and NRV (16 or
+ * 32) are constants in every caller, so unused accumulators and rows vanish. */
 INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a, size_t rs,
-                        size_t ps, const float *bp, float *c, size_t ldc, size_t mr, size_t nr,
-                        int add, const float *bias) {
+                        size_t ps, const float *b, size_t bs, float *c, size_t ldc, size_t mr,
+                        size_t nr, int add, const float *bias) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
            c61 = c00, c70 = c00, c71 = c00;
+    __mmask16 m0 = mask16(nr), m1 = mask16(nr > 16 ? nr - 16 : 0);
 #define ROW(i)                                                  \
     if (MRV > i) {                                              \
         __m512 av = _mm512_set1_ps(a[(size_t)(i) * rs]);        \
@@ -154,14 +156,13 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a,
         if (NRV > 16) c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1); \
     }
     for (size_t p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_load_ps(bp), b1 = b0;
-        if (NRV > 16) b1 = _mm512_load_ps(bp + 16);
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = b0;
+        if (NRV > 16) b1 = _mm512_maskz_loadu_ps(m1, b + 16);
         ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
         a += ps;
-        bp += NRV;
+        b += bs;
     }
 #undef ROW
-    __mmask16 m0 = mask16(nr), m1 = mask16(nr > 16 ? nr - 16 : 0);
     __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
     if (bias != NULL) {
         bias0 = _mm512_maskz_loadu_ps(m0, bias);
@@ -185,41 +186,52 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a,
 
 /* The instances: A packed (p) or in place (s), MRV x NRV. */
 #define KERNEL(name, MRV, NRV)                                                                 \
-    static void name##_p(size_t kc, const float *a, const float *bp, float *c, size_t ldc,     \
-                         size_t mr, size_t nr, int add, const float *bias) {                   \
-        kernel_tmpl(MRV, NRV, kc, a, 1, MR, bp, c, ldc, mr, nr, add, bias);                    \
+    static void name##_p(size_t kc, const float *a, const float *b, size_t bs, float *c,       \
+                         size_t ldc, size_t mr, size_t nr, int add, const float *bias) {       \
+        kernel_tmpl(MRV, NRV, kc, a, 1, MR, b, bs, c, ldc, mr, nr, add, bias);                 \
     }                                                                                          \
-    static void name##_s(size_t kc, const float *a, size_t rs, size_t ps, const float *bp,     \
-                         float *c, size_t ldc, size_t mr, size_t nr, int add, const float *bias) { \
-        kernel_tmpl(MRV, NRV, kc, a, rs, ps, bp, c, ldc, mr, nr, add, bias);                   \
+    static void name##_s(size_t kc, const float *a, size_t rs, size_t ps, const float *b,      \
+                         size_t bs, float *c, size_t ldc, size_t mr, size_t nr, int add,       \
+                         const float *bias) {                                                  \
+        kernel_tmpl(MRV, NRV, kc, a, rs, ps, b, bs, c, ldc, mr, nr, add, bias);                \
     }
 KERNEL(k8x32, 8, 32)
 KERNEL(k8x16, 8, 16)
 KERNEL(k4x32, 4, 32)
 KERNEL(k4x16, 4, 16)
+KERNEL(k2x32, 2, 32)
+KERNEL(k2x16, 2, 16)
 #undef KERNEL
 
-/* One MR x NR (or narrower, shorter) tile, picking the smallest instance
- * that covers mr x nr. Packed A when as != NULL, else A in place. */
-static void tile(size_t kc, const float *ap, const float *a, size_t rs, size_t ps, const float *bp,
-                 float *c, size_t ldc, size_t mr, size_t nr, int add, const float *bias) {
-    int narrow = nr <= 16, short_ = mr <= 4;
-    if (ap != NULL) {
-        if (narrow) (short_ ? k4x16_p : k8x16_p)(kc, ap, bp, c, ldc, mr, nr, add, bias);
-        else (short_ ? k4x32_p : k8x32_p)(kc, ap, bp, c, ldc, mr, nr, add, bias);
-    } else {
-        if (narrow) (short_ ? k4x16_s : k8x16_s)(kc, a, rs, ps, bp, c, ldc, mr, nr, add, bias);
-        else (short_ ? k4x32_s : k8x32_s)(kc, a, rs, ps, bp, c, ldc, mr, nr, add, bias);
-    }
+typedef void (*kernel_p_fn)(size_t, const float *, const float *, size_t, float *, size_t, size_t,
+                            size_t, int, const float *);
+typedef void (*kernel_s_fn)(size_t, const float *, size_t, size_t, const float *, size_t, float *,
+                            size_t, size_t, size_t, int, const float *);
+/* [rows class: <= 2, <= 4, <= 8][columns class: <= 16, <= 32] */
+static const kernel_p_fn kernels_p[3][2] = {
+    {k2x16_p, k2x32_p}, {k4x16_p, k4x32_p}, {k8x16_p, k8x32_p}};
+static const kernel_s_fn kernels_s[3][2] = {
+    {k2x16_s, k2x32_s}, {k4x16_s, k4x32_s}, {k8x16_s, k8x32_s}};
+
+/* One MR x NR (or narrower, shorter) tile with the smallest instance that
+ * covers mr x nr. Packed A when ap != NULL, else A in place. */
+static void tile(size_t kc, const float *ap, const float *a, size_t rs, size_t ps, const float *b,
+                 size_t bs, float *c, size_t ldc, size_t mr, size_t nr, int add,
+                 const float *bias) {
+    int rc = mr <= 2 ? 0 : mr <= 4 ? 1 : 2, cc = nr > 16;
+    if (ap != NULL) kernels_p[rc][cc](kc, ap, b, bs, c, ldc, mr, nr, add, bias);
+    else kernels_s[rc][cc](kc, a, rs, ps, b, bs, c, ldc, mr, nr, add, bias);
 }
 
 static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, size_t lda,
                         const float *b, size_t ldb, const float *bias, float *c, size_t ldc,
                         float *ws) {
     float *ap = ws, *bp = ws + MC * KC;
-    /* A in place, where one B panel covers n: each A element is used once per
-     * k block, so packing it would cost as much as it saves. */
+    /* A in place where one B panel covers n, B in place (nn, tn) where m is
+     * at most two A panels: each element would be used once or twice per k
+     * block, so packing would cost as much as it saves. */
     size_t rs = op == OP_TN ? 1 : lda, ps = op == OP_TN ? lda : 1;
+    int pack_bm = op == OP_NT || m > 2 * MR;
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = min_sz(NC, n - jc);
         int pack = nc > NR;
@@ -227,15 +239,18 @@ static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, si
             size_t kc = min_sz(KC, k - pc);
             int add = op == OP_TN || pc > 0;
             const float *bias_blk = pc + kc == k && bias != NULL ? bias + jc : NULL;
-            pack_b(op, kc, nc, op == OP_NT ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, bp);
+            const float *bblk = op == OP_NT ? b + jc * ldb + pc : b + pc * ldb + jc;
+            if (pack_bm) pack_b(op, kc, nc, bblk, ldb, bp);
             for (size_t ic = 0; ic < m; ic += MC) {
                 size_t mc = min_sz(MC, m - ic);
                 const float *ablk = op == OP_TN ? a + pc * lda + ic : a + ic * lda + pc;
                 if (pack) pack_a(op, mc, kc, ablk, lda, ap);
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     size_t nr = min_sz(NR, nc - jr);
+                    const float *bpan = pack_bm ? bp + jr * kc : bblk + jr;
+                    size_t bs = pack_bm ? panel_width(nr) : ldb;
                     for (size_t ir = 0; ir < mc; ir += MR)
-                        tile(kc, pack ? ap + ir * kc : NULL, ablk + ir * rs, rs, ps, bp + jr * kc,
+                        tile(kc, pack ? ap + ir * kc : NULL, ablk + ir * rs, rs, ps, bpan, bs,
                              c + (ic + ir) * ldc + jc + jr, ldc, min_sz(MR, mc - ir), nr, add,
                              bias_blk != NULL ? bias_blk + jr : NULL);
                 }
