@@ -142,16 +142,19 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
  * zero-padded panel: bs = its width; or B in place: bs = ldb), loaded with
  * the column mask so nothing past nr is read. MRV (2, 4 or 8) and NRV (16 or
  * 32) are constants in every caller, so unused accumulators and rows vanish. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a, size_t rs,
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
                         size_t ps, const float *b, size_t bs, float *c, size_t ldc, size_t mr,
                         size_t nr, int add, const float *bias) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
            c61 = c00, c70 = c00, c71 = c00;
     __mmask16 m0 = mask16(nr), m1 = mask16(nr > 16 ? nr - 16 : 0);
+/* A in place (CLAMP): rows past mr repeat row mr - 1 instead of reading
+ * past the end of A; their results are never stored. */
+#define ROWIX(i) (CLAMP && (size_t)(i) >= mr ? mr - 1 : (size_t)(i))
 #define ROW(i)                                                  \
     if (MRV > i) {                                              \
-        __m512 av = _mm512_set1_ps(a[(size_t)(i) * rs]);        \
+        __m512 av = _mm512_set1_ps(a[ROWIX(i) * rs]);        \
         c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0);             \
         if (NRV > 16) c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1); \
     }
@@ -163,6 +166,7 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a,
         b += bs;
     }
 #undef ROW
+#undef ROWIX
     __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
     if (bias != NULL) {
         bias0 = _mm512_maskz_loadu_ps(m0, bias);
@@ -188,12 +192,12 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a,
 #define KERNEL(name, MRV, NRV)                                                                 \
     static void name##_p(size_t kc, const float *a, const float *b, size_t bs, float *c,       \
                          size_t ldc, size_t mr, size_t nr, int add, const float *bias) {       \
-        kernel_tmpl(MRV, NRV, kc, a, 1, MR, b, bs, c, ldc, mr, nr, add, bias);                 \
+        kernel_tmpl(MRV, NRV, 0, kc, a, 1, MR, b, bs, c, ldc, mr, nr, add, bias);                 \
     }                                                                                          \
     static void name##_s(size_t kc, const float *a, size_t rs, size_t ps, const float *b,      \
                          size_t bs, float *c, size_t ldc, size_t mr, size_t nr, int add,       \
                          const float *bias) {                                                  \
-        kernel_tmpl(MRV, NRV, kc, a, rs, ps, b, bs, c, ldc, mr, nr, add, bias);                \
+        kernel_tmpl(MRV, NRV, 1, kc, a, rs, ps, b, bs, c, ldc, mr, nr, add, bias);                \
     }
 KERNEL(k8x32, 8, 32)
 KERNEL(k8x16, 8, 16)

@@ -108,15 +108,18 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 
 /* C tile (mr x nr) = [C +] sum_p A(r, p) bp[p] [+ bias], A(r, p) = a[r * rs + p * ps],
  * bp packed kc x NRV. MRV (4 or 8), NRV (4 or 8) are constants. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a, size_t rs,
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
                         size_t ps, const float *bp, float *c, size_t ldc, size_t mr, size_t nr,
                         int add, const float *bias) {
     float32x4_t z = vdupq_n_f32(0.0f);
     float32x4_t c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z,
                 c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+/* A in place (CLAMP): rows past mr repeat row mr - 1 instead of reading
+ * past the end of A; their results are never stored. */
+#define ROWIX(i) (CLAMP && (size_t)(i) >= mr ? mr - 1 : (size_t)(i))
 #define ROW(i)                                                  \
     if (MRV > i) {                                              \
-        float32x4_t av = vdupq_n_f32(a[(size_t)(i) * rs]);      \
+        float32x4_t av = vdupq_n_f32(a[ROWIX(i) * rs]);      \
         c##i##0 = vfmaq_f32(c##i##0, av, b0);                   \
         if (NRV > 4) c##i##1 = vfmaq_f32(c##i##1, av, b1);      \
     }
@@ -128,6 +131,7 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a,
         bp += NRV;
     }
 #undef ROW
+#undef ROWIX
     if (mr == (size_t)MRV && nr == (size_t)NRV) {
         float32x4_t bias0 = z, bias1 = z;
         if (bias != NULL) {
@@ -170,11 +174,11 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a,
 #define KERNEL(name, MRV, NRV)                                                                 \
     static void name##_p(size_t kc, const float *a, const float *bp, float *c, size_t ldc,     \
                          size_t mr, size_t nr, int add, const float *bias) {                   \
-        kernel_tmpl(MRV, NRV, kc, a, 1, MR, bp, c, ldc, mr, nr, add, bias);                    \
+        kernel_tmpl(MRV, NRV, 0, kc, a, 1, MR, bp, c, ldc, mr, nr, add, bias);                    \
     }                                                                                          \
     static void name##_s(size_t kc, const float *a, size_t rs, size_t ps, const float *bp,     \
                          float *c, size_t ldc, size_t mr, size_t nr, int add, const float *bias) { \
-        kernel_tmpl(MRV, NRV, kc, a, rs, ps, bp, c, ldc, mr, nr, add, bias);                   \
+        kernel_tmpl(MRV, NRV, 1, kc, a, rs, ps, bp, c, ldc, mr, nr, add, bias);                   \
     }
 KERNEL(k8x8, 8, 8)
 KERNEL(k8x4, 8, 4)

@@ -98,14 +98,17 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 
 /* C tile (mr x nr) = [C +] sum_p A(r, p) bp[p] [+ bias], A(r, p) = a[r * rs + p * ps],
  * bp packed kc x NRV. MRV (2 or 4), NRV (4 or 8) are constants. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a, size_t rs,
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
                         size_t ps, const float *bp, float *c, size_t ldc, size_t mr, size_t nr,
                         int add, const float *bias) {
     __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00;
+/* A in place (CLAMP): rows past mr repeat row mr - 1 instead of reading
+ * past the end of A; their results are never stored. */
+#define ROWIX(i) (CLAMP && (size_t)(i) >= mr ? mr - 1 : (size_t)(i))
 #define ROW(i)                                                                  \
     if (MRV > i) {                                                              \
-        __m128 av = _mm_set1_ps(a[(size_t)(i) * rs]);                           \
+        __m128 av = _mm_set1_ps(a[ROWIX(i) * rs]);                           \
         c##i##0 = _mm_add_ps(c##i##0, _mm_mul_ps(av, b0));                      \
         if (NRV > 4) c##i##1 = _mm_add_ps(c##i##1, _mm_mul_ps(av, b1));         \
     }
@@ -117,6 +120,7 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a,
         bp += NRV;
     }
 #undef ROW
+#undef ROWIX
     if (mr == (size_t)MRV && nr == (size_t)NRV) {
         __m128 bias0 = _mm_setzero_ps(), bias1 = bias0;
         if (bias != NULL) {
@@ -162,11 +166,11 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, size_t kc, const float *a,
 #define KERNEL(name, MRV, NRV)                                                                 \
     static void name##_p(size_t kc, const float *a, const float *bp, float *c, size_t ldc,     \
                          size_t mr, size_t nr, int add, const float *bias) {                   \
-        kernel_tmpl(MRV, NRV, kc, a, 1, MR, bp, c, ldc, mr, nr, add, bias);                    \
+        kernel_tmpl(MRV, NRV, 0, kc, a, 1, MR, bp, c, ldc, mr, nr, add, bias);                    \
     }                                                                                          \
     static void name##_s(size_t kc, const float *a, size_t rs, size_t ps, const float *bp,     \
                          float *c, size_t ldc, size_t mr, size_t nr, int add, const float *bias) { \
-        kernel_tmpl(MRV, NRV, kc, a, rs, ps, bp, c, ldc, mr, nr, add, bias);                   \
+        kernel_tmpl(MRV, NRV, 1, kc, a, rs, ps, bp, c, ldc, mr, nr, add, bias);                   \
     }
 KERNEL(k4x8, 4, 8)
 KERNEL(k4x4, 4, 4)
