@@ -22,6 +22,12 @@
  * - Results are deterministic: a kernel of one ISA gives bit-identical
  *   results for identical inputs; every ISA matches scalar within the
  *   tolerance stated in tests/test_kernels.c.
+ * - Floating-point environment: every public compute entry point (optimizer
+ *   step, model forward/backward, loss) brackets its kernel calls with
+ *   dsc__fpenv_enter()/dsc__fpenv_leave() (fpenv.h), so kernels run with
+ *   subnormals flushed to zero (x86 MXCSR FTZ|DAZ, AArch64 FPCR.FZ) and the
+ *   caller's control register comes back unchanged. Kernels themselves do
+ *   not switch modes and give correct results in either mode.
  */
 #ifndef DSC_KERNELS_H
 #define DSC_KERNELS_H
