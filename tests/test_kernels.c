@@ -403,11 +403,15 @@ typedef struct {
 } approx_case;
 
 static const approx_case APPROX_BOUNDS[] = {
-    {"sigmoid", ref_sigmoid, DSC_ACT_SIGMOID, 0, 4.0, 0.0},
-    {"tanh", ref_tanh, DSC_ACT_TANH, 0, 4.0, 0.0},
-    /* x < -13: Phi(x) is itself subnormal before the product with x */
-    {"gelu", ref_gelu, DSC_ACT_GELU, 0, 16.0, 1e-30},
-    {"gelu'", ref_gelu_d, DSC_ACT_GELU, 1, 1e-6, 0.0},
+    /* measured (x86-64 and qemu-aarch64): scalar 1.95, SIMD 2.18 (FMA) - 2.31 (SSE2) */
+    {"sigmoid", ref_sigmoid, DSC_ACT_SIGMOID, 0, 3.0, 0.0},
+    /* scalar (libm tanhf) 1.81, SIMD 1.21 */
+    {"tanh", ref_tanh, DSC_ACT_TANH, 0, 2.5, 0.0},
+    /* scalar (double) 0.5, SIMD 6.34 (erfcc's 1.2e-7 plus float evaluation);
+     * x < -13: Phi(x) is itself subnormal before the product with x */
+    {"gelu", ref_gelu, DSC_ACT_GELU, 0, 8.0, 1e-30},
+    /* scalar 6e-8, SIMD 1.8e-7 (FMA) - 2.0e-7 (SSE2), near x = 0 */
+    {"gelu'", ref_gelu_d, DSC_ACT_GELU, 1, 3e-7, 0.0},
 };
 
 static size_t sweep_points(float *x, size_t cap) {
@@ -476,8 +480,9 @@ static void test_kernels_approx_error(void **state) {
                 worst = e > worst ? e : worst;
             }
         }
+        /* measured: scalar 6e-8, SIMD 2.6e-7 - 3.2e-7 */
         print_message("%-7s softmax max relative error %.3g\n", k->isa, worst);
-        if (!(worst <= 2e-6)) fail_msg("%s softmax relative error %g above 2e-6", k->isa, worst);
+        if (!(worst <= 6e-7)) fail_msg("%s softmax relative error %g above 6e-7", k->isa, worst);
     }
     free(x), free(y), free(dy);
 }

@@ -19,6 +19,12 @@
  *           1.2e-7 in exact arithmetic). z^2 = x^2/2 is carried as two floats
  *           into the exp (v_exp2f): rounding it would cost 2 z^2 eps, 100 ulp
  *           at x = -12. Used for Phi(x) = erfc(-x/sqrt2)/2 and GELU.
+ *
+ * Measured maximum errors of the kernels built on these (test_kernels over
+ * 180k points in [-20, 20], +-1e-40..1e38 and the extremes; same on SSE2,
+ * AVX2, AVX-512 and NEON up to FMA rounding):
+ *   sigmoid 2.3 ulp, tanh 1.2 ulp, gelu 6.3 ulp (for |y| >= 1e-30),
+ *   gelu' 2.0e-7 absolute, softmax 3.2e-7 relative.
  * Only static inline functions (kernels.h's ISA rules). */
 #ifndef DSC_KERNELS_VMATH_H
 #define DSC_KERNELS_VMATH_H
