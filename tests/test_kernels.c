@@ -377,6 +377,75 @@ static void test_kernels_nonfinite_every_position(void **state) {
 
 /* ---- Accuracy against double-precision math ------------------------------- */
 
+/* The scalar reference itself against the formulas in double (long double
+ * for the sums): exact where the float operation is exact, else within a
+ * few rounding errors. */
+static void test_kernels_scalar_vs_double(void **state) {
+    (void)state;
+    const dsc_kernels *s = ref();
+    enum { N = 4099 };
+    static float x[N], y[N], dy[N], dx[N];
+    rng_state = 2024;
+    for (size_t i = 0; i < N; i++) {
+        x[i] = uniform(-30.0f, 30.0f) * (i % 7 == 0 ? 1e-3f : 1.0f);
+        dy[i] = uniform(-2.0f, 2.0f);
+    }
+    x[0] = 0.0f;
+    const float alpha = 0.2f;
+    s->act_forward[DSC_ACT_IDENTITY](N, x, y, alpha);
+    assert_memory_equal(y, x, sizeof x);
+    s->act_forward[DSC_ACT_RELU](N, x, y, alpha);
+    for (size_t i = 0; i < N; i++) assert_true(y[i] == (x[i] > 0.0f ? x[i] : 0.0f));
+    s->act_backward[DSC_ACT_RELU](N, x, y, dy, dx, alpha);
+    for (size_t i = 0; i < N; i++) assert_true(dx[i] == (x[i] > 0.0f ? dy[i] : 0.0f));
+    assert_true(dx[0] == 0.0f); /* relu'(0) = 0 */
+    s->act_forward[DSC_ACT_LEAKY_RELU](N, x, y, alpha);
+    for (size_t i = 0; i < N; i++) assert_true(y[i] == (float)(x[i] > 0.0f ? x[i] : (double)x[i] * alpha));
+    s->act_backward[DSC_ACT_LEAKY_RELU](N, x, y, dy, dx, alpha);
+    for (size_t i = 0; i < N; i++) assert_true(dx[i] == (float)(x[i] > 0.0f ? dy[i] : (double)dy[i] * alpha));
+    /* sigmoid' and tanh' from y, against the double derivative of the
+     * double function at the same x: the rounding of y, amplified. */
+    s->act_forward[DSC_ACT_SIGMOID](N, x, y, alpha);
+    s->act_backward[DSC_ACT_SIGMOID](N, x, y, dy, dx, alpha);
+    for (size_t i = 0; i < N; i++) {
+        const double sg = 1.0 / (1.0 + exp(-(double)x[i])), want = dy[i] * sg * (1.0 - sg);
+        if (!(fabs(dx[i] - want) <= 1e-6 * fabs(dy[i]) * (sg * (1 - sg)) + 2e-7 * fabs(dy[i]) * sg))
+            fail_msg("scalar sigmoid'(%g) = %g, want %g", x[i], dx[i], want);
+    }
+    s->act_forward[DSC_ACT_TANH](N, x, y, alpha);
+    s->act_backward[DSC_ACT_TANH](N, x, y, dy, dx, alpha);
+    for (size_t i = 0; i < N; i++) {
+        const double t = tanh((double)x[i]), want = dy[i] * (1.0 - t * t);
+        if (!(fabs(dx[i] - want) <= 1e-6 * fabs(want) + 3e-7 * fabs(dy[i])))
+            fail_msg("scalar tanh'(%g) = %g, want %g", x[i], dx[i], want);
+    }
+    /* Sums: the double accumulation against long double. */
+    long double ls = 0.0L, lq = 0.0L, la = 0.0L;
+    float ma = 0.0f;
+    for (size_t i = 0; i < N; i++) {
+        ls += x[i];
+        lq += (long double)x[i] * x[i];
+        la += fabsl((long double)x[i]);
+        ma = fabsf(x[i]) > ma ? fabsf(x[i]) : ma;
+    }
+    assert_true(fabsl(s->sum(N, x) - ls) <= 1e-13L * la);
+    assert_true(fabsl(s->sumsq(N, x) - lq) <= 1e-13L * lq);
+    assert_true(s->maxabs(N, x) == ma);
+    /* Cross-entropy: log-sum-exp in long double, rows of 10 classes. */
+    int32_t labels[N / 10];
+    for (size_t r = 0; r < N / 10; r++) labels[r] = (int32_t)(r % 10);
+    long double lw = 0.0L;
+    for (size_t r = 0; r < N / 10; r++) {
+        long double se = 0.0L;
+        for (size_t j = 0; j < 10; j++) se += expl((long double)x[r * 10 + j]);
+        lw += logl(se) - x[r * 10 + (size_t)labels[r]];
+    }
+    const double lg = s->softmax_xent(N / 10, 10, x, 10, labels, 1.0f, NULL, 0);
+    if (!(fabsl(lg - lw) <= 1e-12L * fabsl(lw))) fail_msg("scalar xent %.17g vs %.17Lg", lg, lw);
+}
+
+
+
 static double ulp_of(double r) {
     r = fabs(r);
     if (r < FLT_MIN) return ldexp(1.0, -149);
@@ -495,6 +564,7 @@ int main(void) {
         cmocka_unit_test(test_kernels_softmax_xent_vs_scalar),
         cmocka_unit_test(test_kernels_reduce_vs_scalar),
         cmocka_unit_test(test_kernels_nonfinite_every_position),
+        cmocka_unit_test(test_kernels_scalar_vs_double),
         cmocka_unit_test(test_kernels_approx_error),
     };
     return cmocka_run_group_tests_name("kernels", tests, NULL, NULL);
