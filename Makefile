@@ -25,7 +25,7 @@ CFLAGS  ?= -O2 -g
 DSC_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -fPIC -fvisibility=hidden \
               -fno-math-errno -ffp-contract=off -Wall -Wextra -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Werror -pthread
-LDLIBS  := -lm -lpthread
+LDLIBS  := -lm -lpthread -lz
 
 ISA_DIRS_x86_64  := scalar sse2 avx2 avx512
 ISA_DIRS_aarch64 := scalar neon
