@@ -184,7 +184,7 @@ static uint32_t be32(const unsigned char *p) {
 /* Reads and checks the header; *payload is the byte count it announces. */
 static dsc_status read_header(src *s, uint32_t want_magic, uint32_t *dims, size_t *payload) {
     const size_t ndim = want_magic & 0xff, header = 4 + 4 * ndim;
-    const char *kind = want_magic == IDX_IMAGES ? "images (idx3-ubyte)" : "labels (idx1-ubyte)";
+    const char *kind = want_magic == IDX_IMAGES ? "idx3-ubyte images" : "idx1-ubyte labels";
     unsigned char h[16];
     size_t got;
     DSC_TRY(src_read(s, h, 4, &got));
