@@ -888,6 +888,51 @@ static void test_dataset_idx_fashion_mnist(void **state) {
     dsc_dataset_free(ds);
 }
 
+/* Deterministic mutations of good files (a byte changed, the file cut, a
+ * byte appended): every load either succeeds with a consistent data set or
+ * fails with DSC_E_FORMAT, never anything else (run under ASan and valgrind
+ * by make check-asan and make check-valgrind). */
+static uint32_t mut_state = 12345;
+static uint32_t mut_next(void) {
+    mut_state = mut_state * 1664525u + 1013904223u;
+    return mut_state >> 8;
+}
+
+static void load_mutant(const char *name, const unsigned char *good, size_t n, int csv, const char *other) {
+    unsigned char buf[512];
+    for (int trial = 0; trial < 150; trial++) {
+        size_t len = n;
+        memcpy(buf, good, n);
+        switch (trial % 3) {
+        case 0: buf[mut_next() % n] = (unsigned char)mut_next(); break;
+        case 1: len = mut_next() % n; break;
+        default: buf[n] = (unsigned char)mut_next(); len = n + 1; break;
+        }
+        const char *p = write_file(name, buf, len);
+        dsc_dataset *ds = NULL;
+        dsc_status s = csv ? dsc_dataset_load_csv(&ds, p, NULL, 1, 0) : dsc_dataset_load_idx(&ds, p, other, 256);
+        if (s == DSC_OK) {
+            assert_true(dsc_dataset_count(ds) >= 1 && dsc_dataset_features(ds) >= 1);
+            dsc_dataset_free(ds);
+        } else if (s != DSC_E_FORMAT) {
+            fail_msg("mutant %d of %s gave %s: %s", trial, name, dsc_status_name(s), dsc_last_error());
+        } else {
+            assert_null(ds);
+        }
+    }
+}
+
+static void test_dataset_mutated_files_never_crash(void **state) {
+    (void)state;
+    unsigned char raw[64], gz[256], lab[64];
+    size_t n = good_images(raw);
+    const char *labp = write_file("lab.idx", lab, good_labels(lab));
+    load_mutant("mut.idx", raw, n, 0, labp);
+    load_mutant("mut.gz", gz, gzip_bytes(raw, n, gz, sizeof gz), 0, labp);
+    const char *text = "a,b,c\n1,2,3\n4.5,-6,7e1\n";
+    load_mutant("mut.csv", (const unsigned char *)text, strlen(text), 1, NULL);
+}
+
 /* ---- CSV ------------------------------------------------------------------ */
 
 static void expect_csv(const char *text, const char *target, size_t index, size_t classes, dsc_status want,
@@ -1022,6 +1067,7 @@ int main(void) {
         cmocka_unit_test(test_dataset_idx_corrupt_gzip),
         cmocka_unit_test(test_dataset_idx_io_and_args),
         cmocka_unit_test(test_dataset_idx_fashion_mnist),
+        cmocka_unit_test(test_dataset_mutated_files_never_crash),
         cmocka_unit_test(test_dataset_csv_labels_by_name),
         cmocka_unit_test(test_dataset_csv_float_target_by_index),
         cmocka_unit_test(test_dataset_csv_malformed),

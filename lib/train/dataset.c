@@ -240,7 +240,7 @@ DSC_API dsc_status dsc_dataset_split(dsc_dataset **train, dsc_dataset **val, con
     DSC_RETURN_IF(n_val >= ds->count, DSC_E_ARG,
                   "%s: val_fraction %g of %zu rows leaves no training rows", fn, val_fraction, ds->count);
 
-    size_t *perm = dsc__alloc(ds->count * sizeof(size_t)); /* count*4 bytes fit, so this does too */
+    size_t *perm = dsc__calloc(ds->count, sizeof(size_t)); /* NULL on overflow too */
     DSC_RETURN_IF(perm == NULL, DSC_E_NOMEM, "%s: out of memory for a permutation of %zu rows", fn,
                   ds->count);
     for (size_t i = 0; i < ds->count; i++) perm[i] = i;
