@@ -917,6 +917,391 @@ DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, siz
 
 /** @} */
 
+/* ------------------------------------------------------------------------ */
+/*  Dataset                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup dataset Dataset
+ * @brief Inputs with float targets or integer class labels, in memory.
+ *
+ * A data set holds `count` samples. Inputs are a row-major float array of
+ * `count x features`; each sample has either a row of `outputs` float
+ * targets (regression, MSE) or one int32 class label in `[0, classes)`
+ * (classification, cross-entropy). Data sets come from host arrays
+ * (borrowed or copied), from IDX files (MNIST, Fashion-MNIST; gzipped or
+ * not) or from CSV files. A seeded split makes a training and a validation
+ * set; scaling and standardization prepare the inputs; dsc_dataset_gather()
+ * copies the rows of an index list into caller buffers, which is how a
+ * trainer builds shuffled mini-batches without allocating.
+ *
+ * Typical use:
+ * @code
+ * dsc_dataset *all = NULL, *train = NULL, *val = NULL;
+ * CHECK(dsc_dataset_load_idx(&all, "train-images-idx3-ubyte.gz",
+ *                            "train-labels-idx1-ubyte.gz", 10));
+ * CHECK(dsc_dataset_scale(all, 255.0f));                 // pixels to [0, 1]
+ * CHECK(dsc_dataset_split(&train, &val, all, 0.1, 42));  // 10% validation
+ * dsc_dataset_free(all);                                 // the parts own copies
+ * @endcode
+ * @{
+ */
+
+/** How a constructor treats the host's arrays. */
+typedef enum dsc_dataset_mode {
+    /** Keep pointers to the host's arrays: no copy; they must outlive the data set
+     *  and stay unchanged while it is used. */
+    DSC_DATASET_BORROW = 0,
+    /** Copy the host's arrays into memory the data set owns (64-byte aligned). */
+    DSC_DATASET_COPY = 1
+} dsc_dataset_mode;
+
+/**
+ * @brief Create a data set of inputs with float targets (regression).
+ *
+ * Sample `i` has the inputs `inputs[i*features .. i*features+features)` and
+ * the targets `targets[i*outputs .. i*outputs+outputs)`.
+ * @param[out] out      Receives the new data set; set to NULL on failure.
+ * @param[in]  inputs   `count x features` floats, row-major, all finite.
+ * @param[in]  targets  `count x outputs` floats, row-major, all finite.
+ * @param[in]  count    Number of samples, at least 1.
+ * @param[in]  features Inputs per sample, at least 1.
+ * @param[in]  outputs  Targets per sample, at least 1.
+ * @param[in]  mode     ::DSC_DATASET_BORROW or ::DSC_DATASET_COPY.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size, sizes whose
+ *         byte count overflows size_t, an unknown @p mode, or a NaN or
+ *         infinite value (the message gives its index); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with
+ *       dsc_dataset_free(). With ::DSC_DATASET_BORROW the arrays are
+ *       borrowed and must outlive it; descent never writes to them (a
+ *       transform such as dsc_dataset_scale() first makes a private copy).
+ * @note Reads every value once to check it is finite.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_new_targets(dsc_dataset **out, const float *inputs,
+                                           const float *targets, size_t count,
+                                           size_t features, size_t outputs,
+                                           dsc_dataset_mode mode);
+
+/**
+ * @brief Create a data set of inputs with integer class labels (classification).
+ * @param[out] out      Receives the new data set; set to NULL on failure.
+ * @param[in]  inputs   `count x features` floats, row-major, all finite.
+ * @param[in]  labels   `count` labels, each in `[0, classes)`.
+ * @param[in]  count    Number of samples, at least 1.
+ * @param[in]  features Inputs per sample, at least 1.
+ * @param[in]  classes  Number of classes, 1..INT32_MAX.
+ * @param[in]  mode     ::DSC_DATASET_BORROW or ::DSC_DATASET_COPY.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size, sizes whose
+ *         byte count overflows size_t, an unknown @p mode, a NaN or
+ *         infinite input, or a label outside `[0, classes)` (the message
+ *         gives the index and the value); DSC_E_NOMEM.
+ * @note Ownership: as for dsc_dataset_new_targets().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_new_labels(dsc_dataset **out, const float *inputs,
+                                          const int32_t *labels, size_t count,
+                                          size_t features, size_t classes,
+                                          dsc_dataset_mode mode);
+
+/**
+ * @brief Load images and labels in the IDX format of MNIST and Fashion-MNIST.
+ *
+ * @p images is an `idx3-ubyte` file (magic 0x00000803; big-endian counts of
+ * images, rows and columns; then one unsigned byte per pixel), @p labels an
+ * `idx1-ubyte` file (magic 0x00000801; a count; one byte per label). Either
+ * file may be gzip-compressed (recognised by its first bytes, 1f 8b, and
+ * decompressed with zlib). Each image becomes one row of `rows x columns`
+ * inputs holding the pixel values 0..255 as floats; call
+ * dsc_dataset_scale() with 255 to bring them to [0, 1].
+ * @param[out] out     Receives the new data set; set to NULL on failure.
+ * @param[in]  images  Path of the images file.
+ * @param[in]  labels  Path of the labels file.
+ * @param[in]  classes Number of classes, 1..256 (10 for MNIST); every label
+ *                     must be below it.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a bad @p classes;
+ *         DSC_E_IO if a file cannot be opened or read; DSC_E_FORMAT if a
+ *         file is malformed: wrong magic, zero or overflowing dimensions,
+ *         truncated data, bytes after the data, a damaged gzip stream,
+ *         image and label counts that differ, or a label out of range (the
+ *         message names the file and the problem); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with dsc_dataset_free().
+ * @note Never reads past a length it has checked; a hostile file gives an
+ *       error, not a crash or a huge allocation it cannot fill.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_load_idx(dsc_dataset **out, const char *images,
+                                        const char *labels, size_t classes);
+
+/**
+ * @brief Load a CSV file with a header line and numeric columns.
+ *
+ * The first line names the columns; every other non-blank line is one
+ * sample of the same number of comma-separated numbers (a field may be
+ * wrapped in double quotes; quoted commas are not supported; "\r\n" line
+ * ends are accepted). One column is the target, every other column is an
+ * input feature, in file order. Numbers are read with strtod(), so the
+ * decimal point follows the C locale's LC_NUMERIC (a '.' unless the host
+ * changed it).
+ * @param[out] out          Receives the new data set; set to NULL on failure.
+ * @param[in]  path         Path of the file.
+ * @param[in]  target_name  Name of the target column in the header, or NULL
+ *                          to choose it by @p target_index.
+ * @param[in]  target_index Zero-based index of the target column; used only
+ *                          when @p target_name is NULL.
+ * @param[in]  classes      0: the target is a float (regression, one output);
+ *                          1..INT32_MAX: the target is a class label, an
+ *                          integer in `[0, classes)`.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a bad @p classes, a
+ *         @p target_name the header does not name or a @p target_index
+ *         past its last column; DSC_E_IO if the file cannot be opened or
+ *         read; DSC_E_FORMAT for an empty file, no data rows, fewer than
+ *         two columns, a target name shared by two columns, a row with the
+ *         wrong number of fields, a field that is not a finite number, or a
+ *         label that is not an integer in range (the message gives the line
+ *         number and the column, counted from 0); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with dsc_dataset_free().
+ * @note Reads the whole file into memory while parsing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_load_csv(dsc_dataset **out, const char *path,
+                                        const char *target_name, size_t target_index,
+                                        size_t classes);
+
+/**
+ * @brief Split a data set at random into a training and a validation set.
+ *
+ * The rows are permuted by a Fisher-Yates shuffle seeded with @p seed; the
+ * first `round(val_fraction * count)` rows of the permutation (halves
+ * rounded up, at least one row) form the validation set and the rest the
+ * training set, each in permutation order. The same data set, fraction and
+ * seed give the same split on every machine.
+ * @param[out] train        Receives the training set; set to NULL on failure.
+ * @param[out] val          Receives the validation set; set to NULL on failure.
+ * @param[in]  ds           The data set to split; unchanged.
+ * @param[in]  val_fraction Share of rows for validation, in (0, 1).
+ * @param[in]  seed         Any value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, @p train equal to @p val,
+ *         a fraction outside (0, 1) or NaN, or a fraction that would leave
+ *         the training set empty; DSC_E_NOMEM.
+ * @note Ownership: both parts are new data sets owning copies of their rows,
+ *       independent of @p ds (which may be freed first) and of each other;
+ *       the caller frees each with dsc_dataset_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_split(dsc_dataset **train, dsc_dataset **val,
+                                     const dsc_dataset *ds, double val_fraction,
+                                     uint64_t seed);
+
+/**
+ * @brief Make a data set of chosen rows of another (a subset, a reordering, a bootstrap).
+ * @param[out] out   Receives the new data set; set to NULL on failure.
+ * @param[in]  ds    The source data set; unchanged.
+ * @param[in]  rows  @p count row indices, each below dsc_dataset_count(ds);
+ *                   repeats are allowed.
+ * @param[in]  count Number of rows, at least 1.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero @p count or an index
+ *         out of range; DSC_E_NOMEM.
+ * @note Ownership: the new data set owns copies of the rows and is
+ *       independent of @p ds; the caller frees it with dsc_dataset_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_subset(dsc_dataset **out, const dsc_dataset *ds,
+                                      const size_t *rows, size_t count);
+
+/**
+ * @brief Release a data set (and the memory it owns; borrowed arrays are left alone).
+ * @param[in] ds The data set, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_dataset_free(dsc_dataset *ds);
+
+/**
+ * @brief The number of samples.
+ * @param[in] ds The data set.
+ * @return At least 1; 0 if @p ds is NULL (dsc_last_error() says so).
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_count(const dsc_dataset *ds);
+
+/**
+ * @brief The number of input features per sample (the model's input width).
+ * @param[in] ds The data set.
+ * @return At least 1; 0 if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_features(const dsc_dataset *ds);
+
+/**
+ * @brief The width of the model's output this data set trains.
+ * @param[in] ds The data set.
+ * @return The number of targets per sample for a regression set, the number
+ *         of classes for a labelled set; 0 if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_outputs(const dsc_dataset *ds);
+
+/**
+ * @brief The number of classes of a labelled data set.
+ * @param[in] ds The data set.
+ * @return The class count; 0 for a regression set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_classes(const dsc_dataset *ds);
+
+/**
+ * @brief Whether the samples carry integer class labels rather than float targets.
+ * @param[in] ds The data set.
+ * @return 1 for labels, 0 for float targets or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API int dsc_dataset_has_labels(const dsc_dataset *ds);
+
+/**
+ * @brief Whether the inputs are still the host's borrowed array.
+ * @param[in] ds The data set.
+ * @return 1 if the inputs are borrowed (made with ::DSC_DATASET_BORROW and
+ *         not transformed since), 0 if owned or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API int dsc_dataset_is_borrowed(const dsc_dataset *ds);
+
+/**
+ * @brief The inputs, `count x features` floats, row-major.
+ *
+ * Row `i` starts at `dsc_dataset_inputs(ds) + i * dsc_dataset_features(ds)`.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer, valid until the data set is freed or
+ *         transformed (dsc_dataset_scale(), dsc_dataset_normalize_minmax(),
+ *         dsc_dataset_standardize()); NULL if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const float *dsc_dataset_inputs(const dsc_dataset *ds);
+
+/**
+ * @brief The float targets, `count x outputs` floats, row-major.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer valid until the data set is freed; NULL for a
+ *         labelled data set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const float *dsc_dataset_targets(const dsc_dataset *ds);
+
+/**
+ * @brief The class labels, `count` values in `[0, classes)`.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer valid until the data set is freed; NULL for a
+ *         regression data set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const int32_t *dsc_dataset_labels(const dsc_dataset *ds);
+
+/**
+ * @brief Copy the samples of an index list into caller buffers (one mini-batch).
+ *
+ * For `k < count`, row `rows[k]` of the data set goes to row `k` of each
+ * buffer given. Any buffer may be NULL to skip it.
+ * @param[in]  ds      The data set.
+ * @param[in]  rows    @p count row indices, each below dsc_dataset_count(ds);
+ *                     repeats allowed. May be NULL only when @p count is 0.
+ * @param[in]  count   Number of rows; 0 copies nothing and succeeds.
+ * @param[out] inputs  `count x features` floats, or NULL.
+ * @param[out] targets `count x dsc_dataset_outputs(ds)` floats, or NULL: the
+ *                     targets of a regression set, or one-hot rows (1 at the
+ *                     label, 0 elsewhere) for a labelled set.
+ * @param[out] labels  `count` labels, or NULL; must be NULL for a
+ *                     regression set.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, a NULL @p rows with a nonzero
+ *         @p count, an index out of range (nothing is written), or
+ *         non-NULL @p labels for a regression set.
+ * @note Allocates nothing. Reads @p ds only, so several threads may gather
+ *       from one data set at once as long as none transforms it.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_gather(const dsc_dataset *ds, const size_t *rows, size_t count,
+                                      float *inputs, float *targets, int32_t *labels);
+
+/**
+ * @brief Divide every input by @p divisor (255 brings IDX pixels to [0, 1]).
+ * @param[in,out] ds      The data set.
+ * @param[in]     divisor Finite and greater than 0.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds or a bad @p divisor (nothing
+ *         changes); DSC_E_NOMEM if borrowed inputs could not be copied
+ *         (nothing changes).
+ * @note Ownership: borrowed inputs are first copied into owned memory, so
+ *       the host's array is never written; pointers from
+ *       dsc_dataset_inputs() taken before are then stale.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_scale(dsc_dataset *ds, float divisor);
+
+/**
+ * @brief Per-feature minimum and maximum of the inputs.
+ * @param[in]  ds  The data set.
+ * @param[out] min `features` floats: the smallest value of each feature.
+ * @param[out] max `features` floats: the largest value of each feature.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer (nothing is written).
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_feature_minmax(const dsc_dataset *ds, float *min, float *max);
+
+/**
+ * @brief Per-feature mean and standard deviation of the inputs.
+ *
+ * The standard deviation is the population one (divisor `count`, as
+ * scikit-learn's StandardScaler uses); sums are taken in double.
+ * @param[in]  ds   The data set.
+ * @param[out] mean `features` floats: the mean of each feature.
+ * @param[out] std  `features` floats: the standard deviation of each feature.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer (nothing is written).
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_feature_meanstd(const dsc_dataset *ds, float *mean, float *std);
+
+/**
+ * @brief Min-max scaling of each feature: `x' = (x - min[j]) / (max[j] - min[j])`.
+ *
+ * With the data set's own statistics every feature lands in [0, 1]. Give
+ * the statistics of the training set (dsc_dataset_feature_minmax()) to
+ * scale a validation or test set the same way. A feature with `max == min`
+ * becomes 0.
+ * @param[in,out] ds  The data set.
+ * @param[in]     min `features` finite floats, or NULL together with @p max
+ *                    to use the data set's own minima and maxima.
+ * @param[in]     max `features` finite floats with `max[j] >= min[j]`, or NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, exactly one of @p min and
+ *         @p max NULL, or a non-finite or inverted pair (the message names
+ *         the feature; nothing changes); DSC_E_NOMEM (nothing changes).
+ * @note Ownership: borrowed inputs are first copied, as for dsc_dataset_scale().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_normalize_minmax(dsc_dataset *ds, const float *min, const float *max);
+
+/**
+ * @brief Standardize each feature: `x' = (x - mean[j]) / std[j]`.
+ *
+ * With the data set's own statistics every feature gets mean 0 and
+ * standard deviation 1. Give the statistics of the training set
+ * (dsc_dataset_feature_meanstd()) to standardize a validation or test set
+ * the same way. A feature with `std == 0` is only centred (divided by 1),
+ * as scikit-learn does.
+ * @param[in,out] ds   The data set.
+ * @param[in]     mean `features` finite floats, or NULL together with @p std
+ *                     to use the data set's own statistics.
+ * @param[in]     std  `features` finite floats, each at least 0, or NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, exactly one of @p mean and
+ *         @p std NULL, or a non-finite mean or a negative or non-finite
+ *         std (the message names the feature; nothing changes);
+ *         DSC_E_NOMEM (nothing changes).
+ * @note Ownership: borrowed inputs are first copied, as for dsc_dataset_scale().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, const float *std);
+
+/** @} */
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
