@@ -50,7 +50,7 @@ EXAMPLES    := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TESTS       := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 TEST_HARNESS := tests/harness.c
 
-.PHONY: all lib check demo install uninstall docs bench clean deps-check test-run
+.PHONY: all lib check check-asan check-valgrind demo install uninstall docs bench clean deps-check test-run
 all: lib $(B)/descent-conform $(EXAMPLES)
 lib: $(SO_REAL) $(STATIC)
 
@@ -101,6 +101,21 @@ check: deps-check
 	$(MAKE) all $(TESTS)
 	@B=$(B) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS)
 
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build directory.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+check-asan: deps-check
+	$(MAKE) B=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all $(TESTS:$(B)/%=build-asan/%)
+	@B=build-asan CHECKS="$(SAN_CHECKS)" ASAN_OPTIONS=detect_leaks=1 tests/run.sh $(TESTS:$(B)/%=build-asan/%)
+
+# The same tests under valgrind (no leaks, no invalid accesses). valgrind 3.19 does not
+# emulate AVX-512, so the CPU it presents makes dispatch choose AVX2 at most.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible
+check-valgrind: deps-check all $(TESTS)
+	@RUNNER="$(VALGRIND)" CHECKS="$(SAN_CHECKS)" tests/run.sh $(TESTS)
+
+# Shell checks that also make sense under sanitizers and valgrind (they run build products).
+SAN_CHECKS = $(filter-out tests/check_header.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh,$(wildcard tests/check_*.sh))
+
 demo: all
 	$(B)/examples/version
 
@@ -125,6 +140,6 @@ docs:
 	doxygen $(B)/docs/Doxyfile
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-asan
 
 -include $(LIB_OBJ:.o=.d)

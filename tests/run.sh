@@ -2,7 +2,10 @@
 # Runs every check of `make check` and ends with one line "N passed, M failed".
 # Arguments: the CMocka test binaries. Environment: B (build dir), CC, CXX.
 # Each binary runs once per kernel set the CPU supports (DESCENT_ISA).
+# Optional: RUNNER (a wrapper such as valgrind), ISAS (kernel sets to use),
+# CHECKS (the shell checks to run; default tests/check_*.sh).
 set -u
+RUNNER=${RUNNER:-}
 B=${B:-build}
 CC=${CC:-cc}
 CXX=${CXX:-c++}
@@ -15,16 +18,18 @@ record() { # name, exit status
     else failed=$((failed + 1)); failures="$failures $1"; echo "FAIL $1"; fi
 }
 
-isas=""
-for isa in scalar sse2 avx2 avx512 neon; do
-    DESCENT_ISA=$isa "$B/examples/version" 2>/dev/null | grep -q "kernels: $isa\$" && isas="$isas $isa"
-done
+isas=${ISAS:-}
+if [ -z "$isas" ]; then
+    for isa in scalar sse2 avx2 avx512 neon; do
+        DESCENT_ISA=$isa $RUNNER "$B/examples/version" 2>/dev/null | grep -q "kernels: $isa\$" && isas="$isas $isa"
+    done
+fi
 echo "kernel sets on this machine:$isas"
 
 for t in "$@"; do
     name=$(basename "$t")
     for isa in $isas; do
-        DESCENT_ISA=$isa "$t" > "$B/tests/$name.$isa.log" 2>&1
+        DESCENT_ISA=$isa $RUNNER "$t" > "$B/tests/$name.$isa.log" 2>&1
         rc=$?
         [ $rc -eq 0 ] || cat "$B/tests/$name.$isa.log"
         record "$name[$isa]" $rc
@@ -32,12 +37,12 @@ for t in "$@"; do
 done
 # The unsupported-request fallback, on a set this CPU cannot run.
 case "$(uname -m)" in aarch64) foreign=avx2 ;; *) foreign=neon ;; esac
-DESCENT_ISA=$foreign "$B/tests/test_isa" > "$B/tests/test_isa.fallback.log" 2>&1
+DESCENT_ISA=$foreign $RUNNER "$B/tests/test_isa" > "$B/tests/test_isa.fallback.log" 2>&1
 rc=$?; [ $rc -eq 0 ] || cat "$B/tests/test_isa.fallback.log"; record "test_isa[DESCENT_ISA=$foreign]" $rc
 
-for script in tests/check_*.sh; do
+for script in ${CHECKS-tests/check_*.sh}; do
     [ -e "$script" ] || continue
-    B="$B" CC="$CC" CXX="$CXX" sh "$script" > "$B/tests/$(basename "$script").log" 2>&1
+    B="$B" CC="$CC" CXX="$CXX" RUNNER="$RUNNER" ISAS="$isas" sh "$script" > "$B/tests/$(basename "$script").log" 2>&1
     rc=$?
     [ $rc -eq 0 ] || cat "$B/tests/$(basename "$script").log"
     record "$(basename "$script" .sh)" $rc
