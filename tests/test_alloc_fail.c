@@ -186,6 +186,63 @@ static void free_dataset(void *d) {
     dsc_dataset_free(d);
 }
 
+static dsc_status make_dense(void **out) {
+    return dsc_layer_dense_new((dsc_layer **)out, 3, 4, 1);
+}
+
+static dsc_status make_activation(void **out) {
+    return dsc_layer_activation_new((dsc_layer **)out, DSC_ACTIVATION_TANH);
+}
+
+static dsc_status make_leaky(void **out) {
+    return dsc_layer_leaky_relu_new((dsc_layer **)out, 0.2);
+}
+
+static dsc_status make_dropout(void **out) {
+    return dsc_layer_dropout_new((dsc_layer **)out, 0.5, 1);
+}
+
+static void free_layer(void *l) {
+    dsc_layer_free(l);
+}
+
+static dsc_status make_model(void **out) {
+    return dsc_model_new((dsc_model **)out, 3);
+}
+
+/* The whole construction of a model: new, add (which grows its layer list
+ * past 8 slots), build. Any failure releases everything and leaves NULL. */
+static dsc_status make_built_model(void **out) {
+    dsc_model *m = NULL;
+    *out = NULL;
+    dsc_status s = dsc_model_new(&m, 3);
+    for (int i = 0; s == DSC_OK && i < 10; i++) {
+        dsc_layer *l = NULL;
+        s = i % 2 == 0 ? dsc_layer_dense_new(&l, 3, 3, 1) : dsc_layer_dropout_new(&l, 0.5, 1);
+        if (s == DSC_OK) s = dsc_model_add(m, l);
+        if (s != DSC_OK) dsc_layer_free(l);
+    }
+    if (s == DSC_OK) s = dsc_model_build(m, 4);
+    if (s != DSC_OK) {
+        dsc_model_free(m);
+        return s;
+    }
+    *out = m;
+    return DSC_OK;
+}
+
+static void free_model(void *m) {
+    dsc_model_free(m);
+}
+
+static dsc_status make_loss(void **out) {
+    return dsc_loss_new((dsc_loss **)out, DSC_LOSS_CROSS_ENTROPY);
+}
+
+static void free_loss(void *l) {
+    dsc_loss_free(l);
+}
+
 static const struct {
     const char *name;
     make_fn make;
@@ -203,6 +260,13 @@ static const struct {
     {"dsc_dataset_load_csv", make_ds_csv, free_dataset},
     {"dsc_dataset_subset", make_ds_subset, free_dataset},
     {"dsc_dataset_split", make_ds_split, free_dataset},
+    {"dsc_layer_dense_new", make_dense, free_layer},
+    {"dsc_layer_activation_new", make_activation, free_layer},
+    {"dsc_layer_leaky_relu_new", make_leaky, free_layer},
+    {"dsc_layer_dropout_new", make_dropout, free_layer},
+    {"dsc_model_new", make_model, free_model},
+    {"dsc_model_add + dsc_model_build", make_built_model, free_model},
+    {"dsc_loss_new", make_loss, free_loss},
 };
 
 static void test_alloc_fail_every_constructor(void **state) {
