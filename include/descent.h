@@ -594,10 +594,10 @@ DSC_API dsc_status dsc_dataset_load_csv(dsc_dataset **out, const char *path,
  * @brief Split a data set at random into a training and a validation set.
  *
  * The rows are permuted by a Fisher-Yates shuffle seeded with @p seed; the
- * first `ceil(val_fraction * count)` rows of the permutation form the
- * validation set and the rest the training set (scikit-learn's
- * ShuffleSplit rule), each in permutation order. The same data set, fraction
- * and seed give the same split on every machine.
+ * first `round(val_fraction * count)` rows of the permutation (halves
+ * rounded up, at least one row) form the validation set and the rest the
+ * training set, each in permutation order. The same data set, fraction and
+ * seed give the same split on every machine.
  * @param[out] train        Receives the training set; set to NULL on failure.
  * @param[out] val          Receives the validation set; set to NULL on failure.
  * @param[in]  ds           The data set to split; unchanged.
