@@ -29,6 +29,59 @@ static void free_tensor(void *t) {
     dsc_tensor_free(t);
 }
 
+static dsc_status make_optimizer(void **out) {
+    return dsc_optimizer_new((dsc_optimizer **)out, DSC_OPT_RMSPROP);
+}
+
+/* An optimizer with five groups (the group list grows) and every state
+ * buffer on: each add_params may fail, and a failed one adds nothing. */
+static float opt_p[5][7], opt_g[5][7];
+static dsc_status make_optimizer_groups(void **out) {
+    dsc_optimizer *opt = NULL;
+    *out = NULL;
+    dsc_status s = dsc_optimizer_new(&opt, DSC_OPT_ADAM);
+    if (s != DSC_OK) return s;
+    if ((s = dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1)) != DSC_OK) goto fail;
+    for (size_t i = 0; i < 5; i++) {
+        size_t n = 99;
+        if ((s = dsc_optimizer_add_params(opt, opt_p[i], opt_g[i], 7, NULL)) != DSC_OK) {
+            assert_ok(dsc_optimizer_group_count(opt, &n));
+            assert_int_equal(n, i);
+            goto fail;
+        }
+    }
+    *out = opt;
+    return DSC_OK;
+fail:
+    dsc_optimizer_free(opt);
+    return s;
+}
+
+/* Turning momentum on allocates its buffers; a failure leaves momentum off. */
+static dsc_status make_optimizer_momentum(void **out) {
+    dsc_optimizer *opt = NULL;
+    *out = NULL;
+    dsc_status s = dsc_optimizer_new(&opt, DSC_OPT_SGD);
+    if (s != DSC_OK) return s;
+    for (size_t i = 0; i < 3 && s == DSC_OK; i++)
+        s = dsc_optimizer_add_params(opt, opt_p[i], opt_g[i], 7, NULL);
+    if (s == DSC_OK && (s = dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9)) != DSC_OK) {
+        double m = -1;
+        assert_ok(dsc_optimizer_group_get(opt, 0, DSC_HP_MOMENTUM, &m));
+        assert_true(m == 0.0);
+    }
+    if (s != DSC_OK) {
+        dsc_optimizer_free(opt);
+        return s;
+    }
+    *out = opt;
+    return DSC_OK;
+}
+
+static void free_optimizer(void *o) {
+    dsc_optimizer_free(o);
+}
+
 /* ---- data sets: the loaders read small files written once into a temp dir. */
 static char data_dir[256];
 
@@ -140,6 +193,9 @@ static const struct {
 } ctors[] = {
     {"dsc_tensor_new", make_tensor, free_tensor},
     {"dsc_tensor_wrap", make_wrap, free_tensor},
+    {"dsc_optimizer_new", make_optimizer, free_optimizer},
+    {"dsc_optimizer_add_params", make_optimizer_groups, free_optimizer},
+    {"dsc_optimizer_set (momentum buffers)", make_optimizer_momentum, free_optimizer},
     {"dsc_dataset_new_targets", make_ds_targets, free_dataset},
     {"dsc_dataset_new_labels", make_ds_labels, free_dataset},
     {"dsc_dataset_load_idx", make_ds_idx, free_dataset},
