@@ -766,6 +766,88 @@ static void test_sched_step_allocates_nothing(void **state) {
     harness_alloc_uninstall();
 }
 
+/* ------------------------------------------------------------------ */
+/*  Recursive (PyTorch) forms against closed forms                     */
+/* ------------------------------------------------------------------ */
+
+/* One schedule's closed form at step t from base lr b; NaN: not covered. */
+typedef double (*closed_fn)(int t, double b, const double *p);
+
+static double cf_step(int t, double b, const double *p) { return b * pow(p[1], floor(t / p[0])); }
+static double cf_exp(int t, double b, const double *p) { return b * pow(p[0], t); }
+static double cf_const(int t, double b, const double *p) { return t < p[1] ? b * p[0] : b; }
+static double cf_linear(int t, double b, const double *p) {
+    return b * (p[0] + (p[1] - p[0]) * fmin(t, p[2]) / p[2]);
+}
+static double cf_poly(int t, double b, const double *p) { return b * pow(1.0 - fmin(t, p[0]) / p[0], p[1]); }
+static double cf_cos(int t, double b, const double *p) {
+    return p[1] + (b - p[1]) * (1 + cos(3.141592653589793 * t / p[0])) / 2;
+}
+static double cf_inverse(int t, double b, const double *p) {
+    double q = t / p[1];
+    return b / (1 + p[0] * (p[2] != 0 ? floor(q) : q));
+}
+static double cf_warm(int t, double b, const double *p) {
+    double ti = p[0], tc = t;
+    while (tc >= ti) {
+        tc -= ti;
+        ti *= p[1];
+    }
+    return p[2] + (b - p[2]) * (1 + cos(3.141592653589793 * tc / ti)) / 2;
+}
+
+static const struct {
+    dsc_lr_scheduler_kind kind;
+    dsc_sched_param keys[3];
+    double p[3];
+    closed_fn f;
+} closed[] = {
+    {DSC_SCHED_STEP, {DSC_SP_STEP_SIZE, DSC_SP_GAMMA}, {1, 0.9}, cf_step},
+    {DSC_SCHED_STEP, {DSC_SP_STEP_SIZE, DSC_SP_GAMMA}, {13, 1.7}, cf_step},
+    {DSC_SCHED_EXPONENTIAL, {DSC_SP_GAMMA}, {0.991}, cf_exp},
+    {DSC_SCHED_EXPONENTIAL, {DSC_SP_GAMMA}, {1.02}, cf_exp},
+    {DSC_SCHED_CONSTANT_LR, {DSC_SP_FACTOR, DSC_SP_TOTAL_ITERS}, {0.2, 1}, cf_const},
+    {DSC_SCHED_CONSTANT_LR, {DSC_SP_FACTOR, DSC_SP_TOTAL_ITERS}, {1.0, 7}, cf_const},
+    {DSC_SCHED_CONSTANT_LR, {DSC_SP_FACTOR, DSC_SP_TOTAL_ITERS}, {0.37, 150}, cf_const},
+    {DSC_SCHED_LINEAR, {DSC_SP_START_FACTOR, DSC_SP_END_FACTOR, DSC_SP_TOTAL_ITERS}, {0.01, 1, 1}, cf_linear},
+    {DSC_SCHED_LINEAR, {DSC_SP_START_FACTOR, DSC_SP_END_FACTOR, DSC_SP_TOTAL_ITERS}, {1, 0, 37}, cf_linear},
+    {DSC_SCHED_LINEAR, {DSC_SP_START_FACTOR, DSC_SP_END_FACTOR, DSC_SP_TOTAL_ITERS}, {0.3, 0.7, 100}, cf_linear},
+    {DSC_SCHED_POLYNOMIAL, {DSC_SP_TOTAL_ITERS, DSC_SP_POWER}, {1, 1}, cf_poly},
+    {DSC_SCHED_POLYNOMIAL, {DSC_SP_TOTAL_ITERS, DSC_SP_POWER}, {90, 0.3}, cf_poly},
+    {DSC_SCHED_POLYNOMIAL, {DSC_SP_TOTAL_ITERS, DSC_SP_POWER}, {45, 3}, cf_poly},
+    {DSC_SCHED_POLYNOMIAL, {DSC_SP_TOTAL_ITERS, DSC_SP_POWER}, {20, 0}, cf_poly},
+    {DSC_SCHED_COSINE, {DSC_SP_T_MAX, DSC_SP_ETA_MIN}, {1, 0}, cf_cos},
+    {DSC_SCHED_COSINE, {DSC_SP_T_MAX, DSC_SP_ETA_MIN}, {7, 0.01}, cf_cos},
+    {DSC_SCHED_COSINE, {DSC_SP_T_MAX, DSC_SP_ETA_MIN}, {50, 0.2}, cf_cos}, /* eta_min above the lr */
+    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SP_T_0, DSC_SP_T_MULT, DSC_SP_ETA_MIN}, {1, 1, 0}, cf_warm},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SP_T_0, DSC_SP_T_MULT, DSC_SP_ETA_MIN}, {4, 3, 0.001}, cf_warm},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SP_T_0, DSC_SP_T_MULT, DSC_SP_ETA_MIN}, {11, 1, 0.05}, cf_warm},
+    {DSC_SCHED_INVERSE_TIME, {DSC_SP_DECAY_RATE, DSC_SP_DECAY_STEPS, DSC_SP_STAIRCASE}, {0.5, 10, 0}, cf_inverse},
+    {DSC_SCHED_INVERSE_TIME, {DSC_SP_DECAY_RATE, DSC_SP_DECAY_STEPS, DSC_SP_STAIRCASE}, {2, 0.5, 1}, cf_inverse},
+    {DSC_SCHED_INVERSE_TIME, {DSC_SP_DECAY_RATE, DSC_SP_DECAY_STEPS, DSC_SP_STAIRCASE}, {0, 3, 0}, cf_inverse},
+};
+
+static void test_sched_recursive_forms_match_closed_forms(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof closed / sizeof closed[0]; i++) {
+        dsc_optimizer *o = make_opt(DSC_OPT_SGD, 2, 0.1);
+        dsc_lr_scheduler *s = make(closed[i].kind, o);
+        for (int k = 0; k < 3 && closed[i].keys[k] != 0; k++)
+            assert_ok(dsc_lr_scheduler_set(s, closed[i].keys[k], closed[i].p[k]));
+        assert_ok(dsc_lr_scheduler_start(s));
+        for (int t = 0; t <= 300; t++) {
+            if (t > 0) assert_ok(dsc_lr_scheduler_step(s));
+            for (size_t g = 0; g < 2; g++) {
+                double want = closed[i].f(t, 0.1 / pow(10.0, (double)g), closed[i].p), got = group_lr(o, g);
+                if (!(fabs(got - want) <= 1e-10 * fabs(want) + 1e-15))
+                    fail_msg("row %zu, step %d, group %zu: %.17g, closed form %.17g", i, t, g, got, want);
+            }
+        }
+        dsc_lr_scheduler_free(s);
+        dsc_optimizer_free(o);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sched_new_validation),
@@ -789,6 +871,7 @@ int main(void) {
         cmocka_unit_test(test_sched_chained_product),
         cmocka_unit_test(test_sched_state_round_trip),
         cmocka_unit_test(test_sched_step_allocates_nothing),
+        cmocka_unit_test(test_sched_recursive_forms_match_closed_forms),
     };
     return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
 }
