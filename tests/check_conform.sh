@@ -2,14 +2,13 @@
 # descent-conform over the PyTorch golden vectors, once per kernel set this
 # machine runs. Every case of the kinds in CONFORM_GLOBS must pass; a kind
 # is added here when its issue lands. Cases listed in CONFORM_EXCLUDE wait
-# for a feature that is not merged yet (the StepLR-combined optimizer cases
-# need the scheduler).
+# for a feature that is not merged yet (none now).
 set -u
 B=${B:-build}
 REF=${REF:-../shared/reference/cases}
 [ -d "$REF" ] || REF=/work/shared/reference/cases
-CONFORM_GLOBS="optimizer-*.ref"
-CONFORM_EXCLUDE="*steplr*"
+CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref"
+CONFORM_EXCLUDE=""
 
 files=""
 for glob in $CONFORM_GLOBS; do
