@@ -11,7 +11,18 @@ child lives never crashes; the parent's wrapper becomes unusable at once,
 its C object lives on until the child no longer needs it.
 """
 
+import threading
+
 from ._errors import ClosedError
+
+_tls = threading.local()
+
+
+def take_closed_error():
+    """The ClosedError a closed handle raised during the last argument conversion."""
+    err = getattr(_tls, "closed", None)
+    _tls.closed = None
+    return err
 
 
 class _Ref:
@@ -46,7 +57,9 @@ class Handle:
     def _as_parameter_(self):
         ref = self._ref
         if ref is None or not ref.ptr:
-            raise ClosedError("this " + type(self).__name__)
+            err = ClosedError("this " + type(self).__name__)
+            _tls.closed = err
+            raise err
         return ref.ptr
 
     @property

@@ -11,7 +11,7 @@ import ctypes
 from ctypes import (CFUNCTYPE, POINTER, c_char_p, c_double, c_float, c_int, c_int32, c_int64,
                     c_size_t, c_uint, c_uint64, c_void_p)
 
-from . import _lib
+from . import _base, _lib
 from ._errors import error_for
 
 # Opaque handles travel as void pointers; out-parameters as pointers to them.
@@ -201,6 +201,24 @@ class _Missing:
             % (C.dsc_version().decode(), self.__name__))
 
 
+def _closed_aware(f):
+    """ctypes turns an exception raised while converting an argument (a closed
+    handle's ``_as_parameter_``) into ctypes.ArgumentError; give back the
+    binding's own ClosedError instead."""
+
+    def call(*args):
+        try:
+            return f(*args)
+        except ctypes.ArgumentError:
+            err = _base.take_closed_error()
+            if err is not None:
+                raise err from None
+            raise
+    call.__name__ = f.__name__
+    call.raw = f
+    return call
+
+
 class _Functions:
     """``C.dsc_xxx``: the registered functions, loaded with the library on first use."""
 
@@ -218,7 +236,7 @@ class _Functions:
             f.restype = restype
             if errcheck is not None:
                 f.errcheck = errcheck
-            setattr(self, fname, f)
+            setattr(self, fname, _closed_aware(f))
         try:
             return self.__dict__[name]
         except KeyError:

@@ -51,6 +51,9 @@ class LRScheduler(Handle):
         if last_epoch != -1:
             raise _buf.arg_error("last_epoch=%r: resuming is done with load_state_dict()" % last_epoch)
         self.optimizer = optimizer
+        self._opt_ref = optimizer._ref
+        optimizer._as_parameter_          # a closed optimizer raises ClosedError here
+        self._ngroups = len(optimizer.param_groups)
         self._params = [(k, _num(k.name, v)) for k, v in _params if v is not None]
         self._milestones = None if _milestones is None else [int(m) for m in _milestones]
         self._lambdas = _lambdas
@@ -64,8 +67,8 @@ class LRScheduler(Handle):
     def _build(self):
         """A new configured (not started) C scheduler owned by this wrapper."""
         ptr = c_void_p()
-        C.dsc_lr_scheduler_new(ctypes.byref(ptr), self._kind, self.optimizer)
-        ref = self._set(ptr, C.dsc_lr_scheduler_free, [self.optimizer._ref])
+        C.dsc_lr_scheduler_new(ctypes.byref(ptr), self._kind, self._opt_ref.ptr)
+        ref = self._set(ptr, C.dsc_lr_scheduler_free, [self._opt_ref])
         for key, v in self._params:
             C.dsc_lr_scheduler_set(self, key, v)
         if self._milestones is not None:
@@ -125,7 +128,7 @@ class LRScheduler(Handle):
     def get_last_lr(self):
         """The lr this scheduler last computed, one per group."""
         out = []
-        for g in range(len(self.optimizer.param_groups)):
+        for g in range(self._ngroups):
             v = c_double()
             C.dsc_lr_scheduler_lr(self, g, ctypes.byref(v))
             out.append(v.value)
@@ -403,6 +406,9 @@ class _Container(LRScheduler):
                 raise _buf.error_for(Status.E_STATE, "%s already belongs to a container"
                                      % type(s).__name__)
         self.optimizer = optimizer
+        self._opt_ref = optimizer._ref
+        optimizer._as_parameter_
+        self._ngroups = len(optimizer.param_groups)
         self._params = []
         self._milestones = None if milestones is None else [int(m) for m in milestones]
         self._lambdas = None
