@@ -8,7 +8,7 @@ set -u
 B=${B:-build}
 REF=${REF:-../shared/reference/cases}
 [ -d "$REF" ] || REF=/work/shared/reference/cases
-CONFORM_GLOBS="optimizer-*.ref"
+CONFORM_GLOBS="optimizer-*.ref network-*.ref"
 CONFORM_EXCLUDE="*steplr*"
 
 files=""
