@@ -1558,6 +1558,483 @@ DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, siz
 /** @} */
 
 /* ------------------------------------------------------------------------ */
+/*  Learning-rate schedulers                                                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup lr_scheduler Learning-rate schedulers
+ * @brief Decays and cycles of an optimizer's learning rate, matching
+ *        `torch.optim.lr_scheduler` (PyTorch 1.13 and later).
+ *
+ * A scheduler acts on every parameter group of one optimizer through
+ * dsc_optimizer_group_get() / dsc_optimizer_group_set(): it writes each
+ * group's ::DSC_HP_LR and, for the cycling schedules with momentum cycling,
+ * ::DSC_HP_BETA1 (Adam family) or ::DSC_HP_MOMENTUM (SGD, RMSprop).
+ *
+ * Life cycle, the same for every kind:
+ * 1. dsc_lr_scheduler_new() on an optimizer that already has its groups;
+ * 2. hyperparameters with dsc_lr_scheduler_set(), and where the kind needs
+ *    them dsc_lr_scheduler_set_milestones(), dsc_lr_scheduler_set_lambda()
+ *    or dsc_lr_scheduler_add_child();
+ * 3. dsc_lr_scheduler_start() completes construction as PyTorch's
+ *    constructor does: it records each group's current lr as that group's
+ *    base lr (PyTorch's `initial_lr`) and applies the schedule's t = 0 value
+ *    (LinearLR has already multiplied by start_factor, CyclicLR sets
+ *    base_lr, OneCycleLR sets max_lr/div_factor). The first
+ *    dsc_lr_scheduler_step() or dsc_lr_scheduler_step_metric() starts the
+ *    scheduler implicitly if the host did not;
+ * 4. dsc_lr_scheduler_step() once per epoch or once per iteration, as the
+ *    host chooses (ReduceLROnPlateau: dsc_lr_scheduler_step_metric()).
+ *    After k steps the lr is PyTorch's lr after k calls of `step()`.
+ *
+ * Schedules are computed in double with PyTorch's own (recursive, chainable)
+ * formulas, so a ChainedScheduler multiplies its children's factors exactly
+ * as PyTorch does. If the host changes a group's lr between steps, the
+ * recursive schedules continue from the host's value, as in PyTorch.
+ *
+ * Hyperparameters use the zstd pattern: a ::dsc_sched_param key and a
+ * double value, validated when set. Booleans and enumerations travel as
+ * 0, 1, 2...; integers must be integral. A value applies to every group.
+ * @{
+ */
+
+/**
+ * @brief The schedules. Numbers are fixed and never reused.
+ */
+typedef enum dsc_lr_scheduler_kind {
+    DSC_SCHED_CONSTANT = 1,        /**< lr never changes (no PyTorch class; a plain constant). */
+    DSC_SCHED_CONSTANT_LR = 2,     /**< ConstantLR: lr*factor until total_iters, then lr. */
+    DSC_SCHED_STEP = 3,            /**< StepLR: lr*gamma^floor(t/step_size). */
+    DSC_SCHED_MULTI_STEP = 4,      /**< MultiStepLR: lr*gamma^(milestones passed, repeats counted). */
+    DSC_SCHED_EXPONENTIAL = 5,     /**< ExponentialLR: lr*gamma^t. */
+    DSC_SCHED_POLYNOMIAL = 6,      /**< PolynomialLR: lr*(1-min(t,total_iters)/total_iters)^power. */
+    DSC_SCHED_LINEAR = 7,          /**< LinearLR: factor from start_factor to end_factor over total_iters. */
+    DSC_SCHED_COSINE = 8,          /**< CosineAnnealingLR: eta_min+(lr-eta_min)(1+cos(pi t/T_max))/2, periodic after T_max. */
+    DSC_SCHED_COSINE_WARM_RESTARTS = 9, /**< CosineAnnealingWarmRestarts: cosine restarted after T_0, T_0*T_mult, ... */
+    DSC_SCHED_CYCLIC = 10,         /**< CyclicLR: triangular, triangular2, exp_range; momentum cycling. */
+    DSC_SCHED_ONE_CYCLE = 11,      /**< OneCycleLR: warm-up to max_lr then anneal; cos or linear; momentum cycling. */
+    DSC_SCHED_PLATEAU = 12,        /**< ReduceLROnPlateau: lr*factor when a metric stops improving. */
+    DSC_SCHED_LAMBDA = 13,         /**< LambdaLR: lr = base_lr*f(t), f a ::dsc_lr_lambda_fn. */
+    DSC_SCHED_MULTIPLICATIVE = 14, /**< MultiplicativeLR: lr *= f(t) for t >= 1. */
+    DSC_SCHED_SEQUENTIAL = 15,     /**< SequentialLR: children one after another, switching at milestones. */
+    DSC_SCHED_CHAINED = 16,        /**< ChainedScheduler: every child each step; the factors multiply. */
+    DSC_SCHED_INVERSE_TIME = 17    /**< Keras InverseTimeDecay: lr/(1+decay_rate*t/decay_steps), optionally staircase. */
+} dsc_lr_scheduler_kind;
+
+/**
+ * @brief Scheduler hyperparameter keys. Numbers never change; bands:
+ *        100 decays, 200 cosine, 300 cyclic and one-cycle, 400 plateau,
+ *        500 inverse time.
+ *
+ * Each key lists the PyTorch argument, the kinds that use it with their
+ * default and valid range. "int" means the value must be integral.
+ * "Required" keys have no default: dsc_lr_scheduler_start() fails with
+ * ::DSC_E_STATE until they are set. Unless noted, a key may only be set
+ * before the scheduler starts.
+ */
+typedef enum dsc_sched_param {
+    /** `gamma`. StepLR, MultiStepLR: default 0.1, (0, inf); ExponentialLR:
+     *  required, (0, inf); CyclicLR (exp_range): default 1, (0, 1].
+     *  StepLR, MultiStepLR and ExponentialLR accept it at any time. */
+    DSC_SP_GAMMA = 100,
+    /** `step_size` (StepLR): required, int in [1, 2^53]. */
+    DSC_SP_STEP_SIZE = 101,
+    /** `factor`. ConstantLR: default 1/3, (0, 1]. ReduceLROnPlateau:
+     *  default 0.1, [0, 1), any time. */
+    DSC_SP_FACTOR = 102,
+    /** `total_iters`. ConstantLR, LinearLR, PolynomialLR: default 5, int in [1, 2^53]. */
+    DSC_SP_TOTAL_ITERS = 103,
+    /** `start_factor` (LinearLR): default 1/3, (0, 1]. */
+    DSC_SP_START_FACTOR = 104,
+    /** `end_factor` (LinearLR): default 1, [0, 1]. */
+    DSC_SP_END_FACTOR = 105,
+    /** `power` (PolynomialLR): default 1, [0, inf). */
+    DSC_SP_POWER = 106,
+    /** `T_max` (CosineAnnealingLR): required, int in [1, 2^53]. */
+    DSC_SP_T_MAX = 200,
+    /** `eta_min` (CosineAnnealingLR, CosineAnnealingWarmRestarts): default 0, [0, inf). */
+    DSC_SP_ETA_MIN = 201,
+    /** `T_0` (CosineAnnealingWarmRestarts): required, int in [1, 2^53]. */
+    DSC_SP_T_0 = 202,
+    /** `T_mult` (CosineAnnealingWarmRestarts): default 1, int in [1, 2^20]. */
+    DSC_SP_T_MULT = 203,
+    /** `base_lr` (CyclicLR): the lower bound, [0, inf). Optional: when not
+     *  set, each group's lr at start is its base_lr. */
+    DSC_SP_BASE_LR = 300,
+    /** `max_lr` (CyclicLR, OneCycleLR): required, [0, inf). */
+    DSC_SP_MAX_LR = 301,
+    /** `step_size_up` (CyclicLR): default 2000, int in [1, 2^53]. */
+    DSC_SP_STEP_SIZE_UP = 302,
+    /** `step_size_down` (CyclicLR): default step_size_up, int in [0, 2^53]. */
+    DSC_SP_STEP_SIZE_DOWN = 303,
+    /** `mode` (CyclicLR): a ::dsc_cyclic_mode, default ::DSC_CYCLIC_TRIANGULAR.
+     *  triangular and triangular2 scale per cycle, exp_range per iteration
+     *  (PyTorch's scale_mode for the built-in modes). */
+    DSC_SP_MODE = 304,
+    /** `cycle_momentum` (CyclicLR, OneCycleLR): default 1, 0 or 1. Needs an
+     *  optimizer with momentum (SGD, RMSprop) or beta1 (Adam family). */
+    DSC_SP_CYCLE_MOMENTUM = 305,
+    /** `base_momentum` (CyclicLR default 0.8, OneCycleLR default 0.85): [0, 1). */
+    DSC_SP_BASE_MOMENTUM = 306,
+    /** `max_momentum` (CyclicLR default 0.9, OneCycleLR default 0.95): [0, 1). */
+    DSC_SP_MAX_MOMENTUM = 307,
+    /** `total_steps` (OneCycleLR): int in [1, 2^53]; required unless
+     *  ::DSC_SP_EPOCHS and ::DSC_SP_STEPS_PER_EPOCH are both set. */
+    DSC_SP_TOTAL_STEPS = 310,
+    /** `pct_start` (OneCycleLR): default 0.3, [0, 1]. */
+    DSC_SP_PCT_START = 311,
+    /** `anneal_strategy` (OneCycleLR): a ::dsc_anneal_strategy, default ::DSC_ANNEAL_COS. */
+    DSC_SP_ANNEAL_STRATEGY = 312,
+    /** `div_factor` (OneCycleLR): initial lr = max_lr/div_factor; default 25, (0, inf). */
+    DSC_SP_DIV_FACTOR = 313,
+    /** `final_div_factor` (OneCycleLR): final lr = initial lr/final_div_factor; default 1e4, (0, inf). */
+    DSC_SP_FINAL_DIV_FACTOR = 314,
+    /** `three_phase` (OneCycleLR): default 0, 0 or 1. */
+    DSC_SP_THREE_PHASE = 315,
+    /** `epochs` (OneCycleLR): int in [1, 2^31]; with ::DSC_SP_STEPS_PER_EPOCH gives total_steps. */
+    DSC_SP_EPOCHS = 316,
+    /** `steps_per_epoch` (OneCycleLR): int in [1, 2^31]. */
+    DSC_SP_STEPS_PER_EPOCH = 317,
+    /** `mode` (ReduceLROnPlateau): a ::dsc_plateau_mode, default ::DSC_PLATEAU_MIN. */
+    DSC_SP_PLATEAU_MODE = 400,
+    /** `patience` (ReduceLROnPlateau): bad epochs tolerated; default 10, int in [0, 2^53], any time. */
+    DSC_SP_PATIENCE = 401,
+    /** `threshold` (ReduceLROnPlateau): default 1e-4, [0, inf), any time. */
+    DSC_SP_THRESHOLD = 402,
+    /** `threshold_mode` (ReduceLROnPlateau): a ::dsc_threshold_mode, default ::DSC_THRESHOLD_REL. */
+    DSC_SP_THRESHOLD_MODE = 403,
+    /** `cooldown` (ReduceLROnPlateau): default 0, int in [0, 2^53], any time. */
+    DSC_SP_COOLDOWN = 404,
+    /** `min_lr` (ReduceLROnPlateau): default 0, [0, inf), any time. */
+    DSC_SP_MIN_LR = 405,
+    /** `eps` (ReduceLROnPlateau): smallest change applied; default 1e-8, [0, inf), any time. */
+    DSC_SP_EPS = 406,
+    /** `decay_rate` (inverse time): required, [0, inf). */
+    DSC_SP_DECAY_RATE = 500,
+    /** `decay_steps` (inverse time): required, (0, inf). */
+    DSC_SP_DECAY_STEPS = 501,
+    /** `staircase` (inverse time): floor(t/decay_steps) when 1; default 0, 0 or 1. */
+    DSC_SP_STAIRCASE = 502
+} dsc_sched_param;
+
+/** @brief Values of ::DSC_SP_MODE (CyclicLR). */
+typedef enum dsc_cyclic_mode {
+    DSC_CYCLIC_TRIANGULAR = 0,  /**< Constant amplitude. */
+    DSC_CYCLIC_TRIANGULAR2 = 1, /**< Amplitude halved each cycle. */
+    DSC_CYCLIC_EXP_RANGE = 2    /**< Amplitude times gamma^t, t the total iteration count. */
+} dsc_cyclic_mode;
+
+/** @brief Values of ::DSC_SP_ANNEAL_STRATEGY (OneCycleLR). */
+typedef enum dsc_anneal_strategy {
+    DSC_ANNEAL_COS = 0,   /**< Cosine annealing between phase ends. */
+    DSC_ANNEAL_LINEAR = 1 /**< Linear annealing between phase ends. */
+} dsc_anneal_strategy;
+
+/** @brief Values of ::DSC_SP_PLATEAU_MODE (ReduceLROnPlateau). */
+typedef enum dsc_plateau_mode {
+    DSC_PLATEAU_MIN = 0, /**< Lower is better (a loss). */
+    DSC_PLATEAU_MAX = 1  /**< Higher is better (an accuracy). */
+} dsc_plateau_mode;
+
+/** @brief Values of ::DSC_SP_THRESHOLD_MODE (ReduceLROnPlateau). */
+typedef enum dsc_threshold_mode {
+    DSC_THRESHOLD_REL = 0, /**< Better means beyond best*(1 -/+ threshold). */
+    DSC_THRESHOLD_ABS = 1  /**< Better means beyond best -/+ threshold. */
+} dsc_threshold_mode;
+
+/**
+ * @brief Keys of a scheduler's run-time state, read by dsc_lr_scheduler_state_get().
+ */
+typedef enum dsc_sched_state {
+    DSC_SS_STEP = 1,             /**< PyTorch's `last_epoch`: steps taken since start (0 after start, -1 before; an unused SequentialLR child stays -1). */
+    DSC_SS_STARTED = 2,          /**< 1 once started, else 0. */
+    DSC_SS_BEST = 10,            /**< ReduceLROnPlateau: best metric so far (+inf or -inf before the first). */
+    DSC_SS_NUM_BAD_EPOCHS = 11,  /**< ReduceLROnPlateau: consecutive epochs without improvement. */
+    DSC_SS_COOLDOWN_COUNTER = 12,/**< ReduceLROnPlateau: epochs of cooldown left. */
+    DSC_SS_T_CUR = 20,           /**< CosineAnnealingWarmRestarts: steps since the last restart. */
+    DSC_SS_T_I = 21              /**< CosineAnnealingWarmRestarts: length of the current cycle. */
+} dsc_sched_state;
+
+/**
+ * @brief A user schedule: LambdaLR's factor (lr = base_lr * f) or
+ *        MultiplicativeLR's factor (lr *= f).
+ * @param epoch The step count t (0 at start for LambdaLR; t >= 1 for MultiplicativeLR).
+ * @param group The parameter group, 0..group count-1 (PyTorch's per-group lambdas).
+ * @param user  The pointer given to dsc_lr_scheduler_set_lambda().
+ * @return The factor: finite and >= 0, otherwise the step is refused.
+ */
+typedef double (*dsc_lr_lambda_fn)(int64_t epoch, size_t group, void *user);
+
+/**
+ * @brief Create a scheduler of one kind over an optimizer's parameter groups.
+ *
+ * The group count is fixed here: the optimizer must already have every
+ * group it will have (as in PyTorch, where groups exist before the
+ * scheduler). Hyperparameters start at their defaults.
+ * @param[out] out  Receives the scheduler; set to NULL on failure.
+ * @param[in]  kind A ::dsc_lr_scheduler_kind.
+ * @param[in]  opt  The optimizer whose groups it drives.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown @p kind;
+ *         DSC_E_STATE if @p opt has no parameter group yet; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the scheduler (free it with
+ *       dsc_lr_scheduler_free()); @p opt is borrowed and must outlive it.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind kind,
+                                        dsc_optimizer *opt);
+
+/**
+ * @brief Release a scheduler and the children it owns.
+ * @param[in] s The scheduler, or NULL (then nothing happens). Do not free a
+ *              child that was added to a container: the container frees it.
+ * @note The optimizer keeps the lr it was last given.
+ * @since 0.1.0
+ */
+DSC_API void dsc_lr_scheduler_free(dsc_lr_scheduler *s);
+
+/**
+ * @brief Set one hyperparameter.
+ * @param[in,out] s     The scheduler.
+ * @param[in]     key   A ::dsc_sched_param used by this kind.
+ * @param[in]     value The value, within the key's range (see ::dsc_sched_param).
+ * @return DSC_OK; DSC_E_ARG for NULL, a value out of range, NaN or not
+ *         integral where an integer is needed (the message gives the range);
+ *         DSC_E_UNSUPPORTED if this kind has no such key; DSC_E_STATE if the
+ *         scheduler has started and the key is not settable at any time.
+ *         A refused call changes nothing.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set(dsc_lr_scheduler *s, dsc_sched_param key, double value);
+
+/**
+ * @brief Read one hyperparameter (its default until set).
+ * @param[in]  s   The scheduler.
+ * @param[in]  key A ::dsc_sched_param used by this kind.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED if this kind has no
+ *         such key; DSC_E_STATE for a required key not set yet (or CyclicLR's
+ *         base_lr, not set and taken from the groups).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, double *out);
+
+/**
+ * @brief The valid range of a hyperparameter for a kind (zstd's getBounds).
+ *
+ * As dsc_optimizer_hparam_bounds(): an open end such as the 0 of (0, 1] is
+ * returned as the nearest double inside the range; "no upper bound" is
+ * DBL_MAX. Integer keys also require integral values.
+ * @param[in]  kind A ::dsc_lr_scheduler_kind.
+ * @param[in]  key  A ::dsc_sched_param.
+ * @param[out] lo   Receives the smallest accepted value.
+ * @param[out] hi   Receives the largest accepted value.
+ * @return DSC_OK; DSC_E_ARG for NULL or an unknown kind; DSC_E_UNSUPPORTED if
+ *         the kind has no such key.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_param_bounds(dsc_lr_scheduler_kind kind, dsc_sched_param key,
+                                                 double *lo, double *hi);
+
+/**
+ * @brief Set the milestones of MultiStepLR or SequentialLR.
+ *
+ * MultiStepLR: non-decreasing steps >= 0; a milestone repeated k times
+ * multiplies by gamma^k at that step (PyTorch's Counter). SequentialLR:
+ * strictly increasing steps >= 1, one fewer than the children; at
+ * milestone m the next child restarts from the base lr at its own t = 0.
+ * @param[in,out] s The scheduler.
+ * @param[in]     m @p n milestones (copied); may be NULL when @p n is 0.
+ * @param[in]     n Number of milestones, at most 2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL, a negative (or, for SequentialLR, zero)
+ *         milestone, or milestones out of order (the message names the
+ *         first); DSC_E_UNSUPPORTED for other kinds; DSC_E_STATE after start;
+ *         DSC_E_NOMEM. A refused call keeps the previous milestones.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set_milestones(dsc_lr_scheduler *s, const int64_t *m, size_t n);
+
+/**
+ * @brief Set the user function of LambdaLR or MultiplicativeLR.
+ * @param[in,out] s    The scheduler.
+ * @param[in]     fn   The factor function; called once per group per step
+ *                     (and at start, for LambdaLR).
+ * @param[in]     user Passed unchanged to @p fn; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for NULL @p s or @p fn; DSC_E_UNSUPPORTED for
+ *         other kinds; DSC_E_STATE after start.
+ * @note Ownership: @p user is borrowed and must outlive the scheduler.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set_lambda(dsc_lr_scheduler *s, dsc_lr_lambda_fn fn, void *user);
+
+/**
+ * @brief Append a child to a SequentialLR or ChainedScheduler.
+ *
+ * The child must be a scheduler over the same optimizer, not started, not
+ * already a child, not a container, and not ReduceLROnPlateau (as in
+ * PyTorch 1.13). Children share the container's base lrs; CyclicLR and
+ * OneCycleLR children set their lr from their own hyperparameters.
+ * ChainedScheduler steps its children in the order they were added.
+ * @param[in,out] s     The container.
+ * @param[in]     child The scheduler to append.
+ * @return DSC_OK; DSC_E_ARG for NULL, @p child == @p s, or a child over
+ *         another optimizer; DSC_E_UNSUPPORTED if @p s is not a container or
+ *         @p child is a container or ReduceLROnPlateau; DSC_E_STATE if either
+ *         has started or @p child already belongs to a container; DSC_E_NOMEM.
+ * @note Ownership: on DSC_OK the container owns @p child and frees it; on
+ *       failure the caller still owns it. The child may still be configured
+ *       and inspected through its handle until the container starts.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *s, dsc_lr_scheduler *child);
+
+/**
+ * @brief Complete construction: record base lrs and apply the t = 0 lr.
+ *
+ * Checks the configuration (required keys, milestone count, OneCycleLR's
+ * phases, momentum support of the optimizer), records each group's lr as
+ * its base lr, and writes the t = 0 lr (and momentum) into the groups.
+ * After start, only keys marked "any time" may change.
+ * @param[in,out] s The scheduler (not a child: the container starts its children).
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if already started, if
+ *         @p s is a child, if a required key, the milestones or the lambda
+ *         are missing, or if the optimizer's group count changed since
+ *         dsc_lr_scheduler_new(); DSC_E_UNSUPPORTED if momentum cycling is
+ *         on and the optimizer has neither momentum nor beta1; an error of
+ *         dsc_optimizer_group_set(). On failure nothing changed.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_start(dsc_lr_scheduler *s);
+
+/**
+ * @brief Advance the schedule by one step and write the new lr into the groups.
+ *
+ * Starts the scheduler first if it has not started. Call it after the
+ * optimizer step, once per epoch or once per iteration.
+ * @param[in,out] s The scheduler (not a child).
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE for ReduceLROnPlateau
+ *         (which needs dsc_lr_scheduler_step_metric()), for a child, or for
+ *         OneCycleLR stepped past total_steps; DSC_E_ARG if a user function
+ *         returned a negative or non-finite factor; errors of
+ *         dsc_lr_scheduler_start(). A refused step changes nothing.
+ * @note Allocates nothing. Real-time safe when the optimizer's getters and
+ *       setters are.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_step(dsc_lr_scheduler *s);
+
+/**
+ * @brief Advance ReduceLROnPlateau with this epoch's metric.
+ *
+ * The first metric always improves (best starts at +-inf); the lr is
+ * multiplied by factor (not below min_lr, skipped when the change is at
+ * most eps) on the (patience+1)-th bad epoch, then cooldown epochs pass
+ * without counting. A NaN metric counts as a bad epoch, as in PyTorch.
+ * For every other kind the metric is ignored and this is dsc_lr_scheduler_step().
+ * @param[in,out] s      The scheduler (not a child).
+ * @param[in]     metric The monitored value (a validation loss, an accuracy).
+ * @return DSC_OK; DSC_E_ARG for NULL; the errors of dsc_lr_scheduler_step().
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_step_metric(dsc_lr_scheduler *s, double metric);
+
+/**
+ * @brief The lr this scheduler last computed for a group.
+ *
+ * For a top-level scheduler this is the lr written into the optimizer; for
+ * a child, the lr it produced at its last step (0 for a SequentialLR child
+ * that has not run yet).
+ * @param[in]  s     The scheduler.
+ * @param[in]  group 0..group count-1.
+ * @param[out] lr    Receives the lr.
+ * @return DSC_OK; DSC_E_ARG for NULL or a group out of range; DSC_E_STATE
+ *         before start.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_lr(const dsc_lr_scheduler *s, size_t group, double *lr);
+
+/**
+ * @brief Read one value of the run-time state (for checkpoints and monitoring).
+ * @param[in]  s   The scheduler.
+ * @param[in]  key A ::dsc_sched_state.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL or an unknown key; DSC_E_UNSUPPORTED if
+ *         this kind keeps no such state.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state key, double *out);
+
+/**
+ * @brief The number of children of a container (0 for other kinds).
+ * @param[in]  s   The scheduler.
+ * @param[out] out Receives the count.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_child_count(const dsc_lr_scheduler *s, size_t *out);
+
+/**
+ * @brief One child of a container, to inspect its state.
+ * @param[in]  s     The container.
+ * @param[in]  index 0..child count-1, in the order added.
+ * @param[out] out   Receives the child; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for NULL or an index out of range.
+ * @note Ownership: borrowed; valid until the container is freed.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_child(const dsc_lr_scheduler *s, size_t index, dsc_lr_scheduler **out);
+
+/**
+ * @brief The number of doubles dsc_lr_scheduler_state_save() writes.
+ * @param[in]  s   The scheduler (children included).
+ * @param[out] out Receives the count; it depends on the kind, the group
+ *                 count and the children, never on the step.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_size(const dsc_lr_scheduler *s, size_t *out);
+
+/**
+ * @brief Save the complete run-time state (step counts, base and current
+ *        lrs, momentum, plateau counters, warm-restart cycle, children).
+ *
+ * Hyperparameters are configuration and are not saved: a resumed program
+ * builds the same scheduler and then calls dsc_lr_scheduler_state_load().
+ * The layout is a format of its own (tagged with kind and version), meant
+ * to be stored by the checkpoint writer as little-endian doubles.
+ * @param[in]  s   The scheduler.
+ * @param[out] buf At least @p n doubles.
+ * @param[in]  n   The size from dsc_lr_scheduler_state_size().
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is not that size.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_save(const dsc_lr_scheduler *s, double *buf, size_t n);
+
+/**
+ * @brief Restore a state saved by dsc_lr_scheduler_state_save().
+ *
+ * The scheduler must have the same kind, group count and children as the
+ * one saved. A saved started state marks this scheduler started (after the
+ * checks of dsc_lr_scheduler_start()) and writes the saved lr (and momentum)
+ * into the optimizer's groups, so the next step continues exactly where
+ * the saved one stopped.
+ * @param[in,out] s   The scheduler (not a child).
+ * @param[in]     buf @p n doubles.
+ * @param[in]     n   Their count.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is wrong;
+ *         DSC_E_FORMAT if the data is not a state of this scheduler or holds
+ *         impossible values; the errors of dsc_lr_scheduler_start().
+ *         On failure nothing changed.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, size_t n);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
 /*  Dataset                                                                  */
 /* ------------------------------------------------------------------------ */
 

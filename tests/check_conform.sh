@@ -2,14 +2,12 @@
 # descent-conform over the PyTorch golden vectors, once per kernel set this
 # machine runs. Every case of the kinds in CONFORM_GLOBS must pass; a kind
 # is added here when its issue lands. Cases listed in CONFORM_EXCLUDE wait
-# for a feature that is not merged yet (the StepLR-combined optimizer cases
-# need the scheduler).
+# for a feature that is not merged yet (none now).
 set -u
 B=${B:-build}
 REF=${REF:-../shared/reference/cases}
-[ -d "$REF" ] || REF=/work/shared/reference/cases
-CONFORM_GLOBS="optimizer-*.ref network-*.ref"
-CONFORM_EXCLUDE="*steplr*"
+CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref network-*.ref"
+CONFORM_EXCLUDE=""
 
 files=""
 for glob in $CONFORM_GLOBS; do
@@ -29,7 +27,7 @@ done
 status=0
 for isa in $isas; do
     # shellcheck disable=SC2086
-    out=$(DESCENT_ISA=$isa "$B/descent-conform" $files)
+    out=$(DESCENT_ISA=$isa ${RUNNER:-} "$B/descent-conform" $files)
     rc=$?
     echo "[$isa] $(echo "$out" | tail -n 1)"
     if [ $rc -ne 0 ]; then
