@@ -71,6 +71,7 @@ typedef struct dense_info {
 typedef struct net {
     dsc_model *model;
     dsc_optimizer *opt;
+    dsc_lr_scheduler *sched;   /* StepLR when the case has sched_type, else NULL */
     dsc_loss *loss;
     dense_info dense[MAX_LAYERS];
     size_t ndense;
@@ -194,6 +195,7 @@ static int make_optimizer(ref_case *c, ref_result *r, net *n) {
     for (size_t i = 0; i < c->nlines; i++) {
         ref_line *l = &c->lines[i];
         if (strcmp(l->keyword, "param") != 0) continue;
+        if (strncmp(l->tok[0], "sched_", 6) == 0) continue; /* read by make_sched */
         dsc_hparam key;
         if (hparam_key(l->tok[0], &key)) return ref_fail(r, "param %s is not understood", l->tok[0]);
         double v;
@@ -203,6 +205,25 @@ static int make_optimizer(ref_case *c, ref_result *r, net *n) {
         if (api(r, dsc_optimizer_set(n->opt, key, v), what)) return -1;
     }
     return api(r, dsc_optimizer_add_model(n->opt, n->model, NULL), "dsc_optimizer_add_model");
+}
+
+/* `sched_type StepLR` with `sched_step_size` and `sched_gamma`, as in kind
+ * optimizer: a scheduler on the optimizer, stepped after each optimizer step. */
+static int make_sched(ref_case *c, ref_result *r, net *n) {
+    if (!ref_has_param(c, "sched_type")) return 0;
+    const char *type = ref_param_str(c, r, "sched_type");
+    if (type == NULL) return -1;
+    if (strcmp(type, "StepLR") != 0) return ref_fail(r, "sched_type %s is not supported", type);
+    double step_size, gamma;
+    if (ref_param_double(c, r, "sched_step_size", &step_size) ||
+        ref_param_double(c, r, "sched_gamma", &gamma))
+        return -1;
+    if (api(r, dsc_lr_scheduler_new(&n->sched, DSC_SCHED_STEP, n->opt), "dsc_lr_scheduler_new") ||
+        api(r, dsc_lr_scheduler_set(n->sched, DSC_SP_STEP_SIZE, step_size), "StepLR step_size") ||
+        api(r, dsc_lr_scheduler_set(n->sched, DSC_SP_GAMMA, gamma), "StepLR gamma") ||
+        api(r, dsc_lr_scheduler_start(n->sched), "dsc_lr_scheduler_start"))
+        return -1;
+    return 0;
 }
 
 static int check_params(ref_case *c, ref_result *r, net *n, int grads, const char *wkey,
@@ -248,6 +269,8 @@ static int train(ref_case *c, ref_result *r, net *n) {
         if (api(r, dsc_model_backward(n->model, n->dy, S), "dsc_model_backward")) return -1;
         if (t == 0 && check_params(c, r, n, 1, "expect_grad_weight", "expect_grad_bias")) return -1;
         if (api(r, dsc_optimizer_step(n->opt), "dsc_optimizer_step")) return -1;
+        if (n->sched != NULL && api(r, dsc_lr_scheduler_step(n->sched), "dsc_lr_scheduler_step"))
+            return -1;
     }
     return check_params(c, r, n, 0, "expect_weight", "expect_bias");
 }
@@ -258,7 +281,9 @@ int conform_network(ref_case *c, ref_result *r) {
     int rc = build(c, r, &n);
     if (rc == 0) rc = load_data(c, r, &n);
     if (rc == 0) rc = make_optimizer(c, r, &n);
+    if (rc == 0) rc = make_sched(c, r, &n);
     if (rc == 0) rc = train(c, r, &n);
+    dsc_lr_scheduler_free(n.sched);
     dsc_optimizer_free(n.opt);
     dsc_loss_free(n.loss);
     dsc_model_free(n.model);
