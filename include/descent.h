@@ -954,7 +954,9 @@ DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, siz
  *
  * Hyperparameters use the zstd pattern: a ::dsc_sched_param key and a
  * double value, validated when set. Booleans and enumerations travel as
- * 0, 1, 2...; integers must be integral. A value applies to every group.
+ * 0, 1, 2...; integers must be integral. A value applies to every group;
+ * the keys PyTorch also takes as per-group lists can be given per group with
+ * dsc_lr_scheduler_group_set().
  * @{
  */
 
@@ -1178,6 +1180,42 @@ DSC_API dsc_status dsc_lr_scheduler_set(dsc_lr_scheduler *s, dsc_sched_param key
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, double *out);
+
+/**
+ * @brief Set one group's own value of a key PyTorch also takes as a list.
+ *
+ * The per-group keys are those PyTorch accepts as one value per parameter
+ * group: CyclicLR base_lr, max_lr, base_momentum, max_momentum; OneCycleLR
+ * max_lr, base_momentum, max_momentum; ReduceLROnPlateau min_lr. A group
+ * without its own value uses the one of dsc_lr_scheduler_set(); a required
+ * key (max_lr) is satisfied by giving every group its own value.
+ * @param[in,out] s     The scheduler.
+ * @param[in]     group 0..group count-1.
+ * @param[in]     key   One of the per-group keys above.
+ * @param[in]     value The value, within the key's range.
+ * @return DSC_OK; DSC_E_ARG for NULL, a group out of range or a value out of
+ *         range; DSC_E_UNSUPPORTED if this kind has no such key or takes it
+ *         only for every group at once; DSC_E_STATE after start (min_lr may
+ *         change any time). A refused call changes nothing.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_group_set(dsc_lr_scheduler *s, size_t group, dsc_sched_param key,
+                                              double value);
+
+/**
+ * @brief Read one group's value of a per-group key (its own, else the common one).
+ * @param[in]  s     The scheduler.
+ * @param[in]  group 0..group count-1.
+ * @param[in]  key   A per-group key (see dsc_lr_scheduler_group_set()).
+ * @param[out] out   Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL or a group out of range; DSC_E_UNSUPPORTED
+ *         as for dsc_lr_scheduler_group_set(); DSC_E_STATE for a key neither
+ *         the group nor the scheduler has a value for yet.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_group_get(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key,
+                                              double *out);
 
 /**
  * @brief The valid range of a hyperparameter for a kind (zstd's getBounds).

@@ -27,7 +27,10 @@ static double down_size(const dsc_lr_scheduler *s) {
     return dsc__sched_is_set(s, DOWN) ? dsc__sched_p(s, DOWN) : dsc__sched_p(s, UP);
 }
 
-static double cyclic_base(const dsc_lr_scheduler *s, double group_lr) {
+/* base_lr: the group's own, else the common one, else the group's lr at start. */
+static double cyclic_base(const dsc_lr_scheduler *s, size_t g, double group_lr) {
+    double own = s->grp[g * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(DSC_SP_BASE_LR)];
+    if (!isnan(own)) return own;
     return dsc__sched_is_set(s, BASE_LR) ? dsc__sched_p(s, BASE_LR) : group_lr;
 }
 
@@ -36,7 +39,7 @@ static int cyclic_momentum(const dsc_lr_scheduler *s) {
 }
 
 static dsc_status cyclic_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {
-    (void)g, (void)cur;
+    (void)cur;
     double t = (double)s->v.t;
     double total = dsc__sched_p(s, UP) + down_size(s);
     double ratio = dsc__sched_p(s, UP) / total;
@@ -49,10 +52,10 @@ static dsc_status cyclic_lr(dsc_lr_scheduler *s, size_t g, double cur, double ba
     case DSC_CYCLIC_EXP_RANGE: scale = pow(dsc__sched_p(s, GAMMA), t); break;
     default: scale = 1.0; break;
     }
-    double lo = cyclic_base(s, base), hi = dsc__sched_p(s, MAX_LR);
+    double lo = cyclic_base(s, g, base), hi = dsc__sched_pg(s, g, MAX_LR);
     *lr = lo + (hi - lo) * sf * scale;
     if (cyclic_momentum(s)) {
-        double bm = dsc__sched_p(s, BASE_MOMENTUM), mm = dsc__sched_p(s, MAX_MOMENTUM);
+        double bm = dsc__sched_pg(s, g, BASE_MOMENTUM), mm = dsc__sched_pg(s, g, MAX_MOMENTUM);
         *mom = mm - (mm - bm) * sf * scale;
     }
     return DSC_OK;
