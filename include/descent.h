@@ -1767,8 +1767,9 @@ DSC_API dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler
 
 /**
  * @brief Release a scheduler and the children it owns.
- * @param[in] s The scheduler, or NULL (then nothing happens). Do not free a
- *              child that was added to a container: the container frees it.
+ * @param[in] s The scheduler, or NULL (then nothing happens). A child added
+ *              to a container belongs to it: freeing the child does nothing,
+ *              the container frees it.
  * @note The optimizer keeps the lr it was last given.
  * @since 0.1.0
  */

@@ -602,6 +602,7 @@ static void test_sched_add_child_validation(void **state) {
     /* Children's keys are frozen once the container started. */
     assert_status(dsc_lr_scheduler_set(step, DSC_SP_STEP_SIZE, 3), DSC_E_STATE);
     dsc_lr_scheduler_free(late);
+    dsc_lr_scheduler_free(step); /* owned by seq: does nothing */
     dsc_lr_scheduler_free(seq);
     dsc_lr_scheduler_free(chain);
     dsc_lr_scheduler_free(plateau);

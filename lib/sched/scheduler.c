@@ -112,13 +112,19 @@ dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind ki
     return DSC_OK;
 }
 
-void dsc_lr_scheduler_free(dsc_lr_scheduler *s) {
-    if (s == NULL) return;
-    for (size_t i = 0; i < s->nchildren; i++) dsc_lr_scheduler_free(s->children[i]);
+static void sched_free(dsc_lr_scheduler *s) {
+    for (size_t i = 0; i < s->nchildren; i++) sched_free(s->children[i]);
     dsc__free(s->children);
     dsc__free(s->milestones);
     dsc__free(s->base);
     dsc__free(s);
+}
+
+void dsc_lr_scheduler_free(dsc_lr_scheduler *s) {
+    /* A child belongs to its container, which frees it: ignoring the call
+     * turns a double free into nothing. */
+    if (s == NULL || s->parent != NULL) return;
+    sched_free(s);
 }
 
 /* ------------------------------------------------------------------ */
