@@ -1616,7 +1616,7 @@ typedef enum dsc_lr_scheduler_kind {
  */
 typedef enum dsc_sched_param {
     /** `gamma`. StepLR, MultiStepLR: default 0.1, (0, inf); ExponentialLR:
-     *  required, (0, inf); CyclicLR (exp_range): default 1, (0, 1].
+     *  required, (0, inf); CyclicLR (exp_range): default 1, (0, inf).
      *  StepLR, MultiStepLR and ExponentialLR accept it at any time. */
     DSC_SP_GAMMA = 100,
     /** `step_size` (StepLR): required, int in [1, 2^53]. */
@@ -1645,9 +1645,9 @@ typedef enum dsc_sched_param {
     DSC_SP_BASE_LR = 300,
     /** `max_lr` (CyclicLR, OneCycleLR): required, [0, inf). */
     DSC_SP_MAX_LR = 301,
-    /** `step_size_up` (CyclicLR): default 2000, int in [1, 2^53]. */
+    /** `step_size_up` (CyclicLR): default 2000, (0, 2^53] (PyTorch takes a float). */
     DSC_SP_STEP_SIZE_UP = 302,
-    /** `step_size_down` (CyclicLR): default step_size_up, int in [0, 2^53]. */
+    /** `step_size_down` (CyclicLR): default step_size_up, [0, 2^53]. */
     DSC_SP_STEP_SIZE_DOWN = 303,
     /** `mode` (CyclicLR): a ::dsc_cyclic_mode, default ::DSC_CYCLIC_TRIANGULAR.
      *  triangular and triangular2 scale per cycle, exp_range per iteration

@@ -13,10 +13,11 @@ enum { BASE_LR, MAX_LR, UP, DOWN, MODE, GAMMA, CYCLE_MOMENTUM, BASE_MOMENTUM, MA
 static const dsc__sched_hp cyclic_hp[] = {
     [BASE_LR] = {DSC_SP_BASE_LR, "base_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
     [MAX_LR] = {DSC_SP_MAX_LR, "max_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
-    [UP] = {DSC_SP_STEP_SIZE_UP, "step_size_up", 2000, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
-    [DOWN] = {DSC_SP_STEP_SIZE_DOWN, "step_size_down", 2000, 0, DSC__SCHED_INT_MAX, DSC__HP_INT},
+    /* PyTorch takes float(step_size_*): fractional sizes are accepted too. */
+    [UP] = {DSC_SP_STEP_SIZE_UP, "step_size_up", 2000, 0, DSC__SCHED_INT_MAX, DSC__HP_LO_OPEN},
+    [DOWN] = {DSC_SP_STEP_SIZE_DOWN, "step_size_down", 2000, 0, DSC__SCHED_INT_MAX, 0},
     [MODE] = {DSC_SP_MODE, "mode", DSC_CYCLIC_TRIANGULAR, 0, 2, DSC__HP_INT},
-    [GAMMA] = {DSC_SP_GAMMA, "gamma", 1.0, 0.0, 1.0, DSC__HP_LO_OPEN},
+    [GAMMA] = {DSC_SP_GAMMA, "gamma", 1.0, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
     [CYCLE_MOMENTUM] = {DSC_SP_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__HP_INT},
     [BASE_MOMENTUM] = {DSC_SP_BASE_MOMENTUM, "base_momentum", 0.8, 0.0, 1.0, DSC__HP_HI_OPEN},
     [MAX_MOMENTUM] = {DSC_SP_MAX_MOMENTUM, "max_momentum", 0.9, 0.0, 1.0, DSC__HP_HI_OPEN},
