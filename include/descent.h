@@ -1577,6 +1577,29 @@ DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, siz
  * 0, 1, 2...; integers must be integral. A value applies to every group;
  * the keys PyTorch also takes as per-group lists can be given per group with
  * dsc_lr_scheduler_group_set().
+ *
+ * A linear warm-up followed by cosine annealing, stepped once per batch:
+ * @code
+ * dsc_lr_scheduler *seq, *warm, *cos;
+ * dsc_lr_scheduler_new(&seq, DSC_SCHED_SEQUENTIAL, opt);
+ * dsc_lr_scheduler_new(&warm, DSC_SCHED_LINEAR, opt);
+ * dsc_lr_scheduler_set(warm, DSC_SP_START_FACTOR, 0.01);
+ * dsc_lr_scheduler_set(warm, DSC_SP_TOTAL_ITERS, 500);
+ * dsc_lr_scheduler_new(&cos, DSC_SCHED_COSINE, opt);
+ * dsc_lr_scheduler_set(cos, DSC_SP_T_MAX, total_batches - 500);
+ * dsc_lr_scheduler_add_child(seq, warm);      // seq owns warm and cos from here
+ * dsc_lr_scheduler_add_child(seq, cos);
+ * const int64_t at[] = {500};
+ * dsc_lr_scheduler_set_milestones(seq, at, 1);
+ * dsc_lr_scheduler_start(seq);                // the groups now have lr*0.01
+ * for (size_t b = 0; b < total_batches; b++) {
+ *     // ... gradients ...
+ *     dsc_optimizer_step(opt);
+ *     dsc_lr_scheduler_step(seq);
+ * }
+ * dsc_lr_scheduler_free(seq);
+ * @endcode
+ * (Every call returns a ::dsc_status to check; omitted here.)
  * @{
  */
 
