@@ -6,7 +6,6 @@
 set -u
 B=${B:-build}
 REF=${REF:-../shared/reference/cases}
-[ -d "$REF" ] || REF=/work/shared/reference/cases
 CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref"
 CONFORM_EXCLUDE=""
 
@@ -28,7 +27,7 @@ done
 status=0
 for isa in $isas; do
     # shellcheck disable=SC2086
-    out=$(DESCENT_ISA=$isa "$B/descent-conform" $files)
+    out=$(DESCENT_ISA=$isa ${RUNNER:-} "$B/descent-conform" $files)
     rc=$?
     echo "[$isa] $(echo "$out" | tail -n 1)"
     if [ $rc -ne 0 ]; then

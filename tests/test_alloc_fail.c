@@ -82,90 +82,6 @@ static void free_optimizer(void *o) {
     dsc_optimizer_free(o);
 }
 
-/* Schedulers: the handle, a SequentialLR with children and milestones, and a
- * CyclicLR whose start turns SGD momentum on in three groups (the optimizer
- * allocates momentum buffers there); a failed start leaves every lr as it was. */
-static dsc_optimizer *sched_opt;
-static float sched_p[3][5], sched_g[3][5];
-
-static dsc_status sched_optimizer(void) {
-    sched_opt = NULL;
-    dsc_status s = dsc_optimizer_new(&sched_opt, DSC_OPT_SGD);
-    for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_add_params(sched_opt, sched_p[i], sched_g[i], 5, NULL);
-    for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_group_set(sched_opt, i, DSC_HP_LR, 0.5);
-    if (s != DSC_OK) {
-        dsc_optimizer_free(sched_opt);
-        sched_opt = NULL;
-    }
-    return s;
-}
-
-static dsc_status make_scheduler(void **out) {
-    *out = NULL;
-    dsc_status s = sched_optimizer();
-    if (s == DSC_OK && (s = dsc_lr_scheduler_new((dsc_lr_scheduler **)out, DSC_SCHED_STEP, sched_opt)) != DSC_OK) {
-        dsc_optimizer_free(sched_opt);
-        sched_opt = NULL;
-    }
-    return s;
-}
-
-static dsc_status make_scheduler_sequential(void **out) {
-    dsc_lr_scheduler *seq = NULL, *child = NULL;
-    *out = NULL;
-    dsc_status s = sched_optimizer();
-    if (s != DSC_OK) return s;
-    const int64_t m[] = {4, 9};
-    s = dsc_lr_scheduler_new(&seq, DSC_SCHED_SEQUENTIAL, sched_opt);
-    for (int i = 0; i < 3 && s == DSC_OK; i++) {
-        s = dsc_lr_scheduler_new(&child, DSC_SCHED_EXPONENTIAL, sched_opt);
-        if (s == DSC_OK && (s = dsc_lr_scheduler_set(child, DSC_SP_GAMMA, 0.5)) == DSC_OK)
-            s = dsc_lr_scheduler_add_child(seq, child);
-        if (s != DSC_OK) dsc_lr_scheduler_free(child); /* the container took it only on success */
-    }
-    if (s == DSC_OK) s = dsc_lr_scheduler_set_milestones(seq, m, 2);
-    if (s == DSC_OK) s = dsc_lr_scheduler_start(seq);
-    if (s != DSC_OK) {
-        dsc_lr_scheduler_free(seq);
-        dsc_optimizer_free(sched_opt);
-        sched_opt = NULL;
-        return s;
-    }
-    *out = seq;
-    return DSC_OK;
-}
-
-static dsc_status make_scheduler_cyclic_momentum(void **out) {
-    dsc_lr_scheduler *s = NULL;
-    *out = NULL;
-    dsc_status st = sched_optimizer();
-    if (st != DSC_OK) return st;
-    st = dsc_lr_scheduler_new(&s, DSC_SCHED_CYCLIC, sched_opt);
-    if (st == DSC_OK) st = dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1.0);
-    if (st == DSC_OK && (st = dsc_lr_scheduler_start(s)) != DSC_OK) {
-        for (size_t g = 0; g < 3; g++) {
-            double lr = -1, mom = -1;
-            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_HP_LR, &lr));
-            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_HP_MOMENTUM, &mom));
-            assert_true(lr == 0.5 && mom == 0.0);
-        }
-    }
-    if (st != DSC_OK) {
-        dsc_lr_scheduler_free(s);
-        dsc_optimizer_free(sched_opt);
-        sched_opt = NULL;
-        return st;
-    }
-    *out = s;
-    return DSC_OK;
-}
-
-static void free_scheduler(void *s) {
-    dsc_lr_scheduler_free(s);
-    dsc_optimizer_free(sched_opt);
-    sched_opt = NULL;
-}
-
 /* ---- data sets: the loaders read small files written once into a temp dir. */
 static char data_dir[256];
 
@@ -327,6 +243,90 @@ static void free_loss(void *l) {
     dsc_loss_free(l);
 }
 
+/* Schedulers: the handle, a SequentialLR with children and milestones, and a
+ * CyclicLR whose start turns SGD momentum on in three groups (the optimizer
+ * allocates momentum buffers there); a failed start leaves every lr as it was. */
+static dsc_optimizer *sched_opt;
+static float sched_p[3][5], sched_g[3][5];
+
+static dsc_status sched_optimizer(void) {
+    sched_opt = NULL;
+    dsc_status s = dsc_optimizer_new(&sched_opt, DSC_OPT_SGD);
+    for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_add_params(sched_opt, sched_p[i], sched_g[i], 5, NULL);
+    for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_group_set(sched_opt, i, DSC_HP_LR, 0.5);
+    if (s != DSC_OK) {
+        dsc_optimizer_free(sched_opt);
+        sched_opt = NULL;
+    }
+    return s;
+}
+
+static dsc_status make_scheduler(void **out) {
+    *out = NULL;
+    dsc_status s = sched_optimizer();
+    if (s == DSC_OK && (s = dsc_lr_scheduler_new((dsc_lr_scheduler **)out, DSC_SCHED_STEP, sched_opt)) != DSC_OK) {
+        dsc_optimizer_free(sched_opt);
+        sched_opt = NULL;
+    }
+    return s;
+}
+
+static dsc_status make_scheduler_sequential(void **out) {
+    dsc_lr_scheduler *seq = NULL, *child = NULL;
+    *out = NULL;
+    dsc_status s = sched_optimizer();
+    if (s != DSC_OK) return s;
+    const int64_t m[] = {4, 9};
+    s = dsc_lr_scheduler_new(&seq, DSC_SCHED_SEQUENTIAL, sched_opt);
+    for (int i = 0; i < 3 && s == DSC_OK; i++) {
+        s = dsc_lr_scheduler_new(&child, DSC_SCHED_EXPONENTIAL, sched_opt);
+        if (s == DSC_OK && (s = dsc_lr_scheduler_set(child, DSC_SP_GAMMA, 0.5)) == DSC_OK)
+            s = dsc_lr_scheduler_add_child(seq, child);
+        if (s != DSC_OK) dsc_lr_scheduler_free(child); /* the container took it only on success */
+    }
+    if (s == DSC_OK) s = dsc_lr_scheduler_set_milestones(seq, m, 2);
+    if (s == DSC_OK) s = dsc_lr_scheduler_start(seq);
+    if (s != DSC_OK) {
+        dsc_lr_scheduler_free(seq);
+        dsc_optimizer_free(sched_opt);
+        sched_opt = NULL;
+        return s;
+    }
+    *out = seq;
+    return DSC_OK;
+}
+
+static dsc_status make_scheduler_cyclic_momentum(void **out) {
+    dsc_lr_scheduler *s = NULL;
+    *out = NULL;
+    dsc_status st = sched_optimizer();
+    if (st != DSC_OK) return st;
+    st = dsc_lr_scheduler_new(&s, DSC_SCHED_CYCLIC, sched_opt);
+    if (st == DSC_OK) st = dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1.0);
+    if (st == DSC_OK && (st = dsc_lr_scheduler_start(s)) != DSC_OK) {
+        for (size_t g = 0; g < 3; g++) {
+            double lr = -1, mom = -1;
+            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_HP_LR, &lr));
+            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_HP_MOMENTUM, &mom));
+            assert_true(lr == 0.5 && mom == 0.0);
+        }
+    }
+    if (st != DSC_OK) {
+        dsc_lr_scheduler_free(s);
+        dsc_optimizer_free(sched_opt);
+        sched_opt = NULL;
+        return st;
+    }
+    *out = s;
+    return DSC_OK;
+}
+
+static void free_scheduler(void *s) {
+    dsc_lr_scheduler_free(s);
+    dsc_optimizer_free(sched_opt);
+    sched_opt = NULL;
+}
+
 static const struct {
     const char *name;
     make_fn make;
@@ -337,9 +337,6 @@ static const struct {
     {"dsc_optimizer_new", make_optimizer, free_optimizer},
     {"dsc_optimizer_add_params", make_optimizer_groups, free_optimizer},
     {"dsc_optimizer_set (momentum buffers)", make_optimizer_momentum, free_optimizer},
-    {"dsc_lr_scheduler_new", make_scheduler, free_scheduler},
-    {"dsc_lr_scheduler_add_child/set_milestones/start", make_scheduler_sequential, free_scheduler},
-    {"dsc_lr_scheduler_start (momentum turned on)", make_scheduler_cyclic_momentum, free_scheduler},
     {"dsc_dataset_new_targets", make_ds_targets, free_dataset},
     {"dsc_dataset_new_labels", make_ds_labels, free_dataset},
     {"dsc_dataset_load_idx", make_ds_idx, free_dataset},
@@ -354,6 +351,9 @@ static const struct {
     {"dsc_model_new", make_model, free_model},
     {"dsc_model_add + dsc_model_build", make_built_model, free_model},
     {"dsc_loss_new", make_loss, free_loss},
+    {"dsc_lr_scheduler_new", make_scheduler, free_scheduler},
+    {"dsc_lr_scheduler_add_child/set_milestones/start", make_scheduler_sequential, free_scheduler},
+    {"dsc_lr_scheduler_start (momentum turned on)", make_scheduler_cyclic_momentum, free_scheduler},
 };
 
 static void test_alloc_fail_every_constructor(void **state) {
