@@ -31,13 +31,12 @@ _ENUM_VALUES = {
 
 
 def _num(name, v):
+    """A float, or a list of floats (one per group, as torch takes for some keys)."""
     if isinstance(v, bool):
         return 1.0 if v else 0.0
     if isinstance(v, (list, tuple)):
-        vals = set(float(x) for x in v)
-        if len(vals) != 1:
-            raise _buf.arg_error("%s: one value for every group is supported, got %r" % (name, v))
-        return vals.pop()
+        vals = [float(x) for x in v]
+        return vals[0] if len(set(vals)) == 1 else vals
     return float(v)
 
 
@@ -70,7 +69,14 @@ class LRScheduler(Handle):
         C.dsc_lr_scheduler_new(ctypes.byref(ptr), self._kind, self._opt_ref.ptr)
         ref = self._set(ptr, C.dsc_lr_scheduler_free, [self._opt_ref])
         for key, v in self._params:
-            C.dsc_lr_scheduler_set(self, key, v)
+            if isinstance(v, list):   # one value per group (CyclicLR/OneCycleLR max_lr...)
+                if len(v) != self._ngroups:
+                    raise _buf.arg_error("%s: %d values of %s for %d parameter groups" % (
+                        type(self).__name__, len(v), _TORCH_NAME.get(key, key.name), self._ngroups))
+                for g, gv in enumerate(v):
+                    C.dsc_lr_scheduler_group_set(self, g, key, gv)
+            else:
+                C.dsc_lr_scheduler_set(self, key, v)
         if self._milestones is not None:
             m = (c_int64 * max(len(self._milestones), 1))(*self._milestones)
             C.dsc_lr_scheduler_set_milestones(self, m, len(self._milestones))
@@ -144,10 +150,14 @@ class LRScheduler(Handle):
         """torch's ``last_epoch``: steps taken since construction."""
         return int(self._state(SchedState.STEP))
 
-    def get(self, name):
-        """A hyperparameter's value by its torch name (its default until set)."""
+    def get(self, name, group=None):
+        """A hyperparameter's value by its torch name (its default until set);
+        with ``group``, that group's own value of a per-group key."""
         v = c_double()
-        C.dsc_lr_scheduler_get(self, _KEY[name], ctypes.byref(v))
+        if group is None:
+            C.dsc_lr_scheduler_get(self, _KEY[name], ctypes.byref(v))
+        else:
+            C.dsc_lr_scheduler_group_get(self, group, _KEY[name], ctypes.byref(v))
         return v.value
 
     def state_dict(self):

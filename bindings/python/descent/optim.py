@@ -190,27 +190,25 @@ class Optimizer(Handle):
             target = group
         if isinstance(target, _Parameters):
             target = target.model
-        keep = []
+        idx = c_size_t()
         if isinstance(target, Sequential):
-            params, grads = target.params, target.grads
-            p = _buf.floats_inout(params, "the model's parameters")
-            g = _buf.floats_inout(grads, "the model's gradients")
-            keep = [target._ref, p, g]
-            rec = {"params": params, "grads": grads, "model": target}
+            # dsc_optimizer_add_model: the model's flat buffers as one group.
+            target._need_built()
+            C.dsc_optimizer_add_model(self, target, ctypes.byref(idx))
+            self._ref.keep.append(target._ref)    # the C optimizer borrows the model's buffers
+            rec = {"params": target.params, "grads": target.grads, "model": target}
         elif isinstance(target, (tuple, list)) and len(target) == 2:
             p = _buf.floats_inout(target[0], "param")
             g = _buf.floats_inout(target[1], "grad")
             if p.n != g.n:
                 raise _buf.arg_error("param has %d elements but grad has %d" % (p.n, g.n))
-            keep = [p, g]
+            C.dsc_optimizer_add_params(self, p.ptr, g.ptr, p.n, ctypes.byref(idx))
+            self._ref.keep.extend([p, g])   # the C optimizer borrows the arrays: keep them alive
             rec = {"params": target[0], "grads": target[1]}
         else:
             raise _buf.arg_error("a parameter group needs a Sequential or a (param, grad) pair of "
                                  "float32 arrays; got %s (an array alone has no gradient: pass "
                                  "(param, grad))" % type(target).__name__)
-        idx = c_size_t()
-        C.dsc_optimizer_add_params(self, p.ptr, g.ptr, p.n, ctypes.byref(idx))
-        self._ref.keep.extend(keep)   # the C optimizer borrows the arrays: keep them alive
         self._groups.append(rec)
         for name, key, v in overrides:
             C.dsc_optimizer_group_set(self, idx.value, key, v)

@@ -144,3 +144,14 @@ def test_state_dict_round_trip():
 def test_last_epoch_other_than_minus_one_refused():
     with pytest.raises(descent.ArgumentError):
         descent.StepLR(sgd(), step_size=1, last_epoch=3)
+
+
+def test_per_group_values():
+    a, ga = array.array("f", [0.0]), array.array("f", [0.0])
+    b, gb = array.array("f", [0.0]), array.array("f", [0.0])
+    opt = descent.SGD([(a, ga), (b, gb)], lr=0.1, momentum=0.9)
+    s = descent.OneCycleLR(opt, max_lr=[1.0, 2.0], total_steps=10)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([1 / 25, 2 / 25])
+    assert s.get("max_lr", group=1) == 2.0
+    with pytest.raises(descent.ArgumentError):
+        descent.CyclicLR(opt, max_lr=[1.0, 2.0, 3.0])
