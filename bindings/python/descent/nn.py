@@ -137,7 +137,9 @@ class Sequential(Handle):
 
     The input width is the first ``Linear``'s ``in_features`` (or
     ``input_width=``). The model is built for a maximum batch by
-    :meth:`build`, or on the first :meth:`forward` for that batch's size.
+    :meth:`build` (or ``max_batch=``); otherwise on first need (a forward,
+    an optimizer, a parameter getter) for ``DEFAULT_MAX_BATCH`` (256) or
+    the first forward's batch if larger. Larger batches later: :meth:`predict`.
     Layers are numbered as in torch: activations and dropout count.
     """
 
@@ -206,9 +208,13 @@ class Sequential(Handle):
         C.dsc_model_build(self, int(max_batch))
         return self
 
+    #: The maximum batch of an implicit build (first forward, an optimizer or a
+    #: parameter getter before build()); a larger first batch raises it.
+    DEFAULT_MAX_BATCH = 256
+
     def _need_built(self, batch=1):
         if not self.built:
-            self.build(batch)
+            self.build(max(batch, self.DEFAULT_MAX_BATCH))
 
     def train(self, mode=True):
         C.dsc_model_set_training(self, 1 if mode else 0)
@@ -255,7 +261,7 @@ class Sequential(Handle):
         """Inference over any number of rows (dropout off, chunks of max_batch)."""
         win, wout = self.widths
         src, n = self._rows(x, win)
-        self._need_built(min(n, 256))
+        self._need_built()
         out, dst = _buf.new_floats((n, wout))
         C.dsc_model_predict(self, src.ptr, n, dst.ptr)
         return out

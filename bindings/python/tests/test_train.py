@@ -76,3 +76,14 @@ def test_host_arrays_quadratic():
             g[i] = 2 * (p[i] - 3)
         opt.step()
     assert p[0] == pytest.approx(3, abs=1e-3) and p[1] == pytest.approx(3, abs=1e-3)
+
+
+def test_optimizer_before_first_forward_builds_for_default_batch():
+    model = descent.Sequential(descent.Linear(2, 3), descent.ReLU(), descent.Linear(3, 1))
+    opt = descent.Adam(model.parameters(), lr=0.01)   # needs the buffers: implicit build
+    assert model.max_batch == descent.Sequential.DEFAULT_MAX_BATCH
+    model(X)
+    opt.step()
+    big = descent.Sequential(descent.Linear(2, 1))
+    big([[0.0, 0.0]] * 300)
+    assert big.max_batch == 300
