@@ -43,14 +43,9 @@ static dsc_model *mlp(size_t in, size_t hid, size_t out, size_t max_batch, uint6
 
 static dsc_optimizer *optimizer_for(dsc_model *m, dsc_optimizer_kind kind, double lr) {
     dsc_optimizer *opt = NULL;
-    float *p = NULL, *g = NULL;
-    size_t n = 0;
     assert_ok(dsc_optimizer_new(&opt, kind));
     assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, lr));
-    assert_ok(dsc_model_params(m, &p));
-    assert_ok(dsc_model_grads(m, &g));
-    assert_ok(dsc_model_param_count(m, &n));
-    assert_ok(dsc_optimizer_add_params(opt, p, g, n, NULL));
+    assert_ok(dsc_optimizer_add_model(opt, m, NULL));
     return opt;
 }
 
