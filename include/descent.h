@@ -2898,7 +2898,8 @@ DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const ds
  * Step i (from 0) sets every group's lr to
  * `lr_min * (lr_max/lr_min)^(i/(steps-1))` and trains one batch of
  * ::DSC_TP_BATCH_SIZE (the batches follow the trainer's shuffled order,
- * starting a new epoch's order when one runs out). The loss is smoothed
+ * starting a new epoch's order when fewer than a batch of samples remain;
+ * every batch is full). The loss is smoothed
  * as `avg = beta*avg + (1-beta)*loss`, `smoothed = avg / (1 - beta^(i+1))`
  * (bias-corrected; beta is ::DSC_TP_FINDER_BETA). The test stops after
  * the step whose smoothed loss exceeds ::DSC_TP_FINDER_DIVERGE times the
