@@ -2770,6 +2770,9 @@ DSC_API dsc_status dsc_trainer_set_validation(dsc_trainer *t, const dsc_dataset 
  *                      Stepped as ::DSC_TP_SCHED_STEPPING says.
  * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
  * @note Ownership: borrowed; it must outlive the trainer or be removed first.
+ *       dsc_trainer_run() starts it (dsc_lr_scheduler_start()) if the host
+ *       has not, so its t = 0 lr applies from the first batch, as after
+ *       PyTorch's constructor.
  *       A ReduceLROnPlateau scheduler needs ::DSC_STEP_ON_METRIC: with
  *       another stepping, dsc_trainer_run() fails with the scheduler's
  *       ::DSC_E_STATE at the end of the first epoch.
@@ -2839,7 +2842,7 @@ DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_ca
  *         longer fits; DSC_E_NONFINITE after ::DSC_TP_MAX_NONFINITE refused
  *         batches in a row (the parameters are those of the last accepted
  *         step, or the best ones if they are restored); the status of a
- *         scheduler step that failed.
+ *         scheduler start or step that failed.
  * @note Allocates nothing. The parameters change in place as training goes.
  * @since 0.1.0
  */

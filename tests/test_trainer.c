@@ -509,6 +509,28 @@ static void test_trainer_scheduler_per_epoch_and_per_iteration(void **state) {
     }
 }
 
+/* The trainer starts a scheduler the host did not: LinearLR's start factor
+ * applies to the first epoch, as after PyTorch's constructor. */
+static void test_trainer_scheduler_started_before_first_epoch(void **state) {
+    (void)state;
+    static const float zero = 0.0f;
+    rig r = {0};
+    record rec = {0};
+    dsc_lr_scheduler *s = NULL;
+    sched_rig(&r, &s, DSC_SCHED_LINEAR, DSC_STEP_PER_EPOCH);
+    assert_ok(dsc_model_set_weight(r.m, 0, &zero, 1));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_START_FACTOR, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_ITERS, 2));
+    assert_ok(dsc_trainer_set_step_callback(r.t, record_step, &rec));
+    assert_ok(dsc_trainer_run(r.t));
+    const double want[6] = {0.5, 0.5, 0.75, 0.75, 1, 1};
+    for (int i = 0; i < 6; i++) assert_true(fabs(rec.lr[i] - want[i]) < 1e-15);
+    dsc_trainer_free(r.t);
+    r.t = NULL;
+    dsc_lr_scheduler_free(s);
+    done(&r);
+}
+
 static void test_trainer_scheduler_on_metric(void **state) {
     (void)state;
     static const float zero = 0.0f;
@@ -890,6 +912,7 @@ int main(void) {
         cmocka_unit_test(test_trainer_callbacks_cannot_reenter),
         cmocka_unit_test(test_trainer_early_stopping_restores_best_weights),
         cmocka_unit_test(test_trainer_scheduler_per_epoch_and_per_iteration),
+        cmocka_unit_test(test_trainer_scheduler_started_before_first_epoch),
         cmocka_unit_test(test_trainer_scheduler_on_metric),
         cmocka_unit_test(test_trainer_nonfinite_batches_counted_and_stop),
         cmocka_unit_test(test_trainer_nonfinite_batches_skipped_and_training_goes_on),

@@ -555,6 +555,11 @@ dsc_status dsc_trainer_run(dsc_trainer *t) {
                   "%s: the optimizer or the model changed since dsc_trainer_new", fn);
     float *params = NULL;
     DSC_TRY(dsc_model_params(t->model, &params));
+    if (t->sched != NULL) { /* as PyTorch's constructor: the t = 0 lr applies to epoch 1 */
+        double started = 1;
+        DSC_TRY(dsc_lr_scheduler_state_get(t->sched, DSC_SS_STARTED, &started));
+        if (started == 0) DSC_TRY(dsc_lr_scheduler_start(t->sched));
+    }
     DSC_TRY(dsc_model_set_training(t->model, 1));
     dsc_progress *p = &t->prog;
     p->stop_reason = DSC_STOP_NONE;
