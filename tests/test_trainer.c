@@ -146,7 +146,10 @@ static void test_trainer_xor_converges(void **state) {
     assert_ok(dsc_trainer_new(&r.t, r.m, r.loss, r.opt, r.train));
     assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 0));
     assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 300));
+    assert_ok(dsc_trainer_set_validation(r.t, r.train));
     assert_ok(dsc_trainer_run(r.t));
+    assert_true(prog(r.t, DSC_PR_VAL_ACCURACY) == 1.0);
+    assert_true(prog(r.t, DSC_PR_VAL_LOSS) < 0.05);
     double loss = 1, acc = 0;
     assert_ok(dsc_model_evaluate(r.m, r.loss, r.train, &loss, &acc));
     assert_true(loss < 0.05);
