@@ -24,7 +24,10 @@ from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnneali
                            LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR,
                            OneCycleLR, PolynomialLR, ReduceLROnPlateau, SequentialLR, StepLR)
 from .data import Dataset
-from . import nn, optim, lr_scheduler, data  # noqa: F401  (torch-like module paths)
+from ._enums import (ProgressKey, SchedStepping, SearchKind, SearchParam, StopReason,
+                     TrainerParam)
+from .train import Progress, RangeTest, Search, Trainer, Trial, evaluate
+from . import nn, optim, lr_scheduler, data, train  # noqa: F401  (torch-like module paths)
 
 
 def lib_version():

@@ -201,6 +201,74 @@ class DatasetMode(IntEnum):
     COPY = 1
 
 
+class SchedStepping(IntEnum):
+    """``dsc_sched_stepping``."""
+    PER_EPOCH = 0
+    PER_ITERATION = 1
+    ON_METRIC = 2
+
+
+class TrainerParam(IntEnum):
+    """``dsc_trainer_param``."""
+    BATCH_SIZE = 1
+    EPOCHS = 2
+    SEED = 3
+    SHUFFLE = 4
+    DROP_LAST = 5
+    SCHED_STEPPING = 6
+    PATIENCE = 10
+    MIN_DELTA = 11
+    RESTORE_BEST = 12
+    MAX_NONFINITE = 13
+    FINDER_BETA = 20
+    FINDER_DIVERGE = 21
+
+
+class ProgressKey(IntEnum):
+    """``dsc_progress_key``."""
+    EPOCH = 1
+    STEP = 2
+    BATCH = 3
+    BATCHES_PER_EPOCH = 4
+    LR = 5
+    LOSS = 6
+    EPOCH_LOSS = 7
+    VAL_LOSS = 8
+    VAL_ACCURACY = 9
+    REFUSED = 10
+    REFUSED_IN_A_ROW = 11
+    ELAPSED = 12
+    BEST_VAL_LOSS = 13
+    BEST_EPOCH = 14
+    EPOCHS_WITHOUT_IMPROVEMENT = 15
+    STOP_REASON = 16
+
+
+class StopReason(IntEnum):
+    """``dsc_stop_reason``."""
+    NONE = 0
+    EPOCHS = 1
+    CALLBACK = 2
+    EARLY = 3
+    NONFINITE = 4
+    ERROR = 5
+
+
+class SearchKind(IntEnum):
+    """``dsc_search_kind``."""
+    GRID = 1
+    RANDOM = 2
+
+
+class SearchParam(IntEnum):
+    """``dsc_search_param``."""
+    EPOCHS = 1
+    TRIALS = 2
+    SEED = 3
+    LR_MIN = 4
+    LR_MAX = 5
+
+
 #: C enum name -> (Python class, prefix stripped from the member names).
 C_ENUMS = {
     "dsc_status": (Status, "DSC_"),
@@ -219,4 +287,10 @@ C_ENUMS = {
     "dsc_threshold_mode": (ThresholdMode, "DSC_THRESHOLD_"),
     "dsc_sched_state": (SchedState, "DSC_SS_"),
     "dsc_dataset_mode": (DatasetMode, "DSC_DATASET_"),
+    "dsc_sched_stepping": (SchedStepping, "DSC_STEP_"),
+    "dsc_trainer_param": (TrainerParam, "DSC_TP_"),
+    "dsc_progress_key": (ProgressKey, "DSC_PR_"),
+    "dsc_stop_reason": (StopReason, "DSC_STOP_"),
+    "dsc_search_kind": (SearchKind, "DSC_SEARCH_"),
+    "dsc_search_param": (SearchParam, "DSC_SE_"),
 }

@@ -35,6 +35,7 @@ alloc_fn = CFUNCTYPE(c_void_p, c_size_t, c_void_p)
 free_fn = CFUNCTYPE(None, c_void_p, c_void_p)
 grad_hook_fn = CFUNCTYPE(c_int, c_void_p, c_size_t, float_p, c_size_t, c_void_p)
 lr_lambda_fn = CFUNCTYPE(c_double, c_int64, c_size_t, c_void_p)
+trainer_callback = CFUNCTYPE(c_int, c_void_p, c_void_p)
 
 
 def check_status(result, func, args):
@@ -110,6 +111,7 @@ FUNCTIONS = [
     # Loss
     ("dsc_loss_new", [handle_p, enum], status, S),
     ("dsc_loss_free", [handle], None, None),
+    ("dsc_loss_kind_of", [handle, enum_p], status, S),
     ("dsc_loss_set", [handle, enum, c_double], status, S),
     ("dsc_loss_get", [handle, enum, double_p], status, S),
     ("dsc_loss_forward", [handle, float_p, float_p, c_size_t, c_size_t, double_p], status, S),
@@ -143,6 +145,7 @@ FUNCTIONS = [
     ("dsc_optimizer_state_get", [handle, c_size_t, c_size_t, float_p, c_size_t], status, S),
     ("dsc_optimizer_state_in_use", [handle, c_size_t, c_size_t, int_p], status, S),
     ("dsc_optimizer_state_set", [handle, c_size_t, c_size_t, float_p, c_size_t], status, S),
+    ("dsc_optimizer_reset_state", [handle], status, S),
     # Learning-rate schedulers
     ("dsc_lr_scheduler_new", [handle_p, enum, handle], status, S),
     ("dsc_lr_scheduler_free", [handle], None, None),
@@ -189,6 +192,32 @@ FUNCTIONS = [
     ("dsc_dataset_feature_meanstd", [handle, float_p, float_p], status, S),
     ("dsc_dataset_normalize_minmax", [handle, float_p, float_p], status, S),
     ("dsc_dataset_standardize", [handle, float_p, float_p], status, S),
+    # Trainer, range test, search
+    ("dsc_trainer_new", [handle_p, handle, handle, handle, handle], status, S),
+    ("dsc_trainer_free", [handle], None, None),
+    ("dsc_trainer_set_validation", [handle, handle], status, S),
+    ("dsc_trainer_set_scheduler", [handle, handle], status, S),
+    ("dsc_trainer_set", [handle, enum, c_double], status, S),
+    ("dsc_trainer_get", [handle, enum, double_p], status, S),
+    ("dsc_trainer_set_step_callback", [handle, trainer_callback, c_void_p], status, S),
+    ("dsc_trainer_set_epoch_callback", [handle, trainer_callback, c_void_p], status, S),
+    ("dsc_trainer_run", [handle], status, S),
+    ("dsc_trainer_progress", [handle, handle_p], status, S),
+    ("dsc_progress_get", [handle, enum, double_p], status, S),
+    ("dsc_model_evaluate", [handle, handle, handle, double_p, double_p], status, S),
+    ("dsc_trainer_lr_range_test", [handle, c_double, c_double, c_size_t, double_p, double_p,
+                                   size_p, double_p], status, S),
+    ("dsc_search_new", [handle_p, enum], status, S),
+    ("dsc_search_free", [handle], None, None),
+    ("dsc_search_set", [handle, enum, c_double], status, S),
+    ("dsc_search_get", [handle, enum, double_p], status, S),
+    ("dsc_search_set_lrs", [handle, double_p, c_size_t], status, S),
+    ("dsc_search_set_batch_sizes", [handle, size_p, c_size_t], status, S),
+    ("dsc_search_set_schedules", [handle, enum_p, c_size_t], status, S),
+    ("dsc_trainer_search", [handle, handle], status, S),
+    ("dsc_search_trial_count", [handle, size_p], status, S),
+    ("dsc_search_trial", [handle, c_size_t, double_p, size_p, enum_p, double_p], status, S),
+    ("dsc_search_best", [handle, size_p], status, S),
 ]
 
 

@@ -452,6 +452,12 @@ class _Loss(Handle):
         C.dsc_loss_backward(self, dst.ptr)
         return out
 
+    @property
+    def kind(self):
+        k = c_int()
+        C.dsc_loss_kind_of(self, ctypes.byref(k))
+        return LossKind(k.value)
+
     def _get(self, key):
         v = c_double()
         C.dsc_loss_get(self, key, ctypes.byref(v))

@@ -253,6 +253,10 @@ class Optimizer(Handle):
         """Write zeros into every gradient array (torch's ``set_to_none=False``)."""
         C.dsc_optimizer_zero_grad(self)
 
+    def reset_state(self):
+        """Forget every group's state and step count (torch's ``optimizer.state.clear()``)."""
+        C.dsc_optimizer_reset_state(self)
+
     def set(self, name, value):
         """Set a hyperparameter of every group (and of groups added later)."""
         C.dsc_optimizer_set(self, KEY_OF[name], float(value))

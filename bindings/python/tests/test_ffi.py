@@ -40,8 +40,15 @@ def test_table_has_every_function_once():
     assert not extra, "functions in _ffi.FUNCTIONS that descent.h does not declare: %s" % extra
 
 
+def callback_typedefs():
+    text = re.sub(r"/\*.*?\*/", "", open(HEADER).read(), flags=re.S)
+    return set(re.findall(r"typedef[^;()]*\(\s*\*\s*(\w+)\s*\)", text))
+
+
 def test_table_signatures_match_header():
     header = header_functions()
+    callbacks = callback_typedefs()
+    assert {"dsc_alloc_fn", "dsc_lr_lambda_fn"} <= callbacks
     for name, argtypes, restype, errcheck in _ffi.FUNCTIONS:
         ret, params = header[name]
         assert len(argtypes) == len(params), "%s: %d argtypes, header has %d parameters" % (
@@ -65,7 +72,7 @@ def test_table_signatures_match_header():
                 assert restype is not None and issubclass(restype, ctypes._Pointer), name
         for argtype, param in zip(argtypes, params):
             p = param.replace("const ", "")
-            if "(*" in p or p.startswith("dsc_") and p.split()[0].endswith("_fn"):
+            if p.split()[0] in callbacks:
                 assert hasattr(argtype, "_flags_"), (name, param)       # a CFUNCTYPE
             elif "**" in p:
                 assert issubclass(argtype, ctypes._Pointer), (name, param)
