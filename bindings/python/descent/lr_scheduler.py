@@ -1,5 +1,9 @@
 """Learning-rate schedulers with torch.optim.lr_scheduler's names and arguments.
 
+Arguments torch requires (``step_size``, ``T_max``, ``max_lr``...) are
+checked by the library when the scheduler starts: leaving one out raises
+``descent.StateError`` with the C message naming it.
+
 Constructing a scheduler applies its t = 0 learning rate to the optimizer, as
 torch's constructors do; ``step()`` advances it (``ReduceLROnPlateau.step(metric)``).
 Arguments left at ``None`` keep descent's defaults, which are PyTorch's.
@@ -225,7 +229,7 @@ class Constant(LRScheduler):
 class StepLR(LRScheduler):
     _kind = SchedulerKind.STEP
 
-    def __init__(self, optimizer, step_size, gamma=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, step_size=None, gamma=None, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.STEP_SIZE, step_size), (SchedParam.GAMMA, gamma)],
                          last_epoch=last_epoch)
 
@@ -259,7 +263,7 @@ class LinearLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     _kind = SchedulerKind.EXPONENTIAL
 
-    def __init__(self, optimizer, gamma, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, gamma=None, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.GAMMA, gamma)], last_epoch=last_epoch)
 
 
@@ -274,7 +278,7 @@ class PolynomialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     _kind = SchedulerKind.COSINE
 
-    def __init__(self, optimizer, T_max, eta_min=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, T_max=None, eta_min=None, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.T_MAX, T_max), (SchedParam.ETA_MIN, eta_min)],
                          last_epoch=last_epoch)
 
@@ -282,7 +286,7 @@ class CosineAnnealingLR(LRScheduler):
 class CosineAnnealingWarmRestarts(LRScheduler):
     _kind = SchedulerKind.COSINE_WARM_RESTARTS
 
-    def __init__(self, optimizer, T_0, T_mult=None, eta_min=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, T_0=None, T_mult=None, eta_min=None, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.T_0, T_0), (SchedParam.T_MULT, T_mult),
                                      (SchedParam.ETA_MIN, eta_min)], last_epoch=last_epoch)
 
@@ -313,8 +317,6 @@ class CyclicLR(LRScheduler):
             if scale_mode != implied:
                 raise _buf.arg_error("CyclicLR: scale_mode=%r, but mode %s scales per %s"
                                      % (scale_mode, mode or "triangular", implied))
-        if max_lr is None:
-            raise TypeError("CyclicLR() missing required argument: 'max_lr'")
         super().__init__(optimizer, [
             (SchedParam.BASE_LR, base_lr), (SchedParam.MAX_LR, max_lr),
             (SchedParam.STEP_SIZE_UP, step_size_up), (SchedParam.STEP_SIZE_DOWN, step_size_down),
@@ -326,7 +328,7 @@ class CyclicLR(LRScheduler):
 class OneCycleLR(LRScheduler):
     _kind = SchedulerKind.ONE_CYCLE
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
+    def __init__(self, optimizer, max_lr=None, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=None, anneal_strategy=None, cycle_momentum=None, base_momentum=None,
                  max_momentum=None, div_factor=None, final_div_factor=None, three_phase=None,
                  last_epoch=-1, verbose=False):
@@ -394,7 +396,7 @@ class InverseTimeDecay(LRScheduler):
     """Keras InverseTimeDecay: lr / (1 + decay_rate * t / decay_steps) (floor with staircase)."""
     _kind = SchedulerKind.INVERSE_TIME
 
-    def __init__(self, optimizer, decay_steps, decay_rate, staircase=None, last_epoch=-1,
+    def __init__(self, optimizer, decay_steps=None, decay_rate=None, staircase=None, last_epoch=-1,
                  verbose=False):
         super().__init__(optimizer, [(SchedParam.DECAY_RATE, decay_rate),
                                      (SchedParam.DECAY_STEPS, decay_steps),

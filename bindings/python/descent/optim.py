@@ -163,8 +163,10 @@ class Optimizer(Handle):
         from .nn import Sequential, _Parameters
         if isinstance(params, (Sequential, _Parameters, dict)):
             return [params]
-        if isinstance(params, tuple) and len(params) == 2 and not isinstance(params[0], (tuple, list, dict)):
-            return [params]
+        groupish = (Sequential, _Parameters, dict, tuple, list)
+        if isinstance(params, tuple) and len(params) == 2 and \
+                not any(isinstance(x, groupish) for x in params):
+            return [params]   # one (param, grad) pair
         try:
             items = list(params)
         except TypeError:

@@ -99,5 +99,6 @@ def test_same_output_on_malformed_and_failing_files(tmp_path):
         _write(tmp_path, "bad_sched.ref", step.replace("lr 3 ", "lr 3 9", 1)),
         _write(tmp_path, "sched_param.ref", step.replace("param gamma", "param eta_min 0\nparam gamma", 1)),
         _write(tmp_path, "no_steps.ref", step.replace("steps ", "nsteps ", 1)),
+        _write(tmp_path, "required.ref", step.replace("param step_size", "# param step_size", 1)),
     ]
     compare(files)

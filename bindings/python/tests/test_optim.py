@@ -116,3 +116,13 @@ def test_bounds():
     assert descent.Optimizer.bounds(descent.OptimizerKind.ADAM, "beta1")[0] == 0.0
     with pytest.raises(descent.UnsupportedError):
         descent.Optimizer.bounds(descent.OptimizerKind.SGD, "beta1")
+
+
+def test_several_models_and_pairs():
+    m1 = descent.Sequential(descent.Linear(2, 2)).build(1)
+    m2 = descent.Sequential(descent.Linear(3, 1)).build(1)
+    p, g = pair([1.0], [1.0])
+    opt = descent.SGD((m1, m2), lr=0.1)
+    assert [grp.size for grp in opt.param_groups] == [6, 4]
+    opt = descent.SGD([m1, (p, g)], lr=0.1)
+    assert [grp.size for grp in opt.param_groups] == [6, 1]
