@@ -150,14 +150,19 @@ class Dataset(Handle):
     def feature_meanstd(self):
         return self._stats(C.dsc_dataset_feature_meanstd)
 
+    def _features(self, x, what):
+        if x is None:
+            return None
+        f = _buf.floats_in(x, what)
+        if f.n != self.features:     # C reads `features` values: check the length
+            raise _buf.arg_error("%s has %d values; the data set has %d features"
+                                 % (what, f.n, self.features))
+        return f.ptr
+
     def normalize_minmax(self, min=None, max=None):
-        a = None if min is None else _buf.floats_in(min).ptr
-        b = None if max is None else _buf.floats_in(max).ptr
-        C.dsc_dataset_normalize_minmax(self, a, b)
+        C.dsc_dataset_normalize_minmax(self, self._features(min, "min"), self._features(max, "max"))
         return self
 
     def standardize(self, mean=None, std=None):
-        a = None if mean is None else _buf.floats_in(mean).ptr
-        b = None if std is None else _buf.floats_in(std).ptr
-        C.dsc_dataset_standardize(self, a, b)
+        C.dsc_dataset_standardize(self, self._features(mean, "mean"), self._features(std, "std"))
         return self

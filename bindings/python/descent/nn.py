@@ -431,12 +431,18 @@ class _Loss(Handle):
             lab, n, keep = _buf.int32_in(target, "target")
             if len(shape) == 1:
                 batch, width = n, y.n // n
+            if n != batch or batch * width != y.n:   # C reads batch labels: check the lengths
+                raise _buf.arg_error("%s: %d labels for %d rows of %d outputs"
+                                     % (type(self).__name__, n, batch, width))
             C.dsc_loss_forward_labels(self, y.ptr, lab, batch, width, ctypes.byref(value))
             self._last = (y, keep, lab, batch, width)
         else:
             t = _buf.floats_in(target, "target")
             if len(shape) == 1:
                 batch, width = 1, y.n
+            if t.n != y.n:                            # C reads batch*width targets
+                raise _buf.arg_error("%s: target has %d values, input %d"
+                                     % (type(self).__name__, t.n, y.n))
             C.dsc_loss_forward(self, y.ptr, t.ptr, batch, width, ctypes.byref(value))
             self._last = (y, t, None, batch, width)
         return value.value

@@ -82,7 +82,7 @@ class _Group:
 
     def __getitem__(self, name):
         if name == "betas":
-            return (self[("beta1")], self["beta2"])
+            return (self["beta1"], self["beta2"])
         if name in ("params", "grads"):
             return self._opt._groups[self.index][name]
         key = KEY_OF.get(name)

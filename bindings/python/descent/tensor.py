@@ -1,6 +1,7 @@
 """``descent.Tensor``: a row-major float32 array of up to 8 dimensions."""
 
 import ctypes
+import math
 from ctypes import c_size_t, c_void_p
 
 from . import _buf
@@ -29,8 +30,11 @@ class Tensor(Handle):
             except Exception:
                 src = None
         if src is not None:
-            shp = tuple(shape) if shape is not None else src.shape
-            dims = (c_size_t * len(shp))(*shp)
+            shp = tuple(int(s) for s in shape) if shape is not None else src.shape
+            if math.prod(shp) != src.n:   # C cannot know the buffer's length: check it here
+                raise _buf.arg_error("Tensor: shape %s holds %d elements, the buffer has %d"
+                                     % (shp, math.prod(shp), src.n))
+            dims = (c_size_t * max(len(shp), 1))(*shp)
             ptr = c_void_p()
             C.dsc_tensor_wrap(ctypes.byref(ptr), src.ptr, dims, len(shp))
             self._set(ptr, C.dsc_tensor_free, [src])

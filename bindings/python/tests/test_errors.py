@@ -106,3 +106,18 @@ def test_python_side_refusals_are_descent_errors(np):
         descent.SGD((r, g))
     with pytest.raises(descent.ArgumentError, match="grad"):
         descent.SGD(np.zeros(4, dtype=np.float32))      # an array without a gradient
+
+
+def test_lengths_c_cannot_check_are_checked_in_python():
+    a = array.array("f", [0.0] * 4)
+    with pytest.raises(descent.ArgumentError, match="buffer has 4"):
+        descent.Tensor(a, shape=(3, 2))
+    mse = descent.MSELoss()
+    with pytest.raises(descent.ArgumentError, match="target has 2 values"):
+        mse([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0]])
+    ce = descent.CrossEntropyLoss()
+    with pytest.raises(descent.ArgumentError, match="1 labels for 2 rows"):
+        ce([[1.0, 2.0], [3.0, 4.0]], [1])
+    ds = descent.Dataset([[1.0, 2.0], [3.0, 4.0]], targets=[[0.0], [1.0]])
+    with pytest.raises(descent.ArgumentError, match="2 features"):
+        ds.standardize([0.0], [1.0])
