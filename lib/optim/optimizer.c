@@ -184,11 +184,8 @@ static int overlap(const float *a, const float *b, size_t n) {
     return x < y + len && y < x + len;
 }
 
-dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
-                                    size_t n, size_t *group) {
-    const char *fn = "dsc_optimizer_add_params";
-    DSC_RETURN_IF(opt == NULL || params == NULL || grads == NULL, DSC_E_ARG,
-                  "%s: opt, params and grads must not be NULL", fn);
+dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *grads, size_t n,
+                                      size_t *group, const char *fn) {
     DSC_RETURN_IF(n == 0, DSC_E_ARG, "%s: n is 0; it must be at least 1", fn);
     DSC_RETURN_IF(n > SIZE_MAX / 4 / sizeof(float), DSC_E_ARG, "%s: n is %zu; it is too large", fn,
                   n);
@@ -197,7 +194,7 @@ dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const flo
     dsc__group gr;
     memset(&gr, 0, sizeof gr);
     gr.p = params;
-    gr.g = (float *)(uintptr_t)grads; /* written only by zero_grad and the hook */
+    gr.g = grads;
     gr.n = n;
     memcpy(gr.hp, opt->hp, sizeof gr.hp);
     dsc_status s = ensure_state(opt->def, &gr, gr.hp, fn);
@@ -221,6 +218,15 @@ dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const flo
     if (group != NULL) *group = opt->ngroups;
     opt->ngroups++;
     return DSC_OK;
+}
+
+dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
+                                    size_t n, size_t *group) {
+    const char *fn = "dsc_optimizer_add_params";
+    DSC_RETURN_IF(opt == NULL || params == NULL || grads == NULL, DSC_E_ARG,
+                  "%s: opt, params and grads must not be NULL", fn);
+    /* grads is written only by zero_grad and the host's own hook */
+    return dsc__optimizer_add_buffers(opt, params, (float *)(uintptr_t)grads, n, group, fn);
 }
 
 dsc_status dsc_optimizer_group_count(const dsc_optimizer *opt, size_t *out) {
