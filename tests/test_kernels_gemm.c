@@ -6,7 +6,8 @@
  * output's extent (canaries before the buffer, in the row padding between n
  * and ldc, and after the last element); inputs and their padding unchanged;
  * the padding of the inputs never read into the result (it holds NaN); C read
- * only by gemm_tn (for nt/nn it starts as NaN); the workspace's contents not
+ * only by gemm_tn (for nt/nn it starts as NaN); no read past the end of A or
+ * B (each ends where an inaccessible page begins); the workspace's contents not
  * used (it starts as NaN) and no write past gemm_ws_floats; results
  * bit-identical on a second run with a different workspace content.
  *
@@ -20,6 +21,7 @@
  *
  * Under tests/run.sh, DESCENT_ISA names one set and only that set (and
  * scalar) is checked; run directly (no DESCENT_ISA) every available set is. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "harness.h"
 #include "kernels/kernels.h"
 
@@ -29,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define GUARD 16 /* canary floats before and after every buffer */
 static const uint32_t CANARY = 0x7fa5c3e1u; /* a NaN that no arithmetic produces */
@@ -60,6 +64,8 @@ typedef struct gbuf {
     float *p;     /* the buffer the kernel sees: base + GUARD + off */
     size_t count; /* floats in the kernel's extent */
     size_t total;
+    void *map;    /* inputs: mmap'd, followed by an inaccessible page */
+    size_t map_len;
 } gbuf;
 
 static void fill_canary(float *x, size_t n) {
@@ -80,12 +86,34 @@ static gbuf gbuf_new(size_t count, size_t off) {
     assert_int_equal(posix_memalign(&mem, 64, g.total * sizeof(float)), 0);
     g.base = mem;
     g.p = g.base + GUARD + off;
+    g.map = NULL;
+    g.map_len = 0;
+    fill_canary(g.base, g.total);
+    return g;
+}
+
+/* An input buffer whose last float is the last one before a PROT_NONE page,
+ * so any read past the extent faults. Canaries before it only. */
+static gbuf gbuf_input(size_t count) {
+    gbuf g;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t bytes = (GUARD + count) * sizeof(float);
+    g.map_len = (bytes + page - 1) / page * page + page;
+    g.map = mmap(NULL, g.map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(g.map != MAP_FAILED);
+    char *fence = (char *)g.map + g.map_len - page;
+    assert_int_equal(mprotect(fence, page, PROT_NONE), 0);
+    g.count = count;
+    g.total = GUARD + count;
+    g.p = (float *)(void *)fence - count;
+    g.base = g.p - GUARD;
     fill_canary(g.base, g.total);
     return g;
 }
 
 static void gbuf_free(gbuf *g) {
-    free(g->base);
+    if (g->map != NULL) munmap(g->map, g->map_len);
+    else free(g->base);
 }
 
 /* The floats of a rows x width matrix with leading dimension ld (the last
@@ -147,8 +175,8 @@ static void run_case(const dsc_kernels *kt, const gcase *t) {
     /* Shapes of the operands as stored. */
     size_t a_rows = t->kind == K_TN ? k : m, a_w = t->kind == K_TN ? m : k;
     size_t b_rows = t->kind == K_NT ? n : k, b_w = t->kind == K_NT ? k : n;
-    gbuf A = gbuf_new(extent(a_rows, a_w, t->lda), t->off);
-    gbuf B = gbuf_new(extent(b_rows, b_w, t->ldb), t->off);
+    gbuf A = gbuf_input(extent(a_rows, a_w, t->lda));
+    gbuf B = gbuf_input(extent(b_rows, b_w, t->ldb));
     gbuf bias = gbuf_new(t->with_bias ? n : 0, t->off);
     gbuf C = gbuf_new(extent(m, n, t->ldc), t->off);
     gbuf C2 = gbuf_new(extent(m, n, t->ldc), t->off);
@@ -373,7 +401,7 @@ static void test_gemm_nt_known_values(void **state) {
 /* ---- bias_grad -------------------------------------------------------- */
 
 static void run_bias_grad(const dsc_kernels *kt, size_t m, size_t n, size_t lddy, size_t off) {
-    gbuf dy = gbuf_new(extent(m, n, lddy), off);
+    gbuf dy = gbuf_input(extent(m, n, lddy));
     gbuf db = gbuf_new(n, off);
     gbuf db2 = gbuf_new(n, off);
     fill_matrix(&dy, m, n, lddy);

@@ -22,6 +22,12 @@
  * - Results are deterministic: a kernel of one ISA gives bit-identical
  *   results for identical inputs; every ISA matches scalar within the
  *   tolerance stated in tests/test_kernels.c.
+ * - Floating-point environment: every public compute entry point (optimizer
+ *   step, model forward/backward, loss) brackets its kernel calls with
+ *   dsc__fpenv_enter()/dsc__fpenv_leave() (fpenv.h), so kernels run with
+ *   subnormals flushed to zero (x86 MXCSR FTZ|DAZ, AArch64 FPCR.FZ) and the
+ *   caller's control register comes back unchanged. Kernels themselves do
+ *   not switch modes and give correct results in either mode.
  */
 #ifndef DSC_KERNELS_H
 #define DSC_KERNELS_H
@@ -111,13 +117,18 @@ typedef struct dsc_kernels {
      * forward: y[i] = f(x[i]); y may equal x (in place).
      * backward: dx[i] = dy[i] * f'(x[i]), given the forward input x and
      * output y (each kernel uses whichever is cheaper); dx may equal dy.
-     * alpha is the leaky-ReLU slope, ignored by the others. */
+     * alpha is the leaky-ReLU slope, ignored by the others.
+     * NaN inputs give NaN (relu included: x <= 0 ? 0 : x). sigmoid, tanh and
+     * GELU are polynomial approximations in the SIMD sets, within the
+     * errors stated in vmath.h (a few ulp). Elements are independent: the
+     * result of one never depends on n, its position or the alignment. */
     void (*act_forward[DSC_ACT_COUNT])(size_t n, const float *x, float *y, float alpha);
     void (*act_backward[DSC_ACT_COUNT])(size_t n, const float *x, const float *y,
                                         const float *dy, float *dx, float alpha);
 
     /* ---- Softmax -------------------------------------------------------
-     * softmax: y row i = softmax(x row i), stable (max subtracted); y may equal x. */
+     * softmax: y row i = softmax(x row i), stable (max subtracted); y may equal x.
+     * Only the n elements of each row are written (the ld - n gap is not). */
     void (*softmax)(size_t m, size_t n, const float *x, size_t ldx, float *y, size_t ldy);
     /* Cross-entropy with the softmax fused in, on integer labels (each in
      * 0..n-1, checked by the caller). Returns sum_i -log softmax(z_i)[label_i]
@@ -133,7 +144,8 @@ typedef struct dsc_kernels {
     float (*maxabs)(size_t n, const float *x);       /* 0 for n = 0; NaN if any is NaN */
     int (*all_finite)(size_t n, const float *x);     /* 1 if no NaN or infinity */
     void (*scale)(size_t n, float *x, float s);      /* x *= s */
-    void (*clamp)(size_t n, float *x, float lo, float hi); /* x = min(max(x, lo), hi) */
+    /* x = min(max(x, lo), hi) as torch.clamp: NaN stays NaN, lo > hi gives hi. */
+    void (*clamp)(size_t n, float *x, float lo, float hi);
 
     /* ---- Fused optimizer updates: one pass over memory -----------------
      * p: parameters (updated in place); g: gradients (read only, never

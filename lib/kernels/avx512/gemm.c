@@ -1,7 +1,435 @@
-/* avx512 kernels: GEMM (gemm_nt, gemm_nn, gemm_tn) and bias_grad. Not implemented yet for this ISA: the entries keep
- * the table's previous (lower-ISA) values. */
+/* avx512 kernels: GEMM (gemm_nt, gemm_nn, gemm_tn) and bias_grad.
+ *
+ *   gemm_nt:   C  = A B^T (+ bias)   Y  = X W^T + b   (torch.nn.functional.linear)
+ *   gemm_nn:   C  = A B              dX = dY W        (linear backward, input)
+ *   gemm_tn:   C += A^T B            dW += dY^T X     (linear backward, weight)
+ *   bias_grad: db += sum_i dY[i]     db += dY.sum(0)
+ *
+ * Large products go through the GotoBLAS/BLIS scheme: B is packed per
+ * KC x NC block into NR-wide column panels, A per MC x KC block into MR-row
+ * panels (both zero-padded), and one 8 x 32 register-blocked micro-kernel
+ * (16 zmm accumulators, A broadcast, two zmm of B per k step) serves all
+ * three forms; only the packing routines know the layouts. Tiles at the
+ * right and bottom edges are stored with masks and a row count.
+ * Small products skip packing: m <= 3 for nt (dot products along k) and nn
+ * (rows of B streamed), k <= 3 for tn (rank-k update).
+ * Sums run in a fixed order for a given shape (deterministic); bias, and the
+ * old C of tn, are added after each k block's sum. */
 #include "../kernels.h"
 
+#include <immintrin.h>
+#include <string.h>
+
+#define MR 8
+#define NR 32
+#define KC 256
+#define MC 128 /* multiple of MR */
+#define NC 512 /* multiple of NR */
+#define WS_FLOATS (MC * KC + KC * NC)
+#define SMALL 3 /* m (nt, nn) or k (tn) up to which no packing is done */
+
+enum { OP_NT, OP_NN, OP_TN };
+
+static size_t min_sz(size_t a, size_t b) {
+    return a < b ? a : b;
+}
+
+static __mmask16 mask16(size_t n) { /* first min(n, 16) lanes */
+    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+}
+
+/* Panels of B are NR wide, except a last one of 16 or fewer columns, which is
+ * packed 16 wide for the narrow kernels. */
+static size_t panel_width(size_t cols) {
+    return cols <= 16 ? 16 : NR;
+}
+
+/* ---- packing ---------------------------------------------------------- */
+
+/* o[j] = column j of the 8 x 8 block r[0..7] (rows). */
+static inline void transpose8(__m256 r[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* One panel from a matrix whose panel index runs along rows (element (r, p)
+ * at src[r * ld + p]): dst[p * w + r] for r < w, p < kc; rows >= rows are 0.
+ * w is a multiple of 8. */
+static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t ld, float *dst) {
+    size_t r0 = 0;
+    for (; r0 + 8 <= rows; r0 += 8) {
+        const float *s = src + r0 * ld;
+        size_t p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + (size_t)i * ld + p);
+            transpose8(r);
+            for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (p + (size_t)i) * w + r0, r[i]);
+        }
+        for (; p < kc; p++)
+            for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = s[i * ld + p];
+    }
+    for (; r0 < w; r0 += 8) /* partial and empty groups of 8 */
+        for (size_t p = 0; p < kc; p++)
+            for (size_t i = 0; i < 8; i++)
+                dst[p * w + r0 + i] = r0 + i < rows ? src[(r0 + i) * ld + p] : 0.0f;
+}
+
+/* One panel from a matrix whose panel index runs along columns (element
+ * (r, p) at src[p * ld + r]): a copy of w-wide row pieces, zero-padded past
+ * cols. w is 8, 16 or 32. */
+static void pack_cols(size_t kc, size_t cols, size_t w, const float *src, size_t ld, float *dst) {
+    if (w == 8) {
+        __mmask8 mk = cols >= 8 ? (__mmask8)0xff : (__mmask8)((1u << cols) - 1u);
+        for (size_t p = 0; p < kc; p++)
+            _mm256_store_ps(dst + p * 8, _mm256_maskz_loadu_ps(mk, src + p * ld));
+    } else if (w == 16) {
+        __mmask16 m0 = mask16(cols);
+        for (size_t p = 0; p < kc; p++)
+            _mm512_store_ps(dst + p * 16, _mm512_maskz_loadu_ps(m0, src + p * ld));
+    } else {
+        __mmask16 m0 = mask16(cols), m1 = mask16(cols > 16 ? cols - 16 : 0);
+        for (size_t p = 0; p < kc; p++) {
+            _mm512_store_ps(dst + p * 32, _mm512_maskz_loadu_ps(m0, src + p * ld));
+            _mm512_store_ps(dst + p * 32 + 16, _mm512_maskz_loadu_ps(m1, src + p * ld + 16));
+        }
+    }
+}
+
+/* A block (mc x kc at logical (i, p)) into MR-row panels of kc x MR. */
+static void pack_a(int op, size_t mc, size_t kc, const float *a, size_t lda, float *ap) {
+    for (size_t i = 0; i < mc; i += MR) {
+        size_t rows = min_sz(MR, mc - i);
+        if (op == OP_TN) pack_cols(kc, rows, MR, a + i, lda, ap + i * kc);
+        else pack_rows(kc, rows, MR, a + i * lda, lda, ap + i * kc);
+    }
+}
+
+/* B block (kc x nc at logical (p, j)) into NR-column panels of kc x NR. */
+static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, float *bp) {
+    for (size_t j = 0; j < nc; j += NR) {
+        size_t cols = min_sz(NR, nc - j), w = panel_width(cols);
+        if (op == OP_NT) pack_rows(kc, cols, w, b + j * ldb, ldb, bp + j * kc);
+        else pack_cols(kc, cols, w, b + j, ldb, bp + j * kc);
+    }
+}
+
+/* ---- micro-kernel ----------------------------------------------------- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define INLINE static inline __attribute__((always_inline))
+#else
+#  define INLINE static inline
+#endif
+
+/* C tile (mr x nr, mr <= MRV, nr <= NRV) = [C +] sum_p A(r, p) B(p) [+ bias],
+ * over p < kc, where A(r, p) = a[r * rs + p * ps] (a packed panel: rs = 1,
+ * ps = MR; or A in place) and B(p) = b[p * bs + 0 .. nr-1] (a packed,
+ * zero-padded panel: bs = its width; or B in place: bs = ldb), loaded with
+ * the column mask so nothing past nr is read. MRV (2, 4 or 8) and NRV (16 or
+ * 32) are constants in every caller, so unused accumulators and rows vanish. */
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
+                        size_t ps, const float *b, size_t bs, float *c, size_t ldc, size_t mr,
+                        size_t nr, int add, const float *bias) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
+           c61 = c00, c70 = c00, c71 = c00;
+    __mmask16 m0 = mask16(nr), m1 = mask16(nr > 16 ? nr - 16 : 0);
+/* A in place (CLAMP): rows past mr repeat row mr - 1 instead of reading
+ * past the end of A; their results are never stored. */
+#define ROWIX(i) (CLAMP && (size_t)(i) >= mr ? mr - 1 : (size_t)(i))
+#define ROW(i)                                                  \
+    if (MRV > i) {                                              \
+        __m512 av = _mm512_set1_ps(a[ROWIX(i) * rs]);        \
+        c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0);             \
+        if (NRV > 16) c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1); \
+    }
+    for (size_t p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = b0;
+        if (NRV > 16) b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+        ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
+        a += ps;
+        b += bs;
+    }
+#undef ROW
+#undef ROWIX
+    __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
+    if (bias != NULL) {
+        bias0 = _mm512_maskz_loadu_ps(m0, bias);
+        if (NRV > 16) bias1 = _mm512_maskz_loadu_ps(m1, bias + 16);
+    }
+#define STORE(i)                                                                  \
+    if (MRV > i && (size_t)(i) < mr) {                                            \
+        float *ci = c + (size_t)(i) * ldc;                                        \
+        if (add) c##i##0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, ci), c##i##0); \
+        if (bias != NULL) c##i##0 = _mm512_add_ps(c##i##0, bias0);                \
+        _mm512_mask_storeu_ps(ci, m0, c##i##0);                                   \
+        if (NRV > 16) {                                                           \
+            if (add) c##i##1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, ci + 16), c##i##1); \
+            if (bias != NULL) c##i##1 = _mm512_add_ps(c##i##1, bias1);            \
+            _mm512_mask_storeu_ps(ci + 16, m1, c##i##1);                          \
+        }                                                                         \
+    }
+    STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STORE
+}
+
+/* The instances: A packed (p) or in place (s), MRV x NRV. */
+#define KERNEL(name, MRV, NRV)                                                                 \
+    static void name##_p(size_t kc, const float *a, const float *b, size_t bs, float *c,       \
+                         size_t ldc, size_t mr, size_t nr, int add, const float *bias) {       \
+        kernel_tmpl(MRV, NRV, 0, kc, a, 1, MR, b, bs, c, ldc, mr, nr, add, bias);                 \
+    }                                                                                          \
+    static void name##_s(size_t kc, const float *a, size_t rs, size_t ps, const float *b,      \
+                         size_t bs, float *c, size_t ldc, size_t mr, size_t nr, int add,       \
+                         const float *bias) {                                                  \
+        kernel_tmpl(MRV, NRV, 1, kc, a, rs, ps, b, bs, c, ldc, mr, nr, add, bias);                \
+    }
+KERNEL(k8x32, 8, 32)
+KERNEL(k8x16, 8, 16)
+KERNEL(k4x32, 4, 32)
+KERNEL(k4x16, 4, 16)
+KERNEL(k2x32, 2, 32)
+KERNEL(k2x16, 2, 16)
+#undef KERNEL
+
+typedef void (*kernel_p_fn)(size_t, const float *, const float *, size_t, float *, size_t, size_t,
+                            size_t, int, const float *);
+typedef void (*kernel_s_fn)(size_t, const float *, size_t, size_t, const float *, size_t, float *,
+                            size_t, size_t, size_t, int, const float *);
+/* [rows class: <= 2, <= 4, <= 8][columns class: <= 16, <= 32] */
+static const kernel_p_fn kernels_p[3][2] = {
+    {k2x16_p, k2x32_p}, {k4x16_p, k4x32_p}, {k8x16_p, k8x32_p}};
+static const kernel_s_fn kernels_s[3][2] = {
+    {k2x16_s, k2x32_s}, {k4x16_s, k4x32_s}, {k8x16_s, k8x32_s}};
+
+/* One MR x NR (or narrower, shorter) tile with the smallest instance that
+ * covers mr x nr. Packed A when ap != NULL, else A in place. */
+static void tile(size_t kc, const float *ap, const float *a, size_t rs, size_t ps, const float *b,
+                 size_t bs, float *c, size_t ldc, size_t mr, size_t nr, int add,
+                 const float *bias) {
+    int rc = mr <= 2 ? 0 : mr <= 4 ? 1 : 2, cc = nr > 16;
+    if (ap != NULL) kernels_p[rc][cc](kc, ap, b, bs, c, ldc, mr, nr, add, bias);
+    else kernels_s[rc][cc](kc, a, rs, ps, b, bs, c, ldc, mr, nr, add, bias);
+}
+
+static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                        const float *b, size_t ldb, const float *bias, float *c, size_t ldc,
+                        float *ws) {
+    float *ap = ws, *bp = ws + MC * KC;
+    /* A in place where one B panel covers n, B in place (nn, tn) where m is
+     * at most two A panels: each element would be used once or twice per k
+     * block, so packing would cost as much as it saves. */
+    size_t rs = op == OP_TN ? 1 : lda, ps = op == OP_TN ? lda : 1;
+    int pack_bm = op == OP_NT || m > 2 * MR;
+    for (size_t jc = 0; jc < n; jc += NC) {
+        size_t nc = min_sz(NC, n - jc);
+        int pack = nc > NR;
+        for (size_t pc = 0; pc < k; pc += KC) {
+            size_t kc = min_sz(KC, k - pc);
+            int add = op == OP_TN || pc > 0;
+            const float *bias_blk = pc + kc == k && bias != NULL ? bias + jc : NULL;
+            const float *bblk = op == OP_NT ? b + jc * ldb + pc : b + pc * ldb + jc;
+            if (pack_bm) pack_b(op, kc, nc, bblk, ldb, bp);
+            for (size_t ic = 0; ic < m; ic += MC) {
+                size_t mc = min_sz(MC, m - ic);
+                const float *ablk = op == OP_TN ? a + pc * lda + ic : a + ic * lda + pc;
+                if (pack) pack_a(op, mc, kc, ablk, lda, ap);
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    size_t nr = min_sz(NR, nc - jr);
+                    const float *bpan = pack_bm ? bp + jr * kc : bblk + jr;
+                    size_t bs = pack_bm ? panel_width(nr) : ldb;
+                    for (size_t ir = 0; ir < mc; ir += MR)
+                        tile(kc, pack ? ap + ir * kc : NULL, ablk + ir * rs, rs, ps, bpan, bs,
+                             c + (ic + ir) * ldc + jc + jr, ldc, min_sz(MR, mc - ir), nr, add,
+                             bias_blk != NULL ? bias_blk + jr : NULL);
+                }
+            }
+        }
+    }
+}
+
+/* ---- small-product paths (no packing) --------------------------------- */
+
+/* Horizontal sum in a fixed order. */
+static float hsum(__m512 v) {
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
+}
+
+/* nt, row by row: C[i][j] = dot(A row i, B row j) (+ bias[j]), 4 rows of B at once. */
+static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                   size_t ldb, const float *bias, float *c, size_t ldc) {
+    __mmask16 mt = mask16(k % 16);
+    size_t kv = k - k % 16;
+    for (size_t i = 0; i < m; i++) {
+        const float *ai = a + i * lda;
+        float *ci = c + i * ldc;
+        size_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+            const float *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+            __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+            for (size_t p = 0; p < kv; p += 16) {
+                __m512 x = _mm512_loadu_ps(ai + p);
+                s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b0 + p), s0);
+                s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b1 + p), s1);
+                s2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b2 + p), s2);
+                s3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b3 + p), s3);
+            }
+            if (mt) {
+                __m512 x = _mm512_maskz_loadu_ps(mt, ai + kv);
+                s0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b0 + kv), s0);
+                s1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b1 + kv), s1);
+                s2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b2 + kv), s2);
+                s3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b3 + kv), s3);
+            }
+            float r0 = hsum(s0), r1 = hsum(s1), r2 = hsum(s2), r3 = hsum(s3);
+            if (bias != NULL) {
+                r0 += bias[j];
+                r1 += bias[j + 1];
+                r2 += bias[j + 2];
+                r3 += bias[j + 3];
+            }
+            ci[j] = r0;
+            ci[j + 1] = r1;
+            ci[j + 2] = r2;
+            ci[j + 3] = r3;
+        }
+        for (; j < n; j++) {
+            const float *bj = b + j * ldb;
+            __m512 s = _mm512_setzero_ps();
+            for (size_t p = 0; p < kv; p += 16)
+                s = _mm512_fmadd_ps(_mm512_loadu_ps(ai + p), _mm512_loadu_ps(bj + p), s);
+            if (mt)
+                s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mt, ai + kv),
+                                    _mm512_maskz_loadu_ps(mt, bj + kv), s);
+            float r = hsum(s);
+            if (bias != NULL) r += bias[j];
+            ci[j] = r;
+        }
+    }
+}
+
+/* Row-streaming form shared by nn (small m) and tn (small k):
+ * C row i [+]= sum_p x(i, p) B row p, x(i, p) = xs[i * xi + p * xp].
+ * 128 columns (8 zmm) per pass over the rows of B, then 16 with masks. */
+static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, size_t xp,
+                      const float *b, size_t ldb, float *c, size_t ldc, int add) {
+    for (size_t i = 0; i < m; i++) {
+        const float *x = xs + i * xi;
+        float *ci = c + i * ldc;
+        size_t j = 0;
+        for (; j + 128 <= n; j += 128) {
+            __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0,
+                   s7 = s0;
+            const float *bp = b + j;
+            for (size_t p = 0; p < k; p++, bp += ldb) {
+                __m512 xv = _mm512_set1_ps(x[p * xp]);
+                s0 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(bp), s0);
+                s1 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(bp + 16), s1);
+                s2 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(bp + 32), s2);
+                s3 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(bp + 48), s3);
+                s4 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(bp + 64), s4);
+                s5 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(bp + 80), s5);
+                s6 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(bp + 96), s6);
+                s7 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(bp + 112), s7);
+            }
+#define OUT(q)                                                                    \
+    if (add) s##q = _mm512_add_ps(_mm512_loadu_ps(ci + j + 16 * q), s##q);        \
+    _mm512_storeu_ps(ci + j + 16 * q, s##q);
+            OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7)
+#undef OUT
+        }
+        for (; j < n; j += 16) {
+            __mmask16 mk = mask16(n - j);
+            __m512 s = _mm512_setzero_ps();
+            for (size_t p = 0; p < k; p++)
+                s = _mm512_fmadd_ps(_mm512_set1_ps(x[p * xp]),
+                                    _mm512_maskz_loadu_ps(mk, b + p * ldb + j), s);
+            if (add) s = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, ci + j), s);
+            _mm512_mask_storeu_ps(ci + j, mk, s);
+        }
+    }
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+static void gemm_nt(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                    size_t ldb, const float *bias, float *c, size_t ldc, float *ws) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) c[i * ldc + j] = bias != NULL ? bias[j] : 0.0f;
+        return;
+    }
+    if (m <= SMALL) nt_dot(m, n, k, a, lda, b, ldb, bias, c, ldc);
+    else gemm_packed(OP_NT, m, n, k, a, lda, b, ldb, bias, c, ldc, ws);
+}
+
+static void gemm_nn(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                    size_t ldb, float *c, size_t ldc, float *ws) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+        for (size_t i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+        return;
+    }
+    if (m <= SMALL) rows_axpy(m, n, k, a, lda, 1, b, ldb, c, ldc, 0);
+    else gemm_packed(OP_NN, m, n, k, a, lda, b, ldb, NULL, c, ldc, ws);
+}
+
+static void gemm_tn(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                    size_t ldb, float *c, size_t ldc, float *ws) {
+    if (m == 0 || n == 0 || k == 0) return;
+    if (k <= SMALL) rows_axpy(m, n, k, a, 1, lda, b, ldb, c, ldc, 1);
+    else gemm_packed(OP_TN, m, n, k, a, lda, b, ldb, NULL, c, ldc, ws);
+}
+
+/* db[j] += sum_i dy[i][j], i rising: 64 columns per pass, then 16 with masks. */
+static void bias_grad(size_t m, size_t n, const float *dy, size_t lddy, float *db) {
+    size_t j = 0;
+    for (; j + 64 <= n; j += 64) {
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+        for (size_t i = 0; i < m; i++) {
+            const float *r = dy + i * lddy + j;
+            s0 = _mm512_add_ps(s0, _mm512_loadu_ps(r));
+            s1 = _mm512_add_ps(s1, _mm512_loadu_ps(r + 16));
+            s2 = _mm512_add_ps(s2, _mm512_loadu_ps(r + 32));
+            s3 = _mm512_add_ps(s3, _mm512_loadu_ps(r + 48));
+        }
+        _mm512_storeu_ps(db + j, _mm512_add_ps(_mm512_loadu_ps(db + j), s0));
+        _mm512_storeu_ps(db + j + 16, _mm512_add_ps(_mm512_loadu_ps(db + j + 16), s1));
+        _mm512_storeu_ps(db + j + 32, _mm512_add_ps(_mm512_loadu_ps(db + j + 32), s2));
+        _mm512_storeu_ps(db + j + 48, _mm512_add_ps(_mm512_loadu_ps(db + j + 48), s3));
+    }
+    for (; j < n; j += 16) {
+        __mmask16 mk = mask16(n - j);
+        __m512 s = _mm512_setzero_ps();
+        for (size_t i = 0; i < m; i++) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, dy + i * lddy + j));
+        _mm512_mask_storeu_ps(db + j, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, db + j), s));
+    }
+}
+
 void dsc__avx512_init_gemm(dsc_kernels *k) {
-    (void)k;
+    k->gemm_ws_floats = WS_FLOATS;
+    k->gemm_nt = gemm_nt;
+    k->gemm_nn = gemm_nn;
+    k->gemm_tn = gemm_tn;
+    k->bias_grad = bias_grad;
 }

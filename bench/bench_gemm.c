@@ -1,0 +1,358 @@
+/* GEMM throughput: descent's gemm_nt / gemm_nn / gemm_tn for every kernel set
+ * this CPU runs, against single-threaded OpenBLAS cblas_sgemm measured in the
+ * same run, on the shapes of an MLP 784-256-128-10 (batch 1, 32, 64, 256) and
+ * on 1024^3.
+ *
+ * Debian's OpenBLAS picks its kernels once, when it loads, from
+ * OPENBLAS_CORETYPE (else CPUID, which on some CPUs falls back to Prescott),
+ * so the baselines run in child processes of this program (argument
+ * --openblas), one per core type: default, SkylakeX, Cooperlake. Each number
+ * is the median of REPS timed repetitions, each long enough (>= MIN_SECONDS)
+ * for the clock; the ratio column is descent (best set) / best OpenBLAS core.
+ *
+ * Usage: bench_gemm [--quick] [--isa NAME] [--no-openblas]
+ *   --quick: fewer, shorter repetitions; --isa: only that kernel set;
+ *   --no-openblas: descent only (while tuning). */
+#include "kernels/kernels.h"
+
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Not in every cblas.h. */
+void openblas_set_num_threads(int num_threads);
+char *openblas_get_corename(void);
+
+static int reps = 7;
+static double min_seconds = 0.02;
+
+enum { F_NT, F_NN, F_TN, F_COUNT };
+static const char *const form_names[F_COUNT] = {"nt", "nn", "tn"};
+
+typedef struct shape {
+    const char *label;
+    int form;
+    size_t m, n, k;
+} shape;
+
+#define MAX_SHAPES 64
+static shape shapes[MAX_SHAPES];
+static int nshapes;
+
+/* Layer (in -> out) at batch b: Y = X W^T (nt: b x out x in),
+ * dX = dY W (nn: b x in x out), dW += dY^T X (tn: out x in x b). */
+static void add_layer(const char *label, size_t b, size_t in, size_t out) {
+    shapes[nshapes++] = (shape){label, F_NT, b, out, in};
+    shapes[nshapes++] = (shape){label, F_NN, b, in, out};
+    shapes[nshapes++] = (shape){label, F_TN, out, in, b};
+}
+
+static void build_shapes(void) {
+    static const size_t batches[] = {1, 32, 64, 256};
+    static char labels[4][3][32];
+    for (int bi = 0; bi < 4; bi++) {
+        static const size_t dims[4] = {784, 256, 128, 10};
+        for (int l = 0; l < 3; l++) {
+            snprintf(labels[bi][l], sizeof labels[bi][l], "b%zu %zu-%zu", batches[bi], dims[l],
+                     dims[l + 1]);
+            add_layer(labels[bi][l], batches[bi], dims[l], dims[l + 1]);
+        }
+    }
+    shapes[nshapes++] = (shape){"1024^3", F_NT, 1024, 1024, 1024};
+    shapes[nshapes++] = (shape){"1024^3", F_NN, 1024, 1024, 1024};
+    shapes[nshapes++] = (shape){"1024^3", F_TN, 1024, 1024, 1024};
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static float *buf(size_t n) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, (n + 16) * sizeof(float)) != 0) {
+        fprintf(stderr, "bench_gemm: out of memory\n");
+        exit(1);
+    }
+    float *f = p;
+    for (size_t i = 0; i < n + 16; i++) f[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
+    return f;
+}
+
+typedef struct operands {
+    float *a, *b, *c, *bias, *ws;
+} operands;
+
+static operands operands_for(const shape *s, size_t ws_floats) {
+    operands o;
+    o.a = buf(s->m * s->k);
+    o.b = buf(s->n * s->k);
+    o.c = buf(s->m * s->n);
+    o.bias = buf(s->n);
+    o.ws = ws_floats ? buf(ws_floats) : NULL;
+    return o;
+}
+
+static void operands_free(operands *o) {
+    free(o->a);
+    free(o->b);
+    free(o->c);
+    free(o->bias);
+    free(o->ws);
+}
+
+/* Leading dimensions are the widths; the stored shapes follow each form. */
+static void run_descent(const dsc_kernels *kt, const shape *s, operands *o) {
+    switch (s->form) {
+    case F_NT: kt->gemm_nt(s->m, s->n, s->k, o->a, s->k, o->b, s->k, NULL, o->c, s->n, o->ws); break;
+    case F_NN: kt->gemm_nn(s->m, s->n, s->k, o->a, s->k, o->b, s->n, o->c, s->n, o->ws); break;
+    default: kt->gemm_tn(s->m, s->n, s->k, o->a, s->m, o->b, s->n, o->c, s->n, o->ws); break;
+    }
+}
+
+static void run_openblas(const shape *s, operands *o) {
+    int m = (int)s->m, n = (int)s->n, k = (int)s->k;
+    switch (s->form) {
+    case F_NT:
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, o->a, k, o->b, k, 0.0f,
+                    o->c, n);
+        break;
+    case F_NN:
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, o->a, k, o->b, n,
+                    0.0f, o->c, n);
+        break;
+    default:
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1.0f, o->a, m, o->b, n, 1.0f,
+                    o->c, n);
+        break;
+    }
+}
+
+static int cmp_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static void run(const dsc_kernels *kt, const shape *s, operands *o, long iters) {
+    for (long i = 0; i < iters; i++) {
+        if (kt != NULL) run_descent(kt, s, o);
+        else run_openblas(s, o);
+    }
+}
+
+/* Median GFLOP/s of one shape under each of count implementations (NULL:
+ * OpenBLAS). Their repetitions alternate, so a burst of load from other
+ * processes hits all of them alike. */
+static void measure(const dsc_kernels *const *impls, int count, const shape *s, double *out) {
+    double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
+    operands o[4];
+    long iters[4];
+    double rates[4][32];
+    for (int c = 0; c < count; c++) {
+        o[c] = operands_for(s, impls[c] != NULL ? impls[c]->gemm_ws_floats : 0);
+        iters[c] = 1;
+        for (;;) { /* calibrate (also warms the caches) */
+            double t0 = now();
+            run(impls[c], s, &o[c], iters[c]);
+            double t = now() - t0;
+            if (t >= min_seconds) break;
+            iters[c] = t <= 0 ? iters[c] * 10 : (long)((double)iters[c] * min_seconds * 1.3 / t) + 1;
+        }
+    }
+    for (int r = 0; r < reps; r++) {
+        for (int c = 0; c < count; c++) {
+            double t0 = now();
+            run(impls[c], s, &o[c], iters[c]);
+            rates[c][r] = flops * (double)iters[c] / (now() - t0) * 1e-9;
+        }
+    }
+    for (int c = 0; c < count; c++) {
+        qsort(rates[c], (size_t)reps, sizeof rates[c][0], cmp_double);
+        out[c] = rates[c][reps / 2];
+        operands_free(&o[c]);
+    }
+}
+
+/* The best kernel set of this CPU (the one the ratio is about). */
+static const dsc_kernels *best_set(void) {
+    for (int id = DSC_ISA_COUNT - 1; id >= 0; id--)
+        if (dsc__kernels_for((dsc_isa_id)id) != NULL) return dsc__kernels_for((dsc_isa_id)id);
+    return dsc__kernels_for(DSC_ISA_SCALAR);
+}
+
+/* Child: "core NAME", then per shape "index openblas_gflops descent_gflops",
+ * the two measured alternately in this process. */
+static int openblas_child(void) {
+    openblas_set_num_threads(1);
+    printf("core %s\n", openblas_get_corename());
+    const dsc_kernels *impls[2] = {NULL, best_set()};
+    for (int i = 0; i < nshapes; i++) {
+        double g[2];
+        measure(impls, 2, &shapes[i], g);
+        printf("%d %.3f %.3f\n", i, g[0], g[1]);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+#define NCORES 3
+static const char *const coretypes[NCORES] = {"", "SkylakeX", "Cooperlake"};
+
+/* blas[c][i]: OpenBLAS core c on shape i; paired[c][i]: the best descent set
+ * measured alongside it. */
+static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][MAX_SHAPES],
+                        char names[NCORES][64], int quick) {
+    for (int c = 0; c < NCORES; c++) {
+        char self[200], cmd[256];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0) return -1;
+        self[len] = '\0';
+        snprintf(cmd, sizeof cmd, "'%s' --openblas%s", self, quick ? " --quick" : "");
+        if (coretypes[c][0]) setenv("OPENBLAS_CORETYPE", coretypes[c], 1);
+        else unsetenv("OPENBLAS_CORETYPE");
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        FILE *f = popen(cmd, "r");
+        if (f == NULL) return -1;
+        char line[256];
+        snprintf(names[c], 64, "?");
+        while (fgets(line, sizeof line, f) != NULL) {
+            int idx;
+            double g, d;
+            if (strncmp(line, "core ", 5) == 0) {
+                line[strcspn(line, "\n")] = '\0';
+                snprintf(names[c], 64, "%.40s%s", line + 5, coretypes[c][0] ? "" : " (default)");
+            } else if (sscanf(line, "%d %lf %lf", &idx, &g, &d) == 3 && idx >= 0 && idx < nshapes) {
+                blas[c][idx] = g;
+                paired[c][idx] = d;
+            }
+        }
+        if (pclose(f) != 0) return -1;
+    }
+    unsetenv("OPENBLAS_CORETYPE");
+    return 0;
+}
+
+/* Totals over the layers of one batch and form: flops and seconds per column. */
+#define NCOLS (DSC_ISA_COUNT + 2 * NCORES)
+typedef struct total {
+    double flops, secs[NCOLS];
+} total;
+
+static void total_add(total *t, double flops, const double *g) {
+    t->flops += flops;
+    for (int c = 0; c < NCOLS; c++) t->secs[c] += g[c] > 0 ? flops / (g[c] * 1e9) : 1e30;
+}
+
+static double total_rate(const total *t, int c) {
+    return t->secs[c] < 1e29 ? t->flops / t->secs[c] * 1e-9 : 0.0;
+}
+
+/* One table row from column rates: sets' GFLOP/s, OpenBLAS cores, the ratio
+ * of the best set to the better of SkylakeX / Cooperlake (each measured in
+ * the same process as its OpenBLAS number), avx2/avx512. */
+static void print_row(const char *label, const char *form, const char *dims,
+                      const dsc_kernels *const *sets, int nsets, const double *g) {
+    printf("| %s | %s | %s |", label, form, dims);
+    for (int j = 0; j < nsets; j++) {
+        if (g[sets[j]->id] > 0) printf(" %.1f |", g[sets[j]->id]);
+        else printf(" - |");
+    }
+    const double *blas = g + DSC_ISA_COUNT, *paired = blas + NCORES;
+    int bc = blas[1] >= blas[2] ? 1 : 2;
+    printf(" %.1f | %.1f | %.1f |", blas[0], blas[1], blas[2]);
+    if (blas[bc] > 0) printf(" **%.2f** |", paired[bc] / blas[bc]);
+    else printf(" - |");
+    if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0) printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
+    else printf(" - |");
+    printf("\n");
+    fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+    int child = 0, quick = 0, no_blas = 0;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--openblas") == 0) child = 1;
+        else if (strcmp(argv[i], "--quick") == 0) quick = 1;
+        else if (strcmp(argv[i], "--no-openblas") == 0) no_blas = 1;
+        else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) only = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--quick] [--isa NAME] [--no-openblas]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (quick) {
+        reps = 5;
+        min_seconds = 0.01;
+    }
+    build_shapes();
+    if (child) return openblas_child();
+
+    static double blas[NCORES][MAX_SHAPES], paired[NCORES][MAX_SHAPES];
+    char names[NCORES][64] = {"-", "-", "-"};
+    if (!no_blas && run_children(blas, paired, names, quick) != 0) {
+        fprintf(stderr, "bench_gemm: OpenBLAS child process failed\n");
+        return 1;
+    }
+
+    const dsc_kernels *sets[DSC_ISA_COUNT];
+    int nsets = 0;
+    for (int id = 0; id < DSC_ISA_COUNT; id++)
+        if (dsc__kernels_for((dsc_isa_id)id) != NULL &&
+            (only == NULL || strcmp(only, dsc__isa_name((dsc_isa_id)id)) == 0))
+            sets[nsets++] = dsc__kernels_for((dsc_isa_id)id);
+    if (nsets == 0) {
+        fprintf(stderr, "bench_gemm: kernel set '%s' not available\n", only);
+        return 2;
+    }
+
+    printf("GEMM, GFLOP/s, single thread, median of %d; OpenBLAS cores:", reps);
+    for (int c = 0; c < NCORES; c++) printf(" [%s]", names[c]);
+    printf("\nratio = %s / better of OpenBLAS SkylakeX, Cooperlake (measured alternately in one "
+           "process); a2/a5 = avx2 / avx512\n\n", best_set()->isa);
+    printf("| shape | form | m x n x k |");
+    for (int i = 0; i < nsets; i++) printf(" %s |", sets[i]->isa);
+    printf(" OB default | OB SkylakeX | OB Cooperlake | ratio | a2/a5 |\n|---|---|---|");
+    for (int i = 0; i < nsets + 5; i++) printf("---|");
+    printf("\n");
+    total totals[F_COUNT];
+    for (int i = 0; i < nshapes; i++) {
+        const shape *s = &shapes[i];
+        double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
+        double g[NCOLS] = {0};
+        const dsc_kernels *run_sets[4];
+        int nrun = 0;
+        for (int j = 0; j < nsets && nrun < 4; j++)
+            /* scalar and sse2 on 1024^3 would take most of the run. */
+            if (!(flops > 2e8 && sets[j]->id < DSC_ISA_AVX2)) run_sets[nrun++] = sets[j];
+        double rg[4];
+        measure(run_sets, nrun, s, rg);
+        for (int j = 0; j < nrun; j++) g[run_sets[j]->id] = rg[j];
+        for (int c = 0; c < NCORES; c++) {
+            g[DSC_ISA_COUNT + c] = blas[c][i];
+            g[DSC_ISA_COUNT + NCORES + c] = paired[c][i];
+        }
+        char dims[64];
+        snprintf(dims, sizeof dims, "%zux%zux%zu", s->m, s->n, s->k);
+        print_row(s->label, form_names[s->form], dims, sets, nsets, g);
+        /* Whole-MLP rows after the last layer of each batch. */
+        if (strchr(s->label, '-') != NULL) {
+            if (strstr(s->label, " 784-") != NULL && s->form == F_NT) memset(totals, 0, sizeof totals);
+            total_add(&totals[s->form], flops, g);
+            if (strstr(s->label, "-10") != NULL && s->form == F_TN) {
+                char label[32];
+                snprintf(label, sizeof label, "%.*s MLP", (int)strcspn(s->label, " "), s->label);
+                for (int f = 0; f < F_COUNT; f++) {
+                    double tg[NCOLS];
+                    for (int c = 0; c < NCOLS; c++) tg[c] = total_rate(&totals[f], c);
+                    print_row(label, form_names[f], "all 3 layers", sets, nsets, tg);
+                }
+            }
+        }
+    }
+    return 0;
+}
