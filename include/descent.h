@@ -827,6 +827,9 @@ DSC_API dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size
 
 /**
  * @brief Restore a group's step count, for resuming from a checkpoint.
+ *
+ * NAdam also keeps a running product per group: restore it with
+ * dsc_optimizer_group_set(opt, group, ::DSC_HP_MU_PRODUCT, value).
  * @param[in,out] opt   The optimizer.
  * @param[in]     group 0..count-1.
  * @param[in]     steps The count to continue from.

@@ -744,6 +744,57 @@ static void test_optim_every_isa_gives_same_trajectory(void **state) {
     assert_ok(dsc_set_isa(NULL));
 }
 
+/* Random (key, value) sequences into every setter, interleaved with steps
+ * (zstd's fuzz-the-setters idea, deterministic here): a refused call leaves
+ * the value as it was, an accepted one is read back exactly, and the
+ * optimizer never crashes or steps on a bad configuration. */
+static void test_optim_random_hparam_sequences(void **state) {
+    (void)state;
+    static const dsc_hparam keys[] = {
+        DSC_HP_LR, DSC_HP_WEIGHT_DECAY, DSC_HP_MAXIMIZE, DSC_HP_EPS, DSC_HP_CLIP_NORM,
+        DSC_HP_CLIP_VALUE, DSC_HP_MOMENTUM, DSC_HP_DAMPENING, DSC_HP_NESTEROV, DSC_HP_BETA1,
+        DSC_HP_BETA2, DSC_HP_AMSGRAD, DSC_HP_MOMENTUM_DECAY, DSC_HP_MU_PRODUCT, DSC_HP_ALPHA,
+        DSC_HP_CENTERED, DSC_HP_LR_DECAY, DSC_HP_INITIAL_ACCUMULATOR_VALUE, DSC_HP_RHO,
+        (dsc_hparam)0, (dsc_hparam)104, (dsc_hparam)-1,
+    };
+    static const double values[] = {0.0, 1.0, -1.0, 0.5, 0.9, 0.999, 1e-8, 2.0, 1e300, -1e-300,
+                                    NAN, INFINITY, -INFINITY, 0.999999, 1e-3, 0.1};
+    uint64_t x = 12345;
+    for (size_t k = 0; k < NKINDS; k++) {
+        float p[13], g[13];
+        for (int i = 0; i < 13; i++) { p[i] = 0.1f * (float)i; g[i] = 0.01f * (float)(13 - i); }
+        dsc_optimizer *opt = make(all_kinds[k]);
+        assert_ok(dsc_optimizer_add_params(opt, p, g, 13, NULL));
+        for (int it = 0; it < 400; it++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            dsc_hparam key = keys[(x >> 33) % (sizeof keys / sizeof keys[0])];
+            double v = values[(x >> 45) % (sizeof values / sizeof values[0])];
+            int per_group = (x >> 20) & 1;
+            double before = 0, after = 0;
+            dsc_status gs = per_group ? dsc_optimizer_group_get(opt, 0, key, &before)
+                                      : dsc_optimizer_get(opt, key, &before);
+            dsc_status s = per_group ? dsc_optimizer_group_set(opt, 0, key, v)
+                                     : dsc_optimizer_set(opt, key, v);
+            if (gs != DSC_OK) {
+                assert_int_equal(s, gs); /* unsupported either way */
+                continue;
+            }
+            if (per_group) assert_ok(dsc_optimizer_group_get(opt, 0, key, &after));
+            else assert_ok(dsc_optimizer_get(opt, key, &after));
+            if (s == DSC_OK) assert_true(after == v);
+            else {
+                assert_true(s == DSC_E_ARG || s == DSC_E_STATE || s == DSC_E_UNSUPPORTED);
+                assert_true(after == before || (isnan(after) && isnan(before)));
+            }
+            if ((x >> 60) == 0) {
+                s = dsc_optimizer_step(opt);
+                assert_true(s == DSC_OK || s == DSC_E_NONFINITE);
+            }
+        }
+        dsc_optimizer_free(opt);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_optim_new_rejects_bad_arguments),
@@ -767,6 +818,7 @@ int main(void) {
         cmocka_unit_test(test_optim_adagrad_initial_accumulator),
         cmocka_unit_test(test_optim_grad_hook_runs_first),
         cmocka_unit_test(test_optim_every_isa_gives_same_trajectory),
+        cmocka_unit_test(test_optim_random_hparam_sequences),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }
