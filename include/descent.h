@@ -467,7 +467,9 @@ DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, 
  * Unlike PyTorch, descent never writes the gradient arrays during a step:
  * clipping is applied to the value the update reads, so the host's
  * gradients stay as it computed them (and a refused step has nothing to
- * undo). The results equal PyTorch's clip-in-place followed by the update.
+ * undo). The results match PyTorch's clip-in-place followed by the update
+ * (the norm is summed in double where PyTorch uses float32). A step reads
+ * the gradients twice: once for the norm and check, once in the update.
  *
  * Every hyperparameter has a key (::dsc_hparam) whose number never changes,
  * the PyTorch argument name, a default, a range checked when it is set, and
