@@ -5,6 +5,7 @@
  * PyTorch by descent-conform (tests/check_conform.sh). */
 #include "harness.h"
 
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -795,6 +796,24 @@ static void test_optim_random_hparam_sequences(void **state) {
     }
 }
 
+/* The step runs its kernels in the library's floating-point mode and hands
+ * the caller's mode back on every path, the refused one included. */
+static void test_optim_step_restores_rounding_mode(void **state) {
+    (void)state;
+    const int round = fegetround();
+    assert_int_equal(fesetround(FE_UPWARD), 0);
+    float p[5] = {1, 2, 3, 4, 5}, g[5] = {0.5f, 1e-39f, -0.25f, 3.0f, 0.0f};
+    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 5, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    assert_int_equal(fegetround(), FE_UPWARD);
+    g[2] = NAN;
+    assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
+    assert_int_equal(fegetround(), FE_UPWARD);
+    dsc_optimizer_free(opt);
+    fesetround(round);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_optim_new_rejects_bad_arguments),
@@ -819,6 +838,7 @@ int main(void) {
         cmocka_unit_test(test_optim_grad_hook_runs_first),
         cmocka_unit_test(test_optim_every_isa_gives_same_trajectory),
         cmocka_unit_test(test_optim_random_hparam_sequences),
+        cmocka_unit_test(test_optim_step_restores_rounding_mode),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  * The variant files (sgd.c, adam.c, ...) hold each torch.optim class's
  * tables and per-step scalars. */
 #include "optimizer_impl.h"
+#include "../kernels/fpenv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -385,12 +386,17 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
                           "nothing was updated", fn, i, dsc_status_name(s));
         }
     }
+    /* The kernels run flushing subnormals, rounding to nearest, exceptions
+     * masked (fpenv.h); the host's hook above ran in the host's own mode. */
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
     /* 2. Global norm = non-finite check, before anything is written. */
     double total = 0.0;
     for (size_t i = 0; i < opt->ngroups; i++)
         total += sumsq(opt->k, opt->groups[i].g, opt->groups[i].n);
     opt->last_norm = sqrt(total);
     if (!isfinite(total)) {
+        dsc__fpenv_leave(&fe);
         opt->refused++;
         for (size_t i = 0; i < opt->ngroups; i++) {
             const dsc__group *gr = &opt->groups[i];
@@ -415,6 +421,7 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
         gr->step++;
         opt->def->step(opt->k, gr, &clip);
     }
+    dsc__fpenv_leave(&fe);
     return DSC_OK;
 }
 
