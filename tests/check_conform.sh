@@ -25,6 +25,17 @@ for glob in $CONFORM_GLOBS; do
 done
 [ -n "$files" ] || { echo "no reference cases found under $REF"; exit 1; }
 
+# Beyond the public cases: random hyperparameters, flags, clipping, sizes
+# and step counts (the hidden set varies them), from the independent float64
+# re-derivation in tests/conform/optimizer_cases.py, which must first
+# reproduce every public optimizer case. A fixed seed keeps runs repeatable.
+if command -v python3 >/dev/null; then
+    python3 tests/conform/optimizer_cases.py validate "$REF" || exit 1
+    rm -rf "$B/conform-random"
+    python3 tests/conform/optimizer_cases.py generate "$B/conform-random" 20261130 8 || exit 1
+    files="$files $(ls "$B"/conform-random/*.ref | tr '\n' ' ')"
+fi
+
 isas=""
 for isa in scalar sse2 avx2 avx512 neon; do
     DESCENT_ISA=$isa "$B/examples/version" 2>/dev/null | grep -q "kernels: $isa\$" && isas="$isas $isa"
