@@ -440,6 +440,626 @@ DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, 
 /** @} */
 
 /* ------------------------------------------------------------------------ */
+/*  Layer                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup layer Layer
+ * @brief Building blocks of a sequential model: dense, activation, dropout.
+ *
+ * A layer is created on its own, then handed to a model with
+ * dsc_model_add(), which takes ownership. Its parameters live in the model's
+ * flat buffer once the model is built; read and write them through the model
+ * (dsc_model_get_weight() and friends), by the layer's index.
+ * @{
+ */
+
+/** What a layer does. Values are fixed and never renumbered. */
+typedef enum dsc_layer_kind {
+    DSC_LAYER_DENSE = 1,      /**< y = x W^T + b (torch.nn.Linear). */
+    DSC_LAYER_ACTIVATION = 2, /**< An elementwise activation or a row softmax. */
+    DSC_LAYER_DROPOUT = 3     /**< Random zeroing in training mode (torch.nn.Dropout). */
+} dsc_layer_kind;
+
+/** Activation functions. Values are fixed and never renumbered. */
+typedef enum dsc_activation {
+    DSC_ACTIVATION_IDENTITY = 0,   /**< y = x (torch.nn.Identity). */
+    DSC_ACTIVATION_RELU = 1,       /**< y = max(x, 0); the derivative at 0 is 0, as PyTorch. */
+    DSC_ACTIVATION_LEAKY_RELU = 2, /**< y = x for x >= 0, slope*x otherwise (torch.nn.LeakyReLU). */
+    DSC_ACTIVATION_SIGMOID = 3,    /**< y = 1 / (1 + exp(-x)). */
+    DSC_ACTIVATION_TANH = 4,       /**< y = tanh(x). */
+    DSC_ACTIVATION_GELU = 5,       /**< y = x * Phi(x), the exact form (torch.nn.GELU()). */
+    DSC_ACTIVATION_SOFTMAX = 6     /**< Row softmax (torch.nn.Softmax(dim=1)), for inference outputs;
+                                        train classifiers on logits with ::DSC_LOSS_CROSS_ENTROPY. */
+} dsc_activation;
+
+/**
+ * @brief Create a dense (fully connected) layer: y = x W^T + b.
+ *
+ * Matches torch.nn.Linear(in_features, out_features, bias): W is stored
+ * [out_features, in_features] row-major. The parameters get their values
+ * when the model is built (PyTorch's default initialization, see
+ * dsc_model_build()).
+ * @param[out] out          Receives the new layer; set to NULL on failure.
+ * @param[in]  in_features  Inputs per sample, at least 1.
+ * @param[in]  out_features Outputs per sample, at least 1.
+ * @param[in]  bias         1 for a bias vector b, 0 for none.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out, a zero width, @p bias not 0
+ *         or 1, or a parameter count that overflows; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_dense_new(dsc_layer **out, size_t in_features, size_t out_features,
+                                       int bias);
+
+/**
+ * @brief Create an activation layer; its width is the previous layer's.
+ * @param[out] out Receives the new layer; set to NULL on failure.
+ * @param[in]  act Any ::dsc_activation. ::DSC_ACTIVATION_LEAKY_RELU gets
+ *                 PyTorch's default slope 0.01 (see dsc_layer_leaky_relu_new()).
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown @p act; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_activation_new(dsc_layer **out, dsc_activation act);
+
+/**
+ * @brief Create a leaky ReLU layer with a given negative slope.
+ * @param[out] out            Receives the new layer; set to NULL on failure.
+ * @param[in]  negative_slope The slope for x < 0 (torch.nn.LeakyReLU's
+ *                            negative_slope); finite.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or a non-finite slope; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_leaky_relu_new(dsc_layer **out, double negative_slope);
+
+/**
+ * @brief Create a dropout layer (torch.nn.Dropout(p)).
+ *
+ * In training mode each element is zeroed with probability @p p and the
+ * others are scaled by 1/(1-p); in evaluation mode the layer passes its input
+ * through. The masks come from descent's own generator seeded with @p seed,
+ * so a seed gives the same masks on every machine (not PyTorch's masks).
+ * @param[out] out  Receives the new layer; set to NULL on failure.
+ * @param[in]  p    Probability of zeroing an element, 0 <= p <= 1 (p = 1 zeroes everything).
+ * @param[in]  seed Seed of the layer's mask generator.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or @p p outside [0, 1] or NaN; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_dropout_new(dsc_layer **out, double p, uint64_t seed);
+
+/**
+ * @brief Release a layer that no model owns.
+ * @param[in] layer The layer, or NULL (then nothing happens). A layer that
+ *                  was added to a model belongs to it: this call then does
+ *                  nothing (dsc_last_error() says so) and dsc_model_free()
+ *                  releases it.
+ * @since 0.1.0
+ */
+DSC_API void dsc_layer_free(dsc_layer *layer);
+
+/**
+ * @brief What a layer is and its widths.
+ * @param[in]  layer        The layer.
+ * @param[out] kind         Receives its ::dsc_layer_kind; may be NULL.
+ * @param[out] in_features  Receives its input width; may be NULL. 0 for an
+ *                          activation or dropout layer not yet added to a model.
+ * @param[out] out_features Receives its output width; may be NULL. As @p in_features.
+ * @return DSC_OK; DSC_E_ARG if @p layer is NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_info(const dsc_layer *layer, dsc_layer_kind *kind,
+                                  size_t *in_features, size_t *out_features);
+
+/**
+ * @brief The number of trainable parameters of a layer (out*in + out for a
+ *        dense layer with bias; 0 for activation and dropout layers).
+ * @param[in]  layer The layer.
+ * @param[out] out   Receives the count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_param_count(const dsc_layer *layer, size_t *out);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Model                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup model Model
+ * @brief A sequential model: layers in order, built once for a maximum batch.
+ *
+ * Life cycle: dsc_model_new(), dsc_model_add() for each layer,
+ * dsc_model_build() for a maximum batch size, then any number of
+ * dsc_model_forward(), loss, dsc_model_backward(), optimizer step and
+ * dsc_model_zero_grad(), none of which allocates. Layers are numbered from 0
+ * in the order they were added, activations and dropout included (the
+ * numbering of torch.nn.Sequential). Inputs and outputs are row-major
+ * [batch, width] float arrays.
+ *
+ * Parameters are laid out in one contiguous 64-byte aligned buffer, layer by
+ * layer in order, each dense layer's W ([out, in] row-major) then b: the
+ * order of PyTorch's model.parameters(). Gradients use the same layout in a
+ * second buffer.
+ * @code
+ * dsc_model *m = NULL;
+ * dsc_layer *l = NULL;
+ * dsc_model_new(&m, 2);
+ * dsc_layer_dense_new(&l, 2, 4, 1);  dsc_model_add(m, l);
+ * dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH);  dsc_model_add(m, l);
+ * dsc_layer_dense_new(&l, 4, 1, 1);  dsc_model_add(m, l);
+ * dsc_model_build(m, 4);
+ * @endcode
+ * (check every status in real code; a layer whose dsc_model_add() failed is
+ * still the caller's to free.)
+ * @{
+ */
+
+/** Parameter initializations. Values are fixed and never renumbered. */
+typedef enum dsc_init {
+    /** torch.nn.Linear's default: W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform_ with
+     *  a = sqrt(5)) and b ~ U(-1/sqrt(in), 1/sqrt(in)). */
+    DSC_INIT_PYTORCH_DEFAULT = 1,
+    DSC_INIT_XAVIER_UNIFORM = 2, /**< W ~ U(-a, a), a = sqrt(6/(in+out)) (xavier_uniform_, gain 1). */
+    DSC_INIT_XAVIER_NORMAL = 3,  /**< W ~ N(0, 2/(in+out)) (xavier_normal_, gain 1). */
+    DSC_INIT_KAIMING_UNIFORM = 4,/**< W ~ U(-a, a), a = sqrt(6/in) (kaiming_uniform_, ReLU gain, fan_in). */
+    DSC_INIT_KAIMING_NORMAL = 5, /**< W ~ N(0, 2/in) (kaiming_normal_, ReLU gain, fan_in). */
+    DSC_INIT_ZEROS = 6           /**< All zeros (torch.nn.init.zeros_). */
+} dsc_init;
+
+/**
+ * @brief Create an empty sequential model.
+ * @param[out] out         Receives the new model; set to NULL on failure.
+ * @param[in]  input_width Features per input sample, at least 1.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or a zero width; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the model and frees it with dsc_model_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_new(dsc_model **out, size_t input_width);
+
+/**
+ * @brief Release a model, its layers and its buffers.
+ * @param[in] model The model, or NULL (then nothing happens).
+ * @note Pointers obtained from the model (outputs, parameter and gradient
+ *       buffers) become invalid; an optimizer that holds the model's buffers
+ *       must not be stepped afterwards.
+ * @since 0.1.0
+ */
+DSC_API void dsc_model_free(dsc_model *model);
+
+/**
+ * @brief Append a layer.
+ * @param[in,out] model The model, not yet built.
+ * @param[in]     layer A layer no model owns. A dense layer's input width must
+ *                      equal the model's current output width; activation and
+ *                      dropout layers take that width.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if the model is already
+ *         built or the layer already belongs to a model; DSC_E_SHAPE if the
+ *         widths do not match; DSC_E_NOMEM. On failure nothing changes and
+ *         the caller still owns the layer.
+ * @note Ownership: on DSC_OK the model owns the layer and frees it.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_add(dsc_model *model, dsc_layer *layer);
+
+/**
+ * @brief Allocate every buffer for batches of up to @p max_batch samples and
+ *        initialize the parameters.
+ *
+ * Lays every parameter in one contiguous 64-byte aligned buffer and every
+ * gradient (zeroed) in another, and preallocates all activations and kernel
+ * workspaces, so that nothing allocates afterwards. Parameters get PyTorch's
+ * default initialization from seed 0 (as dsc_model_init() with
+ * ::DSC_INIT_PYTORCH_DEFAULT for both, seed 0). The model starts in training mode.
+ * @param[in,out] model     The model, with at least one layer, not yet built.
+ * @param[in]     max_batch The largest batch forward and backward will see, at least 1.
+ * @return DSC_OK; DSC_E_ARG for NULL or a zero @p max_batch, or sizes that
+ *         overflow; DSC_E_STATE if already built or without layers;
+ *         DSC_E_NOMEM (the model stays unbuilt and can be built again).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch);
+
+/**
+ * @brief The number of layers.
+ * @param[in]  model The model.
+ * @param[out] out   Receives the count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_layer_count(const dsc_model *model, size_t *out);
+
+/**
+ * @brief One layer of the model, to inspect it with dsc_layer_info().
+ * @param[in]  model The model.
+ * @param[in]  index 0..layer count - 1.
+ * @param[out] out   Receives the layer; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an index out of range.
+ * @note Ownership: borrowed from the model, valid until dsc_model_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_layer(const dsc_model *model, size_t index, const dsc_layer **out);
+
+/**
+ * @brief The input and output widths of the model.
+ * @param[in]  model        The model.
+ * @param[out] input_width  Receives the input width; may be NULL.
+ * @param[out] output_width Receives the width of the last layer's output
+ *                          (the input width while there are no layers); may be NULL.
+ * @return DSC_OK; DSC_E_ARG if @p model is NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_widths(const dsc_model *model, size_t *input_width,
+                                    size_t *output_width);
+
+/**
+ * @brief The maximum batch the model was built for.
+ * @param[in]  model The model.
+ * @param[out] out   Receives the maximum batch; 0 while the model is not built.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_max_batch(const dsc_model *model, size_t *out);
+
+/**
+ * @brief Switch between training mode (1: dropout active) and evaluation mode (0).
+ * @param[in,out] model    The model.
+ * @param[in]     training 1 or 0 (model.train() / model.eval()).
+ * @return DSC_OK; DSC_E_ARG for a NULL model or a value other than 0 and 1.
+ * @note Allocates nothing. A forward pass already done keeps the masks it used.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_set_training(dsc_model *model, int training);
+
+/**
+ * @brief Whether the model is in training mode.
+ * @param[in]  model The model.
+ * @param[out] out   Receives 1 (training) or 0 (evaluation).
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_is_training(const dsc_model *model, int *out);
+
+/**
+ * @brief (Re)initialize every dense layer's parameters from a seed.
+ *
+ * One generator seeded with @p seed draws, layer by layer in order, W then b,
+ * so a seed gives the same parameters on every machine and kernel set (not
+ * PyTorch's numbers, which come from its own generator).
+ * @param[in,out] model       A built model.
+ * @param[in]     weight_init Any ::dsc_init.
+ * @param[in]     bias_init   ::DSC_INIT_PYTORCH_DEFAULT (U(-1/sqrt(in), 1/sqrt(in)))
+ *                            or ::DSC_INIT_ZEROS.
+ * @param[in]     seed        Any value.
+ * @return DSC_OK; DSC_E_ARG for a NULL model or an unknown or unsupported
+ *         init; DSC_E_STATE if the model is not built. Nothing changes on failure.
+ * @note Allocates nothing. Gradients are left as they are.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_init(dsc_model *model, dsc_init weight_init, dsc_init bias_init,
+                                  uint64_t seed);
+
+/**
+ * @brief Forward pass over a batch, keeping what backward needs.
+ * @param[in,out] model The built model.
+ * @param[in]     x     @p batch rows of input_width floats, row-major. Copied:
+ *                      the host may reuse it at once.
+ * @param[in]     batch 1..max_batch.
+ * @param[out]    y     Receives the output, @p batch rows of output_width
+ *                      floats; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a zero batch; DSC_E_SHAPE if
+ *         @p batch exceeds the maximum batch (use dsc_model_predict() for
+ *         larger inference batches); DSC_E_STATE if the model is not built.
+ * @note Ownership: @p y is borrowed from the model and valid until the next
+ *       forward, predict or free. Allocates nothing. Dropout layers draw new
+ *       masks in training mode.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_forward(dsc_model *model, const float *x, size_t batch,
+                                     const float **y);
+
+/**
+ * @brief Inference over any number of samples, in chunks of the maximum batch.
+ *
+ * Runs as in evaluation mode (dropout off) whatever the model's mode, which
+ * it leaves unchanged.
+ * @param[in,out] model The built model.
+ * @param[in]     x     @p n rows of input_width floats.
+ * @param[in]     n     Number of samples, at least 1.
+ * @param[out]    y     @p n rows of output_width floats, written by the call;
+ *                      must not overlap @p x.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or @p n = 0; DSC_E_STATE if
+ *         the model is not built.
+ * @note Allocates nothing. It overwrites the activations a forward pass kept,
+ *       so dsc_model_backward() needs a new dsc_model_forward() afterwards.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_predict(dsc_model *model, const float *x, size_t n, float *y);
+
+/**
+ * @brief Backward pass: add the gradients of the last forward's batch to the
+ *        gradient buffer.
+ *
+ * Gradients accumulate until dsc_model_zero_grad(), as in PyTorch. Calling it
+ * twice after one forward adds the gradients twice.
+ * @param[in,out] model The model, after dsc_model_forward().
+ * @param[in]     dy    dLoss/dOutput: @p batch rows of output_width floats
+ *                      (from dsc_loss_backward()).
+ * @param[in]     batch The batch of the last forward pass.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if no forward
+ *         pass (or a predict since) precedes it; DSC_E_SHAPE if @p batch
+ *         differs from the forward's. Nothing changes on failure.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_backward(dsc_model *model, const float *dy, size_t batch);
+
+/**
+ * @brief Set every gradient to zero.
+ * @param[in,out] model The built model.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if the model is not built.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_zero_grad(dsc_model *model);
+
+/**
+ * @brief The number of trainable parameters (the length of the flat buffers).
+ * @param[in]  model The model (built or not).
+ * @param[out] out   Receives the count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_param_count(const dsc_model *model, size_t *out);
+
+/**
+ * @brief The flat parameter buffer, for optimizers and checkpoints.
+ * @param[in]  model The built model.
+ * @param[out] out   Receives param_count floats, 64-byte aligned; NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if not built.
+ * @note Ownership: borrowed; valid until dsc_model_free(). Writes change the model.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_params(dsc_model *model, float **out);
+
+/**
+ * @brief The flat gradient buffer (same layout as the parameters).
+ * @param[in]  model The built model.
+ * @param[out] out   Receives param_count floats, 64-byte aligned; NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if not built.
+ * @note Ownership: borrowed; valid until dsc_model_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_grads(dsc_model *model, float **out);
+
+/**
+ * @brief Copy a dense layer's weight out, in PyTorch layout [out, in] row-major.
+ * @param[in]  model The built model.
+ * @param[in]  layer Index of a dense layer (nn.Sequential numbering).
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     out_features * in_features of that layer.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, an index out of range or a
+ *         layer that is not dense; DSC_E_SHAPE if @p n is wrong; DSC_E_STATE
+ *         if not built.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_get_weight(const dsc_model *model, size_t layer, float *dst, size_t n);
+
+/**
+ * @brief Set a dense layer's weight from PyTorch layout [out, in] row-major.
+ * @param[in,out] model The built model.
+ * @param[in]     layer Index of a dense layer.
+ * @param[in]     src   @p n finite floats.
+ * @param[in]     n     out_features * in_features of that layer.
+ * @return As dsc_model_get_weight(), and DSC_E_ARG if a value is NaN or
+ *         infinite. Nothing changes on failure.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_set_weight(dsc_model *model, size_t layer, const float *src, size_t n);
+
+/**
+ * @brief Copy a dense layer's bias out.
+ * @param[in]  model The built model.
+ * @param[in]  layer Index of a dense layer.
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     out_features of that layer.
+ * @return As dsc_model_get_weight(), and DSC_E_UNSUPPORTED if the layer has no bias.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_get_bias(const dsc_model *model, size_t layer, float *dst, size_t n);
+
+/**
+ * @brief Set a dense layer's bias.
+ * @param[in,out] model The built model.
+ * @param[in]     layer Index of a dense layer.
+ * @param[in]     src   @p n finite floats.
+ * @param[in]     n     out_features of that layer.
+ * @return As dsc_model_set_weight(), and DSC_E_UNSUPPORTED if the layer has no bias.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_set_bias(dsc_model *model, size_t layer, const float *src, size_t n);
+
+/**
+ * @brief Copy a dense layer's accumulated weight gradient out ([out, in] row-major).
+ * @param[in]  model The built model.
+ * @param[in]  layer Index of a dense layer.
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     out_features * in_features of that layer.
+ * @return As dsc_model_get_weight().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_get_weight_grad(const dsc_model *model, size_t layer, float *dst,
+                                             size_t n);
+
+/**
+ * @brief Copy a dense layer's accumulated bias gradient out.
+ * @param[in]  model The built model.
+ * @param[in]  layer Index of a dense layer.
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     out_features of that layer.
+ * @return As dsc_model_get_bias().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_get_bias_grad(const dsc_model *model, size_t layer, float *dst,
+                                           size_t n);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Loss                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup loss Loss
+ * @brief Loss functions over a batch of model outputs, mean-reduced as PyTorch's defaults.
+ *
+ * dsc_loss_forward() (or dsc_loss_forward_labels() for class labels) gives
+ * the loss value and remembers its arguments; dsc_loss_backward() then writes
+ * dLoss/dOutput, ready for dsc_model_backward().
+ * @code
+ * const float *y;  double value;
+ * dsc_model_forward(model, x, n, &y);
+ * dsc_loss_forward(loss, y, target, n, width, &value);
+ * dsc_loss_backward(loss, dy);           // dy: n*width floats of the host's
+ * dsc_model_backward(model, dy, n);
+ * @endcode
+ * @{
+ */
+
+/** Loss functions. Values are fixed and never renumbered. */
+typedef enum dsc_loss_kind {
+    DSC_LOSS_MSE = 1,            /**< mean((y-t)^2) over all elements (torch.nn.MSELoss). */
+    DSC_LOSS_CROSS_ENTROPY = 2,  /**< mean over samples of -log softmax(y)[label], integer labels,
+                                      softmax fused in (torch.nn.CrossEntropyLoss). */
+    DSC_LOSS_BCE_WITH_LOGITS = 3,/**< mean of -[t log s(y) + (1-t) log(1-s(y))], s the sigmoid,
+                                      computed stably (torch.nn.BCEWithLogitsLoss). */
+    DSC_LOSS_HUBER = 4,          /**< mean of 0.5 d^2 if |d| < delta, else delta (|d| - delta/2),
+                                      d = y-t (torch.nn.HuberLoss). */
+    DSC_LOSS_L1 = 5,             /**< mean |y-t| (torch.nn.L1Loss); gradient 0 at y = t. */
+    DSC_LOSS_SMOOTH_L1 = 6       /**< mean of 0.5 d^2/beta if |d| < beta, else |d| - beta/2
+                                      (torch.nn.SmoothL1Loss; beta is ::DSC_LOSS_DELTA). */
+} dsc_loss_kind;
+
+/** Keys of dsc_loss_set() and dsc_loss_get(). Values are fixed and never renumbered. */
+typedef enum dsc_loss_param {
+    /** Huber's delta (> 0) or smooth L1's beta (>= 0); default 1.0. Settable any time. */
+    DSC_LOSS_DELTA = 1
+} dsc_loss_param;
+
+/**
+ * @brief Create a loss function.
+ * @param[out] out  Receives the new loss; set to NULL on failure.
+ * @param[in]  kind Any ::dsc_loss_kind.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown kind; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the loss and frees it with dsc_loss_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_new(dsc_loss **out, dsc_loss_kind kind);
+
+/**
+ * @brief Release a loss.
+ * @param[in] loss The loss, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_loss_free(dsc_loss *loss);
+
+/**
+ * @brief Set a parameter of the loss.
+ * @param[in,out] loss  The loss.
+ * @param[in]     key   A ::dsc_loss_param the loss uses.
+ * @param[in]     value The value, within the key's range.
+ * @return DSC_OK; DSC_E_ARG for a NULL loss or a value out of range (the
+ *         message gives the range); DSC_E_UNSUPPORTED for a key this kind of
+ *         loss does not use. Nothing changes on failure.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value);
+
+/**
+ * @brief Read a parameter of the loss.
+ * @param[in]  loss The loss.
+ * @param[in]  key  A ::dsc_loss_param the loss uses.
+ * @param[out] out  Receives the value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a key
+ *         this kind of loss does not use.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double *out);
+
+/**
+ * @brief The loss of a batch against float targets (every kind but cross-entropy).
+ * @param[in,out] loss   The loss; remembers @p y, @p target and the sizes for
+ *                       dsc_loss_backward().
+ * @param[in]     y      @p batch rows of @p width model outputs.
+ * @param[in]     target @p batch rows of @p width targets (BCE: probabilities).
+ * @param[in]     batch  Samples, at least 1.
+ * @param[in]     width  Outputs per sample, at least 1.
+ * @param[out]    value  Receives the mean loss.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a zero size;
+ *         DSC_E_UNSUPPORTED for a cross-entropy loss (use
+ *         dsc_loss_forward_labels()); DSC_E_NONFINITE if @p y or @p target
+ *         holds NaN or an infinity. Nothing changes on failure.
+ * @note Ownership: @p y and @p target are borrowed until dsc_loss_backward()
+ *       and must not change before it. Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_forward(dsc_loss *loss, const float *y, const float *target,
+                                    size_t batch, size_t width, double *value);
+
+/**
+ * @brief The loss of a batch against integer class labels (cross-entropy).
+ * @param[in,out] loss   A ::DSC_LOSS_CROSS_ENTROPY loss; remembers its arguments
+ *                       for dsc_loss_backward().
+ * @param[in]     y      @p batch rows of @p width logits.
+ * @param[in]     labels @p batch class indices, each in 0..width-1.
+ * @param[in]     batch  Samples, at least 1.
+ * @param[in]     width  Classes, at least 1.
+ * @param[out]    value  Receives the mean loss, computed stably (log-sum-exp) for large logits.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size or a label out of
+ *         range (the message names the sample); DSC_E_UNSUPPORTED for another
+ *         kind of loss; DSC_E_NONFINITE if @p y holds NaN or an infinity.
+ *         Nothing changes on failure.
+ * @note Ownership: @p y and @p labels are borrowed until dsc_loss_backward()
+ *       and must not change before it. Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const int32_t *labels,
+                                           size_t batch, size_t width, double *value);
+
+/**
+ * @brief dLoss/dOutput of the last forward, for dsc_model_backward().
+ * @param[in,out] loss The loss, after a successful forward.
+ * @param[out]    dy   batch*width floats of the host's; must not overlap the
+ *                     forward's inputs.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if no forward
+ *         preceded it.
+ * @note Allocates nothing. May be called again; it writes the same values.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_backward(dsc_loss *loss, float *dy);
+
+/**
+ * @brief Classification accuracy: the fraction of samples whose largest
+ *        output is at its label (the first maximum wins ties). With one
+ *        output per sample (binary logits), the prediction is 1 when y > 0.
+ * @param[in]  y      @p batch rows of @p width outputs (logits or probabilities).
+ * @param[in]  labels @p batch labels in 0..width-1 (0 or 1 when width is 1).
+ * @param[in]  batch  Samples, at least 1.
+ * @param[in]  width  Outputs per sample, at least 1.
+ * @param[out] out    Receives the accuracy in [0, 1].
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size or a label out of range.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t batch, size_t width,
+                                double *out);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
 /*  Optimizer                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -919,6 +1539,868 @@ DSC_API dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t g
  */
 DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t index,
                                            const float *src, size_t n);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Learning-rate schedulers                                                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup lr_scheduler Learning-rate schedulers
+ * @brief Decays and cycles of an optimizer's learning rate, matching
+ *        `torch.optim.lr_scheduler` (PyTorch 1.13 and later).
+ *
+ * A scheduler acts on every parameter group of one optimizer through
+ * dsc_optimizer_group_get() / dsc_optimizer_group_set(): it writes each
+ * group's ::DSC_HP_LR and, for the cycling schedules with momentum cycling,
+ * ::DSC_HP_BETA1 (Adam family) or ::DSC_HP_MOMENTUM (SGD, RMSprop).
+ *
+ * Life cycle, the same for every kind:
+ * 1. dsc_lr_scheduler_new() on an optimizer that already has its groups;
+ * 2. hyperparameters with dsc_lr_scheduler_set(), and where the kind needs
+ *    them dsc_lr_scheduler_set_milestones(), dsc_lr_scheduler_set_lambda()
+ *    or dsc_lr_scheduler_add_child();
+ * 3. dsc_lr_scheduler_start() completes construction as PyTorch's
+ *    constructor does: it records each group's current lr as that group's
+ *    base lr (PyTorch's `initial_lr`) and applies the schedule's t = 0 value
+ *    (LinearLR has already multiplied by start_factor, CyclicLR sets
+ *    base_lr, OneCycleLR sets max_lr/div_factor). The first
+ *    dsc_lr_scheduler_step() or dsc_lr_scheduler_step_metric() starts the
+ *    scheduler implicitly if the host did not;
+ * 4. dsc_lr_scheduler_step() once per epoch or once per iteration, as the
+ *    host chooses (ReduceLROnPlateau: dsc_lr_scheduler_step_metric()).
+ *    After k steps the lr is PyTorch's lr after k calls of `step()`.
+ *
+ * Schedules are computed in double with PyTorch's own (recursive, chainable)
+ * formulas, so a ChainedScheduler multiplies its children's factors exactly
+ * as PyTorch does. If the host changes a group's lr between steps, the
+ * recursive schedules continue from the host's value, as in PyTorch.
+ *
+ * Hyperparameters use the zstd pattern: a ::dsc_sched_param key and a
+ * double value, validated when set. Booleans and enumerations travel as
+ * 0, 1, 2...; integers must be integral. A value applies to every group.
+ * @{
+ */
+
+/**
+ * @brief The schedules. Numbers are fixed and never reused.
+ */
+typedef enum dsc_lr_scheduler_kind {
+    DSC_SCHED_CONSTANT = 1,        /**< lr never changes (no PyTorch class; a plain constant). */
+    DSC_SCHED_CONSTANT_LR = 2,     /**< ConstantLR: lr*factor until total_iters, then lr. */
+    DSC_SCHED_STEP = 3,            /**< StepLR: lr*gamma^floor(t/step_size). */
+    DSC_SCHED_MULTI_STEP = 4,      /**< MultiStepLR: lr*gamma^(milestones passed, repeats counted). */
+    DSC_SCHED_EXPONENTIAL = 5,     /**< ExponentialLR: lr*gamma^t. */
+    DSC_SCHED_POLYNOMIAL = 6,      /**< PolynomialLR: lr*(1-min(t,total_iters)/total_iters)^power. */
+    DSC_SCHED_LINEAR = 7,          /**< LinearLR: factor from start_factor to end_factor over total_iters. */
+    DSC_SCHED_COSINE = 8,          /**< CosineAnnealingLR: eta_min+(lr-eta_min)(1+cos(pi t/T_max))/2, periodic after T_max. */
+    DSC_SCHED_COSINE_WARM_RESTARTS = 9, /**< CosineAnnealingWarmRestarts: cosine restarted after T_0, T_0*T_mult, ... */
+    DSC_SCHED_CYCLIC = 10,         /**< CyclicLR: triangular, triangular2, exp_range; momentum cycling. */
+    DSC_SCHED_ONE_CYCLE = 11,      /**< OneCycleLR: warm-up to max_lr then anneal; cos or linear; momentum cycling. */
+    DSC_SCHED_PLATEAU = 12,        /**< ReduceLROnPlateau: lr*factor when a metric stops improving. */
+    DSC_SCHED_LAMBDA = 13,         /**< LambdaLR: lr = base_lr*f(t), f a ::dsc_lr_lambda_fn. */
+    DSC_SCHED_MULTIPLICATIVE = 14, /**< MultiplicativeLR: lr *= f(t) for t >= 1. */
+    DSC_SCHED_SEQUENTIAL = 15,     /**< SequentialLR: children one after another, switching at milestones. */
+    DSC_SCHED_CHAINED = 16,        /**< ChainedScheduler: every child each step; the factors multiply. */
+    DSC_SCHED_INVERSE_TIME = 17    /**< Keras InverseTimeDecay: lr/(1+decay_rate*t/decay_steps), optionally staircase. */
+} dsc_lr_scheduler_kind;
+
+/**
+ * @brief Scheduler hyperparameter keys. Numbers never change; bands:
+ *        100 decays, 200 cosine, 300 cyclic and one-cycle, 400 plateau,
+ *        500 inverse time.
+ *
+ * Each key lists the PyTorch argument, the kinds that use it with their
+ * default and valid range. "int" means the value must be integral.
+ * "Required" keys have no default: dsc_lr_scheduler_start() fails with
+ * ::DSC_E_STATE until they are set. Unless noted, a key may only be set
+ * before the scheduler starts.
+ */
+typedef enum dsc_sched_param {
+    /** `gamma`. StepLR, MultiStepLR: default 0.1, (0, inf); ExponentialLR:
+     *  required, (0, inf); CyclicLR (exp_range): default 1, (0, 1].
+     *  StepLR, MultiStepLR and ExponentialLR accept it at any time. */
+    DSC_SP_GAMMA = 100,
+    /** `step_size` (StepLR): required, int in [1, 2^53]. */
+    DSC_SP_STEP_SIZE = 101,
+    /** `factor`. ConstantLR: default 1/3, (0, 1]. ReduceLROnPlateau:
+     *  default 0.1, [0, 1), any time. */
+    DSC_SP_FACTOR = 102,
+    /** `total_iters`. ConstantLR, LinearLR, PolynomialLR: default 5, int in [1, 2^53]. */
+    DSC_SP_TOTAL_ITERS = 103,
+    /** `start_factor` (LinearLR): default 1/3, (0, 1]. */
+    DSC_SP_START_FACTOR = 104,
+    /** `end_factor` (LinearLR): default 1, [0, 1]. */
+    DSC_SP_END_FACTOR = 105,
+    /** `power` (PolynomialLR): default 1, [0, inf). */
+    DSC_SP_POWER = 106,
+    /** `T_max` (CosineAnnealingLR): required, int in [1, 2^53]. */
+    DSC_SP_T_MAX = 200,
+    /** `eta_min` (CosineAnnealingLR, CosineAnnealingWarmRestarts): default 0, [0, inf). */
+    DSC_SP_ETA_MIN = 201,
+    /** `T_0` (CosineAnnealingWarmRestarts): required, int in [1, 2^53]. */
+    DSC_SP_T_0 = 202,
+    /** `T_mult` (CosineAnnealingWarmRestarts): default 1, int in [1, 2^20]. */
+    DSC_SP_T_MULT = 203,
+    /** `base_lr` (CyclicLR): the lower bound, [0, inf). Optional: when not
+     *  set, each group's lr at start is its base_lr. */
+    DSC_SP_BASE_LR = 300,
+    /** `max_lr` (CyclicLR, OneCycleLR): required, [0, inf). */
+    DSC_SP_MAX_LR = 301,
+    /** `step_size_up` (CyclicLR): default 2000, int in [1, 2^53]. */
+    DSC_SP_STEP_SIZE_UP = 302,
+    /** `step_size_down` (CyclicLR): default step_size_up, int in [0, 2^53]. */
+    DSC_SP_STEP_SIZE_DOWN = 303,
+    /** `mode` (CyclicLR): a ::dsc_cyclic_mode, default ::DSC_CYCLIC_TRIANGULAR.
+     *  triangular and triangular2 scale per cycle, exp_range per iteration
+     *  (PyTorch's scale_mode for the built-in modes). */
+    DSC_SP_MODE = 304,
+    /** `cycle_momentum` (CyclicLR, OneCycleLR): default 1, 0 or 1. Needs an
+     *  optimizer with momentum (SGD, RMSprop) or beta1 (Adam family). */
+    DSC_SP_CYCLE_MOMENTUM = 305,
+    /** `base_momentum` (CyclicLR default 0.8, OneCycleLR default 0.85): [0, 1). */
+    DSC_SP_BASE_MOMENTUM = 306,
+    /** `max_momentum` (CyclicLR default 0.9, OneCycleLR default 0.95): [0, 1). */
+    DSC_SP_MAX_MOMENTUM = 307,
+    /** `total_steps` (OneCycleLR): int in [1, 2^53]; required unless
+     *  ::DSC_SP_EPOCHS and ::DSC_SP_STEPS_PER_EPOCH are both set. */
+    DSC_SP_TOTAL_STEPS = 310,
+    /** `pct_start` (OneCycleLR): default 0.3, [0, 1]. */
+    DSC_SP_PCT_START = 311,
+    /** `anneal_strategy` (OneCycleLR): a ::dsc_anneal_strategy, default ::DSC_ANNEAL_COS. */
+    DSC_SP_ANNEAL_STRATEGY = 312,
+    /** `div_factor` (OneCycleLR): initial lr = max_lr/div_factor; default 25, (0, inf). */
+    DSC_SP_DIV_FACTOR = 313,
+    /** `final_div_factor` (OneCycleLR): final lr = initial lr/final_div_factor; default 1e4, (0, inf). */
+    DSC_SP_FINAL_DIV_FACTOR = 314,
+    /** `three_phase` (OneCycleLR): default 0, 0 or 1. */
+    DSC_SP_THREE_PHASE = 315,
+    /** `epochs` (OneCycleLR): int in [1, 2^31]; with ::DSC_SP_STEPS_PER_EPOCH gives total_steps. */
+    DSC_SP_EPOCHS = 316,
+    /** `steps_per_epoch` (OneCycleLR): int in [1, 2^31]. */
+    DSC_SP_STEPS_PER_EPOCH = 317,
+    /** `mode` (ReduceLROnPlateau): a ::dsc_plateau_mode, default ::DSC_PLATEAU_MIN. */
+    DSC_SP_PLATEAU_MODE = 400,
+    /** `patience` (ReduceLROnPlateau): bad epochs tolerated; default 10, int in [0, 2^53], any time. */
+    DSC_SP_PATIENCE = 401,
+    /** `threshold` (ReduceLROnPlateau): default 1e-4, [0, inf), any time. */
+    DSC_SP_THRESHOLD = 402,
+    /** `threshold_mode` (ReduceLROnPlateau): a ::dsc_threshold_mode, default ::DSC_THRESHOLD_REL. */
+    DSC_SP_THRESHOLD_MODE = 403,
+    /** `cooldown` (ReduceLROnPlateau): default 0, int in [0, 2^53], any time. */
+    DSC_SP_COOLDOWN = 404,
+    /** `min_lr` (ReduceLROnPlateau): default 0, [0, inf), any time. */
+    DSC_SP_MIN_LR = 405,
+    /** `eps` (ReduceLROnPlateau): smallest change applied; default 1e-8, [0, inf), any time. */
+    DSC_SP_EPS = 406,
+    /** `decay_rate` (inverse time): required, [0, inf). */
+    DSC_SP_DECAY_RATE = 500,
+    /** `decay_steps` (inverse time): required, (0, inf). */
+    DSC_SP_DECAY_STEPS = 501,
+    /** `staircase` (inverse time): floor(t/decay_steps) when 1; default 0, 0 or 1. */
+    DSC_SP_STAIRCASE = 502
+} dsc_sched_param;
+
+/** @brief Values of ::DSC_SP_MODE (CyclicLR). */
+typedef enum dsc_cyclic_mode {
+    DSC_CYCLIC_TRIANGULAR = 0,  /**< Constant amplitude. */
+    DSC_CYCLIC_TRIANGULAR2 = 1, /**< Amplitude halved each cycle. */
+    DSC_CYCLIC_EXP_RANGE = 2    /**< Amplitude times gamma^t, t the total iteration count. */
+} dsc_cyclic_mode;
+
+/** @brief Values of ::DSC_SP_ANNEAL_STRATEGY (OneCycleLR). */
+typedef enum dsc_anneal_strategy {
+    DSC_ANNEAL_COS = 0,   /**< Cosine annealing between phase ends. */
+    DSC_ANNEAL_LINEAR = 1 /**< Linear annealing between phase ends. */
+} dsc_anneal_strategy;
+
+/** @brief Values of ::DSC_SP_PLATEAU_MODE (ReduceLROnPlateau). */
+typedef enum dsc_plateau_mode {
+    DSC_PLATEAU_MIN = 0, /**< Lower is better (a loss). */
+    DSC_PLATEAU_MAX = 1  /**< Higher is better (an accuracy). */
+} dsc_plateau_mode;
+
+/** @brief Values of ::DSC_SP_THRESHOLD_MODE (ReduceLROnPlateau). */
+typedef enum dsc_threshold_mode {
+    DSC_THRESHOLD_REL = 0, /**< Better means beyond best*(1 -/+ threshold). */
+    DSC_THRESHOLD_ABS = 1  /**< Better means beyond best -/+ threshold. */
+} dsc_threshold_mode;
+
+/**
+ * @brief Keys of a scheduler's run-time state, read by dsc_lr_scheduler_state_get().
+ */
+typedef enum dsc_sched_state {
+    DSC_SS_STEP = 1,             /**< PyTorch's `last_epoch`: steps taken since start (0 after start, -1 before; an unused SequentialLR child stays -1). */
+    DSC_SS_STARTED = 2,          /**< 1 once started, else 0. */
+    DSC_SS_BEST = 10,            /**< ReduceLROnPlateau: best metric so far (+inf or -inf before the first). */
+    DSC_SS_NUM_BAD_EPOCHS = 11,  /**< ReduceLROnPlateau: consecutive epochs without improvement. */
+    DSC_SS_COOLDOWN_COUNTER = 12,/**< ReduceLROnPlateau: epochs of cooldown left. */
+    DSC_SS_T_CUR = 20,           /**< CosineAnnealingWarmRestarts: steps since the last restart. */
+    DSC_SS_T_I = 21              /**< CosineAnnealingWarmRestarts: length of the current cycle. */
+} dsc_sched_state;
+
+/**
+ * @brief A user schedule: LambdaLR's factor (lr = base_lr * f) or
+ *        MultiplicativeLR's factor (lr *= f).
+ * @param epoch The step count t (0 at start for LambdaLR; t >= 1 for MultiplicativeLR).
+ * @param group The parameter group, 0..group count-1 (PyTorch's per-group lambdas).
+ * @param user  The pointer given to dsc_lr_scheduler_set_lambda().
+ * @return The factor: finite and >= 0, otherwise the step is refused.
+ */
+typedef double (*dsc_lr_lambda_fn)(int64_t epoch, size_t group, void *user);
+
+/**
+ * @brief Create a scheduler of one kind over an optimizer's parameter groups.
+ *
+ * The group count is fixed here: the optimizer must already have every
+ * group it will have (as in PyTorch, where groups exist before the
+ * scheduler). Hyperparameters start at their defaults.
+ * @param[out] out  Receives the scheduler; set to NULL on failure.
+ * @param[in]  kind A ::dsc_lr_scheduler_kind.
+ * @param[in]  opt  The optimizer whose groups it drives.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown @p kind;
+ *         DSC_E_STATE if @p opt has no parameter group yet; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the scheduler (free it with
+ *       dsc_lr_scheduler_free()); @p opt is borrowed and must outlive it.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind kind,
+                                        dsc_optimizer *opt);
+
+/**
+ * @brief Release a scheduler and the children it owns.
+ * @param[in] s The scheduler, or NULL (then nothing happens). Do not free a
+ *              child that was added to a container: the container frees it.
+ * @note The optimizer keeps the lr it was last given.
+ * @since 0.1.0
+ */
+DSC_API void dsc_lr_scheduler_free(dsc_lr_scheduler *s);
+
+/**
+ * @brief Set one hyperparameter.
+ * @param[in,out] s     The scheduler.
+ * @param[in]     key   A ::dsc_sched_param used by this kind.
+ * @param[in]     value The value, within the key's range (see ::dsc_sched_param).
+ * @return DSC_OK; DSC_E_ARG for NULL, a value out of range, NaN or not
+ *         integral where an integer is needed (the message gives the range);
+ *         DSC_E_UNSUPPORTED if this kind has no such key; DSC_E_STATE if the
+ *         scheduler has started and the key is not settable at any time.
+ *         A refused call changes nothing.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set(dsc_lr_scheduler *s, dsc_sched_param key, double value);
+
+/**
+ * @brief Read one hyperparameter (its default until set).
+ * @param[in]  s   The scheduler.
+ * @param[in]  key A ::dsc_sched_param used by this kind.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED if this kind has no
+ *         such key; DSC_E_STATE for a required key not set yet (or CyclicLR's
+ *         base_lr, not set and taken from the groups).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, double *out);
+
+/**
+ * @brief The valid range of a hyperparameter for a kind (zstd's getBounds).
+ *
+ * As dsc_optimizer_hparam_bounds(): an open end such as the 0 of (0, 1] is
+ * returned as the nearest double inside the range; "no upper bound" is
+ * DBL_MAX. Integer keys also require integral values.
+ * @param[in]  kind A ::dsc_lr_scheduler_kind.
+ * @param[in]  key  A ::dsc_sched_param.
+ * @param[out] lo   Receives the smallest accepted value.
+ * @param[out] hi   Receives the largest accepted value.
+ * @return DSC_OK; DSC_E_ARG for NULL or an unknown kind; DSC_E_UNSUPPORTED if
+ *         the kind has no such key.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_param_bounds(dsc_lr_scheduler_kind kind, dsc_sched_param key,
+                                                 double *lo, double *hi);
+
+/**
+ * @brief Set the milestones of MultiStepLR or SequentialLR.
+ *
+ * MultiStepLR: non-decreasing steps >= 0; a milestone repeated k times
+ * multiplies by gamma^k at that step (PyTorch's Counter). SequentialLR:
+ * strictly increasing steps >= 1, one fewer than the children; at
+ * milestone m the next child restarts from the base lr at its own t = 0.
+ * @param[in,out] s The scheduler.
+ * @param[in]     m @p n milestones (copied); may be NULL when @p n is 0.
+ * @param[in]     n Number of milestones, at most 2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL, a negative (or, for SequentialLR, zero)
+ *         milestone, or milestones out of order (the message names the
+ *         first); DSC_E_UNSUPPORTED for other kinds; DSC_E_STATE after start;
+ *         DSC_E_NOMEM. A refused call keeps the previous milestones.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set_milestones(dsc_lr_scheduler *s, const int64_t *m, size_t n);
+
+/**
+ * @brief Set the user function of LambdaLR or MultiplicativeLR.
+ * @param[in,out] s    The scheduler.
+ * @param[in]     fn   The factor function; called once per group per step
+ *                     (and at start, for LambdaLR).
+ * @param[in]     user Passed unchanged to @p fn; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for NULL @p s or @p fn; DSC_E_UNSUPPORTED for
+ *         other kinds; DSC_E_STATE after start.
+ * @note Ownership: @p user is borrowed and must outlive the scheduler.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set_lambda(dsc_lr_scheduler *s, dsc_lr_lambda_fn fn, void *user);
+
+/**
+ * @brief Append a child to a SequentialLR or ChainedScheduler.
+ *
+ * The child must be a scheduler over the same optimizer, not started, not
+ * already a child, not a container, and not ReduceLROnPlateau (as in
+ * PyTorch 1.13). Children share the container's base lrs; CyclicLR and
+ * OneCycleLR children set their lr from their own hyperparameters.
+ * ChainedScheduler steps its children in the order they were added.
+ * @param[in,out] s     The container.
+ * @param[in]     child The scheduler to append.
+ * @return DSC_OK; DSC_E_ARG for NULL, @p child == @p s, or a child over
+ *         another optimizer; DSC_E_UNSUPPORTED if @p s is not a container or
+ *         @p child is a container or ReduceLROnPlateau; DSC_E_STATE if either
+ *         has started or @p child already belongs to a container; DSC_E_NOMEM.
+ * @note Ownership: on DSC_OK the container owns @p child and frees it; on
+ *       failure the caller still owns it. The child may still be configured
+ *       and inspected through its handle until the container starts.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *s, dsc_lr_scheduler *child);
+
+/**
+ * @brief Complete construction: record base lrs and apply the t = 0 lr.
+ *
+ * Checks the configuration (required keys, milestone count, OneCycleLR's
+ * phases, momentum support of the optimizer), records each group's lr as
+ * its base lr, and writes the t = 0 lr (and momentum) into the groups.
+ * After start, only keys marked "any time" may change.
+ * @param[in,out] s The scheduler (not a child: the container starts its children).
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if already started, if
+ *         @p s is a child, if a required key, the milestones or the lambda
+ *         are missing, or if the optimizer's group count changed since
+ *         dsc_lr_scheduler_new(); DSC_E_UNSUPPORTED if momentum cycling is
+ *         on and the optimizer has neither momentum nor beta1; an error of
+ *         dsc_optimizer_group_set(). On failure nothing changed.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_start(dsc_lr_scheduler *s);
+
+/**
+ * @brief Advance the schedule by one step and write the new lr into the groups.
+ *
+ * Starts the scheduler first if it has not started. Call it after the
+ * optimizer step, once per epoch or once per iteration.
+ * @param[in,out] s The scheduler (not a child).
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE for ReduceLROnPlateau
+ *         (which needs dsc_lr_scheduler_step_metric()), for a child, or for
+ *         OneCycleLR stepped past total_steps; DSC_E_ARG if a user function
+ *         returned a negative or non-finite factor; errors of
+ *         dsc_lr_scheduler_start(). A refused step changes nothing.
+ * @note Allocates nothing. Real-time safe when the optimizer's getters and
+ *       setters are.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_step(dsc_lr_scheduler *s);
+
+/**
+ * @brief Advance ReduceLROnPlateau with this epoch's metric.
+ *
+ * The first metric always improves (best starts at +-inf); the lr is
+ * multiplied by factor (not below min_lr, skipped when the change is at
+ * most eps) on the (patience+1)-th bad epoch, then cooldown epochs pass
+ * without counting. A NaN metric counts as a bad epoch, as in PyTorch.
+ * For every other kind the metric is ignored and this is dsc_lr_scheduler_step().
+ * @param[in,out] s      The scheduler (not a child).
+ * @param[in]     metric The monitored value (a validation loss, an accuracy).
+ * @return DSC_OK; DSC_E_ARG for NULL; the errors of dsc_lr_scheduler_step().
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_step_metric(dsc_lr_scheduler *s, double metric);
+
+/**
+ * @brief The lr this scheduler last computed for a group.
+ *
+ * For a top-level scheduler this is the lr written into the optimizer; for
+ * a child, the lr it produced at its last step (0 for a SequentialLR child
+ * that has not run yet).
+ * @param[in]  s     The scheduler.
+ * @param[in]  group 0..group count-1.
+ * @param[out] lr    Receives the lr.
+ * @return DSC_OK; DSC_E_ARG for NULL or a group out of range; DSC_E_STATE
+ *         before start.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_lr(const dsc_lr_scheduler *s, size_t group, double *lr);
+
+/**
+ * @brief Read one value of the run-time state (for checkpoints and monitoring).
+ * @param[in]  s   The scheduler.
+ * @param[in]  key A ::dsc_sched_state.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL or an unknown key; DSC_E_UNSUPPORTED if
+ *         this kind keeps no such state.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state key, double *out);
+
+/**
+ * @brief The number of children of a container (0 for other kinds).
+ * @param[in]  s   The scheduler.
+ * @param[out] out Receives the count.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_child_count(const dsc_lr_scheduler *s, size_t *out);
+
+/**
+ * @brief One child of a container, to inspect its state.
+ * @param[in]  s     The container.
+ * @param[in]  index 0..child count-1, in the order added.
+ * @param[out] out   Receives the child; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for NULL or an index out of range.
+ * @note Ownership: borrowed; valid until the container is freed.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_child(const dsc_lr_scheduler *s, size_t index, dsc_lr_scheduler **out);
+
+/**
+ * @brief The number of doubles dsc_lr_scheduler_state_save() writes.
+ * @param[in]  s   The scheduler (children included).
+ * @param[out] out Receives the count; it depends on the kind, the group
+ *                 count and the children, never on the step.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_size(const dsc_lr_scheduler *s, size_t *out);
+
+/**
+ * @brief Save the complete run-time state (step counts, base and current
+ *        lrs, momentum, plateau counters, warm-restart cycle, children).
+ *
+ * Hyperparameters are configuration and are not saved: a resumed program
+ * builds the same scheduler and then calls dsc_lr_scheduler_state_load().
+ * The layout is a format of its own (tagged with kind and version), meant
+ * to be stored by the checkpoint writer as little-endian doubles.
+ * @param[in]  s   The scheduler.
+ * @param[out] buf At least @p n doubles.
+ * @param[in]  n   The size from dsc_lr_scheduler_state_size().
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is not that size.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_save(const dsc_lr_scheduler *s, double *buf, size_t n);
+
+/**
+ * @brief Restore a state saved by dsc_lr_scheduler_state_save().
+ *
+ * The scheduler must have the same kind, group count and children as the
+ * one saved. A saved started state marks this scheduler started (after the
+ * checks of dsc_lr_scheduler_start()) and writes the saved lr (and momentum)
+ * into the optimizer's groups, so the next step continues exactly where
+ * the saved one stopped.
+ * @param[in,out] s   The scheduler (not a child).
+ * @param[in]     buf @p n doubles.
+ * @param[in]     n   Their count.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is wrong;
+ *         DSC_E_FORMAT if the data is not a state of this scheduler or holds
+ *         impossible values; the errors of dsc_lr_scheduler_start().
+ *         On failure nothing changed.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, size_t n);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Dataset                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup dataset Dataset
+ * @brief Inputs with float targets or integer class labels, in memory.
+ *
+ * A data set holds `count` samples. Inputs are a row-major float array of
+ * `count x features`; each sample has either a row of `outputs` float
+ * targets (regression, MSE) or one int32 class label in `[0, classes)`
+ * (classification, cross-entropy). Data sets come from host arrays
+ * (borrowed or copied), from IDX files (MNIST, Fashion-MNIST; gzipped or
+ * not) or from CSV files. A seeded split makes a training and a validation
+ * set; scaling and standardization prepare the inputs; dsc_dataset_gather()
+ * copies the rows of an index list into caller buffers, which is how a
+ * trainer builds shuffled mini-batches without allocating.
+ *
+ * Typical use:
+ * @code
+ * dsc_dataset *all = NULL, *train = NULL, *val = NULL;
+ * CHECK(dsc_dataset_load_idx(&all, "train-images-idx3-ubyte.gz",
+ *                            "train-labels-idx1-ubyte.gz", 10));
+ * CHECK(dsc_dataset_scale(all, 255.0f));                 // pixels to [0, 1]
+ * CHECK(dsc_dataset_split(&train, &val, all, 0.1, 42));  // 10% validation
+ * dsc_dataset_free(all);                                 // the parts own copies
+ * @endcode
+ * @{
+ */
+
+/** How a constructor treats the host's arrays. */
+typedef enum dsc_dataset_mode {
+    /** Keep pointers to the host's arrays: no copy; they must outlive the data set
+     *  and stay unchanged while it is used. */
+    DSC_DATASET_BORROW = 0,
+    /** Copy the host's arrays into memory the data set owns (64-byte aligned). */
+    DSC_DATASET_COPY = 1
+} dsc_dataset_mode;
+
+/**
+ * @brief Create a data set of inputs with float targets (regression).
+ *
+ * Sample `i` has the inputs `inputs[i*features .. i*features+features)` and
+ * the targets `targets[i*outputs .. i*outputs+outputs)`.
+ * @param[out] out      Receives the new data set; set to NULL on failure.
+ * @param[in]  inputs   `count x features` floats, row-major, all finite.
+ * @param[in]  targets  `count x outputs` floats, row-major, all finite.
+ * @param[in]  count    Number of samples, at least 1.
+ * @param[in]  features Inputs per sample, at least 1.
+ * @param[in]  outputs  Targets per sample, at least 1.
+ * @param[in]  mode     ::DSC_DATASET_BORROW or ::DSC_DATASET_COPY.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size, sizes whose
+ *         byte count overflows size_t, an unknown @p mode, or a NaN or
+ *         infinite value (the message gives its index); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with
+ *       dsc_dataset_free(). With ::DSC_DATASET_BORROW the arrays are
+ *       borrowed and must outlive it; descent never writes to them (a
+ *       transform such as dsc_dataset_scale() first makes a private copy).
+ * @note Reads every value once to check it is finite.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_new_targets(dsc_dataset **out, const float *inputs,
+                                           const float *targets, size_t count,
+                                           size_t features, size_t outputs,
+                                           dsc_dataset_mode mode);
+
+/**
+ * @brief Create a data set of inputs with integer class labels (classification).
+ * @param[out] out      Receives the new data set; set to NULL on failure.
+ * @param[in]  inputs   `count x features` floats, row-major, all finite.
+ * @param[in]  labels   `count` labels, each in `[0, classes)`.
+ * @param[in]  count    Number of samples, at least 1.
+ * @param[in]  features Inputs per sample, at least 1.
+ * @param[in]  classes  Number of classes, 1..INT32_MAX.
+ * @param[in]  mode     ::DSC_DATASET_BORROW or ::DSC_DATASET_COPY.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size, sizes whose
+ *         byte count overflows size_t, an unknown @p mode, a NaN or
+ *         infinite input, or a label outside `[0, classes)` (the message
+ *         gives the index and the value); DSC_E_NOMEM.
+ * @note Ownership: as for dsc_dataset_new_targets().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_new_labels(dsc_dataset **out, const float *inputs,
+                                          const int32_t *labels, size_t count,
+                                          size_t features, size_t classes,
+                                          dsc_dataset_mode mode);
+
+/**
+ * @brief Load images and labels in the IDX format of MNIST and Fashion-MNIST.
+ *
+ * @p images is an `idx3-ubyte` file (magic 0x00000803; big-endian counts of
+ * images, rows and columns; then one unsigned byte per pixel), @p labels an
+ * `idx1-ubyte` file (magic 0x00000801; a count; one byte per label). Either
+ * file may be gzip-compressed (recognised by its first bytes, 1f 8b, and
+ * decompressed with zlib). Each image becomes one row of `rows x columns`
+ * inputs holding the pixel values 0..255 as floats; call
+ * dsc_dataset_scale() with 255 to bring them to [0, 1].
+ * @param[out] out     Receives the new data set; set to NULL on failure.
+ * @param[in]  images  Path of the images file.
+ * @param[in]  labels  Path of the labels file.
+ * @param[in]  classes Number of classes, 1..256 (10 for MNIST); every label
+ *                     must be below it.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a bad @p classes;
+ *         DSC_E_IO if a file cannot be opened or read; DSC_E_FORMAT if a
+ *         file is malformed: wrong magic, zero or overflowing dimensions,
+ *         truncated data, bytes after the data, a damaged gzip stream,
+ *         image and label counts that differ, or a label out of range (the
+ *         message names the file and the problem); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with dsc_dataset_free().
+ * @note Never reads past a length it has checked; a hostile file gives an
+ *       error, not a crash or a huge allocation it cannot fill.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_load_idx(dsc_dataset **out, const char *images,
+                                        const char *labels, size_t classes);
+
+/**
+ * @brief Load a CSV file with a header line and numeric columns.
+ *
+ * The first line names the columns; every other non-blank line is one
+ * sample of the same number of comma-separated numbers (a field may be
+ * wrapped in double quotes; quoted commas are not supported; "\r\n" line
+ * ends are accepted). One column is the target, every other column is an
+ * input feature, in file order. Numbers are read with strtod(), so the
+ * decimal point follows the C locale's LC_NUMERIC (a '.' unless the host
+ * changed it).
+ * @param[out] out          Receives the new data set; set to NULL on failure.
+ * @param[in]  path         Path of the file.
+ * @param[in]  target_name  Name of the target column in the header, or NULL
+ *                          to choose it by @p target_index.
+ * @param[in]  target_index Zero-based index of the target column; used only
+ *                          when @p target_name is NULL.
+ * @param[in]  classes      0: the target is a float (regression, one output);
+ *                          1..INT32_MAX: the target is a class label, an
+ *                          integer in `[0, classes)`.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a bad @p classes, a
+ *         @p target_name the header does not name or a @p target_index
+ *         past its last column; DSC_E_IO if the file cannot be opened or
+ *         read; DSC_E_FORMAT for an empty file, no data rows, fewer than
+ *         two columns, a target name shared by two columns, a row with the
+ *         wrong number of fields, a field that is not a finite number, or a
+ *         label that is not an integer in range (the message gives the line
+ *         number and the column, counted from 0); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with dsc_dataset_free().
+ * @note Reads the whole file into memory while parsing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_load_csv(dsc_dataset **out, const char *path,
+                                        const char *target_name, size_t target_index,
+                                        size_t classes);
+
+/**
+ * @brief Split a data set at random into a training and a validation set.
+ *
+ * The rows are permuted by a Fisher-Yates shuffle seeded with @p seed; the
+ * first `round(val_fraction * count)` rows of the permutation (halves
+ * rounded up, at least one row) form the validation set and the rest the
+ * training set, each in permutation order. The same data set, fraction and
+ * seed give the same split on every machine.
+ * @param[out] train        Receives the training set; set to NULL on failure.
+ * @param[out] val          Receives the validation set; set to NULL on failure.
+ * @param[in]  ds           The data set to split; unchanged.
+ * @param[in]  val_fraction Share of rows for validation, in (0, 1).
+ * @param[in]  seed         Any value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, @p train equal to @p val,
+ *         a fraction outside (0, 1) or NaN, or a fraction that would leave
+ *         the training set empty; DSC_E_NOMEM.
+ * @note Ownership: both parts are new data sets owning copies of their rows,
+ *       independent of @p ds (which may be freed first) and of each other;
+ *       the caller frees each with dsc_dataset_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_split(dsc_dataset **train, dsc_dataset **val,
+                                     const dsc_dataset *ds, double val_fraction,
+                                     uint64_t seed);
+
+/**
+ * @brief Make a data set of chosen rows of another (a subset, a reordering, a bootstrap).
+ * @param[out] out   Receives the new data set; set to NULL on failure.
+ * @param[in]  ds    The source data set; unchanged.
+ * @param[in]  rows  @p count row indices, each below dsc_dataset_count(ds);
+ *                   repeats are allowed.
+ * @param[in]  count Number of rows, at least 1.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero @p count or an index
+ *         out of range; DSC_E_NOMEM.
+ * @note Ownership: the new data set owns copies of the rows and is
+ *       independent of @p ds; the caller frees it with dsc_dataset_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_subset(dsc_dataset **out, const dsc_dataset *ds,
+                                      const size_t *rows, size_t count);
+
+/**
+ * @brief Release a data set (and the memory it owns; borrowed arrays are left alone).
+ * @param[in] ds The data set, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_dataset_free(dsc_dataset *ds);
+
+/**
+ * @brief The number of samples.
+ * @param[in] ds The data set.
+ * @return At least 1; 0 if @p ds is NULL (dsc_last_error() says so).
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_count(const dsc_dataset *ds);
+
+/**
+ * @brief The number of input features per sample (the model's input width).
+ * @param[in] ds The data set.
+ * @return At least 1; 0 if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_features(const dsc_dataset *ds);
+
+/**
+ * @brief The width of the model's output this data set trains.
+ * @param[in] ds The data set.
+ * @return The number of targets per sample for a regression set, the number
+ *         of classes for a labelled set; 0 if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_outputs(const dsc_dataset *ds);
+
+/**
+ * @brief The number of classes of a labelled data set.
+ * @param[in] ds The data set.
+ * @return The class count; 0 for a regression set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_classes(const dsc_dataset *ds);
+
+/**
+ * @brief Whether the samples carry integer class labels rather than float targets.
+ * @param[in] ds The data set.
+ * @return 1 for labels, 0 for float targets or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API int dsc_dataset_has_labels(const dsc_dataset *ds);
+
+/**
+ * @brief Whether the inputs are still the host's borrowed array.
+ * @param[in] ds The data set.
+ * @return 1 if the inputs are borrowed (made with ::DSC_DATASET_BORROW and
+ *         not transformed since), 0 if owned or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API int dsc_dataset_is_borrowed(const dsc_dataset *ds);
+
+/**
+ * @brief The inputs, `count x features` floats, row-major.
+ *
+ * Row `i` starts at `dsc_dataset_inputs(ds) + i * dsc_dataset_features(ds)`.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer, valid until the data set is freed or
+ *         transformed (dsc_dataset_scale(), dsc_dataset_normalize_minmax(),
+ *         dsc_dataset_standardize()); NULL if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const float *dsc_dataset_inputs(const dsc_dataset *ds);
+
+/**
+ * @brief The float targets, `count x outputs` floats, row-major.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer valid until the data set is freed; NULL for a
+ *         labelled data set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const float *dsc_dataset_targets(const dsc_dataset *ds);
+
+/**
+ * @brief The class labels, `count` values in `[0, classes)`.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer valid until the data set is freed; NULL for a
+ *         regression data set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const int32_t *dsc_dataset_labels(const dsc_dataset *ds);
+
+/**
+ * @brief Copy the samples of an index list into caller buffers (one mini-batch).
+ *
+ * For `k < count`, row `rows[k]` of the data set goes to row `k` of each
+ * buffer given. Any buffer may be NULL to skip it.
+ * @param[in]  ds      The data set.
+ * @param[in]  rows    @p count row indices, each below dsc_dataset_count(ds);
+ *                     repeats allowed. May be NULL only when @p count is 0.
+ * @param[in]  count   Number of rows; 0 copies nothing and succeeds.
+ * @param[out] inputs  `count x features` floats, or NULL.
+ * @param[out] targets `count x dsc_dataset_outputs(ds)` floats, or NULL: the
+ *                     targets of a regression set, or one-hot rows (1 at the
+ *                     label, 0 elsewhere) for a labelled set.
+ * @param[out] labels  `count` labels, or NULL; must be NULL for a
+ *                     regression set.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, a NULL @p rows with a nonzero
+ *         @p count, an index out of range (nothing is written), or
+ *         non-NULL @p labels for a regression set.
+ * @note Allocates nothing. Reads @p ds only, so several threads may gather
+ *       from one data set at once as long as none transforms it.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_gather(const dsc_dataset *ds, const size_t *rows, size_t count,
+                                      float *inputs, float *targets, int32_t *labels);
+
+/**
+ * @brief Divide every input by @p divisor (255 brings IDX pixels to [0, 1]).
+ * @param[in,out] ds      The data set.
+ * @param[in]     divisor Finite and greater than 0.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds or a bad @p divisor (nothing
+ *         changes); DSC_E_NOMEM if borrowed inputs could not be copied
+ *         (nothing changes).
+ * @note Ownership: borrowed inputs are first copied into owned memory, so
+ *       the host's array is never written; pointers from
+ *       dsc_dataset_inputs() taken before are then stale.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_scale(dsc_dataset *ds, float divisor);
+
+/**
+ * @brief Per-feature minimum and maximum of the inputs.
+ * @param[in]  ds  The data set.
+ * @param[out] min `features` floats: the smallest value of each feature.
+ * @param[out] max `features` floats: the largest value of each feature.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer (nothing is written).
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_feature_minmax(const dsc_dataset *ds, float *min, float *max);
+
+/**
+ * @brief Per-feature mean and standard deviation of the inputs.
+ *
+ * The standard deviation is the population one (divisor `count`, as
+ * scikit-learn's StandardScaler uses); sums are taken in double.
+ * @param[in]  ds   The data set.
+ * @param[out] mean `features` floats: the mean of each feature.
+ * @param[out] std  `features` floats: the standard deviation of each feature.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer (nothing is written).
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_feature_meanstd(const dsc_dataset *ds, float *mean, float *std);
+
+/**
+ * @brief Min-max scaling of each feature: `x' = (x - min[j]) / (max[j] - min[j])`.
+ *
+ * With the data set's own statistics every feature lands in [0, 1]. Give
+ * the statistics of the training set (dsc_dataset_feature_minmax()) to
+ * scale a validation or test set the same way. A feature with `max == min`
+ * becomes 0.
+ * @param[in,out] ds  The data set.
+ * @param[in]     min `features` finite floats, or NULL together with @p max
+ *                    to use the data set's own minima and maxima.
+ * @param[in]     max `features` finite floats with `max[j] >= min[j]`, or NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, exactly one of @p min and
+ *         @p max NULL, or a non-finite or inverted pair (the message names
+ *         the feature; nothing changes); DSC_E_NOMEM (nothing changes).
+ * @note Ownership: borrowed inputs are first copied, as for dsc_dataset_scale().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_normalize_minmax(dsc_dataset *ds, const float *min, const float *max);
+
+/**
+ * @brief Standardize each feature: `x' = (x - mean[j]) / std[j]`.
+ *
+ * With the data set's own statistics every feature gets mean 0 and
+ * standard deviation 1. Give the statistics of the training set
+ * (dsc_dataset_feature_meanstd()) to standardize a validation or test set
+ * the same way. A feature with `std == 0` is only centred (divided by 1),
+ * as scikit-learn does.
+ * @param[in,out] ds   The data set.
+ * @param[in]     mean `features` finite floats, or NULL together with @p std
+ *                     to use the data set's own statistics.
+ * @param[in]     std  `features` finite floats, each at least 0, or NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, exactly one of @p mean and
+ *         @p std NULL, or a non-finite mean or a negative or non-finite
+ *         std (the message names the feature; nothing changes);
+ *         DSC_E_NOMEM (nothing changes).
+ * @note Ownership: borrowed inputs are first copied, as for dsc_dataset_scale().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, const float *std);
 
 /** @} */
 

@@ -2,8 +2,7 @@
 # descent-conform over the PyTorch golden vectors, once per kernel set this
 # machine runs. Every case of the kinds in CONFORM_GLOBS must pass; a kind
 # is added here when its issue lands. Cases listed in CONFORM_EXCLUDE wait
-# for a feature that is not merged yet (the StepLR-combined optimizer cases
-# need the scheduler).
+# for a feature that is not merged yet (none now).
 # On an x86-64 host with the aarch64 cross compiler and qemu-aarch64
 # (tools/install-deps.sh check), the library is also cross-built into
 # $B/aarch64 and the cases run there under scalar and neon; CONFORM_NEON=0
@@ -12,14 +11,14 @@ set -u
 B=${B:-build}
 REF=${REF:-../shared/reference/cases}
 [ -d "$REF" ] || REF=/work/shared/reference/cases
-CONFORM_GLOBS="optimizer-*.ref"
-CONFORM_EXCLUDE="*steplr*"
+CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref"
+CONFORM_EXCLUDE=""
 
 files=""
 for glob in $CONFORM_GLOBS; do
     for f in "$REF"/$glob; do
         [ -e "$f" ] || continue
-        case "$(basename "$f")" in $CONFORM_EXCLUDE) continue ;; esac
+        [ -n "$CONFORM_EXCLUDE" ] && case "$(basename "$f")" in $CONFORM_EXCLUDE) continue ;; esac
         files="$files $f"
     done
 done
@@ -44,7 +43,7 @@ done
 status=0
 for isa in $isas; do
     # shellcheck disable=SC2086
-    out=$(DESCENT_ISA=$isa "$B/descent-conform" $files)
+    out=$(DESCENT_ISA=$isa ${RUNNER:-} "$B/descent-conform" $files)
     rc=$?
     echo "[$isa] $(echo "$out" | tail -n 1)"
     if [ $rc -ne 0 ]; then
