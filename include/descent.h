@@ -1279,6 +1279,26 @@ DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, c
                                             size_t n, size_t *group);
 
 /**
+ * @brief Add a built model's parameters as one new group.
+ *
+ * The group is the model's flat parameter buffer and its gradient buffer
+ * (dsc_model_params(), dsc_model_grads()): every weight and bias of every
+ * layer, in the order of PyTorch's model.parameters(), so each step is one
+ * fused pass. It takes the optimizer's current hyperparameters, as
+ * dsc_optimizer_add_params() does.
+ * @param[in]     opt   The optimizer.
+ * @param[in,out] model A built model with at least one parameter.
+ * @param[out]    group Receives the new group's index; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for NULL or a model without parameters;
+ *         DSC_E_STATE if the model is not built; DSC_E_NOMEM (nothing is added).
+ * @note Ownership: the model's buffers are borrowed; the model must outlive
+ *       the optimizer (or the optimizer must not be stepped after
+ *       dsc_model_free()).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_add_model(dsc_optimizer *opt, dsc_model *model, size_t *group);
+
+/**
  * @brief The number of parameter groups.
  * @param[in]  opt The optimizer.
  * @param[out] out Receives the count.

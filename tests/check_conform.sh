@@ -10,7 +10,7 @@ set -u
 B=${B:-build}
 REF=${REF:-../shared/reference/cases}
 [ -d "$REF" ] || REF=/work/shared/reference/cases
-CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref"
+CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref network-*.ref"
 CONFORM_EXCLUDE=""
 
 files=""
