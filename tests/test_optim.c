@@ -24,6 +24,16 @@ static dsc_optimizer *make(dsc_optimizer_kind kind) {
     return opt;
 }
 
+/* Settings that put every state buffer of a kind to use. */
+static void use_all_state(dsc_optimizer *opt, dsc_optimizer_kind kind) {
+    if (kind == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    if (kind == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
+    if (kind == DSC_OPT_RMSPROP) {
+        assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
+        assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.5));
+    }
+}
+
 static void assert_msg_has(const char *needle) {
     if (strstr(dsc_last_error(), needle) == NULL)
         fail_msg("last error '%s' does not mention '%s'", dsc_last_error(), needle);
@@ -219,9 +229,11 @@ static void test_optim_bounds_and_names(void **state) {
     assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_NADAM, DSC_HP_MU_PRODUCT, &lo, &hi));
     assert_true(lo > 0.0 && hi == 1.0);
     lo = hi = -7;
-    assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_BETA1, &lo, &hi), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_BETA1, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
     assert_true(lo == -7 && hi == -7);
-    assert_status(dsc_optimizer_hparam_bounds((dsc_optimizer_kind)42, DSC_HP_LR, &lo, &hi), DSC_E_ARG);
+    assert_status(dsc_optimizer_hparam_bounds((dsc_optimizer_kind)42, DSC_HP_LR, &lo, &hi),
+                  DSC_E_ARG);
     assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_LR, NULL, &hi), DSC_E_ARG);
     /* every kind: its defaults lie inside its bounds */
     static const dsc_hparam keys[] = {
@@ -333,12 +345,7 @@ static void test_optim_refused_step_leaves_everything(void **state) {
                 g[i] = 0.05f * (float)(i * i) - 0.7f;
             }
             dsc_optimizer *opt = make(all_kinds[k]);
-            if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
-            if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
-            if (all_kinds[k] == DSC_OPT_RMSPROP) {
-                assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
-                assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.5));
-            }
+            use_all_state(opt, all_kinds[k]);
             if (clip) assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 0.5));
             assert_ok(dsc_optimizer_add_params(opt, p, g, 8, NULL));
             assert_ok(dsc_optimizer_step(opt));
@@ -507,12 +514,7 @@ static void test_optim_step_allocates_nothing(void **state) {
     for (size_t k = 0; k < NKINDS; k++) {
         harness_alloc_install(0);
         dsc_optimizer *opt = make(all_kinds[k]);
-        if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
-        if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
-        if (all_kinds[k] == DSC_OPT_RMSPROP) {
-            assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
-            assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
-        }
+        use_all_state(opt, all_kinds[k]);
         assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 1.0));
         assert_ok(dsc_optimizer_add_params(opt, p, g, 37, NULL));
         assert_ok(dsc_optimizer_add_params(opt, p2, g2, 5, NULL));
@@ -539,11 +541,7 @@ static void test_optim_state_roundtrip_resumes_bitwise(void **state) {
         for (int i = 0; i < 9; i++) pa[i] = 0.3f * (float)i - 1.0f;
         dsc_optimizer *a = make(all_kinds[k]), *b = make(all_kinds[k]);
         dsc_optimizer *both[2] = {a, b};
-        for (int o = 0; o < 2; o++) {
-            if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(both[o], DSC_HP_MOMENTUM, 0.9));
-            if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(both[o], DSC_HP_AMSGRAD, 1));
-            if (all_kinds[k] == DSC_OPT_RMSPROP) assert_ok(dsc_optimizer_set(both[o], DSC_HP_MOMENTUM, 0.5));
-        }
+        for (int o = 0; o < 2; o++) use_all_state(both[o], all_kinds[k]);
         assert_ok(dsc_optimizer_add_params(a, pa, ga, 9, NULL));
         for (int t = 0; t < 5; t++) {
             for (int i = 0; i < 9; i++) ga[i] = sinf((float)(t * 9 + i));
@@ -583,7 +581,8 @@ static void test_optim_state_roundtrip_resumes_bitwise(void **state) {
             assert_ok(dsc_optimizer_step(a));
             assert_ok(dsc_optimizer_step(b));
         }
-        if (memcmp(pa, pb, sizeof pa) != 0) fail_msg("kind %d: resumed run differs", (int)all_kinds[k]);
+        if (memcmp(pa, pb, sizeof pa) != 0)
+            fail_msg("kind %d: resumed run differs", (int)all_kinds[k]);
         dsc_optimizer_free(a);
         dsc_optimizer_free(b);
     }
@@ -671,7 +670,8 @@ static void test_optim_adagrad_initial_accumulator(void **state) {
 }
 
 static int hook_calls;
-static dsc_status hook_double(dsc_optimizer *opt, size_t group, float *grads, size_t n, void *user) {
+static dsc_status hook_double(dsc_optimizer *opt, size_t group, float *grads, size_t n,
+                              void *user) {
     (void)opt;
     assert_int_equal(*(int *)user, 42);
     assert_int_equal(group, (size_t)hook_calls);

@@ -97,7 +97,8 @@ static dsc_status check_range(const dsc__hp_def *row, double v, const char *fn) 
                       v);
         return DSC_OK;
     }
-    int lo_open = (row->flags & DSC__HPF_LO_OPEN) != 0, hi_open = (row->flags & DSC__HPF_HI_OPEN) != 0;
+    int lo_open = (row->flags & DSC__HPF_LO_OPEN) != 0;
+    int hi_open = (row->flags & DSC__HPF_HI_OPEN) != 0;
     int bad = lo_open ? !(v > row->lo) : !(v >= row->lo);
     if (row->hi != DBL_MAX) bad = bad || (hi_open ? !(v < row->hi) : !(v <= row->hi));
     if (!bad) return DSC_OK;
@@ -155,7 +156,8 @@ dsc_status dsc_optimizer_new(dsc_optimizer **out, dsc_optimizer_kind kind) {
     *out = NULL;
     const dsc__opt_def *def = kind_def(kind);
     DSC_RETURN_IF(def == NULL, DSC_E_ARG,
-                  "dsc_optimizer_new: kind is %d; it must be a dsc_optimizer_kind (1..9)", (int)kind);
+                  "dsc_optimizer_new: kind is %d; it must be a dsc_optimizer_kind (1..9)",
+                  (int)kind);
     dsc_optimizer *opt = dsc__calloc(1, sizeof *opt);
     DSC_RETURN_IF(opt == NULL, DSC_E_NOMEM, "dsc_optimizer_new: out of memory");
     opt->def = def;

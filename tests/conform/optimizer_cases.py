@@ -76,7 +76,8 @@ def adam(p, gs, hp, decoupled=False):
         if hp['amsgrad']:
             vm = [max(a, b) for a, b in zip(vm, v)]; w = vm
         else: w = v
-        p = [pi - hp['lr'] / bc1 * mi / (math.sqrt(wi) / math.sqrt(bc2) + hp['eps']) for pi, mi, wi in zip(p, m, w)]
+        p = [pi - hp['lr'] / bc1 * mi / (math.sqrt(wi) / math.sqrt(bc2) + hp['eps'])
+             for pi, mi, wi in zip(p, m, w)]
         out.append(p)
     return out
 
@@ -107,7 +108,8 @@ def adamax(p, gs, hp):
     return out
 
 def nadam(p, gs, hp):
-    n = len(p); m = [0.0] * n; v = [0.0] * n; out = []; b1, b2 = hp['beta1'], hp['beta2']; prod = 1.0
+    n = len(p); m = [0.0] * n; v = [0.0] * n; out = []; prod = 1.0
+    b1, b2 = hp['beta1'], hp['beta2']
     for t, g in enumerate(gs, 1):
         g = list(g)
         if hp['weight_decay']: g = [gi + hp['weight_decay'] * pi for gi, pi in zip(g, p)]
@@ -117,7 +119,8 @@ def nadam(p, gs, hp):
         m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(m, g)]
         v = [b2 * vi + (1 - b2) * gi * gi for vi, gi in zip(v, g)]
         d = [math.sqrt(vi / (1 - b2 ** t)) + hp['eps'] for vi in v]
-        p = [pi - hp['lr'] * (1 - mu) / (1 - prod) * gi / di - hp['lr'] * mun / (1 - prod * mun) * mi / di
+        p = [pi - hp['lr'] * (1 - mu) / (1 - prod) * gi / di
+             - hp['lr'] * mun / (1 - prod * mun) * mi / di
              for pi, gi, mi, di in zip(p, g, m, d)]
         out.append(p)
     return out
@@ -134,55 +137,77 @@ def radam(p, gs, hp):
         rt = rinf - 2 * t * b2 ** t / bc2
         if rt > 5:
             r = math.sqrt((rt - 4) * (rt - 2) * rinf / ((rinf - 4) * (rinf - 2) * rt))
-            p = [pi - mi / bc1 * hp['lr'] * math.sqrt(bc2) / (math.sqrt(vi) + hp['eps']) * r for pi, mi, vi in zip(p, m, v)]
+            p = [pi - mi / bc1 * hp['lr'] * math.sqrt(bc2) / (math.sqrt(vi) + hp['eps']) * r
+                 for pi, mi, vi in zip(p, m, v)]
         else:
             p = [pi - mi / bc1 * hp['lr'] for pi, mi in zip(p, m)]
         out.append(p)
     return out
 
-def rb(): return random.choice([0, 1])
-def rwd(): return random.choice([0.0, 0.0, random.uniform(1e-3, 0.2)])
+def rb():
+    return random.choice([0, 1])
+
+
+def rwd():
+    return random.choice([0.0, 0.0, random.uniform(1e-3, 0.2)])
+
+
 def betas(hp):
-    hp['beta1'] = random.choice([0.9, random.uniform(0.0, 0.99)]); hp['beta2'] = random.choice([0.999, random.uniform(0.5, 0.9999)])
+    hp['beta1'] = random.choice([0.9, random.uniform(0.0, 0.99)])
+    hp['beta2'] = random.choice([0.999, random.uniform(0.5, 0.9999)])
+
+
+def adam_family(hp):
+    hp['lr'] = random.uniform(0.001, 0.1)
+    betas(hp)
+    hp['eps'] = random.choice([1e-8, 1e-3])
+
 
 def make(name):
+    """Random hyperparameters, flags, clipping, size and steps for one case."""
     hp = {}
     if name == 'SGD':
-        hp.update(lr=random.uniform(0.001, 0.3), momentum=random.choice([0.0, random.uniform(0.1, 0.99)]), weight_decay=rwd(), maximize=rb())
+        hp.update(lr=random.uniform(0.001, 0.3),
+                  momentum=random.choice([0.0, random.uniform(0.1, 0.99)]),
+                  weight_decay=rwd(), maximize=rb())
         hp['nesterov'] = rb() if hp['momentum'] > 0 else 0
         hp['dampening'] = 0.0 if hp['nesterov'] else random.choice([0.0, random.uniform(0, 1)])
-        f = sgd
     elif name == 'Adagrad':
-        hp.update(lr=random.uniform(0.01, 0.5), lr_decay=random.choice([0.0, random.uniform(0, 0.3)]), weight_decay=rwd(), initial_accumulator_value=random.choice([0.0, random.uniform(0, 1)]), eps=random.choice([1e-10, 1e-6]), maximize=rb()); f = adagrad
+        hp.update(lr=random.uniform(0.01, 0.5),
+                  lr_decay=random.choice([0.0, random.uniform(0, 0.3)]), weight_decay=rwd(),
+                  initial_accumulator_value=random.choice([0.0, random.uniform(0, 1)]),
+                  eps=random.choice([1e-10, 1e-6]), maximize=rb())
     elif name == 'RMSprop':
-        hp.update(lr=random.uniform(0.001, 0.05), alpha=random.uniform(0.5, 0.999), eps=random.choice([1e-8, 1e-4]), weight_decay=rwd(), momentum=random.choice([0.0, random.uniform(0.1, 0.95)]), centered=rb(), maximize=rb()); f = rmsprop
+        hp.update(lr=random.uniform(0.001, 0.05), alpha=random.uniform(0.5, 0.999),
+                  eps=random.choice([1e-8, 1e-4]), weight_decay=rwd(),
+                  momentum=random.choice([0.0, random.uniform(0.1, 0.95)]), centered=rb(),
+                  maximize=rb())
     elif name in ('Adam', 'AdamW'):
-        hp.update(lr=random.uniform(0.001, 0.1)); betas(hp)
-        hp.update(eps=random.choice([1e-8, 1e-3]), weight_decay=rwd() if name == 'Adam' else random.choice([0.01, random.uniform(0, 0.3)]), amsgrad=rb(), maximize=rb())
-        f = adam if name == 'Adam' else adamw
+        adam_family(hp)
+        wd = rwd() if name == 'Adam' else random.choice([0.01, random.uniform(0, 0.3)])
+        hp.update(weight_decay=wd, amsgrad=rb(), maximize=rb())
     elif name == 'Adadelta':
-        hp.update(lr=random.choice([1.0, random.uniform(0.1, 2)]), rho=random.uniform(0.5, 0.99), eps=random.choice([1e-6, 1e-3]), weight_decay=rwd(), maximize=rb()); f = adadelta
+        hp.update(lr=random.choice([1.0, random.uniform(0.1, 2)]), rho=random.uniform(0.5, 0.99),
+                  eps=random.choice([1e-6, 1e-3]), weight_decay=rwd(), maximize=rb())
     elif name == 'Adamax':
-        hp.update(lr=random.uniform(0.001, 0.1)); betas(hp); hp.update(eps=random.choice([1e-8, 1e-3]), weight_decay=rwd(), maximize=rb()); f = adamax
+        adam_family(hp)
+        hp.update(weight_decay=rwd(), maximize=rb())
     elif name == 'NAdam':
-        hp.update(lr=random.uniform(0.001, 0.1)); betas(hp); hp.update(eps=random.choice([1e-8, 1e-3]), weight_decay=rwd(), momentum_decay=random.choice([4e-3, random.uniform(0, 0.05)])); f = nadam
+        adam_family(hp)
+        hp.update(weight_decay=rwd(), momentum_decay=random.choice([4e-3, random.uniform(0, 0.05)]))
     else:
-        hp.update(lr=random.uniform(0.001, 0.1)); betas(hp); hp.update(eps=random.choice([1e-8, 1e-3]), weight_decay=rwd()); f = radam
+        adam_family(hp)
+        hp.update(weight_decay=rwd())
     clip = random.choice([None, None, 'clip_norm', 'clip_value'])
-    n = random.randint(1, 40); T = random.randint(1, 30)
-    p0 = [random.uniform(-2, 2) for _ in range(n)]
-    graw = [[random.uniform(-1.5, 1.5) if random.random() > 0.1 else 0.0 for _ in range(n)] for _ in range(T)]
     cval = random.uniform(0.1, 3.0)
-    gs = []
-    for g in graw:
-        if clip == 'clip_norm':
-            s = cval / (math.sqrt(sum(x * x for x in g)) + 1e-6)
-            if s < 1: g = [x * s for x in g]
-        elif clip == 'clip_value':
-            g = [min(max(x, -cval), cval) for x in g]
-        gs.append(g)
-    exp = f(p0, gs, hp)
-    return hp, clip, cval, n, T, p0, graw, exp
+    n = random.randint(1, 40)
+    steps = random.randint(1, 30)
+    p0 = [random.uniform(-2, 2) for _ in range(n)]
+    graw = [[random.uniform(-1.5, 1.5) if random.random() > 0.1 else 0.0 for _ in range(n)]
+            for _ in range(steps)]
+    clip_hp = {clip: cval} if clip else {}
+    exp = FUNCS[name](p0, [clip_grad(g, clip_hp) for g in graw], hp)
+    return hp, clip, cval, n, steps, p0, graw, exp
 
 
 NAMES = ['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW', 'Adadelta', 'Adamax', 'NAdam', 'RAdam']
