@@ -532,3 +532,22 @@ dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t inde
     if (opt->def->kind == DSC_OPT_SGD) gr->buf_started = 1;
     return DSC_OK;
 }
+
+/* A new optimizer's state with the same groups: buffers refilled with their
+ * start values, SGD's buffer not started, state slots (NAdam's mu_product)
+ * back to their defaults, step counts 0. */
+dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt) {
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_optimizer_reset_state: opt must not be NULL");
+    const dsc__opt_def *def = opt->def;
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        dsc__group *gr = &opt->groups[i];
+        for (size_t s = 0; s < def->nstate; s++)
+            if (gr->state[s] != NULL) memset(gr->state[s], 0, gr->n * sizeof(float));
+        refill_init(def, gr);
+        for (size_t r = 0; r < def->nhp; r++)
+            if (def->hp[r].flags & DSC__HPF_STATE) gr->hp[slot_of(def->hp[r].key)] = def->hp[r].def;
+        gr->step = 0;
+        gr->buf_started = 0;
+    }
+    return DSC_OK;
+}
