@@ -1097,7 +1097,9 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * Unlike PyTorch, descent never writes the gradient arrays during a step:
  * clipping is applied to the value the update reads, so the host's
  * gradients stay as it computed them (and a refused step has nothing to
- * undo). The results equal PyTorch's clip-in-place followed by the update.
+ * undo). The results match PyTorch's clip-in-place followed by the update
+ * (the norm is summed in double where PyTorch uses float32). A step reads
+ * the gradients twice: once for the norm and check, once in the update.
  *
  * Every hyperparameter has a key (::dsc_hparam) whose number never changes,
  * the PyTorch argument name, a default, a range checked when it is set, and
@@ -1477,6 +1479,9 @@ DSC_API dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size
 
 /**
  * @brief Restore a group's step count, for resuming from a checkpoint.
+ *
+ * NAdam also keeps a running product per group: restore it with
+ * dsc_optimizer_group_set(opt, group, ::DSC_HP_MU_PRODUCT, value).
  * @param[in,out] opt   The optimizer.
  * @param[in]     group 0..count-1.
  * @param[in]     steps The count to continue from.
