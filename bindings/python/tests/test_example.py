@@ -26,3 +26,11 @@ def test_compare_torch_without_torch():
     r = run_python(code)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "torch is not importable here" in r.stdout
+
+
+def test_train_xor_example():
+    path = os.path.join(PKG_ROOT, "examples", "train_xor.py")
+    r = run_python("import runpy, sys; sys.argv = [%r]; runpy.run_path(%r, run_name='__main__')"
+                   % (path, path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "suggested lr" in r.stdout and "accuracy 1.00" in r.stdout
