@@ -26,8 +26,8 @@
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_corename(void);
 
-static int reps = 7;
-static double min_seconds = 0.02;
+static int reps = 11;
+static double min_seconds = 0.01;
 
 enum { F_NT, F_NN, F_TN, F_COUNT };
 static const char *const form_names[F_COUNT] = {"nt", "nn", "tn"};
@@ -147,7 +147,8 @@ static void run(const dsc_kernels *kt, const shape *s, operands *o, long iters) 
 /* Median GFLOP/s of one shape under each of count implementations (NULL:
  * OpenBLAS). Their repetitions alternate, so a burst of load from other
  * processes hits all of them alike. */
-static void measure(const dsc_kernels *const *impls, int count, const shape *s, double *out) {
+static void measure(const dsc_kernels *const *impls, int count, const shape *s, double *out,
+                    double *ratio) {
     double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
     operands o[4];
     long iters[4];
@@ -170,6 +171,12 @@ static void measure(const dsc_kernels *const *impls, int count, const shape *s, 
             rates[c][r] = flops * (double)iters[c] / (now() - t0) * 1e-9;
         }
     }
+    if (ratio != NULL && count >= 2) { /* median of per-repetition ratios impl 1 / impl 0 */
+        double q[32];
+        for (int r = 0; r < reps; r++) q[r] = rates[1][r] / rates[0][r];
+        qsort(q, (size_t)reps, sizeof q[0], cmp_double);
+        *ratio = q[reps / 2];
+    }
     for (int c = 0; c < count; c++) {
         qsort(rates[c], (size_t)reps, sizeof rates[c][0], cmp_double);
         out[c] = rates[c][reps / 2];
@@ -184,16 +191,17 @@ static const dsc_kernels *best_set(void) {
     return dsc__kernels_for(DSC_ISA_SCALAR);
 }
 
-/* Child: "core NAME", then per shape "index openblas_gflops descent_gflops",
- * the two measured alternately in this process. */
+/* Child: "core NAME", then per shape "index openblas_gflops descent_gflops
+ * ratio", the two measured alternately in this process and the ratio the
+ * median of the per-repetition ratios descent / OpenBLAS. */
 static int openblas_child(void) {
     openblas_set_num_threads(1);
     printf("core %s\n", openblas_get_corename());
     const dsc_kernels *impls[2] = {NULL, best_set()};
     for (int i = 0; i < nshapes; i++) {
-        double g[2];
-        measure(impls, 2, &shapes[i], g);
-        printf("%d %.3f %.3f\n", i, g[0], g[1]);
+        double g[2], ratio = 0.0;
+        measure(impls, 2, &shapes[i], g, &ratio);
+        printf("%d %.3f %.3f %.4f\n", i, g[0], g[1], ratio);
         fflush(stdout);
     }
     return 0;
@@ -202,8 +210,8 @@ static int openblas_child(void) {
 #define NCORES 3
 static const char *const coretypes[NCORES] = {"", "SkylakeX", "Cooperlake"};
 
-/* blas[c][i]: OpenBLAS core c on shape i; paired[c][i]: the best descent set
- * measured alongside it. */
+/* blas[c][i]: OpenBLAS core c on shape i; paired[c][i]: median ratio of the
+ * best descent set, measured alongside it, to it. */
 static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][MAX_SHAPES],
                         char names[NCORES][64], int quick) {
     for (int c = 0; c < NCORES; c++) {
@@ -221,13 +229,14 @@ static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][M
         snprintf(names[c], 64, "?");
         while (fgets(line, sizeof line, f) != NULL) {
             int idx;
-            double g, d;
+            double g, d, q;
             if (strncmp(line, "core ", 5) == 0) {
                 line[strcspn(line, "\n")] = '\0';
                 snprintf(names[c], 64, "%.40s%s", line + 5, coretypes[c][0] ? "" : " (default)");
-            } else if (sscanf(line, "%d %lf %lf", &idx, &g, &d) == 3 && idx >= 0 && idx < nshapes) {
+            } else if (sscanf(line, "%d %lf %lf %lf", &idx, &g, &d, &q) == 4 && idx >= 0 &&
+                       idx < nshapes) {
                 blas[c][idx] = g;
-                paired[c][idx] = d;
+                paired[c][idx] = q;
             }
         }
         if (pclose(f) != 0) return -1;
@@ -264,7 +273,7 @@ static void print_row(const char *label, const char *form, const char *dims,
     const double *blas = g + DSC_ISA_COUNT, *paired = blas + NCORES;
     int bc = blas[1] >= blas[2] ? 1 : 2;
     printf(" %.1f | %.1f | %.1f |", blas[0], blas[1], blas[2]);
-    if (blas[bc] > 0) printf(" **%.2f** |", paired[bc] / blas[bc]);
+    if (blas[bc] > 0) printf(" **%.2f** |", paired[bc]);
     else printf(" - |");
     if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0) printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
     else printf(" - |");
@@ -330,7 +339,7 @@ int main(int argc, char **argv) {
             /* scalar and sse2 on 1024^3 would take most of the run. */
             if (!(flops > 2e8 && sets[j]->id < DSC_ISA_AVX2)) run_sets[nrun++] = sets[j];
         double rg[4];
-        measure(run_sets, nrun, s, rg);
+        measure(run_sets, nrun, s, rg, NULL);
         for (int j = 0; j < nrun; j++) g[run_sets[j]->id] = rg[j];
         for (int c = 0; c < NCORES; c++) {
             g[DSC_ISA_COUNT + c] = blas[c][i];
@@ -342,13 +351,21 @@ int main(int argc, char **argv) {
         /* Whole-MLP rows after the last layer of each batch. */
         if (strchr(s->label, '-') != NULL) {
             if (strstr(s->label, " 784-") != NULL && s->form == F_NT) memset(totals, 0, sizeof totals);
-            total_add(&totals[s->form], flops, g);
+            double ge[NCOLS]; /* paired ratios as equivalent descent rates */
+            memcpy(ge, g, sizeof ge);
+            for (int c = 0; c < NCORES; c++)
+                ge[DSC_ISA_COUNT + NCORES + c] = g[DSC_ISA_COUNT + c] * g[DSC_ISA_COUNT + NCORES + c];
+            total_add(&totals[s->form], flops, ge);
             if (strstr(s->label, "-10") != NULL && s->form == F_TN) {
                 char label[32];
                 snprintf(label, sizeof label, "%.*s MLP", (int)strcspn(s->label, " "), s->label);
                 for (int f = 0; f < F_COUNT; f++) {
                     double tg[NCOLS];
                     for (int c = 0; c < NCOLS; c++) tg[c] = total_rate(&totals[f], c);
+                    for (int c = 0; c < NCORES; c++) {
+                        double ob = tg[DSC_ISA_COUNT + c];
+                        tg[DSC_ISA_COUNT + NCORES + c] = ob > 0 ? tg[DSC_ISA_COUNT + NCORES + c] / ob : 0;
+                    }
                     print_row(label, form_names[f], "all 3 layers", sets, nsets, tg);
                 }
             }
