@@ -10,8 +10,9 @@
  * is the median of REPS timed repetitions, each long enough (>= MIN_SECONDS)
  * for the clock; the ratio column is descent (best set) / best OpenBLAS core.
  *
- * Usage: bench_gemm [--quick] [--isa NAME] [--no-openblas]
+ * Usage: bench_gemm [--quick] [--isa NAME] [--shapes TEXT] [--no-openblas]
  *   --quick: fewer, shorter repetitions; --isa: only that kernel set;
+ *   --shapes: only shapes whose label contains TEXT (e.g. "b32", "1024");
  *   --no-openblas: descent only (while tuning). */
 #include "kernels/kernels.h"
 
@@ -27,6 +28,7 @@ void openblas_set_num_threads(int num_threads);
 char *openblas_get_corename(void);
 
 static int reps = 11;
+static const char *filter; /* --shapes */
 static double min_seconds = 0.01;
 
 enum { F_NT, F_NN, F_TN, F_COUNT };
@@ -219,7 +221,8 @@ static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][M
         ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
         if (len <= 0) return -1;
         self[len] = '\0';
-        snprintf(cmd, sizeof cmd, "'%s' --openblas%s", self, quick ? " --quick" : "");
+        snprintf(cmd, sizeof cmd, "'%s' --openblas%s%s%s", self, quick ? " --quick" : "",
+                 filter != NULL ? " --shapes " : "", filter != NULL ? filter : "");
         if (coretypes[c][0]) setenv("OPENBLAS_CORETYPE", coretypes[c], 1);
         else unsetenv("OPENBLAS_CORETYPE");
         setenv("OPENBLAS_NUM_THREADS", "1", 1);
@@ -289,8 +292,10 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--quick") == 0) quick = 1;
         else if (strcmp(argv[i], "--no-openblas") == 0) no_blas = 1;
         else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) only = argv[++i];
+        else if (strcmp(argv[i], "--shapes") == 0 && i + 1 < argc) filter = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--quick] [--isa NAME] [--no-openblas]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--quick] [--isa NAME] [--shapes TEXT] [--no-openblas]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -299,6 +304,12 @@ int main(int argc, char **argv) {
         min_seconds = 0.01;
     }
     build_shapes();
+    if (filter != NULL) { /* keep the shapes whose label contains TEXT */
+        int kept = 0;
+        for (int i = 0; i < nshapes; i++)
+            if (strstr(shapes[i].label, filter) != NULL) shapes[kept++] = shapes[i];
+        nshapes = kept;
+    }
     if (child) return openblas_child();
 
     static double blas[NCORES][MAX_SHAPES], paired[NCORES][MAX_SHAPES];

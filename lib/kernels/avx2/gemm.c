@@ -71,26 +71,29 @@ static inline void transpose8(__m256 r[8]) {
 }
 
 /* Panel index along rows of src (element (r, p) at src[r * ld + p]):
- * dst[p * w + r], zero past rows. Groups of 8 full rows go through 8 x 8
- * transposes; the rest element by element. */
+ * dst[p * w + r], zero past rows. 8-wide groups go through 8 x 8 transposes
+ * (missing rows as zeros), 6-row A panels element by element. */
 static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t ld, float *dst) {
-    size_t r0 = 0;
-    if (w % 8 == 0) {
-        for (; r0 + 8 <= rows; r0 += 8) {
-            const float *s = src + r0 * ld;
-            size_t p = 0;
-            for (; p + 8 <= kc; p += 8) {
-                __m256 r[8];
-                for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + (size_t)i * ld + p);
-                transpose8(r);
-                for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (p + (size_t)i) * w + r0, r[i]);
-            }
-            for (; p < kc; p++)
-                for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = s[i * ld + p];
-        }
+    if (w % 8 != 0) { /* the 6-row A panels */
+        for (size_t p = 0; p < kc; p++)
+            for (size_t i = 0; i < w; i++) dst[p * w + i] = i < rows ? src[i * ld + p] : 0.0f;
+        return;
     }
-    for (size_t p = 0; p < kc; p++)
-        for (size_t i = r0; i < w; i++) dst[p * w + i] = i < rows ? src[i * ld + p] : 0.0f;
+    for (size_t r0 = 0; r0 < w; r0 += 8) {
+        /* A group of 8 panel rows, of which the first live exist (zeros after). */
+        size_t live = rows > r0 ? min_sz(8, rows - r0) : 0;
+        const float *s = src + r0 * ld;
+        size_t p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            __m256 r[8];
+            for (size_t i = 0; i < 8; i++)
+                r[i] = i < live ? _mm256_loadu_ps(s + i * ld + p) : _mm256_setzero_ps();
+            transpose8(r);
+            for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (p + (size_t)i) * w + r0, r[i]);
+        }
+        for (; p < kc; p++)
+            for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = i < live ? s[i * ld + p] : 0.0f;
+    }
 }
 
 /* Panel index along columns of src (element (r, p) at src[p * ld + r]). */

@@ -6,13 +6,16 @@
  *   bias_grad: db += sum_i dY[i]     db += dY.sum(0)
  *
  * Large products go through the GotoBLAS/BLIS scheme: B is packed per
- * KC x NC block into NR-wide column panels, A per MC x KC block into MR-row
- * panels (both zero-padded), and one 8 x 32 register-blocked micro-kernel
- * (16 zmm accumulators, A broadcast, two zmm of B per k step) serves all
- * three forms; only the packing routines know the layouts. Tiles at the
- * right and bottom edges are stored with masks and a row count.
- * Small products skip packing: m <= 3 for nt (dot products along k) and nn
- * (rows of B streamed), k <= 3 for tn (rank-k update).
+ * KC x NC block into 32-wide column panels (16 wide for a narrow last one),
+ * A per MC x KC block into 8-row panels (both zero-padded), and one 8 x 32
+ * register-blocked micro-kernel (16 zmm accumulators, A broadcast, two zmm of
+ * B per k step) serves all three forms; only the packing routines know the
+ * layouts. Instances with 2 or 4 rows and 16 columns cover the edges; edge
+ * tiles are loaded and stored with masks and a row count, never past C.
+ * Packing is skipped where it cannot pay: A is read in place when one B panel
+ * covers n (each element used once), B (nn, tn) when m is at most two A
+ * panels; products with m <= 3 (nt: dot products along k; nn: rows of B
+ * streamed) or k <= 3 (tn: rank-k update) use no packing at all.
  * Sums run in a fixed order for a given shape (deterministic); bias, and the
  * old C of tn, are added after each k block's sum. */
 #include "../kernels.h"
@@ -70,23 +73,21 @@ static inline void transpose8(__m256 r[8]) {
  * at src[r * ld + p]): dst[p * w + r] for r < w, p < kc; rows >= rows are 0.
  * w is a multiple of 8. */
 static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t ld, float *dst) {
-    size_t r0 = 0;
-    for (; r0 + 8 <= rows; r0 += 8) {
+    for (size_t r0 = 0; r0 < w; r0 += 8) {
+        /* A group of 8 panel rows, of which the first live exist (zeros after). */
+        size_t live = rows > r0 ? min_sz(8, rows - r0) : 0;
         const float *s = src + r0 * ld;
         size_t p = 0;
         for (; p + 8 <= kc; p += 8) {
             __m256 r[8];
-            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + (size_t)i * ld + p);
+            for (size_t i = 0; i < 8; i++)
+                r[i] = i < live ? _mm256_loadu_ps(s + i * ld + p) : _mm256_setzero_ps();
             transpose8(r);
             for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (p + (size_t)i) * w + r0, r[i]);
         }
         for (; p < kc; p++)
-            for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = s[i * ld + p];
+            for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = i < live ? s[i * ld + p] : 0.0f;
     }
-    for (; r0 < w; r0 += 8) /* partial and empty groups of 8 */
-        for (size_t p = 0; p < kc; p++)
-            for (size_t i = 0; i < 8; i++)
-                dst[p * w + r0 + i] = r0 + i < rows ? src[(r0 + i) * ld + p] : 0.0f;
 }
 
 /* One panel from a matrix whose panel index runs along columns (element
@@ -167,6 +168,28 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc
     }
 #undef ROW
 #undef ROWIX
+    if (mr == (size_t)MRV && nr == (size_t)NRV) { /* full tile: plain loads and stores */
+        __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
+        if (bias != NULL) {
+            bias0 = _mm512_loadu_ps(bias);
+            if (NRV > 16) bias1 = _mm512_loadu_ps(bias + 16);
+        }
+#define STORE(i)                                                                  \
+    if (MRV > i) {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                                        \
+        if (add) c##i##0 = _mm512_add_ps(_mm512_loadu_ps(ci), c##i##0);           \
+        if (bias != NULL) c##i##0 = _mm512_add_ps(c##i##0, bias0);                \
+        _mm512_storeu_ps(ci, c##i##0);                                            \
+        if (NRV > 16) {                                                           \
+            if (add) c##i##1 = _mm512_add_ps(_mm512_loadu_ps(ci + 16), c##i##1);  \
+            if (bias != NULL) c##i##1 = _mm512_add_ps(c##i##1, bias1);            \
+            _mm512_storeu_ps(ci + 16, c##i##1);                                   \
+        }                                                                         \
+    }
+        STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STORE
+        return;
+    }
     __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
     if (bias != NULL) {
         bias0 = _mm512_maskz_loadu_ps(m0, bias);
