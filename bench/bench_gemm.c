@@ -110,7 +110,9 @@ static void operands_free(operands *o) {
 /* Leading dimensions are the widths; the stored shapes follow each form. */
 static void run_descent(const dsc_kernels *kt, const shape *s, operands *o) {
     switch (s->form) {
-    case F_NT: kt->gemm_nt(s->m, s->n, s->k, o->a, s->k, o->b, s->k, NULL, o->c, s->n, o->ws); break;
+    case F_NT:
+        kt->gemm_nt(s->m, s->n, s->k, o->a, s->k, o->b, s->k, NULL, o->c, s->n, o->ws);
+        break;
     case F_NN: kt->gemm_nn(s->m, s->n, s->k, o->a, s->k, o->b, s->n, o->c, s->n, o->ws); break;
     default: kt->gemm_tn(s->m, s->n, s->k, o->a, s->m, o->b, s->n, o->c, s->n, o->ws); break;
     }
@@ -163,7 +165,8 @@ static void measure(const dsc_kernels *const *impls, int count, const shape *s, 
             run(impls[c], s, &o[c], iters[c]);
             double t = now() - t0;
             if (t >= min_seconds) break;
-            iters[c] = t <= 0 ? iters[c] * 10 : (long)((double)iters[c] * min_seconds * 1.3 / t) + 1;
+            iters[c] = t <= 0 ? iters[c] * 10
+                              : (long)((double)iters[c] * min_seconds * 1.3 / t) + 1;
         }
     }
     for (int r = 0; r < reps; r++) {
@@ -278,7 +281,8 @@ static void print_row(const char *label, const char *form, const char *dims,
     printf(" %.1f | %.1f | %.1f |", blas[0], blas[1], blas[2]);
     if (blas[bc] > 0) printf(" **%.2f** |", paired[bc]);
     else printf(" - |");
-    if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0) printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
+    if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0)
+        printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
     else printf(" - |");
     printf("\n");
     fflush(stdout);
@@ -361,11 +365,13 @@ int main(int argc, char **argv) {
         print_row(s->label, form_names[s->form], dims, sets, nsets, g);
         /* Whole-MLP rows after the last layer of each batch. */
         if (strchr(s->label, '-') != NULL) {
-            if (strstr(s->label, " 784-") != NULL && s->form == F_NT) memset(totals, 0, sizeof totals);
+            if (strstr(s->label, " 784-") != NULL && s->form == F_NT)
+                memset(totals, 0, sizeof totals);
             double ge[NCOLS]; /* paired ratios as equivalent descent rates */
             memcpy(ge, g, sizeof ge);
             for (int c = 0; c < NCORES; c++)
-                ge[DSC_ISA_COUNT + NCORES + c] = g[DSC_ISA_COUNT + c] * g[DSC_ISA_COUNT + NCORES + c];
+                ge[DSC_ISA_COUNT + NCORES + c] =
+                    g[DSC_ISA_COUNT + c] * g[DSC_ISA_COUNT + NCORES + c];
             total_add(&totals[s->form], flops, ge);
             if (strstr(s->label, "-10") != NULL && s->form == F_TN) {
                 char label[32];
@@ -375,7 +381,8 @@ int main(int argc, char **argv) {
                     for (int c = 0; c < NCOLS; c++) tg[c] = total_rate(&totals[f], c);
                     for (int c = 0; c < NCORES; c++) {
                         double ob = tg[DSC_ISA_COUNT + c];
-                        tg[DSC_ISA_COUNT + NCORES + c] = ob > 0 ? tg[DSC_ISA_COUNT + NCORES + c] / ob : 0;
+                        double *q = &tg[DSC_ISA_COUNT + NCORES + c];
+                        *q = ob > 0 ? *q / ob : 0;
                     }
                     print_row(label, form_names[f], "all 3 layers", sets, nsets, tg);
                 }

@@ -102,7 +102,8 @@ static void pack_cols(size_t kc, size_t cols, size_t w, const float *src, size_t
         __m256i m0 = mask8(cols), m1 = mask8(cols > 8 ? cols - 8 : 0);
         for (size_t p = 0; p < kc; p++) {
             _mm256_storeu_ps(dst + p * w, _mm256_maskload_ps(src + p * ld, m0));
-            if (w == 16) _mm256_storeu_ps(dst + p * w + 8, _mm256_maskload_ps(src + p * ld + 8, m1));
+            if (w == 16)
+                _mm256_storeu_ps(dst + p * w + 8, _mm256_maskload_ps(src + p * ld + 8, m1));
         }
     } else {
         for (size_t p = 0; p < kc; p++)
@@ -130,9 +131,9 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 
 /* C tile (mr x nr) = [C +] sum_p A(r, p) bp[p] [+ bias], A(r, p) = a[r * rs + p * ps],
  * bp packed kc x NRV. MRV (2 or 6), NRV (8 or 16) are constants. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
-                        size_t ps, const float *bp, float *c, size_t ldc, size_t mr, size_t nr,
-                        int add, const float *bias) {
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a,
+                        size_t rs, size_t ps, const float *bp, float *c, size_t ldc, size_t mr,
+                        size_t nr, int add, const float *bias) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 /* A in place (CLAMP): rows past mr repeat row mr - 1 instead of reading
@@ -307,7 +308,8 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
             for (size_t p = 0; p < kv; p += 8)
                 s = _mm256_fmadd_ps(_mm256_loadu_ps(ai + p), _mm256_loadu_ps(bj + p), s);
             if (tail)
-                s = _mm256_fmadd_ps(_mm256_maskload_ps(ai + kv, mt), _mm256_maskload_ps(bj + kv, mt), s);
+                s = _mm256_fmadd_ps(_mm256_maskload_ps(ai + kv, mt),
+                                    _mm256_maskload_ps(bj + kv, mt), s);
             float r = hsum(s);
             if (bias != NULL) r += bias[j];
             ci[j] = r;
@@ -408,7 +410,8 @@ static void bias_grad(size_t m, size_t n, const float *dy, size_t lddy, float *d
     for (; j < n; j += 8) {
         __m256i mk = mask8(n - j);
         __m256 s = _mm256_setzero_ps();
-        for (size_t i = 0; i < m; i++) s = _mm256_add_ps(s, _mm256_maskload_ps(dy + i * lddy + j, mk));
+        for (size_t i = 0; i < m; i++)
+            s = _mm256_add_ps(s, _mm256_maskload_ps(dy + i * lddy + j, mk));
         _mm256_maskstore_ps(db + j, mk, _mm256_add_ps(_mm256_maskload_ps(db + j, mk), s));
     }
 }

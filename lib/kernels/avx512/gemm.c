@@ -143,9 +143,9 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
  * zero-padded panel: bs = its width; or B in place: bs = ldb), loaded with
  * the column mask so nothing past nr is read. MRV (2, 4 or 8) and NRV (16 or
  * 32) are constants in every caller, so unused accumulators and rows vanish. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
-                        size_t ps, const float *b, size_t bs, float *c, size_t ldc, size_t mr,
-                        size_t nr, int add, const float *bias) {
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a,
+                        size_t rs, size_t ps, const float *b, size_t bs, float *c, size_t ldc,
+                        size_t mr, size_t nr, int add, const float *bias) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
            c61 = c00, c70 = c00, c71 = c00;
@@ -444,7 +444,8 @@ static void bias_grad(size_t m, size_t n, const float *dy, size_t lddy, float *d
     for (; j < n; j += 16) {
         __mmask16 mk = mask16(n - j);
         __m512 s = _mm512_setzero_ps();
-        for (size_t i = 0; i < m; i++) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, dy + i * lddy + j));
+        for (size_t i = 0; i < m; i++)
+            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, dy + i * lddy + j));
         _mm512_mask_storeu_ps(db + j, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, db + j), s));
     }
 }
