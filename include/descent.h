@@ -439,6 +439,1489 @@ DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, 
 
 /** @} */
 
+/* ------------------------------------------------------------------------ */
+/*  Layer                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup layer Layer
+ * @brief Building blocks of a sequential model: dense, activation, dropout.
+ *
+ * A layer is created on its own, then handed to a model with
+ * dsc_model_add(), which takes ownership. Its parameters live in the model's
+ * flat buffer once the model is built; read and write them through the model
+ * (dsc_model_get_weight() and friends), by the layer's index.
+ * @{
+ */
+
+/** What a layer does. Values are fixed and never renumbered. */
+typedef enum dsc_layer_kind {
+    DSC_LAYER_DENSE = 1,      /**< y = x W^T + b (torch.nn.Linear). */
+    DSC_LAYER_ACTIVATION = 2, /**< An elementwise activation or a row softmax. */
+    DSC_LAYER_DROPOUT = 3     /**< Random zeroing in training mode (torch.nn.Dropout). */
+} dsc_layer_kind;
+
+/** Activation functions. Values are fixed and never renumbered. */
+typedef enum dsc_activation {
+    DSC_ACTIVATION_IDENTITY = 0,   /**< y = x (torch.nn.Identity). */
+    DSC_ACTIVATION_RELU = 1,       /**< y = max(x, 0); the derivative at 0 is 0, as PyTorch. */
+    DSC_ACTIVATION_LEAKY_RELU = 2, /**< y = x for x >= 0, slope*x otherwise (torch.nn.LeakyReLU). */
+    DSC_ACTIVATION_SIGMOID = 3,    /**< y = 1 / (1 + exp(-x)). */
+    DSC_ACTIVATION_TANH = 4,       /**< y = tanh(x). */
+    DSC_ACTIVATION_GELU = 5,       /**< y = x * Phi(x), the exact form (torch.nn.GELU()). */
+    DSC_ACTIVATION_SOFTMAX = 6     /**< Row softmax (torch.nn.Softmax(dim=1)), for inference outputs;
+                                        train classifiers on logits with ::DSC_LOSS_CROSS_ENTROPY. */
+} dsc_activation;
+
+/**
+ * @brief Create a dense (fully connected) layer: y = x W^T + b.
+ *
+ * Matches torch.nn.Linear(in_features, out_features, bias): W is stored
+ * [out_features, in_features] row-major. The parameters get their values
+ * when the model is built (PyTorch's default initialization, see
+ * dsc_model_build()).
+ * @param[out] out          Receives the new layer; set to NULL on failure.
+ * @param[in]  in_features  Inputs per sample, at least 1.
+ * @param[in]  out_features Outputs per sample, at least 1.
+ * @param[in]  bias         1 for a bias vector b, 0 for none.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out, a zero width, @p bias not 0
+ *         or 1, or a parameter count that overflows; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_dense_new(dsc_layer **out, size_t in_features, size_t out_features,
+                                       int bias);
+
+/**
+ * @brief Create an activation layer; its width is the previous layer's.
+ * @param[out] out Receives the new layer; set to NULL on failure.
+ * @param[in]  act Any ::dsc_activation. ::DSC_ACTIVATION_LEAKY_RELU gets
+ *                 PyTorch's default slope 0.01 (see dsc_layer_leaky_relu_new()).
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown @p act; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_activation_new(dsc_layer **out, dsc_activation act);
+
+/**
+ * @brief Create a leaky ReLU layer with a given negative slope.
+ * @param[out] out            Receives the new layer; set to NULL on failure.
+ * @param[in]  negative_slope The slope for x < 0 (torch.nn.LeakyReLU's
+ *                            negative_slope); finite.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or a non-finite slope; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_leaky_relu_new(dsc_layer **out, double negative_slope);
+
+/**
+ * @brief Create a dropout layer (torch.nn.Dropout(p)).
+ *
+ * In training mode each element is zeroed with probability @p p and the
+ * others are scaled by 1/(1-p); in evaluation mode the layer passes its input
+ * through. The masks come from descent's own generator seeded with @p seed,
+ * so a seed gives the same masks on every machine (not PyTorch's masks).
+ * @param[out] out  Receives the new layer; set to NULL on failure.
+ * @param[in]  p    Probability of zeroing an element, 0 <= p <= 1 (p = 1 zeroes everything).
+ * @param[in]  seed Seed of the layer's mask generator.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or @p p outside [0, 1] or NaN; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_dropout_new(dsc_layer **out, double p, uint64_t seed);
+
+/**
+ * @brief Release a layer that no model owns.
+ * @param[in] layer The layer, or NULL (then nothing happens). A layer that
+ *                  was added to a model belongs to it: this call then does
+ *                  nothing (dsc_last_error() says so) and dsc_model_free()
+ *                  releases it.
+ * @since 0.1.0
+ */
+DSC_API void dsc_layer_free(dsc_layer *layer);
+
+/**
+ * @brief What a layer is and its widths.
+ * @param[in]  layer        The layer.
+ * @param[out] kind         Receives its ::dsc_layer_kind; may be NULL.
+ * @param[out] in_features  Receives its input width; may be NULL. 0 for an
+ *                          activation or dropout layer not yet added to a model.
+ * @param[out] out_features Receives its output width; may be NULL. As @p in_features.
+ * @return DSC_OK; DSC_E_ARG if @p layer is NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_info(const dsc_layer *layer, dsc_layer_kind *kind,
+                                  size_t *in_features, size_t *out_features);
+
+/**
+ * @brief The number of trainable parameters of a layer (out*in + out for a
+ *        dense layer with bias; 0 for activation and dropout layers).
+ * @param[in]  layer The layer.
+ * @param[out] out   Receives the count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_layer_param_count(const dsc_layer *layer, size_t *out);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Model                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup model Model
+ * @brief A sequential model: layers in order, built once for a maximum batch.
+ *
+ * Life cycle: dsc_model_new(), dsc_model_add() for each layer,
+ * dsc_model_build() for a maximum batch size, then any number of
+ * dsc_model_forward(), loss, dsc_model_backward(), optimizer step and
+ * dsc_model_zero_grad(), none of which allocates. Layers are numbered from 0
+ * in the order they were added, activations and dropout included (the
+ * numbering of torch.nn.Sequential). Inputs and outputs are row-major
+ * [batch, width] float arrays.
+ *
+ * Parameters are laid out in one contiguous 64-byte aligned buffer, layer by
+ * layer in order, each dense layer's W ([out, in] row-major) then b: the
+ * order of PyTorch's model.parameters(). Gradients use the same layout in a
+ * second buffer.
+ * @code
+ * dsc_model *m = NULL;
+ * dsc_layer *l = NULL;
+ * dsc_model_new(&m, 2);
+ * dsc_layer_dense_new(&l, 2, 4, 1);  dsc_model_add(m, l);
+ * dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH);  dsc_model_add(m, l);
+ * dsc_layer_dense_new(&l, 4, 1, 1);  dsc_model_add(m, l);
+ * dsc_model_build(m, 4);
+ * @endcode
+ * (check every status in real code; a layer whose dsc_model_add() failed is
+ * still the caller's to free.)
+ * @{
+ */
+
+/** Parameter initializations. Values are fixed and never renumbered. */
+typedef enum dsc_init {
+    /** torch.nn.Linear's default: W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform_ with
+     *  a = sqrt(5)) and b ~ U(-1/sqrt(in), 1/sqrt(in)). */
+    DSC_INIT_PYTORCH_DEFAULT = 1,
+    DSC_INIT_XAVIER_UNIFORM = 2, /**< W ~ U(-a, a), a = sqrt(6/(in+out)) (xavier_uniform_, gain 1). */
+    DSC_INIT_XAVIER_NORMAL = 3,  /**< W ~ N(0, 2/(in+out)) (xavier_normal_, gain 1). */
+    DSC_INIT_KAIMING_UNIFORM = 4,/**< W ~ U(-a, a), a = sqrt(6/in) (kaiming_uniform_, ReLU gain, fan_in). */
+    DSC_INIT_KAIMING_NORMAL = 5, /**< W ~ N(0, 2/in) (kaiming_normal_, ReLU gain, fan_in). */
+    DSC_INIT_ZEROS = 6           /**< All zeros (torch.nn.init.zeros_). */
+} dsc_init;
+
+/**
+ * @brief Create an empty sequential model.
+ * @param[out] out         Receives the new model; set to NULL on failure.
+ * @param[in]  input_width Features per input sample, at least 1.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or a zero width; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the model and frees it with dsc_model_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_new(dsc_model **out, size_t input_width);
+
+/**
+ * @brief Release a model, its layers and its buffers.
+ * @param[in] model The model, or NULL (then nothing happens).
+ * @note Pointers obtained from the model (outputs, parameter and gradient
+ *       buffers) become invalid; an optimizer that holds the model's buffers
+ *       must not be stepped afterwards.
+ * @since 0.1.0
+ */
+DSC_API void dsc_model_free(dsc_model *model);
+
+/**
+ * @brief Append a layer.
+ * @param[in,out] model The model, not yet built.
+ * @param[in]     layer A layer no model owns. A dense layer's input width must
+ *                      equal the model's current output width; activation and
+ *                      dropout layers take that width.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if the model is already
+ *         built or the layer already belongs to a model; DSC_E_SHAPE if the
+ *         widths do not match; DSC_E_NOMEM. On failure nothing changes and
+ *         the caller still owns the layer.
+ * @note Ownership: on DSC_OK the model owns the layer and frees it.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_add(dsc_model *model, dsc_layer *layer);
+
+/**
+ * @brief Allocate every buffer for batches of up to @p max_batch samples and
+ *        initialize the parameters.
+ *
+ * Lays every parameter in one contiguous 64-byte aligned buffer and every
+ * gradient (zeroed) in another, and preallocates all activations and kernel
+ * workspaces, so that nothing allocates afterwards. Parameters get PyTorch's
+ * default initialization from seed 0 (as dsc_model_init() with
+ * ::DSC_INIT_PYTORCH_DEFAULT for both, seed 0). The model starts in training mode.
+ * @param[in,out] model     The model, with at least one layer, not yet built.
+ * @param[in]     max_batch The largest batch forward and backward will see, at least 1.
+ * @return DSC_OK; DSC_E_ARG for NULL or a zero @p max_batch, or sizes that
+ *         overflow; DSC_E_STATE if already built or without layers;
+ *         DSC_E_NOMEM (the model stays unbuilt and can be built again).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch);
+
+/**
+ * @brief The number of layers.
+ * @param[in]  model The model.
+ * @param[out] out   Receives the count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_layer_count(const dsc_model *model, size_t *out);
+
+/**
+ * @brief One layer of the model, to inspect it with dsc_layer_info().
+ * @param[in]  model The model.
+ * @param[in]  index 0..layer count - 1.
+ * @param[out] out   Receives the layer; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an index out of range.
+ * @note Ownership: borrowed from the model, valid until dsc_model_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_layer(const dsc_model *model, size_t index, const dsc_layer **out);
+
+/**
+ * @brief The input and output widths of the model.
+ * @param[in]  model        The model.
+ * @param[out] input_width  Receives the input width; may be NULL.
+ * @param[out] output_width Receives the width of the last layer's output
+ *                          (the input width while there are no layers); may be NULL.
+ * @return DSC_OK; DSC_E_ARG if @p model is NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_widths(const dsc_model *model, size_t *input_width,
+                                    size_t *output_width);
+
+/**
+ * @brief The maximum batch the model was built for.
+ * @param[in]  model The model.
+ * @param[out] out   Receives the maximum batch; 0 while the model is not built.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_max_batch(const dsc_model *model, size_t *out);
+
+/**
+ * @brief Switch between training mode (1: dropout active) and evaluation mode (0).
+ * @param[in,out] model    The model.
+ * @param[in]     training 1 or 0 (model.train() / model.eval()).
+ * @return DSC_OK; DSC_E_ARG for a NULL model or a value other than 0 and 1.
+ * @note Allocates nothing. A forward pass already done keeps the masks it used.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_set_training(dsc_model *model, int training);
+
+/**
+ * @brief Whether the model is in training mode.
+ * @param[in]  model The model.
+ * @param[out] out   Receives 1 (training) or 0 (evaluation).
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_is_training(const dsc_model *model, int *out);
+
+/**
+ * @brief (Re)initialize every dense layer's parameters from a seed.
+ *
+ * One generator seeded with @p seed draws, layer by layer in order, W then b,
+ * so a seed gives the same parameters on every machine and kernel set (not
+ * PyTorch's numbers, which come from its own generator).
+ * @param[in,out] model       A built model.
+ * @param[in]     weight_init Any ::dsc_init.
+ * @param[in]     bias_init   ::DSC_INIT_PYTORCH_DEFAULT (U(-1/sqrt(in), 1/sqrt(in)))
+ *                            or ::DSC_INIT_ZEROS.
+ * @param[in]     seed        Any value.
+ * @return DSC_OK; DSC_E_ARG for a NULL model or an unknown or unsupported
+ *         init; DSC_E_STATE if the model is not built. Nothing changes on failure.
+ * @note Allocates nothing. Gradients are left as they are.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_init(dsc_model *model, dsc_init weight_init, dsc_init bias_init,
+                                  uint64_t seed);
+
+/**
+ * @brief Forward pass over a batch, keeping what backward needs.
+ * @param[in,out] model The built model.
+ * @param[in]     x     @p batch rows of input_width floats, row-major. Copied:
+ *                      the host may reuse it at once.
+ * @param[in]     batch 1..max_batch.
+ * @param[out]    y     Receives the output, @p batch rows of output_width
+ *                      floats; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a zero batch; DSC_E_SHAPE if
+ *         @p batch exceeds the maximum batch (use dsc_model_predict() for
+ *         larger inference batches); DSC_E_STATE if the model is not built.
+ * @note Ownership: @p y is borrowed from the model and valid until the next
+ *       forward, predict or free. Allocates nothing. Dropout layers draw new
+ *       masks in training mode.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_forward(dsc_model *model, const float *x, size_t batch,
+                                     const float **y);
+
+/**
+ * @brief Inference over any number of samples, in chunks of the maximum batch.
+ *
+ * Runs as in evaluation mode (dropout off) whatever the model's mode, which
+ * it leaves unchanged.
+ * @param[in,out] model The built model.
+ * @param[in]     x     @p n rows of input_width floats.
+ * @param[in]     n     Number of samples, at least 1.
+ * @param[out]    y     @p n rows of output_width floats, written by the call;
+ *                      must not overlap @p x.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or @p n = 0; DSC_E_STATE if
+ *         the model is not built.
+ * @note Allocates nothing. It overwrites the activations a forward pass kept,
+ *       so dsc_model_backward() needs a new dsc_model_forward() afterwards.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_predict(dsc_model *model, const float *x, size_t n, float *y);
+
+/**
+ * @brief Backward pass: add the gradients of the last forward's batch to the
+ *        gradient buffer.
+ *
+ * Gradients accumulate until dsc_model_zero_grad(), as in PyTorch. Calling it
+ * twice after one forward adds the gradients twice.
+ * @param[in,out] model The model, after dsc_model_forward().
+ * @param[in]     dy    dLoss/dOutput: @p batch rows of output_width floats
+ *                      (from dsc_loss_backward()).
+ * @param[in]     batch The batch of the last forward pass.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if no forward
+ *         pass (or a predict since) precedes it; DSC_E_SHAPE if @p batch
+ *         differs from the forward's. Nothing changes on failure.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_backward(dsc_model *model, const float *dy, size_t batch);
+
+/**
+ * @brief Set every gradient to zero.
+ * @param[in,out] model The built model.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if the model is not built.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_zero_grad(dsc_model *model);
+
+/**
+ * @brief The number of trainable parameters (the length of the flat buffers).
+ * @param[in]  model The model (built or not).
+ * @param[out] out   Receives the count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_param_count(const dsc_model *model, size_t *out);
+
+/**
+ * @brief The flat parameter buffer, for optimizers and checkpoints.
+ * @param[in]  model The built model.
+ * @param[out] out   Receives param_count floats, 64-byte aligned; NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if not built.
+ * @note Ownership: borrowed; valid until dsc_model_free(). Writes change the model.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_params(dsc_model *model, float **out);
+
+/**
+ * @brief The flat gradient buffer (same layout as the parameters).
+ * @param[in]  model The built model.
+ * @param[out] out   Receives param_count floats, 64-byte aligned; NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if not built.
+ * @note Ownership: borrowed; valid until dsc_model_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_grads(dsc_model *model, float **out);
+
+/**
+ * @brief Copy a dense layer's weight out, in PyTorch layout [out, in] row-major.
+ * @param[in]  model The built model.
+ * @param[in]  layer Index of a dense layer (nn.Sequential numbering).
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     out_features * in_features of that layer.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, an index out of range or a
+ *         layer that is not dense; DSC_E_SHAPE if @p n is wrong; DSC_E_STATE
+ *         if not built.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_get_weight(const dsc_model *model, size_t layer, float *dst, size_t n);
+
+/**
+ * @brief Set a dense layer's weight from PyTorch layout [out, in] row-major.
+ * @param[in,out] model The built model.
+ * @param[in]     layer Index of a dense layer.
+ * @param[in]     src   @p n finite floats.
+ * @param[in]     n     out_features * in_features of that layer.
+ * @return As dsc_model_get_weight(), and DSC_E_ARG if a value is NaN or
+ *         infinite. Nothing changes on failure.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_set_weight(dsc_model *model, size_t layer, const float *src, size_t n);
+
+/**
+ * @brief Copy a dense layer's bias out.
+ * @param[in]  model The built model.
+ * @param[in]  layer Index of a dense layer.
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     out_features of that layer.
+ * @return As dsc_model_get_weight(), and DSC_E_UNSUPPORTED if the layer has no bias.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_get_bias(const dsc_model *model, size_t layer, float *dst, size_t n);
+
+/**
+ * @brief Set a dense layer's bias.
+ * @param[in,out] model The built model.
+ * @param[in]     layer Index of a dense layer.
+ * @param[in]     src   @p n finite floats.
+ * @param[in]     n     out_features of that layer.
+ * @return As dsc_model_set_weight(), and DSC_E_UNSUPPORTED if the layer has no bias.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_set_bias(dsc_model *model, size_t layer, const float *src, size_t n);
+
+/**
+ * @brief Copy a dense layer's accumulated weight gradient out ([out, in] row-major).
+ * @param[in]  model The built model.
+ * @param[in]  layer Index of a dense layer.
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     out_features * in_features of that layer.
+ * @return As dsc_model_get_weight().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_get_weight_grad(const dsc_model *model, size_t layer, float *dst,
+                                             size_t n);
+
+/**
+ * @brief Copy a dense layer's accumulated bias gradient out.
+ * @param[in]  model The built model.
+ * @param[in]  layer Index of a dense layer.
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     out_features of that layer.
+ * @return As dsc_model_get_bias().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_get_bias_grad(const dsc_model *model, size_t layer, float *dst,
+                                           size_t n);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Loss                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup loss Loss
+ * @brief Loss functions over a batch of model outputs, mean-reduced as PyTorch's defaults.
+ *
+ * dsc_loss_forward() (or dsc_loss_forward_labels() for class labels) gives
+ * the loss value and remembers its arguments; dsc_loss_backward() then writes
+ * dLoss/dOutput, ready for dsc_model_backward().
+ * @code
+ * const float *y;  double value;
+ * dsc_model_forward(model, x, n, &y);
+ * dsc_loss_forward(loss, y, target, n, width, &value);
+ * dsc_loss_backward(loss, dy);           // dy: n*width floats of the host's
+ * dsc_model_backward(model, dy, n);
+ * @endcode
+ * @{
+ */
+
+/** Loss functions. Values are fixed and never renumbered. */
+typedef enum dsc_loss_kind {
+    DSC_LOSS_MSE = 1,            /**< mean((y-t)^2) over all elements (torch.nn.MSELoss). */
+    DSC_LOSS_CROSS_ENTROPY = 2,  /**< mean over samples of -log softmax(y)[label], integer labels,
+                                      softmax fused in (torch.nn.CrossEntropyLoss). */
+    DSC_LOSS_BCE_WITH_LOGITS = 3,/**< mean of -[t log s(y) + (1-t) log(1-s(y))], s the sigmoid,
+                                      computed stably (torch.nn.BCEWithLogitsLoss). */
+    DSC_LOSS_HUBER = 4,          /**< mean of 0.5 d^2 if |d| < delta, else delta (|d| - delta/2),
+                                      d = y-t (torch.nn.HuberLoss). */
+    DSC_LOSS_L1 = 5,             /**< mean |y-t| (torch.nn.L1Loss); gradient 0 at y = t. */
+    DSC_LOSS_SMOOTH_L1 = 6       /**< mean of 0.5 d^2/beta if |d| < beta, else |d| - beta/2
+                                      (torch.nn.SmoothL1Loss; beta is ::DSC_LOSS_DELTA). */
+} dsc_loss_kind;
+
+/** Keys of dsc_loss_set() and dsc_loss_get(). Values are fixed and never renumbered. */
+typedef enum dsc_loss_param {
+    /** Huber's delta (> 0) or smooth L1's beta (>= 0); default 1.0. Settable any time. */
+    DSC_LOSS_DELTA = 1
+} dsc_loss_param;
+
+/**
+ * @brief Create a loss function.
+ * @param[out] out  Receives the new loss; set to NULL on failure.
+ * @param[in]  kind Any ::dsc_loss_kind.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown kind; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the loss and frees it with dsc_loss_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_new(dsc_loss **out, dsc_loss_kind kind);
+
+/**
+ * @brief Release a loss.
+ * @param[in] loss The loss, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_loss_free(dsc_loss *loss);
+
+/**
+ * @brief Set a parameter of the loss.
+ * @param[in,out] loss  The loss.
+ * @param[in]     key   A ::dsc_loss_param the loss uses.
+ * @param[in]     value The value, within the key's range.
+ * @return DSC_OK; DSC_E_ARG for a NULL loss or a value out of range (the
+ *         message gives the range); DSC_E_UNSUPPORTED for a key this kind of
+ *         loss does not use. Nothing changes on failure.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value);
+
+/**
+ * @brief Read a parameter of the loss.
+ * @param[in]  loss The loss.
+ * @param[in]  key  A ::dsc_loss_param the loss uses.
+ * @param[out] out  Receives the value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a key
+ *         this kind of loss does not use.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double *out);
+
+/**
+ * @brief The loss of a batch against float targets (every kind but cross-entropy).
+ * @param[in,out] loss   The loss; remembers @p y, @p target and the sizes for
+ *                       dsc_loss_backward().
+ * @param[in]     y      @p batch rows of @p width model outputs.
+ * @param[in]     target @p batch rows of @p width targets (BCE: probabilities).
+ * @param[in]     batch  Samples, at least 1.
+ * @param[in]     width  Outputs per sample, at least 1.
+ * @param[out]    value  Receives the mean loss.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a zero size;
+ *         DSC_E_UNSUPPORTED for a cross-entropy loss (use
+ *         dsc_loss_forward_labels()); DSC_E_NONFINITE if @p y or @p target
+ *         holds NaN or an infinity. Nothing changes on failure.
+ * @note Ownership: @p y and @p target are borrowed until dsc_loss_backward()
+ *       and must not change before it. Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_forward(dsc_loss *loss, const float *y, const float *target,
+                                    size_t batch, size_t width, double *value);
+
+/**
+ * @brief The loss of a batch against integer class labels (cross-entropy).
+ * @param[in,out] loss   A ::DSC_LOSS_CROSS_ENTROPY loss; remembers its arguments
+ *                       for dsc_loss_backward().
+ * @param[in]     y      @p batch rows of @p width logits.
+ * @param[in]     labels @p batch class indices, each in 0..width-1.
+ * @param[in]     batch  Samples, at least 1.
+ * @param[in]     width  Classes, at least 1.
+ * @param[out]    value  Receives the mean loss, computed stably (log-sum-exp) for large logits.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size or a label out of
+ *         range (the message names the sample); DSC_E_UNSUPPORTED for another
+ *         kind of loss; DSC_E_NONFINITE if @p y holds NaN or an infinity.
+ *         Nothing changes on failure.
+ * @note Ownership: @p y and @p labels are borrowed until dsc_loss_backward()
+ *       and must not change before it. Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const int32_t *labels,
+                                           size_t batch, size_t width, double *value);
+
+/**
+ * @brief dLoss/dOutput of the last forward, for dsc_model_backward().
+ * @param[in,out] loss The loss, after a successful forward.
+ * @param[out]    dy   batch*width floats of the host's; must not overlap the
+ *                     forward's inputs.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if no forward
+ *         preceded it.
+ * @note Allocates nothing. May be called again; it writes the same values.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_backward(dsc_loss *loss, float *dy);
+
+/**
+ * @brief Classification accuracy: the fraction of samples whose largest
+ *        output is at its label (the first maximum wins ties). With one
+ *        output per sample (binary logits), the prediction is 1 when y > 0.
+ * @param[in]  y      @p batch rows of @p width outputs (logits or probabilities).
+ * @param[in]  labels @p batch labels in 0..width-1 (0 or 1 when width is 1).
+ * @param[in]  batch  Samples, at least 1.
+ * @param[in]  width  Outputs per sample, at least 1.
+ * @param[out] out    Receives the accuracy in [0, 1].
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size or a label out of range.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t batch, size_t width,
+                                double *out);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Optimizer                                                                */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup optimizer Optimizer
+ * @brief torch.optim's optimizers over parameter groups: a model's flat
+ *        buffers or the host's own float arrays.
+ *
+ * An optimizer holds parameter groups. Each group is a parameter array, its
+ * gradient array of the same length, its own copy of every hyperparameter
+ * and its own state buffers (momentum, moments). dsc_optimizer_step() runs,
+ * in this order and in this one place:
+ *
+ * 1. the gradient-reduce hook, if set (dsc_optimizer_set_grad_hook());
+ * 2. the global L2 norm of all gradients of all groups, computed in double;
+ *    it is the non-finite check too: if any gradient is NaN or infinite the
+ *    step is refused with ::DSC_E_NONFINITE, parameters, state buffers and
+ *    step counts stay bit-for-bit unchanged and the refused-step counter
+ *    (dsc_optimizer_refused_steps()) goes up;
+ * 3. clipping, when ::DSC_HP_CLIP_NORM or ::DSC_HP_CLIP_VALUE is set: PyTorch's
+ *    `clip_grad_norm_` (s = clip_norm / (norm + 1e-6), gradients scaled by s
+ *    if s < 1) then `clip_grad_value_` (clamp to [-clip_value, clip_value]);
+ * 4. the update of every group, one fused SIMD pass over its buffers.
+ *
+ * Unlike PyTorch, descent never writes the gradient arrays during a step:
+ * clipping is applied to the value the update reads, so the host's
+ * gradients stay as it computed them (and a refused step has nothing to
+ * undo). The results equal PyTorch's clip-in-place followed by the update.
+ *
+ * Every hyperparameter has a key (::dsc_hparam) whose number never changes,
+ * the PyTorch argument name, a default, a range checked when it is set, and
+ * a rule for when it may change. dsc_optimizer_set() changes the value of
+ * every group and the default for groups added later;
+ * dsc_optimizer_group_set() changes one group (what schedulers use).
+ *
+ * @code
+ * float gains[3] = {1.0f, 0.1f, 0.0f}, grads[3];
+ * dsc_optimizer *opt = NULL;
+ * dsc_optimizer_new(&opt, DSC_OPT_ADAM);
+ * dsc_optimizer_set(opt, DSC_HP_LR, 0.01);
+ * dsc_optimizer_add_params(opt, gains, grads, 3, NULL);
+ * for (int i = 0; i < 1000; i++) {
+ *     compute_gradients(gains, grads);     // the host's own code
+ *     dsc_optimizer_step(opt);             // gains updated in place
+ * }
+ * dsc_optimizer_free(opt);
+ * @endcode
+ * @{
+ */
+
+/**
+ * @brief The optimizer algorithms, each matching its torch.optim class.
+ *
+ * Values are fixed and never renumbered.
+ */
+typedef enum dsc_optimizer_kind {
+    DSC_OPT_SGD = 1,      /**< torch.optim.SGD: momentum, dampening, Nesterov, weight decay. */
+    DSC_OPT_ADAGRAD = 2,  /**< torch.optim.Adagrad: lr decay, initial accumulator value. */
+    DSC_OPT_RMSPROP = 3,  /**< torch.optim.RMSprop: alpha, centered, momentum. */
+    DSC_OPT_ADAM = 4,     /**< torch.optim.Adam: betas, AMSGrad. */
+    DSC_OPT_ADAMW = 5,    /**< torch.optim.AdamW: Adam with decoupled weight decay (default 0.01). */
+    DSC_OPT_ADADELTA = 6, /**< torch.optim.Adadelta: rho, lr default 1.0. */
+    DSC_OPT_ADAMAX = 7,   /**< torch.optim.Adamax: infinity-norm Adam. */
+    DSC_OPT_NADAM = 8,    /**< torch.optim.NAdam (PyTorch >= 2.0 formula): momentum decay. */
+    DSC_OPT_RADAM = 9     /**< torch.optim.RAdam: rectified Adam. */
+} dsc_optimizer_kind;
+
+/**
+ * @brief Hyperparameter keys of dsc_optimizer_set() and friends.
+ *
+ * Numbers never change; a retired key stays reserved. Bands: 100 keys every
+ * optimizer has, 200 SGD, 300 the Adam family, 400 RMSprop, 500 Adagrad,
+ * 600 Adadelta. Booleans are 0 or 1. Every value must be finite. A key the
+ * optimizer kind does not use gives ::DSC_E_UNSUPPORTED. Ranges below are
+ * inclusive unless written with a parenthesis; dsc_optimizer_hparam_bounds()
+ * returns them as numbers.
+ *
+ * "When": *any time* means between any two steps, *before the first step*
+ * means while the group (for dsc_optimizer_set(): every group) has a step
+ * count of 0 (later: ::DSC_E_STATE).
+ */
+typedef enum dsc_hparam {
+    /** `lr`, the learning rate. Defaults: SGD 0.001 (PyTorch 1.13 has no
+     *  default; 2.x uses 0.001), Adagrad 0.01, RMSprop 0.01, Adam 0.001,
+     *  AdamW 0.001, Adadelta 1.0, Adamax 0.002, NAdam 0.002, RAdam 0.001.
+     *  Range [0, +inf). Any time. */
+    DSC_HP_LR = 100,
+    /** `weight_decay`: L2 penalty added to the gradient (AdamW: decoupled,
+     *  p *= 1 - lr*weight_decay). Default 0 (AdamW 0.01). Range [0, +inf).
+     *  Any time. */
+    DSC_HP_WEIGHT_DECAY = 101,
+    /** `maximize`: ascend instead of descend (the gradient is negated before
+     *  weight decay). Default 0. Boolean. Any time. Every kind (PyTorch 1.13
+     *  lacks it for NAdam and RAdam; 2.x has it). */
+    DSC_HP_MAXIMIZE = 102,
+    /** `eps`: added for numerical stability. Defaults: Adagrad 1e-10,
+     *  RMSprop/Adam/AdamW/Adamax/NAdam/RAdam 1e-8, Adadelta 1e-6. Range
+     *  [0, +inf). Any time. Not SGD. */
+    DSC_HP_EPS = 103,
+    /** `max_norm` of torch.nn.utils.clip_grad_norm_ (L2 norm over every
+     *  gradient of every group). 0 (the default) turns it off. Range
+     *  [0, +inf). Any time. Optimizer-wide: dsc_optimizer_group_set() refuses
+     *  it, dsc_optimizer_group_get() reads the optimizer's value. */
+    DSC_HP_CLIP_NORM = 110,
+    /** `clip_value` of torch.nn.utils.clip_grad_value_: each gradient is
+     *  clamped to [-clip_value, clip_value] (after norm clipping if both are
+     *  set). 0 (the default) turns it off. Range [0, +inf). Any time.
+     *  Optimizer-wide, like ::DSC_HP_CLIP_NORM. */
+    DSC_HP_CLIP_VALUE = 111,
+    /** `momentum` (SGD, RMSprop). Default 0. Range [0, +inf). Any time (a
+     *  scheduler may cycle it); with Nesterov on it must stay > 0. */
+    DSC_HP_MOMENTUM = 200,
+    /** `dampening` (SGD). Default 0. Range [0, 1]. Any time; with Nesterov on
+     *  it must stay 0. */
+    DSC_HP_DAMPENING = 201,
+    /** `nesterov` (SGD). Default 0. Boolean. Before the first step. As
+     *  PyTorch, 1 requires momentum > 0 and dampening 0 (::DSC_E_ARG
+     *  otherwise): set those first. */
+    DSC_HP_NESTEROV = 202,
+    /** `betas[0]` (Adam, AdamW, Adamax, NAdam, RAdam). Default 0.9. Range
+     *  [0, 1). Any time (a scheduler may cycle it). */
+    DSC_HP_BETA1 = 300,
+    /** `betas[1]` (Adam family). Default 0.999. Range [0, 1). Any time. */
+    DSC_HP_BETA2 = 301,
+    /** `amsgrad` (Adam, AdamW). Default 0. Boolean. Before the first step. */
+    DSC_HP_AMSGRAD = 302,
+    /** `momentum_decay` (NAdam, psi). Default 0.004. Range [0, +inf). Any time. */
+    DSC_HP_MOMENTUM_DECAY = 303,
+    /** NAdam's running product of mu (PyTorch's state `mu_product`): state,
+     *  not a hyperparameter; read and written per group through
+     *  dsc_optimizer_group_get()/dsc_optimizer_group_set() to checkpoint it.
+     *  Starts at 1. Range (0, 1]. Any time; dsc_optimizer_set() refuses it. */
+    DSC_HP_MU_PRODUCT = 304,
+    /** `alpha` (RMSprop smoothing constant). Default 0.99. Range [0, 1]. Any time. */
+    DSC_HP_ALPHA = 400,
+    /** `centered` (RMSprop). Default 0. Boolean. Before the first step. */
+    DSC_HP_CENTERED = 401,
+    /** `lr_decay` (Adagrad). Default 0. Range [0, +inf). Any time. */
+    DSC_HP_LR_DECAY = 500,
+    /** `initial_accumulator_value` (Adagrad): the value the sum of squares
+     *  starts from. Default 0. Range [0, +inf). Before the first step
+     *  (setting it refills the accumulator). */
+    DSC_HP_INITIAL_ACCUMULATOR_VALUE = 501,
+    /** `rho` (Adadelta). Default 0.9. Range [0, 1]. Any time. */
+    DSC_HP_RHO = 600
+} dsc_hparam;
+
+/**
+ * @brief A gradient-reduce hook: called inside dsc_optimizer_step() for each
+ *        group, before the norm, the non-finite check and clipping.
+ *
+ * Meant for data-parallel training: an `MPI_Allreduce` of @p grads across
+ * ranks (then divided by the number of ranks), so every rank takes the same
+ * decision on the same gradients. descent itself never links MPI.
+ * @param[in]     opt   The optimizer being stepped.
+ * @param[in]     group The group index, 0..count-1, in rising order.
+ * @param[in,out] grads The group's gradient array, to be reduced in place.
+ * @param[in]     n     Its length.
+ * @param[in]     user  The pointer given to dsc_optimizer_set_grad_hook().
+ * @return DSC_OK to go on; any other status stops the step, which then
+ *         returns that status with nothing of the optimizer changed.
+ */
+typedef dsc_status (*dsc_grad_hook_fn)(dsc_optimizer *opt, size_t group, float *grads, size_t n,
+                                       void *user);
+
+/**
+ * @brief Create an optimizer of one kind, with no parameter group yet.
+ * @param[out] out  Receives the new optimizer; set to NULL on failure.
+ * @param[in]  kind One of ::dsc_optimizer_kind.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown @p kind; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the optimizer and frees it with dsc_optimizer_free().
+ *       Every hyperparameter starts at its PyTorch default (see ::dsc_hparam).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_new(dsc_optimizer **out, dsc_optimizer_kind kind);
+
+/**
+ * @brief Release an optimizer and its state buffers (never the host's arrays).
+ * @param[in] opt The optimizer, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_optimizer_free(dsc_optimizer *opt);
+
+/**
+ * @brief The kind an optimizer was created with.
+ * @param[in]  opt The optimizer.
+ * @param[out] out Receives its ::dsc_optimizer_kind.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer_kind *out);
+
+/**
+ * @brief Add the host's parameter array and its gradient array as a new group.
+ *
+ * The group takes the optimizer's current hyperparameters (the defaults
+ * changed by dsc_optimizer_set()) and gets its state buffers now, zeroed (or
+ * filled with `initial_accumulator_value` for Adagrad), so steps allocate
+ * nothing. Buffers that only some settings use (SGD/RMSprop momentum,
+ * RMSprop centered, AMSGrad) are allocated when the setting turns them on.
+ * @param[in]     opt    The optimizer.
+ * @param[in,out] params @p n floats, updated in place by each step.
+ * @param[in]     grads  @p n floats: the gradient of the loss with respect
+ *                       to @p params, read by each step, never written by it
+ *                       (dsc_optimizer_zero_grad() and a grad hook write it).
+ * @param[in]     n      At least 1.
+ * @param[out]    group  Receives the new group's index (count-1); may be NULL.
+ * @return DSC_OK; DSC_E_ARG for NULL pointers, @p n of 0 or overlapping
+ *         arrays; DSC_E_NOMEM (nothing is added).
+ * @note Ownership: both arrays are borrowed and must outlive the optimizer
+ *       (or until it is freed); any alignment is accepted.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
+                                            size_t n, size_t *group);
+
+/**
+ * @brief The number of parameter groups.
+ * @param[in]  opt The optimizer.
+ * @param[out] out Receives the count.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_group_count(const dsc_optimizer *opt, size_t *out);
+
+/**
+ * @brief The number of parameters of one group.
+ * @param[in]  opt   The optimizer.
+ * @param[in]  group 0..count-1.
+ * @param[out] out   Receives the group's length.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad group index.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_group_size(const dsc_optimizer *opt, size_t group, size_t *out);
+
+/**
+ * @brief Set a hyperparameter of every group and the default of groups added later.
+ * @param[in,out] opt   The optimizer.
+ * @param[in]     key   A key this optimizer kind uses (see ::dsc_hparam).
+ * @param[in]     value A finite value in the key's range.
+ * @return DSC_OK; DSC_E_ARG for NULL, NaN, infinity, a value out of range
+ *         (the message gives the range) or a combination PyTorch refuses
+ *         (Nesterov without momentum or with dampening);
+ *         DSC_E_UNSUPPORTED for a key this kind does not use (or
+ *         ::DSC_HP_MU_PRODUCT); DSC_E_STATE for a before-the-first-step key
+ *         after a step; DSC_E_NOMEM if a state buffer the value turns on
+ *         could not be allocated. On failure nothing changes.
+ * @note May allocate (state buffers a setting turns on); never during a step.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_hparam key, double value);
+
+/**
+ * @brief Read the default a hyperparameter has for groups added from now on.
+ * @param[in]  opt The optimizer.
+ * @param[in]  key A key this optimizer kind uses.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED for a key this kind does not use.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_hparam key, double *out);
+
+/**
+ * @brief Set one group's own value of a hyperparameter (its lr, weight decay, momentum...).
+ *
+ * This is what learning-rate schedulers use, as torch.optim.lr_scheduler
+ * writes `param_group['lr']`.
+ * @param[in,out] opt   The optimizer.
+ * @param[in]     group 0..count-1.
+ * @param[in]     key   A key this optimizer kind uses, other than the
+ *                      optimizer-wide clip keys.
+ * @param[in]     value A finite value in the key's range.
+ * @return As dsc_optimizer_set(), plus DSC_E_ARG for a bad group index and
+ *         DSC_E_UNSUPPORTED for ::DSC_HP_CLIP_NORM and ::DSC_HP_CLIP_VALUE.
+ * @note May allocate as dsc_optimizer_set() does.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_hparam key,
+                                           double value);
+
+/**
+ * @brief Read one group's value of a hyperparameter.
+ * @param[in]  opt   The optimizer.
+ * @param[in]  group 0..count-1.
+ * @param[in]  key   A key this optimizer kind uses (the clip keys read the optimizer's value).
+ * @param[out] out   Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad group index; DSC_E_UNSUPPORTED
+ *         for a key this kind does not use.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_hparam key,
+                                           double *out);
+
+/**
+ * @brief The inclusive range of values a key accepts for an optimizer kind.
+ *
+ * An open end such as beta1's 1 in [0, 1) is returned as the nearest double
+ * inside the range. "No upper bound" is DBL_MAX. Booleans give 0 and 1.
+ * @param[in]  kind A ::dsc_optimizer_kind.
+ * @param[in]  key  A ::dsc_hparam.
+ * @param[out] lo   Receives the smallest accepted value.
+ * @param[out] hi   Receives the largest accepted value.
+ * @return DSC_OK; DSC_E_ARG for NULL or an unknown kind; DSC_E_UNSUPPORTED
+ *         for a key the kind does not use.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_hparam_bounds(dsc_optimizer_kind kind, dsc_hparam key, double *lo,
+                                               double *hi);
+
+/**
+ * @brief The PyTorch name of a hyperparameter key ("lr", "beta1", ...).
+ * @param[in] key Any value.
+ * @return A static string; "unknown" for a value that is not a key. Never NULL.
+ * @since 0.1.0
+ */
+DSC_API const char *dsc_optimizer_hparam_name(dsc_hparam key);
+
+/**
+ * @brief Set (or remove) the gradient-reduce hook run first in each step.
+ * @param[in,out] opt  The optimizer.
+ * @param[in]     fn   The hook, or NULL to remove it.
+ * @param[in]     user Passed unchanged to @p fn; may be NULL.
+ * @return DSC_OK; DSC_E_ARG if @p opt is NULL.
+ * @note The hook must not call functions of this optimizer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_set_grad_hook(dsc_optimizer *opt, dsc_grad_hook_fn fn, void *user);
+
+/**
+ * @brief Take one optimization step over every group: reduce hook, norm and
+ *        non-finite check, clipping, update (see @ref optimizer).
+ * @param[in,out] opt The optimizer.
+ * @return DSC_OK; DSC_E_ARG if @p opt is NULL; DSC_E_STATE if it has no
+ *         group; DSC_E_NONFINITE if a gradient is NaN or infinite (the step
+ *         is refused: parameters, state and step counts unchanged, the
+ *         refused-step counter incremented; the message names the first bad
+ *         element); the hook's status if the hook failed.
+ * @note Allocates nothing. Every group's step count goes up by one. The
+ *       result matches torch.optim's `step()` to float32 precision.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_step(dsc_optimizer *opt);
+
+/**
+ * @brief Write zeros to every group's gradient array.
+ * @param[in,out] opt The optimizer.
+ * @return DSC_OK; DSC_E_ARG if @p opt is NULL.
+ * @note Writes the host's gradient arrays: they must be writable.
+ *       Allocates nothing. PyTorch's `zero_grad(set_to_none=False)`.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_zero_grad(dsc_optimizer *opt);
+
+/**
+ * @brief The global L2 norm of the gradients measured by the last step,
+ *        before clipping (what clip_grad_norm_ returns).
+ * @param[in]  opt The optimizer.
+ * @param[out] out Receives the norm; NaN or infinity if the last step was
+ *                 refused for a non-finite gradient; 0 before any step.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_last_grad_norm(const dsc_optimizer *opt, double *out);
+
+/**
+ * @brief How many steps were refused because of a non-finite gradient.
+ * @param[in]  opt The optimizer.
+ * @param[out] out Receives the count since creation.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_refused_steps(const dsc_optimizer *opt, uint64_t *out);
+
+/**
+ * @brief A group's step count (PyTorch's `state['step']`): the number of
+ *        steps it has taken, used for bias corrections.
+ * @param[in]  opt   The optimizer.
+ * @param[in]  group 0..count-1.
+ * @param[out] out   Receives the count.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad group index.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size_t group,
+                                                  uint64_t *out);
+
+/**
+ * @brief Restore a group's step count, for resuming from a checkpoint.
+ * @param[in,out] opt   The optimizer.
+ * @param[in]     group 0..count-1.
+ * @param[in]     steps The count to continue from.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad group index.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_group_set_step_count(dsc_optimizer *opt, size_t group,
+                                                      uint64_t steps);
+
+/**
+ * @brief The number of state buffers each group of this optimizer has.
+ *
+ * Fixed per kind: SGD 1 (momentum_buffer), Adagrad 1 (sum), RMSprop 3
+ * (square_avg, grad_avg, momentum_buffer), Adam/AdamW 3 (exp_avg,
+ * exp_avg_sq, max_exp_avg_sq), Adadelta 2 (square_avg, acc_delta), Adamax 2
+ * (exp_avg, exp_inf), NAdam 2, RAdam 2 (exp_avg, exp_avg_sq).
+ * @param[in]  opt The optimizer.
+ * @param[out] out Receives the count.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_state_count(const dsc_optimizer *opt, size_t *out);
+
+/**
+ * @brief The PyTorch name of a state buffer ("exp_avg", "momentum_buffer"...).
+ * @param[in]  opt   The optimizer.
+ * @param[in]  index 0..state_count-1.
+ * @param[out] out   Receives a static string.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad index.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_state_name(const dsc_optimizer *opt, size_t index,
+                                            const char **out);
+
+/**
+ * @brief Copy one state buffer of one group out, for a checkpoint.
+ *
+ * A buffer that was never allocated (AMSGrad off, no momentum...) reads as
+ * zeros; see dsc_optimizer_state_in_use() for which buffers a checkpoint needs.
+ * @param[in]  opt   The optimizer.
+ * @param[in]  group 0..count-1.
+ * @param[in]  index 0..state_count-1.
+ * @param[out] dst   @p n floats.
+ * @param[in]  n     The group's size.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad index; DSC_E_SHAPE if @p n is
+ *         not the group's size.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_state_get(const dsc_optimizer *opt, size_t group, size_t index,
+                                           float *dst, size_t n);
+
+/**
+ * @brief Whether a state buffer holds state (would be in PyTorch's state dict).
+ *
+ * A checkpoint saves the buffers in use and restores exactly those with
+ * dsc_optimizer_state_set(). A buffer is not in use when the settings never
+ * turned it on (AMSGrad off, no momentum...), and SGD's momentum_buffer is
+ * not in use until the first step with momentum (PyTorch's None).
+ * @param[in]  opt   The optimizer.
+ * @param[in]  group 0..count-1.
+ * @param[in]  index 0..state_count-1.
+ * @param[out] out   Receives 1 or 0.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad index.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t group, size_t index,
+                                              int *out);
+
+/**
+ * @brief Overwrite one state buffer of one group, when resuming from a checkpoint.
+ *
+ * Restore the hyperparameters first, then the buffers that were in use
+ * (dsc_optimizer_state_in_use()), then the step counts. The buffer is
+ * allocated if the current settings had not needed it, and it is in use from
+ * now on (SGD's momentum_buffer continues instead of starting from the next
+ * gradient).
+ * @param[in,out] opt   The optimizer.
+ * @param[in]     group 0..count-1.
+ * @param[in]     index 0..state_count-1.
+ * @param[in]     src   @p n floats.
+ * @param[in]     n     The group's size.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad index; DSC_E_SHAPE if @p n is
+ *         not the group's size; DSC_E_NOMEM (nothing changes).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t index,
+                                           const float *src, size_t n);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Dataset                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup dataset Dataset
+ * @brief Inputs with float targets or integer class labels, in memory.
+ *
+ * A data set holds `count` samples. Inputs are a row-major float array of
+ * `count x features`; each sample has either a row of `outputs` float
+ * targets (regression, MSE) or one int32 class label in `[0, classes)`
+ * (classification, cross-entropy). Data sets come from host arrays
+ * (borrowed or copied), from IDX files (MNIST, Fashion-MNIST; gzipped or
+ * not) or from CSV files. A seeded split makes a training and a validation
+ * set; scaling and standardization prepare the inputs; dsc_dataset_gather()
+ * copies the rows of an index list into caller buffers, which is how a
+ * trainer builds shuffled mini-batches without allocating.
+ *
+ * Typical use:
+ * @code
+ * dsc_dataset *all = NULL, *train = NULL, *val = NULL;
+ * CHECK(dsc_dataset_load_idx(&all, "train-images-idx3-ubyte.gz",
+ *                            "train-labels-idx1-ubyte.gz", 10));
+ * CHECK(dsc_dataset_scale(all, 255.0f));                 // pixels to [0, 1]
+ * CHECK(dsc_dataset_split(&train, &val, all, 0.1, 42));  // 10% validation
+ * dsc_dataset_free(all);                                 // the parts own copies
+ * @endcode
+ * @{
+ */
+
+/** How a constructor treats the host's arrays. */
+typedef enum dsc_dataset_mode {
+    /** Keep pointers to the host's arrays: no copy; they must outlive the data set
+     *  and stay unchanged while it is used. */
+    DSC_DATASET_BORROW = 0,
+    /** Copy the host's arrays into memory the data set owns (64-byte aligned). */
+    DSC_DATASET_COPY = 1
+} dsc_dataset_mode;
+
+/**
+ * @brief Create a data set of inputs with float targets (regression).
+ *
+ * Sample `i` has the inputs `inputs[i*features .. i*features+features)` and
+ * the targets `targets[i*outputs .. i*outputs+outputs)`.
+ * @param[out] out      Receives the new data set; set to NULL on failure.
+ * @param[in]  inputs   `count x features` floats, row-major, all finite.
+ * @param[in]  targets  `count x outputs` floats, row-major, all finite.
+ * @param[in]  count    Number of samples, at least 1.
+ * @param[in]  features Inputs per sample, at least 1.
+ * @param[in]  outputs  Targets per sample, at least 1.
+ * @param[in]  mode     ::DSC_DATASET_BORROW or ::DSC_DATASET_COPY.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size, sizes whose
+ *         byte count overflows size_t, an unknown @p mode, or a NaN or
+ *         infinite value (the message gives its index); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with
+ *       dsc_dataset_free(). With ::DSC_DATASET_BORROW the arrays are
+ *       borrowed and must outlive it; descent never writes to them (a
+ *       transform such as dsc_dataset_scale() first makes a private copy).
+ * @note Reads every value once to check it is finite.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_new_targets(dsc_dataset **out, const float *inputs,
+                                           const float *targets, size_t count,
+                                           size_t features, size_t outputs,
+                                           dsc_dataset_mode mode);
+
+/**
+ * @brief Create a data set of inputs with integer class labels (classification).
+ * @param[out] out      Receives the new data set; set to NULL on failure.
+ * @param[in]  inputs   `count x features` floats, row-major, all finite.
+ * @param[in]  labels   `count` labels, each in `[0, classes)`.
+ * @param[in]  count    Number of samples, at least 1.
+ * @param[in]  features Inputs per sample, at least 1.
+ * @param[in]  classes  Number of classes, 1..INT32_MAX.
+ * @param[in]  mode     ::DSC_DATASET_BORROW or ::DSC_DATASET_COPY.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size, sizes whose
+ *         byte count overflows size_t, an unknown @p mode, a NaN or
+ *         infinite input, or a label outside `[0, classes)` (the message
+ *         gives the index and the value); DSC_E_NOMEM.
+ * @note Ownership: as for dsc_dataset_new_targets().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_new_labels(dsc_dataset **out, const float *inputs,
+                                          const int32_t *labels, size_t count,
+                                          size_t features, size_t classes,
+                                          dsc_dataset_mode mode);
+
+/**
+ * @brief Load images and labels in the IDX format of MNIST and Fashion-MNIST.
+ *
+ * @p images is an `idx3-ubyte` file (magic 0x00000803; big-endian counts of
+ * images, rows and columns; then one unsigned byte per pixel), @p labels an
+ * `idx1-ubyte` file (magic 0x00000801; a count; one byte per label). Either
+ * file may be gzip-compressed (recognised by its first bytes, 1f 8b, and
+ * decompressed with zlib). Each image becomes one row of `rows x columns`
+ * inputs holding the pixel values 0..255 as floats; call
+ * dsc_dataset_scale() with 255 to bring them to [0, 1].
+ * @param[out] out     Receives the new data set; set to NULL on failure.
+ * @param[in]  images  Path of the images file.
+ * @param[in]  labels  Path of the labels file.
+ * @param[in]  classes Number of classes, 1..256 (10 for MNIST); every label
+ *                     must be below it.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a bad @p classes;
+ *         DSC_E_IO if a file cannot be opened or read; DSC_E_FORMAT if a
+ *         file is malformed: wrong magic, zero or overflowing dimensions,
+ *         truncated data, bytes after the data, a damaged gzip stream,
+ *         image and label counts that differ, or a label out of range (the
+ *         message names the file and the problem); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with dsc_dataset_free().
+ * @note Never reads past a length it has checked; a hostile file gives an
+ *       error, not a crash or a huge allocation it cannot fill.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_load_idx(dsc_dataset **out, const char *images,
+                                        const char *labels, size_t classes);
+
+/**
+ * @brief Load a CSV file with a header line and numeric columns.
+ *
+ * The first line names the columns; every other non-blank line is one
+ * sample of the same number of comma-separated numbers (a field may be
+ * wrapped in double quotes; quoted commas are not supported; "\r\n" line
+ * ends are accepted). One column is the target, every other column is an
+ * input feature, in file order. Numbers are read with strtod(), so the
+ * decimal point follows the C locale's LC_NUMERIC (a '.' unless the host
+ * changed it).
+ * @param[out] out          Receives the new data set; set to NULL on failure.
+ * @param[in]  path         Path of the file.
+ * @param[in]  target_name  Name of the target column in the header, or NULL
+ *                          to choose it by @p target_index.
+ * @param[in]  target_index Zero-based index of the target column; used only
+ *                          when @p target_name is NULL.
+ * @param[in]  classes      0: the target is a float (regression, one output);
+ *                          1..INT32_MAX: the target is a class label, an
+ *                          integer in `[0, classes)`.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a bad @p classes, a
+ *         @p target_name the header does not name or a @p target_index
+ *         past its last column; DSC_E_IO if the file cannot be opened or
+ *         read; DSC_E_FORMAT for an empty file, no data rows, fewer than
+ *         two columns, a target name shared by two columns, a row with the
+ *         wrong number of fields, a field that is not a finite number, or a
+ *         label that is not an integer in range (the message gives the line
+ *         number and the column, counted from 0); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the data set and frees it with dsc_dataset_free().
+ * @note Reads the whole file into memory while parsing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_load_csv(dsc_dataset **out, const char *path,
+                                        const char *target_name, size_t target_index,
+                                        size_t classes);
+
+/**
+ * @brief Split a data set at random into a training and a validation set.
+ *
+ * The rows are permuted by a Fisher-Yates shuffle seeded with @p seed; the
+ * first `round(val_fraction * count)` rows of the permutation (halves
+ * rounded up, at least one row) form the validation set and the rest the
+ * training set, each in permutation order. The same data set, fraction and
+ * seed give the same split on every machine.
+ * @param[out] train        Receives the training set; set to NULL on failure.
+ * @param[out] val          Receives the validation set; set to NULL on failure.
+ * @param[in]  ds           The data set to split; unchanged.
+ * @param[in]  val_fraction Share of rows for validation, in (0, 1).
+ * @param[in]  seed         Any value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, @p train equal to @p val,
+ *         a fraction outside (0, 1) or NaN, or a fraction that would leave
+ *         the training set empty; DSC_E_NOMEM.
+ * @note Ownership: both parts are new data sets owning copies of their rows,
+ *       independent of @p ds (which may be freed first) and of each other;
+ *       the caller frees each with dsc_dataset_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_split(dsc_dataset **train, dsc_dataset **val,
+                                     const dsc_dataset *ds, double val_fraction,
+                                     uint64_t seed);
+
+/**
+ * @brief Make a data set of chosen rows of another (a subset, a reordering, a bootstrap).
+ * @param[out] out   Receives the new data set; set to NULL on failure.
+ * @param[in]  ds    The source data set; unchanged.
+ * @param[in]  rows  @p count row indices, each below dsc_dataset_count(ds);
+ *                   repeats are allowed.
+ * @param[in]  count Number of rows, at least 1.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero @p count or an index
+ *         out of range; DSC_E_NOMEM.
+ * @note Ownership: the new data set owns copies of the rows and is
+ *       independent of @p ds; the caller frees it with dsc_dataset_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_subset(dsc_dataset **out, const dsc_dataset *ds,
+                                      const size_t *rows, size_t count);
+
+/**
+ * @brief Release a data set (and the memory it owns; borrowed arrays are left alone).
+ * @param[in] ds The data set, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_dataset_free(dsc_dataset *ds);
+
+/**
+ * @brief The number of samples.
+ * @param[in] ds The data set.
+ * @return At least 1; 0 if @p ds is NULL (dsc_last_error() says so).
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_count(const dsc_dataset *ds);
+
+/**
+ * @brief The number of input features per sample (the model's input width).
+ * @param[in] ds The data set.
+ * @return At least 1; 0 if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_features(const dsc_dataset *ds);
+
+/**
+ * @brief The width of the model's output this data set trains.
+ * @param[in] ds The data set.
+ * @return The number of targets per sample for a regression set, the number
+ *         of classes for a labelled set; 0 if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_outputs(const dsc_dataset *ds);
+
+/**
+ * @brief The number of classes of a labelled data set.
+ * @param[in] ds The data set.
+ * @return The class count; 0 for a regression set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API size_t dsc_dataset_classes(const dsc_dataset *ds);
+
+/**
+ * @brief Whether the samples carry integer class labels rather than float targets.
+ * @param[in] ds The data set.
+ * @return 1 for labels, 0 for float targets or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API int dsc_dataset_has_labels(const dsc_dataset *ds);
+
+/**
+ * @brief Whether the inputs are still the host's borrowed array.
+ * @param[in] ds The data set.
+ * @return 1 if the inputs are borrowed (made with ::DSC_DATASET_BORROW and
+ *         not transformed since), 0 if owned or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API int dsc_dataset_is_borrowed(const dsc_dataset *ds);
+
+/**
+ * @brief The inputs, `count x features` floats, row-major.
+ *
+ * Row `i` starts at `dsc_dataset_inputs(ds) + i * dsc_dataset_features(ds)`.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer, valid until the data set is freed or
+ *         transformed (dsc_dataset_scale(), dsc_dataset_normalize_minmax(),
+ *         dsc_dataset_standardize()); NULL if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const float *dsc_dataset_inputs(const dsc_dataset *ds);
+
+/**
+ * @brief The float targets, `count x outputs` floats, row-major.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer valid until the data set is freed; NULL for a
+ *         labelled data set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const float *dsc_dataset_targets(const dsc_dataset *ds);
+
+/**
+ * @brief The class labels, `count` values in `[0, classes)`.
+ * @param[in] ds The data set.
+ * @return A borrowed pointer valid until the data set is freed; NULL for a
+ *         regression data set or if @p ds is NULL.
+ * @since 0.1.0
+ */
+DSC_API const int32_t *dsc_dataset_labels(const dsc_dataset *ds);
+
+/**
+ * @brief Copy the samples of an index list into caller buffers (one mini-batch).
+ *
+ * For `k < count`, row `rows[k]` of the data set goes to row `k` of each
+ * buffer given. Any buffer may be NULL to skip it.
+ * @param[in]  ds      The data set.
+ * @param[in]  rows    @p count row indices, each below dsc_dataset_count(ds);
+ *                     repeats allowed. May be NULL only when @p count is 0.
+ * @param[in]  count   Number of rows; 0 copies nothing and succeeds.
+ * @param[out] inputs  `count x features` floats, or NULL.
+ * @param[out] targets `count x dsc_dataset_outputs(ds)` floats, or NULL: the
+ *                     targets of a regression set, or one-hot rows (1 at the
+ *                     label, 0 elsewhere) for a labelled set.
+ * @param[out] labels  `count` labels, or NULL; must be NULL for a
+ *                     regression set.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, a NULL @p rows with a nonzero
+ *         @p count, an index out of range (nothing is written), or
+ *         non-NULL @p labels for a regression set.
+ * @note Allocates nothing. Reads @p ds only, so several threads may gather
+ *       from one data set at once as long as none transforms it.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_gather(const dsc_dataset *ds, const size_t *rows, size_t count,
+                                      float *inputs, float *targets, int32_t *labels);
+
+/**
+ * @brief Divide every input by @p divisor (255 brings IDX pixels to [0, 1]).
+ * @param[in,out] ds      The data set.
+ * @param[in]     divisor Finite and greater than 0.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds or a bad @p divisor (nothing
+ *         changes); DSC_E_NOMEM if borrowed inputs could not be copied
+ *         (nothing changes).
+ * @note Ownership: borrowed inputs are first copied into owned memory, so
+ *       the host's array is never written; pointers from
+ *       dsc_dataset_inputs() taken before are then stale.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_scale(dsc_dataset *ds, float divisor);
+
+/**
+ * @brief Per-feature minimum and maximum of the inputs.
+ * @param[in]  ds  The data set.
+ * @param[out] min `features` floats: the smallest value of each feature.
+ * @param[out] max `features` floats: the largest value of each feature.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer (nothing is written).
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_feature_minmax(const dsc_dataset *ds, float *min, float *max);
+
+/**
+ * @brief Per-feature mean and standard deviation of the inputs.
+ *
+ * The standard deviation is the population one (divisor `count`, as
+ * scikit-learn's StandardScaler uses); sums are taken in double.
+ * @param[in]  ds   The data set.
+ * @param[out] mean `features` floats: the mean of each feature.
+ * @param[out] std  `features` floats: the standard deviation of each feature.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer (nothing is written).
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_feature_meanstd(const dsc_dataset *ds, float *mean, float *std);
+
+/**
+ * @brief Min-max scaling of each feature: `x' = (x - min[j]) / (max[j] - min[j])`.
+ *
+ * With the data set's own statistics every feature lands in [0, 1]. Give
+ * the statistics of the training set (dsc_dataset_feature_minmax()) to
+ * scale a validation or test set the same way. A feature with `max == min`
+ * becomes 0.
+ * @param[in,out] ds  The data set.
+ * @param[in]     min `features` finite floats, or NULL together with @p max
+ *                    to use the data set's own minima and maxima.
+ * @param[in]     max `features` finite floats with `max[j] >= min[j]`, or NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, exactly one of @p min and
+ *         @p max NULL, or a non-finite or inverted pair (the message names
+ *         the feature; nothing changes); DSC_E_NOMEM (nothing changes).
+ * @note Ownership: borrowed inputs are first copied, as for dsc_dataset_scale().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_normalize_minmax(dsc_dataset *ds, const float *min, const float *max);
+
+/**
+ * @brief Standardize each feature: `x' = (x - mean[j]) / std[j]`.
+ *
+ * With the data set's own statistics every feature gets mean 0 and
+ * standard deviation 1. Give the statistics of the training set
+ * (dsc_dataset_feature_meanstd()) to standardize a validation or test set
+ * the same way. A feature with `std == 0` is only centred (divided by 1),
+ * as scikit-learn does.
+ * @param[in,out] ds   The data set.
+ * @param[in]     mean `features` finite floats, or NULL together with @p std
+ *                     to use the data set's own statistics.
+ * @param[in]     std  `features` finite floats, each at least 0, or NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ds, exactly one of @p mean and
+ *         @p std NULL, or a non-finite mean or a negative or non-finite
+ *         std (the message names the feature; nothing changes);
+ *         DSC_E_NOMEM (nothing changes).
+ * @note Ownership: borrowed inputs are first copied, as for dsc_dataset_scale().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, const float *std);
+
+/** @} */
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

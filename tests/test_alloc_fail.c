@@ -4,6 +4,11 @@
 #include "harness.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 typedef dsc_status (*make_fn)(void **out);
 typedef void (*free_fn)(void *obj);
@@ -24,6 +29,220 @@ static void free_tensor(void *t) {
     dsc_tensor_free(t);
 }
 
+static dsc_status make_optimizer(void **out) {
+    return dsc_optimizer_new((dsc_optimizer **)out, DSC_OPT_RMSPROP);
+}
+
+/* An optimizer with five groups (the group list grows) and every state
+ * buffer on: each add_params may fail, and a failed one adds nothing. */
+static float opt_p[5][7], opt_g[5][7];
+static dsc_status make_optimizer_groups(void **out) {
+    dsc_optimizer *opt = NULL;
+    *out = NULL;
+    dsc_status s = dsc_optimizer_new(&opt, DSC_OPT_ADAM);
+    if (s != DSC_OK) return s;
+    if ((s = dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1)) != DSC_OK) goto fail;
+    for (size_t i = 0; i < 5; i++) {
+        size_t n = 99;
+        if ((s = dsc_optimizer_add_params(opt, opt_p[i], opt_g[i], 7, NULL)) != DSC_OK) {
+            assert_ok(dsc_optimizer_group_count(opt, &n));
+            assert_int_equal(n, i);
+            goto fail;
+        }
+    }
+    *out = opt;
+    return DSC_OK;
+fail:
+    dsc_optimizer_free(opt);
+    return s;
+}
+
+/* Turning momentum on allocates its buffers; a failure leaves momentum off. */
+static dsc_status make_optimizer_momentum(void **out) {
+    dsc_optimizer *opt = NULL;
+    *out = NULL;
+    dsc_status s = dsc_optimizer_new(&opt, DSC_OPT_SGD);
+    if (s != DSC_OK) return s;
+    for (size_t i = 0; i < 3 && s == DSC_OK; i++)
+        s = dsc_optimizer_add_params(opt, opt_p[i], opt_g[i], 7, NULL);
+    if (s == DSC_OK && (s = dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9)) != DSC_OK) {
+        double m = -1;
+        assert_ok(dsc_optimizer_group_get(opt, 0, DSC_HP_MOMENTUM, &m));
+        assert_true(m == 0.0);
+    }
+    if (s != DSC_OK) {
+        dsc_optimizer_free(opt);
+        return s;
+    }
+    *out = opt;
+    return DSC_OK;
+}
+
+static void free_optimizer(void *o) {
+    dsc_optimizer_free(o);
+}
+
+/* ---- data sets: the loaders read small files written once into a temp dir. */
+static char data_dir[256];
+
+static void data_cleanup(void) {
+    const char *names[] = {"img.idx", "lab.idx", "img.gz", "data.csv"};
+    char path[320];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", data_dir, names[i]);
+        unlink(path);
+    }
+    rmdir(data_dir);
+}
+
+static const char *data_file(const char *name) {
+    static char path[320];
+    if (data_dir[0] == '\0') {
+        strcpy(data_dir, "/tmp/descent-allocfail-XXXXXX");
+        assert_non_null(mkdtemp(data_dir));
+        atexit(data_cleanup);
+        /* 2 images of 2x2 pixels, their labels, the images gzipped, a CSV. */
+        unsigned char img[24] = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8};
+        unsigned char lab[10] = {0, 0, 8, 1, 0, 0, 0, 2, 1, 0};
+        unsigned char gz[128];
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+        z.next_in = img;
+        z.avail_in = sizeof img;
+        z.next_out = gz;
+        z.avail_out = sizeof gz;
+        assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+        const struct { const char *name; const void *data; size_t n; } files[] = {
+            {"img.idx", img, sizeof img}, {"lab.idx", lab, sizeof lab},
+            {"img.gz", gz, sizeof gz - z.avail_out}, {"data.csv", "a,b,y\n1,2,0\n3,4,1\n", 18}};
+        deflateEnd(&z);
+        for (size_t i = 0; i < 4; i++) {
+            snprintf(path, sizeof path, "%s/%s", data_dir, files[i].name);
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(files[i].data, 1, files[i].n, f), files[i].n);
+            fclose(f);
+        }
+    }
+    snprintf(path, sizeof path, "%s/%s", data_dir, name);
+    return path;
+}
+
+static const float ds_x[6] = {1, 2, 3, 4, 5, 6};
+static const int32_t ds_l[3] = {0, 1, 0};
+
+static dsc_status make_ds_targets(void **out) {
+    return dsc_dataset_new_targets((dsc_dataset **)out, ds_x, ds_x, 3, 2, 2, DSC_DATASET_COPY);
+}
+
+static dsc_status make_ds_labels(void **out) {
+    return dsc_dataset_new_labels((dsc_dataset **)out, ds_x, ds_l, 3, 2, 2, DSC_DATASET_BORROW);
+}
+
+static dsc_status load_idx_from(void **out, const char *images) {
+    char img[320];
+    strcpy(img, data_file(images));
+    return dsc_dataset_load_idx((dsc_dataset **)out, img, data_file("lab.idx"), 2);
+}
+
+static dsc_status make_ds_idx(void **out) {
+    return load_idx_from(out, "img.idx");
+}
+
+static dsc_status make_ds_idx_gz(void **out) {
+    return load_idx_from(out, "img.gz"); /* zlib allocates through the hook too */
+}
+
+static dsc_status make_ds_csv(void **out) {
+    return dsc_dataset_load_csv((dsc_dataset **)out, data_file("data.csv"), "y", 0, 2);
+}
+
+/* subset and split: the source is made (and freed) inside, under the same hook. */
+static dsc_status make_ds_subset(void **out) {
+    dsc_dataset *src = NULL;
+    const size_t rows[2] = {2, 0};
+    *out = NULL;
+    dsc_status s = dsc_dataset_new_labels(&src, ds_x, ds_l, 3, 2, 2, DSC_DATASET_BORROW);
+    if (s != DSC_OK) return s;
+    s = dsc_dataset_subset((dsc_dataset **)out, src, rows, 2);
+    dsc_dataset_free(src);
+    return s;
+}
+
+static dsc_status make_ds_split(void **out) {
+    dsc_dataset *src = NULL, *val = (dsc_dataset *)(uintptr_t)1;
+    *out = NULL;
+    dsc_status s = dsc_dataset_new_labels(&src, ds_x, ds_l, 3, 2, 2, DSC_DATASET_BORROW);
+    if (s != DSC_OK) return s;
+    s = dsc_dataset_split((dsc_dataset **)out, &val, src, 0.4, 3);
+    if (s != DSC_OK && val != NULL) s = DSC_E_INTERNAL; /* both outputs NULL on failure */
+    dsc_dataset_free(val);
+    dsc_dataset_free(src);
+    return s;
+}
+
+static void free_dataset(void *d) {
+    dsc_dataset_free(d);
+}
+
+static dsc_status make_dense(void **out) {
+    return dsc_layer_dense_new((dsc_layer **)out, 3, 4, 1);
+}
+
+static dsc_status make_activation(void **out) {
+    return dsc_layer_activation_new((dsc_layer **)out, DSC_ACTIVATION_TANH);
+}
+
+static dsc_status make_leaky(void **out) {
+    return dsc_layer_leaky_relu_new((dsc_layer **)out, 0.2);
+}
+
+static dsc_status make_dropout(void **out) {
+    return dsc_layer_dropout_new((dsc_layer **)out, 0.5, 1);
+}
+
+static void free_layer(void *l) {
+    dsc_layer_free(l);
+}
+
+static dsc_status make_model(void **out) {
+    return dsc_model_new((dsc_model **)out, 3);
+}
+
+/* The whole construction of a model: new, add (which grows its layer list
+ * past 8 slots), build. Any failure releases everything and leaves NULL. */
+static dsc_status make_built_model(void **out) {
+    dsc_model *m = NULL;
+    *out = NULL;
+    dsc_status s = dsc_model_new(&m, 3);
+    for (int i = 0; s == DSC_OK && i < 10; i++) {
+        dsc_layer *l = NULL;
+        s = i % 2 == 0 ? dsc_layer_dense_new(&l, 3, 3, 1) : dsc_layer_dropout_new(&l, 0.5, 1);
+        if (s == DSC_OK) s = dsc_model_add(m, l);
+        if (s != DSC_OK) dsc_layer_free(l);
+    }
+    if (s == DSC_OK) s = dsc_model_build(m, 4);
+    if (s != DSC_OK) {
+        dsc_model_free(m);
+        return s;
+    }
+    *out = m;
+    return DSC_OK;
+}
+
+static void free_model(void *m) {
+    dsc_model_free(m);
+}
+
+static dsc_status make_loss(void **out) {
+    return dsc_loss_new((dsc_loss **)out, DSC_LOSS_CROSS_ENTROPY);
+}
+
+static void free_loss(void *l) {
+    dsc_loss_free(l);
+}
+
 static const struct {
     const char *name;
     make_fn make;
@@ -31,6 +250,23 @@ static const struct {
 } ctors[] = {
     {"dsc_tensor_new", make_tensor, free_tensor},
     {"dsc_tensor_wrap", make_wrap, free_tensor},
+    {"dsc_optimizer_new", make_optimizer, free_optimizer},
+    {"dsc_optimizer_add_params", make_optimizer_groups, free_optimizer},
+    {"dsc_optimizer_set (momentum buffers)", make_optimizer_momentum, free_optimizer},
+    {"dsc_dataset_new_targets", make_ds_targets, free_dataset},
+    {"dsc_dataset_new_labels", make_ds_labels, free_dataset},
+    {"dsc_dataset_load_idx", make_ds_idx, free_dataset},
+    {"dsc_dataset_load_idx (gzip)", make_ds_idx_gz, free_dataset},
+    {"dsc_dataset_load_csv", make_ds_csv, free_dataset},
+    {"dsc_dataset_subset", make_ds_subset, free_dataset},
+    {"dsc_dataset_split", make_ds_split, free_dataset},
+    {"dsc_layer_dense_new", make_dense, free_layer},
+    {"dsc_layer_activation_new", make_activation, free_layer},
+    {"dsc_layer_leaky_relu_new", make_leaky, free_layer},
+    {"dsc_layer_dropout_new", make_dropout, free_layer},
+    {"dsc_model_new", make_model, free_model},
+    {"dsc_model_add + dsc_model_build", make_built_model, free_model},
+    {"dsc_loss_new", make_loss, free_loss},
 };
 
 static void test_alloc_fail_every_constructor(void **state) {

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages a descent target needs, only when one is missing.
-#   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, qemu for NEON)
+#   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, qemu for NEON,
+#                                 and CMocka for arm64 through Debian multiarch for `make check-neon`)
 #   tools/install-deps.sh ci      check + meson, doxygen, valgrind (what .ci/run needs)
 #   tools/install-deps.sh demo    the Fashion-MNIST data set for `make demo`
 #   tools/install-deps.sh bench   OpenBLAS, FANN and PyTorch for the side-by-side benchmarks
 # As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
 set -eu
 pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev binutils
-  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy"
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
+  libcmocka-dev:arm64"
 pkgs_ci="$pkgs_check meson ninja-build doxygen valgrind git"
 pkgs_demo="dataset-fashion-mnist"
 pkgs_bench="libopenblas-dev libfann-dev python3-torch python3-numpy"
@@ -37,8 +39,19 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+update=0
 # An apt-get update is needed on a fresh root; skip it when lists are recent.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-  apt-get update -qq
+  update=1
 fi
+# arm64 packages (CMocka for the cross-built NEON tests) come through
+# multiarch: the architecture must be known, and its package lists fetched.
+case "$missing" in *:arm64*)
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64
+    update=1
+  fi
+  ls /var/lib/apt/lists/*binary-arm64_Packages* >/dev/null 2>&1 || update=1
+esac
+[ "$update" -eq 0 ] || apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

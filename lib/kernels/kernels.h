@@ -22,6 +22,12 @@
  * - Results are deterministic: a kernel of one ISA gives bit-identical
  *   results for identical inputs; every ISA matches scalar within the
  *   tolerance stated in tests/test_kernels.c.
+ * - Floating-point environment: every public compute entry point (optimizer
+ *   step, model forward/backward, loss) brackets its kernel calls with
+ *   dsc__fpenv_enter()/dsc__fpenv_leave() (fpenv.h), so kernels run with
+ *   subnormals flushed to zero (x86 MXCSR FTZ|DAZ, AArch64 FPCR.FZ) and the
+ *   caller's control register comes back unchanged. Kernels themselves do
+ *   not switch modes and give correct results in either mode.
  */
 #ifndef DSC_KERNELS_H
 #define DSC_KERNELS_H
@@ -51,25 +57,34 @@ typedef enum dsc_act_id {
     DSC_ACT_COUNT = 6
 } dsc_act_id;
 
-/* Per-step scalars of a fused optimizer update, computed by lib/optim (in
- * double, rounded once). A kernel reads only the fields its comment names. */
+/* Per-step scalars of a fused optimizer update, computed by lib/optim in
+ * double and rounded once to float (as torch rounds a Python float scalar).
+ * Every update kernel first forms the effective gradient of element i:
+ *     g = clamp(g[i] * gscale, -gclip, gclip) * gsign
+ * (clip_grad_norm_'s factor, clip_grad_value_'s bound, -1 for maximize;
+ * gscale 1, gclip +inf and gsign 1 change nothing, bit for bit), then, when
+ * weight_decay != 0 and the decay is coupled, g += weight_decay * p[i].
+ * clamp(x, lo, hi) is min(max(x, lo), hi) with max(a, b) = a > b ? a : b and
+ * min(a, b) = a < b ? a : b (x86 MAXPS/MINPS semantics, on every ISA).
+ * A kernel reads only the fields its comment names. */
 typedef struct dsc_update_args {
+    float gscale;         /* gradient scale of norm clipping; 1 = none */
+    float gclip;          /* bound of value clipping; +inf = none */
+    float gsign;          /* -1 to maximize, else 1 */
     float lr;             /* learning rate of the group */
-    float weight_decay;   /* L2 penalty (coupled) or decoupled factor (AdamW) */
-    float momentum;       /* SGD, RMSprop momentum */
-    float dampening;      /* SGD */
-    float beta1, beta2;   /* Adam family */
+    float weight_decay;   /* coupled L2 penalty; 0 = none */
+    float momentum;       /* SGD, RMSprop */
+    float one_m_dampening;/* SGD: 1 - dampening */
+    float beta1, one_m_beta1; /* Adam family (and rho/alpha: see each kernel) */
+    float beta2, one_m_beta2;
     float eps;
-    float alpha;          /* RMSprop smoothing constant */
-    float rho;            /* Adadelta */
-    float step_size;      /* optimizer-specific precomputed step, see each kernel */
     float c0, c1, c2;     /* optimizer-specific precomputed scalars, see each kernel */
     int nesterov;         /* SGD */
-    int maximize;         /* negate the gradient first */
+    int first_step;       /* SGD: momentum buffer starts as the gradient */
     int amsgrad;          /* Adam/AdamW */
     int centered;         /* RMSprop */
-    int first_step;       /* SGD: momentum buffer starts as the gradient */
-    int decoupled;        /* AdamW-style decoupled weight decay */
+    int decoupled;        /* Adam: AdamW's decoupled weight decay, p *= c1 first */
+    int rectify;          /* RAdam: use the adaptive term this step */
 } dsc_update_args;
 
 typedef struct dsc_kernels {
@@ -105,13 +120,18 @@ typedef struct dsc_kernels {
      * forward: y[i] = f(x[i]); y may equal x (in place).
      * backward: dx[i] = dy[i] * f'(x[i]), given the forward input x and
      * output y (each kernel uses whichever is cheaper); dx may equal dy.
-     * alpha is the leaky-ReLU slope, ignored by the others. */
+     * alpha is the leaky-ReLU slope, ignored by the others.
+     * NaN inputs give NaN (relu included: x <= 0 ? 0 : x). sigmoid, tanh and
+     * GELU are polynomial approximations in the SIMD sets, within the
+     * errors stated in vmath.h (a few ulp). Elements are independent: the
+     * result of one never depends on n, its position or the alignment. */
     void (*act_forward[DSC_ACT_COUNT])(size_t n, const float *x, float *y, float alpha);
     void (*act_backward[DSC_ACT_COUNT])(size_t n, const float *x, const float *y,
                                         const float *dy, float *dx, float alpha);
 
     /* ---- Softmax -------------------------------------------------------
-     * softmax: y row i = softmax(x row i), stable (max subtracted); y may equal x. */
+     * softmax: y row i = softmax(x row i), stable (max subtracted); y may equal x.
+     * Only the n elements of each row are written (the ld - n gap is not). */
     void (*softmax)(size_t m, size_t n, const float *x, size_t ldx, float *y, size_t ldy);
     /* Cross-entropy with the softmax fused in, on integer labels (each in
      * 0..n-1, checked by the caller). Returns sum_i -log softmax(z_i)[label_i]
@@ -127,25 +147,69 @@ typedef struct dsc_kernels {
     float (*maxabs)(size_t n, const float *x);       /* 0 for n = 0; NaN if any is NaN */
     int (*all_finite)(size_t n, const float *x);     /* 1 if no NaN or infinity */
     void (*scale)(size_t n, float *x, float s);      /* x *= s */
-    void (*clamp)(size_t n, float *x, float lo, float hi); /* x = min(max(x, lo), hi) */
+    /* x = min(max(x, lo), hi) as torch.clamp: NaN stays NaN, lo > hi gives hi. */
+    void (*clamp)(size_t n, float *x, float lo, float hi);
 
     /* ---- Fused optimizer updates: one pass over memory -----------------
      * p: parameters (updated in place); g: gradients (read only, never
-     * modified: maximize and weight decay act on a local copy); state
-     * buffers are updated in place. Formulas are torch.optim's (see
-     * lib/optim/<name>.c for each derivation and FORMAT.md's traps). */
+     * modified: clipping, maximize and weight decay act on the effective
+     * gradient g above); state buffers are updated in place. Buffers a
+     * setting leaves unused may be NULL and are not touched. Any alignment.
+     * Each step is evaluated element by element with exactly the float
+     * operations written here, in this order, without FMA contraction, so
+     * every ISA gives results bit-identical to scalar (tests/test_kernels_update.c).
+     * Formulas are torch.optim's; lib/optim/<name>.c derives the scalars.
+     *
+     * sgd: lr, weight_decay, momentum, one_m_dampening, nesterov, first_step.
+     *   if momentum != 0: b = first_step ? g : momentum*b + one_m_dampening*g;
+     *                     g = nesterov ? g + momentum*b : b
+     *   p = p - lr*g.                       (buf NULL allowed if momentum == 0) */
     void (*update_sgd)(size_t n, float *p, const float *g, float *buf, const dsc_update_args *a);
+    /* adagrad: weight_decay, eps, c0 = lr / (1 + (t-1)*lr_decay).
+     *   s = s + g*g;  p = p - (c0*g) / (sqrt(s) + eps) */
     void (*update_adagrad)(size_t n, float *p, const float *g, float *sum, const dsc_update_args *a);
+    /* rmsprop: weight_decay, beta2 = alpha, one_m_beta2 = 1-alpha, eps, lr,
+     * momentum, centered.
+     *   v = alpha*v + (1-alpha)*(g*g)
+     *   centered: ga = alpha*ga + (1-alpha)*g;  d = sqrt(v - ga*ga) + eps
+     *   else:     d = sqrt(v) + eps
+     *   momentum > 0: b = momentum*b + g/d;  p = p - lr*b
+     *   else:         p = p - lr*(g/d)
+     * (grad_avg NULL allowed unless centered; buf NULL if momentum == 0) */
     void (*update_rmsprop)(size_t n, float *p, const float *g, float *sq_avg, float *grad_avg,
                            float *buf, const dsc_update_args *a);
+    /* adam (and adamw): weight_decay, decoupled, c1 = 1 - lr*wd (decoupled),
+     * beta1, one_m_beta1, beta2, one_m_beta2, eps, amsgrad,
+     * c0 = lr / (1 - beta1^t), c2 = 1 / sqrt(1 - beta2^t) (a product, not
+ * torch's quotient: one division less per element, within an ulp of it).
+     *   decoupled: p = p*c1 (before g's weight decay, which is then skipped)
+     *   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*(g*g)
+     *   amsgrad: vmax = max(vmax, v), w = vmax; else w = v
+     *   p = p - (c0*m) / (sqrt(w)*c2 + eps)       (vmax NULL unless amsgrad) */
     void (*update_adam)(size_t n, float *p, const float *g, float *m, float *v, float *vmax,
                         const dsc_update_args *a);
+    /* adadelta: weight_decay, beta1 = rho, one_m_beta1 = 1-rho, eps, lr.
+     *   v = rho*v + (1-rho)*(g*g)
+     *   d = (sqrt(u + eps) / sqrt(v + eps)) * g
+     *   u = rho*u + (1-rho)*(d*d);  p = p - lr*d */
     void (*update_adadelta)(size_t n, float *p, const float *g, float *sq_avg, float *acc_delta,
                             const dsc_update_args *a);
+    /* adamax: weight_decay, beta1, one_m_beta1, beta2, eps, c0 = lr / (1 - beta1^t).
+     *   m = beta1*m + (1-beta1)*g;  u = max(beta2*u, |g| + eps)
+     *   p = p - (c0*m) / u */
     void (*update_adamax)(size_t n, float *p, const float *g, float *m, float *u,
                           const dsc_update_args *a);
+    /* nadam: weight_decay, beta1, one_m_beta1, beta2, one_m_beta2, eps,
+     * c0 = lr*(1-mu)/(1-mu_product), c1 = lr*mu_next/(1-mu_product*mu_next),
+     * c2 = 1 / (1 - beta2^t).
+     *   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*(g*g)
+     *   d = sqrt(v * c2) + eps;  p = p - (c0*g)/d;  p = p - (c1*m)/d */
     void (*update_nadam)(size_t n, float *p, const float *g, float *m, float *v,
                          const dsc_update_args *a);
+    /* radam: weight_decay, beta1, one_m_beta1, beta2, one_m_beta2, eps, rectify,
+     * c0 = lr*rect*sqrt(1-beta2^t)/(1-beta1^t) if rectify, else lr/(1-beta1^t).
+     *   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*(g*g)
+     *   rectify: p = p - (c0*m) / (sqrt(v) + eps);  else p = p - c0*m */
     void (*update_radam)(size_t n, float *p, const float *g, float *m, float *v,
                          const dsc_update_args *a);
 } dsc_kernels;

@@ -1,8 +1,120 @@
-/* Runner for kind optimizer cases. The optimizer API is not in the library yet, so
- * every such case fails (never skips) until it lands. */
+/* Runner for kind optimizer cases, through the public API only: one group
+ * over a host array, every `param` turned into a dsc_optimizer_set() call,
+ * T steps of (gradient, clip, update), each compared with `expect t`. */
 #include "ref.h"
 
+#include <descent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    dsc_optimizer_kind kind;
+} kinds[] = {
+    {"SGD", DSC_OPT_SGD},         {"Adagrad", DSC_OPT_ADAGRAD}, {"RMSprop", DSC_OPT_RMSPROP},
+    {"Adam", DSC_OPT_ADAM},       {"AdamW", DSC_OPT_ADAMW},     {"Adadelta", DSC_OPT_ADADELTA},
+    {"Adamax", DSC_OPT_ADAMAX},   {"NAdam", DSC_OPT_NADAM},     {"RAdam", DSC_OPT_RADAM},
+};
+
+/* The order matters where the library checks combinations: momentum and
+ * dampening before nesterov. */
+static const struct {
+    const char *param;
+    dsc_hparam key;
+} params[] = {
+    {"lr", DSC_HP_LR},
+    {"momentum", DSC_HP_MOMENTUM},
+    {"dampening", DSC_HP_DAMPENING},
+    {"nesterov", DSC_HP_NESTEROV},
+    {"weight_decay", DSC_HP_WEIGHT_DECAY},
+    {"maximize", DSC_HP_MAXIMIZE},
+    {"eps", DSC_HP_EPS},
+    {"beta1", DSC_HP_BETA1},
+    {"beta2", DSC_HP_BETA2},
+    {"amsgrad", DSC_HP_AMSGRAD},
+    {"momentum_decay", DSC_HP_MOMENTUM_DECAY},
+    {"alpha", DSC_HP_ALPHA},
+    {"centered", DSC_HP_CENTERED},
+    {"lr_decay", DSC_HP_LR_DECAY},
+    {"initial_accumulator_value", DSC_HP_INITIAL_ACCUMULATOR_VALUE},
+    {"rho", DSC_HP_RHO},
+    {"clip_norm", DSC_HP_CLIP_NORM},
+    {"clip_value", DSC_HP_CLIP_VALUE},
+};
+
+/* Constructor flags of torch.optim that select an implementation path with
+ * the same arithmetic; understood, and only 0 (or any foreach) accepted. */
+static int read_impl_flags(ref_case *c, ref_result *r) {
+    static const char *const flags[] = {"foreach", "capturable", "differentiable", "fused"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (!ref_has_param(c, flags[i])) continue;
+        double v;
+        if (ref_param_double(c, r, flags[i], &v) != 0) return -1;
+        if (i > 0 && v != 0.0) return ref_fail(r, "param %s %g is not supported", flags[i], v);
+    }
+    return 0;
+}
+
+static int parse_count(ref_case *c, ref_result *r, const char *kw, long *out) {
+    ref_line *l = ref_single(c, r, kw);
+    if (l == NULL) return -1;
+    char *end;
+    if (l->ntok != 1) return ref_fail(r, "'%s' needs one value", kw);
+    *out = strtol(l->tok[0], &end, 10);
+    if (*end != '\0' || *out < 0) return ref_fail(r, "'%s %s' is not a count", kw, l->tok[0]);
+    return 0;
+}
+
+static int run(ref_case *c, ref_result *r, dsc_optimizer *opt, float *p, float *g, double *buf,
+               long n, long steps) {
+    if (read_impl_flags(c, r) != 0) return -1;
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        if (!ref_has_param(c, params[i].param)) continue;
+        double v;
+        if (ref_param_double(c, r, params[i].param, &v) != 0) return -1;
+        if (dsc_optimizer_set(opt, params[i].key, v) != DSC_OK)
+            return ref_fail(r, "param %s %g: %s", params[i].param, v, dsc_last_error());
+    }
+    if (ref_has_param(c, "sched_type")) {
+        ref_param_str(c, r, "sched_type");
+        return ref_fail(r, "scheduler not available");
+    }
+    ref_line *init = ref_single(c, r, "init");
+    if (init == NULL) return -1;
+    if ((long)init->ntok != n) return ref_fail(r, "init has %zu values, size is %ld", init->ntok, n);
+    for (long i = 0; i < n; i++) p[i] = (float)strtod(init->tok[i], NULL);
+    if (dsc_optimizer_add_params(opt, p, g, (size_t)n, NULL) != DSC_OK)
+        return ref_fail(r, "add_params: %s", dsc_last_error());
+    if (ref_vector_count(c, r, "grad", 0) != steps || ref_vector_count(c, r, "expect", 0) != steps)
+        return ref_fail(r, "grad and expect need %ld lines each", steps);
+    for (long t = 0; t < steps; t++) {
+        if (ref_vector(c, r, "grad", t, buf, (size_t)n) != n)
+            return ref_fail(r, "grad %ld needs %ld values", t, n);
+        for (long i = 0; i < n; i++) g[i] = (float)buf[i];
+        if (dsc_optimizer_step(opt) != DSC_OK)
+            return ref_fail(r, "step %ld: %s", t, dsc_last_error());
+        if (ref_check_f(c, r, "expect", t, p, (size_t)n, REF_RTOL, REF_ATOL) != 0) return -1;
+    }
+    return 0;
+}
+
 int conform_optimizer(ref_case *c, ref_result *r) {
-    (void)c;
-    return ref_fail(r, "kind optimizer is not implemented by this library yet");
+    dsc_optimizer_kind kind = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(c->name, kinds[i].name) == 0) kind = kinds[i].kind;
+    if (kind == 0) return ref_fail(r, "unknown optimizer '%s'", c->name);
+    long n, steps;
+    if (parse_count(c, r, "size", &n) != 0 || parse_count(c, r, "steps", &steps) != 0) return -1;
+    if (n < 1) return ref_fail(r, "size must be at least 1");
+    dsc_optimizer *opt = NULL;
+    if (dsc_optimizer_new(&opt, kind) != DSC_OK) return ref_fail(r, "new: %s", dsc_last_error());
+    float *p = malloc((size_t)n * sizeof *p), *g = calloc((size_t)n, sizeof *g);
+    double *buf = malloc((size_t)n * sizeof *buf);
+    int rc = (p && g && buf) ? run(c, r, opt, p, g, buf, n, steps) : ref_fail(r, "out of memory");
+    free(p);
+    free(g);
+    free(buf);
+    dsc_optimizer_free(opt);
+    return rc;
 }

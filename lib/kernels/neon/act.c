@@ -1,7 +1,9 @@
-/* neon kernels: activations and softmax (act_forward, act_backward, softmax, softmax_xent). Not implemented yet for this ISA: the entries keep
- * the table's previous (lower-ISA) values. */
-#include "../kernels.h"
+/* neon kernels: activations and softmax (act_forward, act_backward, softmax,
+ * softmax_xent), 4 lanes. The formulas and PyTorch references are scalar/act.c's;
+ * the loops are ../act_tmpl.h over simd.h, the approximations ../vmath.h. */
+#include "simd.h"
+#include "../act_tmpl.h"
 
 void dsc__neon_init_act(dsc_kernels *k) {
-    (void)k;
+    tmpl_init_act(k);
 }

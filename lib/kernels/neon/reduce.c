@@ -1,7 +1,9 @@
-/* neon kernels: reductions and elementwise (sum, sumsq, maxabs, all_finite, scale, clamp). Not implemented yet for this ISA: the entries keep
- * the table's previous (lower-ISA) values. */
-#include "../kernels.h"
+/* neon kernels: reductions and elementwise (sum, sumsq, maxabs, all_finite,
+ * scale, clamp), 4 lanes. Formulas and PyTorch references: scalar/reduce.c;
+ * the loops are ../reduce_tmpl.h over simd.h. */
+#include "simd.h"
+#include "../reduce_tmpl.h"
 
 void dsc__neon_init_reduce(dsc_kernels *k) {
-    (void)k;
+    tmpl_init_reduce(k);
 }

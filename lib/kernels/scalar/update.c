@@ -1,7 +1,21 @@
-/* scalar kernels: fused optimizer updates (update_*). Not implemented yet for this ISA: the entries keep
- * the table's previous (lower-ISA) values. */
-#include "../kernels.h"
+/* scalar kernels: fused optimizer updates (update_*), the reference every
+ * other ISA is checked against. The arithmetic lives in ../update_tmpl.h,
+ * instantiated here one float at a time (see kernels.h for the contracts). */
+#define DSC_VW 1
+#define VT float
+#define V_ld S_ld
+#define V_st S_st
+#define V_set S_set
+#define V_add S_add
+#define V_sub S_sub
+#define V_mul S_mul
+#define V_div S_div
+#define V_sqrt S_sqrt
+#define V_max S_max
+#define V_min S_min
+#define V_abs S_abs
+#include "../update_tmpl.h"
 
 void dsc__scalar_init_update(dsc_kernels *k) {
-    (void)k;
+    upd_fill(k);
 }

@@ -1,0 +1,224 @@
+/* The fused optimizer updates of kernels.h, written once over a thin
+ * vector layer and instantiated by each ISA's update.c. The including file
+ * defines, before including this header:
+ *   DSC_VW       lanes per vector (1 for the scalar reference)
+ *   VT           the vector type
+ *   V_ld(p) V_st(p, x) V_set(c) V_add V_sub V_mul V_div V_sqrt V_max V_min V_abs
+ *                with V_max(a, b) = a > b ? a : b and V_min(a, b) = a < b ? a : b
+ *                lane-wise (MAXPS/MINPS semantics), unaligned loads and stores.
+ * The main loop handles DSC_VW elements at a time; the tail runs the very same
+ * expression on single floats (S_*), so outputs are written exactly within
+ * [0, n) and every lane computes what scalar computes: no FMA, the same
+ * correctly rounded operations in the same order, hence bit-identical results.
+ * Each kernel copies its arguments to a local first: the struct holds floats,
+ * so without the copy every store to p or a state buffer could alias it and
+ * the compiler would reload and re-broadcast every scalar on each iteration.
+ * Only static functions; the including file's init stores their addresses. */
+#ifndef DSC_KERNELS_UPDATE_TMPL_H
+#define DSC_KERNELS_UPDATE_TMPL_H
+
+#include "kernels.h"
+
+#include <math.h>
+#include <stddef.h>
+
+#define S_ld(p) (*(p))
+#define S_st(p, x) (*(p) = (x))
+#define S_set(c) (c)
+#define S_add(a, b) ((a) + (b))
+#define S_sub(a, b) ((a) - (b))
+#define S_mul(a, b) ((a) * (b))
+#define S_div(a, b) ((a) / (b))
+#define S_sqrt(a) sqrtf(a)
+#define S_max(a, b) ((a) > (b) ? (a) : (b))
+#define S_min(a, b) ((a) < (b) ? (a) : (b))
+#define S_abs(a) fabsf(a)
+
+/* The effective gradient of element i (see dsc_update_args): clip, sign,
+ * coupled weight decay. pv is p[i] already loaded. */
+#define UPD_GRAD(P, T, i, pv, wd)                                                   \
+    T g_ = P##mul(P##ld(g + (i)), P##set(a->gscale));                               \
+    g_ = P##min(P##max(g_, P##set(-a->gclip)), P##set(a->gclip));                   \
+    g_ = P##mul(g_, P##set(a->gsign));                                              \
+    if ((wd) != 0.0f) g_ = P##add(g_, P##mul(P##set(wd), (pv)));
+
+/* Runs BODY(P, T, i) over [0, n): vectors, then single floats. */
+#define UPD_LOOP(BODY)                                                              \
+    size_t i = 0;                                                                   \
+    for (; i + DSC_VW <= n; i += DSC_VW) { BODY(V_, VT, i) }                        \
+    for (; i < n; i++) { BODY(S_, float, i) }
+
+#define SGD_BODY(P, T, i)                                                           \
+    T p_ = P##ld(p + (i));                                                          \
+    UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
+    if (a->momentum != 0.0f) {                                                      \
+        T b_ = g_;                                                                  \
+        if (!a->first_step)                                                         \
+            b_ = P##add(P##mul(P##set(a->momentum), P##ld(buf + (i))),              \
+                        P##mul(P##set(a->one_m_dampening), g_));                    \
+        P##st(buf + (i), b_);                                                       \
+        g_ = a->nesterov ? P##add(g_, P##mul(P##set(a->momentum), b_)) : b_;        \
+    }                                                                               \
+    P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), g_)));
+
+static void upd_sgd(size_t n, float *p, const float *g, float *buf, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    UPD_LOOP(SGD_BODY)
+}
+
+#define ADAGRAD_BODY(P, T, i)                                                       \
+    T p_ = P##ld(p + (i));                                                          \
+    UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
+    T s_ = P##add(P##ld(sum + (i)), P##mul(g_, g_));                                \
+    P##st(sum + (i), s_);                                                           \
+    T d_ = P##add(P##sqrt(s_), P##set(a->eps));                                     \
+    P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), g_), d_)));
+
+static void upd_adagrad(size_t n, float *p, const float *g, float *sum, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    UPD_LOOP(ADAGRAD_BODY)
+}
+
+#define RMSPROP_BODY(P, T, i)                                                       \
+    T p_ = P##ld(p + (i));                                                          \
+    UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
+    T v_ = P##add(P##mul(P##set(a->beta2), P##ld(sq_avg + (i))),                    \
+                  P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
+    P##st(sq_avg + (i), v_);                                                        \
+    T d_;                                                                           \
+    if (a->centered) {                                                              \
+        T ga_ = P##add(P##mul(P##set(a->beta2), P##ld(grad_avg + (i))),            \
+                       P##mul(P##set(a->one_m_beta2), g_));                         \
+        P##st(grad_avg + (i), ga_);                                                 \
+        d_ = P##add(P##sqrt(P##sub(v_, P##mul(ga_, ga_))), P##set(a->eps));         \
+    } else {                                                                        \
+        d_ = P##add(P##sqrt(v_), P##set(a->eps));                                   \
+    }                                                                               \
+    if (a->momentum > 0.0f) {                                                       \
+        T b_ = P##add(P##mul(P##set(a->momentum), P##ld(buf + (i))), P##div(g_, d_)); \
+        P##st(buf + (i), b_);                                                       \
+        P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), b_)));                     \
+    } else {                                                                        \
+        P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), P##div(g_, d_))));         \
+    }
+
+static void upd_rmsprop(size_t n, float *p, const float *g, float *sq_avg, float *grad_avg,
+                        float *buf, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    UPD_LOOP(RMSPROP_BODY)
+}
+
+#define ADAM_BODY(P, T, i)                                                          \
+    T p_ = P##ld(p + (i));                                                          \
+    if (a->decoupled) p_ = P##mul(p_, P##set(a->c1));                               \
+    UPD_GRAD(P, T, i, p_, wd)                                                       \
+    T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
+                  P##mul(P##set(a->one_m_beta1), g_));                              \
+    T v_ = P##add(P##mul(P##set(a->beta2), P##ld(v + (i))),                         \
+                  P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
+    P##st(m + (i), m_);                                                             \
+    P##st(v + (i), v_);                                                             \
+    if (a->amsgrad) {                                                               \
+        v_ = P##max(P##ld(vmax + (i)), v_);                                         \
+        P##st(vmax + (i), v_);                                                      \
+    }                                                                               \
+    T d_ = P##add(P##mul(P##sqrt(v_), P##set(a->c2)), P##set(a->eps));              \
+    P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), m_), d_)));
+
+static void upd_adam(size_t n, float *p, const float *g, float *m, float *v, float *vmax,
+                     const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const float wd = a->decoupled ? 0.0f : a->weight_decay;
+    UPD_LOOP(ADAM_BODY)
+}
+
+#define ADADELTA_BODY(P, T, i)                                                      \
+    T p_ = P##ld(p + (i));                                                          \
+    UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
+    T v_ = P##add(P##mul(P##set(a->beta1), P##ld(sq_avg + (i))),                    \
+                  P##mul(P##set(a->one_m_beta1), P##mul(g_, g_)));                  \
+    P##st(sq_avg + (i), v_);                                                        \
+    T u_ = P##ld(acc_delta + (i));                                                  \
+    T d_ = P##mul(P##div(P##sqrt(P##add(u_, P##set(a->eps))),                       \
+                         P##sqrt(P##add(v_, P##set(a->eps)))), g_);                 \
+    P##st(acc_delta + (i), P##add(P##mul(P##set(a->beta1), u_),                     \
+                                  P##mul(P##set(a->one_m_beta1), P##mul(d_, d_)))); \
+    P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), d_)));
+
+static void upd_adadelta(size_t n, float *p, const float *g, float *sq_avg, float *acc_delta,
+                         const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    UPD_LOOP(ADADELTA_BODY)
+}
+
+#define ADAMAX_BODY(P, T, i)                                                        \
+    T p_ = P##ld(p + (i));                                                          \
+    UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
+    T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
+                  P##mul(P##set(a->one_m_beta1), g_));                              \
+    T u_ = P##max(P##mul(P##set(a->beta2), P##ld(u + (i))),                         \
+                  P##add(P##abs(g_), P##set(a->eps)));                              \
+    P##st(m + (i), m_);                                                             \
+    P##st(u + (i), u_);                                                             \
+    P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), m_), u_)));
+
+static void upd_adamax(size_t n, float *p, const float *g, float *m, float *u,
+                       const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    UPD_LOOP(ADAMAX_BODY)
+}
+
+#define NADAM_BODY(P, T, i)                                                         \
+    T p_ = P##ld(p + (i));                                                          \
+    UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
+    T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
+                  P##mul(P##set(a->one_m_beta1), g_));                              \
+    T v_ = P##add(P##mul(P##set(a->beta2), P##ld(v + (i))),                         \
+                  P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
+    P##st(m + (i), m_);                                                             \
+    P##st(v + (i), v_);                                                             \
+    T d_ = P##add(P##sqrt(P##mul(v_, P##set(a->c2))), P##set(a->eps));              \
+    p_ = P##sub(p_, P##div(P##mul(P##set(a->c0), g_), d_));                         \
+    P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c1), m_), d_)));
+
+static void upd_nadam(size_t n, float *p, const float *g, float *m, float *v,
+                      const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    UPD_LOOP(NADAM_BODY)
+}
+
+#define RADAM_BODY(P, T, i)                                                         \
+    T p_ = P##ld(p + (i));                                                          \
+    UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
+    T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
+                  P##mul(P##set(a->one_m_beta1), g_));                              \
+    T v_ = P##add(P##mul(P##set(a->beta2), P##ld(v + (i))),                         \
+                  P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
+    P##st(m + (i), m_);                                                             \
+    P##st(v + (i), v_);                                                             \
+    if (a->rectify)                                                                 \
+        p_ = P##sub(p_, P##div(P##mul(P##set(a->c0), m_),                           \
+                               P##add(P##sqrt(v_), P##set(a->eps))));               \
+    else                                                                            \
+        p_ = P##sub(p_, P##mul(P##set(a->c0), m_));                                 \
+    P##st(p + (i), p_);
+
+static void upd_radam(size_t n, float *p, const float *g, float *m, float *v,
+                      const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    UPD_LOOP(RADAM_BODY)
+}
+
+/* Stores every update kernel of this instantiation in the table. */
+static void upd_fill(dsc_kernels *k) {
+    k->update_sgd = upd_sgd;
+    k->update_adagrad = upd_adagrad;
+    k->update_rmsprop = upd_rmsprop;
+    k->update_adam = upd_adam;
+    k->update_adadelta = upd_adadelta;
+    k->update_adamax = upd_adamax;
+    k->update_nadam = upd_nadam;
+    k->update_radam = upd_radam;
+}
+
+#endif

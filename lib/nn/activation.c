@@ -1,0 +1,85 @@
+/* Activation layers: elementwise f(x) through the kernel table's
+ * act_forward/act_backward (identity, ReLU, leaky ReLU, sigmoid, tanh, exact
+ * GELU, as torch.nn), and a row softmax for inference outputs
+ * (torch.nn.Softmax(dim=1)): y = exp(x - max) / sum exp(x - max), whose
+ * backward is dx = y * (dy - sum_j dy_j y_j). */
+#include "layer_impl.h"
+
+static size_t act_scratch(const dsc_layer *l, size_t max_batch) {
+    (void)l;
+    (void)max_batch;
+    return 0;
+}
+
+/* Public activation -> kernel id (same numbers for the elementwise ones). */
+static dsc_act_id kernel_id(dsc_activation a) {
+    switch (a) {
+    case DSC_ACTIVATION_RELU: return DSC_ACT_RELU;
+    case DSC_ACTIVATION_LEAKY_RELU: return DSC_ACT_LEAKY_RELU;
+    case DSC_ACTIVATION_SIGMOID: return DSC_ACT_SIGMOID;
+    case DSC_ACTIVATION_TANH: return DSC_ACT_TANH;
+    case DSC_ACTIVATION_GELU: return DSC_ACT_GELU;
+    default: return DSC_ACT_IDENTITY;
+    }
+}
+
+static void act_forward(dsc_layer *l, const dsc__pass *p) {
+    l->k->act_forward[kernel_id(l->act)](p->batch * l->out, p->x, p->y, l->alpha);
+}
+
+static void act_backward(dsc_layer *l, const dsc__pass *p, const float *dy, float *dx) {
+    if (dx == NULL) return;
+    l->k->act_backward[kernel_id(l->act)](p->batch * l->out, p->x, p->y, dy, dx, l->alpha);
+}
+
+static void softmax_forward(dsc_layer *l, const dsc__pass *p) {
+    l->k->softmax(p->batch, l->out, p->x, l->in, p->y, l->out);
+}
+
+/* The kernel table has no softmax backward: it is a short row loop,
+ * accumulated in double, used only when a softmax output is trained through. */
+static void softmax_backward(dsc_layer *l, const dsc__pass *p, const float *dy, float *dx) {
+    if (dx == NULL) return;
+    size_t n = l->out;
+    for (size_t i = 0; i < p->batch; i++) {
+        const float *yr = p->y + i * n, *dyr = dy + i * n;
+        float *dxr = dx + i * n;
+        double dot = 0.0;
+        for (size_t j = 0; j < n; j++) dot += (double)dyr[j] * yr[j];
+        for (size_t j = 0; j < n; j++) dxr[j] = (float)(yr[j] * (dyr[j] - dot));
+    }
+}
+
+static const dsc__layer_vtable act_vt = {
+    DSC_LAYER_ACTIVATION, "activation", act_scratch, act_forward, act_backward, 1,
+};
+static const dsc__layer_vtable softmax_vt = {
+    DSC_LAYER_ACTIVATION, "softmax", act_scratch, softmax_forward, softmax_backward, 1,
+};
+
+static dsc_status make(const char *fn, dsc_layer **out, dsc_activation act, float alpha) {
+    dsc_layer *l = NULL;
+    DSC_TRY(dsc__layer_alloc(fn, act == DSC_ACTIVATION_SOFTMAX ? &softmax_vt : &act_vt, &l));
+    l->act = act;
+    l->alpha = alpha;
+    *out = l;
+    return DSC_OK;
+}
+
+DSC_API dsc_status dsc_layer_activation_new(dsc_layer **out, dsc_activation act) {
+    static const char fn[] = "dsc_layer_activation_new";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = NULL;
+    DSC_RETURN_IF((int)act < (int)DSC_ACTIVATION_IDENTITY || (int)act > (int)DSC_ACTIVATION_SOFTMAX,
+                  DSC_E_ARG, "%s: act is %d; it must be a dsc_activation (0..6)", fn, (int)act);
+    return make(fn, out, act, 0.01f); /* torch.nn.LeakyReLU's default slope */
+}
+
+DSC_API dsc_status dsc_layer_leaky_relu_new(dsc_layer **out, double negative_slope) {
+    static const char fn[] = "dsc_layer_leaky_relu_new";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = NULL;
+    DSC_RETURN_IF(!(negative_slope >= -3.4e38 && negative_slope <= 3.4e38), DSC_E_ARG,
+                  "%s: negative_slope is %g; it must be a finite float", fn, negative_slope);
+    return make(fn, out, DSC_ACTIVATION_LEAKY_RELU, (float)negative_slope);
+}

@@ -1,0 +1,57 @@
+/* Dropout, torch.nn.Dropout(p): in training mode y = x * m / (1-p) with
+ * m ~ Bernoulli(1-p) per element; in evaluation mode y = x. The mask comes
+ * from the layer's own xoshiro generator (lib/core/rng.h), so a seed gives
+ * the same masks everywhere (not PyTorch's). The mask multiply is a plain
+ * loop: the kernel table has no elementwise product. */
+#include "layer_impl.h"
+
+#include <string.h>
+
+static size_t drop_scratch(const dsc_layer *l, size_t max_batch) {
+    return max_batch * l->out;
+}
+
+static void drop_forward(dsc_layer *l, const dsc__pass *p) {
+    size_t n = p->batch * l->out;
+    l->mask = p->scratch;
+    l->masked = p->training && l->p > 0.0;
+    if (!l->masked) {
+        if (p->y != p->x) memcpy(p->y, p->x, n * sizeof(float));
+        return;
+    }
+    /* Keep an element when u >= p, u uniform in [0, 1) with 24 bits. */
+    float pf = (float)l->p;
+    for (size_t i = 0; i < n; i++) {
+        float m = dsc__rng_float(&l->rng) >= pf ? l->keep_scale : 0.0f;
+        l->mask[i] = m;
+        p->y[i] = p->x[i] * m;
+    }
+}
+
+static void drop_backward(dsc_layer *l, const dsc__pass *p, const float *dy, float *dx) {
+    if (dx == NULL) return;
+    size_t n = p->batch * l->out;
+    if (!l->masked) {
+        if (dx != dy) memcpy(dx, dy, n * sizeof(float));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) dx[i] = dy[i] * l->mask[i];
+}
+
+static const dsc__layer_vtable drop_vt = {
+    DSC_LAYER_DROPOUT, "dropout", drop_scratch, drop_forward, drop_backward, 1,
+};
+
+DSC_API dsc_status dsc_layer_dropout_new(dsc_layer **out, double p, uint64_t seed) {
+    static const char fn[] = "dsc_layer_dropout_new";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = NULL;
+    DSC_RETURN_IF(!(p >= 0.0 && p <= 1.0), DSC_E_ARG, "%s: p is %g; it must be in [0, 1]", fn, p);
+    dsc_layer *l = NULL;
+    DSC_TRY(dsc__layer_alloc(fn, &drop_vt, &l));
+    l->p = p;
+    l->keep_scale = p < 1.0 ? (float)(1.0 / (1.0 - p)) : 0.0f;
+    dsc__rng_seed(&l->rng, seed);
+    *out = l;
+    return DSC_OK;
+}

@@ -1,0 +1,150 @@
+/* Loss handle: validation, the remembered batch, parameters and accuracy.
+ * Each kind (mse.c, cross_entropy.c, bce_logits.c, huber.c, l1.c) supplies
+ * the formula in a vtable. */
+#include "loss_impl.h"
+
+static const dsc__loss_vtable *vtable_of(dsc_loss_kind kind) {
+    switch (kind) {
+    case DSC_LOSS_MSE: return &dsc__loss_mse;
+    case DSC_LOSS_CROSS_ENTROPY: return &dsc__loss_cross_entropy;
+    case DSC_LOSS_BCE_WITH_LOGITS: return &dsc__loss_bce_logits;
+    case DSC_LOSS_HUBER: return &dsc__loss_huber;
+    case DSC_LOSS_L1: return &dsc__loss_l1;
+    case DSC_LOSS_SMOOTH_L1: return &dsc__loss_smooth_l1;
+    default: return NULL;
+    }
+}
+
+DSC_API dsc_status dsc_loss_new(dsc_loss **out, dsc_loss_kind kind) {
+    static const char fn[] = "dsc_loss_new";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = NULL;
+    const dsc__loss_vtable *vt = vtable_of(kind);
+    DSC_RETURN_IF(vt == NULL, DSC_E_ARG, "%s: kind is %d; it must be a dsc_loss_kind (1..6)", fn,
+                  (int)kind);
+    dsc_loss *l = dsc__calloc(1, sizeof *l);
+    DSC_RETURN_IF(l == NULL, DSC_E_NOMEM, "%s: out of memory for the loss", fn);
+    l->vt = vt;
+    l->k = dsc__kernels();
+    l->delta = 1.0; /* HuberLoss(delta=1.0), SmoothL1Loss(beta=1.0) */
+    *out = l;
+    return DSC_OK;
+}
+
+DSC_API void dsc_loss_free(dsc_loss *loss) {
+    dsc__free(loss);
+}
+
+DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value) {
+    static const char fn[] = "dsc_loss_set";
+    DSC_RETURN_IF(loss == NULL, DSC_E_ARG, "%s: loss is NULL", fn);
+    DSC_RETURN_IF(key != DSC_LOSS_DELTA || !loss->vt->uses_delta, DSC_E_UNSUPPORTED,
+                  "%s: the %s loss has no parameter %d", fn, loss->vt->name, (int)key);
+    const dsc__loss_vtable *vt = loss->vt;
+    int ok = value <= 1e30 && (vt->delta_min_open ? value > vt->delta_min : value >= vt->delta_min);
+    DSC_RETURN_IF(!ok, DSC_E_ARG, "%s: %s loss delta is %g; it must be %s %g and finite", fn,
+                  vt->name, value, vt->delta_min_open ? ">" : ">=", vt->delta_min);
+    loss->delta = value;
+    return DSC_OK;
+}
+
+DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double *out) {
+    static const char fn[] = "dsc_loss_get";
+    DSC_RETURN_IF(loss == NULL || out == NULL, DSC_E_ARG, "%s: %s is NULL", fn,
+                  loss == NULL ? "loss" : "out");
+    DSC_RETURN_IF(key != DSC_LOSS_DELTA || !loss->vt->uses_delta, DSC_E_UNSUPPORTED,
+                  "%s: the %s loss has no parameter %d", fn, loss->vt->name, (int)key);
+    *out = loss->delta;
+    return DSC_OK;
+}
+
+static dsc_status check_common(const char *fn, const dsc_loss *loss, const float *y,
+                               const void *t, size_t batch, size_t width, const double *value) {
+    DSC_RETURN_IF(loss == NULL, DSC_E_ARG, "%s: loss is NULL", fn);
+    DSC_RETURN_IF(y == NULL, DSC_E_ARG, "%s: y is NULL", fn);
+    DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: the targets are NULL", fn);
+    DSC_RETURN_IF(value == NULL, DSC_E_ARG, "%s: value is NULL", fn);
+    DSC_RETURN_IF(batch == 0 || width == 0, DSC_E_ARG,
+                  "%s: batch is %zu and width %zu; both must be at least 1", fn, batch, width);
+    size_t n;
+    DSC_RETURN_IF(!dsc__mul_ok(batch, width, &n) || n > SIZE_MAX / sizeof(float), DSC_E_ARG,
+                  "%s: batch x width overflows", fn);
+    DSC_RETURN_IF(!loss->k->all_finite(n, y), DSC_E_NONFINITE,
+                  "%s: the model output holds NaN or an infinity", fn);
+    return DSC_OK;
+}
+
+DSC_API dsc_status dsc_loss_forward(dsc_loss *loss, const float *y, const float *target,
+                                    size_t batch, size_t width, double *value) {
+    static const char fn[] = "dsc_loss_forward";
+    DSC_RETURN_IF(loss != NULL && loss->vt->uses_labels, DSC_E_UNSUPPORTED,
+                  "%s: the %s loss takes class labels; use dsc_loss_forward_labels", fn,
+                  loss->vt->name);
+    DSC_TRY(check_common(fn, loss, y, target, batch, width, value));
+    DSC_RETURN_IF(!loss->k->all_finite(batch * width, target), DSC_E_NONFINITE,
+                  "%s: the targets hold NaN or an infinity", fn);
+    loss->y = y;
+    loss->target = target;
+    loss->labels = NULL;
+    loss->batch = batch;
+    loss->width = width;
+    loss->have_forward = 1;
+    *value = loss->vt->forward(loss);
+    return DSC_OK;
+}
+
+DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const int32_t *labels,
+                                           size_t batch, size_t width, double *value) {
+    static const char fn[] = "dsc_loss_forward_labels";
+    DSC_RETURN_IF(loss != NULL && !loss->vt->uses_labels, DSC_E_UNSUPPORTED,
+                  "%s: the %s loss takes float targets; use dsc_loss_forward", fn, loss->vt->name);
+    DSC_TRY(check_common(fn, loss, y, labels, batch, width, value));
+    for (size_t i = 0; i < batch; i++)
+        DSC_RETURN_IF(labels[i] < 0 || (size_t)labels[i] >= width, DSC_E_ARG,
+                      "%s: label %zu is %ld; it must be in 0..%zu", fn, i, (long)labels[i], width - 1);
+    loss->y = y;
+    loss->target = NULL;
+    loss->labels = labels;
+    loss->batch = batch;
+    loss->width = width;
+    loss->have_forward = 1;
+    *value = loss->vt->forward(loss);
+    return DSC_OK;
+}
+
+DSC_API dsc_status dsc_loss_backward(dsc_loss *loss, float *dy) {
+    static const char fn[] = "dsc_loss_backward";
+    DSC_RETURN_IF(loss == NULL, DSC_E_ARG, "%s: loss is NULL", fn);
+    DSC_RETURN_IF(dy == NULL, DSC_E_ARG, "%s: dy is NULL", fn);
+    DSC_RETURN_IF(!loss->have_forward, DSC_E_STATE,
+                  "%s: no forward to differentiate; call dsc_loss_forward first", fn);
+    loss->vt->backward(loss, dy);
+    return DSC_OK;
+}
+
+DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t batch, size_t width,
+                                double *out) {
+    static const char fn[] = "dsc_accuracy";
+    DSC_RETURN_IF(y == NULL || labels == NULL || out == NULL, DSC_E_ARG, "%s: %s is NULL", fn,
+                  y == NULL ? "y" : labels == NULL ? "labels" : "out");
+    DSC_RETURN_IF(batch == 0 || width == 0, DSC_E_ARG,
+                  "%s: batch is %zu and width %zu; both must be at least 1", fn, batch, width);
+    size_t classes = width == 1 ? 2 : width;
+    for (size_t i = 0; i < batch; i++)
+        DSC_RETURN_IF(labels[i] < 0 || (size_t)labels[i] >= classes, DSC_E_ARG,
+                      "%s: label %zu is %ld; it must be in 0..%zu", fn, i, (long)labels[i], classes - 1);
+    size_t hits = 0;
+    for (size_t i = 0; i < batch; i++) {
+        const float *r = y + i * width;
+        size_t best = 0;
+        if (width == 1) {
+            best = r[0] > 0.0f;
+        } else {
+            for (size_t j = 1; j < width; j++)
+                if (r[j] > r[best]) best = j;
+        }
+        hits += best == (size_t)labels[i];
+    }
+    *out = (double)hits / (double)batch;
+    return DSC_OK;
+}

@@ -1,0 +1,39 @@
+/* The loss struct and its per-kind vtable, private to lib/nn. */
+#ifndef DSC_NN_LOSS_IMPL_H
+#define DSC_NN_LOSS_IMPL_H
+
+#include "../core/common.h"
+#include "../kernels/kernels.h"
+
+typedef struct dsc__loss_vtable {
+    dsc_loss_kind kind;
+    const char *name;
+    int uses_labels;         /* 1: forward_labels; 0: float targets */
+    int uses_delta;          /* 1: DSC_LOSS_DELTA applies */
+    double delta_min;        /* smallest valid delta */
+    int delta_min_open;      /* 1: delta must be > delta_min */
+    /* Mean loss of the remembered batch (inputs already validated). */
+    double (*forward)(const dsc_loss *l);
+    void (*backward)(const dsc_loss *l, float *dy);
+} dsc__loss_vtable;
+
+struct dsc_loss {
+    const dsc__loss_vtable *vt;
+    const dsc_kernels *k;    /* cached at creation */
+    double delta;            /* Huber delta / smooth L1 beta */
+    /* The last successful forward (borrowed). */
+    const float *y;
+    const float *target;
+    const int32_t *labels;
+    size_t batch, width;
+    int have_forward;
+};
+
+extern const dsc__loss_vtable dsc__loss_mse;
+extern const dsc__loss_vtable dsc__loss_cross_entropy;
+extern const dsc__loss_vtable dsc__loss_bce_logits;
+extern const dsc__loss_vtable dsc__loss_huber;
+extern const dsc__loss_vtable dsc__loss_smooth_l1;
+extern const dsc__loss_vtable dsc__loss_l1;
+
+#endif

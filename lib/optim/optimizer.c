@@ -1,0 +1,519 @@
+/* The optimizer handle: parameter groups over borrowed arrays, the
+ * data-driven hyperparameter table walker (validation, bounds, when a key may
+ * change), state buffers, and the one place that fixes the order of a step:
+ * gradient hook -> global norm and non-finite check -> clipping -> update.
+ * The variant files (sgd.c, adam.c, ...) hold each torch.optim class's
+ * tables and per-step scalars. */
+#include "optimizer_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+struct dsc_optimizer {
+    const dsc__opt_def *def;         /* the kind's tables and update */
+    const dsc_kernels *k;            /* kernel table cached at creation */
+    double hp[DSC__HP_SLOTS];        /* defaults for new groups; clip keys live only here */
+    dsc__group *groups;              /* owned array of ngroups (capacity cap) */
+    size_t ngroups, cap;
+    uint64_t refused;                /* steps refused for non-finite gradients */
+    double last_norm;                /* pre-clip global L2 norm of the last step */
+    dsc_grad_hook_fn hook;           /* gradient-reduce hook, or NULL */
+    void *hook_user;
+};
+
+static const dsc__opt_def *const kinds[] = {
+    NULL, &dsc__opt_sgd, &dsc__opt_adagrad, &dsc__opt_rmsprop, &dsc__opt_adam, &dsc__opt_adamw,
+    &dsc__opt_adadelta, &dsc__opt_adamax, &dsc__opt_nadam, &dsc__opt_radam,
+};
+
+static const dsc__opt_def *kind_def(dsc_optimizer_kind kind) {
+    if ((unsigned)kind >= sizeof kinds / sizeof kinds[0]) return NULL;
+    return kinds[kind];
+}
+
+/* Key numbers to slots and PyTorch names, in one table. */
+static const struct {
+    dsc_hparam key;
+    dsc__hp_slot slot;
+    const char *name;
+} keys[] = {
+    {DSC_HP_LR, DSC__HP_LR, "lr"},
+    {DSC_HP_WEIGHT_DECAY, DSC__HP_WEIGHT_DECAY, "weight_decay"},
+    {DSC_HP_MAXIMIZE, DSC__HP_MAXIMIZE, "maximize"},
+    {DSC_HP_EPS, DSC__HP_EPS, "eps"},
+    {DSC_HP_CLIP_NORM, DSC__HP_CLIP_NORM, "clip_norm"},
+    {DSC_HP_CLIP_VALUE, DSC__HP_CLIP_VALUE, "clip_value"},
+    {DSC_HP_MOMENTUM, DSC__HP_MOMENTUM, "momentum"},
+    {DSC_HP_DAMPENING, DSC__HP_DAMPENING, "dampening"},
+    {DSC_HP_NESTEROV, DSC__HP_NESTEROV, "nesterov"},
+    {DSC_HP_BETA1, DSC__HP_BETA1, "beta1"},
+    {DSC_HP_BETA2, DSC__HP_BETA2, "beta2"},
+    {DSC_HP_AMSGRAD, DSC__HP_AMSGRAD, "amsgrad"},
+    {DSC_HP_MOMENTUM_DECAY, DSC__HP_MOMENTUM_DECAY, "momentum_decay"},
+    {DSC_HP_MU_PRODUCT, DSC__HP_MU_PRODUCT, "mu_product"},
+    {DSC_HP_ALPHA, DSC__HP_ALPHA, "alpha"},
+    {DSC_HP_CENTERED, DSC__HP_CENTERED, "centered"},
+    {DSC_HP_LR_DECAY, DSC__HP_LR_DECAY, "lr_decay"},
+    {DSC_HP_INITIAL_ACCUMULATOR_VALUE, DSC__HP_INITIAL_ACCUMULATOR_VALUE,
+     "initial_accumulator_value"},
+    {DSC_HP_RHO, DSC__HP_RHO, "rho"},
+};
+
+static int slot_of(dsc_hparam key) {
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (keys[i].key == key) return (int)keys[i].slot;
+    return -1;
+}
+
+const char *dsc_optimizer_hparam_name(dsc_hparam key) {
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (keys[i].key == key) return keys[i].name;
+    return "unknown";
+}
+
+static const dsc__hp_def *find_row(const dsc__opt_def *def, dsc_hparam key) {
+    for (size_t i = 0; i < def->nhp; i++)
+        if (def->hp[i].key == key) return &def->hp[i];
+    return NULL;
+}
+
+/* The row of key for this kind, or DSC_E_UNSUPPORTED with a message. */
+static dsc_status lookup(const dsc__opt_def *def, dsc_hparam key, const char *fn,
+                         const dsc__hp_def **row) {
+    *row = find_row(def, key);
+    DSC_RETURN_IF(*row == NULL, DSC_E_UNSUPPORTED, "%s: %s has no hyperparameter %s (key %d)", fn,
+                  def->name, dsc_optimizer_hparam_name(key), (int)key);
+    return DSC_OK;
+}
+
+/* NaN, infinity, non-boolean and out-of-range values, with the range. */
+static dsc_status check_range(const dsc__hp_def *row, double v, const char *fn) {
+    const char *name = dsc_optimizer_hparam_name(row->key);
+    DSC_RETURN_IF(!isfinite(v), DSC_E_ARG, "%s: %s is %g; it must be a finite number", fn, name, v);
+    if (row->flags & DSC__HPF_BOOL) {
+        DSC_RETURN_IF(v != 0.0 && v != 1.0, DSC_E_ARG, "%s: %s is %g; it must be 0 or 1", fn, name,
+                      v);
+        return DSC_OK;
+    }
+    int lo_open = (row->flags & DSC__HPF_LO_OPEN) != 0, hi_open = (row->flags & DSC__HPF_HI_OPEN) != 0;
+    int bad = lo_open ? !(v > row->lo) : !(v >= row->lo);
+    if (row->hi != DBL_MAX) bad = bad || (hi_open ? !(v < row->hi) : !(v <= row->hi));
+    if (!bad) return DSC_OK;
+    if (row->hi == DBL_MAX)
+        return dsc__error(DSC_E_ARG, "%s: %s is %g; it must be %s %g", fn, name, v,
+                          lo_open ? ">" : ">=", row->lo);
+    return dsc__error(DSC_E_ARG, "%s: %s is %g; it must be in %c%g, %g%c", fn, name, v,
+                      lo_open ? '(' : '[', row->lo, row->hi, hi_open ? ')' : ']');
+}
+
+dsc_status dsc_optimizer_hparam_bounds(dsc_optimizer_kind kind, dsc_hparam key, double *lo,
+                                       double *hi) {
+    const char *fn = "dsc_optimizer_hparam_bounds";
+    DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "%s: lo and hi must not be NULL", fn);
+    const dsc__opt_def *def = kind_def(kind);
+    DSC_RETURN_IF(def == NULL, DSC_E_ARG, "%s: kind is %d; it must be a dsc_optimizer_kind (1..9)",
+                  fn, (int)kind);
+    const dsc__hp_def *row;
+    DSC_TRY(lookup(def, key, fn, &row));
+    *lo = (row->flags & DSC__HPF_LO_OPEN) ? nextafter(row->lo, DBL_MAX) : row->lo;
+    *hi = (row->flags & DSC__HPF_HI_OPEN) ? nextafter(row->hi, -DBL_MAX) : row->hi;
+    return DSC_OK;
+}
+
+/* Allocates the state buffers hp turns on that gr lacks. Buffers already
+ * there are kept; on failure the ones allocated here stay (unused, zeroed,
+ * invisible), so a refused call changes nothing observable. */
+static dsc_status ensure_state(const dsc__opt_def *def, dsc__group *gr, const double *hp,
+                               const char *fn) {
+    for (size_t s = 0; s < def->nstate; s++) {
+        if (gr->state[s] != NULL) continue;
+        if (def->state[s].used != NULL && !def->state[s].used(hp)) continue;
+        float *b = dsc__calloc(gr->n, sizeof(float));
+        DSC_RETURN_IF(b == NULL, DSC_E_NOMEM, "%s: out of memory for %s's %s buffer (%zu floats)",
+                      fn, def->name, def->state[s].name, gr->n);
+        if (def->state[s].init != NULL) {
+            float v = def->state[s].init(hp);
+            for (size_t i = 0; i < gr->n; i++) b[i] = v;
+        }
+        gr->state[s] = b;
+    }
+    return DSC_OK;
+}
+
+static void refill_init(const dsc__opt_def *def, dsc__group *gr) {
+    for (size_t s = 0; s < def->nstate; s++) {
+        if (gr->state[s] == NULL || def->state[s].init == NULL) continue;
+        float v = def->state[s].init(gr->hp);
+        for (size_t i = 0; i < gr->n; i++) gr->state[s][i] = v;
+    }
+}
+
+dsc_status dsc_optimizer_new(dsc_optimizer **out, dsc_optimizer_kind kind) {
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "dsc_optimizer_new: out must not be NULL");
+    *out = NULL;
+    const dsc__opt_def *def = kind_def(kind);
+    DSC_RETURN_IF(def == NULL, DSC_E_ARG,
+                  "dsc_optimizer_new: kind is %d; it must be a dsc_optimizer_kind (1..9)", (int)kind);
+    dsc_optimizer *opt = dsc__calloc(1, sizeof *opt);
+    DSC_RETURN_IF(opt == NULL, DSC_E_NOMEM, "dsc_optimizer_new: out of memory");
+    opt->def = def;
+    opt->k = dsc__kernels();
+    for (size_t i = 0; i < def->nhp; i++) opt->hp[slot_of(def->hp[i].key)] = def->hp[i].def;
+    *out = opt;
+    return DSC_OK;
+}
+
+void dsc_optimizer_free(dsc_optimizer *opt) {
+    if (opt == NULL) return;
+    for (size_t i = 0; i < opt->ngroups; i++)
+        for (size_t s = 0; s < DSC__MAX_STATE; s++) dsc__free(opt->groups[i].state[s]);
+    dsc__free(opt->groups);
+    dsc__free(opt);
+}
+
+dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer_kind *out) {
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
+                  "dsc_optimizer_kind_of: opt and out must not be NULL");
+    *out = opt->def->kind;
+    return DSC_OK;
+}
+
+static int overlap(const float *a, const float *b, size_t n) {
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b, len = (uintptr_t)n * sizeof(float);
+    return x < y + len && y < x + len;
+}
+
+dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
+                                    size_t n, size_t *group) {
+    const char *fn = "dsc_optimizer_add_params";
+    DSC_RETURN_IF(opt == NULL || params == NULL || grads == NULL, DSC_E_ARG,
+                  "%s: opt, params and grads must not be NULL", fn);
+    DSC_RETURN_IF(n == 0, DSC_E_ARG, "%s: n is 0; it must be at least 1", fn);
+    DSC_RETURN_IF(n > SIZE_MAX / 4 / sizeof(float), DSC_E_ARG, "%s: n is %zu; it is too large", fn,
+                  n);
+    DSC_RETURN_IF(overlap(params, grads, n), DSC_E_ARG,
+                  "%s: params and grads overlap; they must be separate arrays", fn);
+    dsc__group gr;
+    memset(&gr, 0, sizeof gr);
+    gr.p = params;
+    gr.g = (float *)(uintptr_t)grads; /* written only by zero_grad and the hook */
+    gr.n = n;
+    memcpy(gr.hp, opt->hp, sizeof gr.hp);
+    dsc_status s = ensure_state(opt->def, &gr, gr.hp, fn);
+    if (s == DSC_OK && opt->ngroups == opt->cap) {
+        size_t cap = opt->cap ? opt->cap * 2 : 4;
+        dsc__group *ng = dsc__calloc(cap, sizeof *ng);
+        if (ng == NULL) {
+            s = dsc__error(DSC_E_NOMEM, "%s: out of memory for the group list", fn);
+        } else {
+            if (opt->ngroups) memcpy(ng, opt->groups, opt->ngroups * sizeof *ng);
+            dsc__free(opt->groups);
+            opt->groups = ng;
+            opt->cap = cap;
+        }
+    }
+    if (s != DSC_OK) {
+        for (size_t i = 0; i < DSC__MAX_STATE; i++) dsc__free(gr.state[i]);
+        return s;
+    }
+    opt->groups[opt->ngroups] = gr;
+    if (group != NULL) *group = opt->ngroups;
+    opt->ngroups++;
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_group_count(const dsc_optimizer *opt, size_t *out) {
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
+                  "dsc_optimizer_group_count: opt and out must not be NULL");
+    *out = opt->ngroups;
+    return DSC_OK;
+}
+
+#define CHECK_GROUP(fn, opt, group)                                                          \
+    DSC_RETURN_IF((group) >= (opt)->ngroups, DSC_E_ARG,                                      \
+                  "%s: group is %zu; it must be below the group count %zu", fn, (size_t)(group), \
+                  (opt)->ngroups)
+
+dsc_status dsc_optimizer_group_size(const dsc_optimizer *opt, size_t group, size_t *out) {
+    const char *fn = "dsc_optimizer_group_size";
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
+    CHECK_GROUP(fn, opt, group);
+    *out = opt->groups[group].n;
+    return DSC_OK;
+}
+
+/* Validates value for key on the groups [first, last) (and the defaults
+ * when defaults is set), allocates what it turns on, then commits. */
+static dsc_status set_value(dsc_optimizer *opt, size_t first, size_t last, int defaults,
+                            dsc_hparam key, double value, const char *fn) {
+    const dsc__opt_def *def = opt->def;
+    const dsc__hp_def *row;
+    DSC_TRY(lookup(def, key, fn, &row));
+    DSC_TRY(check_range(row, value, fn));
+    int slot = slot_of(key);
+    if (row->flags & DSC__HPF_FROZEN) {
+        for (size_t i = first; i < last; i++)
+            DSC_RETURN_IF(opt->groups[i].step > 0, DSC_E_STATE,
+                          "%s: %s may change only before the first step (group %zu has taken %llu)",
+                          fn, dsc_optimizer_hparam_name(key), i,
+                          (unsigned long long)opt->groups[i].step);
+    }
+    double cand[DSC__HP_SLOTS];
+    if (def->check != NULL) {
+        if (defaults) {
+            memcpy(cand, opt->hp, sizeof cand);
+            cand[slot] = value;
+            DSC_TRY(def->check(cand, fn));
+        }
+        for (size_t i = first; i < last; i++) {
+            memcpy(cand, opt->groups[i].hp, sizeof cand);
+            cand[slot] = value;
+            DSC_TRY(def->check(cand, fn));
+        }
+    }
+    for (size_t i = first; i < last; i++) {
+        memcpy(cand, opt->groups[i].hp, sizeof cand);
+        cand[slot] = value;
+        DSC_TRY(ensure_state(def, &opt->groups[i], cand, fn));
+    }
+    if (defaults) opt->hp[slot] = value;
+    for (size_t i = first; i < last; i++) {
+        opt->groups[i].hp[slot] = value;
+        if (key == DSC_HP_INITIAL_ACCUMULATOR_VALUE) refill_init(def, &opt->groups[i]);
+    }
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_hparam key, double value) {
+    const char *fn = "dsc_optimizer_set";
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    const dsc__hp_def *row;
+    DSC_TRY(lookup(opt->def, key, fn, &row));
+    DSC_RETURN_IF(row->flags & DSC__HPF_STATE, DSC_E_UNSUPPORTED,
+                  "%s: %s is per-group state; use dsc_optimizer_group_set", fn,
+                  dsc_optimizer_hparam_name(key));
+    if (row->flags & DSC__HPF_GLOBAL) {
+        DSC_TRY(check_range(row, value, fn));
+        opt->hp[slot_of(key)] = value;
+        return DSC_OK;
+    }
+    return set_value(opt, 0, opt->ngroups, 1, key, value, fn);
+}
+
+dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_hparam key, double *out) {
+    const char *fn = "dsc_optimizer_get";
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
+    const dsc__hp_def *row;
+    DSC_TRY(lookup(opt->def, key, fn, &row));
+    *out = opt->hp[slot_of(key)];
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_hparam key, double value) {
+    const char *fn = "dsc_optimizer_group_set";
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    CHECK_GROUP(fn, opt, group);
+    const dsc__hp_def *row;
+    DSC_TRY(lookup(opt->def, key, fn, &row));
+    DSC_RETURN_IF(row->flags & DSC__HPF_GLOBAL, DSC_E_UNSUPPORTED,
+                  "%s: %s applies to all groups at once; use dsc_optimizer_set", fn,
+                  dsc_optimizer_hparam_name(key));
+    return set_value(opt, group, group + 1, 0, key, value, fn);
+}
+
+dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_hparam key,
+                                   double *out) {
+    const char *fn = "dsc_optimizer_group_get";
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
+    CHECK_GROUP(fn, opt, group);
+    const dsc__hp_def *row;
+    DSC_TRY(lookup(opt->def, key, fn, &row));
+    int slot = slot_of(key);
+    *out = (row->flags & DSC__HPF_GLOBAL) ? opt->hp[slot] : opt->groups[group].hp[slot];
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_set_grad_hook(dsc_optimizer *opt, dsc_grad_hook_fn fn, void *user) {
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_optimizer_set_grad_hook: opt must not be NULL");
+    opt->hook = fn;
+    opt->hook_user = fn != NULL ? user : NULL;
+    return DSC_OK;
+}
+
+void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc__clip *clip) {
+    memset(a, 0, sizeof *a);
+    a->gscale = clip->gscale;
+    a->gclip = clip->gclip;
+    a->gsign = gr->hp[DSC__HP_MAXIMIZE] != 0.0 ? -1.0f : 1.0f;
+    a->lr = (float)gr->hp[DSC__HP_LR];
+    a->weight_decay = (float)gr->hp[DSC__HP_WEIGHT_DECAY];
+}
+
+/* Sum of squares in double: the norm, and the non-finite check at once (a
+ * NaN or infinity makes it non-finite; finite floats cannot overflow a
+ * double sum of fewer than 2^900 terms). Uses the reduction kernel when the
+ * table has one. */
+static double sumsq(const dsc_kernels *k, const float *x, size_t n) {
+    if (k->sumsq != NULL) return k->sumsq(n, x);
+    double acc[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int j = 0; j < 4; j++) acc[j] += (double)x[i + j] * x[i + j];
+    for (; i < n; i++) acc[0] += (double)x[i] * x[i];
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+/* The order of a step lives here and only here. */
+dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
+    const char *fn = "dsc_optimizer_step";
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    DSC_RETURN_IF(opt->ngroups == 0, DSC_E_STATE,
+                  "%s: the optimizer has no parameter group; add one first", fn);
+    /* 1. Gradient reduce (data-parallel ranks agree on the gradients). */
+    if (opt->hook != NULL) {
+        for (size_t i = 0; i < opt->ngroups; i++) {
+            dsc__group *gr = &opt->groups[i];
+            dsc_status s = opt->hook(opt, i, gr->g, gr->n, opt->hook_user);
+            DSC_RETURN_IF(s != DSC_OK, s, "%s: the gradient hook failed on group %zu with %s; "
+                          "nothing was updated", fn, i, dsc_status_name(s));
+        }
+    }
+    /* 2. Global norm = non-finite check, before anything is written. */
+    double total = 0.0;
+    for (size_t i = 0; i < opt->ngroups; i++)
+        total += sumsq(opt->k, opt->groups[i].g, opt->groups[i].n);
+    opt->last_norm = sqrt(total);
+    if (!isfinite(total)) {
+        opt->refused++;
+        for (size_t i = 0; i < opt->ngroups; i++) {
+            const dsc__group *gr = &opt->groups[i];
+            for (size_t j = 0; j < gr->n; j++)
+                DSC_RETURN_IF(!isfinite(gr->g[j]), DSC_E_NONFINITE,
+                              "%s: group %zu gradient[%zu] is %g; step refused, parameters and "
+                              "state unchanged", fn, i, j, (double)gr->g[j]);
+        }
+        return dsc__error(DSC_E_NONFINITE, "%s: the gradient norm is not finite; step refused", fn);
+    }
+    /* 3. Clipping, folded into the update's read of g (see dsc_update_args). */
+    dsc__clip clip = {1.0f, INFINITY};
+    double max_norm = opt->hp[DSC__HP_CLIP_NORM], max_value = opt->hp[DSC__HP_CLIP_VALUE];
+    if (max_norm > 0.0) {
+        double s = max_norm / (opt->last_norm + 1e-6); /* torch clip_grad_norm_ */
+        if (s < 1.0) clip.gscale = (float)s;
+    }
+    if (max_value > 0.0) clip.gclip = (float)max_value;
+    /* 4. Update every group: one fused kernel pass each. */
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        dsc__group *gr = &opt->groups[i];
+        gr->step++;
+        opt->def->step(opt->k, gr, &clip);
+    }
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_zero_grad(dsc_optimizer *opt) {
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_optimizer_zero_grad: opt must not be NULL");
+    for (size_t i = 0; i < opt->ngroups; i++)
+        memset(opt->groups[i].g, 0, opt->groups[i].n * sizeof(float));
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_last_grad_norm(const dsc_optimizer *opt, double *out) {
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
+                  "dsc_optimizer_last_grad_norm: opt and out must not be NULL");
+    *out = opt->last_norm;
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_refused_steps(const dsc_optimizer *opt, uint64_t *out) {
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
+                  "dsc_optimizer_refused_steps: opt and out must not be NULL");
+    *out = opt->refused;
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size_t group, uint64_t *out) {
+    const char *fn = "dsc_optimizer_group_step_count";
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
+    CHECK_GROUP(fn, opt, group);
+    *out = opt->groups[group].step;
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_group_set_step_count(dsc_optimizer *opt, size_t group, uint64_t steps) {
+    const char *fn = "dsc_optimizer_group_set_step_count";
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    CHECK_GROUP(fn, opt, group);
+    opt->groups[group].step = steps;
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_state_count(const dsc_optimizer *opt, size_t *out) {
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
+                  "dsc_optimizer_state_count: opt and out must not be NULL");
+    *out = opt->def->nstate;
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_state_name(const dsc_optimizer *opt, size_t index, const char **out) {
+    const char *fn = "dsc_optimizer_state_name";
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
+    DSC_RETURN_IF(index >= opt->def->nstate, DSC_E_ARG,
+                  "%s: index is %zu; %s has %zu state buffers", fn, index, opt->def->name,
+                  opt->def->nstate);
+    *out = opt->def->state[index].name;
+    return DSC_OK;
+}
+
+/* Common checks of state_get/state_set. */
+static dsc_status state_args(const dsc_optimizer *opt, size_t group, size_t index, const void *buf,
+                             size_t n, const char *fn) {
+    DSC_RETURN_IF(opt == NULL || buf == NULL, DSC_E_ARG, "%s: opt and the buffer must not be NULL",
+                  fn);
+    CHECK_GROUP(fn, opt, group);
+    DSC_RETURN_IF(index >= opt->def->nstate, DSC_E_ARG,
+                  "%s: index is %zu; %s has %zu state buffers", fn, index, opt->def->name,
+                  opt->def->nstate);
+    DSC_RETURN_IF(n != opt->groups[group].n, DSC_E_SHAPE,
+                  "%s: n is %zu; group %zu has %zu parameters", fn, n, group, opt->groups[group].n);
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_state_get(const dsc_optimizer *opt, size_t group, size_t index,
+                                   float *dst, size_t n) {
+    DSC_TRY(state_args(opt, group, index, dst, n, "dsc_optimizer_state_get"));
+    const float *b = opt->groups[group].state[index];
+    if (b != NULL) memcpy(dst, b, n * sizeof(float));
+    else memset(dst, 0, n * sizeof(float));
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t group, size_t index,
+                                      int *out) {
+    const char *fn = "dsc_optimizer_state_in_use";
+    DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
+    CHECK_GROUP(fn, opt, group);
+    DSC_RETURN_IF(index >= opt->def->nstate, DSC_E_ARG,
+                  "%s: index is %zu; %s has %zu state buffers", fn, index, opt->def->name,
+                  opt->def->nstate);
+    const dsc__group *gr = &opt->groups[group];
+    *out = gr->state[index] != NULL && (opt->def->kind != DSC_OPT_SGD || gr->buf_started);
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t index,
+                                   const float *src, size_t n) {
+    const char *fn = "dsc_optimizer_state_set";
+    DSC_TRY(state_args(opt, group, index, src, n, fn));
+    dsc__group *gr = &opt->groups[group];
+    if (gr->state[index] == NULL) { /* restoring a buffer the current settings leave off */
+        gr->state[index] = dsc__alloc(n * sizeof(float));
+        DSC_RETURN_IF(gr->state[index] == NULL, DSC_E_NOMEM,
+                      "%s: out of memory for %s's %s buffer (%zu floats)", fn, opt->def->name,
+                      opt->def->state[index].name, n);
+    }
+    memmove(gr->state[index], src, n * sizeof(float));
+    if (opt->def->kind == DSC_OPT_SGD) gr->buf_started = 1;
+    return DSC_OK;
+}

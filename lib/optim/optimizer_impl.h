@@ -1,0 +1,107 @@
+/* Internals of the optimizer shared by optimizer.c (handle, groups, the
+ * hyperparameter table walker, the step order) and the variant files (one
+ * per torch.optim class: its table of hyperparameters and state buffers and
+ * its per-step scalars). Never installed. */
+#ifndef DSC_OPTIM_OPTIMIZER_IMPL_H
+#define DSC_OPTIM_OPTIMIZER_IMPL_H
+
+#include "../core/common.h"
+#include "../kernels/kernels.h"
+
+#include <float.h>
+#include <stdint.h>
+
+/* Slots of every hyperparameter any kind has; a group stores all of them and
+ * its kind's table says which are in use. */
+typedef enum dsc__hp_slot {
+    DSC__HP_LR, DSC__HP_WEIGHT_DECAY, DSC__HP_MAXIMIZE, DSC__HP_EPS,
+    DSC__HP_CLIP_NORM, DSC__HP_CLIP_VALUE,
+    DSC__HP_MOMENTUM, DSC__HP_DAMPENING, DSC__HP_NESTEROV,
+    DSC__HP_BETA1, DSC__HP_BETA2, DSC__HP_AMSGRAD, DSC__HP_MOMENTUM_DECAY, DSC__HP_MU_PRODUCT,
+    DSC__HP_ALPHA, DSC__HP_CENTERED, DSC__HP_LR_DECAY, DSC__HP_INITIAL_ACCUMULATOR_VALUE,
+    DSC__HP_RHO,
+    DSC__HP_SLOTS
+} dsc__hp_slot;
+
+/* When and how a key may be set. */
+enum {
+    DSC__HPF_LO_OPEN = 1,   /* lo itself is refused */
+    DSC__HPF_HI_OPEN = 2,   /* hi itself is refused */
+    DSC__HPF_BOOL = 4,      /* 0 or 1 */
+    DSC__HPF_FROZEN = 8,    /* only before the first step */
+    DSC__HPF_GLOBAL = 16,   /* optimizer-wide, not per group (clipping) */
+    DSC__HPF_STATE = 32     /* per-group state: dsc_optimizer_set refuses it */
+};
+
+/* One row of a kind's hyperparameter table. hi = DBL_MAX means unbounded. */
+typedef struct dsc__hp_def {
+    dsc_hparam key;
+    double def;             /* PyTorch's default */
+    double lo, hi;
+    unsigned flags;
+} dsc__hp_def;
+
+/* One state buffer of a kind: PyTorch's state name, whether the settings hp
+ * use it (NULL: always), and the value it starts from (NULL: 0). */
+typedef struct dsc__state_def {
+    const char *name;
+    int (*used)(const double *hp);
+    float (*init)(const double *hp);
+} dsc__state_def;
+
+#define DSC__MAX_STATE 3
+
+typedef struct dsc__group {
+    float *p;                        /* borrowed parameters */
+    float *g;                        /* borrowed gradients (written only by zero_grad/hook) */
+    size_t n;
+    double hp[DSC__HP_SLOTS];        /* this group's hyperparameters */
+    float *state[DSC__MAX_STATE];    /* owned, 64-byte aligned; NULL while unused */
+    uint64_t step;                   /* steps taken (PyTorch's state['step']) */
+    int buf_started;                 /* SGD: the momentum buffer holds a value */
+} dsc__group;
+
+/* Clipping decided by the step, common to every group. */
+typedef struct dsc__clip {
+    float gscale, gclip;
+} dsc__clip;
+
+/* A torch.optim class: its tables and its update. */
+typedef struct dsc__opt_def {
+    dsc_optimizer_kind kind;
+    const char *name;                /* "Adam" */
+    const dsc__hp_def *hp;
+    size_t nhp;
+    const dsc__state_def *state;
+    size_t nstate;
+    /* Cross-key rules (SGD's Nesterov) on candidate values; NULL if none.
+     * fn names the public function for the message. */
+    dsc_status (*check)(const double *hp, const char *fn);
+    /* One step of group gr (its step count already incremented): derive
+     * the scalars in double, then one kernel call. */
+    void (*step)(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip);
+} dsc__opt_def;
+
+extern const dsc__opt_def dsc__opt_sgd, dsc__opt_adagrad, dsc__opt_rmsprop, dsc__opt_adam,
+    dsc__opt_adamw, dsc__opt_adadelta, dsc__opt_adamax, dsc__opt_nadam, dsc__opt_radam;
+
+/* Adam's state table and step, shared with AdamW (adam.c). */
+extern const dsc__state_def dsc__adam_state[3];
+void dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int decoupled);
+
+/* Fills the fields every kernel reads first (clip, sign, lr, weight decay). */
+void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc__clip *clip);
+
+/* Table rows shared by every kind. */
+#define DSC__HP_ROW_LR(d) {DSC_HP_LR, (d), 0.0, DBL_MAX, 0}
+#define DSC__HP_ROW_WD(d) {DSC_HP_WEIGHT_DECAY, (d), 0.0, DBL_MAX, 0}
+#define DSC__HP_ROW_MAXIMIZE {DSC_HP_MAXIMIZE, 0.0, 0.0, 1.0, DSC__HPF_BOOL}
+#define DSC__HP_ROW_EPS(d) {DSC_HP_EPS, (d), 0.0, DBL_MAX, 0}
+#define DSC__HP_ROW_CLIP                                                   \
+    {DSC_HP_CLIP_NORM, 0.0, 0.0, DBL_MAX, DSC__HPF_GLOBAL},                \
+    {DSC_HP_CLIP_VALUE, 0.0, 0.0, DBL_MAX, DSC__HPF_GLOBAL}
+#define DSC__HP_ROW_BETAS                                                  \
+    {DSC_HP_BETA1, 0.9, 0.0, 1.0, DSC__HPF_HI_OPEN},                       \
+    {DSC_HP_BETA2, 0.999, 0.0, 1.0, DSC__HPF_HI_OPEN}
+
+#endif

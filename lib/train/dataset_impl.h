@@ -1,0 +1,28 @@
+/* The data set struct, private to the library (the trainer reads it directly),
+ * and the constructor the file loaders share. */
+#ifndef DSC_TRAIN_DATASET_IMPL_H
+#define DSC_TRAIN_DATASET_IMPL_H
+
+#include "descent.h"
+
+struct dsc_dataset {
+    size_t count;        /* samples, >= 1 */
+    size_t features;     /* inputs per sample, >= 1 */
+    size_t outputs;      /* targets per sample (regression); 0 for a labelled set */
+    size_t classes;      /* class count (labelled); 0 for a regression set */
+    float *inputs;       /* count x features, row-major */
+    float *targets;      /* count x outputs, row-major; NULL when labelled */
+    int32_t *labels;     /* count labels in [0, classes); NULL for regression */
+    int owns_inputs;     /* 1: inputs are ours (aligned, freed with us); 0: borrowed */
+    int owns_y;          /* the same for targets or labels */
+};
+
+/* A data set owning uninitialised arrays for count x features inputs and
+ * either count x outputs targets (classes == 0) or count labels (classes > 0).
+ * Sizes must already be validated as nonzero; overflow is checked here
+ * (DSC_E_ARG) and a failed allocation is DSC_E_NOMEM. fn names the public
+ * caller in messages. */
+dsc_status dsc__dataset_alloc(const char *fn, dsc_dataset **out, size_t count, size_t features,
+                              size_t outputs, size_t classes);
+
+#endif

@@ -1,0 +1,164 @@
+/* The kernels' floating-point environment (lib/kernels/fpenv.h): inside
+ * enter/leave subnormals flush to zero; after leave the caller's control
+ * register is exactly what it was, whatever mode the caller had chosen; and
+ * public calls leave the caller's mode alone. */
+#include "harness.h"
+#include "kernels/fpenv.h"
+
+#include <fenv.h>
+#include <float.h>
+#include <string.h>
+
+/* The raw control register and the bits of it that are control, not
+ * sticky status (x86 keeps the exception flags in MXCSR bits 0-5). */
+#if defined(__x86_64__) || (defined(__i386__) && defined(__SSE__))
+static uint64_t read_ctl(void) { return _mm_getcsr(); }
+#define CTL_MASK (~(uint64_t)0x3f)
+#define HAVE_FLUSH 1
+#elif defined(__aarch64__)
+static uint64_t read_ctl(void) { return dsc__fpenv_read_fpcr(); }
+#define CTL_MASK (~(uint64_t)0)
+#define HAVE_FLUSH 1
+#else
+static uint64_t read_ctl(void) { return 0; }
+#define CTL_MASK (~(uint64_t)0)
+#define HAVE_FLUSH 0
+#endif
+
+/* valgrind keeps MXCSR's FTZ/DAZ and flags to itself (it computes with
+ * gradual underflow whatever the program asks): the behaviour tests skip
+ * themselves where the mode does not even read back. */
+static int flush_mode_emulated(void) {
+    /* Probed with raw register writes, not with the functions under test. */
+#if defined(__x86_64__) || (defined(__i386__) && defined(__SSE__))
+    const unsigned c = _mm_getcsr();
+    _mm_setcsr(c | DSC_FPENV_FLUSH);
+    const unsigned d = _mm_getcsr();
+    _mm_setcsr(c);
+    return (d & DSC_FPENV_FLUSH) == DSC_FPENV_FLUSH;
+#elif defined(__aarch64__)
+    const uint64_t c = dsc__fpenv_read_fpcr();
+    dsc__fpenv_write_fpcr(c | DSC_FPENV_FLUSH);
+    const uint64_t d = dsc__fpenv_read_fpcr();
+    dsc__fpenv_write_fpcr(c);
+    return (d & DSC_FPENV_FLUSH) == DSC_FPENV_FLUSH;
+#else
+    return 0;
+#endif
+}
+
+#define SKIP_UNLESS_EMULATED()                                                   \
+    do {                                                                         \
+        if (!flush_mode_emulated()) {                                            \
+            print_message("FTZ/DAZ not honoured here (valgrind?): skipped\n");   \
+            skip();                                                              \
+        }                                                                        \
+    } while (0)
+
+/* Out of line with volatile operands, so the compiler can neither fold the
+ * product nor move it across the mode switch. */
+static __attribute__((noinline)) float mul(float a, float b) {
+    volatile float va = a, vb = b;
+    volatile float r = va * vb;
+    return r;
+}
+
+static void test_fpenv_flushes_inside_only(void **state) {
+    (void)state;
+    SKIP_UNLESS_EMULATED();
+    const float tiny = FLT_MIN / 4.0f; /* subnormal */
+    assert_true(tiny > 0.0f);
+    assert_true(mul(FLT_MIN, 0.25f) > 0.0f); /* default mode: gradual underflow */
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
+    const uint64_t inside = read_ctl();
+    const float out = mul(FLT_MIN, 0.25f); /* FTZ: subnormal result -> 0 */
+    const float in = mul(tiny, 2.0f);      /* DAZ (x86) / FZ (arm): subnormal input -> 0 */
+    dsc__fpenv_leave(&fe);
+#if HAVE_FLUSH
+    assert_true((inside & DSC_FPENV_FLUSH) == DSC_FPENV_FLUSH);
+    assert_true(out == 0.0f);
+    assert_true(in == 0.0f);
+#else
+    (void)inside, (void)out, (void)in;
+#endif
+    assert_true(mul(FLT_MIN, 0.25f) > 0.0f);
+    assert_true(mul(tiny, 2.0f) == FLT_MIN / 2.0f);
+}
+
+/* A caller with its own mode (round toward zero, a raised flag) gets
+ * exactly that back. */
+static void test_fpenv_restores_caller_exact_state(void **state) {
+    (void)state;
+    SKIP_UNLESS_EMULATED();
+    const int round = fegetround();
+    assert_int_equal(fesetround(FE_TOWARDZERO), 0);
+    feclearexcept(FE_ALL_EXCEPT);
+    feraiseexcept(FE_INEXACT);
+    const uint64_t before = read_ctl();
+    fenv_t env_before;
+    fegetenv(&env_before);
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
+    (void)mul(FLT_MIN, 0.25f);
+    (void)mul(1.0f, 3.0f); /* raises inexact/underflow inside */
+    dsc__fpenv_leave(&fe);
+    assert_true(read_ctl() == before); /* on x86 the MXCSR flags come back too */
+    assert_int_equal(fegetround(), FE_TOWARDZERO);
+    assert_true(fetestexcept(FE_INEXACT) != 0);
+    fesetenv(&env_before);
+    feclearexcept(FE_ALL_EXCEPT);
+    fesetround(round);
+}
+
+static void test_fpenv_nested_and_already_flushing(void **state) {
+    (void)state;
+    SKIP_UNLESS_EMULATED();
+    const uint64_t start = read_ctl();
+    dsc_fpenv outer, inner;
+    dsc__fpenv_enter(&outer);
+    const uint64_t flushing = read_ctl();
+    dsc__fpenv_enter(&inner); /* caller already flushes: nothing to change */
+    assert_true(read_ctl() == flushing);
+    dsc__fpenv_leave(&inner);
+    assert_true((read_ctl() & CTL_MASK) == (flushing & CTL_MASK));
+#if HAVE_FLUSH
+    assert_true(mul(FLT_MIN, 0.25f) == 0.0f);
+#endif
+    dsc__fpenv_leave(&outer);
+    assert_true(read_ctl() == start);
+    assert_true(mul(FLT_MIN, 0.25f) > 0.0f);
+}
+
+/* Every public call available in this build leaves the caller's control bits
+ * alone, including when the caller runs a non-default rounding mode. */
+static void test_fpenv_public_calls_leave_mode(void **state) {
+    (void)state;
+    const int round = fegetround();
+    assert_int_equal(fesetround(FE_UPWARD), 0);
+    const uint64_t before = read_ctl() & CTL_MASK;
+    size_t shape[2] = {7, 9};
+    dsc_tensor *a = NULL, *b = NULL;
+    assert_ok(dsc_tensor_new(&a, shape, 2));
+    assert_ok(dsc_tensor_new(&b, shape, 2));
+    assert_ok(dsc_tensor_fill_normal(a, 0.0f, 1.0f, 42));
+    assert_ok(dsc_tensor_fill_uniform(b, -1.0f, 1.0f, 7));
+    assert_ok(dsc_tensor_copy(b, a));
+    assert_ok(dsc_tensor_fill(a, 1e-39f));
+    assert_ok(dsc_set_isa(dsc_isa()));
+    dsc_tensor_free(a);
+    dsc_tensor_free(b);
+    assert_true((read_ctl() & CTL_MASK) == before);
+    assert_int_equal(fegetround(), FE_UPWARD);
+    fesetround(round);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fpenv_flushes_inside_only),
+        cmocka_unit_test(test_fpenv_restores_caller_exact_state),
+        cmocka_unit_test(test_fpenv_nested_and_already_flushing),
+        cmocka_unit_test(test_fpenv_public_calls_leave_mode),
+    };
+    return cmocka_run_group_tests_name("fpenv", tests, NULL, NULL);
+}

@@ -1,0 +1,772 @@
+/* The optimizer handle: hyperparameter validation and bounds, parameter
+ * groups over host arrays, the step's order (hook, non-finite guard,
+ * clipping, update), state access for checkpoints, and the promise that a
+ * step allocates nothing. The update formulas themselves are checked against
+ * PyTorch by descent-conform (tests/check_conform.sh). */
+#include "harness.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static const dsc_optimizer_kind all_kinds[] = {
+    DSC_OPT_SGD,      DSC_OPT_ADAGRAD, DSC_OPT_RMSPROP, DSC_OPT_ADAM,  DSC_OPT_ADAMW,
+    DSC_OPT_ADADELTA, DSC_OPT_ADAMAX,  DSC_OPT_NADAM,   DSC_OPT_RADAM,
+};
+#define NKINDS (sizeof all_kinds / sizeof all_kinds[0])
+
+static dsc_optimizer *make(dsc_optimizer_kind kind) {
+    dsc_optimizer *opt = NULL;
+    assert_ok(dsc_optimizer_new(&opt, kind));
+    assert_non_null(opt);
+    return opt;
+}
+
+static void assert_msg_has(const char *needle) {
+    if (strstr(dsc_last_error(), needle) == NULL)
+        fail_msg("last error '%s' does not mention '%s'", dsc_last_error(), needle);
+}
+
+static void test_optim_new_rejects_bad_arguments(void **state) {
+    (void)state;
+    dsc_optimizer *opt = (dsc_optimizer *)(uintptr_t)1;
+    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)0), DSC_E_ARG);
+    assert_null(opt);
+    opt = (dsc_optimizer *)(uintptr_t)1;
+    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)10), DSC_E_ARG);
+    assert_null(opt);
+    assert_status(dsc_optimizer_new(NULL, DSC_OPT_SGD), DSC_E_ARG);
+    dsc_optimizer_free(NULL); /* accepted */
+    for (size_t i = 0; i < NKINDS; i++) {
+        opt = make(all_kinds[i]);
+        dsc_optimizer_kind k;
+        assert_ok(dsc_optimizer_kind_of(opt, &k));
+        assert_int_equal(k, all_kinds[i]);
+        dsc_optimizer_free(opt);
+    }
+}
+
+static void expect_get(dsc_optimizer *opt, dsc_hparam key, double want) {
+    double v = -1;
+    assert_ok(dsc_optimizer_get(opt, key, &v));
+    if (v != want) fail_msg("%s is %g, want %g", dsc_optimizer_hparam_name(key), v, want);
+}
+
+static void test_optim_defaults_are_pytorch(void **state) {
+    (void)state;
+    static const double lr[] = {1e-3, 1e-2, 1e-2, 1e-3, 1e-3, 1.0, 2e-3, 2e-3, 1e-3};
+    for (size_t i = 0; i < NKINDS; i++) {
+        dsc_optimizer *opt = make(all_kinds[i]);
+        expect_get(opt, DSC_HP_LR, lr[i]);
+        expect_get(opt, DSC_HP_WEIGHT_DECAY, all_kinds[i] == DSC_OPT_ADAMW ? 0.01 : 0.0);
+        expect_get(opt, DSC_HP_MAXIMIZE, 0.0);
+        expect_get(opt, DSC_HP_CLIP_NORM, 0.0);
+        expect_get(opt, DSC_HP_CLIP_VALUE, 0.0);
+        dsc_optimizer_free(opt);
+    }
+    dsc_optimizer *a = make(DSC_OPT_ADAM);
+    expect_get(a, DSC_HP_BETA1, 0.9);
+    expect_get(a, DSC_HP_BETA2, 0.999);
+    expect_get(a, DSC_HP_EPS, 1e-8);
+    expect_get(a, DSC_HP_AMSGRAD, 0.0);
+    dsc_optimizer_free(a);
+    a = make(DSC_OPT_RMSPROP);
+    expect_get(a, DSC_HP_ALPHA, 0.99);
+    expect_get(a, DSC_HP_EPS, 1e-8);
+    dsc_optimizer_free(a);
+    a = make(DSC_OPT_ADAGRAD);
+    expect_get(a, DSC_HP_EPS, 1e-10);
+    expect_get(a, DSC_HP_LR_DECAY, 0.0);
+    dsc_optimizer_free(a);
+    a = make(DSC_OPT_ADADELTA);
+    expect_get(a, DSC_HP_RHO, 0.9);
+    expect_get(a, DSC_HP_EPS, 1e-6);
+    dsc_optimizer_free(a);
+    a = make(DSC_OPT_NADAM);
+    expect_get(a, DSC_HP_MOMENTUM_DECAY, 0.004);
+    dsc_optimizer_free(a);
+}
+
+static void test_optim_set_rejects_bad_values_with_range(void **state) {
+    (void)state;
+    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_LR, -1.0), DSC_E_ARG);
+    assert_msg_has("dsc_optimizer_set: lr is -1; it must be >= 0");
+    assert_status(dsc_optimizer_set(opt, DSC_HP_LR, NAN), DSC_E_ARG);
+    assert_msg_has("finite");
+    assert_status(dsc_optimizer_set(opt, DSC_HP_LR, INFINITY), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_BETA1, 1.0), DSC_E_ARG);
+    assert_msg_has("beta1 is 1; it must be in [0, 1)");
+    assert_status(dsc_optimizer_set(opt, DSC_HP_BETA2, -0.5), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_EPS, -1e-8), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_WEIGHT_DECAY, -0.1), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 0.5), DSC_E_ARG);
+    assert_msg_has("0 or 1");
+    assert_status(dsc_optimizer_set(opt, DSC_HP_MAXIMIZE, 2.0), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, -1.0), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_CLIP_VALUE, NAN), DSC_E_ARG);
+    /* nothing changed */
+    expect_get(opt, DSC_HP_LR, 1e-3);
+    expect_get(opt, DSC_HP_BETA1, 0.9);
+    expect_get(opt, DSC_HP_AMSGRAD, 0.0);
+    expect_get(opt, DSC_HP_CLIP_NORM, 0.0);
+    /* values at the edges of the range are accepted */
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_BETA1, 0.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_BETA2, nextafter(1.0, 0.0)));
+    assert_status(dsc_optimizer_set(NULL, DSC_HP_LR, 0.1), DSC_E_ARG);
+    dsc_optimizer_free(opt);
+
+    opt = make(DSC_OPT_RMSPROP);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_ALPHA, 1.5), DSC_E_ARG);
+    assert_msg_has("alpha is 1.5; it must be in [0, 1]");
+    dsc_optimizer_free(opt);
+    opt = make(DSC_OPT_SGD);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, -0.9), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 1.5), DSC_E_ARG);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_unsupported_keys(void **state) {
+    (void)state;
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    double v = 7.0;
+    assert_status(dsc_optimizer_set(opt, DSC_HP_BETA1, 0.9), DSC_E_UNSUPPORTED);
+    assert_msg_has("SGD has no hyperparameter beta1");
+    assert_status(dsc_optimizer_get(opt, DSC_HP_EPS, &v), DSC_E_UNSUPPORTED);
+    assert_true(v == 7.0);
+    assert_status(dsc_optimizer_set(opt, (dsc_hparam)9999, 1.0), DSC_E_UNSUPPORTED);
+    dsc_optimizer_free(opt);
+    opt = make(DSC_OPT_ADAM);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_RHO, 0.9), DSC_E_UNSUPPORTED);
+    dsc_optimizer_free(opt);
+    opt = make(DSC_OPT_NADAM);
+    /* mu_product is per-group state: only group_set may write it */
+    assert_status(dsc_optimizer_set(opt, DSC_HP_MU_PRODUCT, 0.5), DSC_E_UNSUPPORTED);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_nesterov_rules(void **state) {
+    (void)state;
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_NESTEROV, 1.0), DSC_E_ARG);
+    assert_msg_has("Nesterov momentum requires momentum > 0 and dampening 0");
+    expect_get(opt, DSC_HP_NESTEROV, 0.0);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 0.1));
+    assert_status(dsc_optimizer_set(opt, DSC_HP_NESTEROV, 1.0), DSC_E_ARG);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 0.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_NESTEROV, 1.0));
+    /* the combination must stay valid */
+    assert_status(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.0), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 0.5), DSC_E_ARG);
+    expect_get(opt, DSC_HP_MOMENTUM, 0.9);
+    expect_get(opt, DSC_HP_DAMPENING, 0.0);
+    float p[2] = {1, 2}, g[2] = {0.5f, 0.25f};
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 2, NULL));
+    assert_status(dsc_optimizer_group_set(opt, 0, DSC_HP_MOMENTUM, 0.0), DSC_E_ARG);
+    assert_ok(dsc_optimizer_group_set(opt, 0, DSC_HP_MOMENTUM, 0.5));
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_frozen_keys_after_first_step(void **state) {
+    (void)state;
+    float p[3] = {1, 2, 3}, g[3] = {0.1f, 0.2f, 0.3f};
+    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 0.0));
+    assert_ok(dsc_optimizer_step(opt));
+    assert_status(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1.0), DSC_E_STATE);
+    assert_msg_has("before the first step");
+    assert_status(dsc_optimizer_group_set(opt, 0, DSC_HP_AMSGRAD, 1.0), DSC_E_STATE);
+    /* lr may change any time */
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.5));
+    assert_ok(dsc_optimizer_group_set(opt, 0, DSC_HP_BETA1, 0.8));
+    /* a group added later has not stepped yet */
+    float p2[1] = {0}, g2[1] = {0};
+    size_t gi;
+    assert_ok(dsc_optimizer_add_params(opt, p2, g2, 1, &gi));
+    assert_int_equal(gi, 1);
+    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_HP_AMSGRAD, 1.0));
+    dsc_optimizer_free(opt);
+
+    opt = make(DSC_OPT_RMSPROP);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    assert_status(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1.0), DSC_E_STATE);
+    dsc_optimizer_free(opt);
+    opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    assert_status(dsc_optimizer_set(opt, DSC_HP_NESTEROV, 1.0), DSC_E_STATE);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_bounds_and_names(void **state) {
+    (void)state;
+    double lo = -7, hi = -7;
+    assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_ADAM, DSC_HP_BETA1, &lo, &hi));
+    assert_true(lo == 0.0 && hi < 1.0 && hi == nextafter(1.0, 0.0));
+    assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_LR, &lo, &hi));
+    assert_true(lo == 0.0 && hi == DBL_MAX);
+    assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_RMSPROP, DSC_HP_CENTERED, &lo, &hi));
+    assert_true(lo == 0.0 && hi == 1.0);
+    assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_NADAM, DSC_HP_MU_PRODUCT, &lo, &hi));
+    assert_true(lo > 0.0 && hi == 1.0);
+    lo = hi = -7;
+    assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_BETA1, &lo, &hi), DSC_E_UNSUPPORTED);
+    assert_true(lo == -7 && hi == -7);
+    assert_status(dsc_optimizer_hparam_bounds((dsc_optimizer_kind)42, DSC_HP_LR, &lo, &hi), DSC_E_ARG);
+    assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_LR, NULL, &hi), DSC_E_ARG);
+    /* every kind: its defaults lie inside its bounds */
+    static const dsc_hparam keys[] = {
+        DSC_HP_LR, DSC_HP_WEIGHT_DECAY, DSC_HP_MAXIMIZE, DSC_HP_EPS, DSC_HP_CLIP_NORM,
+        DSC_HP_CLIP_VALUE, DSC_HP_MOMENTUM, DSC_HP_DAMPENING, DSC_HP_NESTEROV, DSC_HP_BETA1,
+        DSC_HP_BETA2, DSC_HP_AMSGRAD, DSC_HP_MOMENTUM_DECAY, DSC_HP_ALPHA, DSC_HP_CENTERED,
+        DSC_HP_LR_DECAY, DSC_HP_INITIAL_ACCUMULATOR_VALUE, DSC_HP_RHO,
+    };
+    for (size_t i = 0; i < NKINDS; i++) {
+        dsc_optimizer *opt = make(all_kinds[i]);
+        for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++) {
+            double v;
+            dsc_status s = dsc_optimizer_hparam_bounds(all_kinds[i], keys[j], &lo, &hi);
+            dsc_status s2 = dsc_optimizer_get(opt, keys[j], &v);
+            assert_int_equal(s, s2);
+            if (s == DSC_OK) {
+                assert_true(lo <= v && v <= hi);
+                assert_ok(dsc_optimizer_set(opt, keys[j], v)); /* default is valid */
+                assert_ok(dsc_optimizer_set(opt, keys[j], lo));
+                assert_ok(dsc_optimizer_set(opt, keys[j], v));
+            }
+        }
+        dsc_optimizer_free(opt);
+    }
+    assert_string_equal(dsc_optimizer_hparam_name(DSC_HP_LR), "lr");
+    assert_string_equal(dsc_optimizer_hparam_name(DSC_HP_INITIAL_ACCUMULATOR_VALUE),
+                        "initial_accumulator_value");
+    assert_string_equal(dsc_optimizer_hparam_name((dsc_hparam)1), "unknown");
+}
+
+static void test_optim_null_and_bad_group(void **state) {
+    (void)state;
+    float p[2] = {0}, g[2] = {0};
+    double v;
+    size_t n;
+    uint64_t u;
+    const char *name;
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    assert_status(dsc_optimizer_add_params(NULL, p, g, 2, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_add_params(opt, NULL, g, 2, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_add_params(opt, p, NULL, 2, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_add_params(opt, p, g, 0, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_add_params(opt, p, p + 1, 2, NULL), DSC_E_ARG); /* overlap */
+    assert_msg_has("overlap");
+    assert_ok(dsc_optimizer_group_count(opt, &n));
+    assert_int_equal(n, 0);
+    assert_status(dsc_optimizer_step(opt), DSC_E_STATE); /* no group */
+    assert_status(dsc_optimizer_step(NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_zero_grad(NULL), DSC_E_ARG);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 2, NULL));
+    assert_status(dsc_optimizer_group_count(opt, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_count(NULL, &n), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_size(opt, 1, &n), DSC_E_ARG);
+    assert_msg_has("group is 1; it must be below the group count 1");
+    assert_ok(dsc_optimizer_group_size(opt, 0, &n));
+    assert_int_equal(n, 2);
+    assert_status(dsc_optimizer_group_set(opt, 1, DSC_HP_LR, 0.1), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_get(opt, 5, DSC_HP_LR, &v), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_get(opt, 0, DSC_HP_LR, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_get(opt, DSC_HP_LR, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_get(NULL, DSC_HP_LR, &v), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_set(NULL, 0, DSC_HP_LR, 0.1), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_step_count(opt, 1, &u), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_step_count(opt, 0, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_set_step_count(opt, 1, 3), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_set_step_count(NULL, 0, 3), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_count(opt, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_name(opt, 1, &name), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_name(opt, 0, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_get(opt, 1, 0, p, 2), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_get(opt, 0, 1, p, 2), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_get(opt, 0, 0, NULL, 2), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_set(NULL, 0, 0, p, 2), DSC_E_ARG);
+    assert_status(dsc_optimizer_last_grad_norm(opt, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_refused_steps(NULL, &u), DSC_E_ARG);
+    assert_status(dsc_optimizer_set_grad_hook(NULL, NULL, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_kind_of(NULL, NULL), DSC_E_ARG);
+    dsc_optimizer_free(opt);
+}
+
+/* Snapshot of everything a refused step must leave alone. */
+typedef struct snap {
+    float p[16], g[16], st[3][16];
+    uint64_t step;
+    double mu;
+} snap;
+
+static void take(dsc_optimizer *opt, const float *p, const float *g, size_t n, snap *s) {
+    memset(s, 0, sizeof *s);
+    memcpy(s->p, p, n * sizeof *p);
+    memcpy(s->g, g, n * sizeof *g);
+    size_t ns;
+    assert_ok(dsc_optimizer_state_count(opt, &ns));
+    for (size_t i = 0; i < ns; i++) assert_ok(dsc_optimizer_state_get(opt, 0, i, s->st[i], n));
+    assert_ok(dsc_optimizer_group_step_count(opt, 0, &s->step));
+    dsc_optimizer_kind k;
+    assert_ok(dsc_optimizer_kind_of(opt, &k));
+    if (k == DSC_OPT_NADAM) assert_ok(dsc_optimizer_group_get(opt, 0, DSC_HP_MU_PRODUCT, &s->mu));
+}
+
+static void test_optim_refused_step_leaves_everything(void **state) {
+    (void)state;
+    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    for (size_t k = 0; k < NKINDS; k++) {
+        for (int clip = 0; clip < 2; clip++) {
+            float p[8], g[8];
+            for (int i = 0; i < 8; i++) {
+                p[i] = 0.1f * (float)i - 0.3f;
+                g[i] = 0.05f * (float)(i * i) - 0.7f;
+            }
+            dsc_optimizer *opt = make(all_kinds[k]);
+            if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+            if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
+            if (all_kinds[k] == DSC_OPT_RMSPROP) {
+                assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
+                assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.5));
+            }
+            if (clip) assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 0.5));
+            assert_ok(dsc_optimizer_add_params(opt, p, g, 8, NULL));
+            assert_ok(dsc_optimizer_step(opt));
+            assert_ok(dsc_optimizer_step(opt));
+            for (int b = 0; b < 3; b++) {
+                g[(b * 3) % 8] = bad[b];
+                snap before, after;
+                take(opt, p, g, 8, &before);
+                assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
+                assert_msg_has("step refused");
+                take(opt, p, g, 8, &after);
+                if (memcmp(&before, &after, sizeof before) != 0)
+                    fail_msg("kind %d: a refused step changed something", (int)all_kinds[k]);
+                uint64_t refused;
+                assert_ok(dsc_optimizer_refused_steps(opt, &refused));
+                assert_int_equal(refused, (uint64_t)b + 1);
+                double norm;
+                assert_ok(dsc_optimizer_last_grad_norm(opt, &norm));
+                assert_false(isfinite(norm));
+                g[(b * 3) % 8] = 0.25f;
+            }
+            /* and the optimizer goes on once gradients are finite again */
+            assert_ok(dsc_optimizer_step(opt));
+            uint64_t steps;
+            assert_ok(dsc_optimizer_group_step_count(opt, 0, &steps));
+            assert_int_equal(steps, 3);
+            dsc_optimizer_free(opt);
+        }
+    }
+}
+
+static void test_optim_sgd_on_host_array_exact(void **state) {
+    (void)state;
+    /* minimise sum (x_i - c_i)^2 with plain SGD: one step is exact, many converge */
+    float x[3] = {0.0f, 1.0f, -2.0f}, g[3];
+    const float c[3] = {1.5f, -0.5f, 3.0f};
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.125));
+    assert_ok(dsc_optimizer_add_params(opt, x, g, 3, NULL));
+    for (int i = 0; i < 3; i++) g[i] = 2.0f * (x[i] - c[i]);
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(x[0] == 0.375f && x[1] == 0.625f && x[2] == -0.75f);
+    for (int it = 0; it < 200; it++) {
+        for (int i = 0; i < 3; i++) g[i] = 2.0f * (x[i] - c[i]);
+        assert_ok(dsc_optimizer_step(opt));
+    }
+    assert_floats_near(x, c, 3, 0, 1e-6);
+    assert_ok(dsc_optimizer_zero_grad(opt));
+    assert_true(g[0] == 0.0f && g[1] == 0.0f && g[2] == 0.0f);
+    /* maximize climbs instead */
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_MAXIMIZE, 1));
+    g[0] = 1.0f;
+    x[0] = 1.5f;
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(x[0] == 1.625f);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_adam_tunes_host_array(void **state) {
+    (void)state;
+    float x[2] = {3.0f, -4.0f}, g[2];
+    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.05));
+    assert_ok(dsc_optimizer_add_params(opt, x, g, 2, NULL));
+    for (int it = 0; it < 2000; it++) {
+        g[0] = 2.0f * (x[0] - 1.0f);
+        g[1] = 20.0f * (x[1] + 2.0f);
+        assert_ok(dsc_optimizer_step(opt));
+    }
+    const float want[2] = {1.0f, -2.0f};
+    assert_floats_near(x, want, 2, 0, 1e-3);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_groups_have_own_hyperparameters(void **state) {
+    (void)state;
+    float w[2] = {1.0f, 1.0f}, gw[2] = {0.5f, 0.5f};
+    float b[1] = {1.0f}, gb[1] = {0.5f};
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.5));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_WEIGHT_DECAY, 0.5));
+    size_t gi = 99;
+    assert_ok(dsc_optimizer_add_params(opt, w, gw, 2, &gi));
+    assert_int_equal(gi, 0);
+    assert_ok(dsc_optimizer_add_params(opt, b, gb, 1, &gi));
+    assert_int_equal(gi, 1);
+    /* no weight decay on biases, and their own lr */
+    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_HP_WEIGHT_DECAY, 0.0));
+    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_HP_LR, 0.25));
+    double v;
+    assert_ok(dsc_optimizer_group_get(opt, 0, DSC_HP_LR, &v));
+    assert_true(v == 0.5);
+    assert_ok(dsc_optimizer_group_get(opt, 1, DSC_HP_LR, &v));
+    assert_true(v == 0.25);
+    assert_ok(dsc_optimizer_get(opt, DSC_HP_LR, &v)); /* the default is untouched */
+    assert_true(v == 0.5);
+    assert_ok(dsc_optimizer_step(opt));
+    /* w: g = 0.5 + 0.5*1 = 1, w = 1 - 0.5 = 0.5; b: g = 0.5, b = 1 - 0.125 */
+    assert_true(w[0] == 0.5f && w[1] == 0.5f);
+    assert_true(b[0] == 0.875f);
+    /* dsc_optimizer_set reaches every group */
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.0));
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(w[0] == 0.5f && b[0] == 0.875f);
+    size_t n;
+    assert_ok(dsc_optimizer_group_count(opt, &n));
+    assert_int_equal(n, 2);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_clip_norm_across_groups(void **state) {
+    (void)state;
+    float p1[1] = {0}, g1[1] = {3.0f}, p2[1] = {0}, g2[1] = {4.0f};
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 1.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 1.0));
+    assert_ok(dsc_optimizer_add_params(opt, p1, g1, 1, NULL));
+    assert_ok(dsc_optimizer_add_params(opt, p2, g2, 1, NULL));
+    assert_status(dsc_optimizer_group_set(opt, 0, DSC_HP_CLIP_NORM, 2.0), DSC_E_UNSUPPORTED);
+    double v;
+    assert_ok(dsc_optimizer_group_get(opt, 1, DSC_HP_CLIP_NORM, &v));
+    assert_true(v == 1.0);
+    assert_ok(dsc_optimizer_step(opt));
+    double norm;
+    assert_ok(dsc_optimizer_last_grad_norm(opt, &norm));
+    assert_true(norm == 5.0);
+    float s = (float)(1.0 / (5.0 + 1e-6));
+    assert_true(p1[0] == -(3.0f * s) && p2[0] == -(4.0f * s));
+    assert_true(g1[0] == 3.0f && g2[0] == 4.0f); /* gradients are never written */
+    /* a norm just under max_norm is still scaled (FORMAT.md trap 14) */
+    p1[0] = p2[0] = 0;
+    g1[0] = 0.6f;
+    g2[0] = 0.8f;
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(p2[0] < 0 && p2[0] > -0.8f);
+    /* a small gradient is left alone */
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 10.0));
+    p1[0] = 0;
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(p1[0] == -0.6f);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_clip_value(void **state) {
+    (void)state;
+    float p[4] = {0, 0, 0, 0}, g[4] = {-3.0f, -0.25f, 0.5f, 7.0f};
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 1.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_VALUE, 0.5));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    const float want[4] = {0.5f, 0.25f, -0.5f, -0.5f};
+    assert_floats_near(p, want, 4, 0, 0);
+    double norm;
+    assert_ok(dsc_optimizer_last_grad_norm(opt, &norm));
+    assert_true(fabs(norm - sqrt(9.0 + 0.0625 + 0.25 + 49.0)) < 1e-12);
+    assert_true(g[3] == 7.0f);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_step_allocates_nothing(void **state) {
+    (void)state;
+    float p[37], g[37], p2[5], g2[5];
+    for (int i = 0; i < 37; i++) { p[i] = 0.01f * (float)i; g[i] = 0.02f * (float)(i % 7) - 0.05f; }
+    for (int i = 0; i < 5; i++) { p2[i] = 1.0f; g2[i] = 0.5f; }
+    for (size_t k = 0; k < NKINDS; k++) {
+        harness_alloc_install(0);
+        dsc_optimizer *opt = make(all_kinds[k]);
+        if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+        if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
+        if (all_kinds[k] == DSC_OPT_RMSPROP) {
+            assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
+            assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+        }
+        assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 1.0));
+        assert_ok(dsc_optimizer_add_params(opt, p, g, 37, NULL));
+        assert_ok(dsc_optimizer_add_params(opt, p2, g2, 5, NULL));
+        long before = harness_alloc_count();
+        for (int it = 0; it < 50; it++) {
+            assert_ok(dsc_optimizer_step(opt));
+            assert_ok(dsc_optimizer_group_set(opt, 0, DSC_HP_LR, 1e-3 * (it + 1)));
+        }
+        g[3] = NAN;
+        assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
+        g[3] = 0.1f;
+        assert_ok(dsc_optimizer_zero_grad(opt));
+        assert_int_equal(harness_alloc_count(), before);
+        dsc_optimizer_free(opt);
+        assert_int_equal(harness_alloc_live(), 0);
+        harness_alloc_uninstall();
+    }
+}
+
+static void test_optim_state_roundtrip_resumes_bitwise(void **state) {
+    (void)state;
+    for (size_t k = 0; k < NKINDS; k++) {
+        float pa[9], ga[9], pb[9], gb[9], buf[9];
+        for (int i = 0; i < 9; i++) pa[i] = 0.3f * (float)i - 1.0f;
+        dsc_optimizer *a = make(all_kinds[k]), *b = make(all_kinds[k]);
+        dsc_optimizer *both[2] = {a, b};
+        for (int o = 0; o < 2; o++) {
+            if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(both[o], DSC_HP_MOMENTUM, 0.9));
+            if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(both[o], DSC_HP_AMSGRAD, 1));
+            if (all_kinds[k] == DSC_OPT_RMSPROP) assert_ok(dsc_optimizer_set(both[o], DSC_HP_MOMENTUM, 0.5));
+        }
+        assert_ok(dsc_optimizer_add_params(a, pa, ga, 9, NULL));
+        for (int t = 0; t < 5; t++) {
+            for (int i = 0; i < 9; i++) ga[i] = sinf((float)(t * 9 + i));
+            assert_ok(dsc_optimizer_step(a));
+        }
+        /* b resumes from a's checkpoint */
+        memcpy(pb, pa, sizeof pb);
+        assert_ok(dsc_optimizer_add_params(b, pb, gb, 9, NULL));
+        size_t ns;
+        assert_ok(dsc_optimizer_state_count(a, &ns));
+        for (size_t s = 0; s < ns; s++) {
+            const char *name;
+            assert_ok(dsc_optimizer_state_name(a, s, &name));
+            assert_true(name[0] != '\0');
+            assert_ok(dsc_optimizer_state_get(a, 0, s, buf, 9));
+            int in_use = -1;
+            assert_ok(dsc_optimizer_state_in_use(a, 0, s, &in_use));
+            if (!in_use) { /* unused buffer: reads as zeros, and is not restored */
+                for (int i = 0; i < 9; i++) assert_true(buf[i] == 0.0f);
+                continue;
+            }
+            assert_ok(dsc_optimizer_state_set(b, 0, s, buf, 9));
+            assert_status(dsc_optimizer_state_get(a, 0, s, buf, 8), DSC_E_SHAPE);
+        }
+        uint64_t steps;
+        assert_ok(dsc_optimizer_group_step_count(a, 0, &steps));
+        assert_int_equal(steps, 5);
+        assert_ok(dsc_optimizer_group_set_step_count(b, 0, steps));
+        if (all_kinds[k] == DSC_OPT_NADAM) {
+            double mu;
+            assert_ok(dsc_optimizer_group_get(a, 0, DSC_HP_MU_PRODUCT, &mu));
+            assert_true(mu < 1.0);
+            assert_ok(dsc_optimizer_group_set(b, 0, DSC_HP_MU_PRODUCT, mu));
+        }
+        for (int t = 5; t < 10; t++) {
+            for (int i = 0; i < 9; i++) ga[i] = gb[i] = sinf((float)(t * 9 + i));
+            assert_ok(dsc_optimizer_step(a));
+            assert_ok(dsc_optimizer_step(b));
+        }
+        if (memcmp(pa, pb, sizeof pa) != 0) fail_msg("kind %d: resumed run differs", (int)all_kinds[k]);
+        dsc_optimizer_free(a);
+        dsc_optimizer_free(b);
+    }
+}
+
+static void test_optim_state_unused_buffer(void **state) {
+    (void)state;
+    float p[4] = {0}, g[4] = {1, 1, 1, 1}, buf[4] = {9, 9, 9, 9};
+    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    const char *name;
+    assert_ok(dsc_optimizer_state_name(opt, 2, &name));
+    assert_string_equal(name, "max_exp_avg_sq");
+    int in_use = -1;
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
+    assert_int_equal(in_use, 0);
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 1, &in_use));
+    assert_int_equal(in_use, 1);
+    assert_status(dsc_optimizer_state_in_use(opt, 0, 3, &in_use), DSC_E_ARG);
+    assert_status(dsc_optimizer_state_in_use(opt, 1, 0, &in_use), DSC_E_ARG);
+    assert_ok(dsc_optimizer_state_get(opt, 0, 2, buf, 4));
+    assert_true(buf[0] == 0.0f && buf[3] == 0.0f);
+    /* turning amsgrad on allocates it, before any step */
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
+    assert_int_equal(in_use, 1);
+    dsc_optimizer_free(opt);
+    /* restoring a buffer the settings leave off allocates it */
+    opt = make(DSC_OPT_RMSPROP);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
+    assert_int_equal(in_use, 0);
+    buf[1] = 5.0f;
+    assert_ok(dsc_optimizer_state_set(opt, 0, 2, buf, 4));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
+    assert_int_equal(in_use, 1);
+    float back[4];
+    assert_ok(dsc_optimizer_state_get(opt, 0, 2, back, 4));
+    assert_true(back[1] == 5.0f);
+    dsc_optimizer_free(opt);
+    /* SGD's buffer is in use only once momentum has acted (PyTorch's None) */
+    opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 0, &in_use));
+    assert_int_equal(in_use, 0);
+    assert_ok(dsc_optimizer_step(opt));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 0, &in_use));
+    assert_int_equal(in_use, 1);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_sgd_momentum_switched_on_later(void **state) {
+    (void)state;
+    float p[2] = {0, 0}, g[2] = {1.0f, -2.0f};
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 1.0));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 2, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(p[0] == -1.0f && p[1] == 2.0f);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.5));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 0.5));
+    /* buffer starts as the gradient itself, undampened (FORMAT.md trap 9) */
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(p[0] == -2.0f && p[1] == 4.0f);
+    /* then b = 0.5*b + 0.5*g = 1 */
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(p[0] == -3.0f && p[1] == 6.0f);
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_adagrad_initial_accumulator(void **state) {
+    (void)state;
+    float p[3] = {0}, g[3] = {1, 2, 3}, s[3];
+    dsc_optimizer *opt = make(DSC_OPT_ADAGRAD);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_INITIAL_ACCUMULATOR_VALUE, 0.5));
+    assert_ok(dsc_optimizer_state_get(opt, 0, 0, s, 3));
+    assert_true(s[0] == 0.5f && s[2] == 0.5f);
+    assert_ok(dsc_optimizer_step(opt));
+    assert_ok(dsc_optimizer_state_get(opt, 0, 0, s, 3));
+    assert_true(s[0] == 1.5f && s[2] == 9.5f);
+    assert_status(dsc_optimizer_set(opt, DSC_HP_INITIAL_ACCUMULATOR_VALUE, 0.1), DSC_E_STATE);
+    dsc_optimizer_free(opt);
+}
+
+static int hook_calls;
+static dsc_status hook_double(dsc_optimizer *opt, size_t group, float *grads, size_t n, void *user) {
+    (void)opt;
+    assert_int_equal(*(int *)user, 42);
+    assert_int_equal(group, (size_t)hook_calls);
+    for (size_t i = 0; i < n; i++) grads[i] *= 2.0f;
+    hook_calls++;
+    return DSC_OK;
+}
+
+static dsc_status hook_fail(dsc_optimizer *opt, size_t group, float *grads, size_t n, void *user) {
+    (void)opt; (void)group; (void)grads; (void)n; (void)user;
+    return DSC_E_IO;
+}
+
+static void test_optim_grad_hook_runs_first(void **state) {
+    (void)state;
+    float p[2] = {0, 0}, g[2] = {1.0f, INFINITY}, q[1] = {0}, h[1] = {0.25f};
+    int user = 42;
+    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 1.0));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 2, NULL));
+    assert_ok(dsc_optimizer_add_params(opt, q, h, 1, NULL));
+    assert_ok(dsc_optimizer_set_grad_hook(opt, hook_double, &user));
+    hook_calls = 0;
+    assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE); /* hook ran, then the check */
+    assert_int_equal(hook_calls, 2);
+    assert_true(p[0] == 0.0f && q[0] == 0.0f);
+    g[0] = 1.0f;
+    g[1] = 0.5f;
+    h[0] = 0.25f;
+    hook_calls = 0;
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(p[0] == -2.0f && p[1] == -1.0f && q[0] == -0.5f);
+    assert_ok(dsc_optimizer_set_grad_hook(opt, hook_fail, NULL));
+    assert_status(dsc_optimizer_step(opt), DSC_E_IO);
+    assert_msg_has("hook");
+    assert_true(p[0] == -2.0f);
+    uint64_t steps;
+    assert_ok(dsc_optimizer_group_step_count(opt, 0, &steps));
+    assert_int_equal(steps, 1);
+    assert_ok(dsc_optimizer_set_grad_hook(opt, NULL, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    dsc_optimizer_free(opt);
+}
+
+static void test_optim_every_isa_gives_same_trajectory(void **state) {
+    (void)state;
+    /* The handle caches the kernel table; every ISA must match scalar bit for bit. */
+    static const char *const isas[] = {"scalar", "sse2", "avx2", "avx512", "neon"};
+    for (size_t k = 0; k < NKINDS; k++) {
+        float ref[67];
+        int have_ref = 0;
+        for (size_t s = 0; s < sizeof isas / sizeof isas[0]; s++) {
+            if (!dsc_isa_available(isas[s])) continue;
+            assert_ok(dsc_set_isa(isas[s]));
+            float p[67], g[67];
+            for (int i = 0; i < 67; i++) p[i] = cosf((float)i);
+            dsc_optimizer *opt = make(all_kinds[k]);
+            assert_ok(dsc_optimizer_set(opt, DSC_HP_WEIGHT_DECAY, 0.01));
+            assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 2.0));
+            assert_ok(dsc_optimizer_add_params(opt, p, g, 67, NULL));
+            for (int t = 0; t < 7; t++) {
+                for (int i = 0; i < 67; i++) g[i] = sinf((float)(t * 67 + i));
+                assert_ok(dsc_optimizer_step(opt));
+            }
+            dsc_optimizer_free(opt);
+            if (!have_ref) { memcpy(ref, p, sizeof ref); have_ref = 1; }
+            else if (memcmp(ref, p, sizeof ref) != 0)
+                fail_msg("kind %d: %s differs from scalar", (int)all_kinds[k], isas[s]);
+        }
+    }
+    assert_ok(dsc_set_isa(NULL));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_optim_new_rejects_bad_arguments),
+        cmocka_unit_test(test_optim_defaults_are_pytorch),
+        cmocka_unit_test(test_optim_set_rejects_bad_values_with_range),
+        cmocka_unit_test(test_optim_unsupported_keys),
+        cmocka_unit_test(test_optim_nesterov_rules),
+        cmocka_unit_test(test_optim_frozen_keys_after_first_step),
+        cmocka_unit_test(test_optim_bounds_and_names),
+        cmocka_unit_test(test_optim_null_and_bad_group),
+        cmocka_unit_test(test_optim_refused_step_leaves_everything),
+        cmocka_unit_test(test_optim_sgd_on_host_array_exact),
+        cmocka_unit_test(test_optim_adam_tunes_host_array),
+        cmocka_unit_test(test_optim_groups_have_own_hyperparameters),
+        cmocka_unit_test(test_optim_clip_norm_across_groups),
+        cmocka_unit_test(test_optim_clip_value),
+        cmocka_unit_test(test_optim_step_allocates_nothing),
+        cmocka_unit_test(test_optim_state_roundtrip_resumes_bitwise),
+        cmocka_unit_test(test_optim_state_unused_buffer),
+        cmocka_unit_test(test_optim_sgd_momentum_switched_on_later),
+        cmocka_unit_test(test_optim_adagrad_initial_accumulator),
+        cmocka_unit_test(test_optim_grad_hook_runs_first),
+        cmocka_unit_test(test_optim_every_isa_gives_same_trajectory),
+    };
+    return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
+}
