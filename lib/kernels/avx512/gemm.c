@@ -350,6 +350,86 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
     }
 }
 
+/* Sums of 16 vectors in one: lane 4c + r holds the sum of v(4r + c). A fixed
+ * tree (halves, then quarters, then an in-lane 4 x 4 transpose-add). */
+static __m512 reduce16(__m512 v0, __m512 v1, __m512 v2, __m512 v3, __m512 v4, __m512 v5,
+                       __m512 v6, __m512 v7, __m512 v8, __m512 v9, __m512 v10, __m512 v11,
+                       __m512 v12, __m512 v13, __m512 v14, __m512 v15) {
+#define HALVES(x, y) \
+    _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x44), _mm512_shuffle_f32x4(x, y, 0xEE))
+#define QUARTERS(x, y) \
+    _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x88), _mm512_shuffle_f32x4(x, y, 0xDD))
+    /* u: blocks [x lo+hi halves, y lo+hi halves]; w block b: 4 partials of v[4q + b]. */
+    __m512 w0 = QUARTERS(HALVES(v0, v1), HALVES(v2, v3));
+    __m512 w1 = QUARTERS(HALVES(v4, v5), HALVES(v6, v7));
+    __m512 w2 = QUARTERS(HALVES(v8, v9), HALVES(v10, v11));
+    __m512 w3 = QUARTERS(HALVES(v12, v13), HALVES(v14, v15));
+#undef HALVES
+#undef QUARTERS
+    __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(w0, w1), _mm512_unpackhi_ps(w0, w1));
+    __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(w2, w3), _mm512_unpackhi_ps(w2, w3));
+    return _mm512_add_ps(_mm512_shuffle_ps(s01, s23, 0x44), _mm512_shuffle_ps(s01, s23, 0xEE));
+}
+
+/* nt for narrow C (n <= 16, the output layer): 4 x 4 blocks of dot products
+ * along k, 16 accumulators, reduced together; every vector lane does useful
+ * work, where a 16-column tile would waste 16 - n of them. Rows past m or n
+ * repeat the last one (never read out of bounds) and are not stored. */
+static void nt_dot4x4(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                      size_t ldb, const float *bias, float *c, size_t ldc) {
+    __mmask16 mt = mask16(k % 16);
+    size_t kv = k - k % 16;
+    for (size_t i = 0; i < m; i += 4) {
+        const float *a0 = a + i * lda, *a1 = a + min_sz(i + 1, m - 1) * lda;
+        const float *a2 = a + min_sz(i + 2, m - 1) * lda, *a3 = a + min_sz(i + 3, m - 1) * lda;
+        for (size_t j = 0; j < n; j += 4) {
+            const float *b0 = b + j * ldb, *b1 = b + min_sz(j + 1, n - 1) * ldb;
+            const float *b2 = b + min_sz(j + 2, n - 1) * ldb, *b3 = b + min_sz(j + 3, n - 1) * ldb;
+            __m512 s00 = _mm512_setzero_ps(), s01 = s00, s02 = s00, s03 = s00, s10 = s00,
+                   s11 = s00, s12 = s00, s13 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00,
+                   s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+#define STEP(LOAD)                                                                \
+    {                                                                             \
+        __m512 x0 = LOAD(a0), x1 = LOAD(a1), x2 = LOAD(a2), x3 = LOAD(a3);        \
+        __m512 y0 = LOAD(b0), y1 = LOAD(b1), y2 = LOAD(b2), y3 = LOAD(b3);        \
+        s00 = _mm512_fmadd_ps(x0, y0, s00);                                       \
+        s01 = _mm512_fmadd_ps(x0, y1, s01);                                       \
+        s02 = _mm512_fmadd_ps(x0, y2, s02);                                       \
+        s03 = _mm512_fmadd_ps(x0, y3, s03);                                       \
+        s10 = _mm512_fmadd_ps(x1, y0, s10);                                       \
+        s11 = _mm512_fmadd_ps(x1, y1, s11);                                       \
+        s12 = _mm512_fmadd_ps(x1, y2, s12);                                       \
+        s13 = _mm512_fmadd_ps(x1, y3, s13);                                       \
+        s20 = _mm512_fmadd_ps(x2, y0, s20);                                       \
+        s21 = _mm512_fmadd_ps(x2, y1, s21);                                       \
+        s22 = _mm512_fmadd_ps(x2, y2, s22);                                       \
+        s23 = _mm512_fmadd_ps(x2, y3, s23);                                       \
+        s30 = _mm512_fmadd_ps(x3, y0, s30);                                       \
+        s31 = _mm512_fmadd_ps(x3, y1, s31);                                       \
+        s32 = _mm512_fmadd_ps(x3, y2, s32);                                       \
+        s33 = _mm512_fmadd_ps(x3, y3, s33);                                       \
+    }
+#define LOAD_FULL(ptr) _mm512_loadu_ps((ptr) + p)
+#define LOAD_TAIL(ptr) _mm512_maskz_loadu_ps(mt, (ptr) + kv)
+            for (size_t p = 0; p < kv; p += 16) STEP(LOAD_FULL)
+            if (mt) STEP(LOAD_TAIL)
+#undef LOAD_FULL
+#undef LOAD_TAIL
+#undef STEP
+            float t[16]; /* t[4 q + r] = C[i + r][j + q] */
+            _mm512_storeu_ps(t, reduce16(s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22,
+                                         s23, s30, s31, s32, s33));
+            size_t rows = min_sz(4, m - i), cols = min_sz(4, n - j);
+            for (size_t r = 0; r < rows; r++)
+                for (size_t q = 0; q < cols; q++) {
+                    float v = t[4 * q + r];
+                    if (bias != NULL) v += bias[j + q];
+                    c[(i + r) * ldc + j + q] = v;
+                }
+        }
+    }
+}
+
 /* Row-streaming form shared by nn (small m) and tn (small k):
  * C row i [+]= sum_p x(i, p) B row p, x(i, p) = xs[i * xi + p * xp].
  * 128 columns (8 zmm) per pass over the rows of B, then 16 with masks. */
@@ -403,6 +483,7 @@ static void gemm_nt(size_t m, size_t n, size_t k, const float *a, size_t lda, co
         return;
     }
     if (m <= SMALL) nt_dot(m, n, k, a, lda, b, ldb, bias, c, ldc);
+    else if (n <= 16 && k >= 32) nt_dot4x4(m, n, k, a, lda, b, ldb, bias, c, ldc);
     else gemm_packed(OP_NT, m, n, k, a, lda, b, ldb, bias, c, ldc, ws);
 }
 
