@@ -360,6 +360,27 @@ static void test_gemm_large_and_odd_shapes(void **state) {
         run_all_kinds(shapes[i][0], shapes[i][1], shapes[i][2], i);
 }
 
+static void test_gemm_power_of_two_strides(void **state) {
+    (void)state;
+    /* Leading dimensions of 512 and 1024 floats (rows that alias in the
+     * caches), which some kernels pack differently. */
+    static const size_t shapes[][4] = {{40, 512, 70, 512}, {37, 300, 90, 1024}, {20, 64, 33, 512}};
+    for (int id = 0; id < DSC_ISA_COUNT; id++) {
+        if (!isa_selected((dsc_isa_id)id)) continue;
+        const dsc_kernels *kt = dsc__kernels_for((dsc_isa_id)id);
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+            for (int kind = K_NT; kind <= K_TN; kind++) {
+                gcase t = {kind, shapes[i][0], shapes[i][1], shapes[i][2], 0, 0, 0, i % 2, 1};
+                size_t ld = shapes[i][3];
+                t.lda = ld;
+                t.ldb = ld;
+                t.ldc = ld;
+                t.with_bias = kind == K_NT;
+                run_case(kt, &t);
+            }
+    }
+}
+
 static void test_gemm_tn_accumulates(void **state) {
     (void)state;
     /* Two calls add twice; an explicit small case with known numbers. */
@@ -467,6 +488,7 @@ int main(void) {
         cmocka_unit_test(test_gemm_each_dim_0_to_67),
         cmocka_unit_test(test_gemm_random_small_shapes),
         cmocka_unit_test(test_gemm_large_and_odd_shapes),
+        cmocka_unit_test(test_gemm_power_of_two_strides),
         cmocka_unit_test(test_bias_grad_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
