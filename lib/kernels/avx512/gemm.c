@@ -257,14 +257,14 @@ static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, si
                         float *ws) {
     float *ap = ws, *bp = ws + MC * KC;
     /* A in place where one B panel covers n (each element used once per k
-     * block). B of nn and tn is already k-major: its panels are read in place
+     * block) or k < 32 (its rows stay in L1 anyway). B of nn and tn is already k-major: its panels are read in place
      * (measured faster on the MLP shapes, no packing pass) unless rows 2 KB
      * apart or a multiple of it alias in the L1 sets and m reuses them. */
     size_t rs = op == OP_TN ? 1 : lda, ps = op == OP_TN ? lda : 1;
     int pack_bm = op == OP_NT || (m > 2 * MR && ldb % 512 == 0);
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = min_sz(NC, n - jc);
-        int pack = nc > NR;
+        int pack = nc > NR && k >= 32;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = min_sz(KC, k - pc);
             int add = op == OP_TN || pc > 0;
