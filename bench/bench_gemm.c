@@ -152,7 +152,7 @@ static void run(const dsc_kernels *kt, const shape *s, operands *o, long iters) 
  * OpenBLAS). Their repetitions alternate, so a burst of load from other
  * processes hits all of them alike. */
 static void measure(const dsc_kernels *const *impls, int count, const shape *s, double *out,
-                    double *ratio) {
+                    double *best, double *ratio) {
     double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
     operands o[4];
     long iters[4];
@@ -185,6 +185,7 @@ static void measure(const dsc_kernels *const *impls, int count, const shape *s, 
     for (int c = 0; c < count; c++) {
         qsort(rates[c], (size_t)reps, sizeof rates[c][0], cmp_double);
         out[c] = rates[c][reps / 2];
+        if (best != NULL) best[c] = rates[c][reps - 1];
         operands_free(&o[c]);
     }
 }
@@ -197,16 +198,17 @@ static const dsc_kernels *best_set(void) {
 }
 
 /* Child: "core NAME", then per shape "index openblas_gflops descent_gflops
- * ratio", the two measured alternately in this process and the ratio the
- * median of the per-repetition ratios descent / OpenBLAS. */
+ * ratio best_ratio", the two measured alternately in this process; ratio is
+ * the median of the per-repetition ratios descent / OpenBLAS, best_ratio the
+ * ratio of the fastest repetitions (less sensitive to other processes). */
 static int openblas_child(void) {
     openblas_set_num_threads(1);
     printf("core %s\n", openblas_get_corename());
     const dsc_kernels *impls[2] = {NULL, best_set()};
     for (int i = 0; i < nshapes; i++) {
-        double g[2], ratio = 0.0;
-        measure(impls, 2, &shapes[i], g, &ratio);
-        printf("%d %.3f %.3f %.4f\n", i, g[0], g[1], ratio);
+        double g[2], top[2], ratio = 0.0;
+        measure(impls, 2, &shapes[i], g, top, &ratio);
+        printf("%d %.3f %.3f %.4f %.4f\n", i, g[0], g[1], ratio, top[1] / top[0]);
         fflush(stdout);
     }
     return 0;
@@ -218,7 +220,7 @@ static const char *const coretypes[NCORES] = {"", "SkylakeX", "Cooperlake"};
 /* blas[c][i]: OpenBLAS core c on shape i; paired[c][i]: median ratio of the
  * best descent set, measured alongside it, to it. */
 static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][MAX_SHAPES],
-                        char names[NCORES][64], int quick) {
+                        double topr[NCORES][MAX_SHAPES], char names[NCORES][64], int quick) {
     for (int c = 0; c < NCORES; c++) {
         char self[200], cmd[256];
         ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -235,14 +237,15 @@ static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][M
         snprintf(names[c], 64, "?");
         while (fgets(line, sizeof line, f) != NULL) {
             int idx;
-            double g, d, q;
+            double g, d, q, b;
             if (strncmp(line, "core ", 5) == 0) {
                 line[strcspn(line, "\n")] = '\0';
                 snprintf(names[c], 64, "%.40s%s", line + 5, coretypes[c][0] ? "" : " (default)");
-            } else if (sscanf(line, "%d %lf %lf %lf", &idx, &g, &d, &q) == 4 && idx >= 0 &&
+            } else if (sscanf(line, "%d %lf %lf %lf %lf", &idx, &g, &d, &q, &b) == 5 && idx >= 0 &&
                        idx < nshapes) {
                 blas[c][idx] = g;
                 paired[c][idx] = q;
+                topr[c][idx] = b;
             }
         }
         if (pclose(f) != 0) return -1;
@@ -252,7 +255,7 @@ static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][M
 }
 
 /* Totals over the layers of one batch and form: flops and seconds per column. */
-#define NCOLS (DSC_ISA_COUNT + 2 * NCORES)
+#define NCOLS (DSC_ISA_COUNT + 3 * NCORES) /* sets, OpenBLAS, median ratios, best ratios */
 typedef struct total {
     double flops, secs[NCOLS];
 } total;
@@ -266,9 +269,9 @@ static double total_rate(const total *t, int c) {
     return t->secs[c] < 1e29 ? t->flops / t->secs[c] * 1e-9 : 0.0;
 }
 
-/* One table row from column rates: sets' GFLOP/s, OpenBLAS cores, the ratio
- * of the best set to the better of SkylakeX / Cooperlake (each measured in
- * the same process as its OpenBLAS number), avx2/avx512. */
+/* One table row from column rates: sets' GFLOP/s, OpenBLAS cores, the ratios
+ * (median, best) of the best set to the better of SkylakeX / Cooperlake
+ * (each measured in the same process as its OpenBLAS number), avx2/avx512. */
 static void print_row(const char *label, const char *form, const char *dims,
                       const dsc_kernels *const *sets, int nsets, const double *g) {
     printf("| %s | %s | %s |", label, form, dims);
@@ -276,11 +279,11 @@ static void print_row(const char *label, const char *form, const char *dims,
         if (g[sets[j]->id] > 0) printf(" %.1f |", g[sets[j]->id]);
         else printf(" - |");
     }
-    const double *blas = g + DSC_ISA_COUNT, *paired = blas + NCORES;
+    const double *blas = g + DSC_ISA_COUNT, *paired = blas + NCORES, *topr = paired + NCORES;
     int bc = blas[1] >= blas[2] ? 1 : 2;
     printf(" %.1f | %.1f | %.1f |", blas[0], blas[1], blas[2]);
-    if (blas[bc] > 0) printf(" **%.2f** |", paired[bc]);
-    else printf(" - |");
+    if (blas[bc] > 0) printf(" **%.2f** | %.2f |", paired[bc], topr[bc]);
+    else printf(" - | - |");
     if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0)
         printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
     else printf(" - |");
@@ -316,9 +319,9 @@ int main(int argc, char **argv) {
     }
     if (child) return openblas_child();
 
-    static double blas[NCORES][MAX_SHAPES], paired[NCORES][MAX_SHAPES];
+    static double blas[NCORES][MAX_SHAPES], paired[NCORES][MAX_SHAPES], topr[NCORES][MAX_SHAPES];
     char names[NCORES][64] = {"-", "-", "-"};
-    if (!no_blas && run_children(blas, paired, names, quick) != 0) {
+    if (!no_blas && run_children(blas, paired, topr, names, quick) != 0) {
         fprintf(stderr, "bench_gemm: OpenBLAS child process failed\n");
         return 1;
     }
@@ -336,12 +339,13 @@ int main(int argc, char **argv) {
 
     printf("GEMM, GFLOP/s, single thread, median of %d; OpenBLAS cores:", reps);
     for (int c = 0; c < NCORES; c++) printf(" [%s]", names[c]);
-    printf("\nratio = %s / better of OpenBLAS SkylakeX, Cooperlake (measured alternately in one "
-           "process); a2/a5 = avx2 / avx512\n\n", best_set()->isa);
+    printf("\nratio = %s / better of OpenBLAS SkylakeX, Cooperlake, measured alternately in one "
+           "process: median of the per-repetition ratios, and (best) of the fastest "
+           "repetitions; a2/a5 = avx2 / avx512\n\n", best_set()->isa);
     printf("| shape | form | m x n x k |");
     for (int i = 0; i < nsets; i++) printf(" %s |", sets[i]->isa);
-    printf(" OB default | OB SkylakeX | OB Cooperlake | ratio | a2/a5 |\n|---|---|---|");
-    for (int i = 0; i < nsets + 5; i++) printf("---|");
+    printf(" OB default | OB SkylakeX | OB Cooperlake | ratio | (best) | a2/a5 |\n|---|---|---|");
+    for (int i = 0; i < nsets + 6; i++) printf("---|");
     printf("\n");
     total totals[F_COUNT];
     for (int i = 0; i < nshapes; i++) {
@@ -354,11 +358,12 @@ int main(int argc, char **argv) {
             /* scalar and sse2 on 1024^3 would take most of the run. */
             if (!(flops > 2e8 && sets[j]->id < DSC_ISA_AVX2)) run_sets[nrun++] = sets[j];
         double rg[4];
-        measure(run_sets, nrun, s, rg, NULL);
+        measure(run_sets, nrun, s, rg, NULL, NULL);
         for (int j = 0; j < nrun; j++) g[run_sets[j]->id] = rg[j];
         for (int c = 0; c < NCORES; c++) {
             g[DSC_ISA_COUNT + c] = blas[c][i];
             g[DSC_ISA_COUNT + NCORES + c] = paired[c][i];
+            g[DSC_ISA_COUNT + 2 * NCORES + c] = topr[c][i];
         }
         char dims[64];
         snprintf(dims, sizeof dims, "%zux%zux%zu", s->m, s->n, s->k);
@@ -370,8 +375,9 @@ int main(int argc, char **argv) {
             double ge[NCOLS]; /* paired ratios as equivalent descent rates */
             memcpy(ge, g, sizeof ge);
             for (int c = 0; c < NCORES; c++)
-                ge[DSC_ISA_COUNT + NCORES + c] =
-                    g[DSC_ISA_COUNT + c] * g[DSC_ISA_COUNT + NCORES + c];
+                for (int r = 1; r <= 2; r++)
+                    ge[DSC_ISA_COUNT + r * NCORES + c] =
+                        g[DSC_ISA_COUNT + c] * g[DSC_ISA_COUNT + r * NCORES + c];
             total_add(&totals[s->form], flops, ge);
             if (strstr(s->label, "-10") != NULL && s->form == F_TN) {
                 char label[32];
@@ -379,11 +385,12 @@ int main(int argc, char **argv) {
                 for (int f = 0; f < F_COUNT; f++) {
                     double tg[NCOLS];
                     for (int c = 0; c < NCOLS; c++) tg[c] = total_rate(&totals[f], c);
-                    for (int c = 0; c < NCORES; c++) {
-                        double ob = tg[DSC_ISA_COUNT + c];
-                        double *q = &tg[DSC_ISA_COUNT + NCORES + c];
-                        *q = ob > 0 ? *q / ob : 0;
-                    }
+                    for (int c = 0; c < NCORES; c++)
+                        for (int r = 1; r <= 2; r++) {
+                            double ob = tg[DSC_ISA_COUNT + c];
+                            double *q = &tg[DSC_ISA_COUNT + r * NCORES + c];
+                            *q = ob > 0 ? *q / ob : 0;
+                        }
                     print_row(label, form_names[f], "all 3 layers", sets, nsets, tg);
                 }
             }
