@@ -229,10 +229,11 @@ static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, si
                         const float *b, size_t ldb, const float *bias, float *c, size_t ldc,
                         float *ws) {
     float *ap = ws, *bp = ws + MC * KC;
+    /* A in place where one B panel covers n or k < 32 (see avx512/gemm.c). */
     size_t rs = op == OP_TN ? 1 : lda, ps = op == OP_TN ? lda : 1;
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = min_sz(NC, n - jc);
-        int pack = nc > NR;
+        int pack = nc > NR && k >= 32;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = min_sz(KC, k - pc);
             int add = op == OP_TN || pc > 0;
