@@ -282,8 +282,8 @@ static void print_row(const char *label, const char *form, const char *dims,
     const double *blas = g + DSC_ISA_COUNT, *paired = blas + NCORES, *topr = paired + NCORES;
     int bc = blas[1] >= blas[2] ? 1 : 2;
     printf(" %.1f | %.1f | %.1f |", blas[0], blas[1], blas[2]);
-    if (blas[bc] > 0) printf(" **%.2f** | %.2f |", paired[bc], topr[bc]);
-    else printf(" - | - |");
+    if (blas[bc] > 0) printf(" **%.2f** | %.2f | %.2f |", paired[bc], topr[bc], paired[2]);
+    else printf(" - | - | - |");
     if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0)
         printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
     else printf(" - |");
@@ -341,11 +341,13 @@ int main(int argc, char **argv) {
     for (int c = 0; c < NCORES; c++) printf(" [%s]", names[c]);
     printf("\nratio = %s / better of OpenBLAS SkylakeX, Cooperlake, measured alternately in one "
            "process: median of the per-repetition ratios, and (best) of the fastest "
-           "repetitions; a2/a5 = avx2 / avx512\n\n", best_set()->isa);
+           "repetitions; vs CPL: median ratio to Cooperlake alone; a2/a5 = avx2 / avx512\n\n",
+           best_set()->isa);
     printf("| shape | form | m x n x k |");
     for (int i = 0; i < nsets; i++) printf(" %s |", sets[i]->isa);
-    printf(" OB default | OB SkylakeX | OB Cooperlake | ratio | (best) | a2/a5 |\n|---|---|---|");
-    for (int i = 0; i < nsets + 6; i++) printf("---|");
+    printf(" OB default | OB SkylakeX | OB Cooperlake | ratio | (best) | vs CPL | a2/a5 |\n"
+           "|---|---|---|");
+    for (int i = 0; i < nsets + 7; i++) printf("---|");
     printf("\n");
     total totals[F_COUNT];
     for (int i = 0; i < nshapes; i++) {
