@@ -92,42 +92,52 @@ static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t
     }
 }
 
-/* One panel from a matrix whose panel index runs along columns (element
- * (r, p) at src[p * ld + r]): a copy of w-wide row pieces, zero-padded past
- * cols. w is 8, 16 or 32. */
-static void pack_cols(size_t kc, size_t cols, size_t w, const float *src, size_t ld, float *dst) {
-    if (w == 8) {
-        __mmask8 mk = cols >= 8 ? (__mmask8)0xff : (__mmask8)((1u << cols) - 1u);
-        for (size_t p = 0; p < kc; p++)
-            _mm256_store_ps(dst + p * 8, _mm256_maskz_loadu_ps(mk, src + p * ld));
-    } else if (w == 16) {
-        __mmask16 m0 = mask16(cols);
-        for (size_t p = 0; p < kc; p++)
-            _mm512_store_ps(dst + p * 16, _mm512_maskz_loadu_ps(m0, src + p * ld));
-    } else {
-        __mmask16 m0 = mask16(cols), m1 = mask16(cols > 16 ? cols - 16 : 0);
-        for (size_t p = 0; p < kc; p++) {
-            _mm512_store_ps(dst + p * 32, _mm512_maskz_loadu_ps(m0, src + p * ld));
-            _mm512_store_ps(dst + p * 32 + 16, _mm512_maskz_loadu_ps(m1, src + p * ld + 16));
+/* A whole block whose panel index runs along columns (element (r, p) at
+ * src[p * ld + r], r < total): row p of the source goes, piece by piece, to
+ * row p of every panel, so the source is read row after row (no strided walk
+ * down each panel's column strip, which aliases in the caches when ld is a
+ * power of two). Panels are w wide (8 or 32), except that a last one of 16 or
+ * fewer columns is 16 wide when narrow16; zero-padded past total. */
+static void pack_cols(size_t kc, size_t total, size_t w, int narrow16, const float *src, size_t ld,
+                      float *dst) {
+    for (size_t p = 0; p < kc; p++) {
+        const float *s = src + p * ld;
+        for (size_t j = 0; j < total; j += w) {
+            size_t cols = min_sz(w, total - j);
+            if (w == 8) {
+                __mmask8 mk = cols >= 8 ? (__mmask8)0xff : (__mmask8)((1u << cols) - 1u);
+                _mm256_store_ps(dst + j * kc + p * 8, _mm256_maskz_loadu_ps(mk, s + j));
+            } else if (narrow16 && cols <= 16) {
+                _mm512_store_ps(dst + j * kc + p * 16, _mm512_maskz_loadu_ps(mask16(cols), s + j));
+            } else {
+                float *d = dst + j * kc + p * 32;
+                _mm512_store_ps(d, _mm512_maskz_loadu_ps(mask16(cols), s + j));
+                __mmask16 m1 = mask16(cols > 16 ? cols - 16 : 0);
+                _mm512_store_ps(d + 16, _mm512_maskz_loadu_ps(m1, s + j + 16));
+            }
         }
     }
 }
 
 /* A block (mc x kc at logical (i, p)) into MR-row panels of kc x MR. */
 static void pack_a(int op, size_t mc, size_t kc, const float *a, size_t lda, float *ap) {
-    for (size_t i = 0; i < mc; i += MR) {
-        size_t rows = min_sz(MR, mc - i);
-        if (op == OP_TN) pack_cols(kc, rows, MR, a + i, lda, ap + i * kc);
-        else pack_rows(kc, rows, MR, a + i * lda, lda, ap + i * kc);
+    if (op == OP_TN) {
+        pack_cols(kc, mc, MR, 0, a, lda, ap);
+        return;
     }
+    for (size_t i = 0; i < mc; i += MR)
+        pack_rows(kc, min_sz(MR, mc - i), MR, a + i * lda, lda, ap + i * kc);
 }
 
 /* B block (kc x nc at logical (p, j)) into NR-column panels of kc x NR. */
 static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, float *bp) {
+    if (op != OP_NT) {
+        pack_cols(kc, nc, NR, 1, b, ldb, bp);
+        return;
+    }
     for (size_t j = 0; j < nc; j += NR) {
-        size_t cols = min_sz(NR, nc - j), w = panel_width(cols);
-        if (op == OP_NT) pack_rows(kc, cols, w, b + j * ldb, ldb, bp + j * kc);
-        else pack_cols(kc, cols, w, b + j, ldb, bp + j * kc);
+        size_t cols = min_sz(NR, nc - j);
+        pack_rows(kc, cols, panel_width(cols), b + j * ldb, ldb, bp + j * kc);
     }
 }
 
@@ -257,9 +267,10 @@ static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, si
                         float *ws) {
     float *ap = ws, *bp = ws + MC * KC;
     /* A in place where one B panel covers n (each element used once per k
-     * block) or k < 32 (its rows stay in L1 anyway). B of nn and tn is already k-major: its panels are read in place
-     * (measured faster on the MLP shapes, no packing pass) unless rows 2 KB
-     * apart or a multiple of it alias in the L1 sets and m reuses them. */
+     * block) or k < 32 (its rows stay in L1 anyway). B of nn and tn is
+     * already k-major: its panels are read in place (measured faster on the
+     * MLP shapes, no packing pass) unless rows 2 KB apart or a multiple of it
+     * alias in the L1 sets and m reuses them. */
     size_t rs = op == OP_TN ? 1 : lda, ps = op == OP_TN ? lda : 1;
     int pack_bm = op == OP_NT || (m > 2 * MR && ldb % 512 == 0);
     for (size_t jc = 0; jc < n; jc += NC) {
