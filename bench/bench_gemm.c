@@ -241,8 +241,9 @@ static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][M
         ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
         if (len <= 0) return -1;
         self[len] = '\0';
-        snprintf(cmd, sizeof cmd, "'%s' --openblas%s%s%s", self, quick ? " --quick" : "",
-                 filter != NULL ? " --shapes " : "", filter != NULL ? filter : "");
+        snprintf(cmd, sizeof cmd, "'%s' --openblas%s%s%s%s", self, quick ? " --quick" : "",
+                 filter != NULL ? " --shapes '" : "", filter != NULL ? filter : "",
+                 filter != NULL ? "'" : "");
         if (coretypes[c][0]) setenv("OPENBLAS_CORETYPE", coretypes[c], 1);
         else unsetenv("OPENBLAS_CORETYPE");
         setenv("OPENBLAS_NUM_THREADS", "1", 1);
