@@ -387,7 +387,7 @@ int main(int argc, char **argv) {
         snprintf(dims, sizeof dims, "%zux%zux%zu", s->m, s->n, s->k);
         print_row(s->label, form_names[s->form], dims, sets, nsets, g);
         /* Whole-MLP rows after the last layer of each batch. */
-        if (strchr(s->label, '-') != NULL) {
+        if (filter == NULL && strchr(s->label, '-') != NULL) {
             if (strstr(s->label, " 784-") != NULL && s->form == F_NT)
                 memset(totals, 0, sizeof totals);
             double ge[NCOLS]; /* paired ratios as equivalent descent rates */
