@@ -385,63 +385,82 @@ static __m512 reduce16(__m512 v0, __m512 v1, __m512 v2, __m512 v3, __m512 v4, __
     return _mm512_add_ps(_mm512_shuffle_ps(s01, s23, 0x44), _mm512_shuffle_ps(s01, s23, 0xEE));
 }
 
-/* nt for narrow C (n <= 16, the output layer): 4 x 4 blocks of dot products
- * along k, 16 accumulators, reduced together; every vector lane does useful
- * work, where a 16-column tile would waste 16 - n of them. Rows past m or n
- * repeat the last one (never read out of bounds) and are not stored. */
-static void nt_dot4x4(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
-                      size_t ldb, const float *bias, float *c, size_t ldc) {
+/* One RA x RB block (RA * RB = 16) of nt dot products along k: C[i + r][j + q]
+ * = A row i + r . B row j + q, 16 accumulators reduced together. Rows past m
+ * or n repeat the last one (never read out of bounds) and are not stored. RA
+ * and RB are constants in every caller. */
+INLINE void dot_block(const int RA, const int RB, size_t k, const float *a, size_t lda, size_t i,
+                      size_t m, const float *b, size_t ldb, size_t j, size_t n, const float *bias,
+                      float *c, size_t ldc) {
     __mmask16 mt = mask16(k % 16);
     size_t kv = k - k % 16;
-    for (size_t i = 0; i < m; i += 4) {
-        const float *a0 = a + i * lda, *a1 = a + min_sz(i + 1, m - 1) * lda;
-        const float *a2 = a + min_sz(i + 2, m - 1) * lda, *a3 = a + min_sz(i + 3, m - 1) * lda;
-        for (size_t j = 0; j < n; j += 4) {
-            const float *b0 = b + j * ldb, *b1 = b + min_sz(j + 1, n - 1) * ldb;
-            const float *b2 = b + min_sz(j + 2, n - 1) * ldb, *b3 = b + min_sz(j + 3, n - 1) * ldb;
-            __m512 s00 = _mm512_setzero_ps(), s01 = s00, s02 = s00, s03 = s00, s10 = s00,
-                   s11 = s00, s12 = s00, s13 = s00, s20 = s00, s21 = s00, s22 = s00, s23 = s00,
-                   s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-#define STEP(LOAD)                                                                \
-    {                                                                             \
-        __m512 x0 = LOAD(a0), x1 = LOAD(a1), x2 = LOAD(a2), x3 = LOAD(a3);        \
-        __m512 y0 = LOAD(b0), y1 = LOAD(b1), y2 = LOAD(b2), y3 = LOAD(b3);        \
-        s00 = _mm512_fmadd_ps(x0, y0, s00);                                       \
-        s01 = _mm512_fmadd_ps(x0, y1, s01);                                       \
-        s02 = _mm512_fmadd_ps(x0, y2, s02);                                       \
-        s03 = _mm512_fmadd_ps(x0, y3, s03);                                       \
-        s10 = _mm512_fmadd_ps(x1, y0, s10);                                       \
-        s11 = _mm512_fmadd_ps(x1, y1, s11);                                       \
-        s12 = _mm512_fmadd_ps(x1, y2, s12);                                       \
-        s13 = _mm512_fmadd_ps(x1, y3, s13);                                       \
-        s20 = _mm512_fmadd_ps(x2, y0, s20);                                       \
-        s21 = _mm512_fmadd_ps(x2, y1, s21);                                       \
-        s22 = _mm512_fmadd_ps(x2, y2, s22);                                       \
-        s23 = _mm512_fmadd_ps(x2, y3, s23);                                       \
-        s30 = _mm512_fmadd_ps(x3, y0, s30);                                       \
-        s31 = _mm512_fmadd_ps(x3, y1, s31);                                       \
-        s32 = _mm512_fmadd_ps(x3, y2, s32);                                       \
-        s33 = _mm512_fmadd_ps(x3, y3, s33);                                       \
+#define AROW(r) (RA > (r) ? a + min_sz(i + (r), m - 1) * lda : a)
+#define BROW(q) (RB > (q) ? b + min_sz(j + (q), n - 1) * ldb : b)
+    const float *a0 = AROW(0), *a1 = AROW(1), *a2 = AROW(2), *a3 = AROW(3), *a4 = AROW(4),
+                *a5 = AROW(5), *a6 = AROW(6), *a7 = AROW(7);
+    const float *b0 = BROW(0), *b1 = BROW(1), *b2 = BROW(2), *b3 = BROW(3);
+#undef AROW
+#undef BROW
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0,
+           s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
+    /* Accumulator q takes A row q / RB times B row q % RB. */
+#define XS(r) ((r) == 0 ? x0 : (r) == 1 ? x1 : (r) == 2 ? x2 : (r) == 3 ? x3 \
+             : (r) == 4 ? x4 : (r) == 5 ? x5 : (r) == 6 ? x6 : x7)
+#define YS(q) ((q) == 0 ? y0 : (q) == 1 ? y1 : (q) == 2 ? y2 : y3)
+#define FMA(q) s##q = _mm512_fmadd_ps(XS((q) / RB), YS((q) % RB), s##q);
+#define STEP(LOAD)                                                                       \
+    {                                                                                    \
+        __m512 z = _mm512_setzero_ps(), x0 = LOAD(a0), x1 = z, x2 = z, x3 = z, x4 = z,   \
+               x5 = z, x6 = z, x7 = z, y0 = LOAD(b0), y1 = z, y2 = z, y3 = z;            \
+        if (RA > 1) x1 = LOAD(a1);                                                       \
+        if (RA > 2) x2 = LOAD(a2);                                                       \
+        if (RA > 3) x3 = LOAD(a3);                                                       \
+        if (RA > 4) x4 = LOAD(a4);                                                       \
+        if (RA > 5) x5 = LOAD(a5);                                                       \
+        if (RA > 6) x6 = LOAD(a6);                                                       \
+        if (RA > 7) x7 = LOAD(a7);                                                       \
+        if (RB > 1) y1 = LOAD(b1);                                                       \
+        if (RB > 2) y2 = LOAD(b2);                                                       \
+        if (RB > 3) y3 = LOAD(b3);                                                       \
+        FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7)                          \
+        FMA(8) FMA(9) FMA(10) FMA(11) FMA(12) FMA(13) FMA(14) FMA(15)                    \
     }
 #define LOAD_FULL(ptr) _mm512_loadu_ps((ptr) + p)
 #define LOAD_TAIL(ptr) _mm512_maskz_loadu_ps(mt, (ptr) + kv)
-            for (size_t p = 0; p < kv; p += 16) STEP(LOAD_FULL)
-            if (mt) STEP(LOAD_TAIL)
+    for (size_t p = 0; p < kv; p += 16) STEP(LOAD_FULL)
+    if (mt) STEP(LOAD_TAIL)
 #undef LOAD_FULL
 #undef LOAD_TAIL
 #undef STEP
-            float t[16]; /* t[4 q + r] = C[i + r][j + q] */
-            _mm512_storeu_ps(t, reduce16(s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22,
-                                         s23, s30, s31, s32, s33));
-            size_t rows = min_sz(4, m - i), cols = min_sz(4, n - j);
-            for (size_t r = 0; r < rows; r++)
-                for (size_t q = 0; q < cols; q++) {
-                    float v = t[4 * q + r];
-                    if (bias != NULL) v += bias[j + q];
-                    c[(i + r) * ldc + j + q] = v;
-                }
+#undef FMA
+#undef XS
+#undef YS
+    float t[16]; /* t[4 (q % 4) + q / 4] = sum of accumulator q */
+    _mm512_storeu_ps(t, reduce16(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14,
+                                 s15));
+    size_t rows = min_sz((size_t)RA, m - i), cols = min_sz((size_t)RB, n - j);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t q = 0; q < cols; q++) {
+            size_t acc = r * (size_t)RB + q;
+            float v = t[4 * (acc % 4) + acc / 4];
+            if (bias != NULL) v += bias[j + q];
+            c[(i + r) * ldc + j + q] = v;
         }
-    }
+}
+
+/* nt for narrow C (n <= 16, the output layer): blocks of dot products along
+ * k, so every vector lane does useful work where a 16-column tile would
+ * waste 16 - n of them: 4 x 4 blocks, and 8 x 2 blocks for the last one or
+ * two columns (n = 10 has no idle accumulator). */
+static void nt_narrow(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                      size_t ldb, const float *bias, float *c, size_t ldc) {
+    size_t rem = n % 4, n4 = rem == 3 ? n : n - rem;
+    for (size_t i = 0; i < m; i += 4)
+        for (size_t j = 0; j < n4; j += 4)
+            dot_block(4, 4, k, a, lda, i, m, b, ldb, j, n, bias, c, ldc);
+    if (n4 < n)
+        for (size_t i = 0; i < m; i += 8)
+            dot_block(8, 2, k, a, lda, i, m, b, ldb, n4, n, bias, c, ldc);
 }
 
 /* Row-streaming form shared by nn (small m) and tn (small k):
@@ -497,7 +516,7 @@ static void gemm_nt(size_t m, size_t n, size_t k, const float *a, size_t lda, co
         return;
     }
     if (m <= SMALL) nt_dot(m, n, k, a, lda, b, ldb, bias, c, ldc);
-    else if (n <= 16 && k >= 32) nt_dot4x4(m, n, k, a, lda, b, ldb, bias, c, ldc);
+    else if (n <= 16 && k >= 32) nt_narrow(m, n, k, a, lda, b, ldb, bias, c, ldc);
     else gemm_packed(OP_NT, m, n, k, a, lda, b, ldb, bias, c, ldc, ws);
 }
 
