@@ -991,6 +991,16 @@ DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value
 DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double *out);
 
 /**
+ * @brief The kind a loss was created with.
+ * @param[in]  loss The loss.
+ * @param[out] out  Receives its ::dsc_loss_kind.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @note Used by the trainer to tell label losses from target losses.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_kind_of(const dsc_loss *loss, dsc_loss_kind *out);
+
+/**
  * @brief The loss of a batch against float targets (every kind but cross-entropy).
  * @param[in,out] loss   The loss; remembers @p y, @p target and the sizes for
  *                       dsc_loss_backward().
@@ -1087,7 +1097,9 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * Unlike PyTorch, descent never writes the gradient arrays during a step:
  * clipping is applied to the value the update reads, so the host's
  * gradients stay as it computed them (and a refused step has nothing to
- * undo). The results equal PyTorch's clip-in-place followed by the update.
+ * undo). The results match PyTorch's clip-in-place followed by the update
+ * (the norm is summed in double where PyTorch uses float32). A step reads
+ * the gradients twice: once for the norm and check, once in the update.
  *
  * Every hyperparameter has a key (::dsc_hparam) whose number never changes,
  * the PyTorch argument name, a default, a range checked when it is set, and
@@ -1262,9 +1274,10 @@ DSC_API dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer
  * RMSprop centered, AMSGrad) are allocated when the setting turns them on.
  * @param[in]     opt    The optimizer.
  * @param[in,out] params @p n floats, updated in place by each step.
- * @param[in]     grads  @p n floats: the gradient of the loss with respect
- *                       to @p params, read by each step, never written by it
- *                       (dsc_optimizer_zero_grad() and a grad hook write it).
+ * @param[in,out] grads  @p n floats: the gradient of the loss with respect
+ *                       to @p params, read by each step, never written by it;
+ *                       dsc_optimizer_zero_grad() and a grad hook write it,
+ *                       so it is not const.
  * @param[in]     n      At least 1.
  * @param[out]    group  Receives the new group's index (count-1); may be NULL.
  * @return DSC_OK; DSC_E_ARG for NULL pointers, @p n of 0 or overlapping
@@ -1273,8 +1286,28 @@ DSC_API dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer
  *       (or until it is freed); any alignment is accepted.
  * @since 0.1.0
  */
-DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
+DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, float *grads,
                                             size_t n, size_t *group);
+
+/**
+ * @brief Add a built model's parameters as one new group.
+ *
+ * The group is the model's flat parameter buffer and its gradient buffer
+ * (dsc_model_params(), dsc_model_grads()): every weight and bias of every
+ * layer, in the order of PyTorch's model.parameters(), so each step is one
+ * fused pass. It takes the optimizer's current hyperparameters, as
+ * dsc_optimizer_add_params() does.
+ * @param[in]     opt   The optimizer.
+ * @param[in,out] model A built model with at least one parameter.
+ * @param[out]    group Receives the new group's index; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for NULL or a model without parameters;
+ *         DSC_E_STATE if the model is not built; DSC_E_NOMEM (nothing is added).
+ * @note Ownership: the model's buffers are borrowed; the model must outlive
+ *       the optimizer (or the optimizer must not be stepped after
+ *       dsc_model_free()).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_add_model(dsc_optimizer *opt, dsc_model *model, size_t *group);
 
 /**
  * @brief The number of parameter groups.
@@ -1447,6 +1480,9 @@ DSC_API dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size
 
 /**
  * @brief Restore a group's step count, for resuming from a checkpoint.
+ *
+ * NAdam also keeps a running product per group: restore it with
+ * dsc_optimizer_group_set(opt, group, ::DSC_HP_MU_PRODUCT, value).
  * @param[in,out] opt   The optimizer.
  * @param[in]     group 0..count-1.
  * @param[in]     steps The count to continue from.
@@ -1534,6 +1570,562 @@ DSC_API dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t g
  */
 DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t index,
                                            const float *src, size_t n);
+
+/**
+ * @brief Forget every group's state, as if no step had been taken.
+ *
+ * State buffers go back to their initial values (zeros, or Adagrad's
+ * initial_accumulator_value), SGD's momentum_buffer is no longer in use,
+ * NAdam's mu_product is 1 again and every step count is 0: the next step is
+ * the step of a new optimizer with the same groups and hyperparameters
+ * (PyTorch: `optimizer.state.clear()`). Groups, hyperparameters, the hook,
+ * the refused-step counter and the last gradient norm are kept. Used by the
+ * trainer's search to start each trial afresh.
+ * @param[in,out] opt The optimizer.
+ * @return DSC_OK; DSC_E_ARG if @p opt is NULL.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Learning-rate schedulers                                                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup lr_scheduler Learning-rate schedulers
+ * @brief Decays and cycles of an optimizer's learning rate, matching
+ *        `torch.optim.lr_scheduler` (PyTorch 1.13 and later).
+ *
+ * A scheduler acts on every parameter group of one optimizer through
+ * dsc_optimizer_group_get() / dsc_optimizer_group_set(): it writes each
+ * group's ::DSC_HP_LR and, for the cycling schedules with momentum cycling,
+ * ::DSC_HP_BETA1 (Adam family) or ::DSC_HP_MOMENTUM (SGD, RMSprop).
+ *
+ * Life cycle, the same for every kind:
+ * 1. dsc_lr_scheduler_new() on an optimizer that already has its groups;
+ * 2. hyperparameters with dsc_lr_scheduler_set(), and where the kind needs
+ *    them dsc_lr_scheduler_set_milestones(), dsc_lr_scheduler_set_lambda()
+ *    or dsc_lr_scheduler_add_child();
+ * 3. dsc_lr_scheduler_start() completes construction as PyTorch's
+ *    constructor does: it records each group's current lr as that group's
+ *    base lr (PyTorch's `initial_lr`) and applies the schedule's t = 0 value
+ *    (LinearLR has already multiplied by start_factor, CyclicLR sets
+ *    base_lr, OneCycleLR sets max_lr/div_factor). The first
+ *    dsc_lr_scheduler_step() or dsc_lr_scheduler_step_metric() starts the
+ *    scheduler implicitly if the host did not;
+ * 4. dsc_lr_scheduler_step() once per epoch or once per iteration, as the
+ *    host chooses (ReduceLROnPlateau: dsc_lr_scheduler_step_metric()).
+ *    After k steps the lr is PyTorch's lr after k calls of `step()`.
+ *
+ * Schedules are computed in double with PyTorch's own (recursive, chainable)
+ * formulas, so a ChainedScheduler multiplies its children's factors exactly
+ * as PyTorch does. If the host changes a group's lr between steps, the
+ * recursive schedules continue from the host's value, as in PyTorch.
+ *
+ * Hyperparameters use the zstd pattern: a ::dsc_sched_param key and a
+ * double value, validated when set. Booleans and enumerations travel as
+ * 0, 1, 2...; integers must be integral. A value applies to every group;
+ * the keys PyTorch also takes as per-group lists can be given per group with
+ * dsc_lr_scheduler_group_set().
+ *
+ * A linear warm-up followed by cosine annealing, stepped once per batch:
+ * @code
+ * dsc_lr_scheduler *seq, *warm, *cos;
+ * dsc_lr_scheduler_new(&seq, DSC_SCHED_SEQUENTIAL, opt);
+ * dsc_lr_scheduler_new(&warm, DSC_SCHED_LINEAR, opt);
+ * dsc_lr_scheduler_set(warm, DSC_SP_START_FACTOR, 0.01);
+ * dsc_lr_scheduler_set(warm, DSC_SP_TOTAL_ITERS, 500);
+ * dsc_lr_scheduler_new(&cos, DSC_SCHED_COSINE, opt);
+ * dsc_lr_scheduler_set(cos, DSC_SP_T_MAX, total_batches - 500);
+ * dsc_lr_scheduler_add_child(seq, warm);      // seq owns warm and cos from here
+ * dsc_lr_scheduler_add_child(seq, cos);
+ * const int64_t at[] = {500};
+ * dsc_lr_scheduler_set_milestones(seq, at, 1);
+ * dsc_lr_scheduler_start(seq);                // the groups now have lr*0.01
+ * for (size_t b = 0; b < total_batches; b++) {
+ *     // ... gradients ...
+ *     dsc_optimizer_step(opt);
+ *     dsc_lr_scheduler_step(seq);
+ * }
+ * dsc_lr_scheduler_free(seq);
+ * @endcode
+ * (Every call returns a ::dsc_status to check; omitted here.)
+ * @{
+ */
+
+/**
+ * @brief The schedules. Numbers are fixed and never reused.
+ */
+typedef enum dsc_lr_scheduler_kind {
+    DSC_SCHED_CONSTANT = 1,        /**< lr never changes (no PyTorch class; a plain constant). */
+    DSC_SCHED_CONSTANT_LR = 2,     /**< ConstantLR: lr*factor until total_iters, then lr. */
+    DSC_SCHED_STEP = 3,            /**< StepLR: lr*gamma^floor(t/step_size). */
+    DSC_SCHED_MULTI_STEP = 4,      /**< MultiStepLR: lr*gamma^(milestones passed, repeats counted). */
+    DSC_SCHED_EXPONENTIAL = 5,     /**< ExponentialLR: lr*gamma^t. */
+    DSC_SCHED_POLYNOMIAL = 6,      /**< PolynomialLR: lr*(1-min(t,total_iters)/total_iters)^power. */
+    DSC_SCHED_LINEAR = 7,          /**< LinearLR: factor from start_factor to end_factor over total_iters. */
+    DSC_SCHED_COSINE = 8,          /**< CosineAnnealingLR: eta_min+(lr-eta_min)(1+cos(pi t/T_max))/2, periodic after T_max. */
+    DSC_SCHED_COSINE_WARM_RESTARTS = 9, /**< CosineAnnealingWarmRestarts: cosine restarted after T_0, T_0*T_mult, ... */
+    DSC_SCHED_CYCLIC = 10,         /**< CyclicLR: triangular, triangular2, exp_range; momentum cycling. */
+    DSC_SCHED_ONE_CYCLE = 11,      /**< OneCycleLR: warm-up to max_lr then anneal; cos or linear; momentum cycling. */
+    DSC_SCHED_PLATEAU = 12,        /**< ReduceLROnPlateau: lr*factor when a metric stops improving. */
+    DSC_SCHED_LAMBDA = 13,         /**< LambdaLR: lr = base_lr*f(t), f a ::dsc_lr_lambda_fn. */
+    DSC_SCHED_MULTIPLICATIVE = 14, /**< MultiplicativeLR: lr *= f(t) for t >= 1. */
+    DSC_SCHED_SEQUENTIAL = 15,     /**< SequentialLR: children one after another, switching at milestones. */
+    DSC_SCHED_CHAINED = 16,        /**< ChainedScheduler: every child each step; the factors multiply. */
+    DSC_SCHED_INVERSE_TIME = 17    /**< Keras InverseTimeDecay: lr/(1+decay_rate*t/decay_steps), optionally staircase. */
+} dsc_lr_scheduler_kind;
+
+/**
+ * @brief Scheduler hyperparameter keys. Numbers never change; bands:
+ *        100 decays, 200 cosine, 300 cyclic and one-cycle, 400 plateau,
+ *        500 inverse time.
+ *
+ * Each key lists the PyTorch argument, the kinds that use it with their
+ * default and valid range. "int" means the value must be integral.
+ * "Required" keys have no default: dsc_lr_scheduler_start() fails with
+ * ::DSC_E_STATE until they are set. Unless noted, a key may only be set
+ * before the scheduler starts.
+ */
+typedef enum dsc_sched_param {
+    /** `gamma`. StepLR, MultiStepLR: default 0.1, (0, inf); ExponentialLR:
+     *  required, (0, inf); CyclicLR (exp_range): default 1, (0, inf).
+     *  StepLR, MultiStepLR and ExponentialLR accept it at any time. */
+    DSC_SP_GAMMA = 100,
+    /** `step_size` (StepLR): required, int in [1, 2^53]. */
+    DSC_SP_STEP_SIZE = 101,
+    /** `factor`. ConstantLR: default 1/3, (0, 1]. ReduceLROnPlateau:
+     *  default 0.1, [0, 1), any time. */
+    DSC_SP_FACTOR = 102,
+    /** `total_iters`. ConstantLR, LinearLR, PolynomialLR: default 5, int in [1, 2^53]. */
+    DSC_SP_TOTAL_ITERS = 103,
+    /** `start_factor` (LinearLR): default 1/3, (0, 1]. */
+    DSC_SP_START_FACTOR = 104,
+    /** `end_factor` (LinearLR): default 1, [0, 1]. */
+    DSC_SP_END_FACTOR = 105,
+    /** `power` (PolynomialLR): default 1, [0, inf). */
+    DSC_SP_POWER = 106,
+    /** `T_max` (CosineAnnealingLR): required, int in [1, 2^53]. */
+    DSC_SP_T_MAX = 200,
+    /** `eta_min` (CosineAnnealingLR, CosineAnnealingWarmRestarts): default 0, [0, inf). */
+    DSC_SP_ETA_MIN = 201,
+    /** `T_0` (CosineAnnealingWarmRestarts): required, int in [1, 2^53]. */
+    DSC_SP_T_0 = 202,
+    /** `T_mult` (CosineAnnealingWarmRestarts): default 1, int in [1, 2^20]. */
+    DSC_SP_T_MULT = 203,
+    /** `base_lr` (CyclicLR): the lower bound, [0, inf). Optional: when not
+     *  set, each group's lr at start is its base_lr. */
+    DSC_SP_BASE_LR = 300,
+    /** `max_lr` (CyclicLR, OneCycleLR): required, [0, inf). */
+    DSC_SP_MAX_LR = 301,
+    /** `step_size_up` (CyclicLR): default 2000, (0, 2^53] (PyTorch takes a float). */
+    DSC_SP_STEP_SIZE_UP = 302,
+    /** `step_size_down` (CyclicLR): default step_size_up, [0, 2^53]. */
+    DSC_SP_STEP_SIZE_DOWN = 303,
+    /** `mode` (CyclicLR): a ::dsc_cyclic_mode, default ::DSC_CYCLIC_TRIANGULAR.
+     *  triangular and triangular2 scale per cycle, exp_range per iteration
+     *  (PyTorch's scale_mode for the built-in modes). */
+    DSC_SP_MODE = 304,
+    /** `cycle_momentum` (CyclicLR, OneCycleLR): default 1, 0 or 1. Needs an
+     *  optimizer with momentum (SGD, RMSprop) or beta1 (Adam family). */
+    DSC_SP_CYCLE_MOMENTUM = 305,
+    /** `base_momentum` (CyclicLR default 0.8, OneCycleLR default 0.85): [0, 1). */
+    DSC_SP_BASE_MOMENTUM = 306,
+    /** `max_momentum` (CyclicLR default 0.9, OneCycleLR default 0.95): [0, 1). */
+    DSC_SP_MAX_MOMENTUM = 307,
+    /** `total_steps` (OneCycleLR): int in [1, 2^53]; required unless
+     *  ::DSC_SP_EPOCHS and ::DSC_SP_STEPS_PER_EPOCH are both set. */
+    DSC_SP_TOTAL_STEPS = 310,
+    /** `pct_start` (OneCycleLR): default 0.3, [0, 1]. */
+    DSC_SP_PCT_START = 311,
+    /** `anneal_strategy` (OneCycleLR): a ::dsc_anneal_strategy, default ::DSC_ANNEAL_COS. */
+    DSC_SP_ANNEAL_STRATEGY = 312,
+    /** `div_factor` (OneCycleLR): initial lr = max_lr/div_factor; default 25, (0, inf). */
+    DSC_SP_DIV_FACTOR = 313,
+    /** `final_div_factor` (OneCycleLR): final lr = initial lr/final_div_factor; default 1e4, (0, inf). */
+    DSC_SP_FINAL_DIV_FACTOR = 314,
+    /** `three_phase` (OneCycleLR): default 0, 0 or 1. */
+    DSC_SP_THREE_PHASE = 315,
+    /** `epochs` (OneCycleLR): int in [1, 2^31]; with ::DSC_SP_STEPS_PER_EPOCH gives total_steps. */
+    DSC_SP_EPOCHS = 316,
+    /** `steps_per_epoch` (OneCycleLR): int in [1, 2^31]. */
+    DSC_SP_STEPS_PER_EPOCH = 317,
+    /** `mode` (ReduceLROnPlateau): a ::dsc_plateau_mode, default ::DSC_PLATEAU_MIN. */
+    DSC_SP_PLATEAU_MODE = 400,
+    /** `patience` (ReduceLROnPlateau): bad epochs tolerated; default 10, int in [0, 2^53], any time. */
+    DSC_SP_PATIENCE = 401,
+    /** `threshold` (ReduceLROnPlateau): default 1e-4, [0, inf), any time. */
+    DSC_SP_THRESHOLD = 402,
+    /** `threshold_mode` (ReduceLROnPlateau): a ::dsc_threshold_mode, default ::DSC_THRESHOLD_REL. */
+    DSC_SP_THRESHOLD_MODE = 403,
+    /** `cooldown` (ReduceLROnPlateau): default 0, int in [0, 2^53], any time. */
+    DSC_SP_COOLDOWN = 404,
+    /** `min_lr` (ReduceLROnPlateau): default 0, [0, inf), any time. */
+    DSC_SP_MIN_LR = 405,
+    /** `eps` (ReduceLROnPlateau): smallest change applied; default 1e-8, [0, inf), any time. */
+    DSC_SP_EPS = 406,
+    /** `decay_rate` (inverse time): required, [0, inf). */
+    DSC_SP_DECAY_RATE = 500,
+    /** `decay_steps` (inverse time): required, (0, inf). */
+    DSC_SP_DECAY_STEPS = 501,
+    /** `staircase` (inverse time): floor(t/decay_steps) when 1; default 0, 0 or 1. */
+    DSC_SP_STAIRCASE = 502
+} dsc_sched_param;
+
+/** @brief Values of ::DSC_SP_MODE (CyclicLR). */
+typedef enum dsc_cyclic_mode {
+    DSC_CYCLIC_TRIANGULAR = 0,  /**< Constant amplitude. */
+    DSC_CYCLIC_TRIANGULAR2 = 1, /**< Amplitude halved each cycle. */
+    DSC_CYCLIC_EXP_RANGE = 2    /**< Amplitude times gamma^t, t the total iteration count. */
+} dsc_cyclic_mode;
+
+/** @brief Values of ::DSC_SP_ANNEAL_STRATEGY (OneCycleLR). */
+typedef enum dsc_anneal_strategy {
+    DSC_ANNEAL_COS = 0,   /**< Cosine annealing between phase ends. */
+    DSC_ANNEAL_LINEAR = 1 /**< Linear annealing between phase ends. */
+} dsc_anneal_strategy;
+
+/** @brief Values of ::DSC_SP_PLATEAU_MODE (ReduceLROnPlateau). */
+typedef enum dsc_plateau_mode {
+    DSC_PLATEAU_MIN = 0, /**< Lower is better (a loss). */
+    DSC_PLATEAU_MAX = 1  /**< Higher is better (an accuracy). */
+} dsc_plateau_mode;
+
+/** @brief Values of ::DSC_SP_THRESHOLD_MODE (ReduceLROnPlateau). */
+typedef enum dsc_threshold_mode {
+    DSC_THRESHOLD_REL = 0, /**< Better means beyond best*(1 -/+ threshold). */
+    DSC_THRESHOLD_ABS = 1  /**< Better means beyond best -/+ threshold. */
+} dsc_threshold_mode;
+
+/**
+ * @brief Keys of a scheduler's run-time state, read by dsc_lr_scheduler_state_get().
+ */
+typedef enum dsc_sched_state {
+    DSC_SS_STEP = 1,             /**< PyTorch's `last_epoch`: steps taken since start (0 after start, -1 before; an unused SequentialLR child stays -1). */
+    DSC_SS_STARTED = 2,          /**< 1 once started, else 0. */
+    DSC_SS_BEST = 10,            /**< ReduceLROnPlateau: best metric so far (+inf or -inf before the first). */
+    DSC_SS_NUM_BAD_EPOCHS = 11,  /**< ReduceLROnPlateau: consecutive epochs without improvement. */
+    DSC_SS_COOLDOWN_COUNTER = 12,/**< ReduceLROnPlateau: epochs of cooldown left. */
+    DSC_SS_T_CUR = 20,           /**< CosineAnnealingWarmRestarts: steps since the last restart. */
+    DSC_SS_T_I = 21              /**< CosineAnnealingWarmRestarts: length of the current cycle. */
+} dsc_sched_state;
+
+/**
+ * @brief A user schedule: LambdaLR's factor (lr = base_lr * f) or
+ *        MultiplicativeLR's factor (lr *= f).
+ * @param epoch The step count t (0 at start for LambdaLR; t >= 1 for MultiplicativeLR).
+ * @param group The parameter group, 0..group count-1 (PyTorch's per-group lambdas).
+ * @param user  The pointer given to dsc_lr_scheduler_set_lambda().
+ * @return The factor: finite and >= 0, otherwise the step is refused.
+ */
+typedef double (*dsc_lr_lambda_fn)(int64_t epoch, size_t group, void *user);
+
+/**
+ * @brief Create a scheduler of one kind over an optimizer's parameter groups.
+ *
+ * The group count is fixed here: the optimizer must already have every
+ * group it will have (as in PyTorch, where groups exist before the
+ * scheduler). Hyperparameters start at their defaults.
+ * @param[out] out  Receives the scheduler; set to NULL on failure.
+ * @param[in]  kind A ::dsc_lr_scheduler_kind.
+ * @param[in]  opt  The optimizer whose groups it drives.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown @p kind;
+ *         DSC_E_STATE if @p opt has no parameter group yet; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the scheduler (free it with
+ *       dsc_lr_scheduler_free()); @p opt is borrowed and must outlive it.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind kind,
+                                        dsc_optimizer *opt);
+
+/**
+ * @brief Release a scheduler and the children it owns.
+ * @param[in] s The scheduler, or NULL (then nothing happens). A child added
+ *              to a container belongs to it: freeing the child does nothing,
+ *              the container frees it.
+ * @note The optimizer keeps the lr it was last given.
+ * @since 0.1.0
+ */
+DSC_API void dsc_lr_scheduler_free(dsc_lr_scheduler *s);
+
+/**
+ * @brief Set one hyperparameter.
+ * @param[in,out] s     The scheduler.
+ * @param[in]     key   A ::dsc_sched_param used by this kind.
+ * @param[in]     value The value, within the key's range (see ::dsc_sched_param).
+ * @return DSC_OK; DSC_E_ARG for NULL, a value out of range, NaN or not
+ *         integral where an integer is needed (the message gives the range);
+ *         DSC_E_UNSUPPORTED if this kind has no such key; DSC_E_STATE if the
+ *         scheduler has started and the key is not settable at any time.
+ *         A refused call changes nothing.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set(dsc_lr_scheduler *s, dsc_sched_param key, double value);
+
+/**
+ * @brief Read one hyperparameter (its default until set).
+ * @param[in]  s   The scheduler.
+ * @param[in]  key A ::dsc_sched_param used by this kind.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED if this kind has no
+ *         such key; DSC_E_STATE for a required key not set yet (or CyclicLR's
+ *         base_lr, not set and taken from the groups).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, double *out);
+
+/**
+ * @brief Set one group's own value of a key PyTorch also takes as a list.
+ *
+ * The per-group keys are those PyTorch accepts as one value per parameter
+ * group: CyclicLR base_lr, max_lr, base_momentum, max_momentum; OneCycleLR
+ * max_lr, base_momentum, max_momentum; ReduceLROnPlateau min_lr. A group
+ * without its own value uses the one of dsc_lr_scheduler_set(); a required
+ * key (max_lr) is satisfied by giving every group its own value.
+ * @param[in,out] s     The scheduler.
+ * @param[in]     group 0..group count-1.
+ * @param[in]     key   One of the per-group keys above.
+ * @param[in]     value The value, within the key's range.
+ * @return DSC_OK; DSC_E_ARG for NULL, a group out of range or a value out of
+ *         range; DSC_E_UNSUPPORTED if this kind has no such key or takes it
+ *         only for every group at once; DSC_E_STATE after start (min_lr may
+ *         change any time). A refused call changes nothing.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_group_set(dsc_lr_scheduler *s, size_t group, dsc_sched_param key,
+                                              double value);
+
+/**
+ * @brief Read one group's value of a per-group key (its own, else the common one).
+ * @param[in]  s     The scheduler.
+ * @param[in]  group 0..group count-1.
+ * @param[in]  key   A per-group key (see dsc_lr_scheduler_group_set()).
+ * @param[out] out   Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL or a group out of range; DSC_E_UNSUPPORTED
+ *         as for dsc_lr_scheduler_group_set(); DSC_E_STATE for a key neither
+ *         the group nor the scheduler has a value for yet.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_group_get(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key,
+                                              double *out);
+
+/**
+ * @brief The valid range of a hyperparameter for a kind (zstd's getBounds).
+ *
+ * As dsc_optimizer_hparam_bounds(): an open end such as the 0 of (0, 1] is
+ * returned as the nearest double inside the range; "no upper bound" is
+ * DBL_MAX. Integer keys also require integral values.
+ * @param[in]  kind A ::dsc_lr_scheduler_kind.
+ * @param[in]  key  A ::dsc_sched_param.
+ * @param[out] lo   Receives the smallest accepted value.
+ * @param[out] hi   Receives the largest accepted value.
+ * @return DSC_OK; DSC_E_ARG for NULL or an unknown kind; DSC_E_UNSUPPORTED if
+ *         the kind has no such key.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_param_bounds(dsc_lr_scheduler_kind kind, dsc_sched_param key,
+                                                 double *lo, double *hi);
+
+/**
+ * @brief Set the milestones of MultiStepLR or SequentialLR.
+ *
+ * MultiStepLR: non-decreasing steps >= 0; a milestone repeated k times
+ * multiplies by gamma^k at that step (PyTorch's Counter). SequentialLR:
+ * strictly increasing steps >= 1, one fewer than the children; at
+ * milestone m the next child restarts from the base lr at its own t = 0.
+ * @param[in,out] s The scheduler.
+ * @param[in]     m @p n milestones (copied); may be NULL when @p n is 0.
+ * @param[in]     n Number of milestones, at most 2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL, a negative (or, for SequentialLR, zero)
+ *         milestone, or milestones out of order (the message names the
+ *         first); DSC_E_UNSUPPORTED for other kinds; DSC_E_STATE after start;
+ *         DSC_E_NOMEM. A refused call keeps the previous milestones.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set_milestones(dsc_lr_scheduler *s, const int64_t *m, size_t n);
+
+/**
+ * @brief Set the user function of LambdaLR or MultiplicativeLR.
+ * @param[in,out] s    The scheduler.
+ * @param[in]     fn   The factor function; called once per group per step
+ *                     (and at start, for LambdaLR).
+ * @param[in]     user Passed unchanged to @p fn; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for NULL @p s or @p fn; DSC_E_UNSUPPORTED for
+ *         other kinds; DSC_E_STATE after start.
+ * @note Ownership: @p user is borrowed and must outlive the scheduler.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_set_lambda(dsc_lr_scheduler *s, dsc_lr_lambda_fn fn, void *user);
+
+/**
+ * @brief Append a child to a SequentialLR or ChainedScheduler.
+ *
+ * The child must be a scheduler over the same optimizer, not started, not
+ * already a child, not a container, and not ReduceLROnPlateau (as in
+ * PyTorch 1.13). Children share the container's base lrs; CyclicLR and
+ * OneCycleLR children set their lr from their own hyperparameters.
+ * ChainedScheduler steps its children in the order they were added.
+ * @param[in,out] s     The container.
+ * @param[in]     child The scheduler to append.
+ * @return DSC_OK; DSC_E_ARG for NULL, @p child == @p s, or a child over
+ *         another optimizer; DSC_E_UNSUPPORTED if @p s is not a container or
+ *         @p child is a container or ReduceLROnPlateau; DSC_E_STATE if either
+ *         has started or @p child already belongs to a container; DSC_E_NOMEM.
+ * @note Ownership: on DSC_OK the container owns @p child and frees it; on
+ *       failure the caller still owns it. The child may still be configured
+ *       and inspected through its handle until the container starts.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *s, dsc_lr_scheduler *child);
+
+/**
+ * @brief Complete construction: record base lrs and apply the t = 0 lr.
+ *
+ * Checks the configuration (required keys, milestone count, OneCycleLR's
+ * phases, momentum support of the optimizer), records each group's lr as
+ * its base lr, and writes the t = 0 lr (and momentum) into the groups.
+ * After start, only keys marked "any time" may change.
+ * @param[in,out] s The scheduler (not a child: the container starts its children).
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if already started, if
+ *         @p s is a child, if a required key, the milestones or the lambda
+ *         are missing, or if the optimizer's group count changed since
+ *         dsc_lr_scheduler_new(); DSC_E_UNSUPPORTED if momentum cycling is
+ *         on and the optimizer has neither momentum nor beta1; an error of
+ *         dsc_optimizer_group_set(). On failure nothing changed.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_start(dsc_lr_scheduler *s);
+
+/**
+ * @brief Advance the schedule by one step and write the new lr into the groups.
+ *
+ * Starts the scheduler first if it has not started. Call it after the
+ * optimizer step, once per epoch or once per iteration.
+ * @param[in,out] s The scheduler (not a child).
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE for ReduceLROnPlateau
+ *         (which needs dsc_lr_scheduler_step_metric()), for a child, or for
+ *         OneCycleLR stepped past total_steps; DSC_E_ARG if a user function
+ *         returned a negative or non-finite factor; errors of
+ *         dsc_lr_scheduler_start(). A refused step changes nothing.
+ * @note Allocates nothing. Real-time safe when the optimizer's getters and
+ *       setters are.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_step(dsc_lr_scheduler *s);
+
+/**
+ * @brief Advance ReduceLROnPlateau with this epoch's metric.
+ *
+ * The first metric always improves (best starts at +-inf); the lr is
+ * multiplied by factor (not below min_lr, skipped when the change is at
+ * most eps) on the (patience+1)-th bad epoch, then cooldown epochs pass
+ * without counting. A NaN metric counts as a bad epoch, as in PyTorch.
+ * For every other kind the metric is ignored and this is dsc_lr_scheduler_step().
+ * @param[in,out] s      The scheduler (not a child).
+ * @param[in]     metric The monitored value (a validation loss, an accuracy).
+ * @return DSC_OK; DSC_E_ARG for NULL; the errors of dsc_lr_scheduler_step().
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_step_metric(dsc_lr_scheduler *s, double metric);
+
+/**
+ * @brief The lr this scheduler last computed for a group.
+ *
+ * For a top-level scheduler this is the lr written into the optimizer; for
+ * a child, the lr it produced at its last step (0 for a SequentialLR child
+ * that has not run yet).
+ * @param[in]  s     The scheduler.
+ * @param[in]  group 0..group count-1.
+ * @param[out] lr    Receives the lr.
+ * @return DSC_OK; DSC_E_ARG for NULL or a group out of range; DSC_E_STATE
+ *         before start.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_lr(const dsc_lr_scheduler *s, size_t group, double *lr);
+
+/**
+ * @brief Read one value of the run-time state (for checkpoints and monitoring).
+ * @param[in]  s   The scheduler.
+ * @param[in]  key A ::dsc_sched_state.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL or an unknown key; DSC_E_UNSUPPORTED if
+ *         this kind keeps no such state.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state key, double *out);
+
+/**
+ * @brief The number of children of a container (0 for other kinds).
+ * @param[in]  s   The scheduler.
+ * @param[out] out Receives the count.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_child_count(const dsc_lr_scheduler *s, size_t *out);
+
+/**
+ * @brief One child of a container, to inspect its state.
+ * @param[in]  s     The container.
+ * @param[in]  index 0..child count-1, in the order added.
+ * @param[out] out   Receives the child; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for NULL or an index out of range.
+ * @note Ownership: borrowed; valid until the container is freed.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_child(const dsc_lr_scheduler *s, size_t index, dsc_lr_scheduler **out);
+
+/**
+ * @brief The number of doubles dsc_lr_scheduler_state_save() writes.
+ * @param[in]  s   The scheduler (children included).
+ * @param[out] out Receives the count; it depends on the kind, the group
+ *                 count and the children, never on the step.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_size(const dsc_lr_scheduler *s, size_t *out);
+
+/**
+ * @brief Save the complete run-time state (step counts, base and current
+ *        lrs, momentum, plateau counters, warm-restart cycle, children).
+ *
+ * Hyperparameters are configuration and are not saved: a resumed program
+ * builds the same scheduler and then calls dsc_lr_scheduler_state_load().
+ * The layout is a format of its own (tagged with kind and version), meant
+ * to be stored by the checkpoint writer as little-endian doubles.
+ * @param[in]  s   The scheduler.
+ * @param[out] buf At least @p n doubles.
+ * @param[in]  n   The size from dsc_lr_scheduler_state_size().
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is not that size.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_save(const dsc_lr_scheduler *s, double *buf, size_t n);
+
+/**
+ * @brief Restore a state saved by dsc_lr_scheduler_state_save().
+ *
+ * The scheduler must have the same kind, group count and children as the
+ * one saved. A saved started state marks this scheduler started (after the
+ * checks of dsc_lr_scheduler_start()) and writes the saved lr (and momentum)
+ * into the optimizer's groups, so the next step continues exactly where
+ * the saved one stopped.
+ * @param[in,out] s   The scheduler (not a child).
+ * @param[in]     buf @p n doubles.
+ * @param[in]     n   Their count.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is wrong;
+ *         DSC_E_FORMAT if the data is not a state of this scheduler or holds
+ *         impossible values; the errors of dsc_lr_scheduler_start().
+ *         On failure nothing changed.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, size_t n);
 
 /** @} */
 
@@ -1919,6 +2511,606 @@ DSC_API dsc_status dsc_dataset_normalize_minmax(dsc_dataset *ds, const float *mi
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, const float *std);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Trainer                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup trainer Trainer
+ * @brief The training loop: stochastic, mini-batch or full-batch gradient
+ *        descent over a data set, with shuffling, a scheduler, validation,
+ *        early stopping, callbacks, a learning-rate range test and
+ *        grid/random search.
+ *
+ * A trainer borrows a built model, a loss, an optimizer that already holds
+ * the model's parameters (dsc_optimizer_add_model() or
+ * dsc_optimizer_add_params() over dsc_model_params()/dsc_model_grads()) and
+ * a training set; optionally a validation set (dsc_trainer_set_validation())
+ * and a scheduler (dsc_trainer_set_scheduler()). Settings are
+ * ::dsc_trainer_param keys set with dsc_trainer_set(). dsc_trainer_run()
+ * then trains for ::DSC_TP_EPOCHS epochs. Each epoch:
+ *
+ * 1. the sample order is the identity, or (::DSC_TP_SHUFFLE, the default) a
+ *    Fisher-Yates permutation drawn from the trainer's generator, seeded
+ *    with ::DSC_TP_SEED: the same seed gives the same orders and, for a
+ *    given kernel set, the same final weights;
+ * 2. the order is cut into batches of ::DSC_TP_BATCH_SIZE samples: 1 is
+ *    stochastic gradient descent, N mini-batch, 0 the whole set (full-batch
+ *    gradient descent: one step per epoch). The last, partial batch is used
+ *    unless ::DSC_TP_DROP_LAST is 1;
+ * 3. for each batch: zero the gradients, forward, loss, backward, optimizer
+ *    step. A batch larger than the model's maximum batch
+ *    (dsc_model_max_batch()) is processed in chunks of at most that size
+ *    whose gradients accumulate, each chunk's loss gradient weighted by
+ *    chunk/batch, so the step sees exactly the gradient of the mean loss
+ *    over the whole batch; then one optimizer step;
+ * 4. a step the optimizer refuses (::DSC_E_NONFINITE: a NaN or infinite
+ *    gradient), or a batch whose loss is not finite (then there is no
+ *    backward and no step), is counted and skipped; after
+ *    ::DSC_TP_MAX_NONFINITE such batches in a row, training stops and
+ *    dsc_trainer_run() returns ::DSC_E_NONFINITE;
+ * 5. the scheduler, if any, is stepped after every accepted optimizer step
+ *    (::DSC_STEP_PER_ITERATION), or at the end of the epoch
+ *    (::DSC_STEP_PER_EPOCH, the default), or at the end of the epoch with
+ *    the validation loss (::DSC_STEP_ON_METRIC, for ReduceLROnPlateau);
+ * 6. at the end of the epoch the validation set, if any, is evaluated (loss
+ *    and, for a labelled set, accuracy), early stopping is checked, and the
+ *    epoch callback runs.
+ *
+ * Labelled data sets (dsc_dataset_has_labels()) train with
+ * ::DSC_LOSS_CROSS_ENTROPY and only with it; data sets of float targets
+ * with every other loss. The model's input width must equal
+ * dsc_dataset_features() and its output width dsc_dataset_outputs().
+ *
+ * The library never prints: progress reaches the host through the step
+ * and epoch callbacks (::dsc_trainer_callback) and dsc_trainer_progress().
+ *
+ * Memory: dsc_trainer_new() allocates every buffer training needs (the
+ * sample order, one chunk of inputs, targets or labels and loss gradients,
+ * and the copy of the best weights), so dsc_trainer_run() allocates nothing.
+ * @code
+ * dsc_trainer *t = NULL;
+ * CHECK(dsc_optimizer_add_model(opt, model, NULL));
+ * CHECK(dsc_trainer_new(&t, model, loss, opt, train));
+ * CHECK(dsc_trainer_set_validation(t, val));
+ * CHECK(dsc_trainer_set(t, DSC_TP_BATCH_SIZE, 64));
+ * CHECK(dsc_trainer_set(t, DSC_TP_EPOCHS, 20));
+ * CHECK(dsc_trainer_set_epoch_callback(t, print_epoch, NULL));
+ * CHECK(dsc_trainer_run(t));
+ * dsc_trainer_free(t);
+ * @endcode
+ * @{
+ */
+
+/** The progress of a running trainer, passed to callbacks; read it with
+ *  dsc_progress_get(). Borrowed from the trainer. */
+typedef struct dsc_progress dsc_progress;
+
+/** A grid or random search over learning rates, batch sizes and schedules;
+ *  holds its candidates and, after dsc_trainer_search(), its results. */
+typedef struct dsc_search dsc_search;
+
+/** When the trainer steps its scheduler. Values are fixed and never renumbered. */
+typedef enum dsc_sched_stepping {
+    /** dsc_lr_scheduler_step() once at the end of each epoch (the default). */
+    DSC_STEP_PER_EPOCH = 0,
+    /** dsc_lr_scheduler_step() after each accepted optimizer step (CyclicLR, OneCycleLR). */
+    DSC_STEP_PER_ITERATION = 1,
+    /** dsc_lr_scheduler_step_metric() at the end of each epoch with the
+     *  validation loss, or the epoch's mean training loss when there is no
+     *  validation set (ReduceLROnPlateau). */
+    DSC_STEP_ON_METRIC = 2
+} dsc_sched_stepping;
+
+/**
+ * @brief Trainer settings, keys of dsc_trainer_set() and dsc_trainer_get().
+ *        Numbers never change. Integers travel as doubles and must be integral.
+ *
+ * Every key may be set at any time except from inside a callback, and takes
+ * effect at the next dsc_trainer_run() (the seed: at once, see
+ * ::DSC_TP_SEED).
+ */
+typedef enum dsc_trainer_param {
+    /** Samples per optimizer step: 1 stochastic, N mini-batch, 0 the whole
+     *  training set (one step per epoch). Default 32; int in [0, 2^31]. A
+     *  batch above the model's maximum batch is accumulated over chunks. */
+    DSC_TP_BATCH_SIZE = 1,
+    /** Epochs each dsc_trainer_run() trains. Default 1; int in [1, 2^31]. */
+    DSC_TP_EPOCHS = 2,
+    /** Seed of the shuffling generator; setting it re-seeds the generator.
+     *  Default 0 (the generator starts seeded with 0); int in [0, 2^53]. */
+    DSC_TP_SEED = 3,
+    /** 1: a new random order each epoch (default); 0: data set order. */
+    DSC_TP_SHUFFLE = 4,
+    /** 1: drop the last batch of an epoch when it has fewer than
+     *  ::DSC_TP_BATCH_SIZE samples; 0: use it (default). An epoch whose
+     *  only batch is partial keeps it regardless. */
+    DSC_TP_DROP_LAST = 5,
+    /** When the scheduler is stepped: a ::dsc_sched_stepping, default
+     *  ::DSC_STEP_PER_EPOCH. */
+    DSC_TP_SCHED_STEPPING = 6,
+    /** Early stopping on the validation loss: stop after this many epochs
+     *  in a row without improvement (Keras' EarlyStopping patience).
+     *  Default 0: off. int in [0, 2^31]. Needs a validation set. */
+    DSC_TP_PATIENCE = 10,
+    /** Early stopping: an epoch improves when its validation loss is below
+     *  the best so far minus min_delta. Default 0; [0, inf), finite. */
+    DSC_TP_MIN_DELTA = 11,
+    /** Early stopping: 1 (default) to end every run that has early stopping
+     *  on with the parameters of the epoch of the best validation loss
+     *  (whether it stopped early or not); 0 to keep the last ones. */
+    DSC_TP_RESTORE_BEST = 12,
+    /** Refused (non-finite) batches in a row after which training stops with
+     *  ::DSC_E_NONFINITE. Default 10; int in [0, 2^31], 0: never stop. */
+    DSC_TP_MAX_NONFINITE = 13,
+    /** Learning-rate range test: the smoothing factor beta of the
+     *  exponential moving average of the loss. Default 0.98; [0, 1). */
+    DSC_TP_FINDER_BETA = 20,
+    /** Learning-rate range test: stop when the smoothed loss exceeds this
+     *  many times the best smoothed loss. Default 4; (1, inf), finite. */
+    DSC_TP_FINDER_DIVERGE = 21
+} dsc_trainer_param;
+
+/**
+ * @brief Values a progress handle reports, keys of dsc_progress_get().
+ *        Numbers never change.
+ */
+typedef enum dsc_progress_key {
+    /** The epoch, counted from 1 (the epoch under way in the step callback,
+     *  the epoch just finished in the epoch callback); 0 before training. */
+    DSC_PR_EPOCH = 1,
+    /** Batches processed since the trainer was created, counted from 1,
+     *  refused ones included. */
+    DSC_PR_STEP = 2,
+    /** The batch within the current epoch, counted from 1. */
+    DSC_PR_BATCH = 3,
+    /** Batches per epoch with the current settings. */
+    DSC_PR_BATCHES_PER_EPOCH = 4,
+    /** Parameter group 0's learning rate used by the last step. */
+    DSC_PR_LR = 5,
+    /** The loss of the last batch (NaN or infinite if that batch was refused
+     *  for its loss). */
+    DSC_PR_LOSS = 6,
+    /** Running mean of this epoch's batch losses over the accepted batches,
+     *  each weighted by its sample count (at the end of the epoch: the
+     *  epoch's training loss). NaN before the first accepted batch. */
+    DSC_PR_EPOCH_LOSS = 7,
+    /** Validation loss at the end of the last finished epoch; NaN without
+     *  a validation set or before the first epoch ends. */
+    DSC_PR_VAL_LOSS = 8,
+    /** Validation accuracy in [0, 1] at the end of the last finished epoch;
+     *  NaN without a labelled validation set or before the first epoch ends. */
+    DSC_PR_VAL_ACCURACY = 9,
+    /** Batches refused (non-finite loss or gradient) since the trainer was created. */
+    DSC_PR_REFUSED = 10,
+    /** Refused batches in a row, up to the last one. */
+    DSC_PR_REFUSED_IN_A_ROW = 11,
+    /** Seconds since the current dsc_trainer_run() started (monotonic clock). */
+    DSC_PR_ELAPSED = 12,
+    /** Best validation loss of the current run; NaN before the first. */
+    DSC_PR_BEST_VAL_LOSS = 13,
+    /** The epoch of ::DSC_PR_BEST_VAL_LOSS; 0 before the first. */
+    DSC_PR_BEST_EPOCH = 14,
+    /** Epochs in a row without improvement of the validation loss. */
+    DSC_PR_EPOCHS_WITHOUT_IMPROVEMENT = 15,
+    /** Why the last run ended: a ::dsc_stop_reason. */
+    DSC_PR_STOP_REASON = 16
+} dsc_progress_key;
+
+/** Why dsc_trainer_run() ended. Values are fixed and never renumbered. */
+typedef enum dsc_stop_reason {
+    DSC_STOP_NONE = 0,      /**< Not stopped yet (during a run, or before the first). */
+    DSC_STOP_EPOCHS = 1,    /**< All ::DSC_TP_EPOCHS epochs ran. */
+    DSC_STOP_CALLBACK = 2,  /**< A callback returned nonzero. */
+    DSC_STOP_EARLY = 3,     /**< Early stopping: ::DSC_TP_PATIENCE epochs without improvement. */
+    DSC_STOP_NONFINITE = 4, /**< ::DSC_TP_MAX_NONFINITE refused batches in a row. */
+    DSC_STOP_ERROR = 5      /**< A component failed; dsc_trainer_run() returned its status. */
+} dsc_stop_reason;
+
+/**
+ * @brief A step or epoch callback.
+ * @param progress The trainer's progress, readable with
+ *                 dsc_progress_get(); valid during the call only.
+ * @param user     The pointer given with the callback.
+ * @return 0 to continue; nonzero to stop training (after this step, or at
+ *         the end of this epoch). dsc_trainer_run() then returns DSC_OK and
+ *         the stop reason is ::DSC_STOP_CALLBACK.
+ * @note A callback may read the model and its progress but must not call
+ *       functions that change the trainer, the model, the loss, the
+ *       optimizer or the scheduler.
+ */
+typedef int (*dsc_trainer_callback)(const dsc_progress *progress, void *user);
+
+/**
+ * @brief Create a trainer over a model, a loss, an optimizer and a training set.
+ * @param[out] out   Receives the new trainer; set to NULL on failure.
+ * @param[in]  model A built model whose input width is the data set's
+ *                   features and output width its outputs.
+ * @param[in]  loss  ::DSC_LOSS_CROSS_ENTROPY for a labelled set, any other
+ *                   kind for a set of float targets.
+ * @param[in]  opt   An optimizer with at least one parameter group, holding
+ *                   the model's parameters.
+ * @param[in]  train The training set.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if the model is
+ *         not built or the optimizer has no group; DSC_E_SHAPE if the
+ *         widths of model and data set differ; DSC_E_UNSUPPORTED if the
+ *         loss does not fit the data set (labels without cross-entropy,
+ *         cross-entropy without labels); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the trainer (dsc_trainer_free()); model,
+ *       loss, optimizer and data set are borrowed and must outlive it.
+ * @note Allocates every buffer training needs: the sample order (count
+ *       indices), one chunk of max_batch rows and a copy of the parameters.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
+                                   dsc_optimizer *opt, const dsc_dataset *train);
+
+/**
+ * @brief Release a trainer (never the objects it borrows).
+ * @param[in] t The trainer, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_trainer_free(dsc_trainer *t);
+
+/**
+ * @brief Set (or remove) the validation set evaluated at the end of each epoch.
+ * @param[in,out] t   The trainer.
+ * @param[in]     val A data set of the training set's kind (labels or
+ *                    targets) and widths, or NULL to remove it.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_SHAPE if the widths
+ *         differ from the model's; DSC_E_UNSUPPORTED if it has labels and
+ *         the training set targets, or the reverse; DSC_E_STATE from a callback.
+ * @note Ownership: borrowed; it must outlive the trainer or be removed first.
+ *       Allocates nothing (evaluation reads the set in place).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set_validation(dsc_trainer *t, const dsc_dataset *val);
+
+/**
+ * @brief Set (or remove) the scheduler stepped during training.
+ * @param[in,out] t     The trainer.
+ * @param[in]     sched A scheduler over the trainer's optimizer, or NULL.
+ *                      Stepped as ::DSC_TP_SCHED_STEPPING says.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
+ * @note Ownership: borrowed; it must outlive the trainer or be removed first.
+ *       dsc_trainer_run() starts it (dsc_lr_scheduler_start()) if the host
+ *       has not, so its t = 0 lr applies from the first batch, as after
+ *       PyTorch's constructor.
+ *       A ReduceLROnPlateau scheduler needs ::DSC_STEP_ON_METRIC: with
+ *       another stepping, dsc_trainer_run() fails with the scheduler's
+ *       ::DSC_E_STATE at the end of the first epoch.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set_scheduler(dsc_trainer *t, dsc_lr_scheduler *sched);
+
+/**
+ * @brief Change a setting.
+ * @param[in,out] t     The trainer.
+ * @param[in]     key   A ::dsc_trainer_param.
+ * @param[in]     value Within the key's range (see ::dsc_trainer_param).
+ * @return DSC_OK; DSC_E_ARG for a NULL trainer, an unknown key, or a value
+ *         out of range, NaN or not integral where an integer is needed (the
+ *         message gives the range); DSC_E_STATE from a callback. A refused
+ *         call changes nothing.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set(dsc_trainer *t, dsc_trainer_param key, double value);
+
+/**
+ * @brief Read a setting.
+ * @param[in]  t   The trainer.
+ * @param[in]  key A ::dsc_trainer_param.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_get(const dsc_trainer *t, dsc_trainer_param key, double *out);
+
+/**
+ * @brief Set (or remove) the callback run after every batch.
+ * @param[in,out] t    The trainer.
+ * @param[in]     fn   The callback, or NULL to remove it.
+ * @param[in]     user Passed unchanged to @p fn; may be NULL.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set_step_callback(dsc_trainer *t, dsc_trainer_callback fn,
+                                                 void *user);
+
+/**
+ * @brief Set (or remove) the callback run at the end of every epoch (after
+ *        validation and early-stopping bookkeeping).
+ * @param[in,out] t    The trainer.
+ * @param[in]     fn   The callback, or NULL to remove it.
+ * @param[in]     user Passed unchanged to @p fn; may be NULL.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_callback fn,
+                                                  void *user);
+
+/**
+ * @brief Train for ::DSC_TP_EPOCHS epochs (fewer if stopped).
+ *
+ * A second call continues: epoch and step counts go on, the generator
+ * continues its stream, the optimizer and scheduler keep their state; the
+ * early-stopping bookkeeping (best loss, epochs without improvement) starts
+ * afresh. The model is left in training mode.
+ * @param[in,out] t The trainer.
+ * @return DSC_OK when the epochs ran or a callback or early stopping ended
+ *         training (see ::DSC_PR_STOP_REASON); DSC_E_ARG if @p t is NULL;
+ *         DSC_E_STATE if called from a callback, if early stopping is on
+ *         without a validation set, or the optimizer's or model's state no
+ *         longer fits; DSC_E_NONFINITE after ::DSC_TP_MAX_NONFINITE refused
+ *         batches in a row (the parameters are those of the last accepted
+ *         step, or the best ones if they are restored); the status of a
+ *         scheduler start or step that failed.
+ * @note Allocates nothing. The parameters change in place as training goes.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_run(dsc_trainer *t);
+
+/**
+ * @brief The trainer's progress, to read after (or between) runs.
+ * @param[in]  t   The trainer.
+ * @param[out] out Receives the progress handle; NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @note Ownership: borrowed from the trainer, valid until dsc_trainer_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_progress(const dsc_trainer *t, const dsc_progress **out);
+
+/**
+ * @brief Read one value of a progress handle.
+ * @param[in]  p   A progress handle (from a callback or dsc_trainer_progress()).
+ * @param[in]  key A ::dsc_progress_key.
+ * @param[out] out Receives the value (NaN where the key says so).
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
+ * @note Allocates nothing; safe in callbacks.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key,
+                                            double *out);
+
+/**
+ * @brief Mean loss and accuracy of a model over a whole data set, in batches.
+ *
+ * Runs forward passes of at most the model's maximum batch in evaluation
+ * mode (dropout off; the mode is restored) and combines the batch means
+ * weighted by their sample counts. The gradients are untouched.
+ * @param[in,out] model    A built model of the data set's widths.
+ * @param[in,out] loss     A loss fitting the data set, as for dsc_trainer_new().
+ * @param[in]     ds       The data set.
+ * @param[out]    value    Receives the mean loss; may be NULL.
+ * @param[out]    accuracy Receives the accuracy in [0, 1] (see
+ *                         dsc_accuracy()) for a labelled set, NaN for a set
+ *                         of targets; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL model, loss or data set;
+ *         DSC_E_STATE if the model is not built; DSC_E_SHAPE if the widths
+ *         differ; DSC_E_UNSUPPORTED if the loss does not fit the data set;
+ *         DSC_E_NONFINITE if an output is not finite.
+ * @note Allocates nothing. Overwrites what the model's last forward pass
+ *       kept, so a backward pass needs a new forward pass.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const dsc_dataset *ds,
+                                      double *value, double *accuracy);
+
+/**
+ * @brief Learning-rate range test (Smith, 2017; fastai's lr_find): grow the
+ *        lr exponentially over @p steps batches and record the smoothed loss.
+ *
+ * Step i (from 0) sets every group's lr to
+ * `lr_min * (lr_max/lr_min)^(i/(steps-1))` and trains one batch of
+ * ::DSC_TP_BATCH_SIZE (the batches follow the trainer's shuffled order,
+ * starting a new epoch's order when fewer than a batch of samples remain;
+ * every batch is full). The loss is smoothed
+ * as `avg = beta*avg + (1-beta)*loss`, `smoothed = avg / (1 - beta^(i+1))`
+ * (bias-corrected; beta is ::DSC_TP_FINDER_BETA). The test stops after
+ * the step whose smoothed loss exceeds ::DSC_TP_FINDER_DIVERGE times the
+ * best so far, or whose loss or gradient is not finite (that step is
+ * recorded, with its non-finite value).
+ *
+ * The suggested rate is the lr of the smallest smoothed loss divided by 10
+ * (a rate safely below the one where the loss is lowest, before it
+ * diverges).
+ *
+ * Afterwards the model's parameters, the optimizer's state buffers, step
+ * counts and every group's lr, and the trainer's generator and progress
+ * are restored to what they were: the test leaves no trace but its results
+ * (and the optimizer's refused-step counter). The scheduler is not used.
+ * @param[in,out] t         The trainer.
+ * @param[in]     lr_min    First lr, finite, > 0.
+ * @param[in]     lr_max    Last lr, finite, > @p lr_min.
+ * @param[in]     steps     Batches, 2..2^31.
+ * @param[out]    lrs       Receives the lr of each recorded step; @p steps doubles, or NULL.
+ * @param[out]    losses    Receives the smoothed loss of each recorded step; @p steps doubles, or NULL.
+ * @param[out]    recorded  Receives the number of steps recorded (fewer than
+ *                          @p steps when the loss diverged); may be NULL.
+ * @param[out]    suggested Receives the suggested lr; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL trainer or a bad range or step
+ *         count; DSC_E_STATE from a callback; DSC_E_NONFINITE if not one
+ *         step gave a finite loss (nothing suggested; the state is restored);
+ *         DSC_E_NOMEM for the saved state (nothing changed).
+ * @note Allocates the copy of the optimizer's state once per call; nothing per step.
+ *       The step callback is not called.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_lr_range_test(dsc_trainer *t, double lr_min, double lr_max,
+                                             size_t steps, double *lrs, double *losses,
+                                             size_t *recorded, double *suggested);
+
+/** How a search chooses its trials. Values are fixed and never renumbered. */
+typedef enum dsc_search_kind {
+    /** Every combination of the candidate lrs, batch sizes and schedules. */
+    DSC_SEARCH_GRID = 1,
+    /** ::DSC_SE_TRIALS trials, each with an lr drawn log-uniformly from
+     *  [::DSC_SE_LR_MIN, ::DSC_SE_LR_MAX] and a batch size and schedule
+     *  drawn uniformly from the candidates, from the seed ::DSC_SE_SEED. */
+    DSC_SEARCH_RANDOM = 2
+} dsc_search_kind;
+
+/** Search settings, keys of dsc_search_set() and dsc_search_get(). Numbers never change. */
+typedef enum dsc_search_param {
+    /** Epochs each trial trains before it is scored. Default 1; int in [1, 2^31]. */
+    DSC_SE_EPOCHS = 1,
+    /** Random search: the number of trials. Default 10; int in [1, 2^20]. */
+    DSC_SE_TRIALS = 2,
+    /** Random search: the seed of the draws. Default 0; int in [0, 2^53]. */
+    DSC_SE_SEED = 3,
+    /** Random search: smallest lr. Default 1e-4; finite, > 0. */
+    DSC_SE_LR_MIN = 4,
+    /** Random search: largest lr. Default 1; finite, >= ::DSC_SE_LR_MIN when the search runs. */
+    DSC_SE_LR_MAX = 5
+} dsc_search_param;
+
+/**
+ * @brief Create an empty search.
+ *
+ * Candidates: learning rates (dsc_search_set_lrs(); required for a grid),
+ * batch sizes (dsc_search_set_batch_sizes(); default: the trainer's) and
+ * schedules (dsc_search_set_schedules(); default: a constant lr).
+ * @param[out] out  Receives the search; set to NULL on failure.
+ * @param[in]  kind A ::dsc_search_kind.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown kind; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the search (dsc_search_free()).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_new(dsc_search **out, dsc_search_kind kind);
+
+/**
+ * @brief Release a search.
+ * @param[in] s The search, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_search_free(dsc_search *s);
+
+/**
+ * @brief Change a search setting.
+ * @param[in,out] s     The search.
+ * @param[in]     key   A ::dsc_search_param.
+ * @param[in]     value Within the key's range.
+ * @return DSC_OK; DSC_E_ARG for NULL, an unknown key or a bad value
+ *         (nothing changes).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_set(dsc_search *s, dsc_search_param key, double value);
+
+/**
+ * @brief Read a search setting.
+ * @param[in]  s   The search.
+ * @param[in]  key A ::dsc_search_param.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_get(const dsc_search *s, dsc_search_param key, double *out);
+
+/**
+ * @brief Set the candidate learning rates of a grid search.
+ * @param[in,out] s   The search.
+ * @param[in]     lrs @p n finite lrs > 0 (copied).
+ * @param[in]     n   1..2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL, a bad count or a bad lr;
+ *         DSC_E_NOMEM. A refused call keeps the previous candidates.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_set_lrs(dsc_search *s, const double *lrs, size_t n);
+
+/**
+ * @brief Set the candidate batch sizes (each as ::DSC_TP_BATCH_SIZE, 0 = full batch).
+ * @param[in,out] s     The search.
+ * @param[in]     sizes @p n batch sizes, each at most 2^31 (copied).
+ * @param[in]     n     1..2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL, a bad count or size; DSC_E_NOMEM.
+ *         A refused call keeps the previous candidates.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_set_batch_sizes(dsc_search *s, const size_t *sizes, size_t n);
+
+/**
+ * @brief Set the candidate schedules, each stepped per epoch over a trial of E epochs.
+ *
+ * Supported kinds and the settings a trial gives them:
+ * ::DSC_SCHED_CONSTANT (no change); ::DSC_SCHED_STEP (step_size
+ * max(1, E/3), gamma 0.1); ::DSC_SCHED_EXPONENTIAL (gamma 0.01^(1/E):
+ * the lr falls to 1% over the trial); ::DSC_SCHED_COSINE (T_max E);
+ * ::DSC_SCHED_INVERSE_TIME (decay_rate 1, decay_steps 1: lr/(1+t)).
+ * @param[in,out] s     The search.
+ * @param[in]     kinds @p n of those kinds (copied).
+ * @param[in]     n     1..2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad count; DSC_E_UNSUPPORTED for
+ *         another kind; DSC_E_NOMEM. A refused call keeps the previous candidates.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_set_schedules(dsc_search *s, const dsc_lr_scheduler_kind *kinds,
+                                            size_t n);
+
+/**
+ * @brief Run a search: train each trial from the same initial state and
+ *        score it on the validation loss.
+ *
+ * Each trial starts from the parameters the model has when the call starts,
+ * a fresh optimizer state (dsc_optimizer_reset_state()) with the trial's lr
+ * in every group, the trial's batch size and schedule, and the trainer's
+ * generator re-seeded with ::DSC_TP_SEED; it trains ::DSC_SE_EPOCHS epochs
+ * with dsc_trainer_run() (callbacks and early stopping as set on the
+ * trainer; the trainer's own scheduler is not used) and its score is the
+ * validation loss at its end (+infinity if it diverged with
+ * ::DSC_E_NONFINITE). A grid runs the combinations in the order
+ * lr (outermost), batch size, schedule.
+ *
+ * Afterwards the model's parameters, the optimizer's state and lrs, and
+ * the trainer's settings, generator and progress are restored.
+ * @param[in,out] t The trainer, with a validation set.
+ * @param[in,out] s The search; its results are replaced.
+ * @return DSC_OK; DSC_E_ARG for NULL or a random search with lr_max <
+ *         lr_min; DSC_E_STATE without a validation set, for a grid
+ *         without lrs, or from a callback; DSC_E_NOMEM (nothing changed);
+ *         the first error of a trial other than ::DSC_E_NONFINITE (the
+ *         state is restored).
+ * @note Allocates the saved state and one scheduler per scheduled trial.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_search(dsc_trainer *t, dsc_search *s);
+
+/**
+ * @brief The number of trials of the last dsc_trainer_search() (0 before).
+ * @param[in]  s   The search.
+ * @param[out] out Receives the count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_trial_count(const dsc_search *s, size_t *out);
+
+/**
+ * @brief One trial's settings and score.
+ * @param[in]  s          The search.
+ * @param[in]  index      0..trial count-1.
+ * @param[out] lr         Receives the lr; may be NULL.
+ * @param[out] batch_size Receives the batch size; may be NULL.
+ * @param[out] schedule   Receives the schedule kind; may be NULL.
+ * @param[out] val_loss   Receives the score (+infinity for a diverged trial); may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL search or an index out of range.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_trial(const dsc_search *s, size_t index, double *lr,
+                                    size_t *batch_size, dsc_lr_scheduler_kind *schedule,
+                                    double *val_loss);
+
+/**
+ * @brief The index of the trial with the lowest validation loss (the first on ties).
+ * @param[in]  s   The search.
+ * @param[out] out Receives the index.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE before a search
+ *         ran or if every trial diverged.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_best(const dsc_search *s, size_t *out);
 
 /** @} */
 

@@ -235,12 +235,236 @@ static void free_model(void *m) {
     dsc_model_free(m);
 }
 
+/* dsc_optimizer_add_model over a built model: the optimizer is kept here so
+ * the release function can free both. */
+static dsc_optimizer *added_opt;
+
+static dsc_status make_model_group(void **out) {
+    dsc_model *m = NULL;
+    dsc_optimizer *opt = NULL;
+    *out = NULL;
+    dsc_status s = make_built_model((void **)&m);
+    if (s == DSC_OK) s = dsc_optimizer_new(&opt, DSC_OPT_ADAM);
+    if (s == DSC_OK) s = dsc_optimizer_add_model(opt, m, NULL);
+    if (s != DSC_OK) {
+        dsc_optimizer_free(opt);
+        dsc_model_free(m);
+        return s;
+    }
+    added_opt = opt;
+    *out = m;
+    return DSC_OK;
+}
+
+static void free_model_group(void *m) {
+    dsc_optimizer_free(added_opt);
+    added_opt = NULL;
+    dsc_model_free(m);
+}
+
 static dsc_status make_loss(void **out) {
     return dsc_loss_new((dsc_loss **)out, DSC_LOSS_CROSS_ENTROPY);
 }
 
 static void free_loss(void *l) {
     dsc_loss_free(l);
+}
+
+/* Schedulers: the handle, a SequentialLR with children and milestones, and a
+ * CyclicLR whose start turns SGD momentum on in three groups (the optimizer
+ * allocates momentum buffers there); a failed start leaves every lr as it was. */
+static dsc_optimizer *sched_opt;
+static float sched_p[3][5], sched_g[3][5];
+
+static dsc_status sched_optimizer(void) {
+    sched_opt = NULL;
+    dsc_status s = dsc_optimizer_new(&sched_opt, DSC_OPT_SGD);
+    for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_add_params(sched_opt, sched_p[i], sched_g[i], 5, NULL);
+    for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_group_set(sched_opt, i, DSC_HP_LR, 0.5);
+    if (s != DSC_OK) {
+        dsc_optimizer_free(sched_opt);
+        sched_opt = NULL;
+    }
+    return s;
+}
+
+static dsc_status make_scheduler(void **out) {
+    *out = NULL;
+    dsc_status s = sched_optimizer();
+    if (s == DSC_OK && (s = dsc_lr_scheduler_new((dsc_lr_scheduler **)out, DSC_SCHED_STEP, sched_opt)) != DSC_OK) {
+        dsc_optimizer_free(sched_opt);
+        sched_opt = NULL;
+    }
+    return s;
+}
+
+static dsc_status make_scheduler_sequential(void **out) {
+    dsc_lr_scheduler *seq = NULL, *child = NULL;
+    *out = NULL;
+    dsc_status s = sched_optimizer();
+    if (s != DSC_OK) return s;
+    const int64_t m[] = {4, 9};
+    s = dsc_lr_scheduler_new(&seq, DSC_SCHED_SEQUENTIAL, sched_opt);
+    for (int i = 0; i < 3 && s == DSC_OK; i++) {
+        s = dsc_lr_scheduler_new(&child, DSC_SCHED_EXPONENTIAL, sched_opt);
+        if (s == DSC_OK && (s = dsc_lr_scheduler_set(child, DSC_SP_GAMMA, 0.5)) == DSC_OK)
+            s = dsc_lr_scheduler_add_child(seq, child);
+        if (s != DSC_OK) dsc_lr_scheduler_free(child); /* the container took it only on success */
+    }
+    if (s == DSC_OK) s = dsc_lr_scheduler_set_milestones(seq, m, 2);
+    if (s == DSC_OK) s = dsc_lr_scheduler_start(seq);
+    if (s != DSC_OK) {
+        dsc_lr_scheduler_free(seq);
+        dsc_optimizer_free(sched_opt);
+        sched_opt = NULL;
+        return s;
+    }
+    *out = seq;
+    return DSC_OK;
+}
+
+static dsc_status make_scheduler_cyclic_momentum(void **out) {
+    dsc_lr_scheduler *s = NULL;
+    *out = NULL;
+    dsc_status st = sched_optimizer();
+    if (st != DSC_OK) return st;
+    st = dsc_lr_scheduler_new(&s, DSC_SCHED_CYCLIC, sched_opt);
+    if (st == DSC_OK) st = dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1.0);
+    if (st == DSC_OK && (st = dsc_lr_scheduler_start(s)) != DSC_OK) {
+        for (size_t g = 0; g < 3; g++) {
+            double lr = -1, mom = -1;
+            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_HP_LR, &lr));
+            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_HP_MOMENTUM, &mom));
+            assert_true(lr == 0.5 && mom == 0.0);
+        }
+    }
+    if (st != DSC_OK) {
+        dsc_lr_scheduler_free(s);
+        dsc_optimizer_free(sched_opt);
+        sched_opt = NULL;
+        return st;
+    }
+    *out = s;
+    return DSC_OK;
+}
+
+static void free_scheduler(void *s) {
+    dsc_lr_scheduler_free(s);
+    dsc_optimizer_free(sched_opt);
+    sched_opt = NULL;
+}
+
+/* Trainer: model, loss, optimizer, data set and trainer are all made under
+ * the hook (any may fail) and released together. The range test and the
+ * search allocate a copy of the optimizer's state; a failure changes nothing. */
+static dsc_model *tr_model;
+static dsc_loss *tr_loss;
+static dsc_optimizer *tr_opt;
+static dsc_dataset *tr_ds;
+static const float tr_x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, tr_y[4] = {1, 0, 1, 0};
+
+static void tr_release(void) {
+    dsc_dataset_free(tr_ds);
+    dsc_optimizer_free(tr_opt);
+    dsc_loss_free(tr_loss);
+    dsc_model_free(tr_model);
+    tr_ds = NULL;
+    tr_opt = NULL;
+    tr_loss = NULL;
+    tr_model = NULL;
+}
+
+static dsc_status tr_parts(void) {
+    dsc_layer *l = NULL;
+    float *p = NULL, *g = NULL;
+    size_t n = 0;
+    dsc_status s = dsc_model_new(&tr_model, 2);
+    if (s == DSC_OK && (s = dsc_layer_dense_new(&l, 2, 1, 1)) == DSC_OK &&
+        (s = dsc_model_add(tr_model, l)) != DSC_OK)
+        dsc_layer_free(l);
+    if (s == DSC_OK) s = dsc_model_build(tr_model, 2);
+    if (s == DSC_OK) s = dsc_loss_new(&tr_loss, DSC_LOSS_MSE);
+    if (s == DSC_OK) s = dsc_optimizer_new(&tr_opt, DSC_OPT_ADAM);
+    if (s == DSC_OK) s = dsc_model_params(tr_model, &p);
+    if (s == DSC_OK) s = dsc_model_grads(tr_model, &g);
+    if (s == DSC_OK) s = dsc_model_param_count(tr_model, &n);
+    if (s == DSC_OK) s = dsc_optimizer_add_params(tr_opt, p, g, n, NULL);
+    if (s == DSC_OK) s = dsc_dataset_new_targets(&tr_ds, tr_x, tr_y, 4, 2, 1, DSC_DATASET_BORROW);
+    if (s != DSC_OK) tr_release();
+    return s;
+}
+
+static dsc_status make_trainer(void **out) {
+    *out = NULL;
+    dsc_status s = tr_parts();
+    if (s == DSC_OK && (s = dsc_trainer_new((dsc_trainer **)out, tr_model, tr_loss, tr_opt, tr_ds)) != DSC_OK)
+        tr_release();
+    return s;
+}
+
+static void free_trainer(void *t) {
+    dsc_trainer_free(t);
+    tr_release();
+}
+
+static dsc_status make_trainer_range_test(void **out) {
+    dsc_status s = make_trainer(out);
+    if (s != DSC_OK) return s;
+    float *p = NULL, before[3];
+    assert_ok(dsc_model_params(tr_model, &p));
+    memcpy(before, p, sizeof before);
+    s = dsc_trainer_lr_range_test(*out, 1e-3, 1, 4, NULL, NULL, NULL, NULL);
+    assert_memory_equal(p, before, sizeof before);
+    if (s != DSC_OK) {
+        free_trainer(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+static dsc_status make_trainer_search(void **out) {
+    dsc_search *srch = NULL;
+    const double lrs[2] = {0.01, 0.1};
+    dsc_status s = make_trainer(out);
+    if (s != DSC_OK) return s;
+    s = dsc_trainer_set_validation(*out, tr_ds);
+    if (s == DSC_OK) s = dsc_search_new(&srch, DSC_SEARCH_GRID);
+    const dsc_lr_scheduler_kind kinds[2] = {DSC_SCHED_CONSTANT, DSC_SCHED_COSINE};
+    float *p = NULL, before[3];
+    assert_ok(dsc_model_params(tr_model, &p));
+    memcpy(before, p, sizeof before);
+    if (s == DSC_OK) s = dsc_search_set_lrs(srch, lrs, 2);
+    if (s == DSC_OK) s = dsc_search_set_schedules(srch, kinds, 2);
+    if (s == DSC_OK) s = dsc_trainer_search(*out, srch);
+    assert_memory_equal(p, before, sizeof before);
+    dsc_search_free(srch);
+    if (s != DSC_OK) {
+        free_trainer(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+static dsc_status make_search(void **out) {
+    const double lrs[3] = {0.1, 0.2, 0.3};
+    const size_t sizes[2] = {1, 0};
+    const dsc_lr_scheduler_kind kinds[2] = {DSC_SCHED_CONSTANT, DSC_SCHED_COSINE};
+    dsc_search *srch = NULL;
+    *out = NULL;
+    dsc_status s = dsc_search_new(&srch, DSC_SEARCH_GRID);
+    if (s == DSC_OK) s = dsc_search_set_lrs(srch, lrs, 3);
+    if (s == DSC_OK) s = dsc_search_set_batch_sizes(srch, sizes, 2);
+    if (s == DSC_OK) s = dsc_search_set_schedules(srch, kinds, 2);
+    if (s != DSC_OK) {
+        dsc_search_free(srch);
+        return s;
+    }
+    *out = srch;
+    return DSC_OK;
+}
+
+static void free_search(void *srch) {
+    dsc_search_free(srch);
 }
 
 static const struct {
@@ -267,6 +491,14 @@ static const struct {
     {"dsc_model_new", make_model, free_model},
     {"dsc_model_add + dsc_model_build", make_built_model, free_model},
     {"dsc_loss_new", make_loss, free_loss},
+    {"dsc_optimizer_add_model", make_model_group, free_model_group},
+    {"dsc_lr_scheduler_new", make_scheduler, free_scheduler},
+    {"dsc_lr_scheduler_add_child/set_milestones/start", make_scheduler_sequential, free_scheduler},
+    {"dsc_lr_scheduler_start (momentum turned on)", make_scheduler_cyclic_momentum, free_scheduler},
+    {"dsc_trainer_new", make_trainer, free_trainer},
+    {"dsc_trainer_lr_range_test (state copy)", make_trainer_range_test, free_trainer},
+    {"dsc_trainer_search (state copy, results, schedulers)", make_trainer_search, free_trainer},
+    {"dsc_search_new + set_lrs/batch_sizes/schedules", make_search, free_search},
 };
 
 static void test_alloc_fail_every_constructor(void **state) {

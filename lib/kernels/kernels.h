@@ -25,9 +25,10 @@
  * - Floating-point environment: every public compute entry point (optimizer
  *   step, model forward/backward, loss) brackets its kernel calls with
  *   dsc__fpenv_enter()/dsc__fpenv_leave() (fpenv.h), so kernels run with
- *   subnormals flushed to zero (x86 MXCSR FTZ|DAZ, AArch64 FPCR.FZ) and the
- *   caller's control register comes back unchanged. Kernels themselves do
- *   not switch modes and give correct results in either mode.
+ *   subnormals flushed to zero (x86 MXCSR FTZ|DAZ, AArch64 FPCR.FZ), round
+ *   to nearest and exceptions masked, and the caller's control register
+ *   comes back unchanged. Kernels themselves do not switch modes; they give
+ *   correct results with or without flushing, and assume round-to-nearest.
  */
 #ifndef DSC_KERNELS_H
 #define DSC_KERNELS_H
@@ -66,6 +67,8 @@ typedef enum dsc_act_id {
  * weight_decay != 0 and the decay is coupled, g += weight_decay * p[i].
  * clamp(x, lo, hi) is min(max(x, lo), hi) with max(a, b) = a > b ? a : b and
  * min(a, b) = a < b ? a : b (x86 MAXPS/MINPS semantics, on every ISA).
+ * g must be finite (dsc_optimizer_step checks it first); the identity
+ * operations are skipped when clipping is off.
  * A kernel reads only the fields its comment names. */
 typedef struct dsc_update_args {
     float gscale;         /* gradient scale of norm clipping; 1 = none */

@@ -10,10 +10,10 @@ struct dsc_dataset {
     size_t features;     /* inputs per sample, >= 1 */
     size_t outputs;      /* targets per sample (regression); 0 for a labelled set */
     size_t classes;      /* class count (labelled); 0 for a regression set */
-    float *inputs;       /* count x features, row-major */
-    float *targets;      /* count x outputs, row-major; NULL when labelled */
+    float *inputs;       /* count x features, row-major; read-only while borrowed */
+    float *targets;      /* count x outputs, row-major; NULL when labelled; read-only while borrowed */
     int32_t *labels;     /* count labels in [0, classes); NULL for regression */
-    int owns_inputs;     /* 1: inputs are ours (aligned, freed with us); 0: borrowed */
+    int owns_inputs;     /* 1: inputs are ours (aligned, freed with us); 0: the host's const array */
     int owns_y;          /* the same for targets or labels */
 };
 

@@ -66,6 +66,31 @@ static int parse_count(ref_case *c, ref_result *r, const char *kw, long *out) {
     return 0;
 }
 
+/* `sched_type StepLR` with `sched_step_size` and `sched_gamma`: a scheduler on
+ * the optimizer (built after its group exists), stepped after each optimizer
+ * step, as FORMAT.md's kind optimizer says. *out stays NULL without sched_type. */
+static int make_sched(ref_case *c, ref_result *r, dsc_optimizer *opt, dsc_lr_scheduler **out) {
+    *out = NULL;
+    if (!ref_has_param(c, "sched_type")) return 0;
+    const char *type = ref_param_str(c, r, "sched_type");
+    if (type == NULL) return -1;
+    if (strcmp(type, "StepLR") != 0) return ref_fail(r, "sched_type %s is not supported", type);
+    double step_size, gamma;
+    if (ref_param_double(c, r, "sched_step_size", &step_size) != 0 ||
+        ref_param_double(c, r, "sched_gamma", &gamma) != 0)
+        return -1;
+    if (dsc_lr_scheduler_new(out, DSC_SCHED_STEP, opt) != DSC_OK ||
+        dsc_lr_scheduler_set(*out, DSC_SP_STEP_SIZE, step_size) != DSC_OK ||
+        dsc_lr_scheduler_set(*out, DSC_SP_GAMMA, gamma) != DSC_OK ||
+        dsc_lr_scheduler_start(*out) != DSC_OK) {
+        ref_fail(r, "StepLR: %s", dsc_last_error());
+        dsc_lr_scheduler_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 static int run(ref_case *c, ref_result *r, dsc_optimizer *opt, float *p, float *g, double *buf,
                long n, long steps) {
     if (read_impl_flags(c, r) != 0) return -1;
@@ -76,27 +101,58 @@ static int run(ref_case *c, ref_result *r, dsc_optimizer *opt, float *p, float *
         if (dsc_optimizer_set(opt, params[i].key, v) != DSC_OK)
             return ref_fail(r, "param %s %g: %s", params[i].param, v, dsc_last_error());
     }
-    if (ref_has_param(c, "sched_type")) {
-        ref_param_str(c, r, "sched_type");
-        return ref_fail(r, "scheduler not available");
-    }
     ref_line *init = ref_single(c, r, "init");
     if (init == NULL) return -1;
-    if ((long)init->ntok != n) return ref_fail(r, "init has %zu values, size is %ld", init->ntok, n);
-    for (long i = 0; i < n; i++) p[i] = (float)strtod(init->tok[i], NULL);
+    if ((long)init->ntok != n)
+        return ref_fail(r, "init has %zu values, size is %ld", init->ntok, n);
+    for (long i = 0; i < n; i++) {
+        char *end;
+        double v = strtod(init->tok[i], &end);
+        if (end == init->tok[i] || *end != '\0' || !isfinite(v))
+            return ref_fail(r, "init value %ld '%s' is not a number", i, init->tok[i]);
+        p[i] = (float)v;
+    }
     if (dsc_optimizer_add_params(opt, p, g, (size_t)n, NULL) != DSC_OK)
         return ref_fail(r, "add_params: %s", dsc_last_error());
     if (ref_vector_count(c, r, "grad", 0) != steps || ref_vector_count(c, r, "expect", 0) != steps)
         return ref_fail(r, "grad and expect need %ld lines each", steps);
-    for (long t = 0; t < steps; t++) {
-        if (ref_vector(c, r, "grad", t, buf, (size_t)n) != n)
-            return ref_fail(r, "grad %ld needs %ld values", t, n);
-        for (long i = 0; i < n; i++) g[i] = (float)buf[i];
-        if (dsc_optimizer_step(opt) != DSC_OK)
-            return ref_fail(r, "step %ld: %s", t, dsc_last_error());
-        if (ref_check_f(c, r, "expect", t, p, (size_t)n, REF_RTOL, REF_ATOL) != 0) return -1;
+    dsc_lr_scheduler *sched = NULL;
+    if (make_sched(c, r, opt, &sched) != 0) return -1;
+    int with_lr = sched != NULL || ref_has_vector(c, "lr", 0);
+    if (with_lr && ref_vector_count(c, r, "lr", 0) != steps) {
+        dsc_lr_scheduler_free(sched);
+        return ref_fail(r, "lr needs %ld lines", steps);
     }
-    return 0;
+    int rc = 0;
+    for (long t = 0; t < steps; t++) {
+        if (ref_vector(c, r, "grad", t, buf, (size_t)n) != n) {
+            rc = ref_fail(r, "grad %ld needs %ld values", t, n);
+            break;
+        }
+        for (long i = 0; i < n; i++) g[i] = (float)buf[i];
+        if (with_lr) {
+            double lr;
+            if (dsc_optimizer_group_get(opt, 0, DSC_HP_LR, &lr) != DSC_OK ||
+                ref_check(c, r, "lr", t, &lr, 1, REF_RTOL, REF_ATOL) != 0) {
+                rc = ref_fail(r, "lr %ld: %s", t, dsc_last_error());
+                break;
+            }
+        }
+        if (dsc_optimizer_step(opt) != DSC_OK) {
+            rc = ref_fail(r, "step %ld: %s", t, dsc_last_error());
+            break;
+        }
+        if (ref_check_f(c, r, "expect", t, p, (size_t)n, REF_RTOL, REF_ATOL) != 0) {
+            rc = -1;
+            break;
+        }
+        if (sched != NULL && dsc_lr_scheduler_step(sched) != DSC_OK) {
+            rc = ref_fail(r, "scheduler step %ld: %s", t, dsc_last_error());
+            break;
+        }
+    }
+    dsc_lr_scheduler_free(sched);
+    return rc;
 }
 
 int conform_optimizer(ref_case *c, ref_result *r) {

@@ -1,0 +1,68 @@
+/* CyclicLR (Smith 2017), torch.optim.lr_scheduler.CyclicLR.get_lr:
+ *   total = up + down, ratio = up/total,
+ *   cycle = floor(1 + t/total), x = 1 + t/total - cycle,
+ *   s = x/ratio if x <= ratio else (x - 1)/(ratio - 1),
+ *   lr = base_lr + (max_lr - base_lr) * s * scale,
+ *   momentum = max_momentum - (max_momentum - base_momentum) * s * scale,
+ * scale = 1 (triangular), 1/2^(cycle-1) (triangular2), gamma^t (exp_range,
+ * t the total iteration count: FORMAT.md trap 6). The momentum moves
+ * opposite to the lr and is max_momentum at base_lr. */
+#include "sched_impl.h"
+
+enum { BASE_LR, MAX_LR, UP, DOWN, MODE, GAMMA, CYCLE_MOMENTUM, BASE_MOMENTUM, MAX_MOMENTUM };
+static const dsc__sched_hp cyclic_hp[] = {
+    [BASE_LR] = {DSC_SP_BASE_LR, "base_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
+    [MAX_LR] = {DSC_SP_MAX_LR, "max_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
+    /* PyTorch takes float(step_size_*): fractional sizes are accepted too. */
+    [UP] = {DSC_SP_STEP_SIZE_UP, "step_size_up", 2000, 0, DSC__SCHED_INT_MAX, DSC__HP_LO_OPEN},
+    [DOWN] = {DSC_SP_STEP_SIZE_DOWN, "step_size_down", 2000, 0, DSC__SCHED_INT_MAX, 0},
+    [MODE] = {DSC_SP_MODE, "mode", DSC_CYCLIC_TRIANGULAR, 0, 2, DSC__HP_INT},
+    [GAMMA] = {DSC_SP_GAMMA, "gamma", 1.0, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
+    [CYCLE_MOMENTUM] = {DSC_SP_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__HP_INT},
+    [BASE_MOMENTUM] = {DSC_SP_BASE_MOMENTUM, "base_momentum", 0.8, 0.0, 1.0, DSC__HP_HI_OPEN},
+    [MAX_MOMENTUM] = {DSC_SP_MAX_MOMENTUM, "max_momentum", 0.9, 0.0, 1.0, DSC__HP_HI_OPEN},
+};
+
+/* step_size_down defaults to step_size_up (PyTorch's None). */
+static double down_size(const dsc_lr_scheduler *s) {
+    return dsc__sched_is_set(s, DOWN) ? dsc__sched_p(s, DOWN) : dsc__sched_p(s, UP);
+}
+
+/* base_lr: the group's own, else the common one, else the group's lr at start. */
+static double cyclic_base(const dsc_lr_scheduler *s, size_t g, double group_lr) {
+    double own = s->grp[g * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(DSC_SP_BASE_LR)];
+    if (!isnan(own)) return own;
+    return dsc__sched_is_set(s, BASE_LR) ? dsc__sched_p(s, BASE_LR) : group_lr;
+}
+
+static int cyclic_momentum(const dsc_lr_scheduler *s) {
+    return dsc__sched_p(s, CYCLE_MOMENTUM) != 0.0;
+}
+
+static dsc_status cyclic_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {
+    (void)cur;
+    double t = (double)s->v.t;
+    double total = dsc__sched_p(s, UP) + down_size(s);
+    double ratio = dsc__sched_p(s, UP) / total;
+    double cycle = floor(1.0 + t / total);
+    double x = 1.0 + t / total - cycle;
+    double sf = x <= ratio ? x / ratio : (x - 1.0) / (ratio - 1.0);
+    double scale;
+    switch ((int)dsc__sched_p(s, MODE)) {
+    case DSC_CYCLIC_TRIANGULAR2: scale = 1.0 / pow(2.0, cycle - 1.0); break;
+    case DSC_CYCLIC_EXP_RANGE: scale = pow(dsc__sched_p(s, GAMMA), t); break;
+    default: scale = 1.0; break;
+    }
+    double lo = cyclic_base(s, g, base), hi = dsc__sched_pg(s, g, MAX_LR);
+    *lr = lo + (hi - lo) * sf * scale;
+    if (cyclic_momentum(s)) {
+        double bm = dsc__sched_pg(s, g, BASE_MOMENTUM), mm = dsc__sched_pg(s, g, MAX_MOMENTUM);
+        *mom = mm - (mm - bm) * sf * scale;
+    }
+    return DSC_OK;
+}
+
+const dsc__sched_vt dsc__sched_cyclic_vt = {
+    .kind = DSC_SCHED_CYCLIC, .name = "CyclicLR", .hp = cyclic_hp, .nhp = 9, .base_lr = cyclic_base,
+    .cycles_momentum = cyclic_momentum, .lr = cyclic_lr,
+};

@@ -1,0 +1,21 @@
+/* StepLR: lr_t = lr * gamma^floor(t/step_size).
+ * Chainable form (torch.optim.lr_scheduler.StepLR.get_lr): lr*gamma when
+ * t > 0 and t % step_size == 0, else lr unchanged. */
+#include "sched_impl.h"
+
+enum { STEP_SIZE, GAMMA };
+static const dsc__sched_hp step_hp[] = {
+    [STEP_SIZE] = {DSC_SP_STEP_SIZE, "step_size", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT | DSC__HP_REQUIRED},
+    [GAMMA] = {DSC_SP_GAMMA, "gamma", 0.1, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_ANYTIME},
+};
+
+static dsc_status step_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {
+    (void)g, (void)base, (void)mom;
+    int64_t t = s->v.t, size = (int64_t)dsc__sched_p(s, STEP_SIZE);
+    *lr = (t == 0 || t % size != 0) ? cur : cur * dsc__sched_p(s, GAMMA);
+    return DSC_OK;
+}
+
+const dsc__sched_vt dsc__sched_step_vt = {
+    .kind = DSC_SCHED_STEP, .name = "StepLR", .hp = step_hp, .nhp = 2, .lr = step_lr,
+};
