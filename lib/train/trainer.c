@@ -163,10 +163,11 @@ dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
     }
     if (!ok || t->order == NULL || t->x == NULL || t->dy == NULL || t->best == NULL ||
         (t->labels ? t->lab == NULL : t->tgt == NULL)) {
+        const size_t features = t->features;
         dsc_trainer_free(t);
         return dsc__error(ok ? DSC_E_NOMEM : DSC_E_ARG,
                           "%s: %s for the batch buffers (%zu samples of %zu inputs)", fn,
-                          ok ? "out of memory" : "sizes overflow", mb, t->features);
+                          ok ? "out of memory" : "sizes overflow", mb, features);
     }
     t->batch_size = 32;
     t->epochs = 1;
