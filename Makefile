@@ -90,7 +90,9 @@ $(B)/tests/%: tests/%.c $(TEST_HARNESS) tests/harness.h $(STATIC)
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/bench_*.c))
 $(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(DSC_CFLAGS) -Ilib -Ibench $(CFLAGS) -o $@ $< $(STATIC) -lopenblas $(LDLIBS)
+	$(CC) $(DSC_CFLAGS) -Ilib -Ibench $(CFLAGS) -o $@ $< $(STATIC) -lopenblas $(BENCH_LIBS) $(LDLIBS)
+# bench_train also runs FANN's fann_train (Debian libfann-dev) as a baseline.
+$(B)/bench/bench_train: BENCH_LIBS := -lfann
 
 bench:
 	@tools/install-deps.sh bench
