@@ -12,10 +12,15 @@
  * one thread) runs in child processes, once as installed and once with
  * OPENBLAS_CORETYPE=Cooperlake (Debian's OpenBLAS picks its kernels when it
  * loads and may fall back to SSE3 ones); the faster configuration is the
- * baseline. Every figure is the median of RUNS runs.
+ * baseline. PyTorch's children take one command per run on stdin, so the
+ * runs interleave in rounds (descent, FANN, PyTorch x2, then again) and
+ * load from other processes hits every implementation alike. Times are
+ * thread CPU time (descheduled time does not count); every figure is the
+ * median of --runs rounds (default 5) after a warm-up.
  *
- * Usage: bench_train [--quick] [--runs N] [--no-torch] [--data DIR] [--script PATH]
- *   --quick: 1/10 of the epoch and fewer steps (smoke test, numbers noisy). */
+ * Usage: bench_train [--quick] [--runs N] [--no-torch] [--only a|b] [--data DIR] [--script PATH]
+ *   --quick: 1/10 of the epoch and fewer steps (smoke test, numbers noisy);
+ *   --only: descent's half of one benchmark, nothing else (for perf record). */
 #include "descent.h"
 
 #include <fann.h>
@@ -23,16 +28,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_RUNS 15
 
 static int runs = 5;
 static int quick = 0;
 
-static double now(void) {
+/* This thread's CPU time: on a shared machine, time spent descheduled does
+ * not count (PyTorch's side uses time.thread_time, the same clock). */
+static double cpu_now(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -97,46 +107,64 @@ static dsc_optimizer *sgd(dsc_model *m, double lr, double momentum) {
 
 /* ---- (a) one epoch of the Fashion-MNIST MLP ------------------------------ */
 
-static double bench_a(const dsc_dataset *ds, size_t n, double *last_loss) {
+typedef struct bench_a {
+    const dsc_dataset *ds;
+    size_t n;
+    dsc_model *m;
+    dsc_optimizer *o;
+    dsc_loss *loss;
+    size_t *perm;
+    float *xb;
+    double last_loss;
+} bench_a;
+
+static void bench_a_init(bench_a *a, const dsc_dataset *ds, size_t n) {
     static const size_t widths[] = {256, 128, 10};
-    const size_t B = 64, F = 784;
-    dsc_model *m = mlp(F, widths, 3, DSC_ACTIVATION_RELU, B);
-    dsc_optimizer *o = sgd(m, 0.05, 0.9);
-    dsc_loss *loss = NULL;
-    CHECK(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
-    size_t *perm = malloc(n * sizeof *perm);
-    float *xb = malloc(B * F * sizeof *xb), dy[64 * 10];
+    a->ds = ds;
+    a->n = n;
+    a->m = mlp(784, widths, 3, DSC_ACTIVATION_RELU, 64);
+    a->o = sgd(a->m, 0.05, 0.9);
+    a->loss = NULL;
+    CHECK(dsc_loss_new(&a->loss, DSC_LOSS_CROSS_ENTROPY));
+    a->perm = malloc(n * sizeof *a->perm);
+    a->xb = malloc(64 * 784 * sizeof *a->xb);
+    if (!a->perm || !a->xb) exit(1);
+    for (size_t i = 0; i < n; i++) a->perm[i] = i;
+    a->last_loss = 0.0;
+}
+
+/* One shuffled epoch; samples per second of CPU time. */
+static double bench_a_run(bench_a *a) {
+    const size_t B = 64, n = a->n;
+    float dy[64 * 10];
     int32_t yb[64];
-    if (!perm || !xb) exit(1);
-    for (size_t i = 0; i < n; i++) perm[i] = i;
-    double rate[MAX_RUNS], value = 0.0;
-    for (int r = 0; r < runs; r++) {
-        double t0 = now();
-        for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates, as torch.randperm each epoch */
-            size_t j = (size_t)(rnd() % (i + 1)), t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        for (size_t i = 0; i < n; i += B) {
-            size_t b = n - i < B ? n - i : B;
-            const float *y;
-            CHECK(dsc_dataset_gather(ds, perm + i, b, xb, NULL, yb));
-            CHECK(dsc_model_forward(m, xb, b, &y));
-            CHECK(dsc_loss_forward_labels(loss, y, yb, b, 10, &value));
-            CHECK(dsc_loss_backward(loss, dy));
-            CHECK(dsc_model_backward(m, dy, b));
-            CHECK(dsc_optimizer_step(o));
-            CHECK(dsc_model_zero_grad(m));
-        }
-        rate[r] = (double)n / (now() - t0);
+    double value = 0.0, t0 = cpu_now();
+    for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates, as torch.randperm each epoch */
+        size_t j = (size_t)(rnd() % (i + 1)), t = a->perm[i];
+        a->perm[i] = a->perm[j];
+        a->perm[j] = t;
     }
-    *last_loss = value;
-    free(perm);
-    free(xb);
-    dsc_loss_free(loss);
-    dsc_optimizer_free(o);
-    dsc_model_free(m);
-    return median(rate, runs);
+    for (size_t i = 0; i < n; i += B) {
+        size_t b = n - i < B ? n - i : B;
+        const float *y;
+        CHECK(dsc_dataset_gather(a->ds, a->perm + i, b, a->xb, NULL, yb));
+        CHECK(dsc_model_forward(a->m, a->xb, b, &y));
+        CHECK(dsc_loss_forward_labels(a->loss, y, yb, b, 10, &value));
+        CHECK(dsc_loss_backward(a->loss, dy));
+        CHECK(dsc_model_backward(a->m, dy, b));
+        CHECK(dsc_optimizer_step(a->o));
+        CHECK(dsc_model_zero_grad(a->m));
+    }
+    a->last_loss = value;
+    return (double)n / (cpu_now() - t0);
+}
+
+static void bench_a_free(bench_a *a) {
+    free(a->perm);
+    free(a->xb);
+    dsc_loss_free(a->loss);
+    dsc_optimizer_free(a->o);
+    dsc_model_free(a->m);
 }
 
 /* ---- (b) per-step latency, 16-64-64-4 tanh, MSE, batch 1 ----------------- */
@@ -144,117 +172,146 @@ static double bench_a(const dsc_dataset *ds, size_t n, double *last_loss) {
 #define NS 256 /* samples cycled through */
 static float bx[NS][16], bt[NS][4];
 
-static double bench_b_descent(long steps) {
-    static const size_t widths[] = {64, 64, 4};
-    dsc_model *m = mlp(16, widths, 3, DSC_ACTIVATION_TANH, 1);
-    dsc_optimizer *o = sgd(m, 0.01, 0.0);
-    dsc_loss *loss = NULL;
-    CHECK(dsc_loss_new(&loss, DSC_LOSS_MSE));
-    float dy[4];
-    double ns[MAX_RUNS], value;
-    for (int r = -1; r < runs; r++) { /* run -1 warms up */
-        double t0 = now();
-        for (long s = 0; s < steps; s++) {
-            const float *y;
-            CHECK(dsc_model_forward(m, bx[s & (NS - 1)], 1, &y));
-            CHECK(dsc_loss_forward(loss, y, bt[s & (NS - 1)], 1, 4, &value));
-            CHECK(dsc_loss_backward(loss, dy));
-            CHECK(dsc_model_backward(m, dy, 1));
-            CHECK(dsc_optimizer_step(o));
-            CHECK(dsc_model_zero_grad(m));
-        }
-        if (r >= 0) ns[r] = (now() - t0) * 1e9 / (double)steps;
-    }
-    dsc_loss_free(loss);
-    dsc_optimizer_free(o);
-    dsc_model_free(m);
-    return median(ns, runs);
-}
+typedef struct bench_b {
+    dsc_model *m;
+    dsc_optimizer *o;
+    dsc_loss *loss;
+    struct fann *ann;
+} bench_b;
 
-static double bench_b_fann(long steps) {
-    struct fann *ann = fann_create_standard(4, 16, 64, 64, 4);
-    if (ann == NULL) {
+static void bench_b_init(bench_b *b) {
+    static const size_t widths[] = {64, 64, 4};
+    b->m = mlp(16, widths, 3, DSC_ACTIVATION_TANH, 1);
+    b->o = sgd(b->m, 0.01, 0.0);
+    b->loss = NULL;
+    CHECK(dsc_loss_new(&b->loss, DSC_LOSS_MSE));
+    b->ann = fann_create_standard(4, 16, 64, 64, 4);
+    if (b->ann == NULL) {
         fprintf(stderr, "bench_train: fann_create_standard failed\n");
         exit(1);
     }
-    fann_set_activation_function_hidden(ann, FANN_SIGMOID_SYMMETRIC); /* tanh */
-    fann_set_activation_steepness_hidden(ann, 1.0f);                 /* tanh(x), not tanh(x/2) */
-    fann_set_activation_function_output(ann, FANN_LINEAR);
-    fann_set_learning_rate(ann, 0.01f);
-    fann_set_learning_momentum(ann, 0.0f);
-    fann_randomize_weights(ann, -0.1f, 0.1f);
-    double ns[MAX_RUNS];
-    for (int r = -1; r < runs; r++) {
-        double t0 = now();
-        for (long s = 0; s < steps; s++) fann_train(ann, bx[s & (NS - 1)], bt[s & (NS - 1)]);
-        if (r >= 0) ns[r] = (now() - t0) * 1e9 / (double)steps;
-    }
-    fann_destroy(ann);
-    return median(ns, runs);
+    fann_set_activation_function_hidden(b->ann, FANN_SIGMOID_SYMMETRIC); /* tanh */
+    fann_set_activation_steepness_hidden(b->ann, 1.0f);                 /* tanh(x), not tanh(x/2) */
+    fann_set_activation_function_output(b->ann, FANN_LINEAR);
+    fann_set_learning_rate(b->ann, 0.01f);
+    fann_set_learning_momentum(b->ann, 0.0f);
+    fann_randomize_weights(b->ann, -0.1f, 0.1f);
 }
 
-/* ---- PyTorch in a child process ------------------------------------------ */
+/* steps single-sample steps of descent; ns per step of CPU time. */
+static double bench_b_descent(bench_b *b, long steps) {
+    float dy[4];
+    double value, t0 = cpu_now();
+    for (long s = 0; s < steps; s++) {
+        const float *y;
+        CHECK(dsc_model_forward(b->m, bx[s & (NS - 1)], 1, &y));
+        CHECK(dsc_loss_forward(b->loss, y, bt[s & (NS - 1)], 1, 4, &value));
+        CHECK(dsc_loss_backward(b->loss, dy));
+        CHECK(dsc_model_backward(b->m, dy, 1));
+        CHECK(dsc_optimizer_step(b->o));
+        CHECK(dsc_model_zero_grad(b->m));
+    }
+    return (cpu_now() - t0) * 1e9 / (double)steps;
+}
+
+static double bench_b_fann(bench_b *b, long steps) {
+    double t0 = cpu_now();
+    for (long s = 0; s < steps; s++) fann_train(b->ann, bx[s & (NS - 1)], bt[s & (NS - 1)]);
+    return (cpu_now() - t0) * 1e9 / (double)steps;
+}
+
+static void bench_b_free(bench_b *b) {
+    fann_destroy(b->ann);
+    dsc_loss_free(b->loss);
+    dsc_optimizer_free(b->o);
+    dsc_model_free(b->m);
+}
+
+/* ---- PyTorch in a child process, driven line by line ---------------------- */
 
 typedef struct torch_result {
     int ok;
     char core[64];
-    double a, b;   /* medians: samples/s, ns/step */
+    double a, b; /* medians: samples/s, ns/step */
 } torch_result;
 
-static int parse_list(const char *s, double *v) {
-    int n = 0;
-    char *end;
-    while (n < MAX_RUNS) {
-        double x = strtod(s, &end);
-        if (end == s) break;
-        v[n++] = x;
-        s = end;
+typedef struct torch_child {
+    int ok;
+    pid_t pid;
+    FILE *to, *from;
+    char core[64];
+} torch_child;
+
+static void torch_start(torch_child *t, const char *script, const char *data,
+                        const char *coretype) {
+    int in[2], out[2];
+    memset(t, 0, sizeof *t);
+    snprintf(t->core, sizeof t->core, "?");
+    if (pipe(in) != 0 || pipe(out) != 0) return;
+    pid_t pid = fork();
+    if (pid < 0) return;
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+        /* Set before Python starts: OpenBLAS reads them when torch loads it. */
+        if (coretype) setenv("OPENBLAS_CORETYPE", coretype, 1);
+        else unsetenv("OPENBLAS_CORETYPE");
+        setenv("OMP_NUM_THREADS", "1", 1);
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        execl("/usr/bin/python3", "python3", script, "--serve", "--data", data,
+              quick ? "--quick" : (char *)NULL, (char *)NULL);
+        _exit(127);
     }
-    return n;
+    close(in[0]);
+    close(out[1]);
+    t->pid = pid;
+    t->to = fdopen(in[1], "w");
+    t->from = fdopen(out[0], "r");
+    char line[256];
+    if (t->to && t->from && fgets(line, sizeof line, t->from) && !strncmp(line, "torch ", 6)) {
+        char *c = strstr(line, "blas_core ");
+        if (c) snprintf(t->core, sizeof t->core, "%.*s", (int)strcspn(c + 10, "\n"), c + 10);
+        t->ok = 1;
+    }
 }
 
-static torch_result run_torch(const char *script, const char *data, const char *coretype) {
-    torch_result t = {0, "?", 0.0, 0.0};
-    char cmd[2048], line[1024];
-    snprintf(cmd, sizeof cmd, "%s%s OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 '%s' "
-             "--runs %d --data '%s'%s",
-             coretype ? "env OPENBLAS_CORETYPE=" : "env", coretype ? coretype : "", script, runs,
-             data, quick ? " --quick" : "");
-    FILE *p = popen(cmd, "r");
-    if (p == NULL) return t;
-    double v[MAX_RUNS];
-    int got = 0;
-    while (fgets(line, sizeof line, p)) {
-        char *c = strstr(line, "blas_core ");
-        if (strncmp(line, "torch ", 6) == 0 && c) {
-            snprintf(t.core, sizeof t.core, "%s", c + 10);
-            t.core[strcspn(t.core, "\n")] = 0;
-        } else if (strncmp(line, "a ", 2) == 0) {
-            int n = parse_list(line + 2, v);
-            t.a = median(v, n);
-            got |= n > 0;
-        } else if (strncmp(line, "b ", 2) == 0) {
-            int n = parse_list(line + 2, v);
-            t.b = median(v, n);
-            got |= (n > 0) << 1;
-        }
+/* Sends one command ('a' or 'b') and returns the figure, or 0 on failure. */
+static double torch_run(torch_child *t, char cmd) {
+    char line[256];
+    if (!t->ok) return 0.0;
+    fprintf(t->to, "%c\n", cmd);
+    fflush(t->to);
+    if (!fgets(line, sizeof line, t->from) || line[0] != cmd) {
+        t->ok = 0;
+        return 0.0;
     }
-    t.ok = pclose(p) == 0 && got == 3;
-    return t;
+    return strtod(line + 2, NULL);
+}
+
+static void torch_stop(torch_child *t) {
+    if (t->to) {
+        fprintf(t->to, "q\n");
+        fclose(t->to);
+    }
+    if (t->from) fclose(t->from);
+    if (t->pid > 0) waitpid(t->pid, NULL, 0);
 }
 
 int main(int argc, char **argv) {
     const char *data = "/usr/share/datasets/fashion-mnist";
     const char *script = "bench/torch_train.py";
     int torch = 1;
+    char only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--no-torch")) torch = 0;
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i][0];
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
         else if (!strcmp(argv[i], "--script") && i + 1 < argc) script = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--quick] [--runs N] [--no-torch] [--data DIR] "
+            fprintf(stderr, "usage: %s [--quick] [--runs N] [--no-torch] [--only a|b] [--data DIR] "
                     "[--script PATH]\n", argv[0]);
             return 2;
         }
@@ -291,24 +348,55 @@ int main(int argc, char **argv) {
         for (int j = 0; j < 4; j++) bt[i][j] = urand();
     }
     long steps_d = quick ? 20000 : 200000, steps_f = quick ? 2000 : 20000;
-
-    printf("bench_train: descent %s, kernel set %s; %s, %zu samples; median of %d runs\n",
-           dsc_version(), dsc_isa(), source, n, runs);
-    fflush(stdout);
-    double loss_a;
-    double da = bench_a(ds, n, &loss_a);
-    double db = bench_b_descent(steps_d);
-    double fb = bench_b_fann(steps_f);
-    dsc_dataset_free(ds);
-
-    torch_result tr[2] = {{0, "?", 0, 0}, {0, "?", 0, 0}};
+    bench_a A;
+    bench_b Bb;
+    bench_a_init(&A, ds, n);
+    bench_b_init(&Bb);
+    if (only == 'a' || only == 'b') {
+        for (int r = 0; r < runs; r++)
+            printf("descent (%c): %.0f\n", only, only == 'a' ? bench_a_run(&A) : bench_b_descent(&Bb, steps_d));
+        return 0;
+    }
+    torch_child tc[2];
+    memset(tc, 0, sizeof tc);
     if (torch) {
-        tr[0] = run_torch(script, data, NULL);
-        tr[1] = run_torch(script, data, "Cooperlake");
+        torch_start(&tc[0], script, data, NULL);
+        torch_start(&tc[1], script, data, "Cooperlake");
         for (int i = 0; i < 2; i++)
-            if (!tr[i].ok)
-                fprintf(stderr, "bench_train: the PyTorch run %s failed (is python3-torch "
-                        "installed? tools/install-deps.sh bench)\n", i ? "(Cooperlake)" : "(as installed)");
+            if (!tc[i].ok)
+                fprintf(stderr, "bench_train: PyTorch %s did not start (is python3-torch installed? "
+                        "tools/install-deps.sh bench)\n", i ? "(Cooperlake)" : "(as installed)");
+    }
+
+    printf("bench_train: descent %s, kernel set %s; %s, %zu samples; median of %d interleaved "
+           "rounds, thread CPU time\n", dsc_version(), dsc_isa(), source, n, runs);
+    fflush(stdout);
+    /* Rounds: each implementation once per round, so load on a shared
+     * machine hits all of them alike. Warm-up round first, not counted. */
+    double va[3][MAX_RUNS], vb[4][MAX_RUNS];
+    (void)bench_b_descent(&Bb, steps_d / 10);
+    (void)bench_b_fann(&Bb, steps_f / 10);
+    for (int r = 0; r < runs; r++) {
+        va[0][r] = bench_a_run(&A);
+        vb[0][r] = bench_b_descent(&Bb, steps_d);
+        vb[1][r] = bench_b_fann(&Bb, steps_f);
+        for (int i = 0; i < 2; i++) {
+            va[1 + i][r] = torch_run(&tc[i], 'a');
+            vb[2 + i][r] = torch_run(&tc[i], 'b');
+        }
+    }
+    double loss_a = A.last_loss;
+    for (int i = 0; i < 2; i++) torch_stop(&tc[i]);
+    bench_a_free(&A);
+    bench_b_free(&Bb);
+    dsc_dataset_free(ds);
+    double da = median(va[0], runs), db = median(vb[0], runs), fb = median(vb[1], runs);
+    torch_result tr[2];
+    for (int i = 0; i < 2; i++) {
+        tr[i].ok = tc[i].ok;
+        snprintf(tr[i].core, sizeof tr[i].core, "%s", tc[i].core);
+        tr[i].a = median(va[1 + i], runs);
+        tr[i].b = median(vb[2 + i], runs);
     }
     /* Baseline: the faster configuration of each benchmark. */
     double ta = fmax(tr[0].ok ? tr[0].a : 0.0, tr[1].ok ? tr[1].a : 0.0);
