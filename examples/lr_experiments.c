@@ -99,8 +99,9 @@ static double nrand(void) { /* Box-Muller */
     return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
 }
 
-/* 10 classes, 64 features: centres N(0, 1), samples centre + N(0, 1.6^2),
- * so the classes overlap and the loss stays well above zero. */
+/* 10 classes, 64 features: centres N(0, 1), samples centre + N(0, 5^2),
+ * so the classes overlap (the loss stays well above zero), all scaled by
+ * 1/6 to inputs of about unit spread, like scaled pixels. */
 static dsc_dataset *synthetic(size_t n) {
     const size_t f = 64;
     float *centre = xmalloc(CLASSES * f * sizeof *centre), *x = xmalloc(n * f * sizeof *x);
@@ -108,7 +109,7 @@ static dsc_dataset *synthetic(size_t n) {
     for (size_t i = 0; i < CLASSES * f; i++) centre[i] = (float)nrand();
     for (size_t i = 0; i < n; i++) {
         y[i] = (int32_t)(rnd() % CLASSES);
-        for (size_t j = 0; j < f; j++) x[i * f + j] = centre[y[i] * f + j] + (float)(1.6 * nrand());
+        for (size_t j = 0; j < f; j++) x[i * f + j] = (float)((centre[y[i] * f + j] + 5.0 * nrand()) / 6.0);
     }
     dsc_dataset *ds = NULL;
     CHECK(dsc_dataset_new_labels(&ds, x, y, n, f, CLASSES, DSC_DATASET_COPY));
@@ -245,11 +246,13 @@ static dsc_lr_scheduler *make_sched(sched_id id, dsc_optimizer *opt, double lr, 
         CHECK(dsc_lr_scheduler_new(&s, DSC_SCHED_COSINE, opt));
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_T_MAX, total));
         break;
-    case SC_CYCLIC: /* triangular between lr/20 and lr, a cycle per 2 epochs */
+    case SC_CYCLIC: /* triangular between lr/20 and lr, whole cycles of about 3
+                     * epochs, so the run ends at the bottom of one */
         CHECK(dsc_lr_scheduler_new(&s, DSC_SCHED_CYCLIC, opt));
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_BASE_LR, lr / 20.0));
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, lr));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP, (double)spe));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP,
+                                   fmax(1.0, floor(total / (2.0 * fmax(1.0, floor(epochs / 3.0)))))));
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_CYCLE_MOMENTUM, 0.0));
         break;
     }
@@ -682,7 +685,7 @@ int main(int argc, char **argv) {
         else got = "converging";
         char t[96];
         snprintf(t, sizeof t, "%s is %s", cc[i].label, expect[i]);
-        snprintf(m, sizeof m, "%s (drop %.3f of %.3f)", got, isfinite(prog) ? prog : INFINITY,
+        snprintf(m, sizeof m, "%s (drop %.3g of %.3g)", got, isfinite(prog) ? prog : INFINITY,
                  r->init);
         claim("c", t, m, !strcmp(got, expect[i]));
     }
