@@ -1277,6 +1277,26 @@ DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, c
                                             size_t n, size_t *group);
 
 /**
+ * @brief Add a built model's parameters as one new group.
+ *
+ * The group is the model's flat parameter buffer and its gradient buffer
+ * (dsc_model_params(), dsc_model_grads()): every weight and bias of every
+ * layer, in the order of PyTorch's model.parameters(), so each step is one
+ * fused pass. It takes the optimizer's current hyperparameters, as
+ * dsc_optimizer_add_params() does.
+ * @param[in]     opt   The optimizer.
+ * @param[in,out] model A built model with at least one parameter.
+ * @param[out]    group Receives the new group's index; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for NULL or a model without parameters;
+ *         DSC_E_STATE if the model is not built; DSC_E_NOMEM (nothing is added).
+ * @note Ownership: the model's buffers are borrowed; the model must outlive
+ *       the optimizer (or the optimizer must not be stepped after
+ *       dsc_model_free()).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_add_model(dsc_optimizer *opt, dsc_model *model, size_t *group);
+
+/**
  * @brief The number of parameter groups.
  * @param[in]  opt The optimizer.
  * @param[out] out Receives the count.
@@ -1574,7 +1594,32 @@ DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, siz
  *
  * Hyperparameters use the zstd pattern: a ::dsc_sched_param key and a
  * double value, validated when set. Booleans and enumerations travel as
- * 0, 1, 2...; integers must be integral. A value applies to every group.
+ * 0, 1, 2...; integers must be integral. A value applies to every group;
+ * the keys PyTorch also takes as per-group lists can be given per group with
+ * dsc_lr_scheduler_group_set().
+ *
+ * A linear warm-up followed by cosine annealing, stepped once per batch:
+ * @code
+ * dsc_lr_scheduler *seq, *warm, *cos;
+ * dsc_lr_scheduler_new(&seq, DSC_SCHED_SEQUENTIAL, opt);
+ * dsc_lr_scheduler_new(&warm, DSC_SCHED_LINEAR, opt);
+ * dsc_lr_scheduler_set(warm, DSC_SP_START_FACTOR, 0.01);
+ * dsc_lr_scheduler_set(warm, DSC_SP_TOTAL_ITERS, 500);
+ * dsc_lr_scheduler_new(&cos, DSC_SCHED_COSINE, opt);
+ * dsc_lr_scheduler_set(cos, DSC_SP_T_MAX, total_batches - 500);
+ * dsc_lr_scheduler_add_child(seq, warm);      // seq owns warm and cos from here
+ * dsc_lr_scheduler_add_child(seq, cos);
+ * const int64_t at[] = {500};
+ * dsc_lr_scheduler_set_milestones(seq, at, 1);
+ * dsc_lr_scheduler_start(seq);                // the groups now have lr*0.01
+ * for (size_t b = 0; b < total_batches; b++) {
+ *     // ... gradients ...
+ *     dsc_optimizer_step(opt);
+ *     dsc_lr_scheduler_step(seq);
+ * }
+ * dsc_lr_scheduler_free(seq);
+ * @endcode
+ * (Every call returns a ::dsc_status to check; omitted here.)
  * @{
  */
 
@@ -1614,7 +1659,7 @@ typedef enum dsc_lr_scheduler_kind {
  */
 typedef enum dsc_sched_param {
     /** `gamma`. StepLR, MultiStepLR: default 0.1, (0, inf); ExponentialLR:
-     *  required, (0, inf); CyclicLR (exp_range): default 1, (0, 1].
+     *  required, (0, inf); CyclicLR (exp_range): default 1, (0, inf).
      *  StepLR, MultiStepLR and ExponentialLR accept it at any time. */
     DSC_SP_GAMMA = 100,
     /** `step_size` (StepLR): required, int in [1, 2^53]. */
@@ -1643,9 +1688,9 @@ typedef enum dsc_sched_param {
     DSC_SP_BASE_LR = 300,
     /** `max_lr` (CyclicLR, OneCycleLR): required, [0, inf). */
     DSC_SP_MAX_LR = 301,
-    /** `step_size_up` (CyclicLR): default 2000, int in [1, 2^53]. */
+    /** `step_size_up` (CyclicLR): default 2000, (0, 2^53] (PyTorch takes a float). */
     DSC_SP_STEP_SIZE_UP = 302,
-    /** `step_size_down` (CyclicLR): default step_size_up, int in [0, 2^53]. */
+    /** `step_size_down` (CyclicLR): default step_size_up, [0, 2^53]. */
     DSC_SP_STEP_SIZE_DOWN = 303,
     /** `mode` (CyclicLR): a ::dsc_cyclic_mode, default ::DSC_CYCLIC_TRIANGULAR.
      *  triangular and triangular2 scale per cycle, exp_range per iteration
@@ -1765,8 +1810,9 @@ DSC_API dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler
 
 /**
  * @brief Release a scheduler and the children it owns.
- * @param[in] s The scheduler, or NULL (then nothing happens). Do not free a
- *              child that was added to a container: the container frees it.
+ * @param[in] s The scheduler, or NULL (then nothing happens). A child added
+ *              to a container belongs to it: freeing the child does nothing,
+ *              the container frees it.
  * @note The optimizer keeps the lr it was last given.
  * @since 0.1.0
  */
@@ -1798,6 +1844,42 @@ DSC_API dsc_status dsc_lr_scheduler_set(dsc_lr_scheduler *s, dsc_sched_param key
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, double *out);
+
+/**
+ * @brief Set one group's own value of a key PyTorch also takes as a list.
+ *
+ * The per-group keys are those PyTorch accepts as one value per parameter
+ * group: CyclicLR base_lr, max_lr, base_momentum, max_momentum; OneCycleLR
+ * max_lr, base_momentum, max_momentum; ReduceLROnPlateau min_lr. A group
+ * without its own value uses the one of dsc_lr_scheduler_set(); a required
+ * key (max_lr) is satisfied by giving every group its own value.
+ * @param[in,out] s     The scheduler.
+ * @param[in]     group 0..group count-1.
+ * @param[in]     key   One of the per-group keys above.
+ * @param[in]     value The value, within the key's range.
+ * @return DSC_OK; DSC_E_ARG for NULL, a group out of range or a value out of
+ *         range; DSC_E_UNSUPPORTED if this kind has no such key or takes it
+ *         only for every group at once; DSC_E_STATE after start (min_lr may
+ *         change any time). A refused call changes nothing.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_group_set(dsc_lr_scheduler *s, size_t group, dsc_sched_param key,
+                                              double value);
+
+/**
+ * @brief Read one group's value of a per-group key (its own, else the common one).
+ * @param[in]  s     The scheduler.
+ * @param[in]  group 0..group count-1.
+ * @param[in]  key   A per-group key (see dsc_lr_scheduler_group_set()).
+ * @param[out] out   Receives the value.
+ * @return DSC_OK; DSC_E_ARG for NULL or a group out of range; DSC_E_UNSUPPORTED
+ *         as for dsc_lr_scheduler_group_set(); DSC_E_STATE for a key neither
+ *         the group nor the scheduler has a value for yet.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_group_get(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key,
+                                              double *out);
 
 /**
  * @brief The valid range of a hyperparameter for a kind (zstd's getBounds).

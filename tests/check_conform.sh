@@ -6,7 +6,7 @@
 set -u
 B=${B:-build}
 REF=${REF:-../shared/reference/cases}
-CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref"
+CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref network-*.ref"
 CONFORM_EXCLUDE=""
 
 files=""

@@ -1,17 +1,43 @@
 #!/bin/sh
-# The training examples run end to end:
+# The examples run end to end.
+#  - xor and regression train to a small loss: the "final loss:" line each
+#    prints is compared with a threshold, once per kernel set the CPU runs;
 #  - lr_experiments in its fast mode (--fast, a few seconds) on the synthetic
 #    set and, when it is installed, on Fashion-MNIST: exit status 0, the
 #    summary line, one CSV per run with its header, summary.csv and four
-#    well-formed SVG plots;
+#    well-formed SVG plots (the claims are reported, not required);
 #  - fashion_mnist without its data set: exit status 2 and a message naming
 #    the directory and the install command.
-# No timing or accuracy is asserted (the claims are reported, not required).
+# Environment: B (build dir), RUNNER (optional wrapper).
 set -u
 B=${B:-build}
+status=0
+check() { # example, threshold
+    out=$("$B/examples/$1" 2>&1)
+    rc=$?
+    echo "$out"
+    if [ $rc -ne 0 ]; then echo "FAIL $1: exit status $rc"; status=1; return; fi
+    loss=$(echo "$out" | sed -n 's/^final loss: \([0-9.eE+-]*\).*/\1/p')
+    if [ -z "$loss" ]; then echo "FAIL $1: no 'final loss:' line"; status=1; return; fi
+    if awk -v l="$loss" -v t="$2" 'BEGIN { exit !(l < t) }'; then
+        echo "PASS $1: final loss $loss < $2"
+    else
+        echo "FAIL $1: final loss $loss is not below $2"; status=1
+    fi
+}
+isas=""
+for isa in scalar sse2 avx2 avx512 neon; do
+    DESCENT_ISA=$isa "$B/examples/version" 2>/dev/null | grep -q "kernels: $isa\$" && isas="$isas $isa"
+done
+for isa in $isas; do
+    export DESCENT_ISA=$isa
+    echo "== DESCENT_ISA=$isa"
+    check xor 0.01
+    check regression 0.01
+done
+unset DESCENT_ISA
 OUT="$B/tests/check_examples"
 rm -rf "$OUT"
-status=0
 fail() { echo "FAIL: $*"; status=1; }
 
 check_demo() { # dir, extra args

@@ -235,6 +235,33 @@ static void free_model(void *m) {
     dsc_model_free(m);
 }
 
+/* dsc_optimizer_add_model over a built model: the optimizer is kept here so
+ * the release function can free both. */
+static dsc_optimizer *added_opt;
+
+static dsc_status make_model_group(void **out) {
+    dsc_model *m = NULL;
+    dsc_optimizer *opt = NULL;
+    *out = NULL;
+    dsc_status s = make_built_model((void **)&m);
+    if (s == DSC_OK) s = dsc_optimizer_new(&opt, DSC_OPT_ADAM);
+    if (s == DSC_OK) s = dsc_optimizer_add_model(opt, m, NULL);
+    if (s != DSC_OK) {
+        dsc_optimizer_free(opt);
+        dsc_model_free(m);
+        return s;
+    }
+    added_opt = opt;
+    *out = m;
+    return DSC_OK;
+}
+
+static void free_model_group(void *m) {
+    dsc_optimizer_free(added_opt);
+    added_opt = NULL;
+    dsc_model_free(m);
+}
+
 static dsc_status make_loss(void **out) {
     return dsc_loss_new((dsc_loss **)out, DSC_LOSS_CROSS_ENTROPY);
 }
@@ -351,6 +378,7 @@ static const struct {
     {"dsc_model_new", make_model, free_model},
     {"dsc_model_add + dsc_model_build", make_built_model, free_model},
     {"dsc_loss_new", make_loss, free_loss},
+    {"dsc_optimizer_add_model", make_model_group, free_model_group},
     {"dsc_lr_scheduler_new", make_scheduler, free_scheduler},
     {"dsc_lr_scheduler_add_child/set_milestones/start", make_scheduler_sequential, free_scheduler},
     {"dsc_lr_scheduler_start (momentum turned on)", make_scheduler_cyclic_momentum, free_scheduler},

@@ -2,11 +2,13 @@
  * enter/leave subnormals flush to zero; after leave the caller's control
  * register is exactly what it was, whatever mode the caller had chosen; and
  * public calls leave the caller's mode alone. */
+#define _GNU_SOURCE /* feenableexcept */
 #include "harness.h"
 #include "kernels/fpenv.h"
 
 #include <fenv.h>
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 /* The raw control register and the bits of it that are control, not
@@ -61,6 +63,48 @@ static __attribute__((noinline)) float mul(float a, float b) {
     volatile float va = a, vb = b;
     volatile float r = va * vb;
     return r;
+}
+
+static __attribute__((noinline)) float divide(float a, float b) {
+    volatile float va = a, vb = b;
+    volatile float r = va / vb;
+    return r;
+}
+
+/* Whatever rounding mode and traps the caller set, the kernels get round to
+ * nearest with every exception masked. */
+static void test_fpenv_known_mode_inside(void **state) {
+    (void)state;
+    SKIP_UNLESS_EMULATED();
+    const int round = fegetround();
+    assert_int_equal(fesetround(FE_DOWNWARD), 0);
+    const float down = divide(1.0f, 3.0f);
+#if defined(__x86_64__)
+    assert_true(feenableexcept(FE_INVALID | FE_OVERFLOW) != -1);
+#endif
+    const uint64_t before = read_ctl();
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
+    const uint64_t inside = read_ctl();
+    const float nearest = divide(1.0f, 3.0f);
+    const float nan = mul(INFINITY, 0.0f);   /* invalid: must not trap */
+    const float inf = mul(FLT_MAX, FLT_MAX); /* overflow: must not trap */
+    dsc__fpenv_leave(&fe);
+    const uint64_t after = read_ctl();
+#if defined(__x86_64__)
+    fedisableexcept(FE_ALL_EXCEPT);
+#endif
+    fesetround(round);
+    feclearexcept(FE_ALL_EXCEPT);
+    assert_true(after == before);
+    assert_true((inside & DSC_FPENV_ROUND) == 0);
+#if defined(__x86_64__)
+    assert_true((inside & DSC_FPENV_MASKS) == DSC_FPENV_MASKS);
+#elif defined(__aarch64__)
+    assert_true((inside & DSC_FPENV_TRAPS) == 0);
+#endif
+    assert_true(nearest == 0.333333343f && down < nearest);
+    assert_true(isnan(nan) && inf == INFINITY);
 }
 
 static void test_fpenv_flushes_inside_only(void **state) {
@@ -146,6 +190,18 @@ static void test_fpenv_public_calls_leave_mode(void **state) {
     assert_ok(dsc_tensor_copy(b, a));
     assert_ok(dsc_tensor_fill(a, 1e-39f));
     assert_ok(dsc_set_isa(dsc_isa()));
+    /* Optimizer steps, with subnormal and huge values in the state. */
+    float p[37], g[37];
+    for (int i = 0; i < 37; i++) p[i] = 1e-39f * (float)i, g[i] = (i % 2 ? 1e-38f : 3e30f);
+    for (int kind = DSC_OPT_SGD; kind <= DSC_OPT_RADAM; kind++) {
+        dsc_optimizer *opt = NULL;
+        assert_ok(dsc_optimizer_new(&opt, (dsc_optimizer_kind)kind));
+        assert_ok(dsc_optimizer_add_params(opt, p, g, 37, NULL));
+        assert_ok(dsc_optimizer_step(opt));
+        assert_ok(dsc_optimizer_step(opt));
+        dsc_optimizer_free(opt);
+        assert_true((read_ctl() & CTL_MASK) == before);
+    }
     dsc_tensor_free(a);
     dsc_tensor_free(b);
     assert_true((read_ctl() & CTL_MASK) == before);
@@ -157,6 +213,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fpenv_flushes_inside_only),
         cmocka_unit_test(test_fpenv_restores_caller_exact_state),
+        cmocka_unit_test(test_fpenv_known_mode_inside),
         cmocka_unit_test(test_fpenv_nested_and_already_flushing),
         cmocka_unit_test(test_fpenv_public_calls_leave_mode),
     };

@@ -449,6 +449,83 @@ static void test_model_build_failure_leaves_model_buildable(void **state) {
     dsc_model_free(m);
 }
 
+static void test_model_optimizer_add_model(void **state) {
+    (void)state;
+    dsc_optimizer *opt = NULL;
+    assert_ok(dsc_optimizer_new(&opt, DSC_OPT_SGD));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.5));
+    dsc_model *m = mlp(3, 4, 2, 0);
+    size_t group = 99, count = 0, n = 0;
+    assert_status(dsc_optimizer_add_model(opt, m, &group), DSC_E_STATE); /* not built */
+    assert_status(dsc_optimizer_add_model(NULL, m, &group), DSC_E_ARG);
+    assert_status(dsc_optimizer_add_model(opt, NULL, &group), DSC_E_ARG);
+    assert_ok(dsc_optimizer_group_count(opt, &count));
+    assert_int_equal(count, 0);
+    assert_int_equal(group, 99);
+    assert_ok(dsc_model_build(m, 4));
+    assert_ok(dsc_optimizer_add_model(opt, m, &group));
+    assert_int_equal(group, 0);
+    assert_ok(dsc_model_param_count(m, &n));
+    assert_ok(dsc_optimizer_group_size(opt, 0, &count));
+    assert_int_equal(count, n);
+    /* one step: p -= lr * g over the flat buffers */
+    float *p = NULL, *g = NULL, before[64];
+    assert_ok(dsc_model_params(m, &p));
+    assert_ok(dsc_model_grads(m, &g));
+    memcpy(before, p, n * sizeof(float));
+    for (size_t i = 0; i < n; i++) g[i] = (float)i;
+    assert_ok(dsc_optimizer_step(opt));
+    for (size_t i = 0; i < n; i++) assert_true(p[i] == before[i] - 0.5f * (float)i);
+    /* a model without parameters cannot be a group */
+    dsc_model *act = NULL;
+    dsc_layer *l = NULL;
+    assert_ok(dsc_model_new(&act, 3));
+    assert_ok(dsc_layer_activation_new(&l, DSC_ACTIVATION_RELU));
+    assert_ok(dsc_model_add(act, l));
+    assert_ok(dsc_model_build(act, 1));
+    assert_status(dsc_optimizer_add_model(opt, act, NULL), DSC_E_ARG);
+    assert_ok(dsc_optimizer_group_count(opt, &count));
+    assert_int_equal(count, 1);
+    dsc_model_free(act);
+    dsc_optimizer_free(opt);
+    dsc_model_free(m);
+}
+
+/* A whole training loop (zero_grad, forward, loss, backward, Adam step)
+ * allocates nothing after build and add_model, and the loss falls. */
+static void test_model_training_loop_allocates_nothing(void **state) {
+    (void)state;
+    dsc_model *m = mlp(4, 8, 3, 6);
+    dsc_loss *loss = NULL;
+    dsc_optimizer *opt = NULL;
+    assert_ok(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
+    assert_ok(dsc_optimizer_new(&opt, DSC_OPT_ADAM));
+    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.05));
+    assert_ok(dsc_optimizer_add_model(opt, m, NULL));
+    float x[24], dy[18];
+    const int32_t labels[6] = {0, 1, 2, 2, 1, 0};
+    fill(x, 24, 17);
+    double first = 0, last = 0;
+    harness_alloc_install(0);
+    for (int step = 0; step < 100; step++) {
+        const float *y = NULL;
+        assert_ok(dsc_model_zero_grad(m));
+        assert_ok(dsc_model_forward(m, x, 6, &y));
+        assert_ok(dsc_loss_forward_labels(loss, y, labels, 6, 3, &last));
+        if (step == 0) first = last;
+        assert_ok(dsc_loss_backward(loss, dy));
+        assert_ok(dsc_model_backward(m, dy, 6));
+        assert_ok(dsc_optimizer_step(opt));
+    }
+    long allocs = harness_alloc_count();
+    harness_alloc_uninstall();
+    assert_int_equal(allocs, 0);
+    assert_true(last < 0.1 * first);
+    dsc_optimizer_free(opt);
+    dsc_loss_free(loss);
+    dsc_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_new_validation),
@@ -466,6 +543,8 @@ int main(void) {
         cmocka_unit_test(test_model_train_eval_dropout),
         cmocka_unit_test(test_model_steps_allocate_nothing),
         cmocka_unit_test(test_model_build_failure_leaves_model_buildable),
+        cmocka_unit_test(test_model_optimizer_add_model),
+        cmocka_unit_test(test_model_training_loop_allocates_nothing),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }

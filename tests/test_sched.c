@@ -91,10 +91,10 @@ static const struct {
     {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SP_T_0, 0, "[1, "},
     {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SP_T_MULT, 0, "[1, 1048576]"},
     {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SP_T_MULT, 1.5, "an integer"},
-    {DSC_SCHED_CYCLIC, DSC_SP_STEP_SIZE_UP, 0, "[1, "},
+    {DSC_SCHED_CYCLIC, DSC_SP_STEP_SIZE_UP, 0, "(0, "},
     {DSC_SCHED_CYCLIC, DSC_SP_STEP_SIZE_DOWN, -1, "[0, "},
     {DSC_SCHED_CYCLIC, DSC_SP_MODE, 3, "[0, 2]"},
-    {DSC_SCHED_CYCLIC, DSC_SP_GAMMA, 1.5, "(0, 1]"},
+    {DSC_SCHED_CYCLIC, DSC_SP_GAMMA, 0, "(0, inf)"},
     {DSC_SCHED_CYCLIC, DSC_SP_MAX_LR, -1, "[0, inf)"},
     {DSC_SCHED_CYCLIC, DSC_SP_BASE_MOMENTUM, 1.0, "[0, 1)"},
     {DSC_SCHED_CYCLIC, DSC_SP_CYCLE_MOMENTUM, 2, "[0, 1]"},
@@ -361,6 +361,68 @@ static void test_sched_per_group_base_lr(void **state) {
     dsc_optimizer_free(o);
 }
 
+/* PyTorch's per-group lists: CyclicLR and OneCycleLR max_lr/momenta, plateau min_lr. */
+static void test_sched_per_group_values(void **state) {
+    (void)state;
+    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 2, 0.1);
+    dsc_lr_scheduler *s = make(DSC_SCHED_CYCLIC, o);
+    double v;
+    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SP_STEP_SIZE_UP, 3), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SP_MIN_LR, 3), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_group_set(s, 2, DSC_SP_MAX_LR, 1), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SP_MAX_LR, -1), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_group_set(NULL, 0, DSC_SP_MAX_LR, 1), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_group_get(s, 0, DSC_SP_MAX_LR, &v), DSC_E_STATE);
+    assert_ok(dsc_lr_scheduler_group_set(s, 0, DSC_SP_MAX_LR, 1.0));
+    assert_status(dsc_lr_scheduler_start(s), DSC_E_STATE); /* group 1 has no max_lr */
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MAX_LR, 0.5));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_BASE_LR, 0.02));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MAX_MOMENTUM, 0.99));
+    assert_ok(dsc_lr_scheduler_group_get(s, 1, DSC_SP_MAX_LR, &v));
+    assert_true(v == 0.5);
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP, 2));
+    assert_ok(dsc_lr_scheduler_start(s));
+    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SP_MAX_LR, 2.0), DSC_E_STATE);
+    double m0, m1;
+    assert_ok(dsc_optimizer_group_get(o, 0, DSC_HP_MOMENTUM, &m0));
+    assert_ok(dsc_optimizer_group_get(o, 1, DSC_HP_MOMENTUM, &m1));
+    assert_near(group_lr(o, 0), 0.1); /* group 0: base_lr is its lr at start */
+    assert_near(group_lr(o, 1), 0.02);
+    assert_near(m0, 0.9);
+    assert_near(m1, 0.99);
+    assert_ok(dsc_lr_scheduler_step(s));
+    assert_ok(dsc_lr_scheduler_step(s)); /* the peak */
+    assert_near(group_lr(o, 0), 1.0);
+    assert_near(group_lr(o, 1), 0.5);
+    assert_ok(dsc_optimizer_group_get(o, 1, DSC_HP_MOMENTUM, &m1));
+    assert_near(m1, 0.8);
+    dsc_lr_scheduler_free(s);
+    /* OneCycleLR: each group starts at its own max_lr/div_factor. */
+    s = make(DSC_SCHED_ONE_CYCLE, o);
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1.0));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MAX_LR, 0.25));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_STEPS, 10));
+    assert_ok(dsc_lr_scheduler_start(s));
+    assert_near(group_lr(o, 0), 0.04);
+    assert_near(group_lr(o, 1), 0.01);
+    dsc_lr_scheduler_free(s);
+    /* ReduceLROnPlateau: one floor per group. */
+    assert_ok(dsc_optimizer_group_set(o, 0, DSC_HP_LR, 0.1));
+    assert_ok(dsc_optimizer_group_set(o, 1, DSC_HP_LR, 0.1));
+    s = make(DSC_SCHED_PLATEAU, o);
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PATIENCE, 0));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MIN_LR, 0.05));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MIN_LR, 0.03));
+    for (int t = 0; t < 4; t++) assert_ok(dsc_lr_scheduler_step_metric(s, 1.0));
+    assert_near(group_lr(o, 0), 0.05);
+    assert_near(group_lr(o, 1), 0.03);
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MIN_LR, 0.0)); /* any time */
+    assert_ok(dsc_lr_scheduler_step_metric(s, 1.0));
+    assert_near(group_lr(o, 1), 0.003);
+    dsc_lr_scheduler_free(s);
+    dsc_optimizer_free(o);
+}
+
 static void test_sched_groups_added_later(void **state) {
     (void)state;
     dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1);
@@ -540,6 +602,7 @@ static void test_sched_add_child_validation(void **state) {
     /* Children's keys are frozen once the container started. */
     assert_status(dsc_lr_scheduler_set(step, DSC_SP_STEP_SIZE, 3), DSC_E_STATE);
     dsc_lr_scheduler_free(late);
+    dsc_lr_scheduler_free(step); /* owned by seq: does nothing */
     dsc_lr_scheduler_free(seq);
     dsc_lr_scheduler_free(chain);
     dsc_lr_scheduler_free(plateau);
@@ -860,6 +923,7 @@ int main(void) {
         cmocka_unit_test(test_sched_plateau_needs_metric),
         cmocka_unit_test(test_sched_wrong_optimizer_for_momentum),
         cmocka_unit_test(test_sched_per_group_base_lr),
+        cmocka_unit_test(test_sched_per_group_values),
         cmocka_unit_test(test_sched_groups_added_later),
         cmocka_unit_test(test_sched_momentum_cycling_sgd),
         cmocka_unit_test(test_sched_momentum_cycling_adam_beta1),

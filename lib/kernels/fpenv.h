@@ -1,8 +1,13 @@
 /* The floating-point environment the kernels run in: flush-to-zero (FTZ)
- * and denormals-are-zero (DAZ). Subnormal floats are 10-100x slower on most
- * x86 cores (microcode assists) and appear in late training (decaying
- * moments, tiny gradients); flushing them costs nothing a float32 trainer
- * can measure. Every public compute entry point brackets its kernel calls:
+ * and denormals-are-zero (DAZ), round to nearest, every exception masked.
+ * Subnormal floats are 10-100x slower on most x86 cores (microcode assists)
+ * and appear in late training (decaying moments, tiny gradients); flushing
+ * them costs nothing a float32 trainer can measure. Round-to-nearest and
+ * masked exceptions make results independent of the caller's mode: the
+ * vector exp's range reduction assumes nearest, and branch-free kernels
+ * compute overflowing or NaN lanes they later discard, which must not trap
+ * in a host that enabled SIGFPE. Every public compute entry point brackets
+ * its kernel calls:
  *
  *     dsc_fpenv fe;
  *     dsc__fpenv_enter(&fe);
@@ -29,12 +34,20 @@ typedef struct dsc_fpenv {
 
 #if defined(__x86_64__) || (defined(__i386__) && defined(__SSE__))
 #define DSC_FPENV_FLUSH 0x8040u /* MXCSR bit 15 FTZ, bit 6 DAZ */
+#define DSC_FPENV_MASKS 0x1f80u /* MXCSR bits 7-12: every exception masked */
+#define DSC_FPENV_ROUND 0x6000u /* MXCSR bits 13-14 rounding control; 0 = nearest */
+
+/* The kernels' mode derived from the caller's register. */
+static inline unsigned dsc__fpenv_kernel_mode(unsigned csr) {
+    return (csr | DSC_FPENV_FLUSH | DSC_FPENV_MASKS) & ~DSC_FPENV_ROUND;
+}
 
 static inline void dsc__fpenv_enter(dsc_fpenv *saved) {
     const unsigned csr = _mm_getcsr();
+    const unsigned want = dsc__fpenv_kernel_mode(csr);
     saved->ctl = csr;
-    /* ldmxcsr is cheap but not free: skip it when the caller already flushes. */
-    if ((csr & DSC_FPENV_FLUSH) != DSC_FPENV_FLUSH) _mm_setcsr(csr | DSC_FPENV_FLUSH);
+    /* ldmxcsr is cheap but not free: skip it when the caller's mode is ours. */
+    if (want != csr) _mm_setcsr(want);
 }
 
 static inline void dsc__fpenv_leave(const dsc_fpenv *saved) {
@@ -45,6 +58,12 @@ static inline void dsc__fpenv_leave(const dsc_fpenv *saved) {
 
 #elif defined(__aarch64__)
 #define DSC_FPENV_FLUSH ((uint64_t)1 << 24) /* FPCR.FZ: flush inputs and outputs */
+#define DSC_FPENV_ROUND ((uint64_t)3 << 22) /* FPCR.RMode; 0 = nearest */
+#define DSC_FPENV_TRAPS ((uint64_t)0x9f00) /* FPCR.{IOE,DZE,OFE,UFE,IXE,IDE} trap enables */
+
+static inline uint64_t dsc__fpenv_kernel_mode(uint64_t fpcr) {
+    return (fpcr | DSC_FPENV_FLUSH) & ~(DSC_FPENV_ROUND | DSC_FPENV_TRAPS);
+}
 
 static inline uint64_t dsc__fpenv_read_fpcr(void) {
     uint64_t v;
@@ -58,8 +77,9 @@ static inline void dsc__fpenv_write_fpcr(uint64_t v) {
 
 static inline void dsc__fpenv_enter(dsc_fpenv *saved) {
     const uint64_t fpcr = dsc__fpenv_read_fpcr();
+    const uint64_t want = dsc__fpenv_kernel_mode(fpcr);
     saved->ctl = fpcr;
-    if (!(fpcr & DSC_FPENV_FLUSH)) dsc__fpenv_write_fpcr(fpcr | DSC_FPENV_FLUSH);
+    if (want != fpcr) dsc__fpenv_write_fpcr(want);
 }
 
 static inline void dsc__fpenv_leave(const dsc_fpenv *saved) {
@@ -69,6 +89,7 @@ static inline void dsc__fpenv_leave(const dsc_fpenv *saved) {
 
 #else
 #define DSC_FPENV_FLUSH 0u
+#define DSC_FPENV_ROUND 0u
 /* Other architectures: subnormals are computed exactly; nothing to switch. */
 static inline void dsc__fpenv_enter(dsc_fpenv *saved) {
     saved->ctl = 0;

@@ -2,6 +2,7 @@
  * Each kind (mse.c, cross_entropy.c, bce_logits.c, huber.c, l1.c) supplies
  * the formula in a vtable. */
 #include "loss_impl.h"
+#include "../kernels/fpenv.h"
 
 static const dsc__loss_vtable *vtable_of(dsc_loss_kind kind) {
     switch (kind) {
@@ -58,6 +59,14 @@ DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double
     return DSC_OK;
 }
 
+static double run_forward(const dsc_loss *loss) {
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
+    double v = loss->vt->forward(loss);
+    dsc__fpenv_leave(&fe);
+    return v;
+}
+
 static dsc_status check_common(const char *fn, const dsc_loss *loss, const float *y,
                                const void *t, size_t batch, size_t width, const double *value) {
     DSC_RETURN_IF(loss == NULL, DSC_E_ARG, "%s: loss is NULL", fn);
@@ -89,7 +98,7 @@ DSC_API dsc_status dsc_loss_forward(dsc_loss *loss, const float *y, const float 
     loss->batch = batch;
     loss->width = width;
     loss->have_forward = 1;
-    *value = loss->vt->forward(loss);
+    *value = run_forward(loss);
     return DSC_OK;
 }
 
@@ -108,7 +117,7 @@ DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const
     loss->batch = batch;
     loss->width = width;
     loss->have_forward = 1;
-    *value = loss->vt->forward(loss);
+    *value = run_forward(loss);
     return DSC_OK;
 }
 
@@ -118,7 +127,10 @@ DSC_API dsc_status dsc_loss_backward(dsc_loss *loss, float *dy) {
     DSC_RETURN_IF(dy == NULL, DSC_E_ARG, "%s: dy is NULL", fn);
     DSC_RETURN_IF(!loss->have_forward, DSC_E_STATE,
                   "%s: no forward to differentiate; call dsc_loss_forward first", fn);
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
     loss->vt->backward(loss, dy);
+    dsc__fpenv_leave(&fe);
     return DSC_OK;
 }
 

@@ -10,6 +10,7 @@
  * (nobody needs it) unless a test asks for it (input_grad). */
 #include "model_impl.h"
 #include "init_impl.h"
+#include "../kernels/fpenv.h"
 
 #include <math.h>
 #include <string.h>
@@ -252,7 +253,10 @@ DSC_API dsc_status dsc_model_forward(dsc_model *model, const float *x, size_t ba
                   "%s: batch is %zu but the model was built for at most %zu (dsc_model_predict "
                   "takes any number of samples)", fn, batch, model->max_batch);
     memcpy(model->act[0], x, batch * model->in_width * sizeof(float));
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
     run_forward(model, model->act[0], batch, model->training);
+    dsc__fpenv_leave(&fe);
     model->fwd_batch = batch;
     *y = model->act[model->nlayers];
     return DSC_OK;
@@ -266,12 +270,15 @@ DSC_API dsc_status dsc_model_predict(dsc_model *model, const float *x, size_t n,
     DSC_RETURN_IF(!model->built, DSC_E_STATE, "%s: the model is not built; call dsc_model_build first", fn);
     model->fwd_batch = 0;
     size_t in = model->in_width, out = model->out_width;
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
     for (size_t done = 0; done < n;) {
         size_t b = n - done < model->max_batch ? n - done : model->max_batch;
         run_forward(model, x + done * in, b, 0);
         memcpy(y + done * out, model->act[model->nlayers], b * out * sizeof(float));
         done += b;
     }
+    dsc__fpenv_leave(&fe);
     return DSC_OK;
 }
 
@@ -284,6 +291,8 @@ DSC_API dsc_status dsc_model_backward(dsc_model *model, const float *dy, size_t 
     DSC_RETURN_IF(batch != model->fwd_batch, DSC_E_SHAPE,
                   "%s: batch is %zu but the last forward had %zu samples", fn, batch, model->fwd_batch);
     const float *cur = dy;
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
     for (size_t i = model->nlayers; i-- > 0;) {
         dsc_layer *l = model->layers[i];
         float *dx = NULL;
@@ -296,6 +305,7 @@ DSC_API dsc_status dsc_model_backward(dsc_model *model, const float *dy, size_t 
         l->vt->backward(l, &p, cur, dx);
         cur = dx;
     }
+    dsc__fpenv_leave(&fe);
     model->dx = cur;
     return DSC_OK;
 }

@@ -13,10 +13,11 @@ enum { BASE_LR, MAX_LR, UP, DOWN, MODE, GAMMA, CYCLE_MOMENTUM, BASE_MOMENTUM, MA
 static const dsc__sched_hp cyclic_hp[] = {
     [BASE_LR] = {DSC_SP_BASE_LR, "base_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
     [MAX_LR] = {DSC_SP_MAX_LR, "max_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
-    [UP] = {DSC_SP_STEP_SIZE_UP, "step_size_up", 2000, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
-    [DOWN] = {DSC_SP_STEP_SIZE_DOWN, "step_size_down", 2000, 0, DSC__SCHED_INT_MAX, DSC__HP_INT},
+    /* PyTorch takes float(step_size_*): fractional sizes are accepted too. */
+    [UP] = {DSC_SP_STEP_SIZE_UP, "step_size_up", 2000, 0, DSC__SCHED_INT_MAX, DSC__HP_LO_OPEN},
+    [DOWN] = {DSC_SP_STEP_SIZE_DOWN, "step_size_down", 2000, 0, DSC__SCHED_INT_MAX, 0},
     [MODE] = {DSC_SP_MODE, "mode", DSC_CYCLIC_TRIANGULAR, 0, 2, DSC__HP_INT},
-    [GAMMA] = {DSC_SP_GAMMA, "gamma", 1.0, 0.0, 1.0, DSC__HP_LO_OPEN},
+    [GAMMA] = {DSC_SP_GAMMA, "gamma", 1.0, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
     [CYCLE_MOMENTUM] = {DSC_SP_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__HP_INT},
     [BASE_MOMENTUM] = {DSC_SP_BASE_MOMENTUM, "base_momentum", 0.8, 0.0, 1.0, DSC__HP_HI_OPEN},
     [MAX_MOMENTUM] = {DSC_SP_MAX_MOMENTUM, "max_momentum", 0.9, 0.0, 1.0, DSC__HP_HI_OPEN},
@@ -27,7 +28,10 @@ static double down_size(const dsc_lr_scheduler *s) {
     return dsc__sched_is_set(s, DOWN) ? dsc__sched_p(s, DOWN) : dsc__sched_p(s, UP);
 }
 
-static double cyclic_base(const dsc_lr_scheduler *s, double group_lr) {
+/* base_lr: the group's own, else the common one, else the group's lr at start. */
+static double cyclic_base(const dsc_lr_scheduler *s, size_t g, double group_lr) {
+    double own = s->grp[g * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(DSC_SP_BASE_LR)];
+    if (!isnan(own)) return own;
     return dsc__sched_is_set(s, BASE_LR) ? dsc__sched_p(s, BASE_LR) : group_lr;
 }
 
@@ -36,7 +40,7 @@ static int cyclic_momentum(const dsc_lr_scheduler *s) {
 }
 
 static dsc_status cyclic_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {
-    (void)g, (void)cur;
+    (void)cur;
     double t = (double)s->v.t;
     double total = dsc__sched_p(s, UP) + down_size(s);
     double ratio = dsc__sched_p(s, UP) / total;
@@ -49,10 +53,10 @@ static dsc_status cyclic_lr(dsc_lr_scheduler *s, size_t g, double cur, double ba
     case DSC_CYCLIC_EXP_RANGE: scale = pow(dsc__sched_p(s, GAMMA), t); break;
     default: scale = 1.0; break;
     }
-    double lo = cyclic_base(s, base), hi = dsc__sched_p(s, MAX_LR);
+    double lo = cyclic_base(s, g, base), hi = dsc__sched_pg(s, g, MAX_LR);
     *lr = lo + (hi - lo) * sf * scale;
     if (cyclic_momentum(s)) {
-        double bm = dsc__sched_p(s, BASE_MOMENTUM), mm = dsc__sched_p(s, MAX_MOMENTUM);
+        double bm = dsc__sched_pg(s, g, BASE_MOMENTUM), mm = dsc__sched_pg(s, g, MAX_MOMENTUM);
         *mom = mm - (mm - bm) * sf * scale;
     }
     return DSC_OK;

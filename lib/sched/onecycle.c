@@ -67,9 +67,9 @@ static dsc_status onecycle_check(const dsc_lr_scheduler *s, const char *fn) {
     return DSC_OK;
 }
 
-static double onecycle_base(const dsc_lr_scheduler *s, double group_lr) {
+static double onecycle_base(const dsc_lr_scheduler *s, size_t g, double group_lr) {
     (void)group_lr;
-    return dsc__sched_p(s, MAX_LR) / dsc__sched_p(s, DIV);
+    return dsc__sched_pg(s, g, MAX_LR) / dsc__sched_p(s, DIV);
 }
 
 static int onecycle_momentum(const dsc_lr_scheduler *s) {
@@ -82,14 +82,14 @@ static double anneal(const dsc_lr_scheduler *s, double from, double to, double p
 }
 
 static dsc_status onecycle_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {
-    (void)g, (void)cur, (void)base;
+    (void)cur, (void)base;
     double n = dsc__sched_one_cycle_total(s);
     double t = (double)s->v.t;
     DSC_RETURN_IF(t > n, DSC_E_STATE,
                   "dsc_lr_scheduler_step: OneCycleLR stepped %.0f times; total_steps is %.0f", t, n);
-    double initial = onecycle_base(s, 0.0), peak = dsc__sched_p(s, MAX_LR);
+    double initial = onecycle_base(s, g, 0.0), peak = dsc__sched_pg(s, g, MAX_LR);
     double final = initial / dsc__sched_p(s, FINAL_DIV);
-    double bm = dsc__sched_p(s, BASE_MOMENTUM), mm = dsc__sched_p(s, MAX_MOMENTUM);
+    double bm = dsc__sched_pg(s, g, BASE_MOMENTUM), mm = dsc__sched_pg(s, g, MAX_MOMENTUM);
     double end[3];
     size_t k = phases(s, end);
     /* Start and end values of each phase, lr then momentum. */

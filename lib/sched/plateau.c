@@ -49,7 +49,7 @@ void dsc__sched_plateau_update(dsc_lr_scheduler *s, double metric, double *lr) {
     if ((double)s->v.bad > dsc__sched_p(s, PATIENCE)) {
         for (size_t g = 0; g < s->ngroups; g++) {
             double old = lr[g];
-            double nw = fmax(old * dsc__sched_p(s, FACTOR), dsc__sched_p(s, MIN_LR));
+            double nw = fmax(old * dsc__sched_p(s, FACTOR), dsc__sched_pg(s, g, MIN_LR));
             if (old - nw > dsc__sched_p(s, EPS)) lr[g] = nw;
         }
         s->v.cooldown = (int64_t)dsc__sched_p(s, COOLDOWN);

@@ -70,6 +70,7 @@ struct dsc_lr_scheduler {
     double *next;               /* scratch: the lr being computed */
     double *mom;                /* momentum after the last step */
     double *mom_next;           /* scratch: the momentum being computed */
+    double *grp;                /* [ngroups][DSC__GRP_SLOTS] per-group values; NaN: use hp */
     int64_t *milestones;        /* owned copy */
     size_t nmilestones;
     dsc_lr_lambda_fn fn;        /* LambdaLR / MultiplicativeLR */
@@ -92,7 +93,7 @@ struct dsc__sched_vt {
     /* Cross-key checks at start (fn names the public function); may be NULL. */
     dsc_status (*check)(const dsc_lr_scheduler *s, const char *fn);
     /* The base lr of group g given the group's lr at start; NULL: unchanged. */
-    double (*base_lr)(const dsc_lr_scheduler *s, double group_lr);
+    double (*base_lr)(const dsc_lr_scheduler *s, size_t g, double group_lr);
     /* Reset kind state for t = 0; may be NULL. */
     void (*reset)(dsc_lr_scheduler *s);
     /* Advance kind state from t-1 to t (t already incremented); may be NULL. */
@@ -101,6 +102,13 @@ struct dsc__sched_vt {
     int (*cycles_momentum)(const dsc_lr_scheduler *s);
     dsc_status (*lr)(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom);
 };
+
+/* Keys PyTorch also takes as one value per group (a list), and their slot
+ * in dsc_lr_scheduler.grp. -1: a key with one value for every group. */
+#define DSC__GRP_SLOTS 4
+int dsc__sched_group_slot(dsc_sched_param key);
+/* Row i's value for group g: the group's own value if set, else row i's. */
+double dsc__sched_pg(const dsc_lr_scheduler *s, size_t g, int i);
 
 /* Row index of key in s's table, or -1. */
 int dsc__sched_hp_index(const dsc__sched_vt *vt, dsc_sched_param key);

@@ -45,6 +45,33 @@ int dsc__sched_hp_index(const dsc__sched_vt *vt, dsc_sched_param key) {
     return -1;
 }
 
+int dsc__sched_group_slot(dsc_sched_param key) {
+    switch (key) {
+    case DSC_SP_BASE_LR:
+    case DSC_SP_MIN_LR: return 0; /* never in the same kind */
+    case DSC_SP_MAX_LR: return 1;
+    case DSC_SP_BASE_MOMENTUM: return 2;
+    case DSC_SP_MAX_MOMENTUM: return 3;
+    default: return -1;
+    }
+}
+
+double dsc__sched_pg(const dsc_lr_scheduler *s, size_t g, int i) {
+    int slot = dsc__sched_group_slot(s->vt->hp[i].key);
+    if (slot >= 0 && !isnan(s->grp[g * DSC__GRP_SLOTS + (size_t)slot])) return s->grp[g * DSC__GRP_SLOTS + (size_t)slot];
+    return s->hp[i];
+}
+
+/* A required key counts as set when it is, or when every group has its own value. */
+static int key_given(const dsc_lr_scheduler *s, int i) {
+    if (dsc__sched_is_set(s, i)) return 1;
+    int slot = dsc__sched_group_slot(s->vt->hp[i].key);
+    if (slot < 0) return 0;
+    for (size_t g = 0; g < s->ngroups; g++)
+        if (isnan(s->grp[g * DSC__GRP_SLOTS + (size_t)slot])) return 0;
+    return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /*  Construction                                                       */
 /* ------------------------------------------------------------------ */
@@ -62,8 +89,8 @@ dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind ki
     DSC_RETURN_IF(ng == 0, DSC_E_STATE,
                   "dsc_lr_scheduler_new: the optimizer has no parameter group; add its parameters first");
     dsc_lr_scheduler *s = dsc__calloc(1, sizeof *s);
-    double *arrays = dsc__calloc(ng, 6 * sizeof(double));
-    if (s == NULL || arrays == NULL || ng > SIZE_MAX / (6 * sizeof(double))) {
+    double *arrays = dsc__calloc(ng, (6 + DSC__GRP_SLOTS) * sizeof(double));
+    if (s == NULL || arrays == NULL) {
         dsc__free(s);
         dsc__free(arrays);
         return dsc__error(DSC_E_NOMEM, "dsc_lr_scheduler_new: out of memory for %zu groups", ng);
@@ -79,17 +106,25 @@ dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind ki
     s->next = arrays + 3 * ng;
     s->mom = arrays + 4 * ng;
     s->mom_next = arrays + 5 * ng;
+    s->grp = arrays + 6 * ng;
+    for (size_t i = 0; i < ng * DSC__GRP_SLOTS; i++) s->grp[i] = NAN;
     *out = s;
     return DSC_OK;
 }
 
-void dsc_lr_scheduler_free(dsc_lr_scheduler *s) {
-    if (s == NULL) return;
-    for (size_t i = 0; i < s->nchildren; i++) dsc_lr_scheduler_free(s->children[i]);
+static void sched_free(dsc_lr_scheduler *s) {
+    for (size_t i = 0; i < s->nchildren; i++) sched_free(s->children[i]);
     dsc__free(s->children);
     dsc__free(s->milestones);
     dsc__free(s->base);
     dsc__free(s);
+}
+
+void dsc_lr_scheduler_free(dsc_lr_scheduler *s) {
+    /* A child belongs to its container, which frees it: ignoring the call
+     * turns a double free into nothing. */
+    if (s == NULL || s->parent != NULL) return;
+    sched_free(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -156,6 +191,42 @@ dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, 
                       key == DSC_SP_BASE_LR ? "; each group's lr at start is its base_lr" : "");
     }
     *out = s->hp[i];
+    return DSC_OK;
+}
+
+/* Shared checks of the per-group accessors; *row receives the table row. */
+static dsc_status group_key(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key, const char *fn, int *row) {
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s is NULL", fn);
+    *row = dsc__sched_hp_index(s->vt, key);
+    DSC_RETURN_IF(*row < 0, DSC_E_UNSUPPORTED, "%s: %s has no key %d", fn, s->vt->name, (int)key);
+    DSC_RETURN_IF(dsc__sched_group_slot(key) < 0, DSC_E_UNSUPPORTED,
+                  "%s: %s %s takes one value for every group; per-group values exist for base_lr, max_lr, "
+                  "base_momentum, max_momentum and min_lr", fn, s->vt->name, s->vt->hp[*row].name);
+    DSC_RETURN_IF(group >= s->ngroups, DSC_E_ARG, "%s: group is %zu; it must be < %zu", fn, group, s->ngroups);
+    return DSC_OK;
+}
+
+dsc_status dsc_lr_scheduler_group_set(dsc_lr_scheduler *s, size_t group, dsc_sched_param key, double value) {
+    static const char *fn = "dsc_lr_scheduler_group_set";
+    int i;
+    DSC_TRY(group_key(s, group, key, fn, &i));
+    const dsc__sched_hp *row = &s->vt->hp[i];
+    DSC_TRY(check_value(s->vt, row, value, fn));
+    int running = s->started || (s->parent != NULL && s->parent->started);
+    DSC_RETURN_IF(running && !(row->flags & DSC__HP_ANYTIME), DSC_E_STATE,
+                  "%s: %s %s cannot change after the scheduler started", fn, s->vt->name, row->name);
+    s->grp[group * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(key)] = value;
+    return DSC_OK;
+}
+
+dsc_status dsc_lr_scheduler_group_get(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key, double *out) {
+    static const char *fn = "dsc_lr_scheduler_group_get";
+    int i;
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    DSC_TRY(group_key(s, group, key, fn, &i));
+    double own = s->grp[group * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(key)];
+    if (isnan(own)) return dsc_lr_scheduler_get(s, key, out);
+    *out = own;
     return DSC_OK;
 }
 
@@ -252,7 +323,7 @@ dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *s, dsc_lr_scheduler *chi
 /* Configuration checks of start, for s and its children; changes nothing. */
 static dsc_status check_config(const dsc_lr_scheduler *s, const char *fn) {
     for (size_t i = 0; i < s->vt->nhp; i++)
-        DSC_RETURN_IF((s->vt->hp[i].flags & DSC__HP_REQUIRED) && !dsc__sched_is_set(s, i), DSC_E_STATE,
+        DSC_RETURN_IF((s->vt->hp[i].flags & DSC__HP_REQUIRED) && !key_given(s, (int)i), DSC_E_STATE,
                       "%s: %s needs %s; set it with dsc_lr_scheduler_set", fn, s->vt->name, s->vt->hp[i].name);
     DSC_RETURN_IF((s->vt->flags & DSC__SV_LAMBDA) && s->fn == NULL, DSC_E_STATE,
                   "%s: %s needs a function; set it with dsc_lr_scheduler_set_lambda", fn, s->vt->name);
@@ -292,8 +363,8 @@ static dsc_status momentum_key(const dsc_lr_scheduler *s, const char *fn, dsc_hp
  * buffer there, not in a step. */
 static void preset_momentum(const dsc_lr_scheduler *s, double *mom) {
     if (s->vt->cycles_momentum && s->vt->cycles_momentum(s)) {
-        double m = s->hp[dsc__sched_hp_index(s->vt, DSC_SP_MAX_MOMENTUM)];
-        for (size_t g = 0; g < s->ngroups; g++) mom[g] = m;
+        int i = dsc__sched_hp_index(s->vt, DSC_SP_MAX_MOMENTUM);
+        for (size_t g = 0; g < s->ngroups; g++) mom[g] = dsc__sched_pg(s, g, i);
     }
     for (size_t i = 0; i < s->nchildren; i++) preset_momentum(s->children[i], mom);
 }
@@ -472,7 +543,7 @@ static dsc_status start(dsc_lr_scheduler *s, const char *fn) {
     for (size_t g = 0; g < s->ngroups; g++) {
         s->cur[g] = s->next[g];
         s->mom[g] = s->mom_next[g];
-        s->base[g] = s->vt->base_lr ? s->vt->base_lr(s, s->next[g]) : s->next[g];
+        s->base[g] = s->vt->base_lr ? s->vt->base_lr(s, g, s->next[g]) : s->next[g];
     }
     s->mom_key = mkey;
     share_base(s);

@@ -44,6 +44,8 @@ static inline vf vf_sq_lo(vf x, vf hi) { return vfmaq_f32(vnegq_f32(hi), x, x); 
 static inline vf vf_max_nan(vf lo, vf x) { return vmaxq_f32(lo, x); }
 static inline vf vf_min_nan(vf hi, vf x) { return vminq_f32(hi, x); }
 static inline vf vf_max(vf a, vf b) { return vmaxq_f32(a, b); }
+static inline vf vf_min(vf a, vf b) { return vminq_f32(a, b); }
+static inline vf vf_sqrt(vf x) { return vsqrtq_f32(x); }
 static inline vf vf_abs(vf x) { return vabsq_f32(x); }
 static inline vf vf_neg(vf x) { return vnegq_f32(x); }
 static inline vf vf_copysign(vf mag, vf sgn) {

@@ -52,6 +52,8 @@ static inline vf vf_sq_lo(vf x, vf hi) {
 static inline vf vf_max_nan(vf lo, vf x) { return _mm_max_ps(lo, x); }
 static inline vf vf_min_nan(vf hi, vf x) { return _mm_min_ps(hi, x); }
 static inline vf vf_max(vf a, vf b) { return _mm_max_ps(a, b); }
+static inline vf vf_min(vf a, vf b) { return _mm_min_ps(a, b); }
+static inline vf vf_sqrt(vf x) { return _mm_sqrt_ps(x); }
 static inline vf vf_abs(vf x) { return _mm_andnot_ps(_mm_set1_ps(-0.0f), x); }
 static inline vf vf_neg(vf x) { return _mm_xor_ps(_mm_set1_ps(-0.0f), x); }
 /* |mag| with the sign of sgn */
