@@ -93,15 +93,10 @@ static dsc_model *mlp(size_t in, const size_t *widths, size_t n, dsc_activation 
 
 static dsc_optimizer *sgd(dsc_model *m, double lr, double momentum) {
     dsc_optimizer *o = NULL;
-    float *p, *g;
-    size_t n;
     CHECK(dsc_optimizer_new(&o, DSC_OPT_SGD));
     CHECK(dsc_optimizer_set(o, DSC_HP_LR, lr));
     CHECK(dsc_optimizer_set(o, DSC_HP_MOMENTUM, momentum));
-    CHECK(dsc_model_params(m, &p));
-    CHECK(dsc_model_grads(m, &g));
-    CHECK(dsc_model_param_count(m, &n));
-    CHECK(dsc_optimizer_add_params(o, p, g, n, NULL));
+    CHECK(dsc_optimizer_add_model(o, m, NULL));
     return o;
 }
 

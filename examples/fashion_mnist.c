@@ -120,16 +120,13 @@ int main(int argc, char **argv) {
     }
     CHECK(dsc_model_build(m, batch));
     CHECK(dsc_model_init(m, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, seed));
-    float *params, *grads;
     size_t np;
-    CHECK(dsc_model_params(m, &params));
-    CHECK(dsc_model_grads(m, &grads));
     CHECK(dsc_model_param_count(m, &np));
     dsc_optimizer *opt = NULL;
     CHECK(dsc_optimizer_new(&opt, DSC_OPT_SGD));
     CHECK(dsc_optimizer_set(opt, DSC_HP_LR, lr));
     CHECK(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, momentum));
-    CHECK(dsc_optimizer_add_params(opt, params, grads, np, NULL));
+    CHECK(dsc_optimizer_add_model(opt, m, NULL));
     dsc_lr_scheduler *sched = NULL;
     CHECK(dsc_lr_scheduler_new(&sched, DSC_SCHED_COSINE, opt));
     CHECK(dsc_lr_scheduler_set(sched, DSC_SP_T_MAX, (double)(steps_per_epoch * (size_t)epochs)));

@@ -315,16 +315,11 @@ static void run(const cfg *c, result *r) {
     const size_t n = g_ntrain, B = c->batch ? c->batch : n, F = g_feat;
     const size_t spe = (n + B - 1) / B;
     dsc_model *m = make_model(B);
-    float *params, *grads;
-    size_t np;
-    CHECK(dsc_model_params(m, &params));
-    CHECK(dsc_model_grads(m, &grads));
-    CHECK(dsc_model_param_count(m, &np));
     dsc_optimizer *opt = NULL;
     CHECK(dsc_optimizer_new(&opt, c->opt));
     CHECK(dsc_optimizer_set(opt, DSC_HP_LR, c->lr));
     if (c->momentum > 0.0) CHECK(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, c->momentum));
-    CHECK(dsc_optimizer_add_params(opt, params, grads, np, NULL));
+    CHECK(dsc_optimizer_add_model(opt, m, NULL));
     dsc_lr_scheduler *sched = make_sched(c->sched, opt, c->lr, spe, c->epochs);
     dsc_loss *loss = NULL, *eloss = NULL;
     CHECK(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
