@@ -511,7 +511,7 @@ static FILE *g_summary;
 static void claim(const char *exp, const char *text, const char *measured, int held) {
     n_claims++;
     n_held += held;
-    printf("  claim: %-52s %-34s %s\n", text, measured, held ? "held" : "NOT HELD");
+    printf("  claim: %-62s %-40s %s\n", text, measured, held ? "held" : "NOT HELD");
     fprintf(g_summary, "%s,claim,\"%s\",\"%s\",%s\n", exp, text, measured, held ? "held" : "not held");
 }
 
