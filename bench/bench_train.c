@@ -25,6 +25,7 @@
 
 #include <fann.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,7 +287,7 @@ static double torch_run(torch_child *t, char cmd) {
 
 static void torch_stop(torch_child *t) {
     if (t->to) {
-        fprintf(t->to, "q\n");
+        if (t->ok) fprintf(t->to, "q\n");
         fclose(t->to);
     }
     if (t->from) fclose(t->from);
@@ -354,6 +355,7 @@ int main(int argc, char **argv) {
     }
     torch_child tc[2];
     memset(tc, 0, sizeof tc);
+    signal(SIGPIPE, SIG_IGN); /* a child that died must not take this process with it */
     if (torch) {
         torch_start(&tc[0], script, data, NULL);
         torch_start(&tc[1], script, data, "Cooperlake");
