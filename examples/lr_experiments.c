@@ -40,6 +40,7 @@
  *   --fast         1,000 training samples, fewer epochs (a smoke test, < 30 s)
  *   --full         all 58,000 training images and 3x the epochs (minutes)
  *   --epochs-scale multiply every experiment's epochs by K (1..20)
+ *   --help         these flags
  * Exit status: 0 when it ran (whatever the claims), 1 on an error. */
 #include <descent.h>
 
@@ -553,12 +554,24 @@ static int usage(const char *argv0) {
     return 2;
 }
 
+static int help(void) {
+    printf("lr_experiments: what batch size, schedule, learning rate and optimizer do, measured\n"
+           "  --out DIR          output directory for CSV and SVG (default build/demo)\n"
+           "  --data DIR         Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)\n"
+           "  --synthetic        use the built-in synthetic set even if Fashion-MNIST is there\n"
+           "  --fast             1,000 training samples, 2 epochs per experiment (smoke test)\n"
+           "  --full             all 58,000 training images and 3x the epochs\n"
+           "  --epochs-scale K   multiply every experiment's epochs by K (1..20)\n");
+    return 0;
+}
+
 static int scaled(int e, int k) { return e * k; }
 
 int main(int argc, char **argv) {
     const char *data = "/usr/share/datasets/fashion-mnist";
     int fast = 0, full = 0, synth = 0, k = 1;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help();
         if (!strcmp(argv[i], "--fast")) fast = 1;
         else if (!strcmp(argv[i], "--full")) full = 1;
         else if (!strcmp(argv[i], "--synthetic")) synth = 1;
