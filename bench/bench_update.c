@@ -5,7 +5,8 @@
  * a STREAM-style loop with the same access pattern (Adam: 4 arrays read, 3
  * written = 28 bytes per parameter; SGD momentum: 3 read, 2 written = 20 B),
  * measured in the same run. GB/s counts only the bytes that must move. Each
- * figure is the median of RUNS timings; the ratio kernel/stream says how close
+ * figure is the median of RUNS timings, and the ratio is the median of the kernel/stream
+ * ratios of RUNS back-to-back pairs (robust to load on a shared machine); it says how close
  * the update comes to the memory system's limit (target: >= 0.9 at 16M). */
 #include "kernels/kernels.h"
 
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#define RUNS 7
+#define RUNS 9
 
 static double now(void) {
     struct timespec ts;
@@ -123,20 +124,23 @@ static int calibrate(const dsc_kernels *k, int what, size_t n, const dsc_update_
 /* Median GB/s of the kernel and of its stream loop over RUNS timings each,
  * interleaved so both see the same load on a shared machine. */
 static void measure(const dsc_kernels *k, int what, int stream, size_t n, const dsc_update_args *a,
-                    double bytes_per_param, double *gb_kernel, double *gb_stream) {
+                    double bytes_per_param, double *gb_kernel, double *gb_stream, double *ratio) {
     int reps[2] = {calibrate(k, what, n, a), calibrate(k, stream, n, a)};
-    double gbs[2][RUNS];
+    double gbs[2][RUNS], ratios[RUNS];
     for (int run = 0; run < RUNS; run++) {
         for (int j = 0; j < 2; j++) {
             double t0 = now();
             for (int r = 0; r < reps[j]; r++) run_once(k, j ? stream : what, n, a);
             gbs[j][run] = bytes_per_param * (double)n * reps[j] / (now() - t0) / 1e9;
         }
+        ratios[run] = gbs[0][run] / gbs[1][run]; /* a pair measured back to back */
     }
     qsort(gbs[0], RUNS, sizeof gbs[0][0], cmp);
     qsort(gbs[1], RUNS, sizeof gbs[1][0], cmp);
+    qsort(ratios, RUNS, sizeof ratios[0], cmp);
     *gb_kernel = gbs[0][RUNS / 2];
     *gb_stream = gbs[1][RUNS / 2];
+    *ratio = ratios[RUNS / 2];
 }
 
 int main(void) {
@@ -175,11 +179,11 @@ int main(void) {
                 a.weight_decay = what == B_ADAMW ? 0.01f : 0.0f;
                 a.first_step = 0;
                 double bpp = what == B_SGD ? 20.0 : 28.0;
-                double gb, ref;
+                double gb, ref, ratio;
                 measure(k, what, what == B_SGD ? B_STREAM_SGD : B_STREAM_ADAM, n, &a, bpp, &gb,
-                        &ref);
+                        &ref, &ratio);
                 printf("%-7s %-13s %9zu %10.2f %10.2f %6.2f\n", k->isa, names[what], n, gb, ref,
-                       gb / ref);
+                       ratio);
             }
             fflush(stdout);
         }

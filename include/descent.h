@@ -991,6 +991,16 @@ DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value
 DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double *out);
 
 /**
+ * @brief The kind a loss was created with.
+ * @param[in]  loss The loss.
+ * @param[out] out  Receives its ::dsc_loss_kind.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @note Used by the trainer to tell label losses from target losses.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_loss_kind_of(const dsc_loss *loss, dsc_loss_kind *out);
+
+/**
  * @brief The loss of a batch against float targets (every kind but cross-entropy).
  * @param[in,out] loss   The loss; remembers @p y, @p target and the sizes for
  *                       dsc_loss_backward().
@@ -1087,7 +1097,9 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * Unlike PyTorch, descent never writes the gradient arrays during a step:
  * clipping is applied to the value the update reads, so the host's
  * gradients stay as it computed them (and a refused step has nothing to
- * undo). The results equal PyTorch's clip-in-place followed by the update.
+ * undo). The results match PyTorch's clip-in-place followed by the update
+ * (the norm is summed in double where PyTorch uses float32). A step reads
+ * the gradients twice: once for the norm and check, once in the update.
  *
  * Every hyperparameter has a key (::dsc_hparam) whose number never changes,
  * the PyTorch argument name, a default, a range checked when it is set, and
@@ -1467,6 +1479,9 @@ DSC_API dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size
 
 /**
  * @brief Restore a group's step count, for resuming from a checkpoint.
+ *
+ * NAdam also keeps a running product per group: restore it with
+ * dsc_optimizer_group_set(opt, group, ::DSC_HP_MU_PRODUCT, value).
  * @param[in,out] opt   The optimizer.
  * @param[in]     group 0..count-1.
  * @param[in]     steps The count to continue from.
@@ -1554,6 +1569,23 @@ DSC_API dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t g
  */
 DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t index,
                                            const float *src, size_t n);
+
+/**
+ * @brief Forget every group's state, as if no step had been taken.
+ *
+ * State buffers go back to their initial values (zeros, or Adagrad's
+ * initial_accumulator_value), SGD's momentum_buffer is no longer in use,
+ * NAdam's mu_product is 1 again and every step count is 0: the next step is
+ * the step of a new optimizer with the same groups and hyperparameters
+ * (PyTorch: `optimizer.state.clear()`). Groups, hyperparameters, the hook,
+ * the refused-step counter and the last gradient norm are kept. Used by the
+ * trainer's search to start each trial afresh.
+ * @param[in,out] opt The optimizer.
+ * @return DSC_OK; DSC_E_ARG if @p opt is NULL.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt);
 
 /** @} */
 
@@ -2478,6 +2510,606 @@ DSC_API dsc_status dsc_dataset_normalize_minmax(dsc_dataset *ds, const float *mi
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, const float *std);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Trainer                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @defgroup trainer Trainer
+ * @brief The training loop: stochastic, mini-batch or full-batch gradient
+ *        descent over a data set, with shuffling, a scheduler, validation,
+ *        early stopping, callbacks, a learning-rate range test and
+ *        grid/random search.
+ *
+ * A trainer borrows a built model, a loss, an optimizer that already holds
+ * the model's parameters (dsc_optimizer_add_model() or
+ * dsc_optimizer_add_params() over dsc_model_params()/dsc_model_grads()) and
+ * a training set; optionally a validation set (dsc_trainer_set_validation())
+ * and a scheduler (dsc_trainer_set_scheduler()). Settings are
+ * ::dsc_trainer_param keys set with dsc_trainer_set(). dsc_trainer_run()
+ * then trains for ::DSC_TP_EPOCHS epochs. Each epoch:
+ *
+ * 1. the sample order is the identity, or (::DSC_TP_SHUFFLE, the default) a
+ *    Fisher-Yates permutation drawn from the trainer's generator, seeded
+ *    with ::DSC_TP_SEED: the same seed gives the same orders and, for a
+ *    given kernel set, the same final weights;
+ * 2. the order is cut into batches of ::DSC_TP_BATCH_SIZE samples: 1 is
+ *    stochastic gradient descent, N mini-batch, 0 the whole set (full-batch
+ *    gradient descent: one step per epoch). The last, partial batch is used
+ *    unless ::DSC_TP_DROP_LAST is 1;
+ * 3. for each batch: zero the gradients, forward, loss, backward, optimizer
+ *    step. A batch larger than the model's maximum batch
+ *    (dsc_model_max_batch()) is processed in chunks of at most that size
+ *    whose gradients accumulate, each chunk's loss gradient weighted by
+ *    chunk/batch, so the step sees exactly the gradient of the mean loss
+ *    over the whole batch; then one optimizer step;
+ * 4. a step the optimizer refuses (::DSC_E_NONFINITE: a NaN or infinite
+ *    gradient), or a batch whose loss is not finite (then there is no
+ *    backward and no step), is counted and skipped; after
+ *    ::DSC_TP_MAX_NONFINITE such batches in a row, training stops and
+ *    dsc_trainer_run() returns ::DSC_E_NONFINITE;
+ * 5. the scheduler, if any, is stepped after every accepted optimizer step
+ *    (::DSC_STEP_PER_ITERATION), or at the end of the epoch
+ *    (::DSC_STEP_PER_EPOCH, the default), or at the end of the epoch with
+ *    the validation loss (::DSC_STEP_ON_METRIC, for ReduceLROnPlateau);
+ * 6. at the end of the epoch the validation set, if any, is evaluated (loss
+ *    and, for a labelled set, accuracy), early stopping is checked, and the
+ *    epoch callback runs.
+ *
+ * Labelled data sets (dsc_dataset_has_labels()) train with
+ * ::DSC_LOSS_CROSS_ENTROPY and only with it; data sets of float targets
+ * with every other loss. The model's input width must equal
+ * dsc_dataset_features() and its output width dsc_dataset_outputs().
+ *
+ * The library never prints: progress reaches the host through the step
+ * and epoch callbacks (::dsc_trainer_callback) and dsc_trainer_progress().
+ *
+ * Memory: dsc_trainer_new() allocates every buffer training needs (the
+ * sample order, one chunk of inputs, targets or labels and loss gradients,
+ * and the copy of the best weights), so dsc_trainer_run() allocates nothing.
+ * @code
+ * dsc_trainer *t = NULL;
+ * CHECK(dsc_optimizer_add_model(opt, model, NULL));
+ * CHECK(dsc_trainer_new(&t, model, loss, opt, train));
+ * CHECK(dsc_trainer_set_validation(t, val));
+ * CHECK(dsc_trainer_set(t, DSC_TP_BATCH_SIZE, 64));
+ * CHECK(dsc_trainer_set(t, DSC_TP_EPOCHS, 20));
+ * CHECK(dsc_trainer_set_epoch_callback(t, print_epoch, NULL));
+ * CHECK(dsc_trainer_run(t));
+ * dsc_trainer_free(t);
+ * @endcode
+ * @{
+ */
+
+/** The progress of a running trainer, passed to callbacks; read it with
+ *  dsc_progress_get(). Borrowed from the trainer. */
+typedef struct dsc_progress dsc_progress;
+
+/** A grid or random search over learning rates, batch sizes and schedules;
+ *  holds its candidates and, after dsc_trainer_search(), its results. */
+typedef struct dsc_search dsc_search;
+
+/** When the trainer steps its scheduler. Values are fixed and never renumbered. */
+typedef enum dsc_sched_stepping {
+    /** dsc_lr_scheduler_step() once at the end of each epoch (the default). */
+    DSC_STEP_PER_EPOCH = 0,
+    /** dsc_lr_scheduler_step() after each accepted optimizer step (CyclicLR, OneCycleLR). */
+    DSC_STEP_PER_ITERATION = 1,
+    /** dsc_lr_scheduler_step_metric() at the end of each epoch with the
+     *  validation loss, or the epoch's mean training loss when there is no
+     *  validation set (ReduceLROnPlateau). */
+    DSC_STEP_ON_METRIC = 2
+} dsc_sched_stepping;
+
+/**
+ * @brief Trainer settings, keys of dsc_trainer_set() and dsc_trainer_get().
+ *        Numbers never change. Integers travel as doubles and must be integral.
+ *
+ * Every key may be set at any time except from inside a callback, and takes
+ * effect at the next dsc_trainer_run() (the seed: at once, see
+ * ::DSC_TP_SEED).
+ */
+typedef enum dsc_trainer_param {
+    /** Samples per optimizer step: 1 stochastic, N mini-batch, 0 the whole
+     *  training set (one step per epoch). Default 32; int in [0, 2^31]. A
+     *  batch above the model's maximum batch is accumulated over chunks. */
+    DSC_TP_BATCH_SIZE = 1,
+    /** Epochs each dsc_trainer_run() trains. Default 1; int in [1, 2^31]. */
+    DSC_TP_EPOCHS = 2,
+    /** Seed of the shuffling generator; setting it re-seeds the generator.
+     *  Default 0 (the generator starts seeded with 0); int in [0, 2^53]. */
+    DSC_TP_SEED = 3,
+    /** 1: a new random order each epoch (default); 0: data set order. */
+    DSC_TP_SHUFFLE = 4,
+    /** 1: drop the last batch of an epoch when it has fewer than
+     *  ::DSC_TP_BATCH_SIZE samples; 0: use it (default). An epoch whose
+     *  only batch is partial keeps it regardless. */
+    DSC_TP_DROP_LAST = 5,
+    /** When the scheduler is stepped: a ::dsc_sched_stepping, default
+     *  ::DSC_STEP_PER_EPOCH. */
+    DSC_TP_SCHED_STEPPING = 6,
+    /** Early stopping on the validation loss: stop after this many epochs
+     *  in a row without improvement (Keras' EarlyStopping patience).
+     *  Default 0: off. int in [0, 2^31]. Needs a validation set. */
+    DSC_TP_PATIENCE = 10,
+    /** Early stopping: an epoch improves when its validation loss is below
+     *  the best so far minus min_delta. Default 0; [0, inf), finite. */
+    DSC_TP_MIN_DELTA = 11,
+    /** Early stopping: 1 (default) to end every run that has early stopping
+     *  on with the parameters of the epoch of the best validation loss
+     *  (whether it stopped early or not); 0 to keep the last ones. */
+    DSC_TP_RESTORE_BEST = 12,
+    /** Refused (non-finite) batches in a row after which training stops with
+     *  ::DSC_E_NONFINITE. Default 10; int in [0, 2^31], 0: never stop. */
+    DSC_TP_MAX_NONFINITE = 13,
+    /** Learning-rate range test: the smoothing factor beta of the
+     *  exponential moving average of the loss. Default 0.98; [0, 1). */
+    DSC_TP_FINDER_BETA = 20,
+    /** Learning-rate range test: stop when the smoothed loss exceeds this
+     *  many times the best smoothed loss. Default 4; (1, inf), finite. */
+    DSC_TP_FINDER_DIVERGE = 21
+} dsc_trainer_param;
+
+/**
+ * @brief Values a progress handle reports, keys of dsc_progress_get().
+ *        Numbers never change.
+ */
+typedef enum dsc_progress_key {
+    /** The epoch, counted from 1 (the epoch under way in the step callback,
+     *  the epoch just finished in the epoch callback); 0 before training. */
+    DSC_PR_EPOCH = 1,
+    /** Batches processed since the trainer was created, counted from 1,
+     *  refused ones included. */
+    DSC_PR_STEP = 2,
+    /** The batch within the current epoch, counted from 1. */
+    DSC_PR_BATCH = 3,
+    /** Batches per epoch with the current settings. */
+    DSC_PR_BATCHES_PER_EPOCH = 4,
+    /** Parameter group 0's learning rate used by the last step. */
+    DSC_PR_LR = 5,
+    /** The loss of the last batch (NaN or infinite if that batch was refused
+     *  for its loss). */
+    DSC_PR_LOSS = 6,
+    /** Running mean of this epoch's batch losses over the accepted batches,
+     *  each weighted by its sample count (at the end of the epoch: the
+     *  epoch's training loss). NaN before the first accepted batch. */
+    DSC_PR_EPOCH_LOSS = 7,
+    /** Validation loss at the end of the last finished epoch; NaN without
+     *  a validation set or before the first epoch ends. */
+    DSC_PR_VAL_LOSS = 8,
+    /** Validation accuracy in [0, 1] at the end of the last finished epoch;
+     *  NaN without a labelled validation set or before the first epoch ends. */
+    DSC_PR_VAL_ACCURACY = 9,
+    /** Batches refused (non-finite loss or gradient) since the trainer was created. */
+    DSC_PR_REFUSED = 10,
+    /** Refused batches in a row, up to the last one. */
+    DSC_PR_REFUSED_IN_A_ROW = 11,
+    /** Seconds since the current dsc_trainer_run() started (monotonic clock). */
+    DSC_PR_ELAPSED = 12,
+    /** Best validation loss of the current run; NaN before the first. */
+    DSC_PR_BEST_VAL_LOSS = 13,
+    /** The epoch of ::DSC_PR_BEST_VAL_LOSS; 0 before the first. */
+    DSC_PR_BEST_EPOCH = 14,
+    /** Epochs in a row without improvement of the validation loss. */
+    DSC_PR_EPOCHS_WITHOUT_IMPROVEMENT = 15,
+    /** Why the last run ended: a ::dsc_stop_reason. */
+    DSC_PR_STOP_REASON = 16
+} dsc_progress_key;
+
+/** Why dsc_trainer_run() ended. Values are fixed and never renumbered. */
+typedef enum dsc_stop_reason {
+    DSC_STOP_NONE = 0,      /**< Not stopped yet (during a run, or before the first). */
+    DSC_STOP_EPOCHS = 1,    /**< All ::DSC_TP_EPOCHS epochs ran. */
+    DSC_STOP_CALLBACK = 2,  /**< A callback returned nonzero. */
+    DSC_STOP_EARLY = 3,     /**< Early stopping: ::DSC_TP_PATIENCE epochs without improvement. */
+    DSC_STOP_NONFINITE = 4, /**< ::DSC_TP_MAX_NONFINITE refused batches in a row. */
+    DSC_STOP_ERROR = 5      /**< A component failed; dsc_trainer_run() returned its status. */
+} dsc_stop_reason;
+
+/**
+ * @brief A step or epoch callback.
+ * @param progress The trainer's progress, readable with
+ *                 dsc_progress_get(); valid during the call only.
+ * @param user     The pointer given with the callback.
+ * @return 0 to continue; nonzero to stop training (after this step, or at
+ *         the end of this epoch). dsc_trainer_run() then returns DSC_OK and
+ *         the stop reason is ::DSC_STOP_CALLBACK.
+ * @note A callback may read the model and its progress but must not call
+ *       functions that change the trainer, the model, the loss, the
+ *       optimizer or the scheduler.
+ */
+typedef int (*dsc_trainer_callback)(const dsc_progress *progress, void *user);
+
+/**
+ * @brief Create a trainer over a model, a loss, an optimizer and a training set.
+ * @param[out] out   Receives the new trainer; set to NULL on failure.
+ * @param[in]  model A built model whose input width is the data set's
+ *                   features and output width its outputs.
+ * @param[in]  loss  ::DSC_LOSS_CROSS_ENTROPY for a labelled set, any other
+ *                   kind for a set of float targets.
+ * @param[in]  opt   An optimizer with at least one parameter group, holding
+ *                   the model's parameters.
+ * @param[in]  train The training set.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if the model is
+ *         not built or the optimizer has no group; DSC_E_SHAPE if the
+ *         widths of model and data set differ; DSC_E_UNSUPPORTED if the
+ *         loss does not fit the data set (labels without cross-entropy,
+ *         cross-entropy without labels); DSC_E_NOMEM.
+ * @note Ownership: the caller owns the trainer (dsc_trainer_free()); model,
+ *       loss, optimizer and data set are borrowed and must outlive it.
+ * @note Allocates every buffer training needs: the sample order (count
+ *       indices), one chunk of max_batch rows and a copy of the parameters.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
+                                   dsc_optimizer *opt, const dsc_dataset *train);
+
+/**
+ * @brief Release a trainer (never the objects it borrows).
+ * @param[in] t The trainer, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_trainer_free(dsc_trainer *t);
+
+/**
+ * @brief Set (or remove) the validation set evaluated at the end of each epoch.
+ * @param[in,out] t   The trainer.
+ * @param[in]     val A data set of the training set's kind (labels or
+ *                    targets) and widths, or NULL to remove it.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_SHAPE if the widths
+ *         differ from the model's; DSC_E_UNSUPPORTED if it has labels and
+ *         the training set targets, or the reverse; DSC_E_STATE from a callback.
+ * @note Ownership: borrowed; it must outlive the trainer or be removed first.
+ *       Allocates nothing (evaluation reads the set in place).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set_validation(dsc_trainer *t, const dsc_dataset *val);
+
+/**
+ * @brief Set (or remove) the scheduler stepped during training.
+ * @param[in,out] t     The trainer.
+ * @param[in]     sched A scheduler over the trainer's optimizer, or NULL.
+ *                      Stepped as ::DSC_TP_SCHED_STEPPING says.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
+ * @note Ownership: borrowed; it must outlive the trainer or be removed first.
+ *       dsc_trainer_run() starts it (dsc_lr_scheduler_start()) if the host
+ *       has not, so its t = 0 lr applies from the first batch, as after
+ *       PyTorch's constructor.
+ *       A ReduceLROnPlateau scheduler needs ::DSC_STEP_ON_METRIC: with
+ *       another stepping, dsc_trainer_run() fails with the scheduler's
+ *       ::DSC_E_STATE at the end of the first epoch.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set_scheduler(dsc_trainer *t, dsc_lr_scheduler *sched);
+
+/**
+ * @brief Change a setting.
+ * @param[in,out] t     The trainer.
+ * @param[in]     key   A ::dsc_trainer_param.
+ * @param[in]     value Within the key's range (see ::dsc_trainer_param).
+ * @return DSC_OK; DSC_E_ARG for a NULL trainer, an unknown key, or a value
+ *         out of range, NaN or not integral where an integer is needed (the
+ *         message gives the range); DSC_E_STATE from a callback. A refused
+ *         call changes nothing.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set(dsc_trainer *t, dsc_trainer_param key, double value);
+
+/**
+ * @brief Read a setting.
+ * @param[in]  t   The trainer.
+ * @param[in]  key A ::dsc_trainer_param.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_get(const dsc_trainer *t, dsc_trainer_param key, double *out);
+
+/**
+ * @brief Set (or remove) the callback run after every batch.
+ * @param[in,out] t    The trainer.
+ * @param[in]     fn   The callback, or NULL to remove it.
+ * @param[in]     user Passed unchanged to @p fn; may be NULL.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set_step_callback(dsc_trainer *t, dsc_trainer_callback fn,
+                                                 void *user);
+
+/**
+ * @brief Set (or remove) the callback run at the end of every epoch (after
+ *        validation and early-stopping bookkeeping).
+ * @param[in,out] t    The trainer.
+ * @param[in]     fn   The callback, or NULL to remove it.
+ * @param[in]     user Passed unchanged to @p fn; may be NULL.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_callback fn,
+                                                  void *user);
+
+/**
+ * @brief Train for ::DSC_TP_EPOCHS epochs (fewer if stopped).
+ *
+ * A second call continues: epoch and step counts go on, the generator
+ * continues its stream, the optimizer and scheduler keep their state; the
+ * early-stopping bookkeeping (best loss, epochs without improvement) starts
+ * afresh. The model is left in training mode.
+ * @param[in,out] t The trainer.
+ * @return DSC_OK when the epochs ran or a callback or early stopping ended
+ *         training (see ::DSC_PR_STOP_REASON); DSC_E_ARG if @p t is NULL;
+ *         DSC_E_STATE if called from a callback, if early stopping is on
+ *         without a validation set, or the optimizer's or model's state no
+ *         longer fits; DSC_E_NONFINITE after ::DSC_TP_MAX_NONFINITE refused
+ *         batches in a row (the parameters are those of the last accepted
+ *         step, or the best ones if they are restored); the status of a
+ *         scheduler start or step that failed.
+ * @note Allocates nothing. The parameters change in place as training goes.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_run(dsc_trainer *t);
+
+/**
+ * @brief The trainer's progress, to read after (or between) runs.
+ * @param[in]  t   The trainer.
+ * @param[out] out Receives the progress handle; NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @note Ownership: borrowed from the trainer, valid until dsc_trainer_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_progress(const dsc_trainer *t, const dsc_progress **out);
+
+/**
+ * @brief Read one value of a progress handle.
+ * @param[in]  p   A progress handle (from a callback or dsc_trainer_progress()).
+ * @param[in]  key A ::dsc_progress_key.
+ * @param[out] out Receives the value (NaN where the key says so).
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
+ * @note Allocates nothing; safe in callbacks.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key,
+                                            double *out);
+
+/**
+ * @brief Mean loss and accuracy of a model over a whole data set, in batches.
+ *
+ * Runs forward passes of at most the model's maximum batch in evaluation
+ * mode (dropout off; the mode is restored) and combines the batch means
+ * weighted by their sample counts. The gradients are untouched.
+ * @param[in,out] model    A built model of the data set's widths.
+ * @param[in,out] loss     A loss fitting the data set, as for dsc_trainer_new().
+ * @param[in]     ds       The data set.
+ * @param[out]    value    Receives the mean loss; may be NULL.
+ * @param[out]    accuracy Receives the accuracy in [0, 1] (see
+ *                         dsc_accuracy()) for a labelled set, NaN for a set
+ *                         of targets; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL model, loss or data set;
+ *         DSC_E_STATE if the model is not built; DSC_E_SHAPE if the widths
+ *         differ; DSC_E_UNSUPPORTED if the loss does not fit the data set;
+ *         DSC_E_NONFINITE if an output is not finite.
+ * @note Allocates nothing. Overwrites what the model's last forward pass
+ *       kept, so a backward pass needs a new forward pass.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const dsc_dataset *ds,
+                                      double *value, double *accuracy);
+
+/**
+ * @brief Learning-rate range test (Smith, 2017; fastai's lr_find): grow the
+ *        lr exponentially over @p steps batches and record the smoothed loss.
+ *
+ * Step i (from 0) sets every group's lr to
+ * `lr_min * (lr_max/lr_min)^(i/(steps-1))` and trains one batch of
+ * ::DSC_TP_BATCH_SIZE (the batches follow the trainer's shuffled order,
+ * starting a new epoch's order when fewer than a batch of samples remain;
+ * every batch is full). The loss is smoothed
+ * as `avg = beta*avg + (1-beta)*loss`, `smoothed = avg / (1 - beta^(i+1))`
+ * (bias-corrected; beta is ::DSC_TP_FINDER_BETA). The test stops after
+ * the step whose smoothed loss exceeds ::DSC_TP_FINDER_DIVERGE times the
+ * best so far, or whose loss or gradient is not finite (that step is
+ * recorded, with its non-finite value).
+ *
+ * The suggested rate is the lr of the smallest smoothed loss divided by 10
+ * (a rate safely below the one where the loss is lowest, before it
+ * diverges).
+ *
+ * Afterwards the model's parameters, the optimizer's state buffers, step
+ * counts and every group's lr, and the trainer's generator and progress
+ * are restored to what they were: the test leaves no trace but its results
+ * (and the optimizer's refused-step counter). The scheduler is not used.
+ * @param[in,out] t         The trainer.
+ * @param[in]     lr_min    First lr, finite, > 0.
+ * @param[in]     lr_max    Last lr, finite, > @p lr_min.
+ * @param[in]     steps     Batches, 2..2^31.
+ * @param[out]    lrs       Receives the lr of each recorded step; @p steps doubles, or NULL.
+ * @param[out]    losses    Receives the smoothed loss of each recorded step; @p steps doubles, or NULL.
+ * @param[out]    recorded  Receives the number of steps recorded (fewer than
+ *                          @p steps when the loss diverged); may be NULL.
+ * @param[out]    suggested Receives the suggested lr; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL trainer or a bad range or step
+ *         count; DSC_E_STATE from a callback; DSC_E_NONFINITE if not one
+ *         step gave a finite loss (nothing suggested; the state is restored);
+ *         DSC_E_NOMEM for the saved state (nothing changed).
+ * @note Allocates the copy of the optimizer's state once per call; nothing per step.
+ *       The step callback is not called.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_lr_range_test(dsc_trainer *t, double lr_min, double lr_max,
+                                             size_t steps, double *lrs, double *losses,
+                                             size_t *recorded, double *suggested);
+
+/** How a search chooses its trials. Values are fixed and never renumbered. */
+typedef enum dsc_search_kind {
+    /** Every combination of the candidate lrs, batch sizes and schedules. */
+    DSC_SEARCH_GRID = 1,
+    /** ::DSC_SE_TRIALS trials, each with an lr drawn log-uniformly from
+     *  [::DSC_SE_LR_MIN, ::DSC_SE_LR_MAX] and a batch size and schedule
+     *  drawn uniformly from the candidates, from the seed ::DSC_SE_SEED. */
+    DSC_SEARCH_RANDOM = 2
+} dsc_search_kind;
+
+/** Search settings, keys of dsc_search_set() and dsc_search_get(). Numbers never change. */
+typedef enum dsc_search_param {
+    /** Epochs each trial trains before it is scored. Default 1; int in [1, 2^31]. */
+    DSC_SE_EPOCHS = 1,
+    /** Random search: the number of trials. Default 10; int in [1, 2^20]. */
+    DSC_SE_TRIALS = 2,
+    /** Random search: the seed of the draws. Default 0; int in [0, 2^53]. */
+    DSC_SE_SEED = 3,
+    /** Random search: smallest lr. Default 1e-4; finite, > 0. */
+    DSC_SE_LR_MIN = 4,
+    /** Random search: largest lr. Default 1; finite, >= ::DSC_SE_LR_MIN when the search runs. */
+    DSC_SE_LR_MAX = 5
+} dsc_search_param;
+
+/**
+ * @brief Create an empty search.
+ *
+ * Candidates: learning rates (dsc_search_set_lrs(); required for a grid),
+ * batch sizes (dsc_search_set_batch_sizes(); default: the trainer's) and
+ * schedules (dsc_search_set_schedules(); default: a constant lr).
+ * @param[out] out  Receives the search; set to NULL on failure.
+ * @param[in]  kind A ::dsc_search_kind.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown kind; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the search (dsc_search_free()).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_new(dsc_search **out, dsc_search_kind kind);
+
+/**
+ * @brief Release a search.
+ * @param[in] s The search, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_search_free(dsc_search *s);
+
+/**
+ * @brief Change a search setting.
+ * @param[in,out] s     The search.
+ * @param[in]     key   A ::dsc_search_param.
+ * @param[in]     value Within the key's range.
+ * @return DSC_OK; DSC_E_ARG for NULL, an unknown key or a bad value
+ *         (nothing changes).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_set(dsc_search *s, dsc_search_param key, double value);
+
+/**
+ * @brief Read a search setting.
+ * @param[in]  s   The search.
+ * @param[in]  key A ::dsc_search_param.
+ * @param[out] out Receives the value.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_get(const dsc_search *s, dsc_search_param key, double *out);
+
+/**
+ * @brief Set the candidate learning rates of a grid search.
+ * @param[in,out] s   The search.
+ * @param[in]     lrs @p n finite lrs > 0 (copied).
+ * @param[in]     n   1..2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL, a bad count or a bad lr;
+ *         DSC_E_NOMEM. A refused call keeps the previous candidates.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_set_lrs(dsc_search *s, const double *lrs, size_t n);
+
+/**
+ * @brief Set the candidate batch sizes (each as ::DSC_TP_BATCH_SIZE, 0 = full batch).
+ * @param[in,out] s     The search.
+ * @param[in]     sizes @p n batch sizes, each at most 2^31 (copied).
+ * @param[in]     n     1..2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL, a bad count or size; DSC_E_NOMEM.
+ *         A refused call keeps the previous candidates.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_set_batch_sizes(dsc_search *s, const size_t *sizes, size_t n);
+
+/**
+ * @brief Set the candidate schedules, each stepped per epoch over a trial of E epochs.
+ *
+ * Supported kinds and the settings a trial gives them:
+ * ::DSC_SCHED_CONSTANT (no change); ::DSC_SCHED_STEP (step_size
+ * max(1, E/3), gamma 0.1); ::DSC_SCHED_EXPONENTIAL (gamma 0.01^(1/E):
+ * the lr falls to 1% over the trial); ::DSC_SCHED_COSINE (T_max E);
+ * ::DSC_SCHED_INVERSE_TIME (decay_rate 1, decay_steps 1: lr/(1+t)).
+ * @param[in,out] s     The search.
+ * @param[in]     kinds @p n of those kinds (copied).
+ * @param[in]     n     1..2^20.
+ * @return DSC_OK; DSC_E_ARG for NULL or a bad count; DSC_E_UNSUPPORTED for
+ *         another kind; DSC_E_NOMEM. A refused call keeps the previous candidates.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_set_schedules(dsc_search *s, const dsc_lr_scheduler_kind *kinds,
+                                            size_t n);
+
+/**
+ * @brief Run a search: train each trial from the same initial state and
+ *        score it on the validation loss.
+ *
+ * Each trial starts from the parameters the model has when the call starts,
+ * a fresh optimizer state (dsc_optimizer_reset_state()) with the trial's lr
+ * in every group, the trial's batch size and schedule, and the trainer's
+ * generator re-seeded with ::DSC_TP_SEED; it trains ::DSC_SE_EPOCHS epochs
+ * with dsc_trainer_run() (callbacks and early stopping as set on the
+ * trainer; the trainer's own scheduler is not used) and its score is the
+ * validation loss at its end (+infinity if it diverged with
+ * ::DSC_E_NONFINITE). A grid runs the combinations in the order
+ * lr (outermost), batch size, schedule.
+ *
+ * Afterwards the model's parameters, the optimizer's state and lrs, and
+ * the trainer's settings, generator and progress are restored.
+ * @param[in,out] t The trainer, with a validation set.
+ * @param[in,out] s The search; its results are replaced.
+ * @return DSC_OK; DSC_E_ARG for NULL or a random search with lr_max <
+ *         lr_min; DSC_E_STATE without a validation set, for a grid
+ *         without lrs, or from a callback; DSC_E_NOMEM (nothing changed);
+ *         the first error of a trial other than ::DSC_E_NONFINITE (the
+ *         state is restored).
+ * @note Allocates the saved state and one scheduler per scheduled trial.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_trainer_search(dsc_trainer *t, dsc_search *s);
+
+/**
+ * @brief The number of trials of the last dsc_trainer_search() (0 before).
+ * @param[in]  s   The search.
+ * @param[out] out Receives the count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_trial_count(const dsc_search *s, size_t *out);
+
+/**
+ * @brief One trial's settings and score.
+ * @param[in]  s          The search.
+ * @param[in]  index      0..trial count-1.
+ * @param[out] lr         Receives the lr; may be NULL.
+ * @param[out] batch_size Receives the batch size; may be NULL.
+ * @param[out] schedule   Receives the schedule kind; may be NULL.
+ * @param[out] val_loss   Receives the score (+infinity for a diverged trial); may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL search or an index out of range.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_trial(const dsc_search *s, size_t index, double *lr,
+                                    size_t *batch_size, dsc_lr_scheduler_kind *schedule,
+                                    double *val_loss);
+
+/**
+ * @brief The index of the trial with the lowest validation loss (the first on ties).
+ * @param[in]  s   The search.
+ * @param[out] out Receives the index.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE before a search
+ *         ran or if every trial diverged.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_search_best(const dsc_search *s, size_t *out);
 
 /** @} */
 

@@ -354,6 +354,119 @@ static void free_scheduler(void *s) {
     sched_opt = NULL;
 }
 
+/* Trainer: model, loss, optimizer, data set and trainer are all made under
+ * the hook (any may fail) and released together. The range test and the
+ * search allocate a copy of the optimizer's state; a failure changes nothing. */
+static dsc_model *tr_model;
+static dsc_loss *tr_loss;
+static dsc_optimizer *tr_opt;
+static dsc_dataset *tr_ds;
+static const float tr_x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, tr_y[4] = {1, 0, 1, 0};
+
+static void tr_release(void) {
+    dsc_dataset_free(tr_ds);
+    dsc_optimizer_free(tr_opt);
+    dsc_loss_free(tr_loss);
+    dsc_model_free(tr_model);
+    tr_ds = NULL;
+    tr_opt = NULL;
+    tr_loss = NULL;
+    tr_model = NULL;
+}
+
+static dsc_status tr_parts(void) {
+    dsc_layer *l = NULL;
+    float *p = NULL, *g = NULL;
+    size_t n = 0;
+    dsc_status s = dsc_model_new(&tr_model, 2);
+    if (s == DSC_OK && (s = dsc_layer_dense_new(&l, 2, 1, 1)) == DSC_OK &&
+        (s = dsc_model_add(tr_model, l)) != DSC_OK)
+        dsc_layer_free(l);
+    if (s == DSC_OK) s = dsc_model_build(tr_model, 2);
+    if (s == DSC_OK) s = dsc_loss_new(&tr_loss, DSC_LOSS_MSE);
+    if (s == DSC_OK) s = dsc_optimizer_new(&tr_opt, DSC_OPT_ADAM);
+    if (s == DSC_OK) s = dsc_model_params(tr_model, &p);
+    if (s == DSC_OK) s = dsc_model_grads(tr_model, &g);
+    if (s == DSC_OK) s = dsc_model_param_count(tr_model, &n);
+    if (s == DSC_OK) s = dsc_optimizer_add_params(tr_opt, p, g, n, NULL);
+    if (s == DSC_OK) s = dsc_dataset_new_targets(&tr_ds, tr_x, tr_y, 4, 2, 1, DSC_DATASET_BORROW);
+    if (s != DSC_OK) tr_release();
+    return s;
+}
+
+static dsc_status make_trainer(void **out) {
+    *out = NULL;
+    dsc_status s = tr_parts();
+    if (s == DSC_OK && (s = dsc_trainer_new((dsc_trainer **)out, tr_model, tr_loss, tr_opt, tr_ds)) != DSC_OK)
+        tr_release();
+    return s;
+}
+
+static void free_trainer(void *t) {
+    dsc_trainer_free(t);
+    tr_release();
+}
+
+static dsc_status make_trainer_range_test(void **out) {
+    dsc_status s = make_trainer(out);
+    if (s != DSC_OK) return s;
+    float *p = NULL, before[3];
+    assert_ok(dsc_model_params(tr_model, &p));
+    memcpy(before, p, sizeof before);
+    s = dsc_trainer_lr_range_test(*out, 1e-3, 1, 4, NULL, NULL, NULL, NULL);
+    assert_memory_equal(p, before, sizeof before);
+    if (s != DSC_OK) {
+        free_trainer(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+static dsc_status make_trainer_search(void **out) {
+    dsc_search *srch = NULL;
+    const double lrs[2] = {0.01, 0.1};
+    dsc_status s = make_trainer(out);
+    if (s != DSC_OK) return s;
+    s = dsc_trainer_set_validation(*out, tr_ds);
+    if (s == DSC_OK) s = dsc_search_new(&srch, DSC_SEARCH_GRID);
+    const dsc_lr_scheduler_kind kinds[2] = {DSC_SCHED_CONSTANT, DSC_SCHED_COSINE};
+    float *p = NULL, before[3];
+    assert_ok(dsc_model_params(tr_model, &p));
+    memcpy(before, p, sizeof before);
+    if (s == DSC_OK) s = dsc_search_set_lrs(srch, lrs, 2);
+    if (s == DSC_OK) s = dsc_search_set_schedules(srch, kinds, 2);
+    if (s == DSC_OK) s = dsc_trainer_search(*out, srch);
+    assert_memory_equal(p, before, sizeof before);
+    dsc_search_free(srch);
+    if (s != DSC_OK) {
+        free_trainer(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+static dsc_status make_search(void **out) {
+    const double lrs[3] = {0.1, 0.2, 0.3};
+    const size_t sizes[2] = {1, 0};
+    const dsc_lr_scheduler_kind kinds[2] = {DSC_SCHED_CONSTANT, DSC_SCHED_COSINE};
+    dsc_search *srch = NULL;
+    *out = NULL;
+    dsc_status s = dsc_search_new(&srch, DSC_SEARCH_GRID);
+    if (s == DSC_OK) s = dsc_search_set_lrs(srch, lrs, 3);
+    if (s == DSC_OK) s = dsc_search_set_batch_sizes(srch, sizes, 2);
+    if (s == DSC_OK) s = dsc_search_set_schedules(srch, kinds, 2);
+    if (s != DSC_OK) {
+        dsc_search_free(srch);
+        return s;
+    }
+    *out = srch;
+    return DSC_OK;
+}
+
+static void free_search(void *srch) {
+    dsc_search_free(srch);
+}
+
 static const struct {
     const char *name;
     make_fn make;
@@ -382,6 +495,10 @@ static const struct {
     {"dsc_lr_scheduler_new", make_scheduler, free_scheduler},
     {"dsc_lr_scheduler_add_child/set_milestones/start", make_scheduler_sequential, free_scheduler},
     {"dsc_lr_scheduler_start (momentum turned on)", make_scheduler_cyclic_momentum, free_scheduler},
+    {"dsc_trainer_new", make_trainer, free_trainer},
+    {"dsc_trainer_lr_range_test (state copy)", make_trainer_range_test, free_trainer},
+    {"dsc_trainer_search (state copy, results, schedulers)", make_trainer_search, free_trainer},
+    {"dsc_search_new + set_lrs/batch_sizes/schedules", make_search, free_search},
 };
 
 static void test_alloc_fail_every_constructor(void **state) {

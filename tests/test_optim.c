@@ -5,6 +5,7 @@
  * PyTorch by descent-conform (tests/check_conform.sh). */
 #include "harness.h"
 
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -21,6 +22,16 @@ static dsc_optimizer *make(dsc_optimizer_kind kind) {
     assert_ok(dsc_optimizer_new(&opt, kind));
     assert_non_null(opt);
     return opt;
+}
+
+/* Settings that put every state buffer of a kind to use. */
+static void use_all_state(dsc_optimizer *opt, dsc_optimizer_kind kind) {
+    if (kind == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    if (kind == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
+    if (kind == DSC_OPT_RMSPROP) {
+        assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
+        assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.5));
+    }
 }
 
 static void assert_msg_has(const char *needle) {
@@ -218,9 +229,11 @@ static void test_optim_bounds_and_names(void **state) {
     assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_NADAM, DSC_HP_MU_PRODUCT, &lo, &hi));
     assert_true(lo > 0.0 && hi == 1.0);
     lo = hi = -7;
-    assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_BETA1, &lo, &hi), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_BETA1, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
     assert_true(lo == -7 && hi == -7);
-    assert_status(dsc_optimizer_hparam_bounds((dsc_optimizer_kind)42, DSC_HP_LR, &lo, &hi), DSC_E_ARG);
+    assert_status(dsc_optimizer_hparam_bounds((dsc_optimizer_kind)42, DSC_HP_LR, &lo, &hi),
+                  DSC_E_ARG);
     assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_LR, NULL, &hi), DSC_E_ARG);
     /* every kind: its defaults lie inside its bounds */
     static const dsc_hparam keys[] = {
@@ -332,12 +345,7 @@ static void test_optim_refused_step_leaves_everything(void **state) {
                 g[i] = 0.05f * (float)(i * i) - 0.7f;
             }
             dsc_optimizer *opt = make(all_kinds[k]);
-            if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
-            if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
-            if (all_kinds[k] == DSC_OPT_RMSPROP) {
-                assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
-                assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.5));
-            }
+            use_all_state(opt, all_kinds[k]);
             if (clip) assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 0.5));
             assert_ok(dsc_optimizer_add_params(opt, p, g, 8, NULL));
             assert_ok(dsc_optimizer_step(opt));
@@ -506,12 +514,7 @@ static void test_optim_step_allocates_nothing(void **state) {
     for (size_t k = 0; k < NKINDS; k++) {
         harness_alloc_install(0);
         dsc_optimizer *opt = make(all_kinds[k]);
-        if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
-        if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
-        if (all_kinds[k] == DSC_OPT_RMSPROP) {
-            assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
-            assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
-        }
+        use_all_state(opt, all_kinds[k]);
         assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 1.0));
         assert_ok(dsc_optimizer_add_params(opt, p, g, 37, NULL));
         assert_ok(dsc_optimizer_add_params(opt, p2, g2, 5, NULL));
@@ -538,11 +541,7 @@ static void test_optim_state_roundtrip_resumes_bitwise(void **state) {
         for (int i = 0; i < 9; i++) pa[i] = 0.3f * (float)i - 1.0f;
         dsc_optimizer *a = make(all_kinds[k]), *b = make(all_kinds[k]);
         dsc_optimizer *both[2] = {a, b};
-        for (int o = 0; o < 2; o++) {
-            if (all_kinds[k] == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(both[o], DSC_HP_MOMENTUM, 0.9));
-            if (all_kinds[k] == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(both[o], DSC_HP_AMSGRAD, 1));
-            if (all_kinds[k] == DSC_OPT_RMSPROP) assert_ok(dsc_optimizer_set(both[o], DSC_HP_MOMENTUM, 0.5));
-        }
+        for (int o = 0; o < 2; o++) use_all_state(both[o], all_kinds[k]);
         assert_ok(dsc_optimizer_add_params(a, pa, ga, 9, NULL));
         for (int t = 0; t < 5; t++) {
             for (int i = 0; i < 9; i++) ga[i] = sinf((float)(t * 9 + i));
@@ -582,7 +581,8 @@ static void test_optim_state_roundtrip_resumes_bitwise(void **state) {
             assert_ok(dsc_optimizer_step(a));
             assert_ok(dsc_optimizer_step(b));
         }
-        if (memcmp(pa, pb, sizeof pa) != 0) fail_msg("kind %d: resumed run differs", (int)all_kinds[k]);
+        if (memcmp(pa, pb, sizeof pa) != 0)
+            fail_msg("kind %d: resumed run differs", (int)all_kinds[k]);
         dsc_optimizer_free(a);
         dsc_optimizer_free(b);
     }
@@ -670,7 +670,8 @@ static void test_optim_adagrad_initial_accumulator(void **state) {
 }
 
 static int hook_calls;
-static dsc_status hook_double(dsc_optimizer *opt, size_t group, float *grads, size_t n, void *user) {
+static dsc_status hook_double(dsc_optimizer *opt, size_t group, float *grads, size_t n,
+                              void *user) {
     (void)opt;
     assert_int_equal(*(int *)user, 42);
     assert_int_equal(group, (size_t)hook_calls);
@@ -744,6 +745,75 @@ static void test_optim_every_isa_gives_same_trajectory(void **state) {
     assert_ok(dsc_set_isa(NULL));
 }
 
+/* Random (key, value) sequences into every setter, interleaved with steps
+ * (zstd's fuzz-the-setters idea, deterministic here): a refused call leaves
+ * the value as it was, an accepted one is read back exactly, and the
+ * optimizer never crashes or steps on a bad configuration. */
+static void test_optim_random_hparam_sequences(void **state) {
+    (void)state;
+    static const dsc_hparam keys[] = {
+        DSC_HP_LR, DSC_HP_WEIGHT_DECAY, DSC_HP_MAXIMIZE, DSC_HP_EPS, DSC_HP_CLIP_NORM,
+        DSC_HP_CLIP_VALUE, DSC_HP_MOMENTUM, DSC_HP_DAMPENING, DSC_HP_NESTEROV, DSC_HP_BETA1,
+        DSC_HP_BETA2, DSC_HP_AMSGRAD, DSC_HP_MOMENTUM_DECAY, DSC_HP_MU_PRODUCT, DSC_HP_ALPHA,
+        DSC_HP_CENTERED, DSC_HP_LR_DECAY, DSC_HP_INITIAL_ACCUMULATOR_VALUE, DSC_HP_RHO,
+        (dsc_hparam)0, (dsc_hparam)104, (dsc_hparam)-1,
+    };
+    static const double values[] = {0.0, 1.0, -1.0, 0.5, 0.9, 0.999, 1e-8, 2.0, 1e300, -1e-300,
+                                    NAN, INFINITY, -INFINITY, 0.999999, 1e-3, 0.1};
+    uint64_t x = 12345;
+    for (size_t k = 0; k < NKINDS; k++) {
+        float p[13], g[13];
+        for (int i = 0; i < 13; i++) { p[i] = 0.1f * (float)i; g[i] = 0.01f * (float)(13 - i); }
+        dsc_optimizer *opt = make(all_kinds[k]);
+        assert_ok(dsc_optimizer_add_params(opt, p, g, 13, NULL));
+        for (int it = 0; it < 400; it++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            dsc_hparam key = keys[(x >> 33) % (sizeof keys / sizeof keys[0])];
+            double v = values[(x >> 45) % (sizeof values / sizeof values[0])];
+            int per_group = (x >> 20) & 1;
+            double before = 0, after = 0;
+            dsc_status gs = per_group ? dsc_optimizer_group_get(opt, 0, key, &before)
+                                      : dsc_optimizer_get(opt, key, &before);
+            dsc_status s = per_group ? dsc_optimizer_group_set(opt, 0, key, v)
+                                     : dsc_optimizer_set(opt, key, v);
+            if (gs != DSC_OK) {
+                assert_int_equal(s, gs); /* unsupported either way */
+                continue;
+            }
+            if (per_group) assert_ok(dsc_optimizer_group_get(opt, 0, key, &after));
+            else assert_ok(dsc_optimizer_get(opt, key, &after));
+            if (s == DSC_OK) assert_true(after == v);
+            else {
+                assert_true(s == DSC_E_ARG || s == DSC_E_STATE || s == DSC_E_UNSUPPORTED);
+                assert_true(after == before || (isnan(after) && isnan(before)));
+            }
+            if ((x >> 60) == 0) {
+                s = dsc_optimizer_step(opt);
+                assert_true(s == DSC_OK || s == DSC_E_NONFINITE);
+            }
+        }
+        dsc_optimizer_free(opt);
+    }
+}
+
+/* The step runs its kernels in the library's floating-point mode and hands
+ * the caller's mode back on every path, the refused one included. */
+static void test_optim_step_restores_rounding_mode(void **state) {
+    (void)state;
+    const int round = fegetround();
+    assert_int_equal(fesetround(FE_UPWARD), 0);
+    float p[5] = {1, 2, 3, 4, 5}, g[5] = {0.5f, 1e-39f, -0.25f, 3.0f, 0.0f};
+    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 5, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    assert_int_equal(fegetround(), FE_UPWARD);
+    g[2] = NAN;
+    assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
+    assert_int_equal(fegetround(), FE_UPWARD);
+    dsc_optimizer_free(opt);
+    fesetround(round);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_optim_new_rejects_bad_arguments),
@@ -767,6 +837,8 @@ int main(void) {
         cmocka_unit_test(test_optim_adagrad_initial_accumulator),
         cmocka_unit_test(test_optim_grad_hook_runs_first),
         cmocka_unit_test(test_optim_every_isa_gives_same_trajectory),
+        cmocka_unit_test(test_optim_random_hparam_sequences),
+        cmocka_unit_test(test_optim_step_restores_rounding_mode),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }

@@ -67,6 +67,8 @@ typedef enum dsc_act_id {
  * weight_decay != 0 and the decay is coupled, g += weight_decay * p[i].
  * clamp(x, lo, hi) is min(max(x, lo), hi) with max(a, b) = a > b ? a : b and
  * min(a, b) = a < b ? a : b (x86 MAXPS/MINPS semantics, on every ISA).
+ * g must be finite (dsc_optimizer_step checks it first); the identity
+ * operations are skipped when clipping is off.
  * A kernel reads only the fields its comment names. */
 typedef struct dsc_update_args {
     float gscale;         /* gradient scale of norm clipping; 1 = none */

@@ -35,11 +35,16 @@
 #define S_abs(a) fabsf(a)
 
 /* The effective gradient of element i (see dsc_update_args): clip, sign,
- * coupled weight decay. pv is p[i] already loaded. */
+ * coupled weight decay. pv is p[i] already loaded. Multiplying by 1 and
+ * clamping a finite value to +-inf change nothing, so those operations are
+ * skipped when clipping is off (the step has checked g is finite). */
 #define UPD_GRAD(P, T, i, pv, wd)                                                   \
-    T g_ = P##mul(P##ld(g + (i)), P##set(a->gscale));                               \
-    g_ = P##min(P##max(g_, P##set(-a->gclip)), P##set(a->gclip));                   \
-    g_ = P##mul(g_, P##set(a->gsign));                                              \
+    T g_ = P##ld(g + (i));                                                          \
+    if (clipping) {                                                                 \
+        g_ = P##mul(g_, P##set(a->gscale));                                         \
+        g_ = P##min(P##max(g_, P##set(-a->gclip)), P##set(a->gclip));               \
+    }                                                                               \
+    if (a->gsign != 1.0f) g_ = P##mul(g_, P##set(a->gsign));                        \
     if ((wd) != 0.0f) g_ = P##add(g_, P##mul(P##set(wd), (pv)));
 
 /* Runs BODY(P, T, i) over [0, n): vectors, then single floats. */
@@ -63,6 +68,7 @@
 
 static void upd_sgd(size_t n, float *p, const float *g, float *buf, const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
     UPD_LOOP(SGD_BODY)
 }
 
@@ -76,6 +82,7 @@ static void upd_sgd(size_t n, float *p, const float *g, float *buf, const dsc_up
 
 static void upd_adagrad(size_t n, float *p, const float *g, float *sum, const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
     UPD_LOOP(ADAGRAD_BODY)
 }
 
@@ -105,6 +112,7 @@ static void upd_adagrad(size_t n, float *p, const float *g, float *sum, const ds
 static void upd_rmsprop(size_t n, float *p, const float *g, float *sq_avg, float *grad_avg,
                         float *buf, const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
     UPD_LOOP(RMSPROP_BODY)
 }
 
@@ -128,6 +136,7 @@ static void upd_rmsprop(size_t n, float *p, const float *g, float *sq_avg, float
 static void upd_adam(size_t n, float *p, const float *g, float *m, float *v, float *vmax,
                      const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
     const float wd = a->decoupled ? 0.0f : a->weight_decay;
     UPD_LOOP(ADAM_BODY)
 }
@@ -148,6 +157,7 @@ static void upd_adam(size_t n, float *p, const float *g, float *m, float *v, flo
 static void upd_adadelta(size_t n, float *p, const float *g, float *sq_avg, float *acc_delta,
                          const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
     UPD_LOOP(ADADELTA_BODY)
 }
 
@@ -165,6 +175,7 @@ static void upd_adadelta(size_t n, float *p, const float *g, float *sq_avg, floa
 static void upd_adamax(size_t n, float *p, const float *g, float *m, float *u,
                        const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
     UPD_LOOP(ADAMAX_BODY)
 }
 
@@ -184,6 +195,7 @@ static void upd_adamax(size_t n, float *p, const float *g, float *m, float *u,
 static void upd_nadam(size_t n, float *p, const float *g, float *m, float *v,
                       const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
     UPD_LOOP(NADAM_BODY)
 }
 
@@ -206,6 +218,7 @@ static void upd_nadam(size_t n, float *p, const float *g, float *m, float *v,
 static void upd_radam(size_t n, float *p, const float *g, float *m, float *v,
                       const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
     UPD_LOOP(RADAM_BODY)
 }
 

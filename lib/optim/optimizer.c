@@ -5,6 +5,7 @@
  * The variant files (sgd.c, adam.c, ...) hold each torch.optim class's
  * tables and per-step scalars. */
 #include "optimizer_impl.h"
+#include "../kernels/fpenv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -96,7 +97,8 @@ static dsc_status check_range(const dsc__hp_def *row, double v, const char *fn) 
                       v);
         return DSC_OK;
     }
-    int lo_open = (row->flags & DSC__HPF_LO_OPEN) != 0, hi_open = (row->flags & DSC__HPF_HI_OPEN) != 0;
+    int lo_open = (row->flags & DSC__HPF_LO_OPEN) != 0;
+    int hi_open = (row->flags & DSC__HPF_HI_OPEN) != 0;
     int bad = lo_open ? !(v > row->lo) : !(v >= row->lo);
     if (row->hi != DBL_MAX) bad = bad || (hi_open ? !(v < row->hi) : !(v <= row->hi));
     if (!bad) return DSC_OK;
@@ -154,7 +156,8 @@ dsc_status dsc_optimizer_new(dsc_optimizer **out, dsc_optimizer_kind kind) {
     *out = NULL;
     const dsc__opt_def *def = kind_def(kind);
     DSC_RETURN_IF(def == NULL, DSC_E_ARG,
-                  "dsc_optimizer_new: kind is %d; it must be a dsc_optimizer_kind (1..9)", (int)kind);
+                  "dsc_optimizer_new: kind is %d; it must be a dsc_optimizer_kind (1..9)",
+                  (int)kind);
     dsc_optimizer *opt = dsc__calloc(1, sizeof *opt);
     DSC_RETURN_IF(opt == NULL, DSC_E_NOMEM, "dsc_optimizer_new: out of memory");
     opt->def = def;
@@ -184,11 +187,8 @@ static int overlap(const float *a, const float *b, size_t n) {
     return x < y + len && y < x + len;
 }
 
-dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
-                                    size_t n, size_t *group) {
-    const char *fn = "dsc_optimizer_add_params";
-    DSC_RETURN_IF(opt == NULL || params == NULL || grads == NULL, DSC_E_ARG,
-                  "%s: opt, params and grads must not be NULL", fn);
+dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *grads, size_t n,
+                                      size_t *group, const char *fn) {
     DSC_RETURN_IF(n == 0, DSC_E_ARG, "%s: n is 0; it must be at least 1", fn);
     DSC_RETURN_IF(n > SIZE_MAX / 4 / sizeof(float), DSC_E_ARG, "%s: n is %zu; it is too large", fn,
                   n);
@@ -197,7 +197,7 @@ dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const flo
     dsc__group gr;
     memset(&gr, 0, sizeof gr);
     gr.p = params;
-    gr.g = (float *)(uintptr_t)grads; /* written only by zero_grad and the hook */
+    gr.g = grads;
     gr.n = n;
     memcpy(gr.hp, opt->hp, sizeof gr.hp);
     dsc_status s = ensure_state(opt->def, &gr, gr.hp, fn);
@@ -221,6 +221,15 @@ dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const flo
     if (group != NULL) *group = opt->ngroups;
     opt->ngroups++;
     return DSC_OK;
+}
+
+dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
+                                    size_t n, size_t *group) {
+    const char *fn = "dsc_optimizer_add_params";
+    DSC_RETURN_IF(opt == NULL || params == NULL || grads == NULL, DSC_E_ARG,
+                  "%s: opt, params and grads must not be NULL", fn);
+    /* grads is written only by zero_grad and the host's own hook */
+    return dsc__optimizer_add_buffers(opt, params, (float *)(uintptr_t)grads, n, group, fn);
 }
 
 dsc_status dsc_optimizer_group_count(const dsc_optimizer *opt, size_t *out) {
@@ -379,12 +388,17 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
                           "nothing was updated", fn, i, dsc_status_name(s));
         }
     }
+    /* The kernels run flushing subnormals, rounding to nearest, exceptions
+     * masked (fpenv.h); the host's hook above ran in the host's own mode. */
+    dsc_fpenv fe;
+    dsc__fpenv_enter(&fe);
     /* 2. Global norm = non-finite check, before anything is written. */
     double total = 0.0;
     for (size_t i = 0; i < opt->ngroups; i++)
         total += sumsq(opt->k, opt->groups[i].g, opt->groups[i].n);
     opt->last_norm = sqrt(total);
     if (!isfinite(total)) {
+        dsc__fpenv_leave(&fe);
         opt->refused++;
         for (size_t i = 0; i < opt->ngroups; i++) {
             const dsc__group *gr = &opt->groups[i];
@@ -409,6 +423,7 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
         gr->step++;
         opt->def->step(opt->k, gr, &clip);
     }
+    dsc__fpenv_leave(&fe);
     return DSC_OK;
 }
 
@@ -515,5 +530,24 @@ dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t inde
     }
     memmove(gr->state[index], src, n * sizeof(float));
     if (opt->def->kind == DSC_OPT_SGD) gr->buf_started = 1;
+    return DSC_OK;
+}
+
+/* A new optimizer's state with the same groups: buffers refilled with their
+ * start values, SGD's buffer not started, state slots (NAdam's mu_product)
+ * back to their defaults, step counts 0. */
+dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt) {
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_optimizer_reset_state: opt must not be NULL");
+    const dsc__opt_def *def = opt->def;
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        dsc__group *gr = &opt->groups[i];
+        for (size_t s = 0; s < def->nstate; s++)
+            if (gr->state[s] != NULL) memset(gr->state[s], 0, gr->n * sizeof(float));
+        refill_init(def, gr);
+        for (size_t r = 0; r < def->nhp; r++)
+            if (def->hp[r].flags & DSC__HPF_STATE) gr->hp[slot_of(def->hp[r].key)] = def->hp[r].def;
+        gr->step = 0;
+        gr->buf_started = 0;
+    }
     return DSC_OK;
 }

@@ -89,6 +89,14 @@ extern const dsc__opt_def dsc__opt_sgd, dsc__opt_adagrad, dsc__opt_rmsprop, dsc_
 extern const dsc__state_def dsc__adam_state[3];
 void dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int decoupled);
 
+/* Adds a group over flat parameter and gradient buffers (validated: n >= 1,
+ * no overlap; both non-NULL, checked by the caller), with the optimizer's
+ * current defaults and its state buffers. What dsc_optimizer_add_params and
+ * dsc_optimizer_add_model (a model's flat buffers) share; fn names the
+ * public function in messages. Adds nothing on failure. */
+dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *grads, size_t n,
+                                      size_t *group, const char *fn);
+
 /* Fills the fields every kernel reads first (clip, sign, lr, weight decay). */
 void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc__clip *clip);
 

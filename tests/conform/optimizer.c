@@ -81,7 +81,8 @@ static int make_sched(ref_case *c, ref_result *r, dsc_optimizer *opt, dsc_lr_sch
         return -1;
     if (dsc_lr_scheduler_new(out, DSC_SCHED_STEP, opt) != DSC_OK ||
         dsc_lr_scheduler_set(*out, DSC_SP_STEP_SIZE, step_size) != DSC_OK ||
-        dsc_lr_scheduler_set(*out, DSC_SP_GAMMA, gamma) != DSC_OK || dsc_lr_scheduler_start(*out) != DSC_OK) {
+        dsc_lr_scheduler_set(*out, DSC_SP_GAMMA, gamma) != DSC_OK ||
+        dsc_lr_scheduler_start(*out) != DSC_OK) {
         ref_fail(r, "StepLR: %s", dsc_last_error());
         dsc_lr_scheduler_free(*out);
         *out = NULL;
@@ -102,8 +103,15 @@ static int run(ref_case *c, ref_result *r, dsc_optimizer *opt, float *p, float *
     }
     ref_line *init = ref_single(c, r, "init");
     if (init == NULL) return -1;
-    if ((long)init->ntok != n) return ref_fail(r, "init has %zu values, size is %ld", init->ntok, n);
-    for (long i = 0; i < n; i++) p[i] = (float)strtod(init->tok[i], NULL);
+    if ((long)init->ntok != n)
+        return ref_fail(r, "init has %zu values, size is %ld", init->ntok, n);
+    for (long i = 0; i < n; i++) {
+        char *end;
+        double v = strtod(init->tok[i], &end);
+        if (end == init->tok[i] || *end != '\0' || !isfinite(v))
+            return ref_fail(r, "init value %ld '%s' is not a number", i, init->tok[i]);
+        p[i] = (float)v;
+    }
     if (dsc_optimizer_add_params(opt, p, g, (size_t)n, NULL) != DSC_OK)
         return ref_fail(r, "add_params: %s", dsc_last_error());
     if (ref_vector_count(c, r, "grad", 0) != steps || ref_vector_count(c, r, "expect", 0) != steps)

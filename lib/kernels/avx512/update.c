@@ -15,7 +15,8 @@
 #define V_sqrt _mm512_sqrt_ps
 #define V_max _mm512_max_ps /* a > b ? a : b */
 #define V_min _mm512_min_ps /* a < b ? a : b */
-#define V_abs(x) _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff)))
+#define V_abs(x) \
+    _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff)))
 #include "../update_tmpl.h"
 
 void dsc__avx512_init_update(dsc_kernels *k) {

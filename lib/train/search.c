@@ -1,0 +1,365 @@
+/* Grid and random search over the learning rate, the batch size and a
+ * schedule, each trial trained from the same initial parameters and a fresh
+ * optimizer state, scored on the validation loss after a fixed number of
+ * epochs. Random search draws lr log-uniformly (Bergstra & Bengio, 2012). */
+#include "trainer_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAX_CANDIDATES ((size_t)1 << 20)
+
+struct dsc_search {
+    dsc_search_kind kind;
+    size_t epochs, trials;
+    uint64_t seed;
+    double lr_min, lr_max;
+    double *lrs;                    /* candidates; owned */
+    size_t n_lrs;
+    size_t *batches;
+    size_t n_batches;
+    dsc_lr_scheduler_kind *scheds;
+    size_t n_scheds;
+    /* Results of the last search. */
+    size_t n_results;
+    double *r_lr, *r_score;
+    size_t *r_batch;
+    dsc_lr_scheduler_kind *r_sched;
+};
+
+dsc_status dsc_search_new(dsc_search **out, dsc_search_kind kind) {
+    static const char fn[] = "dsc_search_new";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out must not be NULL", fn);
+    *out = NULL;
+    DSC_RETURN_IF(kind != DSC_SEARCH_GRID && kind != DSC_SEARCH_RANDOM, DSC_E_ARG,
+                  "%s: kind is %d; it must be DSC_SEARCH_GRID (1) or DSC_SEARCH_RANDOM (2)", fn,
+                  (int)kind);
+    dsc_search *s = dsc__calloc(1, sizeof *s);
+    DSC_RETURN_IF(s == NULL, DSC_E_NOMEM, "%s: out of memory", fn);
+    s->kind = kind;
+    s->epochs = 1;
+    s->trials = 10;
+    s->lr_min = 1e-4;
+    s->lr_max = 1.0;
+    *out = s;
+    return DSC_OK;
+}
+
+static void free_results(dsc_search *s) {
+    dsc__free(s->r_lr);
+    dsc__free(s->r_score);
+    dsc__free(s->r_batch);
+    dsc__free(s->r_sched);
+    s->r_lr = s->r_score = NULL;
+    s->r_batch = NULL;
+    s->r_sched = NULL;
+    s->n_results = 0;
+}
+
+void dsc_search_free(dsc_search *s) {
+    if (s == NULL) return;
+    free_results(s);
+    dsc__free(s->lrs);
+    dsc__free(s->batches);
+    dsc__free(s->scheds);
+    dsc__free(s);
+}
+
+dsc_status dsc_search_set(dsc_search *s, dsc_search_param key, double value) {
+    static const char fn[] = "dsc_search_set";
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s must not be NULL", fn);
+    int integral = value == floor(value);
+    switch (key) {
+    case DSC_SE_EPOCHS:
+        DSC_RETURN_IF(!(value >= 1 && value <= 2147483648.0) || !integral, DSC_E_ARG,
+                      "%s: epochs is %g; it must be an integer in [1, 2^31]", fn, value);
+        s->epochs = (size_t)value;
+        return DSC_OK;
+    case DSC_SE_TRIALS:
+        DSC_RETURN_IF(!(value >= 1 && value <= (double)MAX_CANDIDATES) || !integral, DSC_E_ARG,
+                      "%s: trials is %g; it must be an integer in [1, 2^20]", fn, value);
+        s->trials = (size_t)value;
+        return DSC_OK;
+    case DSC_SE_SEED:
+        DSC_RETURN_IF(!(value >= 0 && value <= 9007199254740992.0) || !integral, DSC_E_ARG,
+                      "%s: seed is %g; it must be an integer in [0, 2^53]", fn, value);
+        s->seed = (uint64_t)value;
+        return DSC_OK;
+    case DSC_SE_LR_MIN:
+    case DSC_SE_LR_MAX:
+        DSC_RETURN_IF(!(value > 0) || !isfinite(value), DSC_E_ARG,
+                      "%s: %s is %g; it must be finite and > 0", fn,
+                      key == DSC_SE_LR_MIN ? "lr_min" : "lr_max", value);
+        if (key == DSC_SE_LR_MIN) s->lr_min = value;
+        else s->lr_max = value;
+        return DSC_OK;
+    }
+    return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_search_param", fn, (int)key);
+}
+
+dsc_status dsc_search_get(const dsc_search *s, dsc_search_param key, double *out) {
+    static const char fn[] = "dsc_search_get";
+    DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
+                  s == NULL ? "s" : "out");
+    switch (key) {
+    case DSC_SE_EPOCHS: *out = (double)s->epochs; return DSC_OK;
+    case DSC_SE_TRIALS: *out = (double)s->trials; return DSC_OK;
+    case DSC_SE_SEED: *out = (double)s->seed; return DSC_OK;
+    case DSC_SE_LR_MIN: *out = s->lr_min; return DSC_OK;
+    case DSC_SE_LR_MAX: *out = s->lr_max; return DSC_OK;
+    }
+    return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_search_param", fn, (int)key);
+}
+
+/* Replaces *dst with a copy of n elements of size sz. */
+static dsc_status copy_in(void **dst, size_t *ndst, const void *src, size_t n, size_t sz,
+                          const char *fn) {
+    void *c = dsc__alloc(n * sz);
+    DSC_RETURN_IF(c == NULL, DSC_E_NOMEM, "%s: out of memory for %zu candidates", fn, n);
+    memcpy(c, src, n * sz);
+    dsc__free(*dst);
+    *dst = c;
+    *ndst = n;
+    return DSC_OK;
+}
+
+#define CHECK_LIST(fn, s, p, n)                                                          \
+    DSC_RETURN_IF((s) == NULL || (p) == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,   \
+                  (s) == NULL ? "s" : "the candidate array");                            \
+    DSC_RETURN_IF((n) < 1 || (n) > MAX_CANDIDATES, DSC_E_ARG,                             \
+                  "%s: n is %zu; it must be in [1, 2^20]", fn, (size_t)(n))
+
+dsc_status dsc_search_set_lrs(dsc_search *s, const double *lrs, size_t n) {
+    static const char fn[] = "dsc_search_set_lrs";
+    CHECK_LIST(fn, s, lrs, n);
+    for (size_t i = 0; i < n; i++)
+        DSC_RETURN_IF(!(lrs[i] > 0) || !isfinite(lrs[i]), DSC_E_ARG,
+                      "%s: lrs[%zu] is %g; every lr must be finite and > 0", fn, i, lrs[i]);
+    return copy_in((void **)&s->lrs, &s->n_lrs, lrs, n, sizeof *lrs, fn);
+}
+
+dsc_status dsc_search_set_batch_sizes(dsc_search *s, const size_t *sizes, size_t n) {
+    static const char fn[] = "dsc_search_set_batch_sizes";
+    CHECK_LIST(fn, s, sizes, n);
+    for (size_t i = 0; i < n; i++)
+        DSC_RETURN_IF(sizes[i] > ((size_t)1 << 31), DSC_E_ARG,
+                      "%s: sizes[%zu] is %zu; it must be at most 2^31 (0: full batch)", fn, i,
+                      sizes[i]);
+    return copy_in((void **)&s->batches, &s->n_batches, sizes, n, sizeof *sizes, fn);
+}
+
+static int sched_supported(dsc_lr_scheduler_kind k) {
+    return k == DSC_SCHED_CONSTANT || k == DSC_SCHED_STEP || k == DSC_SCHED_EXPONENTIAL ||
+           k == DSC_SCHED_COSINE || k == DSC_SCHED_INVERSE_TIME;
+}
+
+dsc_status dsc_search_set_schedules(dsc_search *s, const dsc_lr_scheduler_kind *kinds, size_t n) {
+    static const char fn[] = "dsc_search_set_schedules";
+    CHECK_LIST(fn, s, kinds, n);
+    for (size_t i = 0; i < n; i++)
+        DSC_RETURN_IF(!sched_supported(kinds[i]), DSC_E_UNSUPPORTED,
+                      "%s: kinds[%zu] is %d; a search supports DSC_SCHED_CONSTANT, _STEP, "
+                      "_EXPONENTIAL, _COSINE and _INVERSE_TIME", fn, i, (int)kinds[i]);
+    return copy_in((void **)&s->scheds, &s->n_scheds, kinds, n, sizeof *kinds, fn);
+}
+
+dsc_status dsc_search_trial_count(const dsc_search *s, size_t *out) {
+    DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG,
+                  "dsc_search_trial_count: %s must not be NULL", s == NULL ? "s" : "out");
+    *out = s->n_results;
+    return DSC_OK;
+}
+
+dsc_status dsc_search_trial(const dsc_search *s, size_t index, double *lr, size_t *batch_size,
+                            dsc_lr_scheduler_kind *schedule, double *val_loss) {
+    static const char fn[] = "dsc_search_trial";
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s must not be NULL", fn);
+    DSC_RETURN_IF(index >= s->n_results, DSC_E_ARG,
+                  "%s: index is %zu; the last search had %zu trials", fn, index, s->n_results);
+    if (lr != NULL) *lr = s->r_lr[index];
+    if (batch_size != NULL) *batch_size = s->r_batch[index];
+    if (schedule != NULL) *schedule = s->r_sched[index];
+    if (val_loss != NULL) *val_loss = s->r_score[index];
+    return DSC_OK;
+}
+
+dsc_status dsc_search_best(const dsc_search *s, size_t *out) {
+    static const char fn[] = "dsc_search_best";
+    DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
+                  s == NULL ? "s" : "out");
+    size_t best = s->n_results;
+    for (size_t i = 0; i < s->n_results; i++)
+        if (isfinite(s->r_score[i]) && (best == s->n_results || s->r_score[i] < s->r_score[best]))
+            best = i;
+    DSC_RETURN_IF(best == s->n_results, DSC_E_STATE, "%s: %s", fn,
+                  s->n_results == 0 ? "no search has run" : "every trial diverged");
+    *out = best;
+    return DSC_OK;
+}
+
+/* A trial's schedule over E epochs, stepped per epoch. */
+static dsc_status make_sched(dsc_lr_scheduler **out, dsc_lr_scheduler_kind kind,
+                             dsc_optimizer *opt, size_t epochs) {
+    *out = NULL;
+    if (kind == DSC_SCHED_CONSTANT) return DSC_OK;
+    dsc_lr_scheduler *sc = NULL;
+    DSC_TRY(dsc_lr_scheduler_new(&sc, kind, opt));
+    dsc_status st = DSC_OK;
+    double e = (double)epochs;
+    switch (kind) {
+    case DSC_SCHED_STEP:
+        st = dsc_lr_scheduler_set(sc, DSC_SP_STEP_SIZE, fmax(1.0, floor(e / 3.0)));
+        if (st == DSC_OK) st = dsc_lr_scheduler_set(sc, DSC_SP_GAMMA, 0.1);
+        break;
+    case DSC_SCHED_EXPONENTIAL: st = dsc_lr_scheduler_set(sc, DSC_SP_GAMMA, pow(0.01, 1.0 / e)); break;
+    case DSC_SCHED_COSINE: st = dsc_lr_scheduler_set(sc, DSC_SP_T_MAX, e); break;
+    case DSC_SCHED_INVERSE_TIME:
+        st = dsc_lr_scheduler_set(sc, DSC_SP_DECAY_RATE, 1.0);
+        if (st == DSC_OK) st = dsc_lr_scheduler_set(sc, DSC_SP_DECAY_STEPS, 1.0);
+        break;
+    default: break;
+    }
+    if (st == DSC_OK) st = dsc_lr_scheduler_start(sc);
+    if (st != DSC_OK) {
+        dsc_lr_scheduler_free(sc);
+        return st;
+    }
+    *out = sc;
+    return DSC_OK;
+}
+
+/* Runs every trial; the caller restores the trainer afterwards. */
+static dsc_status run_trials(dsc_trainer *t, dsc_search *s, const float *init, float *params,
+                             size_t n) {
+    dsc_rng draw;
+    dsc__rng_seed(&draw, s->seed);
+    size_t nb = s->n_batches ? s->n_batches : 1, ns = s->n_scheds ? s->n_scheds : 1;
+    size_t default_batch = t->batch_size;
+    dsc_progress prog0 = t->prog;
+    for (size_t i = 0; i < n; i++) {
+        double lr;
+        size_t ib, is;
+        if (s->kind == DSC_SEARCH_GRID) {
+            lr = s->lrs[i / (nb * ns)];
+            ib = (i / ns) % nb;
+            is = i % ns;
+        } else {
+            double u = dsc__rng_double(&draw);
+            lr = exp(log(s->lr_min) + u * (log(s->lr_max) - log(s->lr_min)));
+            ib = (size_t)dsc__rng_below(&draw, nb);
+            is = (size_t)dsc__rng_below(&draw, ns);
+        }
+        s->r_lr[i] = lr;
+        s->r_batch[i] = s->n_batches ? s->batches[ib] : default_batch;
+        s->r_sched[i] = s->n_scheds ? s->scheds[is] : DSC_SCHED_CONSTANT;
+
+        memcpy(params, init, t->nparams * sizeof(float));
+        DSC_TRY(dsc_optimizer_reset_state(t->opt));
+        DSC_TRY(dsc_model_zero_grad(t->model));
+        DSC_TRY(dsc__set_all_lr(t->opt, lr));
+        t->batch_size = s->r_batch[i];
+        t->epochs = s->epochs;
+        t->stepping = DSC_STEP_PER_EPOCH;
+        dsc__rng_seed(&t->rng, t->seed);
+        t->prog = prog0;
+        dsc_lr_scheduler *sc = NULL;
+        DSC_TRY(make_sched(&sc, s->r_sched[i], t->opt, s->epochs));
+        t->sched = sc;
+        t->busy = 0;
+        dsc_status st = dsc_trainer_run(t);
+        t->busy = 1;
+        t->sched = NULL;
+        dsc_lr_scheduler_free(sc);
+        double v = INFINITY;
+        if (st == DSC_OK) st = dsc_model_evaluate(t->model, t->loss, t->val, &v, NULL);
+        if (st == DSC_E_NONFINITE || (st == DSC_OK && !isfinite(v))) {
+            v = INFINITY;
+            st = DSC_OK;
+        }
+        if (st != DSC_OK) return st;
+        s->r_score[i] = v;
+    }
+    return DSC_OK;
+}
+
+dsc_status dsc_trainer_search(dsc_trainer *t, dsc_search *s) {
+    static const char fn[] = "dsc_trainer_search";
+    DSC_RETURN_IF(t == NULL || s == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
+                  t == NULL ? "t" : "s");
+    DSC_RETURN_IF(t->busy, DSC_E_STATE, "%s: the trainer is running (called from a callback?)",
+                  fn);
+    DSC_RETURN_IF(t->val == NULL, DSC_E_STATE,
+                  "%s: trials are scored on the validation loss; call dsc_trainer_set_validation",
+                  fn);
+    DSC_RETURN_IF(s->kind == DSC_SEARCH_GRID && s->n_lrs == 0, DSC_E_STATE,
+                  "%s: a grid search needs candidate lrs; call dsc_search_set_lrs", fn);
+    DSC_RETURN_IF(s->kind == DSC_SEARCH_RANDOM && s->lr_max < s->lr_min, DSC_E_ARG,
+                  "%s: lr_max (%g) is below lr_min (%g)", fn, s->lr_max, s->lr_min);
+    DSC_RETURN_IF(t->patience > 0 && t->val == NULL, DSC_E_STATE,
+                  "%s: early stopping needs a validation set", fn);
+    size_t nb = s->n_batches ? s->n_batches : 1, ns = s->n_scheds ? s->n_scheds : 1;
+    size_t n = s->trials;
+    if (s->kind == DSC_SEARCH_GRID) {
+        DSC_RETURN_IF(!dsc__mul_ok(s->n_lrs, nb, &n) || !dsc__mul_ok(n, ns, &n) ||
+                          n > ((size_t)1 << 24), DSC_E_ARG,
+                      "%s: the grid has more than 2^24 combinations", fn);
+    }
+    float *params = NULL;
+    int training = 1;
+    DSC_TRY(dsc_model_params(t->model, &params));
+    DSC_TRY(dsc_model_is_training(t->model, &training));
+
+    /* Everything the trials change, saved first. */
+    double *r_lr = dsc__calloc(n, sizeof *r_lr), *r_score = dsc__calloc(n, sizeof *r_score);
+    size_t *r_batch = dsc__calloc(n, sizeof *r_batch);
+    dsc_lr_scheduler_kind *r_sched = dsc__calloc(n, sizeof *r_sched);
+    float *init = dsc__calloc(t->nparams ? t->nparams : 1, sizeof(float));
+    dsc__opt_snapshot snap;
+    dsc_status st = DSC_E_NOMEM;
+    if (r_lr != NULL && r_score != NULL && r_batch != NULL && r_sched != NULL && init != NULL)
+        st = dsc__opt_snapshot_take(&snap, t->opt, fn);
+    else
+        dsc__error(DSC_E_NOMEM, "%s: out of memory for %zu trials", fn, n);
+    if (st != DSC_OK) {
+        dsc__free(r_lr);
+        dsc__free(r_score);
+        dsc__free(r_batch);
+        dsc__free(r_sched);
+        dsc__free(init);
+        return st;
+    }
+    free_results(s);
+    s->r_lr = r_lr;
+    s->r_score = r_score;
+    s->r_batch = r_batch;
+    s->r_sched = r_sched;
+    s->n_results = n;
+    memcpy(init, params, t->nparams * sizeof(float));
+    size_t batch_size = t->batch_size, epochs = t->epochs;
+    int stepping = t->stepping;
+    dsc_lr_scheduler *sched = t->sched;
+    dsc_rng rng = t->rng;
+    dsc_progress prog = t->prog;
+
+    t->busy = 1;
+    st = run_trials(t, s, init, params, n);
+    t->busy = 0;
+
+    memcpy(params, init, t->nparams * sizeof(float));
+    dsc_status r = dsc__opt_snapshot_restore(&snap, t->opt);
+    if (r == DSC_OK) r = dsc_model_zero_grad(t->model);
+    if (r == DSC_OK) r = dsc_model_set_training(t->model, training);
+    dsc__opt_snapshot_free(&snap);
+    dsc__free(init);
+    t->batch_size = batch_size;
+    t->epochs = epochs;
+    t->stepping = stepping;
+    t->sched = sched;
+    t->rng = rng;
+    t->prog = prog;
+    if (st != DSC_OK) {
+        free_results(s);
+        return st;
+    }
+    return r;
+}

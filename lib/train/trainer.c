@@ -1,0 +1,580 @@
+/* The training loop: batches of a shuffled order, forward/loss/backward in
+ * chunks of the model's maximum batch, one optimizer step per batch, the
+ * scheduler, validation, early stopping, callbacks; and dsc_model_evaluate.
+ *
+ * Everything goes through the public model, loss, optimizer, scheduler and
+ * data set functions. All buffers are allocated by dsc_trainer_new(), so a
+ * run allocates nothing. Gradient accumulation over chunks: each chunk's
+ * dLoss/dy (the gradient of the chunk's mean) is scaled by chunk/batch, so
+ * the summed gradient is the gradient of the batch mean, exactly what one
+ * pass over the whole batch would give (up to float summation order). */
+#include "trainer_impl.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#define TWO_31 2147483648.0
+#define TWO_53 9007199254740992.0
+
+double dsc__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+dsc_status dsc__check_fit(dsc_model *model, const dsc_loss *loss, const dsc_dataset *ds,
+                          const char *fn) {
+    size_t in = 0, out = 0, mb = 0;
+    dsc_loss_kind kind;
+    DSC_TRY(dsc_model_widths(model, &in, &out));
+    DSC_TRY(dsc_model_max_batch(model, &mb));
+    DSC_TRY(dsc_loss_kind_of(loss, &kind));
+    DSC_RETURN_IF(mb == 0, DSC_E_STATE, "%s: the model is not built; call dsc_model_build first",
+                  fn);
+    DSC_RETURN_IF(in != dsc_dataset_features(ds), DSC_E_SHAPE,
+                  "%s: the model takes %zu inputs; the data set has %zu features", fn, in,
+                  dsc_dataset_features(ds));
+    DSC_RETURN_IF(out != dsc_dataset_outputs(ds), DSC_E_SHAPE,
+                  "%s: the model has %zu outputs; the data set needs %zu (%s)", fn, out,
+                  dsc_dataset_outputs(ds), dsc_dataset_has_labels(ds) ? "classes" : "targets");
+    int labels = dsc_dataset_has_labels(ds);
+    DSC_RETURN_IF(labels && kind != DSC_LOSS_CROSS_ENTROPY, DSC_E_UNSUPPORTED,
+                  "%s: the data set has class labels; they train with DSC_LOSS_CROSS_ENTROPY, "
+                  "not loss kind %d", fn, (int)kind);
+    DSC_RETURN_IF(!labels && kind == DSC_LOSS_CROSS_ENTROPY, DSC_E_UNSUPPORTED,
+                  "%s: DSC_LOSS_CROSS_ENTROPY needs class labels; the data set has float targets",
+                  fn);
+    return DSC_OK;
+}
+
+dsc_status dsc__set_all_lr(dsc_optimizer *opt, double lr) {
+    size_t ng = 0;
+    DSC_TRY(dsc_optimizer_group_count(opt, &ng));
+    for (size_t g = 0; g < ng; g++) DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_HP_LR, lr));
+    return DSC_OK;
+}
+
+/* ---- optimizer snapshot ------------------------------------------------ */
+
+void dsc__opt_snapshot_free(dsc__opt_snapshot *s) {
+    dsc__free(s->sizes);
+    dsc__free(s->buf);
+    dsc__free(s->in_use);
+    dsc__free(s->steps);
+    dsc__free(s->lr);
+    dsc__free(s->mu);
+    memset(s, 0, sizeof *s);
+}
+
+dsc_status dsc__opt_snapshot_take(dsc__opt_snapshot *s, dsc_optimizer *opt, const char *fn) {
+    memset(s, 0, sizeof *s);
+    dsc_optimizer_kind kind;
+    DSC_TRY(dsc_optimizer_kind_of(opt, &kind));
+    DSC_TRY(dsc_optimizer_group_count(opt, &s->ngroups));
+    DSC_TRY(dsc_optimizer_state_count(opt, &s->nstate));
+    s->nadam = kind == DSC_OPT_NADAM;
+    size_t ng = s->ngroups, ns = s->nstate, total = 0;
+    s->sizes = dsc__calloc(ng, sizeof *s->sizes);
+    s->in_use = dsc__calloc(ng * (ns ? ns : 1), sizeof *s->in_use);
+    s->steps = dsc__calloc(ng, sizeof *s->steps);
+    s->lr = dsc__calloc(ng, sizeof *s->lr);
+    s->mu = dsc__calloc(ng, sizeof *s->mu);
+    if (s->sizes == NULL || s->in_use == NULL || s->steps == NULL || s->lr == NULL || s->mu == NULL)
+        goto nomem;
+    for (size_t g = 0; g < ng; g++) {
+        DSC_TRY(dsc_optimizer_group_size(opt, g, &s->sizes[g]));
+        total += s->sizes[g];
+    }
+    if (ns > 0) {
+        s->buf = dsc__calloc(total * ns, sizeof(float));
+        if (s->buf == NULL) goto nomem;
+    }
+    float *p = s->buf;
+    for (size_t g = 0; g < ng; g++) {
+        for (size_t i = 0; i < ns; i++, p += s->sizes[g]) {
+            DSC_TRY(dsc_optimizer_state_in_use(opt, g, i, &s->in_use[g * ns + i]));
+            if (s->in_use[g * ns + i]) DSC_TRY(dsc_optimizer_state_get(opt, g, i, p, s->sizes[g]));
+        }
+        DSC_TRY(dsc_optimizer_group_step_count(opt, g, &s->steps[g]));
+        DSC_TRY(dsc_optimizer_group_get(opt, g, DSC_HP_LR, &s->lr[g]));
+        if (s->nadam) DSC_TRY(dsc_optimizer_group_get(opt, g, DSC_HP_MU_PRODUCT, &s->mu[g]));
+    }
+    return DSC_OK;
+nomem:
+    dsc__opt_snapshot_free(s);
+    return dsc__error(DSC_E_NOMEM, "%s: out of memory for a copy of the optimizer's state", fn);
+}
+
+dsc_status dsc__opt_snapshot_restore(const dsc__opt_snapshot *s, dsc_optimizer *opt) {
+    DSC_TRY(dsc_optimizer_reset_state(opt));
+    const float *p = s->buf;
+    size_t ns = s->nstate;
+    for (size_t g = 0; g < s->ngroups; g++) {
+        for (size_t i = 0; i < ns; i++, p += s->sizes[g])
+            if (s->in_use[g * ns + i]) DSC_TRY(dsc_optimizer_state_set(opt, g, i, p, s->sizes[g]));
+        DSC_TRY(dsc_optimizer_group_set_step_count(opt, g, s->steps[g]));
+        DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_HP_LR, s->lr[g]));
+        if (s->nadam) DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_HP_MU_PRODUCT, s->mu[g]));
+    }
+    return DSC_OK;
+}
+
+/* ---- construction and settings ------------------------------------------ */
+
+dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
+                           dsc_optimizer *opt, const dsc_dataset *train) {
+    static const char fn[] = "dsc_trainer_new";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out must not be NULL", fn);
+    *out = NULL;
+    DSC_RETURN_IF(model == NULL || loss == NULL || opt == NULL || train == NULL, DSC_E_ARG,
+                  "%s: %s must not be NULL", fn,
+                  model == NULL ? "model" : loss == NULL ? "loss" : opt == NULL ? "opt" : "train");
+    DSC_TRY(dsc__check_fit(model, loss, train, fn));
+    size_t ng = 0, np = 0, mb = 0;
+    DSC_TRY(dsc_optimizer_group_count(opt, &ng));
+    DSC_RETURN_IF(ng == 0, DSC_E_STATE,
+                  "%s: the optimizer has no parameter group; add the model's parameters with "
+                  "dsc_optimizer_add_model first", fn);
+    DSC_TRY(dsc_model_param_count(model, &np));
+    DSC_TRY(dsc_model_max_batch(model, &mb));
+
+    dsc_trainer *t = dsc__calloc(1, sizeof *t);
+    DSC_RETURN_IF(t == NULL, DSC_E_NOMEM, "%s: out of memory for the trainer", fn);
+    t->model = model;
+    t->loss = loss;
+    t->opt = opt;
+    t->train = train;
+    t->labels = dsc_dataset_has_labels(train);
+    t->features = dsc_dataset_features(train);
+    t->outputs = dsc_dataset_outputs(train);
+    t->count = dsc_dataset_count(train);
+    t->max_batch = mb;
+    t->nparams = np;
+    size_t nx = 0, ny = 0;
+    int ok = dsc__mul_ok(mb, t->features, &nx) && dsc__mul_ok(mb, t->outputs, &ny);
+    if (ok) {
+        t->order = dsc__calloc(t->count, sizeof *t->order);
+        t->x = dsc__calloc(nx, sizeof(float));
+        t->dy = dsc__calloc(ny, sizeof(float));
+        if (t->labels) t->lab = dsc__calloc(mb, sizeof(int32_t));
+        else t->tgt = dsc__calloc(ny, sizeof(float));
+        t->best = dsc__calloc(np ? np : 1, sizeof(float));
+    }
+    if (!ok || t->order == NULL || t->x == NULL || t->dy == NULL || t->best == NULL ||
+        (t->labels ? t->lab == NULL : t->tgt == NULL)) {
+        dsc_trainer_free(t);
+        return dsc__error(ok ? DSC_E_NOMEM : DSC_E_ARG,
+                          "%s: %s for the batch buffers (%zu samples of %zu inputs)", fn,
+                          ok ? "out of memory" : "sizes overflow", mb, t->features);
+    }
+    t->batch_size = 32;
+    t->epochs = 1;
+    t->shuffle = 1;
+    t->stepping = DSC_STEP_PER_EPOCH;
+    t->restore_best = 1;
+    t->max_nonfinite = 10;
+    t->finder_beta = 0.98;
+    t->finder_diverge = 4.0;
+    dsc__rng_seed(&t->rng, 0);
+    t->prog.loss = t->prog.val_loss = t->prog.val_acc = t->prog.best_val = NAN;
+    t->prog.lr = NAN;
+    *out = t;
+    return DSC_OK;
+}
+
+void dsc_trainer_free(dsc_trainer *t) {
+    if (t == NULL) return;
+    dsc__free(t->order);
+    dsc__free(t->x);
+    dsc__free(t->tgt);
+    dsc__free(t->lab);
+    dsc__free(t->dy);
+    dsc__free(t->best);
+    dsc__free(t);
+}
+
+#define CHECK_IDLE(t, fn)                                                                   \
+    DSC_RETURN_IF((t)->busy, DSC_E_STATE,                                                   \
+                  "%s: the trainer is running (called from a callback?); wait until it returns", \
+                  fn)
+
+dsc_status dsc_trainer_set_validation(dsc_trainer *t, const dsc_dataset *val) {
+    static const char fn[] = "dsc_trainer_set_validation";
+    DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
+    CHECK_IDLE(t, fn);
+    if (val != NULL) {
+        DSC_RETURN_IF(dsc_dataset_has_labels(val) != t->labels, DSC_E_UNSUPPORTED,
+                      "%s: the validation set has %s but the training set has %s", fn,
+                      t->labels ? "float targets" : "class labels",
+                      t->labels ? "class labels" : "float targets");
+        DSC_TRY(dsc__check_fit(t->model, t->loss, val, fn));
+    }
+    t->val = val;
+    return DSC_OK;
+}
+
+dsc_status dsc_trainer_set_scheduler(dsc_trainer *t, dsc_lr_scheduler *sched) {
+    static const char fn[] = "dsc_trainer_set_scheduler";
+    DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
+    CHECK_IDLE(t, fn);
+    t->sched = sched;
+    return DSC_OK;
+}
+
+/* Range of each key: [lo, hi], integral or not, open low end. */
+static const struct {
+    dsc_trainer_param key;
+    const char *name;
+    double lo, hi;
+    int integral, lo_open, hi_open;
+} keys[] = {
+    {DSC_TP_BATCH_SIZE, "batch_size", 0, TWO_31, 1, 0, 0},
+    {DSC_TP_EPOCHS, "epochs", 1, TWO_31, 1, 0, 0},
+    {DSC_TP_SEED, "seed", 0, TWO_53, 1, 0, 0},
+    {DSC_TP_SHUFFLE, "shuffle", 0, 1, 1, 0, 0},
+    {DSC_TP_DROP_LAST, "drop_last", 0, 1, 1, 0, 0},
+    {DSC_TP_SCHED_STEPPING, "sched_stepping", 0, 2, 1, 0, 0},
+    {DSC_TP_PATIENCE, "patience", 0, TWO_31, 1, 0, 0},
+    {DSC_TP_MIN_DELTA, "min_delta", 0, 1e300, 0, 0, 0},
+    {DSC_TP_RESTORE_BEST, "restore_best", 0, 1, 1, 0, 0},
+    {DSC_TP_MAX_NONFINITE, "max_nonfinite", 0, TWO_31, 1, 0, 0},
+    {DSC_TP_FINDER_BETA, "finder_beta", 0, 1, 0, 0, 1},
+    {DSC_TP_FINDER_DIVERGE, "finder_diverge", 1, 1e300, 0, 1, 0},
+};
+
+static int param_index(dsc_trainer_param key) {
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (keys[i].key == key) return (int)i;
+    return -1;
+}
+
+dsc_status dsc_trainer_set(dsc_trainer *t, dsc_trainer_param key, double value) {
+    static const char fn[] = "dsc_trainer_set";
+    DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
+    int i = param_index(key);
+    DSC_RETURN_IF(i < 0, DSC_E_ARG, "%s: key %d is not a dsc_trainer_param", fn, (int)key);
+    double lo = keys[i].lo, hi = keys[i].hi;
+    int bad = isnan(value) || value < lo || value > hi || (keys[i].lo_open && value == lo) ||
+              (keys[i].hi_open && value == hi) || (keys[i].integral && value != floor(value));
+    DSC_RETURN_IF(bad, DSC_E_ARG, "%s: %s is %g; it must be %s in %c%g, %g%c", fn,
+                  keys[i].name, value, keys[i].integral ? "an integer" : "a number",
+                  keys[i].lo_open ? '(' : '[', lo, hi, keys[i].hi_open ? ')' : ']');
+    CHECK_IDLE(t, fn);
+    switch (key) {
+    case DSC_TP_BATCH_SIZE: t->batch_size = (size_t)value; break;
+    case DSC_TP_EPOCHS: t->epochs = (size_t)value; break;
+    case DSC_TP_SEED:
+        t->seed = (uint64_t)value;
+        dsc__rng_seed(&t->rng, t->seed);
+        break;
+    case DSC_TP_SHUFFLE: t->shuffle = (int)value; break;
+    case DSC_TP_DROP_LAST: t->drop_last = (int)value; break;
+    case DSC_TP_SCHED_STEPPING: t->stepping = (int)value; break;
+    case DSC_TP_PATIENCE: t->patience = (size_t)value; break;
+    case DSC_TP_MIN_DELTA: t->min_delta = value; break;
+    case DSC_TP_RESTORE_BEST: t->restore_best = (int)value; break;
+    case DSC_TP_MAX_NONFINITE: t->max_nonfinite = (size_t)value; break;
+    case DSC_TP_FINDER_BETA: t->finder_beta = value; break;
+    case DSC_TP_FINDER_DIVERGE: t->finder_diverge = value; break;
+    }
+    return DSC_OK;
+}
+
+dsc_status dsc_trainer_get(const dsc_trainer *t, dsc_trainer_param key, double *out) {
+    static const char fn[] = "dsc_trainer_get";
+    DSC_RETURN_IF(t == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
+                  t == NULL ? "t" : "out");
+    switch (key) {
+    case DSC_TP_BATCH_SIZE: *out = (double)t->batch_size; return DSC_OK;
+    case DSC_TP_EPOCHS: *out = (double)t->epochs; return DSC_OK;
+    case DSC_TP_SEED: *out = (double)t->seed; return DSC_OK;
+    case DSC_TP_SHUFFLE: *out = t->shuffle; return DSC_OK;
+    case DSC_TP_DROP_LAST: *out = t->drop_last; return DSC_OK;
+    case DSC_TP_SCHED_STEPPING: *out = t->stepping; return DSC_OK;
+    case DSC_TP_PATIENCE: *out = (double)t->patience; return DSC_OK;
+    case DSC_TP_MIN_DELTA: *out = t->min_delta; return DSC_OK;
+    case DSC_TP_RESTORE_BEST: *out = t->restore_best; return DSC_OK;
+    case DSC_TP_MAX_NONFINITE: *out = (double)t->max_nonfinite; return DSC_OK;
+    case DSC_TP_FINDER_BETA: *out = t->finder_beta; return DSC_OK;
+    case DSC_TP_FINDER_DIVERGE: *out = t->finder_diverge; return DSC_OK;
+    }
+    return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_trainer_param", fn, (int)key);
+}
+
+dsc_status dsc_trainer_set_step_callback(dsc_trainer *t, dsc_trainer_callback fn_, void *user) {
+    static const char fn[] = "dsc_trainer_set_step_callback";
+    DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
+    CHECK_IDLE(t, fn);
+    t->step_cb = fn_;
+    t->step_user = user;
+    return DSC_OK;
+}
+
+dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_callback fn_, void *user) {
+    static const char fn[] = "dsc_trainer_set_epoch_callback";
+    DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
+    CHECK_IDLE(t, fn);
+    t->epoch_cb = fn_;
+    t->epoch_user = user;
+    return DSC_OK;
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+dsc_status dsc_trainer_progress(const dsc_trainer *t, const dsc_progress **out) {
+    static const char fn[] = "dsc_trainer_progress";
+    if (out != NULL) *out = NULL;
+    DSC_RETURN_IF(t == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
+                  t == NULL ? "t" : "out");
+    *out = &t->prog;
+    return DSC_OK;
+}
+
+dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key, double *out) {
+    static const char fn[] = "dsc_progress_get";
+    DSC_RETURN_IF(p == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
+                  p == NULL ? "p" : "out");
+    switch (key) {
+    case DSC_PR_EPOCH: *out = (double)p->epoch; return DSC_OK;
+    case DSC_PR_STEP: *out = (double)p->step; return DSC_OK;
+    case DSC_PR_BATCH: *out = (double)p->batch; return DSC_OK;
+    case DSC_PR_BATCHES_PER_EPOCH: *out = (double)p->batches_per_epoch; return DSC_OK;
+    case DSC_PR_LR: *out = p->lr; return DSC_OK;
+    case DSC_PR_LOSS: *out = p->loss; return DSC_OK;
+    case DSC_PR_EPOCH_LOSS:
+        *out = p->loss_count > 0 ? p->loss_sum / p->loss_count : NAN;
+        return DSC_OK;
+    case DSC_PR_VAL_LOSS: *out = p->val_loss; return DSC_OK;
+    case DSC_PR_VAL_ACCURACY: *out = p->val_acc; return DSC_OK;
+    case DSC_PR_REFUSED: *out = (double)p->refused; return DSC_OK;
+    case DSC_PR_REFUSED_IN_A_ROW: *out = (double)p->refused_row; return DSC_OK;
+    case DSC_PR_ELAPSED: *out = p->running ? dsc__now() - p->t0 : p->elapsed; return DSC_OK;
+    case DSC_PR_BEST_VAL_LOSS: *out = p->best_val; return DSC_OK;
+    case DSC_PR_BEST_EPOCH: *out = (double)p->best_epoch; return DSC_OK;
+    case DSC_PR_EPOCHS_WITHOUT_IMPROVEMENT: *out = (double)p->wait; return DSC_OK;
+    case DSC_PR_STOP_REASON: *out = p->stop_reason; return DSC_OK;
+    }
+    return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_progress_key", fn, (int)key);
+}
+
+/* ---- one batch ------------------------------------------------------------ */
+
+size_t dsc__trainer_batch(const dsc_trainer *t) {
+    return (t->batch_size == 0 || t->batch_size > t->count) ? t->count : t->batch_size;
+}
+
+size_t dsc__trainer_batches(const dsc_trainer *t) {
+    size_t b = dsc__trainer_batch(t);
+    size_t n = t->drop_last ? t->count / b : (t->count + b - 1) / b;
+    return n == 0 ? 1 : n;
+}
+
+void dsc__trainer_new_order(dsc_trainer *t) {
+    for (size_t i = 0; i < t->count; i++) t->order[i] = i;
+    if (t->shuffle) dsc__rng_shuffle(&t->rng, t->order, t->count);
+}
+
+dsc_status dsc__trainer_train_batch(dsc_trainer *t, const size_t *rows, size_t n, double *loss) {
+    double sum = 0.0;
+    *loss = NAN;
+    DSC_TRY(dsc_model_zero_grad(t->model));
+    for (size_t done = 0; done < n;) {
+        size_t c = n - done < t->max_batch ? n - done : t->max_batch;
+        const float *y = NULL;
+        double v = 0.0;
+        DSC_TRY(dsc_dataset_gather(t->train, rows + done, c, t->x, t->tgt, t->lab));
+        DSC_TRY(dsc_model_forward(t->model, t->x, c, &y));
+        dsc_status s = t->labels
+            ? dsc_loss_forward_labels(t->loss, y, t->lab, c, t->outputs, &v)
+            : dsc_loss_forward(t->loss, y, t->tgt, c, t->outputs, &v);
+        if (s == DSC_OK && !isfinite(v)) {
+            *loss = v;
+            s = DSC_E_NONFINITE;
+        }
+        if (s != DSC_OK) {
+            /* A refused batch leaves gradients as a fresh zero_grad would. */
+            if (s == DSC_E_NONFINITE) DSC_TRY(dsc_model_zero_grad(t->model));
+            return s;
+        }
+        DSC_TRY(dsc_loss_backward(t->loss, t->dy));
+        if (c != n) {
+            float w = (float)((double)c / (double)n);
+            for (size_t i = 0; i < c * t->outputs; i++) t->dy[i] *= w;
+        }
+        DSC_TRY(dsc_model_backward(t->model, t->dy, c));
+        sum += v * (double)c;
+        done += c;
+    }
+    *loss = sum / (double)n;
+    return dsc_optimizer_step(t->opt);
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const dsc_dataset *ds,
+                              double *value, double *accuracy) {
+    static const char fn[] = "dsc_model_evaluate";
+    DSC_RETURN_IF(model == NULL || loss == NULL || ds == NULL, DSC_E_ARG,
+                  "%s: %s must not be NULL", fn,
+                  model == NULL ? "model" : loss == NULL ? "loss" : "ds");
+    DSC_TRY(dsc__check_fit(model, loss, ds, fn));
+    size_t mb = 0, n = dsc_dataset_count(ds), f = dsc_dataset_features(ds),
+           w = dsc_dataset_outputs(ds);
+    int training = 0, labels = dsc_dataset_has_labels(ds);
+    DSC_TRY(dsc_model_max_batch(model, &mb));
+    DSC_TRY(dsc_model_is_training(model, &training));
+    DSC_TRY(dsc_model_set_training(model, 0));
+    const float *x = dsc_dataset_inputs(ds), *tg = dsc_dataset_targets(ds);
+    const int32_t *lab = dsc_dataset_labels(ds);
+    double sum = 0.0, correct = 0.0;
+    dsc_status s = DSC_OK;
+    for (size_t i = 0; i < n && s == DSC_OK;) {
+        size_t c = n - i < mb ? n - i : mb;
+        const float *y = NULL;
+        double v = 0.0, a = 0.0;
+        s = dsc_model_forward(model, x + i * f, c, &y);
+        if (s == DSC_OK)
+            s = labels ? dsc_loss_forward_labels(loss, y, lab + i, c, w, &v)
+                       : dsc_loss_forward(loss, y, tg + i * w, c, w, &v);
+        if (s == DSC_OK && labels) s = dsc_accuracy(y, lab + i, c, w, &a);
+        sum += v * (double)c;
+        correct += nearbyint(a * (double)c);
+        i += c;
+    }
+    dsc_status s2 = dsc_model_set_training(model, training);
+    if (s != DSC_OK) return s;
+    DSC_TRY(s2);
+    if (value != NULL) *value = sum / (double)n;
+    if (accuracy != NULL) *accuracy = labels ? correct / (double)n : NAN;
+    return DSC_OK;
+}
+
+/* ---- the loop ------------------------------------------------------------- */
+
+static int call(dsc_trainer *t, dsc_trainer_callback cb, void *user) {
+    return cb != NULL && cb(&t->prog, user) != 0;
+}
+
+static dsc_status run_epochs(dsc_trainer *t, float *params) {
+    static const char fn[] = "dsc_trainer_run";
+    dsc_progress *p = &t->prog;
+    size_t b = dsc__trainer_batch(t), nb = dsc__trainer_batches(t);
+    p->batches_per_epoch = nb;
+    for (size_t e = 0; e < t->epochs; e++) {
+        p->epoch++;
+        p->batch = 0;
+        p->loss_sum = p->loss_count = 0.0;
+        dsc__trainer_new_order(t);
+        for (size_t k = 0; k < nb; k++) {
+            size_t first = k * b, n = t->count - first < b ? t->count - first : b;
+            double lr = NAN, loss = NAN;
+            DSC_TRY(dsc_optimizer_group_get(t->opt, 0, DSC_HP_LR, &lr));
+            dsc_status s = dsc__trainer_train_batch(t, t->order + first, n, &loss);
+            p->step++;
+            p->batch++;
+            p->lr = lr;
+            p->loss = loss;
+            if (s == DSC_OK) {
+                p->refused_row = 0;
+                p->loss_sum += loss * (double)n;
+                p->loss_count += (double)n;
+                if (t->sched != NULL && t->stepping == DSC_STEP_PER_ITERATION)
+                    DSC_TRY(dsc_lr_scheduler_step(t->sched));
+            } else if (s == DSC_E_NONFINITE) {
+                p->refused++;
+                p->refused_row++;
+            } else {
+                return s;
+            }
+            if (call(t, t->step_cb, t->step_user)) {
+                p->stop_reason = DSC_STOP_CALLBACK;
+                return DSC_OK;
+            }
+            if (t->max_nonfinite > 0 && p->refused_row >= t->max_nonfinite) {
+                p->stop_reason = DSC_STOP_NONFINITE;
+                return dsc__error(DSC_E_NONFINITE,
+                                  "%s: %llu batches in a row were refused for a non-finite loss "
+                                  "or gradient (epoch %llu, step %llu); training stopped", fn,
+                                  (unsigned long long)p->refused_row,
+                                  (unsigned long long)p->epoch, (unsigned long long)p->step);
+            }
+        }
+        /* End of the epoch: validation, scheduler, early stopping, callback. */
+        double metric = p->loss_count > 0 ? p->loss_sum / p->loss_count : NAN;
+        if (t->val != NULL) {
+            double v = NAN, a = NAN;
+            dsc_status s = dsc_model_evaluate(t->model, t->loss, t->val, &v, &a);
+            if (s == DSC_E_NONFINITE) v = a = NAN;
+            else if (s != DSC_OK) return s;
+            p->val_loss = v;
+            p->val_acc = t->labels ? a : NAN;
+            metric = v;
+        }
+        if (t->sched != NULL && t->stepping == DSC_STEP_PER_EPOCH)
+            DSC_TRY(dsc_lr_scheduler_step(t->sched));
+        if (t->sched != NULL && t->stepping == DSC_STEP_ON_METRIC)
+            DSC_TRY(dsc_lr_scheduler_step_metric(t->sched, metric));
+        int stop_early = 0;
+        if (t->patience > 0) {
+            double v = p->val_loss;
+            if (isfinite(v) && (p->best_epoch == 0 || v < p->best_val - t->min_delta)) {
+                p->best_val = v;
+                p->best_epoch = p->epoch;
+                p->wait = 0;
+                memcpy(t->best, params, t->nparams * sizeof(float));
+            } else {
+                p->wait++;
+                stop_early = p->wait >= t->patience;
+            }
+        }
+        if (call(t, t->epoch_cb, t->epoch_user)) {
+            p->stop_reason = DSC_STOP_CALLBACK;
+            return DSC_OK;
+        }
+        if (stop_early) {
+            p->stop_reason = DSC_STOP_EARLY;
+            return DSC_OK;
+        }
+    }
+    p->stop_reason = DSC_STOP_EPOCHS;
+    return DSC_OK;
+}
+
+dsc_status dsc_trainer_run(dsc_trainer *t) {
+    static const char fn[] = "dsc_trainer_run";
+    DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
+    CHECK_IDLE(t, fn);
+    DSC_RETURN_IF(t->patience > 0 && t->val == NULL, DSC_E_STATE,
+                  "%s: early stopping (DSC_TP_PATIENCE %zu) needs a validation set; "
+                  "call dsc_trainer_set_validation", fn, t->patience);
+    size_t ng = 0, mb = 0;
+    DSC_TRY(dsc_optimizer_group_count(t->opt, &ng));
+    DSC_TRY(dsc_model_max_batch(t->model, &mb));
+    DSC_RETURN_IF(ng == 0 || mb != t->max_batch, DSC_E_STATE,
+                  "%s: the optimizer or the model changed since dsc_trainer_new", fn);
+    float *params = NULL;
+    DSC_TRY(dsc_model_params(t->model, &params));
+    if (t->sched != NULL) { /* as PyTorch's constructor: the t = 0 lr applies to epoch 1 */
+        double started = 1;
+        DSC_TRY(dsc_lr_scheduler_state_get(t->sched, DSC_SS_STARTED, &started));
+        if (started == 0) DSC_TRY(dsc_lr_scheduler_start(t->sched));
+    }
+    DSC_TRY(dsc_model_set_training(t->model, 1));
+    dsc_progress *p = &t->prog;
+    p->stop_reason = DSC_STOP_NONE;
+    p->best_val = NAN;
+    p->best_epoch = 0;
+    p->wait = 0;
+    p->t0 = dsc__now();
+    p->running = 1;
+    t->busy = 1;
+    dsc_status s = run_epochs(t, params);
+    t->busy = 0;
+    if (s != DSC_OK && p->stop_reason == DSC_STOP_NONE) p->stop_reason = DSC_STOP_ERROR;
+    if (t->patience > 0 && t->restore_best && p->best_epoch > 0)
+        memcpy(params, t->best, t->nparams * sizeof(float));
+    p->elapsed = dsc__now() - p->t0;
+    p->running = 0;
+    return s;
+}
