@@ -1,9 +1,9 @@
 /* Fashion-MNIST with an MLP 784-256-128-10 (ReLU): mini-batch SGD with
- * momentum and a cosine learning-rate decay, written against the model,
- * loss, optimizer, scheduler and dataset API (the loop a trainer runs).
- * Prints, per epoch, the learning rate, training loss, test loss and
- * accuracy on the 10,000 t10k images, the time of the epoch and samples
- * per second; a progress bar on stderr when it is a terminal.
+ * momentum and a cosine learning-rate decay, trained by dsc_trainer (the
+ * t10k images as its validation set). Prints, from the trainer's epoch
+ * callback, the learning rate, training loss, test loss and accuracy, the
+ * training time of the epoch and samples per second; its step callback
+ * draws a progress bar on stderr when it is a terminal.
  *
  * Usage: fashion_mnist [--data DIR] [--epochs N] [--batch B] [--lr LR]
  *                      [--momentum M] [--seed S] [--target ACC]
@@ -13,6 +13,7 @@
  * the final test accuracy is below --target (default 0.88; 0 disables). */
 #include <descent.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,26 +35,48 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Loss and accuracy of the model on a whole data set, in evaluation mode. */
-static void evaluate(dsc_model *m, const dsc_dataset *ds, float *out, double *loss_out,
-                     double *acc_out) {
-    size_t n = dsc_dataset_count(ds);
-    dsc_loss *loss = NULL;
-    CHECK(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
-    CHECK(dsc_model_set_training(m, 0));
-    CHECK(dsc_model_predict(m, dsc_dataset_inputs(ds), n, out));
-    CHECK(dsc_model_set_training(m, 1));
-    CHECK(dsc_loss_forward_labels(loss, out, dsc_dataset_labels(ds), n, 10, loss_out));
-    CHECK(dsc_accuracy(out, dsc_dataset_labels(ds), n, 10, acc_out));
-    dsc_loss_free(loss);
+typedef struct run_state {
+    size_t n;            /* training samples */
+    int bar;             /* draw the progress bar */
+    double epoch_start;  /* now() when the epoch's first batch started */
+    double train_time;   /* seconds of training (validation excluded), this epoch */
+    double total_time;   /* all epochs */
+    double lr;           /* lr of the epoch's first batch */
+} run_state;
+
+static double get(const dsc_progress *p, dsc_progress_key key) {
+    double v = NAN;
+    CHECK(dsc_progress_get(p, key, &v));
+    return v;
 }
 
-static void progress(size_t done, size_t total, double loss, double t0) {
-    int width = 30, filled = (int)((double)width * (double)done / (double)total);
-    double el = now() - t0;
-    fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %.0f samples/s ", filled,
-            "##############################", width - filled, "", (int)(100.0 * done / total),
-            loss, el > 0 ? (double)done / el : 0.0);
+/* After every batch: the progress bar, and the epoch's training time. */
+static int on_step(const dsc_progress *p, void *user) {
+    run_state *st = user;
+    double batch = get(p, DSC_PR_BATCH), per_epoch = get(p, DSC_PR_BATCHES_PER_EPOCH);
+    if (batch == 1) st->lr = get(p, DSC_PR_LR);
+    if (batch == per_epoch) st->train_time = now() - st->epoch_start;
+    if (st->bar && ((long)batch % 64 == 0 || batch == per_epoch)) {
+        int width = 30, filled = (int)(width * batch / per_epoch);
+        double el = now() - st->epoch_start, done = batch / per_epoch * (double)st->n;
+        fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %.0f samples/s ", filled,
+                "##############################", width - filled, "", (int)(100 * batch / per_epoch),
+                get(p, DSC_PR_EPOCH_LOSS), el > 0 ? done / el : 0.0);
+    }
+    return 0;
+}
+
+/* After every epoch (and its validation): one row of the table. */
+static int on_epoch(const dsc_progress *p, void *user) {
+    run_state *st = user;
+    if (st->bar) fprintf(stderr, "\r%80s\r", "");
+    st->total_time += st->train_time;
+    printf("%5d | %9.6f | %10.4f | %9.4f | %7.2f%% | %7.2f | %9.0f\n", (int)get(p, DSC_PR_EPOCH),
+           st->lr, get(p, DSC_PR_EPOCH_LOSS), get(p, DSC_PR_VAL_LOSS),
+           100.0 * get(p, DSC_PR_VAL_ACCURACY), st->train_time, (double)st->n / st->train_time);
+    fflush(stdout);
+    st->epoch_start = now();
+    return 0;
 }
 
 static int usage(const char *argv0) {
@@ -130,74 +153,41 @@ int main(int argc, char **argv) {
     dsc_lr_scheduler *sched = NULL;
     CHECK(dsc_lr_scheduler_new(&sched, DSC_SCHED_COSINE, opt));
     CHECK(dsc_lr_scheduler_set(sched, DSC_SP_T_MAX, (double)(steps_per_epoch * (size_t)epochs)));
-    CHECK(dsc_lr_scheduler_start(sched));
     dsc_loss *loss = NULL;
     CHECK(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
-
-    size_t *perm = malloc(n * sizeof *perm);
-    float *xb = malloc(batch * 784 * sizeof *xb), *dy = malloc(batch * 10 * sizeof *dy);
-    int32_t *yb = malloc(batch * sizeof *yb);
-    float *out = malloc(nt * 10 * sizeof *out);
-    if (!perm || !xb || !dy || !yb || !out) {
-        fprintf(stderr, "fashion_mnist: out of memory\n");
-        return 1;
-    }
-    for (size_t i = 0; i < n; i++) perm[i] = i;
-    uint64_t rs = seed * 0x9E3779B97F4A7C15ull + 1;
-    int bar = isatty(2);
+    dsc_trainer *tr = NULL;
+    CHECK(dsc_trainer_new(&tr, m, loss, opt, train));
+    CHECK(dsc_trainer_set_validation(tr, test));
+    CHECK(dsc_trainer_set_scheduler(tr, sched));
+    CHECK(dsc_trainer_set(tr, DSC_TP_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
+    CHECK(dsc_trainer_set(tr, DSC_TP_BATCH_SIZE, (double)batch));
+    CHECK(dsc_trainer_set(tr, DSC_TP_EPOCHS, epochs));
+    CHECK(dsc_trainer_set(tr, DSC_TP_SEED, (double)(seed & ((1ull << 53) - 1))));
+    run_state st = {n, isatty(2), 0.0, 0.0, 0.0, lr};
+    CHECK(dsc_trainer_set_step_callback(tr, on_step, &st));
+    CHECK(dsc_trainer_set_epoch_callback(tr, on_epoch, &st));
 
     printf("Fashion-MNIST: %zu training, %zu test images; MLP 784-256-128-10 ReLU, %zu parameters\n"
            "SGD lr %g momentum %g, cosine decay over %d epochs, batch %zu, kernel set %s\n\n",
            n, nt, np, lr, momentum, epochs, batch, dsc_isa());
     printf("epoch |     lr    | train loss | test loss | test acc | epoch s | samples/s\n");
     printf("------+-----------+------------+-----------+----------+---------+----------\n");
-    double acc = 0.0, total_time = 0.0;
-    for (int e = 1; e <= epochs; e++) {
-        double lr_now;
-        CHECK(dsc_optimizer_group_get(opt, 0, DSC_HP_LR, &lr_now));
-        for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates with xorshift64* */
-            rs ^= rs >> 12, rs ^= rs << 25, rs ^= rs >> 27;
-            size_t j = (size_t)((rs * 2685821657736338717ull) % (i + 1)), t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        double t0 = now(), sum = 0.0;
-        for (size_t s = 0; s < steps_per_epoch; s++) {
-            size_t b = s * batch + batch <= n ? batch : n - s * batch;
-            const float *y;
-            double v;
-            CHECK(dsc_dataset_gather(train, perm + s * batch, b, xb, NULL, yb));
-            CHECK(dsc_model_forward(m, xb, b, &y));
-            CHECK(dsc_loss_forward_labels(loss, y, yb, b, 10, &v));
-            CHECK(dsc_loss_backward(loss, dy));
-            CHECK(dsc_model_backward(m, dy, b));
-            CHECK(dsc_optimizer_step(opt));
-            CHECK(dsc_model_zero_grad(m));
-            CHECK(dsc_lr_scheduler_step(sched));
-            sum += v * (double)b;
-            if (bar && (s % 64 == 0 || s + 1 == steps_per_epoch))
-                progress(s * batch + b, n, sum / (double)(s * batch + b), t0);
-        }
-        double dt = now() - t0, test_loss;
-        total_time += dt;
-        if (bar) fprintf(stderr, "\r%80s\r", "");
-        evaluate(m, test, out, &test_loss, &acc);
-        printf("%5d | %9.6f | %10.4f | %9.4f | %7.2f%% | %7.2f | %9.0f\n", e, lr_now,
-               sum / (double)n, test_loss, 100.0 * acc, dt, (double)n / dt);
-        fflush(stdout);
-    }
-    printf("\nfinal test accuracy %.2f%% after %d epochs, %.1f s of training (%.0f samples/s)\n",
-           100.0 * acc, epochs, total_time, (double)n * epochs / total_time);
+    st.epoch_start = now();
+    CHECK(dsc_trainer_run(tr));
+    double acc, test_loss;
+    const dsc_progress *pr;
+    CHECK(dsc_trainer_progress(tr, &pr));
+    acc = get(pr, DSC_PR_VAL_ACCURACY);
+    test_loss = get(pr, DSC_PR_VAL_LOSS);
+    printf("\nfinal test accuracy %.2f%% (loss %.4f) after %d epochs, %.1f s of training "
+           "(%.0f samples/s)\n", 100.0 * acc, test_loss, epochs, st.total_time,
+           (double)n * epochs / st.total_time);
     int rc = 0;
     if (target > 0.0) {
         printf("target %.0f%%: %s\n", 100.0 * target, acc >= target ? "reached" : "NOT reached");
         rc = acc >= target ? 0 : 1;
     }
-    free(perm);
-    free(xb);
-    free(dy);
-    free(yb);
-    free(out);
+    dsc_trainer_free(tr);
     dsc_loss_free(loss);
     dsc_lr_scheduler_free(sched);
     dsc_optimizer_free(opt);
