@@ -350,7 +350,8 @@ int main(int argc, char **argv) {
     bench_b_init(&Bb);
     if (only == 'a' || only == 'b') {
         for (int r = 0; r < runs; r++)
-            printf("descent (%c): %.0f\n", only, only == 'a' ? bench_a_run(&A) : bench_b_descent(&Bb, steps_d));
+            printf("descent (%c): %.0f\n", only,
+                   only == 'a' ? bench_a_run(&A) : bench_b_descent(&Bb, steps_d));
         return 0;
     }
     torch_child tc[2];
@@ -361,8 +362,9 @@ int main(int argc, char **argv) {
         torch_start(&tc[1], script, data, "Cooperlake");
         for (int i = 0; i < 2; i++)
             if (!tc[i].ok)
-                fprintf(stderr, "bench_train: PyTorch %s did not start (is python3-torch installed? "
-                        "tools/install-deps.sh bench)\n", i ? "(Cooperlake)" : "(as installed)");
+                fprintf(stderr, "bench_train: PyTorch %s did not start (is python3-torch "
+                        "installed? tools/install-deps.sh bench)\n",
+                        i ? "(Cooperlake)" : "(as installed)");
     }
 
     printf("bench_train: descent %s, kernel set %s; %s, %zu samples; median of %d interleaved "
@@ -408,7 +410,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 2; i++)
         if (tr[i].ok)
             printf("| PyTorch, OpenBLAS %s (core %s) | %.0f | %.2f |\n",
-                   i ? "OPENBLAS_CORETYPE=Cooperlake" : "as installed", tr[i].core, tr[i].a, da / tr[i].a);
+                   i ? "OPENBLAS_CORETYPE=Cooperlake" : "as installed", tr[i].core, tr[i].a,
+                   da / tr[i].a);
     printf("\n(b) 16-64-64-4 tanh MLP, MSE, one sample per step (forward, backward, SGD update)\n");
     printf("| implementation | ns/step | ratio it / descent |\n|---|---:|---:|\n");
     printf("| descent (%s) | %.0f | - |\n", dsc_isa(), db);
@@ -424,10 +427,11 @@ int main(int argc, char **argv) {
                "target >= 2x: %s\n", da, da / ta, ta, da >= 2.0 * ta ? "met" : "MISSED");
     else
         printf("  (a) descent %.0f samples/s; PyTorch not measured\n", da);
-    printf("  (b) descent %.0f ns/step = %.1fx FANN (%.0f ns); target >= 20x: %s\n", db, fb / db, fb,
-           fb / db >= 20.0 ? "met" : "MISSED");
+    printf("  (b) descent %.0f ns/step = %.1fx FANN (%.0f ns); target >= 20x: %s\n", db,
+           fb / db, fb, fb / db >= 20.0 ? "met" : "MISSED");
     if (tb > 0.0)
-        printf("  (b) descent = %.0fx PyTorch's faster configuration (%.0f ns); target >= 500x: %s\n",
+        printf("  (b) descent = %.0fx PyTorch's faster configuration (%.0f ns); "
+               "target >= 500x: %s\n",
                tb / db, tb, tb / db >= 500.0 ? "met" : "MISSED");
     return 0;
 }

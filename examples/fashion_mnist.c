@@ -60,8 +60,9 @@ static int on_step(const dsc_progress *p, void *user) {
         int width = 30, filled = (int)(width * batch / per_epoch);
         double el = now() - st->epoch_start, done = batch / per_epoch * (double)st->n;
         fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %.0f samples/s ", filled,
-                "##############################", width - filled, "", (int)(100 * batch / per_epoch),
-                get(p, DSC_PR_EPOCH_LOSS), el > 0 ? done / el : 0.0);
+                "##############################", width - filled, "",
+                (int)(100 * batch / per_epoch), get(p, DSC_PR_EPOCH_LOSS),
+                el > 0 ? done / el : 0.0);
     }
     return 0;
 }

@@ -111,7 +111,8 @@ static dsc_dataset *synthetic(size_t n) {
     for (size_t i = 0; i < CLASSES * f; i++) centre[i] = (float)nrand();
     for (size_t i = 0; i < n; i++) {
         y[i] = (int32_t)(rnd() % CLASSES);
-        for (size_t j = 0; j < f; j++) x[i * f + j] = (float)((centre[y[i] * f + j] + 5.0 * nrand()) / 6.0);
+        for (size_t j = 0; j < f; j++)
+            x[i * f + j] = (float)((centre[y[i] * f + j] + 5.0 * nrand()) / 6.0);
     }
     dsc_dataset *ds = NULL;
     CHECK(dsc_dataset_new_labels(&ds, x, y, n, f, CLASSES, DSC_DATASET_COPY));
@@ -129,8 +130,9 @@ static const char *load_data(const char *dir, int force_synthetic, size_t ntrain
     dsc_dataset *all = NULL, *tr = NULL;
     const char *source = "Fashion-MNIST";
     if (force_synthetic || dsc_dataset_load_idx(&all, img, lab, CLASSES) != DSC_OK) {
-        source = force_synthetic ? "synthetic (--synthetic)"
-                                 : "synthetic (Fashion-MNIST not installed: tools/install-deps.sh demo)";
+        source = force_synthetic
+                     ? "synthetic (--synthetic)"
+                     : "synthetic (Fashion-MNIST not installed: tools/install-deps.sh demo)";
         all = synthetic(ntrain + nval);
     } else {
         CHECK(dsc_dataset_scale(all, 255.0f));
@@ -256,8 +258,9 @@ static dsc_lr_scheduler *make_sched(sched_id id, dsc_optimizer *opt, double lr, 
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_MODE, (double)DSC_CYCLIC_TRIANGULAR2));
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_BASE_LR, lr / 20.0));
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, lr));
+        double cycles = fmax(1.0, floor(epochs / 3.0));
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP,
-                                   fmax(1.0, floor(total / (2.0 * fmax(1.0, floor(epochs / 3.0)))))));
+                                   fmax(1.0, floor(total / (2.0 * cycles)))));
         CHECK(dsc_lr_scheduler_set(s, DSC_SP_CYCLE_MOMENTUM, 0.0));
         break;
     }
@@ -513,7 +516,8 @@ static void claim(const char *exp, const char *text, const char *measured, int h
     n_claims++;
     n_held += held;
     printf("  claim: %-62s %-40s %s\n", text, measured, held ? "held" : "NOT HELD");
-    fprintf(g_summary, "%s,claim,\"%s\",\"%s\",%s\n", exp, text, measured, held ? "held" : "not held");
+    fprintf(g_summary, "%s,claim,\"%s\",\"%s\",%s\n", exp, text, measured,
+            held ? "held" : "not held");
 }
 
 static void row_header(void) {
@@ -557,7 +561,8 @@ static int usage(const char *argv0) {
 static int help(void) {
     printf("lr_experiments: what batch size, schedule, learning rate and optimizer do, measured\n"
            "  --out DIR          output directory for CSV and SVG (default build/demo)\n"
-           "  --data DIR         Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)\n"
+           "  --data DIR         Fashion-MNIST directory\n"
+           "                     (default /usr/share/datasets/fashion-mnist)\n"
            "  --synthetic        use the built-in synthetic set even if Fashion-MNIST is there\n"
            "  --fast             1,000 training samples, 2 epochs per experiment (smoke test)\n"
            "  --full             all 58,000 training images and 3x the epochs\n"
@@ -627,7 +632,8 @@ int main(int argc, char **argv) {
         {"a_full", "full batch", 0, DSC_OPT_SGD, lr_a, 0, SC_CONSTANT, ea},
     };
     result ra[3];
-    printf("\n(a) stochastic vs mini-batch vs full-batch: SGD, constant lr %g, %d epochs\n", lr_a, ea);
+    printf("\n(a) stochastic vs mini-batch vs full-batch: SGD, constant lr %g, %d epochs\n", lr_a,
+           ea);
     row_header();
     run_all("a", ca, ra, 3);
     snprintf(m, sizeof m, "%.3f > %.3f > %.4f", ra[0].noise, ra[1].noise, ra[2].noise);
@@ -642,7 +648,8 @@ int main(int argc, char **argv) {
     claim("a", "progress per epoch: full batch the least", m, pe[2] < pe[0] && pe[2] < pe[1]);
     snprintf(m, sizeof m, "%.3f vs %.3f, %.3f", ps[1], ps[0], ps[2]);
     claim("a", "progress per second: mini-batch the most", m, ps[1] > ps[0] && ps[1] > ps[2]);
-    plot("a_batch_size.svg", "(a) batch size at a constant lr: training loss per epoch", ca, ra, 3, 1);
+    plot("a_batch_size.svg", "(a) batch size at a constant lr: training loss per epoch", ca, ra, 3,
+         1);
 
     /* (b) ---------------------------------------------------------------- */
     double lr_b = 0.3;
