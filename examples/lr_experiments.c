@@ -4,8 +4,10 @@
  * On Fashion-MNIST when it is installed (tools/install-deps.sh demo), on a
  * subset (10,000 training / 2,000 validation images by default), otherwise
  * on a built-in synthetic set (10 Gaussian classes in 64 dimensions), with
- * a small MLP (inputs-64-10, ReLU, cross-entropy). Four experiments, each
- * stating a textbook claim and whether it held on this run:
+ * a small MLP (inputs-64-10, ReLU, cross-entropy), each run trained by
+ * dsc_trainer (batch size 1, N, or 0 for the whole set; its step callback
+ * records the curves). Four experiments, each stating a textbook claim and
+ * whether it held on this run:
  *
  *  (a) stochastic (batch 1) vs mini-batch (32) vs full-batch gradient
  *      descent at one constant lr: the noise of the training loss (mean
@@ -314,9 +316,63 @@ static double oscillation(const curve *c, double end, double span) {
     return sqrt(ss / (double)n);
 }
 
+/* What the trainer's step callback needs. */
+typedef struct cb_state {
+    const cfg *c;
+    result *r;
+    FILE *csv;
+    dsc_model *m;
+    dsc_loss *eloss;
+    double secs;   /* CPU seconds of training so far (evaluations excluded) */
+    double t_mark; /* cpu_now() when training last resumed */
+} cb_state;
+
+static double pget(const dsc_progress *p, dsc_progress_key key) {
+    double v = NAN;
+    CHECK(dsc_progress_get(p, key, &v));
+    return v;
+}
+
+/* After every batch: record its loss and lr, evaluate the training slice
+ * EVALS_PER_EPOCH times per epoch (every batch if fewer) and the validation
+ * set at the end of each epoch, write the CSV row; stop on divergence. */
+static int on_step(const dsc_progress *p, void *user) {
+    cb_state *st = user;
+    result *r = st->r;
+    st->secs += cpu_now() - st->t_mark;
+    double b = pget(p, DSC_PR_BATCH), bpe = pget(p, DSC_PR_BATCHES_PER_EPOCH);
+    double v = pget(p, DSC_PR_LOSS), x = pget(p, DSC_PR_EPOCH) - 1.0 + b / bpe;
+    size_t s = (size_t)b - 1, spe = (size_t)bpe;
+    r->steps = (size_t)pget(p, DSC_PR_STEP);
+    curve_add(&r->batch_loss, x, v);
+    if (!(v <= r->peak)) r->peak = v;
+    fprintf(st->csv, "%zu,%.5f,%.5f,%g,%.6f,", r->steps, x, st->secs, pget(p, DSC_PR_LR), v);
+    if (!isfinite(v)) r->diverged = 1;
+    if (!r->diverged &&
+        ((s + 1) * EVALS_PER_EPOCH / spe != s * EVALS_PER_EPOCH / spe || s + 1 == spe)) {
+        double tl = evaluate(st->m, st->eloss, dsc_dataset_inputs(g_train),
+                             dsc_dataset_labels(g_train), g_neval, NULL);
+        curve_add(&r->train_loss, x, tl);
+        if (!(tl <= r->peak)) r->peak = tl;
+        fprintf(st->csv, "%.6f,", tl);
+        if (!isfinite(tl)) r->diverged = 1;
+    } else {
+        fprintf(st->csv, ",");
+    }
+    if (s + 1 == spe && !r->diverged)
+        fprintf(st->csv, "%.6f\n", evaluate(st->m, st->eloss, dsc_dataset_inputs(g_val),
+                                             dsc_dataset_labels(g_val), dsc_dataset_count(g_val),
+                                             NULL));
+    else
+        fprintf(st->csv, "\n");
+    st->t_mark = cpu_now();
+    return r->diverged; /* non-zero stops the trainer */
+}
+
+/* One run, trained by dsc_trainer: batch size 1, N or 0 (the whole set). */
 static void run(const cfg *c, result *r) {
     memset(r, 0, sizeof *r);
-    const size_t n = g_ntrain, B = c->batch ? c->batch : n, F = g_feat;
+    const size_t n = g_ntrain, B = c->batch ? c->batch : n;
     const size_t spe = (n + B - 1) / B;
     dsc_model *m = make_model(B);
     dsc_optimizer *opt = NULL;
@@ -328,15 +384,16 @@ static void run(const cfg *c, result *r) {
     dsc_loss *loss = NULL, *eloss = NULL;
     CHECK(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
     CHECK(dsc_loss_new(&eloss, DSC_LOSS_CROSS_ENTROPY));
-    const float *X = dsc_dataset_inputs(g_train);
-    const int32_t *Y = dsc_dataset_labels(g_train);
-    const float *VX = dsc_dataset_inputs(g_val);
-    const int32_t *VY = dsc_dataset_labels(g_val);
-    size_t nv = dsc_dataset_count(g_val);
-    size_t *perm = xmalloc(n * sizeof *perm);
-    float *xb = B < n ? xmalloc(B * F * sizeof *xb) : NULL, *dy = xmalloc(B * CLASSES * sizeof *dy);
-    int32_t *yb = B < n ? xmalloc(B * sizeof *yb) : NULL;
-    for (size_t i = 0; i < n; i++) perm[i] = i;
+    dsc_trainer *t = NULL;
+    CHECK(dsc_trainer_new(&t, m, loss, opt, g_train));
+    CHECK(dsc_trainer_set(t, DSC_TP_BATCH_SIZE, (double)c->batch));
+    CHECK(dsc_trainer_set(t, DSC_TP_EPOCHS, c->epochs));
+    CHECK(dsc_trainer_set(t, DSC_TP_SEED, 1)); /* every run sees the same shuffles */
+    CHECK(dsc_trainer_set(t, DSC_TP_MAX_NONFINITE, 1));
+    if (sched) {
+        CHECK(dsc_trainer_set_scheduler(t, sched));
+        CHECK(dsc_trainer_set(t, DSC_TP_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
+    }
 
     char path[1200];
     snprintf(path, sizeof path, "%s/%s.csv", g_out, c->name);
@@ -346,78 +403,28 @@ static void run(const cfg *c, result *r) {
         exit(1);
     }
     fprintf(csv, "step,epoch,seconds,lr,batch_loss,train_loss,val_loss\n");
+    const float *X = dsc_dataset_inputs(g_train), *VX = dsc_dataset_inputs(g_val);
+    const int32_t *Y = dsc_dataset_labels(g_train), *VY = dsc_dataset_labels(g_val);
+    size_t nv = dsc_dataset_count(g_val);
     r->init = evaluate(m, eloss, X, Y, g_neval, NULL);
     curve_add(&r->train_loss, 0.0, r->init);
     fprintf(csv, "0,0,0,%g,,%.6f,%.6f\n", c->lr, r->init, evaluate(m, eloss, VX, VY, nv, NULL));
-    g_rng = 0x9E3779B97F4A7C15u; /* every run sees the same shuffles */
-    double secs = 0.0;
-    size_t step = 0;
-    for (int e = 0; e < c->epochs && !r->diverged; e++) {
-        if (B < n)
-            for (size_t i = n - 1; i > 0; i--) {
-                size_t j = (size_t)(rnd() % (i + 1)), t = perm[i];
-                perm[i] = perm[j];
-                perm[j] = t;
-            }
-        for (size_t s = 0; s < spe; s++) {
-            double t0 = cpu_now(), lr, v;
-            size_t b = s * B + B <= n ? B : n - s * B;
-            const float *xin = X, *y;
-            const int32_t *yin = Y;
-            if (B < n) {
-                CHECK(dsc_dataset_gather(g_train, perm + s * B, b, xb, NULL, yb));
-                xin = xb, yin = yb;
-            }
-            CHECK(dsc_optimizer_group_get(opt, 0, DSC_HP_LR, &lr));
-            CHECK(dsc_model_forward(m, xin, b, &y));
-            if (dsc_loss_forward_labels(loss, y, yin, b, CLASSES, &v) != DSC_OK) {
-                r->diverged = 1; /* non-finite outputs */
-                break;
-            }
-            CHECK(dsc_loss_backward(loss, dy));
-            CHECK(dsc_model_backward(m, dy, b));
-            dsc_status st = dsc_optimizer_step(opt);
-            if (st == DSC_E_NONFINITE) {
-                r->diverged = 1;
-                break;
-            }
-            CHECK(st);
-            CHECK(dsc_model_zero_grad(m));
-            if (sched) CHECK(dsc_lr_scheduler_step(sched));
-            secs += cpu_now() - t0;
-            step++;
-            double x = e + (double)(s + 1) / (double)spe;
-            curve_add(&r->batch_loss, x, v);
-            if (!(v <= r->peak)) r->peak = v;
-            fprintf(csv, "%zu,%.5f,%.5f,%g,%.6f,", step, x, secs, lr, v);
-            /* Evaluate EVALS_PER_EPOCH times per epoch (every step if fewer). */
-            if ((s + 1) * EVALS_PER_EPOCH / spe != s * EVALS_PER_EPOCH / spe || s + 1 == spe) {
-                double tl = evaluate(m, eloss, X, Y, g_neval, NULL);
-                curve_add(&r->train_loss, x, tl);
-                if (!(tl <= r->peak)) r->peak = tl;
-                fprintf(csv, "%.6f,", tl);
-                if (!isfinite(tl)) r->diverged = 1;
-            } else {
-                fprintf(csv, ",");
-            }
-            if (s + 1 == spe) fprintf(csv, "%.6f\n", evaluate(m, eloss, VX, VY, nv, NULL));
-            else fprintf(csv, "\n");
-            if (r->diverged) break;
-        }
-    }
+
+    cb_state st = {c, r, csv, m, eloss, 0.0, 0.0};
+    CHECK(dsc_trainer_set_step_callback(t, on_step, &st));
+    st.t_mark = cpu_now();
+    dsc_status s = dsc_trainer_run(t);
+    if (s == DSC_E_NONFINITE) r->diverged = 1; /* a refused (non-finite) batch */
+    else CHECK(s);
     fclose(csv);
-    r->steps = step;
-    r->seconds = secs;
+    r->seconds = st.secs;
     r->final = r->train_loss.y[r->train_loss.n - 1];
     r->val_loss = evaluate(m, eloss, VX, VY, nv, &r->val_acc);
     if (!isfinite(r->final) || !isfinite(r->val_loss)) r->diverged = 1;
     r->noise = noise_of(&r->batch_loss, NOISE_WINDOW);
     /* the last quarter of the run, at least one epoch */
     r->oscil = oscillation(&r->train_loss, c->epochs, fmax(1.0, c->epochs / 4.0));
-    free(perm);
-    free(xb);
-    free(yb);
-    free(dy);
+    dsc_trainer_free(t);
     dsc_loss_free(loss);
     dsc_loss_free(eloss);
     dsc_lr_scheduler_free(sched);
