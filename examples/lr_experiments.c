@@ -445,9 +445,11 @@ static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                      "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
 /* One plot: every run's training loss (thick) and, if raw, its per-step
- * batch loss (thin, faint). Values above the top are drawn at the top. */
+ * batch loss (thin, faint; past 1,500 steps the means of equal blocks).
+ * Values above the top are drawn at the top; zoom puts the top at 1.6x the
+ * largest final loss, so the end of the runs is what fills the plot. */
 static void plot(const char *file, const char *title, const cfg *cs, const result *rs, int nrun,
-                 int raw) {
+                 int raw, int zoom) {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", g_out, file);
     FILE *f = fopen(path, "w");
@@ -460,6 +462,12 @@ static void plot(const char *file, const char *title, const cfg *cs, const resul
     for (int i = 0; i < nrun; i++) {
         if (cs[i].epochs > xmax) xmax = cs[i].epochs;
         if (isfinite(rs[i].init) && rs[i].init > ymax) ymax = rs[i].init;
+    }
+    if (zoom) { /* the end matters: the top at 1.6x the largest final loss */
+        double top = 0;
+        for (int i = 0; i < nrun; i++)
+            if (isfinite(rs[i].final) && rs[i].final > top) top = rs[i].final;
+        if (top > 0 && 1.6 * top < ymax) ymax = 1.6 * top;
     }
     ymax = ymax > 0 ? ceil(ymax * 1.15 * 4.0) / 4.0 : 1.0;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -491,8 +499,12 @@ static void plot(const char *file, const char *title, const cfg *cs, const resul
             size_t every = c->n / 1500 + 1;
             fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-opacity=\"0.25\" "
                     "stroke-width=\"0.7\" points=\"", col);
-            for (size_t j = 0; j < c->n; j += every)
-                if (isfinite(c->y[j])) fprintf(f, "%.1f,%.1f ", PX(c->x[j]), PY(c->y[j]));
+            for (size_t j = 0; j < c->n; j += every) { /* the mean of each block of `every` */
+                double sum = 0.0;
+                size_t k = 0;
+                for (; k < every && j + k < c->n; k++) sum += c->y[j + k];
+                if (isfinite(sum)) fprintf(f, "%.1f,%.1f ", PX(c->x[j + k - 1]), PY(sum / (double)k));
+            }
             fprintf(f, "\"/>\n");
         }
         const curve *c = &rs[i].train_loss;
@@ -506,8 +518,11 @@ static void plot(const char *file, const char *title, const cfg *cs, const resul
                 L + pw + 10, ly, L + pw + 30, ly, col, L + pw + 36, ly + 4, cs[i].label);
     }
     if (raw)
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\">faint: loss of each batch</text>\n",
-                L + pw + 10, T + 14 + 18 * nrun + 6);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\">faint: batch loss</text>\n"
+                "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\">(block means past</text>\n"
+                "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\">1,500 points)</text>\n",
+                L + pw + 10, T + 14 + 18 * nrun + 6, L + pw + 10, T + 14 + 18 * nrun + 22,
+                L + pw + 10, T + 14 + 18 * nrun + 38);
 #undef PX
 #undef PY
     fprintf(f, "</svg>\n");
@@ -656,7 +671,7 @@ int main(int argc, char **argv) {
     snprintf(m, sizeof m, "%.3f vs %.3f, %.3f", ps[1], ps[0], ps[2]);
     claim("a", "progress per second: mini-batch the most", m, ps[1] > ps[0] && ps[1] > ps[2]);
     plot("a_batch_size.svg", "(a) batch size at a constant lr: training loss per epoch", ca, ra, 3,
-         1);
+         1, 0);
 
     /* (b) ---------------------------------------------------------------- */
     double lr_b = 0.3;
@@ -682,7 +697,7 @@ int main(int argc, char **argv) {
         snprintf(m, sizeof m, "%.4f vs %.4f", rb[i].val_loss, rb[0].val_loss);
         claim("b", t, m, !rb[i].diverged && rb[i].val_loss < rb[0].val_loss);
     }
-    plot("b_schedules.svg", "(b) constant vs decayed learning rate", cb, rb, 6, 0);
+    plot("b_schedules.svg", "(b) constant vs decayed learning rate", cb, rb, 6, 0, 1);
 
     /* (c) ---------------------------------------------------------------- */
     int ec = scaled(fast ? 2 : 4, k);
@@ -719,7 +734,7 @@ int main(int argc, char **argv) {
                  r->final);
         claim("c", t, m, !strcmp(got, expect[i]));
     }
-    plot("c_lr_size.svg", "(c) too small, good and too large a learning rate", cc, rc, 3, 0);
+    plot("c_lr_size.svg", "(c) too small, good and too large a learning rate", cc, rc, 3, 0, 0);
 
     /* (d) ---------------------------------------------------------------- */
     int ed = scaled(fast ? 2 : 8, k);
@@ -744,7 +759,7 @@ int main(int argc, char **argv) {
         else snprintf(m, sizeof m, "never (SGD: %.4f)", rd[0].final);
         claim("d", t, m, at >= 0 && at < ed - 1e-9);
     }
-    plot("d_optimizers.svg", "(d) momentum, RMSProp and Adam against plain SGD", cd, rd, 4, 0);
+    plot("d_optimizers.svg", "(d) momentum, RMSProp and Adam against plain SGD", cd, rd, 4, 0, 1);
 
     printf("\n%d of %d claims held. CPU time %.1f s. Wrote one CSV per run, summary.csv and "
            "a_batch_size.svg, b_schedules.svg, c_lr_size.svg, d_optimizers.svg in %s/\n",
