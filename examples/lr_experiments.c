@@ -503,7 +503,8 @@ static void plot(const char *file, const char *title, const cfg *cs, const resul
                 double sum = 0.0;
                 size_t k = 0;
                 for (; k < every && j + k < c->n; k++) sum += c->y[j + k];
-                if (isfinite(sum)) fprintf(f, "%.1f,%.1f ", PX(c->x[j + k - 1]), PY(sum / (double)k));
+                if (isfinite(sum))
+                    fprintf(f, "%.1f,%.1f ", PX(c->x[j + k - 1]), PY(sum / (double)k));
             }
             fprintf(f, "\"/>\n");
         }
