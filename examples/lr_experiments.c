@@ -74,14 +74,16 @@ static double cpu_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
+static void *xrealloc(void *old, size_t n) {
+    void *p = realloc(old, n ? n : 1);
     if (p == NULL) {
         fprintf(stderr, "lr_experiments: out of memory\n");
         exit(1);
     }
     return p;
 }
+
+static void *xmalloc(size_t n) { return xrealloc(NULL, n); }
 
 /* ---- data ----------------------------------------------------------------- */
 
@@ -178,12 +180,8 @@ typedef struct curve {
 static void curve_add(curve *c, double x, double y) {
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 256;
-        float *nx = realloc(c->x, c->cap * sizeof *nx);
-        if (nx == NULL) xmalloc(SIZE_MAX); /* reports and exits */
-        c->x = nx;
-        float *ny = realloc(c->y, c->cap * sizeof *ny);
-        if (ny == NULL) xmalloc(SIZE_MAX);
-        c->y = ny;
+        c->x = xrealloc(c->x, c->cap * sizeof *c->x);
+        c->y = xrealloc(c->y, c->cap * sizeof *c->y);
     }
     c->x[c->n] = (float)x;
     c->y[c->n++] = (float)y;
