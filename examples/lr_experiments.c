@@ -606,7 +606,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--epochs-scale") && i + 1 < argc) k = atoi(argv[++i]);
         else return usage(argv[0]);
     }
-    if (k < 1 || k > 20 || (fast && full)) return usage(argv[0]);
+    if (k < 1 || k > 20 || (fast && full) || g_out[0] == 0) return usage(argv[0]);
     if (full) k *= 3;
     /* mkdir -p of the output directory */
     char dir[1024];
