@@ -10,8 +10,9 @@
  * is the median of REPS timed repetitions, each long enough (>= MIN_SECONDS)
  * for the clock; the ratio column is descent (best set) / best OpenBLAS core.
  *
- * Usage: bench_gemm [--quick] [--isa NAME] [--no-openblas]
+ * Usage: bench_gemm [--quick] [--isa NAME] [--shapes TEXT] [--no-openblas]
  *   --quick: fewer, shorter repetitions; --isa: only that kernel set;
+ *   --shapes: only shapes whose label contains TEXT (e.g. "b32", "1024");
  *   --no-openblas: descent only (while tuning). */
 #include "kernels/kernels.h"
 
@@ -26,8 +27,9 @@
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_corename(void);
 
-static int reps = 7;
-static double min_seconds = 0.02;
+static int reps = 15;
+static const char *filter; /* --shapes */
+static double min_seconds = 0.01;
 
 enum { F_NT, F_NN, F_TN, F_COUNT };
 static const char *const form_names[F_COUNT] = {"nt", "nn", "tn"};
@@ -108,7 +110,9 @@ static void operands_free(operands *o) {
 /* Leading dimensions are the widths; the stored shapes follow each form. */
 static void run_descent(const dsc_kernels *kt, const shape *s, operands *o) {
     switch (s->form) {
-    case F_NT: kt->gemm_nt(s->m, s->n, s->k, o->a, s->k, o->b, s->k, NULL, o->c, s->n, o->ws); break;
+    case F_NT:
+        kt->gemm_nt(s->m, s->n, s->k, o->a, s->k, o->b, s->k, NULL, o->c, s->n, o->ws);
+        break;
     case F_NN: kt->gemm_nn(s->m, s->n, s->k, o->a, s->k, o->b, s->n, o->c, s->n, o->ws); break;
     default: kt->gemm_tn(s->m, s->n, s->k, o->a, s->m, o->b, s->n, o->c, s->n, o->ws); break;
     }
@@ -145,9 +149,12 @@ static void run(const dsc_kernels *kt, const shape *s, operands *o, long iters) 
 }
 
 /* Median GFLOP/s of one shape under each of count implementations (NULL:
- * OpenBLAS). Their repetitions alternate, so a burst of load from other
- * processes hits all of them alike. */
-static void measure(const dsc_kernels *const *impls, int count, const shape *s, double *out) {
+ * OpenBLAS), their work interleaved within every repetition, so a burst of
+ * load from other processes hits all of them alike; also the rate of the
+ * fastest slice (best) and the median of the per-repetition ratios of
+ * implementation 1 to implementation 0 (ratio). */
+static void measure(const dsc_kernels *const *impls, int count, const shape *s, double *out,
+                    double *best, double *ratio) {
     double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
     operands o[4];
     long iters[4];
@@ -160,19 +167,39 @@ static void measure(const dsc_kernels *const *impls, int count, const shape *s, 
             run(impls[c], s, &o[c], iters[c]);
             double t = now() - t0;
             if (t >= min_seconds) break;
-            iters[c] = t <= 0 ? iters[c] * 10 : (long)((double)iters[c] * min_seconds * 1.3 / t) + 1;
+            iters[c] = t <= 0 ? iters[c] * 10
+                              : (long)((double)iters[c] * min_seconds * 1.3 / t) + 1;
         }
     }
+    /* Each repetition interleaves the implementations in SLICES short turns,
+     * so load from other processes during it is shared out evenly. */
+    enum { SLICES = 8 };
+    double top[4] = {0}; /* fastest slice: the least disturbed by other processes */
     for (int r = 0; r < reps; r++) {
-        for (int c = 0; c < count; c++) {
-            double t0 = now();
-            run(impls[c], s, &o[c], iters[c]);
-            rates[c][r] = flops * (double)iters[c] / (now() - t0) * 1e-9;
-        }
+        double secs[4] = {0};
+        long done[4] = {0};
+        for (int sl = 0; sl < SLICES; sl++)
+            for (int c = 0; c < count; c++) {
+                long it = (iters[c] + SLICES - 1) / SLICES;
+                double t0 = now();
+                run(impls[c], s, &o[c], it);
+                double t = now() - t0;
+                secs[c] += t;
+                done[c] += it;
+                if (flops * (double)it / t * 1e-9 > top[c]) top[c] = flops * (double)it / t * 1e-9;
+            }
+        for (int c = 0; c < count; c++) rates[c][r] = flops * (double)done[c] / secs[c] * 1e-9;
+    }
+    if (ratio != NULL && count >= 2) { /* median of per-repetition ratios impl 1 / impl 0 */
+        double q[32];
+        for (int r = 0; r < reps; r++) q[r] = rates[1][r] / rates[0][r];
+        qsort(q, (size_t)reps, sizeof q[0], cmp_double);
+        *ratio = q[reps / 2];
     }
     for (int c = 0; c < count; c++) {
         qsort(rates[c], (size_t)reps, sizeof rates[c][0], cmp_double);
         out[c] = rates[c][reps / 2];
+        if (best != NULL) best[c] = top[c];
         operands_free(&o[c]);
     }
 }
@@ -184,16 +211,19 @@ static const dsc_kernels *best_set(void) {
     return dsc__kernels_for(DSC_ISA_SCALAR);
 }
 
-/* Child: "core NAME", then per shape "index openblas_gflops descent_gflops",
- * the two measured alternately in this process. */
+/* Child: "core NAME", then per shape "index openblas_gflops descent_gflops
+ * ratio best_ratio", the two measured alternately in this process; ratio is
+ * the median of the per-repetition ratios descent / OpenBLAS, best_ratio the
+ * ratio of the fastest slices (least sensitive to other processes: their
+ * load only ever adds time). */
 static int openblas_child(void) {
     openblas_set_num_threads(1);
     printf("core %s\n", openblas_get_corename());
     const dsc_kernels *impls[2] = {NULL, best_set()};
     for (int i = 0; i < nshapes; i++) {
-        double g[2];
-        measure(impls, 2, &shapes[i], g);
-        printf("%d %.3f %.3f\n", i, g[0], g[1]);
+        double g[2], top[2], ratio = 0.0;
+        measure(impls, 2, &shapes[i], g, top, &ratio);
+        printf("%d %.3f %.3f %.4f %.4f\n", i, g[0], g[1], ratio, top[1] / top[0]);
         fflush(stdout);
     }
     return 0;
@@ -202,16 +232,18 @@ static int openblas_child(void) {
 #define NCORES 3
 static const char *const coretypes[NCORES] = {"", "SkylakeX", "Cooperlake"};
 
-/* blas[c][i]: OpenBLAS core c on shape i; paired[c][i]: the best descent set
- * measured alongside it. */
+/* blas[c][i]: OpenBLAS core c on shape i; paired[c][i]: median ratio of the
+ * best descent set, measured alongside it, to it. */
 static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][MAX_SHAPES],
-                        char names[NCORES][64], int quick) {
+                        double topr[NCORES][MAX_SHAPES], char names[NCORES][64], int quick) {
     for (int c = 0; c < NCORES; c++) {
         char self[200], cmd[256];
         ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
         if (len <= 0) return -1;
         self[len] = '\0';
-        snprintf(cmd, sizeof cmd, "'%s' --openblas%s", self, quick ? " --quick" : "");
+        snprintf(cmd, sizeof cmd, "'%s' --openblas%s%s%s%s", self, quick ? " --quick" : "",
+                 filter != NULL ? " --shapes '" : "", filter != NULL ? filter : "",
+                 filter != NULL ? "'" : "");
         if (coretypes[c][0]) setenv("OPENBLAS_CORETYPE", coretypes[c], 1);
         else unsetenv("OPENBLAS_CORETYPE");
         setenv("OPENBLAS_NUM_THREADS", "1", 1);
@@ -221,13 +253,15 @@ static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][M
         snprintf(names[c], 64, "?");
         while (fgets(line, sizeof line, f) != NULL) {
             int idx;
-            double g, d;
+            double g, d, q, b;
             if (strncmp(line, "core ", 5) == 0) {
                 line[strcspn(line, "\n")] = '\0';
                 snprintf(names[c], 64, "%.40s%s", line + 5, coretypes[c][0] ? "" : " (default)");
-            } else if (sscanf(line, "%d %lf %lf", &idx, &g, &d) == 3 && idx >= 0 && idx < nshapes) {
+            } else if (sscanf(line, "%d %lf %lf %lf %lf", &idx, &g, &d, &q, &b) == 5 && idx >= 0 &&
+                       idx < nshapes) {
                 blas[c][idx] = g;
-                paired[c][idx] = d;
+                paired[c][idx] = q;
+                topr[c][idx] = b;
             }
         }
         if (pclose(f) != 0) return -1;
@@ -237,7 +271,7 @@ static int run_children(double blas[NCORES][MAX_SHAPES], double paired[NCORES][M
 }
 
 /* Totals over the layers of one batch and form: flops and seconds per column. */
-#define NCOLS (DSC_ISA_COUNT + 2 * NCORES)
+#define NCOLS (DSC_ISA_COUNT + 3 * NCORES) /* sets, OpenBLAS, median ratios, best ratios */
 typedef struct total {
     double flops, secs[NCOLS];
 } total;
@@ -251,9 +285,9 @@ static double total_rate(const total *t, int c) {
     return t->secs[c] < 1e29 ? t->flops / t->secs[c] * 1e-9 : 0.0;
 }
 
-/* One table row from column rates: sets' GFLOP/s, OpenBLAS cores, the ratio
- * of the best set to the better of SkylakeX / Cooperlake (each measured in
- * the same process as its OpenBLAS number), avx2/avx512. */
+/* One table row from column rates: sets' GFLOP/s, OpenBLAS cores, the ratios
+ * (median, best) of the best set to the better of SkylakeX / Cooperlake
+ * (each measured in the same process as its OpenBLAS number), avx2/avx512. */
 static void print_row(const char *label, const char *form, const char *dims,
                       const dsc_kernels *const *sets, int nsets, const double *g) {
     printf("| %s | %s | %s |", label, form, dims);
@@ -261,12 +295,13 @@ static void print_row(const char *label, const char *form, const char *dims,
         if (g[sets[j]->id] > 0) printf(" %.1f |", g[sets[j]->id]);
         else printf(" - |");
     }
-    const double *blas = g + DSC_ISA_COUNT, *paired = blas + NCORES;
+    const double *blas = g + DSC_ISA_COUNT, *paired = blas + NCORES, *topr = paired + NCORES;
     int bc = blas[1] >= blas[2] ? 1 : 2;
     printf(" %.1f | %.1f | %.1f |", blas[0], blas[1], blas[2]);
-    if (blas[bc] > 0) printf(" **%.2f** |", paired[bc] / blas[bc]);
-    else printf(" - |");
-    if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0) printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
+    if (blas[bc] > 0) printf(" **%.2f** | %.2f | %.2f |", paired[bc], topr[bc], paired[2]);
+    else printf(" - | - | - |");
+    if (g[DSC_ISA_AVX2] > 0 && g[DSC_ISA_AVX512] > 0)
+        printf(" %.2f |", g[DSC_ISA_AVX2] / g[DSC_ISA_AVX512]);
     else printf(" - |");
     printf("\n");
     fflush(stdout);
@@ -280,8 +315,10 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--quick") == 0) quick = 1;
         else if (strcmp(argv[i], "--no-openblas") == 0) no_blas = 1;
         else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) only = argv[++i];
+        else if (strcmp(argv[i], "--shapes") == 0 && i + 1 < argc) filter = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--quick] [--isa NAME] [--no-openblas]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--quick] [--isa NAME] [--shapes TEXT] [--no-openblas]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -290,11 +327,17 @@ int main(int argc, char **argv) {
         min_seconds = 0.01;
     }
     build_shapes();
+    if (filter != NULL) { /* keep the shapes whose label contains TEXT */
+        int kept = 0;
+        for (int i = 0; i < nshapes; i++)
+            if (strstr(shapes[i].label, filter) != NULL) shapes[kept++] = shapes[i];
+        nshapes = kept;
+    }
     if (child) return openblas_child();
 
-    static double blas[NCORES][MAX_SHAPES], paired[NCORES][MAX_SHAPES];
+    static double blas[NCORES][MAX_SHAPES], paired[NCORES][MAX_SHAPES], topr[NCORES][MAX_SHAPES];
     char names[NCORES][64] = {"-", "-", "-"};
-    if (!no_blas && run_children(blas, paired, names, quick) != 0) {
+    if (!no_blas && run_children(blas, paired, topr, names, quick) != 0) {
         fprintf(stderr, "bench_gemm: OpenBLAS child process failed\n");
         return 1;
     }
@@ -312,12 +355,15 @@ int main(int argc, char **argv) {
 
     printf("GEMM, GFLOP/s, single thread, median of %d; OpenBLAS cores:", reps);
     for (int c = 0; c < NCORES; c++) printf(" [%s]", names[c]);
-    printf("\nratio = %s / better of OpenBLAS SkylakeX, Cooperlake (measured alternately in one "
-           "process); a2/a5 = avx2 / avx512\n\n", best_set()->isa);
+    printf("\nratio = %s / better of OpenBLAS SkylakeX, Cooperlake, measured alternately in one "
+           "process: median of the per-repetition ratios, and (best) of the fastest "
+           "slices; vs CPL: median ratio to Cooperlake alone; a2/a5 = avx2 / avx512\n\n",
+           best_set()->isa);
     printf("| shape | form | m x n x k |");
     for (int i = 0; i < nsets; i++) printf(" %s |", sets[i]->isa);
-    printf(" OB default | OB SkylakeX | OB Cooperlake | ratio | a2/a5 |\n|---|---|---|");
-    for (int i = 0; i < nsets + 5; i++) printf("---|");
+    printf(" OB default | OB SkylakeX | OB Cooperlake | ratio | (best) | vs CPL | a2/a5 |\n"
+           "|---|---|---|");
+    for (int i = 0; i < nsets + 7; i++) printf("---|");
     printf("\n");
     total totals[F_COUNT];
     for (int i = 0; i < nshapes; i++) {
@@ -330,25 +376,39 @@ int main(int argc, char **argv) {
             /* scalar and sse2 on 1024^3 would take most of the run. */
             if (!(flops > 2e8 && sets[j]->id < DSC_ISA_AVX2)) run_sets[nrun++] = sets[j];
         double rg[4];
-        measure(run_sets, nrun, s, rg);
+        measure(run_sets, nrun, s, rg, NULL, NULL);
         for (int j = 0; j < nrun; j++) g[run_sets[j]->id] = rg[j];
         for (int c = 0; c < NCORES; c++) {
             g[DSC_ISA_COUNT + c] = blas[c][i];
             g[DSC_ISA_COUNT + NCORES + c] = paired[c][i];
+            g[DSC_ISA_COUNT + 2 * NCORES + c] = topr[c][i];
         }
         char dims[64];
         snprintf(dims, sizeof dims, "%zux%zux%zu", s->m, s->n, s->k);
         print_row(s->label, form_names[s->form], dims, sets, nsets, g);
         /* Whole-MLP rows after the last layer of each batch. */
-        if (strchr(s->label, '-') != NULL) {
-            if (strstr(s->label, " 784-") != NULL && s->form == F_NT) memset(totals, 0, sizeof totals);
-            total_add(&totals[s->form], flops, g);
+        if (filter == NULL && strchr(s->label, '-') != NULL) {
+            if (strstr(s->label, " 784-") != NULL && s->form == F_NT)
+                memset(totals, 0, sizeof totals);
+            double ge[NCOLS]; /* paired ratios as equivalent descent rates */
+            memcpy(ge, g, sizeof ge);
+            for (int c = 0; c < NCORES; c++)
+                for (int r = 1; r <= 2; r++)
+                    ge[DSC_ISA_COUNT + r * NCORES + c] =
+                        g[DSC_ISA_COUNT + c] * g[DSC_ISA_COUNT + r * NCORES + c];
+            total_add(&totals[s->form], flops, ge);
             if (strstr(s->label, "-10") != NULL && s->form == F_TN) {
                 char label[32];
                 snprintf(label, sizeof label, "%.*s MLP", (int)strcspn(s->label, " "), s->label);
                 for (int f = 0; f < F_COUNT; f++) {
                     double tg[NCOLS];
                     for (int c = 0; c < NCOLS; c++) tg[c] = total_rate(&totals[f], c);
+                    for (int c = 0; c < NCORES; c++)
+                        for (int r = 1; r <= 2; r++) {
+                            double ob = tg[DSC_ISA_COUNT + c];
+                            double *q = &tg[DSC_ISA_COUNT + r * NCORES + c];
+                            *q = ob > 0 ? *q / ob : 0;
+                        }
                     print_row(label, form_names[f], "all 3 layers", sets, nsets, tg);
                 }
             }

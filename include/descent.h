@@ -1274,9 +1274,10 @@ DSC_API dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer
  * RMSprop centered, AMSGrad) are allocated when the setting turns them on.
  * @param[in]     opt    The optimizer.
  * @param[in,out] params @p n floats, updated in place by each step.
- * @param[in]     grads  @p n floats: the gradient of the loss with respect
- *                       to @p params, read by each step, never written by it
- *                       (dsc_optimizer_zero_grad() and a grad hook write it).
+ * @param[in,out] grads  @p n floats: the gradient of the loss with respect
+ *                       to @p params, read by each step, never written by it;
+ *                       dsc_optimizer_zero_grad() and a grad hook write it,
+ *                       so it is not const.
  * @param[in]     n      At least 1.
  * @param[out]    group  Receives the new group's index (count-1); may be NULL.
  * @return DSC_OK; DSC_E_ARG for NULL pointers, @p n of 0 or overlapping
@@ -1285,7 +1286,7 @@ DSC_API dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer
  *       (or until it is freed); any alignment is accepted.
  * @since 0.1.0
  */
-DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
+DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, float *grads,
                                             size_t n, size_t *group);
 
 /**

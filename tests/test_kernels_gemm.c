@@ -196,7 +196,8 @@ static void run_case(const dsc_kernels *kt, const gcase *t) {
     }
     float *c0 = malloc((C.total) * sizeof(float) + 1);
     memcpy(c0, C.base, C.total * sizeof(float));
-    float *a_copy = malloc(A.total * sizeof(float) + 1), *b_copy = malloc(B.total * sizeof(float) + 1);
+    float *a_copy = malloc(A.total * sizeof(float) + 1);
+    float *b_copy = malloc(B.total * sizeof(float) + 1);
     memcpy(a_copy, A.base, A.total * sizeof(float));
     memcpy(b_copy, B.base, B.total * sizeof(float));
     const float *biasp = t->with_bias ? bias.p : NULL;
@@ -228,7 +229,11 @@ static void run_case(const dsc_kernels *kt, const gcase *t) {
                 mag += fabs(x * y);
             }
             if (t->with_bias) { s += bias.p[j]; mag += fabs(bias.p[j]); }
-            if (t->kind == K_TN) { s += c0[GUARD + t->off + i * t->ldc + j]; mag += fabs(c0[GUARD + t->off + i * t->ldc + j]); }
+            if (t->kind == K_TN) {
+                double old = c0[GUARD + t->off + i * t->ldc + j];
+                s += old;
+                mag += fabs(old);
+            }
             double got = C.p[i * t->ldc + j];
             mags[i * n + j] = mag;
             if (!(fabs(got - s) <= tol * mag))
@@ -293,7 +298,8 @@ static void run_all_kinds(size_t m, size_t n, size_t k, size_t sel) {
     for (int id = 0; id < DSC_ISA_COUNT; id++) {
         if (!isa_selected((dsc_isa_id)id)) continue;
         const dsc_kernels *kt = dsc__kernels_for((dsc_isa_id)id);
-        for (int kind = K_NT; kind <= K_TN; kind++) run_shape(kt, kind, m, n, k, sel + (size_t)kind);
+        for (int kind = K_NT; kind <= K_TN; kind++)
+            run_shape(kt, kind, m, n, k, sel + (size_t)kind);
     }
 }
 
@@ -349,9 +355,31 @@ static void test_gemm_large_and_odd_shapes(void **state) {
         {1, 784, 256}, {1, 256, 784}, {1, 128, 256}, {1, 10, 128},   /* batch 1 MLP */
         {64, 256, 784}, {32, 128, 256}, {256, 10, 128},                /* batches */
         {257, 129, 65}, {1024, 10, 128}, {2, 3, 1000}, {7, 1100, 9},   /* odd, k/n blocks */
-        {300, 70, 530}, {129, 17, 3}, {3, 600, 700}, {784, 256, 64}};  /* tn-like */
+        {300, 70, 530}, {129, 17, 3}, {3, 600, 700}, {784, 256, 64},   /* tn-like */
+        {37, 9, 40}, {20, 13, 77}, {6, 1, 50}, {11, 14, 33}, {45, 16, 300}}; /* narrow C */
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         run_all_kinds(shapes[i][0], shapes[i][1], shapes[i][2], i);
+}
+
+static void test_gemm_power_of_two_strides(void **state) {
+    (void)state;
+    /* Leading dimensions of 512 and 1024 floats (rows that alias in the
+     * caches), which some kernels pack differently. */
+    static const size_t shapes[][4] = {{40, 512, 70, 512}, {37, 300, 90, 1024}, {20, 64, 33, 512}};
+    for (int id = 0; id < DSC_ISA_COUNT; id++) {
+        if (!isa_selected((dsc_isa_id)id)) continue;
+        const dsc_kernels *kt = dsc__kernels_for((dsc_isa_id)id);
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+            for (int kind = K_NT; kind <= K_TN; kind++) {
+                gcase t = {kind, shapes[i][0], shapes[i][1], shapes[i][2], 0, 0, 0, i % 2, 1};
+                size_t ld = shapes[i][3];
+                t.lda = ld;
+                t.ldb = ld;
+                t.ldc = ld;
+                t.with_bias = kind == K_NT;
+                run_case(kt, &t);
+            }
+    }
 }
 
 static void test_gemm_tn_accumulates(void **state) {
@@ -364,7 +392,8 @@ static void test_gemm_tn_accumulates(void **state) {
         float b[2 * 2] = {1, -1, 2, 0.5f};    /* B is [k=2 x n=2] */
         float c[3 * 2] = {10, 20, 30, 40, 50, 60};
         float *ws = NULL;
-        if (kt->gemm_ws_floats) assert_int_equal(posix_memalign((void **)&ws, 64, kt->gemm_ws_floats * sizeof(float)), 0);
+        if (kt->gemm_ws_floats)
+            assert_int_equal(posix_memalign((void **)&ws, 64, kt->gemm_ws_floats * sizeof *ws), 0);
         kt->gemm_tn(3, 2, 2, a, 3, b, 2, c, 2, ws);
         /* A^T B = [[9, 1], [12, 0.5], [15, 0]] */
         const float want1[6] = {19, 21, 42, 40.5f, 65, 60};
@@ -385,7 +414,8 @@ static void test_gemm_nt_known_values(void **state) {
         float w[2 * 3] = {1, 0, 1, 0, 1, 1};
         float bias[2] = {10, 20}, y[4], dx[6];
         float *ws = NULL;
-        if (kt->gemm_ws_floats) assert_int_equal(posix_memalign((void **)&ws, 64, kt->gemm_ws_floats * sizeof(float)), 0);
+        if (kt->gemm_ws_floats)
+            assert_int_equal(posix_memalign((void **)&ws, 64, kt->gemm_ws_floats * sizeof *ws), 0);
         kt->gemm_nt(2, 2, 3, x, 3, w, 3, bias, y, 2, ws);
         const float want[4] = {14, 25, 20, 31};
         assert_memory_equal(y, want, sizeof want);
@@ -410,7 +440,8 @@ static void run_bias_grad(const dsc_kernels *kt, size_t m, size_t n, size_t lddy
     float *db0 = malloc(n * sizeof(float) + 1);
     memcpy(db0, db.p, n * sizeof(float));
     char what[120];
-    snprintf(what, sizeof what, "%s bias_grad m=%zu n=%zu lddy=%zu off=%zu", kt->isa, m, n, lddy, off);
+    snprintf(what, sizeof what, "%s bias_grad m=%zu n=%zu lddy=%zu off=%zu", kt->isa, m, n, lddy,
+             off);
     kt->bias_grad(m, n, dy.p, lddy, db.p);
     check_outside(&db, 1, n, n, what);
     check_outside(&dy, m, n, lddy, what);
@@ -425,7 +456,8 @@ static void run_bias_grad(const dsc_kernels *kt, size_t m, size_t n, size_t lddy
             fail_msg("%s: db[%zu] = %.9g, exact %.9g", what, j, db.p[j], s);
     }
     kt->bias_grad(m, n, dy.p, lddy, db2.p);
-    if (memcmp(db.base, db2.base, db.total * sizeof(float)) != 0) fail_msg("%s: second run differs", what);
+    if (memcmp(db.base, db2.base, db.total * sizeof(float)) != 0)
+        fail_msg("%s: second run differs", what);
     free(db0);
     gbuf_free(&dy);
     gbuf_free(&db);
@@ -457,6 +489,7 @@ int main(void) {
         cmocka_unit_test(test_gemm_each_dim_0_to_67),
         cmocka_unit_test(test_gemm_random_small_shapes),
         cmocka_unit_test(test_gemm_large_and_odd_shapes),
+        cmocka_unit_test(test_gemm_power_of_two_strides),
         cmocka_unit_test(test_bias_grad_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

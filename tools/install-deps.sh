@@ -9,6 +9,7 @@
 set -eu
 pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev binutils
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
+  python3-setuptools python3-pip python3-venv
   libcmocka-dev:arm64"
 pkgs_ci="$pkgs_check meson ninja-build doxygen valgrind git"
 pkgs_demo="dataset-fashion-mnist"

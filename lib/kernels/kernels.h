@@ -97,8 +97,13 @@ typedef struct dsc_kernels {
     /* ---- GEMM: the three products backprop needs ----------------------
      * ws: caller-provided workspace of at least gemm_ws_floats floats,
      * 64-byte aligned (may be NULL when gemm_ws_floats is 0); the kernels use
-     * it for packing and keep nothing in it between calls. Accumulation
-     * order over k is fixed per ISA (deterministic, not equal across ISAs). */
+     * it for packing and keep nothing in it between calls. gemm_ws_floats is
+     * a constant of the table, the same for every m, n, k (allocate once).
+     * Nothing is read past the extents of a, b, bias (no over-read of the
+     * last row, whatever the ISA). Accumulation order over k is fixed per ISA
+     * and shape (deterministic, not equal across ISAs); bias and the old C
+     * are added after the products' sum. Tolerances against a double-precision
+     * result are stated in tests/test_kernels_gemm.c. */
     size_t gemm_ws_floats;
     /* C[m x n] = A[m x k] . B[n x k]^T (+ bias[n] broadcast over rows if bias
      * is not NULL). Forward of a dense layer: Y = X W^T + b. Overwrites C. */

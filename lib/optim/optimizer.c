@@ -223,13 +223,12 @@ dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *
     return DSC_OK;
 }
 
-dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, const float *grads,
+dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, float *grads,
                                     size_t n, size_t *group) {
     const char *fn = "dsc_optimizer_add_params";
     DSC_RETURN_IF(opt == NULL || params == NULL || grads == NULL, DSC_E_ARG,
                   "%s: opt, params and grads must not be NULL", fn);
-    /* grads is written only by zero_grad and the host's own hook */
-    return dsc__optimizer_add_buffers(opt, params, (float *)(uintptr_t)grads, n, group, fn);
+    return dsc__optimizer_add_buffers(opt, params, grads, n, group, fn);
 }
 
 dsc_status dsc_optimizer_group_count(const dsc_optimizer *opt, size_t *out) {

@@ -71,26 +71,29 @@ static inline void transpose8(__m256 r[8]) {
 }
 
 /* Panel index along rows of src (element (r, p) at src[r * ld + p]):
- * dst[p * w + r], zero past rows. Groups of 8 full rows go through 8 x 8
- * transposes; the rest element by element. */
+ * dst[p * w + r], zero past rows. 8-wide groups go through 8 x 8 transposes
+ * (missing rows as zeros), 6-row A panels element by element. */
 static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t ld, float *dst) {
-    size_t r0 = 0;
-    if (w % 8 == 0) {
-        for (; r0 + 8 <= rows; r0 += 8) {
-            const float *s = src + r0 * ld;
-            size_t p = 0;
-            for (; p + 8 <= kc; p += 8) {
-                __m256 r[8];
-                for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + (size_t)i * ld + p);
-                transpose8(r);
-                for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (p + (size_t)i) * w + r0, r[i]);
-            }
-            for (; p < kc; p++)
-                for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = s[i * ld + p];
-        }
+    if (w % 8 != 0) { /* the 6-row A panels */
+        for (size_t p = 0; p < kc; p++)
+            for (size_t i = 0; i < w; i++) dst[p * w + i] = i < rows ? src[i * ld + p] : 0.0f;
+        return;
     }
-    for (size_t p = 0; p < kc; p++)
-        for (size_t i = r0; i < w; i++) dst[p * w + i] = i < rows ? src[i * ld + p] : 0.0f;
+    for (size_t r0 = 0; r0 < w; r0 += 8) {
+        /* A group of 8 panel rows, of which the first live exist (zeros after). */
+        size_t live = rows > r0 ? min_sz(8, rows - r0) : 0;
+        const float *s = src + r0 * ld;
+        size_t p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            __m256 r[8];
+            for (size_t i = 0; i < 8; i++)
+                r[i] = i < live ? _mm256_loadu_ps(s + i * ld + p) : _mm256_setzero_ps();
+            transpose8(r);
+            for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (p + (size_t)i) * w + r0, r[i]);
+        }
+        for (; p < kc; p++)
+            for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = i < live ? s[i * ld + p] : 0.0f;
+    }
 }
 
 /* Panel index along columns of src (element (r, p) at src[p * ld + r]). */
@@ -99,7 +102,8 @@ static void pack_cols(size_t kc, size_t cols, size_t w, const float *src, size_t
         __m256i m0 = mask8(cols), m1 = mask8(cols > 8 ? cols - 8 : 0);
         for (size_t p = 0; p < kc; p++) {
             _mm256_storeu_ps(dst + p * w, _mm256_maskload_ps(src + p * ld, m0));
-            if (w == 16) _mm256_storeu_ps(dst + p * w + 8, _mm256_maskload_ps(src + p * ld + 8, m1));
+            if (w == 16)
+                _mm256_storeu_ps(dst + p * w + 8, _mm256_maskload_ps(src + p * ld + 8, m1));
         }
     } else {
         for (size_t p = 0; p < kc; p++)
@@ -127,9 +131,9 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 
 /* C tile (mr x nr) = [C +] sum_p A(r, p) bp[p] [+ bias], A(r, p) = a[r * rs + p * ps],
  * bp packed kc x NRV. MRV (2 or 6), NRV (8 or 16) are constants. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
-                        size_t ps, const float *bp, float *c, size_t ldc, size_t mr, size_t nr,
-                        int add, const float *bias) {
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a,
+                        size_t rs, size_t ps, const float *bp, float *c, size_t ldc, size_t mr,
+                        size_t nr, int add, const float *bias) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 /* A in place (CLAMP): rows past mr repeat row mr - 1 instead of reading
@@ -225,10 +229,11 @@ static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, si
                         const float *b, size_t ldb, const float *bias, float *c, size_t ldc,
                         float *ws) {
     float *ap = ws, *bp = ws + MC * KC;
+    /* A in place where one B panel covers n or k < 32 (see avx512/gemm.c). */
     size_t rs = op == OP_TN ? 1 : lda, ps = op == OP_TN ? lda : 1;
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = min_sz(NC, n - jc);
-        int pack = nc > NR;
+        int pack = nc > NR && k >= 32;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = min_sz(KC, k - pc);
             int add = op == OP_TN || pc > 0;
@@ -304,7 +309,8 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
             for (size_t p = 0; p < kv; p += 8)
                 s = _mm256_fmadd_ps(_mm256_loadu_ps(ai + p), _mm256_loadu_ps(bj + p), s);
             if (tail)
-                s = _mm256_fmadd_ps(_mm256_maskload_ps(ai + kv, mt), _mm256_maskload_ps(bj + kv, mt), s);
+                s = _mm256_fmadd_ps(_mm256_maskload_ps(ai + kv, mt),
+                                    _mm256_maskload_ps(bj + kv, mt), s);
             float r = hsum(s);
             if (bias != NULL) r += bias[j];
             ci[j] = r;
@@ -405,7 +411,8 @@ static void bias_grad(size_t m, size_t n, const float *dy, size_t lddy, float *d
     for (; j < n; j += 8) {
         __m256i mk = mask8(n - j);
         __m256 s = _mm256_setzero_ps();
-        for (size_t i = 0; i < m; i++) s = _mm256_add_ps(s, _mm256_maskload_ps(dy + i * lddy + j, mk));
+        for (size_t i = 0; i < m; i++)
+            s = _mm256_add_ps(s, _mm256_maskload_ps(dy + i * lddy + j, mk));
         _mm256_maskstore_ps(db + j, mk, _mm256_add_ps(_mm256_maskload_ps(db + j, mk), s));
     }
 }

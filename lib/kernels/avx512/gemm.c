@@ -6,13 +6,18 @@
  *   bias_grad: db += sum_i dY[i]     db += dY.sum(0)
  *
  * Large products go through the GotoBLAS/BLIS scheme: B is packed per
- * KC x NC block into NR-wide column panels, A per MC x KC block into MR-row
- * panels (both zero-padded), and one 8 x 32 register-blocked micro-kernel
- * (16 zmm accumulators, A broadcast, two zmm of B per k step) serves all
- * three forms; only the packing routines know the layouts. Tiles at the
- * right and bottom edges are stored with masks and a row count.
- * Small products skip packing: m <= 3 for nt (dot products along k) and nn
- * (rows of B streamed), k <= 3 for tn (rank-k update).
+ * KC x NC block into 32-wide column panels (16 wide for a narrow last one),
+ * A per MC x KC block into 8-row panels (both zero-padded), and one 8 x 32
+ * register-blocked micro-kernel (16 zmm accumulators, A broadcast, two zmm of
+ * B per k step) serves all three forms; only the packing routines know the
+ * layouts. Instances with 2 or 4 rows and 16 columns cover the edges; edge
+ * tiles are loaded and stored with masks and a row count, never past C.
+ * Packing is skipped where it cannot pay: A is read in place when one B panel
+ * covers n (each element used once); B of nn and tn, already k-major, is read
+ * in place unless its rows alias in L1 (ldb a multiple of 512); nt with n <=
+ * 16 uses 4 x 4 blocks of dot products; products with m <= 3 (nt: dot
+ * products along k; nn: rows of B streamed) or k <= 3 (tn: rank-k update) use
+ * no packing at all.
  * Sums run in a fixed order for a given shape (deterministic); bias, and the
  * old C of tn, are added after each k block's sum. */
 #include "../kernels.h"
@@ -70,61 +75,69 @@ static inline void transpose8(__m256 r[8]) {
  * at src[r * ld + p]): dst[p * w + r] for r < w, p < kc; rows >= rows are 0.
  * w is a multiple of 8. */
 static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t ld, float *dst) {
-    size_t r0 = 0;
-    for (; r0 + 8 <= rows; r0 += 8) {
+    for (size_t r0 = 0; r0 < w; r0 += 8) {
+        /* A group of 8 panel rows, of which the first live exist (zeros after). */
+        size_t live = rows > r0 ? min_sz(8, rows - r0) : 0;
         const float *s = src + r0 * ld;
         size_t p = 0;
         for (; p + 8 <= kc; p += 8) {
             __m256 r[8];
-            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s + (size_t)i * ld + p);
+            for (size_t i = 0; i < 8; i++)
+                r[i] = i < live ? _mm256_loadu_ps(s + i * ld + p) : _mm256_setzero_ps();
             transpose8(r);
             for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (p + (size_t)i) * w + r0, r[i]);
         }
         for (; p < kc; p++)
-            for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = s[i * ld + p];
+            for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = i < live ? s[i * ld + p] : 0.0f;
     }
-    for (; r0 < w; r0 += 8) /* partial and empty groups of 8 */
-        for (size_t p = 0; p < kc; p++)
-            for (size_t i = 0; i < 8; i++)
-                dst[p * w + r0 + i] = r0 + i < rows ? src[(r0 + i) * ld + p] : 0.0f;
 }
 
-/* One panel from a matrix whose panel index runs along columns (element
- * (r, p) at src[p * ld + r]): a copy of w-wide row pieces, zero-padded past
- * cols. w is 8, 16 or 32. */
-static void pack_cols(size_t kc, size_t cols, size_t w, const float *src, size_t ld, float *dst) {
-    if (w == 8) {
-        __mmask8 mk = cols >= 8 ? (__mmask8)0xff : (__mmask8)((1u << cols) - 1u);
-        for (size_t p = 0; p < kc; p++)
-            _mm256_store_ps(dst + p * 8, _mm256_maskz_loadu_ps(mk, src + p * ld));
-    } else if (w == 16) {
-        __mmask16 m0 = mask16(cols);
-        for (size_t p = 0; p < kc; p++)
-            _mm512_store_ps(dst + p * 16, _mm512_maskz_loadu_ps(m0, src + p * ld));
-    } else {
-        __mmask16 m0 = mask16(cols), m1 = mask16(cols > 16 ? cols - 16 : 0);
-        for (size_t p = 0; p < kc; p++) {
-            _mm512_store_ps(dst + p * 32, _mm512_maskz_loadu_ps(m0, src + p * ld));
-            _mm512_store_ps(dst + p * 32 + 16, _mm512_maskz_loadu_ps(m1, src + p * ld + 16));
+/* A whole block whose panel index runs along columns (element (r, p) at
+ * src[p * ld + r], r < total): row p of the source goes, piece by piece, to
+ * row p of every panel, so the source is read row after row (no strided walk
+ * down each panel's column strip, which aliases in the caches when ld is a
+ * power of two). Panels are w wide (8 or 32), except that a last one of 16 or
+ * fewer columns is 16 wide when narrow16; zero-padded past total. */
+static void pack_cols(size_t kc, size_t total, size_t w, int narrow16, const float *src, size_t ld,
+                      float *dst) {
+    for (size_t p = 0; p < kc; p++) {
+        const float *s = src + p * ld;
+        for (size_t j = 0; j < total; j += w) {
+            size_t cols = min_sz(w, total - j);
+            if (w == 8) {
+                __mmask8 mk = cols >= 8 ? (__mmask8)0xff : (__mmask8)((1u << cols) - 1u);
+                _mm256_store_ps(dst + j * kc + p * 8, _mm256_maskz_loadu_ps(mk, s + j));
+            } else if (narrow16 && cols <= 16) {
+                _mm512_store_ps(dst + j * kc + p * 16, _mm512_maskz_loadu_ps(mask16(cols), s + j));
+            } else {
+                float *d = dst + j * kc + p * 32;
+                _mm512_store_ps(d, _mm512_maskz_loadu_ps(mask16(cols), s + j));
+                __mmask16 m1 = mask16(cols > 16 ? cols - 16 : 0);
+                _mm512_store_ps(d + 16, _mm512_maskz_loadu_ps(m1, s + j + 16));
+            }
         }
     }
 }
 
 /* A block (mc x kc at logical (i, p)) into MR-row panels of kc x MR. */
 static void pack_a(int op, size_t mc, size_t kc, const float *a, size_t lda, float *ap) {
-    for (size_t i = 0; i < mc; i += MR) {
-        size_t rows = min_sz(MR, mc - i);
-        if (op == OP_TN) pack_cols(kc, rows, MR, a + i, lda, ap + i * kc);
-        else pack_rows(kc, rows, MR, a + i * lda, lda, ap + i * kc);
+    if (op == OP_TN) {
+        pack_cols(kc, mc, MR, 0, a, lda, ap);
+        return;
     }
+    for (size_t i = 0; i < mc; i += MR)
+        pack_rows(kc, min_sz(MR, mc - i), MR, a + i * lda, lda, ap + i * kc);
 }
 
 /* B block (kc x nc at logical (p, j)) into NR-column panels of kc x NR. */
 static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, float *bp) {
+    if (op != OP_NT) {
+        pack_cols(kc, nc, NR, 1, b, ldb, bp);
+        return;
+    }
     for (size_t j = 0; j < nc; j += NR) {
-        size_t cols = min_sz(NR, nc - j), w = panel_width(cols);
-        if (op == OP_NT) pack_rows(kc, cols, w, b + j * ldb, ldb, bp + j * kc);
-        else pack_cols(kc, cols, w, b + j, ldb, bp + j * kc);
+        size_t cols = min_sz(NR, nc - j);
+        pack_rows(kc, cols, panel_width(cols), b + j * ldb, ldb, bp + j * kc);
     }
 }
 
@@ -142,9 +155,9 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
  * zero-padded panel: bs = its width; or B in place: bs = ldb), loaded with
  * the column mask so nothing past nr is read. MRV (2, 4 or 8) and NRV (16 or
  * 32) are constants in every caller, so unused accumulators and rows vanish. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
-                        size_t ps, const float *b, size_t bs, float *c, size_t ldc, size_t mr,
-                        size_t nr, int add, const float *bias) {
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a,
+                        size_t rs, size_t ps, const float *b, size_t bs, float *c, size_t ldc,
+                        size_t mr, size_t nr, int add, const float *bias) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
            c61 = c00, c70 = c00, c71 = c00;
@@ -167,6 +180,28 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc
     }
 #undef ROW
 #undef ROWIX
+    if (mr == (size_t)MRV && nr == (size_t)NRV) { /* full tile: plain loads and stores */
+        __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
+        if (bias != NULL) {
+            bias0 = _mm512_loadu_ps(bias);
+            if (NRV > 16) bias1 = _mm512_loadu_ps(bias + 16);
+        }
+#define STORE(i)                                                                  \
+    if (MRV > i) {                                                                \
+        float *ci = c + (size_t)(i) * ldc;                                        \
+        if (add) c##i##0 = _mm512_add_ps(_mm512_loadu_ps(ci), c##i##0);           \
+        if (bias != NULL) c##i##0 = _mm512_add_ps(c##i##0, bias0);                \
+        _mm512_storeu_ps(ci, c##i##0);                                            \
+        if (NRV > 16) {                                                           \
+            if (add) c##i##1 = _mm512_add_ps(_mm512_loadu_ps(ci + 16), c##i##1);  \
+            if (bias != NULL) c##i##1 = _mm512_add_ps(c##i##1, bias1);            \
+            _mm512_storeu_ps(ci + 16, c##i##1);                                   \
+        }                                                                         \
+    }
+        STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STORE
+        return;
+    }
     __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
     if (bias != NULL) {
         bias0 = _mm512_maskz_loadu_ps(m0, bias);
@@ -231,14 +266,16 @@ static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, si
                         const float *b, size_t ldb, const float *bias, float *c, size_t ldc,
                         float *ws) {
     float *ap = ws, *bp = ws + MC * KC;
-    /* A in place where one B panel covers n, B in place (nn, tn) where m is
-     * at most two A panels: each element would be used once or twice per k
-     * block, so packing would cost as much as it saves. */
+    /* A in place where one B panel covers n (each element used once per k
+     * block) or k < 32 (its rows stay in L1 anyway). B of nn and tn is
+     * already k-major: its panels are read in place (measured faster on the
+     * MLP shapes, no packing pass) unless rows 2 KB apart or a multiple of it
+     * alias in the L1 sets and m reuses them. */
     size_t rs = op == OP_TN ? 1 : lda, ps = op == OP_TN ? lda : 1;
-    int pack_bm = op == OP_NT || m > 2 * MR;
+    int pack_bm = op == OP_NT || (m > 2 * MR && ldb % 512 == 0);
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = min_sz(NC, n - jc);
-        int pack = nc > NR;
+        int pack = nc > NR && k >= 32;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = min_sz(KC, k - pc);
             int add = op == OP_TN || pc > 0;
@@ -327,6 +364,105 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
     }
 }
 
+/* Sums of 16 vectors in one: lane 4c + r holds the sum of v(4r + c). A fixed
+ * tree (halves, then quarters, then an in-lane 4 x 4 transpose-add). */
+static __m512 reduce16(__m512 v0, __m512 v1, __m512 v2, __m512 v3, __m512 v4, __m512 v5,
+                       __m512 v6, __m512 v7, __m512 v8, __m512 v9, __m512 v10, __m512 v11,
+                       __m512 v12, __m512 v13, __m512 v14, __m512 v15) {
+#define HALVES(x, y) \
+    _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x44), _mm512_shuffle_f32x4(x, y, 0xEE))
+#define QUARTERS(x, y) \
+    _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x88), _mm512_shuffle_f32x4(x, y, 0xDD))
+    /* u: blocks [x lo+hi halves, y lo+hi halves]; w block b: 4 partials of v[4q + b]. */
+    __m512 w0 = QUARTERS(HALVES(v0, v1), HALVES(v2, v3));
+    __m512 w1 = QUARTERS(HALVES(v4, v5), HALVES(v6, v7));
+    __m512 w2 = QUARTERS(HALVES(v8, v9), HALVES(v10, v11));
+    __m512 w3 = QUARTERS(HALVES(v12, v13), HALVES(v14, v15));
+#undef HALVES
+#undef QUARTERS
+    __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(w0, w1), _mm512_unpackhi_ps(w0, w1));
+    __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(w2, w3), _mm512_unpackhi_ps(w2, w3));
+    return _mm512_add_ps(_mm512_shuffle_ps(s01, s23, 0x44), _mm512_shuffle_ps(s01, s23, 0xEE));
+}
+
+/* One RA x RB block (RA * RB = 16) of nt dot products along k: C[i + r][j + q]
+ * = A row i + r . B row j + q, 16 accumulators reduced together. Rows past m
+ * or n repeat the last one (never read out of bounds) and are not stored. RA
+ * and RB are constants in every caller. */
+INLINE void dot_block(const int RA, const int RB, size_t k, const float *a, size_t lda, size_t i,
+                      size_t m, const float *b, size_t ldb, size_t j, size_t n, const float *bias,
+                      float *c, size_t ldc) {
+    __mmask16 mt = mask16(k % 16);
+    size_t kv = k - k % 16;
+#define AROW(r) (RA > (r) ? a + min_sz(i + (r), m - 1) * lda : a)
+#define BROW(q) (RB > (q) ? b + min_sz(j + (q), n - 1) * ldb : b)
+    const float *a0 = AROW(0), *a1 = AROW(1), *a2 = AROW(2), *a3 = AROW(3), *a4 = AROW(4),
+                *a5 = AROW(5), *a6 = AROW(6), *a7 = AROW(7);
+    const float *b0 = BROW(0), *b1 = BROW(1), *b2 = BROW(2), *b3 = BROW(3);
+#undef AROW
+#undef BROW
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0,
+           s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
+    /* Accumulator q takes A row q / RB times B row q % RB. */
+#define XS(r) ((r) == 0 ? x0 : (r) == 1 ? x1 : (r) == 2 ? x2 : (r) == 3 ? x3 \
+             : (r) == 4 ? x4 : (r) == 5 ? x5 : (r) == 6 ? x6 : x7)
+#define YS(q) ((q) == 0 ? y0 : (q) == 1 ? y1 : (q) == 2 ? y2 : y3)
+#define FMA(q) s##q = _mm512_fmadd_ps(XS((q) / RB), YS((q) % RB), s##q);
+#define STEP(LOAD)                                                                       \
+    {                                                                                    \
+        __m512 z = _mm512_setzero_ps(), x0 = LOAD(a0), x1 = z, x2 = z, x3 = z, x4 = z,   \
+               x5 = z, x6 = z, x7 = z, y0 = LOAD(b0), y1 = z, y2 = z, y3 = z;            \
+        if (RA > 1) x1 = LOAD(a1);                                                       \
+        if (RA > 2) x2 = LOAD(a2);                                                       \
+        if (RA > 3) x3 = LOAD(a3);                                                       \
+        if (RA > 4) x4 = LOAD(a4);                                                       \
+        if (RA > 5) x5 = LOAD(a5);                                                       \
+        if (RA > 6) x6 = LOAD(a6);                                                       \
+        if (RA > 7) x7 = LOAD(a7);                                                       \
+        if (RB > 1) y1 = LOAD(b1);                                                       \
+        if (RB > 2) y2 = LOAD(b2);                                                       \
+        if (RB > 3) y3 = LOAD(b3);                                                       \
+        FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7)                          \
+        FMA(8) FMA(9) FMA(10) FMA(11) FMA(12) FMA(13) FMA(14) FMA(15)                    \
+    }
+#define LOAD_FULL(ptr) _mm512_loadu_ps((ptr) + p)
+#define LOAD_TAIL(ptr) _mm512_maskz_loadu_ps(mt, (ptr) + kv)
+    for (size_t p = 0; p < kv; p += 16) STEP(LOAD_FULL)
+    if (mt) STEP(LOAD_TAIL)
+#undef LOAD_FULL
+#undef LOAD_TAIL
+#undef STEP
+#undef FMA
+#undef XS
+#undef YS
+    float t[16]; /* t[4 (q % 4) + q / 4] = sum of accumulator q */
+    _mm512_storeu_ps(t, reduce16(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14,
+                                 s15));
+    size_t rows = min_sz((size_t)RA, m - i), cols = min_sz((size_t)RB, n - j);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t q = 0; q < cols; q++) {
+            size_t acc = r * (size_t)RB + q;
+            float v = t[4 * (acc % 4) + acc / 4];
+            if (bias != NULL) v += bias[j + q];
+            c[(i + r) * ldc + j + q] = v;
+        }
+}
+
+/* nt for narrow C (n <= 16, the output layer): blocks of dot products along
+ * k, so every vector lane does useful work where a 16-column tile would
+ * waste 16 - n of them: 4 x 4 blocks, and 8 x 2 blocks for the last one or
+ * two columns (n = 10 has no idle accumulator). */
+static void nt_narrow(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                      size_t ldb, const float *bias, float *c, size_t ldc) {
+    size_t rem = n % 4, n4 = rem == 3 ? n : n - rem;
+    for (size_t i = 0; i < m; i += 4)
+        for (size_t j = 0; j < n4; j += 4)
+            dot_block(4, 4, k, a, lda, i, m, b, ldb, j, n, bias, c, ldc);
+    if (n4 < n)
+        for (size_t i = 0; i < m; i += 8)
+            dot_block(8, 2, k, a, lda, i, m, b, ldb, n4, n, bias, c, ldc);
+}
+
 /* Row-streaming form shared by nn (small m) and tn (small k):
  * C row i [+]= sum_p x(i, p) B row p, x(i, p) = xs[i * xi + p * xp].
  * 128 columns (8 zmm) per pass over the rows of B, then 16 with masks. */
@@ -380,6 +516,7 @@ static void gemm_nt(size_t m, size_t n, size_t k, const float *a, size_t lda, co
         return;
     }
     if (m <= SMALL) nt_dot(m, n, k, a, lda, b, ldb, bias, c, ldc);
+    else if (n <= 16 && k >= 32) nt_narrow(m, n, k, a, lda, b, ldb, bias, c, ldc);
     else gemm_packed(OP_NT, m, n, k, a, lda, b, ldb, bias, c, ldc, ws);
 }
 
@@ -421,7 +558,8 @@ static void bias_grad(size_t m, size_t n, const float *dy, size_t lddy, float *d
     for (; j < n; j += 16) {
         __mmask16 mk = mask16(n - j);
         __m512 s = _mm512_setzero_ps();
-        for (size_t i = 0; i < m; i++) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, dy + i * lddy + j));
+        for (size_t i = 0; i < m; i++)
+            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, dy + i * lddy + j));
         _mm512_mask_storeu_ps(db + j, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, db + j), s));
     }
 }

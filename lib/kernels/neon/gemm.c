@@ -108,9 +108,9 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 
 /* C tile (mr x nr) = [C +] sum_p A(r, p) bp[p] [+ bias], A(r, p) = a[r * rs + p * ps],
  * bp packed kc x NRV. MRV (4 or 8), NRV (4 or 8) are constants. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
-                        size_t ps, const float *bp, float *c, size_t ldc, size_t mr, size_t nr,
-                        int add, const float *bias) {
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a,
+                        size_t rs, size_t ps, const float *bp, float *c, size_t ldc, size_t mr,
+                        size_t nr, int add, const float *bias) {
     float32x4_t z = vdupq_n_f32(0.0f);
     float32x4_t c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z,
                 c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
@@ -248,7 +248,8 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
                 s2 = vfmaq_f32(s2, x, vld1q_f32(b2 + p));
                 s3 = vfmaq_f32(s3, x, vld1q_f32(b3 + p));
             }
-            float r0 = vaddvq_f32(s0), r1 = vaddvq_f32(s1), r2 = vaddvq_f32(s2), r3 = vaddvq_f32(s3);
+            float r0 = vaddvq_f32(s0), r1 = vaddvq_f32(s1);
+            float r2 = vaddvq_f32(s2), r3 = vaddvq_f32(s3);
             for (size_t p = kv; p < k; p++) {
                 r0 += ai[p] * b0[p];
                 r1 += ai[p] * b1[p];
@@ -269,7 +270,8 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
         for (; j < n; j++) {
             const float *bj = b + j * ldb;
             float32x4_t s = vdupq_n_f32(0.0f);
-            for (size_t p = 0; p < kv; p += 4) s = vfmaq_f32(s, vld1q_f32(ai + p), vld1q_f32(bj + p));
+            for (size_t p = 0; p < kv; p += 4)
+                s = vfmaq_f32(s, vld1q_f32(ai + p), vld1q_f32(bj + p));
             float r = vaddvq_f32(s);
             for (size_t p = kv; p < k; p++) r += ai[p] * bj[p];
             if (bias != NULL) r += bias[j];

@@ -1,9 +1,10 @@
 /* scalar kernels: GEMM (gemm_nt, gemm_nn, gemm_tn) and bias_grad, the reference.
  *
- *   gemm_nt:   C[i][j]  = sum_p A[i][p] B[j][p]  (+ bias[j])   Y  = X W^T + b  (torch.nn.functional.linear)
- *   gemm_nn:   C[i][j]  = sum_p A[i][p] B[p][j]                dX = dY W      (linear backward, input)
- *   gemm_tn:   C[i][j] += sum_p A[p][i] B[p][j]                dW += dY^T X   (linear backward, weight)
- *   bias_grad: db[j]   += sum_i dY[i][j]                      db += dY.sum(0)
+ *   gemm_nt:   C[i][j]  = sum_p A[i][p] B[j][p] (+ bias[j])  Y = X W^T + b
+ *              (torch.nn.functional.linear)
+ *   gemm_nn:   C[i][j]  = sum_p A[i][p] B[p][j]   dX = dY W      (linear backward, input)
+ *   gemm_tn:   C[i][j] += sum_p A[p][i] B[p][j]   dW += dY^T X   (linear backward, weight)
+ *   bias_grad: db[j]   += sum_i dY[i][j]          db += dY.sum(0)
  *
  * Every sum is accumulated in float, starting from 0, in rising p (or i)
  * order; bias and the old C (or db) are added once, after the sum. Simple on

@@ -98,9 +98,9 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 
 /* C tile (mr x nr) = [C +] sum_p A(r, p) bp[p] [+ bias], A(r, p) = a[r * rs + p * ps],
  * bp packed kc x NRV. MRV (2 or 4), NRV (4 or 8) are constants. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a, size_t rs,
-                        size_t ps, const float *bp, float *c, size_t ldc, size_t mr, size_t nr,
-                        int add, const float *bias) {
+INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a,
+                        size_t rs, size_t ps, const float *bp, float *c, size_t ldc, size_t mr,
+                        size_t nr, int add, const float *bias) {
     __m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00;
 /* A in place (CLAMP): rows past mr repeat row mr - 1 instead of reading
@@ -309,7 +309,8 @@ static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, 
         for (; j + 4 <= n; j += 4) {
             __m128 s = _mm_setzero_ps();
             for (size_t p = 0; p < k; p++)
-                s = _mm_add_ps(s, _mm_mul_ps(_mm_set1_ps(x[p * xp]), _mm_loadu_ps(b + p * ldb + j)));
+                s = _mm_add_ps(s,
+                               _mm_mul_ps(_mm_set1_ps(x[p * xp]), _mm_loadu_ps(b + p * ldb + j)));
             if (add) s = _mm_add_ps(_mm_loadu_ps(ci + j), s);
             _mm_storeu_ps(ci + j, s);
         }

@@ -1,0 +1,59 @@
+"""descent: the descent C library (optimizers, learning-rate schedules, small
+networks) from Python through ctypes, with PyTorch's names.
+
+The shared library is found on first use (see ``descent._lib``): the
+``DESCENT_LIB`` variable, then next to this package, then the system's
+library path. Nothing here is compiled. NumPy is used when importable.
+"""
+
+__version__ = "0.1.0"
+
+from ._enums import (Activation, AnnealStrategy, CyclicMode, DatasetMode, HParam, Init, LayerKind,
+                     LossKind, LossParam, OptimizerKind, PlateauMode, SchedParam, SchedState,
+                     SchedulerKind, Status, ThresholdMode)
+from ._errors import (ArgumentError, ClosedError, Error, FormatError, InternalError, IOFailure,
+                      NoMemoryError, NonFiniteError, ShapeError, StateError, UnsupportedError)
+from ._lib import LibraryError
+from .tensor import Tensor
+from .nn import (GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dense, Dropout, HuberLoss, Identity,
+                 L1Loss, LeakyReLU, Linear, MSELoss, ReLU, Sequential, Sigmoid, SmoothL1Loss,
+                 Softmax, Tanh, accuracy)
+from .optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
+from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnnealingLR,
+                           CosineAnnealingWarmRestarts, CyclicLR, ExponentialLR, InverseTimeDecay,
+                           LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR,
+                           OneCycleLR, PolynomialLR, ReduceLROnPlateau, SequentialLR, StepLR)
+from .data import Dataset
+from ._enums import (ProgressKey, SchedStepping, SearchKind, SearchParam, StopReason,
+                     TrainerParam)
+from .train import Progress, RangeTest, Search, Trainer, Trial, evaluate
+from . import nn, optim, lr_scheduler, data, train  # noqa: F401  (torch-like module paths)
+
+
+def lib_version():
+    """The loaded library's version string ("0.1.0")."""
+    from ._ffi import C
+    return C.dsc_version().decode()
+
+
+def isa():
+    """The SIMD kernel set new handles use ("avx2", "neon", ...)."""
+    from ._ffi import C
+    return C.dsc_isa().decode()
+
+
+def set_isa(name=None):
+    """Choose the kernel set for handles created afterwards (None: the best)."""
+    from ._ffi import C
+    C.dsc_set_isa(None if name is None else name.encode())
+
+
+def isa_available(name):
+    from ._ffi import C
+    return bool(C.dsc_isa_available(name.encode()))
+
+
+def last_error():
+    """``dsc_last_error()`` of this thread."""
+    from ._ffi import last_error as le
+    return le()

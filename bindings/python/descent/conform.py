@@ -1,0 +1,690 @@
+"""python3 -m descent.conform FILE.ref...
+
+Replays PyTorch golden cases (the `descent-ref 1` format of
+shared/reference/FORMAT.md; kinds optimizer, scheduler and network) through
+the Python API alone, and prints what build/descent-conform prints: "PASS id"
+or "FAIL id: reason" per case, then "N passed, M failed"; exits 1 on any
+failure or malformed file, 2 without arguments. Works with or without NumPy.
+"""
+
+import array
+import inspect
+import math
+import os
+import re
+import sys
+
+import descent
+from descent import lr_scheduler as _sched
+from descent import optim as _optim
+
+RTOL, ATOL = 1e-4, 1e-5
+SCHED_RTOL, SCHED_ATOL = 1e-4, 5e-5
+LONG_MIN, LONG_MAX = -(1 << 63), (1 << 63) - 1
+
+_DEC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_HEX = re.compile(r"^[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][+-]?\d+)?$")
+_INT = re.compile(r"^[+-]?\d+$")
+
+
+def parse_double(s):
+    """strtod over the whole token, finite: the value, or None."""
+    try:
+        if _DEC.match(s):
+            v = float(s)
+        elif _HEX.match(s):
+            v = float.fromhex(s)
+        else:
+            return None
+    except (ValueError, OverflowError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def parse_long(s):
+    if not _INT.match(s):
+        return None
+    v = int(s)
+    return v if LONG_MIN <= v <= LONG_MAX else None
+
+
+def strtod_lenient(s):
+    """What C's (float)strtod(tok, NULL) gives for a token (0 when nothing parses)."""
+    m = re.match(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", s)
+    return float(m.group(0)) if m else 0.0
+
+
+def strtol_prefix(s):
+    """C's strtol(s, &end, 10): (value, rest)."""
+    m = re.match(r"^\s*([+-]?\d+)", s)
+    if not m:
+        return 0, s
+    return max(LONG_MIN, min(LONG_MAX, int(m.group(1)))), s[m.end():]
+
+
+def f32(values):
+    return array.array("f", values)
+
+
+class Failed(Exception):
+    pass
+
+
+class Line:
+    __slots__ = ("keyword", "tok", "used")
+
+    def __init__(self, keyword, tok):
+        self.keyword, self.tok, self.used = keyword, tok, False
+
+
+class Malformed(Exception):
+    pass
+
+
+class Case:
+    """One .ref file, with the first-failure result of its replay."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lines = []
+        self.msg = None
+        self._scales = {}
+        self._load()
+
+    def _load(self):
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise Malformed("cannot open: %s" % os.strerror(e.errno or 0)) from None
+        head = ["descent-ref", "kind", "name", "variant"]
+        vals = []
+        params = set()
+        text = data.decode("latin-1")
+        raw_lines = text.split("\n")
+        if raw_lines and raw_lines[-1] == "":
+            raw_lines.pop()
+        for lineno, raw in enumerate(raw_lines, 1):
+            p = raw.lstrip(" \t")
+            if p == "" or p[0] in "#\r":
+                continue
+            toks = [t for t in re.split(r"[ \t\r\n]+", raw) if t]
+            if not toks:
+                continue
+            kw, tok = toks[0], toks[1:]
+            if len(vals) < 4:
+                h = head[len(vals)]
+                if kw != h or len(tok) != 1:
+                    raise Malformed("line %d: expected '%s <value>' here" % (lineno, h))
+                if not vals and tok[0] != "1":
+                    raise Malformed("line %d: unsupported format version (want descent-ref 1)" % lineno)
+                vals.append(tok[0])
+                continue
+            if kw in head:
+                raise Malformed("line %d: '%s' appears twice" % (lineno, kw))
+            if kw == "param":
+                if len(tok) != 2:
+                    raise Malformed("line %d: param needs a key and a value" % lineno)
+                if tok[0] in params:
+                    raise Malformed("line %d: param %s appears twice" % (lineno, tok[0]))
+                params.add(tok[0])
+            self.lines.append(Line(kw, tok))
+        if len(vals) < 4:
+            raise Malformed("missing header lines (descent-ref 1, kind, name, variant)")
+        seen = set()
+        for l in self.lines:
+            if l.keyword in ("param", "layer") or len(l.tok) < 2:
+                continue
+            idx = parse_long(l.tok[0])
+            if idx is None:
+                continue
+            if (l.keyword, idx) in seen:
+                raise Malformed("'%s %d' appears twice" % (l.keyword, idx))
+            seen.add((l.keyword, idx))
+        self.kind, self.name, self.variant = vals[1], vals[2], vals[3]
+        self.id = "%s-%s-%s" % (self.kind, self.name, self.variant)
+
+    # ---- results --------------------------------------------------------
+    def fail(self, msg):
+        if self.msg is None:
+            self.msg = msg
+        raise Failed()
+
+    def soft_fail(self, msg):
+        if self.msg is None:
+            self.msg = msg
+
+    # ---- params ---------------------------------------------------------
+    def _param(self, key):
+        for l in self.lines:
+            if l.keyword == "param" and l.tok[0] == key:
+                return l
+        return None
+
+    def has_param(self, key):
+        return self._param(key) is not None
+
+    def param_str(self, key):
+        l = self._param(key)
+        if l is None:
+            self.fail("param %s is missing" % key)
+        l.used = True
+        return l.tok[1]
+
+    def param_double(self, key):
+        s = self.param_str(key)
+        v = parse_double(s)
+        if v is None:
+            self.fail("param %s: '%s' is not a finite number" % (key, s))
+        return v
+
+    def param_list(self, key, cap=1024):
+        s = self.param_str(key)
+        out = []
+        for t in [t for t in s[:1023].split(",") if t]:
+            if len(out) == cap:
+                self.fail("param %s: more than %d entries" % (key, cap))
+            v = parse_long(t)
+            if v is None:
+                self.fail("param %s: '%s' is not an integer" % (key, t))
+            out.append(v)
+        return out
+
+    def check_params_used(self):
+        for l in self.lines:
+            if l.keyword == "param" and not l.used:
+                self.fail("param %s is not understood" % l.tok[0])
+
+    # ---- lines ----------------------------------------------------------
+    def single(self, keyword):
+        found = [l for l in self.lines if l.keyword == keyword]
+        if len(found) > 1:
+            self.fail("'%s' appears twice" % keyword)
+        if not found:
+            self.fail("'%s' is missing" % keyword)
+        return found[0]
+
+    def all_lines(self, keyword):
+        return [l for l in self.lines if l.keyword == keyword]
+
+    def _vector(self, keyword, index):
+        for l in self.lines:
+            if l.keyword == keyword and l.tok and parse_long(l.tok[0]) == index:
+                return l
+        return None
+
+    def has_vector(self, keyword, index):
+        return self._vector(keyword, index) is not None
+
+    def vector(self, keyword, index, cap):
+        l = self._vector(keyword, index)
+        if l is None:
+            self.fail("'%s %d' is missing" % (keyword, index))
+        if len(l.tok) - 1 > cap:
+            self.fail("'%s %d' has %d values, expected at most %d" % (keyword, index, len(l.tok) - 1, cap))
+        out = []
+        for i, t in enumerate(l.tok[1:]):
+            v = parse_double(t)
+            if v is None:
+                self.fail("'%s %d': value %d ('%s') is not a finite number" % (keyword, index, i, t))
+            out.append(v)
+        return out
+
+    def vector_count(self, keyword, first):
+        idxs = []
+        for l in self.lines:
+            if l.keyword != keyword:
+                continue
+            idx = parse_long(l.tok[0]) if l.tok else None
+            if idx is None:
+                self.fail("'%s' line without an index" % keyword)
+            idxs.append(idx)
+        if idxs and (min(idxs) != first or max(idxs) - min(idxs) + 1 != len(idxs)):
+            self.fail("'%s' indices are not contiguous from %d" % (keyword, first))
+        return len(idxs)
+
+    def _scale(self, keyword):
+        if keyword not in self._scales:
+            s = 0.0
+            for l in self.lines:
+                if l.keyword == keyword:
+                    for t in l.tok[1:]:
+                        v = parse_double(t)
+                        if v is not None and abs(v) > s:
+                            s = abs(v)
+            self._scales[keyword] = s
+        return self._scales[keyword]
+
+    def check(self, keyword, t, got, rtol, atol):
+        got = [float(v) for v in got]
+        want = self.vector(keyword, t, len(got))
+        if len(want) != len(got):
+            self.fail("'%s %d' has %d values, the library gave %d" % (keyword, t, len(want), len(got)))
+        scale = self._scale(keyword)
+        for i, (g, w) in enumerate(zip(got, want)):
+            if not (abs(g - w) <= rtol * abs(w) + atol * scale):
+                self.fail("%s t %d index %d got %.9g ref %.9g" % (keyword, t, i, g, w))
+
+
+def _count(c, kw):
+    l = c.single(kw)
+    if len(l.tok) != 1:
+        c.fail("'%s' needs one value" % kw)
+    v, rest = strtol_prefix(l.tok[0])
+    if rest != "" or v < 0:
+        c.fail("'%s %s' is not a count" % (kw, l.tok[0]))
+    return v
+
+
+def _msg(e):
+    return e.message if isinstance(e, descent.Error) else str(e)
+
+
+# ---- kind optimizer --------------------------------------------------------
+_OPT_PARAMS = ["lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize", "eps",
+               "beta1", "beta2", "amsgrad", "momentum_decay", "alpha", "centered", "lr_decay",
+               "initial_accumulator_value", "rho", "clip_norm", "clip_value"]
+
+
+def conform_optimizer(c):
+    cls = _optim.BY_NAME.get(c.name)
+    if cls is None:
+        c.fail("unknown optimizer '%s'" % c.name)
+    n = _count(c, "size")
+    steps = _count(c, "steps")
+    if n < 1:
+        c.fail("size must be at least 1")
+    opt = cls(None)
+    with opt:
+        for i, flag in enumerate(("foreach", "capturable", "differentiable", "fused")):
+            if c.has_param(flag):
+                v = c.param_double(flag)
+                if i > 0 and v != 0.0:
+                    c.fail("param %s %g is not supported" % (flag, v))
+        for name in _OPT_PARAMS:
+            if not c.has_param(name):
+                continue
+            v = c.param_double(name)
+            try:
+                opt.set(name, v)
+            except descent.Error as e:
+                c.fail("param %s %g: %s" % (name, v, e.message))
+        init = c.single("init")
+        if len(init.tok) != n:
+            c.fail("init has %d values, size is %d" % (len(init.tok), n))
+        p = f32(strtod_lenient(t) for t in init.tok)
+        g = f32([0.0] * n)
+        try:
+            opt.add_param_group((p, g))
+        except descent.Error as e:
+            c.fail("add_params: %s" % e.message)
+        if c.vector_count("grad", 0) != steps or c.vector_count("expect", 0) != steps:
+            c.fail("grad and expect need %d lines each" % steps)
+        sched = None
+        if c.has_param("sched_type"):
+            typ = c.param_str("sched_type")
+            if typ != "StepLR":
+                c.fail("sched_type %s is not supported" % typ)
+            step_size = c.param_double("sched_step_size")
+            gamma = c.param_double("sched_gamma")
+            try:
+                sched = descent.StepLR(opt, step_size=step_size, gamma=gamma)
+            except descent.Error as e:
+                c.fail("StepLR: %s" % e.message)
+        with_lr = sched is not None or c.has_vector("lr", 0)
+        if with_lr and c.vector_count("lr", 0) != steps:
+            c.fail("lr needs %d lines" % steps)
+        group = opt.param_groups[0]
+        for t in range(steps):
+            grad = c.vector("grad", t, n)
+            if len(grad) != n:
+                c.fail("grad %d needs %d values" % (t, n))
+            g[:] = f32(grad)
+            if with_lr:
+                try:
+                    lr = group["lr"]
+                except descent.Error as e:
+                    c.fail("lr %d: %s" % (t, e.message))
+                c.check("lr", t, [lr], RTOL, ATOL)
+            try:
+                opt.step()
+            except descent.Error as e:
+                c.fail("step %d: %s" % (t, e.message))
+            c.check("expect", t, p, RTOL, ATOL)
+            if sched is not None:
+                try:
+                    sched.step()
+                except descent.Error as e:
+                    c.fail("scheduler step %d: %s" % (t, e.message))
+        if sched is not None:
+            sched.close()
+
+
+# ---- kind scheduler --------------------------------------------------------
+_CHOICES = {"mode": None, "anneal_strategy": ["cos", "linear"],
+            "threshold_mode": ["rel", "abs"]}
+_MODES = {"CyclicLR": ["triangular", "triangular2", "exp_range"], "ReduceLROnPlateau": ["min", "max"]}
+_NOT_PARAMS = {"self", "optimizer", "last_epoch", "verbose", "scale_fn", "scale_mode", "lr_lambda",
+               "schedulers", "milestones"}
+
+
+def _sched_kwargs(c, cls, prefix):
+    """The case's params this class takes, as keyword arguments (marked used)."""
+    kw = {}
+    sig = inspect.signature(cls.__init__)
+    for name in sig.parameters:
+        if name in _NOT_PARAMS:
+            continue
+        key = prefix + name
+        if not c.has_param(key):
+            continue
+        choices = _MODES.get(cls.__name__) if name == "mode" else _CHOICES.get(name)
+        if name in _CHOICES and choices is None:
+            continue
+        if choices is not None:
+            s = c.param_str(key)
+            if s not in choices:
+                c.fail("param %s: unknown value '%s'" % (key, s))
+            kw[name] = s
+        else:
+            kw[name] = c.param_double(key)
+    if cls is _sched.CyclicLR and c.has_param(prefix + "scale_mode"):
+        s = c.param_str(prefix + "scale_mode")
+        mode = kw.get("mode", "triangular")
+        implied = "iterations" if mode == "exp_range" else "cycle"
+        if s != implied:
+            c.fail("param %sscale_mode %s: mode %s scales per %s" % (prefix, s, mode, implied))
+    if "milestones" in sig.parameters and c.has_param(prefix + "milestones"):
+        kw["milestones"] = c.param_list(prefix + "milestones")
+    return kw
+
+
+def _construct(c, cls, opt, kw, prefix, what):
+    """Builds a scheduler, turning a refusal into the C runner's message."""
+    try:
+        if cls is _sched.ChainedScheduler:
+            return cls(kw.pop("schedulers"), optimizer=opt)
+        return cls(opt, **kw)
+    except descent.Error as e:
+        fn = e.function or ""
+        if fn == "dsc_lr_scheduler_set":
+            c.fail("param %s%s: %s" % (prefix, what, e.message))
+        if fn == "dsc_lr_scheduler_set_milestones":
+            c.fail("param %smilestones: %s" % (prefix, e.message))
+        if fn == "dsc_lr_scheduler_start":
+            c.fail("start: %s" % e.message)
+        if fn == "dsc_lr_scheduler_add_child":
+            c.fail("add_child: %s" % e.message)
+        c.fail("new: %s" % e.message)
+    except TypeError as e:
+        c.fail("new: %s" % e)
+
+
+def conform_scheduler(c):
+    opt = descent.SGD(None)
+    p, g = f32([0.0]), f32([0.0])
+    with opt:
+        if c.has_param("lr"):
+            lr = c.param_double("lr")
+            try:
+                opt.set("lr", lr)
+            except descent.Error as e:
+                c.fail("lr %g: %s" % (lr, e.message))
+        try:
+            opt.add_param_group((p, g))
+        except descent.Error as e:
+            c.fail("add_params: %s" % e.message)
+        cls = _sched.BY_NAME.get(c.name)
+        if cls is None or cls in (_sched.LambdaLR, _sched.MultiplicativeLR):
+            c.fail("unknown scheduler '%s'" % c.name)
+        # The same checks as the C runner, before the scheduler starts.
+        l = c.single("steps")
+        steps = strtol_prefix(l.tok[0])[0] if len(l.tok) == 1 else -1
+        if steps < 0:
+            c.fail("'steps' needs one count")
+        nlr = c.vector_count("lr", 0)
+        with_m = c.has_vector("momentum", 0)
+        plateau = c.name == "ReduceLROnPlateau"
+        if nlr != steps + 1:
+            c.fail("%d lr lines for %d steps" % (nlr, steps))
+        if with_m and c.vector_count("momentum", 0) != nlr:
+            return
+        if plateau and c.vector_count("metric", 1) != steps:
+            return
+        kw = _sched_kwargs(c, cls, "")
+        if cls in (_sched.SequentialLR, _sched.ChainedScheduler):
+            children = []
+            i = 0
+            while c.has_param("sched%d_type" % i):
+                key = "sched%d_type" % i
+                typ = c.param_str(key)
+                ccls = _sched.BY_NAME.get(typ)
+                if ccls is None or ccls in (_sched.LambdaLR, _sched.MultiplicativeLR):
+                    c.fail("param %s: unknown scheduler '%s'" % (key, typ))
+                prefix = "sched%d_" % i
+                ckw = _sched_kwargs(c, ccls, prefix)
+                children.append(_construct(c, ccls, opt, ckw, prefix, typ))
+                i += 1
+            if i == 0:
+                c.fail("%s without sched0_type" % c.name)
+            kw["schedulers"] = children
+        s = _construct(c, cls, opt, kw, "", c.name)
+        group = opt.param_groups[0]
+
+        def check_t(t):
+            c.check("lr", t, [group["lr"]], SCHED_RTOL, SCHED_ATOL)
+            if with_m:
+                c.check("momentum", t, [group["momentum"]], SCHED_RTOL, SCHED_ATOL)
+
+        check_t(0)
+        for t in range(1, steps + 1):
+            try:
+                if plateau:
+                    metric = c.vector("metric", t, 1)
+                    if len(metric) != 1:
+                        c.fail("metric %d needs one value" % t)
+                    s.step(metric[0])
+                else:
+                    s.step()
+            except descent.Error as e:
+                c.fail("step %d: %s" % (t, e.message))
+            check_t(t)
+        s.close()
+
+
+# ---- kind network ----------------------------------------------------------
+_ACTS = {"relu": descent.ReLU, "tanh": descent.Tanh, "sigmoid": descent.Sigmoid}
+_NET_PARAMS = set(_OPT_PARAMS)
+
+
+def _api(c, what, fn, *args):
+    try:
+        return fn(*args)
+    except descent.Error as e:
+        c.fail("%s: %s (%s)" % (what, e.status_name, e.message))
+
+
+def _floats(c, keyword, index, n):
+    got = c.vector(keyword, index, n)
+    if len(got) != n:
+        c.fail("'%s %d' has %d values, expected %d" % (keyword, index, len(got), n))
+    return got
+
+
+def conform_network(c):
+    layers = c.all_lines("layer")
+    if not layers or len(layers) > 64:
+        c.fail("%d layer lines (1..64 supported)" % len(layers))
+    width = 0
+    for l in layers:
+        if l.tok and l.tok[0] == "dense" and len(l.tok) == 3:
+            width = strtol_prefix(l.tok[1])[0]
+            break
+    if width == 0:
+        c.fail("no dense layer gives the input width")
+    mods, dense = [], []
+    for i, l in enumerate(layers):
+        kind = l.tok[0] if l.tok else ""
+        if kind == "dense":
+            if len(l.tok) != 3:
+                c.fail("layer %d: dense needs <in> <out>" % i)
+            fin, fout = strtol_prefix(l.tok[1])[0], strtol_prefix(l.tok[2])[0]
+            bias = c.has_vector("bias", i)
+            dense.append((i, fin, fout, bias))
+            mods.append(descent.Linear(fin, fout, bias=bias))
+        elif len(l.tok) == 1 and kind in _ACTS:
+            mods.append(_ACTS[kind]())
+        else:
+            c.fail("layer %d: unknown layer '%s'" % (i, kind))
+    try:
+        model = descent.Sequential(*mods, input_width=width)
+    except descent.Error as e:
+        fn = e.function or ""
+        what = "dsc_layer_*_new" if fn.startswith("dsc_layer_") else fn
+        c.fail("%s: %s (%s)" % (what, e.status_name, e.message))
+    with model:
+        out = model.widths[1]
+        sl = c.single("samples")
+        if len(sl.tok) != 1:
+            c.fail("bad 'samples' line")
+        S = strtol_prefix(sl.tok[0])[0]
+        if S <= 0:
+            c.fail("samples is 0")
+        _api(c, "dsc_model_build", model.build, S)
+        for i, fin, fout, bias in dense:
+            _api(c, "dsc_model_set_weight", model.set_weight, i, f32(_floats(c, "weight", i, fin * fout)))
+            if bias:
+                _api(c, "dsc_model_set_bias", model.set_bias, i, f32(_floats(c, "bias", i, fout)))
+        _network_train(c, model, dense, width, out, S)
+
+
+def _network_train(c, model, dense, width, out, S):
+    ll = c.single("loss")
+    if len(ll.tok) != 1:
+        c.fail("bad 'loss' line")
+    if ll.tok[0] == "cross_entropy":
+        ce = True
+    elif ll.tok[0] == "mse":
+        ce = False
+    else:
+        c.fail("unknown loss '%s'" % ll.tok[0])
+    loss = _api(c, "dsc_loss_new", descent.CrossEntropyLoss if ce else descent.MSELoss)
+    x, target, labels = [], [], []
+    for s in range(S):
+        x.extend(_floats(c, "input", s, width))
+        if ce:
+            v = c.vector("label", s, 1)
+            if len(v) != 1:
+                c.fail("'label %d' must hold one class index" % s)
+            if not (-2 ** 31 <= v[0] < 2 ** 31) or v[0] != int(v[0]):
+                c.fail("'label %d' is not an integer" % s)
+            labels.append(int(v[0]))
+        else:
+            target.extend(_floats(c, "target", s, out))
+    if c.vector_count("input", 0) != S:
+        c.fail("there are not exactly %d 'input' lines" % S)
+    x = f32(x)
+    tgt = array.array("i", labels) if ce else f32(target)
+    # The optimizer, over the model's buffers.
+    ol = c.single("optimizer")
+    if len(ol.tok) != 1:
+        c.fail("bad 'optimizer' line")
+    cls = _optim.BY_NAME.get(ol.tok[0])
+    if cls is None:
+        c.fail("unknown optimizer '%s'" % ol.tok[0])
+    opt = _api(c, "dsc_optimizer_new", cls, None)
+    with opt, loss:
+        for l in c.lines:
+            if l.keyword != "param":
+                continue
+            name = l.tok[0]
+            if name not in _NET_PARAMS:
+                c.fail("param %s is not understood" % name)
+            v = c.param_double(name)
+            _api(c, "dsc_optimizer_set(%s, %g)" % (name, v), opt.set, name, v)
+        _api(c, "dsc_optimizer_add_model", opt.add_param_group, model)
+        l = c.single("steps")
+        if len(l.tok) != 1:
+            c.fail("bad 'steps' line")
+        T = strtol_prefix(l.tok[0])[0]
+        if T < 1:
+            c.fail("steps is %d" % T)
+        if c.vector_count("expect_loss", 0) != T:
+            c.fail("there are not exactly %d 'expect_loss' lines" % T)
+        for t in range(T):
+            _api(c, "dsc_model_zero_grad", model.zero_grad)
+            y = _api(c, "dsc_model_forward", model.forward, x)
+            value = _api(c, "dsc_loss_forward", loss.forward, y, tgt)
+            c.check("expect_loss", t, [value], RTOL, ATOL)
+            flat = list(y.reshape(-1)) if hasattr(y, "reshape") else list(y)
+            if t == 0:
+                for i in range(S):
+                    c.check("expect_output", i, flat[i * out:(i + 1) * out], RTOL, ATOL)
+            dy = _api(c, "dsc_loss_backward", loss.backward)
+            _api(c, "dsc_model_backward", model.backward, dy)
+            if t == 0:
+                _check_params(c, model, dense, True)
+            _api(c, "dsc_optimizer_step", opt.step)
+        _check_params(c, model, dense, False)
+
+
+def _flat(a):
+    return list(a.reshape(-1)) if hasattr(a, "reshape") else list(a)
+
+
+def _check_params(c, model, dense, grads):
+    wkey, bkey = ("expect_grad_weight", "expect_grad_bias") if grads else ("expect_weight", "expect_bias")
+    for i, fin, fout, bias in dense:
+        w = _api(c, "dsc_model_get_weight", model.weight_grad if grads else model.get_weight, i)
+        c.check(wkey, i, _flat(w), RTOL, ATOL)
+        if bias:
+            b = _api(c, "dsc_model_get_bias", model.bias_grad if grads else model.get_bias, i)
+            c.check(bkey, i, _flat(b), RTOL, ATOL)
+
+
+# ---- driver ----------------------------------------------------------------
+RUNNERS = {"optimizer": conform_optimizer, "scheduler": conform_scheduler,
+           "network": conform_network}
+
+
+def run_case(path):
+    """(passed, line) for one file."""
+    try:
+        c = Case(path)
+    except Malformed as e:
+        return False, "FAIL %s: malformed: %s" % (path, e)
+    try:
+        runner = RUNNERS.get(c.kind)
+        if runner is None:
+            c.fail("unknown kind '%s'" % c.kind)
+        runner(c)
+        if c.msg is None:
+            c.check_params_used()
+    except Failed:
+        pass
+    except Exception as e:  # a binding bug: report it as this case's failure
+        c.soft_fail("%s: %s" % (type(e).__name__, e))
+    if c.msg is not None:
+        return False, "FAIL %s: %s" % (c.id, c.msg)
+    return True, "PASS %s" % c.id
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        sys.stderr.write("usage: descent-conform FILE.ref...\n")
+        return 2
+    passed = failed = 0
+    for path in argv:
+        ok, line = run_case(path)
+        print(line, flush=True)
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

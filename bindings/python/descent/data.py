@@ -1,0 +1,168 @@
+"""``Dataset``: inputs with float targets or integer labels, in memory."""
+
+import ctypes
+import os
+from ctypes import c_float, c_size_t, c_void_p
+
+from . import _buf
+from ._base import Handle
+from ._enums import DatasetMode
+from ._ffi import C
+
+
+def _path(p):
+    return os.fsencode(p)
+
+
+class Dataset(Handle):
+    """A data set of ``count`` samples (``dsc_dataset``).
+
+    Build one with ``Dataset(inputs, targets=...)`` (regression) or
+    ``Dataset(inputs, labels=..., classes=...)`` (classification), or load
+    one with :meth:`load_idx` / :meth:`load_csv`. ``copy=False`` borrows the
+    arrays (kept alive by the data set; they must stay unchanged).
+    """
+
+    def __init__(self, inputs, targets=None, labels=None, classes=None, copy=True):
+        if (targets is None) == (labels is None):
+            raise _buf.arg_error("Dataset: give exactly one of targets= and labels=")
+        x = _buf.floats_in(inputs, "inputs")
+        count = x.shape[0] if len(x.shape) > 1 else x.n
+        features = x.n // count
+        mode = DatasetMode.COPY if copy else DatasetMode.BORROW
+        ptr = c_void_p()
+        if targets is not None:
+            t = _buf.floats_in(targets, "targets")
+            if t.n % count:
+                raise _buf.arg_error("Dataset: %d targets for %d samples" % (t.n, count))
+            C.dsc_dataset_new_targets(ctypes.byref(ptr), x.ptr, t.ptr, count, features,
+                                      t.n // count, mode)
+            keep = [x, t]
+        else:
+            lab, n, lkeep = _buf.int32_in(labels)
+            if n != count:
+                raise _buf.arg_error("Dataset: %d labels for %d samples" % (n, count))
+            if classes is None:
+                classes = max(int(v) for v in lab) + 1
+            C.dsc_dataset_new_labels(ctypes.byref(ptr), x.ptr, lab, count, features, int(classes),
+                                     mode)
+            keep = [x, lab, lkeep]
+        self._set(ptr, C.dsc_dataset_free, [] if copy else keep)
+
+    @classmethod
+    def _wrap(cls, ptr):
+        ds = cls.__new__(cls)
+        ds._set(ptr, C.dsc_dataset_free)
+        return ds
+
+    @classmethod
+    def load_idx(cls, images, labels, classes=10):
+        """MNIST-style IDX files (gzipped or not); pixels 0..255 (see :meth:`scale`)."""
+        ptr = c_void_p()
+        C.dsc_dataset_load_idx(ctypes.byref(ptr), _path(images), _path(labels), int(classes))
+        return cls._wrap(ptr)
+
+    @classmethod
+    def load_csv(cls, path, target=None, target_index=0, classes=0):
+        """A CSV file with a header; ``target`` names the target column (or
+        ``target_index`` gives it); ``classes`` > 0 makes it a class label."""
+        ptr = c_void_p()
+        C.dsc_dataset_load_csv(ctypes.byref(ptr), _path(path),
+                               None if target is None else target.encode(), int(target_index),
+                               int(classes))
+        return cls._wrap(ptr)
+
+    def split(self, val_fraction, seed=0):
+        """(train, val): a seeded random split; both own copies of their rows."""
+        a, b = c_void_p(), c_void_p()
+        C.dsc_dataset_split(ctypes.byref(a), ctypes.byref(b), self, float(val_fraction), int(seed))
+        return Dataset._wrap(a), Dataset._wrap(b)
+
+    def subset(self, rows):
+        rows = list(int(r) for r in rows)
+        idx = (c_size_t * max(len(rows), 1))(*rows)
+        ptr = c_void_p()
+        C.dsc_dataset_subset(ctypes.byref(ptr), self, idx, len(rows))
+        return Dataset._wrap(ptr)
+
+    def __len__(self):
+        return C.dsc_dataset_count(self)
+
+    count = property(lambda self: C.dsc_dataset_count(self))
+    features = property(lambda self: C.dsc_dataset_features(self))
+    outputs = property(lambda self: C.dsc_dataset_outputs(self))
+    classes = property(lambda self: C.dsc_dataset_classes(self))
+    has_labels = property(lambda self: bool(C.dsc_dataset_has_labels(self)))
+    is_borrowed = property(lambda self: bool(C.dsc_dataset_is_borrowed(self)))
+
+    @property
+    def inputs(self):
+        """A copy of the inputs [count, features]."""
+        p = C.dsc_dataset_inputs(self)
+        return _buf.copy_out(ctypes.cast(p, c_void_p).value, (self.count, self.features))
+
+    @property
+    def targets(self):
+        """A copy of the float targets [count, outputs], or None for a labelled set."""
+        p = C.dsc_dataset_targets(self)
+        if not p:
+            return None
+        return _buf.copy_out(ctypes.cast(p, c_void_p).value, (self.count, self.outputs))
+
+    @property
+    def labels(self):
+        """A copy of the labels (a list, or an int32 NumPy array), or None."""
+        p = C.dsc_dataset_labels(self)
+        if not p:
+            return None
+        vals = p[:self.count]
+        if _buf.np is not None:
+            return _buf.np.array(vals, dtype=_buf.np.int32)
+        return list(vals)
+
+    def gather(self, rows):
+        """(inputs, targets, labels) of the rows, as a mini-batch; targets of a
+        labelled set are one-hot rows; labels is None for a regression set."""
+        rows = list(int(r) for r in rows)
+        idx = (c_size_t * max(len(rows), 1))(*rows)
+        x, xf = _buf.new_floats((len(rows), self.features))
+        t, tf = _buf.new_floats((len(rows), self.outputs))
+        lab = (ctypes.c_int32 * max(len(rows), 1))() if self.has_labels else None
+        C.dsc_dataset_gather(self, idx, len(rows), xf.ptr, tf.ptr, lab)
+        if lab is not None:
+            lab = (_buf.np.array(lab[:len(rows)], dtype=_buf.np.int32) if _buf.np is not None
+                   else list(lab[:len(rows)]))
+        return x, t, lab
+
+    def scale(self, divisor):
+        C.dsc_dataset_scale(self, float(divisor))
+        return self
+
+    def _stats(self, fn):
+        a, af = _buf.new_floats((self.features,))
+        b, bf = _buf.new_floats((self.features,))
+        fn(self, af.ptr, bf.ptr)
+        return a, b
+
+    def feature_minmax(self):
+        return self._stats(C.dsc_dataset_feature_minmax)
+
+    def feature_meanstd(self):
+        return self._stats(C.dsc_dataset_feature_meanstd)
+
+    def _features(self, x, what):
+        if x is None:
+            return None
+        f = _buf.floats_in(x, what)
+        if f.n != self.features:     # C reads `features` values: check the length
+            raise _buf.arg_error("%s has %d values; the data set has %d features"
+                                 % (what, f.n, self.features))
+        return f.ptr
+
+    def normalize_minmax(self, min=None, max=None):
+        C.dsc_dataset_normalize_minmax(self, self._features(min, "min"), self._features(max, "max"))
+        return self
+
+    def standardize(self, mean=None, std=None):
+        C.dsc_dataset_standardize(self, self._features(mean, "mean"), self._features(std, "std"))
+        return self

@@ -1,0 +1,118 @@
+"""``descent.Tensor``: a row-major float32 array of up to 8 dimensions."""
+
+import ctypes
+import math
+from ctypes import c_size_t, c_void_p
+
+from . import _buf
+from ._base import Handle
+from ._ffi import C
+
+MAX_DIMS = 8
+
+
+class Tensor(Handle):
+    """A float32 tensor owning its memory or borrowing the host's.
+
+    ``Tensor(data)`` borrows ``data`` without copying when it is a writable
+    C-contiguous float32 buffer (a NumPy array or ``array.array('f')``);
+    writes through the tensor then change ``data``, which the tensor keeps
+    alive. Anything else (lists, other dtypes, strided arrays) is copied into
+    memory the tensor owns. ``Tensor.zeros(shape)`` owns zero-filled memory.
+    ``copy=True`` always copies.
+    """
+
+    def __init__(self, data, shape=None, copy=False):
+        src = None
+        if not copy:
+            try:
+                src = _buf.floats_inout(data, "tensor data")
+            except Exception:
+                src = None
+        if src is not None:
+            shp = tuple(int(s) for s in shape) if shape is not None else src.shape
+            if math.prod(shp) != src.n:   # C cannot know the buffer's length: check it here
+                raise _buf.arg_error("Tensor: shape %s holds %d elements, the buffer has %d"
+                                     % (shp, math.prod(shp), src.n))
+            dims = (c_size_t * max(len(shp), 1))(*shp)
+            ptr = c_void_p()
+            C.dsc_tensor_wrap(ctypes.byref(ptr), src.ptr, dims, len(shp))
+            self._set(ptr, C.dsc_tensor_free, [src])
+            return
+        src = _buf.floats_in(data, "tensor data")
+        shp = tuple(shape) if shape is not None else src.shape
+        self._new(shp)
+        n = self.size
+        if n != src.n:
+            raise _buf.arg_error("Tensor: shape %s holds %d elements, the data has %d"
+                                 % (shp, n, src.n))
+        ctypes.memmove(C.dsc_tensor_data(self), src.carr, 4 * n)
+
+    def _new(self, shape):
+        shape = tuple(int(s) for s in shape)
+        dims = (c_size_t * max(len(shape), 1))(*shape)
+        ptr = c_void_p()
+        C.dsc_tensor_new(ctypes.byref(ptr), dims, len(shape))
+        self._set(ptr, C.dsc_tensor_free)
+
+    @classmethod
+    def zeros(cls, *shape):
+        """A tensor owning zero-filled, 64-byte aligned memory."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        t = cls.__new__(cls)
+        t._new(shape)
+        return t
+
+    @property
+    def shape(self):
+        return tuple(C.dsc_tensor_dim(self, i) for i in range(C.dsc_tensor_ndim(self)))
+
+    @property
+    def ndim(self):
+        return C.dsc_tensor_ndim(self)
+
+    @property
+    def size(self):
+        return C.dsc_tensor_size(self)
+
+    def __len__(self):
+        return self.shape[0]
+
+    @property
+    def is_borrowed(self):
+        return bool(C.dsc_tensor_is_borrowed(self))
+
+    def numpy(self):
+        """The elements as an array over the tensor's memory (no copy): a NumPy
+        array, or a shaped ``memoryview`` without NumPy. It keeps the memory
+        alive even after :meth:`close`."""
+        addr = ctypes.cast(C.dsc_tensor_data(self), c_void_p).value
+        return _buf.view(addr, self.shape, self._ref)
+
+    def tolist(self):
+        v = self.numpy()
+        return v.tolist()
+
+    def fill_(self, value):
+        C.dsc_tensor_fill(self, value)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, seed=0):
+        C.dsc_tensor_fill_uniform(self, a, b, seed)
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, seed=0):
+        C.dsc_tensor_fill_normal(self, mean, std, seed)
+        return self
+
+    def copy_(self, src):
+        if not isinstance(src, Tensor):
+            src = Tensor(src, copy=True)
+        C.dsc_tensor_copy(self, src)
+        return self
+
+    def __repr__(self):
+        if self.closed:
+            return "Tensor(<closed>)"
+        return "Tensor(%r, shape=%s)" % (self.tolist(), self.shape)

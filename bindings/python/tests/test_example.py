@@ -1,0 +1,36 @@
+"""examples/compare_torch.py runs, with torch (values agree) and without."""
+
+import os
+
+from conftest import PKG_ROOT, run_python
+
+EXAMPLE = os.path.join(PKG_ROOT, "examples", "compare_torch.py")
+RUN = "import runpy, sys; sys.argv = [%r, '--quiet']; runpy.run_path(%r, run_name='__main__')" % (
+    EXAMPLE, EXAMPLE)
+
+
+def test_compare_torch():
+    r = run_python(RUN)
+    assert r.returncode == 0, r.stdout + r.stderr
+    if "torch is not importable" not in r.stdout:
+        assert r.stdout.count(": learning rates and parameters agree") == 3, r.stdout
+
+
+def test_compare_torch_without_torch():
+    code = ("import sys\n"
+            "class _NoTorch:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'torch' or name.startswith('torch.'):\n"
+            "            raise ImportError('blocked')\n"
+            "sys.meta_path.insert(0, _NoTorch())\n" + RUN)
+    r = run_python(code)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "torch is not importable here" in r.stdout
+
+
+def test_train_xor_example():
+    path = os.path.join(PKG_ROOT, "examples", "train_xor.py")
+    r = run_python("import runpy, sys; sys.argv = [%r]; runpy.run_path(%r, run_name='__main__')"
+                   % (path, path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "suggested lr" in r.stdout and "accuracy 1.00" in r.stdout

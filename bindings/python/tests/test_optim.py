@@ -1,0 +1,128 @@
+"""The torch-like optimizer API: constructors, groups, state, hooks."""
+
+import array
+import math
+
+import pytest
+
+import descent
+
+
+def pair(values, grads=None):
+    p = array.array("f", values)
+    g = array.array("f", grads if grads is not None else [0.0] * len(values))
+    return p, g
+
+
+@pytest.mark.parametrize("cls,kw", [
+    (descent.SGD, dict(lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.01, nesterov=True,
+                       maximize=False)),
+    (descent.Adam, dict(lr=1e-3, betas=(0.8, 0.99), eps=1e-7, weight_decay=0.1, amsgrad=True)),
+    (descent.AdamW, dict(lr=1e-3, betas=(0.9, 0.999), weight_decay=0.02)),
+    (descent.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.0, initial_accumulator_value=0.1,
+                           eps=1e-10)),
+    (descent.RMSprop, dict(lr=0.01, alpha=0.9, eps=1e-8, momentum=0.5, centered=True)),
+    (descent.Adadelta, dict(lr=1.0, rho=0.95, eps=1e-6)),
+    (descent.Adamax, dict(lr=2e-3, betas=(0.9, 0.99))),
+    (descent.NAdam, dict(lr=2e-3, momentum_decay=0.005)),
+    (descent.RAdam, dict(lr=1e-3, weight_decay=0.1)),
+])
+def test_every_optimizer_takes_torch_arguments(cls, kw):
+    p, g = pair([1.0, 2.0], [0.1, -0.2])
+    opt = cls((p, g), **kw)
+    group = opt.param_groups[0]
+    for k, v in kw.items():
+        if k == "betas":
+            assert group["betas"] == pytest.approx(v)
+        else:
+            assert group[k] == pytest.approx(float(v)), k
+    before = list(p)
+    opt.step()
+    assert list(p) != before
+    assert group.step_count == 1
+
+
+def test_unknown_keyword_is_a_type_error():
+    with pytest.raises(TypeError):
+        descent.SGD(pair([1.0]), betas=(0.9, 0.99))
+    with pytest.raises(descent.ArgumentError):
+        descent.SGD(pair([1.0]), fused=True)
+
+
+def test_param_groups_with_own_hyperparameters():
+    a, ga = pair([1.0], [1.0])
+    b, gb = pair([1.0], [1.0])
+    opt = descent.SGD([{"params": a, "grads": ga}, {"params": (b, gb), "lr": 0.5}], lr=0.1)
+    assert [g["lr"] for g in opt.param_groups] == [pytest.approx(0.1), pytest.approx(0.5)]
+    opt.step()
+    assert a[0] == pytest.approx(0.9) and b[0] == pytest.approx(0.5)
+    opt.param_groups[0]["lr"] = 0.2
+    opt.step()
+    assert a[0] == pytest.approx(0.7)
+    assert opt.defaults["lr"] == pytest.approx(0.1)
+
+
+def test_closure_and_clip_norm():
+    p, g = pair([0.0, 0.0], [3.0, 4.0])
+    opt = descent.SGD((p, g), lr=1.0, clip_norm=1.0)
+    assert opt.step(lambda: 42) == 42
+    assert opt.last_grad_norm == pytest.approx(5.0)
+    assert math.hypot(p[0], p[1]) == pytest.approx(1.0, rel=1e-5)
+    assert list(g) == [3.0, 4.0]          # descent never writes the host's gradients
+
+
+def test_grad_hook_and_its_exception():
+    p, g = pair([1.0, 1.0], [2.0, 2.0])
+    opt = descent.SGD((p, g), lr=0.1)
+    seen = []
+
+    def halve(group, grads):
+        seen.append(group)
+        for i in range(len(grads)):
+            grads[i] /= 2
+
+    opt.register_grad_hook(halve)
+    opt.step()
+    assert seen == [0] and p[0] == pytest.approx(0.9)
+
+    def boom(group, grads):
+        raise KeyError("from the hook")
+
+    opt.register_grad_hook(boom)
+    with pytest.raises(KeyError, match="from the hook"):
+        opt.step()
+    assert p[0] == pytest.approx(0.9)     # the step was refused
+    opt.register_grad_hook(None)
+    opt.step()
+
+
+def test_state_dict_round_trip():
+    p, g = pair([1.0, 2.0, 3.0], [0.3, -0.1, 0.2])
+    opt = descent.Adam((p, g), lr=0.01, amsgrad=True)
+    for _ in range(3):
+        opt.step()
+    sd = opt.state_dict()
+    assert set(sd["param_groups"][0]["state"]) == {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    q = array.array("f", p)
+    opt2 = descent.Adam((q, g), lr=0.5, amsgrad=True)
+    opt2.load_state_dict(sd)
+    opt.step()
+    opt2.step()
+    assert list(p) == list(q)
+    assert opt2.param_groups[0]["lr"] == pytest.approx(0.01)
+
+
+def test_bounds():
+    assert descent.Optimizer.bounds(descent.OptimizerKind.ADAM, "beta1")[0] == 0.0
+    with pytest.raises(descent.UnsupportedError):
+        descent.Optimizer.bounds(descent.OptimizerKind.SGD, "beta1")
+
+
+def test_several_models_and_pairs():
+    m1 = descent.Sequential(descent.Linear(2, 2)).build(1)
+    m2 = descent.Sequential(descent.Linear(3, 1)).build(1)
+    p, g = pair([1.0], [1.0])
+    opt = descent.SGD((m1, m2), lr=0.1)
+    assert [grp.size for grp in opt.param_groups] == [6, 4]
+    opt = descent.SGD([m1, (p, g)], lr=0.1)
+    assert [grp.size for grp in opt.param_groups] == [6, 1]
