@@ -3,7 +3,7 @@
 #   make check        install what the tests need (tools/install-deps.sh), build, run every test
 #                     (check-neon included)
 #   make check-neon   the kernel tests cross-built for AArch64, run under qemu-aarch64
-#   make demo         the main demo
+#   make demo         the learning-rate experiments (examples/lr_experiments.c) into build/demo/
 #   make install      PREFIX=/usr/local DESTDIR= : header, libraries, descent.pc
 #   make docs         Doxygen, warnings as errors
 #   make bench        benchmarks (bench/)
@@ -90,7 +90,9 @@ $(B)/tests/%: tests/%.c $(TEST_HARNESS) tests/harness.h $(STATIC)
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/bench_*.c))
 $(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(DSC_CFLAGS) -Ilib -Ibench $(CFLAGS) -o $@ $< $(STATIC) -lopenblas $(LDLIBS)
+	$(CC) $(DSC_CFLAGS) -Ilib -Ibench $(CFLAGS) -o $@ $< $(STATIC) -lopenblas $(BENCH_LIBS) $(LDLIBS)
+# bench_train also runs FANN's fann_train (Debian libfann-dev) as a baseline.
+$(B)/bench/bench_train: BENCH_LIBS := -lfann
 
 bench:
 	@tools/install-deps.sh bench
@@ -174,8 +176,12 @@ check-valgrind: deps-check all $(TESTS)
 # the Python binding is not: the interpreter is not instrumented).
 SAN_CHECKS = $(filter-out tests/check_python.sh tests/check_header.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh,$(wildcard tests/check_*.sh))
 
+# The learning-rate experiments (examples/lr_experiments.c): Fashion-MNIST when
+# installed (the deps script installs it as root), else a synthetic data set.
 demo: all
-	$(B)/examples/version
+	@tools/install-deps.sh demo 2>/dev/null || echo "make demo: Fashion-MNIST is not installed" \
+	    "(tools/install-deps.sh demo as root); using the built-in synthetic data set"
+	$(B)/examples/lr_experiments --out $(B)/demo
 
 install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig

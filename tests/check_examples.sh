@@ -1,7 +1,14 @@
 #!/bin/sh
-# The examples train to a small loss: run each and compare the "final loss:"
-# line it prints with a threshold, once per kernel set the CPU runs.
-# Environment: B (build dir).
+# The examples run end to end.
+#  - xor and regression train to a small loss: the "final loss:" line each
+#    prints is compared with a threshold, once per kernel set the CPU runs;
+#  - lr_experiments in its fast mode (--fast, a few seconds) on the synthetic
+#    set and, when it is installed, on Fashion-MNIST: exit status 0, the
+#    summary line, one CSV per run with its header, summary.csv and four
+#    well-formed SVG plots (the claims are reported, not required);
+#  - fashion_mnist without its data set: exit status 2 and a message naming
+#    the directory and the install command.
+# Environment: B (build dir), RUNNER (optional wrapper).
 set -u
 B=${B:-build}
 status=0
@@ -28,4 +35,50 @@ for isa in $isas; do
     check xor 0.01
     check regression 0.01
 done
+unset DESCENT_ISA
+OUT="$B/tests/check_examples"
+rm -rf "$OUT"
+fail() { echo "FAIL: $*"; status=1; }
+
+check_demo() { # dir, extra args
+    dir=$1; shift
+    # shellcheck disable=SC2086
+    ${RUNNER:-} "$B/examples/lr_experiments" --fast --out "$dir" "$@" > "$dir.log" 2>&1
+    rc=$?
+    cat "$dir.log"
+    [ $rc -eq 0 ] || { fail "lr_experiments $* exited with $rc"; return; }
+    grep -q "claims held" "$dir.log" || fail "lr_experiments $*: no summary line"
+    n=0
+    for f in "$dir"/[abcd]_*.csv; do
+        [ -e "$f" ] || continue
+        n=$((n + 1))
+        head -1 "$f" | grep -q '^step,epoch,seconds,lr,batch_loss,train_loss,val_loss$' ||
+            fail "$f: bad header"
+        [ "$(wc -l < "$f")" -gt 2 ] || fail "$f: no rows"
+    done
+    [ "$n" -eq 16 ] || fail "lr_experiments $*: $n run CSVs, expected 16"
+    [ -s "$dir/summary.csv" ] || fail "$dir/summary.csv missing"
+    for p in a_batch_size b_schedules c_lr_size d_optimizers; do
+        f="$dir/$p.svg"
+        [ -s "$f" ] || { fail "$f missing"; continue; }
+        head -1 "$f" | grep -q '^<svg ' || fail "$f: does not start with <svg"
+        tail -1 "$f" | grep -q '^</svg>$' || fail "$f: does not end with </svg>"
+        [ "$(grep -c '<polyline' "$f")" -ge 3 ] || fail "$f: fewer than 3 curves"
+    done
+}
+
+mkdir -p "$OUT"
+check_demo "$OUT/synthetic" --synthetic
+if [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ -z "${RUNNER:-}" ]; then
+    check_demo "$OUT/fashion"
+fi
+
+${RUNNER:-} "$B/examples/fashion_mnist" --data "$OUT/no-such-dir" > "$OUT/fm.log" 2>&1
+rc=$?
+cat "$OUT/fm.log"
+[ $rc -eq 2 ] || fail "fashion_mnist without data exited with $rc, expected 2"
+grep -q "no-such-dir" "$OUT/fm.log" && grep -q "install-deps.sh demo" "$OUT/fm.log" ||
+    fail "fashion_mnist without data: message does not name the directory and the fix"
+
+[ $status -eq 0 ] && echo "examples: OK"
 exit $status

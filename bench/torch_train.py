@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""PyTorch side of bench/bench_train.c (run by it, once per OpenBLAS core type).
+
+(a) one epoch of the Fashion-MNIST MLP 784-256-128-10 (ReLU), batch 64,
+    SGD momentum 0.9, lr 0.05, cross-entropy, shuffled each epoch;
+(b) one training step of a 16-64-64-4 tanh MLP with MSE on one sample
+    (forward, loss, backward, SGD update, zero_grad).
+One thread (torch.set_num_threads(1)). Times are this thread's CPU time
+(time.thread_time), as bench_train.c measures descent, so the other
+processes of a shared machine do not count.
+
+Prints machine-readable lines:
+    torch <version> blas_core <core or ?>
+then, with --serve, reads commands from stdin, one per line, and answers
+each with one line (so bench_train.c interleaves PyTorch's runs with its own):
+    a  -> "a <samples/s>"   one epoch of (a)
+    b  -> "b <ns/step>"     one timed run of (b)
+    q  -> exit
+Without --serve: "a <samples/s of each run>" and "b <ns/step of each run>".
+OPENBLAS_CORETYPE must be set by the caller before this process starts:
+OpenBLAS reads it once, when it loads (with torch).
+
+Usage: torch_train.py [--data DIR] [--runs N] [--quick] [--serve]
+"""
+import gzip
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+torch.set_num_threads(1)
+
+
+def load_idx(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def fashion(data_dir, quick):
+    img = os.path.join(data_dir, "train-images-idx3-ubyte.gz")
+    lab = os.path.join(data_dir, "train-labels-idx1-ubyte.gz")
+    if os.path.exists(img) and os.path.exists(lab):
+        x = load_idx(img).reshape(-1, 784).astype(np.float32) / 255.0
+        y = load_idx(lab).astype(np.int64)
+    else:  # same shape, random content: throughput does not depend on the values
+        rng = np.random.default_rng(1)
+        x = rng.random((60000, 784), dtype=np.float32)
+        y = rng.integers(0, 10, 60000)
+    if quick:
+        x, y = x[:6000], y[:6000]
+    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
+
+
+clock = time.thread_time
+
+
+class BenchA:
+    """(a): one call = one shuffled epoch; returns samples/s."""
+
+    def __init__(self, x, y):
+        torch.manual_seed(0)
+        self.x, self.y = x, y
+        self.model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
+                                         torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                                         torch.nn.Linear(128, 10))
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.05, momentum=0.9)
+        self.loss_fn = torch.nn.CrossEntropyLoss()
+        self.loss = float("nan")
+
+    def __call__(self):
+        x, y, model, opt, loss_fn = self.x, self.y, self.model, self.opt, self.loss_fn
+        n = x.shape[0]
+        t0 = clock()
+        perm = torch.randperm(n)
+        for i in range(0, n, 64):
+            idx = perm[i:i + 64]
+            xb, yb = x[idx], y[idx]
+            opt.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+        rate = n / (clock() - t0)
+        self.loss = float(loss)
+        return rate
+
+
+class BenchB:
+    """(b): one call = `steps` single-sample steps; returns ns/step."""
+
+    def __init__(self, steps):
+        torch.manual_seed(0)
+        self.steps = steps
+        self.model = torch.nn.Sequential(torch.nn.Linear(16, 64), torch.nn.Tanh(),
+                                         torch.nn.Linear(64, 64), torch.nn.Tanh(),
+                                         torch.nn.Linear(64, 4))
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01)
+        self.loss_fn = torch.nn.MSELoss()
+        g = torch.Generator().manual_seed(2)
+        self.xs = torch.rand(256, 1, 16, generator=g) * 2 - 1
+        self.ts = torch.rand(256, 1, 4, generator=g) * 2 - 1
+        self.steps = max(steps // 10, 1)
+        self()  # warm up
+        self.steps = steps
+
+    def __call__(self):
+        model, opt, loss_fn, xs, ts = self.model, self.opt, self.loss_fn, self.xs, self.ts
+        t0 = clock()
+        for s in range(self.steps):
+            xb, tb = xs[s & 255], ts[s & 255]
+            opt.zero_grad()
+            loss = loss_fn(model(xb), tb)
+            loss.backward()
+            opt.step()
+        return (clock() - t0) * 1e9 / self.steps
+
+
+def main():
+    data_dir = "/usr/share/datasets/fashion-mnist"
+    runs, quick, serve = 5, False, False
+    args = sys.argv[1:]
+    while args:
+        a = args.pop(0)
+        if a == "--data":
+            data_dir = args.pop(0)
+        elif a == "--runs":
+            runs = int(args.pop(0))
+        elif a == "--quick":
+            quick = True
+        elif a == "--serve":
+            serve = True
+        else:
+            sys.exit("usage: torch_train.py [--data DIR] [--runs N] [--quick] [--serve]")
+    core = "?"
+    try:  # the OpenBLAS torch loaded, if it is in this process
+        import ctypes
+        for lib in ("libopenblas.so.0", "libblas.so.3"):
+            try:
+                f = ctypes.CDLL(lib).openblas_get_corename
+                f.restype = ctypes.c_char_p
+                core = f().decode()
+                break
+            except (OSError, AttributeError):
+                pass
+    except ImportError:
+        pass
+    print("torch", torch.__version__, "blas_core", core, flush=True)
+    x, y = fashion(data_dir, quick)
+    bench_a, bench_b = BenchA(x, y), BenchB(300 if quick else 2000)
+    if serve:
+        for line in sys.stdin:
+            cmd = line.strip()
+            if cmd == "a":
+                print("a %.1f" % bench_a(), flush=True)
+            elif cmd == "b":
+                print("b %.1f" % bench_b(), flush=True)
+            else:
+                break
+        return
+    print("a", " ".join("%.1f" % bench_a() for _ in range(runs)), flush=True)
+    print("a_loss %.4f" % bench_a.loss, flush=True)
+    print("b", " ".join("%.1f" % bench_b() for _ in range(runs)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+/* Fashion-MNIST with an MLP 784-256-128-10 (ReLU): mini-batch SGD with
+ * momentum and a cosine learning-rate decay, trained by dsc_trainer (the
+ * t10k images as its validation set). Prints, from the trainer's epoch
+ * callback, the learning rate, training loss, test loss and accuracy, the
+ * training time of the epoch and samples per second; its step callback
+ * draws a progress bar on stderr when it is a terminal.
+ *
+ * Usage: fashion_mnist [--data DIR] [--epochs N] [--batch B] [--lr LR]
+ *                      [--momentum M] [--seed S] [--target ACC]
+ * Defaults: /usr/share/datasets/fashion-mnist (tools/install-deps.sh demo),
+ * 10 epochs, batch 64, lr 0.05, momentum 0.9, cosine decay to 0 over the
+ * epochs (stepped per iteration). Exits 2 if the data set is absent, 1 if
+ * the final test accuracy is below --target (default 0.88; 0 disables). */
+#include <descent.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHECK(expr)                                                                    \
+    do {                                                                               \
+        dsc_status s_ = (expr);                                                        \
+        if (s_ != DSC_OK) {                                                            \
+            fprintf(stderr, "fashion_mnist: %s: %s\n", #expr, dsc_last_error());       \
+            exit(1);                                                                   \
+        }                                                                              \
+    } while (0)
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct run_state {
+    size_t n;            /* training samples */
+    int bar;             /* draw the progress bar */
+    double epoch_start;  /* now() when the epoch's first batch started */
+    double train_time;   /* seconds of training (validation excluded), this epoch */
+    double total_time;   /* all epochs */
+    double lr;           /* lr of the epoch's first batch */
+} run_state;
+
+static double get(const dsc_progress *p, dsc_progress_key key) {
+    double v = NAN;
+    CHECK(dsc_progress_get(p, key, &v));
+    return v;
+}
+
+/* After every batch: the progress bar, and the epoch's training time. */
+static int on_step(const dsc_progress *p, void *user) {
+    run_state *st = user;
+    double batch = get(p, DSC_PR_BATCH), per_epoch = get(p, DSC_PR_BATCHES_PER_EPOCH);
+    if (batch == 1) st->lr = get(p, DSC_PR_LR);
+    if (batch == per_epoch) st->train_time = now() - st->epoch_start;
+    if (st->bar && ((long)batch % 64 == 0 || batch == per_epoch)) {
+        int width = 30, filled = (int)(width * batch / per_epoch);
+        double el = now() - st->epoch_start, done = batch / per_epoch * (double)st->n;
+        fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %.0f samples/s ", filled,
+                "##############################", width - filled, "",
+                (int)(100 * batch / per_epoch), get(p, DSC_PR_EPOCH_LOSS),
+                el > 0 ? done / el : 0.0);
+    }
+    return 0;
+}
+
+/* After every epoch (and its validation): one row of the table. */
+static int on_epoch(const dsc_progress *p, void *user) {
+    run_state *st = user;
+    if (st->bar) fprintf(stderr, "\r%80s\r", "");
+    st->total_time += st->train_time;
+    printf("%5d | %9.6f | %10.4f | %9.4f | %7.2f%% | %7.2f | %9.0f\n", (int)get(p, DSC_PR_EPOCH),
+           st->lr, get(p, DSC_PR_EPOCH_LOSS), get(p, DSC_PR_VAL_LOSS),
+           100.0 * get(p, DSC_PR_VAL_ACCURACY), st->train_time, (double)st->n / st->train_time);
+    fflush(stdout);
+    st->epoch_start = now();
+    return 0;
+}
+
+static int usage(const char *argv0) {
+    fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--batch B] [--lr LR] [--momentum M] "
+            "[--seed S] [--target ACC]\n", argv0);
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    const char *dir = "/usr/share/datasets/fashion-mnist";
+    int epochs = 10;
+    size_t batch = 64;
+    double lr = 0.05, momentum = 0.9, target = 0.88;
+    unsigned long long seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (v == NULL) return usage(argv[0]);
+        if (!strcmp(argv[i], "--data")) dir = v;
+        else if (!strcmp(argv[i], "--epochs")) epochs = atoi(v);
+        else if (!strcmp(argv[i], "--batch")) batch = (size_t)strtoul(v, NULL, 10);
+        else if (!strcmp(argv[i], "--lr")) lr = atof(v);
+        else if (!strcmp(argv[i], "--momentum")) momentum = atof(v);
+        else if (!strcmp(argv[i], "--seed")) seed = strtoull(v, NULL, 10);
+        else if (!strcmp(argv[i], "--target")) target = atof(v);
+        else return usage(argv[0]);
+        i++;
+    }
+    if (epochs < 1 || batch < 1) return usage(argv[0]);
+
+    /* Data: the four IDX files, gzipped, pixels scaled to [0, 1]. */
+    char ti[1024], tl[1024], vi[1024], vl[1024];
+    snprintf(ti, sizeof ti, "%s/train-images-idx3-ubyte.gz", dir);
+    snprintf(tl, sizeof tl, "%s/train-labels-idx1-ubyte.gz", dir);
+    snprintf(vi, sizeof vi, "%s/t10k-images-idx3-ubyte.gz", dir);
+    snprintf(vl, sizeof vl, "%s/t10k-labels-idx1-ubyte.gz", dir);
+    dsc_dataset *train = NULL, *test = NULL;
+    if (access(ti, R_OK) != 0 || access(tl, R_OK) != 0 || access(vi, R_OK) != 0 ||
+        access(vl, R_OK) != 0) {
+        fprintf(stderr, "fashion_mnist: the Fashion-MNIST files are not in %s\n"
+                "  (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-...);\n"
+                "  install the Debian package with `tools/install-deps.sh demo` "
+                "(dataset-fashion-mnist) or pass --data DIR\n", dir);
+        return 2;
+    }
+    CHECK(dsc_dataset_load_idx(&train, ti, tl, 10));
+    CHECK(dsc_dataset_load_idx(&test, vi, vl, 10));
+    CHECK(dsc_dataset_scale(train, 255.0f));
+    CHECK(dsc_dataset_scale(test, 255.0f));
+    size_t n = dsc_dataset_count(train), nt = dsc_dataset_count(test);
+    size_t steps_per_epoch = (n + batch - 1) / batch;
+
+    /* Model, loss, optimizer, schedule. */
+    static const size_t widths[] = {784, 256, 128, 10};
+    dsc_model *m = NULL;
+    dsc_layer *l = NULL;
+    CHECK(dsc_model_new(&m, widths[0]));
+    for (int i = 1; i < 4; i++) {
+        CHECK(dsc_layer_dense_new(&l, widths[i - 1], widths[i], 1));
+        CHECK(dsc_model_add(m, l));
+        if (i < 3) {
+            CHECK(dsc_layer_activation_new(&l, DSC_ACTIVATION_RELU));
+            CHECK(dsc_model_add(m, l));
+        }
+    }
+    CHECK(dsc_model_build(m, batch));
+    CHECK(dsc_model_init(m, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, seed));
+    size_t np;
+    CHECK(dsc_model_param_count(m, &np));
+    dsc_optimizer *opt = NULL;
+    CHECK(dsc_optimizer_new(&opt, DSC_OPT_SGD));
+    CHECK(dsc_optimizer_set(opt, DSC_HP_LR, lr));
+    CHECK(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, momentum));
+    CHECK(dsc_optimizer_add_model(opt, m, NULL));
+    dsc_lr_scheduler *sched = NULL;
+    CHECK(dsc_lr_scheduler_new(&sched, DSC_SCHED_COSINE, opt));
+    CHECK(dsc_lr_scheduler_set(sched, DSC_SP_T_MAX, (double)(steps_per_epoch * (size_t)epochs)));
+    dsc_loss *loss = NULL;
+    CHECK(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
+    dsc_trainer *tr = NULL;
+    CHECK(dsc_trainer_new(&tr, m, loss, opt, train));
+    CHECK(dsc_trainer_set_validation(tr, test));
+    CHECK(dsc_trainer_set_scheduler(tr, sched));
+    CHECK(dsc_trainer_set(tr, DSC_TP_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
+    CHECK(dsc_trainer_set(tr, DSC_TP_BATCH_SIZE, (double)batch));
+    CHECK(dsc_trainer_set(tr, DSC_TP_EPOCHS, epochs));
+    CHECK(dsc_trainer_set(tr, DSC_TP_SEED, (double)(seed & ((1ull << 53) - 1))));
+    run_state st = {n, isatty(2), 0.0, 0.0, 0.0, lr};
+    CHECK(dsc_trainer_set_step_callback(tr, on_step, &st));
+    CHECK(dsc_trainer_set_epoch_callback(tr, on_epoch, &st));
+
+    printf("Fashion-MNIST: %zu training, %zu test images; MLP 784-256-128-10 ReLU, %zu parameters\n"
+           "SGD lr %g momentum %g, cosine decay over %d epochs, batch %zu, kernel set %s\n\n",
+           n, nt, np, lr, momentum, epochs, batch, dsc_isa());
+    printf("epoch |     lr    | train loss | test loss | test acc | epoch s | samples/s\n");
+    printf("------+-----------+------------+-----------+----------+---------+----------\n");
+    st.epoch_start = now();
+    CHECK(dsc_trainer_run(tr));
+    double acc, test_loss;
+    const dsc_progress *pr;
+    CHECK(dsc_trainer_progress(tr, &pr));
+    acc = get(pr, DSC_PR_VAL_ACCURACY);
+    test_loss = get(pr, DSC_PR_VAL_LOSS);
+    printf("\nfinal test accuracy %.2f%% (loss %.4f) after %d epochs, %.1f s of training "
+           "(%.0f samples/s)\n", 100.0 * acc, test_loss, epochs, st.total_time,
+           (double)n * epochs / st.total_time);
+    int rc = 0;
+    if (target > 0.0) {
+        printf("target %.0f%%: %s\n", 100.0 * target, acc >= target ? "reached" : "NOT reached");
+        rc = acc >= target ? 0 : 1;
+    }
+    dsc_trainer_free(tr);
+    dsc_loss_free(loss);
+    dsc_lr_scheduler_free(sched);
+    dsc_optimizer_free(opt);
+    dsc_model_free(m);
+    dsc_dataset_free(train);
+    dsc_dataset_free(test);
+    return rc;
+}
