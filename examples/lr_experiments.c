@@ -53,6 +53,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define CHECK(expr)                                                                    \
     do {                                                                               \
@@ -557,10 +558,13 @@ static void row(const char *exp, const cfg *c, const result *r) {
 }
 
 static void run_all(const char *exp, cfg *cs, result *rs, int n) {
+    /* The "running" line is for a person watching a terminal; in a log it
+     * would interleave with the table. */
+    const int tty = isatty(fileno(stderr));
     for (int i = 0; i < n; i++) {
-        fprintf(stderr, "  running %s ...\r", cs[i].label);
+        if (tty) fprintf(stderr, "  running %s ...\r", cs[i].label);
         run(&cs[i], &rs[i]);
-        fprintf(stderr, "%40s\r", "");
+        if (tty) fprintf(stderr, "%40s\r", "");
         row(exp, &cs[i], &rs[i]);
         fflush(stdout);
     }
