@@ -311,6 +311,22 @@ static float hsum(__m512 v) {
     return _mm_cvtss_f32(q);
 }
 
+/* The horizontal sums of s0..s3 in lanes 0..3, in a fixed order: halves,
+ * quarters, then pairs within each 128-bit block. */
+static __m128 hsum4(__m512 s0, __m512 s1, __m512 s2, __m512 s3) {
+    const __m512 h01 = _mm512_add_ps(_mm512_shuffle_f32x4(s0, s1, 0x44),
+                                     _mm512_shuffle_f32x4(s0, s1, 0xEE));
+    const __m512 h23 = _mm512_add_ps(_mm512_shuffle_f32x4(s2, s3, 0x44),
+                                     _mm512_shuffle_f32x4(s2, s3, 0xEE));
+    /* block q: four partial sums of s_q */
+    __m512 w = _mm512_add_ps(_mm512_shuffle_f32x4(h01, h23, 0x88),
+                             _mm512_shuffle_f32x4(h01, h23, 0xDD));
+    w = _mm512_add_ps(w, _mm512_permute_ps(w, 0x4E)); /* + other pair */
+    w = _mm512_add_ps(w, _mm512_permute_ps(w, 0xB1)); /* + neighbour */
+    return _mm512_castps512_ps128(
+        _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), w));
+}
+
 /* nt, row by row: C[i][j] = dot(A row i, B row j) (+ bias[j]), 4 rows of B at once. */
 static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
                    size_t ldb, const float *bias, float *c, size_t ldc) {
@@ -337,17 +353,9 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
                 s2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b2 + kv), s2);
                 s3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b3 + kv), s3);
             }
-            float r0 = hsum(s0), r1 = hsum(s1), r2 = hsum(s2), r3 = hsum(s3);
-            if (bias != NULL) {
-                r0 += bias[j];
-                r1 += bias[j + 1];
-                r2 += bias[j + 2];
-                r3 += bias[j + 3];
-            }
-            ci[j] = r0;
-            ci[j + 1] = r1;
-            ci[j + 2] = r2;
-            ci[j + 3] = r3;
+            __m128 r = hsum4(s0, s1, s2, s3);
+            if (bias != NULL) r = _mm_add_ps(r, _mm_loadu_ps(bias + j));
+            _mm_storeu_ps(ci + j, r);
         }
         for (; j < n; j++) {
             const float *bj = b + j * ldb;
