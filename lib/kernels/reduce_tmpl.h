@@ -4,9 +4,9 @@
  *
  * sum and sumsq widen each float to double (exact; squares of floats are
  * exact in double too) into four double accumulators; sumsq_fast squares in
- * float over short blocks and widens the block sums (see its comment). Both run in an order fixed by n alone: deterministic,
- * independent of alignment. The partial last vector reads zeros past the
- * end, which add nothing. */
+ * float over short blocks and widens the block sums (see its comment). All
+ * run in an order fixed by n alone: deterministic, independent of alignment.
+ * The partial last vector reads zeros past the end, which add nothing. */
 #ifndef DSC_KERNELS_REDUCE_TMPL_H
 #define DSC_KERNELS_REDUCE_TMPL_H
 

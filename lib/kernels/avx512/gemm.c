@@ -323,8 +323,8 @@ static __m128 hsum4(__m512 s0, __m512 s1, __m512 s2, __m512 s3) {
                              _mm512_shuffle_f32x4(h01, h23, 0xDD));
     w = _mm512_add_ps(w, _mm512_permute_ps(w, 0x4E)); /* + other pair */
     w = _mm512_add_ps(w, _mm512_permute_ps(w, 0xB1)); /* + neighbour */
-    return _mm512_castps512_ps128(
-        _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), w));
+    const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(lanes, w));
 }
 
 /* nt, row by row: C[i][j] = dot(A row i, B row j) (+ bias[j]), 4 rows of B at once. */
