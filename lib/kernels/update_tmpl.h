@@ -83,12 +83,37 @@ static void upd_sgd_plain(size_t n, float *p, const float *g, float lr) {
     for (; i < n; i++) p[i] = p[i] - lr * g[i];
 }
 
+/* Heavy-ball momentum after the first step, no Nesterov, clipping, maximize
+ * or decay (the usual SGD with momentum): b = mu*b + (1-d)*g; p = p - lr*b,
+ * SGD_BODY's operations without its per-vector tests. */
+static void upd_sgd_momentum(size_t n, float *p, const float *g, float *buf, float lr, float mu,
+                             float omd) {
+    const VT vlr = V_set(lr), vmu = V_set(mu), vomd = V_set(omd);
+    size_t i = 0;
+    for (; i + DSC_VW <= n; i += DSC_VW) {
+        const VT b = V_add(V_mul(vmu, V_ld(buf + i)), V_mul(vomd, V_ld(g + i)));
+        V_st(buf + i, b);
+        V_st(p + i, V_sub(V_ld(p + i), V_mul(vlr, b)));
+    }
+    for (; i < n; i++) {
+        const float b = mu * buf[i] + omd * g[i];
+        buf[i] = b;
+        p[i] = p[i] - lr * b;
+    }
+}
+
 static void upd_sgd(size_t n, float *p, const float *g, float *buf, const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
     const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
-    if (!clipping && a->gsign == 1.0f && a->weight_decay == 0.0f && a->momentum == 0.0f) {
-        upd_sgd_plain(n, p, g, a->lr);
-        return;
+    if (!clipping && a->gsign == 1.0f && a->weight_decay == 0.0f) {
+        if (a->momentum == 0.0f) {
+            upd_sgd_plain(n, p, g, a->lr);
+            return;
+        }
+        if (!a->first_step && !a->nesterov) {
+            upd_sgd_momentum(n, p, g, buf, a->lr, a->momentum, a->one_m_dampening);
+            return;
+        }
     }
     UPD_LOOP(SGD_BODY)
 }
