@@ -14,6 +14,7 @@
  *   softmax_xent dz (p - 1 cancels at the label)       rtol 2e-6, atol 2e-7 |gscale|
  *   softmax_xent loss                                  2e-6 per row + 1e-6 relative
  *   sum, sumsq (double)                                1e-12 * sum |x_i| (or x_i^2)
+ *   sumsq_fast (float blocks, kernels.h)               2^-19 * sum x_i^2
  * and the approximations against libm in double (test_kernels_approx_error,
  * which prints the measured maxima): see APPROX_BOUNDS below. */
 #include "harness.h"
@@ -315,7 +316,11 @@ static void test_kernels_reduce_vs_scalar(void **state) {
             const double su = k->sum(n, x.p), sq = k->sumsq(n, x.p);
             if (!(fabs(su - s->sum(n, x.p)) <= 1e-12 * abssum)) fail_msg("%s sum n=%zu", k->isa, n);
             if (!(fabs(sq - s->sumsq(n, x.p)) <= 1e-12 * sqsum)) fail_msg("%s sumsq n=%zu", k->isa, n);
+            const double sf = k->sumsq_fast(n, x.p);
+            if (!(fabs(sf - s->sumsq(n, x.p)) <= 0x1p-19 * sqsum))
+                fail_msg("%s sumsq_fast n=%zu", k->isa, n);
             assert_true(k->sum(n, x.p) == su && k->sumsq(n, x.p) == sq); /* repeat */
+            assert_true(k->sumsq_fast(n, x.p) == sf);
             assert_true(k->maxabs(n, x.p) == s->maxabs(n, x.p));
             assert_int_equal(k->all_finite(n, x.p), 1);
             buf_check(&x, off, "reductions are read-only");
@@ -339,12 +344,14 @@ static void test_kernels_reduce_vs_scalar(void **state) {
         assert_true(k->maxabs(0, NULL) == 0.0f);
         assert_int_equal(k->all_finite(0, NULL), 1);
         assert_true(k->sum(0, NULL) == 0.0 && k->sumsq(0, NULL) == 0.0);
+        assert_true(k->sumsq_fast(0, NULL) == 0.0);
     }
 }
 
 /* One NaN or infinity at every position of every size up to 67. */
 static void test_kernels_nonfinite_every_position(void **state) {
     (void)state;
+    const dsc_kernels *s = ref();
     float x[68 + 16];
     const float bad[3] = {NAN, INFINITY, -INFINITY};
     for (int id = 0; id < DSC_ISA_COUNT; id++) {
@@ -364,11 +371,19 @@ static void test_kernels_nonfinite_every_position(void **state) {
                     const float ma = k->maxabs(n, p);
                     if (b == 0 ? !isnan(ma) : ma != INFINITY)
                         fail_msg("%s maxabs n=%zu pos=%zu gave %g", k->isa, n, pos, ma);
+                    if (isfinite(k->sumsq(n, p)) || isfinite(k->sumsq_fast(n, p)))
+                        fail_msg("%s sumsq n=%zu pos=%zu is finite", k->isa, n, pos);
                     p[pos] = keep;
                 }
             }
-            p[n / 2] = FLT_MAX; /* large but finite */
+            p[n / 2] = FLT_MAX; /* large but finite: its square overflows a float */
             assert_int_equal(k->all_finite(n, p), 1);
+            double want = s->sumsq(n, p);
+            assert_true(isfinite(want) && fabs(k->sumsq_fast(n, p) - want) <= 1e-12 * want);
+            for (size_t i = 0; i < n; i++) p[i] = 1e-25f * ((float)i + 1.0f); /* float squares: 0 */
+            want = s->sumsq(n, p);
+            assert_true(want > 0.0 && fabs(k->sumsq_fast(n, p) - want) <= 1e-12 * want);
+            for (size_t i = 0; i < n; i++) p[i] = (float)i - 30.0f;
             p[n / 2] = -1e-40f; /* subnormal */
             assert_int_equal(k->all_finite(n, p), 1);
         }

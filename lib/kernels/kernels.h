@@ -147,6 +147,13 @@ typedef struct dsc_kernels {
      * Sums accumulate in double in a fixed order per ISA. */
     double (*sum)(size_t n, const float *x);
     double (*sumsq)(size_t n, const float *x);
+    /* sumsq to float precision, for the optimizer's global norm and
+     * non-finite check when the norm only gets reported (no norm clipping).
+     * The SIMD sets square and add up to 16 terms per lane in float before
+     * widening to double: relative error below 2^-20 (scalar: sumsq itself).
+     * NaN or infinity in x gives a non-finite result, finite x a finite one
+     * (a float overflow or underflow is redone as sumsq). */
+    double (*sumsq_fast)(size_t n, const float *x);
     float (*maxabs)(size_t n, const float *x);       /* 0 for n = 0; NaN if any is NaN */
     int (*all_finite)(size_t n, const float *x);     /* 1 if no NaN or infinity */
     void (*scale)(size_t n, float *x, float s);      /* x *= s */

@@ -358,11 +358,15 @@ void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc
     a->weight_decay = (float)gr->hp[DSC__HP_WEIGHT_DECAY];
 }
 
-/* Sum of squares in double: the norm, and the non-finite check at once (a
- * NaN or infinity makes it non-finite; finite floats cannot overflow a
- * double sum of fewer than 2^900 terms). Uses the reduction kernel when the
- * table has one. */
-static double sumsq(const dsc_kernels *k, const float *x, size_t n) {
+/* Sum of squares: the norm, and the non-finite check at once (a NaN or
+ * infinity makes it non-finite; finite floats cannot overflow a double sum
+ * of fewer than 2^900 terms, and sumsq_fast redoes a float overflow in
+ * double). In double (sumsq) when the norm scales the update, so every
+ * kernel set clips alike; else to float precision (sumsq_fast, several
+ * times faster: the norm is only reported). Uses the reduction kernel when
+ * the table has one. */
+static double sumsq(const dsc_kernels *k, const float *x, size_t n, int exact) {
+    if (!exact && k->sumsq_fast != NULL) return k->sumsq_fast(n, x);
     if (k->sumsq != NULL) return k->sumsq(n, x);
     double acc[4] = {0, 0, 0, 0};
     size_t i = 0;
@@ -392,9 +396,10 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);
     /* 2. Global norm = non-finite check, before anything is written. */
+    double max_norm = opt->hp[DSC__HP_CLIP_NORM], max_value = opt->hp[DSC__HP_CLIP_VALUE];
     double total = 0.0;
     for (size_t i = 0; i < opt->ngroups; i++)
-        total += sumsq(opt->k, opt->groups[i].g, opt->groups[i].n);
+        total += sumsq(opt->k, opt->groups[i].g, opt->groups[i].n, max_norm > 0.0);
     opt->last_norm = sqrt(total);
     if (!isfinite(total)) {
         dsc__fpenv_leave(&fe);
@@ -410,7 +415,6 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
     }
     /* 3. Clipping, folded into the update's read of g (see dsc_update_args). */
     dsc__clip clip = {1.0f, INFINITY};
-    double max_norm = opt->hp[DSC__HP_CLIP_NORM], max_value = opt->hp[DSC__HP_CLIP_VALUE];
     if (max_norm > 0.0) {
         double s = max_norm / (opt->last_norm + 1e-6); /* torch clip_grad_norm_ */
         if (s < 1.0) clip.gscale = (float)s;

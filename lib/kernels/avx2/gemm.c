@@ -319,7 +319,8 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
 }
 
 /* C row i [+]= sum_p x(i, p) B row p, x(i, p) = xs[i * xi + p * xp]:
- * 64 columns (8 ymm) per pass over the rows of B, then 8 with masks. */
+ * 64 columns (8 ymm) per pass over the rows of B, then 8 (the last
+ * partial block with masks). */
 static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, size_t xp,
                       const float *b, size_t ldb, float *c, size_t ldc, int add) {
     for (size_t i = 0; i < m; i++) {
@@ -347,7 +348,17 @@ static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, 
             OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7)
 #undef OUT
         }
-        for (; j < n; j += 8) {
+        /* Whole blocks of 8 unmasked: a vmaskmovps store costs about 10
+         * cycles on AMD (measured on the development VM's EPYC). */
+        for (; j + 8 <= n; j += 8) {
+            __m256 s = _mm256_setzero_ps();
+            for (size_t p = 0; p < k; p++)
+                s = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p * xp),
+                                    _mm256_loadu_ps(b + p * ldb + j), s);
+            if (add) s = _mm256_add_ps(_mm256_loadu_ps(ci + j), s);
+            _mm256_storeu_ps(ci + j, s);
+        }
+        if (j < n) {
             __m256i mk = mask8(n - j);
             __m256 s = _mm256_setzero_ps();
             for (size_t p = 0; p < k; p++)

@@ -311,6 +311,22 @@ static float hsum(__m512 v) {
     return _mm_cvtss_f32(q);
 }
 
+/* The horizontal sums of s0..s3 in lanes 0..3, in a fixed order: halves,
+ * quarters, then pairs within each 128-bit block. */
+static __m128 hsum4(__m512 s0, __m512 s1, __m512 s2, __m512 s3) {
+    const __m512 h01 = _mm512_add_ps(_mm512_shuffle_f32x4(s0, s1, 0x44),
+                                     _mm512_shuffle_f32x4(s0, s1, 0xEE));
+    const __m512 h23 = _mm512_add_ps(_mm512_shuffle_f32x4(s2, s3, 0x44),
+                                     _mm512_shuffle_f32x4(s2, s3, 0xEE));
+    /* block q: four partial sums of s_q */
+    __m512 w = _mm512_add_ps(_mm512_shuffle_f32x4(h01, h23, 0x88),
+                             _mm512_shuffle_f32x4(h01, h23, 0xDD));
+    w = _mm512_add_ps(w, _mm512_permute_ps(w, 0x4E)); /* + other pair */
+    w = _mm512_add_ps(w, _mm512_permute_ps(w, 0xB1)); /* + neighbour */
+    const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(lanes, w));
+}
+
 /* nt, row by row: C[i][j] = dot(A row i, B row j) (+ bias[j]), 4 rows of B at once. */
 static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
                    size_t ldb, const float *bias, float *c, size_t ldc) {
@@ -337,17 +353,9 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
                 s2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b2 + kv), s2);
                 s3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b3 + kv), s3);
             }
-            float r0 = hsum(s0), r1 = hsum(s1), r2 = hsum(s2), r3 = hsum(s3);
-            if (bias != NULL) {
-                r0 += bias[j];
-                r1 += bias[j + 1];
-                r2 += bias[j + 2];
-                r3 += bias[j + 3];
-            }
-            ci[j] = r0;
-            ci[j + 1] = r1;
-            ci[j + 2] = r2;
-            ci[j + 3] = r3;
+            __m128 r = hsum4(s0, s1, s2, s3);
+            if (bias != NULL) r = _mm_add_ps(r, _mm_loadu_ps(bias + j));
+            _mm_storeu_ps(ci + j, r);
         }
         for (; j < n; j++) {
             const float *bj = b + j * ldb;
@@ -463,11 +471,58 @@ static void nt_narrow(size_t m, size_t n, size_t k, const float *a, size_t lda, 
             dot_block(8, 2, k, a, lda, i, m, b, ldb, n4, n, bias, c, ldc);
 }
 
+/* Up to NB (constant) column blocks of 16 of C row i, one accumulator each,
+ * all in one pass over the rows of B: NB independent FMA chains, so small
+ * n is not bound by the FMA latency. The same order over p as one block at
+ * a time. Masked: nothing is read or written past column n. */
+INLINE void axpy_blocks(const int NB, size_t n, size_t j, size_t k, const float *x, size_t xp,
+                        const float *b, size_t ldb, float *ci, int add) {
+    const size_t r = n - j; /* > 16 (NB - 1) */
+    const __mmask16 m0 = mask16(r), m1 = NB > 1 ? mask16(r - 16) : 0,
+                    m2 = NB > 2 ? mask16(r - 32) : 0, m3 = NB > 3 ? mask16(r - 48) : 0;
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    const float *bp = b + j;
+    for (size_t p = 0; p < k; p++, bp += ldb) {
+        __m512 xv = _mm512_set1_ps(x[p * xp]);
+        s0 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(m0, bp), s0);
+        if (NB > 1) s1 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(m1, bp + 16), s1);
+        if (NB > 2) s2 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(m2, bp + 32), s2);
+        if (NB > 3) s3 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(m3, bp + 48), s3);
+    }
+#define OUT(q)                                                                       \
+    if (NB > q) {                                                                    \
+        if (add) s##q = _mm512_add_ps(_mm512_maskz_loadu_ps(m##q, ci + j + 16 * q), s##q); \
+        _mm512_mask_storeu_ps(ci + j + 16 * q, m##q, s##q);                          \
+    }
+    OUT(0) OUT(1) OUT(2) OUT(3)
+#undef OUT
+}
+
 /* Row-streaming form shared by nn (small m) and tn (small k):
  * C row i [+]= sum_p x(i, p) B row p, x(i, p) = xs[i * xi + p * xp].
- * 128 columns (8 zmm) per pass over the rows of B, then 16 with masks. */
+ * 128 columns (8 zmm) per pass over the rows of B, then up to 64 (4 masked
+ * zmm) per pass. */
 static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, size_t xp,
                       const float *b, size_t ldb, float *c, size_t ldc, int add) {
+    if (k == 1) { /* one sample's weight gradient: the products, then the old C */
+        for (size_t i = 0; i < m; i++) {
+            const __m512 xv = _mm512_set1_ps(xs[i * xi]);
+            float *ci = c + i * ldc;
+            size_t j = 0;
+            for (; j + 16 <= n; j += 16) {
+                __m512 s = _mm512_mul_ps(xv, _mm512_loadu_ps(b + j));
+                if (add) s = _mm512_add_ps(_mm512_loadu_ps(ci + j), s);
+                _mm512_storeu_ps(ci + j, s);
+            }
+            if (j < n) {
+                const __mmask16 mk = mask16(n - j);
+                __m512 s = _mm512_mul_ps(xv, _mm512_maskz_loadu_ps(mk, b + j));
+                if (add) s = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, ci + j), s);
+                _mm512_mask_storeu_ps(ci + j, mk, s);
+            }
+        }
+        return;
+    }
     for (size_t i = 0; i < m; i++) {
         const float *x = xs + i * xi;
         float *ci = c + i * ldc;
@@ -493,14 +548,11 @@ static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, 
             OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7)
 #undef OUT
         }
-        for (; j < n; j += 16) {
-            __mmask16 mk = mask16(n - j);
-            __m512 s = _mm512_setzero_ps();
-            for (size_t p = 0; p < k; p++)
-                s = _mm512_fmadd_ps(_mm512_set1_ps(x[p * xp]),
-                                    _mm512_maskz_loadu_ps(mk, b + p * ldb + j), s);
-            if (add) s = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, ci + j), s);
-            _mm512_mask_storeu_ps(ci + j, mk, s);
+        for (; j < n; j += 64) {
+            if (n - j > 48) axpy_blocks(4, n, j, k, x, xp, b, ldb, ci, add);
+            else if (n - j > 32) axpy_blocks(3, n, j, k, x, xp, b, ldb, ci, add);
+            else if (n - j > 16) axpy_blocks(2, n, j, k, x, xp, b, ldb, ci, add);
+            else axpy_blocks(1, n, j, k, x, xp, b, ldb, ci, add);
         }
     }
 }

@@ -55,6 +55,7 @@ static void clamp(size_t n, float *x, float lo, float hi) {
 void dsc__scalar_init_reduce(dsc_kernels *k) {
     k->sum = sum;
     k->sumsq = sumsq;
+    k->sumsq_fast = sumsq; /* already within sumsq_fast's bound */
     k->maxabs = maxabs;
     k->all_finite = all_finite;
     k->scale = scale;
