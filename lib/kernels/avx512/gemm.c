@@ -1,96 +1,49 @@
-/* avx512 kernels: GEMM (gemm_nt, gemm_nn, gemm_tn) and bias_grad.
- *
- *   gemm_nt:   C  = A B^T (+ bias)   Y  = X W^T + b   (torch.nn.functional.linear)
- *   gemm_nn:   C  = A B              dX = dY W        (linear backward, input)
- *   gemm_tn:   C += A^T B            dW += dY^T X     (linear backward, weight)
- *   bias_grad: db += sum_i dY[i]     db += dY.sum(0)
- *
- * Large products go through the GotoBLAS/BLIS scheme: B is packed per
- * KC x NC block into 32-wide column panels (16 wide for a narrow last one),
- * A per MC x KC block into 8-row panels (both zero-padded), and one 8 x 32
- * register-blocked micro-kernel (16 zmm accumulators, A broadcast, two zmm of
- * B per k step) serves all three forms; only the packing routines know the
- * layouts. Instances with 2 or 4 rows and 16 columns cover the edges; edge
- * tiles are loaded and stored with masks and a row count, never past C.
- * Packing is skipped where it cannot pay: A is read in place when one B panel
- * covers n (each element used once); B of nn and tn, already k-major, is read
- * in place unless its rows alias in L1 (ldb a multiple of 512); nt with n <=
- * 16 uses 4 x 4 blocks of dot products; products with m <= 3 (nt: dot
- * products along k; nn: rows of B streamed) or k <= 3 (tn: rank-k update) use
- * no packing at all.
- * Sums run in a fixed order for a given shape (deterministic); bias, and the
- * old C of tn, are added after each k block's sum. */
-#include "../kernels.h"
-
-#include <immintrin.h>
-#include <string.h>
+/* avx512 kernels: GEMM (gemm_nt, gemm_nn, gemm_tn) and bias_grad. The
+ * driver (blocking, tile dispatch, entry points, bias_grad) is
+ * ../gemm_tmpl.h over simd.h, with 32 zmm registers: 32-wide B panels (16
+ * wide for a narrow last one), 8-row A panels, an 8 x 32 micro-kernel (16
+ * zmm accumulators, A broadcast, two zmm of B per k step) with 2- and 4-row
+ * and 16-column instances; edge tiles loaded and stored with masks and a row
+ * count, never past C. What only this ISA has lives here:
+ * - B of nn and tn, already k-major, is read in place unless its rows alias
+ *   in L1 (ldb a multiple of 512), so the micro-kernel takes B with a stride
+ *   and masked loads (it reads nothing past nr);
+ * - column panels are packed a whole block at a time, row after row;
+ * - nt with n <= 16 (the output layer) uses 4 x 4 blocks of dot products;
+ * - the small-product paths (nt_dot, rows_axpy) reduce 4 or 16 sums at once
+ *   and stream B in masked column blocks. */
+#include "../avx_pack.h"
+#include "simd.h"
 
 #define MR 8
 #define NR 32
 #define KC 256
 #define MC 128 /* multiple of MR */
 #define NC 512 /* multiple of NR */
-#define WS_FLOATS (MC * KC + KC * NC)
 #define SMALL 3 /* m (nt, nn) or k (tn) up to which no packing is done */
+#define GEMM_MR_SHORT 2
+#define GEMM_MR_MID 4
+#define GEMM_MASKED_TAILS 1
+/* A in place where one B panel covers n (each element used once per k
+ * block) or k < 32 (its rows stay in L1 anyway). B of nn and tn is already
+ * k-major: its panels are read in place (measured faster on the MLP shapes,
+ * no packing pass) unless rows 2 KB apart or a multiple of it alias in the
+ * L1 sets and m reuses them. */
+#define GEMM_PACK_A_MIN_K 32
+#define GEMM_B_IN_PLACE(op, m, ldb) ((op) != OP_NT && !((m) > 2 * MR && (ldb) % 512 == 0))
+#define GEMM_OWN_PACK
+#define GEMM_OWN_KERNEL
+#define GEMM_OWN_NT_DOT
+#define GEMM_OWN_ROWS_AXPY
+#define GEMM_NT_NARROW(m, n, k) ((n) <= 16 && (k) >= 32)
 
-enum { OP_NT, OP_NN, OP_TN };
-
-static size_t min_sz(size_t a, size_t b) {
-    return a < b ? a : b;
-}
+#include "../gemm_tmpl.h"
 
 static __mmask16 mask16(size_t n) { /* first min(n, 16) lanes */
     return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 
-/* Panels of B are NR wide, except a last one of 16 or fewer columns, which is
- * packed 16 wide for the narrow kernels. */
-static size_t panel_width(size_t cols) {
-    return cols <= 16 ? 16 : NR;
-}
-
 /* ---- packing ---------------------------------------------------------- */
-
-/* o[j] = column j of the 8 x 8 block r[0..7] (rows). */
-static inline void transpose8(__m256 r[8]) {
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
-/* One panel from a matrix whose panel index runs along rows (element (r, p)
- * at src[r * ld + p]): dst[p * w + r] for r < w, p < kc; rows >= rows are 0.
- * w is a multiple of 8. */
-static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t ld, float *dst) {
-    for (size_t r0 = 0; r0 < w; r0 += 8) {
-        /* A group of 8 panel rows, of which the first live exist (zeros after). */
-        size_t live = rows > r0 ? min_sz(8, rows - r0) : 0;
-        const float *s = src + r0 * ld;
-        size_t p = 0;
-        for (; p + 8 <= kc; p += 8) {
-            __m256 r[8];
-            for (size_t i = 0; i < 8; i++)
-                r[i] = i < live ? _mm256_loadu_ps(s + i * ld + p) : _mm256_setzero_ps();
-            transpose8(r);
-            for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (p + (size_t)i) * w + r0, r[i]);
-        }
-        for (; p < kc; p++)
-            for (size_t i = 0; i < 8; i++) dst[p * w + r0 + i] = i < live ? s[i * ld + p] : 0.0f;
-    }
-}
 
 /* A whole block whose panel index runs along columns (element (r, p) at
  * src[p * ld + r], r < total): row p of the source goes, piece by piece, to
@@ -126,7 +79,7 @@ static void pack_a(int op, size_t mc, size_t kc, const float *a, size_t lda, flo
         return;
     }
     for (size_t i = 0; i < mc; i += MR)
-        pack_rows(kc, min_sz(MR, mc - i), MR, a + i * lda, lda, ap + i * kc);
+        pack_rows8(kc, min_sz(MR, mc - i), MR, a + i * lda, lda, ap + i * kc);
 }
 
 /* B block (kc x nc at logical (p, j)) into NR-column panels of kc x NR. */
@@ -137,17 +90,11 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
     }
     for (size_t j = 0; j < nc; j += NR) {
         size_t cols = min_sz(NR, nc - j);
-        pack_rows(kc, cols, panel_width(cols), b + j * ldb, ldb, bp + j * kc);
+        pack_rows8(kc, cols, panel_width(cols), b + j * ldb, ldb, bp + j * kc);
     }
 }
 
 /* ---- micro-kernel ----------------------------------------------------- */
-
-#if defined(__GNUC__) || defined(__clang__)
-#  define INLINE static inline __attribute__((always_inline))
-#else
-#  define INLINE static inline
-#endif
 
 /* C tile (mr x nr, mr <= MRV, nr <= NRV) = [C +] sum_p A(r, p) B(p) [+ bias],
  * over p < kc, where A(r, p) = a[r * rs + p * ps] (a packed panel: rs = 1,
@@ -221,83 +168,6 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc
     }
     STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
 #undef STORE
-}
-
-/* The instances: A packed (p) or in place (s), MRV x NRV. */
-#define KERNEL(name, MRV, NRV)                                                                 \
-    static void name##_p(size_t kc, const float *a, const float *b, size_t bs, float *c,       \
-                         size_t ldc, size_t mr, size_t nr, int add, const float *bias) {       \
-        kernel_tmpl(MRV, NRV, 0, kc, a, 1, MR, b, bs, c, ldc, mr, nr, add, bias);                 \
-    }                                                                                          \
-    static void name##_s(size_t kc, const float *a, size_t rs, size_t ps, const float *b,      \
-                         size_t bs, float *c, size_t ldc, size_t mr, size_t nr, int add,       \
-                         const float *bias) {                                                  \
-        kernel_tmpl(MRV, NRV, 1, kc, a, rs, ps, b, bs, c, ldc, mr, nr, add, bias);                \
-    }
-KERNEL(k8x32, 8, 32)
-KERNEL(k8x16, 8, 16)
-KERNEL(k4x32, 4, 32)
-KERNEL(k4x16, 4, 16)
-KERNEL(k2x32, 2, 32)
-KERNEL(k2x16, 2, 16)
-#undef KERNEL
-
-typedef void (*kernel_p_fn)(size_t, const float *, const float *, size_t, float *, size_t, size_t,
-                            size_t, int, const float *);
-typedef void (*kernel_s_fn)(size_t, const float *, size_t, size_t, const float *, size_t, float *,
-                            size_t, size_t, size_t, int, const float *);
-/* [rows class: <= 2, <= 4, <= 8][columns class: <= 16, <= 32] */
-static const kernel_p_fn kernels_p[3][2] = {
-    {k2x16_p, k2x32_p}, {k4x16_p, k4x32_p}, {k8x16_p, k8x32_p}};
-static const kernel_s_fn kernels_s[3][2] = {
-    {k2x16_s, k2x32_s}, {k4x16_s, k4x32_s}, {k8x16_s, k8x32_s}};
-
-/* One MR x NR (or narrower, shorter) tile with the smallest instance that
- * covers mr x nr. Packed A when ap != NULL, else A in place. */
-static void tile(size_t kc, const float *ap, const float *a, size_t rs, size_t ps, const float *b,
-                 size_t bs, float *c, size_t ldc, size_t mr, size_t nr, int add,
-                 const float *bias) {
-    int rc = mr <= 2 ? 0 : mr <= 4 ? 1 : 2, cc = nr > 16;
-    if (ap != NULL) kernels_p[rc][cc](kc, ap, b, bs, c, ldc, mr, nr, add, bias);
-    else kernels_s[rc][cc](kc, a, rs, ps, b, bs, c, ldc, mr, nr, add, bias);
-}
-
-static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                        const float *b, size_t ldb, const float *bias, float *c, size_t ldc,
-                        float *ws) {
-    float *ap = ws, *bp = ws + MC * KC;
-    /* A in place where one B panel covers n (each element used once per k
-     * block) or k < 32 (its rows stay in L1 anyway). B of nn and tn is
-     * already k-major: its panels are read in place (measured faster on the
-     * MLP shapes, no packing pass) unless rows 2 KB apart or a multiple of it
-     * alias in the L1 sets and m reuses them. */
-    size_t rs = op == OP_TN ? 1 : lda, ps = op == OP_TN ? lda : 1;
-    int pack_bm = op == OP_NT || (m > 2 * MR && ldb % 512 == 0);
-    for (size_t jc = 0; jc < n; jc += NC) {
-        size_t nc = min_sz(NC, n - jc);
-        int pack = nc > NR && k >= 32;
-        for (size_t pc = 0; pc < k; pc += KC) {
-            size_t kc = min_sz(KC, k - pc);
-            int add = op == OP_TN || pc > 0;
-            const float *bias_blk = pc + kc == k && bias != NULL ? bias + jc : NULL;
-            const float *bblk = op == OP_NT ? b + jc * ldb + pc : b + pc * ldb + jc;
-            if (pack_bm) pack_b(op, kc, nc, bblk, ldb, bp);
-            for (size_t ic = 0; ic < m; ic += MC) {
-                size_t mc = min_sz(MC, m - ic);
-                const float *ablk = op == OP_TN ? a + pc * lda + ic : a + ic * lda + pc;
-                if (pack) pack_a(op, mc, kc, ablk, lda, ap);
-                for (size_t jr = 0; jr < nc; jr += NR) {
-                    size_t nr = min_sz(NR, nc - jr);
-                    const float *bpan = pack_bm ? bp + jr * kc : bblk + jr;
-                    size_t bs = pack_bm ? panel_width(nr) : ldb;
-                    for (size_t ir = 0; ir < mc; ir += MR)
-                        tile(kc, pack ? ap + ir * kc : NULL, ablk + ir * rs, rs, ps, bpan, bs,
-                             c + (ic + ir) * ldc + jc + jr, ldc, min_sz(MR, mc - ir), nr, add,
-                             bias_blk != NULL ? bias_blk + jr : NULL);
-                }
-            }
-        }
-    }
 }
 
 /* ---- small-product paths (no packing) --------------------------------- */
@@ -557,69 +427,6 @@ static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, 
     }
 }
 
-/* ---- entry points ----------------------------------------------------- */
-
-static void gemm_nt(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
-                    size_t ldb, const float *bias, float *c, size_t ldc, float *ws) {
-    if (m == 0 || n == 0) return;
-    if (k == 0) {
-        for (size_t i = 0; i < m; i++)
-            for (size_t j = 0; j < n; j++) c[i * ldc + j] = bias != NULL ? bias[j] : 0.0f;
-        return;
-    }
-    if (m <= SMALL) nt_dot(m, n, k, a, lda, b, ldb, bias, c, ldc);
-    else if (n <= 16 && k >= 32) nt_narrow(m, n, k, a, lda, b, ldb, bias, c, ldc);
-    else gemm_packed(OP_NT, m, n, k, a, lda, b, ldb, bias, c, ldc, ws);
-}
-
-static void gemm_nn(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
-                    size_t ldb, float *c, size_t ldc, float *ws) {
-    if (m == 0 || n == 0) return;
-    if (k == 0) {
-        for (size_t i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
-        return;
-    }
-    if (m <= SMALL) rows_axpy(m, n, k, a, lda, 1, b, ldb, c, ldc, 0);
-    else gemm_packed(OP_NN, m, n, k, a, lda, b, ldb, NULL, c, ldc, ws);
-}
-
-static void gemm_tn(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
-                    size_t ldb, float *c, size_t ldc, float *ws) {
-    if (m == 0 || n == 0 || k == 0) return;
-    if (k <= SMALL) rows_axpy(m, n, k, a, 1, lda, b, ldb, c, ldc, 1);
-    else gemm_packed(OP_TN, m, n, k, a, lda, b, ldb, NULL, c, ldc, ws);
-}
-
-/* db[j] += sum_i dy[i][j], i rising: 64 columns per pass, then 16 with masks. */
-static void bias_grad(size_t m, size_t n, const float *dy, size_t lddy, float *db) {
-    size_t j = 0;
-    for (; j + 64 <= n; j += 64) {
-        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-        for (size_t i = 0; i < m; i++) {
-            const float *r = dy + i * lddy + j;
-            s0 = _mm512_add_ps(s0, _mm512_loadu_ps(r));
-            s1 = _mm512_add_ps(s1, _mm512_loadu_ps(r + 16));
-            s2 = _mm512_add_ps(s2, _mm512_loadu_ps(r + 32));
-            s3 = _mm512_add_ps(s3, _mm512_loadu_ps(r + 48));
-        }
-        _mm512_storeu_ps(db + j, _mm512_add_ps(_mm512_loadu_ps(db + j), s0));
-        _mm512_storeu_ps(db + j + 16, _mm512_add_ps(_mm512_loadu_ps(db + j + 16), s1));
-        _mm512_storeu_ps(db + j + 32, _mm512_add_ps(_mm512_loadu_ps(db + j + 32), s2));
-        _mm512_storeu_ps(db + j + 48, _mm512_add_ps(_mm512_loadu_ps(db + j + 48), s3));
-    }
-    for (; j < n; j += 16) {
-        __mmask16 mk = mask16(n - j);
-        __m512 s = _mm512_setzero_ps();
-        for (size_t i = 0; i < m; i++)
-            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mk, dy + i * lddy + j));
-        _mm512_mask_storeu_ps(db + j, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, db + j), s));
-    }
-}
-
 void dsc__avx512_init_gemm(dsc_kernels *k) {
-    k->gemm_ws_floats = WS_FLOATS;
-    k->gemm_nt = gemm_nt;
-    k->gemm_nn = gemm_nn;
-    k->gemm_tn = gemm_tn;
-    k->bias_grad = bias_grad;
+    tmpl_init_gemm(k);
 }
