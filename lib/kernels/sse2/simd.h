@@ -1,6 +1,6 @@
 /* The SSE2 vector layer: 4 float lanes. The same names exist in every ISA's
- * simd.h (avx2/, avx512/, neon/), so the generic kernels (../act_tmpl.h, ../reduce_tmpl.h) are
- * written once. Only static inline functions here (kernels.h's ISA rules).
+ * simd.h (avx2/, avx512/, neon/), so the generic kernels (../act_tmpl.h,
+ * ../reduce_tmpl.h, ../gemm_tmpl.h) are written once. Only static inline functions here (kernels.h's ISA rules).
  *   vf: float lanes, vi: int32 lanes, vd: double lanes (half as many; vf_lo_d
  *   and vf_hi_d widen the two halves), vm: a lane mask from a comparison.
  * Comparisons are ordered (false when a lane is NaN). vf_fma(a, b, c) is
