@@ -32,12 +32,14 @@
  *                    0: edge tiles go through a buffer, tails are scalar
  *   GEMM_LOAD_B(p)   optional: the load of a packed (aligned) B panel row
  *   GEMM_PACK_A_MIN_K optional: k below which A is read in place (default 1)
- *   GEMM_B_IN_PLACE(op, m, ldb) optional: B of nn / tn read in place
- * and, after the include, pack_rows(kc, rows, w, src, ld, dst): one panel
- * from a matrix whose panel index runs along rows (element (r, p) at
- * src[r * ld + p]) into dst[p * w + r], zero past rows. It may instead bring
- * its own pieces: GEMM_OWN_PACK (pack_a, pack_b), GEMM_OWN_KERNEL
- * (kernel_tmpl), GEMM_OWN_NT_DOT (nt_dot), GEMM_OWN_ROWS_AXPY (rows_axpy),
+ *   GEMM_B_IN_PLACE(op, m, ldb) optional: when B of nn / tn is read in place
+ *                    (the micro-kernel then loads B rows bs apart, masked)
+ *   GEMM_TRANSPOSE4(s, ld, d, w) optional: a 4 x 4 transpose (see pack_rows)
+ * and, after the include unless GEMM_TRANSPOSE4, pack_rows(kc, rows, w, src,
+ * ld, dst): one panel from a matrix whose panel index runs along rows
+ * (element (r, p) at src[r * ld + p]) into dst[p * w + r], zero past rows.
+ * It may instead bring its own pieces: GEMM_OWN_PACK (pack_a, pack_b),
+ * GEMM_OWN_KERNEL (kernel_tmpl), GEMM_OWN_NT_DOT (nt_dot), GEMM_OWN_ROWS_AXPY (rows_axpy),
  * GEMM_NT_NARROW(m, n, k) (a condition under which nt_narrow computes nt).
  * Only static functions; the template declares what it expects. */
 #ifndef DSC_KERNELS_GEMM_TMPL_H
@@ -56,7 +58,10 @@
 #ifndef GEMM_PACK_A_MIN_K
 #  define GEMM_PACK_A_MIN_K 1
 #endif
-#ifndef GEMM_B_IN_PLACE
+#ifdef GEMM_B_IN_PLACE
+#  define GEMM_B_STRIDED 1
+#else
+#  define GEMM_B_STRIDED 0
 #  define GEMM_B_IN_PLACE(op, m, ldb) 0
 #endif
 
@@ -92,7 +97,25 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc
 static void pack_a(int op, size_t mc, size_t kc, const float *a, size_t lda, float *ap);
 static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, float *bp);
 #else
+#  ifdef GEMM_TRANSPOSE4
+/* Groups of 4 full rows by 4 x 4 transposes (GEMM_TRANSPOSE4(s, ld, d, w):
+ * 4 floats of rows s, s + ld, s + 2 ld, s + 3 ld to the 4 rows d, d + w,
+ * d + 2 w, d + 3 w), then element by element, zero past rows. */
+static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t ld, float *dst) {
+    size_t r0 = 0;
+    for (; r0 + 4 <= rows; r0 += 4) {
+        const float *s = src + r0 * ld;
+        size_t p = 0;
+        for (; p + 4 <= kc; p += 4) GEMM_TRANSPOSE4(s + p, ld, dst + p * w + r0, w);
+        for (; p < kc; p++)
+            for (size_t i = 0; i < 4; i++) dst[p * w + r0 + i] = s[i * ld + p];
+    }
+    for (size_t p = 0; p < kc; p++)
+        for (size_t i = r0; i < w; i++) dst[p * w + i] = i < rows ? src[i * ld + p] : 0.0f;
+}
+#  else
 static void pack_rows(size_t kc, size_t rows, size_t w, const float *src, size_t ld, float *dst);
+#  endif
 
 /* Panel index along columns of src (element (r, p) at src[p * ld + r]). */
 static void pack_cols(size_t kc, size_t cols, size_t w, const float *src, size_t ld, float *dst) {
@@ -132,13 +155,15 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 /* ---- micro-kernel ----------------------------------------------------- */
 
 #ifndef GEMM_OWN_KERNEL
-/* Up to 8 rows of two vectors: 16 accumulators. B is packed and exactly
- * NRV wide (bs unused). Edge tiles: masked loads and stores, or through a
- * buffer, element by element, with the same additions in the same order. */
+/* Up to 8 rows of two vectors: 16 accumulators. B is a packed panel
+ * exactly NRV wide, or, where the ISA reads B in place (GEMM_B_IN_PLACE),
+ * rows bs apart loaded with the column mask, so nothing past nr is read.
+ * Edge tiles: masked loads and stores, or through a buffer, element by
+ * element, with the same additions in the same order. */
 INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a,
                         size_t rs, size_t ps, const float *b, size_t bs, float *c, size_t ldc,
                         size_t mr, size_t nr, int add, const float *bias) {
-    (void)bs;
+    const size_t n0 = min_sz(nr, DSC_VL), n1 = nr > DSC_VL ? nr - DSC_VL : 0;
     const vf z = vf_zero();
     vf c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z,
        c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
@@ -152,11 +177,18 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc
         if (NRV > DSC_VL) c##i##1 = vf_fma(av, b1, c##i##1);         \
     }
     for (size_t p = 0; p < kc; p++) {
-        vf b0 = GEMM_LOAD_B(b), b1 = b0;
-        if (NRV > DSC_VL) b1 = GEMM_LOAD_B(b + DSC_VL);
+        vf b0, b1;
+        if (GEMM_B_STRIDED) {
+            b0 = vf_load_part(b, n0), b1 = b0;
+            if (NRV > DSC_VL) b1 = vf_load_part(b + DSC_VL, n1);
+            b += bs;
+        } else {
+            b0 = GEMM_LOAD_B(b), b1 = b0;
+            if (NRV > DSC_VL) b1 = GEMM_LOAD_B(b + DSC_VL);
+            b += NRV;
+        }
         ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
         a += ps;
-        b += NRV;
     }
 #undef ROW
 #undef ROWIX
@@ -183,7 +215,6 @@ INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc
         return;
     }
     if (GEMM_MASKED_TAILS) { /* the first n0 columns in vector 0, n1 in vector 1 */
-        const size_t n0 = min_sz(nr, DSC_VL), n1 = nr > DSC_VL ? nr - DSC_VL : 0;
         vf bias0 = z, bias1 = z;
         if (bias != NULL) {
             bias0 = vf_load_part(bias, n0);

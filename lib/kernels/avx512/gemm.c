@@ -1,13 +1,12 @@
 /* avx512 kernels: GEMM (gemm_nt, gemm_nn, gemm_tn) and bias_grad. The
- * driver (blocking, tile dispatch, entry points, bias_grad) is
- * ../gemm_tmpl.h over simd.h, with 32 zmm registers: 32-wide B panels (16
+ * driver (blocking, micro-kernel, tile dispatch, entry points, bias_grad)
+ * is ../gemm_tmpl.h over simd.h, with 32 zmm registers: 32-wide B panels (16
  * wide for a narrow last one), 8-row A panels, an 8 x 32 micro-kernel (16
  * zmm accumulators, A broadcast, two zmm of B per k step) with 2- and 4-row
  * and 16-column instances; edge tiles loaded and stored with masks and a row
  * count, never past C. What only this ISA has lives here:
  * - B of nn and tn, already k-major, is read in place unless its rows alias
- *   in L1 (ldb a multiple of 512), so the micro-kernel takes B with a stride
- *   and masked loads (it reads nothing past nr);
+ *   in L1 (ldb a multiple of 512; GEMM_B_IN_PLACE below);
  * - column panels are packed a whole block at a time, row after row;
  * - nt with n <= 16 (the output layer) uses 4 x 4 blocks of dot products;
  * - the small-product paths (nt_dot, rows_axpy) reduce 4 or 16 sums at once
@@ -32,7 +31,6 @@
 #define GEMM_PACK_A_MIN_K 32
 #define GEMM_B_IN_PLACE(op, m, ldb) ((op) != OP_NT && !((m) > 2 * MR && (ldb) % 512 == 0))
 #define GEMM_OWN_PACK
-#define GEMM_OWN_KERNEL
 #define GEMM_OWN_NT_DOT
 #define GEMM_OWN_ROWS_AXPY
 #define GEMM_NT_NARROW(m, n, k) ((n) <= 16 && (k) >= 32)
@@ -92,82 +90,6 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
         size_t cols = min_sz(NR, nc - j);
         pack_rows8(kc, cols, panel_width(cols), b + j * ldb, ldb, bp + j * kc);
     }
-}
-
-/* ---- micro-kernel ----------------------------------------------------- */
-
-/* C tile (mr x nr, mr <= MRV, nr <= NRV) = [C +] sum_p A(r, p) B(p) [+ bias],
- * over p < kc, where A(r, p) = a[r * rs + p * ps] (a packed panel: rs = 1,
- * ps = MR; or A in place) and B(p) = b[p * bs + 0 .. nr-1] (a packed,
- * zero-padded panel: bs = its width; or B in place: bs = ldb), loaded with
- * the column mask so nothing past nr is read. MRV (2, 4 or 8) and NRV (16 or
- * 32) are constants in every caller, so unused accumulators and rows vanish. */
-INLINE void kernel_tmpl(const int MRV, const int NRV, const int CLAMP, size_t kc, const float *a,
-                        size_t rs, size_t ps, const float *b, size_t bs, float *c, size_t ldc,
-                        size_t mr, size_t nr, int add, const float *bias) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
-           c61 = c00, c70 = c00, c71 = c00;
-    __mmask16 m0 = mask16(nr), m1 = mask16(nr > 16 ? nr - 16 : 0);
-/* A in place (CLAMP): rows past mr repeat row mr - 1 instead of reading
- * past the end of A; their results are never stored. */
-#define ROWIX(i) (CLAMP && (size_t)(i) >= mr ? mr - 1 : (size_t)(i))
-#define ROW(i)                                                  \
-    if (MRV > i) {                                              \
-        __m512 av = _mm512_set1_ps(a[ROWIX(i) * rs]);        \
-        c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0);             \
-        if (NRV > 16) c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1); \
-    }
-    for (size_t p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = b0;
-        if (NRV > 16) b1 = _mm512_maskz_loadu_ps(m1, b + 16);
-        ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
-        a += ps;
-        b += bs;
-    }
-#undef ROW
-#undef ROWIX
-    if (mr == (size_t)MRV && nr == (size_t)NRV) { /* full tile: plain loads and stores */
-        __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
-        if (bias != NULL) {
-            bias0 = _mm512_loadu_ps(bias);
-            if (NRV > 16) bias1 = _mm512_loadu_ps(bias + 16);
-        }
-#define STORE(i)                                                                  \
-    if (MRV > i) {                                                                \
-        float *ci = c + (size_t)(i) * ldc;                                        \
-        if (add) c##i##0 = _mm512_add_ps(_mm512_loadu_ps(ci), c##i##0);           \
-        if (bias != NULL) c##i##0 = _mm512_add_ps(c##i##0, bias0);                \
-        _mm512_storeu_ps(ci, c##i##0);                                            \
-        if (NRV > 16) {                                                           \
-            if (add) c##i##1 = _mm512_add_ps(_mm512_loadu_ps(ci + 16), c##i##1);  \
-            if (bias != NULL) c##i##1 = _mm512_add_ps(c##i##1, bias1);            \
-            _mm512_storeu_ps(ci + 16, c##i##1);                                   \
-        }                                                                         \
-    }
-        STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
-#undef STORE
-        return;
-    }
-    __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
-    if (bias != NULL) {
-        bias0 = _mm512_maskz_loadu_ps(m0, bias);
-        if (NRV > 16) bias1 = _mm512_maskz_loadu_ps(m1, bias + 16);
-    }
-#define STORE(i)                                                                  \
-    if (MRV > i && (size_t)(i) < mr) {                                            \
-        float *ci = c + (size_t)(i) * ldc;                                        \
-        if (add) c##i##0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, ci), c##i##0); \
-        if (bias != NULL) c##i##0 = _mm512_add_ps(c##i##0, bias0);                \
-        _mm512_mask_storeu_ps(ci, m0, c##i##0);                                   \
-        if (NRV > 16) {                                                           \
-            if (add) c##i##1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, ci + 16), c##i##1); \
-            if (bias != NULL) c##i##1 = _mm512_add_ps(c##i##1, bias1);            \
-            _mm512_mask_storeu_ps(ci + 16, m1, c##i##1);                          \
-        }                                                                         \
-    }
-    STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
-#undef STORE
 }
 
 /* ---- small-product paths (no packing) --------------------------------- */
