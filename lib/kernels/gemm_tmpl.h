@@ -35,6 +35,9 @@
  *   GEMM_B_IN_PLACE(op, m, ldb) optional: when B of nn / tn is read in place
  *                    (the micro-kernel then loads B rows bs apart, masked)
  *   GEMM_TRANSPOSE4(s, ld, d, w) optional: a 4 x 4 transpose (see pack_rows)
+ *   GEMM_HSUM4_STORE(s0, s1, s2, s3, bias, out) optional, masked ISAs: the 4
+ *                    horizontal sums of nt_dot (+ bias[0..3] unless NULL) to
+ *                    out[0..3], in one fixed order
  * and, after the include unless GEMM_TRANSPOSE4, pack_rows(kc, rows, w, src,
  * ld, dst): one panel from a matrix whose panel index runs along rows
  * (element (r, p) at src[r * ld + p]) into dst[p * w + r], zero past rows.
@@ -346,6 +349,9 @@ static void gemm_packed(int op, size_t m, size_t n, size_t k, const float *a, si
 
 /* ---- small-product paths (no packing) --------------------------------- */
 
+#if defined(GEMM_HSUM4_STORE) && !GEMM_MASKED_TAILS
+#  error "GEMM_HSUM4_STORE needs GEMM_MASKED_TAILS (no scalar k tail after the sums)"
+#endif
 #ifdef GEMM_OWN_NT_DOT
 static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
                    size_t ldb, const float *bias, float *c, size_t ldc);
@@ -379,6 +385,10 @@ static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, con
                 s2 = vf_fma(x, vf_load_part(b2 + kv, kt), s2);
                 s3 = vf_fma(x, vf_load_part(b3 + kv, kt), s3);
             }
+#ifdef GEMM_HSUM4_STORE
+            GEMM_HSUM4_STORE(s0, s1, s2, s3, bias != NULL ? bias + j : NULL, ci + j);
+            continue;
+#endif
             float r0 = vf_hsum(s0), r1 = vf_hsum(s1), r2 = vf_hsum(s2), r3 = vf_hsum(s3);
             for (size_t p = kv; p < ks; p++) {
                 r0 += ai[p] * b0[p];

@@ -9,8 +9,8 @@
  *   in L1 (ldb a multiple of 512; GEMM_B_IN_PLACE below);
  * - column panels are packed a whole block at a time, row after row;
  * - nt with n <= 16 (the output layer) uses 4 x 4 blocks of dot products;
- * - the small-product paths (nt_dot, rows_axpy) reduce 4 or 16 sums at once
- *   and stream B in masked column blocks. */
+ * - nt_dot reduces its 4 sums at once (hsum4_store), nt_narrow 16, and
+ *   rows_axpy streams B in masked column blocks. */
 #include "../avx_pack.h"
 #include "simd.h"
 
@@ -31,9 +31,28 @@
 #define GEMM_PACK_A_MIN_K 32
 #define GEMM_B_IN_PLACE(op, m, ldb) ((op) != OP_NT && !((m) > 2 * MR && (ldb) % 512 == 0))
 #define GEMM_OWN_PACK
-#define GEMM_OWN_NT_DOT
+#define GEMM_HSUM4_STORE hsum4_store
 #define GEMM_OWN_ROWS_AXPY
 #define GEMM_NT_NARROW(m, n, k) ((n) <= 16 && (k) >= 32)
+
+/* The horizontal sums of s0..s3 (+ bias[0..3] unless NULL) to out[0..3],
+ * in a fixed order: halves, quarters, then pairs within each 128-bit block. */
+static inline void hsum4_store(__m512 s0, __m512 s1, __m512 s2, __m512 s3, const float *bias,
+                               float *out) {
+    const __m512 h01 = _mm512_add_ps(_mm512_shuffle_f32x4(s0, s1, 0x44),
+                                     _mm512_shuffle_f32x4(s0, s1, 0xEE));
+    const __m512 h23 = _mm512_add_ps(_mm512_shuffle_f32x4(s2, s3, 0x44),
+                                     _mm512_shuffle_f32x4(s2, s3, 0xEE));
+    /* block q: four partial sums of s_q */
+    __m512 w = _mm512_add_ps(_mm512_shuffle_f32x4(h01, h23, 0x88),
+                             _mm512_shuffle_f32x4(h01, h23, 0xDD));
+    w = _mm512_add_ps(w, _mm512_permute_ps(w, 0x4E)); /* + other pair */
+    w = _mm512_add_ps(w, _mm512_permute_ps(w, 0xB1)); /* + neighbour */
+    const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m128 r = _mm512_castps512_ps128(_mm512_permutexvar_ps(lanes, w));
+    if (bias != NULL) r = _mm_add_ps(r, _mm_loadu_ps(bias));
+    _mm_storeu_ps(out, r);
+}
 
 #include "../gemm_tmpl.h"
 
@@ -93,76 +112,6 @@ static void pack_b(int op, size_t kc, size_t nc, const float *b, size_t ldb, flo
 }
 
 /* ---- small-product paths (no packing) --------------------------------- */
-
-/* Horizontal sum in a fixed order. */
-static float hsum(__m512 v) {
-    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
-}
-
-/* The horizontal sums of s0..s3 in lanes 0..3, in a fixed order: halves,
- * quarters, then pairs within each 128-bit block. */
-static __m128 hsum4(__m512 s0, __m512 s1, __m512 s2, __m512 s3) {
-    const __m512 h01 = _mm512_add_ps(_mm512_shuffle_f32x4(s0, s1, 0x44),
-                                     _mm512_shuffle_f32x4(s0, s1, 0xEE));
-    const __m512 h23 = _mm512_add_ps(_mm512_shuffle_f32x4(s2, s3, 0x44),
-                                     _mm512_shuffle_f32x4(s2, s3, 0xEE));
-    /* block q: four partial sums of s_q */
-    __m512 w = _mm512_add_ps(_mm512_shuffle_f32x4(h01, h23, 0x88),
-                             _mm512_shuffle_f32x4(h01, h23, 0xDD));
-    w = _mm512_add_ps(w, _mm512_permute_ps(w, 0x4E)); /* + other pair */
-    w = _mm512_add_ps(w, _mm512_permute_ps(w, 0xB1)); /* + neighbour */
-    const __m512i lanes = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    return _mm512_castps512_ps128(_mm512_permutexvar_ps(lanes, w));
-}
-
-/* nt, row by row: C[i][j] = dot(A row i, B row j) (+ bias[j]), 4 rows of B at once. */
-static void nt_dot(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
-                   size_t ldb, const float *bias, float *c, size_t ldc) {
-    __mmask16 mt = mask16(k % 16);
-    size_t kv = k - k % 16;
-    for (size_t i = 0; i < m; i++) {
-        const float *ai = a + i * lda;
-        float *ci = c + i * ldc;
-        size_t j = 0;
-        for (; j + 4 <= n; j += 4) {
-            const float *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-            __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-            for (size_t p = 0; p < kv; p += 16) {
-                __m512 x = _mm512_loadu_ps(ai + p);
-                s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b0 + p), s0);
-                s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b1 + p), s1);
-                s2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b2 + p), s2);
-                s3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b3 + p), s3);
-            }
-            if (mt) {
-                __m512 x = _mm512_maskz_loadu_ps(mt, ai + kv);
-                s0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b0 + kv), s0);
-                s1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b1 + kv), s1);
-                s2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b2 + kv), s2);
-                s3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(mt, b3 + kv), s3);
-            }
-            __m128 r = hsum4(s0, s1, s2, s3);
-            if (bias != NULL) r = _mm_add_ps(r, _mm_loadu_ps(bias + j));
-            _mm_storeu_ps(ci + j, r);
-        }
-        for (; j < n; j++) {
-            const float *bj = b + j * ldb;
-            __m512 s = _mm512_setzero_ps();
-            for (size_t p = 0; p < kv; p += 16)
-                s = _mm512_fmadd_ps(_mm512_loadu_ps(ai + p), _mm512_loadu_ps(bj + p), s);
-            if (mt)
-                s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mt, ai + kv),
-                                    _mm512_maskz_loadu_ps(mt, bj + kv), s);
-            float r = hsum(s);
-            if (bias != NULL) r += bias[j];
-            ci[j] = r;
-        }
-    }
-}
 
 /* Sums of 16 vectors in one: lane 4c + r holds the sum of v(4r + c). A fixed
  * tree (halves, then quarters, then an in-lane 4 x 4 transpose-add). */
