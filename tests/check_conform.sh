@@ -9,7 +9,6 @@
 set -u
 B=${B:-build}
 REF=${REF:-../shared/reference/cases}
-[ -d "$REF" ] || REF=/work/shared/reference/cases
 CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref network-*.ref"
 CONFORM_EXCLUDE=""
 
@@ -34,10 +33,7 @@ if command -v python3 >/dev/null; then
     files="$files $(ls "$B"/conform-random/*.ref | tr '\n' ' ')"
 fi
 
-isas=""
-for isa in scalar sse2 avx2 avx512 neon; do
-    DESCENT_ISA=$isa "$B/examples/version" 2>/dev/null | grep -q "kernels: $isa\$" && isas="$isas $isa"
-done
+isas=$(sh tests/kernel_sets.sh "$B")
 
 status=0
 for isa in $isas; do

@@ -25,10 +25,7 @@ check() { # example, threshold
         echo "FAIL $1: final loss $loss is not below $2"; status=1
     fi
 }
-isas=""
-for isa in scalar sse2 avx2 avx512 neon; do
-    DESCENT_ISA=$isa "$B/examples/version" 2>/dev/null | grep -q "kernels: $isa\$" && isas="$isas $isa"
-done
+isas=$(sh tests/kernel_sets.sh "$B")
 for isa in $isas; do
     export DESCENT_ISA=$isa
     echo "== DESCENT_ISA=$isa"

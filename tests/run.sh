@@ -18,12 +18,7 @@ record() { # name, exit status
     else failed=$((failed + 1)); failures="$failures $1"; echo "FAIL $1"; fi
 }
 
-isas=${ISAS:-}
-if [ -z "$isas" ]; then
-    for isa in scalar sse2 avx2 avx512 neon; do
-        DESCENT_ISA=$isa $RUNNER "$B/examples/version" 2>/dev/null | grep -q "kernels: $isa\$" && isas="$isas $isa"
-    done
-fi
+isas=$(RUNNER="$RUNNER" sh tests/kernel_sets.sh "$B")
 echo "kernel sets on this machine:$isas"
 
 for t in "$@"; do

@@ -526,10 +526,54 @@ static void test_model_training_loop_allocates_nothing(void **state) {
     dsc_model_free(m);
 }
 
+/* The read-only getters refuse NULL handles and outputs, bad layer indices,
+ * layers without parameters and wrong lengths, and write nothing then. */
+static void test_model_getters_failure_paths(void **state) {
+    (void)state;
+    dsc_model *m = NULL;
+    dsc_layer *l = NULL;
+    assert_ok(dsc_model_new(&m, 3));
+    assert_ok(dsc_layer_dense_new(&l, 3, 2, 0));
+    assert_ok(dsc_model_add(m, l));
+    assert_ok(dsc_layer_activation_new(&l, DSC_ACTIVATION_RELU));
+    assert_ok(dsc_model_add(m, l));
+    size_t n = 7;
+    int flag = 7;
+    assert_status(dsc_model_layer_count(NULL, &n), DSC_E_ARG);
+    assert_status(dsc_model_layer_count(m, NULL), DSC_E_ARG);
+    assert_status(dsc_model_widths(NULL, &n, &n), DSC_E_ARG);
+    assert_status(dsc_model_max_batch(NULL, &n), DSC_E_ARG);
+    assert_status(dsc_model_max_batch(m, NULL), DSC_E_ARG);
+    assert_status(dsc_model_is_training(NULL, &flag), DSC_E_ARG);
+    assert_status(dsc_model_is_training(m, NULL), DSC_E_ARG);
+    assert_status(dsc_model_param_count(NULL, &n), DSC_E_ARG);
+    assert_status(dsc_model_param_count(m, NULL), DSC_E_ARG);
+    assert_int_equal(n, 7);
+    assert_int_equal(flag, 7);
+    float g[6];
+    for (int i = 0; i < 6; i++) g[i] = -9.0f;
+    /* Not built yet: the gradients do not exist. */
+    assert_status(dsc_model_get_weight_grad(m, 0, g, 6), DSC_E_STATE);
+    assert_ok(dsc_model_build(m, 4));
+    assert_status(dsc_model_get_weight_grad(NULL, 0, g, 6), DSC_E_ARG);
+    assert_status(dsc_model_get_weight_grad(m, 0, NULL, 6), DSC_E_ARG);
+    assert_status(dsc_model_get_weight_grad(m, 2, g, 6), DSC_E_ARG);
+    assert_non_null(strstr(dsc_last_error(), "the model has 2 layers"));
+    assert_status(dsc_model_get_weight_grad(m, 1, g, 6), DSC_E_ARG); /* relu has no parameters */
+    assert_status(dsc_model_get_weight_grad(m, 0, g, 5), DSC_E_SHAPE);
+    assert_status(dsc_model_get_bias_grad(m, 0, g, 2), DSC_E_UNSUPPORTED); /* built without bias */
+    assert_status(dsc_model_get_bias_grad(NULL, 0, g, 2), DSC_E_ARG);
+    for (int i = 0; i < 6; i++) assert_true(g[i] == -9.0f);
+    assert_ok(dsc_model_get_weight_grad(m, 0, g, 6));
+    for (int i = 0; i < 6; i++) assert_true(g[i] == 0.0f); /* zeroed at build */
+    dsc_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_new_validation),
         cmocka_unit_test(test_model_add_checks_widths_and_keeps_ownership_on_failure),
+        cmocka_unit_test(test_model_getters_failure_paths),
         cmocka_unit_test(test_model_activation_takes_width),
         cmocka_unit_test(test_model_calls_out_of_order),
         cmocka_unit_test(test_model_batch_limits),

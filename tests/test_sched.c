@@ -584,6 +584,9 @@ static void test_sched_add_child_validation(void **state) {
     assert_status(dsc_lr_scheduler_add_child(seq, chain), DSC_E_UNSUPPORTED);
     assert_status(dsc_lr_scheduler_add_child(seq, other), DSC_E_ARG);
     size_t n = 9;
+    assert_status(dsc_lr_scheduler_child_count(NULL, &n), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_child_count(seq, NULL), DSC_E_ARG);
+    assert_int_equal(n, 9);
     assert_ok(dsc_lr_scheduler_child_count(seq, &n));
     assert_int_equal(n, 0);
     assert_ok(dsc_lr_scheduler_set(step, DSC_SP_STEP_SIZE, 2));
@@ -712,6 +715,9 @@ static void test_sched_state_round_trip(void **state) {
         assert_ok(dsc_lr_scheduler_start(a));
         for (int t = 0; t < 9; t++) assert_ok(advance(a, plateau, t));
         size_t n = 0;
+        assert_status(dsc_lr_scheduler_state_size(NULL, &n), DSC_E_ARG);
+        assert_status(dsc_lr_scheduler_state_size(a, NULL), DSC_E_ARG);
+        assert_int_equal(n, 0);
         assert_ok(dsc_lr_scheduler_state_size(a, &n));
         double buf[128];
         assert_true(n <= 128);

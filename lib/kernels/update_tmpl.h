@@ -162,16 +162,21 @@ static void upd_rmsprop(size_t n, float *p, const float *g, float *sq_avg, float
     UPD_LOOP(RMSPROP_BODY)
 }
 
-#define ADAM_BODY(P, T, i)                                                          \
-    T p_ = P##ld(p + (i));                                                          \
-    if (a->decoupled) p_ = P##mul(p_, P##set(a->c1));                               \
-    UPD_GRAD(P, T, i, p_, wd)                                                       \
+/* The Adam family's moments: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
+ * stored back; m_ and v_ hold the new values for the rest of the body. */
+#define UPD_ADAM_MOMENTS(P, T, i)                                                   \
     T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
                   P##mul(P##set(a->one_m_beta1), g_));                              \
     T v_ = P##add(P##mul(P##set(a->beta2), P##ld(v + (i))),                         \
                   P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
     P##st(m + (i), m_);                                                             \
-    P##st(v + (i), v_);                                                             \
+    P##st(v + (i), v_);
+
+#define ADAM_BODY(P, T, i)                                                          \
+    T p_ = P##ld(p + (i));                                                          \
+    if (a->decoupled) p_ = P##mul(p_, P##set(a->c1));                               \
+    UPD_GRAD(P, T, i, p_, wd)                                                       \
+    UPD_ADAM_MOMENTS(P, T, i)                                                       \
     if (a->amsgrad) {                                                               \
         v_ = P##max(P##ld(vmax + (i)), v_);                                         \
         P##st(vmax + (i), v_);                                                      \
@@ -228,12 +233,7 @@ static void upd_adamax(size_t n, float *p, const float *g, float *m, float *u,
 #define NADAM_BODY(P, T, i)                                                         \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
-    T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
-                  P##mul(P##set(a->one_m_beta1), g_));                              \
-    T v_ = P##add(P##mul(P##set(a->beta2), P##ld(v + (i))),                         \
-                  P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
-    P##st(m + (i), m_);                                                             \
-    P##st(v + (i), v_);                                                             \
+    UPD_ADAM_MOMENTS(P, T, i)                                                       \
     T d_ = P##add(P##sqrt(P##mul(v_, P##set(a->c2))), P##set(a->eps));              \
     p_ = P##sub(p_, P##div(P##mul(P##set(a->c0), g_), d_));                         \
     P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c1), m_), d_)));
@@ -248,12 +248,7 @@ static void upd_nadam(size_t n, float *p, const float *g, float *m, float *v,
 #define RADAM_BODY(P, T, i)                                                         \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
-    T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
-                  P##mul(P##set(a->one_m_beta1), g_));                              \
-    T v_ = P##add(P##mul(P##set(a->beta2), P##ld(v + (i))),                         \
-                  P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
-    P##st(m + (i), m_);                                                             \
-    P##st(v + (i), v_);                                                             \
+    UPD_ADAM_MOMENTS(P, T, i)                                                       \
     if (a->rectify)                                                                 \
         p_ = P##sub(p_, P##div(P##mul(P##set(a->c0), m_),                           \
                                P##add(P##sqrt(v_), P##set(a->eps))));               \
