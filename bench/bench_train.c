@@ -94,9 +94,9 @@ static dsc_model *mlp(size_t in, const size_t *widths, size_t n, dsc_activation 
 
 static dsc_optimizer *sgd(dsc_model *m, double lr, double momentum) {
     dsc_optimizer *o = NULL;
-    CHECK(dsc_optimizer_new(&o, DSC_OPT_SGD));
-    CHECK(dsc_optimizer_set(o, DSC_HP_LR, lr));
-    CHECK(dsc_optimizer_set(o, DSC_HP_MOMENTUM, momentum));
+    CHECK(dsc_optimizer_new(&o, DSC_OPTIMIZER_SGD));
+    CHECK(dsc_optimizer_set(o, DSC_OPTIMIZER_PARAM_LR, lr));
+    CHECK(dsc_optimizer_set(o, DSC_OPTIMIZER_PARAM_MOMENTUM, momentum));
     CHECK(dsc_optimizer_add_model(o, m, NULL));
     return o;
 }

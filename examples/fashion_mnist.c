@@ -53,15 +53,15 @@ static double get(const dsc_progress *p, dsc_progress_key key) {
 /* After every batch: the progress bar, and the epoch's training time. */
 static int on_step(const dsc_progress *p, void *user) {
     run_state *st = user;
-    double batch = get(p, DSC_PR_BATCH), per_epoch = get(p, DSC_PR_BATCHES_PER_EPOCH);
-    if (batch == 1) st->lr = get(p, DSC_PR_LR);
+    double batch = get(p, DSC_PROGRESS_BATCH), per_epoch = get(p, DSC_PROGRESS_BATCHES_PER_EPOCH);
+    if (batch == 1) st->lr = get(p, DSC_PROGRESS_LR);
     if (batch == per_epoch) st->train_time = now() - st->epoch_start;
     if (st->bar && ((long)batch % 64 == 0 || batch == per_epoch)) {
         int width = 30, filled = (int)(width * batch / per_epoch);
         double el = now() - st->epoch_start, done = batch / per_epoch * (double)st->n;
         fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %.0f samples/s ", filled,
                 "##############################", width - filled, "",
-                (int)(100 * batch / per_epoch), get(p, DSC_PR_EPOCH_LOSS),
+                (int)(100 * batch / per_epoch), get(p, DSC_PROGRESS_EPOCH_LOSS),
                 el > 0 ? done / el : 0.0);
     }
     return 0;
@@ -72,9 +72,9 @@ static int on_epoch(const dsc_progress *p, void *user) {
     run_state *st = user;
     if (st->bar) fprintf(stderr, "\r%80s\r", "");
     st->total_time += st->train_time;
-    printf("%5d | %9.6f | %10.4f | %9.4f | %7.2f%% | %7.2f | %9.0f\n", (int)get(p, DSC_PR_EPOCH),
-           st->lr, get(p, DSC_PR_EPOCH_LOSS), get(p, DSC_PR_VAL_LOSS),
-           100.0 * get(p, DSC_PR_VAL_ACCURACY), st->train_time, (double)st->n / st->train_time);
+    printf("%5d | %9.6f | %10.4f | %9.4f | %7.2f%% | %7.2f | %9.0f\n", (int)get(p, DSC_PROGRESS_EPOCH),
+           st->lr, get(p, DSC_PROGRESS_EPOCH_LOSS), get(p, DSC_PROGRESS_VAL_LOSS),
+           100.0 * get(p, DSC_PROGRESS_VAL_ACCURACY), st->train_time, (double)st->n / st->train_time);
     fflush(stdout);
     st->epoch_start = now();
     return 0;
@@ -147,23 +147,23 @@ int main(int argc, char **argv) {
     size_t np;
     CHECK(dsc_model_param_count(m, &np));
     dsc_optimizer *opt = NULL;
-    CHECK(dsc_optimizer_new(&opt, DSC_OPT_SGD));
-    CHECK(dsc_optimizer_set(opt, DSC_HP_LR, lr));
-    CHECK(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, momentum));
+    CHECK(dsc_optimizer_new(&opt, DSC_OPTIMIZER_SGD));
+    CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, lr));
+    CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, momentum));
     CHECK(dsc_optimizer_add_model(opt, m, NULL));
     dsc_lr_scheduler *sched = NULL;
     CHECK(dsc_lr_scheduler_new(&sched, DSC_SCHED_COSINE, opt));
-    CHECK(dsc_lr_scheduler_set(sched, DSC_SP_T_MAX, (double)(steps_per_epoch * (size_t)epochs)));
+    CHECK(dsc_lr_scheduler_set(sched, DSC_SCHED_PARAM_T_MAX, (double)(steps_per_epoch * (size_t)epochs)));
     dsc_loss *loss = NULL;
     CHECK(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
     dsc_trainer *tr = NULL;
     CHECK(dsc_trainer_new(&tr, m, loss, opt, train));
     CHECK(dsc_trainer_set_validation(tr, test));
     CHECK(dsc_trainer_set_scheduler(tr, sched));
-    CHECK(dsc_trainer_set(tr, DSC_TP_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
-    CHECK(dsc_trainer_set(tr, DSC_TP_BATCH_SIZE, (double)batch));
-    CHECK(dsc_trainer_set(tr, DSC_TP_EPOCHS, epochs));
-    CHECK(dsc_trainer_set(tr, DSC_TP_SEED, (double)(seed & ((1ull << 53) - 1))));
+    CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
+    CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_BATCH_SIZE, (double)batch));
+    CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_EPOCHS, epochs));
+    CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_SEED, (double)(seed & ((1ull << 53) - 1))));
     run_state st = {n, isatty(2), 0.0, 0.0, 0.0, lr};
     CHECK(dsc_trainer_set_step_callback(tr, on_step, &st));
     CHECK(dsc_trainer_set_epoch_callback(tr, on_epoch, &st));
@@ -178,8 +178,8 @@ int main(int argc, char **argv) {
     double acc, test_loss;
     const dsc_progress *pr;
     CHECK(dsc_trainer_progress(tr, &pr));
-    acc = get(pr, DSC_PR_VAL_ACCURACY);
-    test_loss = get(pr, DSC_PR_VAL_LOSS);
+    acc = get(pr, DSC_PROGRESS_VAL_ACCURACY);
+    test_loss = get(pr, DSC_PROGRESS_VAL_LOSS);
     printf("\nfinal test accuracy %.2f%% (loss %.4f) after %d epochs, %.1f s of training "
            "(%.0f samples/s)\n", 100.0 * acc, test_loss, epochs, st.total_time,
            (double)n * epochs / st.total_time);

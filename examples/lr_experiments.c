@@ -236,33 +236,33 @@ static dsc_lr_scheduler *make_sched(sched_id id, dsc_optimizer *opt, double lr, 
     case SC_CONSTANT: return NULL;
     case SC_INVTIME: /* lr / (1 + t/epoch): lr/(1+epochs) at the end */
         CHECK(dsc_lr_scheduler_new(&s, DSC_SCHED_INVERSE_TIME, opt));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_DECAY_RATE, 1.0));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_DECAY_STEPS, (double)spe));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_DECAY_RATE, 1.0));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_DECAY_STEPS, (double)spe));
         break;
     case SC_STEP: /* x0.3 three times over the run */
         CHECK(dsc_lr_scheduler_new(&s, DSC_SCHED_STEP, opt));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE, fmax(1.0, floor(total / 4.0))));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, 0.3));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE, fmax(1.0, floor(total / 4.0))));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, 0.3));
         break;
     case SC_EXP: /* lr * 0.01^(t/total): two decades over the run */
         CHECK(dsc_lr_scheduler_new(&s, DSC_SCHED_EXPONENTIAL, opt));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, pow(0.01, 1.0 / total)));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, pow(0.01, 1.0 / total)));
         break;
     case SC_COSINE:
         CHECK(dsc_lr_scheduler_new(&s, DSC_SCHED_COSINE, opt));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_T_MAX, total));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_MAX, total));
         break;
     case SC_CYCLIC: /* triangular2 from lr/20 up to lr, the amplitude halved each
                      * cycle (a decaying cyclical rate); whole cycles of about
                      * 3 epochs, so the run ends at the bottom of one */
         CHECK(dsc_lr_scheduler_new(&s, DSC_SCHED_CYCLIC, opt));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_MODE, (double)DSC_CYCLIC_TRIANGULAR2));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_BASE_LR, lr / 20.0));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, lr));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MODE, (double)DSC_CYCLIC_TRIANGULAR2));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_BASE_LR, lr / 20.0));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, lr));
         double cycles = fmax(1.0, floor(epochs / 3.0));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP,
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE_UP,
                                    fmax(1.0, floor(total / (2.0 * cycles)))));
-        CHECK(dsc_lr_scheduler_set(s, DSC_SP_CYCLE_MOMENTUM, 0.0));
+        CHECK(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_CYCLE_MOMENTUM, 0.0));
         break;
     }
     CHECK(dsc_lr_scheduler_start(s));
@@ -339,13 +339,13 @@ static int on_step(const dsc_progress *p, void *user) {
     cb_state *st = user;
     result *r = st->r;
     st->secs += cpu_now() - st->t_mark;
-    double b = pget(p, DSC_PR_BATCH), bpe = pget(p, DSC_PR_BATCHES_PER_EPOCH);
-    double v = pget(p, DSC_PR_LOSS), x = pget(p, DSC_PR_EPOCH) - 1.0 + b / bpe;
+    double b = pget(p, DSC_PROGRESS_BATCH), bpe = pget(p, DSC_PROGRESS_BATCHES_PER_EPOCH);
+    double v = pget(p, DSC_PROGRESS_LOSS), x = pget(p, DSC_PROGRESS_EPOCH) - 1.0 + b / bpe;
     size_t s = (size_t)b - 1, spe = (size_t)bpe;
-    r->steps = (size_t)pget(p, DSC_PR_STEP);
+    r->steps = (size_t)pget(p, DSC_PROGRESS_STEP);
     curve_add(&r->batch_loss, x, v);
     if (!(v <= r->peak)) r->peak = v;
-    fprintf(st->csv, "%zu,%.5f,%.5f,%g,%.6f,", r->steps, x, st->secs, pget(p, DSC_PR_LR), v);
+    fprintf(st->csv, "%zu,%.5f,%.5f,%g,%.6f,", r->steps, x, st->secs, pget(p, DSC_PROGRESS_LR), v);
     if (!isfinite(v)) r->diverged = 1;
     if (!r->diverged &&
         ((s + 1) * EVALS_PER_EPOCH / spe != s * EVALS_PER_EPOCH / spe || s + 1 == spe)) {
@@ -376,8 +376,8 @@ static void run(const cfg *c, result *r) {
     dsc_model *m = make_model(B);
     dsc_optimizer *opt = NULL;
     CHECK(dsc_optimizer_new(&opt, c->opt));
-    CHECK(dsc_optimizer_set(opt, DSC_HP_LR, c->lr));
-    if (c->momentum > 0.0) CHECK(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, c->momentum));
+    CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, c->lr));
+    if (c->momentum > 0.0) CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, c->momentum));
     CHECK(dsc_optimizer_add_model(opt, m, NULL));
     dsc_lr_scheduler *sched = make_sched(c->sched, opt, c->lr, spe, c->epochs);
     dsc_loss *loss = NULL, *eloss = NULL;
@@ -385,13 +385,13 @@ static void run(const cfg *c, result *r) {
     CHECK(dsc_loss_new(&eloss, DSC_LOSS_CROSS_ENTROPY));
     dsc_trainer *t = NULL;
     CHECK(dsc_trainer_new(&t, m, loss, opt, g_train));
-    CHECK(dsc_trainer_set(t, DSC_TP_BATCH_SIZE, (double)c->batch));
-    CHECK(dsc_trainer_set(t, DSC_TP_EPOCHS, c->epochs));
-    CHECK(dsc_trainer_set(t, DSC_TP_SEED, 1)); /* every run sees the same shuffles */
-    CHECK(dsc_trainer_set(t, DSC_TP_MAX_NONFINITE, 1));
+    CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_BATCH_SIZE, (double)c->batch));
+    CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_EPOCHS, c->epochs));
+    CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_SEED, 1)); /* every run sees the same shuffles */
+    CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_MAX_NONFINITE, 1));
     if (sched) {
         CHECK(dsc_trainer_set_scheduler(t, sched));
-        CHECK(dsc_trainer_set(t, DSC_TP_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
+        CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
     }
 
     char path[1200];
@@ -652,9 +652,9 @@ int main(int argc, char **argv) {
     double lr_a = 0.05;
     int ea = scaled(fast ? 2 : 5, k);
     cfg ca[3] = {
-        {"a_batch1", "batch 1 (stochastic)", 1, DSC_OPT_SGD, lr_a, 0, SC_CONSTANT, ea},
-        {"a_batch32", "batch 32 (mini-batch)", 32, DSC_OPT_SGD, lr_a, 0, SC_CONSTANT, ea},
-        {"a_full", "full batch", 0, DSC_OPT_SGD, lr_a, 0, SC_CONSTANT, ea},
+        {"a_batch1", "batch 1 (stochastic)", 1, DSC_OPTIMIZER_SGD, lr_a, 0, SC_CONSTANT, ea},
+        {"a_batch32", "batch 32 (mini-batch)", 32, DSC_OPTIMIZER_SGD, lr_a, 0, SC_CONSTANT, ea},
+        {"a_full", "full batch", 0, DSC_OPTIMIZER_SGD, lr_a, 0, SC_CONSTANT, ea},
     };
     result ra[3];
     printf("\n(a) stochastic vs mini-batch vs full-batch: SGD, constant lr %g, %d epochs\n", lr_a,
@@ -680,12 +680,12 @@ int main(int argc, char **argv) {
     double lr_b = 0.3;
     int eb = scaled(fast ? 2 : 15, k);
     cfg cb[6] = {
-        {"b_constant", "constant", 32, DSC_OPT_SGD, lr_b, 0, SC_CONSTANT, eb},
-        {"b_inverse_time", "inverse time", 32, DSC_OPT_SGD, lr_b, 0, SC_INVTIME, eb},
-        {"b_step", "step (x0.3 each 1/4)", 32, DSC_OPT_SGD, lr_b, 0, SC_STEP, eb},
-        {"b_exponential", "exponential", 32, DSC_OPT_SGD, lr_b, 0, SC_EXP, eb},
-        {"b_cosine", "cosine", 32, DSC_OPT_SGD, lr_b, 0, SC_COSINE, eb},
-        {"b_cyclic", "cyclical (triangular2)", 32, DSC_OPT_SGD, lr_b, 0, SC_CYCLIC, eb},
+        {"b_constant", "constant", 32, DSC_OPTIMIZER_SGD, lr_b, 0, SC_CONSTANT, eb},
+        {"b_inverse_time", "inverse time", 32, DSC_OPTIMIZER_SGD, lr_b, 0, SC_INVTIME, eb},
+        {"b_step", "step (x0.3 each 1/4)", 32, DSC_OPTIMIZER_SGD, lr_b, 0, SC_STEP, eb},
+        {"b_exponential", "exponential", 32, DSC_OPTIMIZER_SGD, lr_b, 0, SC_EXP, eb},
+        {"b_cosine", "cosine", 32, DSC_OPTIMIZER_SGD, lr_b, 0, SC_COSINE, eb},
+        {"b_cyclic", "cyclical (triangular2)", 32, DSC_OPTIMIZER_SGD, lr_b, 0, SC_CYCLIC, eb},
     };
     result rb[6];
     printf("\n(b) constant vs decayed lr: SGD batch 32, lr %g, %d epochs\n", lr_b, eb);
@@ -705,9 +705,9 @@ int main(int argc, char **argv) {
     /* (c) ---------------------------------------------------------------- */
     int ec = scaled(fast ? 2 : 4, k);
     cfg cc[3] = {
-        {"c_lr_small", "lr 0.0005 (too small)", 32, DSC_OPT_SGD, 0.0005, 0, SC_CONSTANT, ec},
-        {"c_lr_good", "lr 0.05 (good)", 32, DSC_OPT_SGD, 0.05, 0, SC_CONSTANT, ec},
-        {"c_lr_large", "lr 3 (too large)", 32, DSC_OPT_SGD, 3.0, 0, SC_CONSTANT, ec},
+        {"c_lr_small", "lr 0.0005 (too small)", 32, DSC_OPTIMIZER_SGD, 0.0005, 0, SC_CONSTANT, ec},
+        {"c_lr_good", "lr 0.05 (good)", 32, DSC_OPTIMIZER_SGD, 0.05, 0, SC_CONSTANT, ec},
+        {"c_lr_large", "lr 3 (too large)", 32, DSC_OPTIMIZER_SGD, 3.0, 0, SC_CONSTANT, ec},
     };
     result rc[3];
     printf("\n(c) too small, good and too large a constant lr: SGD batch 32, %d epochs\n", ec);
@@ -742,10 +742,10 @@ int main(int argc, char **argv) {
     /* (d) ---------------------------------------------------------------- */
     int ed = scaled(fast ? 2 : 8, k);
     cfg cd[4] = {
-        {"d_sgd", "SGD lr 0.05", 32, DSC_OPT_SGD, 0.05, 0, SC_CONSTANT, ed},
-        {"d_momentum", "SGD lr 0.01 mom. 0.9", 32, DSC_OPT_SGD, 0.01, 0.9, SC_CONSTANT, ed},
-        {"d_rmsprop", "RMSProp lr 0.001", 32, DSC_OPT_RMSPROP, 0.001, 0, SC_CONSTANT, ed},
-        {"d_adam", "Adam lr 0.001", 32, DSC_OPT_ADAM, 0.001, 0, SC_CONSTANT, ed},
+        {"d_sgd", "SGD lr 0.05", 32, DSC_OPTIMIZER_SGD, 0.05, 0, SC_CONSTANT, ed},
+        {"d_momentum", "SGD lr 0.01 mom. 0.9", 32, DSC_OPTIMIZER_SGD, 0.01, 0.9, SC_CONSTANT, ed},
+        {"d_rmsprop", "RMSProp lr 0.001", 32, DSC_OPTIMIZER_RMSPROP, 0.001, 0, SC_CONSTANT, ed},
+        {"d_adam", "Adam lr 0.001", 32, DSC_OPTIMIZER_ADAM, 0.001, 0, SC_CONSTANT, ed},
     };
     result rd[4];
     printf("\n(d) momentum, RMSProp and Adam against plain SGD: batch 32, %d epochs\n", ed);

@@ -64,8 +64,8 @@ int main(void) {
     CHECK(dsc_model_build(model, BATCH));
     CHECK(dsc_model_init(model, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, 7));
     CHECK(dsc_loss_new(&loss, DSC_LOSS_MSE));
-    CHECK(dsc_optimizer_new(&opt, DSC_OPT_ADAM));
-    CHECK(dsc_optimizer_set(opt, DSC_HP_LR, 0.01));
+    CHECK(dsc_optimizer_new(&opt, DSC_OPTIMIZER_ADAM));
+    CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.01));
     CHECK(dsc_optimizer_add_model(opt, model, NULL));
 
     double value = 0;

@@ -75,14 +75,14 @@ static int record(const char *title, dsc_optimizer *opt, dsc_lr_scheduler *s, in
             if (plateau) CHECK(dsc_lr_scheduler_step_metric(s, fake_loss(t)));
             else CHECK(dsc_lr_scheduler_step(s));
         }
-        CHECK(dsc_optimizer_group_get(opt, 0, DSC_HP_LR, &out->lr[t]));
+        CHECK(dsc_optimizer_group_get(opt, 0, DSC_OPTIMIZER_PARAM_LR, &out->lr[t]));
     }
     return 0;
 }
 
 static int new_opt(dsc_optimizer **opt) {
-    CHECK(dsc_optimizer_new(opt, DSC_OPT_SGD));
-    CHECK(dsc_optimizer_set(*opt, DSC_HP_LR, LR0));
+    CHECK(dsc_optimizer_new(opt, DSC_OPTIMIZER_SGD));
+    CHECK(dsc_optimizer_set(*opt, DSC_OPTIMIZER_PARAM_LR, LR0));
     CHECK(dsc_optimizer_add_params(*opt, &param[nseries], &grad[nseries], 1, NULL));
     return 0;
 }
@@ -119,58 +119,58 @@ static int composite(const char *title, dsc_lr_scheduler_kind kind, dsc_lr_sched
 }
 
 static int build_all(void) {
-    const kv no_momentum = {DSC_SP_CYCLE_MOMENTUM, 0};
+    const kv no_momentum = {DSC_SCHED_PARAM_CYCLE_MOMENTUM, 0};
     int64_t ms[] = {30, 60, 60, 80};
     int rc = 0;
     rc |= simple("constant", DSC_SCHED_CONSTANT, NULL, NULL, 0, NULL);
     rc |= simple("ConstantLR factor 0.5, 20 steps", DSC_SCHED_CONSTANT_LR,
-                 (const kv[]){{DSC_SP_FACTOR, 0.5}, {DSC_SP_TOTAL_ITERS, 20}, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_FACTOR, 0.5}, {DSC_SCHED_PARAM_TOTAL_ITERS, 20}, {0, 0}}, NULL, 0, NULL);
     rc |= simple("StepLR 20, gamma 0.5", DSC_SCHED_STEP,
-                 (const kv[]){{DSC_SP_STEP_SIZE, 20}, {DSC_SP_GAMMA, 0.5}, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_STEP_SIZE, 20}, {DSC_SCHED_PARAM_GAMMA, 0.5}, {0, 0}}, NULL, 0, NULL);
     rc |= simple("MultiStepLR 30,60,60,80, gamma 0.5", DSC_SCHED_MULTI_STEP,
-                 (const kv[]){{DSC_SP_GAMMA, 0.5}, {0, 0}}, ms, 4, NULL);
-    rc |= simple("ExponentialLR gamma 0.97", DSC_SCHED_EXPONENTIAL, (const kv[]){{DSC_SP_GAMMA, 0.97}, {0, 0}},
+                 (const kv[]){{DSC_SCHED_PARAM_GAMMA, 0.5}, {0, 0}}, ms, 4, NULL);
+    rc |= simple("ExponentialLR gamma 0.97", DSC_SCHED_EXPONENTIAL, (const kv[]){{DSC_SCHED_PARAM_GAMMA, 0.97}, {0, 0}},
                  NULL, 0, NULL);
     rc |= simple("PolynomialLR 80 steps, power 2", DSC_SCHED_POLYNOMIAL,
-                 (const kv[]){{DSC_SP_TOTAL_ITERS, 80}, {DSC_SP_POWER, 2}, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_TOTAL_ITERS, 80}, {DSC_SCHED_PARAM_POWER, 2}, {0, 0}}, NULL, 0, NULL);
     rc |= simple("LinearLR warm-up 0.1 -> 1, 20 steps", DSC_SCHED_LINEAR,
-                 (const kv[]){{DSC_SP_START_FACTOR, 0.1}, {DSC_SP_END_FACTOR, 1}, {DSC_SP_TOTAL_ITERS, 20}, {0, 0}},
+                 (const kv[]){{DSC_SCHED_PARAM_START_FACTOR, 0.1}, {DSC_SCHED_PARAM_END_FACTOR, 1}, {DSC_SCHED_PARAM_TOTAL_ITERS, 20}, {0, 0}},
                  NULL, 0, NULL);
     rc |= simple("time-based (inverse time) 0.5/10", DSC_SCHED_INVERSE_TIME,
-                 (const kv[]){{DSC_SP_DECAY_RATE, 0.5}, {DSC_SP_DECAY_STEPS, 10}, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_DECAY_RATE, 0.5}, {DSC_SCHED_PARAM_DECAY_STEPS, 10}, {0, 0}}, NULL, 0, NULL);
     rc |= simple("inverse time, staircase", DSC_SCHED_INVERSE_TIME,
-                 (const kv[]){{DSC_SP_DECAY_RATE, 0.5}, {DSC_SP_DECAY_STEPS, 10}, {DSC_SP_STAIRCASE, 1}, {0, 0}},
+                 (const kv[]){{DSC_SCHED_PARAM_DECAY_RATE, 0.5}, {DSC_SCHED_PARAM_DECAY_STEPS, 10}, {DSC_SCHED_PARAM_STAIRCASE, 1}, {0, 0}},
                  NULL, 0, NULL);
     rc |= simple("CosineAnnealingLR T_max 40 (periodic)", DSC_SCHED_COSINE,
-                 (const kv[]){{DSC_SP_T_MAX, 40}, {DSC_SP_ETA_MIN, 0.005}, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_T_MAX, 40}, {DSC_SCHED_PARAM_ETA_MIN, 0.005}, {0, 0}}, NULL, 0, NULL);
     rc |= simple("CosineAnnealingWarmRestarts 10, x2", DSC_SCHED_COSINE_WARM_RESTARTS,
-                 (const kv[]){{DSC_SP_T_0, 10}, {DSC_SP_T_MULT, 2}, {DSC_SP_ETA_MIN, 0.005}, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_T_0, 10}, {DSC_SCHED_PARAM_T_MULT, 2}, {DSC_SCHED_PARAM_ETA_MIN, 0.005}, {0, 0}}, NULL, 0, NULL);
     rc |= simple("CyclicLR triangular", DSC_SCHED_CYCLIC,
-                 (const kv[]){{DSC_SP_BASE_LR, 0.01}, {DSC_SP_MAX_LR, 0.1}, {DSC_SP_STEP_SIZE_UP, 10}, no_momentum,
+                 (const kv[]){{DSC_SCHED_PARAM_BASE_LR, 0.01}, {DSC_SCHED_PARAM_MAX_LR, 0.1}, {DSC_SCHED_PARAM_STEP_SIZE_UP, 10}, no_momentum,
                               {0, 0}}, NULL, 0, NULL);
     rc |= simple("CyclicLR triangular2", DSC_SCHED_CYCLIC,
-                 (const kv[]){{DSC_SP_BASE_LR, 0.01}, {DSC_SP_MAX_LR, 0.1}, {DSC_SP_STEP_SIZE_UP, 10},
-                              {DSC_SP_MODE, DSC_CYCLIC_TRIANGULAR2}, no_momentum, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_BASE_LR, 0.01}, {DSC_SCHED_PARAM_MAX_LR, 0.1}, {DSC_SCHED_PARAM_STEP_SIZE_UP, 10},
+                              {DSC_SCHED_PARAM_MODE, DSC_CYCLIC_TRIANGULAR2}, no_momentum, {0, 0}}, NULL, 0, NULL);
     rc |= simple("CyclicLR exp_range 0.98, up 15 down 5", DSC_SCHED_CYCLIC,
-                 (const kv[]){{DSC_SP_BASE_LR, 0.01}, {DSC_SP_MAX_LR, 0.1}, {DSC_SP_STEP_SIZE_UP, 15},
-                              {DSC_SP_STEP_SIZE_DOWN, 5}, {DSC_SP_MODE, DSC_CYCLIC_EXP_RANGE}, {DSC_SP_GAMMA, 0.98},
+                 (const kv[]){{DSC_SCHED_PARAM_BASE_LR, 0.01}, {DSC_SCHED_PARAM_MAX_LR, 0.1}, {DSC_SCHED_PARAM_STEP_SIZE_UP, 15},
+                              {DSC_SCHED_PARAM_STEP_SIZE_DOWN, 5}, {DSC_SCHED_PARAM_MODE, DSC_CYCLIC_EXP_RANGE}, {DSC_SCHED_PARAM_GAMMA, 0.98},
                               no_momentum, {0, 0}}, NULL, 0, NULL);
     rc |= simple("OneCycleLR cos", DSC_SCHED_ONE_CYCLE,
-                 (const kv[]){{DSC_SP_MAX_LR, 0.1}, {DSC_SP_TOTAL_STEPS, STEPS}, no_momentum, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_MAX_LR, 0.1}, {DSC_SCHED_PARAM_TOTAL_STEPS, STEPS}, no_momentum, {0, 0}}, NULL, 0, NULL);
     rc |= simple("OneCycleLR linear, three phases", DSC_SCHED_ONE_CYCLE,
-                 (const kv[]){{DSC_SP_MAX_LR, 0.1}, {DSC_SP_TOTAL_STEPS, STEPS}, {DSC_SP_THREE_PHASE, 1},
-                              {DSC_SP_ANNEAL_STRATEGY, DSC_ANNEAL_LINEAR}, no_momentum, {0, 0}}, NULL, 0, NULL);
+                 (const kv[]){{DSC_SCHED_PARAM_MAX_LR, 0.1}, {DSC_SCHED_PARAM_TOTAL_STEPS, STEPS}, {DSC_SCHED_PARAM_THREE_PHASE, 1},
+                              {DSC_SCHED_PARAM_ANNEAL_STRATEGY, DSC_ANNEAL_LINEAR}, no_momentum, {0, 0}}, NULL, 0, NULL);
     rc |= simple("ReduceLROnPlateau patience 5 (loss plateaus)", DSC_SCHED_PLATEAU,
-                 (const kv[]){{DSC_SP_FACTOR, 0.5}, {DSC_SP_PATIENCE, 5}, {DSC_SP_THRESHOLD, 0.01}, {0, 0}},
+                 (const kv[]){{DSC_SCHED_PARAM_FACTOR, 0.5}, {DSC_SCHED_PARAM_PATIENCE, 5}, {DSC_SCHED_PARAM_THRESHOLD, 0.01}, {0, 0}},
                  NULL, 0, NULL);
     rc |= simple("LambdaLR warm-up + 1/sqrt(t)", DSC_SCHED_LAMBDA, NULL, NULL, 0, warmup_rsqrt);
     rc |= simple("MultiplicativeLR x0.98", DSC_SCHED_MULTIPLICATIVE, NULL, NULL, 0, times_098);
     rc |= composite("SequentialLR: LinearLR 10, then cosine", DSC_SCHED_SEQUENTIAL, DSC_SCHED_LINEAR,
-                    (const kv[]){{DSC_SP_START_FACTOR, 0.05}, {DSC_SP_TOTAL_ITERS, 10}, {0, 0}}, DSC_SCHED_COSINE,
-                    (const kv[]){{DSC_SP_T_MAX, 90}, {0, 0}}, 10);
+                    (const kv[]){{DSC_SCHED_PARAM_START_FACTOR, 0.05}, {DSC_SCHED_PARAM_TOTAL_ITERS, 10}, {0, 0}}, DSC_SCHED_COSINE,
+                    (const kv[]){{DSC_SCHED_PARAM_T_MAX, 90}, {0, 0}}, 10);
     rc |= composite("ChainedScheduler: ConstantLR x ExponentialLR", DSC_SCHED_CHAINED, DSC_SCHED_CONSTANT_LR,
-                    (const kv[]){{DSC_SP_FACTOR, 0.3}, {DSC_SP_TOTAL_ITERS, 15}, {0, 0}}, DSC_SCHED_EXPONENTIAL,
-                    (const kv[]){{DSC_SP_GAMMA, 0.98}, {0, 0}}, 0);
+                    (const kv[]){{DSC_SCHED_PARAM_FACTOR, 0.3}, {DSC_SCHED_PARAM_TOTAL_ITERS, 15}, {0, 0}}, DSC_SCHED_EXPONENTIAL,
+                    (const kv[]){{DSC_SCHED_PARAM_GAMMA, 0.98}, {0, 0}}, 0);
     return rc;
 }
 

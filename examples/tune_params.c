@@ -49,9 +49,9 @@ int main(void) {
     float gains[3] = {0.2f, 0.1f, 0.0f}; /* Kp, Ki, Kd: a sluggish start */
     float grads[3];
     dsc_optimizer *opt = NULL;
-    CHECK(dsc_optimizer_new(&opt, DSC_OPT_ADAM));
-    CHECK(dsc_optimizer_set(opt, DSC_HP_LR, 0.03));
-    CHECK(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 10.0)); /* tame the first, steep steps */
+    CHECK(dsc_optimizer_new(&opt, DSC_OPTIMIZER_ADAM));
+    CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.03));
+    CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 10.0)); /* tame the first, steep steps */
     CHECK(dsc_optimizer_add_params(opt, gains, grads, 3, NULL));
 
     double first = simulate(gains), cost = first;

@@ -43,9 +43,9 @@ int main(void) {
     CHECK(dsc_model_init(model, DSC_INIT_XAVIER_UNIFORM, DSC_INIT_ZEROS, 3));
 
     CHECK(dsc_loss_new(&loss, DSC_LOSS_MSE));
-    CHECK(dsc_optimizer_new(&opt, DSC_OPT_SGD));
-    CHECK(dsc_optimizer_set(opt, DSC_HP_LR, 0.5));
-    CHECK(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    CHECK(dsc_optimizer_new(&opt, DSC_OPTIMIZER_SGD));
+    CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.5));
+    CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
     CHECK(dsc_optimizer_add_model(opt, model, NULL));
 
     double value = 0;

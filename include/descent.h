@@ -941,13 +941,13 @@ typedef enum dsc_loss_kind {
                                       d = y-t (torch.nn.HuberLoss). */
     DSC_LOSS_L1 = 5,             /**< mean |y-t| (torch.nn.L1Loss); gradient 0 at y = t. */
     DSC_LOSS_SMOOTH_L1 = 6       /**< mean of 0.5 d^2/beta if |d| < beta, else |d| - beta/2
-                                      (torch.nn.SmoothL1Loss; beta is ::DSC_LOSS_DELTA). */
+                                      (torch.nn.SmoothL1Loss; beta is ::DSC_LOSS_PARAM_DELTA). */
 } dsc_loss_kind;
 
 /** Keys of dsc_loss_set() and dsc_loss_get(). Values are fixed and never renumbered. */
 typedef enum dsc_loss_param {
     /** Huber's delta (> 0) or smooth L1's beta (>= 0); default 1.0. Settable any time. */
-    DSC_LOSS_DELTA = 1
+    DSC_LOSS_PARAM_DELTA = 1
 } dsc_loss_param;
 
 /**
@@ -1089,7 +1089,7 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  *    step is refused with ::DSC_E_NONFINITE, parameters, state buffers and
  *    step counts stay bit-for-bit unchanged and the refused-step counter
  *    (dsc_optimizer_refused_steps()) goes up;
- * 3. clipping, when ::DSC_HP_CLIP_NORM or ::DSC_HP_CLIP_VALUE is set: PyTorch's
+ * 3. clipping, when ::DSC_OPTIMIZER_PARAM_CLIP_NORM or ::DSC_OPTIMIZER_PARAM_CLIP_VALUE is set: PyTorch's
  *    `clip_grad_norm_` (s = clip_norm / (norm + 1e-6), gradients scaled by s
  *    if s < 1) then `clip_grad_value_` (clamp to [-clip_value, clip_value]);
  * 4. the update of every group, one fused SIMD pass over its buffers.
@@ -1101,7 +1101,7 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * (the norm is summed in double where PyTorch uses float32). A step reads
  * the gradients twice: once for the norm and check, once in the update.
  *
- * Every hyperparameter has a key (::dsc_hparam) whose number never changes,
+ * Every hyperparameter has a key (::dsc_optimizer_param) whose number never changes,
  * the PyTorch argument name, a default, a range checked when it is set, and
  * a rule for when it may change. dsc_optimizer_set() changes the value of
  * every group and the default for groups added later;
@@ -1110,8 +1110,8 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * @code
  * float gains[3] = {1.0f, 0.1f, 0.0f}, grads[3];
  * dsc_optimizer *opt = NULL;
- * dsc_optimizer_new(&opt, DSC_OPT_ADAM);
- * dsc_optimizer_set(opt, DSC_HP_LR, 0.01);
+ * dsc_optimizer_new(&opt, DSC_OPTIMIZER_ADAM);
+ * dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.01);
  * dsc_optimizer_add_params(opt, gains, grads, 3, NULL);
  * for (int i = 0; i < 1000; i++) {
  *     compute_gradients(gains, grads);     // the host's own code
@@ -1128,15 +1128,15 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * Values are fixed and never renumbered.
  */
 typedef enum dsc_optimizer_kind {
-    DSC_OPT_SGD = 1,      /**< torch.optim.SGD: momentum, dampening, Nesterov, weight decay. */
-    DSC_OPT_ADAGRAD = 2,  /**< torch.optim.Adagrad: lr decay, initial accumulator value. */
-    DSC_OPT_RMSPROP = 3,  /**< torch.optim.RMSprop: alpha, centered, momentum. */
-    DSC_OPT_ADAM = 4,     /**< torch.optim.Adam: betas, AMSGrad. */
-    DSC_OPT_ADAMW = 5,    /**< torch.optim.AdamW: Adam with decoupled weight decay (default 0.01). */
-    DSC_OPT_ADADELTA = 6, /**< torch.optim.Adadelta: rho, lr default 1.0. */
-    DSC_OPT_ADAMAX = 7,   /**< torch.optim.Adamax: infinity-norm Adam. */
-    DSC_OPT_NADAM = 8,    /**< torch.optim.NAdam (PyTorch >= 2.0 formula): momentum decay. */
-    DSC_OPT_RADAM = 9     /**< torch.optim.RAdam: rectified Adam. */
+    DSC_OPTIMIZER_SGD = 1,      /**< torch.optim.SGD: momentum, dampening, Nesterov, weight decay. */
+    DSC_OPTIMIZER_ADAGRAD = 2,  /**< torch.optim.Adagrad: lr decay, initial accumulator value. */
+    DSC_OPTIMIZER_RMSPROP = 3,  /**< torch.optim.RMSprop: alpha, centered, momentum. */
+    DSC_OPTIMIZER_ADAM = 4,     /**< torch.optim.Adam: betas, AMSGrad. */
+    DSC_OPTIMIZER_ADAMW = 5,    /**< torch.optim.AdamW: Adam with decoupled weight decay (default 0.01). */
+    DSC_OPTIMIZER_ADADELTA = 6, /**< torch.optim.Adadelta: rho, lr default 1.0. */
+    DSC_OPTIMIZER_ADAMAX = 7,   /**< torch.optim.Adamax: infinity-norm Adam. */
+    DSC_OPTIMIZER_NADAM = 8,    /**< torch.optim.NAdam (PyTorch >= 2.0 formula): momentum decay. */
+    DSC_OPTIMIZER_RADAM = 9     /**< torch.optim.RAdam: rectified Adam. */
 } dsc_optimizer_kind;
 
 /**
@@ -1146,78 +1146,78 @@ typedef enum dsc_optimizer_kind {
  * optimizer has, 200 SGD, 300 the Adam family, 400 RMSprop, 500 Adagrad,
  * 600 Adadelta. Booleans are 0 or 1. Every value must be finite. A key the
  * optimizer kind does not use gives ::DSC_E_UNSUPPORTED. Ranges below are
- * inclusive unless written with a parenthesis; dsc_optimizer_hparam_bounds()
+ * inclusive unless written with a parenthesis; dsc_optimizer_param_bounds()
  * returns them as numbers.
  *
  * "When": *any time* means between any two steps, *before the first step*
  * means while the group (for dsc_optimizer_set(): every group) has a step
  * count of 0 (later: ::DSC_E_STATE).
  */
-typedef enum dsc_hparam {
+typedef enum dsc_optimizer_param {
     /** `lr`, the learning rate. Defaults: SGD 0.001 (PyTorch 1.13 has no
      *  default; 2.x uses 0.001), Adagrad 0.01, RMSprop 0.01, Adam 0.001,
      *  AdamW 0.001, Adadelta 1.0, Adamax 0.002, NAdam 0.002, RAdam 0.001.
      *  Range [0, +inf). Any time. */
-    DSC_HP_LR = 100,
+    DSC_OPTIMIZER_PARAM_LR = 100,
     /** `weight_decay`: L2 penalty added to the gradient (AdamW: decoupled,
      *  p *= 1 - lr*weight_decay). Default 0 (AdamW 0.01). Range [0, +inf).
      *  Any time. */
-    DSC_HP_WEIGHT_DECAY = 101,
+    DSC_OPTIMIZER_PARAM_WEIGHT_DECAY = 101,
     /** `maximize`: ascend instead of descend (the gradient is negated before
      *  weight decay). Default 0. Boolean. Any time. Every kind (PyTorch 1.13
      *  lacks it for NAdam and RAdam; 2.x has it). */
-    DSC_HP_MAXIMIZE = 102,
+    DSC_OPTIMIZER_PARAM_MAXIMIZE = 102,
     /** `eps`: added for numerical stability. Defaults: Adagrad 1e-10,
      *  RMSprop/Adam/AdamW/Adamax/NAdam/RAdam 1e-8, Adadelta 1e-6. Range
      *  [0, +inf). Any time. Not SGD. */
-    DSC_HP_EPS = 103,
+    DSC_OPTIMIZER_PARAM_EPS = 103,
     /** `max_norm` of torch.nn.utils.clip_grad_norm_ (L2 norm over every
      *  gradient of every group). 0 (the default) turns it off. Range
      *  [0, +inf). Any time. Optimizer-wide: dsc_optimizer_group_set() refuses
      *  it, dsc_optimizer_group_get() reads the optimizer's value. */
-    DSC_HP_CLIP_NORM = 110,
+    DSC_OPTIMIZER_PARAM_CLIP_NORM = 110,
     /** `clip_value` of torch.nn.utils.clip_grad_value_: each gradient is
      *  clamped to [-clip_value, clip_value] (after norm clipping if both are
      *  set). 0 (the default) turns it off. Range [0, +inf). Any time.
-     *  Optimizer-wide, like ::DSC_HP_CLIP_NORM. */
-    DSC_HP_CLIP_VALUE = 111,
+     *  Optimizer-wide, like ::DSC_OPTIMIZER_PARAM_CLIP_NORM. */
+    DSC_OPTIMIZER_PARAM_CLIP_VALUE = 111,
     /** `momentum` (SGD, RMSprop). Default 0. Range [0, +inf). Any time (a
      *  scheduler may cycle it); with Nesterov on it must stay > 0. */
-    DSC_HP_MOMENTUM = 200,
+    DSC_OPTIMIZER_PARAM_MOMENTUM = 200,
     /** `dampening` (SGD). Default 0. Range [0, 1]. Any time; with Nesterov on
      *  it must stay 0. */
-    DSC_HP_DAMPENING = 201,
+    DSC_OPTIMIZER_PARAM_DAMPENING = 201,
     /** `nesterov` (SGD). Default 0. Boolean. Before the first step. As
      *  PyTorch, 1 requires momentum > 0 and dampening 0 (::DSC_E_ARG
      *  otherwise): set those first. */
-    DSC_HP_NESTEROV = 202,
+    DSC_OPTIMIZER_PARAM_NESTEROV = 202,
     /** `betas[0]` (Adam, AdamW, Adamax, NAdam, RAdam). Default 0.9. Range
      *  [0, 1). Any time (a scheduler may cycle it). */
-    DSC_HP_BETA1 = 300,
+    DSC_OPTIMIZER_PARAM_BETA1 = 300,
     /** `betas[1]` (Adam family). Default 0.999. Range [0, 1). Any time. */
-    DSC_HP_BETA2 = 301,
+    DSC_OPTIMIZER_PARAM_BETA2 = 301,
     /** `amsgrad` (Adam, AdamW). Default 0. Boolean. Before the first step. */
-    DSC_HP_AMSGRAD = 302,
+    DSC_OPTIMIZER_PARAM_AMSGRAD = 302,
     /** `momentum_decay` (NAdam, psi). Default 0.004. Range [0, +inf). Any time. */
-    DSC_HP_MOMENTUM_DECAY = 303,
+    DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY = 303,
     /** NAdam's running product of mu (PyTorch's state `mu_product`): state,
      *  not a hyperparameter; read and written per group through
      *  dsc_optimizer_group_get()/dsc_optimizer_group_set() to checkpoint it.
      *  Starts at 1. Range (0, 1]. Any time; dsc_optimizer_set() refuses it. */
-    DSC_HP_MU_PRODUCT = 304,
+    DSC_OPTIMIZER_PARAM_MU_PRODUCT = 304,
     /** `alpha` (RMSprop smoothing constant). Default 0.99. Range [0, 1]. Any time. */
-    DSC_HP_ALPHA = 400,
+    DSC_OPTIMIZER_PARAM_ALPHA = 400,
     /** `centered` (RMSprop). Default 0. Boolean. Before the first step. */
-    DSC_HP_CENTERED = 401,
+    DSC_OPTIMIZER_PARAM_CENTERED = 401,
     /** `lr_decay` (Adagrad). Default 0. Range [0, +inf). Any time. */
-    DSC_HP_LR_DECAY = 500,
+    DSC_OPTIMIZER_PARAM_LR_DECAY = 500,
     /** `initial_accumulator_value` (Adagrad): the value the sum of squares
      *  starts from. Default 0. Range [0, +inf). Before the first step
      *  (setting it refills the accumulator). */
-    DSC_HP_INITIAL_ACCUMULATOR_VALUE = 501,
+    DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE = 501,
     /** `rho` (Adadelta). Default 0.9. Range [0, 1]. Any time. */
-    DSC_HP_RHO = 600
-} dsc_hparam;
+    DSC_OPTIMIZER_PARAM_RHO = 600
+} dsc_optimizer_param;
 
 /**
  * @brief A gradient-reduce hook: called inside dsc_optimizer_step() for each
@@ -1243,7 +1243,7 @@ typedef dsc_status (*dsc_grad_hook_fn)(dsc_optimizer *opt, size_t group, float *
  * @param[in]  kind One of ::dsc_optimizer_kind.
  * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown @p kind; DSC_E_NOMEM.
  * @note Ownership: the caller owns the optimizer and frees it with dsc_optimizer_free().
- *       Every hyperparameter starts at its PyTorch default (see ::dsc_hparam).
+ *       Every hyperparameter starts at its PyTorch default (see ::dsc_optimizer_param).
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_optimizer_new(dsc_optimizer **out, dsc_optimizer_kind kind);
@@ -1331,19 +1331,19 @@ DSC_API dsc_status dsc_optimizer_group_size(const dsc_optimizer *opt, size_t gro
 /**
  * @brief Set a hyperparameter of every group and the default of groups added later.
  * @param[in,out] opt   The optimizer.
- * @param[in]     key   A key this optimizer kind uses (see ::dsc_hparam).
+ * @param[in]     key   A key this optimizer kind uses (see ::dsc_optimizer_param).
  * @param[in]     value A finite value in the key's range.
  * @return DSC_OK; DSC_E_ARG for NULL, NaN, infinity, a value out of range
  *         (the message gives the range) or a combination PyTorch refuses
  *         (Nesterov without momentum or with dampening);
  *         DSC_E_UNSUPPORTED for a key this kind does not use (or
- *         ::DSC_HP_MU_PRODUCT); DSC_E_STATE for a before-the-first-step key
+ *         ::DSC_OPTIMIZER_PARAM_MU_PRODUCT); DSC_E_STATE for a before-the-first-step key
  *         after a step; DSC_E_NOMEM if a state buffer the value turns on
  *         could not be allocated. On failure nothing changes.
  * @note May allocate (state buffers a setting turns on); never during a step.
  * @since 0.1.0
  */
-DSC_API dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_hparam key, double value);
+DSC_API dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_optimizer_param key, double value);
 
 /**
  * @brief Read the default a hyperparameter has for groups added from now on.
@@ -1353,7 +1353,7 @@ DSC_API dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_hparam key, double 
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED for a key this kind does not use.
  * @since 0.1.0
  */
-DSC_API dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_hparam key, double *out);
+DSC_API dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_optimizer_param key, double *out);
 
 /**
  * @brief Set one group's own value of a hyperparameter (its lr, weight decay, momentum...).
@@ -1366,11 +1366,11 @@ DSC_API dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_hparam key, d
  *                      optimizer-wide clip keys.
  * @param[in]     value A finite value in the key's range.
  * @return As dsc_optimizer_set(), plus DSC_E_ARG for a bad group index and
- *         DSC_E_UNSUPPORTED for ::DSC_HP_CLIP_NORM and ::DSC_HP_CLIP_VALUE.
+ *         DSC_E_UNSUPPORTED for ::DSC_OPTIMIZER_PARAM_CLIP_NORM and ::DSC_OPTIMIZER_PARAM_CLIP_VALUE.
  * @note May allocate as dsc_optimizer_set() does.
  * @since 0.1.0
  */
-DSC_API dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_hparam key,
+DSC_API dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_optimizer_param key,
                                            double value);
 
 /**
@@ -1383,7 +1383,7 @@ DSC_API dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc
  *         for a key this kind does not use.
  * @since 0.1.0
  */
-DSC_API dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_hparam key,
+DSC_API dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_optimizer_param key,
                                            double *out);
 
 /**
@@ -1392,14 +1392,14 @@ DSC_API dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t grou
  * An open end such as beta1's 1 in [0, 1) is returned as the nearest double
  * inside the range. "No upper bound" is DBL_MAX. Booleans give 0 and 1.
  * @param[in]  kind A ::dsc_optimizer_kind.
- * @param[in]  key  A ::dsc_hparam.
+ * @param[in]  key  A ::dsc_optimizer_param.
  * @param[out] lo   Receives the smallest accepted value.
  * @param[out] hi   Receives the largest accepted value.
  * @return DSC_OK; DSC_E_ARG for NULL or an unknown kind; DSC_E_UNSUPPORTED
  *         for a key the kind does not use.
  * @since 0.1.0
  */
-DSC_API dsc_status dsc_optimizer_hparam_bounds(dsc_optimizer_kind kind, dsc_hparam key, double *lo,
+DSC_API dsc_status dsc_optimizer_param_bounds(dsc_optimizer_kind kind, dsc_optimizer_param key, double *lo,
                                                double *hi);
 
 /**
@@ -1408,7 +1408,7 @@ DSC_API dsc_status dsc_optimizer_hparam_bounds(dsc_optimizer_kind kind, dsc_hpar
  * @return A static string; "unknown" for a value that is not a key. Never NULL.
  * @since 0.1.0
  */
-DSC_API const char *dsc_optimizer_hparam_name(dsc_hparam key);
+DSC_API const char *dsc_optimizer_param_name(dsc_optimizer_param key);
 
 /**
  * @brief Set (or remove) the gradient-reduce hook run first in each step.
@@ -1453,7 +1453,7 @@ DSC_API dsc_status dsc_optimizer_zero_grad(dsc_optimizer *opt);
  * @param[out] out Receives the norm; NaN or infinity if the last step was
  *                 refused for a non-finite gradient; 0 before any step.
  * @return DSC_OK; DSC_E_ARG for NULL.
- * @note With DSC_HP_CLIP_NORM set the squares are summed in double (every
+ * @note With DSC_OPTIMIZER_PARAM_CLIP_NORM set the squares are summed in double (every
  *       kernel set clips alike); without, to float precision (relative error
  *       below 2^-20, as PyTorch's float32 norm), which is several times faster.
  * @since 0.1.0
@@ -1485,7 +1485,7 @@ DSC_API dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size
  * @brief Restore a group's step count, for resuming from a checkpoint.
  *
  * NAdam also keeps a running product per group: restore it with
- * dsc_optimizer_group_set(opt, group, ::DSC_HP_MU_PRODUCT, value).
+ * dsc_optimizer_group_set(opt, group, ::DSC_OPTIMIZER_PARAM_MU_PRODUCT, value).
  * @param[in,out] opt   The optimizer.
  * @param[in]     group 0..count-1.
  * @param[in]     steps The count to continue from.
@@ -1604,8 +1604,8 @@ DSC_API dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt);
  *
  * A scheduler acts on every parameter group of one optimizer through
  * dsc_optimizer_group_get() / dsc_optimizer_group_set(): it writes each
- * group's ::DSC_HP_LR and, for the cycling schedules with momentum cycling,
- * ::DSC_HP_BETA1 (Adam family) or ::DSC_HP_MOMENTUM (SGD, RMSprop).
+ * group's ::DSC_OPTIMIZER_PARAM_LR and, for the cycling schedules with momentum cycling,
+ * ::DSC_OPTIMIZER_PARAM_BETA1 (Adam family) or ::DSC_OPTIMIZER_PARAM_MOMENTUM (SGD, RMSprop).
  *
  * Life cycle, the same for every kind:
  * 1. dsc_lr_scheduler_new() on an optimizer that already has its groups;
@@ -1639,10 +1639,10 @@ DSC_API dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt);
  * dsc_lr_scheduler *seq, *warm, *cos;
  * dsc_lr_scheduler_new(&seq, DSC_SCHED_SEQUENTIAL, opt);
  * dsc_lr_scheduler_new(&warm, DSC_SCHED_LINEAR, opt);
- * dsc_lr_scheduler_set(warm, DSC_SP_START_FACTOR, 0.01);
- * dsc_lr_scheduler_set(warm, DSC_SP_TOTAL_ITERS, 500);
+ * dsc_lr_scheduler_set(warm, DSC_SCHED_PARAM_START_FACTOR, 0.01);
+ * dsc_lr_scheduler_set(warm, DSC_SCHED_PARAM_TOTAL_ITERS, 500);
  * dsc_lr_scheduler_new(&cos, DSC_SCHED_COSINE, opt);
- * dsc_lr_scheduler_set(cos, DSC_SP_T_MAX, total_batches - 500);
+ * dsc_lr_scheduler_set(cos, DSC_SCHED_PARAM_T_MAX, total_batches - 500);
  * dsc_lr_scheduler_add_child(seq, warm);      // seq owns warm and cos from here
  * dsc_lr_scheduler_add_child(seq, cos);
  * const int64_t at[] = {500};
@@ -1697,107 +1697,107 @@ typedef enum dsc_sched_param {
     /** `gamma`. StepLR, MultiStepLR: default 0.1, (0, inf); ExponentialLR:
      *  required, (0, inf); CyclicLR (exp_range): default 1, (0, inf).
      *  StepLR, MultiStepLR and ExponentialLR accept it at any time. */
-    DSC_SP_GAMMA = 100,
+    DSC_SCHED_PARAM_GAMMA = 100,
     /** `step_size` (StepLR): required, int in [1, 2^53]. */
-    DSC_SP_STEP_SIZE = 101,
+    DSC_SCHED_PARAM_STEP_SIZE = 101,
     /** `factor`. ConstantLR: default 1/3, (0, 1]. ReduceLROnPlateau:
      *  default 0.1, [0, 1), any time. */
-    DSC_SP_FACTOR = 102,
+    DSC_SCHED_PARAM_FACTOR = 102,
     /** `total_iters`. ConstantLR, LinearLR, PolynomialLR: default 5, int in [1, 2^53]. */
-    DSC_SP_TOTAL_ITERS = 103,
+    DSC_SCHED_PARAM_TOTAL_ITERS = 103,
     /** `start_factor` (LinearLR): default 1/3, (0, 1]. */
-    DSC_SP_START_FACTOR = 104,
+    DSC_SCHED_PARAM_START_FACTOR = 104,
     /** `end_factor` (LinearLR): default 1, [0, 1]. */
-    DSC_SP_END_FACTOR = 105,
+    DSC_SCHED_PARAM_END_FACTOR = 105,
     /** `power` (PolynomialLR): default 1, [0, inf). */
-    DSC_SP_POWER = 106,
+    DSC_SCHED_PARAM_POWER = 106,
     /** `T_max` (CosineAnnealingLR): required, int in [1, 2^53]. */
-    DSC_SP_T_MAX = 200,
+    DSC_SCHED_PARAM_T_MAX = 200,
     /** `eta_min` (CosineAnnealingLR, CosineAnnealingWarmRestarts): default 0, [0, inf). */
-    DSC_SP_ETA_MIN = 201,
+    DSC_SCHED_PARAM_ETA_MIN = 201,
     /** `T_0` (CosineAnnealingWarmRestarts): required, int in [1, 2^53]. */
-    DSC_SP_T_0 = 202,
+    DSC_SCHED_PARAM_T_0 = 202,
     /** `T_mult` (CosineAnnealingWarmRestarts): default 1, int in [1, 2^20]. */
-    DSC_SP_T_MULT = 203,
+    DSC_SCHED_PARAM_T_MULT = 203,
     /** `base_lr` (CyclicLR): the lower bound, [0, inf). Optional: when not
      *  set, each group's lr at start is its base_lr. */
-    DSC_SP_BASE_LR = 300,
+    DSC_SCHED_PARAM_BASE_LR = 300,
     /** `max_lr` (CyclicLR, OneCycleLR): required, [0, inf). */
-    DSC_SP_MAX_LR = 301,
+    DSC_SCHED_PARAM_MAX_LR = 301,
     /** `step_size_up` (CyclicLR): default 2000, (0, 2^53] (PyTorch takes a float). */
-    DSC_SP_STEP_SIZE_UP = 302,
+    DSC_SCHED_PARAM_STEP_SIZE_UP = 302,
     /** `step_size_down` (CyclicLR): default step_size_up, [0, 2^53]. */
-    DSC_SP_STEP_SIZE_DOWN = 303,
+    DSC_SCHED_PARAM_STEP_SIZE_DOWN = 303,
     /** `mode` (CyclicLR): a ::dsc_cyclic_mode, default ::DSC_CYCLIC_TRIANGULAR.
      *  triangular and triangular2 scale per cycle, exp_range per iteration
      *  (PyTorch's scale_mode for the built-in modes). */
-    DSC_SP_MODE = 304,
+    DSC_SCHED_PARAM_MODE = 304,
     /** `cycle_momentum` (CyclicLR, OneCycleLR): default 1, 0 or 1. Needs an
      *  optimizer with momentum (SGD, RMSprop) or beta1 (Adam family). */
-    DSC_SP_CYCLE_MOMENTUM = 305,
+    DSC_SCHED_PARAM_CYCLE_MOMENTUM = 305,
     /** `base_momentum` (CyclicLR default 0.8, OneCycleLR default 0.85): [0, 1). */
-    DSC_SP_BASE_MOMENTUM = 306,
+    DSC_SCHED_PARAM_BASE_MOMENTUM = 306,
     /** `max_momentum` (CyclicLR default 0.9, OneCycleLR default 0.95): [0, 1). */
-    DSC_SP_MAX_MOMENTUM = 307,
+    DSC_SCHED_PARAM_MAX_MOMENTUM = 307,
     /** `total_steps` (OneCycleLR): int in [1, 2^53]; required unless
-     *  ::DSC_SP_EPOCHS and ::DSC_SP_STEPS_PER_EPOCH are both set. */
-    DSC_SP_TOTAL_STEPS = 310,
+     *  ::DSC_SCHED_PARAM_EPOCHS and ::DSC_SCHED_PARAM_STEPS_PER_EPOCH are both set. */
+    DSC_SCHED_PARAM_TOTAL_STEPS = 310,
     /** `pct_start` (OneCycleLR): default 0.3, [0, 1]. */
-    DSC_SP_PCT_START = 311,
+    DSC_SCHED_PARAM_PCT_START = 311,
     /** `anneal_strategy` (OneCycleLR): a ::dsc_anneal_strategy, default ::DSC_ANNEAL_COS. */
-    DSC_SP_ANNEAL_STRATEGY = 312,
+    DSC_SCHED_PARAM_ANNEAL_STRATEGY = 312,
     /** `div_factor` (OneCycleLR): initial lr = max_lr/div_factor; default 25, (0, inf). */
-    DSC_SP_DIV_FACTOR = 313,
+    DSC_SCHED_PARAM_DIV_FACTOR = 313,
     /** `final_div_factor` (OneCycleLR): final lr = initial lr/final_div_factor; default 1e4, (0, inf). */
-    DSC_SP_FINAL_DIV_FACTOR = 314,
+    DSC_SCHED_PARAM_FINAL_DIV_FACTOR = 314,
     /** `three_phase` (OneCycleLR): default 0, 0 or 1. */
-    DSC_SP_THREE_PHASE = 315,
-    /** `epochs` (OneCycleLR): int in [1, 2^31]; with ::DSC_SP_STEPS_PER_EPOCH gives total_steps. */
-    DSC_SP_EPOCHS = 316,
+    DSC_SCHED_PARAM_THREE_PHASE = 315,
+    /** `epochs` (OneCycleLR): int in [1, 2^31]; with ::DSC_SCHED_PARAM_STEPS_PER_EPOCH gives total_steps. */
+    DSC_SCHED_PARAM_EPOCHS = 316,
     /** `steps_per_epoch` (OneCycleLR): int in [1, 2^31]. */
-    DSC_SP_STEPS_PER_EPOCH = 317,
+    DSC_SCHED_PARAM_STEPS_PER_EPOCH = 317,
     /** `mode` (ReduceLROnPlateau): a ::dsc_plateau_mode, default ::DSC_PLATEAU_MIN. */
-    DSC_SP_PLATEAU_MODE = 400,
+    DSC_SCHED_PARAM_PLATEAU_MODE = 400,
     /** `patience` (ReduceLROnPlateau): bad epochs tolerated; default 10, int in [0, 2^53], any time. */
-    DSC_SP_PATIENCE = 401,
+    DSC_SCHED_PARAM_PATIENCE = 401,
     /** `threshold` (ReduceLROnPlateau): default 1e-4, [0, inf), any time. */
-    DSC_SP_THRESHOLD = 402,
+    DSC_SCHED_PARAM_THRESHOLD = 402,
     /** `threshold_mode` (ReduceLROnPlateau): a ::dsc_threshold_mode, default ::DSC_THRESHOLD_REL. */
-    DSC_SP_THRESHOLD_MODE = 403,
+    DSC_SCHED_PARAM_THRESHOLD_MODE = 403,
     /** `cooldown` (ReduceLROnPlateau): default 0, int in [0, 2^53], any time. */
-    DSC_SP_COOLDOWN = 404,
+    DSC_SCHED_PARAM_COOLDOWN = 404,
     /** `min_lr` (ReduceLROnPlateau): default 0, [0, inf), any time. */
-    DSC_SP_MIN_LR = 405,
+    DSC_SCHED_PARAM_MIN_LR = 405,
     /** `eps` (ReduceLROnPlateau): smallest change applied; default 1e-8, [0, inf), any time. */
-    DSC_SP_EPS = 406,
+    DSC_SCHED_PARAM_EPS = 406,
     /** `decay_rate` (inverse time): required, [0, inf). */
-    DSC_SP_DECAY_RATE = 500,
+    DSC_SCHED_PARAM_DECAY_RATE = 500,
     /** `decay_steps` (inverse time): required, (0, inf). */
-    DSC_SP_DECAY_STEPS = 501,
+    DSC_SCHED_PARAM_DECAY_STEPS = 501,
     /** `staircase` (inverse time): floor(t/decay_steps) when 1; default 0, 0 or 1. */
-    DSC_SP_STAIRCASE = 502
+    DSC_SCHED_PARAM_STAIRCASE = 502
 } dsc_sched_param;
 
-/** @brief Values of ::DSC_SP_MODE (CyclicLR). */
+/** @brief Values of ::DSC_SCHED_PARAM_MODE (CyclicLR). */
 typedef enum dsc_cyclic_mode {
     DSC_CYCLIC_TRIANGULAR = 0,  /**< Constant amplitude. */
     DSC_CYCLIC_TRIANGULAR2 = 1, /**< Amplitude halved each cycle. */
     DSC_CYCLIC_EXP_RANGE = 2    /**< Amplitude times gamma^t, t the total iteration count. */
 } dsc_cyclic_mode;
 
-/** @brief Values of ::DSC_SP_ANNEAL_STRATEGY (OneCycleLR). */
+/** @brief Values of ::DSC_SCHED_PARAM_ANNEAL_STRATEGY (OneCycleLR). */
 typedef enum dsc_anneal_strategy {
     DSC_ANNEAL_COS = 0,   /**< Cosine annealing between phase ends. */
     DSC_ANNEAL_LINEAR = 1 /**< Linear annealing between phase ends. */
 } dsc_anneal_strategy;
 
-/** @brief Values of ::DSC_SP_PLATEAU_MODE (ReduceLROnPlateau). */
+/** @brief Values of ::DSC_SCHED_PARAM_PLATEAU_MODE (ReduceLROnPlateau). */
 typedef enum dsc_plateau_mode {
     DSC_PLATEAU_MIN = 0, /**< Lower is better (a loss). */
     DSC_PLATEAU_MAX = 1  /**< Higher is better (an accuracy). */
 } dsc_plateau_mode;
 
-/** @brief Values of ::DSC_SP_THRESHOLD_MODE (ReduceLROnPlateau). */
+/** @brief Values of ::DSC_SCHED_PARAM_THRESHOLD_MODE (ReduceLROnPlateau). */
 typedef enum dsc_threshold_mode {
     DSC_THRESHOLD_REL = 0, /**< Better means beyond best*(1 -/+ threshold). */
     DSC_THRESHOLD_ABS = 1  /**< Better means beyond best -/+ threshold. */
@@ -1806,15 +1806,15 @@ typedef enum dsc_threshold_mode {
 /**
  * @brief Keys of a scheduler's run-time state, read by dsc_lr_scheduler_state_get().
  */
-typedef enum dsc_sched_state {
-    DSC_SS_STEP = 1,             /**< PyTorch's `last_epoch`: steps taken since start (0 after start, -1 before; an unused SequentialLR child stays -1). */
-    DSC_SS_STARTED = 2,          /**< 1 once started, else 0. */
-    DSC_SS_BEST = 10,            /**< ReduceLROnPlateau: best metric so far (+inf or -inf before the first). */
-    DSC_SS_NUM_BAD_EPOCHS = 11,  /**< ReduceLROnPlateau: consecutive epochs without improvement. */
-    DSC_SS_COOLDOWN_COUNTER = 12,/**< ReduceLROnPlateau: epochs of cooldown left. */
-    DSC_SS_T_CUR = 20,           /**< CosineAnnealingWarmRestarts: steps since the last restart. */
-    DSC_SS_T_I = 21              /**< CosineAnnealingWarmRestarts: length of the current cycle. */
-} dsc_sched_state;
+typedef enum dsc_sched_state_key {
+    DSC_SCHED_STATE_STEP = 1,             /**< PyTorch's `last_epoch`: steps taken since start (0 after start, -1 before; an unused SequentialLR child stays -1). */
+    DSC_SCHED_STATE_STARTED = 2,          /**< 1 once started, else 0. */
+    DSC_SCHED_STATE_BEST = 10,            /**< ReduceLROnPlateau: best metric so far (+inf or -inf before the first). */
+    DSC_SCHED_STATE_NUM_BAD_EPOCHS = 11,  /**< ReduceLROnPlateau: consecutive epochs without improvement. */
+    DSC_SCHED_STATE_COOLDOWN_COUNTER = 12,/**< ReduceLROnPlateau: epochs of cooldown left. */
+    DSC_SCHED_STATE_T_CUR = 20,           /**< CosineAnnealingWarmRestarts: steps since the last restart. */
+    DSC_SCHED_STATE_T_I = 21              /**< CosineAnnealingWarmRestarts: length of the current cycle. */
+} dsc_sched_state_key;
 
 /**
  * @brief A user schedule: LambdaLR's factor (lr = base_lr * f) or
@@ -1920,7 +1920,7 @@ DSC_API dsc_status dsc_lr_scheduler_group_get(const dsc_lr_scheduler *s, size_t 
 /**
  * @brief The valid range of a hyperparameter for a kind (zstd's getBounds).
  *
- * As dsc_optimizer_hparam_bounds(): an open end such as the 0 of (0, 1] is
+ * As dsc_optimizer_param_bounds(): an open end such as the 0 of (0, 1] is
  * returned as the nearest double inside the range; "no upper bound" is
  * DBL_MAX. Integer keys also require integral values.
  * @param[in]  kind A ::dsc_lr_scheduler_kind.
@@ -2056,13 +2056,13 @@ DSC_API dsc_status dsc_lr_scheduler_lr(const dsc_lr_scheduler *s, size_t group, 
 /**
  * @brief Read one value of the run-time state (for checkpoints and monitoring).
  * @param[in]  s   The scheduler.
- * @param[in]  key A ::dsc_sched_state.
+ * @param[in]  key A ::dsc_sched_state_key.
  * @param[out] out Receives the value.
  * @return DSC_OK; DSC_E_ARG for NULL or an unknown key; DSC_E_UNSUPPORTED if
  *         this kind keeps no such state.
  * @since 0.1.0
  */
-DSC_API dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state key, double *out);
+DSC_API dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state_key key, double *out);
 
 /**
  * @brief The number of children of a container (0 for other kinds).
@@ -2162,13 +2162,13 @@ DSC_API dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double
  * @{
  */
 
-/** How a constructor treats the host's arrays. */
+/** How a constructor treats the host's arrays. The safe choice is 0. */
 typedef enum dsc_dataset_mode {
+    /** Copy the host's arrays into memory the data set owns (64-byte aligned). */
+    DSC_DATASET_COPY = 0,
     /** Keep pointers to the host's arrays: no copy; they must outlive the data set
      *  and stay unchanged while it is used. */
-    DSC_DATASET_BORROW = 0,
-    /** Copy the host's arrays into memory the data set owns (64-byte aligned). */
-    DSC_DATASET_COPY = 1
+    DSC_DATASET_BORROW = 1
 } dsc_dataset_mode;
 
 /**
@@ -2534,16 +2534,16 @@ DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, c
  * a training set; optionally a validation set (dsc_trainer_set_validation())
  * and a scheduler (dsc_trainer_set_scheduler()). Settings are
  * ::dsc_trainer_param keys set with dsc_trainer_set(). dsc_trainer_run()
- * then trains for ::DSC_TP_EPOCHS epochs. Each epoch:
+ * then trains for ::DSC_TRAINER_PARAM_EPOCHS epochs. Each epoch:
  *
- * 1. the sample order is the identity, or (::DSC_TP_SHUFFLE, the default) a
+ * 1. the sample order is the identity, or (::DSC_TRAINER_PARAM_SHUFFLE, the default) a
  *    Fisher-Yates permutation drawn from the trainer's generator, seeded
- *    with ::DSC_TP_SEED: the same seed gives the same orders and, for a
+ *    with ::DSC_TRAINER_PARAM_SEED: the same seed gives the same orders and, for a
  *    given kernel set, the same final weights;
- * 2. the order is cut into batches of ::DSC_TP_BATCH_SIZE samples: 1 is
+ * 2. the order is cut into batches of ::DSC_TRAINER_PARAM_BATCH_SIZE samples: 1 is
  *    stochastic gradient descent, N mini-batch, 0 the whole set (full-batch
  *    gradient descent: one step per epoch). The last, partial batch is used
- *    unless ::DSC_TP_DROP_LAST is 1;
+ *    unless ::DSC_TRAINER_PARAM_DROP_LAST is 1;
  * 3. for each batch: zero the gradients, forward, loss, backward, optimizer
  *    step. A batch larger than the model's maximum batch
  *    (dsc_model_max_batch()) is processed in chunks of at most that size
@@ -2553,7 +2553,7 @@ DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, c
  * 4. a step the optimizer refuses (::DSC_E_NONFINITE: a NaN or infinite
  *    gradient), or a batch whose loss is not finite (then there is no
  *    backward and no step), is counted and skipped; after
- *    ::DSC_TP_MAX_NONFINITE such batches in a row, training stops and
+ *    ::DSC_TRAINER_PARAM_MAX_NONFINITE such batches in a row, training stops and
  *    dsc_trainer_run() returns ::DSC_E_NONFINITE;
  * 5. the scheduler, if any, is stepped after every accepted optimizer step
  *    (::DSC_STEP_PER_ITERATION), or at the end of the epoch
@@ -2579,8 +2579,8 @@ DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, c
  * CHECK(dsc_optimizer_add_model(opt, model, NULL));
  * CHECK(dsc_trainer_new(&t, model, loss, opt, train));
  * CHECK(dsc_trainer_set_validation(t, val));
- * CHECK(dsc_trainer_set(t, DSC_TP_BATCH_SIZE, 64));
- * CHECK(dsc_trainer_set(t, DSC_TP_EPOCHS, 20));
+ * CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_BATCH_SIZE, 64));
+ * CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_EPOCHS, 20));
  * CHECK(dsc_trainer_set_epoch_callback(t, print_epoch, NULL));
  * CHECK(dsc_trainer_run(t));
  * dsc_trainer_free(t);
@@ -2614,47 +2614,47 @@ typedef enum dsc_sched_stepping {
  *
  * Every key may be set at any time except from inside a callback, and takes
  * effect at the next dsc_trainer_run() (the seed: at once, see
- * ::DSC_TP_SEED).
+ * ::DSC_TRAINER_PARAM_SEED).
  */
 typedef enum dsc_trainer_param {
     /** Samples per optimizer step: 1 stochastic, N mini-batch, 0 the whole
      *  training set (one step per epoch). Default 32; int in [0, 2^31]. A
      *  batch above the model's maximum batch is accumulated over chunks. */
-    DSC_TP_BATCH_SIZE = 1,
+    DSC_TRAINER_PARAM_BATCH_SIZE = 1,
     /** Epochs each dsc_trainer_run() trains. Default 1; int in [1, 2^31]. */
-    DSC_TP_EPOCHS = 2,
+    DSC_TRAINER_PARAM_EPOCHS = 2,
     /** Seed of the shuffling generator; setting it re-seeds the generator.
      *  Default 0 (the generator starts seeded with 0); int in [0, 2^53]. */
-    DSC_TP_SEED = 3,
+    DSC_TRAINER_PARAM_SEED = 3,
     /** 1: a new random order each epoch (default); 0: data set order. */
-    DSC_TP_SHUFFLE = 4,
+    DSC_TRAINER_PARAM_SHUFFLE = 4,
     /** 1: drop the last batch of an epoch when it has fewer than
-     *  ::DSC_TP_BATCH_SIZE samples; 0: use it (default). An epoch whose
+     *  ::DSC_TRAINER_PARAM_BATCH_SIZE samples; 0: use it (default). An epoch whose
      *  only batch is partial keeps it regardless. */
-    DSC_TP_DROP_LAST = 5,
+    DSC_TRAINER_PARAM_DROP_LAST = 5,
     /** When the scheduler is stepped: a ::dsc_sched_stepping, default
      *  ::DSC_STEP_PER_EPOCH. */
-    DSC_TP_SCHED_STEPPING = 6,
+    DSC_TRAINER_PARAM_SCHED_STEPPING = 6,
     /** Early stopping on the validation loss: stop after this many epochs
      *  in a row without improvement (Keras' EarlyStopping patience).
      *  Default 0: off. int in [0, 2^31]. Needs a validation set. */
-    DSC_TP_PATIENCE = 10,
+    DSC_TRAINER_PARAM_PATIENCE = 10,
     /** Early stopping: an epoch improves when its validation loss is below
      *  the best so far minus min_delta. Default 0; [0, inf), finite. */
-    DSC_TP_MIN_DELTA = 11,
+    DSC_TRAINER_PARAM_MIN_DELTA = 11,
     /** Early stopping: 1 (default) to end every run that has early stopping
      *  on with the parameters of the epoch of the best validation loss
      *  (whether it stopped early or not); 0 to keep the last ones. */
-    DSC_TP_RESTORE_BEST = 12,
+    DSC_TRAINER_PARAM_RESTORE_BEST = 12,
     /** Refused (non-finite) batches in a row after which training stops with
      *  ::DSC_E_NONFINITE. Default 10; int in [0, 2^31], 0: never stop. */
-    DSC_TP_MAX_NONFINITE = 13,
+    DSC_TRAINER_PARAM_MAX_NONFINITE = 13,
     /** Learning-rate range test: the smoothing factor beta of the
      *  exponential moving average of the loss. Default 0.98; [0, 1). */
-    DSC_TP_FINDER_BETA = 20,
+    DSC_TRAINER_PARAM_FINDER_BETA = 20,
     /** Learning-rate range test: stop when the smoothed loss exceeds this
      *  many times the best smoothed loss. Default 4; (1, inf), finite. */
-    DSC_TP_FINDER_DIVERGE = 21
+    DSC_TRAINER_PARAM_FINDER_DIVERGE = 21
 } dsc_trainer_param;
 
 /**
@@ -2664,52 +2664,52 @@ typedef enum dsc_trainer_param {
 typedef enum dsc_progress_key {
     /** The epoch, counted from 1 (the epoch under way in the step callback,
      *  the epoch just finished in the epoch callback); 0 before training. */
-    DSC_PR_EPOCH = 1,
+    DSC_PROGRESS_EPOCH = 1,
     /** Batches processed since the trainer was created, counted from 1,
      *  refused ones included. */
-    DSC_PR_STEP = 2,
+    DSC_PROGRESS_STEP = 2,
     /** The batch within the current epoch, counted from 1. */
-    DSC_PR_BATCH = 3,
+    DSC_PROGRESS_BATCH = 3,
     /** Batches per epoch with the current settings. */
-    DSC_PR_BATCHES_PER_EPOCH = 4,
+    DSC_PROGRESS_BATCHES_PER_EPOCH = 4,
     /** Parameter group 0's learning rate used by the last step. */
-    DSC_PR_LR = 5,
+    DSC_PROGRESS_LR = 5,
     /** The loss of the last batch (NaN or infinite if that batch was refused
      *  for its loss). */
-    DSC_PR_LOSS = 6,
+    DSC_PROGRESS_LOSS = 6,
     /** Running mean of this epoch's batch losses over the accepted batches,
      *  each weighted by its sample count (at the end of the epoch: the
      *  epoch's training loss). NaN before the first accepted batch. */
-    DSC_PR_EPOCH_LOSS = 7,
+    DSC_PROGRESS_EPOCH_LOSS = 7,
     /** Validation loss at the end of the last finished epoch; NaN without
      *  a validation set or before the first epoch ends. */
-    DSC_PR_VAL_LOSS = 8,
+    DSC_PROGRESS_VAL_LOSS = 8,
     /** Validation accuracy in [0, 1] at the end of the last finished epoch;
      *  NaN without a labelled validation set or before the first epoch ends. */
-    DSC_PR_VAL_ACCURACY = 9,
+    DSC_PROGRESS_VAL_ACCURACY = 9,
     /** Batches refused (non-finite loss or gradient) since the trainer was created. */
-    DSC_PR_REFUSED = 10,
+    DSC_PROGRESS_REFUSED = 10,
     /** Refused batches in a row, up to the last one. */
-    DSC_PR_REFUSED_IN_A_ROW = 11,
+    DSC_PROGRESS_REFUSED_IN_A_ROW = 11,
     /** Seconds since the current dsc_trainer_run() started (monotonic clock). */
-    DSC_PR_ELAPSED = 12,
+    DSC_PROGRESS_ELAPSED = 12,
     /** Best validation loss of the current run; NaN before the first. */
-    DSC_PR_BEST_VAL_LOSS = 13,
-    /** The epoch of ::DSC_PR_BEST_VAL_LOSS; 0 before the first. */
-    DSC_PR_BEST_EPOCH = 14,
+    DSC_PROGRESS_BEST_VAL_LOSS = 13,
+    /** The epoch of ::DSC_PROGRESS_BEST_VAL_LOSS; 0 before the first. */
+    DSC_PROGRESS_BEST_EPOCH = 14,
     /** Epochs in a row without improvement of the validation loss. */
-    DSC_PR_EPOCHS_WITHOUT_IMPROVEMENT = 15,
+    DSC_PROGRESS_EPOCHS_WITHOUT_IMPROVEMENT = 15,
     /** Why the last run ended: a ::dsc_stop_reason. */
-    DSC_PR_STOP_REASON = 16
+    DSC_PROGRESS_STOP_REASON = 16
 } dsc_progress_key;
 
 /** Why dsc_trainer_run() ended. Values are fixed and never renumbered. */
 typedef enum dsc_stop_reason {
     DSC_STOP_NONE = 0,      /**< Not stopped yet (during a run, or before the first). */
-    DSC_STOP_EPOCHS = 1,    /**< All ::DSC_TP_EPOCHS epochs ran. */
+    DSC_STOP_EPOCHS = 1,    /**< All ::DSC_TRAINER_PARAM_EPOCHS epochs ran. */
     DSC_STOP_CALLBACK = 2,  /**< A callback returned nonzero. */
-    DSC_STOP_EARLY = 3,     /**< Early stopping: ::DSC_TP_PATIENCE epochs without improvement. */
-    DSC_STOP_NONFINITE = 4, /**< ::DSC_TP_MAX_NONFINITE refused batches in a row. */
+    DSC_STOP_EARLY = 3,     /**< Early stopping: ::DSC_TRAINER_PARAM_PATIENCE epochs without improvement. */
+    DSC_STOP_NONFINITE = 4, /**< ::DSC_TRAINER_PARAM_MAX_NONFINITE refused batches in a row. */
     DSC_STOP_ERROR = 5      /**< A component failed; dsc_trainer_run() returned its status. */
 } dsc_stop_reason;
 
@@ -2776,7 +2776,7 @@ DSC_API dsc_status dsc_trainer_set_validation(dsc_trainer *t, const dsc_dataset 
  * @brief Set (or remove) the scheduler stepped during training.
  * @param[in,out] t     The trainer.
  * @param[in]     sched A scheduler over the trainer's optimizer, or NULL.
- *                      Stepped as ::DSC_TP_SCHED_STEPPING says.
+ *                      Stepped as ::DSC_TRAINER_PARAM_SCHED_STEPPING says.
  * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
  * @note Ownership: borrowed; it must outlive the trainer or be removed first.
  *       dsc_trainer_run() starts it (dsc_lr_scheduler_start()) if the host
@@ -2837,7 +2837,7 @@ DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_ca
                                                   void *user);
 
 /**
- * @brief Train for ::DSC_TP_EPOCHS epochs (fewer if stopped).
+ * @brief Train for ::DSC_TRAINER_PARAM_EPOCHS epochs (fewer if stopped).
  *
  * A second call continues: epoch and step counts go on, the generator
  * continues its stream, the optimizer and scheduler keep their state; the
@@ -2845,10 +2845,10 @@ DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_ca
  * afresh. The model is left in training mode.
  * @param[in,out] t The trainer.
  * @return DSC_OK when the epochs ran or a callback or early stopping ended
- *         training (see ::DSC_PR_STOP_REASON); DSC_E_ARG if @p t is NULL;
+ *         training (see ::DSC_PROGRESS_STOP_REASON); DSC_E_ARG if @p t is NULL;
  *         DSC_E_STATE if called from a callback, if early stopping is on
  *         without a validation set, or the optimizer's or model's state no
- *         longer fits; DSC_E_NONFINITE after ::DSC_TP_MAX_NONFINITE refused
+ *         longer fits; DSC_E_NONFINITE after ::DSC_TRAINER_PARAM_MAX_NONFINITE refused
  *         batches in a row (the parameters are those of the last accepted
  *         step, or the best ones if they are restored); the status of a
  *         scheduler start or step that failed.
@@ -2909,12 +2909,12 @@ DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const ds
  *
  * Step i (from 0) sets every group's lr to
  * `lr_min * (lr_max/lr_min)^(i/(steps-1))` and trains one batch of
- * ::DSC_TP_BATCH_SIZE (the batches follow the trainer's shuffled order,
+ * ::DSC_TRAINER_PARAM_BATCH_SIZE (the batches follow the trainer's shuffled order,
  * starting a new epoch's order when fewer than a batch of samples remain;
  * every batch is full). The loss is smoothed
  * as `avg = beta*avg + (1-beta)*loss`, `smoothed = avg / (1 - beta^(i+1))`
- * (bias-corrected; beta is ::DSC_TP_FINDER_BETA). The test stops after
- * the step whose smoothed loss exceeds ::DSC_TP_FINDER_DIVERGE times the
+ * (bias-corrected; beta is ::DSC_TRAINER_PARAM_FINDER_BETA). The test stops after
+ * the step whose smoothed loss exceeds ::DSC_TRAINER_PARAM_FINDER_DIVERGE times the
  * best so far, or whose loss or gradient is not finite (that step is
  * recorded, with its non-finite value).
  *
@@ -2951,24 +2951,24 @@ DSC_API dsc_status dsc_trainer_lr_range_test(dsc_trainer *t, double lr_min, doub
 typedef enum dsc_search_kind {
     /** Every combination of the candidate lrs, batch sizes and schedules. */
     DSC_SEARCH_GRID = 1,
-    /** ::DSC_SE_TRIALS trials, each with an lr drawn log-uniformly from
-     *  [::DSC_SE_LR_MIN, ::DSC_SE_LR_MAX] and a batch size and schedule
-     *  drawn uniformly from the candidates, from the seed ::DSC_SE_SEED. */
+    /** ::DSC_SEARCH_PARAM_TRIALS trials, each with an lr drawn log-uniformly from
+     *  [::DSC_SEARCH_PARAM_LR_MIN, ::DSC_SEARCH_PARAM_LR_MAX] and a batch size and schedule
+     *  drawn uniformly from the candidates, from the seed ::DSC_SEARCH_PARAM_SEED. */
     DSC_SEARCH_RANDOM = 2
 } dsc_search_kind;
 
 /** Search settings, keys of dsc_search_set() and dsc_search_get(). Numbers never change. */
 typedef enum dsc_search_param {
     /** Epochs each trial trains before it is scored. Default 1; int in [1, 2^31]. */
-    DSC_SE_EPOCHS = 1,
+    DSC_SEARCH_PARAM_EPOCHS = 1,
     /** Random search: the number of trials. Default 10; int in [1, 2^20]. */
-    DSC_SE_TRIALS = 2,
+    DSC_SEARCH_PARAM_TRIALS = 2,
     /** Random search: the seed of the draws. Default 0; int in [0, 2^53]. */
-    DSC_SE_SEED = 3,
+    DSC_SEARCH_PARAM_SEED = 3,
     /** Random search: smallest lr. Default 1e-4; finite, > 0. */
-    DSC_SE_LR_MIN = 4,
-    /** Random search: largest lr. Default 1; finite, >= ::DSC_SE_LR_MIN when the search runs. */
-    DSC_SE_LR_MAX = 5
+    DSC_SEARCH_PARAM_LR_MIN = 4,
+    /** Random search: largest lr. Default 1; finite, >= ::DSC_SEARCH_PARAM_LR_MIN when the search runs. */
+    DSC_SEARCH_PARAM_LR_MAX = 5
 } dsc_search_param;
 
 /**
@@ -3025,7 +3025,7 @@ DSC_API dsc_status dsc_search_get(const dsc_search *s, dsc_search_param key, dou
 DSC_API dsc_status dsc_search_set_lrs(dsc_search *s, const double *lrs, size_t n);
 
 /**
- * @brief Set the candidate batch sizes (each as ::DSC_TP_BATCH_SIZE, 0 = full batch).
+ * @brief Set the candidate batch sizes (each as ::DSC_TRAINER_PARAM_BATCH_SIZE, 0 = full batch).
  * @param[in,out] s     The search.
  * @param[in]     sizes @p n batch sizes, each at most 2^31 (copied).
  * @param[in]     n     1..2^20.
@@ -3060,7 +3060,7 @@ DSC_API dsc_status dsc_search_set_schedules(dsc_search *s, const dsc_lr_schedule
  * Each trial starts from the parameters the model has when the call starts,
  * a fresh optimizer state (dsc_optimizer_reset_state()) with the trial's lr
  * in every group, the trial's batch size and schedule, and the trainer's
- * generator re-seeded with ::DSC_TP_SEED; it trains ::DSC_SE_EPOCHS epochs
+ * generator re-seeded with ::DSC_TRAINER_PARAM_SEED; it trains ::DSC_SEARCH_PARAM_EPOCHS epochs
  * with dsc_trainer_run() (callbacks and early stopping as set on the
  * trainer; the trainer's own scheduler is not used) and its score is the
  * validation loss at its end (+infinity if it diverged with

@@ -30,7 +30,7 @@ static void free_tensor(void *t) {
 }
 
 static dsc_status make_optimizer(void **out) {
-    return dsc_optimizer_new((dsc_optimizer **)out, DSC_OPT_RMSPROP);
+    return dsc_optimizer_new((dsc_optimizer **)out, DSC_OPTIMIZER_RMSPROP);
 }
 
 /* An optimizer with five groups (the group list grows) and every state
@@ -39,9 +39,9 @@ static float opt_p[5][7], opt_g[5][7];
 static dsc_status make_optimizer_groups(void **out) {
     dsc_optimizer *opt = NULL;
     *out = NULL;
-    dsc_status s = dsc_optimizer_new(&opt, DSC_OPT_ADAM);
+    dsc_status s = dsc_optimizer_new(&opt, DSC_OPTIMIZER_ADAM);
     if (s != DSC_OK) return s;
-    if ((s = dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1)) != DSC_OK) goto fail;
+    if ((s = dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_AMSGRAD, 1)) != DSC_OK) goto fail;
     for (size_t i = 0; i < 5; i++) {
         size_t n = 99;
         if ((s = dsc_optimizer_add_params(opt, opt_p[i], opt_g[i], 7, NULL)) != DSC_OK) {
@@ -61,13 +61,13 @@ fail:
 static dsc_status make_optimizer_momentum(void **out) {
     dsc_optimizer *opt = NULL;
     *out = NULL;
-    dsc_status s = dsc_optimizer_new(&opt, DSC_OPT_SGD);
+    dsc_status s = dsc_optimizer_new(&opt, DSC_OPTIMIZER_SGD);
     if (s != DSC_OK) return s;
     for (size_t i = 0; i < 3 && s == DSC_OK; i++)
         s = dsc_optimizer_add_params(opt, opt_p[i], opt_g[i], 7, NULL);
-    if (s == DSC_OK && (s = dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9)) != DSC_OK) {
+    if (s == DSC_OK && (s = dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9)) != DSC_OK) {
         double m = -1;
-        assert_ok(dsc_optimizer_group_get(opt, 0, DSC_HP_MOMENTUM, &m));
+        assert_ok(dsc_optimizer_group_get(opt, 0, DSC_OPTIMIZER_PARAM_MOMENTUM, &m));
         assert_true(m == 0.0);
     }
     if (s != DSC_OK) {
@@ -244,7 +244,7 @@ static dsc_status make_model_group(void **out) {
     dsc_optimizer *opt = NULL;
     *out = NULL;
     dsc_status s = make_built_model((void **)&m);
-    if (s == DSC_OK) s = dsc_optimizer_new(&opt, DSC_OPT_ADAM);
+    if (s == DSC_OK) s = dsc_optimizer_new(&opt, DSC_OPTIMIZER_ADAM);
     if (s == DSC_OK) s = dsc_optimizer_add_model(opt, m, NULL);
     if (s != DSC_OK) {
         dsc_optimizer_free(opt);
@@ -278,9 +278,9 @@ static float sched_p[3][5], sched_g[3][5];
 
 static dsc_status sched_optimizer(void) {
     sched_opt = NULL;
-    dsc_status s = dsc_optimizer_new(&sched_opt, DSC_OPT_SGD);
+    dsc_status s = dsc_optimizer_new(&sched_opt, DSC_OPTIMIZER_SGD);
     for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_add_params(sched_opt, sched_p[i], sched_g[i], 5, NULL);
-    for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_group_set(sched_opt, i, DSC_HP_LR, 0.5);
+    for (size_t i = 0; i < 3 && s == DSC_OK; i++) s = dsc_optimizer_group_set(sched_opt, i, DSC_OPTIMIZER_PARAM_LR, 0.5);
     if (s != DSC_OK) {
         dsc_optimizer_free(sched_opt);
         sched_opt = NULL;
@@ -307,7 +307,7 @@ static dsc_status make_scheduler_sequential(void **out) {
     s = dsc_lr_scheduler_new(&seq, DSC_SCHED_SEQUENTIAL, sched_opt);
     for (int i = 0; i < 3 && s == DSC_OK; i++) {
         s = dsc_lr_scheduler_new(&child, DSC_SCHED_EXPONENTIAL, sched_opt);
-        if (s == DSC_OK && (s = dsc_lr_scheduler_set(child, DSC_SP_GAMMA, 0.5)) == DSC_OK)
+        if (s == DSC_OK && (s = dsc_lr_scheduler_set(child, DSC_SCHED_PARAM_GAMMA, 0.5)) == DSC_OK)
             s = dsc_lr_scheduler_add_child(seq, child);
         if (s != DSC_OK) dsc_lr_scheduler_free(child); /* the container took it only on success */
     }
@@ -329,12 +329,12 @@ static dsc_status make_scheduler_cyclic_momentum(void **out) {
     dsc_status st = sched_optimizer();
     if (st != DSC_OK) return st;
     st = dsc_lr_scheduler_new(&s, DSC_SCHED_CYCLIC, sched_opt);
-    if (st == DSC_OK) st = dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1.0);
+    if (st == DSC_OK) st = dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 1.0);
     if (st == DSC_OK && (st = dsc_lr_scheduler_start(s)) != DSC_OK) {
         for (size_t g = 0; g < 3; g++) {
             double lr = -1, mom = -1;
-            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_HP_LR, &lr));
-            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_HP_MOMENTUM, &mom));
+            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_OPTIMIZER_PARAM_LR, &lr));
+            assert_ok(dsc_optimizer_group_get(sched_opt, g, DSC_OPTIMIZER_PARAM_MOMENTUM, &mom));
             assert_true(lr == 0.5 && mom == 0.0);
         }
     }
@@ -384,7 +384,7 @@ static dsc_status tr_parts(void) {
         dsc_layer_free(l);
     if (s == DSC_OK) s = dsc_model_build(tr_model, 2);
     if (s == DSC_OK) s = dsc_loss_new(&tr_loss, DSC_LOSS_MSE);
-    if (s == DSC_OK) s = dsc_optimizer_new(&tr_opt, DSC_OPT_ADAM);
+    if (s == DSC_OK) s = dsc_optimizer_new(&tr_opt, DSC_OPTIMIZER_ADAM);
     if (s == DSC_OK) s = dsc_model_params(tr_model, &p);
     if (s == DSC_OK) s = dsc_model_grads(tr_model, &g);
     if (s == DSC_OK) s = dsc_model_param_count(tr_model, &n);

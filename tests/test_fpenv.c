@@ -193,7 +193,7 @@ static void test_fpenv_public_calls_leave_mode(void **state) {
     /* Optimizer steps, with subnormal and huge values in the state. */
     float p[37], g[37];
     for (int i = 0; i < 37; i++) p[i] = 1e-39f * (float)i, g[i] = (i % 2 ? 1e-38f : 3e30f);
-    for (int kind = DSC_OPT_SGD; kind <= DSC_OPT_RADAM; kind++) {
+    for (int kind = DSC_OPTIMIZER_SGD; kind <= DSC_OPTIMIZER_RADAM; kind++) {
         dsc_optimizer *opt = NULL;
         assert_ok(dsc_optimizer_new(&opt, (dsc_optimizer_kind)kind));
         assert_ok(dsc_optimizer_add_params(opt, p, g, 37, NULL));

@@ -15,7 +15,7 @@ static void check(dsc_loss_kind kind, double delta, double want, const float *wa
     double v = 0;
     float dy[6];
     assert_ok(dsc_loss_new(&l, kind));
-    if (delta >= 0) assert_ok(dsc_loss_set(l, DSC_LOSS_DELTA, delta));
+    if (delta >= 0) assert_ok(dsc_loss_set(l, DSC_LOSS_PARAM_DELTA, delta));
     assert_ok(dsc_loss_forward(l, Y, T, 2, 3, &v));
     assert_true(fabs(v - want) <= 1e-12 + 1e-7 * fabs(want));
     assert_ok(dsc_loss_backward(l, dy));
@@ -183,23 +183,23 @@ static void test_loss_params(void **state) {
     assert_ok(dsc_loss_new(&mse, DSC_LOSS_MSE));
     assert_ok(dsc_loss_new(&hub, DSC_LOSS_HUBER));
     assert_ok(dsc_loss_new(&sl1, DSC_LOSS_SMOOTH_L1));
-    assert_status(dsc_loss_set(mse, DSC_LOSS_DELTA, 1.0), DSC_E_UNSUPPORTED);
-    assert_status(dsc_loss_get(mse, DSC_LOSS_DELTA, &v), DSC_E_UNSUPPORTED);
-    assert_ok(dsc_loss_get(hub, DSC_LOSS_DELTA, &v));
+    assert_status(dsc_loss_set(mse, DSC_LOSS_PARAM_DELTA, 1.0), DSC_E_UNSUPPORTED);
+    assert_status(dsc_loss_get(mse, DSC_LOSS_PARAM_DELTA, &v), DSC_E_UNSUPPORTED);
+    assert_ok(dsc_loss_get(hub, DSC_LOSS_PARAM_DELTA, &v));
     assert_true(v == 1.0);
-    assert_status(dsc_loss_set(hub, DSC_LOSS_DELTA, 0.0), DSC_E_ARG);
-    assert_status(dsc_loss_set(hub, DSC_LOSS_DELTA, -1.0), DSC_E_ARG);
-    assert_status(dsc_loss_set(hub, DSC_LOSS_DELTA, NAN), DSC_E_ARG);
-    assert_status(dsc_loss_set(hub, DSC_LOSS_DELTA, INFINITY), DSC_E_ARG);
+    assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, 0.0), DSC_E_ARG);
+    assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, -1.0), DSC_E_ARG);
+    assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, NAN), DSC_E_ARG);
+    assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, INFINITY), DSC_E_ARG);
     assert_status(dsc_loss_set(hub, (dsc_loss_param)99, 1.0), DSC_E_UNSUPPORTED);
-    assert_ok(dsc_loss_get(hub, DSC_LOSS_DELTA, &v));
+    assert_ok(dsc_loss_get(hub, DSC_LOSS_PARAM_DELTA, &v));
     assert_true(v == 1.0);
-    assert_ok(dsc_loss_set(sl1, DSC_LOSS_DELTA, 0.0)); /* beta = 0 allowed */
-    assert_status(dsc_loss_set(sl1, DSC_LOSS_DELTA, -0.5), DSC_E_ARG);
-    assert_ok(dsc_loss_get(sl1, DSC_LOSS_DELTA, &v));
+    assert_ok(dsc_loss_set(sl1, DSC_LOSS_PARAM_DELTA, 0.0)); /* beta = 0 allowed */
+    assert_status(dsc_loss_set(sl1, DSC_LOSS_PARAM_DELTA, -0.5), DSC_E_ARG);
+    assert_ok(dsc_loss_get(sl1, DSC_LOSS_PARAM_DELTA, &v));
     assert_true(v == 0.0);
-    assert_status(dsc_loss_set(NULL, DSC_LOSS_DELTA, 1.0), DSC_E_ARG);
-    assert_status(dsc_loss_get(hub, DSC_LOSS_DELTA, NULL), DSC_E_ARG);
+    assert_status(dsc_loss_set(NULL, DSC_LOSS_PARAM_DELTA, 1.0), DSC_E_ARG);
+    assert_status(dsc_loss_get(hub, DSC_LOSS_PARAM_DELTA, NULL), DSC_E_ARG);
     dsc_loss_free(mse);
     dsc_loss_free(hub);
     dsc_loss_free(sl1);

@@ -44,7 +44,7 @@ static void setup(rig *r, dsc_optimizer_kind kind, size_t hidden) {
     assert_ok(dsc_loss_new(&r->loss, DSC_LOSS_MSE));
     float *p = NULL, *g = NULL;
     assert_ok(dsc_optimizer_new(&r->opt, kind));
-    assert_ok(dsc_optimizer_set(r->opt, DSC_HP_LR, 0.01));
+    assert_ok(dsc_optimizer_set(r->opt, DSC_OPTIMIZER_PARAM_LR, 0.01));
     assert_ok(dsc_model_params(r->m, &p));
     assert_ok(dsc_model_grads(r->m, &g));
     assert_ok(dsc_model_param_count(r->m, &r->np));
@@ -52,7 +52,7 @@ static void setup(rig *r, dsc_optimizer_kind kind, size_t hidden) {
     assert_ok(dsc_dataset_new_targets(&r->train, xs, ys, N, 2, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_dataset_new_targets(&r->val, xs, ys, N, 2, 1, DSC_DATASET_COPY));
     assert_ok(dsc_trainer_new(&r->t, r->m, r->loss, r->opt, r->train));
-    assert_ok(dsc_trainer_set(r->t, DSC_TP_BATCH_SIZE, 8));
+    assert_ok(dsc_trainer_set(r->t, DSC_TRAINER_PARAM_BATCH_SIZE, 8));
 }
 
 static void done(rig *r) {
@@ -87,10 +87,10 @@ static void snap(const rig *r, snapshot *s) {
         assert_ok(dsc_optimizer_state_get(r->opt, 0, i, s->state[i], r->np));
     }
     assert_ok(dsc_optimizer_group_step_count(r->opt, 0, &s->steps));
-    assert_ok(dsc_optimizer_group_get(r->opt, 0, DSC_HP_LR, &s->lr));
+    assert_ok(dsc_optimizer_group_get(r->opt, 0, DSC_OPTIMIZER_PARAM_LR, &s->lr));
     const dsc_progress *pr = NULL;
     assert_ok(dsc_trainer_progress(r->t, &pr));
-    const dsc_progress_key keys[4] = {DSC_PR_EPOCH, DSC_PR_STEP, DSC_PR_LOSS, DSC_PR_REFUSED};
+    const dsc_progress_key keys[4] = {DSC_PROGRESS_EPOCH, DSC_PROGRESS_STEP, DSC_PROGRESS_LOSS, DSC_PROGRESS_REFUSED};
     for (int i = 0; i < 4; i++) assert_ok(dsc_progress_get(pr, keys[i], &s->prog[i]));
 }
 
@@ -109,7 +109,7 @@ static void assert_same(const snapshot *a, const snapshot *b) {
 static void test_lr_finder_sweep_suggests_sane_rate(void **state) {
     (void)state;
     rig r;
-    setup(&r, DSC_OPT_SGD, 0);
+    setup(&r, DSC_OPTIMIZER_SGD, 0);
     double lrs[100], losses[100], suggested = 0;
     size_t rec = 0;
     assert_ok(dsc_trainer_lr_range_test(r.t, 1e-5, 100.0, 100, lrs, losses, &rec, &suggested));
@@ -135,9 +135,9 @@ static void test_lr_finder_smoothing_matches_formula(void **state) {
     /* With lr_min tiny the loss barely moves: the smoothed value after bias
      * correction stays at the raw loss, for any beta. */
     rig r;
-    setup(&r, DSC_OPT_SGD, 0);
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 0)); /* full batch: the same loss */
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_FINDER_BETA, 0.5));
+    setup(&r, DSC_OPTIMIZER_SGD, 0);
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 0)); /* full batch: the same loss */
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_FINDER_BETA, 0.5));
     double lrs[5], losses[5], v = 0;
     size_t rec = 0;
     assert_ok(dsc_model_evaluate(r.m, r.loss, r.train, &v, NULL));
@@ -150,13 +150,13 @@ static void test_lr_finder_smoothing_matches_formula(void **state) {
 
 static void test_lr_finder_restores_model_and_optimizer(void **state) {
     (void)state;
-    const dsc_optimizer_kind kinds[3] = {DSC_OPT_SGD, DSC_OPT_ADAM, DSC_OPT_NADAM};
+    const dsc_optimizer_kind kinds[3] = {DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_NADAM};
     for (int k = 0; k < 3; k++) {
         rig r;
         setup(&r, kinds[k], 4);
-        if (kinds[k] == DSC_OPT_SGD) {
-            assert_ok(dsc_optimizer_set(r.opt, DSC_HP_MOMENTUM, 0.9));
-            assert_ok(dsc_optimizer_set(r.opt, DSC_HP_DAMPENING, 0.3));
+        if (kinds[k] == DSC_OPTIMIZER_SGD) {
+            assert_ok(dsc_optimizer_set(r.opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
+            assert_ok(dsc_optimizer_set(r.opt, DSC_OPTIMIZER_PARAM_DAMPENING, 0.3));
         }
         snapshot before, after;
         /* Fresh optimizer (SGD: momentum buffer not in use yet). */
@@ -165,7 +165,7 @@ static void test_lr_finder_restores_model_and_optimizer(void **state) {
         snap(&r, &after);
         assert_same(&before, &after);
         /* After some training, with state in use. */
-        assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 2));
+        assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 2));
         assert_ok(dsc_trainer_run(r.t));
         snap(&r, &before);
         assert_ok(dsc_trainer_lr_range_test(r.t, 1e-4, 10, 30, NULL, NULL, NULL, NULL));
@@ -174,11 +174,11 @@ static void test_lr_finder_restores_model_and_optimizer(void **state) {
         /* Training goes on exactly as if the test had not run: compare with a twin. */
         rig twin;
         setup(&twin, kinds[k], 4);
-        if (kinds[k] == DSC_OPT_SGD) {
-            assert_ok(dsc_optimizer_set(twin.opt, DSC_HP_MOMENTUM, 0.9));
-            assert_ok(dsc_optimizer_set(twin.opt, DSC_HP_DAMPENING, 0.3));
+        if (kinds[k] == DSC_OPTIMIZER_SGD) {
+            assert_ok(dsc_optimizer_set(twin.opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
+            assert_ok(dsc_optimizer_set(twin.opt, DSC_OPTIMIZER_PARAM_DAMPENING, 0.3));
         }
-        assert_ok(dsc_trainer_set(twin.t, DSC_TP_EPOCHS, 2));
+        assert_ok(dsc_trainer_set(twin.t, DSC_TRAINER_PARAM_EPOCHS, 2));
         assert_ok(dsc_trainer_run(twin.t));
         assert_ok(dsc_trainer_run(twin.t));
         assert_ok(dsc_trainer_run(r.t));
@@ -194,7 +194,7 @@ static void test_lr_finder_restores_model_and_optimizer(void **state) {
 static void test_lr_finder_failure_paths(void **state) {
     (void)state;
     rig r;
-    setup(&r, DSC_OPT_ADAM, 0);
+    setup(&r, DSC_OPTIMIZER_ADAM, 0);
     snapshot before, after;
     snap(&r, &before);
     double lrs[4], losses[4], sug = -1;
@@ -216,7 +216,7 @@ static void test_lr_finder_failure_paths(void **state) {
 
     /* Not one finite loss: DSC_E_NONFINITE, state restored. */
     float x[2] = {1e20f, 1e20f}, y[2] = {0, 0};
-    setup(&r, DSC_OPT_SGD, 0);
+    setup(&r, DSC_OPTIMIZER_SGD, 0);
     dsc_dataset *bad = NULL;
     dsc_model *m1 = NULL;
     dsc_layer *l = NULL;
@@ -227,7 +227,7 @@ static void test_lr_finder_failure_paths(void **state) {
     assert_ok(dsc_model_build(m1, 2));
     dsc_optimizer *o = NULL;
     float *p = NULL, *g = NULL;
-    assert_ok(dsc_optimizer_new(&o, DSC_OPT_SGD));
+    assert_ok(dsc_optimizer_new(&o, DSC_OPTIMIZER_SGD));
     assert_ok(dsc_model_params(m1, &p));
     assert_ok(dsc_model_grads(m1, &g));
     assert_ok(dsc_optimizer_add_params(o, p, g, 2, NULL));
@@ -249,20 +249,20 @@ static void test_lr_finder_failure_paths(void **state) {
 static void test_search_grid_finds_good_lr_and_restores(void **state) {
     (void)state;
     rig r;
-    setup(&r, DSC_OPT_SGD, 0);
+    setup(&r, DSC_OPTIMIZER_SGD, 0);
     assert_ok(dsc_trainer_set_validation(r.t, r.val));
     dsc_search *s = NULL;
     assert_ok(dsc_search_new(&s, DSC_SEARCH_GRID));
     const double lrs[4] = {1e-4, 0.1, 0.1, 50.0};
     assert_ok(dsc_search_set_lrs(s, lrs, 4));
-    assert_ok(dsc_search_set(s, DSC_SE_EPOCHS, 5));
+    assert_ok(dsc_search_set(s, DSC_SEARCH_PARAM_EPOCHS, 5));
     snapshot before, after;
     snap(&r, &before);
     assert_ok(dsc_trainer_search(r.t, s));
     snap(&r, &after);
     assert_same(&before, &after);
     double bs = 0;
-    assert_ok(dsc_trainer_get(r.t, DSC_TP_BATCH_SIZE, &bs));
+    assert_ok(dsc_trainer_get(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, &bs));
     assert_true(bs == 8);
     size_t n = 0, best = 99, b = 0;
     assert_ok(dsc_search_trial_count(s, &n));
@@ -291,7 +291,7 @@ static void test_search_grid_finds_good_lr_and_restores(void **state) {
 static void test_search_grid_over_batch_and_schedule(void **state) {
     (void)state;
     rig r;
-    setup(&r, DSC_OPT_SGD, 0);
+    setup(&r, DSC_OPTIMIZER_SGD, 0);
     assert_ok(dsc_trainer_set_validation(r.t, r.val));
     dsc_search *s = NULL;
     assert_ok(dsc_search_new(&s, DSC_SEARCH_GRID));
@@ -303,7 +303,7 @@ static void test_search_grid_over_batch_and_schedule(void **state) {
     assert_ok(dsc_search_set_lrs(s, lrs, 2));
     assert_ok(dsc_search_set_batch_sizes(s, sizes, 3));
     assert_ok(dsc_search_set_schedules(s, kinds, 5));
-    assert_ok(dsc_search_set(s, DSC_SE_EPOCHS, 3));
+    assert_ok(dsc_search_set(s, DSC_SEARCH_PARAM_EPOCHS, 3));
     assert_ok(dsc_trainer_search(r.t, s));
     size_t n = 0;
     assert_ok(dsc_search_trial_count(s, &n));
@@ -331,7 +331,7 @@ static void test_search_grid_over_batch_and_schedule(void **state) {
 static void test_search_random_is_seeded(void **state) {
     (void)state;
     rig r;
-    setup(&r, DSC_OPT_ADAM, 0);
+    setup(&r, DSC_OPTIMIZER_ADAM, 0);
     assert_ok(dsc_trainer_set_validation(r.t, r.val));
     dsc_search *a = NULL, *b = NULL;
     assert_ok(dsc_search_new(&a, DSC_SEARCH_RANDOM));
@@ -339,10 +339,10 @@ static void test_search_random_is_seeded(void **state) {
     const size_t sizes[2] = {4, 32};
     for (int j = 0; j < 2; j++) {
         dsc_search *s = j ? b : a;
-        assert_ok(dsc_search_set(s, DSC_SE_TRIALS, 6));
-        assert_ok(dsc_search_set(s, DSC_SE_SEED, 5));
-        assert_ok(dsc_search_set(s, DSC_SE_LR_MIN, 1e-3));
-        assert_ok(dsc_search_set(s, DSC_SE_LR_MAX, 1e-1));
+        assert_ok(dsc_search_set(s, DSC_SEARCH_PARAM_TRIALS, 6));
+        assert_ok(dsc_search_set(s, DSC_SEARCH_PARAM_SEED, 5));
+        assert_ok(dsc_search_set(s, DSC_SEARCH_PARAM_LR_MIN, 1e-3));
+        assert_ok(dsc_search_set(s, DSC_SEARCH_PARAM_LR_MAX, 1e-1));
         assert_ok(dsc_search_set_batch_sizes(s, sizes, 2));
     }
     assert_ok(dsc_trainer_search(r.t, a));
@@ -364,7 +364,7 @@ static void test_search_random_is_seeded(void **state) {
     }
     assert_true(distinct);
     /* Another seed, other draws. */
-    assert_ok(dsc_search_set(b, DSC_SE_SEED, 6));
+    assert_ok(dsc_search_set(b, DSC_SEARCH_PARAM_SEED, 6));
     assert_ok(dsc_trainer_search(r.t, b));
     double la, lb;
     assert_ok(dsc_search_trial(a, 0, &la, NULL, NULL, NULL));
@@ -380,7 +380,7 @@ static void test_search_random_is_seeded(void **state) {
 static void test_search_failure_paths(void **state) {
     (void)state;
     rig r;
-    setup(&r, DSC_OPT_SGD, 0);
+    setup(&r, DSC_OPTIMIZER_SGD, 0);
     dsc_search *s = (dsc_search *)(uintptr_t)1;
     assert_status(dsc_search_new(NULL, DSC_SEARCH_GRID), DSC_E_ARG);
     assert_status(dsc_search_new(&s, (dsc_search_kind)7), DSC_E_ARG);
@@ -389,9 +389,9 @@ static void test_search_failure_paths(void **state) {
     dsc_search_free(NULL);
     /* Settings. */
     const struct { dsc_search_param key; double bad; } bad[] = {
-        {DSC_SE_EPOCHS, 0}, {DSC_SE_EPOCHS, 1.5}, {DSC_SE_EPOCHS, NAN}, {DSC_SE_TRIALS, 0},
-        {DSC_SE_TRIALS, 2e6}, {DSC_SE_SEED, -1}, {DSC_SE_SEED, 0.25}, {DSC_SE_LR_MIN, 0},
-        {DSC_SE_LR_MIN, INFINITY}, {DSC_SE_LR_MAX, -1}, {DSC_SE_LR_MAX, NAN},
+        {DSC_SEARCH_PARAM_EPOCHS, 0}, {DSC_SEARCH_PARAM_EPOCHS, 1.5}, {DSC_SEARCH_PARAM_EPOCHS, NAN}, {DSC_SEARCH_PARAM_TRIALS, 0},
+        {DSC_SEARCH_PARAM_TRIALS, 2e6}, {DSC_SEARCH_PARAM_SEED, -1}, {DSC_SEARCH_PARAM_SEED, 0.25}, {DSC_SEARCH_PARAM_LR_MIN, 0},
+        {DSC_SEARCH_PARAM_LR_MIN, INFINITY}, {DSC_SEARCH_PARAM_LR_MAX, -1}, {DSC_SEARCH_PARAM_LR_MAX, NAN},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double before = 0, after = 1;
@@ -402,17 +402,17 @@ static void test_search_failure_paths(void **state) {
     }
     double v = 0;
     const struct { dsc_search_param key; double want; } defaults[] = {
-        {DSC_SE_EPOCHS, 1}, {DSC_SE_TRIALS, 10}, {DSC_SE_SEED, 0}, {DSC_SE_LR_MIN, 1e-4},
-        {DSC_SE_LR_MAX, 1}};
+        {DSC_SEARCH_PARAM_EPOCHS, 1}, {DSC_SEARCH_PARAM_TRIALS, 10}, {DSC_SEARCH_PARAM_SEED, 0}, {DSC_SEARCH_PARAM_LR_MIN, 1e-4},
+        {DSC_SEARCH_PARAM_LR_MAX, 1}};
     for (size_t i = 0; i < 5; i++) {
         assert_ok(dsc_search_get(s, defaults[i].key, &v));
         assert_true(v == defaults[i].want);
     }
     assert_status(dsc_search_set(s, (dsc_search_param)99, 1), DSC_E_ARG);
     assert_status(dsc_search_get(s, (dsc_search_param)99, &v), DSC_E_ARG);
-    assert_status(dsc_search_set(NULL, DSC_SE_EPOCHS, 1), DSC_E_ARG);
-    assert_status(dsc_search_get(NULL, DSC_SE_EPOCHS, &v), DSC_E_ARG);
-    assert_status(dsc_search_get(s, DSC_SE_EPOCHS, NULL), DSC_E_ARG);
+    assert_status(dsc_search_set(NULL, DSC_SEARCH_PARAM_EPOCHS, 1), DSC_E_ARG);
+    assert_status(dsc_search_get(NULL, DSC_SEARCH_PARAM_EPOCHS, &v), DSC_E_ARG);
+    assert_status(dsc_search_get(s, DSC_SEARCH_PARAM_EPOCHS, NULL), DSC_E_ARG);
     /* Candidates. */
     const double lrs[2] = {0.1, -1}, nan_lr[1] = {NAN};
     const size_t sizes[1] = {(size_t)1 << 32};
@@ -443,8 +443,8 @@ static void test_search_failure_paths(void **state) {
     /* Random search with lr_max < lr_min. */
     dsc_search *rs = NULL;
     assert_ok(dsc_search_new(&rs, DSC_SEARCH_RANDOM));
-    assert_ok(dsc_search_set(rs, DSC_SE_LR_MIN, 0.5));
-    assert_ok(dsc_search_set(rs, DSC_SE_LR_MAX, 0.1));
+    assert_ok(dsc_search_set(rs, DSC_SEARCH_PARAM_LR_MIN, 0.5));
+    assert_ok(dsc_search_set(rs, DSC_SEARCH_PARAM_LR_MAX, 0.1));
     assert_status(dsc_trainer_search(r.t, rs), DSC_E_ARG);
     /* Every trial diverged: no best. */
     const double huge[1] = {1e6};

@@ -452,8 +452,8 @@ static void test_model_build_failure_leaves_model_buildable(void **state) {
 static void test_model_optimizer_add_model(void **state) {
     (void)state;
     dsc_optimizer *opt = NULL;
-    assert_ok(dsc_optimizer_new(&opt, DSC_OPT_SGD));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.5));
+    assert_ok(dsc_optimizer_new(&opt, DSC_OPTIMIZER_SGD));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.5));
     dsc_model *m = mlp(3, 4, 2, 0);
     size_t group = 99, count = 0, n = 0;
     assert_status(dsc_optimizer_add_model(opt, m, &group), DSC_E_STATE); /* not built */
@@ -499,8 +499,8 @@ static void test_model_training_loop_allocates_nothing(void **state) {
     dsc_loss *loss = NULL;
     dsc_optimizer *opt = NULL;
     assert_ok(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
-    assert_ok(dsc_optimizer_new(&opt, DSC_OPT_ADAM));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.05));
+    assert_ok(dsc_optimizer_new(&opt, DSC_OPTIMIZER_ADAM));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.05));
     assert_ok(dsc_optimizer_add_model(opt, m, NULL));
     float x[24], dy[18];
     const int32_t labels[6] = {0, 1, 2, 2, 1, 0};

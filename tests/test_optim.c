@@ -12,8 +12,8 @@
 #include <string.h>
 
 static const dsc_optimizer_kind all_kinds[] = {
-    DSC_OPT_SGD,      DSC_OPT_ADAGRAD, DSC_OPT_RMSPROP, DSC_OPT_ADAM,  DSC_OPT_ADAMW,
-    DSC_OPT_ADADELTA, DSC_OPT_ADAMAX,  DSC_OPT_NADAM,   DSC_OPT_RADAM,
+    DSC_OPTIMIZER_SGD,      DSC_OPTIMIZER_ADAGRAD, DSC_OPTIMIZER_RMSPROP, DSC_OPTIMIZER_ADAM,  DSC_OPTIMIZER_ADAMW,
+    DSC_OPTIMIZER_ADADELTA, DSC_OPTIMIZER_ADAMAX,  DSC_OPTIMIZER_NADAM,   DSC_OPTIMIZER_RADAM,
 };
 #define NKINDS (sizeof all_kinds / sizeof all_kinds[0])
 
@@ -26,11 +26,11 @@ static dsc_optimizer *make(dsc_optimizer_kind kind) {
 
 /* Settings that put every state buffer of a kind to use. */
 static void use_all_state(dsc_optimizer *opt, dsc_optimizer_kind kind) {
-    if (kind == DSC_OPT_SGD) assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
-    if (kind == DSC_OPT_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
-    if (kind == DSC_OPT_RMSPROP) {
-        assert_ok(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1));
-        assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.5));
+    if (kind == DSC_OPTIMIZER_SGD) assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
+    if (kind == DSC_OPTIMIZER_ADAM) assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_AMSGRAD, 1));
+    if (kind == DSC_OPTIMIZER_RMSPROP) {
+        assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CENTERED, 1));
+        assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.5));
     }
 }
 
@@ -47,7 +47,7 @@ static void test_optim_new_rejects_bad_arguments(void **state) {
     opt = (dsc_optimizer *)(uintptr_t)1;
     assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)10), DSC_E_ARG);
     assert_null(opt);
-    assert_status(dsc_optimizer_new(NULL, DSC_OPT_SGD), DSC_E_ARG);
+    assert_status(dsc_optimizer_new(NULL, DSC_OPTIMIZER_SGD), DSC_E_ARG);
     dsc_optimizer_free(NULL); /* accepted */
     for (size_t i = 0; i < NKINDS; i++) {
         opt = make(all_kinds[i]);
@@ -58,10 +58,10 @@ static void test_optim_new_rejects_bad_arguments(void **state) {
     }
 }
 
-static void expect_get(dsc_optimizer *opt, dsc_hparam key, double want) {
+static void expect_get(dsc_optimizer *opt, dsc_optimizer_param key, double want) {
     double v = -1;
     assert_ok(dsc_optimizer_get(opt, key, &v));
-    if (v != want) fail_msg("%s is %g, want %g", dsc_optimizer_hparam_name(key), v, want);
+    if (v != want) fail_msg("%s is %g, want %g", dsc_optimizer_param_name(key), v, want);
 }
 
 static void test_optim_defaults_are_pytorch(void **state) {
@@ -69,184 +69,184 @@ static void test_optim_defaults_are_pytorch(void **state) {
     static const double lr[] = {1e-3, 1e-2, 1e-2, 1e-3, 1e-3, 1.0, 2e-3, 2e-3, 1e-3};
     for (size_t i = 0; i < NKINDS; i++) {
         dsc_optimizer *opt = make(all_kinds[i]);
-        expect_get(opt, DSC_HP_LR, lr[i]);
-        expect_get(opt, DSC_HP_WEIGHT_DECAY, all_kinds[i] == DSC_OPT_ADAMW ? 0.01 : 0.0);
-        expect_get(opt, DSC_HP_MAXIMIZE, 0.0);
-        expect_get(opt, DSC_HP_CLIP_NORM, 0.0);
-        expect_get(opt, DSC_HP_CLIP_VALUE, 0.0);
+        expect_get(opt, DSC_OPTIMIZER_PARAM_LR, lr[i]);
+        expect_get(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, all_kinds[i] == DSC_OPTIMIZER_ADAMW ? 0.01 : 0.0);
+        expect_get(opt, DSC_OPTIMIZER_PARAM_MAXIMIZE, 0.0);
+        expect_get(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 0.0);
+        expect_get(opt, DSC_OPTIMIZER_PARAM_CLIP_VALUE, 0.0);
         dsc_optimizer_free(opt);
     }
-    dsc_optimizer *a = make(DSC_OPT_ADAM);
-    expect_get(a, DSC_HP_BETA1, 0.9);
-    expect_get(a, DSC_HP_BETA2, 0.999);
-    expect_get(a, DSC_HP_EPS, 1e-8);
-    expect_get(a, DSC_HP_AMSGRAD, 0.0);
+    dsc_optimizer *a = make(DSC_OPTIMIZER_ADAM);
+    expect_get(a, DSC_OPTIMIZER_PARAM_BETA1, 0.9);
+    expect_get(a, DSC_OPTIMIZER_PARAM_BETA2, 0.999);
+    expect_get(a, DSC_OPTIMIZER_PARAM_EPS, 1e-8);
+    expect_get(a, DSC_OPTIMIZER_PARAM_AMSGRAD, 0.0);
     dsc_optimizer_free(a);
-    a = make(DSC_OPT_RMSPROP);
-    expect_get(a, DSC_HP_ALPHA, 0.99);
-    expect_get(a, DSC_HP_EPS, 1e-8);
+    a = make(DSC_OPTIMIZER_RMSPROP);
+    expect_get(a, DSC_OPTIMIZER_PARAM_ALPHA, 0.99);
+    expect_get(a, DSC_OPTIMIZER_PARAM_EPS, 1e-8);
     dsc_optimizer_free(a);
-    a = make(DSC_OPT_ADAGRAD);
-    expect_get(a, DSC_HP_EPS, 1e-10);
-    expect_get(a, DSC_HP_LR_DECAY, 0.0);
+    a = make(DSC_OPTIMIZER_ADAGRAD);
+    expect_get(a, DSC_OPTIMIZER_PARAM_EPS, 1e-10);
+    expect_get(a, DSC_OPTIMIZER_PARAM_LR_DECAY, 0.0);
     dsc_optimizer_free(a);
-    a = make(DSC_OPT_ADADELTA);
-    expect_get(a, DSC_HP_RHO, 0.9);
-    expect_get(a, DSC_HP_EPS, 1e-6);
+    a = make(DSC_OPTIMIZER_ADADELTA);
+    expect_get(a, DSC_OPTIMIZER_PARAM_RHO, 0.9);
+    expect_get(a, DSC_OPTIMIZER_PARAM_EPS, 1e-6);
     dsc_optimizer_free(a);
-    a = make(DSC_OPT_NADAM);
-    expect_get(a, DSC_HP_MOMENTUM_DECAY, 0.004);
+    a = make(DSC_OPTIMIZER_NADAM);
+    expect_get(a, DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, 0.004);
     dsc_optimizer_free(a);
 }
 
 static void test_optim_set_rejects_bad_values_with_range(void **state) {
     (void)state;
-    dsc_optimizer *opt = make(DSC_OPT_ADAM);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_LR, -1.0), DSC_E_ARG);
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, -1.0), DSC_E_ARG);
     assert_msg_has("dsc_optimizer_set: lr is -1; it must be >= 0");
-    assert_status(dsc_optimizer_set(opt, DSC_HP_LR, NAN), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, NAN), DSC_E_ARG);
     assert_msg_has("finite");
-    assert_status(dsc_optimizer_set(opt, DSC_HP_LR, INFINITY), DSC_E_ARG);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_BETA1, 1.0), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, INFINITY), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_BETA1, 1.0), DSC_E_ARG);
     assert_msg_has("beta1 is 1; it must be in [0, 1)");
-    assert_status(dsc_optimizer_set(opt, DSC_HP_BETA2, -0.5), DSC_E_ARG);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_EPS, -1e-8), DSC_E_ARG);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_WEIGHT_DECAY, -0.1), DSC_E_ARG);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 0.5), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_BETA2, -0.5), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_EPS, -1e-8), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, -0.1), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_AMSGRAD, 0.5), DSC_E_ARG);
     assert_msg_has("0 or 1");
-    assert_status(dsc_optimizer_set(opt, DSC_HP_MAXIMIZE, 2.0), DSC_E_ARG);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, -1.0), DSC_E_ARG);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_CLIP_VALUE, NAN), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MAXIMIZE, 2.0), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, -1.0), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_VALUE, NAN), DSC_E_ARG);
     /* nothing changed */
-    expect_get(opt, DSC_HP_LR, 1e-3);
-    expect_get(opt, DSC_HP_BETA1, 0.9);
-    expect_get(opt, DSC_HP_AMSGRAD, 0.0);
-    expect_get(opt, DSC_HP_CLIP_NORM, 0.0);
+    expect_get(opt, DSC_OPTIMIZER_PARAM_LR, 1e-3);
+    expect_get(opt, DSC_OPTIMIZER_PARAM_BETA1, 0.9);
+    expect_get(opt, DSC_OPTIMIZER_PARAM_AMSGRAD, 0.0);
+    expect_get(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 0.0);
     /* values at the edges of the range are accepted */
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_BETA1, 0.0));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.0));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_BETA2, nextafter(1.0, 0.0)));
-    assert_status(dsc_optimizer_set(NULL, DSC_HP_LR, 0.1), DSC_E_ARG);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_BETA1, 0.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_BETA2, nextafter(1.0, 0.0)));
+    assert_status(dsc_optimizer_set(NULL, DSC_OPTIMIZER_PARAM_LR, 0.1), DSC_E_ARG);
     dsc_optimizer_free(opt);
 
-    opt = make(DSC_OPT_RMSPROP);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_ALPHA, 1.5), DSC_E_ARG);
+    opt = make(DSC_OPTIMIZER_RMSPROP);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_ALPHA, 1.5), DSC_E_ARG);
     assert_msg_has("alpha is 1.5; it must be in [0, 1]");
     dsc_optimizer_free(opt);
-    opt = make(DSC_OPT_SGD);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, -0.9), DSC_E_ARG);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 1.5), DSC_E_ARG);
+    opt = make(DSC_OPTIMIZER_SGD);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, -0.9), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_DAMPENING, 1.5), DSC_E_ARG);
     dsc_optimizer_free(opt);
 }
 
 static void test_optim_unsupported_keys(void **state) {
     (void)state;
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
     double v = 7.0;
-    assert_status(dsc_optimizer_set(opt, DSC_HP_BETA1, 0.9), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_BETA1, 0.9), DSC_E_UNSUPPORTED);
     assert_msg_has("SGD has no hyperparameter beta1");
-    assert_status(dsc_optimizer_get(opt, DSC_HP_EPS, &v), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_get(opt, DSC_OPTIMIZER_PARAM_EPS, &v), DSC_E_UNSUPPORTED);
     assert_true(v == 7.0);
-    assert_status(dsc_optimizer_set(opt, (dsc_hparam)9999, 1.0), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_set(opt, (dsc_optimizer_param)9999, 1.0), DSC_E_UNSUPPORTED);
     dsc_optimizer_free(opt);
-    opt = make(DSC_OPT_ADAM);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9), DSC_E_UNSUPPORTED);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_RHO, 0.9), DSC_E_UNSUPPORTED);
+    opt = make(DSC_OPTIMIZER_ADAM);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_RHO, 0.9), DSC_E_UNSUPPORTED);
     dsc_optimizer_free(opt);
-    opt = make(DSC_OPT_NADAM);
+    opt = make(DSC_OPTIMIZER_NADAM);
     /* mu_product is per-group state: only group_set may write it */
-    assert_status(dsc_optimizer_set(opt, DSC_HP_MU_PRODUCT, 0.5), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MU_PRODUCT, 0.5), DSC_E_UNSUPPORTED);
     dsc_optimizer_free(opt);
 }
 
 static void test_optim_nesterov_rules(void **state) {
     (void)state;
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_NESTEROV, 1.0), DSC_E_ARG);
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_NESTEROV, 1.0), DSC_E_ARG);
     assert_msg_has("Nesterov momentum requires momentum > 0 and dampening 0");
-    expect_get(opt, DSC_HP_NESTEROV, 0.0);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 0.1));
-    assert_status(dsc_optimizer_set(opt, DSC_HP_NESTEROV, 1.0), DSC_E_ARG);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 0.0));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_NESTEROV, 1.0));
+    expect_get(opt, DSC_OPTIMIZER_PARAM_NESTEROV, 0.0);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_DAMPENING, 0.1));
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_NESTEROV, 1.0), DSC_E_ARG);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_DAMPENING, 0.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_NESTEROV, 1.0));
     /* the combination must stay valid */
-    assert_status(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.0), DSC_E_ARG);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 0.5), DSC_E_ARG);
-    expect_get(opt, DSC_HP_MOMENTUM, 0.9);
-    expect_get(opt, DSC_HP_DAMPENING, 0.0);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.0), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_DAMPENING, 0.5), DSC_E_ARG);
+    expect_get(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9);
+    expect_get(opt, DSC_OPTIMIZER_PARAM_DAMPENING, 0.0);
     float p[2] = {1, 2}, g[2] = {0.5f, 0.25f};
     assert_ok(dsc_optimizer_add_params(opt, p, g, 2, NULL));
-    assert_status(dsc_optimizer_group_set(opt, 0, DSC_HP_MOMENTUM, 0.0), DSC_E_ARG);
-    assert_ok(dsc_optimizer_group_set(opt, 0, DSC_HP_MOMENTUM, 0.5));
+    assert_status(dsc_optimizer_group_set(opt, 0, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.0), DSC_E_ARG);
+    assert_ok(dsc_optimizer_group_set(opt, 0, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.5));
     dsc_optimizer_free(opt);
 }
 
 static void test_optim_frozen_keys_after_first_step(void **state) {
     (void)state;
     float p[3] = {1, 2, 3}, g[3] = {0.1f, 0.2f, 0.3f};
-    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
     assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1.0));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 0.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_AMSGRAD, 1.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_AMSGRAD, 0.0));
     assert_ok(dsc_optimizer_step(opt));
-    assert_status(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1.0), DSC_E_STATE);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_AMSGRAD, 1.0), DSC_E_STATE);
     assert_msg_has("before the first step");
-    assert_status(dsc_optimizer_group_set(opt, 0, DSC_HP_AMSGRAD, 1.0), DSC_E_STATE);
+    assert_status(dsc_optimizer_group_set(opt, 0, DSC_OPTIMIZER_PARAM_AMSGRAD, 1.0), DSC_E_STATE);
     /* lr may change any time */
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.5));
-    assert_ok(dsc_optimizer_group_set(opt, 0, DSC_HP_BETA1, 0.8));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.5));
+    assert_ok(dsc_optimizer_group_set(opt, 0, DSC_OPTIMIZER_PARAM_BETA1, 0.8));
     /* a group added later has not stepped yet */
     float p2[1] = {0}, g2[1] = {0};
     size_t gi;
     assert_ok(dsc_optimizer_add_params(opt, p2, g2, 1, &gi));
     assert_int_equal(gi, 1);
-    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_HP_AMSGRAD, 1.0));
+    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_OPTIMIZER_PARAM_AMSGRAD, 1.0));
     dsc_optimizer_free(opt);
 
-    opt = make(DSC_OPT_RMSPROP);
+    opt = make(DSC_OPTIMIZER_RMSPROP);
     assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
     assert_ok(dsc_optimizer_step(opt));
-    assert_status(dsc_optimizer_set(opt, DSC_HP_CENTERED, 1.0), DSC_E_STATE);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CENTERED, 1.0), DSC_E_STATE);
     dsc_optimizer_free(opt);
-    opt = make(DSC_OPT_SGD);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
     assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
     assert_ok(dsc_optimizer_step(opt));
-    assert_status(dsc_optimizer_set(opt, DSC_HP_NESTEROV, 1.0), DSC_E_STATE);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_NESTEROV, 1.0), DSC_E_STATE);
     dsc_optimizer_free(opt);
 }
 
 static void test_optim_bounds_and_names(void **state) {
     (void)state;
     double lo = -7, hi = -7;
-    assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_ADAM, DSC_HP_BETA1, &lo, &hi));
+    assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_PARAM_BETA1, &lo, &hi));
     assert_true(lo == 0.0 && hi < 1.0 && hi == nextafter(1.0, 0.0));
-    assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_LR, &lo, &hi));
+    assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_LR, &lo, &hi));
     assert_true(lo == 0.0 && hi == DBL_MAX);
-    assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_RMSPROP, DSC_HP_CENTERED, &lo, &hi));
+    assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_RMSPROP, DSC_OPTIMIZER_PARAM_CENTERED, &lo, &hi));
     assert_true(lo == 0.0 && hi == 1.0);
-    assert_ok(dsc_optimizer_hparam_bounds(DSC_OPT_NADAM, DSC_HP_MU_PRODUCT, &lo, &hi));
+    assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_NADAM, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &lo, &hi));
     assert_true(lo > 0.0 && hi == 1.0);
     lo = hi = -7;
-    assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_BETA1, &lo, &hi),
+    assert_status(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_BETA1, &lo, &hi),
                   DSC_E_UNSUPPORTED);
     assert_true(lo == -7 && hi == -7);
-    assert_status(dsc_optimizer_hparam_bounds((dsc_optimizer_kind)42, DSC_HP_LR, &lo, &hi),
+    assert_status(dsc_optimizer_param_bounds((dsc_optimizer_kind)42, DSC_OPTIMIZER_PARAM_LR, &lo, &hi),
                   DSC_E_ARG);
-    assert_status(dsc_optimizer_hparam_bounds(DSC_OPT_SGD, DSC_HP_LR, NULL, &hi), DSC_E_ARG);
+    assert_status(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_LR, NULL, &hi), DSC_E_ARG);
     /* every kind: its defaults lie inside its bounds */
-    static const dsc_hparam keys[] = {
-        DSC_HP_LR, DSC_HP_WEIGHT_DECAY, DSC_HP_MAXIMIZE, DSC_HP_EPS, DSC_HP_CLIP_NORM,
-        DSC_HP_CLIP_VALUE, DSC_HP_MOMENTUM, DSC_HP_DAMPENING, DSC_HP_NESTEROV, DSC_HP_BETA1,
-        DSC_HP_BETA2, DSC_HP_AMSGRAD, DSC_HP_MOMENTUM_DECAY, DSC_HP_ALPHA, DSC_HP_CENTERED,
-        DSC_HP_LR_DECAY, DSC_HP_INITIAL_ACCUMULATOR_VALUE, DSC_HP_RHO,
+    static const dsc_optimizer_param keys[] = {
+        DSC_OPTIMIZER_PARAM_LR, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, DSC_OPTIMIZER_PARAM_MAXIMIZE, DSC_OPTIMIZER_PARAM_EPS, DSC_OPTIMIZER_PARAM_CLIP_NORM,
+        DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC_OPTIMIZER_PARAM_MOMENTUM, DSC_OPTIMIZER_PARAM_DAMPENING, DSC_OPTIMIZER_PARAM_NESTEROV, DSC_OPTIMIZER_PARAM_BETA1,
+        DSC_OPTIMIZER_PARAM_BETA2, DSC_OPTIMIZER_PARAM_AMSGRAD, DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC_OPTIMIZER_PARAM_ALPHA, DSC_OPTIMIZER_PARAM_CENTERED,
+        DSC_OPTIMIZER_PARAM_LR_DECAY, DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC_OPTIMIZER_PARAM_RHO,
     };
     for (size_t i = 0; i < NKINDS; i++) {
         dsc_optimizer *opt = make(all_kinds[i]);
         for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++) {
             double v;
-            dsc_status s = dsc_optimizer_hparam_bounds(all_kinds[i], keys[j], &lo, &hi);
+            dsc_status s = dsc_optimizer_param_bounds(all_kinds[i], keys[j], &lo, &hi);
             dsc_status s2 = dsc_optimizer_get(opt, keys[j], &v);
             assert_int_equal(s, s2);
             if (s == DSC_OK) {
@@ -258,10 +258,10 @@ static void test_optim_bounds_and_names(void **state) {
         }
         dsc_optimizer_free(opt);
     }
-    assert_string_equal(dsc_optimizer_hparam_name(DSC_HP_LR), "lr");
-    assert_string_equal(dsc_optimizer_hparam_name(DSC_HP_INITIAL_ACCUMULATOR_VALUE),
+    assert_string_equal(dsc_optimizer_param_name(DSC_OPTIMIZER_PARAM_LR), "lr");
+    assert_string_equal(dsc_optimizer_param_name(DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE),
                         "initial_accumulator_value");
-    assert_string_equal(dsc_optimizer_hparam_name((dsc_hparam)1), "unknown");
+    assert_string_equal(dsc_optimizer_param_name((dsc_optimizer_param)1), "unknown");
 }
 
 static void test_optim_null_and_bad_group(void **state) {
@@ -271,7 +271,7 @@ static void test_optim_null_and_bad_group(void **state) {
     size_t n;
     uint64_t u;
     const char *name;
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
     assert_status(dsc_optimizer_add_params(NULL, p, g, 2, NULL), DSC_E_ARG);
     assert_status(dsc_optimizer_add_params(opt, NULL, g, 2, NULL), DSC_E_ARG);
     assert_status(dsc_optimizer_add_params(opt, p, NULL, 2, NULL), DSC_E_ARG);
@@ -290,12 +290,12 @@ static void test_optim_null_and_bad_group(void **state) {
     assert_msg_has("group is 1; it must be below the group count 1");
     assert_ok(dsc_optimizer_group_size(opt, 0, &n));
     assert_int_equal(n, 2);
-    assert_status(dsc_optimizer_group_set(opt, 1, DSC_HP_LR, 0.1), DSC_E_ARG);
-    assert_status(dsc_optimizer_group_get(opt, 5, DSC_HP_LR, &v), DSC_E_ARG);
-    assert_status(dsc_optimizer_group_get(opt, 0, DSC_HP_LR, NULL), DSC_E_ARG);
-    assert_status(dsc_optimizer_get(opt, DSC_HP_LR, NULL), DSC_E_ARG);
-    assert_status(dsc_optimizer_get(NULL, DSC_HP_LR, &v), DSC_E_ARG);
-    assert_status(dsc_optimizer_group_set(NULL, 0, DSC_HP_LR, 0.1), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_set(opt, 1, DSC_OPTIMIZER_PARAM_LR, 0.1), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_get(opt, 5, DSC_OPTIMIZER_PARAM_LR, &v), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_get(opt, 0, DSC_OPTIMIZER_PARAM_LR, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_get(opt, DSC_OPTIMIZER_PARAM_LR, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_get(NULL, DSC_OPTIMIZER_PARAM_LR, &v), DSC_E_ARG);
+    assert_status(dsc_optimizer_group_set(NULL, 0, DSC_OPTIMIZER_PARAM_LR, 0.1), DSC_E_ARG);
     assert_status(dsc_optimizer_group_step_count(opt, 1, &u), DSC_E_ARG);
     assert_status(dsc_optimizer_group_step_count(opt, 0, NULL), DSC_E_ARG);
     assert_status(dsc_optimizer_group_set_step_count(opt, 1, 3), DSC_E_ARG);
@@ -331,7 +331,7 @@ static void take(dsc_optimizer *opt, const float *p, const float *g, size_t n, s
     assert_ok(dsc_optimizer_group_step_count(opt, 0, &s->step));
     dsc_optimizer_kind k;
     assert_ok(dsc_optimizer_kind_of(opt, &k));
-    if (k == DSC_OPT_NADAM) assert_ok(dsc_optimizer_group_get(opt, 0, DSC_HP_MU_PRODUCT, &s->mu));
+    if (k == DSC_OPTIMIZER_NADAM) assert_ok(dsc_optimizer_group_get(opt, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &s->mu));
 }
 
 static void test_optim_refused_step_leaves_everything(void **state) {
@@ -346,7 +346,7 @@ static void test_optim_refused_step_leaves_everything(void **state) {
             }
             dsc_optimizer *opt = make(all_kinds[k]);
             use_all_state(opt, all_kinds[k]);
-            if (clip) assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 0.5));
+            if (clip) assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 0.5));
             assert_ok(dsc_optimizer_add_params(opt, p, g, 8, NULL));
             assert_ok(dsc_optimizer_step(opt));
             assert_ok(dsc_optimizer_step(opt));
@@ -382,8 +382,8 @@ static void test_optim_sgd_on_host_array_exact(void **state) {
     /* minimise sum (x_i - c_i)^2 with plain SGD: one step is exact, many converge */
     float x[3] = {0.0f, 1.0f, -2.0f}, g[3];
     const float c[3] = {1.5f, -0.5f, 3.0f};
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.125));
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.125));
     assert_ok(dsc_optimizer_add_params(opt, x, g, 3, NULL));
     for (int i = 0; i < 3; i++) g[i] = 2.0f * (x[i] - c[i]);
     assert_ok(dsc_optimizer_step(opt));
@@ -396,7 +396,7 @@ static void test_optim_sgd_on_host_array_exact(void **state) {
     assert_ok(dsc_optimizer_zero_grad(opt));
     assert_true(g[0] == 0.0f && g[1] == 0.0f && g[2] == 0.0f);
     /* maximize climbs instead */
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_MAXIMIZE, 1));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MAXIMIZE, 1));
     g[0] = 1.0f;
     x[0] = 1.5f;
     assert_ok(dsc_optimizer_step(opt));
@@ -407,8 +407,8 @@ static void test_optim_sgd_on_host_array_exact(void **state) {
 static void test_optim_adam_tunes_host_array(void **state) {
     (void)state;
     float x[2] = {3.0f, -4.0f}, g[2];
-    dsc_optimizer *opt = make(DSC_OPT_ADAM);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.05));
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.05));
     assert_ok(dsc_optimizer_add_params(opt, x, g, 2, NULL));
     for (int it = 0; it < 2000; it++) {
         g[0] = 2.0f * (x[0] - 1.0f);
@@ -424,30 +424,30 @@ static void test_optim_groups_have_own_hyperparameters(void **state) {
     (void)state;
     float w[2] = {1.0f, 1.0f}, gw[2] = {0.5f, 0.5f};
     float b[1] = {1.0f}, gb[1] = {0.5f};
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.5));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_WEIGHT_DECAY, 0.5));
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.5));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 0.5));
     size_t gi = 99;
     assert_ok(dsc_optimizer_add_params(opt, w, gw, 2, &gi));
     assert_int_equal(gi, 0);
     assert_ok(dsc_optimizer_add_params(opt, b, gb, 1, &gi));
     assert_int_equal(gi, 1);
     /* no weight decay on biases, and their own lr */
-    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_HP_WEIGHT_DECAY, 0.0));
-    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_HP_LR, 0.25));
+    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 0.0));
+    assert_ok(dsc_optimizer_group_set(opt, 1, DSC_OPTIMIZER_PARAM_LR, 0.25));
     double v;
-    assert_ok(dsc_optimizer_group_get(opt, 0, DSC_HP_LR, &v));
+    assert_ok(dsc_optimizer_group_get(opt, 0, DSC_OPTIMIZER_PARAM_LR, &v));
     assert_true(v == 0.5);
-    assert_ok(dsc_optimizer_group_get(opt, 1, DSC_HP_LR, &v));
+    assert_ok(dsc_optimizer_group_get(opt, 1, DSC_OPTIMIZER_PARAM_LR, &v));
     assert_true(v == 0.25);
-    assert_ok(dsc_optimizer_get(opt, DSC_HP_LR, &v)); /* the default is untouched */
+    assert_ok(dsc_optimizer_get(opt, DSC_OPTIMIZER_PARAM_LR, &v)); /* the default is untouched */
     assert_true(v == 0.5);
     assert_ok(dsc_optimizer_step(opt));
     /* w: g = 0.5 + 0.5*1 = 1, w = 1 - 0.5 = 0.5; b: g = 0.5, b = 1 - 0.125 */
     assert_true(w[0] == 0.5f && w[1] == 0.5f);
     assert_true(b[0] == 0.875f);
     /* dsc_optimizer_set reaches every group */
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 0.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.0));
     assert_ok(dsc_optimizer_step(opt));
     assert_true(w[0] == 0.5f && b[0] == 0.875f);
     size_t n;
@@ -459,14 +459,14 @@ static void test_optim_groups_have_own_hyperparameters(void **state) {
 static void test_optim_clip_norm_across_groups(void **state) {
     (void)state;
     float p1[1] = {0}, g1[1] = {3.0f}, p2[1] = {0}, g2[1] = {4.0f};
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 1.0));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 1.0));
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 1.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 1.0));
     assert_ok(dsc_optimizer_add_params(opt, p1, g1, 1, NULL));
     assert_ok(dsc_optimizer_add_params(opt, p2, g2, 1, NULL));
-    assert_status(dsc_optimizer_group_set(opt, 0, DSC_HP_CLIP_NORM, 2.0), DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_group_set(opt, 0, DSC_OPTIMIZER_PARAM_CLIP_NORM, 2.0), DSC_E_UNSUPPORTED);
     double v;
-    assert_ok(dsc_optimizer_group_get(opt, 1, DSC_HP_CLIP_NORM, &v));
+    assert_ok(dsc_optimizer_group_get(opt, 1, DSC_OPTIMIZER_PARAM_CLIP_NORM, &v));
     assert_true(v == 1.0);
     assert_ok(dsc_optimizer_step(opt));
     double norm;
@@ -482,7 +482,7 @@ static void test_optim_clip_norm_across_groups(void **state) {
     assert_ok(dsc_optimizer_step(opt));
     assert_true(p2[0] < 0 && p2[0] > -0.8f);
     /* a small gradient is left alone */
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 10.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 10.0));
     p1[0] = 0;
     assert_ok(dsc_optimizer_step(opt));
     assert_true(p1[0] == -0.6f);
@@ -492,9 +492,9 @@ static void test_optim_clip_norm_across_groups(void **state) {
 static void test_optim_clip_value(void **state) {
     (void)state;
     float p[4] = {0, 0, 0, 0}, g[4] = {-3.0f, -0.25f, 0.5f, 7.0f};
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 1.0));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_VALUE, 0.5));
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 1.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_VALUE, 0.5));
     assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
     assert_ok(dsc_optimizer_step(opt));
     const float want[4] = {0.5f, 0.25f, -0.5f, -0.5f};
@@ -515,13 +515,13 @@ static void test_optim_step_allocates_nothing(void **state) {
         harness_alloc_install(0);
         dsc_optimizer *opt = make(all_kinds[k]);
         use_all_state(opt, all_kinds[k]);
-        assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 1.0));
+        assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 1.0));
         assert_ok(dsc_optimizer_add_params(opt, p, g, 37, NULL));
         assert_ok(dsc_optimizer_add_params(opt, p2, g2, 5, NULL));
         long before = harness_alloc_count();
         for (int it = 0; it < 50; it++) {
             assert_ok(dsc_optimizer_step(opt));
-            assert_ok(dsc_optimizer_group_set(opt, 0, DSC_HP_LR, 1e-3 * (it + 1)));
+            assert_ok(dsc_optimizer_group_set(opt, 0, DSC_OPTIMIZER_PARAM_LR, 1e-3 * (it + 1)));
         }
         g[3] = NAN;
         assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
@@ -570,11 +570,11 @@ static void test_optim_state_roundtrip_resumes_bitwise(void **state) {
         assert_ok(dsc_optimizer_group_step_count(a, 0, &steps));
         assert_int_equal(steps, 5);
         assert_ok(dsc_optimizer_group_set_step_count(b, 0, steps));
-        if (all_kinds[k] == DSC_OPT_NADAM) {
+        if (all_kinds[k] == DSC_OPTIMIZER_NADAM) {
             double mu;
-            assert_ok(dsc_optimizer_group_get(a, 0, DSC_HP_MU_PRODUCT, &mu));
+            assert_ok(dsc_optimizer_group_get(a, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &mu));
             assert_true(mu < 1.0);
-            assert_ok(dsc_optimizer_group_set(b, 0, DSC_HP_MU_PRODUCT, mu));
+            assert_ok(dsc_optimizer_group_set(b, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, mu));
         }
         for (int t = 5; t < 10; t++) {
             for (int i = 0; i < 9; i++) ga[i] = gb[i] = sinf((float)(t * 9 + i));
@@ -591,7 +591,7 @@ static void test_optim_state_roundtrip_resumes_bitwise(void **state) {
 static void test_optim_state_unused_buffer(void **state) {
     (void)state;
     float p[4] = {0}, g[4] = {1, 1, 1, 1}, buf[4] = {9, 9, 9, 9};
-    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
     assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
     const char *name;
     assert_ok(dsc_optimizer_state_name(opt, 2, &name));
@@ -606,12 +606,12 @@ static void test_optim_state_unused_buffer(void **state) {
     assert_ok(dsc_optimizer_state_get(opt, 0, 2, buf, 4));
     assert_true(buf[0] == 0.0f && buf[3] == 0.0f);
     /* turning amsgrad on allocates it, before any step */
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_AMSGRAD, 1));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_AMSGRAD, 1));
     assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
     assert_int_equal(in_use, 1);
     dsc_optimizer_free(opt);
     /* restoring a buffer the settings leave off allocates it */
-    opt = make(DSC_OPT_RMSPROP);
+    opt = make(DSC_OPTIMIZER_RMSPROP);
     assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
     assert_ok(dsc_optimizer_state_in_use(opt, 0, 2, &in_use));
     assert_int_equal(in_use, 0);
@@ -624,8 +624,8 @@ static void test_optim_state_unused_buffer(void **state) {
     assert_true(back[1] == 5.0f);
     dsc_optimizer_free(opt);
     /* SGD's buffer is in use only once momentum has acted (PyTorch's None) */
-    opt = make(DSC_OPT_SGD);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.9));
+    opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
     assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
     assert_ok(dsc_optimizer_state_in_use(opt, 0, 0, &in_use));
     assert_int_equal(in_use, 0);
@@ -638,13 +638,13 @@ static void test_optim_state_unused_buffer(void **state) {
 static void test_optim_sgd_momentum_switched_on_later(void **state) {
     (void)state;
     float p[2] = {0, 0}, g[2] = {1.0f, -2.0f};
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 1.0));
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 1.0));
     assert_ok(dsc_optimizer_add_params(opt, p, g, 2, NULL));
     assert_ok(dsc_optimizer_step(opt));
     assert_true(p[0] == -1.0f && p[1] == 2.0f);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_MOMENTUM, 0.5));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_DAMPENING, 0.5));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.5));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_DAMPENING, 0.5));
     /* buffer starts as the gradient itself, undampened (FORMAT.md trap 9) */
     assert_ok(dsc_optimizer_step(opt));
     assert_true(p[0] == -2.0f && p[1] == 4.0f);
@@ -657,15 +657,15 @@ static void test_optim_sgd_momentum_switched_on_later(void **state) {
 static void test_optim_adagrad_initial_accumulator(void **state) {
     (void)state;
     float p[3] = {0}, g[3] = {1, 2, 3}, s[3];
-    dsc_optimizer *opt = make(DSC_OPT_ADAGRAD);
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAGRAD);
     assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_INITIAL_ACCUMULATOR_VALUE, 0.5));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, 0.5));
     assert_ok(dsc_optimizer_state_get(opt, 0, 0, s, 3));
     assert_true(s[0] == 0.5f && s[2] == 0.5f);
     assert_ok(dsc_optimizer_step(opt));
     assert_ok(dsc_optimizer_state_get(opt, 0, 0, s, 3));
     assert_true(s[0] == 1.5f && s[2] == 9.5f);
-    assert_status(dsc_optimizer_set(opt, DSC_HP_INITIAL_ACCUMULATOR_VALUE, 0.1), DSC_E_STATE);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, 0.1), DSC_E_STATE);
     dsc_optimizer_free(opt);
 }
 
@@ -689,8 +689,8 @@ static void test_optim_grad_hook_runs_first(void **state) {
     (void)state;
     float p[2] = {0, 0}, g[2] = {1.0f, INFINITY}, q[1] = {0}, h[1] = {0.25f};
     int user = 42;
-    dsc_optimizer *opt = make(DSC_OPT_SGD);
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, 1.0));
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 1.0));
     assert_ok(dsc_optimizer_add_params(opt, p, g, 2, NULL));
     assert_ok(dsc_optimizer_add_params(opt, q, h, 1, NULL));
     assert_ok(dsc_optimizer_set_grad_hook(opt, hook_double, &user));
@@ -729,8 +729,8 @@ static void test_optim_every_isa_gives_same_trajectory(void **state) {
             float p[67], g[67];
             for (int i = 0; i < 67; i++) p[i] = cosf((float)i);
             dsc_optimizer *opt = make(all_kinds[k]);
-            assert_ok(dsc_optimizer_set(opt, DSC_HP_WEIGHT_DECAY, 0.01));
-            assert_ok(dsc_optimizer_set(opt, DSC_HP_CLIP_NORM, 2.0));
+            assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 0.01));
+            assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 2.0));
             assert_ok(dsc_optimizer_add_params(opt, p, g, 67, NULL));
             for (int t = 0; t < 7; t++) {
                 for (int i = 0; i < 67; i++) g[i] = sinf((float)(t * 67 + i));
@@ -751,12 +751,12 @@ static void test_optim_every_isa_gives_same_trajectory(void **state) {
  * optimizer never crashes or steps on a bad configuration. */
 static void test_optim_random_hparam_sequences(void **state) {
     (void)state;
-    static const dsc_hparam keys[] = {
-        DSC_HP_LR, DSC_HP_WEIGHT_DECAY, DSC_HP_MAXIMIZE, DSC_HP_EPS, DSC_HP_CLIP_NORM,
-        DSC_HP_CLIP_VALUE, DSC_HP_MOMENTUM, DSC_HP_DAMPENING, DSC_HP_NESTEROV, DSC_HP_BETA1,
-        DSC_HP_BETA2, DSC_HP_AMSGRAD, DSC_HP_MOMENTUM_DECAY, DSC_HP_MU_PRODUCT, DSC_HP_ALPHA,
-        DSC_HP_CENTERED, DSC_HP_LR_DECAY, DSC_HP_INITIAL_ACCUMULATOR_VALUE, DSC_HP_RHO,
-        (dsc_hparam)0, (dsc_hparam)104, (dsc_hparam)-1,
+    static const dsc_optimizer_param keys[] = {
+        DSC_OPTIMIZER_PARAM_LR, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, DSC_OPTIMIZER_PARAM_MAXIMIZE, DSC_OPTIMIZER_PARAM_EPS, DSC_OPTIMIZER_PARAM_CLIP_NORM,
+        DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC_OPTIMIZER_PARAM_MOMENTUM, DSC_OPTIMIZER_PARAM_DAMPENING, DSC_OPTIMIZER_PARAM_NESTEROV, DSC_OPTIMIZER_PARAM_BETA1,
+        DSC_OPTIMIZER_PARAM_BETA2, DSC_OPTIMIZER_PARAM_AMSGRAD, DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC_OPTIMIZER_PARAM_MU_PRODUCT, DSC_OPTIMIZER_PARAM_ALPHA,
+        DSC_OPTIMIZER_PARAM_CENTERED, DSC_OPTIMIZER_PARAM_LR_DECAY, DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC_OPTIMIZER_PARAM_RHO,
+        (dsc_optimizer_param)0, (dsc_optimizer_param)104, (dsc_optimizer_param)-1,
     };
     static const double values[] = {0.0, 1.0, -1.0, 0.5, 0.9, 0.999, 1e-8, 2.0, 1e300, -1e-300,
                                     NAN, INFINITY, -INFINITY, 0.999999, 1e-3, 0.1};
@@ -768,7 +768,7 @@ static void test_optim_random_hparam_sequences(void **state) {
         assert_ok(dsc_optimizer_add_params(opt, p, g, 13, NULL));
         for (int it = 0; it < 400; it++) {
             x = x * 6364136223846793005ull + 1442695040888963407ull;
-            dsc_hparam key = keys[(x >> 33) % (sizeof keys / sizeof keys[0])];
+            dsc_optimizer_param key = keys[(x >> 33) % (sizeof keys / sizeof keys[0])];
             double v = values[(x >> 45) % (sizeof values / sizeof values[0])];
             int per_group = (x >> 20) & 1;
             double before = 0, after = 0;
@@ -803,7 +803,7 @@ static void test_optim_step_restores_rounding_mode(void **state) {
     const int round = fegetround();
     assert_int_equal(fesetround(FE_UPWARD), 0);
     float p[5] = {1, 2, 3, 4, 5}, g[5] = {0.5f, 1e-39f, -0.25f, 3.0f, 0.0f};
-    dsc_optimizer *opt = make(DSC_OPT_ADAM);
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
     assert_ok(dsc_optimizer_add_params(opt, p, g, 5, NULL));
     assert_ok(dsc_optimizer_step(opt));
     assert_int_equal(fegetround(), FE_UPWARD);

@@ -17,14 +17,14 @@ static dsc_optimizer *make_opt(dsc_optimizer_kind kind, size_t ng, double lr0) {
     assert_ok(dsc_optimizer_new(&o, kind));
     for (size_t g = 0; g < ng; g++) {
         assert_ok(dsc_optimizer_add_params(o, params[g], grads[g], 3, NULL));
-        assert_ok(dsc_optimizer_group_set(o, g, DSC_HP_LR, lr0 / pow(10.0, (double)g)));
+        assert_ok(dsc_optimizer_group_set(o, g, DSC_OPTIMIZER_PARAM_LR, lr0 / pow(10.0, (double)g)));
     }
     return o;
 }
 
 static double group_lr(const dsc_optimizer *o, size_t g) {
     double v = -1;
-    assert_ok(dsc_optimizer_group_get(o, g, DSC_HP_LR, &v));
+    assert_ok(dsc_optimizer_group_get(o, g, DSC_OPTIMIZER_PARAM_LR, &v));
     return v;
 }
 
@@ -42,7 +42,7 @@ static dsc_lr_scheduler *make(dsc_lr_scheduler_kind kind, dsc_optimizer *o) {
 
 static void test_sched_new_validation(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1), *empty = NULL;
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1), *empty = NULL;
     dsc_lr_scheduler *s = (dsc_lr_scheduler *)(uintptr_t)1;
     assert_status(dsc_lr_scheduler_new(NULL, DSC_SCHED_STEP, o), DSC_E_ARG);
     assert_status(dsc_lr_scheduler_new(&s, (dsc_lr_scheduler_kind)0, o), DSC_E_ARG);
@@ -51,7 +51,7 @@ static void test_sched_new_validation(void **state) {
     assert_status(dsc_lr_scheduler_new(&s, (dsc_lr_scheduler_kind)18, o), DSC_E_ARG);
     assert_null(s);
     assert_status(dsc_lr_scheduler_new(&s, DSC_SCHED_STEP, NULL), DSC_E_ARG);
-    assert_ok(dsc_optimizer_new(&empty, DSC_OPT_SGD));
+    assert_ok(dsc_optimizer_new(&empty, DSC_OPTIMIZER_SGD));
     assert_status(dsc_lr_scheduler_new(&s, DSC_SCHED_STEP, empty), DSC_E_STATE);
     assert_null(s);
     assert_msg("no parameter group");
@@ -68,56 +68,56 @@ static const struct {
     double bad;
     const char *range;
 } bad_values[] = {
-    {DSC_SCHED_STEP, DSC_SP_STEP_SIZE, 0, "an integer in [1, "},
-    {DSC_SCHED_STEP, DSC_SP_STEP_SIZE, 2.5, "an integer"},
-    {DSC_SCHED_STEP, DSC_SP_GAMMA, 0, "(0, inf)"},
-    {DSC_SCHED_STEP, DSC_SP_GAMMA, -0.5, "(0, inf)"},
-    {DSC_SCHED_STEP, DSC_SP_GAMMA, NAN, "(0, inf)"},
-    {DSC_SCHED_STEP, DSC_SP_GAMMA, INFINITY, "(0, inf)"},
-    {DSC_SCHED_MULTI_STEP, DSC_SP_GAMMA, 0, "(0, inf)"},
-    {DSC_SCHED_EXPONENTIAL, DSC_SP_GAMMA, -1, "(0, inf)"},
-    {DSC_SCHED_CONSTANT_LR, DSC_SP_FACTOR, 0, "(0, 1]"},
-    {DSC_SCHED_CONSTANT_LR, DSC_SP_FACTOR, 1.5, "(0, 1]"},
-    {DSC_SCHED_CONSTANT_LR, DSC_SP_TOTAL_ITERS, 0, "[1, "},
-    {DSC_SCHED_LINEAR, DSC_SP_START_FACTOR, 0, "(0, 1]"},
-    {DSC_SCHED_LINEAR, DSC_SP_START_FACTOR, 1.01, "(0, 1]"},
-    {DSC_SCHED_LINEAR, DSC_SP_END_FACTOR, -0.1, "[0, 1]"},
-    {DSC_SCHED_LINEAR, DSC_SP_END_FACTOR, 1.1, "[0, 1]"},
-    {DSC_SCHED_LINEAR, DSC_SP_TOTAL_ITERS, 0, "[1, "},
-    {DSC_SCHED_POLYNOMIAL, DSC_SP_POWER, -1, "[0, inf)"},
-    {DSC_SCHED_POLYNOMIAL, DSC_SP_TOTAL_ITERS, -3, "[1, "},
-    {DSC_SCHED_COSINE, DSC_SP_T_MAX, 0, "[1, "},
-    {DSC_SCHED_COSINE, DSC_SP_ETA_MIN, -0.001, "[0, inf)"},
-    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SP_T_0, 0, "[1, "},
-    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SP_T_MULT, 0, "[1, 1048576]"},
-    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SP_T_MULT, 1.5, "an integer"},
-    {DSC_SCHED_CYCLIC, DSC_SP_STEP_SIZE_UP, 0, "(0, "},
-    {DSC_SCHED_CYCLIC, DSC_SP_STEP_SIZE_DOWN, -1, "[0, "},
-    {DSC_SCHED_CYCLIC, DSC_SP_MODE, 3, "[0, 2]"},
-    {DSC_SCHED_CYCLIC, DSC_SP_GAMMA, 0, "(0, inf)"},
-    {DSC_SCHED_CYCLIC, DSC_SP_MAX_LR, -1, "[0, inf)"},
-    {DSC_SCHED_CYCLIC, DSC_SP_BASE_MOMENTUM, 1.0, "[0, 1)"},
-    {DSC_SCHED_CYCLIC, DSC_SP_CYCLE_MOMENTUM, 2, "[0, 1]"},
-    {DSC_SCHED_ONE_CYCLE, DSC_SP_TOTAL_STEPS, 0, "[1, "},
-    {DSC_SCHED_ONE_CYCLE, DSC_SP_PCT_START, 1.5, "[0, 1]"},
-    {DSC_SCHED_ONE_CYCLE, DSC_SP_DIV_FACTOR, 0, "(0, inf)"},
-    {DSC_SCHED_ONE_CYCLE, DSC_SP_FINAL_DIV_FACTOR, -2, "(0, inf)"},
-    {DSC_SCHED_ONE_CYCLE, DSC_SP_ANNEAL_STRATEGY, 2, "[0, 1]"},
-    {DSC_SCHED_ONE_CYCLE, DSC_SP_MAX_MOMENTUM, -0.1, "[0, 1)"},
-    {DSC_SCHED_PLATEAU, DSC_SP_FACTOR, 1.0, "[0, 1)"},
-    {DSC_SCHED_PLATEAU, DSC_SP_PATIENCE, -1, "[0, "},
-    {DSC_SCHED_PLATEAU, DSC_SP_PLATEAU_MODE, 2, "[0, 1]"},
-    {DSC_SCHED_PLATEAU, DSC_SP_THRESHOLD_MODE, -1, "[0, 1]"},
-    {DSC_SCHED_PLATEAU, DSC_SP_MIN_LR, -1e-3, "[0, inf)"},
-    {DSC_SCHED_PLATEAU, DSC_SP_EPS, NAN, "[0, inf)"},
-    {DSC_SCHED_INVERSE_TIME, DSC_SP_DECAY_STEPS, 0, "(0, inf)"},
-    {DSC_SCHED_INVERSE_TIME, DSC_SP_DECAY_RATE, -0.5, "[0, inf)"},
-    {DSC_SCHED_INVERSE_TIME, DSC_SP_STAIRCASE, 0.5, "an integer in [0, 1]"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_STEP_SIZE, 0, "an integer in [1, "},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_STEP_SIZE, 2.5, "an integer"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, 0, "(0, inf)"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, -0.5, "(0, inf)"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, NAN, "(0, inf)"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, INFINITY, "(0, inf)"},
+    {DSC_SCHED_MULTI_STEP, DSC_SCHED_PARAM_GAMMA, 0, "(0, inf)"},
+    {DSC_SCHED_EXPONENTIAL, DSC_SCHED_PARAM_GAMMA, -1, "(0, inf)"},
+    {DSC_SCHED_CONSTANT_LR, DSC_SCHED_PARAM_FACTOR, 0, "(0, 1]"},
+    {DSC_SCHED_CONSTANT_LR, DSC_SCHED_PARAM_FACTOR, 1.5, "(0, 1]"},
+    {DSC_SCHED_CONSTANT_LR, DSC_SCHED_PARAM_TOTAL_ITERS, 0, "[1, "},
+    {DSC_SCHED_LINEAR, DSC_SCHED_PARAM_START_FACTOR, 0, "(0, 1]"},
+    {DSC_SCHED_LINEAR, DSC_SCHED_PARAM_START_FACTOR, 1.01, "(0, 1]"},
+    {DSC_SCHED_LINEAR, DSC_SCHED_PARAM_END_FACTOR, -0.1, "[0, 1]"},
+    {DSC_SCHED_LINEAR, DSC_SCHED_PARAM_END_FACTOR, 1.1, "[0, 1]"},
+    {DSC_SCHED_LINEAR, DSC_SCHED_PARAM_TOTAL_ITERS, 0, "[1, "},
+    {DSC_SCHED_POLYNOMIAL, DSC_SCHED_PARAM_POWER, -1, "[0, inf)"},
+    {DSC_SCHED_POLYNOMIAL, DSC_SCHED_PARAM_TOTAL_ITERS, -3, "[1, "},
+    {DSC_SCHED_COSINE, DSC_SCHED_PARAM_T_MAX, 0, "[1, "},
+    {DSC_SCHED_COSINE, DSC_SCHED_PARAM_ETA_MIN, -0.001, "[0, inf)"},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_0, 0, "[1, "},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_MULT, 0, "[1, 1048576]"},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_MULT, 1.5, "an integer"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_STEP_SIZE_UP, 0, "(0, "},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_STEP_SIZE_DOWN, -1, "[0, "},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MODE, 3, "[0, 2]"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_GAMMA, 0, "(0, inf)"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MAX_LR, -1, "[0, inf)"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_BASE_MOMENTUM, 1.0, "[0, 1)"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_CYCLE_MOMENTUM, 2, "[0, 1]"},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_TOTAL_STEPS, 0, "[1, "},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_PCT_START, 1.5, "[0, 1]"},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_DIV_FACTOR, 0, "(0, inf)"},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_FINAL_DIV_FACTOR, -2, "(0, inf)"},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_ANNEAL_STRATEGY, 2, "[0, 1]"},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_MAX_MOMENTUM, -0.1, "[0, 1)"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_FACTOR, 1.0, "[0, 1)"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_PATIENCE, -1, "[0, "},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_PLATEAU_MODE, 2, "[0, 1]"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_THRESHOLD_MODE, -1, "[0, 1]"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_MIN_LR, -1e-3, "[0, inf)"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_EPS, NAN, "[0, inf)"},
+    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_STEPS, 0, "(0, inf)"},
+    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_RATE, -0.5, "[0, inf)"},
+    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_STAIRCASE, 0.5, "an integer in [0, 1]"},
 };
 
 static void test_sched_set_refuses_bad_values(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
     for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++) {
         dsc_lr_scheduler *s = make(bad_values[i].kind, o);
         double before = -7, after = -7;
@@ -135,32 +135,32 @@ static void test_sched_set_refuses_bad_values(void **state) {
 
 static void test_sched_set_unknown_key_and_get(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
     dsc_lr_scheduler *s = make(DSC_SCHED_STEP, o);
     double v;
-    assert_status(dsc_lr_scheduler_set(s, DSC_SP_T_MAX, 10), DSC_E_UNSUPPORTED);
-    assert_status(dsc_lr_scheduler_get(s, DSC_SP_T_MAX, &v), DSC_E_UNSUPPORTED);
-    assert_status(dsc_lr_scheduler_set(NULL, DSC_SP_GAMMA, 0.5), DSC_E_ARG);
-    assert_status(dsc_lr_scheduler_get(s, DSC_SP_GAMMA, NULL), DSC_E_ARG);
-    assert_ok(dsc_lr_scheduler_get(s, DSC_SP_GAMMA, &v));
+    assert_status(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_MAX, 10), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_T_MAX, &v), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_set(NULL, DSC_SCHED_PARAM_GAMMA, 0.5), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_GAMMA, NULL), DSC_E_ARG);
+    assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_GAMMA, &v));
     assert_true(v == 0.1); /* PyTorch's default */
-    assert_status(dsc_lr_scheduler_get(s, DSC_SP_STEP_SIZE, &v), DSC_E_STATE); /* required, unset */
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE, 3));
-    assert_ok(dsc_lr_scheduler_get(s, DSC_SP_STEP_SIZE, &v));
+    assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_STEP_SIZE, &v), DSC_E_STATE); /* required, unset */
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE, 3));
+    assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_STEP_SIZE, &v));
     assert_true(v == 3);
     dsc_lr_scheduler_free(s);
     /* Defaults that follow other keys. */
     s = make(DSC_SCHED_CYCLIC, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP, 7));
-    assert_ok(dsc_lr_scheduler_get(s, DSC_SP_STEP_SIZE_DOWN, &v));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE_UP, 7));
+    assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_STEP_SIZE_DOWN, &v));
     assert_true(v == 7);
-    assert_status(dsc_lr_scheduler_get(s, DSC_SP_BASE_LR, &v), DSC_E_STATE);
+    assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_BASE_LR, &v), DSC_E_STATE);
     dsc_lr_scheduler_free(s);
     s = make(DSC_SCHED_ONE_CYCLE, o);
-    assert_status(dsc_lr_scheduler_get(s, DSC_SP_TOTAL_STEPS, &v), DSC_E_STATE);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_EPOCHS, 4));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEPS_PER_EPOCH, 25));
-    assert_ok(dsc_lr_scheduler_get(s, DSC_SP_TOTAL_STEPS, &v));
+    assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_TOTAL_STEPS, &v), DSC_E_STATE);
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_EPOCHS, 4));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEPS_PER_EPOCH, 25));
+    assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_TOTAL_STEPS, &v));
     assert_true(v == 100);
     dsc_lr_scheduler_free(s);
     dsc_optimizer_free(o);
@@ -169,21 +169,21 @@ static void test_sched_set_unknown_key_and_get(void **state) {
 static void test_sched_param_bounds(void **state) {
     (void)state;
     double lo, hi;
-    assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_CONSTANT_LR, DSC_SP_FACTOR, &lo, &hi));
+    assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_CONSTANT_LR, DSC_SCHED_PARAM_FACTOR, &lo, &hi));
     assert_true(lo > 0 && lo < 1e-300 && hi == 1.0);
-    assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_PLATEAU, DSC_SP_FACTOR, &lo, &hi));
+    assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_FACTOR, &lo, &hi));
     assert_true(lo == 0 && hi < 1.0 && hi > 0.999999);
-    assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_EXPONENTIAL, DSC_SP_GAMMA, &lo, &hi));
+    assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_EXPONENTIAL, DSC_SCHED_PARAM_GAMMA, &lo, &hi));
     assert_true(hi > 1e308);
-    assert_status(dsc_lr_scheduler_param_bounds(DSC_SCHED_STEP, DSC_SP_T_0, &lo, &hi), DSC_E_UNSUPPORTED);
-    assert_status(dsc_lr_scheduler_param_bounds((dsc_lr_scheduler_kind)99, DSC_SP_GAMMA, &lo, &hi), DSC_E_ARG);
-    assert_status(dsc_lr_scheduler_param_bounds(DSC_SCHED_STEP, DSC_SP_GAMMA, NULL, &hi), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_param_bounds(DSC_SCHED_STEP, DSC_SCHED_PARAM_T_0, &lo, &hi), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_param_bounds((dsc_lr_scheduler_kind)99, DSC_SCHED_PARAM_GAMMA, &lo, &hi), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_param_bounds(DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, NULL, &hi), DSC_E_ARG);
 }
 
 /* Start refuses a configuration that is not complete, and changes nothing. */
 static void test_sched_start_needs_required(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
     const dsc_lr_scheduler_kind needs[] = {DSC_SCHED_STEP, DSC_SCHED_EXPONENTIAL, DSC_SCHED_COSINE,
                                            DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_CYCLIC, DSC_SCHED_ONE_CYCLE,
                                            DSC_SCHED_LAMBDA, DSC_SCHED_MULTIPLICATIVE, DSC_SCHED_SEQUENTIAL,
@@ -193,7 +193,7 @@ static void test_sched_start_needs_required(void **state) {
         assert_status(dsc_lr_scheduler_start(s), DSC_E_STATE);
         assert_status(dsc_lr_scheduler_step(s), DSC_E_STATE); /* the implicit start fails the same way */
         double started = -1, lr;
-        assert_ok(dsc_lr_scheduler_state_get(s, DSC_SS_STARTED, &started));
+        assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_STARTED, &started));
         assert_true(started == 0);
         assert_status(dsc_lr_scheduler_lr(s, 0, &lr), DSC_E_STATE);
         assert_true(group_lr(o, 0) == 0.1);
@@ -201,12 +201,12 @@ static void test_sched_start_needs_required(void **state) {
     }
     /* OneCycleLR with an empty first phase (pct_start * total_steps = 1). */
     dsc_lr_scheduler *s = make(DSC_SCHED_ONE_CYCLE, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_STEPS, 10));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PCT_START, 0.1));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 1));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_TOTAL_STEPS, 10));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PCT_START, 0.1));
     assert_status(dsc_lr_scheduler_start(s), DSC_E_ARG);
     assert_msg("empty");
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PCT_START, 0.3));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PCT_START, 0.3));
     assert_ok(dsc_lr_scheduler_start(s));
     assert_status(dsc_lr_scheduler_start(s), DSC_E_STATE); /* twice */
     dsc_lr_scheduler_free(s);
@@ -216,25 +216,25 @@ static void test_sched_start_needs_required(void **state) {
 
 static void test_sched_set_after_start(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
     dsc_lr_scheduler *s = make(DSC_SCHED_COSINE, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_T_MAX, 10));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_MAX, 10));
     assert_ok(dsc_lr_scheduler_start(s));
-    assert_status(dsc_lr_scheduler_set(s, DSC_SP_T_MAX, 20), DSC_E_STATE);
+    assert_status(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_MAX, 20), DSC_E_STATE);
     double v;
-    assert_ok(dsc_lr_scheduler_get(s, DSC_SP_T_MAX, &v));
+    assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_T_MAX, &v));
     assert_true(v == 10);
     dsc_lr_scheduler_free(s);
     /* Plateau keys and StepLR's gamma may change any time. */
     s = make(DSC_SCHED_PLATEAU, o);
     assert_ok(dsc_lr_scheduler_start(s));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PATIENCE, 3));
-    assert_status(dsc_lr_scheduler_set(s, DSC_SP_PLATEAU_MODE, DSC_PLATEAU_MAX), DSC_E_STATE);
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PATIENCE, 3));
+    assert_status(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PLATEAU_MODE, DSC_PLATEAU_MAX), DSC_E_STATE);
     dsc_lr_scheduler_free(s);
     s = make(DSC_SCHED_STEP, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE, 1));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE, 1));
     assert_ok(dsc_lr_scheduler_start(s));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, 0.5));
     assert_ok(dsc_lr_scheduler_step(s));
     assert_near(group_lr(o, 0), 0.05);
     dsc_lr_scheduler_free(s);
@@ -243,7 +243,7 @@ static void test_sched_set_after_start(void **state) {
 
 static void test_sched_milestones(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 1.0);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
     dsc_lr_scheduler *s = make(DSC_SCHED_MULTI_STEP, o);
     const int64_t good[] = {2, 4, 4}, bad[] = {5, 3}, neg[] = {-1};
     assert_ok(dsc_lr_scheduler_set_milestones(s, good, 3));
@@ -253,7 +253,7 @@ static void test_sched_milestones(void **state) {
     assert_status(dsc_lr_scheduler_set_milestones(s, NULL, 2), DSC_E_ARG);
     assert_status(dsc_lr_scheduler_set_milestones(NULL, good, 1), DSC_E_ARG);
     /* The refused calls kept {2, 4, 4}: gamma at 2, gamma^2 at 4. */
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, 0.5));
     assert_ok(dsc_lr_scheduler_start(s));
     const double want[] = {1, 1, 0.5, 0.5, 0.125, 0.125};
     assert_near(group_lr(o, 0), want[0]);
@@ -280,14 +280,14 @@ static void test_sched_milestones(void **state) {
 
 static void test_sched_plateau_needs_metric(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
     dsc_lr_scheduler *s = make(DSC_SCHED_PLATEAU, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PATIENCE, 0));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_FACTOR, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PATIENCE, 0));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_FACTOR, 0.5));
     assert_status(dsc_lr_scheduler_step(s), DSC_E_STATE);
     assert_msg("dsc_lr_scheduler_step_metric");
     double t;
-    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SS_STEP, &t));
+    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_STEP, &t));
     assert_true(t == -1);
     assert_ok(dsc_lr_scheduler_step_metric(s, 1.0)); /* first metric improves */
     assert_near(group_lr(o, 0), 0.1);
@@ -296,18 +296,18 @@ static void test_sched_plateau_needs_metric(void **state) {
     assert_ok(dsc_lr_scheduler_step_metric(s, NAN)); /* NaN is a bad epoch, as in PyTorch */
     assert_near(group_lr(o, 0), 0.025);
     double best, bad, cd;
-    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SS_BEST, &best));
-    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SS_NUM_BAD_EPOCHS, &bad));
-    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SS_COOLDOWN_COUNTER, &cd));
+    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_BEST, &best));
+    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_NUM_BAD_EPOCHS, &bad));
+    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_COOLDOWN_COUNTER, &cd));
     assert_true(best == 1.0 && bad == 0 && cd == 0);
-    assert_status(dsc_lr_scheduler_state_get(s, DSC_SS_T_CUR, &cd), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_T_CUR, &cd), DSC_E_UNSUPPORTED);
     dsc_lr_scheduler_free(s);
     /* Other kinds ignore the metric. */
     s = make(DSC_SCHED_EXPONENTIAL, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, 0.5));
     assert_ok(dsc_lr_scheduler_step_metric(s, 123.0));
     assert_near(group_lr(o, 0), 0.0125);
-    assert_status(dsc_lr_scheduler_state_get(s, DSC_SS_BEST, &best), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_BEST, &best), DSC_E_UNSUPPORTED);
     dsc_lr_scheduler_free(s);
     assert_status(dsc_lr_scheduler_step_metric(NULL, 1.0), DSC_E_ARG);
     assert_status(dsc_lr_scheduler_step(NULL), DSC_E_ARG);
@@ -316,21 +316,21 @@ static void test_sched_plateau_needs_metric(void **state) {
 
 static void test_sched_wrong_optimizer_for_momentum(void **state) {
     (void)state;
-    const dsc_optimizer_kind none[] = {DSC_OPT_ADAGRAD, DSC_OPT_ADADELTA};
+    const dsc_optimizer_kind none[] = {DSC_OPTIMIZER_ADAGRAD, DSC_OPTIMIZER_ADADELTA};
     for (size_t i = 0; i < 2; i++) {
         dsc_optimizer *o = make_opt(none[i], 1, 0.1);
         dsc_lr_scheduler *s = make(DSC_SCHED_CYCLIC, o);
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1.0));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 1.0));
         assert_status(dsc_lr_scheduler_start(s), DSC_E_UNSUPPORTED);
         assert_msg("neither momentum nor beta1");
         assert_true(group_lr(o, 0) == 0.1);
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_CYCLE_MOMENTUM, 0));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_CYCLE_MOMENTUM, 0));
         assert_ok(dsc_lr_scheduler_start(s));
         assert_true(group_lr(o, 0) == 0.1); /* base_lr unset: the group's lr */
         dsc_lr_scheduler_free(s);
         s = make(DSC_SCHED_ONE_CYCLE, o);
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1.0));
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_STEPS, 10));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 1.0));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_TOTAL_STEPS, 10));
         assert_status(dsc_lr_scheduler_start(s), DSC_E_UNSUPPORTED);
         dsc_lr_scheduler_free(s);
         dsc_optimizer_free(o);
@@ -340,10 +340,10 @@ static void test_sched_wrong_optimizer_for_momentum(void **state) {
 /* Each group decays from its own base lr. */
 static void test_sched_per_group_base_lr(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_ADAM, 3, 0.1); /* 0.1, 0.01, 0.001 */
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_ADAM, 3, 0.1); /* 0.1, 0.01, 0.001 */
     dsc_lr_scheduler *s = make(DSC_SCHED_COSINE, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_T_MAX, 8));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_ETA_MIN, 0.0005));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_MAX, 8));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_ETA_MIN, 0.0005));
     assert_ok(dsc_lr_scheduler_start(s));
     for (int t = 0; t <= 20; t++) {
         for (size_t g = 0; g < 3; g++) {
@@ -364,28 +364,28 @@ static void test_sched_per_group_base_lr(void **state) {
 /* PyTorch's per-group lists: CyclicLR and OneCycleLR max_lr/momenta, plateau min_lr. */
 static void test_sched_per_group_values(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 2, 0.1);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 2, 0.1);
     dsc_lr_scheduler *s = make(DSC_SCHED_CYCLIC, o);
     double v;
-    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SP_STEP_SIZE_UP, 3), DSC_E_UNSUPPORTED);
-    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SP_MIN_LR, 3), DSC_E_UNSUPPORTED);
-    assert_status(dsc_lr_scheduler_group_set(s, 2, DSC_SP_MAX_LR, 1), DSC_E_ARG);
-    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SP_MAX_LR, -1), DSC_E_ARG);
-    assert_status(dsc_lr_scheduler_group_set(NULL, 0, DSC_SP_MAX_LR, 1), DSC_E_ARG);
-    assert_status(dsc_lr_scheduler_group_get(s, 0, DSC_SP_MAX_LR, &v), DSC_E_STATE);
-    assert_ok(dsc_lr_scheduler_group_set(s, 0, DSC_SP_MAX_LR, 1.0));
+    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SCHED_PARAM_STEP_SIZE_UP, 3), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SCHED_PARAM_MIN_LR, 3), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_group_set(s, 2, DSC_SCHED_PARAM_MAX_LR, 1), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SCHED_PARAM_MAX_LR, -1), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_group_set(NULL, 0, DSC_SCHED_PARAM_MAX_LR, 1), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_group_get(s, 0, DSC_SCHED_PARAM_MAX_LR, &v), DSC_E_STATE);
+    assert_ok(dsc_lr_scheduler_group_set(s, 0, DSC_SCHED_PARAM_MAX_LR, 1.0));
     assert_status(dsc_lr_scheduler_start(s), DSC_E_STATE); /* group 1 has no max_lr */
-    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MAX_LR, 0.5));
-    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_BASE_LR, 0.02));
-    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MAX_MOMENTUM, 0.99));
-    assert_ok(dsc_lr_scheduler_group_get(s, 1, DSC_SP_MAX_LR, &v));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SCHED_PARAM_MAX_LR, 0.5));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SCHED_PARAM_BASE_LR, 0.02));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SCHED_PARAM_MAX_MOMENTUM, 0.99));
+    assert_ok(dsc_lr_scheduler_group_get(s, 1, DSC_SCHED_PARAM_MAX_LR, &v));
     assert_true(v == 0.5);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP, 2));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE_UP, 2));
     assert_ok(dsc_lr_scheduler_start(s));
-    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SP_MAX_LR, 2.0), DSC_E_STATE);
+    assert_status(dsc_lr_scheduler_group_set(s, 0, DSC_SCHED_PARAM_MAX_LR, 2.0), DSC_E_STATE);
     double m0, m1;
-    assert_ok(dsc_optimizer_group_get(o, 0, DSC_HP_MOMENTUM, &m0));
-    assert_ok(dsc_optimizer_group_get(o, 1, DSC_HP_MOMENTUM, &m1));
+    assert_ok(dsc_optimizer_group_get(o, 0, DSC_OPTIMIZER_PARAM_MOMENTUM, &m0));
+    assert_ok(dsc_optimizer_group_get(o, 1, DSC_OPTIMIZER_PARAM_MOMENTUM, &m1));
     assert_near(group_lr(o, 0), 0.1); /* group 0: base_lr is its lr at start */
     assert_near(group_lr(o, 1), 0.02);
     assert_near(m0, 0.9);
@@ -394,29 +394,29 @@ static void test_sched_per_group_values(void **state) {
     assert_ok(dsc_lr_scheduler_step(s)); /* the peak */
     assert_near(group_lr(o, 0), 1.0);
     assert_near(group_lr(o, 1), 0.5);
-    assert_ok(dsc_optimizer_group_get(o, 1, DSC_HP_MOMENTUM, &m1));
+    assert_ok(dsc_optimizer_group_get(o, 1, DSC_OPTIMIZER_PARAM_MOMENTUM, &m1));
     assert_near(m1, 0.8);
     dsc_lr_scheduler_free(s);
     /* OneCycleLR: each group starts at its own max_lr/div_factor. */
     s = make(DSC_SCHED_ONE_CYCLE, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1.0));
-    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MAX_LR, 0.25));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_STEPS, 10));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 1.0));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SCHED_PARAM_MAX_LR, 0.25));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_TOTAL_STEPS, 10));
     assert_ok(dsc_lr_scheduler_start(s));
     assert_near(group_lr(o, 0), 0.04);
     assert_near(group_lr(o, 1), 0.01);
     dsc_lr_scheduler_free(s);
     /* ReduceLROnPlateau: one floor per group. */
-    assert_ok(dsc_optimizer_group_set(o, 0, DSC_HP_LR, 0.1));
-    assert_ok(dsc_optimizer_group_set(o, 1, DSC_HP_LR, 0.1));
+    assert_ok(dsc_optimizer_group_set(o, 0, DSC_OPTIMIZER_PARAM_LR, 0.1));
+    assert_ok(dsc_optimizer_group_set(o, 1, DSC_OPTIMIZER_PARAM_LR, 0.1));
     s = make(DSC_SCHED_PLATEAU, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PATIENCE, 0));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MIN_LR, 0.05));
-    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MIN_LR, 0.03));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PATIENCE, 0));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MIN_LR, 0.05));
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SCHED_PARAM_MIN_LR, 0.03));
     for (int t = 0; t < 4; t++) assert_ok(dsc_lr_scheduler_step_metric(s, 1.0));
     assert_near(group_lr(o, 0), 0.05);
     assert_near(group_lr(o, 1), 0.03);
-    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SP_MIN_LR, 0.0)); /* any time */
+    assert_ok(dsc_lr_scheduler_group_set(s, 1, DSC_SCHED_PARAM_MIN_LR, 0.0)); /* any time */
     assert_ok(dsc_lr_scheduler_step_metric(s, 1.0));
     assert_near(group_lr(o, 1), 0.003);
     dsc_lr_scheduler_free(s);
@@ -425,9 +425,9 @@ static void test_sched_per_group_values(void **state) {
 
 static void test_sched_groups_added_later(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
     dsc_lr_scheduler *s = make(DSC_SCHED_EXPONENTIAL, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, 0.9));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, 0.9));
     assert_ok(dsc_lr_scheduler_start(s));
     assert_ok(dsc_optimizer_add_params(o, params[1], grads[1], 3, NULL));
     assert_status(dsc_lr_scheduler_step(s), DSC_E_STATE);
@@ -437,12 +437,12 @@ static void test_sched_groups_added_later(void **state) {
 }
 
 /* CyclicLR and OneCycleLR move SGD's momentum and Adam's beta1 opposite to the lr. */
-static void check_cyclic_momentum(dsc_optimizer_kind kind, dsc_hparam mkey) {
+static void check_cyclic_momentum(dsc_optimizer_kind kind, dsc_optimizer_param mkey) {
     dsc_optimizer *o = make_opt(kind, 2, 0.1);
     dsc_lr_scheduler *s = make(DSC_SCHED_CYCLIC, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_BASE_LR, 0.01));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 0.1));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP, 4));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_BASE_LR, 0.01));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 0.1));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE_UP, 4));
     assert_ok(dsc_lr_scheduler_start(s));
     for (int t = 0; t <= 16; t++) {
         double x = fabs(fmod(t, 8.0) - 4.0) / 4.0; /* 1 at base_lr, 0 at max_lr */
@@ -456,10 +456,10 @@ static void check_cyclic_momentum(dsc_optimizer_kind kind, dsc_hparam mkey) {
     }
     dsc_lr_scheduler_free(s);
     s = make(DSC_SCHED_ONE_CYCLE, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 0.5));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_STEPS, 20));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_ANNEAL_STRATEGY, DSC_ANNEAL_LINEAR));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PCT_START, 0.25)); /* peak at step 4 */
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_TOTAL_STEPS, 20));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_ANNEAL_STRATEGY, DSC_ANNEAL_LINEAR));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PCT_START, 0.25)); /* peak at step 4 */
     assert_ok(dsc_lr_scheduler_start(s));
     double m;
     assert_ok(dsc_optimizer_group_get(o, 1, mkey, &m));
@@ -475,30 +475,30 @@ static void check_cyclic_momentum(dsc_optimizer_kind kind, dsc_hparam mkey) {
 
 static void test_sched_momentum_cycling_sgd(void **state) {
     (void)state;
-    check_cyclic_momentum(DSC_OPT_SGD, DSC_HP_MOMENTUM);
-    check_cyclic_momentum(DSC_OPT_RMSPROP, DSC_HP_MOMENTUM);
+    check_cyclic_momentum(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_MOMENTUM);
+    check_cyclic_momentum(DSC_OPTIMIZER_RMSPROP, DSC_OPTIMIZER_PARAM_MOMENTUM);
 }
 
 static void test_sched_momentum_cycling_adam_beta1(void **state) {
     (void)state;
-    check_cyclic_momentum(DSC_OPT_ADAM, DSC_HP_BETA1);
-    check_cyclic_momentum(DSC_OPT_ADAMW, DSC_HP_BETA1);
-    check_cyclic_momentum(DSC_OPT_NADAM, DSC_HP_BETA1);
+    check_cyclic_momentum(DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_PARAM_BETA1);
+    check_cyclic_momentum(DSC_OPTIMIZER_ADAMW, DSC_OPTIMIZER_PARAM_BETA1);
+    check_cyclic_momentum(DSC_OPTIMIZER_NADAM, DSC_OPTIMIZER_PARAM_BETA1);
 }
 
 static void test_sched_onecycle_past_end_refused(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 0.1);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
     dsc_lr_scheduler *s = make(DSC_SCHED_ONE_CYCLE, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 0.5));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_STEPS, 5));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_CYCLE_MOMENTUM, 0));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_TOTAL_STEPS, 5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_CYCLE_MOMENTUM, 0));
     for (int t = 0; t < 5; t++) assert_ok(dsc_lr_scheduler_step(s)); /* t = total_steps is allowed */
     double lr = group_lr(o, 0), t;
     assert_status(dsc_lr_scheduler_step(s), DSC_E_STATE);
     assert_msg("total_steps is 5");
     assert_true(group_lr(o, 0) == lr);
-    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SS_STEP, &t));
+    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_STEP, &t));
     assert_true(t == 5);
     dsc_lr_scheduler_free(s);
     dsc_optimizer_free(o);
@@ -518,7 +518,7 @@ static double halve(int64_t t, size_t g, void *user) {
 
 static void test_sched_lambda_and_multiplicative(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 2, 1.0);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 2, 1.0);
     double bad_at = 3;
     dsc_lr_scheduler *s = make(DSC_SCHED_LAMBDA, o);
     assert_status(dsc_lr_scheduler_set_lambda(s, NULL, NULL), DSC_E_ARG);
@@ -532,7 +532,7 @@ static void test_sched_lambda_and_multiplicative(void **state) {
     assert_status(dsc_lr_scheduler_step(s), DSC_E_ARG); /* group 1 gets -1 at t = 3 */
     assert_msg("returned -1");
     double t;
-    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SS_STEP, &t));
+    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_STEP, &t));
     assert_true(t == 2);
     assert_near(group_lr(o, 0), 1.0 / 3.0); /* group 0 untouched too */
     bad_at = -5;
@@ -555,12 +555,12 @@ static void test_sched_lambda_and_multiplicative(void **state) {
 /* Recursive schedules continue from an lr the host set, as in PyTorch. */
 static void test_sched_host_lr_change_is_followed(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 1.0);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
     dsc_lr_scheduler *s = make(DSC_SCHED_EXPONENTIAL, o);
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, 0.5));
     assert_ok(dsc_lr_scheduler_step(s));
     assert_near(group_lr(o, 0), 0.5);
-    assert_ok(dsc_optimizer_group_set(o, 0, DSC_HP_LR, 3.0));
+    assert_ok(dsc_optimizer_group_set(o, 0, DSC_OPTIMIZER_PARAM_LR, 3.0));
     assert_ok(dsc_lr_scheduler_step(s));
     assert_near(group_lr(o, 0), 1.5);
     dsc_lr_scheduler_free(s);
@@ -573,7 +573,7 @@ static void test_sched_host_lr_change_is_followed(void **state) {
 
 static void test_sched_add_child_validation(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 1.0), *o2 = make_opt(DSC_OPT_SGD, 1, 1.0);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0), *o2 = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
     dsc_lr_scheduler *seq = make(DSC_SCHED_SEQUENTIAL, o), *chain = make(DSC_SCHED_CHAINED, o);
     dsc_lr_scheduler *step = make(DSC_SCHED_STEP, o), *plateau = make(DSC_SCHED_PLATEAU, o);
     dsc_lr_scheduler *other = make(DSC_SCHED_STEP, o2);
@@ -589,7 +589,7 @@ static void test_sched_add_child_validation(void **state) {
     assert_int_equal(n, 9);
     assert_ok(dsc_lr_scheduler_child_count(seq, &n));
     assert_int_equal(n, 0);
-    assert_ok(dsc_lr_scheduler_set(step, DSC_SP_STEP_SIZE, 2));
+    assert_ok(dsc_lr_scheduler_set(step, DSC_SCHED_PARAM_STEP_SIZE, 2));
     assert_ok(dsc_lr_scheduler_add_child(seq, step)); /* seq owns step now */
     assert_status(dsc_lr_scheduler_add_child(chain, step), DSC_E_STATE);
     assert_status(dsc_lr_scheduler_start(step), DSC_E_STATE);
@@ -603,7 +603,7 @@ static void test_sched_add_child_validation(void **state) {
     dsc_lr_scheduler *late = make(DSC_SCHED_STEP, o);
     assert_status(dsc_lr_scheduler_add_child(seq, late), DSC_E_STATE);
     /* Children's keys are frozen once the container started. */
-    assert_status(dsc_lr_scheduler_set(step, DSC_SP_STEP_SIZE, 3), DSC_E_STATE);
+    assert_status(dsc_lr_scheduler_set(step, DSC_SCHED_PARAM_STEP_SIZE, 3), DSC_E_STATE);
     dsc_lr_scheduler_free(late);
     dsc_lr_scheduler_free(step); /* owned by seq: does nothing */
     dsc_lr_scheduler_free(seq);
@@ -619,13 +619,13 @@ static void test_sched_add_child_validation(void **state) {
  * (no closed form in PyTorch) keeps the lr it finds. */
 static void test_sched_sequential_three_children(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 1, 1.0);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
     dsc_lr_scheduler *seq = make(DSC_SCHED_SEQUENTIAL, o);
     dsc_lr_scheduler *c0 = make(DSC_SCHED_CONSTANT_LR, o), *c1 = make(DSC_SCHED_EXPONENTIAL, o);
     dsc_lr_scheduler *c2 = make(DSC_SCHED_MULTIPLICATIVE, o);
-    assert_ok(dsc_lr_scheduler_set(c0, DSC_SP_FACTOR, 0.5));
-    assert_ok(dsc_lr_scheduler_set(c0, DSC_SP_TOTAL_ITERS, 10)); /* never reached: m = 3 < total_iters */
-    assert_ok(dsc_lr_scheduler_set(c1, DSC_SP_GAMMA, 0.9));
+    assert_ok(dsc_lr_scheduler_set(c0, DSC_SCHED_PARAM_FACTOR, 0.5));
+    assert_ok(dsc_lr_scheduler_set(c0, DSC_SCHED_PARAM_TOTAL_ITERS, 10)); /* never reached: m = 3 < total_iters */
+    assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_GAMMA, 0.9));
     assert_ok(dsc_lr_scheduler_set_lambda(c2, halve, NULL));
     assert_ok(dsc_lr_scheduler_add_child(seq, c0));
     assert_ok(dsc_lr_scheduler_add_child(seq, c1));
@@ -637,13 +637,13 @@ static void test_sched_sequential_three_children(void **state) {
     assert_ok(dsc_lr_scheduler_start(seq));
     const double want[] = {0.5, 0.5, 0.5, 1.0, 0.9, 0.81, 0.81, 0.405, 0.2025};
     double t1;
-    assert_ok(dsc_lr_scheduler_state_get(c1, DSC_SS_STEP, &t1));
+    assert_ok(dsc_lr_scheduler_state_get(c1, DSC_SCHED_STATE_STEP, &t1));
     assert_true(t1 == -1); /* not used yet */
     for (int t = 0; t < 9; t++) {
         if (t > 0) assert_ok(dsc_lr_scheduler_step(seq));
         assert_near(group_lr(o, 0), want[t]);
     }
-    assert_ok(dsc_lr_scheduler_state_get(c1, DSC_SS_STEP, &t1));
+    assert_ok(dsc_lr_scheduler_state_get(c1, DSC_SCHED_STATE_STEP, &t1));
     assert_true(t1 == 2);
     double lr;
     assert_ok(dsc_lr_scheduler_lr(c1, 0, &lr));
@@ -655,16 +655,16 @@ static void test_sched_sequential_three_children(void **state) {
 /* ChainedScheduler: the factors multiply, t = 0 included (ConstantLR's factor). */
 static void test_sched_chained_product(void **state) {
     (void)state;
-    dsc_optimizer *o = make_opt(DSC_OPT_SGD, 2, 1.0);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 2, 1.0);
     dsc_lr_scheduler *chain = make(DSC_SCHED_CHAINED, o);
     dsc_lr_scheduler *c0 = make(DSC_SCHED_CONSTANT_LR, o), *c1 = make(DSC_SCHED_STEP, o);
     dsc_lr_scheduler *c2 = make(DSC_SCHED_INVERSE_TIME, o);
-    assert_ok(dsc_lr_scheduler_set(c0, DSC_SP_FACTOR, 0.25));
-    assert_ok(dsc_lr_scheduler_set(c0, DSC_SP_TOTAL_ITERS, 4));
-    assert_ok(dsc_lr_scheduler_set(c1, DSC_SP_STEP_SIZE, 3));
-    assert_ok(dsc_lr_scheduler_set(c1, DSC_SP_GAMMA, 0.5));
-    assert_ok(dsc_lr_scheduler_set(c2, DSC_SP_DECAY_RATE, 1.0));
-    assert_ok(dsc_lr_scheduler_set(c2, DSC_SP_DECAY_STEPS, 2.0));
+    assert_ok(dsc_lr_scheduler_set(c0, DSC_SCHED_PARAM_FACTOR, 0.25));
+    assert_ok(dsc_lr_scheduler_set(c0, DSC_SCHED_PARAM_TOTAL_ITERS, 4));
+    assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_STEP_SIZE, 3));
+    assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_GAMMA, 0.5));
+    assert_ok(dsc_lr_scheduler_set(c2, DSC_SCHED_PARAM_DECAY_RATE, 1.0));
+    assert_ok(dsc_lr_scheduler_set(c2, DSC_SCHED_PARAM_DECAY_STEPS, 2.0));
     assert_ok(dsc_lr_scheduler_add_child(chain, c0));
     assert_ok(dsc_lr_scheduler_add_child(chain, c1));
     assert_ok(dsc_lr_scheduler_add_child(chain, c2));
@@ -687,14 +687,14 @@ static void test_sched_chained_product(void **state) {
 static dsc_lr_scheduler *make_stateful(dsc_optimizer *o, int plateau) {
     if (plateau) {
         dsc_lr_scheduler *s = make(DSC_SCHED_PLATEAU, o);
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PATIENCE, 1));
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_COOLDOWN, 2));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PATIENCE, 1));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_COOLDOWN, 2));
         return s;
     }
     dsc_lr_scheduler *seq = make(DSC_SCHED_SEQUENTIAL, o);
     dsc_lr_scheduler *c0 = make(DSC_SCHED_LINEAR, o), *c1 = make(DSC_SCHED_COSINE_WARM_RESTARTS, o);
-    assert_ok(dsc_lr_scheduler_set(c1, DSC_SP_T_0, 3));
-    assert_ok(dsc_lr_scheduler_set(c1, DSC_SP_T_MULT, 2));
+    assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_T_0, 3));
+    assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_T_MULT, 2));
     assert_ok(dsc_lr_scheduler_add_child(seq, c0));
     assert_ok(dsc_lr_scheduler_add_child(seq, c1));
     const int64_t m[] = {4};
@@ -710,7 +710,7 @@ static dsc_status advance(dsc_lr_scheduler *s, int plateau, int t) {
 static void test_sched_state_round_trip(void **state) {
     (void)state;
     for (int plateau = 0; plateau < 2; plateau++) {
-        dsc_optimizer *o = make_opt(DSC_OPT_SGD, 2, 0.3), *o2 = make_opt(DSC_OPT_SGD, 2, 0.3);
+        dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 2, 0.3), *o2 = make_opt(DSC_OPTIMIZER_SGD, 2, 0.3);
         dsc_lr_scheduler *a = make_stateful(o, plateau), *b = make_stateful(o2, plateau);
         assert_ok(dsc_lr_scheduler_start(a));
         for (int t = 0; t < 9; t++) assert_ok(advance(a, plateau, t));
@@ -733,7 +733,7 @@ static void test_sched_state_round_trip(void **state) {
         assert_status(dsc_lr_scheduler_state_load(b, bad, n), DSC_E_FORMAT);
         assert_status(dsc_lr_scheduler_state_load(b, buf, n + 1), DSC_E_SHAPE);
         double started = -1;
-        assert_ok(dsc_lr_scheduler_state_get(b, DSC_SS_STARTED, &started));
+        assert_ok(dsc_lr_scheduler_state_get(b, DSC_SCHED_STATE_STARTED, &started));
         assert_true(started == 0);
         assert_true(group_lr(o2, 0) == 0.3);
         assert_ok(dsc_lr_scheduler_state_load(b, buf, n));
@@ -743,7 +743,7 @@ static void test_sched_state_round_trip(void **state) {
             assert_ok(advance(b, plateau, t));
             for (size_t g = 0; g < 2; g++) assert_true(group_lr(o2, g) == group_lr(o, g));
         }
-        const dsc_sched_state keys[] = {DSC_SS_STEP, DSC_SS_BEST, DSC_SS_NUM_BAD_EPOCHS, DSC_SS_COOLDOWN_COUNTER};
+        const dsc_sched_state_key keys[] = {DSC_SCHED_STATE_STEP, DSC_SCHED_STATE_BEST, DSC_SCHED_STATE_NUM_BAD_EPOCHS, DSC_SCHED_STATE_COOLDOWN_COUNTER};
         for (size_t k = 0; k < (plateau ? 4u : 1u); k++) {
             double va, vb;
             assert_ok(dsc_lr_scheduler_state_get(a, keys[k], &va));
@@ -755,10 +755,10 @@ static void test_sched_state_round_trip(void **state) {
             assert_ok(dsc_lr_scheduler_child(a, 1, &ca));
             assert_ok(dsc_lr_scheduler_child(b, 1, &cb));
             double ta, tb, ia, ib;
-            assert_ok(dsc_lr_scheduler_state_get(ca, DSC_SS_T_CUR, &ta));
-            assert_ok(dsc_lr_scheduler_state_get(cb, DSC_SS_T_CUR, &tb));
-            assert_ok(dsc_lr_scheduler_state_get(ca, DSC_SS_T_I, &ia));
-            assert_ok(dsc_lr_scheduler_state_get(cb, DSC_SS_T_I, &ib));
+            assert_ok(dsc_lr_scheduler_state_get(ca, DSC_SCHED_STATE_T_CUR, &ta));
+            assert_ok(dsc_lr_scheduler_state_get(cb, DSC_SCHED_STATE_T_CUR, &tb));
+            assert_ok(dsc_lr_scheduler_state_get(ca, DSC_SCHED_STATE_T_I, &ia));
+            assert_ok(dsc_lr_scheduler_state_get(cb, DSC_SCHED_STATE_T_I, &ib));
             assert_true(ta == tb && ia == ib && ia == 24); /* 26 child steps: cycles 3, 6, 12, 24 */
         }
         /* Another kind's state is refused. */
@@ -782,24 +782,24 @@ static dsc_lr_scheduler *configured(dsc_lr_scheduler_kind kind, dsc_optimizer *o
     dsc_lr_scheduler *s = make(kind, o);
     const int64_t m[] = {3, 3, 9};
     switch (kind) {
-    case DSC_SCHED_STEP: assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE, 4)); break;
+    case DSC_SCHED_STEP: assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE, 4)); break;
     case DSC_SCHED_MULTI_STEP: assert_ok(dsc_lr_scheduler_set_milestones(s, m, 3)); break;
-    case DSC_SCHED_EXPONENTIAL: assert_ok(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, 0.97)); break;
-    case DSC_SCHED_COSINE: assert_ok(dsc_lr_scheduler_set(s, DSC_SP_T_MAX, 20)); break;
-    case DSC_SCHED_COSINE_WARM_RESTARTS: assert_ok(dsc_lr_scheduler_set(s, DSC_SP_T_0, 7)); break;
+    case DSC_SCHED_EXPONENTIAL: assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, 0.97)); break;
+    case DSC_SCHED_COSINE: assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_MAX, 20)); break;
+    case DSC_SCHED_COSINE_WARM_RESTARTS: assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_0, 7)); break;
     case DSC_SCHED_CYCLIC:
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1));
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_STEP_SIZE_UP, 5));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 1));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE_UP, 5));
         break;
     case DSC_SCHED_ONE_CYCLE:
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_MAX_LR, 1));
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_STEPS, 200));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_MAX_LR, 1));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_TOTAL_STEPS, 200));
         break;
     case DSC_SCHED_LAMBDA:
     case DSC_SCHED_MULTIPLICATIVE: assert_ok(dsc_lr_scheduler_set_lambda(s, halve, NULL)); break;
     case DSC_SCHED_INVERSE_TIME:
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_DECAY_RATE, 0.5));
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_DECAY_STEPS, 10));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_DECAY_RATE, 0.5));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_DECAY_STEPS, 10));
         break;
     case DSC_SCHED_SEQUENTIAL:
     case DSC_SCHED_CHAINED:
@@ -816,7 +816,7 @@ static void test_sched_step_allocates_nothing(void **state) {
     (void)state;
     harness_alloc_install(0);
     for (int k = DSC_SCHED_CONSTANT; k <= DSC_SCHED_INVERSE_TIME; k++) {
-        dsc_optimizer *o = make_opt(k % 2 ? DSC_OPT_SGD : DSC_OPT_ADAM, 3, 0.1);
+        dsc_optimizer *o = make_opt(k % 2 ? DSC_OPTIMIZER_SGD : DSC_OPTIMIZER_ADAM, 3, 0.1);
         dsc_lr_scheduler *s = configured((dsc_lr_scheduler_kind)k, o);
         assert_ok(dsc_lr_scheduler_start(s));
         long before = harness_alloc_count();
@@ -871,35 +871,35 @@ static const struct {
     double p[3];
     closed_fn f;
 } closed[] = {
-    {DSC_SCHED_STEP, {DSC_SP_STEP_SIZE, DSC_SP_GAMMA}, {1, 0.9}, cf_step},
-    {DSC_SCHED_STEP, {DSC_SP_STEP_SIZE, DSC_SP_GAMMA}, {13, 1.7}, cf_step},
-    {DSC_SCHED_EXPONENTIAL, {DSC_SP_GAMMA}, {0.991}, cf_exp},
-    {DSC_SCHED_EXPONENTIAL, {DSC_SP_GAMMA}, {1.02}, cf_exp},
-    {DSC_SCHED_CONSTANT_LR, {DSC_SP_FACTOR, DSC_SP_TOTAL_ITERS}, {0.2, 1}, cf_const},
-    {DSC_SCHED_CONSTANT_LR, {DSC_SP_FACTOR, DSC_SP_TOTAL_ITERS}, {1.0, 7}, cf_const},
-    {DSC_SCHED_CONSTANT_LR, {DSC_SP_FACTOR, DSC_SP_TOTAL_ITERS}, {0.37, 150}, cf_const},
-    {DSC_SCHED_LINEAR, {DSC_SP_START_FACTOR, DSC_SP_END_FACTOR, DSC_SP_TOTAL_ITERS}, {0.01, 1, 1}, cf_linear},
-    {DSC_SCHED_LINEAR, {DSC_SP_START_FACTOR, DSC_SP_END_FACTOR, DSC_SP_TOTAL_ITERS}, {1, 0, 37}, cf_linear},
-    {DSC_SCHED_LINEAR, {DSC_SP_START_FACTOR, DSC_SP_END_FACTOR, DSC_SP_TOTAL_ITERS}, {0.3, 0.7, 100}, cf_linear},
-    {DSC_SCHED_POLYNOMIAL, {DSC_SP_TOTAL_ITERS, DSC_SP_POWER}, {1, 1}, cf_poly},
-    {DSC_SCHED_POLYNOMIAL, {DSC_SP_TOTAL_ITERS, DSC_SP_POWER}, {90, 0.3}, cf_poly},
-    {DSC_SCHED_POLYNOMIAL, {DSC_SP_TOTAL_ITERS, DSC_SP_POWER}, {45, 3}, cf_poly},
-    {DSC_SCHED_POLYNOMIAL, {DSC_SP_TOTAL_ITERS, DSC_SP_POWER}, {20, 0}, cf_poly},
-    {DSC_SCHED_COSINE, {DSC_SP_T_MAX, DSC_SP_ETA_MIN}, {1, 0}, cf_cos},
-    {DSC_SCHED_COSINE, {DSC_SP_T_MAX, DSC_SP_ETA_MIN}, {7, 0.01}, cf_cos},
-    {DSC_SCHED_COSINE, {DSC_SP_T_MAX, DSC_SP_ETA_MIN}, {50, 0.2}, cf_cos}, /* eta_min above the lr */
-    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SP_T_0, DSC_SP_T_MULT, DSC_SP_ETA_MIN}, {1, 1, 0}, cf_warm},
-    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SP_T_0, DSC_SP_T_MULT, DSC_SP_ETA_MIN}, {4, 3, 0.001}, cf_warm},
-    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SP_T_0, DSC_SP_T_MULT, DSC_SP_ETA_MIN}, {11, 1, 0.05}, cf_warm},
-    {DSC_SCHED_INVERSE_TIME, {DSC_SP_DECAY_RATE, DSC_SP_DECAY_STEPS, DSC_SP_STAIRCASE}, {0.5, 10, 0}, cf_inverse},
-    {DSC_SCHED_INVERSE_TIME, {DSC_SP_DECAY_RATE, DSC_SP_DECAY_STEPS, DSC_SP_STAIRCASE}, {2, 0.5, 1}, cf_inverse},
-    {DSC_SCHED_INVERSE_TIME, {DSC_SP_DECAY_RATE, DSC_SP_DECAY_STEPS, DSC_SP_STAIRCASE}, {0, 3, 0}, cf_inverse},
+    {DSC_SCHED_STEP, {DSC_SCHED_PARAM_STEP_SIZE, DSC_SCHED_PARAM_GAMMA}, {1, 0.9}, cf_step},
+    {DSC_SCHED_STEP, {DSC_SCHED_PARAM_STEP_SIZE, DSC_SCHED_PARAM_GAMMA}, {13, 1.7}, cf_step},
+    {DSC_SCHED_EXPONENTIAL, {DSC_SCHED_PARAM_GAMMA}, {0.991}, cf_exp},
+    {DSC_SCHED_EXPONENTIAL, {DSC_SCHED_PARAM_GAMMA}, {1.02}, cf_exp},
+    {DSC_SCHED_CONSTANT_LR, {DSC_SCHED_PARAM_FACTOR, DSC_SCHED_PARAM_TOTAL_ITERS}, {0.2, 1}, cf_const},
+    {DSC_SCHED_CONSTANT_LR, {DSC_SCHED_PARAM_FACTOR, DSC_SCHED_PARAM_TOTAL_ITERS}, {1.0, 7}, cf_const},
+    {DSC_SCHED_CONSTANT_LR, {DSC_SCHED_PARAM_FACTOR, DSC_SCHED_PARAM_TOTAL_ITERS}, {0.37, 150}, cf_const},
+    {DSC_SCHED_LINEAR, {DSC_SCHED_PARAM_START_FACTOR, DSC_SCHED_PARAM_END_FACTOR, DSC_SCHED_PARAM_TOTAL_ITERS}, {0.01, 1, 1}, cf_linear},
+    {DSC_SCHED_LINEAR, {DSC_SCHED_PARAM_START_FACTOR, DSC_SCHED_PARAM_END_FACTOR, DSC_SCHED_PARAM_TOTAL_ITERS}, {1, 0, 37}, cf_linear},
+    {DSC_SCHED_LINEAR, {DSC_SCHED_PARAM_START_FACTOR, DSC_SCHED_PARAM_END_FACTOR, DSC_SCHED_PARAM_TOTAL_ITERS}, {0.3, 0.7, 100}, cf_linear},
+    {DSC_SCHED_POLYNOMIAL, {DSC_SCHED_PARAM_TOTAL_ITERS, DSC_SCHED_PARAM_POWER}, {1, 1}, cf_poly},
+    {DSC_SCHED_POLYNOMIAL, {DSC_SCHED_PARAM_TOTAL_ITERS, DSC_SCHED_PARAM_POWER}, {90, 0.3}, cf_poly},
+    {DSC_SCHED_POLYNOMIAL, {DSC_SCHED_PARAM_TOTAL_ITERS, DSC_SCHED_PARAM_POWER}, {45, 3}, cf_poly},
+    {DSC_SCHED_POLYNOMIAL, {DSC_SCHED_PARAM_TOTAL_ITERS, DSC_SCHED_PARAM_POWER}, {20, 0}, cf_poly},
+    {DSC_SCHED_COSINE, {DSC_SCHED_PARAM_T_MAX, DSC_SCHED_PARAM_ETA_MIN}, {1, 0}, cf_cos},
+    {DSC_SCHED_COSINE, {DSC_SCHED_PARAM_T_MAX, DSC_SCHED_PARAM_ETA_MIN}, {7, 0.01}, cf_cos},
+    {DSC_SCHED_COSINE, {DSC_SCHED_PARAM_T_MAX, DSC_SCHED_PARAM_ETA_MIN}, {50, 0.2}, cf_cos}, /* eta_min above the lr */
+    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SCHED_PARAM_T_0, DSC_SCHED_PARAM_T_MULT, DSC_SCHED_PARAM_ETA_MIN}, {1, 1, 0}, cf_warm},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SCHED_PARAM_T_0, DSC_SCHED_PARAM_T_MULT, DSC_SCHED_PARAM_ETA_MIN}, {4, 3, 0.001}, cf_warm},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, {DSC_SCHED_PARAM_T_0, DSC_SCHED_PARAM_T_MULT, DSC_SCHED_PARAM_ETA_MIN}, {11, 1, 0.05}, cf_warm},
+    {DSC_SCHED_INVERSE_TIME, {DSC_SCHED_PARAM_DECAY_RATE, DSC_SCHED_PARAM_DECAY_STEPS, DSC_SCHED_PARAM_STAIRCASE}, {0.5, 10, 0}, cf_inverse},
+    {DSC_SCHED_INVERSE_TIME, {DSC_SCHED_PARAM_DECAY_RATE, DSC_SCHED_PARAM_DECAY_STEPS, DSC_SCHED_PARAM_STAIRCASE}, {2, 0.5, 1}, cf_inverse},
+    {DSC_SCHED_INVERSE_TIME, {DSC_SCHED_PARAM_DECAY_RATE, DSC_SCHED_PARAM_DECAY_STEPS, DSC_SCHED_PARAM_STAIRCASE}, {0, 3, 0}, cf_inverse},
 };
 
 static void test_sched_recursive_forms_match_closed_forms(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof closed / sizeof closed[0]; i++) {
-        dsc_optimizer *o = make_opt(DSC_OPT_SGD, 2, 0.1);
+        dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 2, 0.1);
         dsc_lr_scheduler *s = make(closed[i].kind, o);
         for (int k = 0; k < 3 && closed[i].keys[k] != 0; k++)
             assert_ok(dsc_lr_scheduler_set(s, closed[i].keys[k], closed[i].p[k]));

@@ -44,7 +44,7 @@ static dsc_model *mlp(size_t in, size_t hid, size_t out, size_t max_batch, uint6
 static dsc_optimizer *optimizer_for(dsc_model *m, dsc_optimizer_kind kind, double lr) {
     dsc_optimizer *opt = NULL;
     assert_ok(dsc_optimizer_new(&opt, kind));
-    assert_ok(dsc_optimizer_set(opt, DSC_HP_LR, lr));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, lr));
     assert_ok(dsc_optimizer_add_model(opt, m, NULL));
     return opt;
 }
@@ -90,7 +90,7 @@ static void index_rig(rig *r, size_t max_batch) {
     const float w = 1.0f;
     r->m = linear(1, max_batch, &w, 0.0f);
     assert_ok(dsc_loss_new(&r->loss, DSC_LOSS_MSE));
-    r->opt = optimizer_for(r->m, DSC_OPT_SGD, 0.0);
+    r->opt = optimizer_for(r->m, DSC_OPTIMIZER_SGD, 0.0);
     assert_ok(dsc_dataset_new_targets(&r->train, idx_x, idx_t, IDX_N, 1, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_trainer_new(&r->t, r->m, r->loss, r->opt, r->train));
 }
@@ -107,11 +107,11 @@ typedef struct record {
 static int record_step(const dsc_progress *p, void *user) {
     record *rec = user;
     double step = 0, batch = 0;
-    assert_ok(dsc_progress_get(p, DSC_PR_LOSS, &rec->loss[rec->n]));
-    assert_ok(dsc_progress_get(p, DSC_PR_LR, &rec->lr[rec->n]));
-    assert_ok(dsc_progress_get(p, DSC_PR_EPOCH, &rec->epoch[rec->n]));
-    assert_ok(dsc_progress_get(p, DSC_PR_STEP, &step));
-    assert_ok(dsc_progress_get(p, DSC_PR_BATCH, &batch));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_LOSS, &rec->loss[rec->n]));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_LR, &rec->lr[rec->n]));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_EPOCH, &rec->epoch[rec->n]));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_STEP, &step));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_BATCH, &batch));
     if (rec->n > 0) assert_true(step == rec->step + 1); /* consecutive */
     assert_true(batch >= 1);
     rec->step = step;
@@ -141,22 +141,22 @@ static void test_trainer_xor_converges(void **state) {
     rig r = {0};
     r.m = mlp(2, 8, 2, 4, 3);
     assert_ok(dsc_loss_new(&r.loss, DSC_LOSS_CROSS_ENTROPY));
-    r.opt = optimizer_for(r.m, DSC_OPT_ADAM, 0.05);
+    r.opt = optimizer_for(r.m, DSC_OPTIMIZER_ADAM, 0.05);
     assert_ok(dsc_dataset_new_labels(&r.train, x, lab, 4, 2, 2, DSC_DATASET_BORROW));
     assert_ok(dsc_trainer_new(&r.t, r.m, r.loss, r.opt, r.train));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 0));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 300));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 0));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 300));
     assert_ok(dsc_trainer_set_validation(r.t, r.train));
     assert_ok(dsc_trainer_run(r.t));
-    assert_true(prog(r.t, DSC_PR_VAL_ACCURACY) == 1.0);
-    assert_true(prog(r.t, DSC_PR_VAL_LOSS) < 0.05);
+    assert_true(prog(r.t, DSC_PROGRESS_VAL_ACCURACY) == 1.0);
+    assert_true(prog(r.t, DSC_PROGRESS_VAL_LOSS) < 0.05);
     double loss = 1, acc = 0;
     assert_ok(dsc_model_evaluate(r.m, r.loss, r.train, &loss, &acc));
     assert_true(loss < 0.05);
     assert_true(acc == 1.0);
-    assert_true(prog(r.t, DSC_PR_EPOCH) == 300);
-    assert_true(prog(r.t, DSC_PR_STEP) == 300); /* full batch: one step per epoch */
-    assert_true(prog(r.t, DSC_PR_STOP_REASON) == DSC_STOP_EPOCHS);
+    assert_true(prog(r.t, DSC_PROGRESS_EPOCH) == 300);
+    assert_true(prog(r.t, DSC_PROGRESS_STEP) == 300); /* full batch: one step per epoch */
+    assert_true(prog(r.t, DSC_PROGRESS_STOP_REASON) == DSC_STOP_EPOCHS);
     done(&r);
 }
 
@@ -167,12 +167,12 @@ static void test_trainer_linear_regression_known_solution(void **state) {
     r.m = linear(2, 8, NULL, 0.0f);
     assert_ok(dsc_model_init(r.m, DSC_INIT_ZEROS, DSC_INIT_ZEROS, 0));
     assert_ok(dsc_loss_new(&r.loss, DSC_LOSS_MSE));
-    r.opt = optimizer_for(r.m, DSC_OPT_SGD, 0.1);
+    r.opt = optimizer_for(r.m, DSC_OPTIMIZER_SGD, 0.1);
     assert_ok(dsc_dataset_new_targets(&r.train, lr_x, lr_y, LR_N, 2, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_trainer_new(&r.t, r.m, r.loss, r.opt, r.train));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 8));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 150));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_SEED, 7));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 8));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 150));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_SEED, 7));
     assert_ok(dsc_trainer_run(r.t));
     float w[2], b;
     const float want_w[2] = {2.0f, -3.0f}, want_b = 0.5f;
@@ -180,7 +180,7 @@ static void test_trainer_linear_regression_known_solution(void **state) {
     assert_ok(dsc_model_get_bias(r.m, 0, &b, 1));
     assert_floats_near(w, want_w, 2, 0, 1e-4);
     assert_floats_near(&b, &want_b, 1, 0, 1e-4);
-    assert_true(prog(r.t, DSC_PR_EPOCH_LOSS) < 1e-8);
+    assert_true(prog(r.t, DSC_PROGRESS_EPOCH_LOSS) < 1e-8);
     done(&r);
 }
 
@@ -191,8 +191,8 @@ static void test_trainer_batch1_visits_each_sample_once_per_epoch(void **state) 
     rig r = {0};
     record rec = {0};
     index_rig(&r, 1);
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 1));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 3));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 1));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 3));
     assert_ok(dsc_trainer_set_step_callback(r.t, record_step, &rec));
     assert_ok(dsc_trainer_run(r.t));
     assert_int_equal(rec.n, 3 * IDX_N);
@@ -209,7 +209,7 @@ static void test_trainer_batch1_visits_each_sample_once_per_epoch(void **state) 
         for (size_t i = 0; i < IDX_N; i++) assert_int_equal(seen[i], 1);
     }
     assert_true(differs); /* a new order each epoch */
-    assert_true(prog(r.t, DSC_PR_BATCHES_PER_EPOCH) == IDX_N);
+    assert_true(prog(r.t, DSC_PROGRESS_BATCHES_PER_EPOCH) == IDX_N);
     done(&r);
 }
 
@@ -218,13 +218,13 @@ static void test_trainer_full_batch_is_one_step_per_epoch(void **state) {
     rig r = {0};
     record rec = {0};
     index_rig(&r, 3); /* smaller than the data set: chunks of 3, 3, 3, 1 */
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 0));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 4));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 0));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 4));
     assert_ok(dsc_trainer_set_step_callback(r.t, record_step, &rec));
     assert_ok(dsc_trainer_run(r.t));
     assert_int_equal(rec.n, 4);
     for (size_t k = 0; k < 4; k++) assert_true(fabs(rec.loss[k] - 28.5) < 1e-9); /* mean i^2, 0..9 */
-    assert_true(prog(r.t, DSC_PR_BATCHES_PER_EPOCH) == 1);
+    assert_true(prog(r.t, DSC_PROGRESS_BATCHES_PER_EPOCH) == 1);
     done(&r);
 }
 
@@ -233,24 +233,24 @@ static void test_trainer_last_partial_batch_used_or_dropped(void **state) {
     rig r = {0};
     record rec = {0};
     index_rig(&r, 4);
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 4));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_SHUFFLE, 0));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 4));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_SHUFFLE, 0));
     assert_ok(dsc_trainer_set_step_callback(r.t, record_step, &rec));
     assert_ok(dsc_trainer_run(r.t));
     assert_int_equal(rec.n, 3); /* 4 + 4 + 2 */
     assert_true(fabs(rec.loss[0] - 3.5) < 1e-9);
     assert_true(fabs(rec.loss[1] - 31.5) < 1e-9);
     assert_true(fabs(rec.loss[2] - 72.5) < 1e-9);
-    assert_true(fabs(prog(r.t, DSC_PR_EPOCH_LOSS) - 28.5) < 1e-9); /* weighted by samples */
+    assert_true(fabs(prog(r.t, DSC_PROGRESS_EPOCH_LOSS) - 28.5) < 1e-9); /* weighted by samples */
     rec.n = 0;
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_DROP_LAST, 1));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_DROP_LAST, 1));
     assert_ok(dsc_trainer_run(r.t));
     assert_int_equal(rec.n, 2);
-    assert_true(prog(r.t, DSC_PR_BATCHES_PER_EPOCH) == 2);
-    assert_true(fabs(prog(r.t, DSC_PR_EPOCH_LOSS) - 17.5) < 1e-9);
+    assert_true(prog(r.t, DSC_PROGRESS_BATCHES_PER_EPOCH) == 2);
+    assert_true(fabs(prog(r.t, DSC_PROGRESS_EPOCH_LOSS) - 17.5) < 1e-9);
     /* A batch larger than the data set is one (partial) batch, kept even with drop_last. */
     rec.n = 0;
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 50));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 50));
     assert_ok(dsc_trainer_run(r.t));
     assert_int_equal(rec.n, 1);
     assert_true(fabs(rec.loss[0] - 28.5) < 1e-9);
@@ -268,11 +268,11 @@ static void test_trainer_chunked_batch_equals_single_pass(void **state) {
         rig r = {0};
         r.m = mlp(2, 16, 1, max_batches[k], 11);
         assert_ok(dsc_loss_new(&r.loss, DSC_LOSS_MSE));
-        r.opt = optimizer_for(r.m, DSC_OPT_SGD, 0.05);
+        r.opt = optimizer_for(r.m, DSC_OPTIMIZER_SGD, 0.05);
         assert_ok(dsc_dataset_new_targets(&r.train, lr_x, lr_y, LR_N, 2, 1, DSC_DATASET_BORROW));
         assert_ok(dsc_trainer_new(&r.t, r.m, r.loss, r.opt, r.train));
-        assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 32)); /* 32 = 6 chunks of 5 + 2 */
-        assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 3));
+        assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 32)); /* 32 = 6 chunks of 5 + 2 */
+        assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 3));
         assert_ok(dsc_trainer_run(r.t));
         float *p = NULL;
         size_t n = 0;
@@ -292,12 +292,12 @@ static void run_seeded(uint64_t seed, record *rec, float *params, size_t n) {
     rig r = {0};
     r.m = mlp(2, 6, 1, 4, 5);
     assert_ok(dsc_loss_new(&r.loss, DSC_LOSS_MSE));
-    r.opt = optimizer_for(r.m, DSC_OPT_SGD, 0.05);
+    r.opt = optimizer_for(r.m, DSC_OPTIMIZER_SGD, 0.05);
     assert_ok(dsc_dataset_new_targets(&r.train, lr_x, lr_y, LR_N, 2, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_trainer_new(&r.t, r.m, r.loss, r.opt, r.train));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 1));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 3));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_SEED, (double)seed));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 1));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 3));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_SEED, (double)seed));
     assert_ok(dsc_trainer_set_step_callback(r.t, record_step, rec));
     assert_ok(dsc_trainer_run(r.t));
     float *p = NULL;
@@ -328,7 +328,7 @@ static void test_trainer_shuffle_is_deterministic_per_seed(void **state) {
 static int stop_at_epoch_2(const dsc_progress *p, void *user) {
     double e = 0;
     (*(int *)user)++;
-    assert_ok(dsc_progress_get(p, DSC_PR_EPOCH, &e));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_EPOCH, &e));
     return e == 2;
 }
 
@@ -338,23 +338,23 @@ static void test_trainer_callbacks_stop_training(void **state) {
     record rec = {0};
     index_rig(&r, 2);
     rec.stop_at = 5;
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 2));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 10));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 2));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 10));
     assert_ok(dsc_trainer_set_step_callback(r.t, record_step, &rec));
     assert_ok(dsc_trainer_run(r.t));
     assert_int_equal(rec.n, 5);
-    assert_true(prog(r.t, DSC_PR_STEP) == 5);
-    assert_true(prog(r.t, DSC_PR_STOP_REASON) == DSC_STOP_CALLBACK);
-    assert_true(prog(r.t, DSC_PR_ELAPSED) >= 0);
+    assert_true(prog(r.t, DSC_PROGRESS_STEP) == 5);
+    assert_true(prog(r.t, DSC_PROGRESS_STOP_REASON) == DSC_STOP_CALLBACK);
+    assert_true(prog(r.t, DSC_PROGRESS_ELAPSED) >= 0);
     /* The epoch callback stops at the end of the second epoch of the next run. */
     int calls = 0;
     assert_ok(dsc_trainer_set_step_callback(r.t, NULL, NULL));
     assert_ok(dsc_trainer_set_epoch_callback(r.t, stop_at_epoch_2, &calls));
     assert_ok(dsc_trainer_run(r.t)); /* epoch 1 was interrupted: this run starts at epoch 2 */
     assert_int_equal(calls, 1);
-    assert_true(prog(r.t, DSC_PR_EPOCH) == 2);
-    assert_true(prog(r.t, DSC_PR_STEP) == 10);
-    assert_true(prog(r.t, DSC_PR_STOP_REASON) == DSC_STOP_CALLBACK);
+    assert_true(prog(r.t, DSC_PROGRESS_EPOCH) == 2);
+    assert_true(prog(r.t, DSC_PROGRESS_STEP) == 10);
+    assert_true(prog(r.t, DSC_PROGRESS_STOP_REASON) == DSC_STOP_CALLBACK);
     done(&r);
 }
 
@@ -362,7 +362,7 @@ static void test_trainer_callbacks_stop_training(void **state) {
 static int meddle(const dsc_progress *p, void *user) {
     (void)p;
     dsc_trainer *t = user;
-    assert_status(dsc_trainer_set(t, DSC_TP_EPOCHS, 3), DSC_E_STATE);
+    assert_status(dsc_trainer_set(t, DSC_TRAINER_PARAM_EPOCHS, 3), DSC_E_STATE);
     assert_status(dsc_trainer_run(t), DSC_E_STATE);
     assert_status(dsc_trainer_set_validation(t, NULL), DSC_E_STATE);
     assert_status(dsc_trainer_set_scheduler(t, NULL), DSC_E_STATE);
@@ -380,7 +380,7 @@ static void test_trainer_callbacks_cannot_reenter(void **state) {
     assert_ok(dsc_trainer_set_epoch_callback(r.t, meddle, r.t));
     assert_ok(dsc_trainer_run(r.t));
     double e = 0;
-    assert_ok(dsc_trainer_get(r.t, DSC_TP_EPOCHS, &e));
+    assert_ok(dsc_trainer_get(r.t, DSC_TRAINER_PARAM_EPOCHS, &e));
     assert_true(e == 1);
     done(&r);
 }
@@ -413,14 +413,14 @@ static void early_rig(rig *r, float *x, float *ty, float *vy) {
     const float w = 0.0f;
     r->m = linear(1, 8, &w, 0.0f);
     assert_ok(dsc_loss_new(&r->loss, DSC_LOSS_MSE));
-    r->opt = optimizer_for(r->m, DSC_OPT_SGD, 0.1);
+    r->opt = optimizer_for(r->m, DSC_OPTIMIZER_SGD, 0.1);
     assert_ok(dsc_dataset_new_targets(&r->train, x, ty, 8, 1, 1, DSC_DATASET_COPY));
     assert_ok(dsc_dataset_new_targets(&r->val, x, vy, 8, 1, 1, DSC_DATASET_COPY));
     assert_ok(dsc_trainer_new(&r->t, r->m, r->loss, r->opt, r->train));
     assert_ok(dsc_trainer_set_validation(r->t, r->val));
-    assert_ok(dsc_trainer_set(r->t, DSC_TP_BATCH_SIZE, 2));
-    assert_ok(dsc_trainer_set(r->t, DSC_TP_EPOCHS, 20));
-    assert_ok(dsc_trainer_set(r->t, DSC_TP_PATIENCE, 3));
+    assert_ok(dsc_trainer_set(r->t, DSC_TRAINER_PARAM_BATCH_SIZE, 2));
+    assert_ok(dsc_trainer_set(r->t, DSC_TRAINER_PARAM_EPOCHS, 20));
+    assert_ok(dsc_trainer_set(r->t, DSC_TRAINER_PARAM_PATIENCE, 3));
 }
 
 static void test_trainer_early_stopping_restores_best_weights(void **state) {
@@ -432,10 +432,10 @@ static void test_trainer_early_stopping_restores_best_weights(void **state) {
     w.m = r.m;
     assert_ok(dsc_trainer_set_epoch_callback(r.t, record_weight, &w));
     assert_ok(dsc_trainer_run(r.t));
-    assert_true(prog(r.t, DSC_PR_STOP_REASON) == DSC_STOP_EARLY);
-    assert_true(prog(r.t, DSC_PR_EPOCH) == 4); /* best at 1, then 3 epochs without improvement */
-    assert_true(prog(r.t, DSC_PR_BEST_EPOCH) == 1);
-    assert_true(prog(r.t, DSC_PR_EPOCHS_WITHOUT_IMPROVEMENT) == 3);
+    assert_true(prog(r.t, DSC_PROGRESS_STOP_REASON) == DSC_STOP_EARLY);
+    assert_true(prog(r.t, DSC_PROGRESS_EPOCH) == 4); /* best at 1, then 3 epochs without improvement */
+    assert_true(prog(r.t, DSC_PROGRESS_BEST_EPOCH) == 1);
+    assert_true(prog(r.t, DSC_PROGRESS_EPOCHS_WITHOUT_IMPROVEMENT) == 3);
     assert_int_equal(w.n, 4);
     assert_true(w.w[3] > w.w[0]); /* it kept learning the training targets */
     float now;
@@ -443,29 +443,29 @@ static void test_trainer_early_stopping_restores_best_weights(void **state) {
     assert_true(now == w.w[0]);
     double v = 0;
     assert_ok(dsc_model_evaluate(r.m, r.loss, r.val, &v, NULL));
-    assert_true(fabs(v - prog(r.t, DSC_PR_BEST_VAL_LOSS)) < 1e-12);
+    assert_true(fabs(v - prog(r.t, DSC_PROGRESS_BEST_VAL_LOSS)) < 1e-12);
     done(&r);
 
     /* restore_best 0 keeps the last weights. */
     memset(&w, 0, sizeof w);
     early_rig(&r, x, ty, vy);
     w.m = r.m;
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_RESTORE_BEST, 0));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_RESTORE_BEST, 0));
     assert_ok(dsc_trainer_set_epoch_callback(r.t, record_weight, &w));
     assert_ok(dsc_trainer_run(r.t));
     assert_ok(dsc_model_get_weight(r.m, 0, &now, 1));
     assert_true(now == w.w[3]);
     /* min_delta: nothing improves by 100, so the first epoch is the best and it stops at 4. */
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_MIN_DELTA, 100));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_MIN_DELTA, 100));
     assert_ok(dsc_trainer_run(r.t));
-    assert_true(prog(r.t, DSC_PR_EPOCH) == 8);
+    assert_true(prog(r.t, DSC_PROGRESS_EPOCH) == 8);
     done(&r);
 
     /* Early stopping needs a validation set. */
     index_rig(&r, 2);
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_PATIENCE, 2));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_PATIENCE, 2));
     assert_status(dsc_trainer_run(r.t), DSC_E_STATE);
-    assert_true(prog(r.t, DSC_PR_STEP) == 0);
+    assert_true(prog(r.t, DSC_PROGRESS_STEP) == 0);
     done(&r);
 }
 
@@ -473,12 +473,12 @@ static void test_trainer_early_stopping_restores_best_weights(void **state) {
 
 static void sched_rig(rig *r, dsc_lr_scheduler **s, dsc_lr_scheduler_kind kind, int stepping) {
     index_rig(r, 2);
-    assert_ok(dsc_optimizer_set(r->opt, DSC_HP_LR, 1.0));
+    assert_ok(dsc_optimizer_set(r->opt, DSC_OPTIMIZER_PARAM_LR, 1.0));
     assert_ok(dsc_lr_scheduler_new(s, kind, r->opt));
     assert_ok(dsc_trainer_set_scheduler(r->t, *s));
-    assert_ok(dsc_trainer_set(r->t, DSC_TP_SCHED_STEPPING, stepping));
-    assert_ok(dsc_trainer_set(r->t, DSC_TP_BATCH_SIZE, 5)); /* 2 batches per epoch */
-    assert_ok(dsc_trainer_set(r->t, DSC_TP_EPOCHS, 3));
+    assert_ok(dsc_trainer_set(r->t, DSC_TRAINER_PARAM_SCHED_STEPPING, stepping));
+    assert_ok(dsc_trainer_set(r->t, DSC_TRAINER_PARAM_BATCH_SIZE, 5)); /* 2 batches per epoch */
+    assert_ok(dsc_trainer_set(r->t, DSC_TRAINER_PARAM_EPOCHS, 3));
 }
 
 static void test_trainer_scheduler_per_epoch_and_per_iteration(void **state) {
@@ -491,12 +491,12 @@ static void test_trainer_scheduler_per_epoch_and_per_iteration(void **state) {
         sched_rig(&r, &s, DSC_SCHED_EXPONENTIAL,
                   mode == 0 ? DSC_STEP_PER_EPOCH : DSC_STEP_PER_ITERATION);
         assert_ok(dsc_model_set_weight(r.m, 0, &zero, 1)); /* y = 0 = target: zero gradient */
-        assert_ok(dsc_lr_scheduler_set(s, DSC_SP_GAMMA, 0.5));
+        assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_GAMMA, 0.5));
         assert_ok(dsc_trainer_set_step_callback(r.t, record_step, &rec));
         assert_ok(dsc_trainer_run(r.t));
         assert_int_equal(rec.n, 6);
         double lr = 0;
-        assert_ok(dsc_optimizer_group_get(r.opt, 0, DSC_HP_LR, &lr));
+        assert_ok(dsc_optimizer_group_get(r.opt, 0, DSC_OPTIMIZER_PARAM_LR, &lr));
         if (mode == 0) {
             const double want[6] = {1, 1, 0.5, 0.5, 0.25, 0.25};
             for (int i = 0; i < 6; i++) assert_true(rec.lr[i] == want[i]);
@@ -522,8 +522,8 @@ static void test_trainer_scheduler_started_before_first_epoch(void **state) {
     dsc_lr_scheduler *s = NULL;
     sched_rig(&r, &s, DSC_SCHED_LINEAR, DSC_STEP_PER_EPOCH);
     assert_ok(dsc_model_set_weight(r.m, 0, &zero, 1));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_START_FACTOR, 0.5));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_TOTAL_ITERS, 2));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_START_FACTOR, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_TOTAL_ITERS, 2));
     assert_ok(dsc_trainer_set_step_callback(r.t, record_step, &rec));
     assert_ok(dsc_trainer_run(r.t));
     const double want[6] = {0.5, 0.5, 0.75, 0.75, 1, 1};
@@ -543,17 +543,17 @@ static void test_trainer_scheduler_on_metric(void **state) {
     assert_ok(dsc_model_set_weight(r.m, 0, &zero, 1));
     /* Validation loss 0 every epoch: the first epoch improves, each later one does not. */
     assert_ok(dsc_trainer_set_validation(r.t, r.train));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_PATIENCE, 0));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_FACTOR, 0.5));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_PATIENCE, 0));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_FACTOR, 0.5));
     assert_ok(dsc_trainer_run(r.t));
     double lr = 0;
-    assert_ok(dsc_optimizer_group_get(r.opt, 0, DSC_HP_LR, &lr));
+    assert_ok(dsc_optimizer_group_get(r.opt, 0, DSC_OPTIMIZER_PARAM_LR, &lr));
     assert_true(lr == 0.25);
-    assert_true(prog(r.t, DSC_PR_VAL_LOSS) == 0.0);
+    assert_true(prog(r.t, DSC_PROGRESS_VAL_LOSS) == 0.0);
     /* Plateau stepped per epoch: the scheduler refuses and the run reports it. */
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_SCHED_STEPPING, DSC_STEP_PER_EPOCH));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_SCHED_STEPPING, DSC_STEP_PER_EPOCH));
     assert_status(dsc_trainer_run(r.t), DSC_E_STATE);
-    assert_true(prog(r.t, DSC_PR_STOP_REASON) == DSC_STOP_ERROR);
+    assert_true(prog(r.t, DSC_PROGRESS_STOP_REASON) == DSC_STOP_ERROR);
     dsc_trainer_free(r.t);
     r.t = NULL;
     dsc_lr_scheduler_free(s);
@@ -570,18 +570,18 @@ static void test_trainer_nonfinite_batches_counted_and_stop(void **state) {
     const float w = 1.0f;
     r.m = linear(1, 4, &w, 0.0f);
     assert_ok(dsc_loss_new(&r.loss, DSC_LOSS_MSE));
-    r.opt = optimizer_for(r.m, DSC_OPT_SGD, 0.1);
+    r.opt = optimizer_for(r.m, DSC_OPTIMIZER_SGD, 0.1);
     assert_ok(dsc_dataset_new_targets(&r.train, x, y, 4, 1, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_trainer_new(&r.t, r.m, r.loss, r.opt, r.train));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 1));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 5));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_MAX_NONFINITE, 3));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 1));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 5));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_MAX_NONFINITE, 3));
     assert_status(dsc_trainer_run(r.t), DSC_E_NONFINITE);
-    assert_true(prog(r.t, DSC_PR_REFUSED) == 3);
-    assert_true(prog(r.t, DSC_PR_REFUSED_IN_A_ROW) == 3);
-    assert_true(prog(r.t, DSC_PR_STEP) == 3);
-    assert_true(prog(r.t, DSC_PR_STOP_REASON) == DSC_STOP_NONFINITE);
-    assert_true(isnan(prog(r.t, DSC_PR_EPOCH_LOSS)));
+    assert_true(prog(r.t, DSC_PROGRESS_REFUSED) == 3);
+    assert_true(prog(r.t, DSC_PROGRESS_REFUSED_IN_A_ROW) == 3);
+    assert_true(prog(r.t, DSC_PROGRESS_STEP) == 3);
+    assert_true(prog(r.t, DSC_PROGRESS_STOP_REASON) == DSC_STOP_NONFINITE);
+    assert_true(isnan(prog(r.t, DSC_PROGRESS_EPOCH_LOSS)));
     float now;
     assert_ok(dsc_model_get_weight(r.m, 0, &now, 1));
     assert_true(now == 1.0f);
@@ -599,14 +599,14 @@ static void test_trainer_nonfinite_batches_skipped_and_training_goes_on(void **s
     const float w = 0.0f;
     r.m = linear(1, 1, &w, 0.0f);
     assert_ok(dsc_loss_new(&r.loss, DSC_LOSS_MSE));
-    r.opt = optimizer_for(r.m, DSC_OPT_SGD, 0.1);
+    r.opt = optimizer_for(r.m, DSC_OPTIMIZER_SGD, 0.1);
     assert_ok(dsc_dataset_new_targets(&r.train, x, y, 5, 1, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_trainer_new(&r.t, r.m, r.loss, r.opt, r.train));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 1));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 40));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 1));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 40));
     assert_ok(dsc_trainer_run(r.t));
-    assert_true(prog(r.t, DSC_PR_REFUSED) == 40);
-    assert_true(prog(r.t, DSC_PR_STOP_REASON) == DSC_STOP_EPOCHS);
+    assert_true(prog(r.t, DSC_PROGRESS_REFUSED) == 40);
+    assert_true(prog(r.t, DSC_PROGRESS_STOP_REASON) == DSC_STOP_EPOCHS);
     float now;
     assert_ok(dsc_model_get_weight(r.m, 0, &now, 1));
     assert_true(fabsf(now - 2.0f) < 1e-3f);
@@ -694,8 +694,8 @@ static void test_trainer_new_failure_paths(void **state) {
     dsc_loss *mse = NULL, *ce = NULL;
     assert_ok(dsc_loss_new(&mse, DSC_LOSS_MSE));
     assert_ok(dsc_loss_new(&ce, DSC_LOSS_CROSS_ENTROPY));
-    dsc_optimizer *opt = optimizer_for(m, DSC_OPT_SGD, 0.1), *empty = NULL;
-    assert_ok(dsc_optimizer_new(&empty, DSC_OPT_SGD));
+    dsc_optimizer *opt = optimizer_for(m, DSC_OPTIMIZER_SGD, 0.1), *empty = NULL;
+    assert_ok(dsc_optimizer_new(&empty, DSC_OPTIMIZER_SGD));
     dsc_dataset *ds = NULL, *dl = NULL, *ds2 = NULL;
     assert_ok(dsc_dataset_new_targets(&ds, x, y, 3, 2, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_dataset_new_labels(&dl, x, lab, 3, 2, 2, DSC_DATASET_BORROW));
@@ -720,13 +720,13 @@ static void test_trainer_new_failure_paths(void **state) {
     /* Settings: every bad value refused, nothing changed. */
     assert_ok(dsc_trainer_new(&t, m, mse, opt, ds));
     const struct { dsc_trainer_param key; double bad; } bad[] = {
-        {DSC_TP_BATCH_SIZE, -1}, {DSC_TP_BATCH_SIZE, 1.5}, {DSC_TP_BATCH_SIZE, NAN},
-        {DSC_TP_BATCH_SIZE, 4294967296.0}, {DSC_TP_EPOCHS, 0}, {DSC_TP_EPOCHS, INFINITY},
-        {DSC_TP_SEED, -1}, {DSC_TP_SEED, 0.5}, {DSC_TP_SHUFFLE, 2}, {DSC_TP_DROP_LAST, -1},
-        {DSC_TP_SCHED_STEPPING, 3}, {DSC_TP_PATIENCE, -2}, {DSC_TP_MIN_DELTA, -0.1},
-        {DSC_TP_MIN_DELTA, INFINITY}, {DSC_TP_RESTORE_BEST, 0.5}, {DSC_TP_MAX_NONFINITE, -1},
-        {DSC_TP_FINDER_BETA, 1.0}, {DSC_TP_FINDER_BETA, -0.1}, {DSC_TP_FINDER_DIVERGE, 1.0},
-        {DSC_TP_FINDER_DIVERGE, NAN}, {(dsc_trainer_param)999, 1},
+        {DSC_TRAINER_PARAM_BATCH_SIZE, -1}, {DSC_TRAINER_PARAM_BATCH_SIZE, 1.5}, {DSC_TRAINER_PARAM_BATCH_SIZE, NAN},
+        {DSC_TRAINER_PARAM_BATCH_SIZE, 4294967296.0}, {DSC_TRAINER_PARAM_EPOCHS, 0}, {DSC_TRAINER_PARAM_EPOCHS, INFINITY},
+        {DSC_TRAINER_PARAM_SEED, -1}, {DSC_TRAINER_PARAM_SEED, 0.5}, {DSC_TRAINER_PARAM_SHUFFLE, 2}, {DSC_TRAINER_PARAM_DROP_LAST, -1},
+        {DSC_TRAINER_PARAM_SCHED_STEPPING, 3}, {DSC_TRAINER_PARAM_PATIENCE, -2}, {DSC_TRAINER_PARAM_MIN_DELTA, -0.1},
+        {DSC_TRAINER_PARAM_MIN_DELTA, INFINITY}, {DSC_TRAINER_PARAM_RESTORE_BEST, 0.5}, {DSC_TRAINER_PARAM_MAX_NONFINITE, -1},
+        {DSC_TRAINER_PARAM_FINDER_BETA, 1.0}, {DSC_TRAINER_PARAM_FINDER_BETA, -0.1}, {DSC_TRAINER_PARAM_FINDER_DIVERGE, 1.0},
+        {DSC_TRAINER_PARAM_FINDER_DIVERGE, NAN}, {(dsc_trainer_param)999, 1},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double before = -1, after = -2;
@@ -738,16 +738,16 @@ static void test_trainer_new_failure_paths(void **state) {
         }
     }
     double v = 0;
-    assert_status(dsc_trainer_set(NULL, DSC_TP_EPOCHS, 1), DSC_E_ARG);
-    assert_status(dsc_trainer_get(NULL, DSC_TP_EPOCHS, &v), DSC_E_ARG);
-    assert_status(dsc_trainer_get(t, DSC_TP_EPOCHS, NULL), DSC_E_ARG);
+    assert_status(dsc_trainer_set(NULL, DSC_TRAINER_PARAM_EPOCHS, 1), DSC_E_ARG);
+    assert_status(dsc_trainer_get(NULL, DSC_TRAINER_PARAM_EPOCHS, &v), DSC_E_ARG);
+    assert_status(dsc_trainer_get(t, DSC_TRAINER_PARAM_EPOCHS, NULL), DSC_E_ARG);
     assert_status(dsc_trainer_get(t, (dsc_trainer_param)999, &v), DSC_E_ARG);
     /* Defaults. */
     const struct { dsc_trainer_param key; double want; } defaults[] = {
-        {DSC_TP_BATCH_SIZE, 32}, {DSC_TP_EPOCHS, 1}, {DSC_TP_SEED, 0}, {DSC_TP_SHUFFLE, 1},
-        {DSC_TP_DROP_LAST, 0}, {DSC_TP_SCHED_STEPPING, DSC_STEP_PER_EPOCH}, {DSC_TP_PATIENCE, 0},
-        {DSC_TP_MIN_DELTA, 0}, {DSC_TP_RESTORE_BEST, 1}, {DSC_TP_MAX_NONFINITE, 10},
-        {DSC_TP_FINDER_BETA, 0.98}, {DSC_TP_FINDER_DIVERGE, 4},
+        {DSC_TRAINER_PARAM_BATCH_SIZE, 32}, {DSC_TRAINER_PARAM_EPOCHS, 1}, {DSC_TRAINER_PARAM_SEED, 0}, {DSC_TRAINER_PARAM_SHUFFLE, 1},
+        {DSC_TRAINER_PARAM_DROP_LAST, 0}, {DSC_TRAINER_PARAM_SCHED_STEPPING, DSC_STEP_PER_EPOCH}, {DSC_TRAINER_PARAM_PATIENCE, 0},
+        {DSC_TRAINER_PARAM_MIN_DELTA, 0}, {DSC_TRAINER_PARAM_RESTORE_BEST, 1}, {DSC_TRAINER_PARAM_MAX_NONFINITE, 10},
+        {DSC_TRAINER_PARAM_FINDER_BETA, 0.98}, {DSC_TRAINER_PARAM_FINDER_DIVERGE, 4},
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
         assert_ok(dsc_trainer_get(t, defaults[i].key, &v));
@@ -769,15 +769,15 @@ static void test_trainer_new_failure_paths(void **state) {
     assert_null(p);
     assert_status(dsc_trainer_progress(t, NULL), DSC_E_ARG);
     assert_ok(dsc_trainer_progress(t, &p));
-    assert_status(dsc_progress_get(NULL, DSC_PR_EPOCH, &v), DSC_E_ARG);
-    assert_status(dsc_progress_get(p, DSC_PR_EPOCH, NULL), DSC_E_ARG);
+    assert_status(dsc_progress_get(NULL, DSC_PROGRESS_EPOCH, &v), DSC_E_ARG);
+    assert_status(dsc_progress_get(p, DSC_PROGRESS_EPOCH, NULL), DSC_E_ARG);
     assert_status(dsc_progress_get(p, (dsc_progress_key)999, &v), DSC_E_ARG);
     /* Before training. */
-    assert_ok(dsc_progress_get(p, DSC_PR_EPOCH, &v));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_EPOCH, &v));
     assert_true(v == 0);
-    assert_ok(dsc_progress_get(p, DSC_PR_VAL_LOSS, &v));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_VAL_LOSS, &v));
     assert_true(isnan(v));
-    assert_ok(dsc_progress_get(p, DSC_PR_STOP_REASON, &v));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_STOP_REASON, &v));
     assert_true(v == DSC_STOP_NONE);
     dsc_trainer_free(t);
 
@@ -799,7 +799,7 @@ static void test_trainer_new_failure_paths(void **state) {
 static int nothing(const dsc_progress *p, void *user) {
     (void)user;
     double v;
-    assert_ok(dsc_progress_get(p, DSC_PR_ELAPSED, &v));
+    assert_ok(dsc_progress_get(p, DSC_PROGRESS_ELAPSED, &v));
     return 0;
 }
 
@@ -810,29 +810,29 @@ static void test_trainer_run_allocates_nothing(void **state) {
     dsc_lr_scheduler *s = NULL;
     r.m = mlp(2, 8, 1, 8, 1);
     assert_ok(dsc_loss_new(&r.loss, DSC_LOSS_MSE));
-    r.opt = optimizer_for(r.m, DSC_OPT_ADAM, 0.01);
+    r.opt = optimizer_for(r.m, DSC_OPTIMIZER_ADAM, 0.01);
     assert_ok(dsc_dataset_new_targets(&r.train, lr_x, lr_y, LR_N, 2, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_dataset_new_targets(&r.val, lr_x, lr_y, 16, 2, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_lr_scheduler_new(&s, DSC_SCHED_COSINE, r.opt));
-    assert_ok(dsc_lr_scheduler_set(s, DSC_SP_T_MAX, 100));
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_MAX, 100));
     assert_ok(dsc_trainer_new(&r.t, r.m, r.loss, r.opt, r.train));
     assert_ok(dsc_trainer_set_validation(r.t, r.val));
     assert_ok(dsc_trainer_set_scheduler(r.t, s));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_PATIENCE, 50));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 12)); /* above max batch: chunks */
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_PATIENCE, 50));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 12)); /* above max batch: chunks */
     assert_ok(dsc_trainer_set_step_callback(r.t, nothing, NULL));
     assert_ok(dsc_trainer_set_epoch_callback(r.t, nothing, NULL));
     assert_ok(dsc_trainer_run(r.t)); /* the first run: the scheduler starts */
     harness_alloc_install(0);
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_EPOCHS, 3));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 3));
     assert_ok(dsc_trainer_run(r.t));
-    assert_ok(dsc_trainer_set(r.t, DSC_TP_BATCH_SIZE, 0));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 0));
     assert_ok(dsc_trainer_run(r.t));
     long n = harness_alloc_count();
     harness_alloc_uninstall();
     assert_int_equal(n, 0);
-    assert_true(prog(r.t, DSC_PR_EPOCH) == 7);
+    assert_true(prog(r.t, DSC_PROGRESS_EPOCH) == 7);
     dsc_trainer_free(r.t);
     r.t = NULL;
     dsc_lr_scheduler_free(s);
@@ -859,7 +859,7 @@ static void test_trainer_loss_kind_of(void **state) {
 /* After reset_state the next step equals a new optimizer's first step. */
 static void test_trainer_optimizer_reset_state(void **state) {
     (void)state;
-    const dsc_optimizer_kind kinds[3] = {DSC_OPT_SGD, DSC_OPT_ADAGRAD, DSC_OPT_NADAM};
+    const dsc_optimizer_kind kinds[3] = {DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_ADAGRAD, DSC_OPTIMIZER_NADAM};
     for (int k = 0; k < 3; k++) {
         float p1[3] = {1, 2, 3}, g[3] = {0.5f, -1, 2}, p2[3] = {1, 2, 3};
         dsc_optimizer *a = NULL, *b = NULL;
@@ -867,13 +867,13 @@ static void test_trainer_optimizer_reset_state(void **state) {
         assert_ok(dsc_optimizer_new(&b, kinds[k]));
         for (int j = 0; j < 2; j++) {
             dsc_optimizer *o = j ? b : a;
-            assert_ok(dsc_optimizer_set(o, DSC_HP_LR, 0.1));
-            if (kinds[k] == DSC_OPT_SGD) {
-                assert_ok(dsc_optimizer_set(o, DSC_HP_MOMENTUM, 0.9));
-                assert_ok(dsc_optimizer_set(o, DSC_HP_DAMPENING, 0.5));
+            assert_ok(dsc_optimizer_set(o, DSC_OPTIMIZER_PARAM_LR, 0.1));
+            if (kinds[k] == DSC_OPTIMIZER_SGD) {
+                assert_ok(dsc_optimizer_set(o, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
+                assert_ok(dsc_optimizer_set(o, DSC_OPTIMIZER_PARAM_DAMPENING, 0.5));
             }
-            if (kinds[k] == DSC_OPT_ADAGRAD)
-                assert_ok(dsc_optimizer_set(o, DSC_HP_INITIAL_ACCUMULATOR_VALUE, 0.25));
+            if (kinds[k] == DSC_OPTIMIZER_ADAGRAD)
+                assert_ok(dsc_optimizer_set(o, DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, 0.25));
             assert_ok(dsc_optimizer_add_params(o, j ? p2 : p1, g, 3, NULL));
         }
         for (int i = 0; i < 3; i++) assert_ok(dsc_optimizer_step(a));
@@ -881,14 +881,14 @@ static void test_trainer_optimizer_reset_state(void **state) {
         uint64_t steps = 9;
         assert_ok(dsc_optimizer_group_step_count(a, 0, &steps));
         assert_int_equal(steps, 0);
-        if (kinds[k] == DSC_OPT_SGD) {
+        if (kinds[k] == DSC_OPTIMIZER_SGD) {
             int in_use = 1;
             assert_ok(dsc_optimizer_state_in_use(a, 0, 0, &in_use));
             assert_int_equal(in_use, 0);
         }
-        if (kinds[k] == DSC_OPT_NADAM) {
+        if (kinds[k] == DSC_OPTIMIZER_NADAM) {
             double mu = 0;
-            assert_ok(dsc_optimizer_group_get(a, 0, DSC_HP_MU_PRODUCT, &mu));
+            assert_ok(dsc_optimizer_group_get(a, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &mu));
             assert_true(mu == 1.0);
         }
         /* Same parameters, then one step each: identical. */

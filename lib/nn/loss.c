@@ -39,7 +39,7 @@ DSC_API void dsc_loss_free(dsc_loss *loss) {
 DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value) {
     static const char fn[] = "dsc_loss_set";
     DSC_RETURN_IF(loss == NULL, DSC_E_ARG, "%s: loss is NULL", fn);
-    DSC_RETURN_IF(key != DSC_LOSS_DELTA || !loss->vt->uses_delta, DSC_E_UNSUPPORTED,
+    DSC_RETURN_IF(key != DSC_LOSS_PARAM_DELTA || !loss->vt->uses_delta, DSC_E_UNSUPPORTED,
                   "%s: the %s loss has no parameter %d", fn, loss->vt->name, (int)key);
     const dsc__loss_vtable *vt = loss->vt;
     int ok = value <= 1e30 && (vt->delta_min_open ? value > vt->delta_min : value >= vt->delta_min);
@@ -53,7 +53,7 @@ DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double
     static const char fn[] = "dsc_loss_get";
     DSC_RETURN_IF(loss == NULL || out == NULL, DSC_E_ARG, "%s: %s is NULL", fn,
                   loss == NULL ? "loss" : "out");
-    DSC_RETURN_IF(key != DSC_LOSS_DELTA || !loss->vt->uses_delta, DSC_E_UNSUPPORTED,
+    DSC_RETURN_IF(key != DSC_LOSS_PARAM_DELTA || !loss->vt->uses_delta, DSC_E_UNSUPPORTED,
                   "%s: the %s loss has no parameter %d", fn, loss->vt->name, (int)key);
     *out = loss->delta;
     return DSC_OK;

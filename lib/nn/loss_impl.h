@@ -9,7 +9,7 @@ typedef struct dsc__loss_vtable {
     dsc_loss_kind kind;
     const char *name;
     int uses_labels;         /* 1: forward_labels; 0: float targets */
-    int uses_delta;          /* 1: DSC_LOSS_DELTA applies */
+    int uses_delta;          /* 1: DSC_LOSS_PARAM_DELTA applies */
     double delta_min;        /* smallest valid delta */
     int delta_min_open;      /* 1: delta must be > delta_min */
     /* Mean loss of the remembered batch (inputs already validated). */

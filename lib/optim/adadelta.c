@@ -13,7 +13,7 @@
 
 static const dsc__hp_def adadelta_hp[] = {
     DSC__HP_ROW_LR(1.0),
-    {DSC_HP_RHO, 0.9, 0.0, 1.0, 0},
+    {DSC_OPTIMIZER_PARAM_RHO, 0.9, 0.0, 1.0, 0},
     DSC__HP_ROW_EPS(1e-6),
     DSC__HP_ROW_WD(0.0),
     DSC__HP_ROW_MAXIMIZE,
@@ -35,6 +35,6 @@ static void adadelta_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip 
 }
 
 const dsc__opt_def dsc__opt_adadelta = {
-    DSC_OPT_ADADELTA, "Adadelta", adadelta_hp, sizeof adadelta_hp / sizeof adadelta_hp[0],
+    DSC_OPTIMIZER_ADADELTA, "Adadelta", adadelta_hp, sizeof adadelta_hp / sizeof adadelta_hp[0],
     adadelta_state, sizeof adadelta_state / sizeof adadelta_state[0], NULL, adadelta_step,
 };

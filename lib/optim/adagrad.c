@@ -12,9 +12,9 @@
 
 static const dsc__hp_def adagrad_hp[] = {
     DSC__HP_ROW_LR(1e-2),
-    {DSC_HP_LR_DECAY, 0.0, 0.0, DBL_MAX, 0},
+    {DSC_OPTIMIZER_PARAM_LR_DECAY, 0.0, 0.0, DBL_MAX, 0},
     DSC__HP_ROW_WD(0.0),
-    {DSC_HP_INITIAL_ACCUMULATOR_VALUE, 0.0, 0.0, DBL_MAX, DSC__HPF_FROZEN},
+    {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, 0.0, 0.0, DBL_MAX, DSC__HPF_FROZEN},
     DSC__HP_ROW_EPS(1e-10),
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
@@ -37,6 +37,6 @@ static void adagrad_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *
 }
 
 const dsc__opt_def dsc__opt_adagrad = {
-    DSC_OPT_ADAGRAD, "Adagrad", adagrad_hp, sizeof adagrad_hp / sizeof adagrad_hp[0],
+    DSC_OPTIMIZER_ADAGRAD, "Adagrad", adagrad_hp, sizeof adagrad_hp / sizeof adagrad_hp[0],
     adagrad_state, sizeof adagrad_state / sizeof adagrad_state[0], NULL, adagrad_step,
 };

@@ -18,7 +18,7 @@ static const dsc__hp_def adam_hp[] = {
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
-    {DSC_HP_AMSGRAD, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
+    {DSC_OPTIMIZER_PARAM_AMSGRAD, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
@@ -56,6 +56,6 @@ static void adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *cli
 }
 
 const dsc__opt_def dsc__opt_adam = {
-    DSC_OPT_ADAM, "Adam", adam_hp, sizeof adam_hp / sizeof adam_hp[0],
+    DSC_OPTIMIZER_ADAM, "Adam", adam_hp, sizeof adam_hp / sizeof adam_hp[0],
     dsc__adam_state, 3, NULL, adam_step,
 };

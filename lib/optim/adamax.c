@@ -38,6 +38,6 @@ static void adamax_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *c
 }
 
 const dsc__opt_def dsc__opt_adamax = {
-    DSC_OPT_ADAMAX, "Adamax", adamax_hp, sizeof adamax_hp / sizeof adamax_hp[0],
+    DSC_OPTIMIZER_ADAMAX, "Adamax", adamax_hp, sizeof adamax_hp / sizeof adamax_hp[0],
     adamax_state, sizeof adamax_state / sizeof adamax_state[0], NULL, adamax_step,
 };

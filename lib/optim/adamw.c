@@ -13,7 +13,7 @@ static const dsc__hp_def adamw_hp[] = {
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(1e-2),
-    {DSC_HP_AMSGRAD, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
+    {DSC_OPTIMIZER_PARAM_AMSGRAD, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
@@ -23,6 +23,6 @@ static void adamw_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *cl
 }
 
 const dsc__opt_def dsc__opt_adamw = {
-    DSC_OPT_ADAMW, "AdamW", adamw_hp, sizeof adamw_hp / sizeof adamw_hp[0],
+    DSC_OPTIMIZER_ADAMW, "AdamW", adamw_hp, sizeof adamw_hp / sizeof adamw_hp[0],
     dsc__adam_state, 3, NULL, adamw_step,
 };

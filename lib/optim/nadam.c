@@ -11,7 +11,7 @@
  * PyTorch: torch.optim.NAdam, the >= 2.0 formula (pytorch#92699). FORMAT.md
  * trap 13: torch 1.13's single-tensor path multiplied mu_product by mu a
  * second time for the next-step term; the fixed form, Pi_t * mu_t1, is used
- * here. mu_product is per-group state (DSC_HP_MU_PRODUCT) so a checkpoint
+ * here. mu_product is per-group state (DSC_OPTIMIZER_PARAM_MU_PRODUCT) so a checkpoint
  * keeps it even when beta1 or psi change during training. */
 #include "optimizer_impl.h"
 
@@ -22,8 +22,8 @@ static const dsc__hp_def nadam_hp[] = {
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
-    {DSC_HP_MOMENTUM_DECAY, 4e-3, 0.0, DBL_MAX, 0},
-    {DSC_HP_MU_PRODUCT, 1.0, 0.0, 1.0, DSC__HPF_LO_OPEN | DSC__HPF_STATE},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, 4e-3, 0.0, DBL_MAX, 0},
+    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, 1.0, 0.0, 1.0, DSC__HPF_LO_OPEN | DSC__HPF_STATE},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
@@ -55,6 +55,6 @@ static void nadam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *cl
 }
 
 const dsc__opt_def dsc__opt_nadam = {
-    DSC_OPT_NADAM, "NAdam", nadam_hp, sizeof nadam_hp / sizeof nadam_hp[0],
+    DSC_OPTIMIZER_NADAM, "NAdam", nadam_hp, sizeof nadam_hp / sizeof nadam_hp[0],
     nadam_state, sizeof nadam_state / sizeof nadam_state[0], NULL, nadam_step,
 };

@@ -35,62 +35,62 @@ static const dsc__opt_def *kind_def(dsc_optimizer_kind kind) {
 
 /* Key numbers to slots and PyTorch names, in one table. */
 static const struct {
-    dsc_hparam key;
+    dsc_optimizer_param key;
     dsc__hp_slot slot;
     const char *name;
 } keys[] = {
-    {DSC_HP_LR, DSC__HP_LR, "lr"},
-    {DSC_HP_WEIGHT_DECAY, DSC__HP_WEIGHT_DECAY, "weight_decay"},
-    {DSC_HP_MAXIMIZE, DSC__HP_MAXIMIZE, "maximize"},
-    {DSC_HP_EPS, DSC__HP_EPS, "eps"},
-    {DSC_HP_CLIP_NORM, DSC__HP_CLIP_NORM, "clip_norm"},
-    {DSC_HP_CLIP_VALUE, DSC__HP_CLIP_VALUE, "clip_value"},
-    {DSC_HP_MOMENTUM, DSC__HP_MOMENTUM, "momentum"},
-    {DSC_HP_DAMPENING, DSC__HP_DAMPENING, "dampening"},
-    {DSC_HP_NESTEROV, DSC__HP_NESTEROV, "nesterov"},
-    {DSC_HP_BETA1, DSC__HP_BETA1, "beta1"},
-    {DSC_HP_BETA2, DSC__HP_BETA2, "beta2"},
-    {DSC_HP_AMSGRAD, DSC__HP_AMSGRAD, "amsgrad"},
-    {DSC_HP_MOMENTUM_DECAY, DSC__HP_MOMENTUM_DECAY, "momentum_decay"},
-    {DSC_HP_MU_PRODUCT, DSC__HP_MU_PRODUCT, "mu_product"},
-    {DSC_HP_ALPHA, DSC__HP_ALPHA, "alpha"},
-    {DSC_HP_CENTERED, DSC__HP_CENTERED, "centered"},
-    {DSC_HP_LR_DECAY, DSC__HP_LR_DECAY, "lr_decay"},
-    {DSC_HP_INITIAL_ACCUMULATOR_VALUE, DSC__HP_INITIAL_ACCUMULATOR_VALUE,
+    {DSC_OPTIMIZER_PARAM_LR, DSC__HP_LR, "lr"},
+    {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, DSC__HP_WEIGHT_DECAY, "weight_decay"},
+    {DSC_OPTIMIZER_PARAM_MAXIMIZE, DSC__HP_MAXIMIZE, "maximize"},
+    {DSC_OPTIMIZER_PARAM_EPS, DSC__HP_EPS, "eps"},
+    {DSC_OPTIMIZER_PARAM_CLIP_NORM, DSC__HP_CLIP_NORM, "clip_norm"},
+    {DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC__HP_CLIP_VALUE, "clip_value"},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM, DSC__HP_MOMENTUM, "momentum"},
+    {DSC_OPTIMIZER_PARAM_DAMPENING, DSC__HP_DAMPENING, "dampening"},
+    {DSC_OPTIMIZER_PARAM_NESTEROV, DSC__HP_NESTEROV, "nesterov"},
+    {DSC_OPTIMIZER_PARAM_BETA1, DSC__HP_BETA1, "beta1"},
+    {DSC_OPTIMIZER_PARAM_BETA2, DSC__HP_BETA2, "beta2"},
+    {DSC_OPTIMIZER_PARAM_AMSGRAD, DSC__HP_AMSGRAD, "amsgrad"},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC__HP_MOMENTUM_DECAY, "momentum_decay"},
+    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, DSC__HP_MU_PRODUCT, "mu_product"},
+    {DSC_OPTIMIZER_PARAM_ALPHA, DSC__HP_ALPHA, "alpha"},
+    {DSC_OPTIMIZER_PARAM_CENTERED, DSC__HP_CENTERED, "centered"},
+    {DSC_OPTIMIZER_PARAM_LR_DECAY, DSC__HP_LR_DECAY, "lr_decay"},
+    {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC__HP_INITIAL_ACCUMULATOR_VALUE,
      "initial_accumulator_value"},
-    {DSC_HP_RHO, DSC__HP_RHO, "rho"},
+    {DSC_OPTIMIZER_PARAM_RHO, DSC__HP_RHO, "rho"},
 };
 
-static int slot_of(dsc_hparam key) {
+static int slot_of(dsc_optimizer_param key) {
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (keys[i].key == key) return (int)keys[i].slot;
     return -1;
 }
 
-const char *dsc_optimizer_hparam_name(dsc_hparam key) {
+const char *dsc_optimizer_param_name(dsc_optimizer_param key) {
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (keys[i].key == key) return keys[i].name;
     return "unknown";
 }
 
-static const dsc__hp_def *find_row(const dsc__opt_def *def, dsc_hparam key) {
+static const dsc__hp_def *find_row(const dsc__opt_def *def, dsc_optimizer_param key) {
     for (size_t i = 0; i < def->nhp; i++)
         if (def->hp[i].key == key) return &def->hp[i];
     return NULL;
 }
 
 /* The row of key for this kind, or DSC_E_UNSUPPORTED with a message. */
-static dsc_status lookup(const dsc__opt_def *def, dsc_hparam key, const char *fn,
+static dsc_status lookup(const dsc__opt_def *def, dsc_optimizer_param key, const char *fn,
                          const dsc__hp_def **row) {
     *row = find_row(def, key);
     DSC_RETURN_IF(*row == NULL, DSC_E_UNSUPPORTED, "%s: %s has no hyperparameter %s (key %d)", fn,
-                  def->name, dsc_optimizer_hparam_name(key), (int)key);
+                  def->name, dsc_optimizer_param_name(key), (int)key);
     return DSC_OK;
 }
 
 /* NaN, infinity, non-boolean and out-of-range values, with the range. */
 static dsc_status check_range(const dsc__hp_def *row, double v, const char *fn) {
-    const char *name = dsc_optimizer_hparam_name(row->key);
+    const char *name = dsc_optimizer_param_name(row->key);
     DSC_RETURN_IF(!isfinite(v), DSC_E_ARG, "%s: %s is %g; it must be a finite number", fn, name, v);
     if (row->flags & DSC__HPF_BOOL) {
         DSC_RETURN_IF(v != 0.0 && v != 1.0, DSC_E_ARG, "%s: %s is %g; it must be 0 or 1", fn, name,
@@ -109,9 +109,9 @@ static dsc_status check_range(const dsc__hp_def *row, double v, const char *fn) 
                       lo_open ? '(' : '[', row->lo, row->hi, hi_open ? ')' : ']');
 }
 
-dsc_status dsc_optimizer_hparam_bounds(dsc_optimizer_kind kind, dsc_hparam key, double *lo,
+dsc_status dsc_optimizer_param_bounds(dsc_optimizer_kind kind, dsc_optimizer_param key, double *lo,
                                        double *hi) {
-    const char *fn = "dsc_optimizer_hparam_bounds";
+    const char *fn = "dsc_optimizer_param_bounds";
     DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "%s: lo and hi must not be NULL", fn);
     const dsc__opt_def *def = kind_def(kind);
     DSC_RETURN_IF(def == NULL, DSC_E_ARG, "%s: kind is %d; it must be a dsc_optimizer_kind (1..9)",
@@ -254,7 +254,7 @@ dsc_status dsc_optimizer_group_size(const dsc_optimizer *opt, size_t group, size
 /* Validates value for key on the groups [first, last) (and the defaults
  * when defaults is set), allocates what it turns on, then commits. */
 static dsc_status set_value(dsc_optimizer *opt, size_t first, size_t last, int defaults,
-                            dsc_hparam key, double value, const char *fn) {
+                            dsc_optimizer_param key, double value, const char *fn) {
     const dsc__opt_def *def = opt->def;
     const dsc__hp_def *row;
     DSC_TRY(lookup(def, key, fn, &row));
@@ -264,7 +264,7 @@ static dsc_status set_value(dsc_optimizer *opt, size_t first, size_t last, int d
         for (size_t i = first; i < last; i++)
             DSC_RETURN_IF(opt->groups[i].step > 0, DSC_E_STATE,
                           "%s: %s may change only before the first step (group %zu has taken %llu)",
-                          fn, dsc_optimizer_hparam_name(key), i,
+                          fn, dsc_optimizer_param_name(key), i,
                           (unsigned long long)opt->groups[i].step);
     }
     double cand[DSC__HP_SLOTS];
@@ -288,19 +288,19 @@ static dsc_status set_value(dsc_optimizer *opt, size_t first, size_t last, int d
     if (defaults) opt->hp[slot] = value;
     for (size_t i = first; i < last; i++) {
         opt->groups[i].hp[slot] = value;
-        if (key == DSC_HP_INITIAL_ACCUMULATOR_VALUE) refill_init(def, &opt->groups[i]);
+        if (key == DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE) refill_init(def, &opt->groups[i]);
     }
     return DSC_OK;
 }
 
-dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_hparam key, double value) {
+dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_optimizer_param key, double value) {
     const char *fn = "dsc_optimizer_set";
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
     const dsc__hp_def *row;
     DSC_TRY(lookup(opt->def, key, fn, &row));
     DSC_RETURN_IF(row->flags & DSC__HPF_STATE, DSC_E_UNSUPPORTED,
                   "%s: %s is per-group state; use dsc_optimizer_group_set", fn,
-                  dsc_optimizer_hparam_name(key));
+                  dsc_optimizer_param_name(key));
     if (row->flags & DSC__HPF_GLOBAL) {
         DSC_TRY(check_range(row, value, fn));
         opt->hp[slot_of(key)] = value;
@@ -309,7 +309,7 @@ dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_hparam key, double value) {
     return set_value(opt, 0, opt->ngroups, 1, key, value, fn);
 }
 
-dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_hparam key, double *out) {
+dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_optimizer_param key, double *out) {
     const char *fn = "dsc_optimizer_get";
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
     const dsc__hp_def *row;
@@ -318,7 +318,7 @@ dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_hparam key, double *o
     return DSC_OK;
 }
 
-dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_hparam key, double value) {
+dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_optimizer_param key, double value) {
     const char *fn = "dsc_optimizer_group_set";
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
     CHECK_GROUP(fn, opt, group);
@@ -326,11 +326,11 @@ dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_hparam 
     DSC_TRY(lookup(opt->def, key, fn, &row));
     DSC_RETURN_IF(row->flags & DSC__HPF_GLOBAL, DSC_E_UNSUPPORTED,
                   "%s: %s applies to all groups at once; use dsc_optimizer_set", fn,
-                  dsc_optimizer_hparam_name(key));
+                  dsc_optimizer_param_name(key));
     return set_value(opt, group, group + 1, 0, key, value, fn);
 }
 
-dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_hparam key,
+dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_optimizer_param key,
                                    double *out) {
     const char *fn = "dsc_optimizer_group_get";
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
@@ -516,7 +516,7 @@ dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t group, si
                   "%s: index is %zu; %s has %zu state buffers", fn, index, opt->def->name,
                   opt->def->nstate);
     const dsc__group *gr = &opt->groups[group];
-    *out = gr->state[index] != NULL && (opt->def->kind != DSC_OPT_SGD || gr->buf_started);
+    *out = gr->state[index] != NULL && (opt->def->kind != DSC_OPTIMIZER_SGD || gr->buf_started);
     return DSC_OK;
 }
 
@@ -532,7 +532,7 @@ dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t inde
                       opt->def->state[index].name, n);
     }
     memmove(gr->state[index], src, n * sizeof(float));
-    if (opt->def->kind == DSC_OPT_SGD) gr->buf_started = 1;
+    if (opt->def->kind == DSC_OPTIMIZER_SGD) gr->buf_started = 1;
     return DSC_OK;
 }
 

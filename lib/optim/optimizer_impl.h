@@ -35,7 +35,7 @@ enum {
 
 /* One row of a kind's hyperparameter table. hi = DBL_MAX means unbounded. */
 typedef struct dsc__hp_def {
-    dsc_hparam key;
+    dsc_optimizer_param key;
     double def;             /* PyTorch's default */
     double lo, hi;
     unsigned flags;
@@ -101,15 +101,15 @@ dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *
 void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc__clip *clip);
 
 /* Table rows shared by every kind. */
-#define DSC__HP_ROW_LR(d) {DSC_HP_LR, (d), 0.0, DBL_MAX, 0}
-#define DSC__HP_ROW_WD(d) {DSC_HP_WEIGHT_DECAY, (d), 0.0, DBL_MAX, 0}
-#define DSC__HP_ROW_MAXIMIZE {DSC_HP_MAXIMIZE, 0.0, 0.0, 1.0, DSC__HPF_BOOL}
-#define DSC__HP_ROW_EPS(d) {DSC_HP_EPS, (d), 0.0, DBL_MAX, 0}
+#define DSC__HP_ROW_LR(d) {DSC_OPTIMIZER_PARAM_LR, (d), 0.0, DBL_MAX, 0}
+#define DSC__HP_ROW_WD(d) {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, (d), 0.0, DBL_MAX, 0}
+#define DSC__HP_ROW_MAXIMIZE {DSC_OPTIMIZER_PARAM_MAXIMIZE, 0.0, 0.0, 1.0, DSC__HPF_BOOL}
+#define DSC__HP_ROW_EPS(d) {DSC_OPTIMIZER_PARAM_EPS, (d), 0.0, DBL_MAX, 0}
 #define DSC__HP_ROW_CLIP                                                   \
-    {DSC_HP_CLIP_NORM, 0.0, 0.0, DBL_MAX, DSC__HPF_GLOBAL},                \
-    {DSC_HP_CLIP_VALUE, 0.0, 0.0, DBL_MAX, DSC__HPF_GLOBAL}
+    {DSC_OPTIMIZER_PARAM_CLIP_NORM, 0.0, 0.0, DBL_MAX, DSC__HPF_GLOBAL},                \
+    {DSC_OPTIMIZER_PARAM_CLIP_VALUE, 0.0, 0.0, DBL_MAX, DSC__HPF_GLOBAL}
 #define DSC__HP_ROW_BETAS                                                  \
-    {DSC_HP_BETA1, 0.9, 0.0, 1.0, DSC__HPF_HI_OPEN},                       \
-    {DSC_HP_BETA2, 0.999, 0.0, 1.0, DSC__HPF_HI_OPEN}
+    {DSC_OPTIMIZER_PARAM_BETA1, 0.9, 0.0, 1.0, DSC__HPF_HI_OPEN},                       \
+    {DSC_OPTIMIZER_PARAM_BETA2, 0.999, 0.0, 1.0, DSC__HPF_HI_OPEN}
 
 #endif

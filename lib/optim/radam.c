@@ -54,6 +54,6 @@ static void radam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *cl
 }
 
 const dsc__opt_def dsc__opt_radam = {
-    DSC_OPT_RADAM, "RAdam", radam_hp, sizeof radam_hp / sizeof radam_hp[0],
+    DSC_OPTIMIZER_RADAM, "RAdam", radam_hp, sizeof radam_hp / sizeof radam_hp[0],
     radam_state, sizeof radam_state / sizeof radam_state[0], NULL, radam_step,
 };

@@ -14,11 +14,11 @@
 
 static const dsc__hp_def rmsprop_hp[] = {
     DSC__HP_ROW_LR(1e-2),
-    {DSC_HP_ALPHA, 0.99, 0.0, 1.0, 0},
+    {DSC_OPTIMIZER_PARAM_ALPHA, 0.99, 0.0, 1.0, 0},
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
-    {DSC_HP_MOMENTUM, 0.0, 0.0, DBL_MAX, 0},
-    {DSC_HP_CENTERED, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM, 0.0, 0.0, DBL_MAX, 0},
+    {DSC_OPTIMIZER_PARAM_CENTERED, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
@@ -49,6 +49,6 @@ static void rmsprop_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *
 }
 
 const dsc__opt_def dsc__opt_rmsprop = {
-    DSC_OPT_RMSPROP, "RMSprop", rmsprop_hp, sizeof rmsprop_hp / sizeof rmsprop_hp[0],
+    DSC_OPTIMIZER_RMSPROP, "RMSprop", rmsprop_hp, sizeof rmsprop_hp / sizeof rmsprop_hp[0],
     rmsprop_state, sizeof rmsprop_state / sizeof rmsprop_state[0], NULL, rmsprop_step,
 };

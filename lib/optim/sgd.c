@@ -14,10 +14,10 @@
 
 static const dsc__hp_def sgd_hp[] = {
     DSC__HP_ROW_LR(1e-3),
-    {DSC_HP_MOMENTUM, 0.0, 0.0, DBL_MAX, 0},
-    {DSC_HP_DAMPENING, 0.0, 0.0, 1.0, 0},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM, 0.0, 0.0, DBL_MAX, 0},
+    {DSC_OPTIMIZER_PARAM_DAMPENING, 0.0, 0.0, 1.0, 0},
     DSC__HP_ROW_WD(0.0),
-    {DSC_HP_NESTEROV, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
+    {DSC_OPTIMIZER_PARAM_NESTEROV, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
@@ -51,6 +51,6 @@ static void sgd_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip
 }
 
 const dsc__opt_def dsc__opt_sgd = {
-    DSC_OPT_SGD, "SGD", sgd_hp, sizeof sgd_hp / sizeof sgd_hp[0],
+    DSC_OPTIMIZER_SGD, "SGD", sgd_hp, sizeof sgd_hp / sizeof sgd_hp[0],
     sgd_state, sizeof sgd_state / sizeof sgd_state[0], sgd_check, sgd_step,
 };

@@ -18,8 +18,8 @@ const dsc__sched_vt dsc__sched_constant_vt = {
 
 enum { FACTOR, TOTAL_ITERS };
 static const dsc__sched_hp constant_lr_hp[] = {
-    [FACTOR] = {DSC_SP_FACTOR, "factor", 1.0 / 3.0, 0.0, 1.0, DSC__HP_LO_OPEN},
-    [TOTAL_ITERS] = {DSC_SP_TOTAL_ITERS, "total_iters", 5, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
+    [FACTOR] = {DSC_SCHED_PARAM_FACTOR, "factor", 1.0 / 3.0, 0.0, 1.0, DSC__HP_LO_OPEN},
+    [TOTAL_ITERS] = {DSC_SCHED_PARAM_TOTAL_ITERS, "total_iters", 5, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
 };
 
 static dsc_status constantlr_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr,

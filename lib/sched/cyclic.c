@@ -11,16 +11,16 @@
 
 enum { BASE_LR, MAX_LR, UP, DOWN, MODE, GAMMA, CYCLE_MOMENTUM, BASE_MOMENTUM, MAX_MOMENTUM };
 static const dsc__sched_hp cyclic_hp[] = {
-    [BASE_LR] = {DSC_SP_BASE_LR, "base_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
-    [MAX_LR] = {DSC_SP_MAX_LR, "max_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
+    [BASE_LR] = {DSC_SCHED_PARAM_BASE_LR, "base_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
+    [MAX_LR] = {DSC_SCHED_PARAM_MAX_LR, "max_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
     /* PyTorch takes float(step_size_*): fractional sizes are accepted too. */
-    [UP] = {DSC_SP_STEP_SIZE_UP, "step_size_up", 2000, 0, DSC__SCHED_INT_MAX, DSC__HP_LO_OPEN},
-    [DOWN] = {DSC_SP_STEP_SIZE_DOWN, "step_size_down", 2000, 0, DSC__SCHED_INT_MAX, 0},
-    [MODE] = {DSC_SP_MODE, "mode", DSC_CYCLIC_TRIANGULAR, 0, 2, DSC__HP_INT},
-    [GAMMA] = {DSC_SP_GAMMA, "gamma", 1.0, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
-    [CYCLE_MOMENTUM] = {DSC_SP_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__HP_INT},
-    [BASE_MOMENTUM] = {DSC_SP_BASE_MOMENTUM, "base_momentum", 0.8, 0.0, 1.0, DSC__HP_HI_OPEN},
-    [MAX_MOMENTUM] = {DSC_SP_MAX_MOMENTUM, "max_momentum", 0.9, 0.0, 1.0, DSC__HP_HI_OPEN},
+    [UP] = {DSC_SCHED_PARAM_STEP_SIZE_UP, "step_size_up", 2000, 0, DSC__SCHED_INT_MAX, DSC__HP_LO_OPEN},
+    [DOWN] = {DSC_SCHED_PARAM_STEP_SIZE_DOWN, "step_size_down", 2000, 0, DSC__SCHED_INT_MAX, 0},
+    [MODE] = {DSC_SCHED_PARAM_MODE, "mode", DSC_CYCLIC_TRIANGULAR, 0, 2, DSC__HP_INT},
+    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 1.0, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
+    [CYCLE_MOMENTUM] = {DSC_SCHED_PARAM_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__HP_INT},
+    [BASE_MOMENTUM] = {DSC_SCHED_PARAM_BASE_MOMENTUM, "base_momentum", 0.8, 0.0, 1.0, DSC__HP_HI_OPEN},
+    [MAX_MOMENTUM] = {DSC_SCHED_PARAM_MAX_MOMENTUM, "max_momentum", 0.9, 0.0, 1.0, DSC__HP_HI_OPEN},
 };
 
 /* step_size_down defaults to step_size_up (PyTorch's None). */
@@ -30,7 +30,7 @@ static double down_size(const dsc_lr_scheduler *s) {
 
 /* base_lr: the group's own, else the common one, else the group's lr at start. */
 static double cyclic_base(const dsc_lr_scheduler *s, size_t g, double group_lr) {
-    double own = s->grp[g * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(DSC_SP_BASE_LR)];
+    double own = s->grp[g * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(DSC_SCHED_PARAM_BASE_LR)];
     if (!isnan(own)) return own;
     return dsc__sched_is_set(s, BASE_LR) ? dsc__sched_p(s, BASE_LR) : group_lr;
 }

@@ -7,7 +7,7 @@
 
 enum { GAMMA };
 static const dsc__sched_hp exponential_hp[] = {
-    [GAMMA] = {DSC_SP_GAMMA, "gamma", 0, 0.0, HUGE_VAL,
+    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 0, 0.0, HUGE_VAL,
                DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_REQUIRED | DSC__HP_ANYTIME},
 };
 

@@ -9,10 +9,10 @@
 
 enum { DECAY_RATE, DECAY_STEPS, STAIRCASE };
 static const dsc__sched_hp inverse_hp[] = {
-    [DECAY_RATE] = {DSC_SP_DECAY_RATE, "decay_rate", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
-    [DECAY_STEPS] = {DSC_SP_DECAY_STEPS, "decay_steps", 0, 0.0, HUGE_VAL,
+    [DECAY_RATE] = {DSC_SCHED_PARAM_DECAY_RATE, "decay_rate", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
+    [DECAY_STEPS] = {DSC_SCHED_PARAM_DECAY_STEPS, "decay_steps", 0, 0.0, HUGE_VAL,
                      DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
-    [STAIRCASE] = {DSC_SP_STAIRCASE, "staircase", 0, 0, 1, DSC__HP_INT},
+    [STAIRCASE] = {DSC_SCHED_PARAM_STAIRCASE, "staircase", 0, 0, 1, DSC__HP_INT},
 };
 
 static double progress(const dsc_lr_scheduler *s, int64_t t) {

@@ -6,9 +6,9 @@
 
 enum { START_FACTOR, END_FACTOR, TOTAL_ITERS };
 static const dsc__sched_hp linear_hp[] = {
-    [START_FACTOR] = {DSC_SP_START_FACTOR, "start_factor", 1.0 / 3.0, 0.0, 1.0, DSC__HP_LO_OPEN},
-    [END_FACTOR] = {DSC_SP_END_FACTOR, "end_factor", 1.0, 0.0, 1.0, 0},
-    [TOTAL_ITERS] = {DSC_SP_TOTAL_ITERS, "total_iters", 5, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
+    [START_FACTOR] = {DSC_SCHED_PARAM_START_FACTOR, "start_factor", 1.0 / 3.0, 0.0, 1.0, DSC__HP_LO_OPEN},
+    [END_FACTOR] = {DSC_SCHED_PARAM_END_FACTOR, "end_factor", 1.0, 0.0, 1.0, 0},
+    [TOTAL_ITERS] = {DSC_SCHED_PARAM_TOTAL_ITERS, "total_iters", 5, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
 };
 
 static dsc_status linear_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {

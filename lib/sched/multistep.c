@@ -8,7 +8,7 @@
 
 enum { GAMMA };
 static const dsc__sched_hp multistep_hp[] = {
-    [GAMMA] = {DSC_SP_GAMMA, "gamma", 0.1, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_ANYTIME},
+    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 0.1, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_ANYTIME},
 };
 
 /* How many milestones equal t (they are sorted): two binary searches. */

@@ -13,19 +13,19 @@
 enum { MAX_LR, TOTAL_STEPS, EPOCHS, STEPS_PER_EPOCH, PCT_START, ANNEAL, DIV, FINAL_DIV, THREE_PHASE,
        CYCLE_MOMENTUM, BASE_MOMENTUM, MAX_MOMENTUM };
 static const dsc__sched_hp onecycle_hp[] = {
-    [MAX_LR] = {DSC_SP_MAX_LR, "max_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
-    [TOTAL_STEPS] = {DSC_SP_TOTAL_STEPS, "total_steps", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
-    [EPOCHS] = {DSC_SP_EPOCHS, "epochs", 0, 1, 2147483648.0, DSC__HP_INT},
-    [STEPS_PER_EPOCH] = {DSC_SP_STEPS_PER_EPOCH, "steps_per_epoch", 0, 1, 2147483648.0, DSC__HP_INT},
-    [PCT_START] = {DSC_SP_PCT_START, "pct_start", 0.3, 0.0, 1.0, 0},
-    [ANNEAL] = {DSC_SP_ANNEAL_STRATEGY, "anneal_strategy", DSC_ANNEAL_COS, 0, 1, DSC__HP_INT},
-    [DIV] = {DSC_SP_DIV_FACTOR, "div_factor", 25.0, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
-    [FINAL_DIV] = {DSC_SP_FINAL_DIV_FACTOR, "final_div_factor", 1e4, 0.0, HUGE_VAL,
+    [MAX_LR] = {DSC_SCHED_PARAM_MAX_LR, "max_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
+    [TOTAL_STEPS] = {DSC_SCHED_PARAM_TOTAL_STEPS, "total_steps", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
+    [EPOCHS] = {DSC_SCHED_PARAM_EPOCHS, "epochs", 0, 1, 2147483648.0, DSC__HP_INT},
+    [STEPS_PER_EPOCH] = {DSC_SCHED_PARAM_STEPS_PER_EPOCH, "steps_per_epoch", 0, 1, 2147483648.0, DSC__HP_INT},
+    [PCT_START] = {DSC_SCHED_PARAM_PCT_START, "pct_start", 0.3, 0.0, 1.0, 0},
+    [ANNEAL] = {DSC_SCHED_PARAM_ANNEAL_STRATEGY, "anneal_strategy", DSC_ANNEAL_COS, 0, 1, DSC__HP_INT},
+    [DIV] = {DSC_SCHED_PARAM_DIV_FACTOR, "div_factor", 25.0, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
+    [FINAL_DIV] = {DSC_SCHED_PARAM_FINAL_DIV_FACTOR, "final_div_factor", 1e4, 0.0, HUGE_VAL,
                    DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
-    [THREE_PHASE] = {DSC_SP_THREE_PHASE, "three_phase", 0, 0, 1, DSC__HP_INT},
-    [CYCLE_MOMENTUM] = {DSC_SP_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__HP_INT},
-    [BASE_MOMENTUM] = {DSC_SP_BASE_MOMENTUM, "base_momentum", 0.85, 0.0, 1.0, DSC__HP_HI_OPEN},
-    [MAX_MOMENTUM] = {DSC_SP_MAX_MOMENTUM, "max_momentum", 0.95, 0.0, 1.0, DSC__HP_HI_OPEN},
+    [THREE_PHASE] = {DSC_SCHED_PARAM_THREE_PHASE, "three_phase", 0, 0, 1, DSC__HP_INT},
+    [CYCLE_MOMENTUM] = {DSC_SCHED_PARAM_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__HP_INT},
+    [BASE_MOMENTUM] = {DSC_SCHED_PARAM_BASE_MOMENTUM, "base_momentum", 0.85, 0.0, 1.0, DSC__HP_HI_OPEN},
+    [MAX_MOMENTUM] = {DSC_SCHED_PARAM_MAX_MOMENTUM, "max_momentum", 0.95, 0.0, 1.0, DSC__HP_HI_OPEN},
 };
 
 /* total_steps, or epochs*steps_per_epoch; 0 when neither is set. */

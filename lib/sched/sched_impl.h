@@ -61,7 +61,7 @@ struct dsc_lr_scheduler {
     double hp[DSC__SCHED_MAX_HP]; /* values, in the order of vt->hp */
     uint32_t hp_set;            /* bit i: row i was set explicitly */
     int started;
-    dsc_hparam mom_key;         /* DSC_HP_MOMENTUM or DSC_HP_BETA1 when cycling; 0 otherwise */
+    dsc_optimizer_param mom_key;         /* DSC_OPTIMIZER_PARAM_MOMENTUM or DSC_OPTIMIZER_PARAM_BETA1 when cycling; 0 otherwise */
     dsc__sched_vars v, saved;   /* state, and its copy taken at the start of a step */
     /* Per-group arrays, one block of 6*ngroups doubles. */
     double *base;               /* PyTorch's initial_lr */

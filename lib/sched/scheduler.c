@@ -47,11 +47,11 @@ int dsc__sched_hp_index(const dsc__sched_vt *vt, dsc_sched_param key) {
 
 int dsc__sched_group_slot(dsc_sched_param key) {
     switch (key) {
-    case DSC_SP_BASE_LR:
-    case DSC_SP_MIN_LR: return 0; /* never in the same kind */
-    case DSC_SP_MAX_LR: return 1;
-    case DSC_SP_BASE_MOMENTUM: return 2;
-    case DSC_SP_MAX_MOMENTUM: return 3;
+    case DSC_SCHED_PARAM_BASE_LR:
+    case DSC_SCHED_PARAM_MIN_LR: return 0; /* never in the same kind */
+    case DSC_SCHED_PARAM_MAX_LR: return 1;
+    case DSC_SCHED_PARAM_BASE_MOMENTUM: return 2;
+    case DSC_SCHED_PARAM_MAX_MOMENTUM: return 3;
     default: return -1;
     }
 }
@@ -175,20 +175,20 @@ dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, 
     DSC_RETURN_IF(i < 0, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_get: %s has no key %d", s->vt->name, (int)key);
     if (!dsc__sched_is_set(s, i)) {
         /* Keys whose default depends on others. */
-        if (key == DSC_SP_STEP_SIZE_DOWN) {
-            *out = s->hp[dsc__sched_hp_index(s->vt, DSC_SP_STEP_SIZE_UP)];
+        if (key == DSC_SCHED_PARAM_STEP_SIZE_DOWN) {
+            *out = s->hp[dsc__sched_hp_index(s->vt, DSC_SCHED_PARAM_STEP_SIZE_UP)];
             return DSC_OK;
         }
-        if (key == DSC_SP_TOTAL_STEPS) {
+        if (key == DSC_SCHED_PARAM_TOTAL_STEPS) {
             double n = dsc__sched_one_cycle_total(s);
             DSC_RETURN_IF(n == 0.0, DSC_E_STATE, "dsc_lr_scheduler_get: OneCycleLR total_steps is not set");
             *out = n;
             return DSC_OK;
         }
-        DSC_RETURN_IF((s->vt->hp[i].flags & DSC__HP_REQUIRED) || key == DSC_SP_BASE_LR || key == DSC_SP_EPOCHS ||
-                          key == DSC_SP_STEPS_PER_EPOCH,
+        DSC_RETURN_IF((s->vt->hp[i].flags & DSC__HP_REQUIRED) || key == DSC_SCHED_PARAM_BASE_LR || key == DSC_SCHED_PARAM_EPOCHS ||
+                          key == DSC_SCHED_PARAM_STEPS_PER_EPOCH,
                       DSC_E_STATE, "dsc_lr_scheduler_get: %s %s is not set%s", s->vt->name, s->vt->hp[i].name,
-                      key == DSC_SP_BASE_LR ? "; each group's lr at start is its base_lr" : "");
+                      key == DSC_SCHED_PARAM_BASE_LR ? "; each group's lr at start is its base_lr" : "");
     }
     *out = s->hp[i];
     return DSC_OK;
@@ -239,7 +239,7 @@ dsc_status dsc_lr_scheduler_param_bounds(dsc_lr_scheduler_kind kind, dsc_sched_p
                   (int)kind, (int)NKINDS - 1);
     int i = dsc__sched_hp_index(vt, key);
     DSC_RETURN_IF(i < 0, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_param_bounds: %s has no key %d", vt->name, (int)key);
-    /* As dsc_optimizer_hparam_bounds: open ends as the nearest double inside, no bound as DBL_MAX. */
+    /* As dsc_optimizer_param_bounds: open ends as the nearest double inside, no bound as DBL_MAX. */
     const dsc__sched_hp *row = &vt->hp[i];
     *lo = (row->flags & DSC__HP_LO_OPEN) ? nextafter(row->lo, HUGE_VAL) : row->lo;
     *hi = isinf(row->hi) ? DBL_MAX : (row->flags & DSC__HP_HI_OPEN) ? nextafter(row->hi, -HUGE_VAL) : row->hi;
@@ -341,19 +341,19 @@ static int needs_momentum(const dsc_lr_scheduler *s) {
 
 /* The group key momentum cycling moves: beta1 for the Adam family, momentum
  * for SGD and RMSprop (PyTorch's use_beta1 = 'betas' in defaults). */
-static dsc_status momentum_key(const dsc_lr_scheduler *s, const char *fn, dsc_hparam *key) {
+static dsc_status momentum_key(const dsc_lr_scheduler *s, const char *fn, dsc_optimizer_param *key) {
     double lo, hi;
     dsc_optimizer_kind kind;
     DSC_TRY(dsc_optimizer_kind_of(s->opt, &kind));
-    if (kind != DSC_OPT_SGD && kind != DSC_OPT_RMSPROP &&
-        dsc_optimizer_hparam_bounds(kind, DSC_HP_BETA1, &lo, &hi) == DSC_OK) {
-        *key = DSC_HP_BETA1;
+    if (kind != DSC_OPTIMIZER_SGD && kind != DSC_OPTIMIZER_RMSPROP &&
+        dsc_optimizer_param_bounds(kind, DSC_OPTIMIZER_PARAM_BETA1, &lo, &hi) == DSC_OK) {
+        *key = DSC_OPTIMIZER_PARAM_BETA1;
         return DSC_OK;
     }
-    DSC_RETURN_IF(dsc_optimizer_hparam_bounds(kind, DSC_HP_MOMENTUM, &lo, &hi) != DSC_OK, DSC_E_UNSUPPORTED,
+    DSC_RETURN_IF(dsc_optimizer_param_bounds(kind, DSC_OPTIMIZER_PARAM_MOMENTUM, &lo, &hi) != DSC_OK, DSC_E_UNSUPPORTED,
                   "%s: %s cycles momentum but the optimizer has neither momentum nor beta1; "
                   "set cycle_momentum to 0 or use SGD, RMSprop or an Adam-family optimizer", fn, s->vt->name);
-    *key = DSC_HP_MOMENTUM;
+    *key = DSC_OPTIMIZER_PARAM_MOMENTUM;
     return DSC_OK;
 }
 
@@ -363,7 +363,7 @@ static dsc_status momentum_key(const dsc_lr_scheduler *s, const char *fn, dsc_hp
  * buffer there, not in a step. */
 static void preset_momentum(const dsc_lr_scheduler *s, double *mom) {
     if (s->vt->cycles_momentum && s->vt->cycles_momentum(s)) {
-        int i = dsc__sched_hp_index(s->vt, DSC_SP_MAX_MOMENTUM);
+        int i = dsc__sched_hp_index(s->vt, DSC_SCHED_PARAM_MAX_MOMENTUM);
         for (size_t g = 0; g < s->ngroups; g++) mom[g] = dsc__sched_pg(s, g, i);
     }
     for (size_t i = 0; i < s->nchildren; i++) preset_momentum(s->children[i], mom);
@@ -481,9 +481,9 @@ static dsc_status commit(dsc_lr_scheduler *s, const char *fn) {
         }
     }
     for (size_t g = 0; g < s->ngroups; g++) {
-        dsc_status st = dsc_optimizer_group_set(s->opt, g, DSC_HP_LR, s->next[g]);
+        dsc_status st = dsc_optimizer_group_set(s->opt, g, DSC_OPTIMIZER_PARAM_LR, s->next[g]);
         if (st == DSC_OK && s->mom_key != 0) st = dsc_optimizer_group_set(s->opt, g, s->mom_key, s->mom_next[g]);
-        if (st == DSC_OK) st = dsc_optimizer_group_get(s->opt, g, DSC_HP_LR, &s->written[g]);
+        if (st == DSC_OK) st = dsc_optimizer_group_get(s->opt, g, DSC_OPTIMIZER_PARAM_LR, &s->written[g]);
         if (st != DSC_OK) {
             /* Only the optimizer's own limits get here (momentum turned on
              * needs a buffer: DSC_E_NOMEM). Put back what was written; the
@@ -492,9 +492,9 @@ static dsc_status commit(dsc_lr_scheduler *s, const char *fn) {
             char msg[256];
             snprintf(msg, sizeof msg, "%s", keep);
             for (size_t h = 0; h <= g; h++) {
-                (void)dsc_optimizer_group_set(s->opt, h, DSC_HP_LR, s->cur[h]);
+                (void)dsc_optimizer_group_set(s->opt, h, DSC_OPTIMIZER_PARAM_LR, s->cur[h]);
                 if (s->mom_key != 0) (void)dsc_optimizer_group_set(s->opt, h, s->mom_key, s->mom[h]);
-                (void)dsc_optimizer_group_get(s->opt, h, DSC_HP_LR, &s->written[h]);
+                (void)dsc_optimizer_group_get(s->opt, h, DSC_OPTIMIZER_PARAM_LR, &s->written[h]);
             }
             restore_vars(s);
             return dsc__error(st, "%s: %s", fn, msg);
@@ -520,7 +520,7 @@ static void mark_started(dsc_lr_scheduler *s, int on) {
 
 /* Validates the configuration and reads what start needs, without changing
  * anything visible: base lrs and momentum go to the scratch fields. */
-static dsc_status prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_hparam *mkey) {
+static dsc_status prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_optimizer_param *mkey) {
     DSC_RETURN_IF(s->parent != NULL, DSC_E_STATE, "%s: this scheduler is a child; use its container", fn);
     DSC_TRY(check_config(s, fn));
     DSC_TRY(check_groups(s, fn));
@@ -528,7 +528,7 @@ static dsc_status prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_hparam 
     if (needs_momentum(s)) DSC_TRY(momentum_key(s, fn, mkey));
     for (size_t g = 0; g < s->ngroups; g++) {
         double lr = 0.0, m = 0.0;
-        DSC_TRY(dsc_optimizer_group_get(s->opt, g, DSC_HP_LR, &lr));
+        DSC_TRY(dsc_optimizer_group_get(s->opt, g, DSC_OPTIMIZER_PARAM_LR, &lr));
         if (*mkey != 0) DSC_TRY(dsc_optimizer_group_get(s->opt, g, *mkey, &m));
         s->next[g] = lr;
         s->mom_next[g] = m;
@@ -537,7 +537,7 @@ static dsc_status prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_hparam 
 }
 
 static dsc_status start(dsc_lr_scheduler *s, const char *fn) {
-    dsc_hparam mkey;
+    dsc_optimizer_param mkey;
     DSC_TRY(prepare_start(s, fn, &mkey));
     /* Nothing visible has changed yet; from here a failure restores. */
     for (size_t g = 0; g < s->ngroups; g++) {
@@ -570,7 +570,7 @@ dsc_status dsc_lr_scheduler_start(dsc_lr_scheduler *s) {
 static void sync_from_optimizer(dsc_lr_scheduler *s) {
     for (size_t g = 0; g < s->ngroups; g++) {
         double lr;
-        if (dsc_optimizer_group_get(s->opt, g, DSC_HP_LR, &lr) == DSC_OK && lr != s->written[g]) s->cur[g] = lr;
+        if (dsc_optimizer_group_get(s->opt, g, DSC_OPTIMIZER_PARAM_LR, &lr) == DSC_OK && lr != s->written[g]) s->cur[g] = lr;
     }
 }
 
@@ -619,27 +619,27 @@ dsc_status dsc_lr_scheduler_lr(const dsc_lr_scheduler *s, size_t group, double *
     return DSC_OK;
 }
 
-dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state key, double *out) {
+dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state_key key, double *out) {
     DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "dsc_lr_scheduler_state_get: %s is NULL", s ? "out" : "s");
     int plateau = s->vt->kind == DSC_SCHED_PLATEAU, warm = s->vt->kind == DSC_SCHED_COSINE_WARM_RESTARTS;
     switch (key) {
-    case DSC_SS_STEP: *out = (double)s->v.t; return DSC_OK;
-    case DSC_SS_STARTED: *out = s->started; return DSC_OK;
-    case DSC_SS_BEST:
-    case DSC_SS_NUM_BAD_EPOCHS:
-    case DSC_SS_COOLDOWN_COUNTER:
+    case DSC_SCHED_STATE_STEP: *out = (double)s->v.t; return DSC_OK;
+    case DSC_SCHED_STATE_STARTED: *out = s->started; return DSC_OK;
+    case DSC_SCHED_STATE_BEST:
+    case DSC_SCHED_STATE_NUM_BAD_EPOCHS:
+    case DSC_SCHED_STATE_COOLDOWN_COUNTER:
         DSC_RETURN_IF(!plateau, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_state_get: %s keeps no plateau state",
                       s->vt->name);
-        *out = key == DSC_SS_BEST ? s->v.best : key == DSC_SS_NUM_BAD_EPOCHS ? (double)s->v.bad : (double)s->v.cooldown;
+        *out = key == DSC_SCHED_STATE_BEST ? s->v.best : key == DSC_SCHED_STATE_NUM_BAD_EPOCHS ? (double)s->v.bad : (double)s->v.cooldown;
         return DSC_OK;
-    case DSC_SS_T_CUR:
-    case DSC_SS_T_I:
+    case DSC_SCHED_STATE_T_CUR:
+    case DSC_SCHED_STATE_T_I:
         DSC_RETURN_IF(!warm, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_state_get: %s keeps no restart cycle",
                       s->vt->name);
-        *out = (double)(key == DSC_SS_T_CUR ? s->v.t_cur : s->v.t_i);
+        *out = (double)(key == DSC_SCHED_STATE_T_CUR ? s->v.t_cur : s->v.t_i);
         return DSC_OK;
     }
-    return dsc__error(DSC_E_ARG, "dsc_lr_scheduler_state_get: key %d is not a dsc_sched_state", (int)key);
+    return dsc__error(DSC_E_ARG, "dsc_lr_scheduler_state_get: key %d is not a dsc_sched_state_key", (int)key);
 }
 
 dsc_status dsc_lr_scheduler_child_count(const dsc_lr_scheduler *s, size_t *out) {
@@ -715,7 +715,7 @@ static const double *check_block(const dsc_lr_scheduler *s, const double *p, int
     if (p[3] != (double)s->ngroups) { *why = "saved with another group count"; return NULL; }
     if (p[4] != (double)s->nchildren) { *why = "saved with another number of children"; return NULL; }
     if (p[5] != (double)top_started) { *why = "a child's started flag disagrees with its container's"; return NULL; }
-    if (!(p[6] == 0.0 || p[6] == DSC_HP_MOMENTUM || p[6] == DSC_HP_BETA1)) { *why = "bad momentum key"; return NULL; }
+    if (!(p[6] == 0.0 || p[6] == DSC_OPTIMIZER_PARAM_MOMENTUM || p[6] == DSC_OPTIMIZER_PARAM_BETA1)) { *why = "bad momentum key"; return NULL; }
     for (int i = 7; i < STATE_HEADER; i++) {
         if (i == 10) {
             if (isnan(p[i])) { *why = "best is NaN"; return NULL; }
@@ -733,7 +733,7 @@ static const double *check_block(const dsc_lr_scheduler *s, const double *p, int
 }
 
 static const double *load_block(dsc_lr_scheduler *s, const double *p) {
-    s->mom_key = (dsc_hparam)(int)p[6];
+    s->mom_key = (dsc_optimizer_param)(int)p[6];
     s->v.t = (int64_t)p[7];
     s->v.t_cur = (int64_t)p[8];
     s->v.t_i = (int64_t)p[9];
@@ -760,7 +760,7 @@ dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, s
     const char *why = NULL;
     DSC_RETURN_IF(check_block(s, buf, buf[5] == 1.0, &why) == NULL, DSC_E_FORMAT, "%s: %s", fn, why);
     int started = buf[5] == 1.0;
-    dsc_hparam mkey = 0;
+    dsc_optimizer_param mkey = 0;
     if (started) {
         DSC_TRY(prepare_start(s, fn, &mkey));
         DSC_RETURN_IF((double)mkey != buf[6], DSC_E_FORMAT,

@@ -5,8 +5,8 @@
 
 enum { STEP_SIZE, GAMMA };
 static const dsc__sched_hp step_hp[] = {
-    [STEP_SIZE] = {DSC_SP_STEP_SIZE, "step_size", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT | DSC__HP_REQUIRED},
-    [GAMMA] = {DSC_SP_GAMMA, "gamma", 0.1, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_ANYTIME},
+    [STEP_SIZE] = {DSC_SCHED_PARAM_STEP_SIZE, "step_size", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT | DSC__HP_REQUIRED},
+    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 0.1, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_ANYTIME},
 };
 
 static dsc_status step_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {

@@ -8,9 +8,9 @@
 
 enum { T_0, T_MULT, ETA_MIN };
 static const dsc__sched_hp warm_hp[] = {
-    [T_0] = {DSC_SP_T_0, "T_0", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT | DSC__HP_REQUIRED},
-    [T_MULT] = {DSC_SP_T_MULT, "T_mult", 1, 1, 1048576, DSC__HP_INT},
-    [ETA_MIN] = {DSC_SP_ETA_MIN, "eta_min", 0.0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
+    [T_0] = {DSC_SCHED_PARAM_T_0, "T_0", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT | DSC__HP_REQUIRED},
+    [T_MULT] = {DSC_SCHED_PARAM_T_MULT, "T_mult", 1, 1, 1048576, DSC__HP_INT},
+    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
 };
 
 static void warm_reset(dsc_lr_scheduler *s) {

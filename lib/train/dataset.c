@@ -80,7 +80,7 @@ static dsc_status from_arrays(const char *fn, dsc_dataset **out, const float *in
     DSC_RETURN_IF(!labelled && (!dsc__mul_ok(count, width, &n_y) || n_y > SIZE_MAX / sizeof(float)),
                   DSC_E_ARG, "%s: %zu x %zu targets overflow size_t bytes", fn, count, width);
     DSC_RETURN_IF(mode != DSC_DATASET_BORROW && mode != DSC_DATASET_COPY, DSC_E_ARG,
-                  "%s: mode is %d; it must be DSC_DATASET_BORROW (0) or DSC_DATASET_COPY (1)", fn,
+                  "%s: mode is %d; it must be DSC_DATASET_COPY (0) or DSC_DATASET_BORROW (1)", fn,
                   (int)mode);
     DSC_TRY(check_finite(fn, "inputs", inputs, count * features));
     if (labelled) {

@@ -70,27 +70,27 @@ dsc_status dsc_search_set(dsc_search *s, dsc_search_param key, double value) {
     DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s must not be NULL", fn);
     int integral = value == floor(value);
     switch (key) {
-    case DSC_SE_EPOCHS:
+    case DSC_SEARCH_PARAM_EPOCHS:
         DSC_RETURN_IF(!(value >= 1 && value <= 2147483648.0) || !integral, DSC_E_ARG,
                       "%s: epochs is %g; it must be an integer in [1, 2^31]", fn, value);
         s->epochs = (size_t)value;
         return DSC_OK;
-    case DSC_SE_TRIALS:
+    case DSC_SEARCH_PARAM_TRIALS:
         DSC_RETURN_IF(!(value >= 1 && value <= (double)MAX_CANDIDATES) || !integral, DSC_E_ARG,
                       "%s: trials is %g; it must be an integer in [1, 2^20]", fn, value);
         s->trials = (size_t)value;
         return DSC_OK;
-    case DSC_SE_SEED:
+    case DSC_SEARCH_PARAM_SEED:
         DSC_RETURN_IF(!(value >= 0 && value <= 9007199254740992.0) || !integral, DSC_E_ARG,
                       "%s: seed is %g; it must be an integer in [0, 2^53]", fn, value);
         s->seed = (uint64_t)value;
         return DSC_OK;
-    case DSC_SE_LR_MIN:
-    case DSC_SE_LR_MAX:
+    case DSC_SEARCH_PARAM_LR_MIN:
+    case DSC_SEARCH_PARAM_LR_MAX:
         DSC_RETURN_IF(!(value > 0) || !isfinite(value), DSC_E_ARG,
                       "%s: %s is %g; it must be finite and > 0", fn,
-                      key == DSC_SE_LR_MIN ? "lr_min" : "lr_max", value);
-        if (key == DSC_SE_LR_MIN) s->lr_min = value;
+                      key == DSC_SEARCH_PARAM_LR_MIN ? "lr_min" : "lr_max", value);
+        if (key == DSC_SEARCH_PARAM_LR_MIN) s->lr_min = value;
         else s->lr_max = value;
         return DSC_OK;
     }
@@ -102,11 +102,11 @@ dsc_status dsc_search_get(const dsc_search *s, dsc_search_param key, double *out
     DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   s == NULL ? "s" : "out");
     switch (key) {
-    case DSC_SE_EPOCHS: *out = (double)s->epochs; return DSC_OK;
-    case DSC_SE_TRIALS: *out = (double)s->trials; return DSC_OK;
-    case DSC_SE_SEED: *out = (double)s->seed; return DSC_OK;
-    case DSC_SE_LR_MIN: *out = s->lr_min; return DSC_OK;
-    case DSC_SE_LR_MAX: *out = s->lr_max; return DSC_OK;
+    case DSC_SEARCH_PARAM_EPOCHS: *out = (double)s->epochs; return DSC_OK;
+    case DSC_SEARCH_PARAM_TRIALS: *out = (double)s->trials; return DSC_OK;
+    case DSC_SEARCH_PARAM_SEED: *out = (double)s->seed; return DSC_OK;
+    case DSC_SEARCH_PARAM_LR_MIN: *out = s->lr_min; return DSC_OK;
+    case DSC_SEARCH_PARAM_LR_MAX: *out = s->lr_max; return DSC_OK;
     }
     return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_search_param", fn, (int)key);
 }
@@ -208,14 +208,14 @@ static dsc_status make_sched(dsc_lr_scheduler **out, dsc_lr_scheduler_kind kind,
     double e = (double)epochs;
     switch (kind) {
     case DSC_SCHED_STEP:
-        st = dsc_lr_scheduler_set(sc, DSC_SP_STEP_SIZE, fmax(1.0, floor(e / 3.0)));
-        if (st == DSC_OK) st = dsc_lr_scheduler_set(sc, DSC_SP_GAMMA, 0.1);
+        st = dsc_lr_scheduler_set(sc, DSC_SCHED_PARAM_STEP_SIZE, fmax(1.0, floor(e / 3.0)));
+        if (st == DSC_OK) st = dsc_lr_scheduler_set(sc, DSC_SCHED_PARAM_GAMMA, 0.1);
         break;
-    case DSC_SCHED_EXPONENTIAL: st = dsc_lr_scheduler_set(sc, DSC_SP_GAMMA, pow(0.01, 1.0 / e)); break;
-    case DSC_SCHED_COSINE: st = dsc_lr_scheduler_set(sc, DSC_SP_T_MAX, e); break;
+    case DSC_SCHED_EXPONENTIAL: st = dsc_lr_scheduler_set(sc, DSC_SCHED_PARAM_GAMMA, pow(0.01, 1.0 / e)); break;
+    case DSC_SCHED_COSINE: st = dsc_lr_scheduler_set(sc, DSC_SCHED_PARAM_T_MAX, e); break;
     case DSC_SCHED_INVERSE_TIME:
-        st = dsc_lr_scheduler_set(sc, DSC_SP_DECAY_RATE, 1.0);
-        if (st == DSC_OK) st = dsc_lr_scheduler_set(sc, DSC_SP_DECAY_STEPS, 1.0);
+        st = dsc_lr_scheduler_set(sc, DSC_SCHED_PARAM_DECAY_RATE, 1.0);
+        if (st == DSC_OK) st = dsc_lr_scheduler_set(sc, DSC_SCHED_PARAM_DECAY_STEPS, 1.0);
         break;
     default: break;
     }

@@ -51,7 +51,7 @@ dsc_status dsc__check_fit(dsc_model *model, const dsc_loss *loss, const dsc_data
 dsc_status dsc__set_all_lr(dsc_optimizer *opt, double lr) {
     size_t ng = 0;
     DSC_TRY(dsc_optimizer_group_count(opt, &ng));
-    for (size_t g = 0; g < ng; g++) DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_HP_LR, lr));
+    for (size_t g = 0; g < ng; g++) DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_OPTIMIZER_PARAM_LR, lr));
     return DSC_OK;
 }
 
@@ -73,7 +73,7 @@ dsc_status dsc__opt_snapshot_take(dsc__opt_snapshot *s, dsc_optimizer *opt, cons
     DSC_TRY(dsc_optimizer_kind_of(opt, &kind));
     DSC_TRY(dsc_optimizer_group_count(opt, &s->ngroups));
     DSC_TRY(dsc_optimizer_state_count(opt, &s->nstate));
-    s->nadam = kind == DSC_OPT_NADAM;
+    s->nadam = kind == DSC_OPTIMIZER_NADAM;
     size_t ng = s->ngroups, ns = s->nstate, total = 0;
     s->sizes = dsc__calloc(ng, sizeof *s->sizes);
     s->in_use = dsc__calloc(ng * (ns ? ns : 1), sizeof *s->in_use);
@@ -97,8 +97,8 @@ dsc_status dsc__opt_snapshot_take(dsc__opt_snapshot *s, dsc_optimizer *opt, cons
             if (s->in_use[g * ns + i]) DSC_TRY(dsc_optimizer_state_get(opt, g, i, p, s->sizes[g]));
         }
         DSC_TRY(dsc_optimizer_group_step_count(opt, g, &s->steps[g]));
-        DSC_TRY(dsc_optimizer_group_get(opt, g, DSC_HP_LR, &s->lr[g]));
-        if (s->nadam) DSC_TRY(dsc_optimizer_group_get(opt, g, DSC_HP_MU_PRODUCT, &s->mu[g]));
+        DSC_TRY(dsc_optimizer_group_get(opt, g, DSC_OPTIMIZER_PARAM_LR, &s->lr[g]));
+        if (s->nadam) DSC_TRY(dsc_optimizer_group_get(opt, g, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &s->mu[g]));
     }
     return DSC_OK;
 nomem:
@@ -114,8 +114,8 @@ dsc_status dsc__opt_snapshot_restore(const dsc__opt_snapshot *s, dsc_optimizer *
         for (size_t i = 0; i < ns; i++, p += s->sizes[g])
             if (s->in_use[g * ns + i]) DSC_TRY(dsc_optimizer_state_set(opt, g, i, p, s->sizes[g]));
         DSC_TRY(dsc_optimizer_group_set_step_count(opt, g, s->steps[g]));
-        DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_HP_LR, s->lr[g]));
-        if (s->nadam) DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_HP_MU_PRODUCT, s->mu[g]));
+        DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_OPTIMIZER_PARAM_LR, s->lr[g]));
+        if (s->nadam) DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_OPTIMIZER_PARAM_MU_PRODUCT, s->mu[g]));
     }
     return DSC_OK;
 }
@@ -230,18 +230,18 @@ static const struct {
     double lo, hi;
     int integral, lo_open, hi_open;
 } keys[] = {
-    {DSC_TP_BATCH_SIZE, "batch_size", 0, TWO_31, 1, 0, 0},
-    {DSC_TP_EPOCHS, "epochs", 1, TWO_31, 1, 0, 0},
-    {DSC_TP_SEED, "seed", 0, TWO_53, 1, 0, 0},
-    {DSC_TP_SHUFFLE, "shuffle", 0, 1, 1, 0, 0},
-    {DSC_TP_DROP_LAST, "drop_last", 0, 1, 1, 0, 0},
-    {DSC_TP_SCHED_STEPPING, "sched_stepping", 0, 2, 1, 0, 0},
-    {DSC_TP_PATIENCE, "patience", 0, TWO_31, 1, 0, 0},
-    {DSC_TP_MIN_DELTA, "min_delta", 0, 1e300, 0, 0, 0},
-    {DSC_TP_RESTORE_BEST, "restore_best", 0, 1, 1, 0, 0},
-    {DSC_TP_MAX_NONFINITE, "max_nonfinite", 0, TWO_31, 1, 0, 0},
-    {DSC_TP_FINDER_BETA, "finder_beta", 0, 1, 0, 0, 1},
-    {DSC_TP_FINDER_DIVERGE, "finder_diverge", 1, 1e300, 0, 1, 0},
+    {DSC_TRAINER_PARAM_BATCH_SIZE, "batch_size", 0, TWO_31, 1, 0, 0},
+    {DSC_TRAINER_PARAM_EPOCHS, "epochs", 1, TWO_31, 1, 0, 0},
+    {DSC_TRAINER_PARAM_SEED, "seed", 0, TWO_53, 1, 0, 0},
+    {DSC_TRAINER_PARAM_SHUFFLE, "shuffle", 0, 1, 1, 0, 0},
+    {DSC_TRAINER_PARAM_DROP_LAST, "drop_last", 0, 1, 1, 0, 0},
+    {DSC_TRAINER_PARAM_SCHED_STEPPING, "sched_stepping", 0, 2, 1, 0, 0},
+    {DSC_TRAINER_PARAM_PATIENCE, "patience", 0, TWO_31, 1, 0, 0},
+    {DSC_TRAINER_PARAM_MIN_DELTA, "min_delta", 0, 1e300, 0, 0, 0},
+    {DSC_TRAINER_PARAM_RESTORE_BEST, "restore_best", 0, 1, 1, 0, 0},
+    {DSC_TRAINER_PARAM_MAX_NONFINITE, "max_nonfinite", 0, TWO_31, 1, 0, 0},
+    {DSC_TRAINER_PARAM_FINDER_BETA, "finder_beta", 0, 1, 0, 0, 1},
+    {DSC_TRAINER_PARAM_FINDER_DIVERGE, "finder_diverge", 1, 1e300, 0, 1, 0},
 };
 
 static int param_index(dsc_trainer_param key) {
@@ -263,21 +263,21 @@ dsc_status dsc_trainer_set(dsc_trainer *t, dsc_trainer_param key, double value) 
                   keys[i].lo_open ? '(' : '[', lo, hi, keys[i].hi_open ? ')' : ']');
     CHECK_IDLE(t, fn);
     switch (key) {
-    case DSC_TP_BATCH_SIZE: t->batch_size = (size_t)value; break;
-    case DSC_TP_EPOCHS: t->epochs = (size_t)value; break;
-    case DSC_TP_SEED:
+    case DSC_TRAINER_PARAM_BATCH_SIZE: t->batch_size = (size_t)value; break;
+    case DSC_TRAINER_PARAM_EPOCHS: t->epochs = (size_t)value; break;
+    case DSC_TRAINER_PARAM_SEED:
         t->seed = (uint64_t)value;
         dsc__rng_seed(&t->rng, t->seed);
         break;
-    case DSC_TP_SHUFFLE: t->shuffle = (int)value; break;
-    case DSC_TP_DROP_LAST: t->drop_last = (int)value; break;
-    case DSC_TP_SCHED_STEPPING: t->stepping = (int)value; break;
-    case DSC_TP_PATIENCE: t->patience = (size_t)value; break;
-    case DSC_TP_MIN_DELTA: t->min_delta = value; break;
-    case DSC_TP_RESTORE_BEST: t->restore_best = (int)value; break;
-    case DSC_TP_MAX_NONFINITE: t->max_nonfinite = (size_t)value; break;
-    case DSC_TP_FINDER_BETA: t->finder_beta = value; break;
-    case DSC_TP_FINDER_DIVERGE: t->finder_diverge = value; break;
+    case DSC_TRAINER_PARAM_SHUFFLE: t->shuffle = (int)value; break;
+    case DSC_TRAINER_PARAM_DROP_LAST: t->drop_last = (int)value; break;
+    case DSC_TRAINER_PARAM_SCHED_STEPPING: t->stepping = (int)value; break;
+    case DSC_TRAINER_PARAM_PATIENCE: t->patience = (size_t)value; break;
+    case DSC_TRAINER_PARAM_MIN_DELTA: t->min_delta = value; break;
+    case DSC_TRAINER_PARAM_RESTORE_BEST: t->restore_best = (int)value; break;
+    case DSC_TRAINER_PARAM_MAX_NONFINITE: t->max_nonfinite = (size_t)value; break;
+    case DSC_TRAINER_PARAM_FINDER_BETA: t->finder_beta = value; break;
+    case DSC_TRAINER_PARAM_FINDER_DIVERGE: t->finder_diverge = value; break;
     }
     return DSC_OK;
 }
@@ -287,18 +287,18 @@ dsc_status dsc_trainer_get(const dsc_trainer *t, dsc_trainer_param key, double *
     DSC_RETURN_IF(t == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   t == NULL ? "t" : "out");
     switch (key) {
-    case DSC_TP_BATCH_SIZE: *out = (double)t->batch_size; return DSC_OK;
-    case DSC_TP_EPOCHS: *out = (double)t->epochs; return DSC_OK;
-    case DSC_TP_SEED: *out = (double)t->seed; return DSC_OK;
-    case DSC_TP_SHUFFLE: *out = t->shuffle; return DSC_OK;
-    case DSC_TP_DROP_LAST: *out = t->drop_last; return DSC_OK;
-    case DSC_TP_SCHED_STEPPING: *out = t->stepping; return DSC_OK;
-    case DSC_TP_PATIENCE: *out = (double)t->patience; return DSC_OK;
-    case DSC_TP_MIN_DELTA: *out = t->min_delta; return DSC_OK;
-    case DSC_TP_RESTORE_BEST: *out = t->restore_best; return DSC_OK;
-    case DSC_TP_MAX_NONFINITE: *out = (double)t->max_nonfinite; return DSC_OK;
-    case DSC_TP_FINDER_BETA: *out = t->finder_beta; return DSC_OK;
-    case DSC_TP_FINDER_DIVERGE: *out = t->finder_diverge; return DSC_OK;
+    case DSC_TRAINER_PARAM_BATCH_SIZE: *out = (double)t->batch_size; return DSC_OK;
+    case DSC_TRAINER_PARAM_EPOCHS: *out = (double)t->epochs; return DSC_OK;
+    case DSC_TRAINER_PARAM_SEED: *out = (double)t->seed; return DSC_OK;
+    case DSC_TRAINER_PARAM_SHUFFLE: *out = t->shuffle; return DSC_OK;
+    case DSC_TRAINER_PARAM_DROP_LAST: *out = t->drop_last; return DSC_OK;
+    case DSC_TRAINER_PARAM_SCHED_STEPPING: *out = t->stepping; return DSC_OK;
+    case DSC_TRAINER_PARAM_PATIENCE: *out = (double)t->patience; return DSC_OK;
+    case DSC_TRAINER_PARAM_MIN_DELTA: *out = t->min_delta; return DSC_OK;
+    case DSC_TRAINER_PARAM_RESTORE_BEST: *out = t->restore_best; return DSC_OK;
+    case DSC_TRAINER_PARAM_MAX_NONFINITE: *out = (double)t->max_nonfinite; return DSC_OK;
+    case DSC_TRAINER_PARAM_FINDER_BETA: *out = t->finder_beta; return DSC_OK;
+    case DSC_TRAINER_PARAM_FINDER_DIVERGE: *out = t->finder_diverge; return DSC_OK;
     }
     return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_trainer_param", fn, (int)key);
 }
@@ -337,24 +337,24 @@ dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key, double 
     DSC_RETURN_IF(p == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   p == NULL ? "p" : "out");
     switch (key) {
-    case DSC_PR_EPOCH: *out = (double)p->epoch; return DSC_OK;
-    case DSC_PR_STEP: *out = (double)p->step; return DSC_OK;
-    case DSC_PR_BATCH: *out = (double)p->batch; return DSC_OK;
-    case DSC_PR_BATCHES_PER_EPOCH: *out = (double)p->batches_per_epoch; return DSC_OK;
-    case DSC_PR_LR: *out = p->lr; return DSC_OK;
-    case DSC_PR_LOSS: *out = p->loss; return DSC_OK;
-    case DSC_PR_EPOCH_LOSS:
+    case DSC_PROGRESS_EPOCH: *out = (double)p->epoch; return DSC_OK;
+    case DSC_PROGRESS_STEP: *out = (double)p->step; return DSC_OK;
+    case DSC_PROGRESS_BATCH: *out = (double)p->batch; return DSC_OK;
+    case DSC_PROGRESS_BATCHES_PER_EPOCH: *out = (double)p->batches_per_epoch; return DSC_OK;
+    case DSC_PROGRESS_LR: *out = p->lr; return DSC_OK;
+    case DSC_PROGRESS_LOSS: *out = p->loss; return DSC_OK;
+    case DSC_PROGRESS_EPOCH_LOSS:
         *out = p->loss_count > 0 ? p->loss_sum / p->loss_count : NAN;
         return DSC_OK;
-    case DSC_PR_VAL_LOSS: *out = p->val_loss; return DSC_OK;
-    case DSC_PR_VAL_ACCURACY: *out = p->val_acc; return DSC_OK;
-    case DSC_PR_REFUSED: *out = (double)p->refused; return DSC_OK;
-    case DSC_PR_REFUSED_IN_A_ROW: *out = (double)p->refused_row; return DSC_OK;
-    case DSC_PR_ELAPSED: *out = p->running ? dsc__now() - p->t0 : p->elapsed; return DSC_OK;
-    case DSC_PR_BEST_VAL_LOSS: *out = p->best_val; return DSC_OK;
-    case DSC_PR_BEST_EPOCH: *out = (double)p->best_epoch; return DSC_OK;
-    case DSC_PR_EPOCHS_WITHOUT_IMPROVEMENT: *out = (double)p->wait; return DSC_OK;
-    case DSC_PR_STOP_REASON: *out = p->stop_reason; return DSC_OK;
+    case DSC_PROGRESS_VAL_LOSS: *out = p->val_loss; return DSC_OK;
+    case DSC_PROGRESS_VAL_ACCURACY: *out = p->val_acc; return DSC_OK;
+    case DSC_PROGRESS_REFUSED: *out = (double)p->refused; return DSC_OK;
+    case DSC_PROGRESS_REFUSED_IN_A_ROW: *out = (double)p->refused_row; return DSC_OK;
+    case DSC_PROGRESS_ELAPSED: *out = p->running ? dsc__now() - p->t0 : p->elapsed; return DSC_OK;
+    case DSC_PROGRESS_BEST_VAL_LOSS: *out = p->best_val; return DSC_OK;
+    case DSC_PROGRESS_BEST_EPOCH: *out = (double)p->best_epoch; return DSC_OK;
+    case DSC_PROGRESS_EPOCHS_WITHOUT_IMPROVEMENT: *out = (double)p->wait; return DSC_OK;
+    case DSC_PROGRESS_STOP_REASON: *out = p->stop_reason; return DSC_OK;
     }
     return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_progress_key", fn, (int)key);
 }
@@ -470,7 +470,7 @@ static dsc_status run_epochs(dsc_trainer *t, float *params) {
         for (size_t k = 0; k < nb; k++) {
             size_t first = k * b, n = t->count - first < b ? t->count - first : b;
             double lr = NAN, loss = NAN;
-            DSC_TRY(dsc_optimizer_group_get(t->opt, 0, DSC_HP_LR, &lr));
+            DSC_TRY(dsc_optimizer_group_get(t->opt, 0, DSC_OPTIMIZER_PARAM_LR, &lr));
             dsc_status s = dsc__trainer_train_batch(t, t->order + first, n, &loss);
             p->step++;
             p->batch++;
@@ -547,7 +547,7 @@ dsc_status dsc_trainer_run(dsc_trainer *t) {
     DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
     CHECK_IDLE(t, fn);
     DSC_RETURN_IF(t->patience > 0 && t->val == NULL, DSC_E_STATE,
-                  "%s: early stopping (DSC_TP_PATIENCE %zu) needs a validation set; "
+                  "%s: early stopping (DSC_TRAINER_PARAM_PATIENCE %zu) needs a validation set; "
                   "call dsc_trainer_set_validation", fn, t->patience);
     size_t ng = 0, mb = 0;
     DSC_TRY(dsc_optimizer_group_count(t->opt, &ng));
@@ -558,7 +558,7 @@ dsc_status dsc_trainer_run(dsc_trainer *t) {
     DSC_TRY(dsc_model_params(t->model, &params));
     if (t->sched != NULL) { /* as PyTorch's constructor: the t = 0 lr applies to epoch 1 */
         double started = 1;
-        DSC_TRY(dsc_lr_scheduler_state_get(t->sched, DSC_SS_STARTED, &started));
+        DSC_TRY(dsc_lr_scheduler_state_get(t->sched, DSC_SCHED_STATE_STARTED, &started));
         if (started == 0) DSC_TRY(dsc_lr_scheduler_start(t->sched));
     }
     DSC_TRY(dsc_model_set_training(t->model, 1));

@@ -15,9 +15,9 @@
 /* torch.optim class name -> kind. */
 static int optimizer_kind(const char *name, dsc_optimizer_kind *out) {
     static const struct { const char *name; dsc_optimizer_kind kind; } t[] = {
-        {"SGD", DSC_OPT_SGD}, {"Adagrad", DSC_OPT_ADAGRAD}, {"RMSprop", DSC_OPT_RMSPROP},
-        {"Adam", DSC_OPT_ADAM}, {"AdamW", DSC_OPT_ADAMW}, {"Adadelta", DSC_OPT_ADADELTA},
-        {"Adamax", DSC_OPT_ADAMAX}, {"NAdam", DSC_OPT_NADAM}, {"RAdam", DSC_OPT_RADAM},
+        {"SGD", DSC_OPTIMIZER_SGD}, {"Adagrad", DSC_OPTIMIZER_ADAGRAD}, {"RMSprop", DSC_OPTIMIZER_RMSPROP},
+        {"Adam", DSC_OPTIMIZER_ADAM}, {"AdamW", DSC_OPTIMIZER_ADAMW}, {"Adadelta", DSC_OPTIMIZER_ADADELTA},
+        {"Adamax", DSC_OPTIMIZER_ADAMAX}, {"NAdam", DSC_OPTIMIZER_NADAM}, {"RAdam", DSC_OPTIMIZER_RADAM},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(name, t[i].name) == 0) {
@@ -28,15 +28,15 @@ static int optimizer_kind(const char *name, dsc_optimizer_kind *out) {
 }
 
 /* PyTorch argument name -> hyperparameter key. */
-static int hparam_key(const char *name, dsc_hparam *out) {
-    static const struct { const char *name; dsc_hparam key; } t[] = {
-        {"lr", DSC_HP_LR}, {"weight_decay", DSC_HP_WEIGHT_DECAY}, {"maximize", DSC_HP_MAXIMIZE},
-        {"eps", DSC_HP_EPS}, {"clip_norm", DSC_HP_CLIP_NORM}, {"clip_value", DSC_HP_CLIP_VALUE},
-        {"momentum", DSC_HP_MOMENTUM}, {"dampening", DSC_HP_DAMPENING},
-        {"nesterov", DSC_HP_NESTEROV}, {"beta1", DSC_HP_BETA1}, {"beta2", DSC_HP_BETA2},
-        {"amsgrad", DSC_HP_AMSGRAD}, {"momentum_decay", DSC_HP_MOMENTUM_DECAY},
-        {"alpha", DSC_HP_ALPHA}, {"centered", DSC_HP_CENTERED}, {"lr_decay", DSC_HP_LR_DECAY},
-        {"initial_accumulator_value", DSC_HP_INITIAL_ACCUMULATOR_VALUE}, {"rho", DSC_HP_RHO},
+static int hparam_key(const char *name, dsc_optimizer_param *out) {
+    static const struct { const char *name; dsc_optimizer_param key; } t[] = {
+        {"lr", DSC_OPTIMIZER_PARAM_LR}, {"weight_decay", DSC_OPTIMIZER_PARAM_WEIGHT_DECAY}, {"maximize", DSC_OPTIMIZER_PARAM_MAXIMIZE},
+        {"eps", DSC_OPTIMIZER_PARAM_EPS}, {"clip_norm", DSC_OPTIMIZER_PARAM_CLIP_NORM}, {"clip_value", DSC_OPTIMIZER_PARAM_CLIP_VALUE},
+        {"momentum", DSC_OPTIMIZER_PARAM_MOMENTUM}, {"dampening", DSC_OPTIMIZER_PARAM_DAMPENING},
+        {"nesterov", DSC_OPTIMIZER_PARAM_NESTEROV}, {"beta1", DSC_OPTIMIZER_PARAM_BETA1}, {"beta2", DSC_OPTIMIZER_PARAM_BETA2},
+        {"amsgrad", DSC_OPTIMIZER_PARAM_AMSGRAD}, {"momentum_decay", DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY},
+        {"alpha", DSC_OPTIMIZER_PARAM_ALPHA}, {"centered", DSC_OPTIMIZER_PARAM_CENTERED}, {"lr_decay", DSC_OPTIMIZER_PARAM_LR_DECAY},
+        {"initial_accumulator_value", DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE}, {"rho", DSC_OPTIMIZER_PARAM_RHO},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(name, t[i].name) == 0) {
@@ -196,7 +196,7 @@ static int make_optimizer(ref_case *c, ref_result *r, net *n) {
         ref_line *l = &c->lines[i];
         if (strcmp(l->keyword, "param") != 0) continue;
         if (strncmp(l->tok[0], "sched_", 6) == 0) continue; /* read by make_sched */
-        dsc_hparam key;
+        dsc_optimizer_param key;
         if (hparam_key(l->tok[0], &key)) return ref_fail(r, "param %s is not understood", l->tok[0]);
         double v;
         if (ref_param_double(c, r, l->tok[0], &v)) return -1;
@@ -219,8 +219,8 @@ static int make_sched(ref_case *c, ref_result *r, net *n) {
         ref_param_double(c, r, "sched_gamma", &gamma))
         return -1;
     if (api(r, dsc_lr_scheduler_new(&n->sched, DSC_SCHED_STEP, n->opt), "dsc_lr_scheduler_new") ||
-        api(r, dsc_lr_scheduler_set(n->sched, DSC_SP_STEP_SIZE, step_size), "StepLR step_size") ||
-        api(r, dsc_lr_scheduler_set(n->sched, DSC_SP_GAMMA, gamma), "StepLR gamma") ||
+        api(r, dsc_lr_scheduler_set(n->sched, DSC_SCHED_PARAM_STEP_SIZE, step_size), "StepLR step_size") ||
+        api(r, dsc_lr_scheduler_set(n->sched, DSC_SCHED_PARAM_GAMMA, gamma), "StepLR gamma") ||
         api(r, dsc_lr_scheduler_start(n->sched), "dsc_lr_scheduler_start"))
         return -1;
     return 0;

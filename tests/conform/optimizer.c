@@ -12,35 +12,35 @@ static const struct {
     const char *name;
     dsc_optimizer_kind kind;
 } kinds[] = {
-    {"SGD", DSC_OPT_SGD},         {"Adagrad", DSC_OPT_ADAGRAD}, {"RMSprop", DSC_OPT_RMSPROP},
-    {"Adam", DSC_OPT_ADAM},       {"AdamW", DSC_OPT_ADAMW},     {"Adadelta", DSC_OPT_ADADELTA},
-    {"Adamax", DSC_OPT_ADAMAX},   {"NAdam", DSC_OPT_NADAM},     {"RAdam", DSC_OPT_RADAM},
+    {"SGD", DSC_OPTIMIZER_SGD},         {"Adagrad", DSC_OPTIMIZER_ADAGRAD}, {"RMSprop", DSC_OPTIMIZER_RMSPROP},
+    {"Adam", DSC_OPTIMIZER_ADAM},       {"AdamW", DSC_OPTIMIZER_ADAMW},     {"Adadelta", DSC_OPTIMIZER_ADADELTA},
+    {"Adamax", DSC_OPTIMIZER_ADAMAX},   {"NAdam", DSC_OPTIMIZER_NADAM},     {"RAdam", DSC_OPTIMIZER_RADAM},
 };
 
 /* The order matters where the library checks combinations: momentum and
  * dampening before nesterov. */
 static const struct {
     const char *param;
-    dsc_hparam key;
+    dsc_optimizer_param key;
 } params[] = {
-    {"lr", DSC_HP_LR},
-    {"momentum", DSC_HP_MOMENTUM},
-    {"dampening", DSC_HP_DAMPENING},
-    {"nesterov", DSC_HP_NESTEROV},
-    {"weight_decay", DSC_HP_WEIGHT_DECAY},
-    {"maximize", DSC_HP_MAXIMIZE},
-    {"eps", DSC_HP_EPS},
-    {"beta1", DSC_HP_BETA1},
-    {"beta2", DSC_HP_BETA2},
-    {"amsgrad", DSC_HP_AMSGRAD},
-    {"momentum_decay", DSC_HP_MOMENTUM_DECAY},
-    {"alpha", DSC_HP_ALPHA},
-    {"centered", DSC_HP_CENTERED},
-    {"lr_decay", DSC_HP_LR_DECAY},
-    {"initial_accumulator_value", DSC_HP_INITIAL_ACCUMULATOR_VALUE},
-    {"rho", DSC_HP_RHO},
-    {"clip_norm", DSC_HP_CLIP_NORM},
-    {"clip_value", DSC_HP_CLIP_VALUE},
+    {"lr", DSC_OPTIMIZER_PARAM_LR},
+    {"momentum", DSC_OPTIMIZER_PARAM_MOMENTUM},
+    {"dampening", DSC_OPTIMIZER_PARAM_DAMPENING},
+    {"nesterov", DSC_OPTIMIZER_PARAM_NESTEROV},
+    {"weight_decay", DSC_OPTIMIZER_PARAM_WEIGHT_DECAY},
+    {"maximize", DSC_OPTIMIZER_PARAM_MAXIMIZE},
+    {"eps", DSC_OPTIMIZER_PARAM_EPS},
+    {"beta1", DSC_OPTIMIZER_PARAM_BETA1},
+    {"beta2", DSC_OPTIMIZER_PARAM_BETA2},
+    {"amsgrad", DSC_OPTIMIZER_PARAM_AMSGRAD},
+    {"momentum_decay", DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY},
+    {"alpha", DSC_OPTIMIZER_PARAM_ALPHA},
+    {"centered", DSC_OPTIMIZER_PARAM_CENTERED},
+    {"lr_decay", DSC_OPTIMIZER_PARAM_LR_DECAY},
+    {"initial_accumulator_value", DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE},
+    {"rho", DSC_OPTIMIZER_PARAM_RHO},
+    {"clip_norm", DSC_OPTIMIZER_PARAM_CLIP_NORM},
+    {"clip_value", DSC_OPTIMIZER_PARAM_CLIP_VALUE},
 };
 
 /* Constructor flags of torch.optim that select an implementation path with
@@ -80,8 +80,8 @@ static int make_sched(ref_case *c, ref_result *r, dsc_optimizer *opt, dsc_lr_sch
         ref_param_double(c, r, "sched_gamma", &gamma) != 0)
         return -1;
     if (dsc_lr_scheduler_new(out, DSC_SCHED_STEP, opt) != DSC_OK ||
-        dsc_lr_scheduler_set(*out, DSC_SP_STEP_SIZE, step_size) != DSC_OK ||
-        dsc_lr_scheduler_set(*out, DSC_SP_GAMMA, gamma) != DSC_OK ||
+        dsc_lr_scheduler_set(*out, DSC_SCHED_PARAM_STEP_SIZE, step_size) != DSC_OK ||
+        dsc_lr_scheduler_set(*out, DSC_SCHED_PARAM_GAMMA, gamma) != DSC_OK ||
         dsc_lr_scheduler_start(*out) != DSC_OK) {
         ref_fail(r, "StepLR: %s", dsc_last_error());
         dsc_lr_scheduler_free(*out);
@@ -132,7 +132,7 @@ static int run(ref_case *c, ref_result *r, dsc_optimizer *opt, float *p, float *
         for (long i = 0; i < n; i++) g[i] = (float)buf[i];
         if (with_lr) {
             double lr;
-            if (dsc_optimizer_group_get(opt, 0, DSC_HP_LR, &lr) != DSC_OK ||
+            if (dsc_optimizer_group_get(opt, 0, DSC_OPTIMIZER_PARAM_LR, &lr) != DSC_OK ||
                 ref_check(c, r, "lr", t, &lr, 1, REF_RTOL, REF_ATOL) != 0) {
                 rc = ref_fail(r, "lr %ld: %s", t, dsc_last_error());
                 break;

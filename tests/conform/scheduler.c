@@ -45,43 +45,43 @@ static const struct {
     dsc_sched_param key;
     const char *const *names; /* string-valued param, or NULL for a number */
 } params[] = {
-    {0, "gamma", DSC_SP_GAMMA, NULL},
-    {0, "step_size", DSC_SP_STEP_SIZE, NULL},
-    {0, "factor", DSC_SP_FACTOR, NULL},
-    {0, "total_iters", DSC_SP_TOTAL_ITERS, NULL},
-    {0, "start_factor", DSC_SP_START_FACTOR, NULL},
-    {0, "end_factor", DSC_SP_END_FACTOR, NULL},
-    {0, "power", DSC_SP_POWER, NULL},
-    {0, "T_max", DSC_SP_T_MAX, NULL},
-    {0, "eta_min", DSC_SP_ETA_MIN, NULL},
-    {0, "T_0", DSC_SP_T_0, NULL},
-    {0, "T_mult", DSC_SP_T_MULT, NULL},
-    {0, "base_lr", DSC_SP_BASE_LR, NULL},
-    {0, "max_lr", DSC_SP_MAX_LR, NULL},
-    {0, "step_size_up", DSC_SP_STEP_SIZE_UP, NULL},
-    {0, "step_size_down", DSC_SP_STEP_SIZE_DOWN, NULL},
-    {DSC_SCHED_CYCLIC, "mode", DSC_SP_MODE, cyclic_modes},
-    {0, "cycle_momentum", DSC_SP_CYCLE_MOMENTUM, NULL},
-    {0, "base_momentum", DSC_SP_BASE_MOMENTUM, NULL},
-    {0, "max_momentum", DSC_SP_MAX_MOMENTUM, NULL},
-    {0, "total_steps", DSC_SP_TOTAL_STEPS, NULL},
-    {0, "epochs", DSC_SP_EPOCHS, NULL},
-    {0, "steps_per_epoch", DSC_SP_STEPS_PER_EPOCH, NULL},
-    {0, "pct_start", DSC_SP_PCT_START, NULL},
-    {0, "anneal_strategy", DSC_SP_ANNEAL_STRATEGY, anneal},
-    {0, "div_factor", DSC_SP_DIV_FACTOR, NULL},
-    {0, "final_div_factor", DSC_SP_FINAL_DIV_FACTOR, NULL},
-    {0, "three_phase", DSC_SP_THREE_PHASE, NULL},
-    {DSC_SCHED_PLATEAU, "mode", DSC_SP_PLATEAU_MODE, plateau_modes},
-    {0, "patience", DSC_SP_PATIENCE, NULL},
-    {0, "threshold", DSC_SP_THRESHOLD, NULL},
-    {0, "threshold_mode", DSC_SP_THRESHOLD_MODE, threshold_modes},
-    {0, "cooldown", DSC_SP_COOLDOWN, NULL},
-    {0, "min_lr", DSC_SP_MIN_LR, NULL},
-    {0, "eps", DSC_SP_EPS, NULL},
-    {0, "decay_rate", DSC_SP_DECAY_RATE, NULL},
-    {0, "decay_steps", DSC_SP_DECAY_STEPS, NULL},
-    {0, "staircase", DSC_SP_STAIRCASE, NULL},
+    {0, "gamma", DSC_SCHED_PARAM_GAMMA, NULL},
+    {0, "step_size", DSC_SCHED_PARAM_STEP_SIZE, NULL},
+    {0, "factor", DSC_SCHED_PARAM_FACTOR, NULL},
+    {0, "total_iters", DSC_SCHED_PARAM_TOTAL_ITERS, NULL},
+    {0, "start_factor", DSC_SCHED_PARAM_START_FACTOR, NULL},
+    {0, "end_factor", DSC_SCHED_PARAM_END_FACTOR, NULL},
+    {0, "power", DSC_SCHED_PARAM_POWER, NULL},
+    {0, "T_max", DSC_SCHED_PARAM_T_MAX, NULL},
+    {0, "eta_min", DSC_SCHED_PARAM_ETA_MIN, NULL},
+    {0, "T_0", DSC_SCHED_PARAM_T_0, NULL},
+    {0, "T_mult", DSC_SCHED_PARAM_T_MULT, NULL},
+    {0, "base_lr", DSC_SCHED_PARAM_BASE_LR, NULL},
+    {0, "max_lr", DSC_SCHED_PARAM_MAX_LR, NULL},
+    {0, "step_size_up", DSC_SCHED_PARAM_STEP_SIZE_UP, NULL},
+    {0, "step_size_down", DSC_SCHED_PARAM_STEP_SIZE_DOWN, NULL},
+    {DSC_SCHED_CYCLIC, "mode", DSC_SCHED_PARAM_MODE, cyclic_modes},
+    {0, "cycle_momentum", DSC_SCHED_PARAM_CYCLE_MOMENTUM, NULL},
+    {0, "base_momentum", DSC_SCHED_PARAM_BASE_MOMENTUM, NULL},
+    {0, "max_momentum", DSC_SCHED_PARAM_MAX_MOMENTUM, NULL},
+    {0, "total_steps", DSC_SCHED_PARAM_TOTAL_STEPS, NULL},
+    {0, "epochs", DSC_SCHED_PARAM_EPOCHS, NULL},
+    {0, "steps_per_epoch", DSC_SCHED_PARAM_STEPS_PER_EPOCH, NULL},
+    {0, "pct_start", DSC_SCHED_PARAM_PCT_START, NULL},
+    {0, "anneal_strategy", DSC_SCHED_PARAM_ANNEAL_STRATEGY, anneal},
+    {0, "div_factor", DSC_SCHED_PARAM_DIV_FACTOR, NULL},
+    {0, "final_div_factor", DSC_SCHED_PARAM_FINAL_DIV_FACTOR, NULL},
+    {0, "three_phase", DSC_SCHED_PARAM_THREE_PHASE, NULL},
+    {DSC_SCHED_PLATEAU, "mode", DSC_SCHED_PARAM_PLATEAU_MODE, plateau_modes},
+    {0, "patience", DSC_SCHED_PARAM_PATIENCE, NULL},
+    {0, "threshold", DSC_SCHED_PARAM_THRESHOLD, NULL},
+    {0, "threshold_mode", DSC_SCHED_PARAM_THRESHOLD_MODE, threshold_modes},
+    {0, "cooldown", DSC_SCHED_PARAM_COOLDOWN, NULL},
+    {0, "min_lr", DSC_SCHED_PARAM_MIN_LR, NULL},
+    {0, "eps", DSC_SCHED_PARAM_EPS, NULL},
+    {0, "decay_rate", DSC_SCHED_PARAM_DECAY_RATE, NULL},
+    {0, "decay_steps", DSC_SCHED_PARAM_DECAY_STEPS, NULL},
+    {0, "staircase", DSC_SCHED_PARAM_STAIRCASE, NULL},
 };
 
 #define MAX_LIST 1024
@@ -128,7 +128,7 @@ static int configure(ref_case *c, ref_result *r, dsc_lr_scheduler *s, dsc_lr_sch
         if (ref_has_param(c, key)) {
             const char *str = ref_param_str(c, r, key);
             double mode;
-            if (str == NULL || dsc_lr_scheduler_get(s, DSC_SP_MODE, &mode) != DSC_OK) return -1;
+            if (str == NULL || dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_MODE, &mode) != DSC_OK) return -1;
             const char *implied = mode == DSC_CYCLIC_EXP_RANGE ? "iterations" : "cycle";
             if (strcmp(str, implied) != 0)
                 return ref_fail(r, "param %s %s: mode %s scales per %s", key, str, cyclic_modes[(int)mode], implied);
@@ -179,11 +179,11 @@ static int build(ref_case *c, ref_result *r, dsc_optimizer *opt, dsc_lr_schedule
 /* Compares the optimizer's group 0 lr (and momentum) with line t. */
 static int check_t(ref_case *c, ref_result *r, dsc_optimizer *opt, long t, int with_momentum) {
     double lr, m;
-    if (dsc_optimizer_group_get(opt, 0, DSC_HP_LR, &lr) != DSC_OK)
+    if (dsc_optimizer_group_get(opt, 0, DSC_OPTIMIZER_PARAM_LR, &lr) != DSC_OK)
         return ref_fail(r, "group_get lr: %s", dsc_last_error());
     if (ref_check(c, r, "lr", t, &lr, 1, REF_SCHED_RTOL, REF_SCHED_ATOL) != 0) return -1;
     if (!with_momentum) return 0;
-    if (dsc_optimizer_group_get(opt, 0, DSC_HP_MOMENTUM, &m) != DSC_OK)
+    if (dsc_optimizer_group_get(opt, 0, DSC_OPTIMIZER_PARAM_MOMENTUM, &m) != DSC_OK)
         return ref_fail(r, "group_get momentum: %s", dsc_last_error());
     return ref_check(c, r, "momentum", t, &m, 1, REF_SCHED_RTOL, REF_SCHED_ATOL);
 }
@@ -231,12 +231,12 @@ static int run(ref_case *c, ref_result *r, dsc_optimizer *opt) {
 int conform_scheduler(ref_case *c, ref_result *r) {
     static float p[1], g[1];
     dsc_optimizer *opt = NULL;
-    if (dsc_optimizer_new(&opt, DSC_OPT_SGD) != DSC_OK) return ref_fail(r, "optimizer: %s", dsc_last_error());
+    if (dsc_optimizer_new(&opt, DSC_OPTIMIZER_SGD) != DSC_OK) return ref_fail(r, "optimizer: %s", dsc_last_error());
     int rc = 0;
     if (ref_has_param(c, "lr")) {
         double lr;
         if (ref_param_double(c, r, "lr", &lr) != 0) rc = -1;
-        else if (dsc_optimizer_set(opt, DSC_HP_LR, lr) != DSC_OK) rc = ref_fail(r, "lr %g: %s", lr, dsc_last_error());
+        else if (dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, lr) != DSC_OK) rc = ref_fail(r, "lr %g: %s", lr, dsc_last_error());
     }
     if (rc == 0 && dsc_optimizer_add_params(opt, p, g, 1, NULL) != DSC_OK)
         rc = ref_fail(r, "add_params: %s", dsc_last_error());

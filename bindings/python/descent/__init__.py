@@ -8,7 +8,7 @@ library path. Nothing here is compiled. NumPy is used when importable.
 
 __version__ = "0.1.0"
 
-from ._enums import (Activation, AnnealStrategy, CyclicMode, DatasetMode, HParam, Init, LayerKind,
+from ._enums import (Activation, AnnealStrategy, CyclicMode, DatasetMode, OptimizerParam, Init, LayerKind,
                      LossKind, LossParam, OptimizerKind, PlateauMode, SchedParam, SchedState,
                      SchedulerKind, Status, ThresholdMode)
 from ._errors import (ArgumentError, ClosedError, Error, FormatError, InternalError, IOFailure,

@@ -74,8 +74,8 @@ class OptimizerKind(IntEnum):
     RADAM = 9
 
 
-class HParam(IntEnum):
-    """``dsc_hparam``."""
+class OptimizerParam(IntEnum):
+    """``dsc_optimizer_param``."""
     LR = 100
     WEIGHT_DECAY = 101
     MAXIMIZE = 102
@@ -185,7 +185,7 @@ class ThresholdMode(IntEnum):
 
 
 class SchedState(IntEnum):
-    """``dsc_sched_state``."""
+    """``dsc_sched_state_key``."""
     STEP = 1
     STARTED = 2
     BEST = 10
@@ -197,8 +197,8 @@ class SchedState(IntEnum):
 
 class DatasetMode(IntEnum):
     """``dsc_dataset_mode``."""
-    BORROW = 0
-    COPY = 1
+    COPY = 0
+    BORROW = 1
 
 
 class SchedStepping(IntEnum):
@@ -276,21 +276,21 @@ C_ENUMS = {
     "dsc_activation": (Activation, "DSC_ACTIVATION_"),
     "dsc_init": (Init, "DSC_INIT_"),
     "dsc_loss_kind": (LossKind, "DSC_LOSS_"),
-    "dsc_loss_param": (LossParam, "DSC_LOSS_"),
-    "dsc_optimizer_kind": (OptimizerKind, "DSC_OPT_"),
-    "dsc_hparam": (HParam, "DSC_HP_"),
+    "dsc_loss_param": (LossParam, "DSC_LOSS_PARAM_"),
+    "dsc_optimizer_kind": (OptimizerKind, "DSC_OPTIMIZER_"),
+    "dsc_optimizer_param": (OptimizerParam, "DSC_OPTIMIZER_PARAM_"),
     "dsc_lr_scheduler_kind": (SchedulerKind, "DSC_SCHED_"),
-    "dsc_sched_param": (SchedParam, "DSC_SP_"),
+    "dsc_sched_param": (SchedParam, "DSC_SCHED_PARAM_"),
     "dsc_cyclic_mode": (CyclicMode, "DSC_CYCLIC_"),
     "dsc_anneal_strategy": (AnnealStrategy, "DSC_ANNEAL_"),
     "dsc_plateau_mode": (PlateauMode, "DSC_PLATEAU_"),
     "dsc_threshold_mode": (ThresholdMode, "DSC_THRESHOLD_"),
-    "dsc_sched_state": (SchedState, "DSC_SS_"),
+    "dsc_sched_state_key": (SchedState, "DSC_SCHED_STATE_"),
     "dsc_dataset_mode": (DatasetMode, "DSC_DATASET_"),
     "dsc_sched_stepping": (SchedStepping, "DSC_STEP_"),
-    "dsc_trainer_param": (TrainerParam, "DSC_TP_"),
-    "dsc_progress_key": (ProgressKey, "DSC_PR_"),
+    "dsc_trainer_param": (TrainerParam, "DSC_TRAINER_PARAM_"),
+    "dsc_progress_key": (ProgressKey, "DSC_PROGRESS_"),
     "dsc_stop_reason": (StopReason, "DSC_STOP_"),
     "dsc_search_kind": (SearchKind, "DSC_SEARCH_"),
-    "dsc_search_param": (SearchParam, "DSC_SE_"),
+    "dsc_search_param": (SearchParam, "DSC_SEARCH_PARAM_"),
 }

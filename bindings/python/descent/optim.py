@@ -24,22 +24,22 @@ from ctypes import c_double, c_size_t, c_uint64, c_void_p
 
 from . import _buf
 from ._base import Handle
-from ._enums import HParam, OptimizerKind, Status
+from ._enums import OptimizerParam, OptimizerKind, Status
 from ._errors import error_for
 from ._ffi import C, grad_hook_fn
 
 # torch argument name -> key; the order is the order of setting (momentum and
 # dampening before nesterov, which the library checks against them).
 _KEYS = [
-    ("lr", HParam.LR), ("momentum", HParam.MOMENTUM), ("dampening", HParam.DAMPENING),
-    ("nesterov", HParam.NESTEROV), ("weight_decay", HParam.WEIGHT_DECAY),
-    ("maximize", HParam.MAXIMIZE), ("eps", HParam.EPS), ("beta1", HParam.BETA1),
-    ("beta2", HParam.BETA2), ("amsgrad", HParam.AMSGRAD),
-    ("momentum_decay", HParam.MOMENTUM_DECAY), ("alpha", HParam.ALPHA),
-    ("centered", HParam.CENTERED), ("lr_decay", HParam.LR_DECAY),
-    ("initial_accumulator_value", HParam.INITIAL_ACCUMULATOR_VALUE), ("rho", HParam.RHO),
-    ("clip_norm", HParam.CLIP_NORM), ("clip_value", HParam.CLIP_VALUE),
-    ("mu_product", HParam.MU_PRODUCT),
+    ("lr", OptimizerParam.LR), ("momentum", OptimizerParam.MOMENTUM), ("dampening", OptimizerParam.DAMPENING),
+    ("nesterov", OptimizerParam.NESTEROV), ("weight_decay", OptimizerParam.WEIGHT_DECAY),
+    ("maximize", OptimizerParam.MAXIMIZE), ("eps", OptimizerParam.EPS), ("beta1", OptimizerParam.BETA1),
+    ("beta2", OptimizerParam.BETA2), ("amsgrad", OptimizerParam.AMSGRAD),
+    ("momentum_decay", OptimizerParam.MOMENTUM_DECAY), ("alpha", OptimizerParam.ALPHA),
+    ("centered", OptimizerParam.CENTERED), ("lr_decay", OptimizerParam.LR_DECAY),
+    ("initial_accumulator_value", OptimizerParam.INITIAL_ACCUMULATOR_VALUE), ("rho", OptimizerParam.RHO),
+    ("clip_norm", OptimizerParam.CLIP_NORM), ("clip_value", OptimizerParam.CLIP_VALUE),
+    ("mu_product", OptimizerParam.MU_PRODUCT),
 ]
 KEY_OF = dict(_KEYS)
 # Accepted for compatibility with torch's signatures; they choose code paths
@@ -339,7 +339,7 @@ class Optimizer(Handle):
             names.append(s.value.decode())
         for g, d in zip(groups, sd["param_groups"]):
             for name, key in _KEYS:
-                if name in d and key not in (HParam.CLIP_NORM, HParam.CLIP_VALUE):
+                if name in d and key not in (OptimizerParam.CLIP_NORM, OptimizerParam.CLIP_VALUE):
                     C.dsc_optimizer_group_set(self, g.index, key, float(d[name]))
             for name, values in d.get("state", {}).items():
                 buf = (ctypes.c_float * len(values))(*values)
@@ -350,7 +350,7 @@ class Optimizer(Handle):
     def bounds(kind, name):
         """(lo, hi) accepted for a hyperparameter of an optimizer kind."""
         lo, hi = c_double(), c_double()
-        C.dsc_optimizer_hparam_bounds(OptimizerKind(kind), KEY_OF[name], ctypes.byref(lo),
+        C.dsc_optimizer_param_bounds(OptimizerKind(kind), KEY_OF[name], ctypes.byref(lo),
                                       ctypes.byref(hi))
         return lo.value, hi.value
 

@@ -35,7 +35,7 @@ def test_status_names_match_the_library():
 def test_hparam_names_match_the_library():
     from descent.optim import KEY_OF
     for name, key in KEY_OF.items():
-        cname = C.dsc_optimizer_hparam_name(key).decode()
+        cname = C.dsc_optimizer_param_name(key).decode()
         if name in ("beta1", "beta2"):
             assert cname in (name, "betas[%s]" % (int(name[-1]) - 1), "betas"), (name, cname)
         elif name in ("clip_norm",):
