@@ -504,14 +504,14 @@ typedef enum dsc_activation {
  * second buffer.
  * @code
  * dsc_model *m = NULL;
- * dsc_status s = dsc_model_new(&m, 2);                     // 2 inputs per sample
- * if (s == DSC_OK) s = dsc_model_add_dense(m, 4, 1);        // 2 -> 4, with bias
+ * dsc_status s = dsc_model_new(&m, 2);                 // 2 inputs per sample
+ * if (s == DSC_OK) s = dsc_model_add_dense(m, 4, 1);   // 2 -> 4, with bias
  * if (s == DSC_OK) s = dsc_model_add_activation(m, DSC_ACTIVATION_TANH);
- * if (s == DSC_OK) s = dsc_model_add_dense(m, 1, 1);        // 4 -> 1
- * if (s == DSC_OK) s = dsc_model_build(m, 4);               // batches of up to 4
+ * if (s == DSC_OK) s = dsc_model_add_dense(m, 1, 1);   // 4 -> 1
+ * if (s == DSC_OK) s = dsc_model_build(m, 4);          // batches of up to 4
  * if (s != DSC_OK) fprintf(stderr, "%s\n", dsc_last_error());
  * // ... train and predict ...
- * dsc_model_free(m);                                        // NULL or not, built or not
+ * dsc_model_free(m);                                   // also after a failure
  * @endcode
  * @{
  */
