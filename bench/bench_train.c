@@ -78,15 +78,10 @@ static float urand(void) { return (float)(rnd() >> 40) / 16777216.0f * 2.0f - 1.
 
 static dsc_model *mlp(size_t in, const size_t *widths, size_t n, dsc_activation act, size_t batch) {
     dsc_model *m = NULL;
-    dsc_layer *l = NULL;
     CHECK(dsc_model_new(&m, in));
     for (size_t i = 0; i < n; i++) {
-        CHECK(dsc_layer_dense_new(&l, i ? widths[i - 1] : in, widths[i], 1));
-        CHECK(dsc_model_add(m, l));
-        if (i + 1 < n) {
-            CHECK(dsc_layer_activation_new(&l, act));
-            CHECK(dsc_model_add(m, l));
-        }
+        CHECK(dsc_model_add_dense(m, widths[i], 1));
+        if (i + 1 < n) CHECK(dsc_model_add_activation(m, act));
     }
     CHECK(dsc_model_build(m, batch));
     return m;

@@ -132,15 +132,10 @@ int main(int argc, char **argv) {
     /* Model, loss, optimizer, schedule. */
     static const size_t widths[] = {784, 256, 128, 10};
     dsc_model *m = NULL;
-    dsc_layer *l = NULL;
     CHECK(dsc_model_new(&m, widths[0]));
     for (int i = 1; i < 4; i++) {
-        CHECK(dsc_layer_dense_new(&l, widths[i - 1], widths[i], 1));
-        CHECK(dsc_model_add(m, l));
-        if (i < 3) {
-            CHECK(dsc_layer_activation_new(&l, DSC_ACTIVATION_RELU));
-            CHECK(dsc_model_add(m, l));
-        }
+        CHECK(dsc_model_add_dense(m, widths[i], 1));
+        if (i < 3) CHECK(dsc_model_add_activation(m, DSC_ACTIVATION_RELU));
     }
     CHECK(dsc_model_build(m, batch));
     CHECK(dsc_model_init(m, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, seed));

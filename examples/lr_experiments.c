@@ -199,14 +199,10 @@ typedef struct result {
 
 static dsc_model *make_model(size_t max_batch) {
     dsc_model *m = NULL;
-    dsc_layer *l = NULL;
     CHECK(dsc_model_new(&m, g_feat));
-    CHECK(dsc_layer_dense_new(&l, g_feat, HIDDEN, 1));
-    CHECK(dsc_model_add(m, l));
-    CHECK(dsc_layer_activation_new(&l, DSC_ACTIVATION_RELU));
-    CHECK(dsc_model_add(m, l));
-    CHECK(dsc_layer_dense_new(&l, HIDDEN, CLASSES, 1));
-    CHECK(dsc_model_add(m, l));
+    CHECK(dsc_model_add_dense(m, HIDDEN, 1));
+    CHECK(dsc_model_add_activation(m, DSC_ACTIVATION_RELU));
+    CHECK(dsc_model_add_dense(m, CLASSES, 1));
     CHECK(dsc_model_build(m, max_batch));
     CHECK(dsc_model_init(m, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, 7));
     return m;

@@ -35,13 +35,6 @@ static double normal(void) { /* Box-Muller */
     return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
 }
 
-static dsc_status add_layer(dsc_model *m, dsc_status made, dsc_layer **l) {
-    if (made != DSC_OK) return made;
-    dsc_status s = dsc_model_add(m, *l);
-    if (s != DSC_OK) dsc_layer_free(*l);
-    return s;
-}
-
 int main(void) {
     static float x[N], t[N], bx[BATCH], bt[BATCH], pred[N];
     size_t order[N];
@@ -52,15 +45,14 @@ int main(void) {
     }
 
     dsc_model *model = NULL;
-    dsc_layer *l = NULL;
     dsc_loss *loss = NULL;
     dsc_optimizer *opt = NULL;
     CHECK(dsc_model_new(&model, 1));
-    CHECK(add_layer(model, dsc_layer_dense_new(&l, 1, 32, 1), &l));
-    CHECK(add_layer(model, dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH), &l));
-    CHECK(add_layer(model, dsc_layer_dense_new(&l, 32, 32, 1), &l));
-    CHECK(add_layer(model, dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH), &l));
-    CHECK(add_layer(model, dsc_layer_dense_new(&l, 32, 1, 1), &l));
+    CHECK(dsc_model_add_dense(model, 32, 1));
+    CHECK(dsc_model_add_activation(model, DSC_ACTIVATION_TANH));
+    CHECK(dsc_model_add_dense(model, 32, 1));
+    CHECK(dsc_model_add_activation(model, DSC_ACTIVATION_TANH));
+    CHECK(dsc_model_add_dense(model, 1, 1));
     CHECK(dsc_model_build(model, BATCH));
     CHECK(dsc_model_init(model, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, 7));
     CHECK(dsc_loss_new(&loss, DSC_LOSS_MSE));

@@ -18,27 +18,18 @@
         }                                                                        \
     } while (0)
 
-/* Creates a layer and hands it to the model (which then owns it). */
-static dsc_status add_layer(dsc_model *m, dsc_status made, dsc_layer **l) {
-    if (made != DSC_OK) return made;
-    dsc_status s = dsc_model_add(m, *l);
-    if (s != DSC_OK) dsc_layer_free(*l); /* still ours when add fails */
-    return s;
-}
-
 int main(void) {
     const float x[4 * 2] = {0, 0, 0, 1, 1, 0, 1, 1};
     const float target[4] = {0, 1, 1, 0};
     dsc_model *model = NULL;
-    dsc_layer *l = NULL;
     dsc_loss *loss = NULL;
     dsc_optimizer *opt = NULL;
 
     CHECK(dsc_model_new(&model, 2));
-    CHECK(add_layer(model, dsc_layer_dense_new(&l, 2, 4, 1), &l));
-    CHECK(add_layer(model, dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH), &l));
-    CHECK(add_layer(model, dsc_layer_dense_new(&l, 4, 1, 1), &l));
-    CHECK(add_layer(model, dsc_layer_activation_new(&l, DSC_ACTIVATION_SIGMOID), &l));
+    CHECK(dsc_model_add_dense(model, 4, 1));         /* 2 -> 4, with bias */
+    CHECK(dsc_model_add_activation(model, DSC_ACTIVATION_TANH));
+    CHECK(dsc_model_add_dense(model, 1, 1));         /* 4 -> 1 */
+    CHECK(dsc_model_add_activation(model, DSC_ACTIVATION_SIGMOID));
     CHECK(dsc_model_build(model, 4));                /* all memory is allocated here */
     CHECK(dsc_model_init(model, DSC_INIT_XAVIER_UNIFORM, DSC_INIT_ZEROS, 3));
 

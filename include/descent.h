@@ -205,8 +205,6 @@ DSC_API const char *dsc_last_error(void);
  */
 /** An n-dimensional float32 array, owning its memory or borrowing the host's. */
 typedef struct dsc_tensor dsc_tensor;
-/** One layer of a network (dense, activation, dropout). */
-typedef struct dsc_layer dsc_layer;
 /** A sequential model: an ordered list of layers with flat parameter buffers. */
 typedef struct dsc_model dsc_model;
 /** A loss function (MSE, cross-entropy, ...). */
@@ -445,12 +443,15 @@ DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, 
 
 /**
  * @defgroup layer Layer
- * @brief Building blocks of a sequential model: dense, activation, dropout.
+ * @brief What the layers of a sequential model do: dense, activation, dropout.
  *
- * A layer is created on its own, then handed to a model with
- * dsc_model_add(), which takes ownership. Its parameters live in the model's
- * flat buffer once the model is built; read and write them through the model
- * (dsc_model_get_weight() and friends), by the layer's index.
+ * A layer exists only inside a model: it is created by a call on the model
+ * (dsc_model_add_dense(), dsc_model_add_activation(),
+ * dsc_model_add_leaky_relu(), dsc_model_add_dropout()), released with it, and
+ * inspected by its index (dsc_model_layer_info(),
+ * dsc_model_layer_param_count()). Its parameters live in the model's flat
+ * buffer once the model is built; read and write them through the model
+ * (dsc_model_get_weight() and friends), by the same index.
  * @{
  */
 
@@ -473,96 +474,6 @@ typedef enum dsc_activation {
                                         train classifiers on logits with ::DSC_LOSS_CROSS_ENTROPY. */
 } dsc_activation;
 
-/**
- * @brief Create a dense (fully connected) layer: y = x W^T + b.
- *
- * Matches torch.nn.Linear(in_features, out_features, bias): W is stored
- * [out_features, in_features] row-major. The parameters get their values
- * when the model is built (PyTorch's default initialization, see
- * dsc_model_build()).
- * @param[out] out          Receives the new layer; set to NULL on failure.
- * @param[in]  in_features  Inputs per sample, at least 1.
- * @param[in]  out_features Outputs per sample, at least 1.
- * @param[in]  bias         1 for a bias vector b, 0 for none.
- * @return DSC_OK; DSC_E_ARG for a NULL @p out, a zero width, @p bias not 0
- *         or 1, or a parameter count that overflows; DSC_E_NOMEM.
- * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_layer_dense_new(dsc_layer **out, size_t in_features, size_t out_features,
-                                       int bias);
-
-/**
- * @brief Create an activation layer; its width is the previous layer's.
- * @param[out] out Receives the new layer; set to NULL on failure.
- * @param[in]  act Any ::dsc_activation. ::DSC_ACTIVATION_LEAKY_RELU gets
- *                 PyTorch's default slope 0.01 (see dsc_layer_leaky_relu_new()).
- * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown @p act; DSC_E_NOMEM.
- * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_layer_activation_new(dsc_layer **out, dsc_activation act);
-
-/**
- * @brief Create a leaky ReLU layer with a given negative slope.
- * @param[out] out            Receives the new layer; set to NULL on failure.
- * @param[in]  negative_slope The slope for x < 0 (torch.nn.LeakyReLU's
- *                            negative_slope); finite.
- * @return DSC_OK; DSC_E_ARG for a NULL @p out or a non-finite slope; DSC_E_NOMEM.
- * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_layer_leaky_relu_new(dsc_layer **out, double negative_slope);
-
-/**
- * @brief Create a dropout layer (torch.nn.Dropout(p)).
- *
- * In training mode each element is zeroed with probability @p p and the
- * others are scaled by 1/(1-p); in evaluation mode the layer passes its input
- * through. The masks come from descent's own generator seeded with @p seed,
- * so a seed gives the same masks on every machine (not PyTorch's masks).
- * @param[out] out  Receives the new layer; set to NULL on failure.
- * @param[in]  p    Probability of zeroing an element, 0 <= p <= 1 (p = 1 zeroes everything).
- * @param[in]  seed Seed of the layer's mask generator.
- * @return DSC_OK; DSC_E_ARG for a NULL @p out or @p p outside [0, 1] or NaN; DSC_E_NOMEM.
- * @note Ownership: the caller owns the layer until dsc_model_add() succeeds.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_layer_dropout_new(dsc_layer **out, double p, uint64_t seed);
-
-/**
- * @brief Release a layer that no model owns.
- * @param[in] layer The layer, or NULL (then nothing happens). A layer that
- *                  was added to a model belongs to it: this call then does
- *                  nothing (dsc_last_error() says so) and dsc_model_free()
- *                  releases it.
- * @since 0.1.0
- */
-DSC_API void dsc_layer_free(dsc_layer *layer);
-
-/**
- * @brief What a layer is and its widths.
- * @param[in]  layer        The layer.
- * @param[out] kind         Receives its ::dsc_layer_kind; may be NULL.
- * @param[out] in_features  Receives its input width; may be NULL. 0 for an
- *                          activation or dropout layer not yet added to a model.
- * @param[out] out_features Receives its output width; may be NULL. As @p in_features.
- * @return DSC_OK; DSC_E_ARG if @p layer is NULL.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_layer_info(const dsc_layer *layer, dsc_layer_kind *kind,
-                                  size_t *in_features, size_t *out_features);
-
-/**
- * @brief The number of trainable parameters of a layer (out*in + out for a
- *        dense layer with bias; 0 for activation and dropout layers).
- * @param[in]  layer The layer.
- * @param[out] out   Receives the count.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_layer_param_count(const dsc_layer *layer, size_t *out);
-
 /** @} */
 
 /* ------------------------------------------------------------------------ */
@@ -573,12 +484,18 @@ DSC_API dsc_status dsc_layer_param_count(const dsc_layer *layer, size_t *out);
  * @defgroup model Model
  * @brief A sequential model: layers in order, built once for a maximum batch.
  *
- * Life cycle: dsc_model_new(), dsc_model_add() for each layer,
- * dsc_model_build() for a maximum batch size, then any number of
- * dsc_model_forward(), loss, dsc_model_backward(), optimizer step and
- * dsc_model_zero_grad(), none of which allocates. Layers are numbered from 0
- * in the order they were added, activations and dropout included (the
- * numbering of torch.nn.Sequential). Inputs and outputs are row-major
+ * Life cycle: dsc_model_new(); layers appended in order by calls on the
+ * model (dsc_model_add_dense(), dsc_model_add_activation(),
+ * dsc_model_add_leaky_relu(), dsc_model_add_dropout()); dsc_model_build() for
+ * a maximum batch size; then any number of dsc_model_forward(), loss,
+ * dsc_model_backward(), optimizer step and dsc_model_zero_grad(), none of
+ * which allocates; dsc_model_free() releases the model with its layers. There
+ * is no layer handle, so no layer can outlive its model or belong to two:
+ * layers are numbered from 0 in the order they were added, activations and
+ * dropout included (the numbering of torch.nn.Sequential), and inspected by
+ * that index (dsc_model_layer_info(), dsc_model_layer_param_count()). A dense
+ * layer's input width is the model's output width so far (dsc_model_widths());
+ * the other layers keep the width. Inputs and outputs are row-major
  * [batch, width] float arrays.
  *
  * Parameters are laid out in one contiguous 64-byte aligned buffer, layer by
@@ -587,15 +504,15 @@ DSC_API dsc_status dsc_layer_param_count(const dsc_layer *layer, size_t *out);
  * second buffer.
  * @code
  * dsc_model *m = NULL;
- * dsc_layer *l = NULL;
- * dsc_model_new(&m, 2);
- * dsc_layer_dense_new(&l, 2, 4, 1);  dsc_model_add(m, l);
- * dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH);  dsc_model_add(m, l);
- * dsc_layer_dense_new(&l, 4, 1, 1);  dsc_model_add(m, l);
- * dsc_model_build(m, 4);
+ * dsc_status s = dsc_model_new(&m, 2);                 // 2 inputs per sample
+ * if (s == DSC_OK) s = dsc_model_add_dense(m, 4, 1);   // 2 -> 4, with bias
+ * if (s == DSC_OK) s = dsc_model_add_activation(m, DSC_ACTIVATION_TANH);
+ * if (s == DSC_OK) s = dsc_model_add_dense(m, 1, 1);   // 4 -> 1
+ * if (s == DSC_OK) s = dsc_model_build(m, 4);          // batches of up to 4
+ * if (s != DSC_OK) fprintf(stderr, "%s\n", dsc_last_error());
+ * // ... train and predict ...
+ * dsc_model_free(m);                                   // also after a failure
  * @endcode
- * (check every status in real code; a layer whose dsc_model_add() failed is
- * still the caller's to free.)
  * @{
  */
 
@@ -632,19 +549,70 @@ DSC_API dsc_status dsc_model_new(dsc_model **out, size_t input_width);
 DSC_API void dsc_model_free(dsc_model *model);
 
 /**
- * @brief Append a layer.
- * @param[in,out] model The model, not yet built.
- * @param[in]     layer A layer no model owns. A dense layer's input width must
- *                      equal the model's current output width; activation and
- *                      dropout layers take that width.
- * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if the model is already
- *         built or the layer already belongs to a model; DSC_E_SHAPE if the
- *         widths do not match; DSC_E_NOMEM. On failure nothing changes and
- *         the caller still owns the layer.
- * @note Ownership: on DSC_OK the model owns the layer and frees it.
- * @since 0.1.0
+ * @brief Append a dense (fully connected) layer: y = x W^T + b.
+ *
+ * Matches torch.nn.Linear(in_features, out_features, bias) with in_features
+ * the model's output width so far (its input width for the first layer): W
+ * is stored [out_features, in_features] row-major. The parameters get their
+ * values when the model is built (PyTorch's default initialization, see
+ * dsc_model_build()).
+ * @param[in,out] model        The model, not yet built.
+ * @param[in]     out_features Outputs per sample, at least 1.
+ * @param[in]     bias         1 for a bias vector b, 0 for none.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model, a zero @p out_features,
+ *         @p bias not 0 or 1, or a parameter count that overflows;
+ *         DSC_E_STATE if the model is built; DSC_E_NOMEM. On failure the
+ *         model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
  */
-DSC_API dsc_status dsc_model_add(dsc_model *model, dsc_layer *layer);
+DSC_API dsc_status dsc_model_add_dense(dsc_model *model, size_t out_features, int bias);
+
+/**
+ * @brief Append an activation layer; it keeps the width.
+ * @param[in,out] model The model, not yet built.
+ * @param[in]     act   Any ::dsc_activation. ::DSC_ACTIVATION_LEAKY_RELU gets
+ *                      PyTorch's default slope 0.01 (dsc_model_add_leaky_relu()
+ *                      takes another).
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model; DSC_E_UNSUPPORTED if @p act
+ *         is not a ::dsc_activation; DSC_E_STATE if the model is built;
+ *         DSC_E_NOMEM. On failure the model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_activation(dsc_model *model, dsc_activation act);
+
+/**
+ * @brief Append a leaky ReLU layer with a given negative slope
+ *        (torch.nn.LeakyReLU(negative_slope)); it keeps the width.
+ * @param[in,out] model          The model, not yet built.
+ * @param[in]     negative_slope The slope for x < 0; a finite float
+ *                               (|slope| <= 3.4e38).
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model or a slope that is not a
+ *         finite float; DSC_E_STATE if the model is built; DSC_E_NOMEM. On
+ *         failure the model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_leaky_relu(dsc_model *model, double negative_slope);
+
+/**
+ * @brief Append a dropout layer (torch.nn.Dropout(p)); it keeps the width.
+ *
+ * In training mode each element is zeroed with probability @p p and the
+ * others are scaled by 1/(1-p); in evaluation mode the layer passes its input
+ * through. The masks come from descent's own generator seeded with @p seed,
+ * so a seed gives the same masks on every machine (not PyTorch's masks).
+ * @param[in,out] model The model, not yet built.
+ * @param[in]     p     Probability of zeroing an element, 0 <= p <= 1 (p = 1 zeroes everything).
+ * @param[in]     seed  Seed of the layer's mask generator.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model or @p p outside [0, 1] or
+ *         NaN; DSC_E_STATE if the model is built; DSC_E_NOMEM. On failure
+ *         the model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_dropout(dsc_model *model, double p, uint64_t seed);
 
 /**
  * @brief Allocate every buffer for batches of up to @p max_batch samples and
@@ -674,15 +642,30 @@ DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch);
 DSC_API dsc_status dsc_model_layer_count(const dsc_model *model, size_t *out);
 
 /**
- * @brief One layer of the model, to inspect it with dsc_layer_info().
+ * @brief What the layer at an index is, and its widths.
+ * @param[in]  model        The model.
+ * @param[in]  index        0..layer count - 1, in the order the layers were added.
+ * @param[out] kind         Receives its ::dsc_layer_kind; may be NULL.
+ * @param[out] in_features  Receives its input width; may be NULL.
+ * @param[out] out_features Receives its output width; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model or an @p index out of range
+ *         (then the outputs given are set to 0).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_layer_info(const dsc_model *model, size_t index, dsc_layer_kind *kind,
+                                        size_t *in_features, size_t *out_features);
+
+/**
+ * @brief The number of trainable parameters of the layer at an index
+ *        (out*in + out for a dense layer with bias; 0 for activation and
+ *        dropout layers).
  * @param[in]  model The model.
  * @param[in]  index 0..layer count - 1.
- * @param[out] out   Receives the layer; set to NULL on failure.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer or an index out of range.
- * @note Ownership: borrowed from the model, valid until dsc_model_free().
- * @since 0.1.0
+ * @param[out] out   Receives the count; set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an @p index out of range.
+ * @since 0.2.0
  */
-DSC_API dsc_status dsc_model_layer(const dsc_model *model, size_t index, const dsc_layer **out);
+DSC_API dsc_status dsc_model_layer_param_count(const dsc_model *model, size_t index, size_t *out);
 
 /**
  * @brief The input and output widths of the model.

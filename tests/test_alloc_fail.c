@@ -186,42 +186,58 @@ static void free_dataset(void *d) {
     dsc_dataset_free(d);
 }
 
-static dsc_status make_dense(void **out) {
-    return dsc_layer_dense_new((dsc_layer **)out, 3, 4, 1);
-}
-
-static dsc_status make_activation(void **out) {
-    return dsc_layer_activation_new((dsc_layer **)out, DSC_ACTIVATION_TANH);
-}
-
-static dsc_status make_leaky(void **out) {
-    return dsc_layer_leaky_relu_new((dsc_layer **)out, 0.2);
-}
-
-static dsc_status make_dropout(void **out) {
-    return dsc_layer_dropout_new((dsc_layer **)out, 0.5, 1);
-}
-
-static void free_layer(void *l) {
-    dsc_layer_free(l);
-}
-
 static dsc_status make_model(void **out) {
     return dsc_model_new((dsc_model **)out, 3);
 }
 
-/* The whole construction of a model: new, add (which grows its layer list
- * past 8 slots), build. Any failure releases everything and leaves NULL. */
+/* Appends layer `which` (0 dense, 1 activation, 2 leaky ReLU, 3 dropout) to m. */
+static dsc_status add_layer_kind(dsc_model *m, int which) {
+    switch (which) {
+    case 0: return dsc_model_add_dense(m, 3, 1);
+    case 1: return dsc_model_add_activation(m, DSC_ACTIVATION_TANH);
+    case 2: return dsc_model_add_leaky_relu(m, 0.2);
+    default: return dsc_model_add_dropout(m, 0.5, 1);
+    }
+}
+
+/* A new model with one layer of a kind: any failure releases the model. */
+static dsc_status make_model_with(void **out, int which) {
+    dsc_model *m = NULL;
+    *out = NULL;
+    dsc_status s = dsc_model_new(&m, 3);
+    if (s == DSC_OK) s = add_layer_kind(m, which);
+    if (s != DSC_OK) {
+        dsc_model_free(m);
+        return s;
+    }
+    *out = m;
+    return DSC_OK;
+}
+
+static dsc_status make_dense(void **out) {
+    return make_model_with(out, 0);
+}
+
+static dsc_status make_activation(void **out) {
+    return make_model_with(out, 1);
+}
+
+static dsc_status make_leaky(void **out) {
+    return make_model_with(out, 2);
+}
+
+static dsc_status make_dropout(void **out) {
+    return make_model_with(out, 3);
+}
+
+/* The whole construction of a model: new, ten adds of every kind (the layer
+ * list grows past 8 slots), build. Any failure releases everything and
+ * leaves NULL. */
 static dsc_status make_built_model(void **out) {
     dsc_model *m = NULL;
     *out = NULL;
     dsc_status s = dsc_model_new(&m, 3);
-    for (int i = 0; s == DSC_OK && i < 10; i++) {
-        dsc_layer *l = NULL;
-        s = i % 2 == 0 ? dsc_layer_dense_new(&l, 3, 3, 1) : dsc_layer_dropout_new(&l, 0.5, 1);
-        if (s == DSC_OK) s = dsc_model_add(m, l);
-        if (s != DSC_OK) dsc_layer_free(l);
-    }
+    for (int i = 0; s == DSC_OK && i < 10; i++) s = add_layer_kind(m, i % 4);
     if (s == DSC_OK) s = dsc_model_build(m, 4);
     if (s != DSC_OK) {
         dsc_model_free(m);
@@ -375,13 +391,10 @@ static void tr_release(void) {
 }
 
 static dsc_status tr_parts(void) {
-    dsc_layer *l = NULL;
     float *p = NULL, *g = NULL;
     size_t n = 0;
     dsc_status s = dsc_model_new(&tr_model, 2);
-    if (s == DSC_OK && (s = dsc_layer_dense_new(&l, 2, 1, 1)) == DSC_OK &&
-        (s = dsc_model_add(tr_model, l)) != DSC_OK)
-        dsc_layer_free(l);
+    if (s == DSC_OK) s = dsc_model_add_dense(tr_model, 1, 1);
     if (s == DSC_OK) s = dsc_model_build(tr_model, 2);
     if (s == DSC_OK) s = dsc_loss_new(&tr_loss, DSC_LOSS_MSE);
     if (s == DSC_OK) s = dsc_optimizer_new(&tr_opt, DSC_OPTIMIZER_ADAM);
@@ -484,12 +497,12 @@ static const struct {
     {"dsc_dataset_load_csv", make_ds_csv, free_dataset},
     {"dsc_dataset_subset", make_ds_subset, free_dataset},
     {"dsc_dataset_split", make_ds_split, free_dataset},
-    {"dsc_layer_dense_new", make_dense, free_layer},
-    {"dsc_layer_activation_new", make_activation, free_layer},
-    {"dsc_layer_leaky_relu_new", make_leaky, free_layer},
-    {"dsc_layer_dropout_new", make_dropout, free_layer},
     {"dsc_model_new", make_model, free_model},
-    {"dsc_model_add + dsc_model_build", make_built_model, free_model},
+    {"dsc_model_add_dense", make_dense, free_model},
+    {"dsc_model_add_activation", make_activation, free_model},
+    {"dsc_model_add_leaky_relu", make_leaky, free_model},
+    {"dsc_model_add_dropout", make_dropout, free_model},
+    {"dsc_model_add_* + dsc_model_build", make_built_model, free_model},
     {"dsc_loss_new", make_loss, free_loss},
     {"dsc_optimizer_add_model", make_model_group, free_model_group},
     {"dsc_lr_scheduler_new", make_scheduler, free_scheduler},
@@ -525,6 +538,59 @@ static void test_alloc_fail_every_constructor(void **state) {
             harness_alloc_uninstall();
         }
         assert_true(succeeded);
+    }
+}
+
+/* Each add on an existing model, with each of its allocations failing in
+ * turn (the slot array grows at the 1st and the 9th layer): DSC_E_NOMEM, the
+ * model unchanged (layer count, widths, parameter count), nothing leaked,
+ * and the model still usable. */
+static void test_alloc_fail_model_add_leaves_model_unchanged(void **state) {
+    (void)state;
+    static const size_t before_counts[] = {0, 8};
+    for (int which = 0; which < 4; which++) {
+        for (size_t b = 0; b < 2; b++) {
+            dsc_model *m = NULL;
+            assert_ok(dsc_model_new(&m, 3));
+            for (size_t i = 0; i < before_counts[b]; i++) assert_ok(add_layer_kind(m, (int)(i % 4)));
+            size_t count0 = 0, width0 = 0, params0 = 0;
+            assert_ok(dsc_model_layer_count(m, &count0));
+            assert_ok(dsc_model_widths(m, NULL, &width0));
+            assert_ok(dsc_model_param_count(m, &params0));
+            int failed = 0, succeeded = 0;
+            for (long k = 1; k < 100 && !succeeded; k++) {
+                harness_alloc_install(k);
+                dsc_status s = add_layer_kind(m, which);
+                long live = harness_alloc_live();
+                harness_alloc_uninstall();
+                if (s == DSC_OK) {
+                    succeeded = 1;
+                    continue;
+                }
+                failed++;
+                if (s != DSC_E_NOMEM)
+                    fail_msg("add kind %d with allocation %ld failing returned %s", which, k,
+                             dsc_status_name(s));
+                assert_int_equal(live, 0);
+                size_t count = 9, width = 9, params = 9;
+                assert_ok(dsc_model_layer_count(m, &count));
+                assert_ok(dsc_model_widths(m, NULL, &width));
+                assert_ok(dsc_model_param_count(m, &params));
+                assert_int_equal(count, count0);
+                assert_int_equal(width, width0);
+                assert_int_equal(params, params0);
+            }
+            assert_true(succeeded);
+            assert_int_equal(failed, 1); /* the slot array is the only allocation */
+            size_t count = 0;
+            assert_ok(dsc_model_layer_count(m, &count));
+            assert_int_equal(count, count0 + 1);
+            assert_ok(dsc_model_build(m, 2));
+            const float x[6] = {1, 2, 3, 4, 5, 6};
+            const float *y = NULL;
+            assert_ok(dsc_model_forward(m, x, 2, &y));
+            dsc_model_free(m);
+        }
     }
 }
 
@@ -567,6 +633,7 @@ static void test_alloc_set_allocator_validation(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_fail_every_constructor),
+        cmocka_unit_test(test_alloc_fail_model_add_leaves_model_unchanged),
         cmocka_unit_test(test_alloc_hook_sees_every_allocation),
         cmocka_unit_test(test_alloc_set_allocator_validation),
     };

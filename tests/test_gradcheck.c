@@ -99,14 +99,12 @@ static void setup(gc *g, size_t batch, size_t in, size_t out, dsc_loss_kind kind
     assert_ok(dsc_model_new(&g->m, in));
 }
 
-static void add(gc *g, dsc_layer *l) {
-    assert_ok(dsc_model_add(g->m, l));
-}
-
-static dsc_layer *dense(size_t in, size_t out, int bias) {
-    dsc_layer *l = NULL;
-    assert_ok(dsc_layer_dense_new(&l, in, out, bias));
-    return l;
+/* Appends dense(in -> out); in must be the model's width so far. */
+static void dense(gc *g, size_t in, size_t out, int bias) {
+    size_t have = 0;
+    assert_ok(dsc_model_widths(g->m, NULL, &have));
+    assert_int_equal(have, in);
+    assert_ok(dsc_model_add_dense(g->m, out, bias));
 }
 
 static void finish(gc *g, uint64_t seed) {
@@ -121,11 +119,11 @@ static void test_gradcheck_dense(void **state) {
     (void)state;
     gc g;
     setup(&g, 3, 4, 3, DSC_LOSS_MSE);
-    add(&g, dense(4, 3, 1));
+    dense(&g, 4, 3, 1);
     finish(&g, 1);
     setup(&g, 2, 5, 2, DSC_LOSS_MSE);
-    add(&g, dense(5, 3, 0));
-    add(&g, dense(3, 2, 1));
+    dense(&g, 5, 3, 0);
+    dense(&g, 3, 2, 1);
     finish(&g, 2);
 }
 
@@ -137,19 +135,16 @@ static void test_gradcheck_activations(void **state) {
                                           DSC_ACTIVATION_SOFTMAX};
     for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
         gc g;
-        dsc_layer *l = NULL;
         /* the activation alone: input gradient */
         setup(&g, 3, 5, 5, DSC_LOSS_MSE);
-        if (acts[a] == DSC_ACTIVATION_LEAKY_RELU) assert_ok(dsc_layer_leaky_relu_new(&l, 0.1));
-        else assert_ok(dsc_layer_activation_new(&l, acts[a]));
-        add(&g, l);
+        if (acts[a] == DSC_ACTIVATION_LEAKY_RELU) assert_ok(dsc_model_add_leaky_relu(g.m, 0.1));
+        else assert_ok(dsc_model_add_activation(g.m, acts[a]));
         finish(&g, 3);
         /* between two dense layers: parameter gradients through it */
         setup(&g, 3, 4, 3, DSC_LOSS_MSE);
-        add(&g, dense(4, 6, 1));
-        assert_ok(dsc_layer_activation_new(&l, acts[a]));
-        add(&g, l);
-        add(&g, dense(6, 3, 1));
+        dense(&g, 4, 6, 1);
+        assert_ok(dsc_model_add_activation(g.m, acts[a]));
+        dense(&g, 6, 3, 1);
         finish(&g, 4 + a);
     }
 }
@@ -160,22 +155,19 @@ static void test_gradcheck_activations(void **state) {
 static void test_gradcheck_dropout(void **state) {
     (void)state;
     gc g;
-    dsc_layer *l = NULL;
     setup(&g, 2, 3, 2, DSC_LOSS_MSE);
-    add(&g, dense(3, 4, 1));
-    assert_ok(dsc_layer_dropout_new(&l, 0.5, 1));
-    add(&g, l);
-    add(&g, dense(4, 2, 1));
+    dense(&g, 3, 4, 1);
+    assert_ok(dsc_model_add_dropout(g.m, 0.5, 1));
+    dense(&g, 4, 2, 1);
     assert_ok(dsc_model_build(g.m, 2));
     assert_ok(dsc_model_set_training(g.m, 0));
     check_all(&g);
     dsc_model_free(g.m);
     dsc_loss_free(g.loss);
     setup(&g, 2, 3, 2, DSC_LOSS_MSE);
-    add(&g, dense(3, 4, 1));
-    assert_ok(dsc_layer_dropout_new(&l, 0.0, 1));
-    add(&g, l);
-    add(&g, dense(4, 2, 1));
+    dense(&g, 3, 4, 1);
+    assert_ok(dsc_model_add_dropout(g.m, 0.0, 1));
+    dense(&g, 4, 2, 1);
     finish(&g, 9);
 }
 
@@ -186,14 +178,12 @@ static void test_gradcheck_losses(void **state) {
                                           DSC_LOSS_SMOOTH_L1};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         gc g;
-        dsc_layer *l = NULL;
         setup(&g, 4, 3, 4, kinds[k]);
         if (kinds[k] == DSC_LOSS_HUBER) assert_ok(dsc_loss_set(g.loss, DSC_LOSS_PARAM_DELTA, 0.4));
         if (kinds[k] == DSC_LOSS_SMOOTH_L1) assert_ok(dsc_loss_set(g.loss, DSC_LOSS_PARAM_DELTA, 0.6));
-        add(&g, dense(3, 5, 1));
-        assert_ok(dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH));
-        add(&g, l);
-        add(&g, dense(5, 4, 1));
+        dense(&g, 3, 5, 1);
+        assert_ok(dsc_model_add_activation(g.m, DSC_ACTIVATION_TANH));
+        dense(&g, 5, 4, 1);
         finish(&g, 20 + k);
     }
 }

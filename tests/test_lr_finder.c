@@ -29,16 +29,12 @@ static void setup(rig *r, dsc_optimizer_kind kind, size_t hidden) {
         ys[i] = 2.0f * a - 3.0f * b + 0.5f;
     }
     memset(r, 0, sizeof *r);
-    dsc_layer *l = NULL;
     assert_ok(dsc_model_new(&r->m, 2));
     if (hidden) {
-        assert_ok(dsc_layer_dense_new(&l, 2, hidden, 1));
-        assert_ok(dsc_model_add(r->m, l));
-        assert_ok(dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH));
-        assert_ok(dsc_model_add(r->m, l));
+        assert_ok(dsc_model_add_dense(r->m, hidden, 1));
+        assert_ok(dsc_model_add_activation(r->m, DSC_ACTIVATION_TANH));
     }
-    assert_ok(dsc_layer_dense_new(&l, hidden ? hidden : 2, 1, 1));
-    assert_ok(dsc_model_add(r->m, l));
+    assert_ok(dsc_model_add_dense(r->m, 1, 1));
     assert_ok(dsc_model_build(r->m, 16));
     assert_ok(dsc_model_init(r->m, DSC_INIT_XAVIER_UNIFORM, DSC_INIT_ZEROS, 9));
     assert_ok(dsc_loss_new(&r->loss, DSC_LOSS_MSE));
@@ -219,11 +215,9 @@ static void test_lr_finder_failure_paths(void **state) {
     setup(&r, DSC_OPTIMIZER_SGD, 0);
     dsc_dataset *bad = NULL;
     dsc_model *m1 = NULL;
-    dsc_layer *l = NULL;
     dsc_trainer *t = NULL;
     assert_ok(dsc_model_new(&m1, 1));
-    assert_ok(dsc_layer_dense_new(&l, 1, 1, 1));
-    assert_ok(dsc_model_add(m1, l));
+    assert_ok(dsc_model_add_dense(m1, 1, 1));
     assert_ok(dsc_model_build(m1, 2));
     dsc_optimizer *o = NULL;
     float *p = NULL, *g = NULL;

@@ -15,10 +15,8 @@
 /* dense(in->out) only, built for max_batch, weights w (in floats, out = 1) and bias b. */
 static dsc_model *linear(size_t in, size_t max_batch, const float *w, float b) {
     dsc_model *m = NULL;
-    dsc_layer *l = NULL;
     assert_ok(dsc_model_new(&m, in));
-    assert_ok(dsc_layer_dense_new(&l, in, 1, 1));
-    assert_ok(dsc_model_add(m, l));
+    assert_ok(dsc_model_add_dense(m, 1, 1));
     assert_ok(dsc_model_build(m, max_batch));
     if (w != NULL) assert_ok(dsc_model_set_weight(m, 0, w, in));
     assert_ok(dsc_model_set_bias(m, 0, &b, 1));
@@ -28,14 +26,10 @@ static dsc_model *linear(size_t in, size_t max_batch, const float *w, float b) {
 /* dense(in->hid) tanh dense(hid->out). */
 static dsc_model *mlp(size_t in, size_t hid, size_t out, size_t max_batch, uint64_t seed) {
     dsc_model *m = NULL;
-    dsc_layer *l = NULL;
     assert_ok(dsc_model_new(&m, in));
-    assert_ok(dsc_layer_dense_new(&l, in, hid, 1));
-    assert_ok(dsc_model_add(m, l));
-    assert_ok(dsc_layer_activation_new(&l, DSC_ACTIVATION_TANH));
-    assert_ok(dsc_model_add(m, l));
-    assert_ok(dsc_layer_dense_new(&l, hid, out, 1));
-    assert_ok(dsc_model_add(m, l));
+    assert_ok(dsc_model_add_dense(m, hid, 1));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_TANH));
+    assert_ok(dsc_model_add_dense(m, out, 1));
     assert_ok(dsc_model_build(m, max_batch));
     assert_ok(dsc_model_init(m, DSC_INIT_XAVIER_UNIFORM, DSC_INIT_ZEROS, seed));
     return m;
@@ -635,10 +629,8 @@ static void test_trainer_evaluate_values(void **state) {
     assert_int_equal(training, 1); /* mode restored */
     /* Labels: two logits per sample, x W^T with W = [[1], [-1]]: class 0 for x > 0. */
     dsc_model *m2 = NULL;
-    dsc_layer *l = NULL;
     assert_ok(dsc_model_new(&m2, 1));
-    assert_ok(dsc_layer_dense_new(&l, 1, 2, 0));
-    assert_ok(dsc_model_add(m2, l));
+    assert_ok(dsc_model_add_dense(m2, 2, 0));
     assert_ok(dsc_model_build(m2, 3));
     const float w2[2] = {1, -1};
     assert_ok(dsc_model_set_weight(m2, 0, w2, 2));
@@ -663,8 +655,7 @@ static void test_trainer_evaluate_values(void **state) {
     assert_status(dsc_model_evaluate(m2, mse, ds, &v, &a), DSC_E_SHAPE);
     dsc_model *unbuilt = NULL;
     assert_ok(dsc_model_new(&unbuilt, 1));
-    assert_ok(dsc_layer_dense_new(&l, 1, 1, 1));
-    assert_ok(dsc_model_add(unbuilt, l));
+    assert_ok(dsc_model_add_dense(unbuilt, 1, 1));
     assert_status(dsc_model_evaluate(unbuilt, mse, ds, &v, &a), DSC_E_STATE);
     dsc_model_free(unbuilt);
     dsc_dataset_free(lab);
@@ -683,14 +674,11 @@ static void test_trainer_new_failure_paths(void **state) {
     const int32_t lab[3] = {0, 1, 0};
     dsc_model *m = linear(2, 4, NULL, 0.0f), *m3 = linear(3, 4, NULL, 0.0f), *unbuilt = NULL;
     dsc_model *m22 = NULL;
-    dsc_layer *l = NULL;
     assert_ok(dsc_model_new(&m22, 2));
-    assert_ok(dsc_layer_dense_new(&l, 2, 2, 1));
-    assert_ok(dsc_model_add(m22, l));
+    assert_ok(dsc_model_add_dense(m22, 2, 1));
     assert_ok(dsc_model_build(m22, 4));
     assert_ok(dsc_model_new(&unbuilt, 2));
-    assert_ok(dsc_layer_dense_new(&l, 2, 1, 1));
-    assert_ok(dsc_model_add(unbuilt, l));
+    assert_ok(dsc_model_add_dense(unbuilt, 1, 1));
     dsc_loss *mse = NULL, *ce = NULL;
     assert_ok(dsc_loss_new(&mse, DSC_LOSS_MSE));
     assert_ok(dsc_loss_new(&ce, DSC_LOSS_CROSS_ENTROPY));

@@ -5,7 +5,7 @@
  * backward is dx = y * (dy - sum_j dy_j y_j). */
 #include "layer_impl.h"
 
-static size_t act_scratch(const dsc_layer *l, size_t max_batch) {
+static size_t act_scratch(const dsc__layer *l, size_t max_batch) {
     (void)l;
     (void)max_batch;
     return 0;
@@ -23,22 +23,22 @@ static dsc_act_id kernel_id(dsc_activation a) {
     }
 }
 
-static void act_forward(dsc_layer *l, const dsc__pass *p) {
+static void act_forward(dsc__layer *l, const dsc__pass *p) {
     l->k->act_forward[kernel_id(l->act)](p->batch * l->out, p->x, p->y, l->alpha);
 }
 
-static void act_backward(dsc_layer *l, const dsc__pass *p, const float *dy, float *dx) {
+static void act_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     if (dx == NULL) return;
     l->k->act_backward[kernel_id(l->act)](p->batch * l->out, p->x, p->y, dy, dx, l->alpha);
 }
 
-static void softmax_forward(dsc_layer *l, const dsc__pass *p) {
+static void softmax_forward(dsc__layer *l, const dsc__pass *p) {
     l->k->softmax(p->batch, l->out, p->x, l->in, p->y, l->out);
 }
 
 /* The kernel table has no softmax backward: it is a short row loop,
  * accumulated in double, used only when a softmax output is trained through. */
-static void softmax_backward(dsc_layer *l, const dsc__pass *p, const float *dy, float *dx) {
+static void softmax_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     if (dx == NULL) return;
     size_t n = l->out;
     for (size_t i = 0; i < p->batch; i++) {
@@ -57,29 +57,27 @@ static const dsc__layer_vtable softmax_vt = {
     DSC_LAYER_ACTIVATION, "softmax", act_scratch, softmax_forward, softmax_backward, 1,
 };
 
-static dsc_status make(const char *fn, dsc_layer **out, dsc_activation act, float alpha) {
-    dsc_layer *l = NULL;
-    DSC_TRY(dsc__layer_alloc(fn, act == DSC_ACTIVATION_SOFTMAX ? &softmax_vt : &act_vt, &l));
-    l->act = act;
-    l->alpha = alpha;
-    *out = l;
-    return DSC_OK;
+static dsc_status add(const char *fn, dsc_model *model, dsc_activation act, float alpha) {
+    dsc__layer l = {0};
+    l.vt = act == DSC_ACTIVATION_SOFTMAX ? &softmax_vt : &act_vt;
+    l.act = act;
+    l.alpha = alpha;
+    return dsc__model_append(fn, model, &l);
 }
 
-DSC_API dsc_status dsc_layer_activation_new(dsc_layer **out, dsc_activation act) {
-    static const char fn[] = "dsc_layer_activation_new";
-    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
-    *out = NULL;
+DSC_API dsc_status dsc_model_add_activation(dsc_model *model, dsc_activation act) {
+    static const char fn[] = "dsc_model_add_activation";
+    DSC_RETURN_IF(model == NULL, DSC_E_ARG, "%s: model is NULL", fn);
     DSC_RETURN_IF((int)act < (int)DSC_ACTIVATION_IDENTITY || (int)act > (int)DSC_ACTIVATION_SOFTMAX,
-                  DSC_E_ARG, "%s: act is %d; it must be a dsc_activation (0..6)", fn, (int)act);
-    return make(fn, out, act, 0.01f); /* torch.nn.LeakyReLU's default slope */
+                  DSC_E_UNSUPPORTED, "%s: act %d is not a dsc_activation (0..6)", fn, (int)act);
+    return add(fn, model, act, 0.01f); /* torch.nn.LeakyReLU's default slope */
 }
 
-DSC_API dsc_status dsc_layer_leaky_relu_new(dsc_layer **out, double negative_slope) {
-    static const char fn[] = "dsc_layer_leaky_relu_new";
-    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
-    *out = NULL;
+DSC_API dsc_status dsc_model_add_leaky_relu(dsc_model *model, double negative_slope) {
+    static const char fn[] = "dsc_model_add_leaky_relu";
+    DSC_RETURN_IF(model == NULL, DSC_E_ARG, "%s: model is NULL", fn);
     DSC_RETURN_IF(!(negative_slope >= -3.4e38 && negative_slope <= 3.4e38), DSC_E_ARG,
-                  "%s: negative_slope is %g; it must be a finite float", fn, negative_slope);
-    return make(fn, out, DSC_ACTIVATION_LEAKY_RELU, (float)negative_slope);
+                  "%s: negative_slope is %g; it must be a finite float (|slope| <= 3.4e38)", fn,
+                  negative_slope);
+    return add(fn, model, DSC_ACTIVATION_LEAKY_RELU, (float)negative_slope);
 }

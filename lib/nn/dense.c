@@ -4,18 +4,18 @@
  * bias_grad). */
 #include "layer_impl.h"
 
-static size_t dense_scratch(const dsc_layer *l, size_t max_batch) {
+static size_t dense_scratch(const dsc__layer *l, size_t max_batch) {
     (void)l;
     (void)max_batch;
     return 0;
 }
 
-static void dense_forward(dsc_layer *l, const dsc__pass *p) {
+static void dense_forward(dsc__layer *l, const dsc__pass *p) {
     l->k->gemm_nt(p->batch, l->out, l->in, p->x, l->in, l->w, l->in, l->has_bias ? l->b : NULL,
                   p->y, l->out, p->ws);
 }
 
-static void dense_backward(dsc_layer *l, const dsc__pass *p, const float *dy, float *dx) {
+static void dense_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     l->k->gemm_tn(l->out, l->in, p->batch, dy, l->out, p->x, l->in, l->dw, l->in, p->ws);
     if (l->has_bias) l->k->bias_grad(p->batch, l->out, dy, l->out, l->db);
     if (dx != NULL) l->k->gemm_nn(p->batch, l->in, l->out, dy, l->out, l->w, l->in, dx, l->in, p->ws);
@@ -25,22 +25,14 @@ static const dsc__layer_vtable dense_vt = {
     DSC_LAYER_DENSE, "dense", dense_scratch, dense_forward, dense_backward, 0,
 };
 
-DSC_API dsc_status dsc_layer_dense_new(dsc_layer **out, size_t in_features, size_t out_features,
-                                       int bias) {
-    static const char fn[] = "dsc_layer_dense_new";
-    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
-    *out = NULL;
-    DSC_RETURN_IF(in_features == 0, DSC_E_ARG, "%s: in_features is 0; it must be at least 1", fn);
+DSC_API dsc_status dsc_model_add_dense(dsc_model *model, size_t out_features, int bias) {
+    static const char fn[] = "dsc_model_add_dense";
+    DSC_RETURN_IF(model == NULL, DSC_E_ARG, "%s: model is NULL", fn);
     DSC_RETURN_IF(out_features == 0, DSC_E_ARG, "%s: out_features is 0; it must be at least 1", fn);
     DSC_RETURN_IF(bias != 0 && bias != 1, DSC_E_ARG, "%s: bias is %d; it must be 0 or 1", fn, bias);
-    size_t n = 0;
-    DSC_RETURN_IF(!dsc__mul_ok(in_features, out_features, &n) || n > SIZE_MAX / sizeof(float) - out_features,
-                  DSC_E_ARG, "%s: %zu x %zu parameters overflow size_t", fn, out_features, in_features);
-    dsc_layer *l = NULL;
-    DSC_TRY(dsc__layer_alloc(fn, &dense_vt, &l));
-    l->in = in_features;
-    l->out = out_features;
-    l->has_bias = bias;
-    *out = l;
-    return DSC_OK;
+    dsc__layer l = {0};
+    l.vt = &dense_vt;
+    l.out = out_features;
+    l.has_bias = bias;
+    return dsc__model_append(fn, model, &l);
 }

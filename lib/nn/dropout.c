@@ -7,11 +7,11 @@
 
 #include <string.h>
 
-static size_t drop_scratch(const dsc_layer *l, size_t max_batch) {
+static size_t drop_scratch(const dsc__layer *l, size_t max_batch) {
     return max_batch * l->out;
 }
 
-static void drop_forward(dsc_layer *l, const dsc__pass *p) {
+static void drop_forward(dsc__layer *l, const dsc__pass *p) {
     size_t n = p->batch * l->out;
     l->mask = p->scratch;
     l->masked = p->training && l->p > 0.0;
@@ -28,7 +28,7 @@ static void drop_forward(dsc_layer *l, const dsc__pass *p) {
     }
 }
 
-static void drop_backward(dsc_layer *l, const dsc__pass *p, const float *dy, float *dx) {
+static void drop_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     if (dx == NULL) return;
     size_t n = p->batch * l->out;
     if (!l->masked) {
@@ -42,16 +42,14 @@ static const dsc__layer_vtable drop_vt = {
     DSC_LAYER_DROPOUT, "dropout", drop_scratch, drop_forward, drop_backward, 1,
 };
 
-DSC_API dsc_status dsc_layer_dropout_new(dsc_layer **out, double p, uint64_t seed) {
-    static const char fn[] = "dsc_layer_dropout_new";
-    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
-    *out = NULL;
+DSC_API dsc_status dsc_model_add_dropout(dsc_model *model, double p, uint64_t seed) {
+    static const char fn[] = "dsc_model_add_dropout";
+    DSC_RETURN_IF(model == NULL, DSC_E_ARG, "%s: model is NULL", fn);
     DSC_RETURN_IF(!(p >= 0.0 && p <= 1.0), DSC_E_ARG, "%s: p is %g; it must be in [0, 1]", fn, p);
-    dsc_layer *l = NULL;
-    DSC_TRY(dsc__layer_alloc(fn, &drop_vt, &l));
-    l->p = p;
-    l->keep_scale = p < 1.0 ? (float)(1.0 / (1.0 - p)) : 0.0f;
-    dsc__rng_seed(&l->rng, seed);
-    *out = l;
-    return DSC_OK;
+    dsc__layer l = {0};
+    l.vt = &drop_vt;
+    l.p = p;
+    l.keep_scale = p < 1.0 ? (float)(1.0 / (1.0 - p)) : 0.0f;
+    dsc__rng_seed(&l.rng, seed);
+    return dsc__model_append(fn, model, &l);
 }

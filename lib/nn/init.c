@@ -24,7 +24,7 @@ static void fill_normal(float *p, size_t n, double std, dsc_rng *r) {
     for (size_t i = 0; i < n; i++) p[i] = (float)(std * dsc__rng_normal(r));
 }
 
-void dsc__init_dense(dsc_layer *l, dsc_init weight_init, dsc_init bias_init, dsc_rng *r) {
+void dsc__init_dense(dsc__layer *l, dsc_init weight_init, dsc_init bias_init, dsc_rng *r) {
     double in = (double)l->in, out = (double)l->out;
     size_t nw = l->in * l->out;
     switch (weight_init) {

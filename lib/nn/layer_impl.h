@@ -1,11 +1,15 @@
-/* The layer struct and its per-kind vtable, private to lib/nn. One struct
- * serves every kind (a few fields per kind) so a layer is one allocation. */
+/* The layer struct and its per-kind vtable, private to lib/nn. A layer exists
+ * only inside a model: the model keeps its layers in one array of this struct
+ * (a few fields per kind), filled by the dsc_model_add_* calls of each kind's
+ * file (dense.c, activation.c, dropout.c) through dsc__model_append. */
 #ifndef DSC_NN_LAYER_IMPL_H
 #define DSC_NN_LAYER_IMPL_H
 
 #include "../core/common.h"
 #include "../core/rng.h"
 #include "../kernels/kernels.h"
+
+typedef struct dsc__layer dsc__layer;
 
 /* Buffers a layer sees during a pass. x: input [batch, in]; y: output
  * [batch, out]; ws: the model's GEMM workspace (k->gemm_ws_floats floats);
@@ -23,20 +27,19 @@ typedef struct dsc__layer_vtable {
     dsc_layer_kind kind;
     const char *name;                                   /* "dense", "relu", ... for messages */
     /* Floats of private scratch the layer needs for batches of max_batch. */
-    size_t (*scratch_floats)(const dsc_layer *l, size_t max_batch);
-    void (*forward)(dsc_layer *l, const dsc__pass *p);
+    size_t (*scratch_floats)(const dsc__layer *l, size_t max_batch);
+    void (*forward)(dsc__layer *l, const dsc__pass *p);
     /* dy: gradient of the output; dx: gradient of the input, NULL when
      * nobody needs it (first layer). Parameter gradients accumulate. dx may
      * equal dy for layers whose forward is elementwise. */
-    void (*backward)(dsc_layer *l, const dsc__pass *p, const float *dy, float *dx);
+    void (*backward)(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx);
     int dx_in_place; /* 1 if backward may write dx over dy */
 } dsc__layer_vtable;
 
-struct dsc_layer {
+struct dsc__layer {
     const dsc__layer_vtable *vt;
-    const dsc_kernels *k;   /* cached at creation */
-    size_t in, out;         /* widths; 0 for shape-preserving layers until added */
-    int owned;              /* 1 once a model owns the layer */
+    const dsc_kernels *k;   /* the model's, cached when appended */
+    size_t in, out;         /* widths, set when appended */
     /* dense */
     int has_bias;
     float *w, *b;           /* into the model's parameter buffer (NULL before build) */
@@ -47,13 +50,18 @@ struct dsc_layer {
     /* dropout */
     double p;               /* drop probability */
     float keep_scale;       /* 1/(1-p), 0 when p = 1 */
-    dsc_rng rng;            /* mask generator, seeded at creation */
+    dsc_rng rng;            /* mask generator, seeded when added */ 
     float *mask;            /* last training-mode mask (scratch), 0 or keep_scale */
     int masked;             /* whether the last forward applied the mask */
 };
 
-/* Allocates a zeroed layer with the current kernel table. */
-dsc_status dsc__layer_alloc(const char *fn, const dsc__layer_vtable *vt, dsc_layer **out);
-size_t dsc__layer_param_count(const dsc_layer *l);
+/* Appends a copy of *l (vt and its kind's fields filled, the rest zero) to
+ * model (not NULL), which gives it its widths: in = the model's current
+ * output width, out = l->out for a dense layer, in for the others. Checks, in
+ * order: built (DSC_E_STATE), a parameter count that overflows (DSC_E_ARG),
+ * memory (DSC_E_NOMEM); on failure the model is unchanged. fn names the
+ * public caller in messages. */
+dsc_status dsc__model_append(const char *fn, dsc_model *model, const dsc__layer *l);
+size_t dsc__layer_param_count(const dsc__layer *l);
 
 #endif

@@ -49,40 +49,36 @@ static void unbuild(dsc_model *m) {
 DSC_API void dsc_model_free(dsc_model *model) {
     if (model == NULL) return;
     unbuild(model);
-    for (size_t i = 0; i < model->nlayers; i++) dsc__free(model->layers[i]);
     dsc__free(model->layers);
     dsc__free(model);
 }
 
-DSC_API dsc_status dsc_model_add(dsc_model *model, dsc_layer *layer) {
-    static const char fn[] = "dsc_model_add";
-    DSC_RETURN_IF(model == NULL, DSC_E_ARG, "%s: model is NULL", fn);
-    DSC_RETURN_IF(layer == NULL, DSC_E_ARG, "%s: layer is NULL", fn);
+dsc_status dsc__model_append(const char *fn, dsc_model *model, const dsc__layer *layer) {
     DSC_RETURN_IF(model->built, DSC_E_STATE, "%s: the model is already built; add layers before "
                   "dsc_model_build", fn);
-    DSC_RETURN_IF(layer->owned, DSC_E_STATE, "%s: the layer already belongs to a model", fn);
-    size_t idx = model->nlayers;
-    if (layer->vt->kind == DSC_LAYER_DENSE) {
-        DSC_RETURN_IF(layer->in != model->out_width, DSC_E_SHAPE,
-                      "%s: layer %zu (dense) expects %zu inputs, but the model gives %zu there",
-                      fn, idx, layer->in, model->out_width);
+    dsc__layer l = *layer;
+    l.k = model->k;
+    l.in = model->out_width;
+    if (l.vt->kind != DSC_LAYER_DENSE) l.out = l.in;
+    size_t count = 0;
+    if (l.vt->kind == DSC_LAYER_DENSE) {
+        DSC_RETURN_IF(!dsc__mul_ok(l.in, l.out, &count) || count > SIZE_MAX - l.out,
+                      DSC_E_ARG, "%s: %zu x %zu parameters overflow size_t", fn, l.out, l.in);
+        count = dsc__layer_param_count(&l);
     }
-    size_t count = layer->vt->kind == DSC_LAYER_DENSE ? dsc__layer_param_count(layer) : 0;
     DSC_RETURN_IF(count > SIZE_MAX / sizeof(float) - model->nparams, DSC_E_ARG,
-                  "%s: the parameter count overflows size_t", fn);
+                  "%s: the model's parameter count overflows size_t", fn);
     if (model->nlayers == model->cap) {
         size_t cap = model->cap ? model->cap * 2 : 8;
-        dsc_layer **grown = dsc__calloc(cap, sizeof *grown);
+        dsc__layer *grown = dsc__calloc(cap, sizeof *grown);
         DSC_RETURN_IF(grown == NULL, DSC_E_NOMEM, "%s: out of memory for %zu layer slots", fn, cap);
         if (model->nlayers) memcpy(grown, model->layers, model->nlayers * sizeof *grown);
         dsc__free(model->layers);
         model->layers = grown;
         model->cap = cap;
     }
-    if (layer->vt->kind != DSC_LAYER_DENSE) layer->in = layer->out = model->out_width;
-    layer->owned = 1;
-    model->layers[model->nlayers++] = layer;
-    model->out_width = layer->out;
+    model->layers[model->nlayers++] = l;
+    model->out_width = l.out;
     model->nparams += count;
     return DSC_OK;
 }
@@ -114,7 +110,7 @@ DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch) {
     int ok = 1;
     ok &= dsc__mul_ok(max_batch, model->in_width, &n) && seg_add(&total, n);
     for (size_t i = 0; i < L && ok; i++) {
-        const dsc_layer *l = model->layers[i];
+        const dsc__layer *l = &model->layers[i];
         if (l->out > widest) widest = l->out;
         ok &= dsc__mul_ok(max_batch, l->out, &n) && seg_add(&total, n);
         ok &= seg_add(&total, l->vt->scratch_floats(l, max_batch));
@@ -137,7 +133,7 @@ DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch) {
     model->act[0] = seg_take(&cur, max_batch * model->in_width);
     size_t off = 0;
     for (size_t i = 0; i < L; i++) {
-        dsc_layer *l = model->layers[i];
+        dsc__layer *l = &model->layers[i];
         model->act[i + 1] = seg_take(&cur, max_batch * l->out);
         size_t s = l->vt->scratch_floats(l, max_batch);
         model->scratch[i] = s ? seg_take(&cur, s) : NULL;
@@ -161,8 +157,8 @@ DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch) {
     dsc_rng r;
     dsc__rng_seed(&r, 0);
     for (size_t i = 0; i < L; i++)
-        if (model->layers[i]->vt->kind == DSC_LAYER_DENSE)
-            dsc__init_dense(model->layers[i], DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, &r);
+        if (model->layers[i].vt->kind == DSC_LAYER_DENSE)
+            dsc__init_dense(&model->layers[i], DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, &r);
     return DSC_OK;
 }
 
@@ -170,17 +166,6 @@ DSC_API dsc_status dsc_model_layer_count(const dsc_model *model, size_t *out) {
     DSC_RETURN_IF(model == NULL || out == NULL, DSC_E_ARG, "dsc_model_layer_count: %s is NULL",
                   model == NULL ? "model" : "out");
     *out = model->nlayers;
-    return DSC_OK;
-}
-
-DSC_API dsc_status dsc_model_layer(const dsc_model *model, size_t index, const dsc_layer **out) {
-    static const char fn[] = "dsc_model_layer";
-    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
-    *out = NULL;
-    DSC_RETURN_IF(model == NULL, DSC_E_ARG, "%s: model is NULL", fn);
-    DSC_RETURN_IF(index >= model->nlayers, DSC_E_ARG, "%s: index is %zu; the model has %zu layers",
-                  fn, index, model->nlayers);
-    *out = model->layers[index];
     return DSC_OK;
 }
 
@@ -227,8 +212,8 @@ DSC_API dsc_status dsc_model_init(dsc_model *model, dsc_init weight_init, dsc_in
     dsc_rng r;
     dsc__rng_seed(&r, seed);
     for (size_t i = 0; i < model->nlayers; i++)
-        if (model->layers[i]->vt->kind == DSC_LAYER_DENSE)
-            dsc__init_dense(model->layers[i], weight_init, bias_init, &r);
+        if (model->layers[i].vt->kind == DSC_LAYER_DENSE)
+            dsc__init_dense(&model->layers[i], weight_init, bias_init, &r);
     return DSC_OK;
 }
 
@@ -236,7 +221,7 @@ DSC_API dsc_status dsc_model_init(dsc_model *model, dsc_init weight_init, dsc_in
 static void run_forward(dsc_model *m, const float *x, size_t batch, int training) {
     for (size_t i = 0; i < m->nlayers; i++) {
         dsc__pass p = {batch, i == 0 ? x : m->act[i], m->act[i + 1], m->ws, m->scratch[i], training};
-        m->layers[i]->vt->forward(m->layers[i], &p);
+        m->layers[i].vt->forward(&m->layers[i], &p);
     }
 }
 
@@ -294,7 +279,7 @@ DSC_API dsc_status dsc_model_backward(dsc_model *model, const float *dy, size_t 
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);
     for (size_t i = model->nlayers; i-- > 0;) {
-        dsc_layer *l = model->layers[i];
+        dsc__layer *l = &model->layers[i];
         float *dx = NULL;
         if (i > 0 || model->input_grad) {
             if (l->vt->dx_in_place && cur != dy) dx = (float *)cur; /* our own buffer */
@@ -350,12 +335,12 @@ DSC_API dsc_status dsc_model_grads(dsc_model *model, float **out) {
 
 /* The dense layer at index, and its weight (bias = 0) or bias (1) size. */
 static dsc_status find_dense(const char *fn, const dsc_model *m, size_t index, int bias,
-                             const void *buf, size_t n, dsc_layer **out) {
+                             const void *buf, size_t n, const dsc__layer **out) {
     DSC_RETURN_IF(m == NULL, DSC_E_ARG, "%s: model is NULL", fn);
     DSC_RETURN_IF(buf == NULL, DSC_E_ARG, "%s: the array is NULL", fn);
     DSC_RETURN_IF(index >= m->nlayers, DSC_E_ARG, "%s: layer is %zu; the model has %zu layers",
                   fn, index, m->nlayers);
-    dsc_layer *l = m->layers[index];
+    const dsc__layer *l = &m->layers[index];
     DSC_RETURN_IF(l->vt->kind != DSC_LAYER_DENSE, DSC_E_ARG,
                   "%s: layer %zu is a %s layer, which has no parameters; it must be dense",
                   fn, index, l->vt->name);
@@ -371,7 +356,7 @@ static dsc_status find_dense(const char *fn, const dsc_model *m, size_t index, i
 
 static dsc_status get_values(const char *fn, const dsc_model *m, size_t index, int bias, int grad,
                              float *dst, size_t n) {
-    dsc_layer *l = NULL;
+    const dsc__layer *l = NULL;
     DSC_TRY(find_dense(fn, m, index, bias, dst, n, &l));
     const float *src = grad ? (bias ? l->db : l->dw) : (bias ? l->b : l->w);
     memcpy(dst, src, n * sizeof(float));
@@ -380,7 +365,7 @@ static dsc_status get_values(const char *fn, const dsc_model *m, size_t index, i
 
 static dsc_status set_values(const char *fn, dsc_model *m, size_t index, int bias,
                              const float *src, size_t n) {
-    dsc_layer *l = NULL;
+    const dsc__layer *l = NULL;
     DSC_TRY(find_dense(fn, m, index, bias, src, n, &l));
     for (size_t i = 0; i < n; i++)
         DSC_RETURN_IF(!isfinite(src[i]), DSC_E_ARG, "%s: value %zu is %g; values must be finite",

@@ -9,7 +9,7 @@ struct dsc_model {
     const dsc_kernels *k;   /* cached at creation */
     size_t in_width;        /* features per input sample */
     size_t out_width;       /* width after the last layer */
-    dsc_layer **layers;     /* owned, in forward order */
+    dsc__layer *layers;     /* in forward order, cap slots */
     size_t nlayers, cap;
     size_t nparams;         /* sum of the layers' parameter counts */
     int built;

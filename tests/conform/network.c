@@ -100,8 +100,8 @@ static int build(ref_case *c, ref_result *r, net *n) {
     for (size_t i = 0; i < nl; i++) {
         ref_line *l = layers[i];
         const char *kind = l->ntok ? l->tok[0] : "";
-        dsc_layer *layer = NULL;
         dsc_status s;
+        const char *fn = "dsc_model_add_activation";
         if (strcmp(kind, "dense") == 0) {
             if (l->ntok != 3) return ref_fail(r, "layer %zu: dense needs <in> <out>", i);
             dense_info *d = &n->dense[n->ndense++];
@@ -111,22 +111,23 @@ static int build(ref_case *c, ref_result *r, net *n) {
             d->bias = ref_has_vector(c, "bias", (long)i);
             if (d->out > maxw) maxw = d->out;
             if (d->in > maxw) maxw = d->in;
-            s = dsc_layer_dense_new(&layer, d->in, d->out, d->bias);
+            size_t have = 0;
+            if (api(r, dsc_model_widths(n->model, NULL, &have), "dsc_model_widths")) return -1;
+            if (have != d->in)
+                return ref_fail(r, "layer %zu: dense expects %zu inputs, but the model gives %zu there",
+                                i, d->in, have);
+            s = dsc_model_add_dense(n->model, d->out, d->bias);
+            fn = "dsc_model_add_dense";
         } else if (l->ntok == 1 && strcmp(kind, "relu") == 0) {
-            s = dsc_layer_activation_new(&layer, DSC_ACTIVATION_RELU);
+            s = dsc_model_add_activation(n->model, DSC_ACTIVATION_RELU);
         } else if (l->ntok == 1 && strcmp(kind, "tanh") == 0) {
-            s = dsc_layer_activation_new(&layer, DSC_ACTIVATION_TANH);
+            s = dsc_model_add_activation(n->model, DSC_ACTIVATION_TANH);
         } else if (l->ntok == 1 && strcmp(kind, "sigmoid") == 0) {
-            s = dsc_layer_activation_new(&layer, DSC_ACTIVATION_SIGMOID);
+            s = dsc_model_add_activation(n->model, DSC_ACTIVATION_SIGMOID);
         } else {
             return ref_fail(r, "layer %zu: unknown layer '%s'", i, kind);
         }
-        if (api(r, s, "dsc_layer_*_new")) return -1;
-        s = dsc_model_add(n->model, layer);
-        if (s != DSC_OK) {
-            dsc_layer_free(layer);
-            return api(r, s, "dsc_model_add");
-        }
+        if (api(r, s, fn)) return -1;
     }
     if (api(r, dsc_model_widths(n->model, NULL, &n->out), "dsc_model_widths")) return -1;
     n->tmpcap = maxw * maxw + 16;

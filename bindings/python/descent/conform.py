@@ -522,13 +522,17 @@ def conform_network(c):
             break
     if width == 0:
         c.fail("no dense layer gives the input width")
-    mods, dense = [], []
+    mods, dense, have = [], [], width
     for i, l in enumerate(layers):
         kind = l.tok[0] if l.tok else ""
         if kind == "dense":
             if len(l.tok) != 3:
                 c.fail("layer %d: dense needs <in> <out>" % i)
             fin, fout = strtol_prefix(l.tok[1])[0], strtol_prefix(l.tok[2])[0]
+            if fin != have:
+                c.fail("layer %d: dense expects %d inputs, but the model gives %d there"
+                       % (i, fin, have))
+            have = fout
             bias = c.has_vector("bias", i)
             dense.append((i, fin, fout, bias))
             mods.append(descent.Linear(fin, fout, bias=bias))
@@ -539,9 +543,7 @@ def conform_network(c):
     try:
         model = descent.Sequential(*mods, input_width=width)
     except descent.Error as e:
-        fn = e.function or ""
-        what = "dsc_layer_*_new" if fn.startswith("dsc_layer_") else fn
-        c.fail("%s: %s (%s)" % (what, e.status_name, e.message))
+        c.fail("%s: %s (%s)" % (e.function or "Sequential", e.status_name, e.message))
     with model:
         out = model.widths[1]
         sl = c.single("samples")

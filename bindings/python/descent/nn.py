@@ -1,8 +1,8 @@
 """Layers, ``Sequential`` and losses, with torch.nn's names and arguments.
 
-Layers are descriptions: ``Sequential`` creates their C layers and owns them
-(``dsc_model_add`` takes ownership), so a layer object may be reused in
-several models.
+Layers are descriptions: ``Sequential`` appends the matching C layer to its
+model for each of them (``dsc_model_add_dense`` and friends; the model owns
+its layers), so a layer object may be reused in several models.
 """
 
 import ctypes
@@ -10,14 +10,16 @@ from ctypes import c_double, c_int, c_size_t, c_void_p
 
 from . import _buf
 from ._base import Handle
-from ._enums import Activation, Init, LayerKind, LossKind, LossParam
+from ._enums import Activation, Init, LayerKind, LossKind, LossParam, Status
+from ._errors import error_for
 from ._ffi import C, float_p
 
 
 class Module:
     """Base of the layer descriptions."""
 
-    def _make(self, ptr):  # pragma: no cover - abstract
+    def _add(self, model, index):  # pragma: no cover - abstract
+        """Append this layer to ``model`` (a Sequential) as layer ``index``."""
         raise NotImplementedError
 
     def __repr__(self):
@@ -32,9 +34,12 @@ class Linear(Module):
         self.out_features = int(out_features)
         self.bias = bool(bias)
 
-    def _make(self, ptr):
-        C.dsc_layer_dense_new(ctypes.byref(ptr), self.in_features, self.out_features,
-                              1 if self.bias else 0)
+    def _add(self, model, index):
+        width = model.widths[1]
+        if self.in_features != width:
+            raise error_for(Status.E_SHAPE, "Sequential: layer %d (Linear) expects %d inputs, "
+                            "but the model gives %d there" % (index, self.in_features, width))
+        C.dsc_model_add_dense(model, self.out_features, 1 if self.bias else 0)
 
     def __repr__(self):
         return "Linear(in_features=%d, out_features=%d, bias=%s)" % (
@@ -47,8 +52,8 @@ Dense = Linear
 class _Activation(Module):
     _act = None
 
-    def _make(self, ptr):
-        C.dsc_layer_activation_new(ctypes.byref(ptr), self._act)
+    def _add(self, model, index):
+        C.dsc_model_add_activation(model, self._act)
 
 
 class Identity(_Activation):
@@ -94,8 +99,8 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01, inplace=False):
         self.negative_slope = float(negative_slope)
 
-    def _make(self, ptr):
-        C.dsc_layer_leaky_relu_new(ctypes.byref(ptr), self.negative_slope)
+    def _add(self, model, index):
+        C.dsc_model_add_leaky_relu(model, self.negative_slope)
 
     def __repr__(self):
         return "LeakyReLU(negative_slope=%g)" % self.negative_slope
@@ -108,8 +113,8 @@ class Dropout(Module):
         self.p = float(p)
         self.seed = int(seed)
 
-    def _make(self, ptr):
-        C.dsc_layer_dropout_new(ctypes.byref(ptr), self.p, self.seed)
+    def _add(self, model, index):
+        C.dsc_model_add_dropout(model, self.p, self.seed)
 
     def __repr__(self):
         return "Dropout(p=%g)" % self.p
@@ -157,14 +162,12 @@ class Sequential(Handle):
         C.dsc_model_new(ctypes.byref(ptr), int(input_width))
         self._set(ptr, C.dsc_model_free)
         self.layers = list(layers)
-        for l in layers:
-            lp = c_void_p()
-            l._make(lp)
-            try:
-                C.dsc_model_add(self, lp)
-            except Exception:
-                C.dsc_layer_free(lp)
-                raise
+        try:
+            for i, l in enumerate(layers):
+                l._add(self, i)
+        except Exception:
+            self.close()
+            raise
         self._dy = None
         if max_batch is not None:
             self.build(max_batch)
@@ -180,10 +183,8 @@ class Sequential(Handle):
 
     def layer_info(self, index):
         """(LayerKind, in_features, out_features) of layer ``index``."""
-        lp = c_void_p()
-        C.dsc_model_layer(self, index, ctypes.byref(lp))
         kind, fin, fout = c_int(), c_size_t(), c_size_t()
-        C.dsc_layer_info(lp, ctypes.byref(kind), ctypes.byref(fin), ctypes.byref(fout))
+        C.dsc_model_layer_info(self, index, ctypes.byref(kind), ctypes.byref(fin), ctypes.byref(fout))
         return LayerKind(kind.value), fin.value, fout.value
 
     @property
@@ -304,10 +305,8 @@ class Sequential(Handle):
         for i in range(len(self)):
             kind, fin, fout = self.layer_info(i)
             if kind == LayerKind.DENSE:
-                lp = c_void_p()
-                C.dsc_model_layer(self, i, ctypes.byref(lp))
                 n = c_size_t()
-                C.dsc_layer_param_count(lp, ctypes.byref(n))
+                C.dsc_model_layer_param_count(self, i, ctypes.byref(n))
                 out.append((i, fin, fout, n.value > fin * fout))
         return out
 
