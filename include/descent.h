@@ -23,6 +23,10 @@
  *   pointer takes a non-const handle.
  * - One handle is used by one thread at a time; different handles may be used
  *   from different threads at once.
+ * - Compute calls flush subnormal floats to zero by default, round to nearest
+ *   and mask exceptions, and restore the caller's floating-point control
+ *   register before returning; dsc_set_flush_denormals() keeps IEEE
+ *   subnormals instead (see @ref core).
  *
  * Stability: everything declared outside the `DESCENT_EXPERIMENTAL_API`
  * section is covered by the ABI promise of docs/abi.md: within a major version
@@ -228,12 +232,24 @@ typedef struct dsc_trainer dsc_trainer;
 /** @} */
 
 /* ------------------------------------------------------------------------ */
-/*  Core: allocator, ISA                                                     */
+/*  Core: allocator, ISA, floating-point mode                                */
 /* ------------------------------------------------------------------------ */
 
 /**
  * @defgroup core Core
- * @brief Allocator hook and the SIMD kernel set in use.
+ * @brief Allocator hook, the SIMD kernel set in use and the floating-point mode.
+ *
+ * Floating-point mode: every call that computes (model forward and backward,
+ * losses, optimizer steps, and the trainer through them) runs with round to
+ * nearest and every exception masked, and by default with subnormal floats
+ * flushed to zero (x86: MXCSR FTZ and DAZ; AArch64: FPCR.FZ), because
+ * subnormal arithmetic is 10-100x slower on many CPUs. It then puts the
+ * caller's control register back exactly as it was, so the host's own mode
+ * is never changed. Flushing makes results that would be subnormal (below
+ * about 1.18e-38 in magnitude) come out as 0, where PyTorch keeps IEEE
+ * subnormals: an SGD step that should leave a parameter at 1e-39 sets it to 0.
+ * dsc_set_flush_denormals() with 0 (or the environment variable
+ * `DESCENT_FLUSH_DENORMALS=0`) keeps them.
  * @{
  */
 
@@ -308,6 +324,41 @@ DSC_API int dsc_isa_available(const char *name);
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_set_isa(const char *name);
+
+/**
+ * @brief Choose whether compute calls flush subnormal floats to zero.
+ *
+ * With 1 (the default) every compute call runs with flush-to-zero and
+ * denormals-are-zero: fast on every CPU, but a result below the smallest
+ * normal float (about 1.18e-38) becomes 0, and a subnormal input counts as 0.
+ * With 0 they compute with IEEE subnormals (gradual underflow), as PyTorch
+ * does, whatever mode the caller's own thread uses; optimizer steps then
+ * match PyTorch for tiny values too, and run slower when subnormals occur.
+ * Round to nearest and masked exceptions are used in both modes, and the
+ * caller's control register (MXCSR, FPCR) is restored after every call.
+ *
+ * The environment variable `DESCENT_FLUSH_DENORMALS` sets the starting value:
+ * "0" keeps subnormals; unset or any other value flushes. It is read once, at
+ * the first compute call or dsc_flush_denormals(), unless this function was
+ * called before (an explicit choice wins).
+ * @param[in] on 1 to flush subnormals to zero, 0 to keep them.
+ * @return DSC_OK; DSC_E_ARG for any other value (nothing changes).
+ * @note Process-wide. Thread-safe: a compute call that starts after this
+ *       returns uses the new mode; calls already running in other threads
+ *       finish in the mode they started with. On architectures other than
+ *       x86 and AArch64 subnormals are always kept and the setting has no
+ *       effect.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_set_flush_denormals(int on);
+
+/**
+ * @brief Whether compute calls flush subnormal floats to zero.
+ * @return 1 if they flush (the default), 0 if they keep IEEE subnormals; see
+ *         dsc_set_flush_denormals().
+ * @since 0.2.0
+ */
+DSC_API int dsc_flush_denormals(void);
 
 /** @} */
 
@@ -1116,6 +1167,13 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * undo). The results match PyTorch's clip-in-place followed by the update
  * (the norm is summed in double where PyTorch uses float32). A step reads
  * the gradients twice: once for the norm and check, once in the update.
+ *
+ * Subnormal floats: by default a step flushes them to zero (see @ref core),
+ * so a parameter, gradient or state value below about 1.18e-38 in magnitude
+ * counts as 0 and a result that small is stored as 0, where PyTorch keeps
+ * the subnormal (a 1e-39 parameter with a zero gradient becomes 0). Call
+ * dsc_set_flush_denormals(0), or set `DESCENT_FLUSH_DENORMALS=0`, for results
+ * that match PyTorch there too.
  *
  * Every hyperparameter has a key (::dsc_optimizer_param) whose number never changes,
  * the PyTorch argument name, a default, a range checked when it is set, and

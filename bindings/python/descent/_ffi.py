@@ -63,6 +63,8 @@ FUNCTIONS = [
     ("dsc_isa_note", [], c_char_p, None),
     ("dsc_isa_available", [c_char_p], c_int, None),
     ("dsc_set_isa", [c_char_p], status, S),
+    ("dsc_set_flush_denormals", [c_int], status, S),
+    ("dsc_flush_denormals", [], c_int, None),
     # Tensor
     ("dsc_tensor_new", [handle_p, size_p, c_size_t], status, S),
     ("dsc_tensor_wrap", [handle_p, float_p, size_p, c_size_t], status, S),
