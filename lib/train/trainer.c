@@ -340,6 +340,7 @@ dsc_status dsc_trainer_progress(const dsc_trainer *t, const dsc_progress **out) 
 
 dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key, double *out) {
     static const char fn[] = "dsc_progress_get";
+    if (out != NULL) *out = 0.0;
     DSC_RETURN_IF(p == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   p == NULL ? "p" : "out");
     switch (key) {
