@@ -332,7 +332,8 @@ int main(int argc, char **argv) {
         free(x);
         free(y);
     }
-    size_t n = dsc_dataset_count(ds);
+    size_t n = 0;
+    CHECK(dsc_dataset_count(ds, &n));
     if (quick && n > 6000) n = 6000;
     for (int i = 0; i < NS; i++) {
         for (int j = 0; j < 16; j++) bx[i][j] = urand();

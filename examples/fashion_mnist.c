@@ -126,7 +126,9 @@ int main(int argc, char **argv) {
     CHECK(dsc_dataset_load_idx(&test, vi, vl, 10));
     CHECK(dsc_dataset_scale(train, 255.0f));
     CHECK(dsc_dataset_scale(test, 255.0f));
-    size_t n = dsc_dataset_count(train), nt = dsc_dataset_count(test);
+    size_t n = 0, nt = 0;
+    CHECK(dsc_dataset_count(train, &n));
+    CHECK(dsc_dataset_count(test, &nt));
     size_t steps_per_epoch = (n + batch - 1) / batch;
 
     /* Model, loss, optimizer, schedule. */

@@ -89,7 +89,9 @@ static void *xmalloc(size_t n) { return xrealloc(NULL, n); }
 /* ---- data ----------------------------------------------------------------- */
 
 static dsc_dataset *g_train, *g_val;
-static size_t g_feat, g_ntrain, g_neval;
+static size_t g_feat, g_ntrain, g_nval, g_neval;
+static const float *g_train_x, *g_val_x;   /* borrowed from g_train, g_val */
+static const int32_t *g_train_y, *g_val_y;
 static const char *g_out = "build/demo";
 static float *g_evalbuf; /* predictions of the largest evaluated set */
 
@@ -142,7 +144,8 @@ static const char *load_data(const char *dir, int force_synthetic, size_t ntrain
     } else {
         CHECK(dsc_dataset_scale(all, 255.0f));
     }
-    size_t count = dsc_dataset_count(all);
+    size_t count = 0;
+    CHECK(dsc_dataset_count(all, &count));
     if (ntrain + nval > count) ntrain = count - nval;
     CHECK(dsc_dataset_split(&tr, &g_val, all, (double)nval / (double)count, 42));
     size_t *rows = xmalloc(ntrain * sizeof *rows);
@@ -151,10 +154,15 @@ static const char *load_data(const char *dir, int force_synthetic, size_t ntrain
     free(rows);
     dsc_dataset_free(tr);
     dsc_dataset_free(all);
-    g_feat = dsc_dataset_features(g_train);
-    g_ntrain = dsc_dataset_count(g_train);
+    CHECK(dsc_dataset_features(g_train, &g_feat));
+    CHECK(dsc_dataset_count(g_train, &g_ntrain));
+    CHECK(dsc_dataset_count(g_val, &g_nval));
+    CHECK(dsc_dataset_inputs(g_train, &g_train_x));
+    CHECK(dsc_dataset_labels(g_train, &g_train_y));
+    CHECK(dsc_dataset_inputs(g_val, &g_val_x));
+    CHECK(dsc_dataset_labels(g_val, &g_val_y));
     g_neval = g_ntrain < 2000 ? g_ntrain : 2000;
-    size_t big = g_neval > dsc_dataset_count(g_val) ? g_neval : dsc_dataset_count(g_val);
+    size_t big = g_neval > g_nval ? g_neval : g_nval;
     g_evalbuf = xmalloc(big * CLASSES * sizeof *g_evalbuf);
     return source;
 }
@@ -345,8 +353,7 @@ static int on_step(const dsc_progress *p, void *user) {
     if (!isfinite(v)) r->diverged = 1;
     if (!r->diverged &&
         ((s + 1) * EVALS_PER_EPOCH / spe != s * EVALS_PER_EPOCH / spe || s + 1 == spe)) {
-        double tl = evaluate(st->m, st->eloss, dsc_dataset_inputs(g_train),
-                             dsc_dataset_labels(g_train), g_neval, NULL);
+        double tl = evaluate(st->m, st->eloss, g_train_x, g_train_y, g_neval, NULL);
         curve_add(&r->train_loss, x, tl);
         if (!(tl <= r->peak)) r->peak = tl;
         fprintf(st->csv, "%.6f,", tl);
@@ -355,9 +362,7 @@ static int on_step(const dsc_progress *p, void *user) {
         fprintf(st->csv, ",");
     }
     if (s + 1 == spe && !r->diverged)
-        fprintf(st->csv, "%.6f\n", evaluate(st->m, st->eloss, dsc_dataset_inputs(g_val),
-                                             dsc_dataset_labels(g_val), dsc_dataset_count(g_val),
-                                             NULL));
+        fprintf(st->csv, "%.6f\n", evaluate(st->m, st->eloss, g_val_x, g_val_y, g_nval, NULL));
     else
         fprintf(st->csv, "\n");
     st->t_mark = cpu_now();
@@ -398,9 +403,9 @@ static void run(const cfg *c, result *r) {
         exit(1);
     }
     fprintf(csv, "step,epoch,seconds,lr,batch_loss,train_loss,val_loss\n");
-    const float *X = dsc_dataset_inputs(g_train), *VX = dsc_dataset_inputs(g_val);
-    const int32_t *Y = dsc_dataset_labels(g_train), *VY = dsc_dataset_labels(g_val);
-    size_t nv = dsc_dataset_count(g_val);
+    const float *X = g_train_x, *VX = g_val_x;
+    const int32_t *Y = g_train_y, *VY = g_val_y;
+    size_t nv = g_nval;
     r->init = evaluate(m, eloss, X, Y, g_neval, NULL);
     curve_add(&r->train_loss, 0.0, r->init);
     fprintf(csv, "0,0,0,%g,,%.6f,%.6f\n", c->lr, r->init, evaluate(m, eloss, VX, VY, nv, NULL));
@@ -637,7 +642,7 @@ int main(int argc, char **argv) {
             "progress_per_s,oscillation,train_loss,val_loss,val_acc,cpu_s,diverged\n");
     printf("descent %s, kernel set %s: learning-rate experiments\n", dsc_version(), dsc_isa());
     printf("data: %s; %zu training / %zu validation samples, %zu features; MLP %zu-%d-%d ReLU\n",
-           source, g_ntrain, dsc_dataset_count(g_val), g_feat, g_feat, HIDDEN, CLASSES);
+           source, g_ntrain, g_nval, g_feat, g_feat, HIDDEN, CLASSES);
     printf("columns: noise = batch-loss std over %d-step windows (trend removed); prog = drop of "
            "the training loss per epoch / per CPU second;\n         oscill = RMS of the training "
            "loss around its trend over the last quarter of the run; train/val = final losses\n",

@@ -13,11 +13,20 @@
  *   and released by `dsc_<thing>_free(ptr)`, which accepts NULL. On failure
  *   `*out` is set to NULL and nothing leaks.
  * - Every function that can fail returns a ::dsc_status (`DSC_OK` is 0) and
- *   writes results through out-pointers. On failure, dsc_last_error() gives a
- *   sentence saying what was wrong, and the call has changed nothing.
- * - Pointers returned by getters are borrowed from their handle.
+ *   writes results through out-pointers, which it sets to 0 or NULL on
+ *   failure. On failure, dsc_last_error() gives a sentence saying what was
+ *   wrong, and the call has changed nothing. Only functions that cannot fail
+ *   return a value directly: the version, status-name, last-error and
+ *   kernel-set queries, and name lookups.
+ * - Pointers returned by getters are borrowed from their handle. A getter on
+ *   a `const` handle gives only `const` pointers; one that gives a writable
+ *   pointer takes a non-const handle.
  * - One handle is used by one thread at a time; different handles may be used
  *   from different threads at once.
+ * - Compute calls flush subnormal floats to zero by default, round to nearest
+ *   and mask exceptions, and restore the caller's floating-point control
+ *   register before returning; dsc_set_flush_denormals() keeps IEEE
+ *   subnormals instead (see @ref core).
  *
  * Stability: everything declared outside the `DESCENT_EXPERIMENTAL_API`
  * section is covered by the ABI promise of docs/abi.md: within a major version
@@ -36,9 +45,10 @@
  *         fprintf(stderr, "descent: %s\n", dsc_last_error());
  *         return 1;
  *     }
+ *     size_t n = 0;
  *     dsc_tensor_fill(t, 0.5f);
- *     printf("descent %s on %s, %zu elements\n", dsc_version(), dsc_isa(),
- *            dsc_tensor_size(t));
+ *     dsc_tensor_size(t, &n);
+ *     printf("descent %s on %s, %zu elements\n", dsc_version(), dsc_isa(), n);
  *     dsc_tensor_free(t);
  *     return 0;
  * }
@@ -220,12 +230,24 @@ typedef struct dsc_trainer dsc_trainer;
 /** @} */
 
 /* ------------------------------------------------------------------------ */
-/*  Core: allocator, ISA                                                     */
+/*  Core: allocator, ISA, floating-point mode                                */
 /* ------------------------------------------------------------------------ */
 
 /**
  * @defgroup core Core
- * @brief Allocator hook and the SIMD kernel set in use.
+ * @brief Allocator hook, the SIMD kernel set in use and the floating-point mode.
+ *
+ * Floating-point mode: every call that computes (model forward and backward,
+ * losses, optimizer steps, and the trainer through them) runs with round to
+ * nearest and every exception masked, and by default with subnormal floats
+ * flushed to zero (x86: MXCSR FTZ and DAZ; AArch64: FPCR.FZ), because
+ * subnormal arithmetic is 10-100x slower on many CPUs. It then puts the
+ * caller's control register back exactly as it was, so the host's own mode
+ * is never changed. Flushing makes results that would be subnormal (below
+ * about 1.18e-38 in magnitude) come out as 0, where PyTorch keeps IEEE
+ * subnormals: an SGD step that should leave a parameter at 1e-39 sets it to 0.
+ * dsc_set_flush_denormals() with 0 (or the environment variable
+ * `DESCENT_FLUSH_DENORMALS=0`) keeps them.
  * @{
  */
 
@@ -301,6 +323,41 @@ DSC_API int dsc_isa_available(const char *name);
  */
 DSC_API dsc_status dsc_set_isa(const char *name);
 
+/**
+ * @brief Choose whether compute calls flush subnormal floats to zero.
+ *
+ * With 1 (the default) every compute call runs with flush-to-zero and
+ * denormals-are-zero: fast on every CPU, but a result below the smallest
+ * normal float (about 1.18e-38) becomes 0, and a subnormal input counts as 0.
+ * With 0 they compute with IEEE subnormals (gradual underflow), as PyTorch
+ * does, whatever mode the caller's own thread uses; optimizer steps then
+ * match PyTorch for tiny values too, and run slower when subnormals occur.
+ * Round to nearest and masked exceptions are used in both modes, and the
+ * caller's control register (MXCSR, FPCR) is restored after every call.
+ *
+ * The environment variable `DESCENT_FLUSH_DENORMALS` sets the starting value:
+ * "0" keeps subnormals; unset or any other value flushes. It is read once, at
+ * the first compute call or dsc_flush_denormals(), unless this function was
+ * called before (an explicit choice wins).
+ * @param[in] on 1 to flush subnormals to zero, 0 to keep them.
+ * @return DSC_OK; DSC_E_ARG for any other value (nothing changes).
+ * @note Process-wide. Thread-safe: a compute call that starts after this
+ *       returns uses the new mode; calls already running in other threads
+ *       finish in the mode they started with. On architectures other than
+ *       x86 and AArch64 subnormals are always kept and the setting has no
+ *       effect.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_set_flush_denormals(int on);
+
+/**
+ * @brief Whether compute calls flush subnormal floats to zero.
+ * @return 1 if they flush (the default), 0 if they keep IEEE subnormals; see
+ *         dsc_set_flush_denormals().
+ * @since 0.2.0
+ */
+DSC_API int dsc_flush_denormals(void);
+
 /** @} */
 
 /* ------------------------------------------------------------------------ */
@@ -349,45 +406,55 @@ DSC_API dsc_status dsc_tensor_wrap(dsc_tensor **out, float *data, const size_t *
 DSC_API void dsc_tensor_free(dsc_tensor *t);
 
 /**
- * @brief The tensor's elements, row-major.
- * @param[in] t The tensor.
- * @return A borrowed pointer valid until the tensor is freed; NULL if @p t is NULL.
- * @since 0.1.0
+ * @brief The tensor's elements, row-major, for reading and writing.
+ *
+ * Takes a non-const handle because the pointer it gives lets the caller
+ * change the elements.
+ * @param[in]  t   The tensor.
+ * @param[out] out Receives the elements; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @note Ownership: the pointer is borrowed from the tensor and valid until
+ *       dsc_tensor_free() (for a wrapped tensor it is the host's own array).
+ * @since 0.2.0
  */
-DSC_API float *dsc_tensor_data(const dsc_tensor *t);
+DSC_API dsc_status dsc_tensor_data(dsc_tensor *t, float **out);
 
 /**
  * @brief The number of dimensions.
- * @param[in] t The tensor.
- * @return 1..DSC_TENSOR_MAX_DIMS; 0 if @p t is NULL (dsc_last_error() says so).
- * @since 0.1.0
+ * @param[in]  t   The tensor.
+ * @param[out] out Receives 1..DSC_TENSOR_MAX_DIMS; set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API size_t dsc_tensor_ndim(const dsc_tensor *t);
+DSC_API dsc_status dsc_tensor_ndim(const dsc_tensor *t, size_t *out);
 
 /**
  * @brief The extent of one dimension.
- * @param[in] t    The tensor.
- * @param[in] axis 0..ndim-1.
- * @return The extent; 0 if @p t is NULL or @p axis is out of range (dsc_last_error() says which).
- * @since 0.1.0
+ * @param[in]  t    The tensor.
+ * @param[in]  axis 0..ndim-1.
+ * @param[out] out  Receives the extent (at least 1); set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an @p axis out of range.
+ * @since 0.2.0
  */
-DSC_API size_t dsc_tensor_dim(const dsc_tensor *t, size_t axis);
+DSC_API dsc_status dsc_tensor_dim(const dsc_tensor *t, size_t axis, size_t *out);
 
 /**
  * @brief The number of elements (product of the dimensions).
- * @param[in] t The tensor.
- * @return The element count; 0 if @p t is NULL.
- * @since 0.1.0
+ * @param[in]  t   The tensor.
+ * @param[out] out Receives the element count (at least 1); set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API size_t dsc_tensor_size(const dsc_tensor *t);
+DSC_API dsc_status dsc_tensor_size(const dsc_tensor *t, size_t *out);
 
 /**
  * @brief Whether the tensor borrows host memory (made by dsc_tensor_wrap()).
- * @param[in] t The tensor.
- * @return 1 if borrowed, 0 if owned or if @p t is NULL.
- * @since 0.1.0
+ * @param[in]  t   The tensor.
+ * @param[out] out Receives 1 if borrowed, 0 if owned; set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API int dsc_tensor_is_borrowed(const dsc_tensor *t);
+DSC_API dsc_status dsc_tensor_is_borrowed(const dsc_tensor *t, int *out);
 
 /**
  * @brief Set every element to @p value.
@@ -1083,6 +1150,13 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * undo). The results match PyTorch's clip-in-place followed by the update
  * (the norm is summed in double where PyTorch uses float32). A step reads
  * the gradients twice: once for the norm and check, once in the update.
+ *
+ * Subnormal floats: by default a step flushes them to zero (see @ref core),
+ * so a parameter, gradient or state value below about 1.18e-38 in magnitude
+ * counts as 0 and a result that small is stored as 0, where PyTorch keeps
+ * the subnormal (a 1e-39 parameter with a zero gradient becomes 0). Call
+ * dsc_set_flush_denormals(0), or set `DESCENT_FLUSH_DENORMALS=0`, for results
+ * that match PyTorch there too.
  *
  * Every hyperparameter has a key (::dsc_optimizer_param) whose number never changes,
  * the PyTorch argument name, a default, a range checked when it is set, and
@@ -2167,14 +2241,15 @@ typedef enum dsc_dataset_mode {
  * @param[in]  outputs  Targets per sample, at least 1.
  * @param[in]  mode     ::DSC_DATASET_BORROW or ::DSC_DATASET_COPY.
  * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size, sizes whose
- *         byte count overflows size_t, an unknown @p mode, or a NaN or
- *         infinite value (the message gives its index); DSC_E_NOMEM.
+ *         byte count overflows size_t, or a NaN or infinite value (the
+ *         message gives its index); DSC_E_UNSUPPORTED for a @p mode that is
+ *         not a ::dsc_dataset_mode; DSC_E_NOMEM.
  * @note Ownership: the caller owns the data set and frees it with
  *       dsc_dataset_free(). With ::DSC_DATASET_BORROW the arrays are
  *       borrowed and must outlive it; descent never writes to them (a
  *       transform such as dsc_dataset_scale() first makes a private copy).
  * @note Reads every value once to check it is finite.
- * @since 0.1.0
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_dataset_new_targets(dsc_dataset **out, const float *inputs,
                                            const float *targets, size_t count,
@@ -2191,11 +2266,12 @@ DSC_API dsc_status dsc_dataset_new_targets(dsc_dataset **out, const float *input
  * @param[in]  classes  Number of classes, 1..INT32_MAX.
  * @param[in]  mode     ::DSC_DATASET_BORROW or ::DSC_DATASET_COPY.
  * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero size, sizes whose
- *         byte count overflows size_t, an unknown @p mode, a NaN or
- *         infinite input, or a label outside `[0, classes)` (the message
- *         gives the index and the value); DSC_E_NOMEM.
+ *         byte count overflows size_t, a NaN or infinite input, or a label
+ *         outside `[0, classes)` (the message gives the index and the
+ *         value); DSC_E_UNSUPPORTED for a @p mode that is not a
+ *         ::dsc_dataset_mode; DSC_E_NOMEM.
  * @note Ownership: as for dsc_dataset_new_targets().
- * @since 0.1.0
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_dataset_new_labels(dsc_dataset **out, const float *inputs,
                                           const int32_t *labels, size_t count,
@@ -2295,7 +2371,8 @@ DSC_API dsc_status dsc_dataset_split(dsc_dataset **train, dsc_dataset **val,
  * @brief Make a data set of chosen rows of another (a subset, a reordering, a bootstrap).
  * @param[out] out   Receives the new data set; set to NULL on failure.
  * @param[in]  ds    The source data set; unchanged.
- * @param[in]  rows  @p count row indices, each below dsc_dataset_count(ds);
+ * @param[in]  rows  @p count row indices, each below the sample count
+ *                   (dsc_dataset_count());
  *                   repeats are allowed.
  * @param[in]  count Number of rows, at least 1.
  * @return DSC_OK; DSC_E_ARG for a NULL pointer, a zero @p count or an index
@@ -2316,83 +2393,98 @@ DSC_API void dsc_dataset_free(dsc_dataset *ds);
 
 /**
  * @brief The number of samples.
- * @param[in] ds The data set.
- * @return At least 1; 0 if @p ds is NULL (dsc_last_error() says so).
- * @since 0.1.0
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives the count (at least 1); set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API size_t dsc_dataset_count(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_count(const dsc_dataset *ds, size_t *out);
 
 /**
  * @brief The number of input features per sample (the model's input width).
- * @param[in] ds The data set.
- * @return At least 1; 0 if @p ds is NULL.
- * @since 0.1.0
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives the feature count (at least 1); set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API size_t dsc_dataset_features(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_features(const dsc_dataset *ds, size_t *out);
 
 /**
  * @brief The width of the model's output this data set trains.
- * @param[in] ds The data set.
- * @return The number of targets per sample for a regression set, the number
- *         of classes for a labelled set; 0 if @p ds is NULL.
- * @since 0.1.0
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives the number of targets per sample for a regression
+ *                 set, the number of classes for a labelled set; set to 0 on
+ *                 failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API size_t dsc_dataset_outputs(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_outputs(const dsc_dataset *ds, size_t *out);
 
 /**
  * @brief The number of classes of a labelled data set.
- * @param[in] ds The data set.
- * @return The class count; 0 for a regression set or if @p ds is NULL.
- * @since 0.1.0
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives the class count, 0 for a regression set; set to 0
+ *                 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API size_t dsc_dataset_classes(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_classes(const dsc_dataset *ds, size_t *out);
 
 /**
  * @brief Whether the samples carry integer class labels rather than float targets.
- * @param[in] ds The data set.
- * @return 1 for labels, 0 for float targets or if @p ds is NULL.
- * @since 0.1.0
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives 1 for labels, 0 for float targets; set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API int dsc_dataset_has_labels(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_has_labels(const dsc_dataset *ds, int *out);
 
 /**
  * @brief Whether the inputs are still the host's borrowed array.
- * @param[in] ds The data set.
- * @return 1 if the inputs are borrowed (made with ::DSC_DATASET_BORROW and
- *         not transformed since), 0 if owned or if @p ds is NULL.
- * @since 0.1.0
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives 1 if the inputs are borrowed (made with
+ *                 ::DSC_DATASET_BORROW and not transformed since), 0 if owned;
+ *                 set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
  */
-DSC_API int dsc_dataset_is_borrowed(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_is_borrowed(const dsc_dataset *ds, int *out);
 
 /**
- * @brief The inputs, `count x features` floats, row-major.
+ * @brief The inputs, `count x features` floats, row-major, read-only.
  *
- * Row `i` starts at `dsc_dataset_inputs(ds) + i * dsc_dataset_features(ds)`.
- * @param[in] ds The data set.
- * @return A borrowed pointer, valid until the data set is freed or
- *         transformed (dsc_dataset_scale(), dsc_dataset_normalize_minmax(),
- *         dsc_dataset_standardize()); NULL if @p ds is NULL.
- * @since 0.1.0
+ * Row `i` starts at `inputs + i * features` (dsc_dataset_features()).
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives the inputs; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @note Ownership: borrowed from the data set, valid until it is freed or
+ *       transformed (dsc_dataset_scale(), dsc_dataset_normalize_minmax(),
+ *       dsc_dataset_standardize()).
+ * @since 0.2.0
  */
-DSC_API const float *dsc_dataset_inputs(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_inputs(const dsc_dataset *ds, const float **out);
 
 /**
- * @brief The float targets, `count x outputs` floats, row-major.
- * @param[in] ds The data set.
- * @return A borrowed pointer valid until the data set is freed; NULL for a
- *         labelled data set or if @p ds is NULL.
- * @since 0.1.0
+ * @brief The float targets of a regression set, `count x outputs` floats, row-major, read-only.
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives the targets; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a
+ *         labelled data set (it has labels, dsc_dataset_labels(), not targets).
+ * @note Ownership: borrowed from the data set, valid until it is freed.
+ * @since 0.2.0
  */
-DSC_API const float *dsc_dataset_targets(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_targets(const dsc_dataset *ds, const float **out);
 
 /**
- * @brief The class labels, `count` values in `[0, classes)`.
- * @param[in] ds The data set.
- * @return A borrowed pointer valid until the data set is freed; NULL for a
- *         regression data set or if @p ds is NULL.
- * @since 0.1.0
+ * @brief The class labels of a labelled set, `count` values in `[0, classes)`, read-only.
+ * @param[in]  ds  The data set.
+ * @param[out] out Receives the labels; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a
+ *         regression data set (it has targets, dsc_dataset_targets(), not labels).
+ * @note Ownership: borrowed from the data set, valid until it is freed.
+ * @since 0.2.0
  */
-DSC_API const int32_t *dsc_dataset_labels(const dsc_dataset *ds);
+DSC_API dsc_status dsc_dataset_labels(const dsc_dataset *ds, const int32_t **out);
 
 /**
  * @brief Copy the samples of an index list into caller buffers (one mini-batch).
@@ -2400,11 +2492,12 @@ DSC_API const int32_t *dsc_dataset_labels(const dsc_dataset *ds);
  * For `k < count`, row `rows[k]` of the data set goes to row `k` of each
  * buffer given. Any buffer may be NULL to skip it.
  * @param[in]  ds      The data set.
- * @param[in]  rows    @p count row indices, each below dsc_dataset_count(ds);
+ * @param[in]  rows    @p count row indices, each below the sample count
+ *                     (dsc_dataset_count());
  *                     repeats allowed. May be NULL only when @p count is 0.
  * @param[in]  count   Number of rows; 0 copies nothing and succeeds.
  * @param[out] inputs  `count x features` floats, or NULL.
- * @param[out] targets `count x dsc_dataset_outputs(ds)` floats, or NULL: the
+ * @param[out] targets `count x outputs` floats (dsc_dataset_outputs()), or NULL: the
  *                     targets of a regression set, or one-hot rows (1 at the
  *                     label, 0 elsewhere) for a labelled set.
  * @param[out] labels  `count` labels, or NULL; must be NULL for a

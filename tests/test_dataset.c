@@ -15,6 +15,40 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* ---- getters: the value, or the test fails ----------------------------- */
+
+#define DS_GETTER(type, name)                                                   \
+    static type ds_##name(const dsc_dataset *ds) {                              \
+        type v;                                                                 \
+        memset(&v, 0xa5, sizeof v);                                             \
+        assert_ok(dsc_dataset_##name(ds, &v));                                  \
+        return v;                                                               \
+    }
+DS_GETTER(size_t, count)
+DS_GETTER(size_t, features)
+DS_GETTER(size_t, outputs)
+DS_GETTER(size_t, classes)
+DS_GETTER(int, has_labels)
+DS_GETTER(int, is_borrowed)
+DS_GETTER(const float *, inputs)
+DS_GETTER(const float *, targets)
+DS_GETTER(const int32_t *, labels)
+
+/* A labelled set has no float targets, a regression set no labels. */
+static void assert_no_targets(const dsc_dataset *ds) {
+    const float *p = (const float *)(uintptr_t)1;
+    assert_status(dsc_dataset_targets(ds, &p), DSC_E_UNSUPPORTED);
+    assert_null(p);
+    assert_non_null(strstr(dsc_last_error(), "dsc_dataset_targets: the data set has class labels"));
+}
+
+static void assert_no_labels(const dsc_dataset *ds) {
+    const int32_t *p = (const int32_t *)(uintptr_t)1;
+    assert_status(dsc_dataset_labels(ds, &p), DSC_E_UNSUPPORTED);
+    assert_null(p);
+    assert_non_null(strstr(dsc_last_error(), "dsc_dataset_labels: the data set has float targets"));
+}
+
 /* ---- temporary files ------------------------------------------------------ */
 
 static char tmpdir[256];
@@ -118,16 +152,16 @@ static size_t good_labels(unsigned char *buf) {
 }
 
 static void check_good_idx(const dsc_dataset *ds) {
-    assert_int_equal(dsc_dataset_count(ds), NIMG);
-    assert_int_equal(dsc_dataset_features(ds), ROWS * COLS);
-    assert_int_equal(dsc_dataset_classes(ds), 10);
-    assert_int_equal(dsc_dataset_outputs(ds), 10);
-    assert_int_equal(dsc_dataset_has_labels(ds), 1);
-    const float *x = dsc_dataset_inputs(ds);
+    assert_int_equal(ds_count(ds), NIMG);
+    assert_int_equal(ds_features(ds), ROWS * COLS);
+    assert_int_equal(ds_classes(ds), 10);
+    assert_int_equal(ds_outputs(ds), 10);
+    assert_int_equal(ds_has_labels(ds), 1);
+    const float *x = ds_inputs(ds);
     for (size_t i = 0; i < sizeof pixels; i++) assert_true(x[i] == (float)pixels[i]);
-    const int32_t *y = dsc_dataset_labels(ds);
+    const int32_t *y = ds_labels(ds);
     for (size_t i = 0; i < NIMG; i++) assert_int_equal(y[i], labelv[i]);
-    assert_null(dsc_dataset_targets(ds));
+    assert_no_targets(ds);
 }
 
 /* Loads and expects a status whose message contains every given fragment. */
@@ -163,14 +197,14 @@ static void test_dataset_new_targets_copy(void **state) {
     memcpy(t, T, sizeof t);
     dsc_dataset *ds = NULL;
     assert_ok(dsc_dataset_new_targets(&ds, x, t, 4, 3, 2, DSC_DATASET_COPY));
-    assert_int_equal(dsc_dataset_count(ds), 4);
-    assert_int_equal(dsc_dataset_features(ds), 3);
-    assert_int_equal(dsc_dataset_outputs(ds), 2);
-    assert_int_equal(dsc_dataset_classes(ds), 0);
-    assert_int_equal(dsc_dataset_has_labels(ds), 0);
-    assert_int_equal(dsc_dataset_is_borrowed(ds), 0);
-    assert_null(dsc_dataset_labels(ds));
-    const float *gx = dsc_dataset_inputs(ds), *gt = dsc_dataset_targets(ds);
+    assert_int_equal(ds_count(ds), 4);
+    assert_int_equal(ds_features(ds), 3);
+    assert_int_equal(ds_outputs(ds), 2);
+    assert_int_equal(ds_classes(ds), 0);
+    assert_int_equal(ds_has_labels(ds), 0);
+    assert_int_equal(ds_is_borrowed(ds), 0);
+    assert_no_labels(ds);
+    const float *gx = ds_inputs(ds), *gt = ds_targets(ds);
     assert_true(gx != x && gt != t);
     assert_int_equal((uintptr_t)gx % 64, 0);
     x[0] = 100; /* the copy does not follow the host */
@@ -184,9 +218,9 @@ static void test_dataset_new_targets_borrow(void **state) {
     (void)state;
     dsc_dataset *ds = NULL;
     assert_ok(dsc_dataset_new_targets(&ds, X, T, 4, 3, 2, DSC_DATASET_BORROW));
-    assert_ptr_equal(dsc_dataset_inputs(ds), X);
-    assert_ptr_equal(dsc_dataset_targets(ds), T);
-    assert_int_equal(dsc_dataset_is_borrowed(ds), 1);
+    assert_ptr_equal(ds_inputs(ds), X);
+    assert_ptr_equal(ds_targets(ds), T);
+    assert_int_equal(ds_is_borrowed(ds), 1);
     dsc_dataset_free(ds);
 }
 
@@ -195,16 +229,16 @@ static void test_dataset_new_labels_both_modes(void **state) {
     for (int mode = 0; mode < 2; mode++) {
         dsc_dataset *ds = NULL;
         assert_ok(dsc_dataset_new_labels(&ds, X, L, 4, 3, 3, (dsc_dataset_mode)mode));
-        assert_int_equal(dsc_dataset_count(ds), 4);
-        assert_int_equal(dsc_dataset_features(ds), 3);
-        assert_int_equal(dsc_dataset_classes(ds), 3);
-        assert_int_equal(dsc_dataset_outputs(ds), 3);
-        assert_int_equal(dsc_dataset_has_labels(ds), 1);
-        assert_int_equal(dsc_dataset_is_borrowed(ds), mode == DSC_DATASET_BORROW);
-        assert_null(dsc_dataset_targets(ds));
-        assert_memory_equal(dsc_dataset_labels(ds), L, sizeof L);
-        assert_memory_equal(dsc_dataset_inputs(ds), X, sizeof X);
-        if (mode == DSC_DATASET_BORROW) assert_ptr_equal(dsc_dataset_labels(ds), L);
+        assert_int_equal(ds_count(ds), 4);
+        assert_int_equal(ds_features(ds), 3);
+        assert_int_equal(ds_classes(ds), 3);
+        assert_int_equal(ds_outputs(ds), 3);
+        assert_int_equal(ds_has_labels(ds), 1);
+        assert_int_equal(ds_is_borrowed(ds), mode == DSC_DATASET_BORROW);
+        assert_no_targets(ds);
+        assert_memory_equal(ds_labels(ds), L, sizeof L);
+        assert_memory_equal(ds_inputs(ds), X, sizeof X);
+        if (mode == DSC_DATASET_BORROW) assert_ptr_equal(ds_labels(ds), L);
         dsc_dataset_free(ds);
     }
     dsc_dataset_free(NULL);
@@ -231,7 +265,10 @@ static void test_dataset_new_targets_failures(void **state) {
     EXPECT_FAIL(dsc_dataset_new_targets(&ds, X, T, 4, 3, 0, C), DSC_E_ARG, "outputs is 0");
     EXPECT_FAIL(dsc_dataset_new_targets(&ds, X, T, SIZE_MAX / 2, 3, 2, C), DSC_E_ARG, "overflow");
     EXPECT_FAIL(dsc_dataset_new_targets(&ds, X, T, 4, 3, SIZE_MAX / 4, C), DSC_E_ARG, "overflow");
-    EXPECT_FAIL(dsc_dataset_new_targets(&ds, X, T, 4, 3, 2, (dsc_dataset_mode)7), DSC_E_ARG, "mode is 7");
+    EXPECT_FAIL(dsc_dataset_new_targets(&ds, X, T, 4, 3, 2, (dsc_dataset_mode)7), DSC_E_UNSUPPORTED,
+                "dsc_dataset_new_targets: mode 7 is not a dsc_dataset_mode");
+    EXPECT_FAIL(dsc_dataset_new_targets(&ds, X, T, 4, 3, 2, (dsc_dataset_mode)2), DSC_E_UNSUPPORTED,
+                "mode 2");
     float x[12], t[8];
     memcpy(x, X, sizeof x);
     memcpy(t, T, sizeof t);
@@ -254,7 +291,8 @@ static void test_dataset_new_labels_failures(void **state) {
     EXPECT_FAIL(dsc_dataset_new_labels(&ds, X, L, 4, 3, 0, C), DSC_E_ARG, "classes is 0");
     EXPECT_FAIL(dsc_dataset_new_labels(&ds, X, L, 4, 3, (size_t)INT32_MAX + 1, C), DSC_E_ARG, "classes is");
     EXPECT_FAIL(dsc_dataset_new_labels(&ds, X, L, 4, SIZE_MAX / 3, 3, C), DSC_E_ARG, "overflow");
-    EXPECT_FAIL(dsc_dataset_new_labels(&ds, X, L, 4, 3, 3, (dsc_dataset_mode)-1), DSC_E_ARG, "mode");
+    EXPECT_FAIL(dsc_dataset_new_labels(&ds, X, L, 4, 3, 3, (dsc_dataset_mode)-1), DSC_E_UNSUPPORTED,
+                "dsc_dataset_new_labels: mode -1 is not a dsc_dataset_mode");
     int32_t l[4] = {2, 0, 1, 2};
     l[3] = 3;
     EXPECT_FAIL(dsc_dataset_new_labels(&ds, X, l, 4, 3, 3, C), DSC_E_ARG, "labels[3] is 3");
@@ -267,18 +305,34 @@ static void test_dataset_new_labels_failures(void **state) {
     EXPECT_FAIL(dsc_dataset_new_labels(&ds, x, L, 4, 3, 3, C), DSC_E_ARG, "inputs[11]");
 }
 
-static void test_dataset_accessors_null(void **state) {
+/* Every getter refuses a NULL handle or out-pointer with DSC_E_ARG, naming
+ * itself, and sets *out to 0 or NULL when it fails. */
+#define GETTER_FAILS(name, type, good)                                               \
+    do {                                                                             \
+        type v_;                                                                     \
+        memset(&v_, 0xa5, sizeof v_);                                                \
+        assert_status(dsc_dataset_##name(NULL, &v_), DSC_E_ARG);                     \
+        assert_true(v_ == 0);                                                        \
+        assert_non_null(strstr(dsc_last_error(), "dsc_dataset_" #name ": data set is NULL")); \
+        assert_status(dsc_dataset_##name(good, NULL), DSC_E_ARG);                    \
+        assert_non_null(strstr(dsc_last_error(), "dsc_dataset_" #name ": out is NULL")); \
+    } while (0)
+
+static void test_dataset_getters_fail_cleanly(void **state) {
     (void)state;
-    assert_int_equal(dsc_dataset_count(NULL), 0);
-    assert_non_null(strstr(dsc_last_error(), "dsc_dataset_count"));
-    assert_int_equal(dsc_dataset_features(NULL), 0);
-    assert_int_equal(dsc_dataset_outputs(NULL), 0);
-    assert_int_equal(dsc_dataset_classes(NULL), 0);
-    assert_int_equal(dsc_dataset_has_labels(NULL), 0);
-    assert_int_equal(dsc_dataset_is_borrowed(NULL), 0);
-    assert_null(dsc_dataset_inputs(NULL));
-    assert_null(dsc_dataset_targets(NULL));
-    assert_null(dsc_dataset_labels(NULL));
+    dsc_dataset *ds = NULL;
+    assert_ok(dsc_dataset_new_targets(&ds, X, T, 4, 3, 2, DSC_DATASET_COPY));
+    GETTER_FAILS(count, size_t, ds);
+    GETTER_FAILS(features, size_t, ds);
+    GETTER_FAILS(outputs, size_t, ds);
+    GETTER_FAILS(classes, size_t, ds);
+    GETTER_FAILS(has_labels, int, ds);
+    GETTER_FAILS(is_borrowed, int, ds);
+    GETTER_FAILS(inputs, const float *, ds);
+    GETTER_FAILS(targets, const float *, ds);
+    GETTER_FAILS(labels, const int32_t *, ds);
+    assert_no_labels(ds);
+    dsc_dataset_free(ds);
 }
 
 /* ---- gather, subset, split ------------------------------------------------ */
@@ -350,13 +404,13 @@ static void test_dataset_subset(void **state) {
     size_t rows[3] = {1, 1, 3};
     assert_ok(dsc_dataset_subset(&sub, ds, rows, 3));
     dsc_dataset_free(ds); /* the subset is independent */
-    assert_int_equal(dsc_dataset_count(sub), 3);
-    assert_int_equal(dsc_dataset_classes(sub), 3);
-    assert_int_equal(dsc_dataset_is_borrowed(sub), 0);
+    assert_int_equal(ds_count(sub), 3);
+    assert_int_equal(ds_classes(sub), 3);
+    assert_int_equal(ds_is_borrowed(sub), 0);
     const float wx[9] = {4, 5, 6, 4, 5, 6, 10, 11, 12};
     const int32_t wl[3] = {0, 0, 2};
-    assert_memory_equal(dsc_dataset_inputs(sub), wx, sizeof wx);
-    assert_memory_equal(dsc_dataset_labels(sub), wl, sizeof wl);
+    assert_memory_equal(ds_inputs(sub), wx, sizeof wx);
+    assert_memory_equal(ds_labels(sub), wl, sizeof wl);
     dsc_dataset_free(sub);
 
     assert_ok(dsc_dataset_new_targets(&ds, X, T, 4, 3, 2, DSC_DATASET_COPY));
@@ -370,7 +424,7 @@ static void test_dataset_subset(void **state) {
     assert_status(dsc_dataset_subset(NULL, ds, rows, 2), DSC_E_ARG);
     size_t one = 2;
     assert_ok(dsc_dataset_subset(&sub, ds, &one, 1));
-    assert_true(dsc_dataset_targets(sub)[0] == 2.5f && dsc_dataset_targets(sub)[1] == -3);
+    assert_true(ds_targets(sub)[0] == 2.5f && ds_targets(sub)[1] == -3);
     dsc_dataset_free(sub);
     dsc_dataset_free(ds);
 }
@@ -394,15 +448,15 @@ static dsc_dataset *numbered(size_t n) {
 static void split_rows(const dsc_dataset *ds, double frac, uint64_t seed, float *order, size_t *nval) {
     dsc_dataset *tr = NULL, *va = NULL;
     assert_ok(dsc_dataset_split(&tr, &va, ds, frac, seed));
-    const size_t nv = dsc_dataset_count(va), nt = dsc_dataset_count(tr);
-    assert_int_equal(nv + nt, dsc_dataset_count(ds));
-    memcpy(order, dsc_dataset_inputs(va), nv * sizeof(float));
-    memcpy(order + nv, dsc_dataset_inputs(tr), nt * sizeof(float));
+    const size_t nv = ds_count(va), nt = ds_count(tr);
+    assert_int_equal(nv + nt, ds_count(ds));
+    memcpy(order, ds_inputs(va), nv * sizeof(float));
+    memcpy(order + nv, ds_inputs(tr), nt * sizeof(float));
     /* Labels travel with their rows. */
     for (size_t i = 0; i < nv; i++)
-        assert_int_equal(dsc_dataset_labels(va)[i], (int32_t)dsc_dataset_inputs(va)[i] % 5);
+        assert_int_equal(ds_labels(va)[i], (int32_t)ds_inputs(va)[i] % 5);
     for (size_t i = 0; i < nt; i++)
-        assert_int_equal(dsc_dataset_labels(tr)[i], (int32_t)dsc_dataset_inputs(tr)[i] % 5);
+        assert_int_equal(ds_labels(tr)[i], (int32_t)ds_inputs(tr)[i] % 5);
     *nval = nv;
     dsc_dataset_free(tr);
     dsc_dataset_free(va);
@@ -450,17 +504,17 @@ static void test_dataset_split_parts_outlive_source(void **state) {
     assert_ok(dsc_dataset_new_targets(&ds, X, T, 4, 3, 2, DSC_DATASET_BORROW));
     assert_ok(dsc_dataset_split(&tr, &va, ds, 0.5, 7));
     dsc_dataset_free(ds);
-    assert_int_equal(dsc_dataset_count(tr), 2);
-    assert_int_equal(dsc_dataset_count(va), 2);
-    assert_int_equal(dsc_dataset_outputs(tr), 2);
-    assert_int_equal(dsc_dataset_is_borrowed(tr), 0);
+    assert_int_equal(ds_count(tr), 2);
+    assert_int_equal(ds_count(va), 2);
+    assert_int_equal(ds_outputs(tr), 2);
+    assert_int_equal(ds_is_borrowed(tr), 0);
     /* Each row keeps its targets: row r has inputs 3r+1.. and targets r+0.5, -(r+1). */
     const dsc_dataset *parts[2] = {tr, va};
     for (int p = 0; p < 2; p++)
         for (size_t i = 0; i < 2; i++) {
-            const float r = (dsc_dataset_inputs(parts[p])[3 * i] - 1) / 3;
-            assert_true(dsc_dataset_targets(parts[p])[2 * i] == r + 0.5f);
-            assert_true(dsc_dataset_targets(parts[p])[2 * i + 1] == -(r + 1));
+            const float r = (ds_inputs(parts[p])[3 * i] - 1) / 3;
+            assert_true(ds_targets(parts[p])[2 * i] == r + 0.5f);
+            assert_true(ds_targets(parts[p])[2 * i + 1] == -(r + 1));
         }
     dsc_dataset_free(tr);
     dsc_dataset_free(va);
@@ -498,13 +552,13 @@ static void test_dataset_scale_exact(void **state) {
     assert_ok(dsc_dataset_new_targets(&ds, px, px, 2, 2, 2, DSC_DATASET_BORROW));
     assert_ok(dsc_dataset_scale(ds, 255.0f));
     /* The host's array is never written: the inputs became an owned copy. */
-    assert_int_equal(dsc_dataset_is_borrowed(ds), 0);
+    assert_int_equal(ds_is_borrowed(ds), 0);
     assert_true(px[1] == 51 && px[3] == 255);
-    const float *x = dsc_dataset_inputs(ds);
+    const float *x = ds_inputs(ds);
     assert_true(x != px);
     assert_true(x[0] == 0.0f && x[1] == 0.2f && x[3] == 1.0f);
     assert_true(x[2] == (float)(200.0 / 255.0));
-    assert_ptr_equal(dsc_dataset_targets(ds), px); /* targets are not inputs: untouched */
+    assert_ptr_equal(ds_targets(ds), px); /* targets are not inputs: untouched */
     /* Refused divisors change nothing. */
     const float bad[] = {0.0f, -1.0f, NAN, INFINITY};
     for (size_t i = 0; i < 4; i++) {
@@ -531,7 +585,7 @@ static void test_dataset_minmax_exact(void **state) {
     assert_memory_equal(mn, wmn, sizeof mn);
     assert_memory_equal(mx, wmx, sizeof mx);
     assert_ok(dsc_dataset_normalize_minmax(ds, NULL, NULL));
-    const float *x = dsc_dataset_inputs(ds);
+    const float *x = ds_inputs(ds);
     for (int i = 0; i < 8; i++) {
         assert_true(x[3 * i] == (float)((S[3 * i] - 2.0) / 7.0));
         assert_true(x[3 * i + 1] == 0.0f); /* constant feature */
@@ -543,7 +597,7 @@ static void test_dataset_minmax_exact(void **state) {
     dsc_dataset *o = NULL;
     assert_ok(dsc_dataset_new_labels(&o, other, lab, 1, 3, 1, DSC_DATASET_BORROW));
     assert_ok(dsc_dataset_normalize_minmax(o, mn, mx));
-    const float *y = dsc_dataset_inputs(o);
+    const float *y = ds_inputs(o);
     assert_true(y[0] == 2.0f && y[1] == 0.0f && y[2] == 0.5f);
     assert_true(other[0] == 16); /* borrowed input untouched */
     dsc_dataset_free(o);
@@ -570,8 +624,8 @@ static void test_dataset_minmax_failures_change_nothing(void **state) {
     assert_status(dsc_dataset_feature_minmax(ds, NULL, mx), DSC_E_ARG);
     assert_status(dsc_dataset_feature_minmax(ds, mn, NULL), DSC_E_ARG);
     assert_status(dsc_dataset_feature_minmax(NULL, mn, mx), DSC_E_ARG);
-    assert_ptr_equal(dsc_dataset_inputs(ds), S);
-    assert_int_equal(dsc_dataset_is_borrowed(ds), 1);
+    assert_ptr_equal(ds_inputs(ds), S);
+    assert_int_equal(ds_is_borrowed(ds), 1);
     dsc_dataset_free(ds);
 }
 
@@ -588,7 +642,7 @@ static void test_dataset_standardize_exact(void **state) {
     assert_true(mean[2] == 2.5f);
     assert_true(sd[2] == (float)sqrt(5.25)); /* population std of -1..6 */
     assert_ok(dsc_dataset_standardize(ds, NULL, NULL));
-    const float *x = dsc_dataset_inputs(ds);
+    const float *x = ds_inputs(ds);
     const float w0[8] = {-1.5f, -0.5f, -0.5f, -0.5f, 0, 0, 1, 2};
     for (int i = 0; i < 8; i++) {
         assert_true(x[3 * i] == w0[i]);
@@ -596,7 +650,7 @@ static void test_dataset_standardize_exact(void **state) {
     }
     /* Own statistics equal passing feature_meanstd's result. */
     assert_ok(dsc_dataset_standardize(twin, mean, sd));
-    assert_memory_equal(dsc_dataset_inputs(twin), x, sizeof S);
+    assert_memory_equal(ds_inputs(twin), x, sizeof S);
     /* Re-measured: mean 0, std 1 on the non-constant features. */
     float m2[3], s2[3];
     assert_ok(dsc_dataset_feature_meanstd(ds, m2, s2));
@@ -607,7 +661,7 @@ static void test_dataset_standardize_exact(void **state) {
     dsc_dataset *val = NULL;
     assert_ok(dsc_dataset_new_targets(&val, v, t8, 1, 3, 1, DSC_DATASET_COPY));
     assert_ok(dsc_dataset_standardize(val, mean, sd));
-    const float *y = dsc_dataset_inputs(val);
+    const float *y = ds_inputs(val);
     assert_true(y[0] == -2.0f && y[1] == 1.0f && y[2] == 0.0f);
     dsc_dataset_free(val);
     dsc_dataset_free(twin);
@@ -619,7 +673,7 @@ static void test_dataset_standardize_failures_change_nothing(void **state) {
     dsc_dataset *ds = NULL;
     float t8[8] = {0};
     assert_ok(dsc_dataset_new_targets(&ds, S, t8, 8, 3, 1, DSC_DATASET_COPY));
-    const float *before = dsc_dataset_inputs(ds);
+    const float *before = ds_inputs(ds);
     float mean[3] = {0, 0, 0}, sd[3] = {1, 1, 1};
     assert_status(dsc_dataset_standardize(ds, mean, NULL), DSC_E_ARG);
     assert_status(dsc_dataset_standardize(ds, NULL, sd), DSC_E_ARG);
@@ -636,7 +690,7 @@ static void test_dataset_standardize_failures_change_nothing(void **state) {
     assert_status(dsc_dataset_feature_meanstd(ds, NULL, sd), DSC_E_ARG);
     assert_status(dsc_dataset_feature_meanstd(ds, mean, NULL), DSC_E_ARG);
     assert_status(dsc_dataset_feature_meanstd(NULL, mean, sd), DSC_E_ARG);
-    assert_ptr_equal(dsc_dataset_inputs(ds), before);
+    assert_ptr_equal(ds_inputs(ds), before);
     assert_memory_equal(before, S, sizeof S);
     dsc_dataset_free(ds);
 }
@@ -654,8 +708,8 @@ static void test_dataset_transform_nomem_changes_nothing(void **state) {
     harness_alloc_install(1);
     assert_status(dsc_dataset_standardize(ds, NULL, NULL), DSC_E_NOMEM);
     harness_alloc_uninstall();
-    assert_ptr_equal(dsc_dataset_inputs(ds), S);
-    assert_int_equal(dsc_dataset_is_borrowed(ds), 1);
+    assert_ptr_equal(ds_inputs(ds), S);
+    assert_int_equal(ds_is_borrowed(ds), 1);
     dsc_dataset_free(ds);
 }
 
@@ -678,7 +732,7 @@ static void test_dataset_stats_wide(void **state) {
         assert_true(sd[j] == (float)sqrt(200.0)); /* population std of 0,10,..,40 */
     }
     assert_ok(dsc_dataset_normalize_minmax(ds, NULL, NULL));
-    const float *y = dsc_dataset_inputs(ds);
+    const float *y = ds_inputs(ds);
     for (int i = 0; i < N; i++)
         for (int j = 0; j < F; j++) assert_true(y[i * F + j] == (float)(i / 4.0));
     dsc_dataset_free(ds);
@@ -694,9 +748,9 @@ static void test_dataset_idx_raw(void **state) {
     dsc_dataset *ds = NULL;
     assert_ok(dsc_dataset_load_idx(&ds, img, lab, 10));
     check_good_idx(ds);
-    assert_int_equal(dsc_dataset_is_borrowed(ds), 0);
+    assert_int_equal(ds_is_borrowed(ds), 0);
     assert_ok(dsc_dataset_scale(ds, 255.0f));
-    assert_true(dsc_dataset_inputs(ds)[6] == 1.0f);
+    assert_true(ds_inputs(ds)[6] == 1.0f);
     dsc_dataset_free(ds);
     /* Ten classes is the least these labels (up to 9) allow. */
     expect_idx(img, lab, 9, DSC_E_FORMAT, "label 0 is 9", "9 classes");
@@ -870,12 +924,12 @@ static void test_dataset_idx_fashion_mnist(void **state) {
     }
     dsc_dataset *ds = NULL;
     assert_ok(dsc_dataset_load_idx(&ds, img, lab, 10));
-    assert_int_equal(dsc_dataset_count(ds), 10000);
-    assert_int_equal(dsc_dataset_features(ds), 784);
-    assert_int_equal(dsc_dataset_classes(ds), 10);
+    assert_int_equal(ds_count(ds), 10000);
+    assert_int_equal(ds_features(ds), 784);
+    assert_int_equal(ds_classes(ds), 10);
     /* The test set is balanced: 1000 images per class. */
     size_t per[10] = {0};
-    for (size_t i = 0; i < 10000; i++) per[dsc_dataset_labels(ds)[i]]++;
+    for (size_t i = 0; i < 10000; i++) per[ds_labels(ds)[i]]++;
     for (int c = 0; c < 10; c++) assert_int_equal(per[c], 1000);
     float mn[784], mx[784];
     assert_ok(dsc_dataset_feature_minmax(ds, mn, mx));
@@ -912,7 +966,7 @@ static void load_mutant(const char *name, const unsigned char *good, size_t n, i
         dsc_dataset *ds = NULL;
         dsc_status s = csv ? dsc_dataset_load_csv(&ds, p, NULL, 1, 0) : dsc_dataset_load_idx(&ds, p, other, 256);
         if (s == DSC_OK) {
-            assert_true(dsc_dataset_count(ds) >= 1 && dsc_dataset_features(ds) >= 1);
+            assert_true(ds_count(ds) >= 1 && ds_features(ds) >= 1);
             dsc_dataset_free(ds);
         } else if (s != DSC_E_FORMAT) {
             fail_msg("mutant %d of %s gave %s: %s", trial, name, dsc_status_name(s), dsc_last_error());
@@ -961,14 +1015,14 @@ static void test_dataset_csv_labels_by_name(void **state) {
                                            "  \n");
     dsc_dataset *ds = NULL;
     assert_ok(dsc_dataset_load_csv(&ds, p, "species", 0, 3));
-    assert_int_equal(dsc_dataset_count(ds), 3);
-    assert_int_equal(dsc_dataset_features(ds), 2);
-    assert_int_equal(dsc_dataset_classes(ds), 3);
-    assert_int_equal(dsc_dataset_has_labels(ds), 1);
+    assert_int_equal(ds_count(ds), 3);
+    assert_int_equal(ds_features(ds), 2);
+    assert_int_equal(ds_classes(ds), 3);
+    assert_int_equal(ds_has_labels(ds), 1);
     const float wx[6] = {5.1f, 1.4f, 7.0f, -47.0f, 6.3f, 6.0f};
     const int32_t wl[3] = {0, 2, 1};
-    assert_memory_equal(dsc_dataset_inputs(ds), wx, sizeof wx);
-    assert_memory_equal(dsc_dataset_labels(ds), wl, sizeof wl);
+    assert_memory_equal(ds_inputs(ds), wx, sizeof wx);
+    assert_memory_equal(ds_labels(ds), wl, sizeof wl);
     dsc_dataset_free(ds);
 }
 
@@ -977,19 +1031,19 @@ static void test_dataset_csv_float_target_by_index(void **state) {
     const char *p = write_text("reg.csv", "x1,x2,y\n1,2,0.5\n3,4,-1.25\n1e-3,\"5\",1e3"); /* no final newline */
     dsc_dataset *ds = NULL;
     assert_ok(dsc_dataset_load_csv(&ds, p, NULL, 2, 0));
-    assert_int_equal(dsc_dataset_count(ds), 3);
-    assert_int_equal(dsc_dataset_features(ds), 2);
-    assert_int_equal(dsc_dataset_outputs(ds), 1);
-    assert_int_equal(dsc_dataset_has_labels(ds), 0);
+    assert_int_equal(ds_count(ds), 3);
+    assert_int_equal(ds_features(ds), 2);
+    assert_int_equal(ds_outputs(ds), 1);
+    assert_int_equal(ds_has_labels(ds), 0);
     const float wx[6] = {1, 2, 3, 4, 1e-3f, 5}, wt[3] = {0.5f, -1.25f, 1000};
-    assert_memory_equal(dsc_dataset_inputs(ds), wx, sizeof wx);
-    assert_memory_equal(dsc_dataset_targets(ds), wt, sizeof wt);
+    assert_memory_equal(ds_inputs(ds), wx, sizeof wx);
+    assert_memory_equal(ds_targets(ds), wt, sizeof wt);
     dsc_dataset_free(ds);
     /* The first column as target; a label "2.0" is an integer. */
     p = write_text("reg.csv", "c,a\n2.0,7\n0,8\n");
     assert_ok(dsc_dataset_load_csv(&ds, p, NULL, 0, 3));
-    assert_int_equal(dsc_dataset_labels(ds)[0], 2);
-    assert_true(dsc_dataset_inputs(ds)[1] == 8);
+    assert_int_equal(ds_labels(ds)[0], 2);
+    assert_true(ds_inputs(ds)[1] == 8);
     dsc_dataset_free(ds);
 }
 
@@ -1034,7 +1088,7 @@ static void test_dataset_csv_args_and_io(void **state) {
     assert_status(dsc_dataset_load_csv(&ds, tmpdir, "a", 0, 0), DSC_E_IO);
     assert_null(ds);
     assert_ok(dsc_dataset_load_csv(&ds, p, "a", 0, 0));
-    assert_true(dsc_dataset_targets(ds)[0] == 1 && dsc_dataset_inputs(ds)[0] == 2);
+    assert_true(ds_targets(ds)[0] == 1 && ds_inputs(ds)[0] == 2);
     dsc_dataset_free(ds);
 }
 
@@ -1045,7 +1099,7 @@ int main(void) {
         cmocka_unit_test(test_dataset_new_labels_both_modes),
         cmocka_unit_test(test_dataset_new_targets_failures),
         cmocka_unit_test(test_dataset_new_labels_failures),
-        cmocka_unit_test(test_dataset_accessors_null),
+        cmocka_unit_test(test_dataset_getters_fail_cleanly),
         cmocka_unit_test(test_dataset_gather_targets),
         cmocka_unit_test(test_dataset_gather_labels_and_one_hot),
         cmocka_unit_test(test_dataset_gather_allocates_nothing),

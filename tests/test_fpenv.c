@@ -1,14 +1,19 @@
 /* The kernels' floating-point environment (lib/kernels/fpenv.h): inside
- * enter/leave subnormals flush to zero; after leave the caller's control
- * register is exactly what it was, whatever mode the caller had chosen; and
- * public calls leave the caller's mode alone. */
+ * enter/leave subnormals flush to zero by default, or are computed exactly
+ * after dsc_set_flush_denormals(0) or DESCENT_FLUSH_DENORMALS=0; after leave
+ * the caller's control register is exactly what it was, whatever mode the
+ * caller had chosen; and public calls leave the caller's mode alone. The SGD
+ * tests go through the kernel set DESCENT_ISA selects (tests/run.sh runs this
+ * file once per set). */
 #define _GNU_SOURCE /* feenableexcept */
 #include "harness.h"
 #include "kernels/fpenv.h"
 
 #include <fenv.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The raw control register and the bits of it that are control, not
@@ -62,6 +67,12 @@ static int flush_mode_emulated(void) {
 static __attribute__((noinline)) float mul(float a, float b) {
     volatile float va = a, vb = b;
     volatile float r = va * vb;
+    return r;
+}
+
+static __attribute__((noinline)) float sub(float a, float b) {
+    volatile float va = a, vb = b;
+    volatile float r = va - vb;
     return r;
 }
 
@@ -176,8 +187,7 @@ static void test_fpenv_nested_and_already_flushing(void **state) {
 
 /* Every public call available in this build leaves the caller's control bits
  * alone, including when the caller runs a non-default rounding mode. */
-static void test_fpenv_public_calls_leave_mode(void **state) {
-    (void)state;
+static void public_calls_leave_mode(void) {
     const int round = fegetround();
     assert_int_equal(fesetround(FE_UPWARD), 0);
     const uint64_t before = read_ctl() & CTL_MASK;
@@ -209,13 +219,223 @@ static void test_fpenv_public_calls_leave_mode(void **state) {
     fesetround(round);
 }
 
+static void test_fpenv_public_calls_leave_mode(void **state) {
+    (void)state;
+    public_calls_leave_mode(); /* flushing (the default) */
+    assert_ok(dsc_set_flush_denormals(0));
+    public_calls_leave_mode(); /* keeping subnormals */
+    assert_ok(dsc_set_flush_denormals(1));
+}
+
+/* ---- the flush setting: dsc_set_flush_denormals, DESCENT_FLUSH_DENORMALS --- */
+
+static uint32_t bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+/* 37 elements: a vector body and a tail on every kernel set. Even elements
+ * have a subnormal exact result from normal inputs (2e-38 - 1 * 1.9e-38, exact
+ * by Sterbenz's lemma); odd ones a subnormal parameter and a zero gradient. */
+#define N_SGD 37
+static const float P_NORMAL = 2e-38f, G_NORMAL = 1.9e-38f, P_SUB = 1e-40f;
+
+static void sgd_inputs(float *p, float *g) {
+    for (int i = 0; i < N_SGD; i++) {
+        p[i] = i % 2 ? P_SUB : P_NORMAL;
+        g[i] = i % 2 ? 0.0f : G_NORMAL;
+    }
+}
+
+/* One SGD step, lr 1, no momentum or decay: p - g for every element. The
+ * caller's control register must come back bit for bit (flags included). */
+static void sgd_step(float *p, float *g) {
+    dsc_optimizer *opt = NULL;
+    assert_ok(dsc_optimizer_new(&opt, DSC_OPTIMIZER_SGD));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 1.0));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, N_SGD, NULL));
+    const uint64_t before = read_ctl();
+    assert_ok(dsc_optimizer_step(opt));
+    const uint64_t after = read_ctl();
+    dsc_optimizer_free(opt);
+    assert_true(after == before);
+}
+
+/* Compared through the bit patterns: a caller running DAZ itself would see
+ * every subnormal equal to 0. */
+static void assert_sgd_kept(const float *p) {
+    const float exact = sub(P_NORMAL, G_NORMAL); /* this thread computes IEEE subnormals */
+    assert_int_equal(fpclassify(exact), FP_SUBNORMAL);
+    for (int i = 0; i < N_SGD; i++) {
+        const uint32_t want = bits(i % 2 ? P_SUB : exact);
+        if (bits(p[i]) != want)
+            fail_msg("kernel set %s, p[%d] is %a (0x%08x); the exact result is %a (0x%08x)",
+                     dsc_isa(), i, (double)p[i], (unsigned)bits(p[i]), i % 2 ? (double)P_SUB : (double)exact,
+                     (unsigned)want);
+    }
+}
+
+static void assert_sgd_flushed(const float *p) {
+    for (int i = 0; i < N_SGD; i++)
+        if (bits(p[i]) != 0)
+            fail_msg("kernel set %s, p[%d] is %a; flushing should give +0", dsc_isa(), i, (double)p[i]);
+}
+
+static void test_flush_setting_and_failure(void **state) {
+    (void)state;
+    assert_int_equal(dsc_flush_denormals(), 1); /* the default (main unsets the variable) */
+    assert_status(dsc_set_flush_denormals(2), DSC_E_ARG);
+    assert_non_null(strstr(dsc_last_error(), "dsc_set_flush_denormals: on is 2"));
+    assert_status(dsc_set_flush_denormals(-1), DSC_E_ARG);
+    assert_status(dsc_set_flush_denormals(INT_MIN), DSC_E_ARG);
+    assert_int_equal(dsc_flush_denormals(), 1); /* refused calls change nothing */
+    assert_ok(dsc_set_flush_denormals(0));
+    assert_int_equal(dsc_flush_denormals(), 0);
+    assert_status(dsc_set_flush_denormals(7), DSC_E_ARG);
+    assert_int_equal(dsc_flush_denormals(), 0);
+    assert_ok(dsc_set_flush_denormals(1));
+    assert_int_equal(dsc_flush_denormals(), 1);
+}
+
+/* The default flushes: the SGD step that PyTorch leaves at a subnormal gives 0. */
+static void test_sgd_flushes_subnormals_by_default(void **state) {
+    (void)state;
+    SKIP_UNLESS_EMULATED();
+    assert_int_equal(dsc_flush_denormals(), 1);
+    float p[N_SGD], g[N_SGD];
+    sgd_inputs(p, g);
+    sgd_step(p, g);
+#if HAVE_FLUSH
+    assert_sgd_flushed(p);
+#else
+    assert_sgd_kept(p);
+#endif
+}
+
+/* With flushing off the step gives the exact subnormal, as PyTorch does,
+ * also when the caller's own thread flushes (its mode comes back). */
+static void test_sgd_keeps_subnormals_when_asked(void **state) {
+    (void)state;
+    float p[N_SGD], g[N_SGD];
+    assert_ok(dsc_set_flush_denormals(0));
+    sgd_inputs(p, g);
+    sgd_step(p, g);
+    assert_sgd_kept(p);
+    if (flush_mode_emulated()) {
+#if defined(__x86_64__) || (defined(__i386__) && defined(__SSE__))
+        const unsigned c = _mm_getcsr();
+        _mm_setcsr(c | DSC_FPENV_FLUSH);
+        sgd_inputs(p, g);
+        sgd_step(p, g); /* asserts the caller's FTZ|DAZ register comes back */
+        assert_true((_mm_getcsr() & DSC_FPENV_FLUSH) == DSC_FPENV_FLUSH);
+        _mm_setcsr(c);
+#elif defined(__aarch64__)
+        const uint64_t c = dsc__fpenv_read_fpcr();
+        dsc__fpenv_write_fpcr(c | DSC_FPENV_FLUSH);
+        sgd_inputs(p, g);
+        sgd_step(p, g);
+        assert_true((dsc__fpenv_read_fpcr() & DSC_FPENV_FLUSH) == DSC_FPENV_FLUSH);
+        dsc__fpenv_write_fpcr(c);
+#endif
+        assert_sgd_kept(p);
+    }
+    /* And back: flushing again. */
+    assert_ok(dsc_set_flush_denormals(1));
+    if (flush_mode_emulated() && HAVE_FLUSH) {
+        sgd_inputs(p, g);
+        sgd_step(p, g);
+        assert_sgd_flushed(p);
+    }
+}
+
+/* The raw guard with flushing off: FTZ/DAZ cleared inside even when the
+ * caller set them, round to nearest still forced, the register restored. */
+static void test_fpenv_keep_mode_inside(void **state) {
+    (void)state;
+    SKIP_UNLESS_EMULATED();
+    assert_ok(dsc_set_flush_denormals(0));
+    const int round = fegetround();
+    assert_int_equal(fesetround(FE_UPWARD), 0);
+    dsc_fpenv inner;
+#if defined(__x86_64__) || (defined(__i386__) && defined(__SSE__))
+    const unsigned c = _mm_getcsr();
+    _mm_setcsr(c | DSC_FPENV_FLUSH);
+#elif defined(__aarch64__)
+    const uint64_t c = dsc__fpenv_read_fpcr();
+    dsc__fpenv_write_fpcr(c | DSC_FPENV_FLUSH);
+#endif
+    const uint64_t before = read_ctl();
+    dsc__fpenv_enter(&inner);
+    const uint64_t inside = read_ctl();
+    const float out = mul(FLT_MIN, 0.25f);
+    const float third = divide(1.0f, 3.0f);
+    dsc__fpenv_leave(&inner);
+    const uint64_t after = read_ctl();
+#if defined(__x86_64__) || (defined(__i386__) && defined(__SSE__))
+    _mm_setcsr(c);
+#elif defined(__aarch64__)
+    dsc__fpenv_write_fpcr(c);
+#endif
+    fesetround(round);
+    assert_ok(dsc_set_flush_denormals(1));
+    assert_true(after == before);
+    assert_true((inside & DSC_FPENV_FLUSH) == 0);
+    assert_true((inside & DSC_FPENV_ROUND) == 0);
+    assert_true(out == FLT_MIN / 4.0f && out > 0.0f);
+    assert_true(third == 0.333333343f);
+}
+
+/* DESCENT_FLUSH_DENORMALS is read once, at first use, unless the host chose
+ * first. The test puts the setting back to "not read yet" to try each value. */
+static int flush_from_env(const char *value) {
+    atomic_store(&dsc__fpenv_flush_setting, -1);
+    if (value == NULL) unsetenv("DESCENT_FLUSH_DENORMALS");
+    else setenv("DESCENT_FLUSH_DENORMALS", value, 1);
+    return dsc_flush_denormals();
+}
+
+static void test_flush_from_environment(void **state) {
+    (void)state;
+    assert_int_equal(flush_from_env("0"), 0);
+    setenv("DESCENT_FLUSH_DENORMALS", "1", 1);
+    assert_int_equal(dsc_flush_denormals(), 0); /* read once: later changes are ignored */
+    assert_int_equal(flush_from_env("1"), 1);
+    assert_int_equal(flush_from_env(NULL), 1);
+    assert_int_equal(flush_from_env(""), 1);
+    assert_int_equal(flush_from_env("off"), 1); /* only "0" turns flushing off */
+    assert_int_equal(flush_from_env("00"), 1);
+    /* An explicit call before first use wins over the variable. */
+    atomic_store(&dsc__fpenv_flush_setting, -1);
+    setenv("DESCENT_FLUSH_DENORMALS", "0", 1);
+    assert_ok(dsc_set_flush_denormals(1));
+    assert_int_equal(dsc_flush_denormals(), 1);
+    /* The first compute call reads it too: an SGD step is the first use here. */
+    atomic_store(&dsc__fpenv_flush_setting, -1);
+    float p[N_SGD], g[N_SGD];
+    sgd_inputs(p, g);
+    sgd_step(p, g);
+    assert_int_equal(atomic_load(&dsc__fpenv_flush_setting), 0);
+    assert_sgd_kept(p);
+    unsetenv("DESCENT_FLUSH_DENORMALS");
+    assert_ok(dsc_set_flush_denormals(1));
+}
+
 int main(void) {
+    /* The tests expect the default setting; test_flush_from_environment sets
+     * the variable itself. */
+    unsetenv("DESCENT_FLUSH_DENORMALS");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fpenv_flushes_inside_only),
         cmocka_unit_test(test_fpenv_restores_caller_exact_state),
         cmocka_unit_test(test_fpenv_known_mode_inside),
         cmocka_unit_test(test_fpenv_nested_and_already_flushing),
         cmocka_unit_test(test_fpenv_public_calls_leave_mode),
+        cmocka_unit_test(test_flush_setting_and_failure),
+        cmocka_unit_test(test_sgd_flushes_subnormals_by_default),
+        cmocka_unit_test(test_sgd_keeps_subnormals_when_asked),
+        cmocka_unit_test(test_fpenv_keep_mode_inside),
+        cmocka_unit_test(test_flush_from_environment),
     };
     return cmocka_run_group_tests_name("fpenv", tests, NULL, NULL);
 }

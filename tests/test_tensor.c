@@ -5,19 +5,50 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The getters, for tests that only want the value. */
+static float *data_of(dsc_tensor *t) {
+    float *d = NULL;
+    assert_ok(dsc_tensor_data(t, &d));
+    return d;
+}
+
+static size_t dim_of(const dsc_tensor *t, size_t axis) {
+    size_t v = 0;
+    assert_ok(dsc_tensor_dim(t, axis, &v));
+    return v;
+}
+
+static size_t ndim_of(const dsc_tensor *t) {
+    size_t v = 0;
+    assert_ok(dsc_tensor_ndim(t, &v));
+    return v;
+}
+
+static size_t size_of(const dsc_tensor *t) {
+    size_t v = 0;
+    assert_ok(dsc_tensor_size(t, &v));
+    return v;
+}
+
+static int borrowed(const dsc_tensor *t) {
+    int v = -1;
+    assert_ok(dsc_tensor_is_borrowed(t, &v));
+    return v;
+}
+
 static void test_tensor_new_zero_filled_and_aligned(void **state) {
     (void)state;
     size_t shape[3] = {2, 3, 5};
     dsc_tensor *t = NULL;
     assert_ok(dsc_tensor_new(&t, shape, 3));
     assert_non_null(t);
-    assert_int_equal(dsc_tensor_ndim(t), 3);
-    assert_int_equal(dsc_tensor_dim(t, 0), 2);
-    assert_int_equal(dsc_tensor_dim(t, 1), 3);
-    assert_int_equal(dsc_tensor_dim(t, 2), 5);
-    assert_int_equal(dsc_tensor_size(t), 30);
-    assert_int_equal(dsc_tensor_is_borrowed(t), 0);
-    float *d = dsc_tensor_data(t);
+    assert_int_equal(ndim_of(t), 3);
+    assert_int_equal(dim_of(t, 0), 2);
+    assert_int_equal(dim_of(t, 1), 3);
+    assert_int_equal(dim_of(t, 2), 5);
+    assert_int_equal(size_of(t), 30);
+    assert_int_equal(borrowed(t), 0);
+    float *d = data_of(t);
     assert_int_equal((uintptr_t)d % 64, 0);
     for (int i = 0; i < 30; i++) assert_true(d[i] == 0.0f);
     dsc_tensor_free(t);
@@ -29,8 +60,8 @@ static void test_tensor_wrap_borrows_without_copy(void **state) {
     size_t shape[2] = {2, 3};
     dsc_tensor *t = NULL;
     assert_ok(dsc_tensor_wrap(&t, host + 0, shape, 2));
-    assert_ptr_equal(dsc_tensor_data(t), host);
-    assert_int_equal(dsc_tensor_is_borrowed(t), 1);
+    assert_ptr_equal(data_of(t), host);
+    assert_int_equal(borrowed(t), 1);
     assert_ok(dsc_tensor_fill(t, 7.0f));
     for (int i = 0; i < 6; i++) assert_true(host[i] == 7.0f);
     dsc_tensor_free(t);
@@ -83,20 +114,47 @@ static void test_tensor_wrap_failures(void **state) {
     assert_status(dsc_tensor_wrap(NULL, host, shape, 1), DSC_E_ARG);
 }
 
-static void test_tensor_accessors_on_null(void **state) {
+/* Every getter refuses a NULL handle or out-pointer with DSC_E_ARG and sets
+ * *out to its neutral value (0 or NULL) on failure. */
+static void test_tensor_getters_fail_cleanly(void **state) {
     (void)state;
-    assert_null(dsc_tensor_data(NULL));
-    assert_int_equal(dsc_tensor_ndim(NULL), 0);
-    assert_int_equal(dsc_tensor_size(NULL), 0);
-    assert_int_equal(dsc_tensor_dim(NULL, 0), 0);
-    assert_int_equal(dsc_tensor_is_borrowed(NULL), 0);
-    assert_status(dsc_tensor_fill(NULL, 1.0f), DSC_E_ARG);
-    dsc_tensor_free(NULL);
     size_t shape[2] = {2, 2};
     dsc_tensor *t = NULL;
     assert_ok(dsc_tensor_new(&t, shape, 2));
-    assert_int_equal(dsc_tensor_dim(t, 2), 0);
-    assert_non_null(strstr(dsc_last_error(), "axis 2"));
+    float *d = (float *)(uintptr_t)1;
+    size_t n = 99;
+    int b = 99;
+    assert_status(dsc_tensor_data(NULL, &d), DSC_E_ARG);
+    assert_null(d);
+    assert_non_null(strstr(dsc_last_error(), "dsc_tensor_data: tensor is NULL"));
+    assert_status(dsc_tensor_data(t, NULL), DSC_E_ARG);
+    assert_non_null(strstr(dsc_last_error(), "dsc_tensor_data: out is NULL"));
+    assert_status(dsc_tensor_ndim(NULL, &n), DSC_E_ARG);
+    assert_int_equal(n, 0);
+    assert_status(dsc_tensor_ndim(t, NULL), DSC_E_ARG);
+    n = 99;
+    assert_status(dsc_tensor_size(NULL, &n), DSC_E_ARG);
+    assert_int_equal(n, 0);
+    assert_status(dsc_tensor_size(t, NULL), DSC_E_ARG);
+    n = 99;
+    assert_status(dsc_tensor_dim(NULL, 0, &n), DSC_E_ARG);
+    assert_int_equal(n, 0);
+    assert_status(dsc_tensor_dim(t, 0, NULL), DSC_E_ARG);
+    n = 99;
+    assert_status(dsc_tensor_dim(t, 2, &n), DSC_E_ARG);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(dsc_last_error(), "axis 2 is out of range"));
+    assert_non_null(strstr(dsc_last_error(), "0..1"));
+    assert_status(dsc_tensor_dim(t, SIZE_MAX, &n), DSC_E_ARG);
+    assert_status(dsc_tensor_is_borrowed(NULL, &b), DSC_E_ARG);
+    assert_int_equal(b, 0);
+    assert_status(dsc_tensor_is_borrowed(t, NULL), DSC_E_ARG);
+    assert_status(dsc_tensor_fill(NULL, 1.0f), DSC_E_ARG);
+    dsc_tensor_free(NULL);
+    /* The handle is unchanged by the refused calls. */
+    assert_int_equal(ndim_of(t), 2);
+    assert_int_equal(dim_of(t, 1), 2);
+    assert_int_equal(size_of(t), 4);
     dsc_tensor_free(t);
 }
 
@@ -116,7 +174,7 @@ static void test_tensor_copy(void **state) {
     assert_status(dsc_tensor_copy(tc, ta), DSC_E_SHAPE);
     assert_non_null(strstr(dsc_last_error(), "dimension 0"));
     assert_status(dsc_tensor_copy(td, ta), DSC_E_SHAPE);
-    for (int i = 0; i < 6; i++) assert_true(dsc_tensor_data(tc)[i] == 0.0f);
+    for (int i = 0; i < 6; i++) assert_true(data_of(tc)[i] == 0.0f);
     assert_status(dsc_tensor_copy(NULL, ta), DSC_E_ARG);
     assert_status(dsc_tensor_copy(ta, NULL), DSC_E_ARG);
     dsc_tensor_free(ta);
@@ -134,26 +192,26 @@ static void test_tensor_fill_random(void **state) {
     assert_ok(dsc_tensor_new(&n, shape, 1));
     assert_ok(dsc_tensor_fill_uniform(u, -2.0f, 3.0f, 42));
     assert_ok(dsc_tensor_fill_uniform(u2, -2.0f, 3.0f, 42));
-    assert_memory_equal(dsc_tensor_data(u), dsc_tensor_data(u2), 10000 * sizeof(float));
+    assert_memory_equal(data_of(u), data_of(u2), 10000 * sizeof(float));
     double mean = 0;
     for (int i = 0; i < 10000; i++) {
-        float v = dsc_tensor_data(u)[i];
+        float v = data_of(u)[i];
         assert_true(v >= -2.0f && v < 3.0f);
         mean += v;
     }
     assert_true(fabs(mean / 10000 - 0.5) < 0.05);
     assert_ok(dsc_tensor_fill_uniform(u2, -2.0f, 3.0f, 43));
-    assert_memory_not_equal(dsc_tensor_data(u), dsc_tensor_data(u2), 10000 * sizeof(float));
+    assert_memory_not_equal(data_of(u), data_of(u2), 10000 * sizeof(float));
     assert_ok(dsc_tensor_fill_normal(n, 1.0f, 2.0f, 7));
     double m = 0, v = 0;
-    for (int i = 0; i < 10000; i++) m += dsc_tensor_data(n)[i];
+    for (int i = 0; i < 10000; i++) m += data_of(n)[i];
     m /= 10000;
-    for (int i = 0; i < 10000; i++) v += (dsc_tensor_data(n)[i] - m) * (dsc_tensor_data(n)[i] - m);
+    for (int i = 0; i < 10000; i++) v += (data_of(n)[i] - m) * (data_of(n)[i] - m);
     v /= 9999;
     assert_true(fabs(m - 1.0) < 0.06);
     assert_true(fabs(sqrt(v) - 2.0) < 0.06);
     /* Refused parameters write nothing. */
-    float before = dsc_tensor_data(n)[0];
+    float before = data_of(n)[0];
     assert_status(dsc_tensor_fill_uniform(n, 1.0f, 1.0f, 1), DSC_E_ARG);
     assert_status(dsc_tensor_fill_uniform(n, NAN, 1.0f, 1), DSC_E_ARG);
     assert_status(dsc_tensor_fill_uniform(n, 0.0f, INFINITY, 1), DSC_E_ARG);
@@ -161,7 +219,7 @@ static void test_tensor_fill_random(void **state) {
     assert_status(dsc_tensor_fill_normal(n, NAN, 1.0f, 1), DSC_E_ARG);
     assert_status(dsc_tensor_fill_normal(NULL, 0.0f, 1.0f, 1), DSC_E_ARG);
     assert_status(dsc_tensor_fill_uniform(NULL, 0.0f, 1.0f, 1), DSC_E_ARG);
-    assert_true(dsc_tensor_data(n)[0] == before);
+    assert_true(data_of(n)[0] == before);
     dsc_tensor_free(u);
     dsc_tensor_free(u2);
     dsc_tensor_free(n);
@@ -174,7 +232,7 @@ int main(void) {
         cmocka_unit_test(test_tensor_wrap_accepts_misaligned),
         cmocka_unit_test(test_tensor_bad_shapes),
         cmocka_unit_test(test_tensor_wrap_failures),
-        cmocka_unit_test(test_tensor_accessors_on_null),
+        cmocka_unit_test(test_tensor_getters_fail_cleanly),
         cmocka_unit_test(test_tensor_copy),
         cmocka_unit_test(test_tensor_fill_random),
     };

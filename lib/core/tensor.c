@@ -63,45 +63,45 @@ DSC_API void dsc_tensor_free(dsc_tensor *t) {
     dsc__free(t);
 }
 
-DSC_API float *dsc_tensor_data(const dsc_tensor *t) {
-    if (t == NULL) {
-        dsc__error(DSC_E_ARG, "dsc_tensor_data: tensor is NULL");
-        return NULL;
-    }
-    return t->data;
+/* Every getter: *out is set (to 0 or NULL on failure) whenever out is not NULL. */
+#define CHECK_GETTER(fn, t, out, fallback)                                                   \
+    do {                                                                                     \
+        DSC_RETURN_IF((out) == NULL, DSC_E_ARG, fn ": out is NULL");                        \
+        *(out) = (fallback);                                                                 \
+        DSC_RETURN_IF((t) == NULL, DSC_E_ARG, fn ": tensor is NULL");                       \
+    } while (0)
+
+DSC_API dsc_status dsc_tensor_data(dsc_tensor *t, float **out) {
+    CHECK_GETTER("dsc_tensor_data", t, out, NULL);
+    *out = t->data;
+    return DSC_OK;
 }
 
-DSC_API size_t dsc_tensor_ndim(const dsc_tensor *t) {
-    if (t == NULL) {
-        dsc__error(DSC_E_ARG, "dsc_tensor_ndim: tensor is NULL");
-        return 0;
-    }
-    return t->ndim;
+DSC_API dsc_status dsc_tensor_ndim(const dsc_tensor *t, size_t *out) {
+    CHECK_GETTER("dsc_tensor_ndim", t, out, 0);
+    *out = t->ndim;
+    return DSC_OK;
 }
 
-DSC_API size_t dsc_tensor_dim(const dsc_tensor *t, size_t axis) {
-    if (t == NULL) {
-        dsc__error(DSC_E_ARG, "dsc_tensor_dim: tensor is NULL");
-        return 0;
-    }
-    if (axis >= t->ndim) {
-        dsc__error(DSC_E_ARG, "dsc_tensor_dim: axis %zu is out of range; the tensor has %zu dimensions",
-                   axis, t->ndim);
-        return 0;
-    }
-    return t->shape[axis];
+DSC_API dsc_status dsc_tensor_dim(const dsc_tensor *t, size_t axis, size_t *out) {
+    CHECK_GETTER("dsc_tensor_dim", t, out, 0);
+    DSC_RETURN_IF(axis >= t->ndim, DSC_E_ARG,
+                  "dsc_tensor_dim: axis %zu is out of range; the tensor has %zu dimensions (0..%zu)",
+                  axis, t->ndim, t->ndim - 1);
+    *out = t->shape[axis];
+    return DSC_OK;
 }
 
-DSC_API size_t dsc_tensor_size(const dsc_tensor *t) {
-    if (t == NULL) {
-        dsc__error(DSC_E_ARG, "dsc_tensor_size: tensor is NULL");
-        return 0;
-    }
-    return t->size;
+DSC_API dsc_status dsc_tensor_size(const dsc_tensor *t, size_t *out) {
+    CHECK_GETTER("dsc_tensor_size", t, out, 0);
+    *out = t->size;
+    return DSC_OK;
 }
 
-DSC_API int dsc_tensor_is_borrowed(const dsc_tensor *t) {
-    return t != NULL && !t->owned;
+DSC_API dsc_status dsc_tensor_is_borrowed(const dsc_tensor *t, int *out) {
+    CHECK_GETTER("dsc_tensor_is_borrowed", t, out, 0);
+    *out = !t->owned;
+    return DSC_OK;
 }
 
 DSC_API dsc_status dsc_tensor_fill(dsc_tensor *t, float value) {

@@ -25,10 +25,11 @@
  * - Floating-point environment: every public compute entry point (optimizer
  *   step, model forward/backward, loss) brackets its kernel calls with
  *   dsc__fpenv_enter()/dsc__fpenv_leave() (fpenv.h), so kernels run with
- *   subnormals flushed to zero (x86 MXCSR FTZ|DAZ, AArch64 FPCR.FZ), round
- *   to nearest and exceptions masked, and the caller's control register
- *   comes back unchanged. Kernels themselves do not switch modes; they give
- *   correct results with or without flushing, and assume round-to-nearest.
+ *   subnormals flushed to zero (x86 MXCSR FTZ|DAZ, AArch64 FPCR.FZ) unless
+ *   the host chose to keep them (dsc_set_flush_denormals), round to nearest
+ *   and exceptions masked, and the caller's control register comes back
+ *   unchanged. Kernels themselves do not switch modes; they give correct
+ *   results with or without flushing, and assume round-to-nearest.
  */
 #ifndef DSC_KERNELS_H
 #define DSC_KERNELS_H

@@ -162,6 +162,7 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
 }
 
 DSC_API dsc_status dsc_loss_kind_of(const dsc_loss *loss, dsc_loss_kind *out) {
+    if (out != NULL) *out = (dsc_loss_kind)0;
     DSC_RETURN_IF(loss == NULL || out == NULL, DSC_E_ARG, "dsc_loss_kind_of: %s is NULL",
                   loss == NULL ? "loss" : "out");
     *out = loss->vt->kind;

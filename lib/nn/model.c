@@ -163,6 +163,7 @@ DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch) {
 }
 
 DSC_API dsc_status dsc_model_layer_count(const dsc_model *model, size_t *out) {
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(model == NULL || out == NULL, DSC_E_ARG, "dsc_model_layer_count: %s is NULL",
                   model == NULL ? "model" : "out");
     *out = model->nlayers;
@@ -171,6 +172,8 @@ DSC_API dsc_status dsc_model_layer_count(const dsc_model *model, size_t *out) {
 
 DSC_API dsc_status dsc_model_widths(const dsc_model *model, size_t *input_width,
                                     size_t *output_width) {
+    if (input_width != NULL) *input_width = 0;
+    if (output_width != NULL) *output_width = 0;
     DSC_RETURN_IF(model == NULL, DSC_E_ARG, "dsc_model_widths: model is NULL");
     if (input_width != NULL) *input_width = model->in_width;
     if (output_width != NULL) *output_width = model->out_width;
@@ -178,6 +181,7 @@ DSC_API dsc_status dsc_model_widths(const dsc_model *model, size_t *input_width,
 }
 
 DSC_API dsc_status dsc_model_max_batch(const dsc_model *model, size_t *out) {
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(model == NULL || out == NULL, DSC_E_ARG, "dsc_model_max_batch: %s is NULL",
                   model == NULL ? "model" : "out");
     *out = model->max_batch;
@@ -193,6 +197,7 @@ DSC_API dsc_status dsc_model_set_training(dsc_model *model, int training) {
 }
 
 DSC_API dsc_status dsc_model_is_training(const dsc_model *model, int *out) {
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(model == NULL || out == NULL, DSC_E_ARG, "dsc_model_is_training: %s is NULL",
                   model == NULL ? "model" : "out");
     *out = model->training;
@@ -304,6 +309,7 @@ DSC_API dsc_status dsc_model_zero_grad(dsc_model *model) {
 }
 
 DSC_API dsc_status dsc_model_param_count(const dsc_model *model, size_t *out) {
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(model == NULL || out == NULL, DSC_E_ARG, "dsc_model_param_count: %s is NULL",
                   model == NULL ? "model" : "out");
     *out = model->nparams;

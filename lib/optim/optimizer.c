@@ -176,6 +176,7 @@ void dsc_optimizer_free(dsc_optimizer *opt) {
 }
 
 dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer_kind *out) {
+    if (out != NULL) *out = (dsc_optimizer_kind)0;
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
                   "dsc_optimizer_kind_of: opt and out must not be NULL");
     *out = opt->def->kind;
@@ -232,6 +233,7 @@ dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, float *gr
 }
 
 dsc_status dsc_optimizer_group_count(const dsc_optimizer *opt, size_t *out) {
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
                   "dsc_optimizer_group_count: opt and out must not be NULL");
     *out = opt->ngroups;
@@ -244,6 +246,7 @@ dsc_status dsc_optimizer_group_count(const dsc_optimizer *opt, size_t *out) {
                   (opt)->ngroups)
 
 dsc_status dsc_optimizer_group_size(const dsc_optimizer *opt, size_t group, size_t *out) {
+    if (out != NULL) *out = 0;
     const char *fn = "dsc_optimizer_group_size";
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
     CHECK_GROUP(fn, opt, group);
@@ -438,6 +441,7 @@ dsc_status dsc_optimizer_zero_grad(dsc_optimizer *opt) {
 }
 
 dsc_status dsc_optimizer_last_grad_norm(const dsc_optimizer *opt, double *out) {
+    if (out != NULL) *out = 0.0;
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
                   "dsc_optimizer_last_grad_norm: opt and out must not be NULL");
     *out = opt->last_norm;
@@ -445,6 +449,7 @@ dsc_status dsc_optimizer_last_grad_norm(const dsc_optimizer *opt, double *out) {
 }
 
 dsc_status dsc_optimizer_refused_steps(const dsc_optimizer *opt, uint64_t *out) {
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
                   "dsc_optimizer_refused_steps: opt and out must not be NULL");
     *out = opt->refused;
@@ -452,6 +457,7 @@ dsc_status dsc_optimizer_refused_steps(const dsc_optimizer *opt, uint64_t *out) 
 }
 
 dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size_t group, uint64_t *out) {
+    if (out != NULL) *out = 0;
     const char *fn = "dsc_optimizer_group_step_count";
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
     CHECK_GROUP(fn, opt, group);
@@ -468,6 +474,7 @@ dsc_status dsc_optimizer_group_set_step_count(dsc_optimizer *opt, size_t group, 
 }
 
 dsc_status dsc_optimizer_state_count(const dsc_optimizer *opt, size_t *out) {
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG,
                   "dsc_optimizer_state_count: opt and out must not be NULL");
     *out = opt->def->nstate;
@@ -475,6 +482,7 @@ dsc_status dsc_optimizer_state_count(const dsc_optimizer *opt, size_t *out) {
 }
 
 dsc_status dsc_optimizer_state_name(const dsc_optimizer *opt, size_t index, const char **out) {
+    if (out != NULL) *out = NULL;
     const char *fn = "dsc_optimizer_state_name";
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
     DSC_RETURN_IF(index >= opt->def->nstate, DSC_E_ARG,
@@ -510,6 +518,7 @@ dsc_status dsc_optimizer_state_get(const dsc_optimizer *opt, size_t group, size_
 dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t group, size_t index,
                                       int *out) {
     const char *fn = "dsc_optimizer_state_in_use";
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
     CHECK_GROUP(fn, opt, group);
     DSC_RETURN_IF(index >= opt->def->nstate, DSC_E_ARG,

@@ -79,9 +79,9 @@ static dsc_status from_arrays(const char *fn, dsc_dataset **out, const float *in
     size_t n_y = count;
     DSC_RETURN_IF(!labelled && (!dsc__mul_ok(count, width, &n_y) || n_y > SIZE_MAX / sizeof(float)),
                   DSC_E_ARG, "%s: %zu x %zu targets overflow size_t bytes", fn, count, width);
-    DSC_RETURN_IF(mode != DSC_DATASET_BORROW && mode != DSC_DATASET_COPY, DSC_E_ARG,
-                  "%s: mode is %d; it must be DSC_DATASET_COPY (0) or DSC_DATASET_BORROW (1)", fn,
-                  (int)mode);
+    DSC_RETURN_IF(mode != DSC_DATASET_BORROW && mode != DSC_DATASET_COPY, DSC_E_UNSUPPORTED,
+                  "%s: mode %d is not a dsc_dataset_mode; use DSC_DATASET_COPY (0) or "
+                  "DSC_DATASET_BORROW (1)", fn, (int)mode);
     DSC_TRY(check_finite(fn, "inputs", inputs, count * features));
     if (labelled) {
         for (size_t i = 0; i < count; i++)
@@ -142,24 +142,45 @@ DSC_API void dsc_dataset_free(dsc_dataset *ds) {
 
 /* ---- accessors ---------------------------------------------------------- */
 
-#define GETTER(type, name, expr, fallback)                                         \
-    DSC_API type dsc_dataset_##name(const dsc_dataset *ds) {                       \
-        if (ds == NULL) {                                                          \
-            dsc__error(DSC_E_ARG, "dsc_dataset_" #name ": data set is NULL");      \
-            return fallback;                                                       \
-        }                                                                          \
-        return expr;                                                               \
+/* *out is set (to 0 or NULL on failure) whenever out is not NULL. */
+#define GETTER(type, name, expr)                                                   \
+    DSC_API dsc_status dsc_dataset_##name(const dsc_dataset *ds, type *out) {      \
+        DSC_RETURN_IF(out == NULL, DSC_E_ARG, "dsc_dataset_" #name ": out is NULL"); \
+        *out = 0;                                                                  \
+        DSC_RETURN_IF(ds == NULL, DSC_E_ARG, "dsc_dataset_" #name ": data set is NULL"); \
+        *out = (expr);                                                             \
+        return DSC_OK;                                                             \
     }
 
-GETTER(size_t, count, ds->count, 0)
-GETTER(size_t, features, ds->features, 0)
-GETTER(size_t, outputs, ds->classes ? ds->classes : ds->outputs, 0)
-GETTER(size_t, classes, ds->classes, 0)
-GETTER(int, has_labels, ds->classes != 0, 0)
-GETTER(int, is_borrowed, !ds->owns_inputs, 0)
-GETTER(const float *, inputs, ds->inputs, NULL)
-GETTER(const float *, targets, ds->targets, NULL)
-GETTER(const int32_t *, labels, ds->labels, NULL)
+GETTER(size_t, count, ds->count)
+GETTER(size_t, features, ds->features)
+GETTER(size_t, outputs, ds->classes ? ds->classes : ds->outputs)
+GETTER(size_t, classes, ds->classes)
+GETTER(int, has_labels, ds->classes != 0)
+GETTER(int, is_borrowed, !ds->owns_inputs)
+GETTER(const float *, inputs, ds->inputs)
+
+DSC_API dsc_status dsc_dataset_targets(const dsc_dataset *ds, const float **out) {
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "dsc_dataset_targets: out is NULL");
+    *out = NULL;
+    DSC_RETURN_IF(ds == NULL, DSC_E_ARG, "dsc_dataset_targets: data set is NULL");
+    DSC_RETURN_IF(ds->classes != 0, DSC_E_UNSUPPORTED,
+                  "dsc_dataset_targets: the data set has class labels, not float targets "
+                  "(use dsc_dataset_labels)");
+    *out = ds->targets;
+    return DSC_OK;
+}
+
+DSC_API dsc_status dsc_dataset_labels(const dsc_dataset *ds, const int32_t **out) {
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "dsc_dataset_labels: out is NULL");
+    *out = NULL;
+    DSC_RETURN_IF(ds == NULL, DSC_E_ARG, "dsc_dataset_labels: data set is NULL");
+    DSC_RETURN_IF(ds->classes == 0, DSC_E_UNSUPPORTED,
+                  "dsc_dataset_labels: the data set has float targets, not class labels "
+                  "(use dsc_dataset_targets)");
+    *out = ds->labels;
+    return DSC_OK;
+}
 
 /* ---- rows: gather, subset, split ----------------------------------------- */
 

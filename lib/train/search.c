@@ -164,6 +164,7 @@ dsc_status dsc_search_set_schedules(dsc_search *s, const dsc_lr_scheduler_kind *
 }
 
 dsc_status dsc_search_trial_count(const dsc_search *s, size_t *out) {
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG,
                   "dsc_search_trial_count: %s must not be NULL", s == NULL ? "s" : "out");
     *out = s->n_results;
@@ -173,6 +174,10 @@ dsc_status dsc_search_trial_count(const dsc_search *s, size_t *out) {
 dsc_status dsc_search_trial(const dsc_search *s, size_t index, double *lr, size_t *batch_size,
                             dsc_lr_scheduler_kind *schedule, double *val_loss) {
     static const char fn[] = "dsc_search_trial";
+    if (lr != NULL) *lr = 0.0;
+    if (batch_size != NULL) *batch_size = 0;
+    if (schedule != NULL) *schedule = (dsc_lr_scheduler_kind)0;
+    if (val_loss != NULL) *val_loss = 0.0;
     DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s must not be NULL", fn);
     DSC_RETURN_IF(index >= s->n_results, DSC_E_ARG,
                   "%s: index is %zu; the last search had %zu trials", fn, index, s->n_results);
@@ -185,6 +190,7 @@ dsc_status dsc_search_trial(const dsc_search *s, size_t index, double *lr, size_
 
 dsc_status dsc_search_best(const dsc_search *s, size_t *out) {
     static const char fn[] = "dsc_search_best";
+    if (out != NULL) *out = 0;
     DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   s == NULL ? "s" : "out");
     size_t best = s->n_results;

@@ -25,20 +25,23 @@ double dsc__now(void) {
 
 dsc_status dsc__check_fit(dsc_model *model, const dsc_loss *loss, const dsc_dataset *ds,
                           const char *fn) {
-    size_t in = 0, out = 0, mb = 0;
+    size_t in = 0, out = 0, mb = 0, features = 0, outputs = 0;
+    int labels = 0;
     dsc_loss_kind kind;
     DSC_TRY(dsc_model_widths(model, &in, &out));
     DSC_TRY(dsc_model_max_batch(model, &mb));
     DSC_TRY(dsc_loss_kind_of(loss, &kind));
+    DSC_TRY(dsc_dataset_features(ds, &features));
+    DSC_TRY(dsc_dataset_outputs(ds, &outputs));
+    DSC_TRY(dsc_dataset_has_labels(ds, &labels));
     DSC_RETURN_IF(mb == 0, DSC_E_STATE, "%s: the model is not built; call dsc_model_build first",
                   fn);
-    DSC_RETURN_IF(in != dsc_dataset_features(ds), DSC_E_SHAPE,
+    DSC_RETURN_IF(in != features, DSC_E_SHAPE,
                   "%s: the model takes %zu inputs; the data set has %zu features", fn, in,
-                  dsc_dataset_features(ds));
-    DSC_RETURN_IF(out != dsc_dataset_outputs(ds), DSC_E_SHAPE,
+                  features);
+    DSC_RETURN_IF(out != outputs, DSC_E_SHAPE,
                   "%s: the model has %zu outputs; the data set needs %zu (%s)", fn, out,
-                  dsc_dataset_outputs(ds), dsc_dataset_has_labels(ds) ? "classes" : "targets");
-    int labels = dsc_dataset_has_labels(ds);
+                  outputs, labels ? "classes" : "targets");
     DSC_RETURN_IF(labels && kind != DSC_LOSS_CROSS_ENTROPY, DSC_E_UNSUPPORTED,
                   "%s: the data set has class labels; they train with DSC_LOSS_CROSS_ENTROPY, "
                   "not loss kind %d", fn, (int)kind);
@@ -145,10 +148,11 @@ dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
     t->loss = loss;
     t->opt = opt;
     t->train = train;
-    t->labels = dsc_dataset_has_labels(train);
-    t->features = dsc_dataset_features(train);
-    t->outputs = dsc_dataset_outputs(train);
-    t->count = dsc_dataset_count(train);
+    /* train was checked by dsc__check_fit: these getters cannot fail. */
+    (void)dsc_dataset_has_labels(train, &t->labels);
+    (void)dsc_dataset_features(train, &t->features);
+    (void)dsc_dataset_outputs(train, &t->outputs);
+    (void)dsc_dataset_count(train, &t->count);
     t->max_batch = mb;
     t->nparams = np;
     size_t nx = 0, ny = 0;
@@ -205,7 +209,9 @@ dsc_status dsc_trainer_set_validation(dsc_trainer *t, const dsc_dataset *val) {
     DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
     CHECK_IDLE(t, fn);
     if (val != NULL) {
-        DSC_RETURN_IF(dsc_dataset_has_labels(val) != t->labels, DSC_E_UNSUPPORTED,
+        int val_labels = 0;
+        DSC_TRY(dsc_dataset_has_labels(val, &val_labels));
+        DSC_RETURN_IF(val_labels != t->labels, DSC_E_UNSUPPORTED,
                       "%s: the validation set has %s but the training set has %s", fn,
                       t->labels ? "float targets" : "class labels",
                       t->labels ? "class labels" : "float targets");
@@ -334,6 +340,7 @@ dsc_status dsc_trainer_progress(const dsc_trainer *t, const dsc_progress **out) 
 
 dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key, double *out) {
     static const char fn[] = "dsc_progress_get";
+    if (out != NULL) *out = 0.0;
     DSC_RETURN_IF(p == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   p == NULL ? "p" : "out");
     switch (key) {
@@ -420,14 +427,20 @@ dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const dsc_datase
                   "%s: %s must not be NULL", fn,
                   model == NULL ? "model" : loss == NULL ? "loss" : "ds");
     DSC_TRY(dsc__check_fit(model, loss, ds, fn));
-    size_t mb = 0, n = dsc_dataset_count(ds), f = dsc_dataset_features(ds),
-           w = dsc_dataset_outputs(ds);
-    int training = 0, labels = dsc_dataset_has_labels(ds);
+    size_t mb = 0, n = 0, f = 0, w = 0;
+    int training = 0, labels = 0;
+    const float *x = NULL, *tg = NULL;
+    const int32_t *lab = NULL;
+    DSC_TRY(dsc_dataset_count(ds, &n));
+    DSC_TRY(dsc_dataset_features(ds, &f));
+    DSC_TRY(dsc_dataset_outputs(ds, &w));
+    DSC_TRY(dsc_dataset_has_labels(ds, &labels));
+    DSC_TRY(dsc_dataset_inputs(ds, &x));
+    if (labels) DSC_TRY(dsc_dataset_labels(ds, &lab));
+    else DSC_TRY(dsc_dataset_targets(ds, &tg));
     DSC_TRY(dsc_model_max_batch(model, &mb));
     DSC_TRY(dsc_model_is_training(model, &training));
     DSC_TRY(dsc_model_set_training(model, 0));
-    const float *x = dsc_dataset_inputs(ds), *tg = dsc_dataset_targets(ds);
-    const int32_t *lab = dsc_dataset_labels(ds);
     double sum = 0.0, correct = 0.0;
     dsc_status s = DSC_OK;
     for (size_t i = 0; i < n && s == DSC_OK;) {

@@ -53,6 +53,24 @@ def isa_available(name):
     return bool(C.dsc_isa_available(name.encode()))
 
 
+def set_flush_denormals(on):
+    """Whether descent's compute calls flush subnormal floats to zero
+    (``dsc_set_flush_denormals``), process-wide. True (the default) is fast;
+    False keeps IEEE subnormals, as PyTorch does, so results below about
+    1.18e-38 match PyTorch instead of becoming 0. The environment variable
+    ``DESCENT_FLUSH_DENORMALS=0`` sets False at start-up."""
+    from ._ffi import C
+    if isinstance(on, bool):
+        on = int(on)
+    C.dsc_set_flush_denormals(on)
+
+
+def flush_denormals():
+    """True if compute calls flush subnormal floats to zero (the default)."""
+    from ._ffi import C
+    return bool(C.dsc_flush_denormals())
+
+
 def last_error():
     """``dsc_last_error()`` of this thread."""
     from ._ffi import last_error as le

@@ -23,6 +23,7 @@ float_p = POINTER(c_float)
 float_pp = POINTER(float_p)
 int_p = POINTER(c_int)
 int32_p = POINTER(c_int32)
+int32_pp = POINTER(int32_p)
 int64_p = POINTER(c_int64)
 uint64_p = POINTER(c_uint64)
 enum = c_int
@@ -62,15 +63,17 @@ FUNCTIONS = [
     ("dsc_isa_note", [], c_char_p, None),
     ("dsc_isa_available", [c_char_p], c_int, None),
     ("dsc_set_isa", [c_char_p], status, S),
+    ("dsc_set_flush_denormals", [c_int], status, S),
+    ("dsc_flush_denormals", [], c_int, None),
     # Tensor
     ("dsc_tensor_new", [handle_p, size_p, c_size_t], status, S),
     ("dsc_tensor_wrap", [handle_p, float_p, size_p, c_size_t], status, S),
     ("dsc_tensor_free", [handle], None, None),
-    ("dsc_tensor_data", [handle], float_p, None),
-    ("dsc_tensor_ndim", [handle], c_size_t, None),
-    ("dsc_tensor_dim", [handle, c_size_t], c_size_t, None),
-    ("dsc_tensor_size", [handle], c_size_t, None),
-    ("dsc_tensor_is_borrowed", [handle], c_int, None),
+    ("dsc_tensor_data", [handle, float_pp], status, S),
+    ("dsc_tensor_ndim", [handle, size_p], status, S),
+    ("dsc_tensor_dim", [handle, c_size_t, size_p], status, S),
+    ("dsc_tensor_size", [handle, size_p], status, S),
+    ("dsc_tensor_is_borrowed", [handle, int_p], status, S),
     ("dsc_tensor_fill", [handle, c_float], status, S),
     ("dsc_tensor_copy", [handle, handle], status, S),
     ("dsc_tensor_fill_uniform", [handle, c_float, c_float, c_uint64], status, S),
@@ -173,15 +176,15 @@ FUNCTIONS = [
     ("dsc_dataset_split", [handle_p, handle_p, handle, c_double, c_uint64], status, S),
     ("dsc_dataset_subset", [handle_p, handle, size_p, c_size_t], status, S),
     ("dsc_dataset_free", [handle], None, None),
-    ("dsc_dataset_count", [handle], c_size_t, None),
-    ("dsc_dataset_features", [handle], c_size_t, None),
-    ("dsc_dataset_outputs", [handle], c_size_t, None),
-    ("dsc_dataset_classes", [handle], c_size_t, None),
-    ("dsc_dataset_has_labels", [handle], c_int, None),
-    ("dsc_dataset_is_borrowed", [handle], c_int, None),
-    ("dsc_dataset_inputs", [handle], float_p, None),
-    ("dsc_dataset_targets", [handle], float_p, None),
-    ("dsc_dataset_labels", [handle], int32_p, None),
+    ("dsc_dataset_count", [handle, size_p], status, S),
+    ("dsc_dataset_features", [handle, size_p], status, S),
+    ("dsc_dataset_outputs", [handle, size_p], status, S),
+    ("dsc_dataset_classes", [handle, size_p], status, S),
+    ("dsc_dataset_has_labels", [handle, int_p], status, S),
+    ("dsc_dataset_is_borrowed", [handle, int_p], status, S),
+    ("dsc_dataset_inputs", [handle, float_pp], status, S),
+    ("dsc_dataset_targets", [handle, float_pp], status, S),
+    ("dsc_dataset_labels", [handle, int32_pp], status, S),
     ("dsc_dataset_gather", [handle, size_p, c_size_t, float_p, float_p, int32_p], status, S),
     ("dsc_dataset_scale", [handle, c_float], status, S),
     ("dsc_dataset_feature_minmax", [handle, float_p, float_p], status, S),

@@ -2,7 +2,7 @@
 
 import ctypes
 import os
-from ctypes import c_float, c_size_t, c_void_p
+from ctypes import POINTER, c_float, c_int, c_int32, c_size_t, c_void_p
 
 from . import _buf
 from ._base import Handle
@@ -85,36 +85,42 @@ class Dataset(Handle):
         C.dsc_dataset_subset(ctypes.byref(ptr), self, idx, len(rows))
         return Dataset._wrap(ptr)
 
-    def __len__(self):
-        return C.dsc_dataset_count(self)
+    def _get(self, fn, ctype):
+        v = ctype()
+        fn(self, ctypes.byref(v))
+        return v.value if not isinstance(v, ctypes._Pointer) else v
 
-    count = property(lambda self: C.dsc_dataset_count(self))
-    features = property(lambda self: C.dsc_dataset_features(self))
-    outputs = property(lambda self: C.dsc_dataset_outputs(self))
-    classes = property(lambda self: C.dsc_dataset_classes(self))
-    has_labels = property(lambda self: bool(C.dsc_dataset_has_labels(self)))
-    is_borrowed = property(lambda self: bool(C.dsc_dataset_is_borrowed(self)))
+    def __len__(self):
+        return self.count
+
+    count = property(lambda self: self._get(C.dsc_dataset_count, c_size_t))
+    features = property(lambda self: self._get(C.dsc_dataset_features, c_size_t))
+    outputs = property(lambda self: self._get(C.dsc_dataset_outputs, c_size_t))
+    classes = property(lambda self: self._get(C.dsc_dataset_classes, c_size_t))
+    has_labels = property(lambda self: bool(self._get(C.dsc_dataset_has_labels, c_int)))
+    is_borrowed = property(lambda self: bool(self._get(C.dsc_dataset_is_borrowed, c_int)))
 
     @property
     def inputs(self):
         """A copy of the inputs [count, features]."""
-        p = C.dsc_dataset_inputs(self)
+        p = self._get(C.dsc_dataset_inputs, POINTER(c_float))
         return _buf.copy_out(ctypes.cast(p, c_void_p).value, (self.count, self.features))
 
     @property
     def targets(self):
         """A copy of the float targets [count, outputs], or None for a labelled set."""
-        p = C.dsc_dataset_targets(self)
-        if not p:
+        if self.has_labels:
             return None
+        p = self._get(C.dsc_dataset_targets, POINTER(c_float))
         return _buf.copy_out(ctypes.cast(p, c_void_p).value, (self.count, self.outputs))
 
     @property
     def labels(self):
-        """A copy of the labels (a list, or an int32 NumPy array), or None."""
-        p = C.dsc_dataset_labels(self)
-        if not p:
+        """A copy of the labels (a list, or an int32 NumPy array), or None for a
+        regression set."""
+        if not self.has_labels:
             return None
+        p = self._get(C.dsc_dataset_labels, POINTER(c_int32))
         vals = p[:self.count]
         if _buf.np is not None:
             return _buf.np.array(vals, dtype=_buf.np.int32)

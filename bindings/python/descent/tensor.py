@@ -2,7 +2,7 @@
 
 import ctypes
 import math
-from ctypes import c_size_t, c_void_p
+from ctypes import POINTER, c_float, c_int, c_size_t, c_void_p
 
 from . import _buf
 from ._base import Handle
@@ -46,7 +46,7 @@ class Tensor(Handle):
         if n != src.n:
             raise _buf.arg_error("Tensor: shape %s holds %d elements, the data has %d"
                                  % (shp, n, src.n))
-        ctypes.memmove(C.dsc_tensor_data(self), src.carr, 4 * n)
+        ctypes.memmove(self._data(), src.carr, 4 * n)
 
     def _new(self, shape):
         shape = tuple(int(s) for s in shape)
@@ -64,31 +64,47 @@ class Tensor(Handle):
         t._new(shape)
         return t
 
+    def _data(self):
+        """The address of the elements (``dsc_tensor_data``)."""
+        p = POINTER(c_float)()
+        C.dsc_tensor_data(self, ctypes.byref(p))
+        return ctypes.cast(p, c_void_p).value
+
+    def _dim(self, axis):
+        n = c_size_t()
+        C.dsc_tensor_dim(self, axis, ctypes.byref(n))
+        return n.value
+
     @property
     def shape(self):
-        return tuple(C.dsc_tensor_dim(self, i) for i in range(C.dsc_tensor_ndim(self)))
+        return tuple(self._dim(i) for i in range(self.ndim))
 
     @property
     def ndim(self):
-        return C.dsc_tensor_ndim(self)
+        n = c_size_t()
+        C.dsc_tensor_ndim(self, ctypes.byref(n))
+        return n.value
 
     @property
     def size(self):
-        return C.dsc_tensor_size(self)
+        n = c_size_t()
+        C.dsc_tensor_size(self, ctypes.byref(n))
+        return n.value
 
     def __len__(self):
         return self.shape[0]
 
     @property
     def is_borrowed(self):
-        return bool(C.dsc_tensor_is_borrowed(self))
+        v = c_int()
+        C.dsc_tensor_is_borrowed(self, ctypes.byref(v))
+        return bool(v.value)
 
     def numpy(self):
         """The elements as an array over the tensor's memory (no copy): a NumPy
         array, or a shaped ``memoryview`` without NumPy. It keeps the memory
         alive even after :meth:`close`."""
-        addr = ctypes.cast(C.dsc_tensor_data(self), c_void_p).value
-        return _buf.view(addr, self.shape, self._ref)
+        return _buf.view(self._data(), self.shape, self._ref)
 
     def tolist(self):
         v = self.numpy()

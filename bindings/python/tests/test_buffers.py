@@ -33,6 +33,20 @@ def test_tensor_copies_what_it_cannot_borrow(np):
     assert (z.numpy() == z2.numpy()).all() and abs(z.numpy()).max() <= 1
 
 
+def test_tensor_getters(np):
+    t = descent.Tensor.zeros(2, 3, 4)
+    assert (t.ndim, t.shape, t.size, len(t), t.is_borrowed) == (3, (2, 3, 4), 24, 2, False)
+    import ctypes
+    from descent._ffi import C
+    n = ctypes.c_size_t(9)
+    with pytest.raises(descent.ArgumentError, match="axis 3 is out of range"):
+        C.dsc_tensor_dim(t, 3, ctypes.byref(n))
+    assert n.value == 0
+    t.close()
+    with pytest.raises(descent.ClosedError):
+        t.shape
+
+
 def test_optimizer_updates_numpy_in_place(np):
     p = np.array([1.0, -2.0, 3.0], dtype=np.float32)
     g = np.array([0.5, 0.5, -1.0], dtype=np.float32)

@@ -50,3 +50,29 @@ def test_bad_inputs():
         descent.Dataset([[1.0]], labels=[3], classes=2)
     with pytest.raises(descent.ArgumentError):
         descent.Dataset([[1.0]])
+
+
+def test_getters_report_through_status(np):
+    """The C getters return a status and write an out-parameter: a labelled set
+    has no targets (None in Python, DSC_E_UNSUPPORTED in C) and a regression
+    set no labels; a closed data set raises."""
+    import ctypes
+    from descent._ffi import C
+    ds = descent.Dataset(np.zeros((2, 3), dtype=np.float32), labels=[0, 1], classes=2)
+    assert ds.targets is None and ds.labels.tolist() == [0, 1]
+    p = ctypes.POINTER(ctypes.c_float)()
+    with pytest.raises(descent.UnsupportedError, match="dsc_dataset_targets: the data set has class labels"):
+        C.dsc_dataset_targets(ds, ctypes.byref(p))
+    reg = descent.Dataset(np.zeros((2, 3), dtype=np.float32), targets=[[1.0], [2.0]])
+    assert reg.labels is None and reg.targets.reshape(-1).tolist() == [1, 2]
+    assert (len(reg), reg.features, reg.outputs, reg.classes, reg.has_labels) == (2, 3, 1, 0, False)
+    n = ctypes.c_size_t(7)
+    with pytest.raises(descent.ArgumentError, match="dsc_dataset_count: data set is NULL"):
+        C.dsc_dataset_count(None, ctypes.byref(n))
+    assert n.value == 0
+    with pytest.raises(descent.UnsupportedError, match="mode 5 is not a dsc_dataset_mode"):
+        x = (ctypes.c_float * 2)(1, 2)
+        C.dsc_dataset_new_targets(ctypes.byref(ctypes.c_void_p()), x, x, 1, 1, 1, 5)
+    reg.close()
+    with pytest.raises(descent.ClosedError):
+        len(reg)
