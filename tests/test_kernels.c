@@ -44,7 +44,7 @@ static uint64_t next_u64(void) { /* splitmix64 */
     return z ^ (z >> 31);
 }
 static float uniform(float lo, float hi) {
-    return lo + (hi - lo) * (float)((next_u64() >> 40) * (1.0 / 16777216.0));
+    return lo + (hi - lo) * (float)((double)(next_u64() >> 40) * (1.0 / 16777216.0));
 }
 
 /* A buffer of n floats at a float offset 0..15 from a 64-byte boundary,

@@ -364,7 +364,7 @@ static void test_optim_refused_step_leaves_everything(void **state) {
                 assert_int_equal(refused, (uint64_t)b + 1);
                 double norm;
                 assert_ok(dsc_optimizer_last_grad_norm(opt, &norm));
-                assert_false(isfinite(norm));
+                assert_true(!isfinite(norm));
                 g[(b * 3) % 8] = 0.25f;
             }
             /* and the optimizer goes on once gradients are finite again */
