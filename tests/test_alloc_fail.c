@@ -1,6 +1,6 @@
 /* Failing the k-th allocation: every _new returns DSC_E_NOMEM, leaves *out
- * NULL and leaks nothing; with enough allocations it succeeds. Later issues
- * add their constructors to the table below. */
+ * NULL and leaks nothing; with enough allocations it succeeds. Every
+ * constructor of the library has a row in the table below. */
 #include "harness.h"
 
 #include <stdint.h>

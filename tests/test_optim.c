@@ -475,7 +475,7 @@ static void test_optim_clip_norm_across_groups(void **state) {
     float s = (float)(1.0 / (5.0 + 1e-6));
     assert_true(p1[0] == -(3.0f * s) && p2[0] == -(4.0f * s));
     assert_true(g1[0] == 3.0f && g2[0] == 4.0f); /* gradients are never written */
-    /* a norm just under max_norm is still scaled (FORMAT.md trap 14) */
+    /* a norm just under max_norm is still scaled: torch divides by norm + 1e-6 */
     p1[0] = p2[0] = 0;
     g1[0] = 0.6f;
     g2[0] = 0.8f;
@@ -645,7 +645,7 @@ static void test_optim_sgd_momentum_switched_on_later(void **state) {
     assert_true(p[0] == -1.0f && p[1] == 2.0f);
     assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.5));
     assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_DAMPENING, 0.5));
-    /* buffer starts as the gradient itself, undampened (FORMAT.md trap 9) */
+    /* buffer starts as the gradient itself, undampened (as torch.optim.SGD) */
     assert_ok(dsc_optimizer_step(opt));
     assert_true(p[0] == -2.0f && p[1] == 4.0f);
     /* then b = 0.5*b + 0.5*g = 1 */
