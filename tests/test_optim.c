@@ -530,7 +530,6 @@ static void test_optim_step_allocates_nothing(void **state) {
         assert_int_equal(harness_alloc_count(), before);
         dsc_optimizer_free(opt);
         assert_int_equal(harness_alloc_live(), 0);
-        harness_alloc_uninstall();
     }
 }
 
@@ -830,7 +829,7 @@ int main(void) {
         cmocka_unit_test(test_optim_groups_have_own_hyperparameters),
         cmocka_unit_test(test_optim_clip_norm_across_groups),
         cmocka_unit_test(test_optim_clip_value),
-        cmocka_unit_test(test_optim_step_allocates_nothing),
+        cmocka_unit_test_teardown(test_optim_step_allocates_nothing, harness_alloc_teardown),
         cmocka_unit_test(test_optim_state_roundtrip_resumes_bitwise),
         cmocka_unit_test(test_optim_state_unused_buffer),
         cmocka_unit_test(test_optim_sgd_momentum_switched_on_later),
