@@ -119,7 +119,7 @@ static dsc_dataset *synthetic(size_t n) {
     for (size_t i = 0; i < n; i++) {
         y[i] = (int32_t)(rnd() % CLASSES);
         for (size_t j = 0; j < f; j++)
-            x[i * f + j] = (float)((centre[y[i] * f + j] + 5.0 * nrand()) / 6.0);
+            x[i * f + j] = (float)((centre[(size_t)y[i] * f + j] + 5.0 * nrand()) / 6.0);
     }
     dsc_dataset *ds = NULL;
     CHECK(dsc_dataset_new_labels(&ds, x, y, n, f, CLASSES, DSC_DATASET_COPY));
@@ -286,7 +286,8 @@ static double noise_of(const curve *c, size_t w) {
             double x = (double)i, y = c->y[s + i];
             sx += x, sy += y, sxx += x * x, sxy += x * y;
         }
-        double b = (w * sxy - sx * sy) / (w * sxx - sx * sx), a = (sy - b * sx) / (double)w, ss = 0;
+        const double nw = (double)w;
+        double b = (nw * sxy - sx * sy) / (nw * sxx - sx * sx), a = (sy - b * sx) / nw, ss = 0;
         for (size_t i = 0; i < w; i++) {
             double r = c->y[s + i] - (a + b * (double)i);
             ss += r * r;

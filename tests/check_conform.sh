@@ -1,8 +1,8 @@
 #!/bin/sh
-# descent-conform over the PyTorch golden vectors, once per kernel set this
-# machine runs. Every case of the kinds in CONFORM_GLOBS must pass; a kind
-# is added here when its issue lands. Cases listed in CONFORM_EXCLUDE wait
-# for a feature that is not merged yet (none now).
+# descent-conform over the PyTorch golden vectors (`descent-ref 1` files,
+# format in tests/conform/ref.h; REF is their directory), once per kernel
+# set this machine runs. Every case of the kinds in CONFORM_GLOBS must pass;
+# CONFORM_EXCLUDE can name cases to skip (none now).
 # On an x86-64 host with the aarch64 cross compiler and qemu-aarch64
 # (tools/install-deps.sh check), the cases also run on an aarch64 build
 # under scalar and neon (see the end); CONFORM_NEON=0 skips that.
@@ -22,8 +22,8 @@ for glob in $CONFORM_GLOBS; do
 done
 [ -n "$files" ] || { echo "no reference cases found under $REF"; exit 1; }
 
-# Beyond the public cases: random hyperparameters, flags, clipping, sizes
-# and step counts (the hidden set varies them), from the independent float64
+# Beyond the cases under REF: random hyperparameters, flags, clipping, sizes
+# and step counts, from the independent float64
 # re-derivation in tests/conform/optimizer_cases.py, which must first
 # reproduce every public optimizer case. A fixed seed keeps runs repeatable.
 if command -v python3 >/dev/null; then

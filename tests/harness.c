@@ -41,6 +41,12 @@ void harness_alloc_uninstall(void) {
     dsc_set_allocator(NULL, NULL, NULL);
 }
 
+int harness_alloc_teardown(void **state) {
+    (void)state;
+    harness_alloc_uninstall();
+    return 0;
+}
+
 long harness_alloc_count(void) {
     return count;
 }

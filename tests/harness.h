@@ -11,24 +11,35 @@
 
 #include "descent.h"
 
+void dsc__error_clear(void); /* lib/core/error.c (the tests link the static library) */
+
 /* Fails the test if |got-want| > rtol*|want| + atol for some element. */
 void assert_floats_near(const float *got, const float *want, size_t n, double rtol, double atol);
 
 /* The counting allocator: installs itself with dsc_set_allocator. fail_at = k
- * makes the k-th allocation from now (1-based) fail; 0 never fails. */
+ * makes the k-th allocation from now (1-based) fail; 0 never fails. Installing
+ * again restarts the counts. A test that installs it is registered with
+ * cmocka_unit_test_teardown(test, harness_alloc_teardown), which puts malloc
+ * back however the test ended: a failed assertion cannot leave the counting
+ * allocator (and a pending failure) to the tests that follow. */
 void harness_alloc_install(long fail_at);
 void harness_alloc_uninstall(void);
+int harness_alloc_teardown(void **state);
 long harness_alloc_count(void);     /* allocations since install */
 long harness_alloc_live(void);      /* blocks not yet freed */
 
-/* Asserts that a call failed with the given status and left a message. */
-#define assert_status(call, want)                                               \
-    do {                                                                        \
-        dsc_status s_ = (call);                                                 \
-        if (s_ != (want))                                                       \
-            fail_msg("%s returned %s, expected %s (last error: %s)", #call,      \
-                     dsc_status_name(s_), dsc_status_name(want), dsc_last_error()); \
-        if ((want) != DSC_OK) assert_true(dsc_last_error()[0] != '\0');        \
+/* Asserts that a call returned the given status and, when that is a
+ * failure, set a message: the message is emptied first (dsc__error_clear),
+ * so one left by an earlier call does not count. */
+#define assert_status(call, want)                                                      \
+    do {                                                                               \
+        dsc__error_clear();                                                            \
+        dsc_status s_ = (call);                                                        \
+        if (s_ != (want))                                                              \
+            fail_msg("%s returned %s, expected %s (last error: %s)", #call,            \
+                     dsc_status_name(s_), dsc_status_name(want), dsc_last_error());    \
+        if ((want) != DSC_OK && dsc_last_error()[0] == '\0')                           \
+            fail_msg("%s returned %s but set no message", #call, dsc_status_name(s_)); \
     } while (0)
 
 #define assert_ok(call) assert_status(call, DSC_OK)

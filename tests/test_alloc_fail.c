@@ -1,6 +1,6 @@
 /* Failing the k-th allocation: every _new returns DSC_E_NOMEM, leaves *out
- * NULL and leaks nothing; with enough allocations it succeeds. Later issues
- * add their constructors to the table below. */
+ * NULL and leaks nothing; with enough allocations it succeeds. Every
+ * constructor of the library has a row in the table below. */
 #include "harness.h"
 
 #include <stdint.h>
@@ -535,7 +535,6 @@ static void test_alloc_fail_every_constructor(void **state) {
             if (harness_alloc_live() != 0)
                 fail_msg("%s leaked %ld blocks when allocation %ld failed", ctors[c].name,
                          harness_alloc_live(), k);
-            harness_alloc_uninstall();
         }
         assert_true(succeeded);
     }
@@ -604,7 +603,6 @@ static void test_alloc_hook_sees_every_allocation(void **state) {
     assert_int_equal(harness_alloc_live(), 2);
     dsc_tensor_free(t);
     assert_int_equal(harness_alloc_live(), 0);
-    harness_alloc_uninstall();
 }
 
 static void *dummy_alloc(size_t n, void *u) {
@@ -632,9 +630,10 @@ static void test_alloc_set_allocator_validation(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alloc_fail_every_constructor),
-        cmocka_unit_test(test_alloc_fail_model_add_leaves_model_unchanged),
-        cmocka_unit_test(test_alloc_hook_sees_every_allocation),
+        cmocka_unit_test_teardown(test_alloc_fail_every_constructor, harness_alloc_teardown),
+        cmocka_unit_test_teardown(test_alloc_fail_model_add_leaves_model_unchanged,
+                                  harness_alloc_teardown),
+        cmocka_unit_test_teardown(test_alloc_hook_sees_every_allocation, harness_alloc_teardown),
         cmocka_unit_test(test_alloc_set_allocator_validation),
     };
     return cmocka_run_group_tests_name("alloc_fail", tests, NULL, NULL);

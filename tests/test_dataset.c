@@ -168,6 +168,7 @@ static void check_good_idx(const dsc_dataset *ds) {
 static void expect_idx(const char *img, const char *lab, size_t classes, dsc_status want,
                        const char *frag1, const char *frag2) {
     dsc_dataset *ds = (dsc_dataset *)(uintptr_t)1;
+    dsc__error_clear();
     dsc_status s = dsc_dataset_load_idx(&ds, img, lab, classes);
     if (s != want)
         fail_msg("load_idx(%s, %s) returned %s, expected %s (%s)", img, lab, dsc_status_name(s),
@@ -178,6 +179,7 @@ static void expect_idx(const char *img, const char *lab, size_t classes, dsc_sta
         return;
     }
     assert_null(ds);
+    assert_true(dsc_last_error()[0] != '\0');
     if (frag1 != NULL && strstr(dsc_last_error(), frag1) == NULL)
         fail_msg("message '%s' lacks '%s'", dsc_last_error(), frag1);
     if (frag2 != NULL && strstr(dsc_last_error(), frag2) == NULL)
@@ -393,7 +395,6 @@ static void test_dataset_gather_allocates_nothing(void **state) {
     harness_alloc_install(0);
     assert_ok(dsc_dataset_gather(ds, rows, 4, x, t, lab));
     assert_int_equal(harness_alloc_count(), 0);
-    harness_alloc_uninstall();
     dsc_dataset_free(ds);
 }
 
@@ -707,7 +708,6 @@ static void test_dataset_transform_nomem_changes_nothing(void **state) {
     assert_status(dsc_dataset_normalize_minmax(ds, NULL, NULL), DSC_E_NOMEM);
     harness_alloc_install(1);
     assert_status(dsc_dataset_standardize(ds, NULL, NULL), DSC_E_NOMEM);
-    harness_alloc_uninstall();
     assert_ptr_equal(ds_inputs(ds), S);
     assert_int_equal(ds_is_borrowed(ds), 1);
     dsc_dataset_free(ds);
@@ -964,6 +964,7 @@ static void load_mutant(const char *name, const unsigned char *good, size_t n, i
         }
         const char *p = write_file(name, buf, len);
         dsc_dataset *ds = NULL;
+        dsc__error_clear();
         dsc_status s = csv ? dsc_dataset_load_csv(&ds, p, NULL, 1, 0) : dsc_dataset_load_idx(&ds, p, other, 256);
         if (s == DSC_OK) {
             assert_true(ds_count(ds) >= 1 && ds_features(ds) >= 1);
@@ -972,6 +973,7 @@ static void load_mutant(const char *name, const unsigned char *good, size_t n, i
             fail_msg("mutant %d of %s gave %s: %s", trial, name, dsc_status_name(s), dsc_last_error());
         } else {
             assert_null(ds);
+            assert_true(dsc_last_error()[0] != '\0');
         }
     }
 }
@@ -993,11 +995,13 @@ static void expect_csv(const char *text, const char *target, size_t index, size_
                        const char *frag1, const char *frag2) {
     const char *p = write_text("bad.csv", text);
     dsc_dataset *ds = (dsc_dataset *)(uintptr_t)1;
+    dsc__error_clear();
     dsc_status s = dsc_dataset_load_csv(&ds, p, target, index, classes);
     if (s != want)
         fail_msg("load_csv of \"%s\" returned %s, expected %s (%s)", text, dsc_status_name(s),
                  dsc_status_name(want), dsc_last_error());
     assert_null(ds);
+    assert_true(dsc_last_error()[0] != '\0');
     if (frag1 != NULL && strstr(dsc_last_error(), frag1) == NULL)
         fail_msg("message '%s' lacks '%s'", dsc_last_error(), frag1);
     if (frag2 != NULL && strstr(dsc_last_error(), frag2) == NULL)
@@ -1102,7 +1106,7 @@ int main(void) {
         cmocka_unit_test(test_dataset_getters_fail_cleanly),
         cmocka_unit_test(test_dataset_gather_targets),
         cmocka_unit_test(test_dataset_gather_labels_and_one_hot),
-        cmocka_unit_test(test_dataset_gather_allocates_nothing),
+        cmocka_unit_test_teardown(test_dataset_gather_allocates_nothing, harness_alloc_teardown),
         cmocka_unit_test(test_dataset_subset),
         cmocka_unit_test(test_dataset_split_sizes_and_partition),
         cmocka_unit_test(test_dataset_split_deterministic),
@@ -1113,7 +1117,7 @@ int main(void) {
         cmocka_unit_test(test_dataset_minmax_failures_change_nothing),
         cmocka_unit_test(test_dataset_standardize_exact),
         cmocka_unit_test(test_dataset_standardize_failures_change_nothing),
-        cmocka_unit_test(test_dataset_transform_nomem_changes_nothing),
+        cmocka_unit_test_teardown(test_dataset_transform_nomem_changes_nothing, harness_alloc_teardown),
         cmocka_unit_test(test_dataset_stats_wide),
         cmocka_unit_test(test_dataset_idx_raw),
         cmocka_unit_test(test_dataset_idx_gzip),

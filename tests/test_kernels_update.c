@@ -21,7 +21,7 @@ static const float canary_value = -88.0f; /* dav1d's 0x88 spirit */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static float frand(float lo, float hi) {
     rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-    return lo + (hi - lo) * (float)((rng_state >> 40) / 16777216.0);
+    return lo + (hi - lo) * (float)((double)(rng_state >> 40) / 16777216.0);
 }
 
 enum { K_SGD, K_ADAGRAD, K_RMSPROP, K_ADAM, K_ADADELTA, K_ADAMAX, K_NADAM, K_RADAM, K_COUNT };

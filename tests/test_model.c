@@ -396,9 +396,7 @@ static void test_model_steps_allocate_nothing(void **state) {
         assert_ok(dsc_model_backward(m, dy, b));
         if (step % 50 == 0) assert_ok(dsc_model_predict(m, x, 16, out));
     }
-    long allocs = harness_alloc_count();
-    harness_alloc_uninstall();
-    assert_int_equal(allocs, 0);
+    assert_int_equal(harness_alloc_count(), 0);
     dsc_loss_free(loss);
     dsc_model_free(m);
 }
@@ -495,9 +493,7 @@ static void test_model_training_loop_allocates_nothing(void **state) {
         assert_ok(dsc_model_backward(m, dy, 6));
         assert_ok(dsc_optimizer_step(opt));
     }
-    long allocs = harness_alloc_count();
-    harness_alloc_uninstall();
-    assert_int_equal(allocs, 0);
+    assert_int_equal(harness_alloc_count(), 0);
     assert_true(last < 0.1 * first);
     dsc_optimizer_free(opt);
     dsc_loss_free(loss);
@@ -560,10 +556,10 @@ int main(void) {
         cmocka_unit_test(test_model_gradients_accumulate_until_zeroed),
         cmocka_unit_test(test_model_init_reproducible_and_bounded),
         cmocka_unit_test(test_model_train_eval_dropout),
-        cmocka_unit_test(test_model_steps_allocate_nothing),
-        cmocka_unit_test(test_model_build_failure_leaves_model_buildable),
+        cmocka_unit_test_teardown(test_model_steps_allocate_nothing, harness_alloc_teardown),
+        cmocka_unit_test_teardown(test_model_build_failure_leaves_model_buildable, harness_alloc_teardown),
         cmocka_unit_test(test_model_optimizer_add_model),
-        cmocka_unit_test(test_model_training_loop_allocates_nothing),
+        cmocka_unit_test_teardown(test_model_training_loop_allocates_nothing, harness_alloc_teardown),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }

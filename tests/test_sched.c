@@ -832,7 +832,6 @@ static void test_sched_step_allocates_nothing(void **state) {
         dsc_optimizer_free(o);
     }
     assert_int_equal(harness_alloc_live(), 0);
-    harness_alloc_uninstall();
 }
 
 /* ------------------------------------------------------------------ */
@@ -940,7 +939,7 @@ int main(void) {
         cmocka_unit_test(test_sched_sequential_three_children),
         cmocka_unit_test(test_sched_chained_product),
         cmocka_unit_test(test_sched_state_round_trip),
-        cmocka_unit_test(test_sched_step_allocates_nothing),
+        cmocka_unit_test_teardown(test_sched_step_allocates_nothing, harness_alloc_teardown),
         cmocka_unit_test(test_sched_recursive_forms_match_closed_forms),
     };
     return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

@@ -18,6 +18,10 @@
 
 /* Records "fmt..." as this thread's last error and returns status. */
 dsc_status dsc__error(dsc_status status, const char *fmt, ...) DSC_PRINTF(2, 3);
+/* Empties this thread's last error (dsc_last_error() gives ""). The library
+ * never calls it (a message stays until the next failure); the tests do,
+ * before each call whose failure must leave a message. */
+void dsc__error_clear(void);
 
 /* Validate-then-act: on cond, set the message and return the status. Every
  * public function checks all its inputs with this before changing any state. */

@@ -22,6 +22,10 @@ dsc_status dsc__error(dsc_status status, const char *fmt, ...) {
     return status;
 }
 
+void dsc__error_clear(void) {
+    last_error[0] = '\0';
+}
+
 DSC_API const char *dsc_last_error(void) {
     return last_error;
 }

@@ -144,9 +144,8 @@ typedef struct dsc_kernels {
     double (*softmax_xent)(size_t m, size_t n, const float *z, size_t ldz, const int32_t *labels,
                            float gscale, float *dz, size_t lddz);
 
-    /* ---- Reductions and elementwise ------------------------------------
-     * Sums accumulate in double in a fixed order per ISA. */
-    double (*sum)(size_t n, const float *x);
+    /* ---- Reductions ----------------------------------------------------
+     * sumsq = sum x_i^2, accumulated in double in a fixed order per ISA. */
     double (*sumsq)(size_t n, const float *x);
     /* sumsq to float precision, for the optimizer's global norm and
      * non-finite check when the norm only gets reported (no norm clipping).
@@ -155,11 +154,7 @@ typedef struct dsc_kernels {
      * NaN or infinity in x gives a non-finite result, finite x a finite one
      * (a float overflow or underflow is redone as sumsq). */
     double (*sumsq_fast)(size_t n, const float *x);
-    float (*maxabs)(size_t n, const float *x);       /* 0 for n = 0; NaN if any is NaN */
     int (*all_finite)(size_t n, const float *x);     /* 1 if no NaN or infinity */
-    void (*scale)(size_t n, float *x, float s);      /* x *= s */
-    /* x = min(max(x, lo), hi) as torch.clamp: NaN stays NaN, lo > hi gives hi. */
-    void (*clamp)(size_t n, float *x, float lo, float hi);
 
     /* ---- Fused optimizer updates: one pass over memory -----------------
      * p: parameters (updated in place); g: gradients (read only, never

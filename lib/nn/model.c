@@ -281,19 +281,20 @@ DSC_API dsc_status dsc_model_backward(dsc_model *model, const float *dy, size_t 
     DSC_RETURN_IF(batch != model->fwd_batch, DSC_E_SHAPE,
                   "%s: batch is %zu but the last forward had %zu samples", fn, batch, model->fwd_batch);
     const float *cur = dy;
+    float *own = NULL; /* cur once it is one of our buffers (not the caller's dy) */
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);
     for (size_t i = model->nlayers; i-- > 0;) {
         dsc__layer *l = &model->layers[i];
         float *dx = NULL;
         if (i > 0 || model->input_grad) {
-            if (l->vt->dx_in_place && cur != dy) dx = (float *)cur; /* our own buffer */
+            if (l->vt->dx_in_place && own != NULL) dx = own;
             else dx = cur == model->gbuf[0] ? model->gbuf[1] : model->gbuf[0];
         }
         dsc__pass p = {batch, model->act[i], model->act[i + 1], model->ws, model->scratch[i],
                        model->training};
         l->vt->backward(l, &p, cur, dx);
-        cur = dx;
+        cur = own = dx;
     }
     dsc__fpenv_leave(&fe);
     model->dx = cur;

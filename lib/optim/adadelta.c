@@ -6,9 +6,9 @@
  *   u = rho * u + (1 - rho) * d^2
  *   p = p - lr * d
  *
- * PyTorch: torch.optim.Adadelta (1.13, _single_tensor_adadelta). FORMAT.md
- * trap 11: lr (default 1.0) scales d; eps sits inside both square roots; u
- * is updated after d is computed from its old value. */
+ * PyTorch: torch.optim.Adadelta (1.13, _single_tensor_adadelta). As there,
+ * lr (default 1.0) scales d; eps sits inside both square roots; u is
+ * updated after d is computed from its old value. */
 #include "optimizer_impl.h"
 
 static const dsc__hp_def adadelta_hp[] = {

@@ -5,9 +5,9 @@
  *   s   = s + g^2                      (s starts at initial_accumulator_value)
  *   p   = p - clr * g / (sqrt(s) + eps)
  *
- * PyTorch: torch.optim.Adagrad (1.13, _single_tensor_adagrad). FORMAT.md
- * trap 11: t counts from 1, so the first step uses lr itself; eps is added
- * after the square root. */
+ * PyTorch: torch.optim.Adagrad (1.13, _single_tensor_adagrad). As there, t
+ * counts from 1, so the first step uses lr itself; eps is added after the
+ * square root. */
 #include "optimizer_impl.h"
 
 static const dsc__hp_def adagrad_hp[] = {

@@ -5,9 +5,9 @@
  *   amsgrad: vmax = max(vmax, v), w = vmax;  else w = v
  *   p = p - lr / (1 - b1^t) * m / (sqrt(w) / sqrt(1 - b2^t) + eps)
  *
- * PyTorch: torch.optim.Adam (1.13, _single_tensor_adam). FORMAT.md trap 10:
- * eps is added after the bias-corrected square root; amsgrad keeps the max of
- * the raw (uncorrected) v; maximize negates g before weight decay. The
+ * PyTorch: torch.optim.Adam (1.13, _single_tensor_adam). As there, eps is
+ * added after the bias-corrected square root; amsgrad keeps the max of the
+ * raw (uncorrected) v; maximize negates g before weight decay. The
  * shared step also serves AdamW (adamw.c). */
 #include "optimizer_impl.h"
 

@@ -5,8 +5,8 @@
  *   u = max(b2 * u, |g| + eps)
  *   p = p - lr / (1 - b1^t) * m / u
  *
- * PyTorch: torch.optim.Adamax (1.13, _single_tensor_adamax). FORMAT.md trap
- * 11: eps is inside the max, not added to u afterwards. */
+ * PyTorch: torch.optim.Adamax (1.13, _single_tensor_adamax). As there, eps
+ * is inside the max, not added to u afterwards. */
 #include "optimizer_impl.h"
 
 #include <math.h>

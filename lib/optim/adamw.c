@@ -4,8 +4,8 @@
  *   p = p * (1 - lr * wd)                      (before the Adam update)
  *   then Adam's update without the L2 term (adam.c).
  *
- * PyTorch: torch.optim.AdamW (1.13, _single_tensor_adamw). FORMAT.md trap
- * 10: the decay multiplies p first and weight_decay defaults to 0.01. */
+ * PyTorch: torch.optim.AdamW (1.13, _single_tensor_adamw). As there, the
+ * decay multiplies p first and weight_decay defaults to 0.01. */
 #include "optimizer_impl.h"
 
 static const dsc__hp_def adamw_hp[] = {

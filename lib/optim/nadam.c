@@ -8,10 +8,10 @@
  *   p = p - lr * (1 - mu_t) / (1 - Pi_t) * g / d
  *         - lr * mu_t1 / (1 - Pi_t * mu_t1) * m / d
  *
- * PyTorch: torch.optim.NAdam, the >= 2.0 formula (pytorch#92699). FORMAT.md
- * trap 13: torch 1.13's single-tensor path multiplied mu_product by mu a
- * second time for the next-step term; the fixed form, Pi_t * mu_t1, is used
- * here. mu_product is per-group state (DSC_OPTIMIZER_PARAM_MU_PRODUCT) so a checkpoint
+ * PyTorch: torch.optim.NAdam, the >= 2.0 formula (pytorch#92699): torch
+ * 1.13's single-tensor path multiplied mu_product by mu a second time for
+ * the next-step term (about 1e-4 apart after a few steps); the fixed form,
+ * Pi_t * mu_t1, is used here. mu_product is per-group state (DSC_OPTIMIZER_PARAM_MU_PRODUCT) so a checkpoint
  * keeps it even when beta1 or psi change during training. */
 #include "optimizer_impl.h"
 

@@ -366,17 +366,10 @@ void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc
  * of fewer than 2^900 terms, and sumsq_fast redoes a float overflow in
  * double). In double (sumsq) when the norm scales the update, so every
  * kernel set clips alike; else to float precision (sumsq_fast, several
- * times faster: the norm is only reported). Uses the reduction kernel when
- * the table has one. */
+ * times faster: the norm is only reported). Every kernel table has both
+ * (scalar/ fills every entry, kernels.h). */
 static double sumsq(const dsc_kernels *k, const float *x, size_t n, int exact) {
-    if (!exact && k->sumsq_fast != NULL) return k->sumsq_fast(n, x);
-    if (k->sumsq != NULL) return k->sumsq(n, x);
-    double acc[4] = {0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int j = 0; j < 4; j++) acc[j] += (double)x[i + j] * x[i + j];
-    for (; i < n; i++) acc[0] += (double)x[i] * x[i];
-    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    return exact ? k->sumsq(n, x) : k->sumsq_fast(n, x);
 }
 
 /* The order of a step lives here and only here. */

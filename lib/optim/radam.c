@@ -7,9 +7,9 @@
  *              p = p - lr * r * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
  *   else:      p = p - lr / (1 - b1^t) * m
  *
- * PyTorch: torch.optim.RAdam (1.13, _single_tensor_radam). FORMAT.md trap
- * 12: while rho_t <= 5 the step is the bias-corrected momentum alone, with
- * no denominator. */
+ * PyTorch: torch.optim.RAdam (1.13, _single_tensor_radam). As there, while
+ * rho_t <= 5 the step is the bias-corrected momentum alone, with no
+ * denominator. */
 #include "optimizer_impl.h"
 
 #include <math.h>

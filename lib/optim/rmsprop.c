@@ -7,9 +7,9 @@
  *   momentum > 0: b = momentum * b + g / d;  p = p - lr * b
  *   else:         p = p - lr * g / d
  *
- * PyTorch: torch.optim.RMSprop (1.13, _single_tensor_rmsprop). FORMAT.md
- * trap 11: eps is added after the square root of the centered variance, and
- * the momentum buffer accumulates g / d (not g). */
+ * PyTorch: torch.optim.RMSprop (1.13, _single_tensor_rmsprop). As there,
+ * eps is added after the square root of the centered variance, and the
+ * momentum buffer accumulates g / d (not g). */
 #include "optimizer_impl.h"
 
 static const dsc__hp_def rmsprop_hp[] = {

@@ -5,9 +5,9 @@
  *   g  = g + mu * b_t  (Nesterov)   or   g = b_t
  *   p  = p - lr * g
  *
- * PyTorch: torch.optim.SGD (1.13, _single_tensor_sgd). FORMAT.md trap 9: the
- * buffer starts as the gradient itself, undampened, the first time momentum
- * is non-zero (PyTorch's momentum_buffer is None until then); Nesterov needs
+ * PyTorch: torch.optim.SGD (1.13, _single_tensor_sgd). As there, the buffer
+ * starts as the gradient itself, undampened, the first time momentum is
+ * non-zero (PyTorch's momentum_buffer is None until then); Nesterov needs
  * momentum > 0 and dampening 0, refused otherwise as PyTorch's constructor
  * does. */
 #include "optimizer_impl.h"

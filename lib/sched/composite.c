@@ -1,10 +1,11 @@
 /* Composition (the stepping itself lives in scheduler.c):
  *   SequentialLR (torch.optim.lr_scheduler.SequentialLR): child i runs from
  *     milestone i-1; at milestone m it restarts at its own t = 0 from the
- *     base lr and then sees t - m (FORMAT.md trap 5). t = 0 is child 0's t = 0.
+ *     base lr and then sees t - m; the previous child's lr is dropped, so
+ *     the lr can jump there. t = 0 is child 0's t = 0.
  *   ChainedScheduler: every child steps, in order, on the lr the previous
  *     one left, so the factors multiply; t = 0 applies every child's t = 0
- *     (FORMAT.md trap 4). */
+ *     (PyTorch 1.13's documented example is one step off). */
 #include "sched_impl.h"
 
 static dsc_status sequential_check(const dsc_lr_scheduler *s, const char *fn) {

@@ -1,5 +1,5 @@
 /* CosineAnnealingLR: lr_t = eta_min + (lr - eta_min)(1 + cos(pi t/T_max))/2,
- * not clamped after T_max: periodic with period 2*T_max (FORMAT.md trap 2).
+ * not clamped after T_max: periodic with period 2*T_max, as PyTorch's.
  * Computed with PyTorch's recursive form
  * (torch.optim.lr_scheduler.CosineAnnealingLR.get_lr) so that it chains:
  *   t = 0: lr;

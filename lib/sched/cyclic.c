@@ -5,8 +5,8 @@
  *   lr = base_lr + (max_lr - base_lr) * s * scale,
  *   momentum = max_momentum - (max_momentum - base_momentum) * s * scale,
  * scale = 1 (triangular), 1/2^(cycle-1) (triangular2), gamma^t (exp_range,
- * t the total iteration count: FORMAT.md trap 6). The momentum moves
- * opposite to the lr and is max_momentum at base_lr. */
+ * t the total iteration count, not the position in the cycle). The
+ * momentum moves opposite to the lr and is max_momentum at base_lr. */
 #include "sched_impl.h"
 
 enum { BASE_LR, MAX_LR, UP, DOWN, MODE, GAMMA, CYCLE_MOMENTUM, BASE_MOMENTUM, MAX_MOMENTUM };

@@ -3,7 +3,7 @@
  *   Two phases:   [0, p N - 1]: initial -> max_lr, then [.., N - 1]: max_lr -> final.
  *   Three phases: [0, p N - 1]: initial -> max_lr, [.., 2 p N - 2]: max_lr -> initial,
  *                 then [.., N - 1]: initial -> final.
- * Phase ends are floats, not rounded (FORMAT.md trap 7). Within a phase
+ * Phase ends are floats, not rounded (as PyTorch). Within a phase
  * pct = (t - start)/(end - start) and the value anneals by
  *   cos:    end + (start - end)(1 + cos(pi pct))/2,   linear: start + (end - start) pct.
  * The momentum anneals max -> base -> max (three phases: max -> base -> max -> max).

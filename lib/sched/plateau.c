@@ -5,8 +5,8 @@
  *   in cooldown (counter > 0): counter -= 1, bad = 0;
  *   bad > patience: lr = max(lr*factor, min_lr) unless old - new <= eps;
  *                   counter = cooldown, bad = 0.
- * best starts at +inf (min) or -inf (max), so the first metric improves
- * (FORMAT.md trap 8). The lr is never changed at start. */
+ * best starts at +inf (min) or -inf (max), so the first metric always
+ * improves. The lr is never changed at start. */
 #include "sched_impl.h"
 
 enum { MODE, FACTOR, PATIENCE, THRESHOLD, THRESHOLD_MODE, COOLDOWN, MIN_LR, EPS };

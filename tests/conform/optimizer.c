@@ -68,7 +68,8 @@ static int parse_count(ref_case *c, ref_result *r, const char *kw, long *out) {
 
 /* `sched_type StepLR` with `sched_step_size` and `sched_gamma`: a scheduler on
  * the optimizer (built after its group exists), stepped after each optimizer
- * step, as FORMAT.md's kind optimizer says. *out stays NULL without sched_type. */
+ * step (a step is: gradient, clipping, update, then scheduler.step()).
+ * *out stays NULL without sched_type. */
 static int make_sched(ref_case *c, ref_result *r, dsc_optimizer *opt, dsc_lr_scheduler **out) {
     *out = NULL;
     if (!ref_has_param(c, "sched_type")) return 0;

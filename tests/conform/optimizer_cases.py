@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Random `kind optimizer` cases for descent-conform, from an independent
 float64 re-derivation of torch.optim (1.13 single-tensor paths; NAdam with
-the >= 2.0 formula of FORMAT.md trap 13).
+the >= 2.0 formula of pytorch#92699, as lib/optim/nadam.c).
 
-The public cases use one set of hyperparameters each; the hidden set uses
-others. This writes cases with random hyperparameters, flags (maximize,
-nesterov, centered, amsgrad...), clipping, sizes and step counts in the
-`descent-ref 1` format, after checking that the re-derivation reproduces
-every public optimizer case to 1e-12 (validate).
+The reference cases use one set of hyperparameters each. This writes cases
+with random hyperparameters, flags (maximize, nesterov, centered,
+amsgrad...), clipping, sizes and step counts in the `descent-ref 1` format
+(tests/conform/ref.h), after checking that the re-derivation reproduces
+every reference optimizer case to 1e-12 (validate).
 
     optimizer_cases.py validate CASES_DIR
     optimizer_cases.py generate OUT_DIR SEED COUNT     (COUNT cases per optimizer)

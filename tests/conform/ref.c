@@ -1,4 +1,4 @@
-/* The `descent-ref 1` reader: lexical rules of FORMAT.md, checked strictly so
+/* The `descent-ref 1` reader: the lexical rules of ref.h, checked strictly so
  * a malformed file fails loudly instead of passing by accident. */
 #include "ref.h"
 

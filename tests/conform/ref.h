@@ -1,5 +1,19 @@
-/* Reader of the `descent-ref 1` golden-vector format (../shared/reference/
- * FORMAT.md) and the checks the conformance runner applies to each value. */
+/* Reader of the `descent-ref 1` golden-vector format and the checks the
+ * conformance runner applies to each value.
+ *
+ * The format: one case per file, `<kind>-<name>-<variant>.ref`, ASCII with LF
+ * line ends, lines of any length. Blank lines and lines starting with `#`
+ * are comments; every other line is tokens separated by blanks, the first
+ * being the keyword. The first line is `descent-ref 1`, then `kind
+ * optimizer|scheduler|network`, `name <id>` and `variant <id>`, once each and
+ * in that order. `param <key> <value>` gives one hyperparameter (PyTorch's
+ * argument name; `betas` split into beta1 and beta2), each key at most once;
+ * every param matters, so a key the runner does not read fails the case.
+ * Vector lines are `<keyword> <index> v0 v1 ...`, each (keyword, index) at
+ * most once, indices contiguous. Numbers are `%.17g` (never inf or nan),
+ * lists comma-separated without spaces. What each kind's keywords mean is
+ * stated where optimizer.c, scheduler.c and network.c read them. Values are
+ * PyTorch 1.13's in float64. */
 #ifndef DSC_CONFORM_REF_H
 #define DSC_CONFORM_REF_H
 
@@ -55,7 +69,7 @@ int ref_has_vector(ref_case *c, const char *keyword, long index);
  * not exactly 0..count-1 (or first..first+count-1 with first given). */
 long ref_vector_count(ref_case *c, ref_result *r, const char *keyword, long first);
 
-/* Tolerance check of FORMAT.md: |got-ref| <= rtol*|ref| + atol*scale, scale =
+/* Tolerance check: |got-ref| <= rtol*|ref| + atol*scale, scale =
  * max |ref| over all lines of keyword. Records "keyword t index got ref" on the
  * first failure and returns -1. */
 int ref_check(ref_case *c, ref_result *r, const char *keyword, long t, const double *got,
@@ -76,7 +90,8 @@ int conform_optimizer(ref_case *c, ref_result *r);
 int conform_scheduler(ref_case *c, ref_result *r);
 int conform_network(ref_case *c, ref_result *r);
 
-/* Tolerances of FORMAT.md. */
+/* Tolerances (float32 library against float64 PyTorch): scheduler lr and
+ * momentum REF_SCHED_*, every other value REF_*. */
 #define REF_SCHED_RTOL 1e-4
 #define REF_SCHED_ATOL 5e-5
 #define REF_RTOL 1e-4

@@ -1,7 +1,7 @@
 """python3 -m descent.conform FILE.ref...
 
 Replays PyTorch golden cases (the `descent-ref 1` format of
-shared/reference/FORMAT.md; kinds optimizer, scheduler and network) through
+tests/conform/ref.h; kinds optimizer, scheduler and network) through
 the Python API alone, and prints what build/descent-conform prints: "PASS id"
 or "FAIL id: reason" per case, then "N passed, M failed"; exits 1 on any
 failure or malformed file, 2 without arguments. Works with or without NumPy.

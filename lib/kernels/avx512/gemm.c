@@ -57,7 +57,7 @@ static inline void hsum4_store(__m512 s0, __m512 s1, __m512 s2, __m512 s3, const
 #include "../gemm_tmpl.h"
 
 static __mmask16 mask16(size_t n) { /* first min(n, 16) lanes */
-    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+    return (__mmask16)(n >= 16 ? 0xffffu : (1u << n) - 1u);
 }
 
 /* ---- packing ---------------------------------------------------------- */
@@ -75,7 +75,7 @@ static void pack_cols(size_t kc, size_t total, size_t w, int narrow16, const flo
         for (size_t j = 0; j < total; j += w) {
             size_t cols = min_sz(w, total - j);
             if (w == 8) {
-                __mmask8 mk = cols >= 8 ? (__mmask8)0xff : (__mmask8)((1u << cols) - 1u);
+                __mmask8 mk = (__mmask8)(cols >= 8 ? 0xffu : (1u << cols) - 1u);
                 _mm256_store_ps(dst + j * kc + p * 8, _mm256_maskz_loadu_ps(mk, s + j));
             } else if (narrow16 && cols <= 16) {
                 _mm512_store_ps(dst + j * kc + p * 16, _mm512_maskz_loadu_ps(mask16(cols), s + j));

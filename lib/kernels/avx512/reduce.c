@@ -1,6 +1,6 @@
-/* avx512 kernels: reductions and elementwise (sum, sumsq, maxabs, all_finite,
- * scale, clamp), 16 lanes. Formulas and PyTorch references: scalar/reduce.c;
- * the loops are ../reduce_tmpl.h over simd.h. */
+/* avx512 kernels: reductions (sumsq, sumsq_fast, all_finite), 16 lanes.
+ * Formulas and PyTorch references: scalar/reduce.c; the loops are
+ * ../reduce_tmpl.h over simd.h. */
 #include "simd.h"
 #include "../reduce_tmpl.h"
 

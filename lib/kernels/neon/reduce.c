@@ -1,6 +1,6 @@
-/* neon kernels: reductions and elementwise (sum, sumsq, maxabs, all_finite,
- * scale, clamp), 4 lanes. Formulas and PyTorch references: scalar/reduce.c;
- * the loops are ../reduce_tmpl.h over simd.h. */
+/* neon kernels: reductions (sumsq, sumsq_fast, all_finite), 4 lanes.
+ * Formulas and PyTorch references: scalar/reduce.c; the loops are
+ * ../reduce_tmpl.h over simd.h. */
 #include "simd.h"
 #include "../reduce_tmpl.h"
 

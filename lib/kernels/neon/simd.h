@@ -55,7 +55,6 @@ static inline vf vf_copysign(vf mag, vf sgn) {
 static inline vm vf_lt(vf a, vf b) { return vcltq_f32(a, b); }
 static inline vm vf_le(vf a, vf b) { return vcleq_f32(a, b); }
 static inline vm vf_gt(vf a, vf b) { return vcgtq_f32(a, b); }
-static inline vm vf_isnan(vf a) { return vmvnq_u32(vceqq_f32(a, a)); }
 static inline vm vf_notfinite(vf a) {
     const uint32x4_t e = vdupq_n_u32(0x7f800000u);
     return vceqq_u32(vandq_u32(vreinterpretq_u32_f32(a), e), e);

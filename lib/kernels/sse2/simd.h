@@ -65,7 +65,6 @@ static inline vf vf_copysign(vf mag, vf sgn) {
 static inline vm vf_lt(vf a, vf b) { return _mm_cmplt_ps(a, b); }
 static inline vm vf_le(vf a, vf b) { return _mm_cmple_ps(a, b); }
 static inline vm vf_gt(vf a, vf b) { return _mm_cmpgt_ps(a, b); }
-static inline vm vf_isnan(vf a) { return _mm_cmpunord_ps(a, a); }
 static inline vm vf_notfinite(vf a) {
     const vi e = _mm_set1_epi32(0x7f800000);
     return _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(_mm_castps_si128(a), e), e));

@@ -1,0 +1,295 @@
+/* The numbers the ABI promises (docs/abi.md), pinned at compile time: a
+ * renumbered status, kind, key or mode, a changed DSC_TENSOR_MAX_DIMS or a
+ * broken version encoding fails the build of this file, not a test run.
+ * Every enum is int-sized (the Python binding passes them as C int). The
+ * run-time test checks that every enum constant of descent.h is pinned here,
+ * so a new value gets its pin when it is added. */
+#define DESCENT_EXPERIMENTAL_API /* pins of the experimental section compile too */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PIN(name, value) _Static_assert((name) == (value), #name " must stay " #value)
+#define INT_SIZED(type) _Static_assert(sizeof(type) == sizeof(int), #type " must be int-sized")
+
+/* Version: MAJOR.MINOR.PATCH, encoded MAJOR*10000 + MINOR*100 + PATCH (so
+ * MINOR and PATCH stay below 100); the SONAME is libdescent.so.0 while the
+ * major version is 0. */
+_Static_assert(DESCENT_VERSION_MAJOR == 0, "a new major version is a new SONAME (docs/abi.md)");
+_Static_assert(DESCENT_VERSION_MINOR >= 0 && DESCENT_VERSION_MINOR <= 99, "MINOR in 0..99");
+_Static_assert(DESCENT_VERSION_PATCH >= 0 && DESCENT_VERSION_PATCH <= 99, "PATCH in 0..99");
+_Static_assert(DESCENT_VERSION_NUMBER == DESCENT_VERSION_MAJOR * 10000 + DESCENT_VERSION_MINOR * 100 +
+                                             DESCENT_VERSION_PATCH,
+               "DESCENT_VERSION_NUMBER encodes MAJOR.MINOR.PATCH");
+
+PIN(DSC_TENSOR_MAX_DIMS, 8);
+
+INT_SIZED(dsc_status);
+PIN(DSC_OK, 0);
+PIN(DSC_E_ARG, 1);
+PIN(DSC_E_NOMEM, 2);
+PIN(DSC_E_SHAPE, 3);
+PIN(DSC_E_STATE, 4);
+PIN(DSC_E_UNSUPPORTED, 5);
+PIN(DSC_E_NONFINITE, 6);
+PIN(DSC_E_FORMAT, 7);
+PIN(DSC_E_IO, 8);
+PIN(DSC_E_INTERNAL, 9);
+
+INT_SIZED(dsc_layer_kind);
+PIN(DSC_LAYER_DENSE, 1);
+PIN(DSC_LAYER_ACTIVATION, 2);
+PIN(DSC_LAYER_DROPOUT, 3);
+
+INT_SIZED(dsc_activation);
+PIN(DSC_ACTIVATION_IDENTITY, 0);
+PIN(DSC_ACTIVATION_RELU, 1);
+PIN(DSC_ACTIVATION_LEAKY_RELU, 2);
+PIN(DSC_ACTIVATION_SIGMOID, 3);
+PIN(DSC_ACTIVATION_TANH, 4);
+PIN(DSC_ACTIVATION_GELU, 5);
+PIN(DSC_ACTIVATION_SOFTMAX, 6);
+
+INT_SIZED(dsc_init);
+PIN(DSC_INIT_PYTORCH_DEFAULT, 1);
+PIN(DSC_INIT_XAVIER_UNIFORM, 2);
+PIN(DSC_INIT_XAVIER_NORMAL, 3);
+PIN(DSC_INIT_KAIMING_UNIFORM, 4);
+PIN(DSC_INIT_KAIMING_NORMAL, 5);
+PIN(DSC_INIT_ZEROS, 6);
+
+INT_SIZED(dsc_loss_kind);
+PIN(DSC_LOSS_MSE, 1);
+PIN(DSC_LOSS_CROSS_ENTROPY, 2);
+PIN(DSC_LOSS_BCE_WITH_LOGITS, 3);
+PIN(DSC_LOSS_HUBER, 4);
+PIN(DSC_LOSS_L1, 5);
+PIN(DSC_LOSS_SMOOTH_L1, 6);
+
+INT_SIZED(dsc_loss_param);
+PIN(DSC_LOSS_PARAM_DELTA, 1);
+
+INT_SIZED(dsc_optimizer_kind);
+PIN(DSC_OPTIMIZER_SGD, 1);
+PIN(DSC_OPTIMIZER_ADAGRAD, 2);
+PIN(DSC_OPTIMIZER_RMSPROP, 3);
+PIN(DSC_OPTIMIZER_ADAM, 4);
+PIN(DSC_OPTIMIZER_ADAMW, 5);
+PIN(DSC_OPTIMIZER_ADADELTA, 6);
+PIN(DSC_OPTIMIZER_ADAMAX, 7);
+PIN(DSC_OPTIMIZER_NADAM, 8);
+PIN(DSC_OPTIMIZER_RADAM, 9);
+
+INT_SIZED(dsc_optimizer_param);
+PIN(DSC_OPTIMIZER_PARAM_LR, 100);
+PIN(DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 101);
+PIN(DSC_OPTIMIZER_PARAM_MAXIMIZE, 102);
+PIN(DSC_OPTIMIZER_PARAM_EPS, 103);
+PIN(DSC_OPTIMIZER_PARAM_CLIP_NORM, 110);
+PIN(DSC_OPTIMIZER_PARAM_CLIP_VALUE, 111);
+PIN(DSC_OPTIMIZER_PARAM_MOMENTUM, 200);
+PIN(DSC_OPTIMIZER_PARAM_DAMPENING, 201);
+PIN(DSC_OPTIMIZER_PARAM_NESTEROV, 202);
+PIN(DSC_OPTIMIZER_PARAM_BETA1, 300);
+PIN(DSC_OPTIMIZER_PARAM_BETA2, 301);
+PIN(DSC_OPTIMIZER_PARAM_AMSGRAD, 302);
+PIN(DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, 303);
+PIN(DSC_OPTIMIZER_PARAM_MU_PRODUCT, 304);
+PIN(DSC_OPTIMIZER_PARAM_ALPHA, 400);
+PIN(DSC_OPTIMIZER_PARAM_CENTERED, 401);
+PIN(DSC_OPTIMIZER_PARAM_LR_DECAY, 500);
+PIN(DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, 501);
+PIN(DSC_OPTIMIZER_PARAM_RHO, 600);
+
+INT_SIZED(dsc_lr_scheduler_kind);
+PIN(DSC_SCHED_CONSTANT, 1);
+PIN(DSC_SCHED_CONSTANT_LR, 2);
+PIN(DSC_SCHED_STEP, 3);
+PIN(DSC_SCHED_MULTI_STEP, 4);
+PIN(DSC_SCHED_EXPONENTIAL, 5);
+PIN(DSC_SCHED_POLYNOMIAL, 6);
+PIN(DSC_SCHED_LINEAR, 7);
+PIN(DSC_SCHED_COSINE, 8);
+PIN(DSC_SCHED_COSINE_WARM_RESTARTS, 9);
+PIN(DSC_SCHED_CYCLIC, 10);
+PIN(DSC_SCHED_ONE_CYCLE, 11);
+PIN(DSC_SCHED_PLATEAU, 12);
+PIN(DSC_SCHED_LAMBDA, 13);
+PIN(DSC_SCHED_MULTIPLICATIVE, 14);
+PIN(DSC_SCHED_SEQUENTIAL, 15);
+PIN(DSC_SCHED_CHAINED, 16);
+PIN(DSC_SCHED_INVERSE_TIME, 17);
+
+INT_SIZED(dsc_sched_param);
+PIN(DSC_SCHED_PARAM_GAMMA, 100);
+PIN(DSC_SCHED_PARAM_STEP_SIZE, 101);
+PIN(DSC_SCHED_PARAM_FACTOR, 102);
+PIN(DSC_SCHED_PARAM_TOTAL_ITERS, 103);
+PIN(DSC_SCHED_PARAM_START_FACTOR, 104);
+PIN(DSC_SCHED_PARAM_END_FACTOR, 105);
+PIN(DSC_SCHED_PARAM_POWER, 106);
+PIN(DSC_SCHED_PARAM_T_MAX, 200);
+PIN(DSC_SCHED_PARAM_ETA_MIN, 201);
+PIN(DSC_SCHED_PARAM_T_0, 202);
+PIN(DSC_SCHED_PARAM_T_MULT, 203);
+PIN(DSC_SCHED_PARAM_BASE_LR, 300);
+PIN(DSC_SCHED_PARAM_MAX_LR, 301);
+PIN(DSC_SCHED_PARAM_STEP_SIZE_UP, 302);
+PIN(DSC_SCHED_PARAM_STEP_SIZE_DOWN, 303);
+PIN(DSC_SCHED_PARAM_MODE, 304);
+PIN(DSC_SCHED_PARAM_CYCLE_MOMENTUM, 305);
+PIN(DSC_SCHED_PARAM_BASE_MOMENTUM, 306);
+PIN(DSC_SCHED_PARAM_MAX_MOMENTUM, 307);
+PIN(DSC_SCHED_PARAM_TOTAL_STEPS, 310);
+PIN(DSC_SCHED_PARAM_PCT_START, 311);
+PIN(DSC_SCHED_PARAM_ANNEAL_STRATEGY, 312);
+PIN(DSC_SCHED_PARAM_DIV_FACTOR, 313);
+PIN(DSC_SCHED_PARAM_FINAL_DIV_FACTOR, 314);
+PIN(DSC_SCHED_PARAM_THREE_PHASE, 315);
+PIN(DSC_SCHED_PARAM_EPOCHS, 316);
+PIN(DSC_SCHED_PARAM_STEPS_PER_EPOCH, 317);
+PIN(DSC_SCHED_PARAM_PLATEAU_MODE, 400);
+PIN(DSC_SCHED_PARAM_PATIENCE, 401);
+PIN(DSC_SCHED_PARAM_THRESHOLD, 402);
+PIN(DSC_SCHED_PARAM_THRESHOLD_MODE, 403);
+PIN(DSC_SCHED_PARAM_COOLDOWN, 404);
+PIN(DSC_SCHED_PARAM_MIN_LR, 405);
+PIN(DSC_SCHED_PARAM_EPS, 406);
+PIN(DSC_SCHED_PARAM_DECAY_RATE, 500);
+PIN(DSC_SCHED_PARAM_DECAY_STEPS, 501);
+PIN(DSC_SCHED_PARAM_STAIRCASE, 502);
+
+INT_SIZED(dsc_cyclic_mode);
+PIN(DSC_CYCLIC_TRIANGULAR, 0);
+PIN(DSC_CYCLIC_TRIANGULAR2, 1);
+PIN(DSC_CYCLIC_EXP_RANGE, 2);
+
+INT_SIZED(dsc_anneal_strategy);
+PIN(DSC_ANNEAL_COS, 0);
+PIN(DSC_ANNEAL_LINEAR, 1);
+
+INT_SIZED(dsc_plateau_mode);
+PIN(DSC_PLATEAU_MIN, 0);
+PIN(DSC_PLATEAU_MAX, 1);
+
+INT_SIZED(dsc_threshold_mode);
+PIN(DSC_THRESHOLD_REL, 0);
+PIN(DSC_THRESHOLD_ABS, 1);
+
+INT_SIZED(dsc_sched_state_key);
+PIN(DSC_SCHED_STATE_STEP, 1);
+PIN(DSC_SCHED_STATE_STARTED, 2);
+PIN(DSC_SCHED_STATE_BEST, 10);
+PIN(DSC_SCHED_STATE_NUM_BAD_EPOCHS, 11);
+PIN(DSC_SCHED_STATE_COOLDOWN_COUNTER, 12);
+PIN(DSC_SCHED_STATE_T_CUR, 20);
+PIN(DSC_SCHED_STATE_T_I, 21);
+
+INT_SIZED(dsc_dataset_mode);
+PIN(DSC_DATASET_COPY, 0);
+PIN(DSC_DATASET_BORROW, 1);
+
+INT_SIZED(dsc_sched_stepping);
+PIN(DSC_STEP_PER_EPOCH, 0);
+PIN(DSC_STEP_PER_ITERATION, 1);
+PIN(DSC_STEP_ON_METRIC, 2);
+
+INT_SIZED(dsc_trainer_param);
+PIN(DSC_TRAINER_PARAM_BATCH_SIZE, 1);
+PIN(DSC_TRAINER_PARAM_EPOCHS, 2);
+PIN(DSC_TRAINER_PARAM_SEED, 3);
+PIN(DSC_TRAINER_PARAM_SHUFFLE, 4);
+PIN(DSC_TRAINER_PARAM_DROP_LAST, 5);
+PIN(DSC_TRAINER_PARAM_SCHED_STEPPING, 6);
+PIN(DSC_TRAINER_PARAM_PATIENCE, 10);
+PIN(DSC_TRAINER_PARAM_MIN_DELTA, 11);
+PIN(DSC_TRAINER_PARAM_RESTORE_BEST, 12);
+PIN(DSC_TRAINER_PARAM_MAX_NONFINITE, 13);
+PIN(DSC_TRAINER_PARAM_FINDER_BETA, 20);
+PIN(DSC_TRAINER_PARAM_FINDER_DIVERGE, 21);
+
+INT_SIZED(dsc_progress_key);
+PIN(DSC_PROGRESS_EPOCH, 1);
+PIN(DSC_PROGRESS_STEP, 2);
+PIN(DSC_PROGRESS_BATCH, 3);
+PIN(DSC_PROGRESS_BATCHES_PER_EPOCH, 4);
+PIN(DSC_PROGRESS_LR, 5);
+PIN(DSC_PROGRESS_LOSS, 6);
+PIN(DSC_PROGRESS_EPOCH_LOSS, 7);
+PIN(DSC_PROGRESS_VAL_LOSS, 8);
+PIN(DSC_PROGRESS_VAL_ACCURACY, 9);
+PIN(DSC_PROGRESS_REFUSED, 10);
+PIN(DSC_PROGRESS_REFUSED_IN_A_ROW, 11);
+PIN(DSC_PROGRESS_ELAPSED, 12);
+PIN(DSC_PROGRESS_BEST_VAL_LOSS, 13);
+PIN(DSC_PROGRESS_BEST_EPOCH, 14);
+PIN(DSC_PROGRESS_EPOCHS_WITHOUT_IMPROVEMENT, 15);
+PIN(DSC_PROGRESS_STOP_REASON, 16);
+
+INT_SIZED(dsc_stop_reason);
+PIN(DSC_STOP_NONE, 0);
+PIN(DSC_STOP_EPOCHS, 1);
+PIN(DSC_STOP_CALLBACK, 2);
+PIN(DSC_STOP_EARLY, 3);
+PIN(DSC_STOP_NONFINITE, 4);
+PIN(DSC_STOP_ERROR, 5);
+
+INT_SIZED(dsc_search_kind);
+PIN(DSC_SEARCH_GRID, 1);
+PIN(DSC_SEARCH_RANDOM, 2);
+
+INT_SIZED(dsc_search_param);
+PIN(DSC_SEARCH_PARAM_EPOCHS, 1);
+PIN(DSC_SEARCH_PARAM_TRIALS, 2);
+PIN(DSC_SEARCH_PARAM_SEED, 3);
+PIN(DSC_SEARCH_PARAM_LR_MIN, 4);
+PIN(DSC_SEARCH_PARAM_LR_MAX, 5);
+
+/* Every "DSC_NAME = value" inside a typedef enum of descent.h has its
+ * "PIN(DSC_NAME, value);" line in this file. */
+static char *slurp(const char *rel) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", DSC_SOURCE_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_abi_every_enum_constant_is_pinned(void **state) {
+    (void)state;
+    char *h = slurp("include/descent.h"), *self = slurp("tests/test_abi.c");
+    int seen = 0;
+    for (char *e = strstr(h, "typedef enum "); e != NULL; e = strstr(e + 1, "typedef enum ")) {
+        char *end = strchr(e, '}');
+        assert_non_null(end);
+        for (char *p = strstr(e, "DSC_"); p != NULL && p < end; p = strstr(p + 1, "DSC_")) {
+            if (p[-1] == ':' || p[-1] == '_') continue; /* ::DSC_X in a comment, part of a name */
+            char name[128], pin[192];
+            long value;
+            if (sscanf(p, "%127[A-Z0-9_] = %ld", name, &value) != 2) continue;
+            snprintf(pin, sizeof pin, "PIN(%s, %ld);\n", name, value);
+            if (strstr(self, pin) == NULL) fail_msg("%s = %ld is not pinned in tests/test_abi.c", name, value);
+            seen++;
+        }
+    }
+    assert_true(seen > 100);
+    free(h);
+    free(self);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_abi_every_enum_constant_is_pinned),
+    };
+    return cmocka_run_group_tests_name("abi", tests, NULL, NULL);
+}
