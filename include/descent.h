@@ -105,7 +105,7 @@
 /** Major version: incompatible ABI changes. */
 #define DESCENT_VERSION_MAJOR 0
 /** Minor version: new symbols, compatible. */
-#define DESCENT_VERSION_MINOR 1
+#define DESCENT_VERSION_MINOR 2
 /** Patch version: fixes only. */
 #define DESCENT_VERSION_PATCH 0
 /** MAJOR*10000 + MINOR*100 + PATCH. */

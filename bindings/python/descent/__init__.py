@@ -6,7 +6,7 @@ The shared library is found on first use (see ``descent._lib``): the
 library path. Nothing here is compiled. NumPy is used when importable.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from ._enums import (Activation, AnnealStrategy, CyclicMode, DatasetMode, OptimizerParam, Init, LayerKind,
                      LossKind, LossParam, OptimizerKind, PlateauMode, SchedParam, SchedState,
@@ -31,7 +31,7 @@ from . import nn, optim, lr_scheduler, data, train  # noqa: F401  (torch-like mo
 
 
 def lib_version():
-    """The loaded library's version string ("0.1.0")."""
+    """The loaded library's version string ("0.2.0")."""
     from ._ffi import C
     return C.dsc_version().decode()
 

@@ -143,7 +143,7 @@ def test_import_without_library():
                    "try:\n    descent.isa()\nexcept descent.LibraryError as e:\n"
                    "    print('LibraryError', 'DESCENT_LIB' in str(e))\n",
                    env_extra={"DESCENT_LIB": "/nonexistent/libdescent.so.0"})
-    assert r.stdout.split() == ["0.1.0", "LibraryError", "True"], r.stdout + r.stderr
+    assert r.stdout.split() == ["0.2.0", "LibraryError", "True"], r.stdout + r.stderr
 
 
 def test_library_search_without_override(tmp_path):

@@ -105,7 +105,7 @@ def test_every_function_is_in_the_library():
 
 
 def test_version_check_and_version():
-    assert descent.__version__ == "0.1.0"
+    assert descent.__version__ == "0.2.0"
     from descent import _lib
     assert _lib.REQUIRED_MAJOR == 0
     v = descent.lib_version()

@@ -36,4 +36,4 @@ def test_pip_install_offline(tmp_path):
                        text=True)
     assert r.returncode == 0, r.stderr
     version, where, isa = r.stdout.split()
-    assert version == "0.1.0" and where.startswith(str(env_dir))
+    assert version == "0.2.0" and where.startswith(str(env_dir))
