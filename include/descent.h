@@ -2037,7 +2037,8 @@ DSC_API dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *container, dsc_l
  * After start, only keys marked "any time" may change.
  * @param[in,out] s The scheduler (its children start with it).
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if already started, if
- *         a required key, the milestones, the lambda or the children are missing, or if the optimizer's group count changed since
+ *         a required key, the milestones, the lambda or the children are
+ *         missing, or if the optimizer's group count changed since
  *         dsc_lr_scheduler_new(); DSC_E_UNSUPPORTED if momentum cycling is
  *         on and the optimizer has neither momentum nor beta1; an error of
  *         dsc_optimizer_group_set(). On failure nothing changed.

@@ -3,6 +3,7 @@
  * load, refused steps that change nothing, and no allocation per step. The
  * PyTorch sequences themselves are checked by descent-conform. */
 #include "harness.h"
+#include "sched/sched_impl.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -59,6 +60,35 @@ static void test_sched_new_validation(void **state) {
     dsc_lr_scheduler_free(NULL);
     dsc_optimizer_free(empty);
     dsc_optimizer_free(o);
+}
+
+/* The tables of every kind fit the engine's fixed sizes and agree with
+ * themselves, so a new kind file is checked here without further tests. */
+static void test_sched_kind_tables(void **state) {
+    (void)state;
+    assert_null(dsc__sched_kind(0));
+    assert_null(dsc__sched_kind(DSC_SCHED_INVERSE_TIME + 1));
+    for (int k = DSC_SCHED_CONSTANT; k <= DSC_SCHED_INVERSE_TIME; k++) {
+        const dsc__sched_vt *vt = dsc__sched_kind(k);
+        assert_non_null(vt);
+        assert_int_equal(vt->kind, k);
+        assert_true(vt->nhp <= DSC__SCHED_MAX_HP && vt->nvars <= DSC__SCHED_MAX_VARS);
+        assert_true((vt->nhp == 0) == (vt->hp == NULL) && (vt->nvars == 0) == (vt->vars == NULL));
+        size_t per_group = 0;
+        for (size_t i = 0; i < vt->nhp; i++) {
+            const dsc__setting *row = &vt->hp[i];
+            per_group += (row->flags & DSC__SCHED_PER_GROUP) != 0;
+            if (row->flags & DSC__SET_REQUIRED) assert_true(isnan(row->def));
+            else if (!isnan(row->def)) assert_ok(dsc__setting_check(row, row->def, vt->name));
+            for (size_t j = 0; j < i; j++) assert_int_not_equal(vt->hp[j].key, row->key);
+        }
+        assert_true(per_group <= DSC__SCHED_GROUP_SLOTS);
+        /* A formula, or hooks that replace it; containers are the ones that start and step children. */
+        assert_true(vt->lr != NULL || vt->step != NULL || (vt->flags & DSC__SV_CONTAINER));
+        assert_true(!(vt->flags & DSC__SV_CONTAINER) || (vt->start != NULL && vt->step != NULL));
+        assert_true(!(vt->flags & DSC__SV_STRICT_MILESTONES) || (vt->flags & DSC__SV_MILESTONES));
+        assert_true((vt->cycles_momentum == NULL) == (vt->start_momentum == NULL));
+    }
 }
 
 /* Bad values per kind: each refused with DSC_E_ARG, the message giving the
@@ -706,8 +736,9 @@ static void test_sched_add_child_validation(void **state) {
     (void)state;
     dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0), *o2 = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
     dsc_lr_scheduler *seq = make(DSC_SCHED_SEQUENTIAL, o), *chain = make(DSC_SCHED_CHAINED, o);
-    expect_child_refused(make(DSC_SCHED_STEP, o), make(DSC_SCHED_PLATEAU, o), DSC_E_UNSUPPORTED,
-                         "StepLR takes no children");
+    dsc_lr_scheduler *leaf = make(DSC_SCHED_STEP, o);
+    expect_child_refused(leaf, make(DSC_SCHED_PLATEAU, o), DSC_E_UNSUPPORTED, "StepLR takes no children");
+    dsc_lr_scheduler_free(leaf); /* the container of a refused call stays the caller's */
     expect_child_refused(NULL, make(DSC_SCHED_STEP, o), DSC_E_ARG, "container is NULL");
     expect_child_refused(seq, make(DSC_SCHED_PLATEAU, o), DSC_E_UNSUPPORTED, "ReduceLROnPlateau cannot be a child");
     expect_child_refused(seq, make(DSC_SCHED_CHAINED, o), DSC_E_UNSUPPORTED, "containers do not nest");
@@ -762,6 +793,38 @@ static void test_sched_add_child_validation(void **state) {
     dsc_lr_scheduler_free(chain);
     dsc_optimizer_free(o);
     dsc_optimizer_free(o2);
+}
+
+/* The sequence of the header's example, then the frees in either order:
+ * add_child left the caller no pointer to the children (issue 13's
+ * use-after-free of dsc_lr_scheduler_free(seq); dsc_lr_scheduler_free(warm)). */
+static void test_sched_free_in_any_order(void **state) {
+    (void)state;
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
+    for (int order = 0; order < 2; order++) {
+        dsc_lr_scheduler *seq = make(DSC_SCHED_SEQUENTIAL, o), *warm = make(DSC_SCHED_LINEAR, o);
+        dsc_lr_scheduler *cos = make(DSC_SCHED_COSINE, o);
+        assert_ok(dsc_lr_scheduler_set(warm, DSC_SCHED_PARAM_START_FACTOR, 0.01));
+        assert_ok(dsc_lr_scheduler_set(cos, DSC_SCHED_PARAM_T_MAX, 10));
+        assert_ok(dsc_lr_scheduler_add_child(seq, &warm));
+        assert_ok(dsc_lr_scheduler_add_child(seq, &cos));
+        assert_true(warm == NULL && cos == NULL);
+        const int64_t at[] = {5};
+        assert_ok(dsc_lr_scheduler_set_milestones(seq, at, 1));
+        assert_ok(dsc_lr_scheduler_start(seq));
+        assert_near(group_lr(o, 0), 0.01);
+        if (order == 0) {
+            dsc_lr_scheduler_free(seq);
+            dsc_lr_scheduler_free(warm);
+            dsc_lr_scheduler_free(cos);
+        } else {
+            dsc_lr_scheduler_free(warm);
+            dsc_lr_scheduler_free(cos);
+            dsc_lr_scheduler_free(seq);
+        }
+        assert_ok(dsc_optimizer_group_set(o, 0, DSC_OPTIMIZER_PARAM_LR, 1.0));
+    }
+    dsc_optimizer_free(o);
 }
 
 /* A container grows its child list past the first block; every child is freed with it. */
@@ -1150,6 +1213,7 @@ static void test_sched_recursive_forms_match_closed_forms(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sched_new_validation),
+        cmocka_unit_test(test_sched_kind_tables),
         cmocka_unit_test(test_sched_set_refuses_bad_values),
         cmocka_unit_test(test_sched_set_unknown_key_and_get),
         cmocka_unit_test(test_sched_param_bounds),
@@ -1168,6 +1232,7 @@ int main(void) {
         cmocka_unit_test(test_sched_lambda_and_multiplicative),
         cmocka_unit_test(test_sched_host_lr_change_is_followed),
         cmocka_unit_test(test_sched_add_child_validation),
+        cmocka_unit_test(test_sched_free_in_any_order),
         cmocka_unit_test(test_sched_many_children),
         cmocka_unit_test(test_sched_add_child_out_of_memory),
         cmocka_unit_test(test_sched_sequential_three_children),

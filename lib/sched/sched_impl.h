@@ -128,8 +128,6 @@ const dsc__sched_vt *dsc__sched_kind(int kind);
 /* The names of the kinds with a DSC__SV_* flag, "A, B and C", into buf (for messages). */
 const char *dsc__sched_kinds_with(unsigned flag, char *buf, size_t size);
 
-/* Row index of key in vt's table, or -1. */
-int dsc__sched_hp_index(const dsc__sched_vt *vt, int key);
 /* The value of row i (its def when not set: NaN for no fixed default). */
 static inline double dsc__sched_p(const dsc_lr_scheduler *s, int i) {
     return s->hp[i];

@@ -20,11 +20,6 @@ static dsc_status kind_of(dsc_lr_scheduler_kind kind, const char *fn, const dsc_
     return DSC_OK;
 }
 
-int dsc__sched_hp_index(const dsc__sched_vt *vt, int key) {
-    const dsc__setting *row = dsc__setting_find(vt->hp, vt->nhp, key);
-    return row == NULL ? -1 : (int)(row - vt->hp);
-}
-
 /* The slot of per-group row i in a group's block: its rank among the
  * kind's per-group rows; -1 for a row with one value for every group. */
 static int group_slot(const dsc__sched_vt *vt, int i) {
