@@ -109,8 +109,8 @@ static int composite(const char *title, dsc_lr_scheduler_kind kind, dsc_lr_sched
     if (new_opt(&opt) != 0 || make(&s, kind, opt, NULL) != 0 || make(&c0, k0, opt, s0) != 0 ||
         make(&c1, k1, opt, s1) != 0)
         return 1;
-    CHECK(dsc_lr_scheduler_add_child(s, c0));
-    CHECK(dsc_lr_scheduler_add_child(s, c1));
+    CHECK(dsc_lr_scheduler_add_child(s, &c0)); /* s owns the children from here */
+    CHECK(dsc_lr_scheduler_add_child(s, &c1));
     if (kind == DSC_SCHED_SEQUENTIAL) CHECK(dsc_lr_scheduler_set_milestones(s, &milestone, 1));
     int rc = record(title, opt, s, 0);
     dsc_lr_scheduler_free(s);

@@ -1668,7 +1668,8 @@ DSC_API dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt);
  * 1. dsc_lr_scheduler_new() on an optimizer that already has its groups;
  * 2. hyperparameters with dsc_lr_scheduler_set(), and where the kind needs
  *    them dsc_lr_scheduler_set_milestones(), dsc_lr_scheduler_set_lambda()
- *    or dsc_lr_scheduler_add_child();
+ *    or dsc_lr_scheduler_add_child() (a child is configured completely
+ *    before it is added: the container takes it over);
  * 3. dsc_lr_scheduler_start() completes construction as PyTorch's
  *    constructor does: it records each group's current lr as that group's
  *    base lr (PyTorch's `initial_lr`) and applies the schedule's t = 0 value
@@ -1689,7 +1690,13 @@ DSC_API dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt);
  * double value, validated when set. Booleans and enumerations travel as
  * 0, 1, 2...; integers must be integral. A value applies to every group;
  * the keys PyTorch also takes as per-group lists can be given per group with
- * dsc_lr_scheduler_group_set().
+ * dsc_lr_scheduler_group_set(). dsc_lr_scheduler_param_bounds() and
+ * dsc_lr_scheduler_param_default() answer for a kind without a scheduler.
+ *
+ * Ownership: the caller owns every scheduler it creates, except one given
+ * to dsc_lr_scheduler_add_child(), which takes it over whatever the outcome
+ * and sets the caller's pointer to NULL. Children are read through
+ * dsc_lr_scheduler_child(), which hands out const pointers only.
  *
  * A linear warm-up followed by cosine annealing, stepped once per batch:
  * @code
@@ -1700,8 +1707,8 @@ DSC_API dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt);
  * dsc_lr_scheduler_set(warm, DSC_SCHED_PARAM_TOTAL_ITERS, 500);
  * dsc_lr_scheduler_new(&cos, DSC_SCHED_COSINE, opt);
  * dsc_lr_scheduler_set(cos, DSC_SCHED_PARAM_T_MAX, total_batches - 500);
- * dsc_lr_scheduler_add_child(seq, warm);      // seq owns warm and cos from here
- * dsc_lr_scheduler_add_child(seq, cos);
+ * dsc_lr_scheduler_add_child(seq, &warm);     // seq owns warm; warm is NULL now
+ * dsc_lr_scheduler_add_child(seq, &cos);
  * const int64_t at[] = {500};
  * dsc_lr_scheduler_set_milestones(seq, at, 1);
  * dsc_lr_scheduler_start(seq);                // the groups now have lr*0.01
@@ -1748,7 +1755,8 @@ typedef enum dsc_lr_scheduler_kind {
  * default and valid range. "int" means the value must be integral.
  * "Required" keys have no default: dsc_lr_scheduler_start() fails with
  * ::DSC_E_STATE until they are set. Unless noted, a key may only be set
- * before the scheduler starts.
+ * before the scheduler starts. A key this kind does not use is refused
+ * with ::DSC_E_UNSUPPORTED.
  */
 typedef enum dsc_sched_param {
     /** `gamma`. StepLR, MultiStepLR: default 0.1, (0, inf); ExponentialLR:
@@ -1892,22 +1900,24 @@ typedef double (*dsc_lr_lambda_fn)(int64_t epoch, size_t group, void *user);
  * @param[out] out  Receives the scheduler; set to NULL on failure.
  * @param[in]  kind A ::dsc_lr_scheduler_kind.
  * @param[in]  opt  The optimizer whose groups it drives.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown @p kind;
- *         DSC_E_STATE if @p opt has no parameter group yet; DSC_E_NOMEM.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a
+ *         @p kind that is not a ::dsc_lr_scheduler_kind; DSC_E_STATE if @p opt
+ *         has no parameter group yet; DSC_E_NOMEM.
  * @note Ownership: the caller owns the scheduler (free it with
- *       dsc_lr_scheduler_free()); @p opt is borrowed and must outlive it.
- * @since 0.1.0
+ *       dsc_lr_scheduler_free(), or hand it to dsc_lr_scheduler_add_child());
+ *       @p opt is borrowed and must outlive it.
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind kind,
                                         dsc_optimizer *opt);
 
 /**
  * @brief Release a scheduler and the children it owns.
- * @param[in] s The scheduler, or NULL (then nothing happens). A child added
- *              to a container belongs to it: freeing the child does nothing,
- *              the container frees it.
- * @note The optimizer keeps the lr it was last given.
- * @since 0.1.0
+ * @param[in] s The scheduler, or NULL (then nothing happens).
+ * @note The optimizer keeps the lr it was last given. Children are freed
+ *       with their container only; the caller holds no pointer to free them
+ *       with (dsc_lr_scheduler_add_child() took it).
+ * @since 0.2.0
  */
 DSC_API void dsc_lr_scheduler_free(dsc_lr_scheduler *s);
 
@@ -1932,9 +1942,13 @@ DSC_API dsc_status dsc_lr_scheduler_set(dsc_lr_scheduler *s, dsc_sched_param key
  * @param[in]  key A ::dsc_sched_param used by this kind.
  * @param[out] out Receives the value.
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED if this kind has no
- *         such key; DSC_E_STATE for a required key not set yet (or CyclicLR's
- *         base_lr, not set and taken from the groups).
- * @since 0.1.0
+ *         such key; DSC_E_STATE for a required key not set yet, or for a key
+ *         without a fixed default that is not set and not derived from
+ *         others yet (CyclicLR base_lr, taken from the groups; OneCycleLR
+ *         total_steps without epochs and steps_per_epoch, epochs,
+ *         steps_per_epoch). CyclicLR's step_size_down reads step_size_up's
+ *         value until set. On failure @p out is 0.
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, double *out);
 
@@ -1968,8 +1982,8 @@ DSC_API dsc_status dsc_lr_scheduler_group_set(dsc_lr_scheduler *s, size_t group,
  * @param[out] out   Receives the value.
  * @return DSC_OK; DSC_E_ARG for NULL or a group out of range; DSC_E_UNSUPPORTED
  *         as for dsc_lr_scheduler_group_set(); DSC_E_STATE for a key neither
- *         the group nor the scheduler has a value for yet.
- * @since 0.1.0
+ *         the group nor the scheduler has a value for yet. On failure @p out is 0.
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_group_get(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key,
                                               double *out);
@@ -1982,14 +1996,35 @@ DSC_API dsc_status dsc_lr_scheduler_group_get(const dsc_lr_scheduler *s, size_t 
  * DBL_MAX. Integer keys also require integral values.
  * @param[in]  kind A ::dsc_lr_scheduler_kind.
  * @param[in]  key  A ::dsc_sched_param.
- * @param[out] lo   Receives the smallest accepted value.
- * @param[out] hi   Receives the largest accepted value.
- * @return DSC_OK; DSC_E_ARG for NULL or an unknown kind; DSC_E_UNSUPPORTED if
- *         the kind has no such key.
- * @since 0.1.0
+ * @param[out] lo   Receives the smallest accepted value (0 on failure).
+ * @param[out] hi   Receives the largest accepted value (0 on failure).
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED for an unknown
+ *         kind or a key the kind does not use.
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_param_bounds(dsc_lr_scheduler_kind kind, dsc_sched_param key,
                                                  double *lo, double *hi);
+
+/**
+ * @brief The default of a hyperparameter for a kind: the value a new
+ *        scheduler of that kind uses until the key is set.
+ *
+ * NaN means "no fixed default": a required key (which must be set before
+ * start), or a key whose default depends on other settings or on the
+ * groups. Those are CyclicLR base_lr (each group's lr at start) and
+ * step_size_down (step_size_up's value), and OneCycleLR total_steps
+ * (epochs*steps_per_epoch), epochs and steps_per_epoch (unused unless both
+ * are set). dsc_lr_scheduler_get() on a scheduler gives the value derived
+ * from its current settings.
+ * @param[in]  kind A ::dsc_lr_scheduler_kind.
+ * @param[in]  key  A ::dsc_sched_param.
+ * @param[out] out  Receives the default, or NaN (0 on failure).
+ * @return DSC_OK; DSC_E_ARG for NULL @p out; DSC_E_UNSUPPORTED for an
+ *         unknown kind or a key the kind does not use.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_lr_scheduler_param_default(dsc_lr_scheduler_kind kind, dsc_sched_param key,
+                                                  double *out);
 
 /**
  * @brief Set the milestones of MultiStepLR or SequentialLR.
@@ -2023,25 +2058,32 @@ DSC_API dsc_status dsc_lr_scheduler_set_milestones(dsc_lr_scheduler *s, const in
 DSC_API dsc_status dsc_lr_scheduler_set_lambda(dsc_lr_scheduler *s, dsc_lr_lambda_fn fn, void *user);
 
 /**
- * @brief Append a child to a SequentialLR or ChainedScheduler.
+ * @brief Hand a configured scheduler to a SequentialLR or ChainedScheduler
+ *        as its next child.
  *
  * The child must be a scheduler over the same optimizer, not started, not
- * already a child, not a container, and not ReduceLROnPlateau (as in
- * PyTorch 1.13). Children share the container's base lrs; CyclicLR and
- * OneCycleLR children set their lr from their own hyperparameters.
- * ChainedScheduler steps its children in the order they were added.
- * @param[in,out] s     The container.
- * @param[in]     child The scheduler to append.
- * @return DSC_OK; DSC_E_ARG for NULL, @p child == @p s, or a child over
- *         another optimizer; DSC_E_UNSUPPORTED if @p s is not a container or
- *         @p child is a container or ReduceLROnPlateau; DSC_E_STATE if either
- *         has started or @p child already belongs to a container; DSC_E_NOMEM.
- * @note Ownership: on DSC_OK the container owns @p child and frees it; on
- *       failure the caller still owns it. The child may still be configured
- *       and inspected through its handle until the container starts.
- * @since 0.1.0
+ * a container, and not ReduceLROnPlateau (as in PyTorch 1.13). Configure it
+ * completely first (hyperparameters, milestones, function): once added it
+ * can only be read, through dsc_lr_scheduler_child(). Children share the
+ * container's base lrs; CyclicLR and OneCycleLR children set their lr from
+ * their own hyperparameters. ChainedScheduler steps its children in the
+ * order they were added.
+ * @param[in,out] container The container.
+ * @param[in,out] child     The address of the caller's pointer to the
+ *                          child; set to NULL in every case.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p container, @p child or @p *child,
+ *         a child over another optimizer, or @p *child == @p container;
+ *         DSC_E_UNSUPPORTED if @p container is not a container, or the child
+ *         is a container or steps with a metric (ReduceLROnPlateau);
+ *         DSC_E_STATE if either has started; DSC_E_NOMEM.
+ * @note Ownership: the child is consumed whatever the outcome: on DSC_OK the
+ *       container owns it and frees it with itself; on failure it has been
+ *       freed (even when @p container is NULL, or when the child was the
+ *       container itself). Either way @p *child is NULL afterwards, so no
+ *       pointer to a freed or owned child is left with the caller.
+ * @since 0.2.0
  */
-DSC_API dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *s, dsc_lr_scheduler *child);
+DSC_API dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *container, dsc_lr_scheduler **child);
 
 /**
  * @brief Complete construction: record base lrs and apply the t = 0 lr.
@@ -2050,10 +2092,10 @@ DSC_API dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *s, dsc_lr_schedu
  * phases, momentum support of the optimizer), records each group's lr as
  * its base lr, and writes the t = 0 lr (and momentum) into the groups.
  * After start, only keys marked "any time" may change.
- * @param[in,out] s The scheduler (not a child: the container starts its children).
+ * @param[in,out] s The scheduler (its children start with it).
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE if already started, if
- *         @p s is a child, if a required key, the milestones or the lambda
- *         are missing, or if the optimizer's group count changed since
+ *         a required key, the milestones, the lambda or the children are
+ *         missing, or if the optimizer's group count changed since
  *         dsc_lr_scheduler_new(); DSC_E_UNSUPPORTED if momentum cycling is
  *         on and the optimizer has neither momentum nor beta1; an error of
  *         dsc_optimizer_group_set(). On failure nothing changed.
@@ -2067,10 +2109,10 @@ DSC_API dsc_status dsc_lr_scheduler_start(dsc_lr_scheduler *s);
  *
  * Starts the scheduler first if it has not started. Call it after the
  * optimizer step, once per epoch or once per iteration.
- * @param[in,out] s The scheduler (not a child).
+ * @param[in,out] s The scheduler.
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE for ReduceLROnPlateau
- *         (which needs dsc_lr_scheduler_step_metric()), for a child, or for
- *         OneCycleLR stepped past total_steps; DSC_E_ARG if a user function
+ *         (which needs dsc_lr_scheduler_step_metric()) or for OneCycleLR
+ *         stepped past total_steps; DSC_E_ARG if a user function
  *         returned a negative or non-finite factor; errors of
  *         dsc_lr_scheduler_start(). A refused step changes nothing.
  * @note Allocates nothing. Real-time safe when the optimizer's getters and
@@ -2087,7 +2129,7 @@ DSC_API dsc_status dsc_lr_scheduler_step(dsc_lr_scheduler *s);
  * most eps) on the (patience+1)-th bad epoch, then cooldown epochs pass
  * without counting. A NaN metric counts as a bad epoch, as in PyTorch.
  * For every other kind the metric is ignored and this is dsc_lr_scheduler_step().
- * @param[in,out] s      The scheduler (not a child).
+ * @param[in,out] s      The scheduler.
  * @param[in]     metric The monitored value (a validation loss, an accuracy).
  * @return DSC_OK; DSC_E_ARG for NULL; the errors of dsc_lr_scheduler_step().
  * @note Allocates nothing.
@@ -2103,10 +2145,10 @@ DSC_API dsc_status dsc_lr_scheduler_step_metric(dsc_lr_scheduler *s, double metr
  * that has not run yet).
  * @param[in]  s     The scheduler.
  * @param[in]  group 0..group count-1.
- * @param[out] lr    Receives the lr.
+ * @param[out] lr    Receives the lr (0 on failure).
  * @return DSC_OK; DSC_E_ARG for NULL or a group out of range; DSC_E_STATE
  *         before start.
- * @since 0.1.0
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_lr(const dsc_lr_scheduler *s, size_t group, double *lr);
 
@@ -2114,40 +2156,44 @@ DSC_API dsc_status dsc_lr_scheduler_lr(const dsc_lr_scheduler *s, size_t group, 
  * @brief Read one value of the run-time state (for checkpoints and monitoring).
  * @param[in]  s   The scheduler.
  * @param[in]  key A ::dsc_sched_state_key.
- * @param[out] out Receives the value.
- * @return DSC_OK; DSC_E_ARG for NULL or an unknown key; DSC_E_UNSUPPORTED if
- *         this kind keeps no such state.
- * @since 0.1.0
+ * @param[out] out Receives the value (0 on failure).
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED for a key that is
+ *         not a ::dsc_sched_state_key or that this kind does not keep.
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state_key key, double *out);
 
 /**
  * @brief The number of children of a container (0 for other kinds).
  * @param[in]  s   The scheduler.
- * @param[out] out Receives the count.
+ * @param[out] out Receives the count (0 on failure).
  * @return DSC_OK; DSC_E_ARG for NULL.
- * @since 0.1.0
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_child_count(const dsc_lr_scheduler *s, size_t *out);
 
 /**
- * @brief One child of a container, to inspect its state.
+ * @brief One child of a container, to read its state (dsc_lr_scheduler_lr(),
+ *        dsc_lr_scheduler_state_get(), dsc_lr_scheduler_get()...).
  * @param[in]  s     The container.
  * @param[in]  index 0..child count-1, in the order added.
  * @param[out] out   Receives the child; set to NULL on failure.
  * @return DSC_OK; DSC_E_ARG for NULL or an index out of range.
- * @note Ownership: borrowed; valid until the container is freed.
- * @since 0.1.0
+ * @note Ownership: borrowed and const: the container owns the child; it is
+ *       valid until the container is freed and is neither changed nor freed
+ *       through this pointer.
+ * @since 0.2.0
  */
-DSC_API dsc_status dsc_lr_scheduler_child(const dsc_lr_scheduler *s, size_t index, dsc_lr_scheduler **out);
+DSC_API dsc_status dsc_lr_scheduler_child(const dsc_lr_scheduler *s, size_t index,
+                                          const dsc_lr_scheduler **out);
 
 /**
  * @brief The number of doubles dsc_lr_scheduler_state_save() writes.
  * @param[in]  s   The scheduler (children included).
- * @param[out] out Receives the count; it depends on the kind, the group
- *                 count and the children, never on the step.
+ * @param[out] out Receives the count (0 on failure); it depends on the kind,
+ *                 the group count and the children, never on the step.
  * @return DSC_OK; DSC_E_ARG for NULL.
- * @since 0.1.0
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_state_size(const dsc_lr_scheduler *s, size_t *out);
 
@@ -2157,13 +2203,14 @@ DSC_API dsc_status dsc_lr_scheduler_state_size(const dsc_lr_scheduler *s, size_t
  *
  * Hyperparameters are configuration and are not saved: a resumed program
  * builds the same scheduler and then calls dsc_lr_scheduler_state_load().
- * The layout is a format of its own (tagged with kind and version), meant
- * to be stored by the checkpoint writer as little-endian doubles.
+ * The layout is a format of its own (tagged with kind and version, format
+ * 2 since 0.2; 0.1's format 1 is not read; lib/sched/state.c describes
+ * it), meant to be stored by the checkpoint writer as little-endian doubles.
  * @param[in]  s   The scheduler.
  * @param[out] buf At least @p n doubles.
  * @param[in]  n   The size from dsc_lr_scheduler_state_size().
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is not that size.
- * @since 0.1.0
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_state_save(const dsc_lr_scheduler *s, double *buf, size_t n);
 
@@ -2175,7 +2222,7 @@ DSC_API dsc_status dsc_lr_scheduler_state_save(const dsc_lr_scheduler *s, double
  * checks of dsc_lr_scheduler_start()) and writes the saved lr (and momentum)
  * into the optimizer's groups, so the next step continues exactly where
  * the saved one stopped.
- * @param[in,out] s   The scheduler (not a child).
+ * @param[in,out] s   The scheduler.
  * @param[in]     buf @p n doubles.
  * @param[in]     n   Their count.
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is wrong;
@@ -2183,7 +2230,7 @@ DSC_API dsc_status dsc_lr_scheduler_state_save(const dsc_lr_scheduler *s, double
  *         impossible values; the errors of dsc_lr_scheduler_start().
  *         On failure nothing changed.
  * @note Allocates nothing.
- * @since 0.1.0
+ * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, size_t n);
 

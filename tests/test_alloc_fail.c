@@ -324,8 +324,8 @@ static dsc_status make_scheduler_sequential(void **out) {
     for (int i = 0; i < 3 && s == DSC_OK; i++) {
         s = dsc_lr_scheduler_new(&child, DSC_SCHED_EXPONENTIAL, sched_opt);
         if (s == DSC_OK && (s = dsc_lr_scheduler_set(child, DSC_SCHED_PARAM_GAMMA, 0.5)) == DSC_OK)
-            s = dsc_lr_scheduler_add_child(seq, child);
-        if (s != DSC_OK) dsc_lr_scheduler_free(child); /* the container took it only on success */
+            s = dsc_lr_scheduler_add_child(seq, &child); /* consumed whatever the outcome */
+        dsc_lr_scheduler_free(child); /* NULL after add_child; the child if set or new failed */
     }
     if (s == DSC_OK) s = dsc_lr_scheduler_set_milestones(seq, m, 2);
     if (s == DSC_OK) s = dsc_lr_scheduler_start(seq);

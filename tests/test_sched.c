@@ -3,6 +3,7 @@
  * load, refused steps that change nothing, and no allocation per step. The
  * PyTorch sequences themselves are checked by descent-conform. */
 #include "harness.h"
+#include "sched/sched_impl.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -45,11 +46,12 @@ static void test_sched_new_validation(void **state) {
     dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1), *empty = NULL;
     dsc_lr_scheduler *s = (dsc_lr_scheduler *)(uintptr_t)1;
     assert_status(dsc_lr_scheduler_new(NULL, DSC_SCHED_STEP, o), DSC_E_ARG);
-    assert_status(dsc_lr_scheduler_new(&s, (dsc_lr_scheduler_kind)0, o), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_new(&s, (dsc_lr_scheduler_kind)0, o), DSC_E_UNSUPPORTED);
     assert_null(s);
     s = (dsc_lr_scheduler *)(uintptr_t)1;
-    assert_status(dsc_lr_scheduler_new(&s, (dsc_lr_scheduler_kind)18, o), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_new(&s, (dsc_lr_scheduler_kind)99, o), DSC_E_UNSUPPORTED);
     assert_null(s);
+    assert_msg("dsc_lr_scheduler_new: kind 99 is not a dsc_lr_scheduler_kind");
     assert_status(dsc_lr_scheduler_new(&s, DSC_SCHED_STEP, NULL), DSC_E_ARG);
     assert_ok(dsc_optimizer_new(&empty, DSC_OPTIMIZER_SGD));
     assert_status(dsc_lr_scheduler_new(&s, DSC_SCHED_STEP, empty), DSC_E_STATE);
@@ -58,6 +60,35 @@ static void test_sched_new_validation(void **state) {
     dsc_lr_scheduler_free(NULL);
     dsc_optimizer_free(empty);
     dsc_optimizer_free(o);
+}
+
+/* The tables of every kind fit the engine's fixed sizes and agree with
+ * themselves, so a new kind file is checked here without further tests. */
+static void test_sched_kind_tables(void **state) {
+    (void)state;
+    assert_null(dsc__sched_kind(0));
+    assert_null(dsc__sched_kind(DSC_SCHED_INVERSE_TIME + 1));
+    for (int k = DSC_SCHED_CONSTANT; k <= DSC_SCHED_INVERSE_TIME; k++) {
+        const dsc__sched_vt *vt = dsc__sched_kind(k);
+        assert_non_null(vt);
+        assert_int_equal(vt->kind, k);
+        assert_true(vt->nhp <= DSC__SCHED_MAX_HP && vt->nvars <= DSC__SCHED_MAX_VARS);
+        assert_true((vt->nhp == 0) == (vt->hp == NULL) && (vt->nvars == 0) == (vt->vars == NULL));
+        size_t per_group = 0;
+        for (size_t i = 0; i < vt->nhp; i++) {
+            const dsc__setting *row = &vt->hp[i];
+            per_group += (row->flags & DSC__SCHED_PER_GROUP) != 0;
+            if (row->flags & DSC__SET_REQUIRED) assert_true(isnan(row->def));
+            else if (!isnan(row->def)) assert_ok(dsc__setting_check(row, row->def, vt->name));
+            for (size_t j = 0; j < i; j++) assert_int_not_equal(vt->hp[j].key, row->key);
+        }
+        assert_true(per_group <= DSC__SCHED_GROUP_SLOTS);
+        /* A formula, or hooks that replace it; containers are the ones that start and step children. */
+        assert_true(vt->lr != NULL || vt->step != NULL || (vt->flags & DSC__SV_CONTAINER));
+        assert_true(!(vt->flags & DSC__SV_CONTAINER) || (vt->start != NULL && vt->step != NULL));
+        assert_true(!(vt->flags & DSC__SV_STRICT_MILESTONES) || (vt->flags & DSC__SV_MILESTONES));
+        assert_true((vt->cycles_momentum == NULL) == (vt->start_momentum == NULL));
+    }
 }
 
 /* Bad values per kind: each refused with DSC_E_ARG, the message giving the
@@ -70,12 +101,12 @@ static const struct {
 } bad_values[] = {
     {DSC_SCHED_STEP, DSC_SCHED_PARAM_STEP_SIZE, 0, "an integer in [1, "},
     {DSC_SCHED_STEP, DSC_SCHED_PARAM_STEP_SIZE, 2.5, "an integer"},
-    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, 0, "(0, inf)"},
-    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, -0.5, "(0, inf)"},
-    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, NAN, "(0, inf)"},
-    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, INFINITY, "(0, inf)"},
-    {DSC_SCHED_MULTI_STEP, DSC_SCHED_PARAM_GAMMA, 0, "(0, inf)"},
-    {DSC_SCHED_EXPONENTIAL, DSC_SCHED_PARAM_GAMMA, -1, "(0, inf)"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, 0, "> 0"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, -0.5, "> 0"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, NAN, "> 0"},
+    {DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, INFINITY, "a finite number > 0"},
+    {DSC_SCHED_MULTI_STEP, DSC_SCHED_PARAM_GAMMA, 0, "> 0"},
+    {DSC_SCHED_EXPONENTIAL, DSC_SCHED_PARAM_GAMMA, -1, "> 0"},
     {DSC_SCHED_CONSTANT_LR, DSC_SCHED_PARAM_FACTOR, 0, "(0, 1]"},
     {DSC_SCHED_CONSTANT_LR, DSC_SCHED_PARAM_FACTOR, 1.5, "(0, 1]"},
     {DSC_SCHED_CONSTANT_LR, DSC_SCHED_PARAM_TOTAL_ITERS, 0, "[1, "},
@@ -84,35 +115,35 @@ static const struct {
     {DSC_SCHED_LINEAR, DSC_SCHED_PARAM_END_FACTOR, -0.1, "[0, 1]"},
     {DSC_SCHED_LINEAR, DSC_SCHED_PARAM_END_FACTOR, 1.1, "[0, 1]"},
     {DSC_SCHED_LINEAR, DSC_SCHED_PARAM_TOTAL_ITERS, 0, "[1, "},
-    {DSC_SCHED_POLYNOMIAL, DSC_SCHED_PARAM_POWER, -1, "[0, inf)"},
+    {DSC_SCHED_POLYNOMIAL, DSC_SCHED_PARAM_POWER, -1, ">= 0"},
     {DSC_SCHED_POLYNOMIAL, DSC_SCHED_PARAM_TOTAL_ITERS, -3, "[1, "},
     {DSC_SCHED_COSINE, DSC_SCHED_PARAM_T_MAX, 0, "[1, "},
-    {DSC_SCHED_COSINE, DSC_SCHED_PARAM_ETA_MIN, -0.001, "[0, inf)"},
+    {DSC_SCHED_COSINE, DSC_SCHED_PARAM_ETA_MIN, -0.001, ">= 0"},
     {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_0, 0, "[1, "},
-    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_MULT, 0, "[1, 1048576]"},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_MULT, 0, "an integer in [1, 1048576]"},
     {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_MULT, 1.5, "an integer"},
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_STEP_SIZE_UP, 0, "(0, "},
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_STEP_SIZE_DOWN, -1, "[0, "},
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MODE, 3, "[0, 2]"},
-    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_GAMMA, 0, "(0, inf)"},
-    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MAX_LR, -1, "[0, inf)"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_GAMMA, 0, "> 0"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MAX_LR, -1, ">= 0"},
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_BASE_MOMENTUM, 1.0, "[0, 1)"},
-    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_CYCLE_MOMENTUM, 2, "[0, 1]"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_CYCLE_MOMENTUM, 2, "0 or 1"},
     {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_TOTAL_STEPS, 0, "[1, "},
     {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_PCT_START, 1.5, "[0, 1]"},
-    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_DIV_FACTOR, 0, "(0, inf)"},
-    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_FINAL_DIV_FACTOR, -2, "(0, inf)"},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_DIV_FACTOR, 0, "> 0"},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_FINAL_DIV_FACTOR, -2, "> 0"},
     {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_ANNEAL_STRATEGY, 2, "[0, 1]"},
     {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_MAX_MOMENTUM, -0.1, "[0, 1)"},
     {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_FACTOR, 1.0, "[0, 1)"},
     {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_PATIENCE, -1, "[0, "},
     {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_PLATEAU_MODE, 2, "[0, 1]"},
     {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_THRESHOLD_MODE, -1, "[0, 1]"},
-    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_MIN_LR, -1e-3, "[0, inf)"},
-    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_EPS, NAN, "[0, inf)"},
-    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_STEPS, 0, "(0, inf)"},
-    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_RATE, -0.5, "[0, inf)"},
-    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_STAIRCASE, 0.5, "an integer in [0, 1]"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_MIN_LR, -1e-3, ">= 0"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_EPS, NAN, ">= 0"},
+    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_STEPS, 0, "> 0"},
+    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_RATE, -0.5, ">= 0"},
+    {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_STAIRCASE, 0.5, "0 or 1"},
 };
 
 static void test_sched_set_refuses_bad_values(void **state) {
@@ -125,7 +156,7 @@ static void test_sched_set_refuses_bad_values(void **state) {
         dsc_status st = dsc_lr_scheduler_set(s, bad_values[i].key, bad_values[i].bad);
         if (st != DSC_E_ARG) fail_msg("case %zu: set returned %s", i, dsc_status_name(st));
         assert_msg(bad_values[i].range);
-        assert_msg("dsc_lr_scheduler_set");
+        assert_msg("dsc_lr_scheduler_set: ");
         assert_int_equal(dsc_lr_scheduler_get(s, bad_values[i].key, &after), had);
         if (had == DSC_OK) assert_true(before == after);
         dsc_lr_scheduler_free(s);
@@ -137,14 +168,24 @@ static void test_sched_set_unknown_key_and_get(void **state) {
     (void)state;
     dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
     dsc_lr_scheduler *s = make(DSC_SCHED_STEP, o);
-    double v;
+    double v = 5;
     assert_status(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_T_MAX, 10), DSC_E_UNSUPPORTED);
+    assert_msg("dsc_lr_scheduler_set: StepLR has no setting with key 200");
+    assert_status(dsc_lr_scheduler_set(s, (dsc_sched_param)9999, 10), DSC_E_UNSUPPORTED);
     assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_T_MAX, &v), DSC_E_UNSUPPORTED);
+    assert_true(v == 0); /* the neutral value on failure */
     assert_status(dsc_lr_scheduler_set(NULL, DSC_SCHED_PARAM_GAMMA, 0.5), DSC_E_ARG);
     assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_GAMMA, NULL), DSC_E_ARG);
+    v = 5;
+    assert_status(dsc_lr_scheduler_get(NULL, DSC_SCHED_PARAM_GAMMA, &v), DSC_E_ARG);
+    assert_true(v == 0);
     assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_GAMMA, &v));
     assert_true(v == 0.1); /* PyTorch's default */
+    assert_status(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE, 0), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(),
+                        "dsc_lr_scheduler_set: StepLR: step_size is 0; it must be an integer in [1, 2^53]");
     assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_STEP_SIZE, &v), DSC_E_STATE); /* required, unset */
+    assert_msg("StepLR step_size is not set");
     assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE, 3));
     assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_STEP_SIZE, &v));
     assert_true(v == 3);
@@ -154,14 +195,28 @@ static void test_sched_set_unknown_key_and_get(void **state) {
     assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE_UP, 7));
     assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_STEP_SIZE_DOWN, &v));
     assert_true(v == 7);
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEP_SIZE_DOWN, 3));
+    assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_STEP_SIZE_DOWN, &v));
+    assert_true(v == 3);
     assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_BASE_LR, &v), DSC_E_STATE);
+    assert_msg("each group's lr at start is its base_lr");
+    assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_MAX_LR, &v), DSC_E_STATE); /* required */
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_BASE_LR, 0.01));
+    assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_BASE_LR, &v));
+    assert_true(v == 0.01);
     dsc_lr_scheduler_free(s);
     s = make(DSC_SCHED_ONE_CYCLE, o);
     assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_TOTAL_STEPS, &v), DSC_E_STATE);
+    assert_msg("epochs and steps_per_epoch");
+    assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_EPOCHS, &v), DSC_E_STATE);
     assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_EPOCHS, 4));
+    assert_status(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_TOTAL_STEPS, &v), DSC_E_STATE); /* half given */
     assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_STEPS_PER_EPOCH, 25));
     assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_TOTAL_STEPS, &v));
     assert_true(v == 100);
+    assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_TOTAL_STEPS, 30)); /* wins over the product */
+    assert_ok(dsc_lr_scheduler_get(s, DSC_SCHED_PARAM_TOTAL_STEPS, &v));
+    assert_true(v == 30);
     dsc_lr_scheduler_free(s);
     dsc_optimizer_free(o);
 }
@@ -175,9 +230,98 @@ static void test_sched_param_bounds(void **state) {
     assert_true(lo == 0 && hi < 1.0 && hi > 0.999999);
     assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_EXPONENTIAL, DSC_SCHED_PARAM_GAMMA, &lo, &hi));
     assert_true(hi > 1e308);
+    assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_CYCLE_MOMENTUM, &lo, &hi));
+    assert_true(lo == 0 && hi == 1);
+    assert_ok(dsc_lr_scheduler_param_bounds(DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_MULT, &lo, &hi));
+    assert_true(lo == 1 && hi == 1048576);
     assert_status(dsc_lr_scheduler_param_bounds(DSC_SCHED_STEP, DSC_SCHED_PARAM_T_0, &lo, &hi), DSC_E_UNSUPPORTED);
-    assert_status(dsc_lr_scheduler_param_bounds((dsc_lr_scheduler_kind)99, DSC_SCHED_PARAM_GAMMA, &lo, &hi), DSC_E_ARG);
+    assert_true(lo == 0 && hi == 0);
+    assert_msg("dsc_lr_scheduler_param_bounds: StepLR has no setting with key 202");
+    assert_status(dsc_lr_scheduler_param_bounds((dsc_lr_scheduler_kind)99, DSC_SCHED_PARAM_GAMMA, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
+    assert_msg("dsc_lr_scheduler_param_bounds: kind 99 is not a dsc_lr_scheduler_kind");
+    assert_status(dsc_lr_scheduler_param_bounds((dsc_lr_scheduler_kind)0, DSC_SCHED_PARAM_GAMMA, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
     assert_status(dsc_lr_scheduler_param_bounds(DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, NULL, &hi), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_param_bounds(DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, &lo, NULL), DSC_E_ARG);
+    /* Every key a kind uses has bounds and a default that a new scheduler agrees with. */
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.1);
+    for (int k = DSC_SCHED_CONSTANT; k <= DSC_SCHED_INVERSE_TIME; k++) {
+        dsc_lr_scheduler *s = make((dsc_lr_scheduler_kind)k, o);
+        for (int key = 100; key < 600; key++) {
+            double def, got;
+            dsc_status st = dsc_lr_scheduler_param_default((dsc_lr_scheduler_kind)k, (dsc_sched_param)key, &def);
+            dsc_status sg = dsc_lr_scheduler_get(s, (dsc_sched_param)key, &got);
+            if (st == DSC_E_UNSUPPORTED) {
+                assert_int_equal(sg, DSC_E_UNSUPPORTED);
+                assert_status(dsc_lr_scheduler_param_bounds((dsc_lr_scheduler_kind)k, (dsc_sched_param)key, &lo, &hi),
+                              DSC_E_UNSUPPORTED);
+                continue;
+            }
+            assert_int_equal(st, DSC_OK);
+            assert_ok(dsc_lr_scheduler_param_bounds((dsc_lr_scheduler_kind)k, (dsc_sched_param)key, &lo, &hi));
+            assert_true(lo <= hi);
+            if (isnan(def)) {
+                /* No fixed default: not set, or derived (step_size_down follows step_size_up). */
+                if (sg == DSC_OK) assert_true(k == DSC_SCHED_CYCLIC && key == DSC_SCHED_PARAM_STEP_SIZE_DOWN);
+                else assert_int_equal(sg, DSC_E_STATE);
+            } else {
+                assert_int_equal(sg, DSC_OK);
+                assert_true(got == def);
+                assert_true(def >= lo && def <= hi);
+                assert_ok(dsc_lr_scheduler_set(s, (dsc_sched_param)key, def)); /* the default is accepted */
+            }
+        }
+        dsc_lr_scheduler_free(s);
+    }
+    dsc_optimizer_free(o);
+}
+
+static void test_sched_param_default(void **state) {
+    (void)state;
+    double v = 5;
+    assert_ok(dsc_lr_scheduler_param_default(DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, &v));
+    assert_true(v == 0.1);
+    assert_ok(dsc_lr_scheduler_param_default(DSC_SCHED_CONSTANT_LR, DSC_SCHED_PARAM_FACTOR, &v));
+    assert_true(v == 1.0 / 3.0);
+    assert_ok(dsc_lr_scheduler_param_default(DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_FACTOR, &v));
+    assert_true(v == 0.1);
+    assert_ok(dsc_lr_scheduler_param_default(DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_MAX_MOMENTUM, &v));
+    assert_true(v == 0.95);
+    assert_ok(dsc_lr_scheduler_param_default(DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MAX_MOMENTUM, &v));
+    assert_true(v == 0.9);
+    assert_ok(dsc_lr_scheduler_param_default(DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_STEP_SIZE_UP, &v));
+    assert_true(v == 2000);
+    /* NaN: required keys, and defaults that depend on other settings or the groups. */
+    const struct {
+        dsc_lr_scheduler_kind kind;
+        dsc_sched_param key;
+    } nan_keys[] = {
+        {DSC_SCHED_STEP, DSC_SCHED_PARAM_STEP_SIZE},        {DSC_SCHED_EXPONENTIAL, DSC_SCHED_PARAM_GAMMA},
+        {DSC_SCHED_COSINE, DSC_SCHED_PARAM_T_MAX},          {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_0},
+        {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MAX_LR},         {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_BASE_LR},
+        {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_STEP_SIZE_DOWN}, {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_MAX_LR},
+        {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_TOTAL_STEPS}, {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_EPOCHS},
+        {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_STEPS_PER_EPOCH}, {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_RATE},
+        {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_STEPS},
+    };
+    for (size_t i = 0; i < sizeof nan_keys / sizeof nan_keys[0]; i++) {
+        v = 5;
+        assert_ok(dsc_lr_scheduler_param_default(nan_keys[i].kind, nan_keys[i].key, &v));
+        if (!isnan(v)) fail_msg("row %zu: default %g, want NaN", i, v);
+    }
+    /* Failures: the neutral value, and the status of an unknown kind or key. */
+    v = 5;
+    assert_status(dsc_lr_scheduler_param_default(DSC_SCHED_STEP, DSC_SCHED_PARAM_T_MAX, &v), DSC_E_UNSUPPORTED);
+    assert_true(v == 0);
+    assert_msg("dsc_lr_scheduler_param_default: StepLR has no setting with key 200");
+    v = 5;
+    assert_status(dsc_lr_scheduler_param_default((dsc_lr_scheduler_kind)42, DSC_SCHED_PARAM_GAMMA, &v),
+                  DSC_E_UNSUPPORTED);
+    assert_true(v == 0);
+    assert_msg("dsc_lr_scheduler_param_default: kind 42 is not a dsc_lr_scheduler_kind");
+    assert_status(dsc_lr_scheduler_param_default(DSC_SCHED_CHAINED, DSC_SCHED_PARAM_GAMMA, &v), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_param_default(DSC_SCHED_STEP, DSC_SCHED_PARAM_GAMMA, NULL), DSC_E_ARG);
 }
 
 /* Start refuses a configuration that is not complete, and changes nothing. */
@@ -300,7 +444,14 @@ static void test_sched_plateau_needs_metric(void **state) {
     assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_NUM_BAD_EPOCHS, &bad));
     assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_COOLDOWN_COUNTER, &cd));
     assert_true(best == 1.0 && bad == 0 && cd == 0);
+    cd = 5;
     assert_status(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_T_CUR, &cd), DSC_E_UNSUPPORTED);
+    assert_true(cd == 0);
+    assert_msg("dsc_lr_scheduler_state_get: ReduceLROnPlateau keeps no state with key 20");
+    assert_status(dsc_lr_scheduler_state_get(s, (dsc_sched_state_key)99, &cd), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_state_get(s, (dsc_sched_state_key)0, &cd), DSC_E_UNSUPPORTED);
+    assert_status(dsc_lr_scheduler_state_get(NULL, DSC_SCHED_STATE_STEP, &cd), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_STEP, NULL), DSC_E_ARG);
     dsc_lr_scheduler_free(s);
     /* Other kinds ignore the metric. */
     s = make(DSC_SCHED_EXPONENTIAL, o);
@@ -571,47 +722,170 @@ static void test_sched_host_lr_change_is_followed(void **state) {
 /*  Composition                                                        */
 /* ------------------------------------------------------------------ */
 
+/* Every refusal of add_child frees the child and sets the caller's pointer
+ * to NULL (ASan and valgrind check that nothing leaks or is freed twice). */
+static void expect_child_refused(dsc_lr_scheduler *container, dsc_lr_scheduler *child, dsc_status want,
+                                 const char *msg) {
+    dsc_lr_scheduler *c = child;
+    assert_status(dsc_lr_scheduler_add_child(container, &c), want);
+    assert_null(c);
+    assert_msg(msg);
+}
+
 static void test_sched_add_child_validation(void **state) {
     (void)state;
     dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0), *o2 = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
     dsc_lr_scheduler *seq = make(DSC_SCHED_SEQUENTIAL, o), *chain = make(DSC_SCHED_CHAINED, o);
-    dsc_lr_scheduler *step = make(DSC_SCHED_STEP, o), *plateau = make(DSC_SCHED_PLATEAU, o);
-    dsc_lr_scheduler *other = make(DSC_SCHED_STEP, o2);
-    assert_status(dsc_lr_scheduler_add_child(step, plateau), DSC_E_UNSUPPORTED); /* not a container */
-    assert_status(dsc_lr_scheduler_add_child(seq, seq), DSC_E_ARG);
+    dsc_lr_scheduler *leaf = make(DSC_SCHED_STEP, o);
+    expect_child_refused(leaf, make(DSC_SCHED_PLATEAU, o), DSC_E_UNSUPPORTED, "StepLR takes no children");
+    dsc_lr_scheduler_free(leaf); /* the container of a refused call stays the caller's */
+    expect_child_refused(NULL, make(DSC_SCHED_STEP, o), DSC_E_ARG, "container is NULL");
+    expect_child_refused(seq, make(DSC_SCHED_PLATEAU, o), DSC_E_UNSUPPORTED, "ReduceLROnPlateau cannot be a child");
+    expect_child_refused(seq, make(DSC_SCHED_CHAINED, o), DSC_E_UNSUPPORTED, "containers do not nest");
+    expect_child_refused(seq, make(DSC_SCHED_STEP, o2), DSC_E_ARG, "another optimizer");
+    dsc_lr_scheduler *started = make(DSC_SCHED_EXPONENTIAL, o);
+    assert_ok(dsc_lr_scheduler_set(started, DSC_SCHED_PARAM_GAMMA, 0.5));
+    assert_ok(dsc_lr_scheduler_start(started));
+    expect_child_refused(seq, started, DSC_E_STATE, "the child has already started");
+    assert_ok(dsc_optimizer_group_set(o, 0, DSC_OPTIMIZER_PARAM_LR, 1.0));
+    /* NULL pointers: nothing to free. */
+    dsc_lr_scheduler *none = NULL;
     assert_status(dsc_lr_scheduler_add_child(seq, NULL), DSC_E_ARG);
-    assert_status(dsc_lr_scheduler_add_child(seq, plateau), DSC_E_UNSUPPORTED);
-    assert_status(dsc_lr_scheduler_add_child(seq, chain), DSC_E_UNSUPPORTED);
-    assert_status(dsc_lr_scheduler_add_child(seq, other), DSC_E_ARG);
+    assert_status(dsc_lr_scheduler_add_child(seq, &none), DSC_E_ARG);
+    assert_null(none);
+    /* The container as its own child: it is the child, so it is freed. */
+    dsc_lr_scheduler *self = make(DSC_SCHED_CHAINED, o);
+    assert_status(dsc_lr_scheduler_add_child(self, &self), DSC_E_ARG);
+    assert_null(self);
+    assert_msg("own child");
     size_t n = 9;
     assert_status(dsc_lr_scheduler_child_count(NULL, &n), DSC_E_ARG);
-    assert_status(dsc_lr_scheduler_child_count(seq, NULL), DSC_E_ARG);
-    assert_int_equal(n, 9);
-    assert_ok(dsc_lr_scheduler_child_count(seq, &n));
     assert_int_equal(n, 0);
+    assert_status(dsc_lr_scheduler_child_count(seq, NULL), DSC_E_ARG);
+    assert_ok(dsc_lr_scheduler_child_count(seq, &n));
+    assert_int_equal(n, 0); /* the refused children were not added */
+    dsc_lr_scheduler *step = make(DSC_SCHED_STEP, o), *keep = NULL;
     assert_ok(dsc_lr_scheduler_set(step, DSC_SCHED_PARAM_STEP_SIZE, 2));
-    assert_ok(dsc_lr_scheduler_add_child(seq, step)); /* seq owns step now */
-    assert_status(dsc_lr_scheduler_add_child(chain, step), DSC_E_STATE);
-    assert_status(dsc_lr_scheduler_start(step), DSC_E_STATE);
-    assert_status(dsc_lr_scheduler_step(step), DSC_E_STATE);
-    dsc_lr_scheduler *got = NULL;
+    keep = step;
+    assert_ok(dsc_lr_scheduler_add_child(seq, &step)); /* seq owns it now */
+    assert_null(step);
+    assert_ok(dsc_lr_scheduler_child_count(seq, &n));
+    assert_int_equal(n, 1);
+    const dsc_lr_scheduler *got = NULL;
     assert_ok(dsc_lr_scheduler_child(seq, 0, &got));
-    assert_ptr_equal(got, step);
+    assert_ptr_equal(got, keep);
+    double v;
+    assert_ok(dsc_lr_scheduler_get(got, DSC_SCHED_PARAM_STEP_SIZE, &v)); /* readable through the const pointer */
+    assert_true(v == 2);
     assert_status(dsc_lr_scheduler_child(seq, 1, &got), DSC_E_ARG);
     assert_null(got);
+    got = keep;
+    assert_status(dsc_lr_scheduler_child(NULL, 0, &got), DSC_E_ARG);
+    assert_null(got);
+    assert_status(dsc_lr_scheduler_child(seq, 0, NULL), DSC_E_ARG);
     assert_ok(dsc_lr_scheduler_start(seq));
-    dsc_lr_scheduler *late = make(DSC_SCHED_STEP, o);
-    assert_status(dsc_lr_scheduler_add_child(seq, late), DSC_E_STATE);
-    /* Children's keys are frozen once the container started. */
-    assert_status(dsc_lr_scheduler_set(step, DSC_SCHED_PARAM_STEP_SIZE, 3), DSC_E_STATE);
-    dsc_lr_scheduler_free(late);
-    dsc_lr_scheduler_free(step); /* owned by seq: does nothing */
-    dsc_lr_scheduler_free(seq);
+    expect_child_refused(seq, make(DSC_SCHED_STEP, o), DSC_E_STATE, "the container has already started");
+    assert_ok(dsc_lr_scheduler_child(seq, 0, &got));
+    double started_flag = 0;
+    assert_ok(dsc_lr_scheduler_state_get(got, DSC_SCHED_STATE_STARTED, &started_flag));
+    assert_true(started_flag == 1); /* children start with their container */
+    dsc_lr_scheduler_free(seq); /* frees its child */
     dsc_lr_scheduler_free(chain);
-    dsc_lr_scheduler_free(plateau);
-    dsc_lr_scheduler_free(other);
     dsc_optimizer_free(o);
     dsc_optimizer_free(o2);
+}
+
+/* The sequence of the header's example, then the frees in either order:
+ * add_child left the caller no pointer to the children (issue 13's
+ * use-after-free of dsc_lr_scheduler_free(seq); dsc_lr_scheduler_free(warm)). */
+static void test_sched_free_in_any_order(void **state) {
+    (void)state;
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
+    for (int order = 0; order < 2; order++) {
+        dsc_lr_scheduler *seq = make(DSC_SCHED_SEQUENTIAL, o), *warm = make(DSC_SCHED_LINEAR, o);
+        dsc_lr_scheduler *cos = make(DSC_SCHED_COSINE, o);
+        assert_ok(dsc_lr_scheduler_set(warm, DSC_SCHED_PARAM_START_FACTOR, 0.01));
+        assert_ok(dsc_lr_scheduler_set(cos, DSC_SCHED_PARAM_T_MAX, 10));
+        assert_ok(dsc_lr_scheduler_add_child(seq, &warm));
+        assert_ok(dsc_lr_scheduler_add_child(seq, &cos));
+        assert_true(warm == NULL && cos == NULL);
+        const int64_t at[] = {5};
+        assert_ok(dsc_lr_scheduler_set_milestones(seq, at, 1));
+        assert_ok(dsc_lr_scheduler_start(seq));
+        assert_near(group_lr(o, 0), 0.01);
+        if (order == 0) {
+            dsc_lr_scheduler_free(seq);
+            dsc_lr_scheduler_free(warm);
+            dsc_lr_scheduler_free(cos);
+        } else {
+            dsc_lr_scheduler_free(warm);
+            dsc_lr_scheduler_free(cos);
+            dsc_lr_scheduler_free(seq);
+        }
+        assert_ok(dsc_optimizer_group_set(o, 0, DSC_OPTIMIZER_PARAM_LR, 1.0));
+    }
+    dsc_optimizer_free(o);
+}
+
+/* A container grows its child list past the first block; every child is freed with it. */
+static void test_sched_many_children(void **state) {
+    (void)state;
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 2, 1.0);
+    dsc_lr_scheduler *chain = make(DSC_SCHED_CHAINED, o);
+    for (int i = 0; i < 11; i++) {
+        dsc_lr_scheduler *c = make(DSC_SCHED_EXPONENTIAL, o);
+        assert_ok(dsc_lr_scheduler_set(c, DSC_SCHED_PARAM_GAMMA, 0.9));
+        assert_ok(dsc_lr_scheduler_add_child(chain, &c));
+        assert_null(c);
+    }
+    size_t n = 0;
+    assert_ok(dsc_lr_scheduler_child_count(chain, &n));
+    assert_int_equal(n, 11);
+    assert_ok(dsc_lr_scheduler_step(chain));
+    assert_near(group_lr(o, 0), pow(0.9, 11));
+    assert_near(group_lr(o, 1), 0.1 * pow(0.9, 11));
+    dsc_lr_scheduler_free(chain);
+    dsc_optimizer_free(o);
+}
+
+/* Out of memory while growing the child list: the child is freed, the
+ * container keeps the children it had (none) and refuses to start. */
+static dsc_lr_scheduler *oom_child(dsc_optimizer *o) {
+    dsc_lr_scheduler *c = make(DSC_SCHED_EXPONENTIAL, o);
+    assert_ok(dsc_lr_scheduler_set(c, DSC_SCHED_PARAM_GAMMA, 0.5));
+    return c;
+}
+
+static void test_sched_add_child_out_of_memory(void **state) {
+    (void)state;
+    /* How many allocations building the objects takes; the next is add_child's. */
+    harness_alloc_install(0);
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
+    dsc_lr_scheduler *chain = make(DSC_SCHED_CHAINED, o), *c = oom_child(o);
+    long before = harness_alloc_count();
+    dsc_lr_scheduler_free(c);
+    dsc_lr_scheduler_free(chain);
+    dsc_optimizer_free(o);
+    harness_alloc_uninstall();
+
+    harness_alloc_install(before + 1);
+    o = make_opt(DSC_OPTIMIZER_SGD, 1, 1.0);
+    chain = make(DSC_SCHED_CHAINED, o);
+    c = oom_child(o);
+    assert_status(dsc_lr_scheduler_add_child(chain, &c), DSC_E_NOMEM);
+    assert_null(c); /* freed */
+    assert_msg("out of memory for 4 children");
+    size_t n = 9;
+    assert_ok(dsc_lr_scheduler_child_count(chain, &n));
+    assert_int_equal(n, 0);
+    assert_status(dsc_lr_scheduler_start(chain), DSC_E_STATE); /* no children */
+    c = oom_child(o); /* the allocator works again */
+    assert_ok(dsc_lr_scheduler_add_child(chain, &c));
+    assert_ok(dsc_lr_scheduler_start(chain));
+    dsc_lr_scheduler_free(chain);
+    dsc_optimizer_free(o);
+    assert_int_equal(harness_alloc_live(), 0);
+    harness_alloc_uninstall();
 }
 
 /* SequentialLR with three children: ConstantLR, ExponentialLR, MultiplicativeLR.
@@ -627,26 +901,29 @@ static void test_sched_sequential_three_children(void **state) {
     assert_ok(dsc_lr_scheduler_set(c0, DSC_SCHED_PARAM_TOTAL_ITERS, 10)); /* never reached: m = 3 < total_iters */
     assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_GAMMA, 0.9));
     assert_ok(dsc_lr_scheduler_set_lambda(c2, halve, NULL));
-    assert_ok(dsc_lr_scheduler_add_child(seq, c0));
-    assert_ok(dsc_lr_scheduler_add_child(seq, c1));
-    assert_ok(dsc_lr_scheduler_add_child(seq, c2));
+    assert_ok(dsc_lr_scheduler_add_child(seq, &c0));
+    assert_ok(dsc_lr_scheduler_add_child(seq, &c1));
+    assert_ok(dsc_lr_scheduler_add_child(seq, &c2));
     const int64_t m[] = {3, 6};
     assert_ok(dsc_lr_scheduler_set_milestones(seq, m, 1));
     assert_status(dsc_lr_scheduler_start(seq), DSC_E_STATE); /* 3 children need 2 milestones */
     assert_ok(dsc_lr_scheduler_set_milestones(seq, m, 2));
     assert_ok(dsc_lr_scheduler_start(seq));
     const double want[] = {0.5, 0.5, 0.5, 1.0, 0.9, 0.81, 0.81, 0.405, 0.2025};
+    assert_null(c1); /* seq owns its children: read them through dsc_lr_scheduler_child */
+    const dsc_lr_scheduler *exp_child = NULL;
+    assert_ok(dsc_lr_scheduler_child(seq, 1, &exp_child));
     double t1;
-    assert_ok(dsc_lr_scheduler_state_get(c1, DSC_SCHED_STATE_STEP, &t1));
+    assert_ok(dsc_lr_scheduler_state_get(exp_child, DSC_SCHED_STATE_STEP, &t1));
     assert_true(t1 == -1); /* not used yet */
     for (int t = 0; t < 9; t++) {
         if (t > 0) assert_ok(dsc_lr_scheduler_step(seq));
         assert_near(group_lr(o, 0), want[t]);
     }
-    assert_ok(dsc_lr_scheduler_state_get(c1, DSC_SCHED_STATE_STEP, &t1));
+    assert_ok(dsc_lr_scheduler_state_get(exp_child, DSC_SCHED_STATE_STEP, &t1));
     assert_true(t1 == 2);
     double lr;
-    assert_ok(dsc_lr_scheduler_lr(c1, 0, &lr));
+    assert_ok(dsc_lr_scheduler_lr(exp_child, 0, &lr));
     assert_near(lr, 0.81);
     dsc_lr_scheduler_free(seq);
     dsc_optimizer_free(o);
@@ -665,9 +942,9 @@ static void test_sched_chained_product(void **state) {
     assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_GAMMA, 0.5));
     assert_ok(dsc_lr_scheduler_set(c2, DSC_SCHED_PARAM_DECAY_RATE, 1.0));
     assert_ok(dsc_lr_scheduler_set(c2, DSC_SCHED_PARAM_DECAY_STEPS, 2.0));
-    assert_ok(dsc_lr_scheduler_add_child(chain, c0));
-    assert_ok(dsc_lr_scheduler_add_child(chain, c1));
-    assert_ok(dsc_lr_scheduler_add_child(chain, c2));
+    assert_ok(dsc_lr_scheduler_add_child(chain, &c0));
+    assert_ok(dsc_lr_scheduler_add_child(chain, &c1));
+    assert_ok(dsc_lr_scheduler_add_child(chain, &c2));
     assert_ok(dsc_lr_scheduler_start(chain));
     for (int t = 0; t <= 12; t++) {
         if (t > 0) assert_ok(dsc_lr_scheduler_step(chain));
@@ -695,8 +972,8 @@ static dsc_lr_scheduler *make_stateful(dsc_optimizer *o, int plateau) {
     dsc_lr_scheduler *c0 = make(DSC_SCHED_LINEAR, o), *c1 = make(DSC_SCHED_COSINE_WARM_RESTARTS, o);
     assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_T_0, 3));
     assert_ok(dsc_lr_scheduler_set(c1, DSC_SCHED_PARAM_T_MULT, 2));
-    assert_ok(dsc_lr_scheduler_add_child(seq, c0));
-    assert_ok(dsc_lr_scheduler_add_child(seq, c1));
+    assert_ok(dsc_lr_scheduler_add_child(seq, &c0));
+    assert_ok(dsc_lr_scheduler_add_child(seq, &c1));
     const int64_t m[] = {4};
     assert_ok(dsc_lr_scheduler_set_milestones(seq, m, 1));
     return seq;
@@ -731,6 +1008,20 @@ static void test_sched_state_round_trip(void **state) {
         memcpy(bad, buf, n * sizeof(double));
         bad[7] = 2.5; /* step count not integral */
         assert_status(dsc_lr_scheduler_state_load(b, bad, n), DSC_E_FORMAT);
+        /* The layout of lib/sched/state.c: an 8-double header, the kind's
+         * variables, 3 per group; children follow their container. */
+        assert_int_equal(n, plateau ? 8 + 3 + 6 : (8 + 6) + (8 + 6) + (8 + 2 + 6));
+        const struct {
+            size_t at;
+            double v;
+        } corrupt_plateau[] = {{8, NAN}, {9, 1.5}, {10, -1}, {11, -0.5}, {1, 1}}, /* best, bad, cooldown, base, format 1 */
+          corrupt_seq[] = {{36, -1}, {37, 0.5}, {40, INFINITY}, {16, 1}, {5, 2}}; /* T_cur, T_i, lr, child's kind, started */
+        for (size_t i = 0; i < 5; i++) {
+            memcpy(bad, buf, n * sizeof(double));
+            if (plateau) bad[corrupt_plateau[i].at] = corrupt_plateau[i].v;
+            else bad[corrupt_seq[i].at] = corrupt_seq[i].v;
+            if (dsc_lr_scheduler_state_load(b, bad, n) != DSC_E_FORMAT) fail_msg("corruption %zu was loaded", i);
+        }
         assert_status(dsc_lr_scheduler_state_load(b, buf, n + 1), DSC_E_SHAPE);
         double started = -1;
         assert_ok(dsc_lr_scheduler_state_get(b, DSC_SCHED_STATE_STARTED, &started));
@@ -751,7 +1042,7 @@ static void test_sched_state_round_trip(void **state) {
             assert_true(va == vb);
         }
         if (!plateau) {
-            dsc_lr_scheduler *ca, *cb;
+            const dsc_lr_scheduler *ca, *cb;
             assert_ok(dsc_lr_scheduler_child(a, 1, &ca));
             assert_ok(dsc_lr_scheduler_child(b, 1, &cb));
             double ta, tb, ia, ib;
@@ -802,11 +1093,13 @@ static dsc_lr_scheduler *configured(dsc_lr_scheduler_kind kind, dsc_optimizer *o
         assert_ok(dsc_lr_scheduler_set(s, DSC_SCHED_PARAM_DECAY_STEPS, 10));
         break;
     case DSC_SCHED_SEQUENTIAL:
-    case DSC_SCHED_CHAINED:
-        assert_ok(dsc_lr_scheduler_add_child(s, configured(DSC_SCHED_LINEAR, o)));
-        assert_ok(dsc_lr_scheduler_add_child(s, configured(DSC_SCHED_CYCLIC, o)));
+    case DSC_SCHED_CHAINED: {
+        dsc_lr_scheduler *c0 = configured(DSC_SCHED_LINEAR, o), *c1 = configured(DSC_SCHED_CYCLIC, o);
+        assert_ok(dsc_lr_scheduler_add_child(s, &c0));
+        assert_ok(dsc_lr_scheduler_add_child(s, &c1));
         if (kind == DSC_SCHED_SEQUENTIAL) assert_ok(dsc_lr_scheduler_set_milestones(s, m + 2, 1));
         break;
+    }
     default: break;
     }
     return s;
@@ -919,9 +1212,11 @@ static void test_sched_recursive_forms_match_closed_forms(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sched_new_validation),
+        cmocka_unit_test(test_sched_kind_tables),
         cmocka_unit_test(test_sched_set_refuses_bad_values),
         cmocka_unit_test(test_sched_set_unknown_key_and_get),
         cmocka_unit_test(test_sched_param_bounds),
+        cmocka_unit_test(test_sched_param_default),
         cmocka_unit_test(test_sched_start_needs_required),
         cmocka_unit_test(test_sched_set_after_start),
         cmocka_unit_test(test_sched_milestones),
@@ -936,6 +1231,9 @@ int main(void) {
         cmocka_unit_test(test_sched_lambda_and_multiplicative),
         cmocka_unit_test(test_sched_host_lr_change_is_followed),
         cmocka_unit_test(test_sched_add_child_validation),
+        cmocka_unit_test(test_sched_free_in_any_order),
+        cmocka_unit_test(test_sched_many_children),
+        cmocka_unit_test(test_sched_add_child_out_of_memory),
         cmocka_unit_test(test_sched_sequential_three_children),
         cmocka_unit_test(test_sched_chained_product),
         cmocka_unit_test(test_sched_state_round_trip),

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-enum { K_RATE = 1, K_STEPS = 2, K_FLAG = 3, K_BETA = 4, K_NEED = 5 };
+enum { K_RATE = 1, K_STEPS = 2, K_FLAG = 3, K_BETA = 4, K_NEED = 5, K_MULT = 6 };
 
 static const dsc__setting rows[] = {
     {K_RATE, "rate", 0.1, 0.0, INFINITY, 0},
@@ -15,6 +15,7 @@ static const dsc__setting rows[] = {
     {K_FLAG, "flag", 0, 0, 1, DSC__SET_BOOL},
     {K_BETA, "beta", 0.9, 0.0, 1.0, DSC__SET_HI_OPEN},
     {K_NEED, "need", NAN, 0.0, INFINITY, DSC__SET_LO_OPEN | DSC__SET_REQUIRED},
+    {K_MULT, "mult", 1, 1, 1048576, DSC__SET_INT},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -52,6 +53,8 @@ static void test_settings_check_refuses_with_the_range(void **state) {
     assert_string_equal(dsc_last_error(), "f: beta is 1; it must be a finite number in [0, 1)");
     assert_status(dsc__setting_check(row(K_NEED), 0.0, "f"), DSC_E_ARG);
     assert_string_equal(dsc_last_error(), "f: need is 0; it must be a finite number > 0");
+    assert_status(dsc__setting_check(row(K_MULT), 0, "f"), DSC_E_ARG); /* integral bounds in full */
+    assert_string_equal(dsc_last_error(), "f: mult is 0; it must be an integer in [1, 1048576]");
 }
 
 static void test_settings_lookup_unknown_key(void **state) {

@@ -17,9 +17,9 @@ const dsc__sched_vt dsc__sched_constant_vt = {
 };
 
 enum { FACTOR, TOTAL_ITERS };
-static const dsc__sched_hp constant_lr_hp[] = {
-    [FACTOR] = {DSC_SCHED_PARAM_FACTOR, "factor", 1.0 / 3.0, 0.0, 1.0, DSC__HP_LO_OPEN},
-    [TOTAL_ITERS] = {DSC_SCHED_PARAM_TOTAL_ITERS, "total_iters", 5, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
+static const dsc__setting constant_lr_hp[] = {
+    [FACTOR] = {DSC_SCHED_PARAM_FACTOR, "factor", 1.0 / 3.0, 0.0, 1.0, DSC__SET_LO_OPEN},
+    [TOTAL_ITERS] = {DSC_SCHED_PARAM_TOTAL_ITERS, "total_iters", 5, 1, DSC__TWO_53, DSC__SET_INT},
 };
 
 static dsc_status constantlr_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr,

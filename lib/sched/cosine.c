@@ -11,9 +11,9 @@
 #include <math.h>
 
 enum { T_MAX, ETA_MIN };
-static const dsc__sched_hp cosine_hp[] = {
-    [T_MAX] = {DSC_SCHED_PARAM_T_MAX, "T_max", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT | DSC__HP_REQUIRED},
-    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
+static const dsc__setting cosine_hp[] = {
+    [T_MAX] = {DSC_SCHED_PARAM_T_MAX, "T_max", NAN, 1, DSC__TWO_53, DSC__SET_INT | DSC__SET_REQUIRED},
+    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, INFINITY, 0},
 };
 
 static dsc_status cosine_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {

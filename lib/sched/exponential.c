@@ -6,9 +6,9 @@
 #include <math.h>
 
 enum { GAMMA };
-static const dsc__sched_hp exponential_hp[] = {
-    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 0, 0.0, HUGE_VAL,
-               DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_REQUIRED | DSC__HP_ANYTIME},
+static const dsc__setting exponential_hp[] = {
+    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", NAN, 0.0, INFINITY,
+               DSC__SET_LO_OPEN | DSC__SET_REQUIRED | DSC__SCHED_ANYTIME},
 };
 
 static dsc_status exponential_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr,

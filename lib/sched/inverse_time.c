@@ -8,11 +8,11 @@
 #include <math.h>
 
 enum { DECAY_RATE, DECAY_STEPS, STAIRCASE };
-static const dsc__sched_hp inverse_hp[] = {
-    [DECAY_RATE] = {DSC_SCHED_PARAM_DECAY_RATE, "decay_rate", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
-    [DECAY_STEPS] = {DSC_SCHED_PARAM_DECAY_STEPS, "decay_steps", 0, 0.0, HUGE_VAL,
-                     DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
-    [STAIRCASE] = {DSC_SCHED_PARAM_STAIRCASE, "staircase", 0, 0, 1, DSC__HP_INT},
+static const dsc__setting inverse_hp[] = {
+    [DECAY_RATE] = {DSC_SCHED_PARAM_DECAY_RATE, "decay_rate", NAN, 0.0, INFINITY, DSC__SET_REQUIRED},
+    [DECAY_STEPS] = {DSC_SCHED_PARAM_DECAY_STEPS, "decay_steps", NAN, 0.0, INFINITY,
+                     DSC__SET_LO_OPEN | DSC__SET_REQUIRED},
+    [STAIRCASE] = {DSC_SCHED_PARAM_STAIRCASE, "staircase", 0, 0, 1, DSC__SET_BOOL},
 };
 
 static double progress(const dsc_lr_scheduler *s, int64_t t) {

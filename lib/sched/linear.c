@@ -5,10 +5,10 @@
 #include "sched_impl.h"
 
 enum { START_FACTOR, END_FACTOR, TOTAL_ITERS };
-static const dsc__sched_hp linear_hp[] = {
-    [START_FACTOR] = {DSC_SCHED_PARAM_START_FACTOR, "start_factor", 1.0 / 3.0, 0.0, 1.0, DSC__HP_LO_OPEN},
+static const dsc__setting linear_hp[] = {
+    [START_FACTOR] = {DSC_SCHED_PARAM_START_FACTOR, "start_factor", 1.0 / 3.0, 0.0, 1.0, DSC__SET_LO_OPEN},
     [END_FACTOR] = {DSC_SCHED_PARAM_END_FACTOR, "end_factor", 1.0, 0.0, 1.0, 0},
-    [TOTAL_ITERS] = {DSC_SCHED_PARAM_TOTAL_ITERS, "total_iters", 5, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
+    [TOTAL_ITERS] = {DSC_SCHED_PARAM_TOTAL_ITERS, "total_iters", 5, 1, DSC__TWO_53, DSC__SET_INT},
 };
 
 static dsc_status linear_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {

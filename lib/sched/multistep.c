@@ -7,8 +7,8 @@
 #include <math.h>
 
 enum { GAMMA };
-static const dsc__sched_hp multistep_hp[] = {
-    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 0.1, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_ANYTIME},
+static const dsc__setting multistep_hp[] = {
+    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 0.1, 0.0, INFINITY, DSC__SET_LO_OPEN | DSC__SCHED_ANYTIME},
 };
 
 /* How many milestones equal t (they are sorted): two binary searches. */

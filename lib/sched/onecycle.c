@@ -12,33 +12,43 @@
 
 enum { MAX_LR, TOTAL_STEPS, EPOCHS, STEPS_PER_EPOCH, PCT_START, ANNEAL, DIV, FINAL_DIV, THREE_PHASE,
        CYCLE_MOMENTUM, BASE_MOMENTUM, MAX_MOMENTUM };
-static const dsc__sched_hp onecycle_hp[] = {
-    [MAX_LR] = {DSC_SCHED_PARAM_MAX_LR, "max_lr", 0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN | DSC__HP_REQUIRED},
-    [TOTAL_STEPS] = {DSC_SCHED_PARAM_TOTAL_STEPS, "total_steps", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
-    [EPOCHS] = {DSC_SCHED_PARAM_EPOCHS, "epochs", 0, 1, 2147483648.0, DSC__HP_INT},
-    [STEPS_PER_EPOCH] = {DSC_SCHED_PARAM_STEPS_PER_EPOCH, "steps_per_epoch", 0, 1, 2147483648.0, DSC__HP_INT},
+static const dsc__setting onecycle_hp[] = {
+    [MAX_LR] = {DSC_SCHED_PARAM_MAX_LR, "max_lr", NAN, 0.0, INFINITY, DSC__SET_REQUIRED | DSC__SCHED_PER_GROUP},
+    /* total_steps, or epochs and steps_per_epoch: no fixed defaults. */
+    [TOTAL_STEPS] = {DSC_SCHED_PARAM_TOTAL_STEPS, "total_steps", NAN, 1, DSC__TWO_53, DSC__SET_INT},
+    [EPOCHS] = {DSC_SCHED_PARAM_EPOCHS, "epochs", NAN, 1, DSC__TWO_31, DSC__SET_INT},
+    [STEPS_PER_EPOCH] = {DSC_SCHED_PARAM_STEPS_PER_EPOCH, "steps_per_epoch", NAN, 1, DSC__TWO_31, DSC__SET_INT},
     [PCT_START] = {DSC_SCHED_PARAM_PCT_START, "pct_start", 0.3, 0.0, 1.0, 0},
-    [ANNEAL] = {DSC_SCHED_PARAM_ANNEAL_STRATEGY, "anneal_strategy", DSC_ANNEAL_COS, 0, 1, DSC__HP_INT},
-    [DIV] = {DSC_SCHED_PARAM_DIV_FACTOR, "div_factor", 25.0, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
-    [FINAL_DIV] = {DSC_SCHED_PARAM_FINAL_DIV_FACTOR, "final_div_factor", 1e4, 0.0, HUGE_VAL,
-                   DSC__HP_LO_OPEN | DSC__HP_HI_OPEN},
-    [THREE_PHASE] = {DSC_SCHED_PARAM_THREE_PHASE, "three_phase", 0, 0, 1, DSC__HP_INT},
-    [CYCLE_MOMENTUM] = {DSC_SCHED_PARAM_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__HP_INT},
-    [BASE_MOMENTUM] = {DSC_SCHED_PARAM_BASE_MOMENTUM, "base_momentum", 0.85, 0.0, 1.0, DSC__HP_HI_OPEN},
-    [MAX_MOMENTUM] = {DSC_SCHED_PARAM_MAX_MOMENTUM, "max_momentum", 0.95, 0.0, 1.0, DSC__HP_HI_OPEN},
+    [ANNEAL] = {DSC_SCHED_PARAM_ANNEAL_STRATEGY, "anneal_strategy", DSC_ANNEAL_COS, 0, 1, DSC__SET_INT},
+    [DIV] = {DSC_SCHED_PARAM_DIV_FACTOR, "div_factor", 25.0, 0.0, INFINITY, DSC__SET_LO_OPEN},
+    [FINAL_DIV] = {DSC_SCHED_PARAM_FINAL_DIV_FACTOR, "final_div_factor", 1e4, 0.0, INFINITY, DSC__SET_LO_OPEN},
+    [THREE_PHASE] = {DSC_SCHED_PARAM_THREE_PHASE, "three_phase", 0, 0, 1, DSC__SET_BOOL},
+    [CYCLE_MOMENTUM] = {DSC_SCHED_PARAM_CYCLE_MOMENTUM, "cycle_momentum", 1, 0, 1, DSC__SET_BOOL},
+    [BASE_MOMENTUM] = {DSC_SCHED_PARAM_BASE_MOMENTUM, "base_momentum", 0.85, 0.0, 1.0,
+                       DSC__SET_HI_OPEN | DSC__SCHED_PER_GROUP},
+    [MAX_MOMENTUM] = {DSC_SCHED_PARAM_MAX_MOMENTUM, "max_momentum", 0.95, 0.0, 1.0,
+                      DSC__SET_HI_OPEN | DSC__SCHED_PER_GROUP},
 };
 
 /* total_steps, or epochs*steps_per_epoch; 0 when neither is set. */
-double dsc__sched_one_cycle_total(const dsc_lr_scheduler *s) {
+static double total_steps(const dsc_lr_scheduler *s) {
     if (dsc__sched_is_set(s, TOTAL_STEPS)) return dsc__sched_p(s, TOTAL_STEPS);
     if (dsc__sched_is_set(s, EPOCHS) && dsc__sched_is_set(s, STEPS_PER_EPOCH))
         return dsc__sched_p(s, EPOCHS) * dsc__sched_p(s, STEPS_PER_EPOCH);
     return 0.0;
 }
 
+static dsc_status onecycle_unset(const dsc_lr_scheduler *s, int i, const char *fn, double *out) {
+    if (i == TOTAL_STEPS && total_steps(s) != 0.0) {
+        *out = total_steps(s);
+        return DSC_OK;
+    }
+    return dsc__sched_not_set(s, i, fn, i == TOTAL_STEPS ? "set it, or epochs and steps_per_epoch" : NULL);
+}
+
 /* Phase ends (floats) and their count. */
 static size_t phases(const dsc_lr_scheduler *s, double end[3]) {
-    double n = dsc__sched_one_cycle_total(s), p = dsc__sched_p(s, PCT_START);
+    double n = total_steps(s), p = dsc__sched_p(s, PCT_START);
     if (dsc__sched_p(s, THREE_PHASE) != 0.0) {
         end[0] = p * n - 1.0;
         end[1] = 2.0 * p * n - 2.0;
@@ -51,7 +61,7 @@ static size_t phases(const dsc_lr_scheduler *s, double end[3]) {
 }
 
 static dsc_status onecycle_check(const dsc_lr_scheduler *s, const char *fn) {
-    DSC_RETURN_IF(dsc__sched_one_cycle_total(s) == 0.0, DSC_E_STATE,
+    DSC_RETURN_IF(total_steps(s) == 0.0, DSC_E_STATE,
                   "%s: OneCycleLR needs total_steps, or epochs and steps_per_epoch", fn);
     double end[3];
     size_t k = phases(s, end);
@@ -61,7 +71,7 @@ static dsc_status onecycle_check(const dsc_lr_scheduler *s, const char *fn) {
         DSC_RETURN_IF(end[i] == start, DSC_E_ARG,
                       "%s: OneCycleLR phase %zu is empty (pct_start %g, total_steps %.0f); "
                       "pct_start*total_steps must not be 1 and pct_start must be below 1",
-                      fn, i, dsc__sched_p(s, PCT_START), dsc__sched_one_cycle_total(s));
+                      fn, i, dsc__sched_p(s, PCT_START), total_steps(s));
         start = end[i];
     }
     return DSC_OK;
@@ -76,6 +86,10 @@ static int onecycle_momentum(const dsc_lr_scheduler *s) {
     return dsc__sched_p(s, CYCLE_MOMENTUM) != 0.0;
 }
 
+static double onecycle_start_momentum(const dsc_lr_scheduler *s, size_t g) {
+    return dsc__sched_pg(s, g, MAX_MOMENTUM);
+}
+
 static double anneal(const dsc_lr_scheduler *s, double from, double to, double pct) {
     if (dsc__sched_p(s, ANNEAL) == DSC_ANNEAL_LINEAR) return (to - from) * pct + from;
     return to + (from - to) / 2.0 * (cos(3.141592653589793 * pct) + 1.0);
@@ -83,7 +97,7 @@ static double anneal(const dsc_lr_scheduler *s, double from, double to, double p
 
 static dsc_status onecycle_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {
     (void)cur, (void)base;
-    double n = dsc__sched_one_cycle_total(s);
+    double n = total_steps(s);
     double t = (double)s->v.t;
     DSC_RETURN_IF(t > n, DSC_E_STATE,
                   "dsc_lr_scheduler_step: OneCycleLR stepped %.0f times; total_steps is %.0f", t, n);
@@ -113,7 +127,8 @@ static dsc_status onecycle_lr(dsc_lr_scheduler *s, size_t g, double cur, double 
 }
 
 const dsc__sched_vt dsc__sched_one_cycle_vt = {
-    .kind = DSC_SCHED_ONE_CYCLE, .name = "OneCycleLR", .hp = onecycle_hp, .nhp = 12,
-    .check = onecycle_check, .base_lr = onecycle_base, .cycles_momentum = onecycle_momentum,
-    .lr = onecycle_lr,
+    .kind = DSC_SCHED_ONE_CYCLE, .name = "OneCycleLR", .hp = onecycle_hp,
+    .nhp = sizeof onecycle_hp / sizeof onecycle_hp[0], .check = onecycle_check, .unset = onecycle_unset,
+    .base_lr = onecycle_base, .cycles_momentum = onecycle_momentum,
+    .start_momentum = onecycle_start_momentum, .lr = onecycle_lr,
 };

@@ -6,9 +6,9 @@
 #include <math.h>
 
 enum { TOTAL_ITERS, POWER };
-static const dsc__sched_hp polynomial_hp[] = {
-    [TOTAL_ITERS] = {DSC_SCHED_PARAM_TOTAL_ITERS, "total_iters", 5, 1, DSC__SCHED_INT_MAX, DSC__HP_INT},
-    [POWER] = {DSC_SCHED_PARAM_POWER, "power", 1.0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
+static const dsc__setting polynomial_hp[] = {
+    [TOTAL_ITERS] = {DSC_SCHED_PARAM_TOTAL_ITERS, "total_iters", 5, 1, DSC__TWO_53, DSC__SET_INT},
+    [POWER] = {DSC_SCHED_PARAM_POWER, "power", 1.0, 0.0, INFINITY, 0},
 };
 
 static dsc_status polynomial_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr,

@@ -1,74 +1,56 @@
-/* The scheduler object: construction, the hyperparameter table lookup and
- * validation, milestones, children, and the step engine shared by every
- * kind. A step computes every group's new lr into scratch arrays, checks
- * them, and only then writes them into the optimizer, so a refused step
- * changes nothing. PyTorch reference: torch/optim/lr_scheduler.py (1.13). */
+/* The scheduler engine: construction, settings, milestones, children, and
+ * the start and step shared by every kind. It knows no kind by name: what
+ * differs is in each kind's vtable (sched_impl.h). A step computes every
+ * group's new lr into scratch arrays, checks them, and only then writes them
+ * into the optimizer, so a refused step changes nothing. The saved state
+ * format is in state.c. PyTorch reference: torch/optim/lr_scheduler.py (1.13). */
 #include "sched_impl.h"
 
-#include <float.h>
 #include <stdio.h>
 #include <string.h>
-
-static const dsc__sched_vt *const kinds[] = {
-    NULL,
-    &dsc__sched_constant_vt,
-    &dsc__sched_constant_lr_vt,
-    &dsc__sched_step_vt,
-    &dsc__sched_multi_step_vt,
-    &dsc__sched_exponential_vt,
-    &dsc__sched_polynomial_vt,
-    &dsc__sched_linear_vt,
-    &dsc__sched_cosine_vt,
-    &dsc__sched_warm_restarts_vt,
-    &dsc__sched_cyclic_vt,
-    &dsc__sched_one_cycle_vt,
-    &dsc__sched_plateau_vt,
-    &dsc__sched_lambda_vt,
-    &dsc__sched_multiplicative_vt,
-    &dsc__sched_sequential_vt,
-    &dsc__sched_chained_vt,
-    &dsc__sched_inverse_time_vt,
-};
-#define NKINDS (sizeof kinds / sizeof kinds[0])
 
 /* Milestone counts above this are refused (a typo, not a schedule). */
 #define MAX_MILESTONES ((size_t)1 << 20)
 
-static const dsc__sched_vt *vt_of(dsc_lr_scheduler_kind kind) {
-    if ((int)kind < 1 || (size_t)kind >= NKINDS) return NULL;
-    return kinds[kind];
+/* The kind of a public call, or DSC_E_UNSUPPORTED naming fn and the value. */
+static dsc_status kind_of(dsc_lr_scheduler_kind kind, const char *fn, const dsc__sched_vt **vt) {
+    *vt = dsc__sched_kind((int)kind);
+    DSC_RETURN_IF(*vt == NULL, DSC_E_UNSUPPORTED, "%s: kind %d is not a dsc_lr_scheduler_kind", fn,
+                  (int)kind);
+    return DSC_OK;
 }
 
-int dsc__sched_hp_index(const dsc__sched_vt *vt, dsc_sched_param key) {
-    for (size_t i = 0; i < vt->nhp; i++)
-        if (vt->hp[i].key == key) return (int)i;
-    return -1;
+/* The slot of per-group row i in a group's block: its rank among the
+ * kind's per-group rows; -1 for a row with one value for every group. */
+static int group_slot(const dsc__sched_vt *vt, int i) {
+    if (!(vt->hp[i].flags & DSC__SCHED_PER_GROUP)) return -1;
+    int slot = 0;
+    for (int j = 0; j < i; j++)
+        if (vt->hp[j].flags & DSC__SCHED_PER_GROUP) slot++;
+    return slot;
 }
 
-int dsc__sched_group_slot(dsc_sched_param key) {
-    switch (key) {
-    case DSC_SCHED_PARAM_BASE_LR:
-    case DSC_SCHED_PARAM_MIN_LR: return 0; /* never in the same kind */
-    case DSC_SCHED_PARAM_MAX_LR: return 1;
-    case DSC_SCHED_PARAM_BASE_MOMENTUM: return 2;
-    case DSC_SCHED_PARAM_MAX_MOMENTUM: return 3;
-    default: return -1;
-    }
+double dsc__sched_group_own(const dsc_lr_scheduler *s, size_t g, int i) {
+    int slot = group_slot(s->vt, i);
+    return slot < 0 ? NAN : s->grp[g * DSC__SCHED_GROUP_SLOTS + (size_t)slot];
 }
 
 double dsc__sched_pg(const dsc_lr_scheduler *s, size_t g, int i) {
-    int slot = dsc__sched_group_slot(s->vt->hp[i].key);
-    if (slot >= 0 && !isnan(s->grp[g * DSC__GRP_SLOTS + (size_t)slot])) return s->grp[g * DSC__GRP_SLOTS + (size_t)slot];
-    return s->hp[i];
+    double own = dsc__sched_group_own(s, g, i);
+    return isnan(own) ? s->hp[i] : own;
 }
 
-/* A required key counts as set when it is, or when every group has its own value. */
+dsc_status dsc__sched_not_set(const dsc_lr_scheduler *s, int i, const char *fn, const char *note) {
+    return dsc__error(DSC_E_STATE, "%s: %s %s is not set%s%s", fn, s->vt->name, s->vt->hp[i].name,
+                      note ? "; " : "", note ? note : "");
+}
+
+/* A required key counts as given when it is set, or when every group has its own value. */
 static int key_given(const dsc_lr_scheduler *s, int i) {
     if (dsc__sched_is_set(s, i)) return 1;
-    int slot = dsc__sched_group_slot(s->vt->hp[i].key);
-    if (slot < 0) return 0;
+    if (group_slot(s->vt, i) < 0) return 0;
     for (size_t g = 0; g < s->ngroups; g++)
-        if (isnan(s->grp[g * DSC__GRP_SLOTS + (size_t)slot])) return 0;
+        if (isnan(dsc__sched_group_own(s, g, i))) return 0;
     return 1;
 }
 
@@ -77,23 +59,22 @@ static int key_given(const dsc_lr_scheduler *s, int i) {
 /* ------------------------------------------------------------------ */
 
 dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind kind, dsc_optimizer *opt) {
-    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "dsc_lr_scheduler_new: out is NULL");
+    static const char *fn = "dsc_lr_scheduler_new";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
     *out = NULL;
-    const dsc__sched_vt *vt = vt_of(kind);
-    DSC_RETURN_IF(vt == NULL, DSC_E_ARG,
-                  "dsc_lr_scheduler_new: kind is %d; it must be a dsc_lr_scheduler_kind (1..%d)", (int)kind,
-                  (int)NKINDS - 1);
-    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_lr_scheduler_new: opt is NULL");
+    const dsc__sched_vt *vt;
+    DSC_TRY(kind_of(kind, fn, &vt));
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt is NULL", fn);
     size_t ng = 0;
     DSC_TRY(dsc_optimizer_group_count(opt, &ng));
-    DSC_RETURN_IF(ng == 0, DSC_E_STATE,
-                  "dsc_lr_scheduler_new: the optimizer has no parameter group; add its parameters first");
+    DSC_RETURN_IF(ng == 0, DSC_E_STATE, "%s: the optimizer has no parameter group; add its parameters first",
+                  fn);
     dsc_lr_scheduler *s = dsc__calloc(1, sizeof *s);
-    double *arrays = dsc__calloc(ng, (6 + DSC__GRP_SLOTS) * sizeof(double));
+    double *arrays = dsc__calloc(ng, (6 + DSC__SCHED_GROUP_SLOTS) * sizeof(double));
     if (s == NULL || arrays == NULL) {
         dsc__free(s);
         dsc__free(arrays);
-        return dsc__error(DSC_E_NOMEM, "dsc_lr_scheduler_new: out of memory for %zu groups", ng);
+        return dsc__error(DSC_E_NOMEM, "%s: out of memory for %zu groups", fn, ng);
     }
     s->vt = vt;
     s->opt = opt;
@@ -107,101 +88,91 @@ dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind ki
     s->mom = arrays + 4 * ng;
     s->mom_next = arrays + 5 * ng;
     s->grp = arrays + 6 * ng;
-    for (size_t i = 0; i < ng * DSC__GRP_SLOTS; i++) s->grp[i] = NAN;
+    for (size_t i = 0; i < ng * DSC__SCHED_GROUP_SLOTS; i++) s->grp[i] = NAN;
     *out = s;
     return DSC_OK;
 }
 
-static void sched_free(dsc_lr_scheduler *s) {
-    for (size_t i = 0; i < s->nchildren; i++) sched_free(s->children[i]);
+void dsc_lr_scheduler_free(dsc_lr_scheduler *s) {
+    if (s == NULL) return;
+    for (size_t i = 0; i < s->nchildren; i++) dsc_lr_scheduler_free(s->children[i]);
     dsc__free(s->children);
     dsc__free(s->milestones);
     dsc__free(s->base);
     dsc__free(s);
 }
 
-void dsc_lr_scheduler_free(dsc_lr_scheduler *s) {
-    /* A child belongs to its container, which frees it: ignoring the call
-     * turns a double free into nothing. */
-    if (s == NULL || s->parent != NULL) return;
-    sched_free(s);
-}
-
 /* ------------------------------------------------------------------ */
-/*  Hyperparameters                                                    */
+/*  Settings                                                           */
 /* ------------------------------------------------------------------ */
 
-static void format_range(const dsc__sched_hp *row, char *buf, size_t n) {
-    char hi[32];
-    if (isinf(row->hi)) snprintf(hi, sizeof hi, "inf");
-    else snprintf(hi, sizeof hi, "%.17g", row->hi);
-    snprintf(buf, n, "%s%s%.17g, %s%s", row->flags & DSC__HP_INT ? "an integer in " : "",
-             row->flags & DSC__HP_LO_OPEN ? "(" : "[", row->lo, hi,
-             (row->flags & DSC__HP_HI_OPEN) || isinf(row->hi) ? ")" : "]");
+/* The row of key in s's kind, or DSC_E_UNSUPPORTED naming fn, the kind and the key. */
+static dsc_status find_row(const dsc__sched_vt *vt, dsc_sched_param key, const char *fn, int *i) {
+    const dsc__setting *row;
+    DSC_TRY(dsc__setting_lookup(vt->hp, vt->nhp, (int)key, fn, vt->name, &row));
+    *i = (int)(row - vt->hp);
+    return DSC_OK;
 }
 
-/* Validates value for row; fn names the public function for the message. */
-static dsc_status check_value(const dsc__sched_vt *vt, const dsc__sched_hp *row, double value, const char *fn) {
-    int ok = isfinite(value) && value >= row->lo && value <= row->hi;
-    if (ok && (row->flags & DSC__HP_LO_OPEN) && value == row->lo) ok = 0;
-    if (ok && (row->flags & DSC__HP_HI_OPEN) && value == row->hi) ok = 0;
-    if (ok && (row->flags & DSC__HP_INT) && value != floor(value)) ok = 0;
-    if (!ok) {
-        char range[96];
-        format_range(row, range, sizeof range);
-        return dsc__error(DSC_E_ARG, "%s: %s %s is %.17g; it must be %s", fn, vt->name, row->name, value, range);
-    }
+/* Range and start checks of a new value for row i; fn names the public function. */
+static dsc_status check_new_value(const dsc_lr_scheduler *s, int i, double value, const char *fn) {
+    const dsc__setting *row = &s->vt->hp[i];
+    char where[96];
+    snprintf(where, sizeof where, "%s: %s", fn, s->vt->name);
+    DSC_TRY(dsc__setting_check(row, value, where));
+    DSC_RETURN_IF(s->started && !(row->flags & DSC__SCHED_ANYTIME), DSC_E_STATE,
+                  "%s: %s %s cannot change after the scheduler started", fn, s->vt->name, row->name);
     return DSC_OK;
 }
 
 dsc_status dsc_lr_scheduler_set(dsc_lr_scheduler *s, dsc_sched_param key, double value) {
-    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "dsc_lr_scheduler_set: s is NULL");
-    int i = dsc__sched_hp_index(s->vt, key);
-    DSC_RETURN_IF(i < 0, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_set: %s has no key %d", s->vt->name, (int)key);
-    const dsc__sched_hp *row = &s->vt->hp[i];
-    DSC_TRY(check_value(s->vt, row, value, "dsc_lr_scheduler_set"));
-    int running = s->started || (s->parent != NULL && s->parent->started);
-    DSC_RETURN_IF(running && !(row->flags & DSC__HP_ANYTIME), DSC_E_STATE,
-                  "dsc_lr_scheduler_set: %s %s cannot change after the scheduler started", s->vt->name,
-                  row->name);
+    static const char *fn = "dsc_lr_scheduler_set";
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s is NULL", fn);
+    int i;
+    DSC_TRY(find_row(s->vt, key, fn, &i));
+    DSC_TRY(check_new_value(s, i, value, fn));
     s->hp[i] = value;
     s->hp_set |= 1u << i;
     return DSC_OK;
 }
 
-dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, double *out) {
-    DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "dsc_lr_scheduler_get: %s is NULL", s ? "out" : "s");
-    int i = dsc__sched_hp_index(s->vt, key);
-    DSC_RETURN_IF(i < 0, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_get: %s has no key %d", s->vt->name, (int)key);
-    if (!dsc__sched_is_set(s, i)) {
-        /* Keys whose default depends on others. */
-        if (key == DSC_SCHED_PARAM_STEP_SIZE_DOWN) {
-            *out = s->hp[dsc__sched_hp_index(s->vt, DSC_SCHED_PARAM_STEP_SIZE_UP)];
-            return DSC_OK;
-        }
-        if (key == DSC_SCHED_PARAM_TOTAL_STEPS) {
-            double n = dsc__sched_one_cycle_total(s);
-            DSC_RETURN_IF(n == 0.0, DSC_E_STATE, "dsc_lr_scheduler_get: OneCycleLR total_steps is not set");
-            *out = n;
-            return DSC_OK;
-        }
-        DSC_RETURN_IF((s->vt->hp[i].flags & DSC__HP_REQUIRED) || key == DSC_SCHED_PARAM_BASE_LR || key == DSC_SCHED_PARAM_EPOCHS ||
-                          key == DSC_SCHED_PARAM_STEPS_PER_EPOCH,
-                      DSC_E_STATE, "dsc_lr_scheduler_get: %s %s is not set%s", s->vt->name, s->vt->hp[i].name,
-                      key == DSC_SCHED_PARAM_BASE_LR ? "; each group's lr at start is its base_lr" : "");
+static dsc_status get_row(const dsc_lr_scheduler *s, int i, const char *fn, double *out) {
+    if (!dsc__sched_is_set(s, i) && isnan(s->vt->hp[i].def)) {
+        /* Required, or a default that depends on other settings. */
+        if (s->vt->unset) return s->vt->unset(s, i, fn, out);
+        return dsc__sched_not_set(s, i, fn, NULL);
     }
     *out = s->hp[i];
     return DSC_OK;
 }
 
-/* Shared checks of the per-group accessors; *row receives the table row. */
-static dsc_status group_key(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key, const char *fn, int *row) {
+dsc_status dsc_lr_scheduler_get(const dsc_lr_scheduler *s, dsc_sched_param key, double *out) {
+    static const char *fn = "dsc_lr_scheduler_get";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = 0.0;
     DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s is NULL", fn);
-    *row = dsc__sched_hp_index(s->vt, key);
-    DSC_RETURN_IF(*row < 0, DSC_E_UNSUPPORTED, "%s: %s has no key %d", fn, s->vt->name, (int)key);
-    DSC_RETURN_IF(dsc__sched_group_slot(key) < 0, DSC_E_UNSUPPORTED,
-                  "%s: %s %s takes one value for every group; per-group values exist for base_lr, max_lr, "
-                  "base_momentum, max_momentum and min_lr", fn, s->vt->name, s->vt->hp[*row].name);
+    int i;
+    DSC_TRY(find_row(s->vt, key, fn, &i));
+    double v = 0.0;
+    DSC_TRY(get_row(s, i, fn, &v));
+    *out = v;
+    return DSC_OK;
+}
+
+/* Shared checks of the per-group accessors; *i receives the row. */
+static dsc_status group_key(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key, const char *fn, int *i) {
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s is NULL", fn);
+    DSC_TRY(find_row(s->vt, key, fn, i));
+    if (group_slot(s->vt, *i) < 0) {
+        char keys[128] = "";
+        size_t used = 0;
+        for (size_t j = 0; j < s->vt->nhp && used < sizeof keys; j++)
+            if (s->vt->hp[j].flags & DSC__SCHED_PER_GROUP)
+                used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", used ? ", " : "",
+                                         s->vt->hp[j].name);
+        return dsc__error(DSC_E_UNSUPPORTED, "%s: %s %s takes one value for every group (per-group keys: %s)", fn,
+                          s->vt->name, s->vt->hp[*i].name, used ? keys : "none");
+    }
     DSC_RETURN_IF(group >= s->ngroups, DSC_E_ARG, "%s: group is %zu; it must be < %zu", fn, group, s->ngroups);
     return DSC_OK;
 }
@@ -210,59 +181,58 @@ dsc_status dsc_lr_scheduler_group_set(dsc_lr_scheduler *s, size_t group, dsc_sch
     static const char *fn = "dsc_lr_scheduler_group_set";
     int i;
     DSC_TRY(group_key(s, group, key, fn, &i));
-    const dsc__sched_hp *row = &s->vt->hp[i];
-    DSC_TRY(check_value(s->vt, row, value, fn));
-    int running = s->started || (s->parent != NULL && s->parent->started);
-    DSC_RETURN_IF(running && !(row->flags & DSC__HP_ANYTIME), DSC_E_STATE,
-                  "%s: %s %s cannot change after the scheduler started", fn, s->vt->name, row->name);
-    s->grp[group * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(key)] = value;
+    DSC_TRY(check_new_value(s, i, value, fn));
+    s->grp[group * DSC__SCHED_GROUP_SLOTS + (size_t)group_slot(s->vt, i)] = value;
     return DSC_OK;
 }
 
 dsc_status dsc_lr_scheduler_group_get(const dsc_lr_scheduler *s, size_t group, dsc_sched_param key, double *out) {
     static const char *fn = "dsc_lr_scheduler_group_get";
-    int i;
     DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = 0.0;
+    int i;
     DSC_TRY(group_key(s, group, key, fn, &i));
-    double own = s->grp[group * DSC__GRP_SLOTS + (size_t)dsc__sched_group_slot(key)];
-    if (isnan(own)) return dsc_lr_scheduler_get(s, key, out);
-    *out = own;
+    double v = dsc__sched_group_own(s, group, i);
+    if (isnan(v)) DSC_TRY(get_row(s, i, fn, &v));
+    *out = v;
     return DSC_OK;
 }
 
 dsc_status dsc_lr_scheduler_param_bounds(dsc_lr_scheduler_kind kind, dsc_sched_param key, double *lo, double *hi) {
-    DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "dsc_lr_scheduler_param_bounds: %s is NULL",
-                  lo ? "hi" : "lo");
-    const dsc__sched_vt *vt = vt_of(kind);
-    DSC_RETURN_IF(vt == NULL, DSC_E_ARG,
-                  "dsc_lr_scheduler_param_bounds: kind is %d; it must be a dsc_lr_scheduler_kind (1..%d)",
-                  (int)kind, (int)NKINDS - 1);
-    int i = dsc__sched_hp_index(vt, key);
-    DSC_RETURN_IF(i < 0, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_param_bounds: %s has no key %d", vt->name, (int)key);
-    /* As dsc_optimizer_param_bounds: open ends as the nearest double inside, no bound as DBL_MAX. */
-    const dsc__sched_hp *row = &vt->hp[i];
-    *lo = (row->flags & DSC__HP_LO_OPEN) ? nextafter(row->lo, HUGE_VAL) : row->lo;
-    *hi = isinf(row->hi) ? DBL_MAX : (row->flags & DSC__HP_HI_OPEN) ? nextafter(row->hi, -HUGE_VAL) : row->hi;
-    return DSC_OK;
+    static const char *fn = "dsc_lr_scheduler_param_bounds";
+    DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "%s: %s is NULL", fn, lo ? "hi" : "lo");
+    *lo = *hi = 0.0;
+    const dsc__sched_vt *vt;
+    DSC_TRY(kind_of(kind, fn, &vt));
+    return dsc__setting_query_bounds(vt->hp, vt->nhp, (int)key, fn, vt->name, lo, hi);
+}
+
+dsc_status dsc_lr_scheduler_param_default(dsc_lr_scheduler_kind kind, dsc_sched_param key, double *out) {
+    static const char *fn = "dsc_lr_scheduler_param_default";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = 0.0;
+    const dsc__sched_vt *vt;
+    DSC_TRY(kind_of(kind, fn, &vt));
+    return dsc__setting_query_default(vt->hp, vt->nhp, (int)key, fn, vt->name, out);
 }
 
 dsc_status dsc_lr_scheduler_set_milestones(dsc_lr_scheduler *s, const int64_t *m, size_t n) {
     static const char *fn = "dsc_lr_scheduler_set_milestones";
     DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s is NULL", fn);
-    DSC_RETURN_IF(!(s->vt->flags & DSC__SV_MILESTONES), DSC_E_UNSUPPORTED,
-                  "%s: %s has no milestones (MultiStepLR and SequentialLR have)", fn, s->vt->name);
-    DSC_RETURN_IF(s->started || (s->parent != NULL && s->parent->started), DSC_E_STATE,
-                  "%s: milestones cannot change after the scheduler started", fn);
+    char kinds[160];
+    DSC_RETURN_IF(!(s->vt->flags & DSC__SV_MILESTONES), DSC_E_UNSUPPORTED, "%s: %s has no milestones (%s have)", fn,
+                  s->vt->name, dsc__sched_kinds_with(DSC__SV_MILESTONES, kinds, sizeof kinds));
+    DSC_RETURN_IF(s->started, DSC_E_STATE, "%s: milestones cannot change after the scheduler started", fn);
     DSC_RETURN_IF(n > 0 && m == NULL, DSC_E_ARG, "%s: m is NULL with n = %zu", fn, n);
     DSC_RETURN_IF(n > MAX_MILESTONES, DSC_E_ARG, "%s: n is %zu; at most %zu milestones", fn, n, MAX_MILESTONES);
-    int seq = s->vt->kind == DSC_SCHED_SEQUENTIAL;
+    int strict = (s->vt->flags & DSC__SV_STRICT_MILESTONES) != 0;
     for (size_t i = 0; i < n; i++) {
-        DSC_RETURN_IF(m[i] < (seq ? 1 : 0), DSC_E_ARG, "%s: milestone %zu is %lld; %s milestones must be >= %d",
-                      fn, i, (long long)m[i], s->vt->name, seq ? 1 : 0);
-        DSC_RETURN_IF(i > 0 && (seq ? m[i] <= m[i - 1] : m[i] < m[i - 1]), DSC_E_ARG,
+        DSC_RETURN_IF(m[i] < (strict ? 1 : 0), DSC_E_ARG, "%s: milestone %zu is %lld; %s milestones must be >= %d",
+                      fn, i, (long long)m[i], s->vt->name, strict ? 1 : 0);
+        DSC_RETURN_IF(i > 0 && (strict ? m[i] <= m[i - 1] : m[i] < m[i - 1]), DSC_E_ARG,
                       "%s: milestone %zu (%lld) comes after %lld; %s milestones must be %s", fn, i,
                       (long long)m[i], (long long)m[i - 1], s->vt->name,
-                      seq ? "strictly increasing" : "in non-decreasing order (repeats allowed)");
+                      strict ? "strictly increasing" : "in non-decreasing order (repeats allowed)");
     }
     int64_t *copy = NULL;
     if (n > 0) {
@@ -278,41 +248,61 @@ dsc_status dsc_lr_scheduler_set_milestones(dsc_lr_scheduler *s, const int64_t *m
 
 dsc_status dsc_lr_scheduler_set_lambda(dsc_lr_scheduler *s, dsc_lr_lambda_fn fn, void *user) {
     DSC_RETURN_IF(s == NULL || fn == NULL, DSC_E_ARG, "dsc_lr_scheduler_set_lambda: %s is NULL", s ? "fn" : "s");
+    char kinds[160];
     DSC_RETURN_IF(!(s->vt->flags & DSC__SV_LAMBDA), DSC_E_UNSUPPORTED,
-                  "dsc_lr_scheduler_set_lambda: %s takes no function (LambdaLR and MultiplicativeLR do)",
-                  s->vt->name);
-    DSC_RETURN_IF(s->started || (s->parent != NULL && s->parent->started), DSC_E_STATE,
+                  "dsc_lr_scheduler_set_lambda: %s takes no function (%s do)", s->vt->name,
+                  dsc__sched_kinds_with(DSC__SV_LAMBDA, kinds, sizeof kinds));
+    DSC_RETURN_IF(s->started, DSC_E_STATE,
                   "dsc_lr_scheduler_set_lambda: the function cannot change after the scheduler started");
     s->fn = fn;
     s->user = user;
     return DSC_OK;
 }
 
-dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *s, dsc_lr_scheduler *child) {
-    static const char *fn = "dsc_lr_scheduler_add_child";
-    DSC_RETURN_IF(s == NULL || child == NULL, DSC_E_ARG, "%s: %s is NULL", fn, s ? "child" : "s");
-    DSC_RETURN_IF(child == s, DSC_E_ARG, "%s: a scheduler cannot be its own child", fn);
-    DSC_RETURN_IF(!(s->vt->flags & DSC__SV_CONTAINER), DSC_E_UNSUPPORTED,
-                  "%s: %s takes no children (SequentialLR and ChainedScheduler do)", fn, s->vt->name);
+/* The checks of add_child; changes nothing. */
+static dsc_status check_child(const dsc_lr_scheduler *s, const dsc_lr_scheduler *child, const char *fn) {
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: container is NULL", fn);
+    char kinds[160];
+    DSC_RETURN_IF(!(s->vt->flags & DSC__SV_CONTAINER), DSC_E_UNSUPPORTED, "%s: %s takes no children (%s do)", fn,
+                  s->vt->name, dsc__sched_kinds_with(DSC__SV_CONTAINER, kinds, sizeof kinds));
     DSC_RETURN_IF(child->vt->flags & DSC__SV_CONTAINER, DSC_E_UNSUPPORTED,
                   "%s: a %s cannot be a child; containers do not nest", fn, child->vt->name);
     DSC_RETURN_IF(child->vt->flags & DSC__SV_METRIC, DSC_E_UNSUPPORTED,
-                  "%s: ReduceLROnPlateau cannot be a child (it steps with a metric)", fn);
+                  "%s: %s cannot be a child (it steps with a metric)", fn, child->vt->name);
     DSC_RETURN_IF(child->opt != s->opt, DSC_E_ARG, "%s: the child drives another optimizer", fn);
     DSC_RETURN_IF(s->started || child->started, DSC_E_STATE, "%s: the %s has already started", fn,
                   s->started ? "container" : "child");
-    DSC_RETURN_IF(child->parent != NULL, DSC_E_STATE, "%s: the child already belongs to a container", fn);
-    if (s->nchildren == s->capchildren) {
-        size_t cap = s->capchildren ? 2 * s->capchildren : 4;
-        dsc_lr_scheduler **grown = dsc__alloc(cap * sizeof *grown);
-        DSC_RETURN_IF(grown == NULL, DSC_E_NOMEM, "%s: out of memory for %zu children", fn, cap);
-        if (s->nchildren) memcpy(grown, s->children, s->nchildren * sizeof *grown);
-        dsc__free(s->children);
-        s->children = grown;
-        s->capchildren = cap;
+    return DSC_OK;
+}
+
+dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *container, dsc_lr_scheduler **child) {
+    static const char *fn = "dsc_lr_scheduler_add_child";
+    DSC_RETURN_IF(child == NULL, DSC_E_ARG, "%s: child is NULL", fn);
+    dsc_lr_scheduler *c = *child;
+    *child = NULL; /* consumed whatever the outcome */
+    DSC_RETURN_IF(c == NULL, DSC_E_ARG, "%s: *child is NULL", fn);
+    if (c == container) {
+        dsc_lr_scheduler_free(c);
+        return dsc__error(DSC_E_ARG, "%s: a scheduler cannot be its own child (it was freed)", fn);
     }
-    s->children[s->nchildren++] = child;
-    child->parent = s;
+    dsc_status st = check_child(container, c, fn);
+    if (st == DSC_OK && container->nchildren == container->capchildren) {
+        size_t cap = container->capchildren ? 2 * container->capchildren : 4;
+        dsc_lr_scheduler **grown = dsc__alloc(cap * sizeof *grown);
+        if (grown == NULL) {
+            st = dsc__error(DSC_E_NOMEM, "%s: out of memory for %zu children", fn, cap);
+        } else {
+            if (container->nchildren) memcpy(grown, container->children, container->nchildren * sizeof *grown);
+            dsc__free(container->children);
+            container->children = grown;
+            container->capchildren = cap;
+        }
+    }
+    if (st != DSC_OK) {
+        dsc_lr_scheduler_free(c);
+        return st;
+    }
+    container->children[container->nchildren++] = c;
     return DSC_OK;
 }
 
@@ -323,7 +313,7 @@ dsc_status dsc_lr_scheduler_add_child(dsc_lr_scheduler *s, dsc_lr_scheduler *chi
 /* Configuration checks of start, for s and its children; changes nothing. */
 static dsc_status check_config(const dsc_lr_scheduler *s, const char *fn) {
     for (size_t i = 0; i < s->vt->nhp; i++)
-        DSC_RETURN_IF((s->vt->hp[i].flags & DSC__HP_REQUIRED) && !key_given(s, (int)i), DSC_E_STATE,
+        DSC_RETURN_IF((s->vt->hp[i].flags & DSC__SET_REQUIRED) && !key_given(s, (int)i), DSC_E_STATE,
                       "%s: %s needs %s; set it with dsc_lr_scheduler_set", fn, s->vt->name, s->vt->hp[i].name);
     DSC_RETURN_IF((s->vt->flags & DSC__SV_LAMBDA) && s->fn == NULL, DSC_E_STATE,
                   "%s: %s needs a function; set it with dsc_lr_scheduler_set_lambda", fn, s->vt->name);
@@ -332,8 +322,12 @@ static dsc_status check_config(const dsc_lr_scheduler *s, const char *fn) {
     return DSC_OK;
 }
 
+static int cycles_momentum(const dsc_lr_scheduler *s) {
+    return s->vt->cycles_momentum != NULL && s->vt->cycles_momentum(s);
+}
+
 static int needs_momentum(const dsc_lr_scheduler *s) {
-    if (s->vt->cycles_momentum && s->vt->cycles_momentum(s)) return 1;
+    if (cycles_momentum(s)) return 1;
     for (size_t i = 0; i < s->nchildren; i++)
         if (needs_momentum(s->children[i])) return 1;
     return 0;
@@ -357,23 +351,21 @@ static dsc_status momentum_key(const dsc_lr_scheduler *s, const char *fn, dsc_op
     return DSC_OK;
 }
 
-/* PyTorch's CyclicLR and OneCycleLR constructors set the group momentum to
- * max_momentum before the first step; children do it in the order they were
- * added. Doing it at start also makes the optimizer allocate any momentum
- * buffer there, not in a step. */
+/* PyTorch's constructors of the kinds cycling momentum set the group
+ * momentum before the first step; children do it in the order they were added.
+ * Doing it at start also makes the optimizer allocate any momentum buffer
+ * there, not in a step. */
 static void preset_momentum(const dsc_lr_scheduler *s, double *mom) {
-    if (s->vt->cycles_momentum && s->vt->cycles_momentum(s)) {
-        int i = dsc__sched_hp_index(s->vt, DSC_SCHED_PARAM_MAX_MOMENTUM);
-        for (size_t g = 0; g < s->ngroups; g++) mom[g] = dsc__sched_pg(s, g, i);
-    }
+    if (cycles_momentum(s) && s->vt->start_momentum)
+        for (size_t g = 0; g < s->ngroups; g++) mom[g] = s->vt->start_momentum(s, g);
     for (size_t i = 0; i < s->nchildren; i++) preset_momentum(s->children[i], mom);
 }
 
-static void save_vars(dsc_lr_scheduler *s) {
+void dsc__sched_save_vars(dsc_lr_scheduler *s) {
     s->saved = s->v;
     memcpy(s->next, s->cur, s->ngroups * sizeof(double));
     memcpy(s->mom_next, s->mom, s->ngroups * sizeof(double));
-    for (size_t i = 0; i < s->nchildren; i++) save_vars(s->children[i]);
+    for (size_t i = 0; i < s->nchildren; i++) dsc__sched_save_vars(s->children[i]);
 }
 
 static void restore_vars(dsc_lr_scheduler *s) {
@@ -381,12 +373,11 @@ static void restore_vars(dsc_lr_scheduler *s) {
     for (size_t i = 0; i < s->nchildren; i++) restore_vars(s->children[i]);
 }
 
-/* One leaf at its current time: out[g] from in[g]; in and out may alias.
- * The leaf's own record (next) gets the result too. */
+/* One leaf at its current time: out[g] from in[g]; in and out may alias. */
 static dsc_status leaf_eval(dsc_lr_scheduler *c, const double *in, const double *base, double *out, double *mom) {
     for (size_t g = 0; g < c->ngroups; g++) {
         double lr = in[g], m = mom[g];
-        DSC_TRY(c->vt->lr(c, g, in[g], base[g], &lr, &m));
+        if (c->vt->lr) DSC_TRY(c->vt->lr(c, g, in[g], base[g], &lr, &m));
         out[g] = lr;
         mom[g] = m;
         c->next[g] = lr;
@@ -395,14 +386,15 @@ static dsc_status leaf_eval(dsc_lr_scheduler *c, const double *in, const double 
     return DSC_OK;
 }
 
-/* A leaf's t = 0 (its PyTorch initial step, or a SequentialLR restart). */
-static dsc_status leaf_init(dsc_lr_scheduler *c, const double *in, const double *base, double *out, double *mom) {
+dsc_status dsc__sched_eval_init(dsc_lr_scheduler *c, const double *in, const double *base, double *out,
+                                double *mom) {
     c->v.t = 0;
     if (c->vt->reset) c->vt->reset(c);
     return leaf_eval(c, in, base, out, mom);
 }
 
-static dsc_status leaf_step(dsc_lr_scheduler *c, const double *in, const double *base, double *out, double *mom) {
+dsc_status dsc__sched_eval_step(dsc_lr_scheduler *c, const double *in, const double *base, double *out,
+                                double *mom) {
     c->v.t += 1;
     if (c->vt->advance) c->vt->advance(c);
     return leaf_eval(c, in, base, out, mom);
@@ -413,66 +405,13 @@ static void share_base(dsc_lr_scheduler *s) {
         memcpy(s->children[i]->base, s->base, s->ngroups * sizeof(double));
 }
 
-/* t = 0 into s->next / s->mom_next. */
-static dsc_status eval_start(dsc_lr_scheduler *s) {
-    s->v.t = 0;
-    switch (s->vt->kind) {
-    case DSC_SCHED_CHAINED:
-        memcpy(s->next, s->base, s->ngroups * sizeof(double));
-        for (size_t i = 0; i < s->nchildren; i++)
-            DSC_TRY(leaf_init(s->children[i], s->next, s->base, s->next, s->mom_next));
-        return DSC_OK;
-    case DSC_SCHED_SEQUENTIAL:
-        for (size_t i = 1; i < s->nchildren; i++) s->children[i]->v.t = -1;
-        return leaf_init(s->children[0], s->base, s->base, s->next, s->mom_next);
-    case DSC_SCHED_PLATEAU:
-        if (s->vt->reset) s->vt->reset(s);
-        return DSC_OK; /* the lr stays as it is */
-    default:
-        return leaf_init(s, s->base, s->base, s->next, s->mom_next);
-    }
-}
-
-/* Index of the child active at time t: number of milestones <= t. */
-static size_t active_child(const dsc_lr_scheduler *s, int64_t t) {
-    size_t lo = 0, hi = s->nmilestones;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->milestones[mid] <= t) lo = mid + 1; else hi = mid;
-    }
-    return lo;
-}
-
-/* One step into s->next / s->mom_next. */
-static dsc_status eval_step(dsc_lr_scheduler *s) {
-    switch (s->vt->kind) {
-    case DSC_SCHED_CHAINED:
-        s->v.t += 1;
-        for (size_t i = 0; i < s->nchildren; i++)
-            DSC_TRY(leaf_step(s->children[i], s->next, s->base, s->next, s->mom_next));
-        return DSC_OK;
-    case DSC_SCHED_SEQUENTIAL: {
-        s->v.t += 1;
-        size_t idx = active_child(s, s->v.t);
-        dsc_lr_scheduler *c = s->children[idx];
-        if (idx > 0 && s->milestones[idx - 1] == s->v.t)
-            return leaf_init(c, (c->vt->flags & DSC__SV_KEEP_LR) ? s->cur : s->base, s->base, s->next, s->mom_next);
-        return leaf_step(c, s->cur, s->base, s->next, s->mom_next);
-    }
-    default:
-        return leaf_step(s, s->cur, s->base, s->next, s->mom_next);
-    }
-}
-
 static void commit_records(dsc_lr_scheduler *s) {
     memcpy(s->cur, s->next, s->ngroups * sizeof(double));
     memcpy(s->mom, s->mom_next, s->ngroups * sizeof(double));
     for (size_t i = 0; i < s->nchildren; i++) commit_records(s->children[i]);
 }
 
-/* Checks the computed values, writes them into the optimizer and makes them
- * current. On a refusal restores the state taken by save_vars. */
-static dsc_status commit(dsc_lr_scheduler *s, const char *fn) {
+dsc_status dsc__sched_commit(dsc_lr_scheduler *s, const char *fn) {
     for (size_t g = 0; g < s->ngroups; g++) {
         if (!(isfinite(s->next[g]) && s->next[g] >= 0.0)) {
             restore_vars(s);
@@ -513,15 +452,12 @@ static dsc_status check_groups(const dsc_lr_scheduler *s, const char *fn) {
     return DSC_OK;
 }
 
-static void mark_started(dsc_lr_scheduler *s, int on) {
+void dsc__sched_mark_started(dsc_lr_scheduler *s, int on) {
     s->started = on;
-    for (size_t i = 0; i < s->nchildren; i++) mark_started(s->children[i], on);
+    for (size_t i = 0; i < s->nchildren; i++) dsc__sched_mark_started(s->children[i], on);
 }
 
-/* Validates the configuration and reads what start needs, without changing
- * anything visible: base lrs and momentum go to the scratch fields. */
-static dsc_status prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_optimizer_param *mkey) {
-    DSC_RETURN_IF(s->parent != NULL, DSC_E_STATE, "%s: this scheduler is a child; use its container", fn);
+dsc_status dsc__sched_prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_optimizer_param *mkey) {
     DSC_TRY(check_config(s, fn));
     DSC_TRY(check_groups(s, fn));
     *mkey = 0;
@@ -538,7 +474,7 @@ static dsc_status prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_optimiz
 
 static dsc_status start(dsc_lr_scheduler *s, const char *fn) {
     dsc_optimizer_param mkey;
-    DSC_TRY(prepare_start(s, fn, &mkey));
+    DSC_TRY(dsc__sched_prepare_start(s, fn, &mkey));
     /* Nothing visible has changed yet; from here a failure restores. */
     for (size_t g = 0; g < s->ngroups; g++) {
         s->cur[g] = s->next[g];
@@ -547,15 +483,16 @@ static dsc_status start(dsc_lr_scheduler *s, const char *fn) {
     }
     s->mom_key = mkey;
     share_base(s);
-    save_vars(s);
+    dsc__sched_save_vars(s);
     if (mkey != 0) preset_momentum(s, s->mom_next);
-    dsc_status st = eval_start(s);
+    s->v.t = 0;
+    dsc_status st = s->vt->start ? s->vt->start(s) : dsc__sched_eval_init(s, s->base, s->base, s->next, s->mom_next);
     if (st != DSC_OK) {
         restore_vars(s);
         return st;
     }
-    DSC_TRY(commit(s, fn));
-    mark_started(s, 1);
+    DSC_TRY(dsc__sched_commit(s, fn));
+    dsc__sched_mark_started(s, 1);
     return DSC_OK;
 }
 
@@ -575,29 +512,24 @@ static void sync_from_optimizer(dsc_lr_scheduler *s) {
 }
 
 static dsc_status step_common(dsc_lr_scheduler *s, int has_metric, double metric, const char *fn) {
-    DSC_RETURN_IF(s->parent != NULL, DSC_E_STATE, "%s: this scheduler is a child; step its container", fn);
-    int plateau = (s->vt->flags & DSC__SV_METRIC) != 0;
-    DSC_RETURN_IF(plateau && !has_metric, DSC_E_STATE,
-                  "%s: ReduceLROnPlateau steps with a metric; call dsc_lr_scheduler_step_metric", fn);
+    DSC_RETURN_IF((s->vt->flags & DSC__SV_METRIC) && !has_metric, DSC_E_STATE,
+                  "%s: %s steps with a metric; call dsc_lr_scheduler_step_metric", fn, s->vt->name);
     if (!s->started) DSC_TRY(start(s, fn));
     DSC_TRY(check_groups(s, fn));
     sync_from_optimizer(s);
-    save_vars(s);
-    if (plateau) {
-        dsc__sched_plateau_update(s, metric, s->next);
-    } else {
-        dsc_status st = eval_step(s);
-        if (st != DSC_OK) {
-            restore_vars(s);
-            return st;
-        }
+    dsc__sched_save_vars(s);
+    dsc_status st = s->vt->step ? s->vt->step(s, metric)
+                                : dsc__sched_eval_step(s, s->cur, s->base, s->next, s->mom_next);
+    if (st != DSC_OK) {
+        restore_vars(s);
+        return st;
     }
-    return commit(s, fn);
+    return dsc__sched_commit(s, fn);
 }
 
 dsc_status dsc_lr_scheduler_step(dsc_lr_scheduler *s) {
     DSC_RETURN_IF(s == NULL, DSC_E_ARG, "dsc_lr_scheduler_step: s is NULL");
-    return step_common(s, 0, 0.0, "dsc_lr_scheduler_step");
+    return step_common(s, 0, NAN, "dsc_lr_scheduler_step");
 }
 
 dsc_status dsc_lr_scheduler_step_metric(dsc_lr_scheduler *s, double metric) {
@@ -606,50 +538,50 @@ dsc_status dsc_lr_scheduler_step_metric(dsc_lr_scheduler *s, double metric) {
 }
 
 /* ------------------------------------------------------------------ */
-/*  Inspection and state                                               */
+/*  Inspection                                                         */
 /* ------------------------------------------------------------------ */
 
 dsc_status dsc_lr_scheduler_lr(const dsc_lr_scheduler *s, size_t group, double *lr) {
-    DSC_RETURN_IF(s == NULL || lr == NULL, DSC_E_ARG, "dsc_lr_scheduler_lr: %s is NULL", s ? "lr" : "s");
-    DSC_RETURN_IF(group >= s->ngroups, DSC_E_ARG, "dsc_lr_scheduler_lr: group is %zu; it must be < %zu", group,
-                  s->ngroups);
-    DSC_RETURN_IF(!s->started, DSC_E_STATE,
-                  "dsc_lr_scheduler_lr: the scheduler has not started (dsc_lr_scheduler_start)");
+    static const char *fn = "dsc_lr_scheduler_lr";
+    DSC_RETURN_IF(lr == NULL, DSC_E_ARG, "%s: lr is NULL", fn);
+    *lr = 0.0;
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s is NULL", fn);
+    DSC_RETURN_IF(group >= s->ngroups, DSC_E_ARG, "%s: group is %zu; it must be < %zu", fn, group, s->ngroups);
+    DSC_RETURN_IF(!s->started, DSC_E_STATE, "%s: the scheduler has not started (dsc_lr_scheduler_start)", fn);
     *lr = s->cur[group];
     return DSC_OK;
 }
 
 dsc_status dsc_lr_scheduler_state_get(const dsc_lr_scheduler *s, dsc_sched_state_key key, double *out) {
-    DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "dsc_lr_scheduler_state_get: %s is NULL", s ? "out" : "s");
-    int plateau = s->vt->kind == DSC_SCHED_PLATEAU, warm = s->vt->kind == DSC_SCHED_COSINE_WARM_RESTARTS;
-    switch (key) {
-    case DSC_SCHED_STATE_STEP: *out = (double)s->v.t; return DSC_OK;
-    case DSC_SCHED_STATE_STARTED: *out = s->started; return DSC_OK;
-    case DSC_SCHED_STATE_BEST:
-    case DSC_SCHED_STATE_NUM_BAD_EPOCHS:
-    case DSC_SCHED_STATE_COOLDOWN_COUNTER:
-        DSC_RETURN_IF(!plateau, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_state_get: %s keeps no plateau state",
-                      s->vt->name);
-        *out = key == DSC_SCHED_STATE_BEST ? s->v.best : key == DSC_SCHED_STATE_NUM_BAD_EPOCHS ? (double)s->v.bad : (double)s->v.cooldown;
-        return DSC_OK;
-    case DSC_SCHED_STATE_T_CUR:
-    case DSC_SCHED_STATE_T_I:
-        DSC_RETURN_IF(!warm, DSC_E_UNSUPPORTED, "dsc_lr_scheduler_state_get: %s keeps no restart cycle",
-                      s->vt->name);
-        *out = (double)(key == DSC_SCHED_STATE_T_CUR ? s->v.t_cur : s->v.t_i);
+    static const char *fn = "dsc_lr_scheduler_state_get";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = 0.0;
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s is NULL", fn);
+    if (key == DSC_SCHED_STATE_STEP) {
+        *out = (double)s->v.t;
         return DSC_OK;
     }
-    return dsc__error(DSC_E_ARG, "dsc_lr_scheduler_state_get: key %d is not a dsc_sched_state_key", (int)key);
+    if (key == DSC_SCHED_STATE_STARTED) {
+        *out = s->started;
+        return DSC_OK;
+    }
+    for (size_t i = 0; i < s->vt->nvars; i++)
+        if (s->vt->vars[i].key == key) {
+            *out = s->v.k[i];
+            return DSC_OK;
+        }
+    return dsc__error(DSC_E_UNSUPPORTED, "%s: %s keeps no state with key %d", fn, s->vt->name, (int)key);
 }
 
 dsc_status dsc_lr_scheduler_child_count(const dsc_lr_scheduler *s, size_t *out) {
-    DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "dsc_lr_scheduler_child_count: %s is NULL",
-                  s ? "out" : "s");
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "dsc_lr_scheduler_child_count: out is NULL");
+    *out = 0;
+    DSC_RETURN_IF(s == NULL, DSC_E_ARG, "dsc_lr_scheduler_child_count: s is NULL");
     *out = s->nchildren;
     return DSC_OK;
 }
 
-dsc_status dsc_lr_scheduler_child(const dsc_lr_scheduler *s, size_t index, dsc_lr_scheduler **out) {
+dsc_status dsc_lr_scheduler_child(const dsc_lr_scheduler *s, size_t index, const dsc_lr_scheduler **out) {
     DSC_RETURN_IF(out == NULL, DSC_E_ARG, "dsc_lr_scheduler_child: out is NULL");
     *out = NULL;
     DSC_RETURN_IF(s == NULL, DSC_E_ARG, "dsc_lr_scheduler_child: s is NULL");
@@ -657,120 +589,4 @@ dsc_status dsc_lr_scheduler_child(const dsc_lr_scheduler *s, size_t index, dsc_l
                   index, s->vt->name, s->nchildren);
     *out = s->children[index];
     return DSC_OK;
-}
-
-/* Saved state layout, in doubles (format 1):
- *   [magic, format, kind, groups, children, started, mom_key,
- *    t, t_cur, t_i, best, bad, cooldown, base[groups], cur[groups], mom[groups]]
- * followed by each child's block in the same layout. best may be +-inf. */
-#define STATE_MAGIC 1685283693.0 /* "dsch" as a number */
-#define STATE_FORMAT 1.0
-#define STATE_HEADER 13
-
-static size_t state_size(const dsc_lr_scheduler *s) {
-    size_t n = STATE_HEADER + 3 * s->ngroups;
-    for (size_t i = 0; i < s->nchildren; i++) n += state_size(s->children[i]);
-    return n;
-}
-
-dsc_status dsc_lr_scheduler_state_size(const dsc_lr_scheduler *s, size_t *out) {
-    DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "dsc_lr_scheduler_state_size: %s is NULL", s ? "out" : "s");
-    *out = state_size(s);
-    return DSC_OK;
-}
-
-static double *save_block(const dsc_lr_scheduler *s, double *p) {
-    const double head[STATE_HEADER] = {STATE_MAGIC, STATE_FORMAT, (double)s->vt->kind, (double)s->ngroups,
-                                       (double)s->nchildren, (double)s->started, (double)s->mom_key,
-                                       (double)s->v.t, (double)s->v.t_cur, (double)s->v.t_i, s->v.best,
-                                       (double)s->v.bad, (double)s->v.cooldown};
-    memcpy(p, head, sizeof head);
-    p += STATE_HEADER;
-    size_t ng = s->ngroups;
-    memcpy(p, s->base, ng * sizeof(double));
-    memcpy(p + ng, s->cur, ng * sizeof(double));
-    memcpy(p + 2 * ng, s->mom, ng * sizeof(double));
-    p += 3 * ng;
-    for (size_t i = 0; i < s->nchildren; i++) p = save_block(s->children[i], p);
-    return p;
-}
-
-dsc_status dsc_lr_scheduler_state_save(const dsc_lr_scheduler *s, double *buf, size_t n) {
-    DSC_RETURN_IF(s == NULL || buf == NULL, DSC_E_ARG, "dsc_lr_scheduler_state_save: %s is NULL", s ? "buf" : "s");
-    size_t want = state_size(s);
-    DSC_RETURN_IF(n != want, DSC_E_SHAPE, "dsc_lr_scheduler_state_save: n is %zu; this scheduler's state is %zu doubles",
-                  n, want);
-    save_block(s, buf);
-    return DSC_OK;
-}
-
-static int is_count(double x) {
-    return isfinite(x) && x == floor(x) && x >= -1.0 && x <= DSC__SCHED_INT_MAX;
-}
-
-/* Checks one block (and its children) against s; returns the next block or NULL. */
-static const double *check_block(const dsc_lr_scheduler *s, const double *p, int top_started, const char **why) {
-    if (p[0] != STATE_MAGIC || p[1] != STATE_FORMAT) { *why = "not a scheduler state (magic or format)"; return NULL; }
-    if (p[2] != (double)s->vt->kind) { *why = "saved by another kind of scheduler"; return NULL; }
-    if (p[3] != (double)s->ngroups) { *why = "saved with another group count"; return NULL; }
-    if (p[4] != (double)s->nchildren) { *why = "saved with another number of children"; return NULL; }
-    if (p[5] != (double)top_started) { *why = "a child's started flag disagrees with its container's"; return NULL; }
-    if (!(p[6] == 0.0 || p[6] == DSC_OPTIMIZER_PARAM_MOMENTUM || p[6] == DSC_OPTIMIZER_PARAM_BETA1)) { *why = "bad momentum key"; return NULL; }
-    for (int i = 7; i < STATE_HEADER; i++) {
-        if (i == 10) {
-            if (isnan(p[i])) { *why = "best is NaN"; return NULL; }
-        } else if (!is_count(p[i])) {
-            *why = "a step count or counter is not an integer >= -1";
-            return NULL;
-        }
-    }
-    const double *v = p + STATE_HEADER;
-    for (size_t g = 0; g < 3 * s->ngroups; g++)
-        if (!isfinite(v[g]) || v[g] < 0.0) { *why = "an lr or momentum is negative or not finite"; return NULL; }
-    p = v + 3 * s->ngroups;
-    for (size_t i = 0; i < s->nchildren && p != NULL; i++) p = check_block(s->children[i], p, top_started, why);
-    return p;
-}
-
-static const double *load_block(dsc_lr_scheduler *s, const double *p) {
-    s->mom_key = (dsc_optimizer_param)(int)p[6];
-    s->v.t = (int64_t)p[7];
-    s->v.t_cur = (int64_t)p[8];
-    s->v.t_i = (int64_t)p[9];
-    s->v.best = p[10];
-    s->v.bad = (int64_t)p[11];
-    s->v.cooldown = (int64_t)p[12];
-    p += STATE_HEADER;
-    size_t ng = s->ngroups;
-    memcpy(s->base, p, ng * sizeof(double));
-    memcpy(s->cur, p + ng, ng * sizeof(double));
-    memcpy(s->mom, p + 2 * ng, ng * sizeof(double));
-    p += 3 * ng;
-    for (size_t i = 0; i < s->nchildren; i++) p = load_block(s->children[i], p);
-    return p;
-}
-
-dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, size_t n) {
-    static const char *fn = "dsc_lr_scheduler_state_load";
-    DSC_RETURN_IF(s == NULL || buf == NULL, DSC_E_ARG, "%s: %s is NULL", fn, s ? "buf" : "s");
-    DSC_RETURN_IF(s->parent != NULL, DSC_E_STATE, "%s: this scheduler is a child; load its container", fn);
-    size_t want = state_size(s);
-    DSC_RETURN_IF(n != want, DSC_E_SHAPE, "%s: n is %zu; this scheduler's state is %zu doubles", fn, n, want);
-    DSC_RETURN_IF(buf[5] != 0.0 && buf[5] != 1.0, DSC_E_FORMAT, "%s: bad started flag", fn);
-    const char *why = NULL;
-    DSC_RETURN_IF(check_block(s, buf, buf[5] == 1.0, &why) == NULL, DSC_E_FORMAT, "%s: %s", fn, why);
-    int started = buf[5] == 1.0;
-    dsc_optimizer_param mkey = 0;
-    if (started) {
-        DSC_TRY(prepare_start(s, fn, &mkey));
-        DSC_RETURN_IF((double)mkey != buf[6], DSC_E_FORMAT,
-                      "%s: the saved scheduler %s momentum; this one %s", fn, buf[6] != 0.0 ? "cycled" : "did not cycle",
-                      mkey != 0 ? "does" : "does not");
-    }
-    load_block(s, buf);
-    mark_started(s, started);
-    if (!started) return DSC_OK;
-    /* Put the saved lr and momentum back into the optimizer. */
-    save_vars(s);
-    return commit(s, fn);
 }

@@ -4,9 +4,9 @@
 #include "sched_impl.h"
 
 enum { STEP_SIZE, GAMMA };
-static const dsc__sched_hp step_hp[] = {
-    [STEP_SIZE] = {DSC_SCHED_PARAM_STEP_SIZE, "step_size", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT | DSC__HP_REQUIRED},
-    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 0.1, 0.0, HUGE_VAL, DSC__HP_LO_OPEN | DSC__HP_HI_OPEN | DSC__HP_ANYTIME},
+static const dsc__setting step_hp[] = {
+    [STEP_SIZE] = {DSC_SCHED_PARAM_STEP_SIZE, "step_size", NAN, 1, DSC__TWO_53, DSC__SET_INT | DSC__SET_REQUIRED},
+    [GAMMA] = {DSC_SCHED_PARAM_GAMMA, "gamma", 0.1, 0.0, INFINITY, DSC__SET_LO_OPEN | DSC__SCHED_ANYTIME},
 };
 
 static dsc_status step_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {

@@ -7,25 +7,31 @@
 #include <math.h>
 
 enum { T_0, T_MULT, ETA_MIN };
-static const dsc__sched_hp warm_hp[] = {
-    [T_0] = {DSC_SCHED_PARAM_T_0, "T_0", 0, 1, DSC__SCHED_INT_MAX, DSC__HP_INT | DSC__HP_REQUIRED},
-    [T_MULT] = {DSC_SCHED_PARAM_T_MULT, "T_mult", 1, 1, 1048576, DSC__HP_INT},
-    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, HUGE_VAL, DSC__HP_HI_OPEN},
+static const dsc__setting warm_hp[] = {
+    [T_0] = {DSC_SCHED_PARAM_T_0, "T_0", NAN, 1, DSC__TWO_53, DSC__SET_INT | DSC__SET_REQUIRED},
+    [T_MULT] = {DSC_SCHED_PARAM_T_MULT, "T_mult", 1, 1, 1048576, DSC__SET_INT},
+    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, INFINITY, 0},
+};
+
+/* State variables: PyTorch's T_cur and T_i, integers below 2^53. */
+enum { T_CUR, T_I };
+static const dsc__sched_var warm_vars[] = {
+    [T_CUR] = {DSC_SCHED_STATE_T_CUR, 1},
+    [T_I] = {DSC_SCHED_STATE_T_I, 1},
 };
 
 static void warm_reset(dsc_lr_scheduler *s) {
-    s->v.t_cur = 0;
-    s->v.t_i = (int64_t)dsc__sched_p(s, T_0);
+    s->v.k[T_CUR] = 0;
+    s->v.k[T_I] = dsc__sched_p(s, T_0);
 }
 
 static void warm_advance(dsc_lr_scheduler *s) {
-    s->v.t_cur += 1;
-    if (s->v.t_cur >= s->v.t_i) {
-        s->v.t_cur -= s->v.t_i;
-        int64_t mult = (int64_t)dsc__sched_p(s, T_MULT);
-        /* Saturate instead of overflowing: a cycle of 2^53 steps never ends anyway. */
-        if ((double)s->v.t_i * (double)mult > DSC__SCHED_INT_MAX) s->v.t_i = (int64_t)DSC__SCHED_INT_MAX;
-        else s->v.t_i *= mult;
+    double *k = s->v.k;
+    k[T_CUR] += 1;
+    if (k[T_CUR] >= k[T_I]) {
+        k[T_CUR] -= k[T_I];
+        /* Saturate: a cycle of 2^53 steps never ends anyway. */
+        k[T_I] = fmin(k[T_I] * dsc__sched_p(s, T_MULT), DSC__TWO_53);
     }
 }
 
@@ -33,11 +39,12 @@ static dsc_status warm_lr(dsc_lr_scheduler *s, size_t g, double cur, double base
     (void)g, (void)cur, (void)mom;
     const double pi = 3.141592653589793;
     double eta = dsc__sched_p(s, ETA_MIN);
-    *lr = eta + (base - eta) * (1.0 + cos(pi * (double)s->v.t_cur / (double)s->v.t_i)) / 2.0;
+    *lr = eta + (base - eta) * (1.0 + cos(pi * s->v.k[T_CUR] / s->v.k[T_I])) / 2.0;
     return DSC_OK;
 }
 
 const dsc__sched_vt dsc__sched_warm_restarts_vt = {
     .kind = DSC_SCHED_COSINE_WARM_RESTARTS, .name = "CosineAnnealingWarmRestarts", .hp = warm_hp,
-    .nhp = 3, .reset = warm_reset, .advance = warm_advance, .lr = warm_lr,
+    .nhp = sizeof warm_hp / sizeof warm_hp[0], .vars = warm_vars, .nvars = sizeof warm_vars / sizeof warm_vars[0],
+    .reset = warm_reset, .advance = warm_advance, .lr = warm_lr,
 };

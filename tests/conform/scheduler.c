@@ -168,11 +168,13 @@ static int build(ref_case *c, ref_result *r, dsc_optimizer *opt, dsc_lr_schedule
         if (dsc_lr_scheduler_new(&child, ck, opt) != DSC_OK) return ref_fail(r, "new %s: %s", type, dsc_last_error());
         char prefix[32];
         snprintf(prefix, sizeof prefix, "sched%d_", i);
-        if (configure(c, r, child, ck, prefix) != 0 || dsc_lr_scheduler_add_child(*out, child) != DSC_OK) {
-            if (!r->failed) ref_fail(r, "add_child %s: %s", type, dsc_last_error());
+        if (configure(c, r, child, ck, prefix) != 0) {
             dsc_lr_scheduler_free(child);
             return -1;
         }
+        /* The container takes the child whatever the outcome. */
+        if (dsc_lr_scheduler_add_child(*out, &child) != DSC_OK)
+            return ref_fail(r, "add_child %s: %s", type, dsc_last_error());
     }
 }
 

@@ -11,8 +11,11 @@ Arguments left at ``None`` keep descent's defaults, which are PyTorch's.
 A scheduler keeps its optimizer alive. ``SequentialLR`` and ``ChainedScheduler``
 take schedulers already built on the same optimizer, as torch does: they put
 back the optimizer's initial learning rates (torch's ``initial_lr``), rebuild
-their children inside the container (which then owns them) and start. The
-child objects stay usable for reading (``get_last_lr()``, ``last_epoch``).
+their children inside the container (``dsc_lr_scheduler_add_child`` hands each
+one over to the C container, which frees it) and start. The child objects stay
+usable for reading (``get_last_lr()``, ``last_epoch``, ``state_dict()``) and
+keep the container alive; stepping or loading them is refused (use the
+container), and they may be deleted in any order.
 """
 
 import ctypes
@@ -173,15 +176,25 @@ class LRScheduler(Handle):
         return list(buf)
 
     def load_state_dict(self, state):
+        self._check_top()
         buf = (c_double * len(state))(*state)
         C.dsc_lr_scheduler_state_load(self, buf, len(state))
 
     @staticmethod
     def bounds(kind, name):
+        """The valid range (lo, hi) of a hyperparameter for a SchedulerKind."""
         lo, hi = c_double(), c_double()
         C.dsc_lr_scheduler_param_bounds(SchedulerKind(kind), _KEY[name], ctypes.byref(lo),
                                         ctypes.byref(hi))
         return lo.value, hi.value
+
+    @staticmethod
+    def default(kind, name):
+        """The default of a hyperparameter for a SchedulerKind; NaN when it has no
+        fixed default (required, or derived from other settings or the groups)."""
+        v = c_double()
+        C.dsc_lr_scheduler_param_default(SchedulerKind(kind), _KEY[name], ctypes.byref(v))
+        return v.value
 
 
 _KEY = {
@@ -434,10 +447,19 @@ class _Container(LRScheduler):
         optimizer._restore_initial()
         ref = self._build()
         for i, s in enumerate(schedulers):
-            s._build()   # a fresh, unstarted C child; its old started one is released
-            C.dsc_lr_scheduler_add_child(self, s)
-            child_ref = s._ref
-            child_ref.free = None          # the container owns and frees it now
+            child_ref = s._build()   # a fresh, unstarted C child; its old started one is released
+            # add_child consumes the C child whatever the outcome (the container
+            # owns it, or it was freed) and sets the pointer to NULL: this
+            # wrapper never frees it again.
+            child_ref.free = None
+            try:
+                C.dsc_lr_scheduler_add_child(self, ctypes.byref(child_ref.ptr))
+            finally:
+                child_ref.ptr = None
+            # From here the wrapper reads its C child through the container.
+            p = c_void_p()
+            C.dsc_lr_scheduler_child(self, i, ctypes.byref(p))
+            child_ref.ptr = p
             child_ref.keep.append(ref)     # the child's handle lives as long as the container
             ref.keep.extend(k for k in child_ref.keep if k is not ref and not isinstance(k, _Ref))
             s._container = self

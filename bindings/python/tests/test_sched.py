@@ -155,3 +155,49 @@ def test_per_group_values():
     assert s.get("max_lr", group=1) == 2.0
     with pytest.raises(descent.ArgumentError):
         descent.CyclicLR(opt, max_lr=[1.0, 2.0, 3.0])
+
+
+def test_container_children_are_read_only_and_outlive_nothing():
+    import gc
+    opt = sgd(1.0)
+    warm = descent.LinearLR(opt, start_factor=0.5, total_iters=2)
+    decay = descent.ExponentialLR(opt, gamma=0.5)
+    seq = descent.SequentialLR(opt, [warm, decay], milestones=[2])
+    seq.step()
+    assert warm.last_epoch == 1 and decay.last_epoch == -1
+    assert len(warm.state_dict()) > 0               # reading a child is fine
+    with pytest.raises(descent.StateError):
+        warm.load_state_dict(warm.state_dict())     # changing it is the container's job
+    with pytest.raises(descent.StateError):
+        decay.step()
+    del seq
+    gc.collect()
+    assert warm.get_last_lr() == [pytest.approx(0.75)]  # the child keeps the container alive
+    del warm, decay
+    gc.collect()
+
+
+def test_refused_child_is_consumed():
+    import gc
+    opt = sgd(1.0)
+    step = descent.StepLR(opt, step_size=1)
+    plateau = descent.ReduceLROnPlateau(opt)
+    with pytest.raises(descent.UnsupportedError, match="ReduceLROnPlateau cannot be a child"):
+        descent.SequentialLR(opt, [step, plateau], milestones=[1])
+    with pytest.raises(descent.ClosedError):       # the C child was freed with the refusal
+        plateau.get_last_lr()
+    assert step.get("step_size") == 1             # the one adopted before is still readable
+    del step, plateau
+    gc.collect()
+
+
+def test_param_default():
+    from descent._enums import SchedulerKind
+    LR = descent.lr_scheduler.LRScheduler
+    assert LR.default(SchedulerKind.STEP, "gamma") == 0.1
+    assert LR.default(SchedulerKind.ONE_CYCLE, "div_factor") == 25.0
+    assert math.isnan(LR.default(SchedulerKind.STEP, "step_size"))       # required
+    assert math.isnan(LR.default(SchedulerKind.CYCLIC, "step_size_down"))  # follows step_size_up
+    with pytest.raises(descent.UnsupportedError):
+        LR.default(SchedulerKind.STEP, "T_max")
+    assert LR.bounds(SchedulerKind.CYCLIC, "cycle_momentum") == (0.0, 1.0)
