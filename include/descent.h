@@ -1192,7 +1192,8 @@ typedef enum dsc_optimizer_kind {
  * 600 Adadelta. Booleans are 0 or 1. Every value must be finite. A key the
  * optimizer kind does not use gives ::DSC_E_UNSUPPORTED. Ranges below are
  * inclusive unless written with a parenthesis; dsc_optimizer_param_bounds()
- * returns them as numbers.
+ * returns them as numbers and dsc_optimizer_param_default() gives each
+ * kind's default.
  *
  * "When": *any time* means between any two steps, *before the first step*
  * means while the group (for dsc_optimizer_set(): every group) has a step
