@@ -23,7 +23,8 @@ static const dsc__setting nadam_hp[] = {
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
     {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, "momentum_decay", 4e-3, 0.0, INFINITY, 0},
-    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, "mu_product", 1.0, 0.0, 1.0, DSC__SET_LO_OPEN | DSC__OPT_STATE},
+    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, "mu_product", 1.0, 0.0, 1.0,
+     DSC__SET_LO_OPEN | DSC__OPT_STATE},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };

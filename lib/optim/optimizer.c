@@ -1,6 +1,7 @@
 /* The optimizer handle: parameter groups over borrowed arrays, the
- * data-driven hyperparameter table walker (validation, bounds, when a key may
- * change), state buffers, and the one place that fixes the order of a step:
+ * data-driven hyperparameter table walker (values checked by
+ * lib/core/settings.c; bounds, defaults, when a key may change, what it
+ * turns on), state buffers, and the one place that fixes the order of a step:
  * gradient hook -> global norm and non-finite check -> clipping -> update.
  * The variant files (sgd.c, adam.c, ...) hold each torch.optim class's
  * tables and per-step scalars. */
@@ -69,8 +70,8 @@ static int slot_of(int key) {
 
 const char *dsc_optimizer_param_name(dsc_optimizer_param key) {
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        const dsc__setting *row = kinds[k] ? dsc__setting_find(kinds[k]->hp, kinds[k]->nhp, (int)key)
-                                           : NULL;
+        if (kinds[k] == NULL) continue;
+        const dsc__setting *row = dsc__setting_find(kinds[k]->hp, kinds[k]->nhp, (int)key);
         if (row != NULL) return row->name;
     }
     return "unknown";

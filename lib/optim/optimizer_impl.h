@@ -1,7 +1,11 @@
 /* Internals of the optimizer shared by optimizer.c (handle, groups, the
  * hyperparameter table walker, the step order) and the variant files (one
  * per torch.optim class: its table of hyperparameters and state buffers and
- * its per-step scalars). Never installed. */
+ * its per-step scalars). A kind says everything the engine must know about
+ * it in these tables (defaults, ranges, when a key may change, which buffers
+ * start lazily or from a setting, which keys are state), so the engine never
+ * names a kind; adding one touches its own file and the kind list in
+ * optimizer.c. lib/train reads dsc__optimizer_state_keys. Never installed. */
 #ifndef DSC_OPTIM_OPTIMIZER_IMPL_H
 #define DSC_OPTIM_OPTIMIZER_IMPL_H
 
@@ -84,7 +88,8 @@ typedef struct dsc__opt_def {
      * fn names the public function for the message. */
     dsc_status (*check)(const double *hp, const char *fn);
     /* One step of group gr (its step count already incremented): derive
-     * the scalars in double, then one kernel call. */
+     * the scalars in double, then one kernel call; sets the bit of each
+     * DSC__STATE_LAZY buffer it has written in gr->started. */
     void (*step)(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip);
 } dsc__opt_def;
 
@@ -115,7 +120,8 @@ size_t dsc__optimizer_state_keys(const dsc_optimizer *opt, dsc_optimizer_param *
 /* Table rows shared by every kind. INFINITY: no upper bound. */
 #define DSC__HP_ROW_LR(d) {DSC_OPTIMIZER_PARAM_LR, "lr", (d), 0.0, INFINITY, 0}
 #define DSC__HP_ROW_WD(d) {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, "weight_decay", (d), 0.0, INFINITY, 0}
-#define DSC__HP_ROW_MAXIMIZE {DSC_OPTIMIZER_PARAM_MAXIMIZE, "maximize", 0.0, 0.0, 1.0, DSC__SET_BOOL}
+#define DSC__HP_ROW_MAXIMIZE \
+    {DSC_OPTIMIZER_PARAM_MAXIMIZE, "maximize", 0.0, 0.0, 1.0, DSC__SET_BOOL}
 #define DSC__HP_ROW_EPS(d) {DSC_OPTIMIZER_PARAM_EPS, "eps", (d), 0.0, INFINITY, 0}
 #define DSC__HP_ROW_CLIP                                                               \
     {DSC_OPTIMIZER_PARAM_CLIP_NORM, "clip_norm", 0.0, 0.0, INFINITY, DSC__OPT_GLOBAL},   \

@@ -300,13 +300,13 @@ dsc_status dsc_trainer_get(const dsc_trainer *t, dsc_trainer_param key, double *
 }
 
 dsc_status dsc_trainer_param_bounds(dsc_trainer_param key, double *lo, double *hi) {
-    return dsc__setting_query_bounds(settings, NSETTINGS, (int)key, "dsc_trainer_param_bounds", OBJECT,
-                                     lo, hi);
+    static const char fn[] = "dsc_trainer_param_bounds";
+    return dsc__setting_query_bounds(settings, NSETTINGS, (int)key, fn, OBJECT, lo, hi);
 }
 
 dsc_status dsc_trainer_param_default(dsc_trainer_param key, double *out) {
-    return dsc__setting_query_default(settings, NSETTINGS, (int)key, "dsc_trainer_param_default", OBJECT,
-                                      out);
+    static const char fn[] = "dsc_trainer_param_default";
+    return dsc__setting_query_default(settings, NSETTINGS, (int)key, fn, OBJECT, out);
 }
 
 dsc_status dsc_trainer_set_step_callback(dsc_trainer *t, dsc_trainer_callback fn_, void *user) {
