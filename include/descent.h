@@ -991,22 +991,34 @@ typedef enum dsc_loss_kind {
                                       d = y-t (torch.nn.HuberLoss). */
     DSC_LOSS_L1 = 5,             /**< mean |y-t| (torch.nn.L1Loss); gradient 0 at y = t. */
     DSC_LOSS_SMOOTH_L1 = 6       /**< mean of 0.5 d^2/beta if |d| < beta, else |d| - beta/2
-                                      (torch.nn.SmoothL1Loss; beta is ::DSC_LOSS_PARAM_DELTA). */
+                                      (torch.nn.SmoothL1Loss; beta is ::DSC_LOSS_PARAM_BETA). */
 } dsc_loss_kind;
 
-/** Keys of dsc_loss_set() and dsc_loss_get(). Values are fixed and never renumbered. */
+/**
+ * @brief Keys of dsc_loss_set() and dsc_loss_get(). Values are fixed and never renumbered.
+ *
+ * Each key belongs to the kinds named below; any other kind answers it with
+ * ::DSC_E_UNSUPPORTED. Every value must be finite; dsc_loss_param_bounds()
+ * and dsc_loss_param_default() give the range and the default.
+ */
 typedef enum dsc_loss_param {
-    /** Huber's delta (> 0) or smooth L1's beta (>= 0); default 1.0. Settable any time. */
-    DSC_LOSS_PARAM_DELTA = 1
+    /** `delta` of ::DSC_LOSS_HUBER (torch.nn.HuberLoss). Default 1.0; > 0.
+     *  Settable any time. */
+    DSC_LOSS_PARAM_DELTA = 1,
+    /** `beta` of ::DSC_LOSS_SMOOTH_L1 (torch.nn.SmoothL1Loss). Default 1.0;
+     *  >= 0 (0: the L1 loss). Settable any time. */
+    DSC_LOSS_PARAM_BETA = 2
 } dsc_loss_param;
 
 /**
  * @brief Create a loss function.
  * @param[out] out  Receives the new loss; set to NULL on failure.
  * @param[in]  kind Any ::dsc_loss_kind.
- * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown kind; DSC_E_NOMEM.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out; DSC_E_UNSUPPORTED for a
+ *         @p kind that is not a ::dsc_loss_kind; DSC_E_NOMEM.
  * @note Ownership: the caller owns the loss and frees it with dsc_loss_free().
- * @since 0.1.0
+ *       Its parameters start at their defaults (dsc_loss_param_default()).
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown kind)
  */
 DSC_API dsc_status dsc_loss_new(dsc_loss **out, dsc_loss_kind kind);
 
@@ -1021,11 +1033,13 @@ DSC_API void dsc_loss_free(dsc_loss *loss);
  * @brief Set a parameter of the loss.
  * @param[in,out] loss  The loss.
  * @param[in]     key   A ::dsc_loss_param the loss uses.
- * @param[in]     value The value, within the key's range.
- * @return DSC_OK; DSC_E_ARG for a NULL loss or a value out of range (the
- *         message gives the range); DSC_E_UNSUPPORTED for a key this kind of
- *         loss does not use. Nothing changes on failure.
- * @since 0.1.0
+ * @param[in]     value The value, finite and within the key's range
+ *                      (dsc_loss_param_bounds()).
+ * @return DSC_OK; DSC_E_ARG for a NULL loss or a value out of range or not
+ *         finite (the message gives the range); DSC_E_UNSUPPORTED for a key
+ *         this kind of loss does not use. Nothing changes on failure.
+ * @since 0.2.0 (smooth L1's beta moved from ::DSC_LOSS_PARAM_DELTA to
+ *        ::DSC_LOSS_PARAM_BETA; values above 1e30 are accepted)
  */
 DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value);
 
@@ -1036,9 +1050,40 @@ DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value
  * @param[out] out  Receives the value.
  * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a key
  *         this kind of loss does not use.
- * @since 0.1.0
+ * @since 0.2.0 (smooth L1's beta moved from ::DSC_LOSS_PARAM_DELTA to
+ *        ::DSC_LOSS_PARAM_BETA)
  */
 DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double *out);
+
+/**
+ * @brief The inclusive range of values a loss parameter accepts for a kind.
+ *
+ * An open end such as Huber's delta > 0 is returned as the nearest double
+ * inside the range; "no upper bound" is DBL_MAX (every value must still be
+ * finite).
+ * @param[in]  kind A ::dsc_loss_kind.
+ * @param[in]  key  A ::dsc_loss_param.
+ * @param[out] lo   Receives the smallest accepted value.
+ * @param[out] hi   Receives the largest accepted value.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p lo or @p hi; DSC_E_UNSUPPORTED for
+ *         an unknown kind or a key the kind does not use (@p lo and @p hi
+ *         are then left as they were).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_loss_param_bounds(dsc_loss_kind kind, dsc_loss_param key, double *lo,
+                                         double *hi);
+
+/**
+ * @brief The value a parameter has in a new loss of a kind (PyTorch's default).
+ * @param[in]  kind A ::dsc_loss_kind.
+ * @param[in]  key  A ::dsc_loss_param.
+ * @param[out] out  Receives the default.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out; DSC_E_UNSUPPORTED for an
+ *         unknown kind or a key the kind does not use (@p out is then left
+ *         as it was).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_loss_param_default(dsc_loss_kind kind, dsc_loss_param key, double *out);
 
 /**
  * @brief The kind a loss was created with.
@@ -1204,7 +1249,8 @@ typedef enum dsc_optimizer_kind {
  * 600 Adadelta. Booleans are 0 or 1. Every value must be finite. A key the
  * optimizer kind does not use gives ::DSC_E_UNSUPPORTED. Ranges below are
  * inclusive unless written with a parenthesis; dsc_optimizer_param_bounds()
- * returns them as numbers.
+ * returns them as numbers and dsc_optimizer_param_default() gives each
+ * kind's default.
  *
  * "When": *any time* means between any two steps, *before the first step*
  * means while the group (for dsc_optimizer_set(): every group) has a step
@@ -1298,10 +1344,12 @@ typedef dsc_status (*dsc_grad_hook_fn)(dsc_optimizer *opt, size_t group, float *
  * @brief Create an optimizer of one kind, with no parameter group yet.
  * @param[out] out  Receives the new optimizer; set to NULL on failure.
  * @param[in]  kind One of ::dsc_optimizer_kind.
- * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown @p kind; DSC_E_NOMEM.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out; DSC_E_UNSUPPORTED for a
+ *         @p kind that is not a ::dsc_optimizer_kind; DSC_E_NOMEM.
  * @note Ownership: the caller owns the optimizer and frees it with dsc_optimizer_free().
- *       Every hyperparameter starts at its PyTorch default (see ::dsc_optimizer_param).
- * @since 0.1.0
+ *       Every hyperparameter starts at its PyTorch default (see ::dsc_optimizer_param
+ *       and dsc_optimizer_param_default()).
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown kind)
  */
 DSC_API dsc_status dsc_optimizer_new(dsc_optimizer **out, dsc_optimizer_kind kind);
 
@@ -1452,12 +1500,31 @@ DSC_API dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t grou
  * @param[in]  key  A ::dsc_optimizer_param.
  * @param[out] lo   Receives the smallest accepted value.
  * @param[out] hi   Receives the largest accepted value.
- * @return DSC_OK; DSC_E_ARG for NULL or an unknown kind; DSC_E_UNSUPPORTED
- *         for a key the kind does not use.
- * @since 0.1.0
+ * @return DSC_OK; DSC_E_ARG for a NULL @p lo or @p hi; DSC_E_UNSUPPORTED for
+ *         an unknown kind or a key the kind does not use (@p lo and @p hi
+ *         are then left as they were).
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown kind)
  */
 DSC_API dsc_status dsc_optimizer_param_bounds(dsc_optimizer_kind kind, dsc_optimizer_param key, double *lo,
                                                double *hi);
+
+/**
+ * @brief The value a key starts at in a new optimizer of a kind (PyTorch's default).
+ *
+ * Defaults that differ between kinds come per kind: `lr` (SGD 0.001,
+ * Adagrad 0.01, Adadelta 1.0...), `eps` (Adagrad 1e-10, Adadelta 1e-6,
+ * others 1e-8) and AdamW's `weight_decay` 0.01. ::DSC_OPTIMIZER_PARAM_MU_PRODUCT
+ * gives its start value, 1.
+ * @param[in]  kind A ::dsc_optimizer_kind.
+ * @param[in]  key  A ::dsc_optimizer_param.
+ * @param[out] out  Receives the default.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out; DSC_E_UNSUPPORTED for an
+ *         unknown kind or a key the kind does not use (@p out is then left
+ *         as it was).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_optimizer_param_default(dsc_optimizer_kind kind, dsc_optimizer_param key,
+                                                double *out);
 
 /**
  * @brief The PyTorch name of a hyperparameter key ("lr", "beta1", ...).
@@ -2916,13 +2983,15 @@ DSC_API dsc_status dsc_trainer_set_scheduler(dsc_trainer *t, dsc_lr_scheduler *s
  * @brief Change a setting.
  * @param[in,out] t     The trainer.
  * @param[in]     key   A ::dsc_trainer_param.
- * @param[in]     value Within the key's range (see ::dsc_trainer_param).
- * @return DSC_OK; DSC_E_ARG for a NULL trainer, an unknown key, or a value
- *         out of range, NaN or not integral where an integer is needed (the
- *         message gives the range); DSC_E_STATE from a callback. A refused
+ * @param[in]     value Within the key's range (see ::dsc_trainer_param and
+ *                      dsc_trainer_param_bounds()).
+ * @return DSC_OK; DSC_E_ARG for a NULL trainer or a value out of range,
+ *         not finite, or not integral where an integer is needed (the
+ *         message gives the range); DSC_E_UNSUPPORTED for a @p key that is
+ *         not a ::dsc_trainer_param; DSC_E_STATE from a callback. A refused
  *         call changes nothing.
  * @note Allocates nothing.
- * @since 0.1.0
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown key)
  */
 DSC_API dsc_status dsc_trainer_set(dsc_trainer *t, dsc_trainer_param key, double value);
 
@@ -2931,10 +3000,39 @@ DSC_API dsc_status dsc_trainer_set(dsc_trainer *t, dsc_trainer_param key, double
  * @param[in]  t   The trainer.
  * @param[in]  key A ::dsc_trainer_param.
  * @param[out] out Receives the value.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
- * @since 0.1.0
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a
+ *         @p key that is not a ::dsc_trainer_param.
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown key)
  */
 DSC_API dsc_status dsc_trainer_get(const dsc_trainer *t, dsc_trainer_param key, double *out);
+
+/**
+ * @brief The inclusive range of values a trainer setting accepts.
+ *
+ * An open end such as finder_beta's 1 in [0, 1) is returned as the nearest
+ * double inside the range; "no upper bound" is DBL_MAX (every value must
+ * still be finite). Booleans give 0 and 1. Integer settings accept only
+ * integral values in the range.
+ * @param[in]  key A ::dsc_trainer_param.
+ * @param[out] lo  Receives the smallest accepted value.
+ * @param[out] hi  Receives the largest accepted value.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p lo or @p hi; DSC_E_UNSUPPORTED for
+ *         a @p key that is not a ::dsc_trainer_param (@p lo and @p hi are
+ *         then left as they were).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_trainer_param_bounds(dsc_trainer_param key, double *lo, double *hi);
+
+/**
+ * @brief The value a setting has in a new trainer.
+ * @param[in]  key A ::dsc_trainer_param.
+ * @param[out] out Receives the default.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out; DSC_E_UNSUPPORTED for a
+ *         @p key that is not a ::dsc_trainer_param (@p out is then left as
+ *         it was).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_trainer_param_default(dsc_trainer_param key, double *out);
 
 /**
  * @brief Set (or remove) the callback run after every batch.
@@ -2995,9 +3093,10 @@ DSC_API dsc_status dsc_trainer_progress(const dsc_trainer *t, const dsc_progress
  * @param[in]  p   A progress handle (from a callback or dsc_trainer_progress()).
  * @param[in]  key A ::dsc_progress_key.
  * @param[out] out Receives the value (NaN where the key says so).
- * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a
+ *         @p key that is not a ::dsc_progress_key.
  * @note Allocates nothing; safe in callbacks.
- * @since 0.1.0
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown key)
  */
 DSC_API dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key,
                                             double *out);
@@ -3080,9 +3179,18 @@ typedef enum dsc_search_kind {
     DSC_SEARCH_RANDOM = 2
 } dsc_search_kind;
 
-/** Search settings, keys of dsc_search_set() and dsc_search_get(). Numbers never change. */
+/**
+ * @brief Search settings, keys of dsc_search_set() and dsc_search_get().
+ *        Numbers never change.
+ *
+ * A grid search uses only ::DSC_SEARCH_PARAM_EPOCHS (its trials are every
+ * combination of its candidates, drawn from nothing); the other keys are
+ * the random search's, and a grid search answers them with
+ * ::DSC_E_UNSUPPORTED (dsc_search_set(), dsc_search_get(),
+ * dsc_search_param_bounds(), dsc_search_param_default()).
+ */
 typedef enum dsc_search_param {
-    /** Epochs each trial trains before it is scored. Default 1; int in [1, 2^31]. */
+    /** Epochs each trial trains before it is scored. Default 1; int in [1, 2^31]. Both kinds. */
     DSC_SEARCH_PARAM_EPOCHS = 1,
     /** Random search: the number of trials. Default 10; int in [1, 2^20]. */
     DSC_SEARCH_PARAM_TRIALS = 2,
@@ -3090,7 +3198,8 @@ typedef enum dsc_search_param {
     DSC_SEARCH_PARAM_SEED = 3,
     /** Random search: smallest lr. Default 1e-4; finite, > 0. */
     DSC_SEARCH_PARAM_LR_MIN = 4,
-    /** Random search: largest lr. Default 1; finite, >= ::DSC_SEARCH_PARAM_LR_MIN when the search runs. */
+    /** Random search: largest lr. Default 1; finite, > 0, and >= ::DSC_SEARCH_PARAM_LR_MIN
+     *  when the search runs. */
     DSC_SEARCH_PARAM_LR_MAX = 5
 } dsc_search_param;
 
@@ -3102,9 +3211,10 @@ typedef enum dsc_search_param {
  * schedules (dsc_search_set_schedules(); default: a constant lr).
  * @param[out] out  Receives the search; set to NULL on failure.
  * @param[in]  kind A ::dsc_search_kind.
- * @return DSC_OK; DSC_E_ARG for a NULL @p out or an unknown kind; DSC_E_NOMEM.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out; DSC_E_UNSUPPORTED for a
+ *         @p kind that is not a ::dsc_search_kind; DSC_E_NOMEM.
  * @note Ownership: the caller owns the search (dsc_search_free()).
- * @since 0.1.0
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown kind)
  */
 DSC_API dsc_status dsc_search_new(dsc_search **out, dsc_search_kind kind);
 
@@ -3118,23 +3228,60 @@ DSC_API void dsc_search_free(dsc_search *s);
 /**
  * @brief Change a search setting.
  * @param[in,out] s     The search.
- * @param[in]     key   A ::dsc_search_param.
- * @param[in]     value Within the key's range.
- * @return DSC_OK; DSC_E_ARG for NULL, an unknown key or a bad value
- *         (nothing changes).
- * @since 0.1.0
+ * @param[in]     key   A ::dsc_search_param the search's kind uses.
+ * @param[in]     value Within the key's range (dsc_search_param_bounds()).
+ * @return DSC_OK; DSC_E_ARG for a NULL @p s or a value out of range, not
+ *         finite or not integral where an integer is needed (the message
+ *         gives the range); DSC_E_UNSUPPORTED for a @p key that is not a
+ *         ::dsc_search_param or that the kind does not use (a grid's
+ *         ::DSC_SEARCH_PARAM_TRIALS...). Nothing changes on failure.
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown key and accepted
+ *        the random search's keys on a grid search)
  */
 DSC_API dsc_status dsc_search_set(dsc_search *s, dsc_search_param key, double value);
 
 /**
  * @brief Read a search setting.
  * @param[in]  s   The search.
- * @param[in]  key A ::dsc_search_param.
+ * @param[in]  key A ::dsc_search_param the search's kind uses.
  * @param[out] out Receives the value.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer or an unknown key.
- * @since 0.1.0
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_UNSUPPORTED for a
+ *         @p key that is not a ::dsc_search_param or that the kind does not use.
+ * @since 0.2.0 (0.1.0 returned DSC_E_ARG for an unknown key and answered
+ *        the random search's keys on a grid search)
  */
 DSC_API dsc_status dsc_search_get(const dsc_search *s, dsc_search_param key, double *out);
+
+/**
+ * @brief The inclusive range of values a search setting accepts for a kind.
+ *
+ * An open end such as lr_min's 0 in (0, inf) is returned as the nearest
+ * double inside the range; "no upper bound" is DBL_MAX (every value must
+ * still be finite). Integer settings accept only integral values.
+ * @param[in]  kind A ::dsc_search_kind.
+ * @param[in]  key  A ::dsc_search_param.
+ * @param[out] lo   Receives the smallest accepted value.
+ * @param[out] hi   Receives the largest accepted value.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p lo or @p hi; DSC_E_UNSUPPORTED for
+ *         an unknown kind, or a key that is not a ::dsc_search_param or
+ *         that the kind does not use (@p lo and @p hi are then left as they were).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_search_param_bounds(dsc_search_kind kind, dsc_search_param key, double *lo,
+                                           double *hi);
+
+/**
+ * @brief The value a setting has in a new search of a kind.
+ * @param[in]  kind A ::dsc_search_kind.
+ * @param[in]  key  A ::dsc_search_param.
+ * @param[out] out  Receives the default.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p out; DSC_E_UNSUPPORTED for an
+ *         unknown kind, or a key that is not a ::dsc_search_param or that
+ *         the kind does not use (@p out is then left as it was).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_search_param_default(dsc_search_kind kind, dsc_search_param key,
+                                            double *out);
 
 /**
  * @brief Set the candidate learning rates of a grid search.

@@ -180,7 +180,7 @@ static void test_gradcheck_losses(void **state) {
         gc g;
         setup(&g, 4, 3, 4, kinds[k]);
         if (kinds[k] == DSC_LOSS_HUBER) assert_ok(dsc_loss_set(g.loss, DSC_LOSS_PARAM_DELTA, 0.4));
-        if (kinds[k] == DSC_LOSS_SMOOTH_L1) assert_ok(dsc_loss_set(g.loss, DSC_LOSS_PARAM_DELTA, 0.6));
+        if (kinds[k] == DSC_LOSS_SMOOTH_L1) assert_ok(dsc_loss_set(g.loss, DSC_LOSS_PARAM_BETA, 0.6));
         dense(&g, 3, 5, 1);
         assert_ok(dsc_model_add_activation(g.m, DSC_ACTIVATION_TANH));
         dense(&g, 5, 4, 1);

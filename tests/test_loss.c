@@ -2,7 +2,9 @@
  * double, stability for large logits, parameters, accuracy, and every
  * refusal leaving the loss as it was. */
 #include "harness.h"
+#include "nn/loss_impl.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -10,12 +12,15 @@
 static const float Y[6] = {0.5f, -1.0f, 2.0f, 0.0f, 3.5f, -0.25f};
 static const float T[6] = {1.0f, -1.0f, 0.0f, 0.5f, 1.0f, 0.25f};
 
-static void check(dsc_loss_kind kind, double delta, double want, const float *want_dy) {
+/* param >= 0: Huber's delta or smooth L1's beta, the key of that kind. */
+static void check(dsc_loss_kind kind, double param, double want, const float *want_dy) {
     dsc_loss *l = NULL;
     double v = 0;
     float dy[6];
     assert_ok(dsc_loss_new(&l, kind));
-    if (delta >= 0) assert_ok(dsc_loss_set(l, DSC_LOSS_PARAM_DELTA, delta));
+    if (param >= 0)
+        assert_ok(dsc_loss_set(l, kind == DSC_LOSS_HUBER ? DSC_LOSS_PARAM_DELTA : DSC_LOSS_PARAM_BETA,
+                               param));
     assert_ok(dsc_loss_forward(l, Y, T, 2, 3, &v));
     assert_true(fabs(v - want) <= 1e-12 + 1e-7 * fabs(want));
     assert_ok(dsc_loss_backward(l, dy));
@@ -130,9 +135,12 @@ static void test_loss_cross_entropy(void **state) {
 static void test_loss_validation_changes_nothing(void **state) {
     (void)state;
     dsc_loss *l = (dsc_loss *)(uintptr_t)1, *ce = NULL;
-    assert_status(dsc_loss_new(&l, (dsc_loss_kind)0), DSC_E_ARG);
+    assert_status(dsc_loss_new(&l, (dsc_loss_kind)0), DSC_E_UNSUPPORTED);
     assert_null(l);
-    assert_status(dsc_loss_new(&l, (dsc_loss_kind)7), DSC_E_ARG);
+    l = (dsc_loss *)(uintptr_t)1;
+    assert_status(dsc_loss_new(&l, (dsc_loss_kind)7), DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(), "dsc_loss_new: kind 7 is not a dsc_loss_kind");
+    assert_null(l);
     assert_status(dsc_loss_new(NULL, DSC_LOSS_MSE), DSC_E_ARG);
     assert_ok(dsc_loss_new(&l, DSC_LOSS_MSE));
     assert_ok(dsc_loss_new(&ce, DSC_LOSS_CROSS_ENTROPY));
@@ -185,24 +193,108 @@ static void test_loss_params(void **state) {
     assert_ok(dsc_loss_new(&sl1, DSC_LOSS_SMOOTH_L1));
     assert_status(dsc_loss_set(mse, DSC_LOSS_PARAM_DELTA, 1.0), DSC_E_UNSUPPORTED);
     assert_status(dsc_loss_get(mse, DSC_LOSS_PARAM_DELTA, &v), DSC_E_UNSUPPORTED);
+    assert_status(dsc_loss_set(mse, DSC_LOSS_PARAM_BETA, 1.0), DSC_E_UNSUPPORTED);
+    /* Huber: delta only, > 0 */
     assert_ok(dsc_loss_get(hub, DSC_LOSS_PARAM_DELTA, &v));
     assert_true(v == 1.0);
     assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, 0.0), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "dsc_loss_set: delta is 0; it must be a finite number > 0");
     assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, -1.0), DSC_E_ARG);
     assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, NAN), DSC_E_ARG);
     assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, INFINITY), DSC_E_ARG);
     assert_status(dsc_loss_set(hub, (dsc_loss_param)99, 1.0), DSC_E_UNSUPPORTED);
+    assert_status(dsc_loss_set(hub, DSC_LOSS_PARAM_BETA, 0.5), DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(), "dsc_loss_set: the huber loss has no setting with key 2");
+    assert_status(dsc_loss_get(hub, DSC_LOSS_PARAM_BETA, &v), DSC_E_UNSUPPORTED);
     assert_ok(dsc_loss_get(hub, DSC_LOSS_PARAM_DELTA, &v));
     assert_true(v == 1.0);
-    assert_ok(dsc_loss_set(sl1, DSC_LOSS_PARAM_DELTA, 0.0)); /* beta = 0 allowed */
-    assert_status(dsc_loss_set(sl1, DSC_LOSS_PARAM_DELTA, -0.5), DSC_E_ARG);
-    assert_ok(dsc_loss_get(sl1, DSC_LOSS_PARAM_DELTA, &v));
+    assert_ok(dsc_loss_set(hub, DSC_LOSS_PARAM_DELTA, 1e300)); /* any finite value above 0 */
+    assert_ok(dsc_loss_get(hub, DSC_LOSS_PARAM_DELTA, &v));
+    assert_true(v == 1e300);
+    /* smooth L1: beta only, >= 0 */
+    assert_ok(dsc_loss_get(sl1, DSC_LOSS_PARAM_BETA, &v));
+    assert_true(v == 1.0);
+    assert_ok(dsc_loss_set(sl1, DSC_LOSS_PARAM_BETA, 0.0)); /* beta = 0 allowed: L1 */
+    assert_status(dsc_loss_set(sl1, DSC_LOSS_PARAM_BETA, -0.5), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "dsc_loss_set: beta is -0.5; it must be a finite number >= 0");
+    assert_status(dsc_loss_set(sl1, DSC_LOSS_PARAM_DELTA, 0.5), DSC_E_UNSUPPORTED);
+    assert_status(dsc_loss_get(sl1, DSC_LOSS_PARAM_DELTA, &v), DSC_E_UNSUPPORTED);
+    assert_ok(dsc_loss_get(sl1, DSC_LOSS_PARAM_BETA, &v));
     assert_true(v == 0.0);
     assert_status(dsc_loss_set(NULL, DSC_LOSS_PARAM_DELTA, 1.0), DSC_E_ARG);
     assert_status(dsc_loss_get(hub, DSC_LOSS_PARAM_DELTA, NULL), DSC_E_ARG);
+    assert_status(dsc_loss_get(NULL, DSC_LOSS_PARAM_DELTA, &v), DSC_E_ARG);
     dsc_loss_free(mse);
     dsc_loss_free(hub);
     dsc_loss_free(sl1);
+}
+
+static void test_loss_param_bounds_and_defaults(void **state) {
+    (void)state;
+    double lo = -7, hi = -7, def = -7;
+    assert_ok(dsc_loss_param_bounds(DSC_LOSS_HUBER, DSC_LOSS_PARAM_DELTA, &lo, &hi));
+    assert_true(lo == nextafter(0.0, 1.0) && hi == DBL_MAX);
+    assert_ok(dsc_loss_param_default(DSC_LOSS_HUBER, DSC_LOSS_PARAM_DELTA, &def));
+    assert_true(def == 1.0);
+    assert_ok(dsc_loss_param_bounds(DSC_LOSS_SMOOTH_L1, DSC_LOSS_PARAM_BETA, &lo, &hi));
+    assert_true(lo == 0.0 && hi == DBL_MAX);
+    assert_ok(dsc_loss_param_default(DSC_LOSS_SMOOTH_L1, DSC_LOSS_PARAM_BETA, &def));
+    assert_true(def == 1.0);
+    /* every kind, both keys: the queries agree with a new loss */
+    const dsc_loss_param keys[2] = {DSC_LOSS_PARAM_DELTA, DSC_LOSS_PARAM_BETA};
+    for (int k = DSC_LOSS_MSE; k <= DSC_LOSS_SMOOTH_L1; k++) {
+        dsc_loss *l = NULL;
+        assert_ok(dsc_loss_new(&l, (dsc_loss_kind)k));
+        for (int j = 0; j < 2; j++) {
+            double held = -8;
+            lo = hi = def = -7;
+            dsc_status s = dsc_loss_get(l, keys[j], &held);
+            assert_int_equal(dsc_loss_param_bounds((dsc_loss_kind)k, keys[j], &lo, &hi), s);
+            assert_int_equal(dsc_loss_param_default((dsc_loss_kind)k, keys[j], &def), s);
+            if (s == DSC_OK) {
+                assert_true(def == held && lo <= def && def <= hi);
+                assert_ok(dsc_loss_set(l, keys[j], lo));
+                assert_ok(dsc_loss_set(l, keys[j], hi));
+            } else {
+                assert_int_equal(s, DSC_E_UNSUPPORTED);
+                assert_true(lo == -7 && hi == -7 && def == -7);
+            }
+        }
+        dsc_loss_free(l);
+    }
+    /* failures */
+    assert_status(dsc_loss_param_bounds(DSC_LOSS_MSE, DSC_LOSS_PARAM_DELTA, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
+    assert_status(dsc_loss_param_bounds((dsc_loss_kind)0, DSC_LOSS_PARAM_DELTA, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(), "dsc_loss_param_bounds: kind 0 is not a dsc_loss_kind");
+    assert_status(dsc_loss_param_bounds(DSC_LOSS_HUBER, (dsc_loss_param)9, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
+    assert_status(dsc_loss_param_bounds(DSC_LOSS_HUBER, DSC_LOSS_PARAM_DELTA, NULL, &hi), DSC_E_ARG);
+    assert_status(dsc_loss_param_bounds(DSC_LOSS_HUBER, DSC_LOSS_PARAM_DELTA, &lo, NULL), DSC_E_ARG);
+    assert_status(dsc_loss_param_default(DSC_LOSS_HUBER, DSC_LOSS_PARAM_DELTA, NULL), DSC_E_ARG);
+    assert_status(dsc_loss_param_default((dsc_loss_kind)7, DSC_LOSS_PARAM_DELTA, &def),
+                  DSC_E_UNSUPPORTED);
+    assert_status(dsc_loss_param_default(DSC_LOSS_SMOOTH_L1, DSC_LOSS_PARAM_DELTA, &def),
+                  DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(),
+                        "dsc_loss_param_default: the smooth_l1 loss has no setting with key 1");
+}
+
+/* Parameters are stored by key (loss_impl.h): every kind's keys fit. */
+static void test_loss_kind_tables(void **state) {
+    (void)state;
+    const dsc__loss_vtable *const vts[] = {&dsc__loss_mse,   &dsc__loss_cross_entropy,
+                                           &dsc__loss_bce_logits, &dsc__loss_huber,
+                                           &dsc__loss_l1,    &dsc__loss_smooth_l1};
+    for (size_t i = 0; i < sizeof vts / sizeof vts[0]; i++) {
+        assert_int_equal(vts[i]->kind, (dsc_loss_kind)(i + 1));
+        for (size_t r = 0; r < vts[i]->nparams; r++) {
+            assert_true(vts[i]->params[r].key > 0 &&
+                        vts[i]->params[r].key < DSC__LOSS_PARAM_SLOTS);
+            assert_ok(dsc__setting_check(&vts[i]->params[r], vts[i]->params[r].def, "test"));
+        }
+    }
 }
 
 static void test_loss_accuracy(void **state) {
@@ -233,6 +325,8 @@ int main(void) {
         cmocka_unit_test(test_loss_cross_entropy),
         cmocka_unit_test(test_loss_validation_changes_nothing),
         cmocka_unit_test(test_loss_params),
+        cmocka_unit_test(test_loss_param_bounds_and_defaults),
+        cmocka_unit_test(test_loss_kind_tables),
         cmocka_unit_test(test_loss_accuracy),
     };
     return cmocka_run_group_tests_name("loss", tests, NULL, NULL);

@@ -4,6 +4,7 @@
  * state restored), with their failure paths. */
 #include "harness.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -67,6 +68,7 @@ typedef struct snapshot {
     int in_use[3];
     uint64_t steps;
     double lr;
+    double mu;                  /* NAdam's mu_product (state the kind keeps per group) */
     double prog[4];
 } snapshot;
 
@@ -84,6 +86,10 @@ static void snap(const rig *r, snapshot *s) {
     }
     assert_ok(dsc_optimizer_group_step_count(r->opt, 0, &s->steps));
     assert_ok(dsc_optimizer_group_get(r->opt, 0, DSC_OPTIMIZER_PARAM_LR, &s->lr));
+    dsc_optimizer_kind kind;
+    assert_ok(dsc_optimizer_kind_of(r->opt, &kind));
+    if (kind == DSC_OPTIMIZER_NADAM)
+        assert_ok(dsc_optimizer_group_get(r->opt, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &s->mu));
     const dsc_progress *pr = NULL;
     assert_ok(dsc_trainer_progress(r->t, &pr));
     const dsc_progress_key keys[4] = {DSC_PROGRESS_EPOCH, DSC_PROGRESS_STEP, DSC_PROGRESS_LOSS, DSC_PROGRESS_REFUSED};
@@ -96,6 +102,7 @@ static void assert_same(const snapshot *a, const snapshot *b) {
     assert_memory_equal(a->in_use, b->in_use, sizeof a->in_use);
     assert_true(a->steps == b->steps);
     assert_true(a->lr == b->lr);
+    assert_true(a->mu == b->mu);
     for (int i = 0; i < 4; i++)
         assert_true(a->prog[i] == b->prog[i] || (isnan(a->prog[i]) && isnan(b->prog[i])));
 }
@@ -371,42 +378,117 @@ static void test_search_random_is_seeded(void **state) {
     done(&r);
 }
 
+/* A search that trains with NAdam gives back its mu_product (a state key the
+ * snapshot learns from the optimizer's kind table, not from its name). */
+static void test_search_restores_nadam_state(void **state) {
+    (void)state;
+    rig r;
+    setup(&r, DSC_OPTIMIZER_NADAM, 4);
+    assert_ok(dsc_trainer_set_validation(r.t, r.val));
+    assert_ok(dsc_trainer_run(r.t));
+    snapshot before, after;
+    snap(&r, &before);
+    assert_true(before.mu < 1.0);
+    dsc_search *s = NULL;
+    assert_ok(dsc_search_new(&s, DSC_SEARCH_RANDOM));
+    assert_ok(dsc_search_set(s, DSC_SEARCH_PARAM_TRIALS, 2));
+    assert_ok(dsc_trainer_search(r.t, s));
+    snap(&r, &after);
+    assert_same(&before, &after);
+    dsc_search_free(s);
+    done(&r);
+}
+
+static void test_search_settings(void **state) {
+    (void)state;
+    dsc_search *g = NULL, *rs = NULL;
+    assert_ok(dsc_search_new(&g, DSC_SEARCH_GRID));
+    assert_ok(dsc_search_new(&rs, DSC_SEARCH_RANDOM));
+    /* Bad values on a random search: refused with the range, nothing changed. */
+    const struct { dsc_search_param key; double bad; } bad[] = {
+        {DSC_SEARCH_PARAM_EPOCHS, 0}, {DSC_SEARCH_PARAM_EPOCHS, 1.5}, {DSC_SEARCH_PARAM_EPOCHS, NAN},
+        {DSC_SEARCH_PARAM_TRIALS, 0}, {DSC_SEARCH_PARAM_TRIALS, 2e6}, {DSC_SEARCH_PARAM_SEED, -1},
+        {DSC_SEARCH_PARAM_SEED, 0.25}, {DSC_SEARCH_PARAM_LR_MIN, 0}, {DSC_SEARCH_PARAM_LR_MIN, INFINITY},
+        {DSC_SEARCH_PARAM_LR_MAX, -1}, {DSC_SEARCH_PARAM_LR_MAX, NAN},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        double before = 0, after = 1;
+        assert_ok(dsc_search_get(rs, bad[i].key, &before));
+        assert_status(dsc_search_set(rs, bad[i].key, bad[i].bad), DSC_E_ARG);
+        assert_ok(dsc_search_get(rs, bad[i].key, &after));
+        assert_true(before == after);
+    }
+    assert_status(dsc_search_set(rs, DSC_SEARCH_PARAM_TRIALS, 2e6), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(),
+                        "dsc_search_set: trials is 2e+06; it must be an integer in [1, 2^20]");
+    assert_status(dsc_search_set(g, DSC_SEARCH_PARAM_EPOCHS, 0), DSC_E_ARG);
+    /* Defaults, and the default query agrees with a new search. */
+    const dsc_search_param keys[5] = {DSC_SEARCH_PARAM_EPOCHS, DSC_SEARCH_PARAM_TRIALS,
+                                      DSC_SEARCH_PARAM_SEED, DSC_SEARCH_PARAM_LR_MIN,
+                                      DSC_SEARCH_PARAM_LR_MAX};
+    const double want[5] = {1, 10, 0, 1e-4, 1};
+    for (size_t i = 0; i < 5; i++) {
+        double v = -1, def = -2, lo = -3, hi = -3;
+        assert_ok(dsc_search_get(rs, keys[i], &v));
+        assert_true(v == want[i]);
+        assert_ok(dsc_search_param_default(DSC_SEARCH_RANDOM, keys[i], &def));
+        assert_true(def == want[i]);
+        assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, keys[i], &lo, &hi));
+        assert_true(lo <= def && def <= hi);
+        assert_ok(dsc_search_set(rs, keys[i], lo)); /* both ends are accepted */
+        assert_ok(dsc_search_set(rs, keys[i], hi));
+        /* A grid uses only the epochs: the random search's keys are unsupported there. */
+        dsc_status want_s = keys[i] == DSC_SEARCH_PARAM_EPOCHS ? DSC_OK : DSC_E_UNSUPPORTED;
+        double gv = -5, glo = -5, ghi = -5, gdef = -5;
+        assert_status(dsc_search_get(g, keys[i], &gv), want_s);
+        assert_status(dsc_search_set(g, keys[i], want[i]), want_s);
+        assert_status(dsc_search_param_bounds(DSC_SEARCH_GRID, keys[i], &glo, &ghi), want_s);
+        assert_status(dsc_search_param_default(DSC_SEARCH_GRID, keys[i], &gdef), want_s);
+        if (want_s == DSC_OK) {
+            assert_true(gdef == def && glo == lo && ghi == hi);
+        } else {
+            assert_true(gv == -5 && glo == -5 && ghi == -5 && gdef == -5);
+        }
+    }
+    double lo = 0, hi = 0, v = 0;
+    assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, DSC_SEARCH_PARAM_LR_MIN, &lo, &hi));
+    assert_true(lo == nextafter(0.0, 1.0) && hi == DBL_MAX);
+    assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, DSC_SEARCH_PARAM_TRIALS, &lo, &hi));
+    assert_true(lo == 1 && hi == 1048576.0);
+    assert_status(dsc_search_set(g, DSC_SEARCH_PARAM_TRIALS, 5), DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(), "dsc_search_set: a grid search has no setting with key 2");
+    /* Unknown keys and kinds; NULL pointers. */
+    assert_status(dsc_search_set(rs, (dsc_search_param)99, 1), DSC_E_UNSUPPORTED);
+    assert_status(dsc_search_get(rs, (dsc_search_param)99, &v), DSC_E_UNSUPPORTED);
+    assert_status(dsc_search_get(g, (dsc_search_param)0, &v), DSC_E_UNSUPPORTED);
+    assert_status(dsc_search_param_bounds((dsc_search_kind)3, DSC_SEARCH_PARAM_EPOCHS, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(), "dsc_search_param_bounds: kind 3 is not a dsc_search_kind");
+    assert_status(dsc_search_param_default((dsc_search_kind)0, DSC_SEARCH_PARAM_EPOCHS, &v),
+                  DSC_E_UNSUPPORTED);
+    assert_status(dsc_search_param_bounds(DSC_SEARCH_GRID, DSC_SEARCH_PARAM_EPOCHS, NULL, &hi),
+                  DSC_E_ARG);
+    assert_status(dsc_search_param_bounds(DSC_SEARCH_GRID, DSC_SEARCH_PARAM_EPOCHS, &lo, NULL),
+                  DSC_E_ARG);
+    assert_status(dsc_search_param_default(DSC_SEARCH_GRID, DSC_SEARCH_PARAM_EPOCHS, NULL), DSC_E_ARG);
+    assert_status(dsc_search_set(NULL, DSC_SEARCH_PARAM_EPOCHS, 1), DSC_E_ARG);
+    assert_status(dsc_search_get(NULL, DSC_SEARCH_PARAM_EPOCHS, &v), DSC_E_ARG);
+    assert_status(dsc_search_get(g, DSC_SEARCH_PARAM_EPOCHS, NULL), DSC_E_ARG);
+    dsc_search_free(g);
+    dsc_search_free(rs);
+}
+
 static void test_search_failure_paths(void **state) {
     (void)state;
     rig r;
     setup(&r, DSC_OPTIMIZER_SGD, 0);
     dsc_search *s = (dsc_search *)(uintptr_t)1;
     assert_status(dsc_search_new(NULL, DSC_SEARCH_GRID), DSC_E_ARG);
-    assert_status(dsc_search_new(&s, (dsc_search_kind)7), DSC_E_ARG);
+    assert_status(dsc_search_new(&s, (dsc_search_kind)7), DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(), "dsc_search_new: kind 7 is not a dsc_search_kind");
     assert_null(s);
     assert_ok(dsc_search_new(&s, DSC_SEARCH_GRID));
     dsc_search_free(NULL);
-    /* Settings. */
-    const struct { dsc_search_param key; double bad; } bad[] = {
-        {DSC_SEARCH_PARAM_EPOCHS, 0}, {DSC_SEARCH_PARAM_EPOCHS, 1.5}, {DSC_SEARCH_PARAM_EPOCHS, NAN}, {DSC_SEARCH_PARAM_TRIALS, 0},
-        {DSC_SEARCH_PARAM_TRIALS, 2e6}, {DSC_SEARCH_PARAM_SEED, -1}, {DSC_SEARCH_PARAM_SEED, 0.25}, {DSC_SEARCH_PARAM_LR_MIN, 0},
-        {DSC_SEARCH_PARAM_LR_MIN, INFINITY}, {DSC_SEARCH_PARAM_LR_MAX, -1}, {DSC_SEARCH_PARAM_LR_MAX, NAN},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        double before = 0, after = 1;
-        assert_ok(dsc_search_get(s, bad[i].key, &before));
-        assert_status(dsc_search_set(s, bad[i].key, bad[i].bad), DSC_E_ARG);
-        assert_ok(dsc_search_get(s, bad[i].key, &after));
-        assert_true(before == after);
-    }
-    double v = 0;
-    const struct { dsc_search_param key; double want; } defaults[] = {
-        {DSC_SEARCH_PARAM_EPOCHS, 1}, {DSC_SEARCH_PARAM_TRIALS, 10}, {DSC_SEARCH_PARAM_SEED, 0}, {DSC_SEARCH_PARAM_LR_MIN, 1e-4},
-        {DSC_SEARCH_PARAM_LR_MAX, 1}};
-    for (size_t i = 0; i < 5; i++) {
-        assert_ok(dsc_search_get(s, defaults[i].key, &v));
-        assert_true(v == defaults[i].want);
-    }
-    assert_status(dsc_search_set(s, (dsc_search_param)99, 1), DSC_E_ARG);
-    assert_status(dsc_search_get(s, (dsc_search_param)99, &v), DSC_E_ARG);
-    assert_status(dsc_search_set(NULL, DSC_SEARCH_PARAM_EPOCHS, 1), DSC_E_ARG);
-    assert_status(dsc_search_get(NULL, DSC_SEARCH_PARAM_EPOCHS, &v), DSC_E_ARG);
-    assert_status(dsc_search_get(s, DSC_SEARCH_PARAM_EPOCHS, NULL), DSC_E_ARG);
     /* Candidates. */
     const double lrs[2] = {0.1, -1}, nan_lr[1] = {NAN};
     const size_t sizes[1] = {(size_t)1 << 32};
@@ -460,6 +542,8 @@ int main(void) {
         cmocka_unit_test(test_lr_finder_restores_model_and_optimizer),
         cmocka_unit_test(test_lr_finder_failure_paths),
         cmocka_unit_test(test_search_grid_finds_good_lr_and_restores),
+        cmocka_unit_test(test_search_restores_nadam_state),
+        cmocka_unit_test(test_search_settings),
         cmocka_unit_test(test_search_grid_over_batch_and_schedule),
         cmocka_unit_test(test_search_random_is_seeded),
         cmocka_unit_test(test_search_failure_paths),

@@ -4,6 +4,7 @@
  * step allocates nothing. The update formulas themselves are checked against
  * PyTorch by descent-conform (tests/check_conform.sh). */
 #include "harness.h"
+#include "optim/optimizer_impl.h"
 
 #include <fenv.h>
 #include <float.h>
@@ -42,10 +43,14 @@ static void assert_msg_has(const char *needle) {
 static void test_optim_new_rejects_bad_arguments(void **state) {
     (void)state;
     dsc_optimizer *opt = (dsc_optimizer *)(uintptr_t)1;
-    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)0), DSC_E_ARG);
+    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)0), DSC_E_UNSUPPORTED);
     assert_null(opt);
     opt = (dsc_optimizer *)(uintptr_t)1;
-    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)10), DSC_E_ARG);
+    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)10), DSC_E_UNSUPPORTED);
+    assert_msg_has("dsc_optimizer_new: kind 10 is not a dsc_optimizer_kind");
+    assert_null(opt);
+    opt = (dsc_optimizer *)(uintptr_t)1;
+    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)-1), DSC_E_UNSUPPORTED);
     assert_null(opt);
     assert_status(dsc_optimizer_new(NULL, DSC_OPTIMIZER_SGD), DSC_E_ARG);
     dsc_optimizer_free(NULL); /* accepted */
@@ -103,12 +108,12 @@ static void test_optim_set_rejects_bad_values_with_range(void **state) {
     (void)state;
     dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, -1.0), DSC_E_ARG);
-    assert_msg_has("dsc_optimizer_set: lr is -1; it must be >= 0");
+    assert_msg_has("dsc_optimizer_set: lr is -1; it must be a finite number >= 0");
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, NAN), DSC_E_ARG);
     assert_msg_has("finite");
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, INFINITY), DSC_E_ARG);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_BETA1, 1.0), DSC_E_ARG);
-    assert_msg_has("beta1 is 1; it must be in [0, 1)");
+    assert_msg_has("beta1 is 1; it must be a finite number in [0, 1)");
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_BETA2, -0.5), DSC_E_ARG);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_EPS, -1e-8), DSC_E_ARG);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, -0.1), DSC_E_ARG);
@@ -131,7 +136,7 @@ static void test_optim_set_rejects_bad_values_with_range(void **state) {
 
     opt = make(DSC_OPTIMIZER_RMSPROP);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_ALPHA, 1.5), DSC_E_ARG);
-    assert_msg_has("alpha is 1.5; it must be in [0, 1]");
+    assert_msg_has("alpha is 1.5; it must be a finite number in [0, 1]");
     dsc_optimizer_free(opt);
     opt = make(DSC_OPTIMIZER_SGD);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, -0.9), DSC_E_ARG);
@@ -233,8 +238,17 @@ static void test_optim_bounds_and_names(void **state) {
                   DSC_E_UNSUPPORTED);
     assert_true(lo == -7 && hi == -7);
     assert_status(dsc_optimizer_param_bounds((dsc_optimizer_kind)42, DSC_OPTIMIZER_PARAM_LR, &lo, &hi),
-                  DSC_E_ARG);
+                  DSC_E_UNSUPPORTED);
+    assert_msg_has("dsc_optimizer_param_bounds: kind 42 is not a dsc_optimizer_kind");
+    assert_true(lo == -7 && hi == -7);
+    assert_status(dsc_optimizer_param_bounds((dsc_optimizer_kind)0, DSC_OPTIMIZER_PARAM_LR, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, (dsc_optimizer_param)9999, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
+    assert_msg_has("SGD has no hyperparameter unknown (key 9999)");
     assert_status(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_LR, NULL, &hi), DSC_E_ARG);
+    assert_status(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_LR, &lo, NULL), DSC_E_ARG);
+    assert_true(lo == -7 && hi == -7);
     /* every kind: its defaults lie inside its bounds */
     static const dsc_optimizer_param keys[] = {
         DSC_OPTIMIZER_PARAM_LR, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, DSC_OPTIMIZER_PARAM_MAXIMIZE, DSC_OPTIMIZER_PARAM_EPS, DSC_OPTIMIZER_PARAM_CLIP_NORM,
@@ -262,6 +276,180 @@ static void test_optim_bounds_and_names(void **state) {
     assert_string_equal(dsc_optimizer_param_name(DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE),
                         "initial_accumulator_value");
     assert_string_equal(dsc_optimizer_param_name((dsc_optimizer_param)1), "unknown");
+}
+
+static const dsc_optimizer_param every_key[] = {
+    DSC_OPTIMIZER_PARAM_LR, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, DSC_OPTIMIZER_PARAM_MAXIMIZE,
+    DSC_OPTIMIZER_PARAM_EPS, DSC_OPTIMIZER_PARAM_CLIP_NORM, DSC_OPTIMIZER_PARAM_CLIP_VALUE,
+    DSC_OPTIMIZER_PARAM_MOMENTUM, DSC_OPTIMIZER_PARAM_DAMPENING, DSC_OPTIMIZER_PARAM_NESTEROV,
+    DSC_OPTIMIZER_PARAM_BETA1, DSC_OPTIMIZER_PARAM_BETA2, DSC_OPTIMIZER_PARAM_AMSGRAD,
+    DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC_OPTIMIZER_PARAM_MU_PRODUCT, DSC_OPTIMIZER_PARAM_ALPHA,
+    DSC_OPTIMIZER_PARAM_CENTERED, DSC_OPTIMIZER_PARAM_LR_DECAY,
+    DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC_OPTIMIZER_PARAM_RHO,
+};
+#define NKEYS (sizeof every_key / sizeof every_key[0])
+
+/* The default query answers what a new optimizer holds, kind by kind. */
+static void test_optim_param_default(void **state) {
+    (void)state;
+    for (size_t i = 0; i < NKINDS; i++) {
+        dsc_optimizer *opt = make(all_kinds[i]);
+        float p[1] = {0}, g[1] = {0};
+        assert_ok(dsc_optimizer_add_params(opt, p, g, 1, NULL));
+        for (size_t j = 0; j < NKEYS; j++) {
+            double def = -7, held = -8, lo, hi;
+            dsc_status s = dsc_optimizer_param_default(all_kinds[i], every_key[j], &def);
+            dsc_status s2 = dsc_optimizer_group_get(opt, 0, every_key[j], &held);
+            assert_int_equal(s, s2);
+            assert_int_equal(s, dsc_optimizer_param_bounds(all_kinds[i], every_key[j], &lo, &hi));
+            if (s != DSC_OK) {
+                assert_int_equal(s, DSC_E_UNSUPPORTED);
+                assert_true(def == -7); /* left as it was */
+                continue;
+            }
+            if (def != held)
+                fail_msg("kind %d %s: default %g, a new optimizer holds %g", (int)all_kinds[i],
+                         dsc_optimizer_param_name(every_key[j]), def, held);
+            assert_true(lo <= def && def <= hi);
+        }
+        dsc_optimizer_free(opt);
+    }
+    /* defaults that depend on the kind */
+    static const double lr[] = {1e-3, 1e-2, 1e-2, 1e-3, 1e-3, 1.0, 2e-3, 2e-3, 1e-3};
+    double v = 0;
+    for (size_t i = 0; i < NKINDS; i++) {
+        assert_ok(dsc_optimizer_param_default(all_kinds[i], DSC_OPTIMIZER_PARAM_LR, &v));
+        assert_true(v == lr[i]);
+        assert_ok(dsc_optimizer_param_default(all_kinds[i], DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, &v));
+        assert_true(v == (all_kinds[i] == DSC_OPTIMIZER_ADAMW ? 0.01 : 0.0));
+    }
+    assert_ok(dsc_optimizer_param_default(DSC_OPTIMIZER_ADAGRAD, DSC_OPTIMIZER_PARAM_EPS, &v));
+    assert_true(v == 1e-10);
+    assert_ok(dsc_optimizer_param_default(DSC_OPTIMIZER_ADADELTA, DSC_OPTIMIZER_PARAM_EPS, &v));
+    assert_true(v == 1e-6);
+    assert_ok(dsc_optimizer_param_default(DSC_OPTIMIZER_RADAM, DSC_OPTIMIZER_PARAM_EPS, &v));
+    assert_true(v == 1e-8);
+    assert_ok(dsc_optimizer_param_default(DSC_OPTIMIZER_NADAM, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &v));
+    assert_true(v == 1.0);
+    /* failures */
+    v = -7;
+    assert_status(dsc_optimizer_param_default(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_LR, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_param_default((dsc_optimizer_kind)0, DSC_OPTIMIZER_PARAM_LR, &v),
+                  DSC_E_UNSUPPORTED);
+    assert_msg_has("dsc_optimizer_param_default: kind 0 is not a dsc_optimizer_kind");
+    assert_status(dsc_optimizer_param_default((dsc_optimizer_kind)10, DSC_OPTIMIZER_PARAM_LR, &v),
+                  DSC_E_UNSUPPORTED);
+    assert_status(dsc_optimizer_param_default(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_EPS, &v),
+                  DSC_E_UNSUPPORTED);
+    assert_msg_has("SGD has no hyperparameter eps");
+    assert_status(dsc_optimizer_param_default(DSC_OPTIMIZER_ADAM, (dsc_optimizer_param)1, &v),
+                  DSC_E_UNSUPPORTED);
+    assert_true(v == -7);
+}
+
+/* The kinds' tables (optimizer_impl.h): one name per key across kinds, every
+ * key known to the engine, flags that make sense together. */
+static void test_optim_kind_tables(void **state) {
+    (void)state;
+    static const dsc__opt_def *const defs[] = {
+        &dsc__opt_sgd,      &dsc__opt_adagrad, &dsc__opt_rmsprop, &dsc__opt_adam,  &dsc__opt_adamw,
+        &dsc__opt_adadelta, &dsc__opt_adamax,  &dsc__opt_nadam,   &dsc__opt_radam,
+    };
+    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+        const dsc__opt_def *d = defs[i];
+        assert_int_equal(d->kind, all_kinds[i]);
+        assert_true(d->nstate <= DSC__MAX_STATE);
+        for (size_t r = 0; r < d->nhp; r++) {
+            const dsc__setting *row = &d->hp[r];
+            int known = 0;
+            for (size_t j = 0; j < NKEYS; j++) known |= (int)every_key[j] == row->key;
+            if (!known) fail_msg("%s: key %d is not in the test's key list", d->name, row->key);
+            if (strcmp(row->name, dsc_optimizer_param_name((dsc_optimizer_param)row->key)) != 0)
+                fail_msg("%s names key %d '%s', another kind '%s'", d->name, row->key, row->name,
+                         dsc_optimizer_param_name((dsc_optimizer_param)row->key));
+            assert_null(dsc__setting_find(d->hp, r, row->key)); /* no key twice */
+            assert_ok(dsc__setting_check(row, row->def, "test"));
+            if (row->flags & DSC__OPT_REFILLS) assert_true(row->flags & DSC__OPT_FROZEN);
+            assert_false((row->flags & DSC__OPT_GLOBAL) && (row->flags & DSC__OPT_STATE));
+        }
+    }
+}
+
+/* The state keys a snapshot saves besides buffers: NAdam's mu_product only. */
+static void test_optim_state_keys(void **state) {
+    (void)state;
+    for (size_t i = 0; i < NKINDS; i++) {
+        dsc_optimizer *opt = make(all_kinds[i]);
+        dsc_optimizer_param keys[2] = {(dsc_optimizer_param)0, (dsc_optimizer_param)0};
+        size_t n = dsc__optimizer_state_keys(opt, keys, 2);
+        if (all_kinds[i] == DSC_OPTIMIZER_NADAM) {
+            assert_int_equal(n, 1);
+            assert_int_equal(keys[0], DSC_OPTIMIZER_PARAM_MU_PRODUCT);
+            keys[0] = (dsc_optimizer_param)0;
+            assert_int_equal(dsc__optimizer_state_keys(opt, keys, 0), 1); /* counts only */
+            assert_int_equal(keys[0], 0);
+        } else {
+            assert_int_equal(n, 0);
+            assert_int_equal(keys[0], 0);
+        }
+        dsc_optimizer_free(opt);
+    }
+}
+
+/* reset_state: a new optimizer's state with the same groups and settings,
+ * through the kinds' hooks (lazy buffers, start values, state keys). */
+static void test_optim_reset_state(void **state) {
+    (void)state;
+    for (size_t k = 0; k < NKINDS; k++) {
+        float pa[5], ga[5], pb[5], gb[5];
+        for (int i = 0; i < 5; i++) pa[i] = pb[i] = 0.25f * (float)i - 0.5f;
+        dsc_optimizer *a = make(all_kinds[k]), *b = make(all_kinds[k]);
+        dsc_optimizer *both[2] = {a, b};
+        for (int o = 0; o < 2; o++) {
+            use_all_state(both[o], all_kinds[k]);
+            if (all_kinds[k] == DSC_OPTIMIZER_ADAGRAD)
+                assert_ok(dsc_optimizer_set(both[o], DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, 0.5));
+        }
+        assert_ok(dsc_optimizer_add_params(a, pa, ga, 5, NULL));
+        assert_ok(dsc_optimizer_add_params(b, pb, gb, 5, NULL));
+        for (int t = 0; t < 3; t++) {
+            for (int i = 0; i < 5; i++) ga[i] = cosf((float)(t * 5 + i));
+            assert_ok(dsc_optimizer_step(a));
+        }
+        assert_ok(dsc_optimizer_reset_state(a));
+        uint64_t steps = 9;
+        assert_ok(dsc_optimizer_group_step_count(a, 0, &steps));
+        assert_int_equal(steps, 0);
+        size_t ns = 0;
+        assert_ok(dsc_optimizer_state_count(a, &ns));
+        for (size_t s = 0; s < ns; s++) {
+            int ua = -1, ub = -2;
+            float sa[5], sb[5];
+            assert_ok(dsc_optimizer_state_in_use(a, 0, s, &ua));
+            assert_ok(dsc_optimizer_state_in_use(b, 0, s, &ub));
+            assert_int_equal(ua, ub);
+            assert_ok(dsc_optimizer_state_get(a, 0, s, sa, 5));
+            assert_ok(dsc_optimizer_state_get(b, 0, s, sb, 5));
+            assert_memory_equal(sa, sb, sizeof sa);
+        }
+        if (all_kinds[k] == DSC_OPTIMIZER_NADAM) {
+            double mu = 0;
+            assert_ok(dsc_optimizer_group_get(a, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &mu));
+            assert_true(mu == 1.0);
+        }
+        /* from the same parameters, a reset optimizer steps as a new one */
+        memcpy(pa, pb, sizeof pa);
+        for (int t = 0; t < 3; t++) {
+            for (int i = 0; i < 5; i++) ga[i] = gb[i] = sinf((float)(t * 5 + i));
+            assert_ok(dsc_optimizer_step(a));
+            assert_ok(dsc_optimizer_step(b));
+        }
+        if (memcmp(pa, pb, sizeof pa) != 0)
+            fail_msg("kind %d: a reset optimizer differs from a new one", (int)all_kinds[k]);
+        dsc_optimizer_free(a);
+        dsc_optimizer_free(b);
+    }
+    assert_status(dsc_optimizer_reset_state(NULL), DSC_E_ARG);
 }
 
 static void test_optim_null_and_bad_group(void **state) {
@@ -822,6 +1010,10 @@ int main(void) {
         cmocka_unit_test(test_optim_nesterov_rules),
         cmocka_unit_test(test_optim_frozen_keys_after_first_step),
         cmocka_unit_test(test_optim_bounds_and_names),
+        cmocka_unit_test(test_optim_param_default),
+        cmocka_unit_test(test_optim_kind_tables),
+        cmocka_unit_test(test_optim_state_keys),
+        cmocka_unit_test(test_optim_reset_state),
         cmocka_unit_test(test_optim_null_and_bad_group),
         cmocka_unit_test(test_optim_refused_step_leaves_everything),
         cmocka_unit_test(test_optim_sgd_on_host_array_exact),

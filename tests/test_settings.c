@@ -54,7 +54,7 @@ static void test_settings_check_refuses_with_the_range(void **state) {
     assert_status(dsc__setting_check(row(K_NEED), 0.0, "f"), DSC_E_ARG);
     assert_string_equal(dsc_last_error(), "f: need is 0; it must be a finite number > 0");
     assert_status(dsc__setting_check(row(K_MULT), 0, "f"), DSC_E_ARG); /* integral bounds in full */
-    assert_string_equal(dsc_last_error(), "f: mult is 0; it must be an integer in [1, 1048576]");
+    assert_string_equal(dsc_last_error(), "f: mult is 0; it must be an integer in [1, 2^20]");
 }
 
 static void test_settings_lookup_unknown_key(void **state) {
@@ -90,12 +90,33 @@ static void test_settings_bounds_and_defaults(void **state) {
                   DSC_E_UNSUPPORTED);
 }
 
+/* Bounds in messages: powers of two from 2^16 by exponent (%g would print
+ * 2^20 as 1.04858e+06), other values with %g. */
+static void test_settings_message_bounds(void **state) {
+    (void)state;
+    const dsc__setting big[] = {
+        {1, "trials", 10, 1, 1048576.0, DSC__SET_INT},
+        {2, "count", 10, 0, 65536.0, DSC__SET_INT},
+        {3, "size", 10, 0, 1e6, 0},
+        {4, "small", 1, 0, 32768.0, DSC__SET_INT},
+    };
+    assert_status(dsc__setting_check(&big[0], 2e6, "f"), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "f: trials is 2e+06; it must be an integer in [1, 2^20]");
+    assert_status(dsc__setting_check(&big[1], -1, "f"), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "f: count is -1; it must be an integer in [0, 2^16]");
+    assert_status(dsc__setting_check(&big[2], -1, "f"), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "f: size is -1; it must be a finite number in [0, 1e+06]");
+    assert_status(dsc__setting_check(&big[3], -1, "f"), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "f: small is -1; it must be an integer in [0, 32768]");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_settings_check_accepts_the_range),
         cmocka_unit_test(test_settings_check_refuses_with_the_range),
         cmocka_unit_test(test_settings_lookup_unknown_key),
         cmocka_unit_test(test_settings_bounds_and_defaults),
+        cmocka_unit_test(test_settings_message_bounds),
     };
     return cmocka_run_group_tests_name("settings", tests, NULL, NULL);
 }

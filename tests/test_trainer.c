@@ -6,6 +6,7 @@
  * dsc_optimizer_reset_state, added for the trainer. */
 #include "harness.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -714,22 +715,26 @@ static void test_trainer_new_failure_paths(void **state) {
         {DSC_TRAINER_PARAM_SCHED_STEPPING, 3}, {DSC_TRAINER_PARAM_PATIENCE, -2}, {DSC_TRAINER_PARAM_MIN_DELTA, -0.1},
         {DSC_TRAINER_PARAM_MIN_DELTA, INFINITY}, {DSC_TRAINER_PARAM_RESTORE_BEST, 0.5}, {DSC_TRAINER_PARAM_MAX_NONFINITE, -1},
         {DSC_TRAINER_PARAM_FINDER_BETA, 1.0}, {DSC_TRAINER_PARAM_FINDER_BETA, -0.1}, {DSC_TRAINER_PARAM_FINDER_DIVERGE, 1.0},
-        {DSC_TRAINER_PARAM_FINDER_DIVERGE, NAN}, {(dsc_trainer_param)999, 1},
+        {DSC_TRAINER_PARAM_FINDER_DIVERGE, NAN},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double before = -1, after = -2;
-        if (bad[i].key != (dsc_trainer_param)999) assert_ok(dsc_trainer_get(t, bad[i].key, &before));
+        assert_ok(dsc_trainer_get(t, bad[i].key, &before));
         assert_status(dsc_trainer_set(t, bad[i].key, bad[i].bad), DSC_E_ARG);
-        if (bad[i].key != (dsc_trainer_param)999) {
-            assert_ok(dsc_trainer_get(t, bad[i].key, &after));
-            assert_true(before == after);
-        }
+        assert_ok(dsc_trainer_get(t, bad[i].key, &after));
+        assert_true(before == after);
     }
+    assert_status(dsc_trainer_set(t, DSC_TRAINER_PARAM_BATCH_SIZE, 1.5), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(),
+                        "dsc_trainer_set: batch_size is 1.5; it must be an integer in [0, 2^31]");
     double v = 0;
+    assert_status(dsc_trainer_set(t, (dsc_trainer_param)999, 1), DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(), "dsc_trainer_set: the trainer has no setting with key 999");
+    assert_status(dsc_trainer_set(t, (dsc_trainer_param)0, 1), DSC_E_UNSUPPORTED);
     assert_status(dsc_trainer_set(NULL, DSC_TRAINER_PARAM_EPOCHS, 1), DSC_E_ARG);
     assert_status(dsc_trainer_get(NULL, DSC_TRAINER_PARAM_EPOCHS, &v), DSC_E_ARG);
     assert_status(dsc_trainer_get(t, DSC_TRAINER_PARAM_EPOCHS, NULL), DSC_E_ARG);
-    assert_status(dsc_trainer_get(t, (dsc_trainer_param)999, &v), DSC_E_ARG);
+    assert_status(dsc_trainer_get(t, (dsc_trainer_param)999, &v), DSC_E_UNSUPPORTED);
     /* Defaults. */
     const struct { dsc_trainer_param key; double want; } defaults[] = {
         {DSC_TRAINER_PARAM_BATCH_SIZE, 32}, {DSC_TRAINER_PARAM_EPOCHS, 1}, {DSC_TRAINER_PARAM_SEED, 0}, {DSC_TRAINER_PARAM_SHUFFLE, 1},
@@ -738,9 +743,37 @@ static void test_trainer_new_failure_paths(void **state) {
         {DSC_TRAINER_PARAM_FINDER_BETA, 0.98}, {DSC_TRAINER_PARAM_FINDER_DIVERGE, 4},
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        double def = -1, lo = -1, hi = -1;
         assert_ok(dsc_trainer_get(t, defaults[i].key, &v));
         assert_true(v == defaults[i].want);
+        assert_ok(dsc_trainer_param_default(defaults[i].key, &def));
+        assert_true(def == defaults[i].want);
+        assert_ok(dsc_trainer_param_bounds(defaults[i].key, &lo, &hi));
+        assert_true(lo <= def && def <= hi);
+        /* both ends are accepted; just outside them is not */
+        assert_ok(dsc_trainer_set(t, defaults[i].key, lo));
+        assert_ok(dsc_trainer_set(t, defaults[i].key, hi));
+        assert_status(dsc_trainer_set(t, defaults[i].key, nextafter(lo, -INFINITY)), DSC_E_ARG);
+        if (hi < DBL_MAX)
+            assert_status(dsc_trainer_set(t, defaults[i].key, nextafter(hi, INFINITY)), DSC_E_ARG);
+        assert_ok(dsc_trainer_set(t, defaults[i].key, def));
     }
+    double lo = -1, hi = -1;
+    assert_ok(dsc_trainer_param_bounds(DSC_TRAINER_PARAM_FINDER_BETA, &lo, &hi));
+    assert_true(lo == 0 && hi == nextafter(1.0, 0.0));
+    assert_ok(dsc_trainer_param_bounds(DSC_TRAINER_PARAM_FINDER_DIVERGE, &lo, &hi));
+    assert_true(lo == nextafter(1.0, 2.0) && hi == DBL_MAX);
+    assert_ok(dsc_trainer_param_bounds(DSC_TRAINER_PARAM_SHUFFLE, &lo, &hi));
+    assert_true(lo == 0 && hi == 1);
+    assert_ok(dsc_trainer_param_bounds(DSC_TRAINER_PARAM_SEED, &lo, &hi));
+    assert_true(lo == 0 && hi == 9007199254740992.0);
+    lo = hi = v = -1;
+    assert_status(dsc_trainer_param_bounds((dsc_trainer_param)999, &lo, &hi), DSC_E_UNSUPPORTED);
+    assert_status(dsc_trainer_param_default((dsc_trainer_param)7, &v), DSC_E_UNSUPPORTED);
+    assert_true(lo == -1 && hi == -1 && v == -1);
+    assert_status(dsc_trainer_param_bounds(DSC_TRAINER_PARAM_EPOCHS, NULL, &hi), DSC_E_ARG);
+    assert_status(dsc_trainer_param_bounds(DSC_TRAINER_PARAM_EPOCHS, &lo, NULL), DSC_E_ARG);
+    assert_status(dsc_trainer_param_default(DSC_TRAINER_PARAM_EPOCHS, NULL), DSC_E_ARG);
     /* Validation sets of the wrong kind or width. */
     assert_status(dsc_trainer_set_validation(NULL, ds), DSC_E_ARG);
     assert_status(dsc_trainer_set_validation(t, dl), DSC_E_UNSUPPORTED);
@@ -759,7 +792,8 @@ static void test_trainer_new_failure_paths(void **state) {
     assert_ok(dsc_trainer_progress(t, &p));
     assert_status(dsc_progress_get(NULL, DSC_PROGRESS_EPOCH, &v), DSC_E_ARG);
     assert_status(dsc_progress_get(p, DSC_PROGRESS_EPOCH, NULL), DSC_E_ARG);
-    assert_status(dsc_progress_get(p, (dsc_progress_key)999, &v), DSC_E_ARG);
+    assert_status(dsc_progress_get(p, (dsc_progress_key)999, &v), DSC_E_UNSUPPORTED);
+    assert_string_equal(dsc_last_error(), "dsc_progress_get: key 999 is not a dsc_progress_key");
     /* Before training. */
     assert_ok(dsc_progress_get(p, DSC_PROGRESS_EPOCH, &v));
     assert_true(v == 0);

@@ -19,15 +19,12 @@ dsc_status dsc__setting_lookup(const dsc__setting *rows, size_t n, int key, cons
     return DSC_OK;
 }
 
-/* A bound as the reader wrote it: 2^53 and 2^31 by name, other integers
- * in full (%g would print 2^20 as 1.04858e+06), the rest with %g. */
+/* A bound as the reader wrote it: powers of two from 2^16 up (2^20, 2^31,
+ * 2^53...) by exponent, which %g would round; others with %g. */
 static void bound_text(char *buf, size_t size, double v) {
-    if (v == DSC__TWO_53)
-        snprintf(buf, size, "2^53");
-    else if (v == DSC__TWO_31)
-        snprintf(buf, size, "2^31");
-    else if (v == floor(v) && fabs(v) < 1e15)
-        snprintf(buf, size, "%.0f", v);
+    int e = 0;
+    if (v >= 65536.0 && isfinite(v) && frexp(v, &e) == 0.5)
+        snprintf(buf, size, "2^%d", e - 1);
     else
         snprintf(buf, size, "%g", v);
 }

@@ -27,5 +27,5 @@ static void bce_backward(const dsc_loss *l, float *dy) {
 }
 
 const dsc__loss_vtable dsc__loss_bce_logits = {
-    DSC_LOSS_BCE_WITH_LOGITS, "bce_with_logits", 0, 0, 0.0, 0, bce_forward, bce_backward,
+    DSC_LOSS_BCE_WITH_LOGITS, "bce_with_logits", 0, NULL, 0, bce_forward, bce_backward,
 };

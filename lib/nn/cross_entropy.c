@@ -17,5 +17,5 @@ static void ce_backward(const dsc_loss *l, float *dy) {
 }
 
 const dsc__loss_vtable dsc__loss_cross_entropy = {
-    DSC_LOSS_CROSS_ENTROPY, "cross_entropy", 1, 0, 0.0, 0, ce_forward, ce_backward,
+    DSC_LOSS_CROSS_ENTROPY, "cross_entropy", 1, NULL, 0, ce_forward, ce_backward,
 };

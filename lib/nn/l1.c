@@ -21,5 +21,5 @@ static void l1_backward(const dsc_loss *l, float *dy) {
 }
 
 const dsc__loss_vtable dsc__loss_l1 = {
-    DSC_LOSS_L1, "l1", 0, 0, 0.0, 0, l1_forward, l1_backward,
+    DSC_LOSS_L1, "l1", 0, NULL, 0, l1_forward, l1_backward,
 };

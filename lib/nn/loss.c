@@ -4,6 +4,8 @@
 #include "loss_impl.h"
 #include "../kernels/fpenv.h"
 
+#include <stdio.h>
+
 static const dsc__loss_vtable *vtable_of(dsc_loss_kind kind) {
     switch (kind) {
     case DSC_LOSS_MSE: return &dsc__loss_mse;
@@ -16,18 +18,39 @@ static const dsc__loss_vtable *vtable_of(dsc_loss_kind kind) {
     }
 }
 
+/* The kind's vtable, or DSC_E_UNSUPPORTED naming fn and the value. */
+static dsc_status lookup_kind(dsc_loss_kind kind, const char *fn, const dsc__loss_vtable **vt) {
+    *vt = vtable_of(kind);
+    DSC_RETURN_IF(*vt == NULL, DSC_E_UNSUPPORTED, "%s: kind %d is not a dsc_loss_kind", fn,
+                  (int)kind);
+    return DSC_OK;
+}
+
+/* "the huber loss", for messages. */
+static const char *object_of(const dsc__loss_vtable *vt, char *buf, size_t size) {
+    snprintf(buf, size, "the %s loss", vt->name);
+    return buf;
+}
+
+/* The row of key for this kind, or DSC_E_UNSUPPORTED. */
+static dsc_status lookup(const dsc__loss_vtable *vt, dsc_loss_param key, const char *fn,
+                         const dsc__setting **row) {
+    char object[48];
+    return dsc__setting_lookup(vt->params, vt->nparams, (int)key, fn,
+                               object_of(vt, object, sizeof object), row);
+}
+
 DSC_API dsc_status dsc_loss_new(dsc_loss **out, dsc_loss_kind kind) {
     static const char fn[] = "dsc_loss_new";
     DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
     *out = NULL;
-    const dsc__loss_vtable *vt = vtable_of(kind);
-    DSC_RETURN_IF(vt == NULL, DSC_E_ARG, "%s: kind is %d; it must be a dsc_loss_kind (1..6)", fn,
-                  (int)kind);
+    const dsc__loss_vtable *vt;
+    DSC_TRY(lookup_kind(kind, fn, &vt));
     dsc_loss *l = dsc__calloc(1, sizeof *l);
     DSC_RETURN_IF(l == NULL, DSC_E_NOMEM, "%s: out of memory for the loss", fn);
     l->vt = vt;
     l->k = dsc__kernels();
-    l->delta = 1.0; /* HuberLoss(delta=1.0), SmoothL1Loss(beta=1.0) */
+    for (size_t i = 0; i < vt->nparams; i++) l->param[vt->params[i].key] = vt->params[i].def;
     *out = l;
     return DSC_OK;
 }
@@ -39,13 +62,10 @@ DSC_API void dsc_loss_free(dsc_loss *loss) {
 DSC_API dsc_status dsc_loss_set(dsc_loss *loss, dsc_loss_param key, double value) {
     static const char fn[] = "dsc_loss_set";
     DSC_RETURN_IF(loss == NULL, DSC_E_ARG, "%s: loss is NULL", fn);
-    DSC_RETURN_IF(key != DSC_LOSS_PARAM_DELTA || !loss->vt->uses_delta, DSC_E_UNSUPPORTED,
-                  "%s: the %s loss has no parameter %d", fn, loss->vt->name, (int)key);
-    const dsc__loss_vtable *vt = loss->vt;
-    int ok = value <= 1e30 && (vt->delta_min_open ? value > vt->delta_min : value >= vt->delta_min);
-    DSC_RETURN_IF(!ok, DSC_E_ARG, "%s: %s loss delta is %g; it must be %s %g and finite", fn,
-                  vt->name, value, vt->delta_min_open ? ">" : ">=", vt->delta_min);
-    loss->delta = value;
+    const dsc__setting *row;
+    DSC_TRY(lookup(loss->vt, key, fn, &row));
+    DSC_TRY(dsc__setting_check(row, value, fn));
+    loss->param[row->key] = value;
     return DSC_OK;
 }
 
@@ -53,10 +73,31 @@ DSC_API dsc_status dsc_loss_get(const dsc_loss *loss, dsc_loss_param key, double
     static const char fn[] = "dsc_loss_get";
     DSC_RETURN_IF(loss == NULL || out == NULL, DSC_E_ARG, "%s: %s is NULL", fn,
                   loss == NULL ? "loss" : "out");
-    DSC_RETURN_IF(key != DSC_LOSS_PARAM_DELTA || !loss->vt->uses_delta, DSC_E_UNSUPPORTED,
-                  "%s: the %s loss has no parameter %d", fn, loss->vt->name, (int)key);
-    *out = loss->delta;
+    const dsc__setting *row;
+    DSC_TRY(lookup(loss->vt, key, fn, &row));
+    *out = loss->param[row->key];
     return DSC_OK;
+}
+
+DSC_API dsc_status dsc_loss_param_bounds(dsc_loss_kind kind, dsc_loss_param key, double *lo,
+                                         double *hi) {
+    static const char fn[] = "dsc_loss_param_bounds";
+    DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "%s: %s is NULL", fn, lo ? "hi" : "lo");
+    const dsc__loss_vtable *vt;
+    char object[48];
+    DSC_TRY(lookup_kind(kind, fn, &vt));
+    return dsc__setting_query_bounds(vt->params, vt->nparams, (int)key, fn,
+                                     object_of(vt, object, sizeof object), lo, hi);
+}
+
+DSC_API dsc_status dsc_loss_param_default(dsc_loss_kind kind, dsc_loss_param key, double *out) {
+    static const char fn[] = "dsc_loss_param_default";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    const dsc__loss_vtable *vt;
+    char object[48];
+    DSC_TRY(lookup_kind(kind, fn, &vt));
+    return dsc__setting_query_default(vt->params, vt->nparams, (int)key, fn,
+                                      object_of(vt, object, sizeof object), out);
 }
 
 static double run_forward(const dsc_loss *loss) {

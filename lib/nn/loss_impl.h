@@ -3,15 +3,18 @@
 #define DSC_NN_LOSS_IMPL_H
 
 #include "../core/common.h"
+#include "../core/settings.h"
 #include "../kernels/kernels.h"
+
+/* A loss's parameters are stored by key (dsc_loss_param): keys are below this. */
+#define DSC__LOSS_PARAM_SLOTS 3
 
 typedef struct dsc__loss_vtable {
     dsc_loss_kind kind;
     const char *name;
     int uses_labels;         /* 1: forward_labels; 0: float targets */
-    int uses_delta;          /* 1: DSC_LOSS_PARAM_DELTA applies */
-    double delta_min;        /* smallest valid delta */
-    int delta_min_open;      /* 1: delta must be > delta_min */
+    const dsc__setting *params; /* the keys this kind uses, with default and range; NULL: none */
+    size_t nparams;
     /* Mean loss of the remembered batch (inputs already validated). */
     double (*forward)(const dsc_loss *l);
     void (*backward)(const dsc_loss *l, float *dy);
@@ -20,7 +23,7 @@ typedef struct dsc__loss_vtable {
 struct dsc_loss {
     const dsc__loss_vtable *vt;
     const dsc_kernels *k;    /* cached at creation */
-    double delta;            /* Huber delta / smooth L1 beta */
+    double param[DSC__LOSS_PARAM_SLOTS]; /* by key: Huber's delta, smooth L1's beta */
     /* The last successful forward (borrowed). */
     const float *y;
     const float *target;

@@ -21,5 +21,5 @@ static void mse_backward(const dsc_loss *l, float *dy) {
 }
 
 const dsc__loss_vtable dsc__loss_mse = {
-    DSC_LOSS_MSE, "mse", 0, 0, 0.0, 0, mse_forward, mse_backward,
+    DSC_LOSS_MSE, "mse", 0, NULL, 0, mse_forward, mse_backward,
 };

@@ -11,9 +11,9 @@
  * updated after d is computed from its old value. */
 #include "optimizer_impl.h"
 
-static const dsc__hp_def adadelta_hp[] = {
+static const dsc__setting adadelta_hp[] = {
     DSC__HP_ROW_LR(1.0),
-    {DSC_OPTIMIZER_PARAM_RHO, 0.9, 0.0, 1.0, 0},
+    {DSC_OPTIMIZER_PARAM_RHO, "rho", 0.9, 0.0, 1.0, 0},
     DSC__HP_ROW_EPS(1e-6),
     DSC__HP_ROW_WD(0.0),
     DSC__HP_ROW_MAXIMIZE,
@@ -21,8 +21,8 @@ static const dsc__hp_def adadelta_hp[] = {
 };
 
 static const dsc__state_def adadelta_state[] = {
-    {"square_avg", NULL, NULL},
-    {"acc_delta", NULL, NULL},
+    {"square_avg", NULL, NULL, 0},
+    {"acc_delta", NULL, NULL, 0},
 };
 
 static void adadelta_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {

@@ -10,11 +10,12 @@
  * square root. */
 #include "optimizer_impl.h"
 
-static const dsc__hp_def adagrad_hp[] = {
+static const dsc__setting adagrad_hp[] = {
     DSC__HP_ROW_LR(1e-2),
-    {DSC_OPTIMIZER_PARAM_LR_DECAY, 0.0, 0.0, DBL_MAX, 0},
+    {DSC_OPTIMIZER_PARAM_LR_DECAY, "lr_decay", 0.0, 0.0, INFINITY, 0},
     DSC__HP_ROW_WD(0.0),
-    {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, 0.0, 0.0, DBL_MAX, DSC__HPF_FROZEN},
+    {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, "initial_accumulator_value", 0.0, 0.0, INFINITY,
+     DSC__OPT_FROZEN | DSC__OPT_REFILLS},
     DSC__HP_ROW_EPS(1e-10),
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
@@ -25,7 +26,7 @@ static float initial_sum(const double *hp) {
 }
 
 static const dsc__state_def adagrad_state[] = {
-    {"sum", NULL, initial_sum},
+    {"sum", NULL, initial_sum, 0},
 };
 
 static void adagrad_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {

@@ -13,12 +13,12 @@
 
 #include <math.h>
 
-static const dsc__hp_def adam_hp[] = {
+static const dsc__setting adam_hp[] = {
     DSC__HP_ROW_LR(1e-3),
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
-    {DSC_OPTIMIZER_PARAM_AMSGRAD, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
+    DSC__HP_ROW_AMSGRAD,
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
@@ -28,9 +28,9 @@ static int uses_amsgrad(const double *hp) {
 }
 
 const dsc__state_def dsc__adam_state[3] = {
-    {"exp_avg", NULL, NULL},
-    {"exp_avg_sq", NULL, NULL},
-    {"max_exp_avg_sq", uses_amsgrad, NULL},
+    {"exp_avg", NULL, NULL, 0},
+    {"exp_avg_sq", NULL, NULL, 0},
+    {"max_exp_avg_sq", uses_amsgrad, NULL, 0},
 };
 
 void dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int decoupled) {

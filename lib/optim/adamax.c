@@ -11,7 +11,7 @@
 
 #include <math.h>
 
-static const dsc__hp_def adamax_hp[] = {
+static const dsc__setting adamax_hp[] = {
     DSC__HP_ROW_LR(2e-3),
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
@@ -21,8 +21,8 @@ static const dsc__hp_def adamax_hp[] = {
 };
 
 static const dsc__state_def adamax_state[] = {
-    {"exp_avg", NULL, NULL},
-    {"exp_inf", NULL, NULL},
+    {"exp_avg", NULL, NULL, 0},
+    {"exp_inf", NULL, NULL, 0},
 };
 
 static void adamax_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {

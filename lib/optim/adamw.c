@@ -8,12 +8,12 @@
  * decay multiplies p first and weight_decay defaults to 0.01. */
 #include "optimizer_impl.h"
 
-static const dsc__hp_def adamw_hp[] = {
+static const dsc__setting adamw_hp[] = {
     DSC__HP_ROW_LR(1e-3),
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(1e-2),
-    {DSC_OPTIMIZER_PARAM_AMSGRAD, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
+    DSC__HP_ROW_AMSGRAD,
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };

@@ -17,20 +17,21 @@
 
 #include <math.h>
 
-static const dsc__hp_def nadam_hp[] = {
+static const dsc__setting nadam_hp[] = {
     DSC__HP_ROW_LR(2e-3),
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
-    {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, 4e-3, 0.0, DBL_MAX, 0},
-    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, 1.0, 0.0, 1.0, DSC__HPF_LO_OPEN | DSC__HPF_STATE},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, "momentum_decay", 4e-3, 0.0, INFINITY, 0},
+    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, "mu_product", 1.0, 0.0, 1.0,
+     DSC__SET_LO_OPEN | DSC__OPT_STATE},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
 
 static const dsc__state_def nadam_state[] = {
-    {"exp_avg", NULL, NULL},
-    {"exp_avg_sq", NULL, NULL},
+    {"exp_avg", NULL, NULL, 0},
+    {"exp_avg_sq", NULL, NULL, 0},
 };
 
 static void nadam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {

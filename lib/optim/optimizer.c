@@ -1,6 +1,7 @@
 /* The optimizer handle: parameter groups over borrowed arrays, the
- * data-driven hyperparameter table walker (validation, bounds, when a key may
- * change), state buffers, and the one place that fixes the order of a step:
+ * data-driven hyperparameter table walker (values checked by
+ * lib/core/settings.c; bounds, defaults, when a key may change, what it
+ * turns on), state buffers, and the one place that fixes the order of a step:
  * gradient hook -> global norm and non-finite check -> clipping -> update.
  * The variant files (sgd.c, adam.c, ...) hold each torch.optim class's
  * tables and per-step scalars. */
@@ -33,93 +34,87 @@ static const dsc__opt_def *kind_def(dsc_optimizer_kind kind) {
     return kinds[kind];
 }
 
-/* Key numbers to slots and PyTorch names, in one table. */
+/* Key numbers to slots. The PyTorch names are in the kinds' rows. */
 static const struct {
     dsc_optimizer_param key;
     dsc__hp_slot slot;
-    const char *name;
-} keys[] = {
-    {DSC_OPTIMIZER_PARAM_LR, DSC__HP_LR, "lr"},
-    {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, DSC__HP_WEIGHT_DECAY, "weight_decay"},
-    {DSC_OPTIMIZER_PARAM_MAXIMIZE, DSC__HP_MAXIMIZE, "maximize"},
-    {DSC_OPTIMIZER_PARAM_EPS, DSC__HP_EPS, "eps"},
-    {DSC_OPTIMIZER_PARAM_CLIP_NORM, DSC__HP_CLIP_NORM, "clip_norm"},
-    {DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC__HP_CLIP_VALUE, "clip_value"},
-    {DSC_OPTIMIZER_PARAM_MOMENTUM, DSC__HP_MOMENTUM, "momentum"},
-    {DSC_OPTIMIZER_PARAM_DAMPENING, DSC__HP_DAMPENING, "dampening"},
-    {DSC_OPTIMIZER_PARAM_NESTEROV, DSC__HP_NESTEROV, "nesterov"},
-    {DSC_OPTIMIZER_PARAM_BETA1, DSC__HP_BETA1, "beta1"},
-    {DSC_OPTIMIZER_PARAM_BETA2, DSC__HP_BETA2, "beta2"},
-    {DSC_OPTIMIZER_PARAM_AMSGRAD, DSC__HP_AMSGRAD, "amsgrad"},
-    {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC__HP_MOMENTUM_DECAY, "momentum_decay"},
-    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, DSC__HP_MU_PRODUCT, "mu_product"},
-    {DSC_OPTIMIZER_PARAM_ALPHA, DSC__HP_ALPHA, "alpha"},
-    {DSC_OPTIMIZER_PARAM_CENTERED, DSC__HP_CENTERED, "centered"},
-    {DSC_OPTIMIZER_PARAM_LR_DECAY, DSC__HP_LR_DECAY, "lr_decay"},
-    {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC__HP_INITIAL_ACCUMULATOR_VALUE,
-     "initial_accumulator_value"},
-    {DSC_OPTIMIZER_PARAM_RHO, DSC__HP_RHO, "rho"},
+} key_slots[] = {
+    {DSC_OPTIMIZER_PARAM_LR, DSC__HP_LR},
+    {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, DSC__HP_WEIGHT_DECAY},
+    {DSC_OPTIMIZER_PARAM_MAXIMIZE, DSC__HP_MAXIMIZE},
+    {DSC_OPTIMIZER_PARAM_EPS, DSC__HP_EPS},
+    {DSC_OPTIMIZER_PARAM_CLIP_NORM, DSC__HP_CLIP_NORM},
+    {DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC__HP_CLIP_VALUE},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM, DSC__HP_MOMENTUM},
+    {DSC_OPTIMIZER_PARAM_DAMPENING, DSC__HP_DAMPENING},
+    {DSC_OPTIMIZER_PARAM_NESTEROV, DSC__HP_NESTEROV},
+    {DSC_OPTIMIZER_PARAM_BETA1, DSC__HP_BETA1},
+    {DSC_OPTIMIZER_PARAM_BETA2, DSC__HP_BETA2},
+    {DSC_OPTIMIZER_PARAM_AMSGRAD, DSC__HP_AMSGRAD},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC__HP_MOMENTUM_DECAY},
+    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, DSC__HP_MU_PRODUCT},
+    {DSC_OPTIMIZER_PARAM_ALPHA, DSC__HP_ALPHA},
+    {DSC_OPTIMIZER_PARAM_CENTERED, DSC__HP_CENTERED},
+    {DSC_OPTIMIZER_PARAM_LR_DECAY, DSC__HP_LR_DECAY},
+    {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC__HP_INITIAL_ACCUMULATOR_VALUE},
+    {DSC_OPTIMIZER_PARAM_RHO, DSC__HP_RHO},
 };
 
-static int slot_of(dsc_optimizer_param key) {
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (keys[i].key == key) return (int)keys[i].slot;
+/* The slot of a key some row has (every row's key is in key_slots[]: the
+ * optimizer tests walk every kind's table). */
+static int slot_of(int key) {
+    for (size_t i = 0; i < sizeof key_slots / sizeof key_slots[0]; i++)
+        if ((int)key_slots[i].key == key) return (int)key_slots[i].slot;
     return -1;
 }
 
 const char *dsc_optimizer_param_name(dsc_optimizer_param key) {
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (keys[i].key == key) return keys[i].name;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        if (kinds[k] == NULL) continue;
+        const dsc__setting *row = dsc__setting_find(kinds[k]->hp, kinds[k]->nhp, (int)key);
+        if (row != NULL) return row->name;
+    }
     return "unknown";
 }
 
-static const dsc__hp_def *find_row(const dsc__opt_def *def, dsc_optimizer_param key) {
-    for (size_t i = 0; i < def->nhp; i++)
-        if (def->hp[i].key == key) return &def->hp[i];
-    return NULL;
+/* The kind's tables, or DSC_E_UNSUPPORTED naming fn and the value. */
+static dsc_status lookup_kind(dsc_optimizer_kind kind, const char *fn, const dsc__opt_def **def) {
+    *def = kind_def(kind);
+    DSC_RETURN_IF(*def == NULL, DSC_E_UNSUPPORTED, "%s: kind %d is not a dsc_optimizer_kind", fn,
+                  (int)kind);
+    return DSC_OK;
 }
 
-/* The row of key for this kind, or DSC_E_UNSUPPORTED with a message. */
+/* The row of key for this kind, or DSC_E_UNSUPPORTED naming the key. */
 static dsc_status lookup(const dsc__opt_def *def, dsc_optimizer_param key, const char *fn,
-                         const dsc__hp_def **row) {
-    *row = find_row(def, key);
+                         const dsc__setting **row) {
+    *row = dsc__setting_find(def->hp, def->nhp, (int)key);
     DSC_RETURN_IF(*row == NULL, DSC_E_UNSUPPORTED, "%s: %s has no hyperparameter %s (key %d)", fn,
                   def->name, dsc_optimizer_param_name(key), (int)key);
     return DSC_OK;
 }
 
-/* NaN, infinity, non-boolean and out-of-range values, with the range. */
-static dsc_status check_range(const dsc__hp_def *row, double v, const char *fn) {
-    const char *name = dsc_optimizer_param_name(row->key);
-    DSC_RETURN_IF(!isfinite(v), DSC_E_ARG, "%s: %s is %g; it must be a finite number", fn, name, v);
-    if (row->flags & DSC__HPF_BOOL) {
-        DSC_RETURN_IF(v != 0.0 && v != 1.0, DSC_E_ARG, "%s: %s is %g; it must be 0 or 1", fn, name,
-                      v);
-        return DSC_OK;
-    }
-    int lo_open = (row->flags & DSC__HPF_LO_OPEN) != 0;
-    int hi_open = (row->flags & DSC__HPF_HI_OPEN) != 0;
-    int bad = lo_open ? !(v > row->lo) : !(v >= row->lo);
-    if (row->hi != DBL_MAX) bad = bad || (hi_open ? !(v < row->hi) : !(v <= row->hi));
-    if (!bad) return DSC_OK;
-    if (row->hi == DBL_MAX)
-        return dsc__error(DSC_E_ARG, "%s: %s is %g; it must be %s %g", fn, name, v,
-                          lo_open ? ">" : ">=", row->lo);
-    return dsc__error(DSC_E_ARG, "%s: %s is %g; it must be in %c%g, %g%c", fn, name, v,
-                      lo_open ? '(' : '[', row->lo, row->hi, hi_open ? ')' : ']');
-}
-
 dsc_status dsc_optimizer_param_bounds(dsc_optimizer_kind kind, dsc_optimizer_param key, double *lo,
                                        double *hi) {
     const char *fn = "dsc_optimizer_param_bounds";
-    DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "%s: lo and hi must not be NULL", fn);
-    const dsc__opt_def *def = kind_def(kind);
-    DSC_RETURN_IF(def == NULL, DSC_E_ARG, "%s: kind is %d; it must be a dsc_optimizer_kind (1..9)",
-                  fn, (int)kind);
-    const dsc__hp_def *row;
+    DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "%s: %s is NULL", fn, lo ? "hi" : "lo");
+    const dsc__opt_def *def;
+    const dsc__setting *row;
+    DSC_TRY(lookup_kind(kind, fn, &def));
     DSC_TRY(lookup(def, key, fn, &row));
-    *lo = (row->flags & DSC__HPF_LO_OPEN) ? nextafter(row->lo, DBL_MAX) : row->lo;
-    *hi = (row->flags & DSC__HPF_HI_OPEN) ? nextafter(row->hi, -DBL_MAX) : row->hi;
+    dsc__setting_bounds(row, lo, hi);
+    return DSC_OK;
+}
+
+dsc_status dsc_optimizer_param_default(dsc_optimizer_kind kind, dsc_optimizer_param key,
+                                        double *out) {
+    const char *fn = "dsc_optimizer_param_default";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    const dsc__opt_def *def;
+    const dsc__setting *row;
+    DSC_TRY(lookup_kind(kind, fn, &def));
+    DSC_TRY(lookup(def, key, fn, &row));
+    *out = (row->flags & DSC__SET_REQUIRED) ? NAN : row->def;
     return DSC_OK;
 }
 
@@ -154,10 +149,8 @@ static void refill_init(const dsc__opt_def *def, dsc__group *gr) {
 dsc_status dsc_optimizer_new(dsc_optimizer **out, dsc_optimizer_kind kind) {
     DSC_RETURN_IF(out == NULL, DSC_E_ARG, "dsc_optimizer_new: out must not be NULL");
     *out = NULL;
-    const dsc__opt_def *def = kind_def(kind);
-    DSC_RETURN_IF(def == NULL, DSC_E_ARG,
-                  "dsc_optimizer_new: kind is %d; it must be a dsc_optimizer_kind (1..9)",
-                  (int)kind);
+    const dsc__opt_def *def;
+    DSC_TRY(lookup_kind(kind, "dsc_optimizer_new", &def));
     dsc_optimizer *opt = dsc__calloc(1, sizeof *opt);
     DSC_RETURN_IF(opt == NULL, DSC_E_NOMEM, "dsc_optimizer_new: out of memory");
     opt->def = def;
@@ -257,18 +250,15 @@ dsc_status dsc_optimizer_group_size(const dsc_optimizer *opt, size_t group, size
 /* Validates value for key on the groups [first, last) (and the defaults
  * when defaults is set), allocates what it turns on, then commits. */
 static dsc_status set_value(dsc_optimizer *opt, size_t first, size_t last, int defaults,
-                            dsc_optimizer_param key, double value, const char *fn) {
+                            const dsc__setting *row, double value, const char *fn) {
     const dsc__opt_def *def = opt->def;
-    const dsc__hp_def *row;
-    DSC_TRY(lookup(def, key, fn, &row));
-    DSC_TRY(check_range(row, value, fn));
-    int slot = slot_of(key);
-    if (row->flags & DSC__HPF_FROZEN) {
+    DSC_TRY(dsc__setting_check(row, value, fn));
+    int slot = slot_of(row->key);
+    if (row->flags & DSC__OPT_FROZEN) {
         for (size_t i = first; i < last; i++)
             DSC_RETURN_IF(opt->groups[i].step > 0, DSC_E_STATE,
                           "%s: %s may change only before the first step (group %zu has taken %llu)",
-                          fn, dsc_optimizer_param_name(key), i,
-                          (unsigned long long)opt->groups[i].step);
+                          fn, row->name, i, (unsigned long long)opt->groups[i].step);
     }
     double cand[DSC__HP_SLOTS];
     if (def->check != NULL) {
@@ -291,7 +281,7 @@ static dsc_status set_value(dsc_optimizer *opt, size_t first, size_t last, int d
     if (defaults) opt->hp[slot] = value;
     for (size_t i = first; i < last; i++) {
         opt->groups[i].hp[slot] = value;
-        if (key == DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE) refill_init(def, &opt->groups[i]);
+        if (row->flags & DSC__OPT_REFILLS) refill_init(def, &opt->groups[i]);
     }
     return DSC_OK;
 }
@@ -299,25 +289,24 @@ static dsc_status set_value(dsc_optimizer *opt, size_t first, size_t last, int d
 dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_optimizer_param key, double value) {
     const char *fn = "dsc_optimizer_set";
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
-    const dsc__hp_def *row;
+    const dsc__setting *row;
     DSC_TRY(lookup(opt->def, key, fn, &row));
-    DSC_RETURN_IF(row->flags & DSC__HPF_STATE, DSC_E_UNSUPPORTED,
-                  "%s: %s is per-group state; use dsc_optimizer_group_set", fn,
-                  dsc_optimizer_param_name(key));
-    if (row->flags & DSC__HPF_GLOBAL) {
-        DSC_TRY(check_range(row, value, fn));
-        opt->hp[slot_of(key)] = value;
+    DSC_RETURN_IF(row->flags & DSC__OPT_STATE, DSC_E_UNSUPPORTED,
+                  "%s: %s is per-group state; use dsc_optimizer_group_set", fn, row->name);
+    if (row->flags & DSC__OPT_GLOBAL) {
+        DSC_TRY(dsc__setting_check(row, value, fn));
+        opt->hp[slot_of(row->key)] = value;
         return DSC_OK;
     }
-    return set_value(opt, 0, opt->ngroups, 1, key, value, fn);
+    return set_value(opt, 0, opt->ngroups, 1, row, value, fn);
 }
 
 dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_optimizer_param key, double *out) {
     const char *fn = "dsc_optimizer_get";
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
-    const dsc__hp_def *row;
+    const dsc__setting *row;
     DSC_TRY(lookup(opt->def, key, fn, &row));
-    *out = opt->hp[slot_of(key)];
+    *out = opt->hp[slot_of(row->key)];
     return DSC_OK;
 }
 
@@ -325,12 +314,11 @@ dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_optimiz
     const char *fn = "dsc_optimizer_group_set";
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
     CHECK_GROUP(fn, opt, group);
-    const dsc__hp_def *row;
+    const dsc__setting *row;
     DSC_TRY(lookup(opt->def, key, fn, &row));
-    DSC_RETURN_IF(row->flags & DSC__HPF_GLOBAL, DSC_E_UNSUPPORTED,
-                  "%s: %s applies to all groups at once; use dsc_optimizer_set", fn,
-                  dsc_optimizer_param_name(key));
-    return set_value(opt, group, group + 1, 0, key, value, fn);
+    DSC_RETURN_IF(row->flags & DSC__OPT_GLOBAL, DSC_E_UNSUPPORTED,
+                  "%s: %s applies to all groups at once; use dsc_optimizer_set", fn, row->name);
+    return set_value(opt, group, group + 1, 0, row, value, fn);
 }
 
 dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_optimizer_param key,
@@ -338,10 +326,10 @@ dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_o
     const char *fn = "dsc_optimizer_group_get";
     DSC_RETURN_IF(opt == NULL || out == NULL, DSC_E_ARG, "%s: opt and out must not be NULL", fn);
     CHECK_GROUP(fn, opt, group);
-    const dsc__hp_def *row;
+    const dsc__setting *row;
     DSC_TRY(lookup(opt->def, key, fn, &row));
-    int slot = slot_of(key);
-    *out = (row->flags & DSC__HPF_GLOBAL) ? opt->hp[slot] : opt->groups[group].hp[slot];
+    int slot = slot_of(row->key);
+    *out = (row->flags & DSC__OPT_GLOBAL) ? opt->hp[slot] : opt->groups[group].hp[slot];
     return DSC_OK;
 }
 
@@ -518,7 +506,8 @@ dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t group, si
                   "%s: index is %zu; %s has %zu state buffers", fn, index, opt->def->name,
                   opt->def->nstate);
     const dsc__group *gr = &opt->groups[group];
-    *out = gr->state[index] != NULL && (opt->def->kind != DSC_OPTIMIZER_SGD || gr->buf_started);
+    *out = gr->state[index] != NULL &&
+           (!(opt->def->state[index].flags & DSC__STATE_LAZY) || (gr->started >> index & 1u));
     return DSC_OK;
 }
 
@@ -534,13 +523,13 @@ dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t inde
                       opt->def->state[index].name, n);
     }
     memmove(gr->state[index], src, n * sizeof(float));
-    if (opt->def->kind == DSC_OPTIMIZER_SGD) gr->buf_started = 1;
+    gr->started |= 1u << index; /* a lazy buffer continues from the restored value */
     return DSC_OK;
 }
 
 /* A new optimizer's state with the same groups: buffers refilled with their
- * start values, SGD's buffer not started, state slots (NAdam's mu_product)
- * back to their defaults, step counts 0. */
+ * start values, lazy buffers not started, state keys (DSC__OPT_STATE) back to
+ * their defaults, step counts 0. */
 dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt) {
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_optimizer_reset_state: opt must not be NULL");
     const dsc__opt_def *def = opt->def;
@@ -550,9 +539,19 @@ dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt) {
             if (gr->state[s] != NULL) memset(gr->state[s], 0, gr->n * sizeof(float));
         refill_init(def, gr);
         for (size_t r = 0; r < def->nhp; r++)
-            if (def->hp[r].flags & DSC__HPF_STATE) gr->hp[slot_of(def->hp[r].key)] = def->hp[r].def;
+            if (def->hp[r].flags & DSC__OPT_STATE) gr->hp[slot_of(def->hp[r].key)] = def->hp[r].def;
         gr->step = 0;
-        gr->buf_started = 0;
+        gr->started = 0;
     }
     return DSC_OK;
+}
+
+size_t dsc__optimizer_state_keys(const dsc_optimizer *opt, dsc_optimizer_param *keys, size_t cap) {
+    size_t n = 0;
+    for (size_t r = 0; r < opt->def->nhp; r++) {
+        if (!(opt->def->hp[r].flags & DSC__OPT_STATE)) continue;
+        if (n < cap) keys[n] = (dsc_optimizer_param)opt->def->hp[r].key;
+        n++;
+    }
+    return n;
 }

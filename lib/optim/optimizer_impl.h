@@ -1,14 +1,19 @@
 /* Internals of the optimizer shared by optimizer.c (handle, groups, the
  * hyperparameter table walker, the step order) and the variant files (one
  * per torch.optim class: its table of hyperparameters and state buffers and
- * its per-step scalars). Never installed. */
+ * its per-step scalars). A kind says everything the engine must know about
+ * it in these tables (defaults, ranges, when a key may change, which buffers
+ * start lazily or from a setting, which keys are state), so the engine never
+ * names a kind; adding one touches its own file and the kind list in
+ * optimizer.c. lib/train reads dsc__optimizer_state_keys. Never installed. */
 #ifndef DSC_OPTIM_OPTIMIZER_IMPL_H
 #define DSC_OPTIM_OPTIMIZER_IMPL_H
 
 #include "../core/common.h"
+#include "../core/settings.h"
 #include "../kernels/kernels.h"
 
-#include <float.h>
+#include <math.h>
 #include <stdint.h>
 
 /* Slots of every hyperparameter any kind has; a group stores all of them and
@@ -23,30 +28,35 @@ typedef enum dsc__hp_slot {
     DSC__HP_SLOTS
 } dsc__hp_slot;
 
-/* When and how a key may be set. */
+/* Object-specific flags of a hyperparameter row (a dsc__setting: key,
+ * PyTorch name, default, range, flags; checked by lib/core/settings.c). */
 enum {
-    DSC__HPF_LO_OPEN = 1,   /* lo itself is refused */
-    DSC__HPF_HI_OPEN = 2,   /* hi itself is refused */
-    DSC__HPF_BOOL = 4,      /* 0 or 1 */
-    DSC__HPF_FROZEN = 8,    /* only before the first step */
-    DSC__HPF_GLOBAL = 16,   /* optimizer-wide, not per group (clipping) */
-    DSC__HPF_STATE = 32     /* per-group state: dsc_optimizer_set refuses it */
+    DSC__OPT_FROZEN = DSC__SET_OWN << 0,  /* only before the first step */
+    DSC__OPT_GLOBAL = DSC__SET_OWN << 1,  /* optimizer-wide, not per group (clipping) */
+    DSC__OPT_STATE = DSC__SET_OWN << 2,   /* per-group state a step changes (NAdam's
+                                             mu_product): dsc_optimizer_set refuses it, a
+                                             reset puts the default back, the trainer's
+                                             snapshots save it */
+    DSC__OPT_REFILLS = DSC__SET_OWN << 3  /* a state buffer's start value depends on it
+                                             (Adagrad's initial_accumulator_value):
+                                             setting it refills the buffers */
 };
 
-/* One row of a kind's hyperparameter table. hi = DBL_MAX means unbounded. */
-typedef struct dsc__hp_def {
-    dsc_optimizer_param key;
-    double def;             /* PyTorch's default */
-    double lo, hi;
-    unsigned flags;
-} dsc__hp_def;
+/* Flags of a state buffer. */
+enum {
+    /* Holds a value only once a step has written it (PyTorch's None until
+     * then: SGD's momentum_buffer): not in use before that; the kind's step
+     * marks it started in dsc__group.started, dsc_optimizer_state_set too. */
+    DSC__STATE_LAZY = 1u << 0
+};
 
 /* One state buffer of a kind: PyTorch's state name, whether the settings hp
- * use it (NULL: always), and the value it starts from (NULL: 0). */
+ * use it (NULL: always), the value it starts from (NULL: 0), its flags. */
 typedef struct dsc__state_def {
     const char *name;
     int (*used)(const double *hp);
     float (*init)(const double *hp);
+    unsigned flags;
 } dsc__state_def;
 
 #define DSC__MAX_STATE 3
@@ -58,7 +68,7 @@ typedef struct dsc__group {
     double hp[DSC__HP_SLOTS];        /* this group's hyperparameters */
     float *state[DSC__MAX_STATE];    /* owned, 64-byte aligned; NULL while unused */
     uint64_t step;                   /* steps taken (PyTorch's state['step']) */
-    int buf_started;                 /* SGD: the momentum buffer holds a value */
+    unsigned started;                /* bit s: lazy state buffer s holds a value */
 } dsc__group;
 
 /* Clipping decided by the step, common to every group. */
@@ -70,7 +80,7 @@ typedef struct dsc__clip {
 typedef struct dsc__opt_def {
     dsc_optimizer_kind kind;
     const char *name;                /* "Adam" */
-    const dsc__hp_def *hp;
+    const dsc__setting *hp;          /* its hyperparameters, with their defaults */
     size_t nhp;
     const dsc__state_def *state;
     size_t nstate;
@@ -78,7 +88,8 @@ typedef struct dsc__opt_def {
      * fn names the public function for the message. */
     dsc_status (*check)(const double *hp, const char *fn);
     /* One step of group gr (its step count already incremented): derive
-     * the scalars in double, then one kernel call. */
+     * the scalars in double, then one kernel call; sets the bit of each
+     * DSC__STATE_LAZY buffer it has written in gr->started. */
     void (*step)(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip);
 } dsc__opt_def;
 
@@ -100,16 +111,25 @@ dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *
 /* Fills the fields every kernel reads first (clip, sign, lr, weight decay). */
 void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc__clip *clip);
 
-/* Table rows shared by every kind. */
-#define DSC__HP_ROW_LR(d) {DSC_OPTIMIZER_PARAM_LR, (d), 0.0, DBL_MAX, 0}
-#define DSC__HP_ROW_WD(d) {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, (d), 0.0, DBL_MAX, 0}
-#define DSC__HP_ROW_MAXIMIZE {DSC_OPTIMIZER_PARAM_MAXIMIZE, 0.0, 0.0, 1.0, DSC__HPF_BOOL}
-#define DSC__HP_ROW_EPS(d) {DSC_OPTIMIZER_PARAM_EPS, (d), 0.0, DBL_MAX, 0}
-#define DSC__HP_ROW_CLIP                                                   \
-    {DSC_OPTIMIZER_PARAM_CLIP_NORM, 0.0, 0.0, DBL_MAX, DSC__HPF_GLOBAL},                \
-    {DSC_OPTIMIZER_PARAM_CLIP_VALUE, 0.0, 0.0, DBL_MAX, DSC__HPF_GLOBAL}
-#define DSC__HP_ROW_BETAS                                                  \
-    {DSC_OPTIMIZER_PARAM_BETA1, 0.9, 0.0, 1.0, DSC__HPF_HI_OPEN},                       \
-    {DSC_OPTIMIZER_PARAM_BETA2, 0.999, 0.0, 1.0, DSC__HPF_HI_OPEN}
+/* The keys of opt's kind flagged DSC__OPT_STATE, in table order: writes at
+ * most cap of them to keys (which may be NULL when cap is 0) and returns how
+ * many there are. What a snapshot of an optimizer (lib/train) saves besides
+ * buffers, step counts and lrs. */
+size_t dsc__optimizer_state_keys(const dsc_optimizer *opt, dsc_optimizer_param *keys, size_t cap);
+
+/* Table rows shared by every kind. INFINITY: no upper bound. */
+#define DSC__HP_ROW_LR(d) {DSC_OPTIMIZER_PARAM_LR, "lr", (d), 0.0, INFINITY, 0}
+#define DSC__HP_ROW_WD(d) {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, "weight_decay", (d), 0.0, INFINITY, 0}
+#define DSC__HP_ROW_MAXIMIZE \
+    {DSC_OPTIMIZER_PARAM_MAXIMIZE, "maximize", 0.0, 0.0, 1.0, DSC__SET_BOOL}
+#define DSC__HP_ROW_EPS(d) {DSC_OPTIMIZER_PARAM_EPS, "eps", (d), 0.0, INFINITY, 0}
+#define DSC__HP_ROW_CLIP                                                               \
+    {DSC_OPTIMIZER_PARAM_CLIP_NORM, "clip_norm", 0.0, 0.0, INFINITY, DSC__OPT_GLOBAL},   \
+    {DSC_OPTIMIZER_PARAM_CLIP_VALUE, "clip_value", 0.0, 0.0, INFINITY, DSC__OPT_GLOBAL}
+#define DSC__HP_ROW_BETAS                                                              \
+    {DSC_OPTIMIZER_PARAM_BETA1, "beta1", 0.9, 0.0, 1.0, DSC__SET_HI_OPEN},               \
+    {DSC_OPTIMIZER_PARAM_BETA2, "beta2", 0.999, 0.0, 1.0, DSC__SET_HI_OPEN}
+#define DSC__HP_ROW_AMSGRAD                                                            \
+    {DSC_OPTIMIZER_PARAM_AMSGRAD, "amsgrad", 0.0, 0.0, 1.0, DSC__SET_BOOL | DSC__OPT_FROZEN}
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <math.h>
 
-static const dsc__hp_def radam_hp[] = {
+static const dsc__setting radam_hp[] = {
     DSC__HP_ROW_LR(1e-3),
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
@@ -24,8 +24,8 @@ static const dsc__hp_def radam_hp[] = {
 };
 
 static const dsc__state_def radam_state[] = {
-    {"exp_avg", NULL, NULL},
-    {"exp_avg_sq", NULL, NULL},
+    {"exp_avg", NULL, NULL, 0},
+    {"exp_avg_sq", NULL, NULL, 0},
 };
 
 static void radam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {

@@ -12,13 +12,13 @@
  * momentum buffer accumulates g / d (not g). */
 #include "optimizer_impl.h"
 
-static const dsc__hp_def rmsprop_hp[] = {
+static const dsc__setting rmsprop_hp[] = {
     DSC__HP_ROW_LR(1e-2),
-    {DSC_OPTIMIZER_PARAM_ALPHA, 0.99, 0.0, 1.0, 0},
+    {DSC_OPTIMIZER_PARAM_ALPHA, "alpha", 0.99, 0.0, 1.0, 0},
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
-    {DSC_OPTIMIZER_PARAM_MOMENTUM, 0.0, 0.0, DBL_MAX, 0},
-    {DSC_OPTIMIZER_PARAM_CENTERED, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM, "momentum", 0.0, 0.0, INFINITY, 0},
+    {DSC_OPTIMIZER_PARAM_CENTERED, "centered", 0.0, 0.0, 1.0, DSC__SET_BOOL | DSC__OPT_FROZEN},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
@@ -32,9 +32,9 @@ static int uses_momentum(const double *hp) {
 }
 
 static const dsc__state_def rmsprop_state[] = {
-    {"square_avg", NULL, NULL},
-    {"grad_avg", uses_centered, NULL},
-    {"momentum_buffer", uses_momentum, NULL},
+    {"square_avg", NULL, NULL, 0},
+    {"grad_avg", uses_centered, NULL, 0},
+    {"momentum_buffer", uses_momentum, NULL, 0},
 };
 
 static void rmsprop_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {

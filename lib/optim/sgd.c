@@ -12,12 +12,12 @@
  * does. */
 #include "optimizer_impl.h"
 
-static const dsc__hp_def sgd_hp[] = {
+static const dsc__setting sgd_hp[] = {
     DSC__HP_ROW_LR(1e-3),
-    {DSC_OPTIMIZER_PARAM_MOMENTUM, 0.0, 0.0, DBL_MAX, 0},
-    {DSC_OPTIMIZER_PARAM_DAMPENING, 0.0, 0.0, 1.0, 0},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM, "momentum", 0.0, 0.0, INFINITY, 0},
+    {DSC_OPTIMIZER_PARAM_DAMPENING, "dampening", 0.0, 0.0, 1.0, 0},
     DSC__HP_ROW_WD(0.0),
-    {DSC_OPTIMIZER_PARAM_NESTEROV, 0.0, 0.0, 1.0, DSC__HPF_BOOL | DSC__HPF_FROZEN},
+    {DSC_OPTIMIZER_PARAM_NESTEROV, "nesterov", 0.0, 0.0, 1.0, DSC__SET_BOOL | DSC__OPT_FROZEN},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
@@ -27,7 +27,7 @@ static int uses_momentum(const double *hp) {
 }
 
 static const dsc__state_def sgd_state[] = {
-    {"momentum_buffer", uses_momentum, NULL},
+    {"momentum_buffer", uses_momentum, NULL, DSC__STATE_LAZY},
 };
 
 static dsc_status sgd_check(const double *hp, const char *fn) {
@@ -45,9 +45,9 @@ static void sgd_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip
     a.momentum = (float)gr->hp[DSC__HP_MOMENTUM];
     a.one_m_dampening = (float)(1.0 - gr->hp[DSC__HP_DAMPENING]);
     a.nesterov = gr->hp[DSC__HP_NESTEROV] != 0.0;
-    a.first_step = !gr->buf_started;
+    a.first_step = !(gr->started & 1u);
     k->update_sgd(gr->n, gr->p, gr->g, gr->state[0], &a);
-    if (a.momentum != 0.0f) gr->buf_started = 1;
+    if (a.momentum != 0.0f) gr->started |= 1u; /* momentum_buffer holds a value */
 }
 
 const dsc__opt_def dsc__opt_sgd = {

@@ -3,6 +3,7 @@
  * optimizer state, scored on the validation loss after a fixed number of
  * epochs. Random search draws lr log-uniformly (Bergstra & Bengio, 2012). */
 #include "trainer_impl.h"
+#include "../core/settings.h"
 
 #include <math.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 struct dsc_search {
     dsc_search_kind kind;
+    const struct search_kind *sk;   /* its settings */
     size_t epochs, trials;
     uint64_t seed;
     double lr_min, lr_max;
@@ -27,20 +29,79 @@ struct dsc_search {
     dsc_lr_scheduler_kind *r_sched;
 };
 
+/* The settings each kind uses (lib/core/settings.h): a grid runs every
+ * combination of its candidates, so only the epochs per trial apply to it;
+ * the count, seed and lr range are the random search's. */
+#define ROW_EPOCHS {DSC_SEARCH_PARAM_EPOCHS, "epochs", 1, 1, DSC__TWO_31, DSC__SET_INT}
+static const dsc__setting grid_settings[] = {
+    ROW_EPOCHS,
+};
+static const dsc__setting random_settings[] = {
+    ROW_EPOCHS,
+    {DSC_SEARCH_PARAM_TRIALS, "trials", 10, 1, (double)MAX_CANDIDATES, DSC__SET_INT},
+    {DSC_SEARCH_PARAM_SEED, "seed", 0, 0, DSC__TWO_53, DSC__SET_INT},
+    {DSC_SEARCH_PARAM_LR_MIN, "lr_min", 1e-4, 0, INFINITY, DSC__SET_LO_OPEN},
+    {DSC_SEARCH_PARAM_LR_MAX, "lr_max", 1, 0, INFINITY, DSC__SET_LO_OPEN},
+};
+
+typedef struct search_kind {
+    dsc_search_kind kind;
+    const char *object; /* for messages */
+    const dsc__setting *rows;
+    size_t nrows;
+} search_kind;
+
+static const search_kind search_kinds[] = {
+    {DSC_SEARCH_GRID, "a grid search", grid_settings,
+     sizeof grid_settings / sizeof grid_settings[0]},
+    {DSC_SEARCH_RANDOM, "a random search", random_settings,
+     sizeof random_settings / sizeof random_settings[0]},
+};
+
+/* The entry of kind, or DSC_E_UNSUPPORTED naming fn and the value. */
+static dsc_status lookup_kind(dsc_search_kind kind, const char *fn, const search_kind **out) {
+    for (size_t i = 0; i < sizeof search_kinds / sizeof search_kinds[0]; i++) {
+        if (search_kinds[i].kind != kind) continue;
+        *out = &search_kinds[i];
+        return DSC_OK;
+    }
+    return dsc__error(DSC_E_UNSUPPORTED, "%s: kind %d is not a dsc_search_kind", fn, (int)kind);
+}
+
+/* Stores a checked value (integral where the row says so). */
+static void store(dsc_search *s, dsc_search_param key, double value) {
+    switch (key) {
+    case DSC_SEARCH_PARAM_EPOCHS: s->epochs = (size_t)value; break;
+    case DSC_SEARCH_PARAM_TRIALS: s->trials = (size_t)value; break;
+    case DSC_SEARCH_PARAM_SEED: s->seed = (uint64_t)value; break;
+    case DSC_SEARCH_PARAM_LR_MIN: s->lr_min = value; break;
+    case DSC_SEARCH_PARAM_LR_MAX: s->lr_max = value; break;
+    }
+}
+
+static double load(const dsc_search *s, dsc_search_param key) {
+    switch (key) {
+    case DSC_SEARCH_PARAM_EPOCHS: return (double)s->epochs;
+    case DSC_SEARCH_PARAM_TRIALS: return (double)s->trials;
+    case DSC_SEARCH_PARAM_SEED: return (double)s->seed;
+    case DSC_SEARCH_PARAM_LR_MIN: return s->lr_min;
+    case DSC_SEARCH_PARAM_LR_MAX: return s->lr_max;
+    }
+    return NAN; /* not reached: the key was looked up in the kind's settings */
+}
+
 dsc_status dsc_search_new(dsc_search **out, dsc_search_kind kind) {
     static const char fn[] = "dsc_search_new";
     DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out must not be NULL", fn);
     *out = NULL;
-    DSC_RETURN_IF(kind != DSC_SEARCH_GRID && kind != DSC_SEARCH_RANDOM, DSC_E_ARG,
-                  "%s: kind is %d; it must be DSC_SEARCH_GRID (1) or DSC_SEARCH_RANDOM (2)", fn,
-                  (int)kind);
+    const search_kind *sk = NULL;
+    DSC_TRY(lookup_kind(kind, fn, &sk));
     dsc_search *s = dsc__calloc(1, sizeof *s);
     DSC_RETURN_IF(s == NULL, DSC_E_NOMEM, "%s: out of memory", fn);
     s->kind = kind;
-    s->epochs = 1;
-    s->trials = 10;
-    s->lr_min = 1e-4;
-    s->lr_max = 1.0;
+    s->sk = sk;
+    for (size_t i = 0; i < sk->nrows; i++)
+        store(s, (dsc_search_param)sk->rows[i].key, sk->rows[i].def);
     *out = s;
     return DSC_OK;
 }
@@ -68,47 +129,38 @@ void dsc_search_free(dsc_search *s) {
 dsc_status dsc_search_set(dsc_search *s, dsc_search_param key, double value) {
     static const char fn[] = "dsc_search_set";
     DSC_RETURN_IF(s == NULL, DSC_E_ARG, "%s: s must not be NULL", fn);
-    int integral = value == floor(value);
-    switch (key) {
-    case DSC_SEARCH_PARAM_EPOCHS:
-        DSC_RETURN_IF(!(value >= 1 && value <= 2147483648.0) || !integral, DSC_E_ARG,
-                      "%s: epochs is %g; it must be an integer in [1, 2^31]", fn, value);
-        s->epochs = (size_t)value;
-        return DSC_OK;
-    case DSC_SEARCH_PARAM_TRIALS:
-        DSC_RETURN_IF(!(value >= 1 && value <= (double)MAX_CANDIDATES) || !integral, DSC_E_ARG,
-                      "%s: trials is %g; it must be an integer in [1, 2^20]", fn, value);
-        s->trials = (size_t)value;
-        return DSC_OK;
-    case DSC_SEARCH_PARAM_SEED:
-        DSC_RETURN_IF(!(value >= 0 && value <= 9007199254740992.0) || !integral, DSC_E_ARG,
-                      "%s: seed is %g; it must be an integer in [0, 2^53]", fn, value);
-        s->seed = (uint64_t)value;
-        return DSC_OK;
-    case DSC_SEARCH_PARAM_LR_MIN:
-    case DSC_SEARCH_PARAM_LR_MAX:
-        DSC_RETURN_IF(!(value > 0) || !isfinite(value), DSC_E_ARG,
-                      "%s: %s is %g; it must be finite and > 0", fn,
-                      key == DSC_SEARCH_PARAM_LR_MIN ? "lr_min" : "lr_max", value);
-        if (key == DSC_SEARCH_PARAM_LR_MIN) s->lr_min = value;
-        else s->lr_max = value;
-        return DSC_OK;
-    }
-    return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_search_param", fn, (int)key);
+    const dsc__setting *row;
+    DSC_TRY(dsc__setting_lookup(s->sk->rows, s->sk->nrows, (int)key, fn, s->sk->object, &row));
+    DSC_TRY(dsc__setting_check(row, value, fn));
+    store(s, key, value);
+    return DSC_OK;
 }
 
 dsc_status dsc_search_get(const dsc_search *s, dsc_search_param key, double *out) {
     static const char fn[] = "dsc_search_get";
     DSC_RETURN_IF(s == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   s == NULL ? "s" : "out");
-    switch (key) {
-    case DSC_SEARCH_PARAM_EPOCHS: *out = (double)s->epochs; return DSC_OK;
-    case DSC_SEARCH_PARAM_TRIALS: *out = (double)s->trials; return DSC_OK;
-    case DSC_SEARCH_PARAM_SEED: *out = (double)s->seed; return DSC_OK;
-    case DSC_SEARCH_PARAM_LR_MIN: *out = s->lr_min; return DSC_OK;
-    case DSC_SEARCH_PARAM_LR_MAX: *out = s->lr_max; return DSC_OK;
-    }
-    return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_search_param", fn, (int)key);
+    const dsc__setting *row;
+    DSC_TRY(dsc__setting_lookup(s->sk->rows, s->sk->nrows, (int)key, fn, s->sk->object, &row));
+    *out = load(s, key);
+    return DSC_OK;
+}
+
+dsc_status dsc_search_param_bounds(dsc_search_kind kind, dsc_search_param key, double *lo,
+                                   double *hi) {
+    static const char fn[] = "dsc_search_param_bounds";
+    DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "%s: %s is NULL", fn, lo ? "hi" : "lo");
+    const search_kind *sk = NULL;
+    DSC_TRY(lookup_kind(kind, fn, &sk));
+    return dsc__setting_query_bounds(sk->rows, sk->nrows, (int)key, fn, sk->object, lo, hi);
+}
+
+dsc_status dsc_search_param_default(dsc_search_kind kind, dsc_search_param key, double *out) {
+    static const char fn[] = "dsc_search_param_default";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    const search_kind *sk = NULL;
+    DSC_TRY(lookup_kind(kind, fn, &sk));
+    return dsc__setting_query_default(sk->rows, sk->nrows, (int)key, fn, sk->object, out);
 }
 
 /* Replaces *dst with a copy of n elements of size sz. */

@@ -9,13 +9,12 @@
  * the summed gradient is the gradient of the batch mean, exactly what one
  * pass over the whole batch would give (up to float summation order). */
 #include "trainer_impl.h"
+#include "../core/settings.h"
+#include "../optim/optimizer_impl.h"
 
 #include <math.h>
 #include <string.h>
 #include <time.h>
-
-#define TWO_31 2147483648.0
-#define TWO_53 9007199254740992.0
 
 double dsc__now(void) {
     struct timespec ts;
@@ -66,25 +65,27 @@ void dsc__opt_snapshot_free(dsc__opt_snapshot *s) {
     dsc__free(s->in_use);
     dsc__free(s->steps);
     dsc__free(s->lr);
-    dsc__free(s->mu);
+    dsc__free(s->keys);
+    dsc__free(s->values);
     memset(s, 0, sizeof *s);
 }
 
 dsc_status dsc__opt_snapshot_take(dsc__opt_snapshot *s, dsc_optimizer *opt, const char *fn) {
     memset(s, 0, sizeof *s);
-    dsc_optimizer_kind kind;
-    DSC_TRY(dsc_optimizer_kind_of(opt, &kind));
     DSC_TRY(dsc_optimizer_group_count(opt, &s->ngroups));
     DSC_TRY(dsc_optimizer_state_count(opt, &s->nstate));
-    s->nadam = kind == DSC_OPTIMIZER_NADAM;
-    size_t ng = s->ngroups, ns = s->nstate, total = 0;
+    size_t ng = s->ngroups, ns = s->nstate, nk = dsc__optimizer_state_keys(opt, NULL, 0), total = 0;
+    s->nkeys = nk;
     s->sizes = dsc__calloc(ng, sizeof *s->sizes);
     s->in_use = dsc__calloc(ng * (ns ? ns : 1), sizeof *s->in_use);
     s->steps = dsc__calloc(ng, sizeof *s->steps);
     s->lr = dsc__calloc(ng, sizeof *s->lr);
-    s->mu = dsc__calloc(ng, sizeof *s->mu);
-    if (s->sizes == NULL || s->in_use == NULL || s->steps == NULL || s->lr == NULL || s->mu == NULL)
+    s->keys = dsc__calloc(nk ? nk : 1, sizeof *s->keys);
+    s->values = dsc__calloc(ng * (nk ? nk : 1), sizeof *s->values);
+    if (s->sizes == NULL || s->in_use == NULL || s->steps == NULL || s->lr == NULL ||
+        s->keys == NULL || s->values == NULL)
         goto nomem;
+    dsc__optimizer_state_keys(opt, s->keys, nk);
     for (size_t g = 0; g < ng; g++) {
         DSC_TRY(dsc_optimizer_group_size(opt, g, &s->sizes[g]));
         total += s->sizes[g];
@@ -101,7 +102,8 @@ dsc_status dsc__opt_snapshot_take(dsc__opt_snapshot *s, dsc_optimizer *opt, cons
         }
         DSC_TRY(dsc_optimizer_group_step_count(opt, g, &s->steps[g]));
         DSC_TRY(dsc_optimizer_group_get(opt, g, DSC_OPTIMIZER_PARAM_LR, &s->lr[g]));
-        if (s->nadam) DSC_TRY(dsc_optimizer_group_get(opt, g, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &s->mu[g]));
+        for (size_t k = 0; k < nk; k++)
+            DSC_TRY(dsc_optimizer_group_get(opt, g, s->keys[k], &s->values[g * nk + k]));
     }
     return DSC_OK;
 nomem:
@@ -118,9 +120,69 @@ dsc_status dsc__opt_snapshot_restore(const dsc__opt_snapshot *s, dsc_optimizer *
             if (s->in_use[g * ns + i]) DSC_TRY(dsc_optimizer_state_set(opt, g, i, p, s->sizes[g]));
         DSC_TRY(dsc_optimizer_group_set_step_count(opt, g, s->steps[g]));
         DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_OPTIMIZER_PARAM_LR, s->lr[g]));
-        if (s->nadam) DSC_TRY(dsc_optimizer_group_set(opt, g, DSC_OPTIMIZER_PARAM_MU_PRODUCT, s->mu[g]));
+        for (size_t k = 0; k < s->nkeys; k++)
+            DSC_TRY(dsc_optimizer_group_set(opt, g, s->keys[k], s->values[g * s->nkeys + k]));
     }
     return DSC_OK;
+}
+
+/* ---- settings --------------------------------------------------------------- */
+
+/* Every setting: name, default, range (lib/core/settings.h). */
+static const dsc__setting settings[] = {
+    {DSC_TRAINER_PARAM_BATCH_SIZE, "batch_size", 32, 0, DSC__TWO_31, DSC__SET_INT},
+    {DSC_TRAINER_PARAM_EPOCHS, "epochs", 1, 1, DSC__TWO_31, DSC__SET_INT},
+    {DSC_TRAINER_PARAM_SEED, "seed", 0, 0, DSC__TWO_53, DSC__SET_INT},
+    {DSC_TRAINER_PARAM_SHUFFLE, "shuffle", 1, 0, 1, DSC__SET_BOOL},
+    {DSC_TRAINER_PARAM_DROP_LAST, "drop_last", 0, 0, 1, DSC__SET_BOOL},
+    {DSC_TRAINER_PARAM_SCHED_STEPPING, "sched_stepping", DSC_STEP_PER_EPOCH, 0, 2, DSC__SET_INT},
+    {DSC_TRAINER_PARAM_PATIENCE, "patience", 0, 0, DSC__TWO_31, DSC__SET_INT},
+    {DSC_TRAINER_PARAM_MIN_DELTA, "min_delta", 0, 0, INFINITY, 0},
+    {DSC_TRAINER_PARAM_RESTORE_BEST, "restore_best", 1, 0, 1, DSC__SET_BOOL},
+    {DSC_TRAINER_PARAM_MAX_NONFINITE, "max_nonfinite", 10, 0, DSC__TWO_31, DSC__SET_INT},
+    {DSC_TRAINER_PARAM_FINDER_BETA, "finder_beta", 0.98, 0, 1, DSC__SET_HI_OPEN},
+    {DSC_TRAINER_PARAM_FINDER_DIVERGE, "finder_diverge", 4, 1, INFINITY, DSC__SET_LO_OPEN},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+#define OBJECT "the trainer"
+
+/* Stores a checked value (integral where the row says so). */
+static void store(dsc_trainer *t, dsc_trainer_param key, double value) {
+    switch (key) {
+    case DSC_TRAINER_PARAM_BATCH_SIZE: t->batch_size = (size_t)value; break;
+    case DSC_TRAINER_PARAM_EPOCHS: t->epochs = (size_t)value; break;
+    case DSC_TRAINER_PARAM_SEED:
+        t->seed = (uint64_t)value;
+        dsc__rng_seed(&t->rng, t->seed);
+        break;
+    case DSC_TRAINER_PARAM_SHUFFLE: t->shuffle = (int)value; break;
+    case DSC_TRAINER_PARAM_DROP_LAST: t->drop_last = (int)value; break;
+    case DSC_TRAINER_PARAM_SCHED_STEPPING: t->stepping = (int)value; break;
+    case DSC_TRAINER_PARAM_PATIENCE: t->patience = (size_t)value; break;
+    case DSC_TRAINER_PARAM_MIN_DELTA: t->min_delta = value; break;
+    case DSC_TRAINER_PARAM_RESTORE_BEST: t->restore_best = (int)value; break;
+    case DSC_TRAINER_PARAM_MAX_NONFINITE: t->max_nonfinite = (size_t)value; break;
+    case DSC_TRAINER_PARAM_FINDER_BETA: t->finder_beta = value; break;
+    case DSC_TRAINER_PARAM_FINDER_DIVERGE: t->finder_diverge = value; break;
+    }
+}
+
+static double load(const dsc_trainer *t, dsc_trainer_param key) {
+    switch (key) {
+    case DSC_TRAINER_PARAM_BATCH_SIZE: return (double)t->batch_size;
+    case DSC_TRAINER_PARAM_EPOCHS: return (double)t->epochs;
+    case DSC_TRAINER_PARAM_SEED: return (double)t->seed;
+    case DSC_TRAINER_PARAM_SHUFFLE: return t->shuffle;
+    case DSC_TRAINER_PARAM_DROP_LAST: return t->drop_last;
+    case DSC_TRAINER_PARAM_SCHED_STEPPING: return t->stepping;
+    case DSC_TRAINER_PARAM_PATIENCE: return (double)t->patience;
+    case DSC_TRAINER_PARAM_MIN_DELTA: return t->min_delta;
+    case DSC_TRAINER_PARAM_RESTORE_BEST: return t->restore_best;
+    case DSC_TRAINER_PARAM_MAX_NONFINITE: return (double)t->max_nonfinite;
+    case DSC_TRAINER_PARAM_FINDER_BETA: return t->finder_beta;
+    case DSC_TRAINER_PARAM_FINDER_DIVERGE: return t->finder_diverge;
+    }
+    return NAN; /* not reached: the key was looked up in settings[] */
 }
 
 /* ---- construction and settings ------------------------------------------ */
@@ -173,15 +235,8 @@ dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
                           "%s: %s for the batch buffers (%zu samples of %zu inputs)", fn,
                           ok ? "out of memory" : "sizes overflow", mb, features);
     }
-    t->batch_size = 32;
-    t->epochs = 1;
-    t->shuffle = 1;
-    t->stepping = DSC_STEP_PER_EPOCH;
-    t->restore_best = 1;
-    t->max_nonfinite = 10;
-    t->finder_beta = 0.98;
-    t->finder_diverge = 4.0;
-    dsc__rng_seed(&t->rng, 0);
+    for (size_t i = 0; i < NSETTINGS; i++)
+        store(t, (dsc_trainer_param)settings[i].key, settings[i].def);
     t->prog.loss = t->prog.val_loss = t->prog.val_acc = t->prog.best_val = NAN;
     t->prog.lr = NAN;
     *out = t;
@@ -229,62 +284,14 @@ dsc_status dsc_trainer_set_scheduler(dsc_trainer *t, dsc_lr_scheduler *sched) {
     return DSC_OK;
 }
 
-/* Range of each key: [lo, hi], integral or not, open low end. */
-static const struct {
-    dsc_trainer_param key;
-    const char *name;
-    double lo, hi;
-    int integral, lo_open, hi_open;
-} keys[] = {
-    {DSC_TRAINER_PARAM_BATCH_SIZE, "batch_size", 0, TWO_31, 1, 0, 0},
-    {DSC_TRAINER_PARAM_EPOCHS, "epochs", 1, TWO_31, 1, 0, 0},
-    {DSC_TRAINER_PARAM_SEED, "seed", 0, TWO_53, 1, 0, 0},
-    {DSC_TRAINER_PARAM_SHUFFLE, "shuffle", 0, 1, 1, 0, 0},
-    {DSC_TRAINER_PARAM_DROP_LAST, "drop_last", 0, 1, 1, 0, 0},
-    {DSC_TRAINER_PARAM_SCHED_STEPPING, "sched_stepping", 0, 2, 1, 0, 0},
-    {DSC_TRAINER_PARAM_PATIENCE, "patience", 0, TWO_31, 1, 0, 0},
-    {DSC_TRAINER_PARAM_MIN_DELTA, "min_delta", 0, 1e300, 0, 0, 0},
-    {DSC_TRAINER_PARAM_RESTORE_BEST, "restore_best", 0, 1, 1, 0, 0},
-    {DSC_TRAINER_PARAM_MAX_NONFINITE, "max_nonfinite", 0, TWO_31, 1, 0, 0},
-    {DSC_TRAINER_PARAM_FINDER_BETA, "finder_beta", 0, 1, 0, 0, 1},
-    {DSC_TRAINER_PARAM_FINDER_DIVERGE, "finder_diverge", 1, 1e300, 0, 1, 0},
-};
-
-static int param_index(dsc_trainer_param key) {
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (keys[i].key == key) return (int)i;
-    return -1;
-}
-
 dsc_status dsc_trainer_set(dsc_trainer *t, dsc_trainer_param key, double value) {
     static const char fn[] = "dsc_trainer_set";
     DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
-    int i = param_index(key);
-    DSC_RETURN_IF(i < 0, DSC_E_ARG, "%s: key %d is not a dsc_trainer_param", fn, (int)key);
-    double lo = keys[i].lo, hi = keys[i].hi;
-    int bad = isnan(value) || value < lo || value > hi || (keys[i].lo_open && value == lo) ||
-              (keys[i].hi_open && value == hi) || (keys[i].integral && value != floor(value));
-    DSC_RETURN_IF(bad, DSC_E_ARG, "%s: %s is %g; it must be %s in %c%g, %g%c", fn,
-                  keys[i].name, value, keys[i].integral ? "an integer" : "a number",
-                  keys[i].lo_open ? '(' : '[', lo, hi, keys[i].hi_open ? ')' : ']');
+    const dsc__setting *row;
+    DSC_TRY(dsc__setting_lookup(settings, NSETTINGS, (int)key, fn, OBJECT, &row));
+    DSC_TRY(dsc__setting_check(row, value, fn));
     CHECK_IDLE(t, fn);
-    switch (key) {
-    case DSC_TRAINER_PARAM_BATCH_SIZE: t->batch_size = (size_t)value; break;
-    case DSC_TRAINER_PARAM_EPOCHS: t->epochs = (size_t)value; break;
-    case DSC_TRAINER_PARAM_SEED:
-        t->seed = (uint64_t)value;
-        dsc__rng_seed(&t->rng, t->seed);
-        break;
-    case DSC_TRAINER_PARAM_SHUFFLE: t->shuffle = (int)value; break;
-    case DSC_TRAINER_PARAM_DROP_LAST: t->drop_last = (int)value; break;
-    case DSC_TRAINER_PARAM_SCHED_STEPPING: t->stepping = (int)value; break;
-    case DSC_TRAINER_PARAM_PATIENCE: t->patience = (size_t)value; break;
-    case DSC_TRAINER_PARAM_MIN_DELTA: t->min_delta = value; break;
-    case DSC_TRAINER_PARAM_RESTORE_BEST: t->restore_best = (int)value; break;
-    case DSC_TRAINER_PARAM_MAX_NONFINITE: t->max_nonfinite = (size_t)value; break;
-    case DSC_TRAINER_PARAM_FINDER_BETA: t->finder_beta = value; break;
-    case DSC_TRAINER_PARAM_FINDER_DIVERGE: t->finder_diverge = value; break;
-    }
+    store(t, key, value);
     return DSC_OK;
 }
 
@@ -292,21 +299,20 @@ dsc_status dsc_trainer_get(const dsc_trainer *t, dsc_trainer_param key, double *
     static const char fn[] = "dsc_trainer_get";
     DSC_RETURN_IF(t == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   t == NULL ? "t" : "out");
-    switch (key) {
-    case DSC_TRAINER_PARAM_BATCH_SIZE: *out = (double)t->batch_size; return DSC_OK;
-    case DSC_TRAINER_PARAM_EPOCHS: *out = (double)t->epochs; return DSC_OK;
-    case DSC_TRAINER_PARAM_SEED: *out = (double)t->seed; return DSC_OK;
-    case DSC_TRAINER_PARAM_SHUFFLE: *out = t->shuffle; return DSC_OK;
-    case DSC_TRAINER_PARAM_DROP_LAST: *out = t->drop_last; return DSC_OK;
-    case DSC_TRAINER_PARAM_SCHED_STEPPING: *out = t->stepping; return DSC_OK;
-    case DSC_TRAINER_PARAM_PATIENCE: *out = (double)t->patience; return DSC_OK;
-    case DSC_TRAINER_PARAM_MIN_DELTA: *out = t->min_delta; return DSC_OK;
-    case DSC_TRAINER_PARAM_RESTORE_BEST: *out = t->restore_best; return DSC_OK;
-    case DSC_TRAINER_PARAM_MAX_NONFINITE: *out = (double)t->max_nonfinite; return DSC_OK;
-    case DSC_TRAINER_PARAM_FINDER_BETA: *out = t->finder_beta; return DSC_OK;
-    case DSC_TRAINER_PARAM_FINDER_DIVERGE: *out = t->finder_diverge; return DSC_OK;
-    }
-    return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_trainer_param", fn, (int)key);
+    const dsc__setting *row;
+    DSC_TRY(dsc__setting_lookup(settings, NSETTINGS, (int)key, fn, OBJECT, &row));
+    *out = load(t, key);
+    return DSC_OK;
+}
+
+dsc_status dsc_trainer_param_bounds(dsc_trainer_param key, double *lo, double *hi) {
+    static const char fn[] = "dsc_trainer_param_bounds";
+    return dsc__setting_query_bounds(settings, NSETTINGS, (int)key, fn, OBJECT, lo, hi);
+}
+
+dsc_status dsc_trainer_param_default(dsc_trainer_param key, double *out) {
+    static const char fn[] = "dsc_trainer_param_default";
+    return dsc__setting_query_default(settings, NSETTINGS, (int)key, fn, OBJECT, out);
 }
 
 dsc_status dsc_trainer_set_step_callback(dsc_trainer *t, dsc_trainer_callback fn_, void *user) {
@@ -363,7 +369,7 @@ dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key, double 
     case DSC_PROGRESS_EPOCHS_WITHOUT_IMPROVEMENT: *out = (double)p->wait; return DSC_OK;
     case DSC_PROGRESS_STOP_REASON: *out = p->stop_reason; return DSC_OK;
     }
-    return dsc__error(DSC_E_ARG, "%s: key %d is not a dsc_progress_key", fn, (int)key);
+    return dsc__error(DSC_E_UNSUPPORTED, "%s: key %d is not a dsc_progress_key", fn, (int)key);
 }
 
 /* ---- one batch ------------------------------------------------------------ */

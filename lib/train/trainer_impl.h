@@ -85,8 +85,9 @@ typedef struct dsc__opt_snapshot {
     int *in_use;               /* ngroups x nstate */
     uint64_t *steps;           /* ngroups step counts */
     double *lr;                /* ngroups lrs */
-    double *mu;                /* ngroups NAdam mu_product (unused otherwise) */
-    int nadam;
+    size_t nkeys;              /* the kind's per-group state keys (NAdam's mu_product) */
+    dsc_optimizer_param *keys; /* nkeys */
+    double *values;            /* ngroups x nkeys */
 } dsc__opt_snapshot;
 
 dsc_status dsc__opt_snapshot_take(dsc__opt_snapshot *s, dsc_optimizer *opt, const char *fn);

@@ -59,6 +59,7 @@ class LossKind(IntEnum):
 class LossParam(IntEnum):
     """``dsc_loss_param``."""
     DELTA = 1
+    BETA = 2
 
 
 class OptimizerKind(IntEnum):

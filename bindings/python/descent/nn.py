@@ -468,6 +468,24 @@ class _Loss(Handle):
         C.dsc_loss_get(self, key, ctypes.byref(v))
         return v.value
 
+    # torch argument name -> dsc_loss_param (each loss class has at most one).
+    _PARAMS = {"delta": LossParam.DELTA, "beta": LossParam.BETA}
+
+    @classmethod
+    def bounds(cls, name):
+        """(lo, hi) accepted for the parameter ``name`` of this loss
+        (``HuberLoss.bounds("delta")``); UnsupportedError if it has none."""
+        lo, hi = c_double(), c_double()
+        C.dsc_loss_param_bounds(cls._kind, cls._PARAMS[name], ctypes.byref(lo), ctypes.byref(hi))
+        return lo.value, hi.value
+
+    @classmethod
+    def default(cls, name):
+        """The default of the parameter ``name`` of this loss (PyTorch's)."""
+        v = c_double()
+        C.dsc_loss_param_default(cls._kind, cls._PARAMS[name], ctypes.byref(v))
+        return v.value
+
 
 class MSELoss(_Loss):
     _kind = LossKind.MSE
@@ -504,11 +522,11 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, reduction="mean", beta=1.0):
         super().__init__(reduction)
-        C.dsc_loss_set(self, LossParam.DELTA, float(beta))
+        C.dsc_loss_set(self, LossParam.BETA, float(beta))
 
     @property
     def beta(self):
-        return self._get(LossParam.DELTA)
+        return self._get(LossParam.BETA)
 
 
 def accuracy(output, labels):

@@ -354,6 +354,13 @@ class Optimizer(Handle):
                                       ctypes.byref(hi))
         return lo.value, hi.value
 
+    @staticmethod
+    def default(kind, name):
+        """The default of a hyperparameter for an optimizer kind (PyTorch's)."""
+        v = c_double()
+        C.dsc_optimizer_param_default(OptimizerKind(kind), KEY_OF[name], ctypes.byref(v))
+        return v.value
+
     # Scheduler support: torch's group['initial_lr'] (recorded by the first scheduler).
     def _snapshot(self):
         if self._initial is None:

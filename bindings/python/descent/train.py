@@ -113,6 +113,20 @@ class Trainer(Handle):
         C.dsc_trainer_get(self, _PARAMS[name], ctypes.byref(v))
         return v.value
 
+    @staticmethod
+    def bounds(name):
+        """(lo, hi) accepted for a setting."""
+        lo, hi = c_double(), c_double()
+        C.dsc_trainer_param_bounds(_PARAMS[name], ctypes.byref(lo), ctypes.byref(hi))
+        return lo.value, hi.value
+
+    @staticmethod
+    def default(name):
+        """The value a setting has in a new trainer."""
+        v = c_double()
+        C.dsc_trainer_param_default(_PARAMS[name], ctypes.byref(v))
+        return v.value
+
     def set_validation(self, val):
         C.dsc_trainer_set_validation(self, val)
         self._ref.keep.append(val._ref if val is not None else None)
@@ -204,18 +218,40 @@ class Search(Handle):
 
     ``kind``: 'grid' or 'random'; ``schedules``: names among 'constant',
     'step', 'exponential', 'cosine', 'inverse_time' (or SchedulerKind
-    values); settings ``epochs``, ``trials``, ``seed``, ``lr_min``, ``lr_max``.
-    After :meth:`run`, ``trials`` lists the results and ``best`` is the best one.
+    values); settings ``epochs`` (both kinds) and, for a random search,
+    ``trials``, ``seed``, ``lr_min``, ``lr_max`` (a grid refuses them with
+    UnsupportedError). After :meth:`run`, ``trials`` lists the results and
+    ``best`` is the best one.
     """
 
     _KEYS = {"epochs": SearchParam.EPOCHS, "trials": SearchParam.TRIALS, "seed": SearchParam.SEED,
              "lr_min": SearchParam.LR_MIN, "lr_max": SearchParam.LR_MAX}
 
-    def __init__(self, kind="grid", lrs=None, batch_sizes=None, schedules=None, **settings):
+    @staticmethod
+    def _kind_of(kind):
         if isinstance(kind, str):
             kind = {"grid": SearchKind.GRID, "random": SearchKind.RANDOM}.get(kind, kind)
             if isinstance(kind, str):
                 raise _buf.arg_error("search kind %r; 'grid' or 'random'" % kind)
+        return kind
+
+    @classmethod
+    def bounds(cls, kind, name):
+        """(lo, hi) accepted for a setting of a search kind ('grid' or 'random')."""
+        lo, hi = c_double(), c_double()
+        C.dsc_search_param_bounds(cls._kind_of(kind), cls._KEYS[name], ctypes.byref(lo),
+                                  ctypes.byref(hi))
+        return lo.value, hi.value
+
+    @classmethod
+    def default(cls, kind, name):
+        """The value a setting has in a new search of a kind."""
+        v = c_double()
+        C.dsc_search_param_default(cls._kind_of(kind), cls._KEYS[name], ctypes.byref(v))
+        return v.value
+
+    def __init__(self, kind="grid", lrs=None, batch_sizes=None, schedules=None, **settings):
+        kind = self._kind_of(kind)
         ptr = c_void_p()
         C.dsc_search_new(ctypes.byref(ptr), kind)
         self._set(ptr, C.dsc_search_free)

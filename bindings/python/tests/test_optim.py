@@ -1,11 +1,13 @@
 """The torch-like optimizer API: constructors, groups, state, hooks."""
 
 import array
+import ctypes
 import math
 
 import pytest
 
 import descent
+from descent._ffi import C
 
 
 def pair(values, grads=None):
@@ -116,6 +118,24 @@ def test_bounds():
     assert descent.Optimizer.bounds(descent.OptimizerKind.ADAM, "beta1")[0] == 0.0
     with pytest.raises(descent.UnsupportedError):
         descent.Optimizer.bounds(descent.OptimizerKind.SGD, "beta1")
+
+
+def test_defaults_per_kind():
+    # The default query gives what a new optimizer holds: PyTorch's, per kind.
+    assert descent.Optimizer.default(descent.OptimizerKind.SGD, "lr") == 1e-3
+    assert descent.Optimizer.default(descent.OptimizerKind.ADADELTA, "lr") == 1.0
+    assert descent.Optimizer.default(descent.OptimizerKind.ADAGRAD, "eps") == 1e-10
+    assert descent.Optimizer.default(descent.OptimizerKind.ADAMW, "weight_decay") == 0.01
+    assert descent.Optimizer.default(descent.OptimizerKind.ADAM, "weight_decay") == 0.0
+    for cls in descent.optim.BY_NAME.values():
+        p, g = pair([1.0], [0.0])
+        defaults = cls((p, g)).defaults
+        for name, value in defaults.items():
+            assert descent.Optimizer.default(cls._kind, name) == value, (cls.__name__, name)
+    with pytest.raises(descent.UnsupportedError):
+        descent.Optimizer.default(descent.OptimizerKind.SGD, "eps")
+    with pytest.raises(descent.UnsupportedError):   # an unknown kind, straight to C
+        C.dsc_optimizer_param_default(99, descent.OptimizerParam.LR, ctypes.byref(ctypes.c_double()))
 
 
 def test_several_models_and_pairs():

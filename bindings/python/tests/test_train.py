@@ -87,3 +87,28 @@ def test_optimizer_before_first_forward_builds_for_default_batch():
     big = descent.Sequential(descent.Linear(2, 1))
     big([[0.0, 0.0]] * 300)
     assert big.max_batch == 300
+
+
+def test_loss_parameters():
+    # Huber's delta (> 0) and smooth L1's beta (>= 0) are separate keys.
+    assert descent.HuberLoss(delta=0.5).delta == 0.5
+    assert descent.SmoothL1Loss(beta=0.0).beta == 0.0
+    assert descent.HuberLoss.default("delta") == 1.0
+    assert descent.SmoothL1Loss.default("beta") == 1.0
+    lo, hi = descent.HuberLoss.bounds("delta")
+    assert 0.0 < lo < 1e-300 and hi > 1e300
+    assert descent.SmoothL1Loss.bounds("beta")[0] == 0.0
+    with pytest.raises(descent.ArgumentError):
+        descent.HuberLoss(delta=0.0)
+    with pytest.raises(descent.ArgumentError):
+        descent.SmoothL1Loss(beta=-1.0)
+    with pytest.raises(descent.UnsupportedError):
+        descent.SmoothL1Loss.bounds("delta")
+    with pytest.raises(descent.UnsupportedError):
+        descent.HuberLoss.default("beta")
+    with pytest.raises(descent.UnsupportedError):
+        descent.MSELoss.bounds("delta")
+    # smooth L1 with beta = 0 is the L1 loss
+    y, t = [[0.5, -2.0, 3.0]], [[1.0, 1.0, 1.0]]
+    assert descent.SmoothL1Loss(beta=0.0)(y, t) == pytest.approx(descent.L1Loss()(y, t))
+

@@ -110,6 +110,29 @@ def test_grid_and_random_search():
         descent.Search("grid", schedules=["sideways"])
 
 
+def test_settings_bounds_and_defaults():
+    model, loss, opt, ds = xor_setup()
+    t = descent.Trainer(model, loss, opt, ds)
+    for name in ("batch_size", "epochs", "seed", "shuffle", "drop_last", "sched_stepping",
+                 "patience", "min_delta", "restore_best", "max_nonfinite", "finder_beta",
+                 "finder_diverge"):
+        lo, hi = descent.Trainer.bounds(name)
+        assert lo <= descent.Trainer.default(name) == t.get(name) <= hi, name
+    assert descent.Trainer.bounds("finder_beta") == (0.0, math.nextafter(1.0, 0.0))
+    assert descent.Trainer.default("batch_size") == 32
+    # A search: the grid uses only epochs; the rest is the random search's.
+    assert descent.Search.default("random", "trials") == 10
+    assert descent.Search.bounds("random", "trials") == (1, 2 ** 20)
+    assert descent.Search.default("grid", "epochs") == 1
+    with pytest.raises(descent.UnsupportedError):
+        descent.Search.bounds("grid", "trials")
+    with pytest.raises(descent.UnsupportedError):
+        descent.Search("grid", trials=5)
+    with pytest.raises(descent.UnsupportedError):
+        descent.Search("grid").get("seed")
+    assert descent.Search("random", trials=5).get("trials") == 5
+
+
 def test_errors():
     model, loss, opt, ds = xor_setup()
     ce = descent.CrossEntropyLoss()
