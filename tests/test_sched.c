@@ -885,7 +885,6 @@ static void test_sched_add_child_out_of_memory(void **state) {
     dsc_lr_scheduler_free(chain);
     dsc_optimizer_free(o);
     assert_int_equal(harness_alloc_live(), 0);
-    harness_alloc_uninstall();
 }
 
 /* SequentialLR with three children: ConstantLR, ExponentialLR, MultiplicativeLR.
@@ -1233,7 +1232,7 @@ int main(void) {
         cmocka_unit_test(test_sched_add_child_validation),
         cmocka_unit_test(test_sched_free_in_any_order),
         cmocka_unit_test(test_sched_many_children),
-        cmocka_unit_test(test_sched_add_child_out_of_memory),
+        cmocka_unit_test_teardown(test_sched_add_child_out_of_memory, harness_alloc_teardown),
         cmocka_unit_test(test_sched_sequential_three_children),
         cmocka_unit_test(test_sched_chained_product),
         cmocka_unit_test(test_sched_state_round_trip),

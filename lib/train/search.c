@@ -163,15 +163,12 @@ dsc_status dsc_search_param_default(dsc_search_kind kind, dsc_search_param key, 
     return dsc__setting_query_default(sk->rows, sk->nrows, (int)key, fn, sk->object, out);
 }
 
-/* Replaces *dst with a copy of n elements of size sz. */
-static dsc_status copy_in(void **dst, size_t *ndst, const void *src, size_t n, size_t sz,
-                          const char *fn) {
-    void *c = dsc__alloc(n * sz);
-    DSC_RETURN_IF(c == NULL, DSC_E_NOMEM, "%s: out of memory for %zu candidates", fn, n);
-    memcpy(c, src, n * sz);
-    dsc__free(*dst);
-    *dst = c;
-    *ndst = n;
+/* A copy of n elements of size sz; the caller frees its old list and keeps
+ * this one (typed pointers are swapped by the caller, not through void **). */
+static dsc_status copy_list(void **out, const void *src, size_t n, size_t sz, const char *fn) {
+    *out = dsc__alloc(n * sz);
+    DSC_RETURN_IF(*out == NULL, DSC_E_NOMEM, "%s: out of memory for %zu candidates", fn, n);
+    memcpy(*out, src, n * sz);
     return DSC_OK;
 }
 
@@ -187,7 +184,12 @@ dsc_status dsc_search_set_lrs(dsc_search *s, const double *lrs, size_t n) {
     for (size_t i = 0; i < n; i++)
         DSC_RETURN_IF(!(lrs[i] > 0) || !isfinite(lrs[i]), DSC_E_ARG,
                       "%s: lrs[%zu] is %g; every lr must be finite and > 0", fn, i, lrs[i]);
-    return copy_in((void **)&s->lrs, &s->n_lrs, lrs, n, sizeof *lrs, fn);
+    void *copy = NULL;
+    DSC_TRY(copy_list(&copy, lrs, n, sizeof *lrs, fn));
+    dsc__free(s->lrs);
+    s->lrs = copy;
+    s->n_lrs = n;
+    return DSC_OK;
 }
 
 dsc_status dsc_search_set_batch_sizes(dsc_search *s, const size_t *sizes, size_t n) {
@@ -197,7 +199,12 @@ dsc_status dsc_search_set_batch_sizes(dsc_search *s, const size_t *sizes, size_t
         DSC_RETURN_IF(sizes[i] > ((size_t)1 << 31), DSC_E_ARG,
                       "%s: sizes[%zu] is %zu; it must be at most 2^31 (0: full batch)", fn, i,
                       sizes[i]);
-    return copy_in((void **)&s->batches, &s->n_batches, sizes, n, sizeof *sizes, fn);
+    void *copy = NULL;
+    DSC_TRY(copy_list(&copy, sizes, n, sizeof *sizes, fn));
+    dsc__free(s->batches);
+    s->batches = copy;
+    s->n_batches = n;
+    return DSC_OK;
 }
 
 static int sched_supported(dsc_lr_scheduler_kind k) {
@@ -212,7 +219,12 @@ dsc_status dsc_search_set_schedules(dsc_search *s, const dsc_lr_scheduler_kind *
         DSC_RETURN_IF(!sched_supported(kinds[i]), DSC_E_UNSUPPORTED,
                       "%s: kinds[%zu] is %d; a search supports DSC_SCHED_CONSTANT, _STEP, "
                       "_EXPONENTIAL, _COSINE and _INVERSE_TIME", fn, i, (int)kinds[i]);
-    return copy_in((void **)&s->scheds, &s->n_scheds, kinds, n, sizeof *kinds, fn);
+    void *copy = NULL;
+    DSC_TRY(copy_list(&copy, kinds, n, sizeof *kinds, fn));
+    dsc__free(s->scheds);
+    s->scheds = copy;
+    s->n_scheds = n;
+    return DSC_OK;
 }
 
 dsc_status dsc_search_trial_count(const dsc_search *s, size_t *out) {
