@@ -19,9 +19,11 @@ import os
 import sys
 
 #: The library version this binding was written for: the loaded library must
-#: have the same major version and at least this minor version.
+#: have the same major version and at least this minor version; while the
+#: major version is 0 the ABI may change between minor versions (docs/abi.md),
+#: so then the minor version must match exactly.
 REQUIRED_MAJOR = 0
-REQUIRED_MINOR = 1
+REQUIRED_MINOR = 2
 
 SONAME = "libdescent.so.0"
 
@@ -51,12 +53,15 @@ def _check_version(lib, where):
     lib.dsc_version.argtypes = []
     number = lib.dsc_version_number()
     major, minor = number // 10000, number // 100 % 100
-    if major != REQUIRED_MAJOR or minor < REQUIRED_MINOR:
+    if REQUIRED_MAJOR == 0:
+        ok, need = major == 0 and minor == REQUIRED_MINOR, "0.%d.x" % REQUIRED_MINOR
+    else:
+        ok = major == REQUIRED_MAJOR and minor >= REQUIRED_MINOR
+        need = "%d.x with x >= %d" % (REQUIRED_MAJOR, REQUIRED_MINOR)
+    if not ok:
         raise LibraryError(
-            "descent: %s is libdescent %s, but this binding needs %d.x with x >= %d "
-            "(same major version, minor at least %d); point DESCENT_LIB at a suitable "
-            "libdescent.so" % (where, lib.dsc_version().decode(), REQUIRED_MAJOR,
-                               REQUIRED_MINOR, REQUIRED_MINOR))
+            "descent: %s is libdescent %s, but this binding needs %s; point DESCENT_LIB "
+            "at a suitable libdescent.so" % (where, lib.dsc_version().decode(), need))
 
 
 def load():

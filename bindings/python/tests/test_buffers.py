@@ -177,5 +177,21 @@ def test_version_mismatch_message(monkeypatch):
             self.dsc_version_number = Fake._F(20100)
             self.dsc_version = Fake._F(b"2.1.0")
 
-    with pytest.raises(_lib.LibraryError, match="2.1.0.*needs 0.x"):
+    with pytest.raises(_lib.LibraryError, match=r"2\.1\.0.*needs 0\.2\.x"):
         _lib._check_version(Fake(), "test")
+
+
+def test_version_zero_minor_must_match():
+    """While the major version is 0 the ABI may change between minor versions."""
+    from descent import _lib
+
+    class Fake:
+        def __init__(self, number, text):
+            self.dsc_version_number = lambda: number
+            self.dsc_version = lambda: text
+
+    _lib._check_version(Fake(200, b"0.2.0"), "test")
+    _lib._check_version(Fake(203, b"0.2.3"), "test")
+    for number, text in ((100, b"0.1.0"), (300, b"0.3.0")):
+        with pytest.raises(_lib.LibraryError, match=r"needs 0\.2\.x"):
+            _lib._check_version(Fake(number, text), "test")
