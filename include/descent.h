@@ -4,8 +4,8 @@
  *        around the optimizer and its learning rate.
  *
  * A host links `libdescent.so` (or `libdescent.a`), includes this one header,
- * and gets tensors, layers, losses, optimizers and learning-rate schedulers
- * behind a stable C ABI. Hand-written SIMD kernels (SSE2, AVX2+FMA, AVX-512,
+ * and gets models, losses, optimizers, learning-rate schedulers, data sets
+ * and a training loop behind a stable C ABI. Hand-written SIMD kernels (SSE2, AVX2+FMA, AVX-512,
  * NEON), chosen at run time, do the arithmetic.
  *
  * Conventions that hold for every function in this header:
@@ -31,25 +31,34 @@
  * Stability: everything declared outside the `DESCENT_EXPERIMENTAL_API`
  * section is covered by the ABI promise of docs/abi.md: within a major version
  * symbols are only added, enum values are never renumbered, and the SONAME is
- * `libdescent.so.MAJOR`.
+ * `libdescent.so.MAJOR` (while the major version is 0, a minor release may
+ * still change the ABI; the changelog lists every change). What that section
+ * declares (see @ref experimental: tensors, the range test, search) is
+ * declared only for hosts that define `DESCENT_EXPERIMENTAL_API` first, and
+ * may change in any minor release.
  *
- * A minimal session:
+ * A minimal session: Adam over two of the host's own floats.
  * @code
  * #include <descent.h>
  * #include <stdio.h>
  *
  * int main(void) {
- *     size_t shape[2] = {2, 3};
- *     dsc_tensor *t = NULL;
- *     if (dsc_tensor_new(&t, shape, 2) != DSC_OK) {
+ *     float x[2] = {3.0f, -2.0f}, g[2];   // minimise (x0 - 1)^2 + (x1 + 1)^2
+ *     dsc_optimizer *opt = NULL;
+ *     if (dsc_optimizer_new(&opt, DSC_OPTIMIZER_ADAM) != DSC_OK ||
+ *         dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.1) != DSC_OK ||
+ *         dsc_optimizer_add_params(opt, x, g, 2, NULL) != DSC_OK) {
  *         fprintf(stderr, "descent: %s\n", dsc_last_error());
+ *         dsc_optimizer_free(opt);
  *         return 1;
  *     }
- *     size_t n = 0;
- *     dsc_tensor_fill(t, 0.5f);
- *     dsc_tensor_size(t, &n);
- *     printf("descent %s on %s, %zu elements\n", dsc_version(), dsc_isa(), n);
- *     dsc_tensor_free(t);
+ *     for (int i = 0; i < 300; i++) {
+ *         g[0] = 2.0f * (x[0] - 1.0f);
+ *         g[1] = 2.0f * (x[1] + 1.0f);
+ *         dsc_optimizer_step(opt);
+ *     }
+ *     printf("descent %s on %s: x = (%.3f, %.3f)\n", dsc_version(), dsc_isa(), x[0], x[1]);
+ *     dsc_optimizer_free(opt);
  *     return 0;
  * }
  * @endcode
@@ -213,8 +222,6 @@ DSC_API const char *dsc_last_error(void);
  * @brief Opaque object types. No struct layout is public.
  * @{
  */
-/** An n-dimensional float32 array, owning its memory or borrowing the host's. */
-typedef struct dsc_tensor dsc_tensor;
 /** A sequential model: an ordered list of layers with flat parameter buffers. */
 typedef struct dsc_model dsc_model;
 /** A loss function (MSE, cross-entropy, ...). */
@@ -357,150 +364,6 @@ DSC_API dsc_status dsc_set_flush_denormals(int on);
  * @since 0.2.0
  */
 DSC_API int dsc_flush_denormals(void);
-
-/** @} */
-
-/* ------------------------------------------------------------------------ */
-/*  Tensor                                                                   */
-/* ------------------------------------------------------------------------ */
-
-/**
- * @defgroup tensor Tensor
- * @brief Row-major float32 arrays of up to DSC_TENSOR_MAX_DIMS dimensions.
- * @{
- */
-
-/** The largest number of dimensions a tensor can have. */
-#define DSC_TENSOR_MAX_DIMS 8
-
-/**
- * @brief Create a tensor that owns zero-filled, 64-byte aligned memory.
- * @param[out] out   Receives the new tensor; set to NULL on failure.
- * @param[in]  shape @p ndim dimensions, each at least 1.
- * @param[in]  ndim  1..DSC_TENSOR_MAX_DIMS.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer, a bad @p ndim, a zero
- *         dimension or a size that overflows; DSC_E_NOMEM.
- * @note Ownership: the caller owns the tensor and frees it with dsc_tensor_free().
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_tensor_new(dsc_tensor **out, const size_t *shape, size_t ndim);
-
-/**
- * @brief Create a tensor over the host's memory, without copying it.
- * @param[out] out   Receives the new tensor; set to NULL on failure.
- * @param[in]  data  The host's array of at least the product of @p shape floats.
- * @param[in]  shape @p ndim dimensions, each at least 1.
- * @param[in]  ndim  1..DSC_TENSOR_MAX_DIMS.
- * @return DSC_OK; DSC_E_ARG as for dsc_tensor_new() or for a NULL @p data; DSC_E_NOMEM.
- * @note Ownership: @p data is borrowed and must outlive the tensor; writes
- *       through the tensor change the host's array. Any alignment is accepted.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_tensor_wrap(dsc_tensor **out, float *data, const size_t *shape, size_t ndim);
-
-/**
- * @brief Release a tensor (and its memory, unless it was wrapped).
- * @param[in] t The tensor, or NULL (then nothing happens).
- * @since 0.1.0
- */
-DSC_API void dsc_tensor_free(dsc_tensor *t);
-
-/**
- * @brief The tensor's elements, row-major, for reading and writing.
- *
- * Takes a non-const handle because the pointer it gives lets the caller
- * change the elements.
- * @param[in]  t   The tensor.
- * @param[out] out Receives the elements; set to NULL on failure.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer.
- * @note Ownership: the pointer is borrowed from the tensor and valid until
- *       dsc_tensor_free() (for a wrapped tensor it is the host's own array).
- * @since 0.2.0
- */
-DSC_API dsc_status dsc_tensor_data(dsc_tensor *t, float **out);
-
-/**
- * @brief The number of dimensions.
- * @param[in]  t   The tensor.
- * @param[out] out Receives 1..DSC_TENSOR_MAX_DIMS; set to 0 on failure.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer.
- * @since 0.2.0
- */
-DSC_API dsc_status dsc_tensor_ndim(const dsc_tensor *t, size_t *out);
-
-/**
- * @brief The extent of one dimension.
- * @param[in]  t    The tensor.
- * @param[in]  axis 0..ndim-1.
- * @param[out] out  Receives the extent (at least 1); set to 0 on failure.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer or an @p axis out of range.
- * @since 0.2.0
- */
-DSC_API dsc_status dsc_tensor_dim(const dsc_tensor *t, size_t axis, size_t *out);
-
-/**
- * @brief The number of elements (product of the dimensions).
- * @param[in]  t   The tensor.
- * @param[out] out Receives the element count (at least 1); set to 0 on failure.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer.
- * @since 0.2.0
- */
-DSC_API dsc_status dsc_tensor_size(const dsc_tensor *t, size_t *out);
-
-/**
- * @brief Whether the tensor borrows host memory (made by dsc_tensor_wrap()).
- * @param[in]  t   The tensor.
- * @param[out] out Receives 1 if borrowed, 0 if owned; set to 0 on failure.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer.
- * @since 0.2.0
- */
-DSC_API dsc_status dsc_tensor_is_borrowed(const dsc_tensor *t, int *out);
-
-/**
- * @brief Set every element to @p value.
- * @param[in,out] t     The tensor.
- * @param[in]     value Any float, NaN and infinities included.
- * @return DSC_OK; DSC_E_ARG if @p t is NULL.
- * @note Allocates nothing.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_tensor_fill(dsc_tensor *t, float value);
-
-/**
- * @brief Copy the elements of @p src into @p dst.
- * @param[in,out] dst Destination; same shape as @p src.
- * @param[in]     src Source; may be @p dst itself.
- * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if the shapes differ (nothing is copied).
- * @note Allocates nothing. Overlapping wrapped memory is handled as memmove does.
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_tensor_copy(dsc_tensor *dst, const dsc_tensor *src);
-
-/**
- * @brief Fill with uniform random numbers in [lo, hi) from a seed.
- *
- * The same seed gives the same numbers on every machine and kernel set.
- * @param[in,out] t    The tensor.
- * @param[in]     lo   Lower bound, finite.
- * @param[in]     hi   Upper bound, finite and greater than @p lo.
- * @param[in]     seed Any value.
- * @return DSC_OK; DSC_E_ARG for NULL or bad bounds (nothing is written).
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_tensor_fill_uniform(dsc_tensor *t, float lo, float hi, uint64_t seed);
-
-/**
- * @brief Fill with normally distributed random numbers from a seed.
- *
- * The same seed gives the same numbers on every machine and kernel set.
- * @param[in,out] t    The tensor.
- * @param[in]     mean Mean, finite.
- * @param[in]     std  Standard deviation, finite and at least 0.
- * @param[in]     seed Any value.
- * @return DSC_OK; DSC_E_ARG for NULL or bad parameters (nothing is written).
- * @since 0.1.0
- */
-DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, uint64_t seed);
 
 /** @} */
 
@@ -2715,8 +2578,8 @@ DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, c
  * @defgroup trainer Trainer
  * @brief The training loop: stochastic, mini-batch or full-batch gradient
  *        descent over a data set, with shuffling, a scheduler, validation,
- *        early stopping, callbacks, a learning-rate range test and
- *        grid/random search.
+ *        early stopping and callbacks (the learning-rate range test and
+ *        grid/random search are in @ref search, experimental).
  *
  * A trainer borrows a built model, a loss, an optimizer that already holds
  * the model's parameters (dsc_optimizer_add_model() or
@@ -2781,10 +2644,6 @@ DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, c
 /** The progress of a running trainer, passed to callbacks; read it with
  *  dsc_progress_get(). Borrowed from the trainer. */
 typedef struct dsc_progress dsc_progress;
-
-/** A grid or random search over learning rates, batch sizes and schedules;
- *  holds its candidates and, after dsc_trainer_search(), its results. */
-typedef struct dsc_search dsc_search;
 
 /** When the trainer steps its scheduler. Values are fixed and never renumbered. */
 typedef enum dsc_sched_stepping {
@@ -3125,6 +2984,192 @@ DSC_API dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key,
 DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const dsc_dataset *ds,
                                       double *value, double *accuracy);
 
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/*  Experimental API                                                         */
+/* ------------------------------------------------------------------------ */
+
+#ifdef DESCENT_EXPERIMENTAL_API
+
+/**
+ * @defgroup experimental Experimental API
+ * @brief Declared only when the host defines `DESCENT_EXPERIMENTAL_API`
+ *        before including this header; outside the ABI promise.
+ *
+ * What is here works, is documented and tested like the rest, but its shape
+ * is not settled: it may change or go in any minor release (docs/abi.md).
+ * Its symbols sit in their own version node, `DESCENT_EXPERIMENTAL_<major>.<minor>`,
+ * named after the release, so a program linked against one release's
+ * experimental symbols refuses to load on another instead of calling a
+ * function whose signature changed.
+ * @code
+ * #define DESCENT_EXPERIMENTAL_API
+ * #include <descent.h>
+ * @endcode
+ * Today: the tensor handle (no other call accepts one yet), the learning-rate
+ * range test, and grid and random search.
+ * @{
+ */
+
+/** An n-dimensional float32 array, owning its memory or borrowing the host's. */
+typedef struct dsc_tensor dsc_tensor;
+
+/** A grid or random search over learning rates, batch sizes and schedules;
+ *  holds its candidates and, after dsc_trainer_search(), its results. */
+typedef struct dsc_search dsc_search;
+
+/** @} */
+
+/**
+ * @defgroup tensor Tensor (experimental)
+ * @ingroup experimental
+ * @brief Row-major float32 arrays of up to DSC_TENSOR_MAX_DIMS dimensions.
+ * @{
+ */
+
+/** The largest number of dimensions a tensor can have. */
+#define DSC_TENSOR_MAX_DIMS 8
+
+/**
+ * @brief Create a tensor that owns zero-filled, 64-byte aligned memory.
+ * @param[out] out   Receives the new tensor; set to NULL on failure.
+ * @param[in]  shape @p ndim dimensions, each at least 1.
+ * @param[in]  ndim  1..DSC_TENSOR_MAX_DIMS.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, a bad @p ndim, a zero
+ *         dimension or a size that overflows; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the tensor and frees it with dsc_tensor_free().
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_tensor_new(dsc_tensor **out, const size_t *shape, size_t ndim);
+
+/**
+ * @brief Create a tensor over the host's memory, without copying it.
+ * @param[out] out   Receives the new tensor; set to NULL on failure.
+ * @param[in]  data  The host's array of at least the product of @p shape floats.
+ * @param[in]  shape @p ndim dimensions, each at least 1.
+ * @param[in]  ndim  1..DSC_TENSOR_MAX_DIMS.
+ * @return DSC_OK; DSC_E_ARG as for dsc_tensor_new() or for a NULL @p data; DSC_E_NOMEM.
+ * @note Ownership: @p data is borrowed and must outlive the tensor; writes
+ *       through the tensor change the host's array. Any alignment is accepted.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_tensor_wrap(dsc_tensor **out, float *data, const size_t *shape, size_t ndim);
+
+/**
+ * @brief Release a tensor (and its memory, unless it was wrapped).
+ * @param[in] t The tensor, or NULL (then nothing happens).
+ * @since 0.1.0
+ */
+DSC_API void dsc_tensor_free(dsc_tensor *t);
+
+/**
+ * @brief The tensor's elements, row-major, for reading and writing.
+ *
+ * Takes a non-const handle because the pointer it gives lets the caller
+ * change the elements.
+ * @param[in]  t   The tensor.
+ * @param[out] out Receives the elements; set to NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @note Ownership: the pointer is borrowed from the tensor and valid until
+ *       dsc_tensor_free() (for a wrapped tensor it is the host's own array).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_tensor_data(dsc_tensor *t, float **out);
+
+/**
+ * @brief The number of dimensions.
+ * @param[in]  t   The tensor.
+ * @param[out] out Receives 1..DSC_TENSOR_MAX_DIMS; set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_tensor_ndim(const dsc_tensor *t, size_t *out);
+
+/**
+ * @brief The extent of one dimension.
+ * @param[in]  t    The tensor.
+ * @param[in]  axis 0..ndim-1.
+ * @param[out] out  Receives the extent (at least 1); set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an @p axis out of range.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_tensor_dim(const dsc_tensor *t, size_t axis, size_t *out);
+
+/**
+ * @brief The number of elements (product of the dimensions).
+ * @param[in]  t   The tensor.
+ * @param[out] out Receives the element count (at least 1); set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_tensor_size(const dsc_tensor *t, size_t *out);
+
+/**
+ * @brief Whether the tensor borrows host memory (made by dsc_tensor_wrap()).
+ * @param[in]  t   The tensor.
+ * @param[out] out Receives 1 if borrowed, 0 if owned; set to 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_tensor_is_borrowed(const dsc_tensor *t, int *out);
+
+/**
+ * @brief Set every element to @p value.
+ * @param[in,out] t     The tensor.
+ * @param[in]     value Any float, NaN and infinities included.
+ * @return DSC_OK; DSC_E_ARG if @p t is NULL.
+ * @note Allocates nothing.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_tensor_fill(dsc_tensor *t, float value);
+
+/**
+ * @brief Copy the elements of @p src into @p dst.
+ * @param[in,out] dst Destination; same shape as @p src.
+ * @param[in]     src Source; may be @p dst itself.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if the shapes differ (nothing is copied).
+ * @note Allocates nothing. Overlapping wrapped memory is handled as memmove does.
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_tensor_copy(dsc_tensor *dst, const dsc_tensor *src);
+
+/**
+ * @brief Fill with uniform random numbers in [lo, hi) from a seed.
+ *
+ * The same seed gives the same numbers on every machine and kernel set.
+ * @param[in,out] t    The tensor.
+ * @param[in]     lo   Lower bound, finite.
+ * @param[in]     hi   Upper bound, finite and greater than @p lo.
+ * @param[in]     seed Any value.
+ * @return DSC_OK; DSC_E_ARG for NULL or bad bounds (nothing is written).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_tensor_fill_uniform(dsc_tensor *t, float lo, float hi, uint64_t seed);
+
+/**
+ * @brief Fill with normally distributed random numbers from a seed.
+ *
+ * The same seed gives the same numbers on every machine and kernel set.
+ * @param[in,out] t    The tensor.
+ * @param[in]     mean Mean, finite.
+ * @param[in]     std  Standard deviation, finite and at least 0.
+ * @param[in]     seed Any value.
+ * @return DSC_OK; DSC_E_ARG for NULL or bad parameters (nothing is written).
+ * @since 0.1.0
+ */
+DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, uint64_t seed);
+
+/** @} */
+
+/**
+ * @defgroup search Range test and search (experimental)
+ * @ingroup experimental
+ * @brief Find a learning rate: the range test, grid and random search, run
+ *        through a trainer (see @ref trainer).
+ * @{
+ */
+
 /**
  * @brief Learning-rate range test (Smith, 2017; fastai's lr_find): grow the
  *        lr exponentially over @p steps batches and record the smoothed loss.
@@ -3386,6 +3431,8 @@ DSC_API dsc_status dsc_search_trial(const dsc_search *s, size_t index, double *l
 DSC_API dsc_status dsc_search_best(const dsc_search *s, size_t *out);
 
 /** @} */
+
+#endif /* DESCENT_EXPERIMENTAL_API */
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+/* The tests cover the experimental tier too (docs/abi.md). */
+#ifndef DESCENT_EXPERIMENTAL_API
+#define DESCENT_EXPERIMENTAL_API
+#endif
 #include "descent.h"
 
 void dsc__error_clear(void); /* lib/core/error.c (the tests link the static library) */

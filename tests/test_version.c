@@ -47,16 +47,71 @@ static void test_version_meson_project_agrees(void **state) {
 static void test_version_map_newest_node_agrees(void **state) {
     (void)state;
     char *map = slurp("lib/descent.map");
-    /* The newest node is the last "DESCENT_<major>.<minor> {" in the file. */
+    /* The newest stable node is the last "DESCENT_<major>.<minor> {" in the file. */
     char *p = map, *last = NULL;
     while ((p = strstr(p, "DESCENT_")) != NULL) {
-        if (p[8] >= '0' && p[8] <= '9') last = p;
+        if (p[8] >= '0' && p[8] <= '9' && strstr(p, " {") == strpbrk(p, " ;")) last = p;
         p += 8;
     }
     assert_non_null(last);
     char want[64];
-    snprintf(want, sizeof want, "DESCENT_%d.%d ", DESCENT_VERSION_MAJOR, DESCENT_VERSION_MINOR);
+    snprintf(want, sizeof want, "DESCENT_%d.%d {", DESCENT_VERSION_MAJOR, DESCENT_VERSION_MINOR);
     if (strncmp(last, want, strlen(want)) != 0) fail_msg("descent.map's newest node is not %s", want);
+    free(map);
+}
+
+/* The names of the functions declared between from and to ("DSC_API ... name("),
+ * each followed by ';', concatenated into out. */
+static void declared_names(const char *from, const char *to, char *out, size_t size) {
+    out[0] = '\0';
+    for (const char *p = strstr(from, "\nDSC_API "); p != NULL && p < to; p = strstr(p + 1, "\nDSC_API ")) {
+        const char *e = strchr(p, '(');
+        while (e[-1] == ' ') e--;
+        const char *b = e;
+        while (b[-1] == '_' || (b[-1] >= 'a' && b[-1] <= 'z') || (b[-1] >= '0' && b[-1] <= '9')) b--;
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, " %.*s;", (int)(e - b), b);
+    }
+}
+
+/* The experimental section of the header and the experimental node of the
+ * map name the same functions, and that node is named after this release. */
+static void test_version_experimental_tier_agrees(void **state) {
+    (void)state;
+    char *h = slurp("include/descent.h");
+    char *map = slurp("lib/descent.map");
+    const char *from = strstr(h, "\n#ifdef DESCENT_EXPERIMENTAL_API");
+    const char *to = strstr(h, "\n#endif /* DESCENT_EXPERIMENTAL_API */");
+    assert_non_null(from);
+    assert_non_null(to);
+    static char names[16384];
+    declared_names(from, to, names, sizeof names);
+    assert_true(strlen(names) > 0);
+    char node[64];
+    snprintf(node, sizeof node, "DESCENT_EXPERIMENTAL_%d.%d {", DESCENT_VERSION_MAJOR,
+             DESCENT_VERSION_MINOR);
+    const char *n = strstr(map, node);
+    if (n == NULL) fail_msg("descent.map has no node %s", node);
+    const char *end = strchr(n, '}');
+    assert_non_null(end);
+    /* Every experimental declaration is in that node... */
+    for (const char *p = names; (p = strstr(p, " dsc_")) != NULL; p++) {
+        const char *semi = strchr(p, ';');
+        char needle[160];
+        snprintf(needle, sizeof needle, " %.*s;", (int)(semi - p - 1), p + 1);
+        const char *hit = strstr(n, needle);
+        if (hit == NULL || hit > end)
+            fail_msg("%s is experimental in descent.h but not in %s", needle + 1, node);
+    }
+    /* ...and the node holds nothing else. */
+    for (const char *p = strstr(n, "dsc_"); p != NULL && p < end; p = strstr(p + 1, "dsc_")) {
+        const char *semi = strchr(p, ';');
+        char needle[160];
+        snprintf(needle, sizeof needle, " %.*s;", (int)(semi - p), p);
+        if (strstr(names, needle) == NULL)
+            fail_msg("%s is in %s but not declared in the experimental section", needle + 1, node);
+    }
+    free(h);
     free(map);
 }
 
@@ -114,6 +169,7 @@ int main(void) {
         cmocka_unit_test(test_version_runtime_matches_macros),
         cmocka_unit_test(test_version_meson_project_agrees),
         cmocka_unit_test(test_version_map_newest_node_agrees),
+        cmocka_unit_test(test_version_experimental_tier_agrees),
         cmocka_unit_test(test_version_changelog_agrees),
         cmocka_unit_test(test_version_map_matches_header),
     };

@@ -3,6 +3,10 @@
 #ifndef DSC_CORE_COMMON_H
 #define DSC_CORE_COMMON_H
 
+/* The library implements the experimental tier too (docs/abi.md). */
+#ifndef DESCENT_EXPERIMENTAL_API
+#define DESCENT_EXPERIMENTAL_API
+#endif
 #include "descent.h"
 
 #include <stddef.h>

@@ -2,6 +2,7 @@
 #ifndef DSC_CORE_TENSOR_IMPL_H
 #define DSC_CORE_TENSOR_IMPL_H
 
+#include "../core/common.h"
 #include "descent.h"
 
 struct dsc_tensor {

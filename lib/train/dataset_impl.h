@@ -3,6 +3,7 @@
 #ifndef DSC_TRAIN_DATASET_IMPL_H
 #define DSC_TRAIN_DATASET_IMPL_H
 
+#include "../core/common.h"
 #include "descent.h"
 
 struct dsc_dataset {
