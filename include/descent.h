@@ -32,10 +32,9 @@
  * section is covered by the ABI promise of docs/abi.md: within a major version
  * symbols are only added, enum values are never renumbered, and the SONAME is
  * `libdescent.so.MAJOR` (while the major version is 0, a minor release may
- * still change the ABI; the changelog lists every change). What that section
- * declares (see @ref experimental: tensors, the range test, search) is
- * declared only for hosts that define `DESCENT_EXPERIMENTAL_API` first, and
- * may change in any minor release.
+ * still change the ABI; the changelog lists every change). The tensors, the
+ * range test and search (@ref experimental) are declared only for hosts that
+ * define `DESCENT_EXPERIMENTAL_API` first, and may change in any minor release.
  *
  * A minimal session: Adam over two of the host's own floats.
  * @code
