@@ -647,10 +647,11 @@ DSC_API dsc_status dsc_model_is_training(const dsc_model *model, int *out);
  * @param[in]     bias_init   ::DSC_INIT_PYTORCH_DEFAULT (U(-1/sqrt(in), 1/sqrt(in)))
  *                            or ::DSC_INIT_ZEROS.
  * @param[in]     seed        Any value.
- * @return DSC_OK; DSC_E_ARG for a NULL model or an unknown or unsupported
- *         init; DSC_E_STATE if the model is not built. Nothing changes on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL model; DSC_E_UNSUPPORTED for an
+ *         unknown init or one the bias cannot take; DSC_E_STATE if the model is
+ *         not built. Nothing changes on failure.
  * @note Allocates nothing. Gradients are left as they are.
- * @since 0.1.0
+ * @since 0.1.0 (0.2.0: an unknown init is DSC_E_UNSUPPORTED)
  */
 DSC_API dsc_status dsc_model_init(dsc_model *model, dsc_init weight_init, dsc_init bias_init,
                                   uint64_t seed);

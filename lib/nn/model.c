@@ -208,9 +208,9 @@ DSC_API dsc_status dsc_model_init(dsc_model *model, dsc_init weight_init, dsc_in
                                   uint64_t seed) {
     static const char fn[] = "dsc_model_init";
     DSC_RETURN_IF(model == NULL, DSC_E_ARG, "%s: model is NULL", fn);
-    DSC_RETURN_IF(!dsc__init_valid(weight_init, 0), DSC_E_ARG,
-                  "%s: weight_init is %d; it must be a dsc_init (1..6)", fn, (int)weight_init);
-    DSC_RETURN_IF(!dsc__init_valid(bias_init, 1), DSC_E_ARG,
+    DSC_RETURN_IF(!dsc__init_valid(weight_init, 0), DSC_E_UNSUPPORTED,
+                  "%s: weight_init %d is not a dsc_init (1..6)", fn, (int)weight_init);
+    DSC_RETURN_IF(!dsc__init_valid(bias_init, 1), DSC_E_UNSUPPORTED,
                   "%s: bias_init is %d; it must be DSC_INIT_PYTORCH_DEFAULT or DSC_INIT_ZEROS",
                   fn, (int)bias_init);
     DSC_RETURN_IF(!model->built, DSC_E_STATE, "%s: the model is not built; call dsc_model_build first", fn);
