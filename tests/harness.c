@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 void assert_floats_near(const float *got, const float *want, size_t n, double rtol, double atol) {
@@ -53,4 +54,20 @@ long harness_alloc_count(void) {
 
 long harness_alloc_live(void) {
     return live;
+}
+
+char *harness_slurp(const char *rel) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", DSC_SOURCE_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
 }

@@ -17,6 +17,10 @@
 
 void dsc__error_clear(void); /* lib/core/error.c (the tests link the static library) */
 
+/* The whole of a file of the source tree (path relative to its root), NUL
+ * terminated; the caller frees it. Fails the test if it cannot be read. */
+char *harness_slurp(const char *rel);
+
 /* Fails the test if |got-want| > rtol*|want| + atol for some element. */
 void assert_floats_near(const float *got, const float *want, size_t n, double rtol, double atol);
 

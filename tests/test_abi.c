@@ -250,25 +250,9 @@ PIN(DSC_SEARCH_PARAM_LR_MAX, 5);
 
 /* Every "DSC_NAME = value" inside a typedef enum of descent.h has its
  * "PIN(DSC_NAME, value);" line in this file. */
-static char *slurp(const char *rel) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", DSC_SOURCE_DIR, rel);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void test_abi_every_enum_constant_is_pinned(void **state) {
     (void)state;
-    char *h = slurp("include/descent.h"), *self = slurp("tests/test_abi.c");
+    char *h = harness_slurp("include/descent.h"), *self = harness_slurp("tests/test_abi.c");
     int seen = 0;
     for (char *e = strstr(h, "typedef enum "); e != NULL; e = strstr(e + 1, "typedef enum ")) {
         char *end = strchr(e, '}');

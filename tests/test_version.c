@@ -7,22 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *slurp(const char *rel) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", DSC_SOURCE_DIR, rel);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void test_version_runtime_matches_macros(void **state) {
     (void)state;
     assert_string_equal(dsc_version(), DESCENT_VERSION_STRING);
@@ -37,7 +21,7 @@ static void test_version_runtime_matches_macros(void **state) {
 
 static void test_version_meson_project_agrees(void **state) {
     (void)state;
-    char *m = slurp("meson.build");
+    char *m = harness_slurp("meson.build");
     char want[64];
     snprintf(want, sizeof want, "version: '%s'", DESCENT_VERSION_STRING);
     if (strstr(m, want) == NULL) fail_msg("meson.build does not declare %s", want);
@@ -46,7 +30,7 @@ static void test_version_meson_project_agrees(void **state) {
 
 static void test_version_map_newest_node_agrees(void **state) {
     (void)state;
-    char *map = slurp("lib/descent.map");
+    char *map = harness_slurp("lib/descent.map");
     /* The newest stable node is the last "DESCENT_<major>.<minor> {" in the file. */
     char *p = map, *last = NULL;
     while ((p = strstr(p, "DESCENT_")) != NULL) {
@@ -78,8 +62,8 @@ static void declared_names(const char *from, const char *to, char *out, size_t s
  * map name the same functions, and that node is named after this release. */
 static void test_version_experimental_tier_agrees(void **state) {
     (void)state;
-    char *h = slurp("include/descent.h");
-    char *map = slurp("lib/descent.map");
+    char *h = harness_slurp("include/descent.h");
+    char *map = harness_slurp("lib/descent.map");
     const char *from = strstr(h, "\n#ifdef DESCENT_EXPERIMENTAL_API");
     const char *to = strstr(h, "\n#endif /* DESCENT_EXPERIMENTAL_API */");
     assert_non_null(from);
@@ -117,7 +101,7 @@ static void test_version_experimental_tier_agrees(void **state) {
 
 static void test_version_changelog_agrees(void **state) {
     (void)state;
-    char *c = slurp("CHANGELOG.md");
+    char *c = harness_slurp("CHANGELOG.md");
     char *h = strstr(c, "\n## [");
     assert_non_null(h);
     char want[64];
@@ -130,8 +114,8 @@ static void test_version_changelog_agrees(void **state) {
  * every name in descent.map must be declared in the header. */
 static void test_version_map_matches_header(void **state) {
     (void)state;
-    char *h = slurp("include/descent.h");
-    char *map = slurp("lib/descent.map");
+    char *h = harness_slurp("include/descent.h");
+    char *map = harness_slurp("lib/descent.map");
     int declared = 0;
     for (char *p = strstr(h, "\nDSC_API "); p != NULL; p = strstr(p + 1, "\nDSC_API ")) {
         char *paren = strchr(p, '(');
