@@ -16,8 +16,8 @@ from ._errors import (ArgumentError, ClosedError, Error, FormatError, InternalEr
 from ._lib import LibraryError
 from .tensor import Tensor
 from .nn import (GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dense, Dropout, HuberLoss, Identity,
-                 L1Loss, LeakyReLU, Linear, MSELoss, ReLU, Sequential, Sigmoid, SmoothL1Loss,
-                 Softmax, Tanh, accuracy)
+                 L1Loss, LeakyReLU, Linear, MSELoss, Parameter, ReLU, Sequential, Sigmoid,
+                 SmoothL1Loss, Softmax, Tanh, accuracy)
 from .optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
 from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnnealingLR,
                            CosineAnnealingWarmRestarts, CyclicLR, ExponentialLR, InverseTimeDecay,
@@ -45,12 +45,14 @@ def isa():
 def set_isa(name=None):
     """Choose the kernel set for handles created afterwards (None: the best)."""
     from ._ffi import C
-    C.dsc_set_isa(None if name is None else name.encode())
+    from ._check import string
+    C.dsc_set_isa(None if name is None else string("set_isa", "name", name).encode())
 
 
 def isa_available(name):
     from ._ffi import C
-    return bool(C.dsc_isa_available(name.encode()))
+    from ._check import string
+    return bool(C.dsc_isa_available(string("isa_available", "name", name).encode()))
 
 
 def set_flush_denormals(on):
@@ -60,9 +62,12 @@ def set_flush_denormals(on):
     1.18e-38 match PyTorch instead of becoming 0. The environment variable
     ``DESCENT_FLUSH_DENORMALS=0`` sets False at start-up."""
     from ._ffi import C
-    if isinstance(on, bool):
-        on = int(on)
-    C.dsc_set_flush_denormals(on)
+    from ._check import integer
+    if not isinstance(on, bool):      # True/False, or 0/1 as C takes it (C checks the value)
+        on = integer("set_flush_denormals", "on", on, lo=None, hi=None)
+        if not -2 ** 31 <= on < 2 ** 31:
+            raise TypeError("set_flush_denormals: on must be True or False, not %d" % on)
+    C.dsc_set_flush_denormals(int(on))
 
 
 def flush_denormals():

@@ -9,8 +9,10 @@ because a silent copy would break the in-place contract.
 
 import array
 import ctypes
+import numbers
 from ctypes import c_float, c_int32
 
+from . import _check
 from ._enums import Status
 from ._errors import error_for
 
@@ -20,7 +22,6 @@ except ImportError:  # pragma: no cover - exercised by a subprocess test
     np = None
 
 _FLOAT_FORMATS = ("f", "<f", "=f", "@f")
-_INT32_FORMATS = {"i", "<i", "=i", "@i", "l", "<l", "=l", "@l"}
 
 
 def have_numpy():
@@ -31,22 +32,46 @@ def arg_error(msg):
     return error_for(Status.E_ARG, msg)
 
 
-def _flatten(seq):
-    """A nested sequence of numbers -> (flat list, shape)."""
-    if isinstance(seq, (int, float)):
-        return [seq], ()
-    seq = list(seq)
+def _num_kind(fmt):
+    """'f' for a float buffer format, 'i' for an integer one, None otherwise ('?', structs...)."""
+    f = fmt.lstrip("@=<>!")
+    if f in ("f", "d", "e"):
+        return "f"
+    if len(f) == 1 and f in "bBhHiIlLqQnN":
+        return "i"
+    return None
+
+
+def _not_numbers(what, x):
+    return TypeError("%s must be an array of real numbers, not %s" % (what, _check.describe(x)))
+
+
+def _flatten(seq, what, ints=False):
+    """A nested sequence of numbers -> (flat list, shape). Bools, None and
+    strings are refused (NumPy would read None as NaN and True as 1); with
+    ``ints``, floats are refused too."""
+    if isinstance(seq, bool):
+        raise _not_numbers(what, seq)
+    if isinstance(seq, numbers.Integral) or (not ints and isinstance(seq, numbers.Real)):
+        return [seq if ints else float(seq)], ()
+    if seq is None or isinstance(seq, (str, bytes, dict, set, numbers.Number)):
+        if ints and isinstance(seq, numbers.Real):
+            raise TypeError("%s must be integers (class indices), not %s"
+                            % (what, _check.describe(seq)))
+        raise _not_numbers(what, seq)
+    try:
+        seq = list(seq)
+    except TypeError:
+        raise _not_numbers(what, seq) from None
     if not seq:
-        raise arg_error("an empty sequence has no elements")
-    if isinstance(seq[0], (int, float)):
-        return [float(v) for v in seq], (len(seq),)
+        raise arg_error("%s is empty" % what)
     flat, shape = [], None
     for item in seq:
-        f, s = _flatten(item)
+        f, s = _flatten(item, what, ints)
         if shape is None:
             shape = s
         elif s != shape:
-            raise arg_error("a ragged nested sequence has no rectangular shape")
+            raise arg_error("%s is a ragged nested sequence; it has no rectangular shape" % what)
         flat.extend(f)
     return flat, (len(seq),) + shape
 
@@ -108,43 +133,62 @@ def floats_inout(x, what="array"):
 
 def floats_in(x, what="array"):
     """A float32 buffer C only reads: used as is when it already is one,
-    otherwise converted (a copy)."""
+    otherwise converted (a copy). ``shape`` is the argument's own shape (a
+    scalar has shape ()). Only real numbers are taken: None, strings, bools,
+    complex and object arrays are refused (NumPy would turn None into NaN)."""
     if isinstance(x, Floats):
         return x
+    if x is None or isinstance(x, (str, bytes)):
+        raise _not_numbers(what, x)
     if np is not None:
         if not isinstance(x, np.ndarray) and hasattr(x, "numpy") and callable(x.numpy):
             x = x.numpy()
-        a = np.ascontiguousarray(x, dtype=np.float32)
+        try:
+            a = np.asarray(x)
+        except ValueError:
+            raise arg_error("%s is a ragged nested sequence; it has no rectangular shape"
+                            % what) from None
+        if a.dtype.kind not in "iuf":
+            raise TypeError("%s must hold real numbers; it has dtype %s" % (what, a.dtype))
+        shape = a.shape
+        a = np.ascontiguousarray(a, dtype=np.float32)
         if a.size == 0:
             raise arg_error("%s is empty" % what)
         if not a.flags.writeable:
             a = a.copy()
         carr = (c_float * a.size).from_buffer(a)
-        return Floats(carr, a.size, a.shape, a)
+        return Floats(carr, a.size, shape, a)
     if hasattr(x, "numpy") and callable(x.numpy) and not isinstance(x, (list, tuple)):
         x = x.numpy()
     mv = _memview(x)
-    if mv is not None and mv.format in _FLOAT_FORMATS and mv.itemsize == 4 and mv.c_contiguous:
-        n = mv.nbytes // 4
-        if n == 0:
-            raise arg_error("%s is empty" % what)
-        if mv.readonly:
-            carr = (c_float * n).from_buffer_copy(mv)
-        else:
-            carr = (c_float * n).from_buffer(x)
-        return Floats(carr, n, mv.shape or (n,), x)
-    if mv is not None and mv.format not in _FLOAT_FORMATS:
+    if mv is not None:
+        kind = _num_kind(mv.format)
+        if kind is None:
+            raise TypeError("%s must hold real numbers; its buffer format is %r" % (what, mv.format))
+        if kind == "f" and mv.format in _FLOAT_FORMATS and mv.itemsize == 4 and mv.c_contiguous:
+            n = mv.nbytes // 4
+            if n == 0:
+                raise arg_error("%s is empty" % what)
+            if mv.readonly:
+                carr = (c_float * n).from_buffer_copy(mv)
+            else:
+                carr = (c_float * n).from_buffer(x)
+            return Floats(carr, n, mv.shape, x)
         flat = [float(v) for v in mv.cast("B").cast(mv.format)] if mv.ndim != 1 else \
             [float(v) for v in mv]
         shape = mv.shape
+        if not flat:
+            raise arg_error("%s is empty" % what)
     else:
-        flat, shape = _flatten(x)
+        flat, shape = _flatten(x, what)
     carr = (c_float * len(flat))(*flat)
     return Floats(carr, len(flat), shape, carr)
 
 
 def new_floats(shape):
-    """A new zeroed float32 array: a NumPy array, or array.array('f') (flat) without NumPy."""
+    """A new zeroed float32 array of ``shape``: a NumPy array, or without NumPy
+    an ``array.array('f')`` when it is 1-D and a ``memoryview`` of that shape
+    over one otherwise (so the shape travels with the values)."""
     shape = tuple(int(s) for s in shape)
     n = 1
     for s in shape:
@@ -153,7 +197,19 @@ def new_floats(shape):
         a = np.zeros(shape, dtype=np.float32)
         return a, Floats((c_float * n).from_buffer(a), n, shape, a)
     a = array.array("f", bytes(4 * n))
-    return a, Floats((c_float * n).from_buffer(a), n, shape, a)
+    f = Floats((c_float * n).from_buffer(a), n, shape, a)
+    if len(shape) == 1:
+        return a, f
+    return memoryview(a).cast("B").cast("f", shape), f
+
+
+def flat_list(a):
+    """The values of an array of any shape (NumPy, memoryview, array.array) as a flat list."""
+    if np is not None and isinstance(a, np.ndarray):
+        return [float(v) for v in a.reshape(-1)]
+    if isinstance(a, memoryview) and a.ndim != 1:
+        return list(a.cast("B").cast(a.format))
+    return list(a)
 
 
 def view(address, shape, owner):
@@ -177,28 +233,57 @@ def copy_out(address, shape):
     return out
 
 
-def int32_in(x, what="labels"):
-    """An int32 array for C to read: (ctypes array, count, keepalive)."""
+INT32_MIN, INT32_MAX = -2 ** 31, 2 ** 31 - 1
+
+
+def labels_in(x, what="labels"):
+    """Class indices for C to read as int32: (ctypes array, count, shape,
+    keepalive). Integers only (an int dtype, Python ints): floats, even whole
+    ones, and bools are refused, and so are values outside int32."""
     if np is not None:
-        a = np.asarray(x)
-        if a.dtype.kind not in "iub":
-            if a.dtype.kind == "f" and np.all(np.floor(a) == a):
-                pass
-            else:
-                raise arg_error("%s must be integers, not %s" % (what, a.dtype))
-        a = np.ascontiguousarray(a, dtype=np.int32).reshape(-1)
+        if not isinstance(x, np.ndarray) and hasattr(x, "numpy") and callable(x.numpy):
+            x = x.numpy()
+        if x is None or isinstance(x, (str, bytes)):
+            raise TypeError("%s must be integers (class indices), not %s" % (what, _check.describe(x)))
+        try:
+            a = np.asarray(x)
+        except ValueError:
+            raise arg_error("%s is a ragged nested sequence; it has no rectangular shape"
+                            % what) from None
+        if a.dtype.kind not in "iu":
+            hint = " (convert them: labels.astype(np.int64))" if a.dtype.kind == "f" else ""
+            raise TypeError("%s must be integers (class indices), not dtype %s%s"
+                            % (what, a.dtype, hint))
+        shape = a.shape
         if a.size == 0:
             raise arg_error("%s is empty" % what)
-        return (c_int32 * a.size).from_buffer(a), a.size, a
-    mv = _memview(x)
-    vals = list(mv.cast("B").cast(mv.format)) if mv is not None and mv.ndim > 1 else list(x)
+        lo, hi = int(a.min()), int(a.max())
+        if lo < INT32_MIN or hi > INT32_MAX:
+            raise arg_error("%s: %d does not fit in a 32-bit class index"
+                            % (what, lo if lo < INT32_MIN else hi))
+        a = np.ascontiguousarray(a, dtype=np.int32).reshape(-1)
+        return (c_int32 * a.size).from_buffer(a), a.size, shape, a
+    mv = _memview(x) if not isinstance(x, (str, bytes)) else None
+    if mv is not None:
+        if _num_kind(mv.format) != "i":
+            raise TypeError("%s must be integers (class indices); the buffer format is %r"
+                            % (what, mv.format))
+        vals = list(mv.cast("B").cast(mv.format)) if mv.ndim != 1 else list(mv)
+        shape = mv.shape
+        if not vals:
+            raise arg_error("%s is empty" % what)
+    else:
+        vals, shape = _flatten(x, what, ints=True)
     for v in vals:
-        if int(v) != v:
-            raise arg_error("%s must be integers; got %r" % (what, v))
-    if not vals:
-        raise arg_error("%s is empty" % what)
+        if not INT32_MIN <= v <= INT32_MAX:
+            raise arg_error("%s: %d does not fit in a 32-bit class index" % (what, v))
     carr = (c_int32 * len(vals))(*[int(v) for v in vals])
-    return carr, len(vals), carr
+    return carr, len(vals), shape, carr
+
+
+def address(f):
+    """The address of a :class:`Floats` buffer's first element."""
+    return ctypes.addressof(f.carr)
 
 
 def tolist(x):

@@ -15,6 +15,8 @@ import re
 import sys
 
 import descent
+from descent import _buf
+from descent._check import Raw
 from descent import lr_scheduler as _sched
 from descent import optim as _optim
 
@@ -294,7 +296,7 @@ def conform_optimizer(c):
     steps = _count(c, "steps")
     if n < 1:
         c.fail("size must be at least 1")
-    opt = cls(None)
+    opt = cls._without_params()
     with opt:
         for i, flag in enumerate(("foreach", "capturable", "differentiable", "fused")):
             if c.has_param(flag):
@@ -315,7 +317,7 @@ def conform_optimizer(c):
         p = f32(strtod_lenient(t) for t in init.tok)
         g = f32([0.0] * n)
         try:
-            opt.add_param_group((p, g))
+            opt.add_param_group({"params": [descent.Parameter(p, g)]})
         except descent.Error as e:
             c.fail("add_params: %s" % e.message)
         if c.vector_count("grad", 0) != steps or c.vector_count("expect", 0) != steps:
@@ -328,7 +330,7 @@ def conform_optimizer(c):
             step_size = c.param_double("sched_step_size")
             gamma = c.param_double("sched_gamma")
             try:
-                sched = descent.StepLR(opt, step_size=step_size, gamma=gamma)
+                sched = descent.StepLR(opt, step_size=Raw(step_size), gamma=Raw(gamma))
             except descent.Error as e:
                 c.fail("StepLR: %s" % e.message)
         with_lr = sched is not None or c.has_vector("lr", 0)
@@ -387,7 +389,7 @@ def _sched_kwargs(c, cls, prefix):
                 c.fail("param %s: unknown value '%s'" % (key, s))
             kw[name] = s
         else:
-            kw[name] = c.param_double(key)
+            kw[name] = Raw(c.param_double(key))   # C checks it, as in the C runner
     if cls is _sched.CyclicLR and c.has_param(prefix + "scale_mode"):
         s = c.param_str(prefix + "scale_mode")
         mode = kw.get("mode", "triangular")
@@ -421,7 +423,7 @@ def _construct(c, cls, opt, kw, prefix, what):
 
 
 def conform_scheduler(c):
-    opt = descent.SGD(None)
+    opt = descent.SGD._without_params()
     p, g = f32([0.0]), f32([0.0])
     with opt:
         if c.has_param("lr"):
@@ -431,7 +433,7 @@ def conform_scheduler(c):
             except descent.Error as e:
                 c.fail("lr %g: %s" % (lr, e.message))
         try:
-            opt.add_param_group((p, g))
+            opt.add_param_group({"params": [descent.Parameter(p, g)]})
         except descent.Error as e:
             c.fail("add_params: %s" % e.message)
         cls = _sched.BY_NAME.get(c.name)
@@ -535,7 +537,10 @@ def conform_network(c):
             have = fout
             bias = c.has_vector("bias", i)
             dense.append((i, fin, fout, bias))
-            mods.append(descent.Linear(fin, fout, bias=bias))
+            try:
+                mods.append(descent.Linear(fin, fout, bias=bias))
+            except descent.Error as e:
+                c.fail("%s: %s (%s)" % (e.function or "Linear", e.status_name, e.message))
         elif len(l.tok) == 1 and kind in _ACTS:
             mods.append(_ACTS[kind]())
         else:
@@ -585,8 +590,8 @@ def _network_train(c, model, dense, width, out, S):
             target.extend(_floats(c, "target", s, out))
     if c.vector_count("input", 0) != S:
         c.fail("there are not exactly %d 'input' lines" % S)
-    x = f32(x)
-    tgt = array.array("i", labels) if ce else f32(target)
+    x = _rows(f32(x), S, width)
+    tgt = array.array("i", labels) if ce else _rows(f32(target), S, out)
     # The optimizer, over the model's buffers.
     ol = c.single("optimizer")
     if len(ol.tok) != 1:
@@ -594,7 +599,7 @@ def _network_train(c, model, dense, width, out, S):
     cls = _optim.BY_NAME.get(ol.tok[0])
     if cls is None:
         c.fail("unknown optimizer '%s'" % ol.tok[0])
-    opt = _api(c, "dsc_optimizer_new", cls, None)
+    opt = _api(c, "dsc_optimizer_new", cls._without_params)
     with opt, loss:
         for l in c.lines:
             if l.keyword != "param":
@@ -604,7 +609,7 @@ def _network_train(c, model, dense, width, out, S):
                 c.fail("param %s is not understood" % name)
             v = c.param_double(name)
             _api(c, "dsc_optimizer_set(%s, %g)" % (name, v), opt.set, name, v)
-        _api(c, "dsc_optimizer_add_model", opt.add_param_group, model)
+        _api(c, "dsc_optimizer_add_model", opt.add_param_group, {"params": model.parameters()})
         l = c.single("steps")
         if len(l.tok) != 1:
             c.fail("bad 'steps' line")
@@ -618,7 +623,7 @@ def _network_train(c, model, dense, width, out, S):
             y = _api(c, "dsc_model_forward", model.forward, x)
             value = _api(c, "dsc_loss_forward", loss.forward, y, tgt)
             c.check("expect_loss", t, [value], RTOL, ATOL)
-            flat = list(y.reshape(-1)) if hasattr(y, "reshape") else list(y)
+            flat = _flat(y)
             if t == 0:
                 for i in range(S):
                     c.check("expect_output", i, flat[i * out:(i + 1) * out], RTOL, ATOL)
@@ -631,7 +636,12 @@ def _network_train(c, model, dense, width, out, S):
 
 
 def _flat(a):
-    return list(a.reshape(-1)) if hasattr(a, "reshape") else list(a)
+    return _buf.flat_list(a)
+
+
+def _rows(a, rows, width):
+    """A flat array.array('f') viewed as [rows, width] (no copy, no NumPy needed)."""
+    return memoryview(a).cast("B").cast("f", (rows, width))
 
 
 def _check_params(c, model, dense, grads):

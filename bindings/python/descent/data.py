@@ -4,14 +4,22 @@ import ctypes
 import os
 from ctypes import POINTER, c_float, c_int, c_int32, c_size_t, c_void_p
 
-from . import _buf
+from . import _buf, _check
 from ._base import Handle
-from ._enums import DatasetMode
+from ._enums import DatasetMode, Status
 from ._ffi import C
 
 
-def _path(p):
+def _path(where, p):
+    if not isinstance(p, (str, bytes, os.PathLike)):
+        raise TypeError("%s: a path must be a str, bytes or os.PathLike, not %s"
+                        % (where, _check.describe(p)))
     return os.fsencode(p)
+
+
+def _rows(where, rows):
+    return [_check.integer(where, "rows[%d]" % i, r, lo=0)
+            for i, r in enumerate(_check.sequence(where, "rows", rows))]
 
 
 class Dataset(Handle):
@@ -21,30 +29,49 @@ class Dataset(Handle):
     ``Dataset(inputs, labels=..., classes=...)`` (classification), or load
     one with :meth:`load_idx` / :meth:`load_csv`. ``copy=False`` borrows the
     arrays (kept alive by the data set; they must stay unchanged).
+
+    ``inputs`` is [count, features] (further axes are flattened into the
+    features: [count, 28, 28] images give 784), or 1-D, [count], one feature
+    per sample. ``targets`` is [count, outputs] (further axes flattened) or
+    [count] (one output each); ``labels`` is [count] integers (an integer
+    dtype: floats, even whole, are refused) and ``classes`` an integer (the
+    largest label + 1 when left out). A leading length other than ``count``
+    is a :class:`descent.ShapeError`.
     """
 
     def __init__(self, inputs, targets=None, labels=None, classes=None, copy=True):
+        w = "Dataset"
         if (targets is None) == (labels is None):
             raise _buf.arg_error("Dataset: give exactly one of targets= and labels=")
+        copy = _check.flag(w, "copy", copy)
+        if classes is not None:
+            classes = _check.integer(w, "classes", classes, lo=0)
         x = _buf.floats_in(inputs, "inputs")
-        count = x.shape[0] if len(x.shape) > 1 else x.n
+        if not x.shape:
+            raise _buf.error_for(Status.E_SHAPE, "Dataset: inputs is a scalar; it must be "
+                                 "[count, features] or [count]")
+        count = x.shape[0]
         features = x.n // count
         mode = DatasetMode.COPY if copy else DatasetMode.BORROW
         ptr = c_void_p()
         if targets is not None:
             t = _buf.floats_in(targets, "targets")
-            if t.n % count:
-                raise _buf.arg_error("Dataset: %d targets for %d samples" % (t.n, count))
+            if not t.shape or t.shape[0] != count:
+                raise _buf.error_for(Status.E_SHAPE, "Dataset: targets has shape %r; it must be "
+                                     "[count, outputs] or [count] with count = %d (the inputs' "
+                                     "first axis)" % (tuple(t.shape), count))
             C.dsc_dataset_new_targets(ctypes.byref(ptr), x.ptr, t.ptr, count, features,
                                       t.n // count, mode)
             keep = [x, t]
         else:
-            lab, n, lkeep = _buf.int32_in(labels)
-            if n != count:
-                raise _buf.arg_error("Dataset: %d labels for %d samples" % (n, count))
+            lab, n, lshape, lkeep = _buf.labels_in(labels)
+            if tuple(lshape) != (count,):
+                raise _buf.error_for(Status.E_SHAPE, "Dataset: labels has shape %r; it must be "
+                                     "[count] = (%d,), one integer per sample"
+                                     % (tuple(lshape), count))
             if classes is None:
                 classes = max(int(v) for v in lab) + 1
-            C.dsc_dataset_new_labels(ctypes.byref(ptr), x.ptr, lab, count, features, int(classes),
+            C.dsc_dataset_new_labels(ctypes.byref(ptr), x.ptr, lab, count, features, classes,
                                      mode)
             keep = [x, lab, lkeep]
         self._set(ptr, C.dsc_dataset_free, [] if copy else keep)
@@ -58,28 +85,38 @@ class Dataset(Handle):
     @classmethod
     def load_idx(cls, images, labels, classes=10):
         """MNIST-style IDX files (gzipped or not); pixels 0..255 (see :meth:`scale`)."""
+        w = "Dataset.load_idx"
+        images, labels = _path(w, images), _path(w, labels)
+        classes = _check.integer(w, "classes", classes, lo=0)
         ptr = c_void_p()
-        C.dsc_dataset_load_idx(ctypes.byref(ptr), _path(images), _path(labels), int(classes))
+        C.dsc_dataset_load_idx(ctypes.byref(ptr), images, labels, classes)
         return cls._wrap(ptr)
 
     @classmethod
     def load_csv(cls, path, target=None, target_index=0, classes=0):
         """A CSV file with a header; ``target`` names the target column (or
         ``target_index`` gives it); ``classes`` > 0 makes it a class label."""
+        w = "Dataset.load_csv"
+        path = _path(w, path)
+        if target is not None:
+            target = _check.string(w, "target", target).encode()
+        target_index = _check.integer(w, "target_index", target_index, lo=0)
+        classes = _check.integer(w, "classes", classes, lo=0)
         ptr = c_void_p()
-        C.dsc_dataset_load_csv(ctypes.byref(ptr), _path(path),
-                               None if target is None else target.encode(), int(target_index),
-                               int(classes))
+        C.dsc_dataset_load_csv(ctypes.byref(ptr), path, target, target_index, classes)
         return cls._wrap(ptr)
 
     def split(self, val_fraction, seed=0):
         """(train, val): a seeded random split; both own copies of their rows."""
+        val_fraction = _check.real("Dataset.split", "val_fraction", val_fraction)
+        seed = _check.integer("Dataset.split", "seed", seed, lo=0)
         a, b = c_void_p(), c_void_p()
-        C.dsc_dataset_split(ctypes.byref(a), ctypes.byref(b), self, float(val_fraction), int(seed))
+        C.dsc_dataset_split(ctypes.byref(a), ctypes.byref(b), self, val_fraction, seed)
         return Dataset._wrap(a), Dataset._wrap(b)
 
     def subset(self, rows):
-        rows = list(int(r) for r in rows)
+        """A new data set of the given rows (integers >= 0), in that order."""
+        rows = _rows("Dataset.subset", rows)
         idx = (c_size_t * max(len(rows), 1))(*rows)
         ptr = c_void_p()
         C.dsc_dataset_subset(ctypes.byref(ptr), self, idx, len(rows))
@@ -129,7 +166,7 @@ class Dataset(Handle):
     def gather(self, rows):
         """(inputs, targets, labels) of the rows, as a mini-batch; targets of a
         labelled set are one-hot rows; labels is None for a regression set."""
-        rows = list(int(r) for r in rows)
+        rows = _rows("Dataset.gather", rows)
         idx = (c_size_t * max(len(rows), 1))(*rows)
         x, xf = _buf.new_floats((len(rows), self.features))
         t, tf = _buf.new_floats((len(rows), self.outputs))
@@ -141,7 +178,7 @@ class Dataset(Handle):
         return x, t, lab
 
     def scale(self, divisor):
-        C.dsc_dataset_scale(self, float(divisor))
+        C.dsc_dataset_scale(self, _check.real("Dataset.scale", "divisor", divisor))
         return self
 
     def _stats(self, fn):
@@ -160,9 +197,10 @@ class Dataset(Handle):
         if x is None:
             return None
         f = _buf.floats_in(x, what)
-        if f.n != self.features:     # C reads `features` values: check the length
-            raise _buf.arg_error("%s has %d values; the data set has %d features"
-                                 % (what, f.n, self.features))
+        if tuple(f.shape) != (self.features,):    # C reads `features` values: check the shape
+            raise _buf.error_for(Status.E_SHAPE, "%s has shape %r; the data set has %d features: "
+                                 "it must be (%d,)" % (what, tuple(f.shape), self.features,
+                                                       self.features))
         return f.ptr
 
     def normalize_minmax(self, min=None, max=None):

@@ -6,7 +6,19 @@ checked by the library when the scheduler starts: leaving one out raises
 
 Constructing a scheduler applies its t = 0 learning rate to the optimizer, as
 torch's constructors do; ``step()`` advances it (``ReduceLROnPlateau.step(metric)``).
-Arguments left at ``None`` keep descent's defaults, which are PyTorch's.
+Arguments left out keep descent's defaults, which are PyTorch's. Every
+argument given is checked when the scheduler is made: integers (``int`` or a
+NumPy integer, not ``float`` or ``bool``) for ``step_size``, ``T_max``,
+``T_0``, ``T_mult``, ``total_iters``, ``total_steps``, ``epochs``,
+``steps_per_epoch``, ``patience``, ``cooldown`` and milestones; ``True``/``False``
+for ``cycle_momentum``, ``three_phase``, ``staircase``; one of the documented
+strings for ``mode``, ``anneal_strategy``, ``threshold_mode``; real numbers
+for the rest (``base_lr``, ``max_lr``, ``base_momentum``, ``max_momentum`` and
+``min_lr`` also take one per parameter group); ``None`` only where torch's
+default is ``None`` (CyclicLR's ``step_size_down``, OneCycleLR's
+``total_steps``, ``epochs``, ``steps_per_epoch``; descent's CyclicLR also
+takes ``base_lr=None``: each group's current lr). Then the library checks the
+ranges, and the scheduler starts.
 
 A scheduler keeps its optimizer alive. ``SequentialLR`` and ``ChainedScheduler``
 take schedulers already built on the same optimizer, as torch does: they put
@@ -22,29 +34,53 @@ import ctypes
 import math
 from ctypes import c_double, c_int64, c_size_t, c_void_p
 
-from . import _buf
+from . import _buf, _check
 from ._base import Handle, _Ref
 from ._enums import (AnnealStrategy, CyclicMode, PlateauMode, SchedParam, SchedState,
                      SchedulerKind, Status, ThresholdMode)
 from ._ffi import C, lr_lambda_fn
 
+_UNSET = _check.UNSET
+
 _ENUM_VALUES = {
-    "mode_cyclic": {"triangular": CyclicMode.TRIANGULAR, "triangular2": CyclicMode.TRIANGULAR2,
-                    "exp_range": CyclicMode.EXP_RANGE},
-    "anneal_strategy": {"cos": AnnealStrategy.COS, "linear": AnnealStrategy.LINEAR},
-    "mode_plateau": {"min": PlateauMode.MIN, "max": PlateauMode.MAX},
-    "threshold_mode": {"rel": ThresholdMode.REL, "abs": ThresholdMode.ABS},
+    "mode_cyclic": ({"triangular": CyclicMode.TRIANGULAR, "triangular2": CyclicMode.TRIANGULAR2,
+                     "exp_range": CyclicMode.EXP_RANGE}, CyclicMode),
+    "anneal_strategy": ({"cos": AnnealStrategy.COS, "linear": AnnealStrategy.LINEAR}, AnnealStrategy),
+    "mode_plateau": ({"min": PlateauMode.MIN, "max": PlateauMode.MAX}, PlateauMode),
+    "threshold_mode": ({"rel": ThresholdMode.REL, "abs": ThresholdMode.ABS}, ThresholdMode),
 }
 
+# The Python type of each key's value (the library's integer and 0/1 keys).
+_INTS = {SchedParam.STEP_SIZE, SchedParam.T_MAX, SchedParam.T_0, SchedParam.T_MULT,
+         SchedParam.TOTAL_ITERS, SchedParam.TOTAL_STEPS, SchedParam.EPOCHS,
+         SchedParam.STEPS_PER_EPOCH, SchedParam.PATIENCE, SchedParam.COOLDOWN}
+_BOOLS = {SchedParam.CYCLE_MOMENTUM, SchedParam.THREE_PHASE, SchedParam.STAIRCASE}
+_ENUMS = {SchedParam.MODE, SchedParam.PLATEAU_MODE, SchedParam.ANNEAL_STRATEGY,
+          SchedParam.THRESHOLD_MODE}
+# Keys that take one value per parameter group (torch: "float or list").
+_PER_GROUP = {SchedParam.BASE_LR, SchedParam.MAX_LR, SchedParam.BASE_MOMENTUM,
+              SchedParam.MAX_MOMENTUM, SchedParam.MIN_LR}
+# Keys whose torch default is None ("not given").
+_NONE_OK = {SchedParam.STEP_SIZE_DOWN, SchedParam.TOTAL_STEPS, SchedParam.EPOCHS,
+            SchedParam.STEPS_PER_EPOCH, SchedParam.BASE_LR}
 
-def _num(name, v):
-    """A float, or a list of floats (one per group, as torch takes for some keys)."""
-    if isinstance(v, bool):
-        return 1.0 if v else 0.0
-    if isinstance(v, (list, tuple)):
-        vals = [float(x) for x in v]
+
+def _num(where, key, v, ngroups):
+    """A key's value as a float (or a list of floats, one per group), type checked."""
+    name = _TORCH_NAME.get(key, key.name.lower())
+    if key in _ENUMS:
+        return float(v)                     # converted and checked by _enum
+    if key in _INTS:
+        return float(_check.integer(where, name, v, lo=None, hi=None))
+    if key in _BOOLS:
+        return float(_check.flag(where, name, v))
+    if key in _PER_GROUP and isinstance(v, (list, tuple)):
+        vals = [_check.real(where, "%s[%d]" % (name, i), x) for i, x in enumerate(v)]
+        if len(vals) != ngroups:
+            raise _buf.arg_error("%s: %d values of %s for %d parameter groups"
+                                 % (where, len(vals), name, ngroups))
         return vals[0] if len(set(vals)) == 1 else vals
-    return float(v)
+    return _check.real(where, name, v)
 
 
 class LRScheduler(Handle):
@@ -54,14 +90,37 @@ class LRScheduler(Handle):
 
     def __init__(self, optimizer, _params=(), _milestones=None, _lambdas=None, last_epoch=-1,
                  verbose=False):
-        if last_epoch != -1:
-            raise _buf.arg_error("last_epoch=%r: resuming is done with load_state_dict()" % last_epoch)
+        from .optim import Optimizer
+        where = type(self).__name__
+        _check.instance(where, "optimizer", optimizer, Optimizer, "a descent optimizer (SGD, Adam...)")
+        if _check.integer(where, "last_epoch", last_epoch, lo=None, hi=None) != -1:
+            raise _buf.arg_error("%s: last_epoch=%r: resuming is done with load_state_dict()"
+                                 % (where, last_epoch))
+        optimizer._as_parameter_          # a closed optimizer raises ClosedError here
+        self._ngroups = len(optimizer._groups)
+        params = []
+        for k, v in _params:
+            if v is _UNSET or (v is None and k in _NONE_OK):
+                continue
+            params.append((k, _num(where, k, v, self._ngroups)))
+        if _milestones is not None:
+            _milestones = [_check.integer(where, "milestones[%d]" % i, m, lo=-2 ** 63,
+                                          hi=2 ** 63 - 1)
+                           for i, m in enumerate(_check.sequence(where, "milestones", _milestones))]
+        if _lambdas is not None:
+            if isinstance(_lambdas, (list, tuple)):
+                if len(_lambdas) != self._ngroups:
+                    raise _buf.arg_error("%s: expected %d lr_lambdas (one per parameter group), "
+                                         "but got %d" % (where, self._ngroups, len(_lambdas)))
+                for i, f in enumerate(_lambdas):
+                    _check.callable_(where, "lr_lambda[%d]" % i, f, none_ok=False)
+            else:
+                _check.callable_(where, "lr_lambda", _lambdas, none_ok=False)
         self.optimizer = optimizer
         self._opt_ref = optimizer._ref
-        optimizer._as_parameter_          # a closed optimizer raises ClosedError here
-        self._ngroups = len(optimizer.param_groups)
-        self._params = [(k, _num(k.name, v)) for k, v in _params if v is not None]
-        self._milestones = None if _milestones is None else [int(m) for m in _milestones]
+        self._owner = list(optimizer._owner)       # C group -> parameter group
+        self._params = params
+        self._milestones = _milestones
         self._lambdas = _lambdas
         self._errors = []
         self._cb = None
@@ -70,6 +129,10 @@ class LRScheduler(Handle):
         self._build()
         self._start()
 
+    def _first(self, group):
+        """The first C group of parameter group ``group``."""
+        return self._owner.index(group)
+
     def _build(self):
         """A new configured (not started) C scheduler owned by this wrapper."""
         ptr = c_void_p()
@@ -77,11 +140,8 @@ class LRScheduler(Handle):
         ref = self._set(ptr, C.dsc_lr_scheduler_free, [self._opt_ref])
         for key, v in self._params:
             if isinstance(v, list):   # one value per group (CyclicLR/OneCycleLR max_lr...)
-                if len(v) != self._ngroups:
-                    raise _buf.arg_error("%s: %d values of %s for %d parameter groups" % (
-                        type(self).__name__, len(v), _TORCH_NAME.get(key, key.name), self._ngroups))
-                for g, gv in enumerate(v):
-                    C.dsc_lr_scheduler_group_set(self, g, key, gv)
+                for c, g in enumerate(self._owner):
+                    C.dsc_lr_scheduler_group_set(self, c, key, v[g])
             else:
                 C.dsc_lr_scheduler_set(self, key, v)
         if self._milestones is not None:
@@ -94,15 +154,24 @@ class LRScheduler(Handle):
         return ref
 
     def _trampoline(self):
-        fns, errors = self._lambdas, self._errors
+        fns, errors, owner = self._lambdas, self._errors, self._owner
+        last = [None]        # (epoch, group, factor) of the previous call in this pass
 
-        def call(epoch, group, _user):
+        def call(epoch, cgroup, _user):
+            group = owner[cgroup] if cgroup < len(owner) else cgroup
+            if cgroup == 0:
+                last[0] = None
+            prev = last[0]
+            if prev is not None and prev[0] == epoch and prev[1] == group:
+                return prev[2]    # one call per parameter group and step, as in torch
             try:
                 f = fns[group] if isinstance(fns, (list, tuple)) else fns
-                return float(f(epoch))
+                v = float(f(epoch))
             except BaseException as e:  # the C step refuses a NaN factor; step() re-raises
                 errors.append(e)
                 return math.nan
+            last[0] = (epoch, group, v)
+            return v
         return call
 
     def _raise_callback(self, scheds):
@@ -139,11 +208,11 @@ class LRScheduler(Handle):
                                  % (type(self).__name__, type(self._container).__name__))
 
     def get_last_lr(self):
-        """The lr this scheduler last computed, one per group."""
+        """The lr this scheduler last computed, one per parameter group."""
         out = []
         for g in range(self._ngroups):
             v = c_double()
-            C.dsc_lr_scheduler_lr(self, g, ctypes.byref(v))
+            C.dsc_lr_scheduler_lr(self, self._first(g), ctypes.byref(v))
             out.append(v.value)
         return out
 
@@ -160,11 +229,16 @@ class LRScheduler(Handle):
     def get(self, name, group=None):
         """A hyperparameter's value by its torch name (its default until set);
         with ``group``, that group's own value of a per-group key."""
+        key = _key("%s.get" % type(self).__name__, name)
         v = c_double()
         if group is None:
-            C.dsc_lr_scheduler_get(self, _KEY[name], ctypes.byref(v))
+            C.dsc_lr_scheduler_get(self, key, ctypes.byref(v))
         else:
-            C.dsc_lr_scheduler_group_get(self, group, _KEY[name], ctypes.byref(v))
+            group = _check.integer("%s.get" % type(self).__name__, "group", group, lo=0)
+            if group >= self._ngroups:
+                raise _buf.arg_error("%s.get: group %d; the optimizer has %d parameter groups"
+                                     % (type(self).__name__, group, self._ngroups))
+            C.dsc_lr_scheduler_group_get(self, self._first(group), key, ctypes.byref(v))
         return v.value
 
     def state_dict(self):
@@ -176,16 +250,20 @@ class LRScheduler(Handle):
         return list(buf)
 
     def load_state_dict(self, state):
+        """Load what :meth:`state_dict` gave (a list of numbers)."""
+        where = "%s.load_state_dict" % type(self).__name__
+        state = [_check.real(where, "state[%d]" % i, v)
+                 for i, v in enumerate(_check.sequence(where, "state", state))]
         self._check_top()
-        buf = (c_double * len(state))(*state)
+        buf = (c_double * max(len(state), 1))(*state)
         C.dsc_lr_scheduler_state_load(self, buf, len(state))
 
     @staticmethod
     def bounds(kind, name):
         """The valid range (lo, hi) of a hyperparameter for a SchedulerKind."""
         lo, hi = c_double(), c_double()
-        C.dsc_lr_scheduler_param_bounds(SchedulerKind(kind), _KEY[name], ctypes.byref(lo),
-                                        ctypes.byref(hi))
+        C.dsc_lr_scheduler_param_bounds(SchedulerKind(kind), _key("LRScheduler.bounds", name),
+                                        ctypes.byref(lo), ctypes.byref(hi))
         return lo.value, hi.value
 
     @staticmethod
@@ -193,7 +271,8 @@ class LRScheduler(Handle):
         """The default of a hyperparameter for a SchedulerKind; NaN when it has no
         fixed default (required, or derived from other settings or the groups)."""
         v = c_double()
-        C.dsc_lr_scheduler_param_default(SchedulerKind(kind), _KEY[name], ctypes.byref(v))
+        C.dsc_lr_scheduler_param_default(SchedulerKind(kind), _key("LRScheduler.default", name),
+                                         ctypes.byref(v))
         return v.value
 
 
@@ -220,15 +299,23 @@ _TORCH_NAME[SchedParam.MODE] = "mode"
 _TORCH_NAME[SchedParam.PLATEAU_MODE] = "mode"
 
 
-def _enum(table, name, v):
-    if v is None:
-        return None
-    if isinstance(v, str):
-        try:
-            return _ENUM_VALUES[table][v]
-        except KeyError:
-            raise _buf.arg_error("%s=%r; one of %s" % (name, v, ", ".join(_ENUM_VALUES[table]))) from None
-    return int(v)
+def _key(where, name):
+    key = _KEY.get(name) if isinstance(name, str) else None
+    if key is None:
+        raise _buf.arg_error("%s: unknown scheduler setting %r; one of %s"
+                             % (where, name, ", ".join(_KEY)))
+    return key
+
+
+def _enum(where, table, name, v):
+    """A documented string (or the enum member) as the enum value; _UNSET stays."""
+    if v is _UNSET:
+        return v
+    names, enum_type = _ENUM_VALUES[table]
+    return _check.choice(where, name, v, names, enum_type)
+
+
+U = _UNSET   # an argument left out: descent's default (PyTorch's)
 
 
 class Constant(LRScheduler):
@@ -242,7 +329,7 @@ class Constant(LRScheduler):
 class StepLR(LRScheduler):
     _kind = SchedulerKind.STEP
 
-    def __init__(self, optimizer, step_size=None, gamma=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, step_size=U, gamma=U, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.STEP_SIZE, step_size), (SchedParam.GAMMA, gamma)],
                          last_epoch=last_epoch)
 
@@ -250,15 +337,18 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     _kind = SchedulerKind.MULTI_STEP
 
-    def __init__(self, optimizer, milestones, gamma=None, last_epoch=-1, verbose=False):
-        super().__init__(optimizer, [(SchedParam.GAMMA, gamma)], _milestones=sorted(milestones),
+    def __init__(self, optimizer, milestones, gamma=U, last_epoch=-1, verbose=False):
+        ms = _check.sequence("MultiStepLR", "milestones", milestones)
+        for i, m in enumerate(ms):
+            _check.integer("MultiStepLR", "milestones[%d]" % i, m, lo=None, hi=None)
+        super().__init__(optimizer, [(SchedParam.GAMMA, gamma)], _milestones=sorted(ms),
                          last_epoch=last_epoch)
 
 
 class ConstantLR(LRScheduler):
     _kind = SchedulerKind.CONSTANT_LR
 
-    def __init__(self, optimizer, factor=None, total_iters=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, factor=U, total_iters=U, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.FACTOR, factor),
                                      (SchedParam.TOTAL_ITERS, total_iters)], last_epoch=last_epoch)
 
@@ -266,8 +356,8 @@ class ConstantLR(LRScheduler):
 class LinearLR(LRScheduler):
     _kind = SchedulerKind.LINEAR
 
-    def __init__(self, optimizer, start_factor=None, end_factor=None, total_iters=None,
-                 last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, start_factor=U, end_factor=U, total_iters=U, last_epoch=-1,
+                 verbose=False):
         super().__init__(optimizer, [(SchedParam.START_FACTOR, start_factor),
                                      (SchedParam.END_FACTOR, end_factor),
                                      (SchedParam.TOTAL_ITERS, total_iters)], last_epoch=last_epoch)
@@ -276,14 +366,14 @@ class LinearLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     _kind = SchedulerKind.EXPONENTIAL
 
-    def __init__(self, optimizer, gamma=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, gamma=U, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.GAMMA, gamma)], last_epoch=last_epoch)
 
 
 class PolynomialLR(LRScheduler):
     _kind = SchedulerKind.POLYNOMIAL
 
-    def __init__(self, optimizer, total_iters=None, power=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, total_iters=U, power=U, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.TOTAL_ITERS, total_iters),
                                      (SchedParam.POWER, power)], last_epoch=last_epoch)
 
@@ -291,7 +381,7 @@ class PolynomialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     _kind = SchedulerKind.COSINE
 
-    def __init__(self, optimizer, T_max=None, eta_min=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, T_max=U, eta_min=U, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.T_MAX, T_max), (SchedParam.ETA_MIN, eta_min)],
                          last_epoch=last_epoch)
 
@@ -299,7 +389,7 @@ class CosineAnnealingLR(LRScheduler):
 class CosineAnnealingWarmRestarts(LRScheduler):
     _kind = SchedulerKind.COSINE_WARM_RESTARTS
 
-    def __init__(self, optimizer, T_0=None, T_mult=None, eta_min=None, last_epoch=-1, verbose=False):
+    def __init__(self, optimizer, T_0=U, T_mult=U, eta_min=U, last_epoch=-1, verbose=False):
         super().__init__(optimizer, [(SchedParam.T_0, T_0), (SchedParam.T_MULT, T_mult),
                                      (SchedParam.ETA_MIN, eta_min)], last_epoch=last_epoch)
 
@@ -313,23 +403,24 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
 
 class CyclicLR(LRScheduler):
-    """torch's CyclicLR; ``base_lr=None`` takes each group's current lr.
-    ``scale_fn`` (a custom scale function) is not supported; ``scale_mode``
-    must be the one the built-in mode implies."""
+    """torch's CyclicLR; ``base_lr=None`` (or left out) takes each group's
+    current lr. ``scale_fn`` (a custom scale function) is not supported;
+    ``scale_mode`` must be the one the built-in mode implies."""
     _kind = SchedulerKind.CYCLIC
 
-    def __init__(self, optimizer, base_lr=None, max_lr=None, step_size_up=None,
-                 step_size_down=None, mode=None, gamma=None, scale_fn=None, scale_mode=None,
-                 cycle_momentum=None, base_momentum=None, max_momentum=None, last_epoch=-1,
-                 verbose=False):
+    def __init__(self, optimizer, base_lr=None, max_lr=U, step_size_up=U, step_size_down=None,
+                 mode=U, gamma=U, scale_fn=None, scale_mode=U, cycle_momentum=U, base_momentum=U,
+                 max_momentum=U, last_epoch=-1, verbose=False):
         if scale_fn is not None:
             raise _buf.arg_error("CyclicLR: scale_fn is not supported; use mode=")
-        m = _enum("mode_cyclic", "mode", mode)
-        if scale_mode is not None:
+        m = _enum("CyclicLR", "mode_cyclic", "mode", mode)
+        if scale_mode is not U and scale_mode is not None:
+            _check.string("CyclicLR", "scale_mode", scale_mode, ("cycle", "iterations"))
             implied = "iterations" if m == CyclicMode.EXP_RANGE else "cycle"
             if scale_mode != implied:
                 raise _buf.arg_error("CyclicLR: scale_mode=%r, but mode %s scales per %s"
-                                     % (scale_mode, mode or "triangular", implied))
+                                     % (scale_mode, "triangular" if m is U else m.name.lower(),
+                                        implied))
         super().__init__(optimizer, [
             (SchedParam.BASE_LR, base_lr), (SchedParam.MAX_LR, max_lr),
             (SchedParam.STEP_SIZE_UP, step_size_up), (SchedParam.STEP_SIZE_DOWN, step_size_down),
@@ -341,15 +432,16 @@ class CyclicLR(LRScheduler):
 class OneCycleLR(LRScheduler):
     _kind = SchedulerKind.ONE_CYCLE
 
-    def __init__(self, optimizer, max_lr=None, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=None, anneal_strategy=None, cycle_momentum=None, base_momentum=None,
-                 max_momentum=None, div_factor=None, final_div_factor=None, three_phase=None,
+    def __init__(self, optimizer, max_lr=U, total_steps=None, epochs=None, steps_per_epoch=None,
+                 pct_start=U, anneal_strategy=U, cycle_momentum=U, base_momentum=U,
+                 max_momentum=U, div_factor=U, final_div_factor=U, three_phase=U,
                  last_epoch=-1, verbose=False):
         super().__init__(optimizer, [
             (SchedParam.MAX_LR, max_lr), (SchedParam.TOTAL_STEPS, total_steps),
             (SchedParam.EPOCHS, epochs), (SchedParam.STEPS_PER_EPOCH, steps_per_epoch),
             (SchedParam.PCT_START, pct_start),
-            (SchedParam.ANNEAL_STRATEGY, _enum("anneal_strategy", "anneal_strategy", anneal_strategy)),
+            (SchedParam.ANNEAL_STRATEGY,
+             _enum("OneCycleLR", "anneal_strategy", "anneal_strategy", anneal_strategy)),
             (SchedParam.CYCLE_MOMENTUM, cycle_momentum), (SchedParam.BASE_MOMENTUM, base_momentum),
             (SchedParam.MAX_MOMENTUM, max_momentum), (SchedParam.DIV_FACTOR, div_factor),
             (SchedParam.FINAL_DIV_FACTOR, final_div_factor),
@@ -359,20 +451,23 @@ class OneCycleLR(LRScheduler):
 class ReduceLROnPlateau(LRScheduler):
     _kind = SchedulerKind.PLATEAU
 
-    def __init__(self, optimizer, mode=None, factor=None, patience=None, threshold=None,
-                 threshold_mode=None, cooldown=None, min_lr=None, eps=None, verbose=False):
+    def __init__(self, optimizer, mode=U, factor=U, patience=U, threshold=U, threshold_mode=U,
+                 cooldown=U, min_lr=U, eps=U, verbose=False):
+        where = "ReduceLROnPlateau"
         super().__init__(optimizer, [
-            (SchedParam.PLATEAU_MODE, _enum("mode_plateau", "mode", mode)),
+            (SchedParam.PLATEAU_MODE, _enum(where, "mode_plateau", "mode", mode)),
             (SchedParam.FACTOR, factor), (SchedParam.PATIENCE, patience),
             (SchedParam.THRESHOLD, threshold),
-            (SchedParam.THRESHOLD_MODE, _enum("threshold_mode", "threshold_mode", threshold_mode)),
+            (SchedParam.THRESHOLD_MODE, _enum(where, "threshold_mode", "threshold_mode",
+                                              threshold_mode)),
             (SchedParam.COOLDOWN, cooldown), (SchedParam.MIN_LR, min_lr), (SchedParam.EPS, eps)])
 
     def step(self, metrics, epoch=None):
-        """Advance with this epoch's metric (a validation loss, an accuracy)."""
+        """Advance with this epoch's metric (a real number: a validation loss, an accuracy)."""
         if epoch is not None:
             raise _buf.arg_error("step(epoch) is deprecated in torch and not supported")
-        C.dsc_lr_scheduler_step_metric(self, float(metrics))
+        metrics = _check.real("ReduceLROnPlateau.step", "metrics", metrics)
+        C.dsc_lr_scheduler_step_metric(self, metrics)
 
     @property
     def best(self):
@@ -388,9 +483,10 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch); ``lr_lambda`` a function or one per group.
-    The functions are kept alive with the scheduler; an exception they raise
-    comes out of ``step()``."""
+    """lr = base_lr * lr_lambda(epoch); ``lr_lambda`` a function or one per
+    parameter group. The functions are kept alive with the scheduler and
+    called once per group and step; an exception they raise comes out of
+    ``step()``."""
     _kind = SchedulerKind.LAMBDA
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1, verbose=False):
@@ -409,7 +505,7 @@ class InverseTimeDecay(LRScheduler):
     """Keras InverseTimeDecay: lr / (1 + decay_rate * t / decay_steps) (floor with staircase)."""
     _kind = SchedulerKind.INVERSE_TIME
 
-    def __init__(self, optimizer, decay_steps=None, decay_rate=None, staircase=None, last_epoch=-1,
+    def __init__(self, optimizer, decay_steps=U, decay_rate=U, staircase=U, last_epoch=-1,
                  verbose=False):
         super().__init__(optimizer, [(SchedParam.DECAY_RATE, decay_rate),
                                      (SchedParam.DECAY_STEPS, decay_steps),
@@ -418,24 +514,30 @@ class InverseTimeDecay(LRScheduler):
 
 class _Container(LRScheduler):
     def _adopt(self, optimizer, schedulers, milestones=None):
-        schedulers = list(schedulers)
+        from .optim import Optimizer
+        where = type(self).__name__
+        _check.instance(where, "optimizer", optimizer, Optimizer, "a descent optimizer (SGD, Adam...)")
+        schedulers = _check.sequence(where, "schedulers", schedulers)
         if not schedulers:
-            raise _buf.arg_error("%s needs at least one scheduler" % type(self).__name__)
+            raise _buf.arg_error("%s needs at least one scheduler" % where)
         for s in schedulers:
             if not isinstance(s, LRScheduler):
-                raise _buf.arg_error("%s: %r is not a scheduler" % (type(self).__name__, s))
+                raise TypeError("%s: %s is not a scheduler" % (where, _check.describe(s)))
             if s.optimizer is not optimizer:
-                raise _buf.arg_error("%s: every scheduler must be over the same optimizer"
-                                     % type(self).__name__)
+                raise _buf.arg_error("%s: every scheduler must be over the same optimizer" % where)
             if s._container is not None:
                 raise _buf.error_for(Status.E_STATE, "%s already belongs to a container"
                                      % type(s).__name__)
+        if milestones is not None:
+            milestones = [_check.integer(where, "milestones[%d]" % i, m, lo=-2 ** 63, hi=2 ** 63 - 1)
+                          for i, m in enumerate(_check.sequence(where, "milestones", milestones))]
         self.optimizer = optimizer
         self._opt_ref = optimizer._ref
         optimizer._as_parameter_
-        self._ngroups = len(optimizer.param_groups)
+        self._ngroups = len(optimizer._groups)
+        self._owner = list(optimizer._owner)
         self._params = []
-        self._milestones = None if milestones is None else [int(m) for m in milestones]
+        self._milestones = milestones
         self._lambdas = None
         self._errors = []
         self._cb = None
@@ -474,8 +576,8 @@ class SequentialLR(_Container):
     _kind = SchedulerKind.SEQUENTIAL
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1, verbose=False):
-        if last_epoch != -1:
-            raise _buf.arg_error("last_epoch=%r is not supported" % last_epoch)
+        if _check.integer("SequentialLR", "last_epoch", last_epoch, lo=None, hi=None) != -1:
+            raise _buf.arg_error("SequentialLR: last_epoch=%r is not supported" % last_epoch)
         self._adopt(optimizer, schedulers, milestones)
 
 
@@ -484,10 +586,13 @@ class ChainedScheduler(_Container):
     _kind = SchedulerKind.CHAINED
 
     def __init__(self, schedulers, optimizer=None):
-        schedulers = list(schedulers)
+        schedulers = _check.sequence("ChainedScheduler", "schedulers", schedulers)
         if optimizer is None:
             if not schedulers:
                 raise _buf.arg_error("ChainedScheduler needs at least one scheduler")
+            if not isinstance(schedulers[0], LRScheduler):
+                raise TypeError("ChainedScheduler: %s is not a scheduler"
+                                % _check.describe(schedulers[0]))
             optimizer = schedulers[0].optimizer
         self._adopt(optimizer, schedulers)
 

@@ -8,31 +8,171 @@ its layers), so a layer object may be reused in several models.
 import ctypes
 from ctypes import c_double, c_int, c_size_t, c_void_p
 
-from . import _buf
+from . import _buf, _check
 from ._base import Handle
 from ._enums import Activation, Init, LayerKind, LossKind, LossParam, Status
 from ._errors import error_for
 from ._ffi import C, float_p
 
 
+def _shape(shape):
+    """A shape as Python writes a tuple: (4, 3), (2,), ()."""
+    return repr(tuple(int(d) for d in shape))
+
+
+def _shape_error(msg):
+    return error_for(Status.E_SHAPE, msg)
+
+
+def _span(f):
+    a = _buf.address(f)
+    return a, a + 4 * f.n
+
+
+class Parameter:
+    """``torch.nn.Parameter`` for descent: a float32 array the optimizers update
+    in place (:attr:`data`) together with the array that holds its gradient
+    (:attr:`grad`).
+
+    ``Parameter(data, grad=None)``: ``data`` must be a writable C-contiguous
+    float32 array (a NumPy array, or without NumPy ``array.array('f')`` or any
+    writable float32 buffer); it is used in place, never copied. ``grad`` is
+    the array your code writes the gradient into: the same shape, also
+    writable C-contiguous float32, not overlapping ``data``; ``None`` makes a
+    zeroed one. :meth:`Sequential.parameters` gives Parameters over a model's
+    own weights and gradients.
+
+    A Parameter reads and writes as its data (``np.asarray(p)``, ``p[...] = 0``,
+    ``p.shape``, ``len(p)``). ``data`` and ``grad`` are fixed when it is made
+    (an optimizer reads them in place): write into them, do not rebind them.
+    """
+
+    __slots__ = ("_data", "_grad", "_pf", "_gf", "_model", "__weakref__")
+
+    def __init__(self, data, grad=None):
+        if isinstance(data, Parameter):
+            raise TypeError("Parameter: data is already a Parameter")
+        pf = _buf.floats_inout(data, "Parameter data")
+        if grad is None:
+            grad, gf = _buf.new_floats(pf.shape)
+        else:
+            if isinstance(grad, Parameter):
+                raise TypeError("Parameter: grad must be an array, not a Parameter")
+            gf = _buf.floats_inout(grad, "Parameter grad")
+            if tuple(gf.shape) != tuple(pf.shape):
+                raise _shape_error("Parameter: grad has shape %s, data %s; they must be the same"
+                                   % (_shape(gf.shape), _shape(pf.shape)))
+            (a, b), (c, d) = _span(pf), _span(gf)
+            if a < d and c < b:
+                raise _buf.arg_error("Parameter: grad overlaps data; the gradient needs its own "
+                                     "array (zero_grad() would overwrite the parameter)")
+        self._data, self._grad, self._pf, self._gf, self._model = data, grad, pf, gf, None
+
+    @classmethod
+    def _of_model(cls, data, grad, model):
+        """A Parameter over a model's buffers (views); ``model`` = (its _Ref,
+        flat params address, flat grads address, parameter count)."""
+        p = cls(data, grad)
+        p._model = model
+        return p
+
+    @property
+    def data(self):
+        """The parameter's values (the array given, or a view of a model's weights)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        raise AttributeError("Parameter.data is fixed when the Parameter is made (optimizers "
+                             "update it in place): write into it, p.data[...] = values")
+
+    @property
+    def grad(self):
+        """The gradient array (same shape as :attr:`data`), read by each optimizer step."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        raise AttributeError("Parameter.grad is fixed when the Parameter is made (optimizers "
+                             "read it in place): write into it, p.grad[...] = gradient")
+
+    @property
+    def shape(self):
+        return tuple(self._pf.shape)
+
+    @property
+    def ndim(self):
+        return len(self._pf.shape)
+
+    def numel(self):
+        """The number of elements (torch's ``numel()``)."""
+        return self._pf.n
+
+    def __len__(self):
+        if not self._pf.shape:
+            raise TypeError("len() of a 0-d Parameter")
+        return self._pf.shape[0]
+
+    def __getitem__(self, index):
+        return self._data[index]
+
+    def __setitem__(self, index, value):
+        self._data[index] = value
+
+    def __array__(self, dtype=None, copy=None):
+        a = _buf.np.asarray(self._data)
+        return a if dtype is None else a.astype(dtype)
+
+    def numpy(self):
+        """The data (no copy)."""
+        return self._data
+
+    def tolist(self):
+        d = self._data
+        return d.tolist() if hasattr(d, "tolist") else list(d)
+
+    def __repr__(self):
+        return "Parameter(shape=%s)" % (_shape(self.shape),)
+
+
 class Module:
-    """Base of the layer descriptions."""
+    """Base of the layer descriptions. A layer checks its arguments when it is
+    made (types here, ranges by the library on a scratch model), so a bad
+    argument is refused at ``Linear(...)``, not later in ``Sequential``."""
 
     def _add(self, model, index):  # pragma: no cover - abstract
         """Append this layer to ``model`` (a Sequential) as layer ``index``."""
         raise NotImplementedError
+
+    @staticmethod
+    def _try(width, add):
+        """Run ``add(model)`` on a scratch model of input ``width``: the library's
+        own checks (and message) for the layer's arguments."""
+        ptr = c_void_p()
+        C.dsc_model_new(ctypes.byref(ptr), width)
+        try:
+            add(ptr)
+        finally:
+            C.dsc_model_free(ptr)
 
     def __repr__(self):
         return "%s()" % type(self).__name__
 
 
 class Linear(Module):
-    """``torch.nn.Linear(in_features, out_features, bias=True)``: y = x W^T + b."""
+    """``torch.nn.Linear(in_features, out_features, bias=True)``: y = x W^T + b.
+    The widths are integers >= 1 (``int`` or a NumPy integer; not ``float`` or
+    ``bool``); ``bias`` is True or False."""
 
     def __init__(self, in_features, out_features, bias=True):
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        self.bias = bool(bias)
+        # Negative widths are refused here (size_t would wrap them); 0 by the library.
+        self.in_features = _check.integer("Linear", "in_features", in_features, lo=0,
+                                          what="a width")
+        self.out_features = _check.integer("Linear", "out_features", out_features, lo=0,
+                                           what="a width")
+        self.bias = _check.flag("Linear", "bias", bias)
+        self._try(self.in_features,
+                  lambda m: C.dsc_model_add_dense(m, self.out_features, 1 if self.bias else 0))
 
     def _add(self, model, index):
         width = model.widths[1]
@@ -61,10 +201,11 @@ class Identity(_Activation):
 
 
 class ReLU(_Activation):
+    """``torch.nn.ReLU(inplace=False)`` (``inplace`` changes nothing in descent)."""
     _act = Activation.RELU
 
     def __init__(self, inplace=False):
-        pass
+        self.inplace = _check.flag("ReLU", "inplace", inplace)
 
 
 class Sigmoid(_Activation):
@@ -80,6 +221,7 @@ class GELU(_Activation):
     _act = Activation.GELU
 
     def __init__(self, approximate="none"):
+        _check.string("GELU", "approximate", approximate)
         if approximate != "none":
             raise _buf.arg_error("GELU: approximate=%r is not supported; only 'none'" % approximate)
 
@@ -89,15 +231,19 @@ class Softmax(_Activation):
     _act = Activation.SOFTMAX
 
     def __init__(self, dim=1):
+        dim = _check.integer("Softmax", "dim", dim, lo=None, hi=None)
         if dim not in (1, -1):
             raise _buf.arg_error("Softmax: dim=%r; only the feature axis (1 or -1) is supported" % dim)
+        self.dim = dim
 
 
 class LeakyReLU(Module):
-    """``torch.nn.LeakyReLU(negative_slope=0.01)``."""
+    """``torch.nn.LeakyReLU(negative_slope=0.01, inplace=False)``."""
 
     def __init__(self, negative_slope=0.01, inplace=False):
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = _check.real("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = _check.flag("LeakyReLU", "inplace", inplace)
+        self._try(1, lambda m: C.dsc_model_add_leaky_relu(m, self.negative_slope))
 
     def _add(self, model, index):
         C.dsc_model_add_leaky_relu(model, self.negative_slope)
@@ -107,11 +253,14 @@ class LeakyReLU(Module):
 
 
 class Dropout(Module):
-    """``torch.nn.Dropout(p=0.5)``; ``seed`` seeds descent's own mask generator."""
+    """``torch.nn.Dropout(p=0.5)``; ``seed`` (an integer >= 0) seeds descent's own
+    mask generator."""
 
     def __init__(self, p=0.5, inplace=False, seed=0):
-        self.p = float(p)
-        self.seed = int(seed)
+        self.p = _check.real("Dropout", "p", p)
+        self.inplace = _check.flag("Dropout", "inplace", inplace)
+        self.seed = _check.integer("Dropout", "seed", seed, lo=0)
+        self._try(1, lambda m: C.dsc_model_add_dropout(m, self.p, self.seed))
 
     def _add(self, model, index):
         C.dsc_model_add_dropout(model, self.p, self.seed)
@@ -128,13 +277,8 @@ _INITS = {
 }
 
 
-def _init_of(v):
-    if isinstance(v, str):
-        try:
-            return _INITS[v]
-        except KeyError:
-            raise _buf.arg_error("unknown init %r; one of %s" % (v, ", ".join(sorted(_INITS)))) from None
-    return Init(v)
+def _init_of(name, v):
+    return _check.choice("Sequential.init", name, v, _INITS, Init)
 
 
 class Sequential(Handle):
@@ -146,11 +290,24 @@ class Sequential(Handle):
     an optimizer, a parameter getter) for ``DEFAULT_MAX_BATCH`` (256) or
     the first forward's batch if larger. Larger batches later: :meth:`predict`.
     Layers are numbered as in torch: activations and dropout count.
+
+    Inputs are 2-D, ``[batch, in]`` (a batch of rows), or 1-D, ``[in]`` (one
+    sample, whose output is 1-D too, as torch's ``Linear`` does); any other
+    shape is refused with :class:`descent.ShapeError`.
     """
 
     def __init__(self, *layers, input_width=None, max_batch=None):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
+        for i, l in enumerate(layers):
+            if not isinstance(l, Module):
+                raise TypeError("Sequential: layer %d is %s, not a layer (descent.Linear, "
+                                "descent.ReLU...)" % (i, _check.describe(l)))
+        if input_width is not None:
+            input_width = _check.integer("Sequential", "input_width", input_width, lo=1,
+                                         what="a width")
+        if max_batch is not None:
+            max_batch = _check.integer("Sequential", "max_batch", max_batch, lo=1)
         if input_width is None:
             for l in layers:
                 if isinstance(l, Linear):
@@ -159,18 +316,23 @@ class Sequential(Handle):
         if input_width is None:
             raise _buf.arg_error("Sequential: no Linear layer gives the input width; pass input_width=")
         ptr = c_void_p()
-        C.dsc_model_new(ctypes.byref(ptr), int(input_width))
+        C.dsc_model_new(ctypes.byref(ptr), input_width)
         self._set(ptr, C.dsc_model_free)
         self.layers = list(layers)
+        self._params_cache = None
+        self._out_shape = None
         try:
             for i, l in enumerate(layers):
                 l._add(self, i)
         except Exception:
             self.close()
             raise
-        self._dy = None
         if max_batch is not None:
             self.build(max_batch)
+
+    def close(self):
+        self._params_cache = None   # the Parameters hold views of the model's buffers
+        super().close()
 
     # ---- structure ----------------------------------------------------------
     def __len__(self):
@@ -181,8 +343,12 @@ class Sequential(Handle):
     def __getitem__(self, i):
         return self.layers[i]
 
+    def _index(self, fn, index):
+        return _check.integer("Sequential." + fn, "index", index, lo=0)
+
     def layer_info(self, index):
         """(LayerKind, in_features, out_features) of layer ``index``."""
+        index = self._index("layer_info", index)
         kind, fin, fout = c_int(), c_size_t(), c_size_t()
         C.dsc_model_layer_info(self, index, ctypes.byref(kind), ctypes.byref(fin), ctypes.byref(fout))
         return LayerKind(kind.value), fin.value, fout.value
@@ -204,9 +370,10 @@ class Sequential(Handle):
         return self.max_batch > 0
 
     def build(self, max_batch):
-        """Allocate every buffer for batches up to ``max_batch``; parameters get
-        torch's default initialization from seed 0."""
-        C.dsc_model_build(self, int(max_batch))
+        """Allocate every buffer for batches up to ``max_batch`` (an integer >= 1);
+        parameters get torch's default initialization from seed 0."""
+        max_batch = _check.integer("Sequential.build", "max_batch", max_batch, lo=1)
+        C.dsc_model_build(self, max_batch)
         return self
 
     #: The maximum batch of an implicit build (first forward, an optimizer or a
@@ -218,6 +385,7 @@ class Sequential(Handle):
             self.build(max(batch, self.DEFAULT_MAX_BATCH))
 
     def train(self, mode=True):
+        mode = _check.flag("Sequential.train", "mode", mode)
         C.dsc_model_set_training(self, 1 if mode else 0)
         return self
 
@@ -233,47 +401,76 @@ class Sequential(Handle):
     def init(self, weight="pytorch_default", bias="pytorch_default", seed=0):
         """Reinitialize every Linear from ``seed`` (names of descent's ``dsc_init``:
         'pytorch_default', 'xavier_uniform', 'xavier_normal', 'kaiming_uniform',
-        'kaiming_normal', 'zeros')."""
+        'kaiming_normal', 'zeros', or :class:`descent.Init` values)."""
+        w, b = _init_of("weight", weight), _init_of("bias", bias)
+        seed = _check.integer("Sequential.init", "seed", seed, lo=0)
         self._need_built()
-        C.dsc_model_init(self, _init_of(weight), _init_of(bias), int(seed))
+        C.dsc_model_init(self, w, b, seed)
         return self
 
     # ---- passes -------------------------------------------------------------
-    def _rows(self, x, width):
+    def _rows(self, x, fn):
+        """(buffer, batch, one_sample) of an input: [batch, in] or [in]."""
+        win = self.widths[0]
         src = _buf.floats_in(x, "input")
-        if src.n % width:
-            raise _buf.arg_error("input has %d values, not a whole number of rows of %d"
-                                 % (src.n, width))
-        return src, src.n // width
+        shape = tuple(src.shape)
+        if len(shape) == 2 and shape[1] == win:
+            return src, shape[0], False
+        if len(shape) == 1 and shape[0] == win:
+            return src, 1, True
+        raise _shape_error("Sequential.%s: the input has shape %s; the model takes [batch, %d] "
+                           "(a batch of rows) or [%d] (one sample)" % (fn, _shape(shape), win, win))
 
     def forward(self, x):
-        """Forward pass over a batch [batch, in]; returns a copy of the output [batch, out]."""
-        win, wout = self.widths
-        src, batch = self._rows(x, win)
+        """Forward pass over a batch [batch, in] (or one sample [in]); returns a
+        copy of the output [batch, out] (or [out])."""
+        src, batch, one = self._rows(x, "forward")
+        wout = self.widths[1]
         self._need_built(batch)
         y = ctypes.POINTER(ctypes.c_float)()
         C.dsc_model_forward(self, src.ptr, batch, ctypes.byref(y))
-        self._batch = batch
-        return _buf.copy_out(ctypes.cast(y, c_void_p).value, (batch, wout))
+        shape = (wout,) if one else (batch, wout)
+        self._out_shape = shape
+        return _buf.copy_out(ctypes.cast(y, c_void_p).value, shape)
 
     __call__ = forward
 
     def predict(self, x):
-        """Inference over any number of rows (dropout off, chunks of max_batch)."""
-        win, wout = self.widths
-        src, n = self._rows(x, win)
+        """Inference over any number of rows [n, in] (or one sample [in]): dropout
+        off, in chunks of max_batch; returns [n, out] (or [out])."""
+        src, n, one = self._rows(x, "predict")
+        wout = self.widths[1]
         self._need_built()
-        out, dst = _buf.new_floats((n, wout))
+        out, dst = _buf.new_floats((wout,) if one else (n, wout))
         C.dsc_model_predict(self, src.ptr, n, dst.ptr)
         return out
 
     def backward(self, dy):
-        """Add the gradients of the last forward's batch, given dLoss/dOutput."""
+        """Add the gradients of the last forward's batch, given dLoss/dOutput
+        (``dy``, the shape of that forward's output)."""
         src = _buf.floats_in(dy, "dy")
-        _, wout = self.widths
-        C.dsc_model_backward(self, src.ptr, src.n // wout)
+        shape = tuple(src.shape)
+        expect = self._out_shape
+        wout = self.widths[1]
+        if expect is not None:
+            if shape != expect:
+                raise _shape_error("Sequential.backward: dy has shape %s, but the last forward's "
+                                   "output has shape %s; dy is dLoss/dOutput, of the same shape"
+                                   % (_shape(shape), _shape(expect)))
+            batch = 1 if len(expect) == 1 else expect[0]
+        elif len(shape) == 2 and shape[1] == wout:
+            batch = shape[0]
+        elif len(shape) == 1 and shape[0] == wout:
+            batch = 1
+        else:
+            raise _shape_error("Sequential.backward: dy has shape %s; it must be [batch, %d] or "
+                               "[%d], the shape of the forward's output" % (_shape(shape), wout, wout))
+        C.dsc_model_backward(self, src.ptr, batch)   # no forward yet: DSC_E_STATE from C
 
     def zero_grad(self, set_to_none=False):
+        """Write zeros into every gradient (torch's ``set_to_none`` cannot drop
+        descent's buffers, so both values zero them)."""
+        _check.flag("Sequential.zero_grad", "set_to_none", set_to_none)
         self._need_built()
         C.dsc_model_zero_grad(self)
 
@@ -283,11 +480,14 @@ class Sequential(Handle):
         C.dsc_model_param_count(self, ctypes.byref(n))
         return n.value
 
-    def _flat(self, fn):
+    def _address(self, fn):
         self._need_built()
         p = float_p()
         fn(self, ctypes.byref(p))
-        return _buf.view(ctypes.cast(p, c_void_p).value, (self.param_count(),), self._ref)
+        return ctypes.cast(p, c_void_p).value
+
+    def _flat(self, fn):
+        return _buf.view(self._address(fn), (self.param_count(),), self._ref)
 
     @property
     def params(self):
@@ -310,65 +510,87 @@ class Sequential(Handle):
                 out.append((i, fin, fout, n.value > fin * fout))
         return out
 
-    def parameters(self):
-        """Views of every weight [out, in] and bias [out] in torch's order (no copies).
+    def _named(self):
+        """[(name, Parameter)], made once per model (the same objects every call, as in torch)."""
+        if self._params_cache is None:
+            flat, grads = self.params, self.grads
+            model = (self._ref, self._address(C.dsc_model_params),
+                     self._address(C.dsc_model_grads), self.param_count())
+            out, off = [], 0
+            for i, fin, fout, bias in self._dense():
+                for name, n, shape in (("weight", fin * fout, (fout, fin)), ("bias", fout, (fout,))):
+                    if name == "bias" and not bias:
+                        continue
+                    p, g = flat[off:off + n], grads[off:off + n]
+                    if len(shape) == 2:
+                        p, g = ((p.reshape(shape), g.reshape(shape)) if _buf.np is not None else
+                                (p.cast("B").cast("f", shape), g.cast("B").cast("f", shape)))
+                    out.append(("%d.%s" % (i, name), Parameter._of_model(p, g, model)))
+                    off += n
+            self._params_cache = out
+        return self._params_cache
 
-        An optimizer takes the whole model instead: ``SGD(model, lr=...)`` or
-        ``SGD(model.parameters(), ...)`` (which is recognised as this model)."""
-        return _Parameters(self)
+    def parameters(self):
+        """The model's :class:`Parameter` objects in torch's order (each Linear's
+        weight [out, in], then its bias [out]): ``data`` and ``grad`` are views of
+        the model's own buffers (no copies). Give them to an optimizer as in
+        PyTorch: ``SGD(model.parameters(), lr=...)``, or split them into groups."""
+        return [p for _, p in self._named()]
 
     def named_parameters(self):
-        flat = self.params
-        out, off = [], 0
-        for i, fin, fout, bias in self._dense():
-            w = flat[off:off + fin * fout]
-            out.append(("%d.weight" % i, w.reshape((fout, fin)) if _buf.np is not None
-                        else w.cast("B").cast("f", (fout, fin))))
-            off += fin * fout
-            if bias:
-                out.append(("%d.bias" % i, flat[off:off + fout]))
-                off += fout
-        return out
+        """``[(name, Parameter)]`` with torch.nn.Sequential's names ("0.weight", "0.bias", ...)."""
+        return list(self._named())
 
     def _io(self, fn, layer, n, shape):
         out, dst = _buf.new_floats(shape)
         fn(self, layer, dst.ptr, n)
         return out
 
-    def _size(self, layer, bias):
+    def _size(self, fn, layer, bias):
+        layer = self._index(fn, layer)
+        self._need_built()
         for i, fin, fout, has_bias in self._dense():
             if i == layer:
-                return (fout,) if bias else (fout, fin)
-        raise _buf.arg_error("layer %d is not a Linear layer" % layer)
+                if bias and not has_bias:
+                    break
+                return layer, ((fout,) if bias else (fout, fin))
+        raise _buf.arg_error("Sequential.%s: layer %d is not a Linear layer%s"
+                             % (fn, layer, " with a bias" if bias else ""))
 
     def get_weight(self, layer):
-        self._need_built()
-        shape = self._size(layer, False)
+        layer, shape = self._size("get_weight", layer, False)
         return self._io(C.dsc_model_get_weight, layer, shape[0] * shape[1], shape)
 
     def get_bias(self, layer):
-        self._need_built()
-        shape = self._size(layer, True)
+        layer, shape = self._size("get_bias", layer, True)
         return self._io(C.dsc_model_get_bias, layer, shape[0], shape)
 
     def weight_grad(self, layer):
-        self._need_built()
-        shape = self._size(layer, False)
+        layer, shape = self._size("weight_grad", layer, False)
         return self._io(C.dsc_model_get_weight_grad, layer, shape[0] * shape[1], shape)
 
     def bias_grad(self, layer):
-        self._need_built()
-        shape = self._size(layer, True)
+        layer, shape = self._size("bias_grad", layer, True)
         return self._io(C.dsc_model_get_bias_grad, layer, shape[0], shape)
 
     def set_weight(self, layer, w):
-        self._need_built()
+        """Copy ``w`` into layer ``layer``'s weight: shape [out, in] (torch's
+        layout), or a flat sequence of out*in values in that row-major order."""
+        layer, shape = self._size("set_weight", layer, False)
         src = _buf.floats_in(w, "weight")
+        got = tuple(src.shape)
+        if got != shape and got != (shape[0] * shape[1],):
+            raise _shape_error("Sequential.set_weight: layer %d's weight has shape %s (out, in); "
+                               "got shape %s" % (layer, _shape(shape), _shape(got)))
         C.dsc_model_set_weight(self, layer, src.ptr, src.n)
 
     def set_bias(self, layer, b):
-        self._need_built()
+        """Copy ``b`` (shape [out]) into layer ``layer``'s bias."""
+        layer, shape = self._size("set_bias", layer, True)
         src = _buf.floats_in(b, "bias")
+        if tuple(src.shape) != shape:
+            raise _shape_error("Sequential.set_bias: layer %d's bias has shape %s; got shape %s"
+                               % (layer, _shape(shape), _shape(src.shape)))
         C.dsc_model_set_bias(self, layer, src.ptr, src.n)
 
     def state_dict(self):
@@ -380,15 +602,49 @@ class Sequential(Handle):
                 d["%d.bias" % i] = self.get_bias(i)
         return d
 
-    def load_state_dict(self, d):
-        for key, value in d.items():
+    def load_state_dict(self, state_dict, strict=True):
+        """Load weights and biases by torch's keys. With ``strict`` (torch's
+        default) every key of the model must be there and no other; without,
+        the keys given are loaded and unknown ones are still refused. Every
+        value is checked before anything is written."""
+        where = "Sequential.load_state_dict"
+        if not hasattr(state_dict, "items"):
+            raise TypeError("%s: state_dict must be a dict, not %s"
+                            % (where, _check.describe(state_dict)))
+        strict = _check.flag(where, "strict", strict)
+        expected = list(self.state_dict_keys())
+        unknown = [k for k in state_dict if k not in expected]
+        missing = [k for k in expected if k not in state_dict]
+        if unknown or (strict and missing):
+            parts = []
+            if unknown:
+                parts.append("unexpected key(s) %s" % ", ".join(repr(k) for k in unknown))
+            if strict and missing:
+                parts.append("missing key(s) %s" % ", ".join(repr(k) for k in missing))
+            raise _buf.arg_error("%s: %s; the model's keys are %s"
+                                 % (where, "; ".join(parts), ", ".join(expected)))
+        todo = []
+        for key in expected:
+            if key not in state_dict:
+                continue
             idx, _, what = key.partition(".")
-            if what == "weight":
-                self.set_weight(int(idx), value)
-            elif what == "bias":
-                self.set_bias(int(idx), value)
-            else:
-                raise _buf.arg_error("unknown key %r in state dict" % key)
+            layer, shape = self._size("load_state_dict", int(idx), what == "bias")
+            src = _buf.floats_in(state_dict[key], key)
+            got = tuple(src.shape)
+            if got != shape and not (what == "weight" and got == (shape[0] * shape[1],)):
+                raise _shape_error("%s: %s has shape %s; the model's is %s"
+                                   % (where, key, _shape(got), _shape(shape)))
+            todo.append((what, layer, src))
+        for what, layer, src in todo:
+            fn = C.dsc_model_set_weight if what == "weight" else C.dsc_model_set_bias
+            fn(self, layer, src.ptr, src.n)
+
+    def state_dict_keys(self):
+        """The keys of :meth:`state_dict`, in order."""
+        for i, fin, fout, bias in self._dense():
+            yield "%d.weight" % i
+            if bias:
+                yield "%d.bias" % i
 
     def __repr__(self):
         if self.closed:
@@ -396,24 +652,47 @@ class Sequential(Handle):
         return "Sequential(%s)" % ", ".join(repr(l) for l in self.layers)
 
 
-class _Parameters(list):
-    """The list of ``model.parameters()`` views, remembering the model so an
-    optimizer can take the model's flat buffers as one group."""
-
-    def __init__(self, model):
-        super().__init__(v for _, v in model.named_parameters())
-        self.model = model
-
-
 # ---- losses -----------------------------------------------------------------
+def _loss_input(where, input):
+    """(buffer, batch, width) of a loss input: [batch, width] or one sample [width]."""
+    y = _buf.floats_in(input, "input")
+    shape = tuple(y.shape)
+    if len(shape) == 2:
+        return y, shape[0], shape[1]
+    if len(shape) == 1:
+        return y, 1, shape[0]
+    raise _shape_error("%s: the input has shape %s; it must be [batch, width] or one sample [width]"
+                       % (where, _shape(shape)))
+
+
+def _labels_for(where, labels, shape, what="target"):
+    """Class indices for an input of ``shape``: [batch] for [batch, classes], a
+    single integer for one sample [classes] (torch's rule)."""
+    lab, n, lshape, keep = _buf.labels_in(labels, what)
+    want = (shape[0],) if len(shape) == 2 else ()
+    if tuple(lshape) != want:
+        raise _shape_error("%s: %s has shape %s; for an input of shape %s it must be %s: one "
+                           "integer class index per row" % (where, what, _shape(lshape),
+                                                             _shape(shape), _shape(want)))
+    return lab, keep
+
+
 class _Loss(Handle):
+    """Base of the losses: ``loss(input, target)`` then ``loss.backward()``.
+
+    ``input`` is [batch, width] (or one sample, [width]); a float ``target``
+    must have exactly the input's shape (torch would broadcast a [batch] target
+    against [batch, 1] with a warning; descent refuses it), labels are one
+    integer per row."""
+
     _kind = None
     _labels = False
 
     def __init__(self, reduction="mean"):
+        where = type(self).__name__
+        _check.string(where, "reduction", reduction)
         if reduction != "mean":
-            raise _buf.arg_error("%s: reduction=%r; only 'mean' is supported"
-                                 % (type(self).__name__, reduction))
+            raise _buf.arg_error("%s: reduction=%r; only 'mean' is supported" % (where, reduction))
         ptr = c_void_p()
         C.dsc_loss_new(ctypes.byref(ptr), self._kind)
         self._set(ptr, C.dsc_loss_free)
@@ -421,39 +700,30 @@ class _Loss(Handle):
 
     def forward(self, input, target):
         """The mean loss of a batch; remembers its arguments for :meth:`backward`."""
-        y = _buf.floats_in(input, "input")
-        shape = y.shape
-        batch = shape[0] if len(shape) > 1 else 1
-        width = y.n // batch
+        where = type(self).__name__
+        y, batch, width = _loss_input(where, input)
         value = c_double()
         if self._labels:
-            lab, n, keep = _buf.int32_in(target, "target")
-            if len(shape) == 1:
-                batch, width = n, y.n // n
-            if n != batch or batch * width != y.n:   # C reads batch labels: check the lengths
-                raise _buf.arg_error("%s: %d labels for %d rows of %d outputs"
-                                     % (type(self).__name__, n, batch, width))
+            lab, keep = _labels_for(where, target, y.shape)
             C.dsc_loss_forward_labels(self, y.ptr, lab, batch, width, ctypes.byref(value))
-            self._last = (y, keep, lab, batch, width)
+            self._last = (y, keep, lab, tuple(y.shape))
         else:
             t = _buf.floats_in(target, "target")
-            if len(shape) == 1:
-                batch, width = 1, y.n
-            if t.n != y.n:                            # C reads batch*width targets
-                raise _buf.arg_error("%s: target has %d values, input %d"
-                                     % (type(self).__name__, t.n, y.n))
+            if tuple(t.shape) != tuple(y.shape):
+                raise _shape_error("%s: target has shape %s, the input %s; they must be the same"
+                                   % (where, _shape(t.shape), _shape(y.shape)))
             C.dsc_loss_forward(self, y.ptr, t.ptr, batch, width, ctypes.byref(value))
-            self._last = (y, t, None, batch, width)
+            self._last = (y, t, None, tuple(y.shape))
         return value.value
 
     __call__ = forward
 
     def backward(self):
-        """dLoss/dInput of the last forward, [batch, width] (for ``model.backward``)."""
+        """dLoss/dInput of the last forward, of the input's shape (for ``model.backward``)."""
         if self._last is None:
             C.dsc_loss_backward(self, None)  # raises DSC_E_STATE with the C message
-        _, _, _, batch, width = self._last
-        out, dst = _buf.new_floats((batch, width))
+        shape = self._last[3]
+        out, dst = _buf.new_floats(shape)
         C.dsc_loss_backward(self, dst.ptr)
         return out
 
@@ -492,7 +762,8 @@ class MSELoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Logits [batch, classes] against integer labels [batch]."""
+    """Logits [batch, classes] against integer labels [batch] (or one sample:
+    logits [classes] and one integer label)."""
     _kind = LossKind.CROSS_ENTROPY
     _labels = True
 
@@ -509,8 +780,9 @@ class HuberLoss(_Loss):
     _kind = LossKind.HUBER
 
     def __init__(self, reduction="mean", delta=1.0):
+        delta = _check.real("HuberLoss", "delta", delta)
         super().__init__(reduction)
-        C.dsc_loss_set(self, LossParam.DELTA, float(delta))
+        C.dsc_loss_set(self, LossParam.DELTA, delta)
 
     @property
     def delta(self):
@@ -521,8 +793,9 @@ class SmoothL1Loss(_Loss):
     _kind = LossKind.SMOOTH_L1
 
     def __init__(self, reduction="mean", beta=1.0):
+        beta = _check.real("SmoothL1Loss", "beta", beta)
         super().__init__(reduction)
-        C.dsc_loss_set(self, LossParam.BETA, float(beta))
+        C.dsc_loss_set(self, LossParam.BETA, beta)
 
     @property
     def beta(self):
@@ -530,9 +803,10 @@ class SmoothL1Loss(_Loss):
 
 
 def accuracy(output, labels):
-    """Fraction of rows whose largest output is at the label (``dsc_accuracy``)."""
-    y = _buf.floats_in(output, "output")
-    lab, n, keep = _buf.int32_in(labels)
+    """Fraction of rows of ``output`` [batch, classes] whose largest value is
+    at the label (``labels``: [batch] integers) (``dsc_accuracy``)."""
+    y, batch, width = _loss_input("accuracy", output)
+    lab, keep = _labels_for("accuracy", labels, y.shape, "labels")
     v = c_double()
-    C.dsc_accuracy(y.ptr, lab, n, y.n // n, ctypes.byref(v))
+    C.dsc_accuracy(y.ptr, lab, batch, width, ctypes.byref(v))
     return v.value

@@ -1,32 +1,57 @@
-"""Optimizers with torch.optim's names and arguments, over a ``Sequential`` or
-over the host's own float32 arrays (updated in place).
+"""Optimizers with torch.optim's names and arguments.
 
-``params`` may be:
+``params`` takes the forms ``torch.optim`` takes, with the same meaning:
 
-- a :class:`~descent.nn.Sequential` (or its ``parameters()``): one group over
-  the model's flat parameter and gradient buffers;
-- a ``(param, grad)`` pair of writable C-contiguous float32 arrays (NumPy, or
-  ``array.array('f')``), or a list of such pairs and models: one group each;
-- dicts ``{"params": <any of the above>, "grads": grad, "lr": ...}`` to give a
-  group its own hyperparameters, as torch's parameter groups.
+- an iterable of :class:`descent.Parameter` (``model.parameters()``, or the
+  host's own arrays wrapped with their gradients,
+  ``descent.Parameter(array, grad)``): one group;
+- an iterable of ``(name, Parameter)`` pairs (``model.named_parameters()``):
+  one group, whose ``param_groups[0]["param_names"]`` lists the names;
+- an iterable of dicts, one per group: ``{"params": <a Parameter, or an
+  iterable of Parameters or of (name, Parameter) pairs>, <option>: value}``;
+  the options are the optimizer's keyword arguments (``lr``, ``momentum``,
+  ``betas``, ``weight_decay``...), and options left out take the
+  optimizer's values, as in torch.
 
-Arrays are borrowed (the optimizer keeps them alive) and updated in place by
-``step()``. Arrays that are not float32, not C-contiguous or read-only are
-refused: a silent copy would not be updated.
+Anything else raises ``TypeError`` or ``ValueError`` (:class:`descent.ArgumentError`)
+before anything is made: a bare array or Parameter (wrap it in a list), a
+``Sequential`` (pass ``model.parameters()``), ``None``, an empty list or group,
+a set as a group's ``params``, dicts mixed with parameters, an unknown option
+in a group (torch keeps such keys unused; descent refuses them, so that a
+misspelt ``"weight_deacy"`` cannot be ignored), ``clip_norm``/``clip_value``
+in a group (they apply to the whole optimizer), named and unnamed parameters
+mixed, a parameter given twice (in one group, or in two: "some parameters
+appear in more than one parameter group"), parameters that overlap in memory,
+and a gradient array that overlaps a parameter (``zero_grad()`` would zero
+a weight) or another parameter's gradient.
 
-Hyperparameters left out (``None``) keep descent's defaults, which are
-PyTorch's. descent adds ``clip_norm`` and ``clip_value`` (``clip_grad_norm_``
-and ``clip_grad_value_`` applied inside ``step()``).
+Parameters are borrowed (the optimizer keeps them alive) and updated in place
+by ``step()``; each step reads their ``grad`` arrays, and ``zero_grad()``
+zeroes them.
+
+Keyword arguments left out keep descent's defaults, which are PyTorch's;
+every argument given is checked when the optimizer is made: real numbers
+(not ``None``, ``str`` or ``bool``) for the numeric ones, ``True``/``False``
+for ``nesterov``, ``amsgrad``, ``maximize`` and ``centered``, then the
+library's range checks. descent adds ``clip_norm`` and ``clip_value``
+(``clip_grad_norm_`` and ``clip_grad_value_`` over all groups, inside ``step()``).
+
+A C optimizer group is one contiguous buffer. A Python group becomes one C
+group when its parameters lie one after another in memory (all of a model's
+parameters in order: ``dsc_optimizer_add_model``), otherwise one C group per
+contiguous run, all with the group's hyperparameters and stepped together:
+the updates are elementwise and clipping uses the norm over all groups, so the
+result is the same. ``param_groups`` shows the Python groups.
 """
 
 import ctypes
-from ctypes import c_double, c_size_t, c_uint64, c_void_p
+from ctypes import c_double, c_float, c_int, c_size_t, c_uint64, c_void_p
 
-from . import _buf
+from . import _buf, _check
 from ._base import Handle
 from ._enums import OptimizerParam, OptimizerKind, Status
-from ._errors import error_for
-from ._ffi import C, grad_hook_fn
+from ._errors import Error, error_for
+from ._ffi import C, float_p, grad_hook_fn
 
 # torch argument name -> key; the order is the order of setting (momentum and
 # dampening before nesterov, which the library checks against them).
@@ -42,69 +67,184 @@ _KEYS = [
     ("mu_product", OptimizerParam.MU_PRODUCT),
 ]
 KEY_OF = dict(_KEYS)
+# Flags: True/False in torch's arguments.
+_FLAGS = {"nesterov", "maximize", "amsgrad", "centered"}
+# Settings of the whole optimizer, not of a group.
+_GLOBAL = ("clip_norm", "clip_value")
 # Accepted for compatibility with torch's signatures; they choose code paths
 # with the same arithmetic, so only their defaults are allowed.
-_IMPL_FLAGS = {"foreach": None, "capturable": False, "differentiable": False, "fused": None}
+_IMPL_FLAGS = {"foreach": (None, False), "capturable": (False,), "differentiable": (False,),
+               "fused": (None, False)}
+_UNSET = _check.UNSET
 
 
-def _expand(kw):
-    """torch kwargs -> ordered [(name, key, float)], betas split."""
+def _key(where, name):
+    key = KEY_OF.get(name) if isinstance(name, str) else None
+    if key is None:
+        raise _buf.arg_error("%s: unknown hyperparameter %r; one of %s"
+                             % (where, name, ", ".join(n for n, _ in _KEYS)))
+    return key
+
+
+def _value(where, name, v, lenient_flags=False):
+    """A hyperparameter's value for C. Flags are True or False (with
+    ``lenient_flags``, as for ``set()``, also a number that C checks is 0 or 1);
+    the others real numbers."""
+    if name in _FLAGS:
+        if lenient_flags and not isinstance(v, bool) and type(v) is not _check.Raw:
+            return _check.real(where, name, v)
+        return float(_check.flag(where, name, v))
+    return _check.real(where, name, v)
+
+
+def _betas(where, betas):
+    if isinstance(betas, (str, bytes, dict, set)) or not hasattr(betas, "__len__"):
+        raise TypeError("%s: betas must be a pair (beta1, beta2), not %s"
+                        % (where, _check.describe(betas)))
+    b = tuple(betas)
+    if len(b) != 2:
+        raise _buf.arg_error("%s: betas must be a pair (beta1, beta2), got %d values" % (where, len(b)))
+    return (_check.real(where, "betas[0]", b[0]), _check.real(where, "betas[1]", b[1]))
+
+
+def _expand(where, kw):
+    """torch keyword arguments -> ordered [(name, key, float)] (betas split),
+    types checked; ``kw`` holds only known names."""
     kw = dict(kw)
-    betas = kw.pop("betas", None)
-    if betas is not None:
-        b = tuple(betas)
-        if len(b) != 2:
-            raise _buf.arg_error("betas must be a pair (beta1, beta2), got %r" % (betas,))
-        kw.setdefault("beta1", b[0])
-        kw.setdefault("beta2", b[1])
+    betas = kw.pop("betas", _UNSET)
+    if betas is not _UNSET:
+        kw["beta1"], kw["beta2"] = (_check.Raw(b) for b in _betas(where, betas))
     for flag, ok in _IMPL_FLAGS.items():
-        v = kw.pop(flag, ok)
-        if v not in (ok, None, False):
-            raise _buf.arg_error("%s=%r is not supported (descent has one implementation)" % (flag, v))
+        if flag in kw:
+            v = kw.pop(flag)
+            if not any(v is o for o in ok):
+                raise _buf.arg_error("%s: %s=%r is not supported (descent has one implementation)"
+                                     % (where, flag, v))
     out = []
     for name, key in _KEYS:
         if name in kw:
-            v = kw.pop(name)
-            if v is not None:
-                out.append((name, key, float(v)))
-    if kw:
-        raise TypeError("unexpected keyword argument(s): %s" % ", ".join(sorted(kw)))
+            out.append((name, key, _value(where, name, kw.pop(name))))
     return out
+
+
+def _is_array(x):
+    import array
+    if isinstance(x, (memoryview, array.array, bytearray, bytes, str)):
+        return True
+    return _buf.np is not None and isinstance(x, _buf.np.ndarray)
+
+
+def _as_list(where, what, params):
+    """The items of ``params``, or TypeError for what torch would not read as
+    parameters (or would read differently)."""
+    from .nn import Sequential
+    if params is None:
+        raise TypeError("%s: %s must be an iterable of descent.Parameter or of dicts, not None"
+                        % (where, what))
+    if isinstance(params, Sequential):
+        raise TypeError("%s: %s is a Sequential; pass model.parameters() (or "
+                        "model.named_parameters()), as in PyTorch" % (where, what))
+    if isinstance(params, dict):
+        raise TypeError("%s: %s is a dict; parameter groups are a list of dicts: "
+                        "[{'params': ...}, ...]" % (where, what))
+    if _is_array(params):
+        raise TypeError("%s: %s is %s, an array: an array has no gradient; pass "
+                        "[descent.Parameter(array, grad)]" % (where, what, type(params).__name__))
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError("%s: %s must be an iterable of descent.Parameter or of dicts, not %s"
+                        % (where, what, _check.describe(params))) from None
+
+
+def _not_a_parameter(where, item):
+    hint = ""
+    if _is_array(item):
+        hint = ("; an array has no gradient: wrap it with its gradient array as "
+                "descent.Parameter(array, grad)")
+    elif isinstance(item, dict):
+        hint = " (a list of parameter groups must hold only dicts)"
+    return TypeError("%s can only optimize descent.Parameter objects, but one of the params is %s%s"
+                     % (where, type(item).__name__, hint))
+
+
+def _overlap(spans):
+    """The first two spans (start, end, info...) that overlap, or None."""
+    spans = sorted(spans, key=lambda s: (s[0], s[1]))
+    far = None
+    for s in spans:
+        if far is not None and s[0] < far[1]:
+            return far, s
+        if far is None or s[1] > far[1]:
+            far = s
+    return None
+
+
+def _blocks(params):
+    """Runs of parameters that lie one after another in memory, gradients
+    too: [params address, grads address, count, [Parameter...]] each."""
+    blocks = []
+    for p in params:
+        pa, ga, n = _buf.address(p._pf), _buf.address(p._gf), p._pf.n
+        if blocks:
+            b = blocks[-1]
+            if pa == b[0] + 4 * b[2] and ga == b[1] + 4 * b[2]:
+                b[2] += n
+                b[3].append(p)
+                continue
+        blocks.append([pa, ga, n, [p]])
+    return blocks
 
 
 class _Group:
     """One parameter group as a mapping, like torch's ``param_groups[i]``:
-    ``opt.param_groups[0]["lr"] = 0.01`` sets that group's lr."""
+    ``opt.param_groups[0]["lr"] = 0.01`` sets that group's lr; ``["params"]``
+    lists its Parameters (``["param_names"]`` their names, for named groups)."""
 
     def __init__(self, opt, index):
         self._opt = opt
         self.index = index
 
+    def _c(self):
+        return self._opt._groups[self.index]["cgroups"]
+
     def __getitem__(self, name):
         if name == "betas":
             return (self["beta1"], self["beta2"])
-        if name in ("params", "grads"):
-            return self._opt._groups[self.index][name]
-        key = KEY_OF.get(name)
+        rec = self._opt._groups[self.index]
+        if name == "params":
+            return list(rec["params"])
+        if name == "param_names":
+            if rec["param_names"] is None:
+                raise KeyError(name)
+            return list(rec["param_names"])
+        key = KEY_OF.get(name) if isinstance(name, str) else None
         if key is None:
             raise KeyError(name)
         v = c_double()
         try:
-            C.dsc_optimizer_group_get(self._opt, self.index, key, ctypes.byref(v))
-        except Exception as e:
-            if getattr(e, "status", None) == Status.E_UNSUPPORTED:
+            C.dsc_optimizer_group_get(self._opt, self._c()[0], key, ctypes.byref(v))
+        except Error as e:
+            if e.status == Status.E_UNSUPPORTED:
                 raise KeyError(name) from e
             raise
         return v.value
 
     def __setitem__(self, name, value):
+        where = "param_groups[%d]" % self.index
         if name == "betas":
-            self["beta1"], self["beta2"] = value
+            b1, b2 = _betas(where, value)
+            self["beta1"], self["beta2"] = _check.Raw(b1), _check.Raw(b2)
             return
-        key = KEY_OF.get(name)
+        if name in ("params", "param_names"):
+            raise _buf.arg_error("%s: %r cannot change; add a group with add_param_group()"
+                                 % (where, name))
+        key = KEY_OF.get(name) if isinstance(name, str) else None
         if key is None:
             raise KeyError(name)
-        C.dsc_optimizer_group_set(self._opt, self.index, key, float(value))
+        v = _value(where, name, value, lenient_flags=True)
+        for c in self._c():
+            C.dsc_optimizer_group_set(self._opt, c, key, v)
 
     def get(self, name, default=None):
         try:
@@ -113,6 +253,7 @@ class _Group:
             return default
 
     def keys(self):
+        """The hyperparameters this group has."""
         return [n for n, _ in _KEYS if self.get(n) is not None]
 
     def __contains__(self, name):
@@ -120,14 +261,18 @@ class _Group:
 
     @property
     def size(self):
-        n = c_size_t()
-        C.dsc_optimizer_group_size(self._opt, self.index, ctypes.byref(n))
-        return n.value
+        """The number of parameter elements in the group."""
+        total = 0
+        for c in self._c():
+            n = c_size_t()
+            C.dsc_optimizer_group_size(self._opt, c, ctypes.byref(n))
+            total += n.value
+        return total
 
     @property
     def step_count(self):
         n = c_uint64()
-        C.dsc_optimizer_group_step_count(self._opt, self.index, ctypes.byref(n))
+        C.dsc_optimizer_group_step_count(self._opt, self._c()[0], ctypes.byref(n))
         return n.value
 
     def __repr__(self):
@@ -135,91 +280,213 @@ class _Group:
 
 
 class Optimizer(Handle):
-    """Base of the optimizers: ``step()``, ``zero_grad()``, ``param_groups``."""
+    """Base of the optimizers: ``step()``, ``zero_grad()``, ``param_groups``,
+    ``add_param_group()``, ``state_dict()``. ``params``: see the module's
+    documentation (torch's forms)."""
 
     _kind = None
     _args = ()
 
-    def __init__(self, params, lr=None, **kwargs):
+    def __init__(self, params, lr=_UNSET, **kwargs):
+        where = type(self).__name__
+        if self._kind is None:
+            raise TypeError("Optimizer is the base class; use SGD, Adam, AdamW...")
+        for k in kwargs:
+            if k not in self._args and k not in _GLOBAL and k not in _IMPL_FLAGS:
+                raise TypeError("%s() got an unexpected keyword argument %r" % (where, k))
+        if lr is not _UNSET:
+            kwargs["lr"] = lr
+        hyper = _expand(where, kwargs)
+        groups = self._top_groups(where, params)
+        self._make()
+        for name, key, v in hyper:
+            C.dsc_optimizer_set(self, key, v)
+        for g in groups:
+            self.add_param_group(g)
+
+    def _make(self):
         ptr = c_void_p()
         C.dsc_optimizer_new(ctypes.byref(ptr), self._kind)
         self._set(ptr, C.dsc_optimizer_free)
-        self._groups = []
+        self._groups = []     # per group: {"params", "param_names", "cgroups"}
+        self._owner = []      # C group index -> group index
         self._hook = None
         self._hook_error = None
         self._initial = None
-        for k in kwargs:
-            if k not in self._args and k not in ("clip_norm", "clip_value") and k not in _IMPL_FLAGS:
-                raise TypeError("%s() got an unexpected keyword argument %r" % (type(self).__name__, k))
-        kwargs["lr"] = lr
-        for name, key, v in _expand(kwargs):
-            C.dsc_optimizer_set(self, key, v)
-        if params is not None:  # None: groups come later, from add_param_group()
-            for item in self._items(params):
-                self.add_param_group(item)
+
+    def close(self):
+        """Release this optimizer (idempotent): its C object now, or when the
+        last scheduler or trainer over it goes; the arrays it borrows with it."""
+        self._groups = []     # the C object's own ref keeps what it still borrows
+        super().close()
+
+    @classmethod
+    def _without_params(cls):
+        """An optimizer with no group yet: the conformance runner sets
+        hyperparameters first and adds its group afterwards, as the C runner
+        does (torch has no such form: ``params`` is required)."""
+        self = cls.__new__(cls)
+        self._make()
+        return self
 
     @staticmethod
-    def _items(params):
-        from .nn import Sequential, _Parameters
-        if isinstance(params, (Sequential, _Parameters, dict)):
-            return [params]
-        groupish = (Sequential, _Parameters, dict, tuple, list)
-        if isinstance(params, tuple) and len(params) == 2 and \
-                not any(isinstance(x, groupish) for x in params):
-            return [params]   # one (param, grad) pair
-        try:
-            items = list(params)
-        except TypeError:
-            raise _buf.arg_error("params must be a Sequential, a (param, grad) pair, dicts or a list "
-                                 "of those, not %s" % type(params).__name__) from None
+    def _top_groups(where, params):
+        """torch's reading of ``params``: a list of group dicts."""
+        from .nn import Parameter
+        if isinstance(params, Parameter):
+            raise TypeError("%s: params should be an iterable of Parameters or dicts, but got a "
+                            "Parameter; pass [p]" % where)
+        items = _as_list(where, "params", params)
         if not items:
-            raise _buf.arg_error("optimizer got an empty parameter list")
-        return items
+            raise _buf.arg_error("%s: optimizer got an empty parameter list" % where)
+        if isinstance(items[0], dict):
+            return items
+        return [{"params": items}]
 
-    def add_param_group(self, group):
-        """Add a group: a model, a (param, grad) pair, or a dict with "params",
-        "grads" and per-group hyperparameters."""
-        from .nn import Sequential, _Parameters
-        overrides = []
-        if isinstance(group, dict):
-            group = dict(group)
-            target = group.pop("params")
-            grads = group.pop("grads", None)
-            if grads is not None:
-                target = (target, grads)
-            overrides = _expand(group)
+    def _parse_group(self, where, group):
+        """(params, names or None, [(name, key, value)]) of a group dict, all checked."""
+        from .nn import Parameter
+        g = dict(group)
+        if "params" not in g:
+            raise _buf.arg_error("%s: a parameter group needs a 'params' entry" % where)
+        params = g.pop("params")
+        names_given = g.pop("param_names", None)
+        if isinstance(params, Parameter):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError("%s: optimizer parameters need to be organized in ordered "
+                            "collections, but the ordering of parameters in sets will change "
+                            "between runs. Please use a list instead." % where)
         else:
-            target = group
-        if isinstance(target, _Parameters):
-            target = target.model
-        idx = c_size_t()
-        if isinstance(target, Sequential):
-            # dsc_optimizer_add_model: the model's flat buffers as one group.
-            target._need_built()
-            C.dsc_optimizer_add_model(self, target, ctypes.byref(idx))
-            self._ref.keep.append(target._ref)    # the C optimizer borrows the model's buffers
-            rec = {"params": target.params, "grads": target.grads, "model": target}
-        elif isinstance(target, (tuple, list)) and len(target) == 2:
-            p = _buf.floats_inout(target[0], "param")
-            g = _buf.floats_inout(target[1], "grad")
-            if p.n != g.n:
-                raise _buf.arg_error("param has %d elements but grad has %d" % (p.n, g.n))
-            C.dsc_optimizer_add_params(self, p.ptr, g.ptr, p.n, ctypes.byref(idx))
-            self._ref.keep.extend([p, g])   # the C optimizer borrows the arrays: keep them alive
-            rec = {"params": target[0], "grads": target[1]}
-        else:
-            raise _buf.arg_error("a parameter group needs a Sequential or a (param, grad) pair of "
-                                 "float32 arrays; got %s (an array alone has no gradient: pass "
-                                 "(param, grad))" % type(target).__name__)
-        self._groups.append(rec)
-        for name, key, v in overrides:
-            C.dsc_optimizer_group_set(self, idx.value, key, v)
+            params = _as_list(where, "a group's 'params'", params)
+        if not params:
+            raise _buf.arg_error("%s: a parameter group has an empty 'params' list" % where)
+        ps, names = [], []
+        for item in params:
+            if isinstance(item, tuple):
+                if len(item) != 2 or not isinstance(item[0], str):
+                    raise TypeError("%s: a tuple in params must be a named parameter "
+                                    "(name: str, Parameter), not %s; an array with its gradient "
+                                    "is descent.Parameter(array, grad)"
+                                    % (where, _check.describe(item)))
+                names.append(item[0])
+                item = item[1]
+            if not isinstance(item, Parameter):
+                raise _not_a_parameter(where, item)
+            ps.append(item)
+        if names and len(names) != len(ps):
+            raise _buf.arg_error("%s: all optimizer params should be with/without names. Some "
+                                 "param names are missing" % where)
+        if names_given is not None:
+            if names:
+                raise _buf.arg_error("%s: a group gives both (name, Parameter) pairs and "
+                                     "'param_names'" % where)
+            names_given = _check.sequence(where, "param_names", names_given)
+            if len(names_given) != len(ps) or not all(isinstance(n, str) for n in names_given):
+                raise _buf.arg_error("%s: 'param_names' must be one string per parameter (%d)"
+                                     % (where, len(ps)))
+            names = names_given
+        if self._groups and (self._groups[0]["param_names"] is not None) != bool(names):
+            raise _buf.arg_error("%s: all optimizer param groups should be with/without names. "
+                                 "cannot add param group %s to the optimizer"
+                                 % (where, "with names" if names else "without names"))
+        for k in g:
+            if k in _GLOBAL:
+                raise _buf.arg_error("%s: %s applies to the whole optimizer (the gradients of "
+                                     "every group together); give it to %s(...), not to a group"
+                                     % (where, k, where))
+            if k != "lr" and k not in self._args and k not in _IMPL_FLAGS:
+                raise _buf.arg_error("%s: unknown option %r in a parameter group; %s's options "
+                                     "are %s" % (where, k, where, ", ".join(("lr",) + self._args)))
+        return ps, (names or None), _expand(where, g)
+
+    def _check_memory(self, where, new):
+        """Refuse a parameter given twice, parameters or gradients that overlap,
+        and a gradient over a parameter (zero_grad would zero a weight)."""
+        pspans, gspans = [], []
+        groups = [g["params"] for g in self._groups] + [new]
+        for gi, params in enumerate(groups):
+            for p in params:
+                a, g = _buf.address(p._pf), _buf.address(p._gf)
+                pspans.append((a, a + 4 * p._pf.n, gi, "param"))
+                gspans.append((g, g + 4 * p._gf.n, gi, "grad"))
+        hit = _overlap(pspans)
+        if hit is not None:
+            a, b = hit
+            if a[2] != b[2]:
+                msg = "some parameters appear in more than one parameter group"
+            elif a[:2] == b[:2]:
+                msg = "a parameter appears twice in one parameter group"
+            else:
+                msg = "two parameters of one group overlap in memory"
+            raise _buf.arg_error("%s: %s (each element may be optimized once)" % (where, msg))
+        hit = _overlap(gspans)
+        if hit is not None:
+            raise _buf.arg_error("%s: two parameters share gradient memory; each needs its own "
+                                 "gradient array" % where)
+        hit = _overlap(pspans + gspans)
+        if hit is not None:
+            raise _buf.arg_error("%s: a gradient array overlaps a parameter; zero_grad() would "
+                                 "overwrite parameters" % where)
+
+    def _try_overrides(self, overrides):
+        """Apply a group's options to a scratch optimizer with this one's
+        settings: the library's checks (and message) before anything changes."""
+        ptr = c_void_p()
+        C.dsc_optimizer_new(ctypes.byref(ptr), self._kind)
+        try:
+            for name, key in _KEYS:
+                if key == OptimizerParam.MU_PRODUCT:
+                    continue
+                v = c_double()
+                try:
+                    C.dsc_optimizer_get(self, key, ctypes.byref(v))
+                except Error:
+                    continue          # not a key of this kind
+                C.dsc_optimizer_set(ptr, key, v.value)
+            buf = (c_float * 2)()
+            C.dsc_optimizer_add_params(ptr, ctypes.cast(buf, float_p),
+                                       ctypes.cast(ctypes.addressof(buf) + 4, float_p), 1, None)
+            for name, key, v in overrides:
+                C.dsc_optimizer_group_set(ptr, 0, key, v)
+        finally:
+            C.dsc_optimizer_free(ptr)
+
+    def add_param_group(self, param_group):
+        """Add a group, as torch's ``add_param_group``: a dict ``{"params": ...,
+        <option>: value}`` (see the module's documentation). Everything is
+        checked before the optimizer changes."""
+        where = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError("%s: param_group must be a dict, but got %s"
+                            % (where, _check.describe(param_group)))
+        self._as_parameter_                      # a closed optimizer raises ClosedError
+        params, names, overrides = self._parse_group(where, param_group)
+        self._check_memory(where, params)
+        if overrides:
+            self._try_overrides(overrides)
+        cgroups = []
+        for pa, ga, n, members in _blocks(params):
+            model = members[0]._model
+            idx = c_size_t()
+            if (model is not None and all(q._model is model for q in members)
+                    and (pa, ga, n) == model[1:]):
+                # every parameter of a model, in order: the model's flat buffers
+                C.dsc_optimizer_add_model(self, model[0].ptr, ctypes.byref(idx))
+                self._ref.keep.append(model[0])
+            else:
+                C.dsc_optimizer_add_params(self, ctypes.cast(pa, float_p), ctypes.cast(ga, float_p),
+                                           n, ctypes.byref(idx))
+            cgroups.append(idx.value)
+            for name, key, v in overrides:
+                C.dsc_optimizer_group_set(self, idx.value, key, v)
+        self._ref.keep.extend(params)   # the C optimizer borrows their arrays
+        self._owner.extend([len(self._groups)] * len(cgroups))
+        self._groups.append({"params": params, "param_names": names, "cgroups": cgroups})
 
     @property
     def param_groups(self):
-        n = c_size_t()
-        C.dsc_optimizer_group_count(self, ctypes.byref(n))
-        return [_Group(self, i) for i in range(n.value)]
+        return [_Group(self, i) for i in range(len(self._groups))]
 
     @property
     def defaults(self):
@@ -240,6 +507,7 @@ class Optimizer(Handle):
     def step(self, closure=None):
         """One update of every group (clip, non-finite check, update). With a
         ``closure`` (torch's), it is called first and its value returned."""
+        _check.callable_(type(self).__name__ + ".step", "closure", closure)
         loss = closure() if closure is not None else None
         self._hook_error = None
         try:
@@ -252,7 +520,9 @@ class Optimizer(Handle):
         return loss
 
     def zero_grad(self, set_to_none=False):
-        """Write zeros into every gradient array (torch's ``set_to_none=False``)."""
+        """Write zeros into every gradient array. torch's ``set_to_none=True``
+        cannot drop the host's arrays, so both values zero them."""
+        _check.flag(type(self).__name__ + ".zero_grad", "set_to_none", set_to_none)
         C.dsc_optimizer_zero_grad(self)
 
     def reset_state(self):
@@ -260,8 +530,11 @@ class Optimizer(Handle):
         C.dsc_optimizer_reset_state(self)
 
     def set(self, name, value):
-        """Set a hyperparameter of every group (and of groups added later)."""
-        C.dsc_optimizer_set(self, KEY_OF[name], float(value))
+        """Set a hyperparameter of every group (and of groups added later) by
+        its descent name ("lr", "beta1", "nesterov"...; flags as True/False or 0/1)."""
+        where = type(self).__name__ + ".set"
+        key = _key(where, name)
+        C.dsc_optimizer_set(self, key, _value(where, name, value, lenient_flags=True))
 
     @property
     def last_grad_norm(self):
@@ -276,18 +549,21 @@ class Optimizer(Handle):
         return v.value
 
     def register_grad_hook(self, fn):
-        """Call ``fn(group, grads)`` first in each step (``grads``: a view of the
-        group's gradient array to reduce in place, e.g. an MPI allreduce).
-        An exception in ``fn`` refuses the step and is raised by ``step()``.
-        ``fn=None`` removes the hook."""
+        """Call ``fn(group, grads)`` first in each step (``group``: the index in
+        ``param_groups``; ``grads``: a view of the group's gradients to reduce in
+        place, e.g. an MPI allreduce; a group whose parameters are not one
+        contiguous run is passed one run per call). An exception in ``fn``
+        refuses the step and is raised by ``step()``. ``fn=None`` removes the hook."""
+        _check.callable_(type(self).__name__ + ".register_grad_hook", "fn", fn)
         if fn is None:
             C.dsc_optimizer_set_grad_hook(self, grad_hook_fn(), None)
             self._hook = None
             return
+        owner = self._owner
 
         def tramp(_opt, group, grads, n, _user):
             try:
-                fn(group, _buf.view(ctypes.cast(grads, c_void_p).value, (n,), None))
+                fn(owner[group], _buf.view(ctypes.cast(grads, c_void_p).value, (n,), None))
                 return 0
             except BaseException as e:  # refuse the step, re-raised by step()
                 self._hook_error = e
@@ -299,9 +575,7 @@ class Optimizer(Handle):
         self._ref.keep.append(cb)
 
     # ---- checkpoints ----------------------------------------------------------
-    def state_dict(self):
-        """Hyperparameters, step counts and the state buffers in use, per group
-        (plain Python floats and lists)."""
+    def _state_names(self):
         names = []
         n = c_size_t()
         C.dsc_optimizer_state_count(self, ctypes.byref(n))
@@ -309,56 +583,121 @@ class Optimizer(Handle):
             s = ctypes.c_char_p()
             C.dsc_optimizer_state_name(self, i, ctypes.byref(s))
             names.append(s.value.decode())
+        return names
+
+    def _csize(self, c):
+        n = c_size_t()
+        C.dsc_optimizer_group_size(self, c, ctypes.byref(n))
+        return n.value
+
+    def state_dict(self):
+        """Hyperparameters, step counts and the state buffers in use, per group
+        (plain Python floats and lists, each state as long as the group)."""
+        names = self._state_names()
         groups = []
         for g in self.param_groups:
             d = {k: g[k] for k in g.keys()}
             d["step"] = g.step_count
+            if "param_names" in self._groups[g.index] and self._groups[g.index]["param_names"]:
+                d["param_names"] = g["param_names"]
             state = {}
             for i, name in enumerate(names):
-                used = ctypes.c_int()
-                C.dsc_optimizer_state_in_use(self, g.index, i, ctypes.byref(used))
-                if used.value:
-                    buf = (ctypes.c_float * g.size)()
-                    C.dsc_optimizer_state_get(self, g.index, i, buf, g.size)
-                    state[name] = list(buf)
+                values = []
+                for c in g._c():
+                    used = c_int()
+                    C.dsc_optimizer_state_in_use(self, c, i, ctypes.byref(used))
+                    if not used.value:
+                        values = None
+                        break
+                    n = self._csize(c)
+                    buf = (c_float * n)()
+                    C.dsc_optimizer_state_get(self, c, i, buf, n)
+                    values.extend(buf)
+                if values:
+                    state[name] = values
             d["state"] = state
             groups.append(d)
         return {"kind": self.kind.name, "param_groups": groups}
 
-    def load_state_dict(self, sd):
+    def load_state_dict(self, state_dict):
+        """Load what :meth:`state_dict` gave. The layout (group count, state
+        names and lengths, value types) is checked first; if the library then
+        refuses a value, the optimizer is put back as it was."""
+        where = type(self).__name__ + ".load_state_dict"
+        if not isinstance(state_dict, dict) or not isinstance(state_dict.get("param_groups"), list):
+            raise TypeError("%s: state_dict must be a dict with a 'param_groups' list, as "
+                            "state_dict() gives" % where)
+        sd_groups = state_dict["param_groups"]
         groups = self.param_groups
-        if len(sd["param_groups"]) != len(groups):
-            raise _buf.arg_error("state dict has %d groups, the optimizer %d"
-                                 % (len(sd["param_groups"]), len(groups)))
-        n = c_size_t()
-        C.dsc_optimizer_state_count(self, ctypes.byref(n))
-        names = []
-        for i in range(n.value):
-            s = ctypes.c_char_p()
-            C.dsc_optimizer_state_name(self, i, ctypes.byref(s))
-            names.append(s.value.decode())
-        for g, d in zip(groups, sd["param_groups"]):
-            for name, key in _KEYS:
-                if name in d and key not in (OptimizerParam.CLIP_NORM, OptimizerParam.CLIP_VALUE):
-                    C.dsc_optimizer_group_set(self, g.index, key, float(d[name]))
-            for name, values in d.get("state", {}).items():
-                buf = (ctypes.c_float * len(values))(*values)
-                C.dsc_optimizer_state_set(self, g.index, names.index(name), buf, len(values))
-            C.dsc_optimizer_group_set_step_count(self, g.index, int(d.get("step", 0)))
+        if len(sd_groups) != len(groups):
+            raise _buf.arg_error("%s: the state dict has %d groups, the optimizer %d"
+                                 % (where, len(sd_groups), len(groups)))
+        names = self._state_names()
+        plan = []
+        for g, d in zip(groups, sd_groups):
+            if not isinstance(d, dict):
+                raise TypeError("%s: each group must be a dict, not %s" % (where, _check.describe(d)))
+            hyper = [(KEY_OF[n], _value(where, n, d[n], lenient_flags=True)) for n, _ in _KEYS
+                     if n in d and n not in _GLOBAL]
+            step = _check.integer(where, "step", d.get("step", 0), lo=0)
+            state = d.get("state", {})
+            if not isinstance(state, dict):
+                raise TypeError("%s: a group's 'state' must be a dict" % where)
+            parts = []
+            for name, values in state.items():
+                if name not in names:
+                    raise _buf.arg_error("%s: unknown state %r; this optimizer has %s"
+                                         % (where, name, ", ".join(names) or "none"))
+                values = [_check.real(where, "state %r" % name, v)
+                          for v in _check.sequence(where, "state %r" % name, values)]
+                if len(values) != g.size:
+                    raise _buf.arg_error("%s: state %r of group %d has %d values; the group has "
+                                         "%d parameters" % (where, name, g.index, len(values), g.size))
+                parts.append((names.index(name), values))
+            plan.append((g, hyper, step, parts))
+        backup = self.state_dict()
+        try:
+            self._apply_state(plan)
+        except Exception:
+            self._apply_state(self._plan_of(backup))
+            raise
+
+    def _plan_of(self, sd):
+        names = self._state_names()
+        return [(g, [(KEY_OF[n], float(d[n])) for n, _ in _KEYS if n in d and n not in _GLOBAL],
+                 d["step"], [(names.index(k), v) for k, v in d["state"].items()])
+                for g, d in zip(self.param_groups, sd["param_groups"])]
+
+    def _apply_state(self, plan):
+        for g, hyper, step, parts in plan:
+            cs = g._c()
+            for key, v in hyper:
+                for c in cs:
+                    C.dsc_optimizer_group_set(self, c, key, v)
+            for index, values in parts:
+                off = 0
+                for c in cs:
+                    n = self._csize(c)
+                    buf = (c_float * n)(*values[off:off + n])
+                    C.dsc_optimizer_state_set(self, c, index, buf, n)
+                    off += n
+            for c in cs:
+                C.dsc_optimizer_group_set_step_count(self, c, step)
 
     @staticmethod
     def bounds(kind, name):
         """(lo, hi) accepted for a hyperparameter of an optimizer kind."""
         lo, hi = c_double(), c_double()
-        C.dsc_optimizer_param_bounds(OptimizerKind(kind), KEY_OF[name], ctypes.byref(lo),
-                                      ctypes.byref(hi))
+        C.dsc_optimizer_param_bounds(OptimizerKind(kind), _key("Optimizer.bounds", name),
+                                     ctypes.byref(lo), ctypes.byref(hi))
         return lo.value, hi.value
 
     @staticmethod
     def default(kind, name):
         """The default of a hyperparameter for an optimizer kind (PyTorch's)."""
         v = c_double()
-        C.dsc_optimizer_param_default(OptimizerKind(kind), KEY_OF[name], ctypes.byref(v))
+        C.dsc_optimizer_param_default(OptimizerKind(kind), _key("Optimizer.default", name),
+                                      ctypes.byref(v))
         return v.value
 
     # Scheduler support: torch's group['initial_lr'] (recorded by the first scheduler).
@@ -376,6 +715,10 @@ class Optimizer(Handle):
         for g, snap in zip(self.param_groups, self._initial):
             for k, v in snap.items():
                 g[k] = v
+
+    def _cgroups_of(self, group):
+        """The C group indices of a group."""
+        return list(self._groups[group]["cgroups"])
 
     def __repr__(self):
         if self.closed:

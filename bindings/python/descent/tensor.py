@@ -4,11 +4,19 @@ import ctypes
 import math
 from ctypes import POINTER, c_float, c_int, c_size_t, c_void_p
 
-from . import _buf
+from . import _buf, _check
 from ._base import Handle
 from ._ffi import C
 
 MAX_DIMS = 8
+
+
+def _dims(where, shape):
+    """A shape as a tuple of integers >= 0 (a negative one would wrap in size_t)."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise TypeError("%s: shape must be a tuple of integers, not %s"
+                        % (where, _check.describe(shape)))
+    return tuple(_check.integer(where, "shape[%d]" % i, d, lo=0) for i, d in enumerate(shape))
 
 
 class Tensor(Handle):
@@ -23,6 +31,9 @@ class Tensor(Handle):
     """
 
     def __init__(self, data, shape=None, copy=False):
+        copy = _check.flag("Tensor", "copy", copy)
+        if shape is not None:
+            shape = _dims("Tensor", shape)
         src = None
         if not copy:
             try:
@@ -30,7 +41,7 @@ class Tensor(Handle):
             except Exception:
                 src = None
         if src is not None:
-            shp = tuple(int(s) for s in shape) if shape is not None else src.shape
+            shp = shape if shape is not None else tuple(src.shape)
             if math.prod(shp) != src.n:   # C cannot know the buffer's length: check it here
                 raise _buf.arg_error("Tensor: shape %s holds %d elements, the buffer has %d"
                                      % (shp, math.prod(shp), src.n))
@@ -40,7 +51,7 @@ class Tensor(Handle):
             self._set(ptr, C.dsc_tensor_free, [src])
             return
         src = _buf.floats_in(data, "tensor data")
-        shp = tuple(shape) if shape is not None else src.shape
+        shp = shape if shape is not None else tuple(src.shape)
         self._new(shp)
         n = self.size
         if n != src.n:
@@ -49,7 +60,7 @@ class Tensor(Handle):
         ctypes.memmove(self._data(), src.carr, 4 * n)
 
     def _new(self, shape):
-        shape = tuple(int(s) for s in shape)
+        shape = _dims("Tensor", shape)
         dims = (c_size_t * max(len(shape), 1))(*shape)
         ptr = c_void_p()
         C.dsc_tensor_new(ctypes.byref(ptr), dims, len(shape))
@@ -111,15 +122,19 @@ class Tensor(Handle):
         return v.tolist()
 
     def fill_(self, value):
-        C.dsc_tensor_fill(self, value)
+        C.dsc_tensor_fill(self, _check.real("Tensor.fill_", "value", value))
         return self
 
     def uniform_(self, a=0.0, b=1.0, seed=0):
-        C.dsc_tensor_fill_uniform(self, a, b, seed)
+        w = "Tensor.uniform_"
+        C.dsc_tensor_fill_uniform(self, _check.real(w, "a", a), _check.real(w, "b", b),
+                                  _check.integer(w, "seed", seed, lo=0))
         return self
 
     def normal_(self, mean=0.0, std=1.0, seed=0):
-        C.dsc_tensor_fill_normal(self, mean, std, seed)
+        w = "Tensor.normal_"
+        C.dsc_tensor_fill_normal(self, _check.real(w, "mean", mean), _check.real(w, "std", std),
+                                 _check.integer(w, "seed", seed, lo=0))
         return self
 
     def copy_(self, src):

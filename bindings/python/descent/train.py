@@ -6,7 +6,7 @@ import collections
 import ctypes
 from ctypes import c_double, c_int, c_size_t, c_void_p
 
-from . import _buf
+from . import _buf, _check
 from ._base import Handle
 from ._enums import (ProgressKey, SchedStepping, SchedulerKind, SearchKind, SearchParam,
                      StopReason, TrainerParam)
@@ -25,6 +25,38 @@ _STEPPING = {"epoch": SchedStepping.PER_EPOCH, "iteration": SchedStepping.PER_IT
 _SCHEDULES = {"constant": SchedulerKind.CONSTANT, "step": SchedulerKind.STEP,
               "exponential": SchedulerKind.EXPONENTIAL, "cosine": SchedulerKind.COSINE,
               "inverse_time": SchedulerKind.INVERSE_TIME}
+_INT_SETTINGS = {"batch_size", "epochs", "seed", "patience", "max_nonfinite"}
+_BOOL_SETTINGS = {"shuffle", "drop_last", "restore_best"}
+
+
+def _setting_key(where, name):
+    if not isinstance(name, str) or name not in _PARAMS:
+        raise TypeError("%s: unknown trainer setting %r; one of %s"
+                        % (where, name, ", ".join(_PARAMS)))
+    return _PARAMS[name]
+
+
+def _setting(where, name, value):
+    """A trainer setting's value for C, type checked (the library checks the range)."""
+    _setting_key(where, name)
+    if name == "sched_stepping":
+        return float(_check.choice(where, name, value, _STEPPING, SchedStepping))
+    if name in _INT_SETTINGS:
+        return float(_check.integer(where, name, value, lo=None, hi=None))
+    if name in _BOOL_SETTINGS:
+        return float(_check.flag(where, name, value))
+    return _check.real(where, name, value)
+
+
+def _types(where, model=None, loss=None, dataset=None):
+    from .data import Dataset
+    from .nn import Sequential, _Loss
+    if model is not None:
+        _check.instance(where, "model", model, Sequential, "a descent.Sequential")
+    if loss is not None:
+        _check.instance(where, "loss", loss, _Loss, "a descent loss (MSELoss, CrossEntropyLoss...)")
+    if dataset is not None:
+        _check.instance(where, "dataset", dataset, Dataset, "a descent.Dataset")
 
 
 class Progress:
@@ -78,6 +110,19 @@ class Trainer(Handle):
 
     def __init__(self, model, loss, optimizer, train, val=None, scheduler=None, on_step=None,
                  on_epoch=None, **settings):
+        from .data import Dataset
+        from .lr_scheduler import LRScheduler
+        from .optim import Optimizer
+        w = "Trainer"
+        _types(w, model, loss)
+        _check.instance(w, "optimizer", optimizer, Optimizer, "a descent optimizer")
+        _check.instance(w, "train", train, Dataset, "a descent.Dataset")
+        _check.instance(w, "val", val, Dataset, "a descent.Dataset", none_ok=True)
+        _check.instance(w, "scheduler", scheduler, LRScheduler, "a descent scheduler", none_ok=True)
+        _check.callable_(w, "on_step", on_step)
+        _check.callable_(w, "on_epoch", on_epoch)
+        for name, value in settings.items():
+            _setting(w, name, value)
         model._need_built()
         ptr = c_void_p()
         C.dsc_trainer_new(ctypes.byref(ptr), model, loss, optimizer, train)
@@ -99,35 +144,35 @@ class Trainer(Handle):
 
     # ---- settings ---------------------------------------------------------
     def set(self, name, value):
-        if name not in _PARAMS:
-            raise TypeError("unknown trainer setting %r; one of %s" % (name, ", ".join(_PARAMS)))
-        if name == "sched_stepping" and isinstance(value, str):
-            try:
-                value = _STEPPING[value]
-            except KeyError:
-                raise _buf.arg_error("sched_stepping=%r; one of %s" % (value, ", ".join(_STEPPING))) from None
-        C.dsc_trainer_set(self, _PARAMS[name], float(value))
+        """Change a setting (integers, True/False, 'epoch'/'iteration'/'metric'
+        for ``sched_stepping``, or real numbers, as listed above)."""
+        v = _setting("Trainer.set", name, value)
+        C.dsc_trainer_set(self, _PARAMS[name], v)
 
     def get(self, name):
         v = c_double()
-        C.dsc_trainer_get(self, _PARAMS[name], ctypes.byref(v))
+        C.dsc_trainer_get(self, _setting_key("Trainer.get", name), ctypes.byref(v))
         return v.value
 
     @staticmethod
     def bounds(name):
         """(lo, hi) accepted for a setting."""
         lo, hi = c_double(), c_double()
-        C.dsc_trainer_param_bounds(_PARAMS[name], ctypes.byref(lo), ctypes.byref(hi))
+        C.dsc_trainer_param_bounds(_setting_key("Trainer.bounds", name), ctypes.byref(lo),
+                                   ctypes.byref(hi))
         return lo.value, hi.value
 
     @staticmethod
     def default(name):
         """The value a setting has in a new trainer."""
         v = c_double()
-        C.dsc_trainer_param_default(_PARAMS[name], ctypes.byref(v))
+        C.dsc_trainer_param_default(_setting_key("Trainer.default", name), ctypes.byref(v))
         return v.value
 
     def set_validation(self, val):
+        from .data import Dataset
+        _check.instance("Trainer.set_validation", "val", val, Dataset, "a descent.Dataset",
+                        none_ok=True)
         C.dsc_trainer_set_validation(self, val)
         self._ref.keep.append(val._ref if val is not None else None)
         self.val = val
@@ -135,7 +180,11 @@ class Trainer(Handle):
     def set_scheduler(self, scheduler, stepping=None):
         """Step ``scheduler`` during training ('epoch', 'iteration', 'metric';
         a ReduceLROnPlateau defaults to 'metric')."""
-        from .lr_scheduler import ReduceLROnPlateau
+        from .lr_scheduler import LRScheduler, ReduceLROnPlateau
+        _check.instance("Trainer.set_scheduler", "scheduler", scheduler, LRScheduler,
+                        "a descent scheduler", none_ok=True)
+        if stepping is not None:
+            _setting("Trainer.set_scheduler", "sched_stepping", stepping)
         C.dsc_trainer_set_scheduler(self, scheduler)
         if scheduler is not None:
             self._ref.keep.append(scheduler._ref)
@@ -146,6 +195,7 @@ class Trainer(Handle):
         self.scheduler = scheduler
 
     def _callback(self, which, fn):
+        _check.callable_("Trainer.on_" + which, "fn", fn)
         setter = C.dsc_trainer_set_step_callback if which == "step" else C.dsc_trainer_set_epoch_callback
         if fn is None:
             setter(self, trainer_callback(), None)
@@ -176,7 +226,7 @@ class Trainer(Handle):
     def fit(self, epochs=None):
         """Train (``epochs`` sets the epoch count first); returns the :class:`Progress`."""
         if epochs is not None:
-            self.set("epochs", epochs)
+            self.set("epochs", epochs)       # checked: an integer
         self._error = None
         try:
             C.dsc_trainer_run(self)
@@ -197,11 +247,13 @@ class Trainer(Handle):
     def lr_range_test(self, lr_min=1e-7, lr_max=10.0, steps=100):
         """The learning-rate range test: (lrs, smoothed losses, suggested lr).
         Model, optimizer and trainer are left as they were."""
-        steps = int(steps)
+        w = "Trainer.lr_range_test"
+        lr_min, lr_max = _check.real(w, "lr_min", lr_min), _check.real(w, "lr_max", lr_max)
+        steps = _check.integer(w, "steps", steps, lo=0, hi=2 ** 31)   # the library wants 2..2^31
         lrs = (c_double * max(steps, 1))()
         losses = (c_double * max(steps, 1))()
         rec, sug = c_size_t(), c_double()
-        C.dsc_trainer_lr_range_test(self, float(lr_min), float(lr_max), steps, lrs, losses,
+        C.dsc_trainer_lr_range_test(self, lr_min, lr_max, steps, lrs, losses,
                                     ctypes.byref(rec), ctypes.byref(sug))
         n = rec.value
         return RangeTest(list(lrs[:n]), list(losses[:n]), sug.value)
@@ -227,60 +279,75 @@ class Search(Handle):
     _KEYS = {"epochs": SearchParam.EPOCHS, "trials": SearchParam.TRIALS, "seed": SearchParam.SEED,
              "lr_min": SearchParam.LR_MIN, "lr_max": SearchParam.LR_MAX}
 
+    _INTS = {"epochs", "trials", "seed"}
+
     @staticmethod
     def _kind_of(kind):
-        if isinstance(kind, str):
-            kind = {"grid": SearchKind.GRID, "random": SearchKind.RANDOM}.get(kind, kind)
-            if isinstance(kind, str):
-                raise _buf.arg_error("search kind %r; 'grid' or 'random'" % kind)
-        return kind
+        return _check.choice("Search", "kind", kind,
+                             {"grid": SearchKind.GRID, "random": SearchKind.RANDOM}, SearchKind)
+
+    @classmethod
+    def _key(cls, where, name):
+        if not isinstance(name, str) or name not in cls._KEYS:
+            raise TypeError("%s: unknown search setting %r; one of %s"
+                            % (where, name, ", ".join(cls._KEYS)))
+        return cls._KEYS[name]
 
     @classmethod
     def bounds(cls, kind, name):
         """(lo, hi) accepted for a setting of a search kind ('grid' or 'random')."""
         lo, hi = c_double(), c_double()
-        C.dsc_search_param_bounds(cls._kind_of(kind), cls._KEYS[name], ctypes.byref(lo),
-                                  ctypes.byref(hi))
+        C.dsc_search_param_bounds(cls._kind_of(kind), cls._key("Search.bounds", name),
+                                  ctypes.byref(lo), ctypes.byref(hi))
         return lo.value, hi.value
 
     @classmethod
     def default(cls, kind, name):
         """The value a setting has in a new search of a kind."""
         v = c_double()
-        C.dsc_search_param_default(cls._kind_of(kind), cls._KEYS[name], ctypes.byref(v))
+        C.dsc_search_param_default(cls._kind_of(kind), cls._key("Search.default", name),
+                                   ctypes.byref(v))
         return v.value
 
     def __init__(self, kind="grid", lrs=None, batch_sizes=None, schedules=None, **settings):
+        w = "Search"
         kind = self._kind_of(kind)
+        values = []
+        for name, value in settings.items():
+            key = self._key(w, name)
+            if name in self._INTS:
+                values.append((key, float(_check.integer(w, name, value, lo=None, hi=None))))
+            else:
+                values.append((key, _check.real(w, name, value)))
+        if lrs is not None:
+            lrs = [_check.real(w, "lrs[%d]" % i, v) for i, v in enumerate(_check.sequence(w, "lrs", lrs))]
+        if batch_sizes is not None:
+            batch_sizes = [_check.integer(w, "batch_sizes[%d]" % i, v, lo=0)
+                           for i, v in enumerate(_check.sequence(w, "batch_sizes", batch_sizes))]
+        if schedules is not None:
+            schedules = [int(_check.choice(w, "schedules[%d]" % i, v, _SCHEDULES, SchedulerKind))
+                         for i, v in enumerate(_check.sequence(w, "schedules", schedules))]
         ptr = c_void_p()
         C.dsc_search_new(ctypes.byref(ptr), kind)
         self._set(ptr, C.dsc_search_free)
-        for name, value in settings.items():
-            if name not in self._KEYS:
-                raise TypeError("unknown search setting %r" % name)
-            C.dsc_search_set(self, self._KEYS[name], float(value))
+        for key, value in values:
+            C.dsc_search_set(self, key, value)
         if lrs is not None:
-            vals = [float(v) for v in lrs]
-            C.dsc_search_set_lrs(self, (c_double * max(len(vals), 1))(*vals), len(vals))
+            C.dsc_search_set_lrs(self, (c_double * max(len(lrs), 1))(*lrs), len(lrs))
         if batch_sizes is not None:
-            vals = [int(v) for v in batch_sizes]
-            C.dsc_search_set_batch_sizes(self, (c_size_t * max(len(vals), 1))(*vals), len(vals))
+            C.dsc_search_set_batch_sizes(self, (c_size_t * max(len(batch_sizes), 1))(*batch_sizes),
+                                         len(batch_sizes))
         if schedules is not None:
-            vals = []
-            for v in schedules:
-                if isinstance(v, str):
-                    if v not in _SCHEDULES:
-                        raise _buf.arg_error("schedule %r; one of %s" % (v, ", ".join(_SCHEDULES)))
-                    v = _SCHEDULES[v]
-                vals.append(int(v))
-            C.dsc_search_set_schedules(self, (c_int * max(len(vals), 1))(*vals), len(vals))
+            C.dsc_search_set_schedules(self, (c_int * max(len(schedules), 1))(*schedules),
+                                       len(schedules))
 
     def get(self, name):
         v = c_double()
-        C.dsc_search_get(self, self._KEYS[name], ctypes.byref(v))
+        C.dsc_search_get(self, self._key("Search.get", name), ctypes.byref(v))
         return v.value
 
     def run(self, trainer):
+        _check.instance("Search.run", "trainer", trainer, Trainer, "a descent.Trainer")
         C.dsc_trainer_search(trainer, self)
         return self
 
@@ -309,6 +376,7 @@ class Search(Handle):
 
 def evaluate(model, loss, dataset):
     """(mean loss, accuracy) of a model over a data set (accuracy NaN for targets)."""
+    _types("evaluate", model, loss, dataset)
     value, acc = c_double(), c_double()
     C.dsc_model_evaluate(model, loss, dataset, ctypes.byref(value), ctypes.byref(acc))
     return value.value, acc.value

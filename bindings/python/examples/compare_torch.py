@@ -64,7 +64,7 @@ def grad(p):
 def run_descent(make_opt, make_sched, steps):
     p = array.array("f", INIT)
     g = array.array("f", [0.0] * len(INIT))
-    opt = make_opt((p, g))
+    opt = make_opt([descent.Parameter(p, g)])   # torch: make_opt([p])
     sched = make_sched(opt)
     rows = []
     for _ in range(steps):

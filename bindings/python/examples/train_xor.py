@@ -20,7 +20,7 @@ def main():
     model = descent.Sequential(descent.Linear(2, 16), descent.Tanh(), descent.Linear(16, 2))
     model.build(4).init("xavier_uniform", "zeros", seed=7)
     loss = descent.CrossEntropyLoss()
-    opt = descent.Adam(model, lr=1e-3)
+    opt = descent.Adam(model.parameters(), lr=1e-3)
     trainer = descent.Trainer(model, loss, opt, data, val=data, batch_size=2, seed=1)
 
     sweep = trainer.lr_range_test(1e-4, 10.0, steps=80)

@@ -50,7 +50,7 @@ def test_tensor_getters(np):
 def test_optimizer_updates_numpy_in_place(np):
     p = np.array([1.0, -2.0, 3.0], dtype=np.float32)
     g = np.array([0.5, 0.5, -1.0], dtype=np.float32)
-    opt = descent.SGD((p, g), lr=0.1)
+    opt = descent.SGD([descent.Parameter(p, g)], lr=0.1)
     opt.step()
     np.testing.assert_allclose(p, [0.95, -2.05, 3.1], rtol=1e-6)
     opt.zero_grad()
@@ -91,12 +91,12 @@ v = w.numpy()
 assert isinstance(v, memoryview) and v.shape == (2, 2) and v[1, 1] == 3.0
 # Optimizer over array.array, refusing what it cannot update in place.
 p, g = array.array('f', [1.0, 2.0]), array.array('f', [1.0, 1.0])
-opt = descent.Adam((p, g), lr=0.1)
+opt = descent.Adam([descent.Parameter(p, g)], lr=0.1)
 opt.step()
 assert abs(p[0] - 0.9) < 1e-6 and abs(p[1] - 1.9) < 1e-6, list(p)
 for bad in ([1.0, 2.0], array.array('d', [1.0, 2.0]), bytes(8)):
     try:
-        descent.SGD((bad, g))
+        descent.SGD([descent.Parameter(bad, g)])
     except descent.ArgumentError:
         pass
     else:
@@ -105,7 +105,7 @@ for bad in ([1.0, 2.0], array.array('d', [1.0, 2.0]), bytes(8)):
 m = descent.Sequential(descent.Linear(2, 4), descent.Tanh(), descent.Linear(4, 1)).build(4)
 m.init('xavier_uniform', 'zeros', seed=1)
 loss = descent.MSELoss()
-opt = descent.Adam(m, lr=0.05)
+opt = descent.Adam(m.parameters(), lr=0.05)
 X = [[0, 0], [0, 1], [1, 0], [1, 1]]
 for _ in range(400):
     opt.zero_grad()
@@ -113,14 +113,30 @@ for _ in range(400):
     value = loss(y, [[0], [1], [1], [0]])
     m.backward(loss.backward())
     opt.step()
-assert isinstance(y, array.array) and value < 0.05, value
+assert isinstance(y, memoryview) and y.shape == (4, 1) and value < 0.05, value
 params = m.params
 assert isinstance(params, memoryview) and len(params) == m.param_count()
-assert len(m.get_weight(0)) == 8
+assert m.get_weight(0).shape == (4, 2) and isinstance(m.get_bias(0), array.array)
+w0, b0, w2, b2 = m.parameters()
+assert w0.shape == (4, 2) and w0.grad.shape == (4, 2) and b2.shape == (1,)
+# Shapes are checked without NumPy too.
+try:
+    m(array.array('f', [0.0] * 8))
+except descent.ShapeError:
+    pass
+else:
+    raise AssertionError('a flat batch was accepted')
+assert m(array.array('f', [0.0, 1.0])).tolist() == m([[0.0, 1.0]]).tolist()[0]
+try:
+    descent.CrossEntropyLoss()([[0.0, 1.0]], [1.0])
+except TypeError:
+    pass
+else:
+    raise AssertionError('float labels were accepted')
 # Datasets and labels without NumPy.
 ds = descent.Dataset([[0, 0], [1, 1], [2, 2]], labels=[0, 1, 1])
 x, t, lab = ds.gather([2, 0])
-assert list(x) == [2, 2, 0, 0] and lab == [1, 0] and list(t) == [0, 1, 1, 0]
+assert x.tolist() == [[2, 2], [0, 0]] and lab == [1, 0] and t.tolist() == [[0, 1], [1, 0]]
 # The conformance runner needs no NumPy either.
 from descent import conform
 for path in sys.argv[1:]:

@@ -20,7 +20,7 @@ def f32(x):
 
 def sgd_step():
     p, g = array.array("f", [P] * 9 + [1e-40]), array.array("f", [G] * 9 + [0.0])
-    descent.SGD((p, g), lr=1.0).step()
+    descent.SGD([descent.Parameter(p, g)], lr=1.0).step()
     return list(p)
 
 

@@ -15,7 +15,7 @@ def make_chain():
     g = array.array("f", [0.1, 0.2, 0.3])
     model = descent.Sequential(descent.Linear(2, 3), descent.Tanh(), descent.Linear(3, 1))
     model.build(4)
-    opt = descent.Adam([(p, g), model], lr=0.01)
+    opt = descent.Adam([descent.Parameter(p, g)] + model.parameters(), lr=0.01)
     sched = descent.StepLR(opt, step_size=1, gamma=0.5)
     objs = {"p": p, "g": g, "model": model, "opt": opt, "sched": sched}
     return objs
@@ -53,7 +53,7 @@ def test_close_in_every_order(order):
 
 def test_closing_optimizer_keeps_scheduler_working():
     p, g = array.array("f", [1.0]), array.array("f", [1.0])
-    opt = descent.SGD((p, g), lr=0.1)
+    opt = descent.SGD([descent.Parameter(p, g)], lr=0.1)
     sched = descent.ExponentialLR(opt, gamma=0.5)
     opt.close()
     with pytest.raises(descent.ClosedError):
@@ -67,7 +67,7 @@ def test_closing_optimizer_keeps_scheduler_working():
 def test_container_children_in_every_order():
     for order in itertools.permutations(["opt", "a", "b", "seq"]):
         p, g = array.array("f", [1.0]), array.array("f", [0.0])
-        objs = {"opt": descent.SGD((p, g), lr=1.0)}
+        objs = {"opt": descent.SGD([descent.Parameter(p, g)], lr=1.0)}
         objs["a"] = descent.LinearLR(objs["opt"], start_factor=0.5, total_iters=2)
         objs["b"] = descent.LambdaLR(objs["opt"], lambda e: 0.9 ** e)
         objs["seq"] = descent.SequentialLR(objs["opt"], [objs["a"], objs["b"]], milestones=[2])
@@ -101,14 +101,14 @@ def test_model_params_view_outlives_model(np):
 
 def test_with_statement_closes():
     p, g = array.array("f", [1.0]), array.array("f", [0.0])
-    with descent.SGD((p, g)) as opt:
+    with descent.SGD([descent.Parameter(p, g)]) as opt:
         opt.step()
     assert opt.closed
 
 
 def test_borrowed_array_cannot_be_resized():
     p, g = array.array("f", [1.0]), array.array("f", [0.0])
-    opt = descent.SGD((p, g))
+    opt = descent.SGD([descent.Parameter(p, g)])
     with pytest.raises(BufferError):
         p.append(2.0)             # the optimizer's view pins the buffer
     opt.close()

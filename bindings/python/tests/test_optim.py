@@ -16,6 +16,11 @@ def pair(values, grads=None):
     return p, g
 
 
+def params(values, grads=None):
+    """[Parameter] over new arrays (the host's own parameters)."""
+    return [descent.Parameter(*pair(values, grads))]
+
+
 @pytest.mark.parametrize("cls,kw", [
     (descent.SGD, dict(lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.01, nesterov=True,
                        maximize=False)),
@@ -31,7 +36,7 @@ def pair(values, grads=None):
 ])
 def test_every_optimizer_takes_torch_arguments(cls, kw):
     p, g = pair([1.0, 2.0], [0.1, -0.2])
-    opt = cls((p, g), **kw)
+    opt = cls([descent.Parameter(p, g)], **kw)
     group = opt.param_groups[0]
     for k, v in kw.items():
         if k == "betas":
@@ -46,15 +51,16 @@ def test_every_optimizer_takes_torch_arguments(cls, kw):
 
 def test_unknown_keyword_is_a_type_error():
     with pytest.raises(TypeError):
-        descent.SGD(pair([1.0]), betas=(0.9, 0.99))
+        descent.SGD(params([1.0]), betas=(0.9, 0.99))
     with pytest.raises(descent.ArgumentError):
-        descent.SGD(pair([1.0]), fused=True)
+        descent.SGD(params([1.0]), fused=True)
 
 
 def test_param_groups_with_own_hyperparameters():
     a, ga = pair([1.0], [1.0])
     b, gb = pair([1.0], [1.0])
-    opt = descent.SGD([{"params": a, "grads": ga}, {"params": (b, gb), "lr": 0.5}], lr=0.1)
+    opt = descent.SGD([{"params": descent.Parameter(a, ga)},
+                       {"params": [descent.Parameter(b, gb)], "lr": 0.5}], lr=0.1)
     assert [g["lr"] for g in opt.param_groups] == [pytest.approx(0.1), pytest.approx(0.5)]
     opt.step()
     assert a[0] == pytest.approx(0.9) and b[0] == pytest.approx(0.5)
@@ -66,7 +72,7 @@ def test_param_groups_with_own_hyperparameters():
 
 def test_closure_and_clip_norm():
     p, g = pair([0.0, 0.0], [3.0, 4.0])
-    opt = descent.SGD((p, g), lr=1.0, clip_norm=1.0)
+    opt = descent.SGD([descent.Parameter(p, g)], lr=1.0, clip_norm=1.0)
     assert opt.step(lambda: 42) == 42
     assert opt.last_grad_norm == pytest.approx(5.0)
     assert math.hypot(p[0], p[1]) == pytest.approx(1.0, rel=1e-5)
@@ -75,7 +81,7 @@ def test_closure_and_clip_norm():
 
 def test_grad_hook_and_its_exception():
     p, g = pair([1.0, 1.0], [2.0, 2.0])
-    opt = descent.SGD((p, g), lr=0.1)
+    opt = descent.SGD([descent.Parameter(p, g)], lr=0.1)
     seen = []
 
     def halve(group, grads):
@@ -100,13 +106,13 @@ def test_grad_hook_and_its_exception():
 
 def test_state_dict_round_trip():
     p, g = pair([1.0, 2.0, 3.0], [0.3, -0.1, 0.2])
-    opt = descent.Adam((p, g), lr=0.01, amsgrad=True)
+    opt = descent.Adam([descent.Parameter(p, g)], lr=0.01, amsgrad=True)
     for _ in range(3):
         opt.step()
     sd = opt.state_dict()
     assert set(sd["param_groups"][0]["state"]) == {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
     q = array.array("f", p)
-    opt2 = descent.Adam((q, g), lr=0.5, amsgrad=True)
+    opt2 = descent.Adam([descent.Parameter(q, array.array('f', g))], lr=0.5, amsgrad=True)
     opt2.load_state_dict(sd)
     opt.step()
     opt2.step()
@@ -128,8 +134,7 @@ def test_defaults_per_kind():
     assert descent.Optimizer.default(descent.OptimizerKind.ADAMW, "weight_decay") == 0.01
     assert descent.Optimizer.default(descent.OptimizerKind.ADAM, "weight_decay") == 0.0
     for cls in descent.optim.BY_NAME.values():
-        p, g = pair([1.0], [0.0])
-        defaults = cls((p, g)).defaults
+        defaults = cls(params([1.0], [0.0])).defaults
         for name, value in defaults.items():
             assert descent.Optimizer.default(cls._kind, name) == value, (cls.__name__, name)
     with pytest.raises(descent.UnsupportedError):
@@ -142,7 +147,9 @@ def test_several_models_and_pairs():
     m1 = descent.Sequential(descent.Linear(2, 2)).build(1)
     m2 = descent.Sequential(descent.Linear(3, 1)).build(1)
     p, g = pair([1.0], [1.0])
-    opt = descent.SGD((m1, m2), lr=0.1)
+    opt = descent.SGD([{"params": m1.parameters()}, {"params": m2.parameters()}], lr=0.1)
     assert [grp.size for grp in opt.param_groups] == [6, 4]
-    opt = descent.SGD([m1, (p, g)], lr=0.1)
+    opt = descent.SGD([{"params": m1.parameters()}, {"params": descent.Parameter(p, g)}], lr=0.1)
     assert [grp.size for grp in opt.param_groups] == [6, 1]
+    opt = descent.SGD(m1.parameters() + m2.parameters(), lr=0.1)   # one group over both
+    assert [grp.size for grp in opt.param_groups] == [10]

@@ -8,9 +8,9 @@ import pytest
 import descent
 
 
-def sgd(lr=1.0, momentum=None):
+def sgd(lr=1.0, momentum=0.0):
     p, g = array.array("f", [0.0]), array.array("f", [0.0])
-    return descent.SGD((p, g), lr=lr, momentum=momentum)
+    return descent.SGD([descent.Parameter(p, g)], lr=lr, momentum=momentum)
 
 
 def lrs(opt, sched, n, metric=None):
@@ -149,7 +149,7 @@ def test_last_epoch_other_than_minus_one_refused():
 def test_per_group_values():
     a, ga = array.array("f", [0.0]), array.array("f", [0.0])
     b, gb = array.array("f", [0.0]), array.array("f", [0.0])
-    opt = descent.SGD([(a, ga), (b, gb)], lr=0.1, momentum=0.9)
+    opt = descent.SGD([{'params': [descent.Parameter(a, ga)]}, {'params': [descent.Parameter(b, gb)]}], lr=0.1, momentum=0.9)
     s = descent.OneCycleLR(opt, max_lr=[1.0, 2.0], total_steps=10)
     assert [g["lr"] for g in opt.param_groups] == pytest.approx([1 / 25, 2 / 25])
     assert s.get("max_lr", group=1) == 2.0

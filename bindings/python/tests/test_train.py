@@ -15,7 +15,7 @@ def train_xor(opt_cls, steps, **kw):
     model.build(4)
     model.init("xavier_uniform", "zeros", seed=3)
     loss_fn = descent.MSELoss()
-    opt = opt_cls(model, **kw)
+    opt = opt_cls(model.parameters(), **kw)
     losses = []
     for _ in range(steps):
         opt.zero_grad()
@@ -54,7 +54,7 @@ def test_xor_sgd_with_schedule():
 def test_xor_classification_cross_entropy():
     model = descent.Sequential(descent.Linear(2, 16), descent.ReLU(), descent.Linear(16, 2))
     model.build(4).init("kaiming_uniform", "zeros", seed=2)
-    opt = descent.AdamW(model, lr=0.05)
+    opt = descent.AdamW(model.parameters(), lr=0.05)
     ce = descent.CrossEntropyLoss()
     labels = [0, 1, 1, 0]
     for _ in range(300):
@@ -70,7 +70,7 @@ def test_host_arrays_quadratic():
     # Minimise sum((p - 3)^2) on the host's own arrays, updated in place.
     p = array.array("f", [0.0, 10.0])
     g = array.array("f", [0.0, 0.0])
-    opt = descent.SGD((p, g), lr=0.1, momentum=0.5)
+    opt = descent.SGD([descent.Parameter(p, g)], lr=0.1, momentum=0.5)
     for _ in range(100):
         for i in range(2):
             g[i] = 2 * (p[i] - 3)

@@ -23,7 +23,7 @@ def xor_setup(seed=3, lr=0.05, labels=False):
     else:
         ds = descent.Dataset(X, targets=Y)
         loss = descent.MSELoss()
-    opt = descent.Adam(model, lr=lr)
+    opt = descent.Adam(model.parameters(), lr=lr)
     return model, loss, opt, ds
 
 
