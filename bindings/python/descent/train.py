@@ -48,14 +48,12 @@ def _setting(where, name, value):
     return _check.real(where, name, value)
 
 
-def _types(where, model=None, loss=None, dataset=None):
+def _types(where, model, loss, dataset=_check.UNSET):
     from .data import Dataset
     from .nn import Sequential, _Loss
-    if model is not None:
-        _check.instance(where, "model", model, Sequential, "a descent.Sequential")
-    if loss is not None:
-        _check.instance(where, "loss", loss, _Loss, "a descent loss (MSELoss, CrossEntropyLoss...)")
-    if dataset is not None:
+    _check.instance(where, "model", model, Sequential, "a descent.Sequential")
+    _check.instance(where, "loss", loss, _Loss, "a descent loss (MSELoss, CrossEntropyLoss...)")
+    if dataset is not _check.UNSET:
         _check.instance(where, "dataset", dataset, Dataset, "a descent.Dataset")
 
 
