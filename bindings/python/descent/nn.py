@@ -612,7 +612,7 @@ class Sequential(Handle):
             raise TypeError("%s: state_dict must be a dict, not %s"
                             % (where, _check.describe(state_dict)))
         strict = _check.flag(where, "strict", strict)
-        expected = list(self.state_dict_keys())
+        expected = list(self._state_dict_keys())
         unknown = [k for k in state_dict if k not in expected]
         missing = [k for k in expected if k not in state_dict]
         if unknown or (strict and missing):
@@ -639,7 +639,7 @@ class Sequential(Handle):
             fn = C.dsc_model_set_weight if what == "weight" else C.dsc_model_set_bias
             fn(self, layer, src.ptr, src.n)
 
-    def state_dict_keys(self):
+    def _state_dict_keys(self):
         """The keys of :meth:`state_dict`, in order."""
         for i, fin, fout, bias in self._dense():
             yield "%d.weight" % i

@@ -598,7 +598,7 @@ class Optimizer(Handle):
         for g in self.param_groups:
             d = {k: g[k] for k in g.keys()}
             d["step"] = g.step_count
-            if "param_names" in self._groups[g.index] and self._groups[g.index]["param_names"]:
+            if self._groups[g.index]["param_names"] is not None:
                 d["param_names"] = g["param_names"]
             state = {}
             for i, name in enumerate(names):
@@ -672,6 +672,10 @@ class Optimizer(Handle):
         for g, hyper, step, parts in plan:
             cs = g._c()
             for key, v in hyper:
+                now = c_double()
+                C.dsc_optimizer_group_get(self, cs[0], key, ctypes.byref(now))
+                if now.value == v:
+                    continue      # unchanged (amsgrad, nesterov... cannot be set after a step)
                 for c in cs:
                     C.dsc_optimizer_group_set(self, c, key, v)
             for index, values in parts:

@@ -102,7 +102,8 @@ class Trainer(Handle):
     :class:`Progress`; returning a true value stops training. An exception
     they raise stops training and comes out of :meth:`fit`.
 
-    The optimizer must hold the model's parameters (``SGD(model, ...)``).
+    The optimizer must hold the model's parameters (``SGD(model.parameters(), ...)``,
+    or groups of them).
     The trainer keeps model, loss, optimizer, data sets and scheduler alive.
     """
 

@@ -153,3 +153,23 @@ def test_several_models_and_pairs():
     assert [grp.size for grp in opt.param_groups] == [6, 1]
     opt = descent.SGD(m1.parameters() + m2.parameters(), lr=0.1)   # one group over both
     assert [grp.size for grp in opt.param_groups] == [10]
+
+
+def test_refused_load_state_dict_changes_nothing():
+    p, g = pair([1.0, 2.0, 3.0], [0.3, -0.1, 0.2])
+    opt = descent.Adam([descent.Parameter(p, g)], lr=0.01)
+    opt.step()
+    before = opt.state_dict()
+    bad = {"kind": "ADAM", "param_groups": [dict(before["param_groups"][0], step=7,
+                                                 state={"exp_avg": [9.0] * 3}, eps=-1.0)]}
+    with pytest.raises(descent.ArgumentError, match="eps is -1"):
+        opt.load_state_dict(bad)                 # refused by the library half-way: rolled back
+    assert opt.state_dict() == before
+    for broken in ({"param_groups": [dict(before["param_groups"][0], state={"exp_avg": [0.0]})]},
+                   {"param_groups": [dict(before["param_groups"][0], state={"nope": [0.0] * 3})]},
+                   {"param_groups": [dict(before["param_groups"][0], step=-1)]},
+                   {"param_groups": [dict(before["param_groups"][0], lr=None)]},
+                   {"param_groups": []}, [], None):
+        with pytest.raises((TypeError, ValueError)):
+            opt.load_state_dict(broken)
+        assert opt.state_dict() == before
