@@ -173,3 +173,15 @@ def sequence(where, name, v):
         return list(v)
     except TypeError:
         raise TypeError("%s: %s must be a list, not %s" % (where, name, describe(v))) from None
+
+
+def kind(where, v, enum_type):
+    """A member of ``enum_type`` from a member or its integer value (not a bool)."""
+    if isinstance(v, enum_type):
+        return v
+    v = integer(where, "kind", v, lo=None, hi=None)
+    try:
+        return enum_type(v)
+    except ValueError:
+        raise error_for(Status.E_UNSUPPORTED, "%s: %d is not a %s"
+                        % (where, v, enum_type.__name__)) from None

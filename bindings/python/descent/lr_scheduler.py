@@ -262,7 +262,8 @@ class LRScheduler(Handle):
     def bounds(kind, name):
         """The valid range (lo, hi) of a hyperparameter for a SchedulerKind."""
         lo, hi = c_double(), c_double()
-        C.dsc_lr_scheduler_param_bounds(SchedulerKind(kind), _key("LRScheduler.bounds", name),
+        C.dsc_lr_scheduler_param_bounds(_check.kind("LRScheduler.bounds", kind, SchedulerKind),
+                                        _key("LRScheduler.bounds", name),
                                         ctypes.byref(lo), ctypes.byref(hi))
         return lo.value, hi.value
 
@@ -271,7 +272,8 @@ class LRScheduler(Handle):
         """The default of a hyperparameter for a SchedulerKind; NaN when it has no
         fixed default (required, or derived from other settings or the groups)."""
         v = c_double()
-        C.dsc_lr_scheduler_param_default(SchedulerKind(kind), _key("LRScheduler.default", name),
+        C.dsc_lr_scheduler_param_default(_check.kind("LRScheduler.default", kind, SchedulerKind),
+                                         _key("LRScheduler.default", name),
                                          ctypes.byref(v))
         return v.value
 

@@ -410,22 +410,21 @@ class Sequential(Handle):
 
     # ---- passes -------------------------------------------------------------
     def _rows(self, x, fn):
-        """(buffer, batch, one_sample) of an input: [batch, in] or [in]."""
-        win = self.widths[0]
+        """(buffer, batch, one_sample, output width) of an input: [batch, in] or [in]."""
+        win, wout = self.widths
         src = _buf.floats_in(x, "input")
         shape = tuple(src.shape)
         if len(shape) == 2 and shape[1] == win:
-            return src, shape[0], False
+            return src, shape[0], False, wout
         if len(shape) == 1 and shape[0] == win:
-            return src, 1, True
+            return src, 1, True, wout
         raise _shape_error("Sequential.%s: the input has shape %s; the model takes [batch, %d] "
                            "(a batch of rows) or [%d] (one sample)" % (fn, _shape(shape), win, win))
 
     def forward(self, x):
         """Forward pass over a batch [batch, in] (or one sample [in]); returns a
         copy of the output [batch, out] (or [out])."""
-        src, batch, one = self._rows(x, "forward")
-        wout = self.widths[1]
+        src, batch, one, wout = self._rows(x, "forward")
         self._need_built(batch)
         y = ctypes.POINTER(ctypes.c_float)()
         C.dsc_model_forward(self, src.ptr, batch, ctypes.byref(y))
@@ -438,8 +437,7 @@ class Sequential(Handle):
     def predict(self, x):
         """Inference over any number of rows [n, in] (or one sample [in]): dropout
         off, in chunks of max_batch; returns [n, out] (or [out])."""
-        src, n, one = self._rows(x, "predict")
-        wout = self.widths[1]
+        src, n, one, wout = self._rows(x, "predict")
         self._need_built()
         out, dst = _buf.new_floats((wout,) if one else (n, wout))
         C.dsc_model_predict(self, src.ptr, n, dst.ptr)

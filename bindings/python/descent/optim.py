@@ -50,7 +50,7 @@ from ctypes import c_double, c_float, c_int, c_size_t, c_uint64, c_void_p
 from . import _buf, _check
 from ._base import Handle
 from ._enums import OptimizerParam, OptimizerKind, Status
-from ._errors import Error, error_for
+from ._errors import Error
 from ._ffi import C, float_p, grad_hook_fn
 
 # torch argument name -> key; the order is the order of setting (momentum and
@@ -692,7 +692,8 @@ class Optimizer(Handle):
     def bounds(kind, name):
         """(lo, hi) accepted for a hyperparameter of an optimizer kind."""
         lo, hi = c_double(), c_double()
-        C.dsc_optimizer_param_bounds(OptimizerKind(kind), _key("Optimizer.bounds", name),
+        C.dsc_optimizer_param_bounds(_check.kind("Optimizer.bounds", kind, OptimizerKind),
+                                     _key("Optimizer.bounds", name),
                                      ctypes.byref(lo), ctypes.byref(hi))
         return lo.value, hi.value
 
@@ -700,7 +701,8 @@ class Optimizer(Handle):
     def default(kind, name):
         """The default of a hyperparameter for an optimizer kind (PyTorch's)."""
         v = c_double()
-        C.dsc_optimizer_param_default(OptimizerKind(kind), _key("Optimizer.default", name),
+        C.dsc_optimizer_param_default(_check.kind("Optimizer.default", kind, OptimizerKind),
+                                      _key("Optimizer.default", name),
                                       ctypes.byref(v))
         return v.value
 

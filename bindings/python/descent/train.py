@@ -6,7 +6,7 @@ import collections
 import ctypes
 from ctypes import c_double, c_int, c_size_t, c_void_p
 
-from . import _buf, _check
+from . import _check
 from ._base import Handle
 from ._enums import (ProgressKey, SchedStepping, SchedulerKind, SearchKind, SearchParam,
                      StopReason, TrainerParam)
