@@ -108,7 +108,12 @@ static void test_optim_set_rejects_bad_values_with_range(void **state) {
     (void)state;
     dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, -1.0), DSC_E_ARG);
-    assert_msg_has("dsc_optimizer_set: lr is -1; it must be a finite number >= 0");
+    assert_msg_has("dsc_optimizer_set: lr is -1; it must be a finite number in [0, 2^32]");
+    /* above 2^32 an update could not stay a finite float (issue 12: DBL_MAX) */
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, DBL_MAX), DSC_E_ARG);
+    assert_msg_has("dsc_optimizer_set: lr is 1.79769e+308; it must be a finite number in [0, 2^32]");
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, nextafter(4294967296.0, INFINITY)),
+                  DSC_E_ARG);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, NAN), DSC_E_ARG);
     assert_msg_has("finite");
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, INFINITY), DSC_E_ARG);
@@ -228,11 +233,11 @@ static void test_optim_bounds_and_names(void **state) {
     assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_PARAM_BETA1, &lo, &hi));
     assert_true(lo == 0.0 && hi < 1.0 && hi == nextafter(1.0, 0.0));
     assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_LR, &lo, &hi));
-    assert_true(lo == 0.0 && hi == DBL_MAX);
+    assert_true(lo == 0.0 && hi == 4294967296.0);
     assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_RMSPROP, DSC_OPTIMIZER_PARAM_CENTERED, &lo, &hi));
     assert_true(lo == 0.0 && hi == 1.0);
     assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_NADAM, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &lo, &hi));
-    assert_true(lo > 0.0 && hi == 1.0);
+    assert_true(lo == 0.0 && hi == 1.0); /* 0: what the product reaches after ~1000 steps */
     lo = hi = -7;
     assert_status(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_BETA1, &lo, &hi),
                   DSC_E_UNSUPPORTED);
