@@ -452,7 +452,10 @@ static void test_search_settings(void **state) {
     }
     double lo = 0, hi = 0, v = 0;
     assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, DSC_SEARCH_PARAM_LR_MIN, &lo, &hi));
-    assert_true(lo == nextafter(0.0, 1.0) && hi == DBL_MAX);
+    assert_true(lo == nextafter(0.0, 1.0) && hi == 4294967296.0); /* the optimizer's lr bound */
+    assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, DSC_SEARCH_PARAM_LR_MAX, &lo, &hi));
+    assert_true(lo == nextafter(0.0, 1.0) && hi == 4294967296.0);
+    assert_status(dsc_search_set(g, DSC_SEARCH_PARAM_LR_MAX, 1e10), DSC_E_UNSUPPORTED); /* grid */
     assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, DSC_SEARCH_PARAM_TRIALS, &lo, &hi));
     assert_true(lo == 1 && hi == 1048576.0);
     assert_status(dsc_search_set(g, DSC_SEARCH_PARAM_TRIALS, 5), DSC_E_UNSUPPORTED);
