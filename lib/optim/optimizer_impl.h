@@ -64,7 +64,7 @@ enum {
  * double is then a finite float (the largest, Adam's lr / (1 - beta1^t), is
  * at most lr * 2^53 = 2^85; AdamW's 1 - lr*weight_decay at most 2^64), so a
  * step can only overflow through the data, which the step checks. */
-#define DSC__HP_MAX 4294967296.0
+#define DSC__HP_MAX DSC__TWO_32
 
 /* One state buffer of a kind: PyTorch's state name, whether the settings hp
  * use it (NULL: always), the value it starts from (NULL: 0), its flags. */
