@@ -1072,11 +1072,11 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * every scalar a step derives is a finite float), state buffers take only
  * finite values (and no negative value where a step can only produce
  * values >= 0), and step counts stop at 2^53 instead of wrapping. The
- * check reads the parameters, gradients and state once more: measured with
- * bench/bench_update.c (AVX-512, median of 9), the step's kernels take
- * 1.6-1.9x the time without it; a whole training iteration of a
- * 784-256-128-10 MLP at batch 64 takes 1.06x, one online step of a
- * 16-64-64-4 MLP 1.26x (bench/README.md).
+ * check reads the parameters, gradients and state once more and redoes the
+ * update's arithmetic: measured with bench/bench_update.c (medians of 9),
+ * the step's kernels take 1.5-2x the time they take without it; a whole
+ * training epoch of a 784-256-128-10 MLP at batch 64 about 1.05x, one
+ * online step of a 16-64-64-4 MLP about 1.2x (bench/README.md).
  *
  * Unlike PyTorch, descent never writes the gradient arrays during a step:
  * clipping is applied to the value the update reads, so the host's

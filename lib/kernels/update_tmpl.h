@@ -48,11 +48,12 @@
     if ((wd) != 0.0f) g_ = P##add(g_, P##mul(P##set(wd), (pv)));
 
 /* What a body does with each value it produces for a buffer: UPD_ST stores
- * it (the update); UPD_FINk only adds x - x to accumulator k (the check: 0
- * for a finite x, NaN for NaN or an infinity, and NaN stays NaN), so the
+ * it (the update); UPD_FINk only adds x * 0 to accumulator k (the check:
+ * +-0 for a finite x, NaN for NaN or an infinity, and NaN stays NaN), so the
  * check computes every value the update would write, with the very same
  * operations, and writes nothing. Four vector accumulators keep the check
- * from waiting on one chain of additions. */
+ * from waiting on one chain of additions; the multiplication (rather than
+ * x - x) leaves the adder free for the update's own arithmetic. */
 #define UPD_ST(P, ptr, x) P##st(ptr, x)
 #define UPD_FIN_(acc, T, P, x)                                                      \
     do {                                                                            \
