@@ -2691,8 +2691,9 @@ DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, c
  *    chunk/batch, so the step sees exactly the gradient of the mean loss
  *    over the whole batch; then one optimizer step;
  * 4. a step the optimizer refuses (::DSC_E_NONFINITE: a NaN or infinite
- *    gradient), or a batch whose loss is not finite (then there is no
- *    backward and no step), is counted and skipped; after
+ *    gradient, or an update that would not be finite), or a batch whose
+ *    loss is not finite (then there is no backward and no step), is counted
+ *    and skipped; after
  *    ::DSC_TRAINER_PARAM_MAX_NONFINITE such batches in a row, training stops and
  *    dsc_trainer_run() returns ::DSC_E_NONFINITE;
  * 5. the scheduler, if any, is stepped after every accepted optimizer step
@@ -2823,7 +2824,7 @@ typedef enum dsc_progress_key {
     /** Validation accuracy in [0, 1] at the end of the last finished epoch;
      *  NaN without a labelled validation set or before the first epoch ends. */
     DSC_PROGRESS_VAL_ACCURACY = 9,
-    /** Batches refused (non-finite loss or gradient) since the trainer was created. */
+    /** Batches refused (non-finite loss, gradient or update) since the trainer was created. */
     DSC_PROGRESS_REFUSED = 10,
     /** Refused batches in a row, up to the last one. */
     DSC_PROGRESS_REFUSED_IN_A_ROW = 11,
@@ -3290,8 +3291,9 @@ DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, 
  * as `avg = beta*avg + (1-beta)*loss`, `smoothed = avg / (1 - beta^(i+1))`
  * (bias-corrected; beta is ::DSC_TRAINER_PARAM_FINDER_BETA). The test stops after
  * the step whose smoothed loss exceeds ::DSC_TRAINER_PARAM_FINDER_DIVERGE times the
- * best so far, or whose loss or gradient is not finite (that step is
- * recorded, with its non-finite value).
+ * best so far, or whose loss, gradient or update is not finite (the step
+ * the optimizer refuses; it is recorded with a smoothed loss of NaN for a
+ * NaN loss, +infinity otherwise).
  *
  * The suggested rate is the lr of the smallest smoothed loss divided by 10
  * (a rate safely below the one where the loss is lowest, before it

@@ -2,7 +2,8 @@
  * data-driven hyperparameter table walker (values checked by
  * lib/core/settings.c; bounds, defaults, when a key may change, what it
  * turns on), state buffers, and the one place that fixes the order of a step:
- * gradient hook -> global norm and non-finite check -> clipping -> update.
+ * gradient hook -> global norm and non-finite check -> clipping -> result
+ * check -> update.
  * The variant files (sgd.c, adam.c, ...) hold each torch.optim class's
  * tables and per-step scalars. */
 #include "optimizer_impl.h"
@@ -413,8 +414,8 @@ static size_t first_nonfinite(const dsc_optimizer *opt, const dsc__group *gr,
     return lo;
 }
 
-/* Refuses a step with nothing changed but the refused-step counter (which
- * saturates instead of wrapping) and the last norm. */
+/* Counts a refused step; the counter stops at UINT64_MAX instead of
+ * wrapping. */
 static void count_refused(dsc_optimizer *opt) {
     if (opt->refused < UINT64_MAX) opt->refused++;
 }

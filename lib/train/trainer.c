@@ -534,8 +534,8 @@ static dsc_status run_epochs(dsc_trainer *t, float *params) {
             if (t->max_nonfinite > 0 && p->refused_row >= t->max_nonfinite) {
                 p->stop_reason = DSC_STOP_NONFINITE;
                 return dsc__error(DSC_E_NONFINITE,
-                                  "%s: %llu batches in a row were refused for a non-finite loss "
-                                  "or gradient (epoch %llu, step %llu); training stopped", fn,
+                                  "%s: %llu batches in a row were refused for a non-finite loss, "
+                                  "gradient or update (epoch %llu, step %llu); training stopped", fn,
                                   (unsigned long long)p->refused_row,
                                   (unsigned long long)p->epoch, (unsigned long long)p->step);
             }
