@@ -1409,7 +1409,9 @@ DSC_API dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t grou
  * @brief The inclusive range of values a key accepts for an optimizer kind.
  *
  * An open end such as beta1's 1 in [0, 1) is returned as the nearest double
- * inside the range. "No upper bound" is DBL_MAX. Booleans give 0 and 1.
+ * inside the range. "No upper bound" would be DBL_MAX, but every optimizer
+ * key has one (2^32 for the keys without a natural bound, see
+ * ::dsc_optimizer_param). Booleans give 0 and 1.
  * @param[in]  kind A ::dsc_optimizer_kind.
  * @param[in]  key  A ::dsc_optimizer_param.
  * @param[out] lo   Receives the smallest accepted value.

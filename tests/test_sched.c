@@ -1271,6 +1271,20 @@ static void test_sched_state_load_refuses_impossible(void **state) {
     dsc_lr_scheduler_free(a);
     dsc_lr_scheduler_free(b);
 
+    /* a schedule that grows past the optimizer's largest lr: that step is
+     * refused by the optimizer, and the scheduler stays where it was */
+    dsc_lr_scheduler *e = make(DSC_SCHED_EXPONENTIAL, o);
+    assert_ok(dsc_optimizer_group_set(o, 0, DSC_OPTIMIZER_PARAM_LR, 1.0));
+    assert_ok(dsc_lr_scheduler_set(e, DSC_SCHED_PARAM_GAMMA, 1e6));
+    assert_ok(dsc_lr_scheduler_step(e)); /* 1e6 */
+    assert_true(group_lr(o, 0) == 1e6);
+    assert_status(dsc_lr_scheduler_step(e), DSC_E_ARG); /* 1e12 > 2^32 */
+    assert_msg("lr is 1e+12; it must be a finite number in [0, 2^32]");
+    assert_true(group_lr(o, 0) == 1e6);
+    assert_ok(dsc_lr_scheduler_state_get(e, DSC_SCHED_STATE_STEP, &t));
+    assert_true(t == 1);
+    dsc_lr_scheduler_free(e);
+
     /* CosineAnnealingWarmRestarts: T_i >= 1 and T_cur < T_i */
     a = make(DSC_SCHED_COSINE_WARM_RESTARTS, o);
     b = make(DSC_SCHED_COSINE_WARM_RESTARTS, o);
