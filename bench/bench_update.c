@@ -143,6 +143,54 @@ static void measure(const dsc_kernels *k, int what, int stream, size_t n, const 
     *ratio = ratios[RUNS / 2];
 }
 
+enum { S_ADAM, S_SGD_MOMENTUM, S_SGD_PLAIN };
+
+static volatile double sink;
+static volatile int verdict;
+
+/* One optimizer step's kernels: the norm (and non-finite) pass over g, the
+ * result check if asked, the update. */
+static void step_once(const dsc_kernels *k, int what, int checked, size_t n,
+                      const dsc_update_args *a) {
+    sink = k->sumsq_fast(n, arr[1]);
+    if (what == S_ADAM) {
+        if (checked) verdict = k->check_adam(n, arr[0], arr[1], arr[2], arr[3], NULL, a);
+        k->update_adam(n, arr[0], arr[1], arr[2], arr[3], NULL, a);
+    } else {
+        if (checked) verdict = k->check_sgd(n, arr[0], arr[1], arr[2], a);
+        k->update_sgd(n, arr[0], arr[1], arr[2], a);
+    }
+}
+
+/* Median microseconds per step without and with the check over RUNS
+ * timings each, and the median of the RUNS ratios of back-to-back pairs. */
+static void measure_check(const dsc_kernels *k, int what, size_t n, const dsc_update_args *a,
+                          double *us, double *us_checked, double *ratio) {
+    step_once(k, what, 1, n, a); /* warm up */
+    int reps = 1;
+    for (;;) {
+        double t0 = now();
+        for (int r = 0; r < reps; r++) step_once(k, what, 0, n, a);
+        if (now() - t0 > 0.02 || reps > (1 << 20)) break;
+        reps *= 2;
+    }
+    double t[2][RUNS], ratios[RUNS];
+    for (int run = 0; run < RUNS; run++) {
+        for (int c = 0; c < 2; c++) {
+            double t0 = now();
+            for (int r = 0; r < reps; r++) step_once(k, what, c, n, a);
+            t[c][run] = (now() - t0) / reps * 1e6;
+        }
+        ratios[run] = t[1][run] / t[0][run];
+    }
+    qsort(t[0], RUNS, sizeof t[0][0], cmp);
+    qsort(t[1], RUNS, sizeof t[1][0], cmp);
+    qsort(ratios, RUNS, sizeof ratios[0], cmp);
+    *us = t[0][RUNS / 2];
+    *us_checked = t[1][RUNS / 2];
+    *ratio = ratios[RUNS / 2];
+}
+
 int main(void) {
     static const size_t sizes[] = {4096, 262144, 16777216};
     const size_t maxn = 16777216;
@@ -184,6 +232,29 @@ int main(void) {
                         &ref, &ratio);
                 printf("%-7s %-13s %9zu %10.2f %10.2f %6.2f\n", k->isa, names[what], n, gb, ref,
                        ratio);
+            }
+            fflush(stdout);
+        }
+    }
+    /* The step's result check (dsc_optimizer_step): the norm pass, then
+     * check_X, then update_X, against the norm pass and update_X alone. */
+    printf("\n%-7s %-13s %9s %12s %12s %6s\n", "isa", "step", "params", "us/step", "checked",
+           "ratio");
+    for (int id = DSC_ISA_SCALAR; id < DSC_ISA_COUNT; id++) {
+        const dsc_kernels *k = dsc__kernels_for((dsc_isa_id)id);
+        if (k == NULL) continue;
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            size_t n = sizes[s];
+            static const char *const names[] = {"adam", "sgd_momentum", "sgd_plain"};
+            for (int what = S_ADAM; what <= S_SGD_PLAIN; what++) {
+                a.decoupled = 0;
+                a.weight_decay = 0.0f;
+                a.first_step = 0;
+                a.momentum = what == S_SGD_PLAIN ? 0.0f : 0.9f;
+                double us, us_checked, ratio;
+                measure_check(k, what, n, &a, &us, &us_checked, &ratio);
+                printf("%-7s %-13s %9zu %12.2f %12.2f %6.2f\n", k->isa, names[what], n, us,
+                       us_checked, ratio);
             }
             fflush(stdout);
         }

@@ -472,7 +472,8 @@ DSC_API dsc_status dsc_model_new(dsc_model **out, size_t input_width);
  * @param[in] model The model, or NULL (then nothing happens).
  * @note Pointers obtained from the model (outputs, parameter and gradient
  *       buffers) become invalid; an optimizer that holds the model's buffers
- *       must not be stepped afterwards.
+ *       must not be stepped afterwards (not checkable: the optimizer keeps
+ *       plain pointers and cannot learn that the model is gone).
  * @since 0.1.0
  */
 DSC_API void dsc_model_free(dsc_model *model);
@@ -685,11 +686,12 @@ DSC_API dsc_status dsc_model_forward(dsc_model *model, const float *x, size_t ba
  * @param[in]     n     Number of samples, at least 1.
  * @param[out]    y     @p n rows of output_width floats, written by the call;
  *                      must not overlap @p x.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer or @p n = 0; DSC_E_STATE if
- *         the model is not built.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, @p n = 0, sizes that
+ *         overflow, or @p y sharing memory with @p x (nothing is written);
+ *         DSC_E_STATE if the model is not built.
  * @note Allocates nothing. It overwrites the activations a forward pass kept,
  *       so dsc_model_backward() needs a new dsc_model_forward() afterwards.
- * @since 0.1.0
+ * @since 0.1.0 (0.2.0: overlapping @p x and @p y are refused)
  */
 DSC_API dsc_status dsc_model_predict(dsc_model *model, const float *x, size_t n, float *y);
 
@@ -972,7 +974,8 @@ DSC_API dsc_status dsc_loss_kind_of(const dsc_loss *loss, dsc_loss_kind *out);
  *         dsc_loss_forward_labels()); DSC_E_NONFINITE if @p y or @p target
  *         holds NaN or an infinity. Nothing changes on failure.
  * @note Ownership: @p y and @p target are borrowed until dsc_loss_backward()
- *       and must not change before it. Allocates nothing.
+ *       and must not change before it (not checked: it would take a copy of
+ *       both at every forward, what borrowing avoids). Allocates nothing.
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_loss_forward(dsc_loss *loss, const float *y, const float *target,
@@ -992,7 +995,8 @@ DSC_API dsc_status dsc_loss_forward(dsc_loss *loss, const float *y, const float 
  *         kind of loss; DSC_E_NONFINITE if @p y holds NaN or an infinity.
  *         Nothing changes on failure.
  * @note Ownership: @p y and @p labels are borrowed until dsc_loss_backward()
- *       and must not change before it. Allocates nothing.
+ *       and must not change before it (not checked, as for
+ *       dsc_loss_forward()). Allocates nothing.
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const int32_t *labels,
@@ -1003,10 +1007,11 @@ DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const
  * @param[in,out] loss The loss, after a successful forward.
  * @param[out]    dy   batch*width floats of the host's; must not overlap the
  *                     forward's inputs.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if no forward
- *         preceded it.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a @p dy sharing memory
+ *         with the forward's @p y, targets or labels (nothing is written);
+ *         DSC_E_STATE if no forward preceded it.
  * @note Allocates nothing. May be called again; it writes the same values.
- * @since 0.1.0
+ * @since 0.1.0 (0.2.0: a @p dy overlapping the forward's inputs is refused)
  */
 DSC_API dsc_status dsc_loss_backward(dsc_loss *loss, float *dy);
 
@@ -1050,14 +1055,41 @@ DSC_API dsc_status dsc_accuracy(const float *y, const int32_t *labels, size_t ba
  * 3. clipping, when ::DSC_OPTIMIZER_PARAM_CLIP_NORM or ::DSC_OPTIMIZER_PARAM_CLIP_VALUE is set: PyTorch's
  *    `clip_grad_norm_` (s = clip_norm / (norm + 1e-6), gradients scaled by s
  *    if s < 1) then `clip_grad_value_` (clamp to [-clip_value, clip_value]);
- * 4. the update of every group, one fused SIMD pass over its buffers.
+ * 4. the result check: every value the update of every group would write
+ *    (parameters and state buffers) is computed, with the very operations
+ *    of the update, without being written; if one of them is NaN or
+ *    infinite (an overflow, 0/0 with eps = 0, a square root of a negative
+ *    centered variance...) the step is refused exactly as for a non-finite
+ *    gradient: ::DSC_E_NONFINITE, nothing changed, the refused-step counter
+ *    up, the message naming the group and element;
+ * 5. the update of every group, one fused SIMD pass over its buffers.
+ *
+ * The promise: dsc_optimizer_step() returns ::DSC_OK only if every
+ * parameter and state value it wrote is finite, and a step that returns
+ * anything else has changed nothing but the refused-step counter and the
+ * last norm. Setters keep the inputs of that promise sound: every
+ * hyperparameter is finite and bounded (unbounded ranges stop at 2^32, so
+ * every scalar a step derives is a finite float), state buffers take only
+ * finite values (and no negative value where a step can only produce
+ * values >= 0), and step counts stop at 2^53 instead of wrapping. The
+ * check reads the parameters, gradients and state once more and redoes the
+ * update's arithmetic: measured with bench/bench_update.c (medians of 9),
+ * the step's kernels take 1.5-2x the time they take without it; a whole
+ * training epoch of a 784-256-128-10 MLP at batch 64 about 1.05x, one
+ * online step of a 16-64-64-4 MLP about 1.2x (bench/README.md).
  *
  * Unlike PyTorch, descent never writes the gradient arrays during a step:
  * clipping is applied to the value the update reads, so the host's
  * gradients stay as it computed them (and a refused step has nothing to
  * undo). The results match PyTorch's clip-in-place followed by the update
  * (the norm is summed in double where PyTorch uses float32). A step reads
- * the gradients twice: once for the norm and check, once in the update.
+ * the gradients three times: for the norm and check, in the result check
+ * and in the update.
+ *
+ * Each parameter belongs to one group: a group whose parameter or gradient
+ * array shares memory with an array of another group is refused (PyTorch
+ * refuses a parameter in two groups too; it would be updated twice per
+ * step).
  *
  * Subnormal floats: by default a step flushes them to zero (see @ref core),
  * so a parameter, gradient or state value below about 1.18e-38 in magnitude
@@ -1109,11 +1141,16 @@ typedef enum dsc_optimizer_kind {
  *
  * Numbers never change; a retired key stays reserved. Bands: 100 keys every
  * optimizer has, 200 SGD, 300 the Adam family, 400 RMSprop, 500 Adagrad,
- * 600 Adadelta. Booleans are 0 or 1. Every value must be finite. A key the
- * optimizer kind does not use gives ::DSC_E_UNSUPPORTED. Ranges below are
- * inclusive unless written with a parenthesis; dsc_optimizer_param_bounds()
- * returns them as numbers and dsc_optimizer_param_default() gives each
- * kind's default.
+ * 600 Adadelta. Booleans are 0 or 1. Every value must be finite (checked:
+ * ::DSC_E_ARG). A key the optimizer kind does not use gives
+ * ::DSC_E_UNSUPPORTED. Ranges below are inclusive unless written with a
+ * parenthesis; dsc_optimizer_param_bounds() returns them as numbers and
+ * dsc_optimizer_param_default() gives each kind's default. Keys without a
+ * natural upper bound stop at 2^32 (4294967296): every scalar a step derives
+ * from them (up to lr / (1 - beta1^t) <= lr * 2^53) is then a finite float,
+ * and whether an update is finite depends only on the data, which the step
+ * checks (see @ref optimizer). PyTorch has no such bound; no lr, decay or
+ * eps a training would use comes near it.
  *
  * "When": *any time* means between any two steps, *before the first step*
  * means while the group (for dsc_optimizer_set(): every group) has a step
@@ -1123,10 +1160,10 @@ typedef enum dsc_optimizer_param {
     /** `lr`, the learning rate. Defaults: SGD 0.001 (PyTorch 1.13 has no
      *  default; 2.x uses 0.001), Adagrad 0.01, RMSprop 0.01, Adam 0.001,
      *  AdamW 0.001, Adadelta 1.0, Adamax 0.002, NAdam 0.002, RAdam 0.001.
-     *  Range [0, +inf). Any time. */
+     *  Range [0, 2^32]. Any time. */
     DSC_OPTIMIZER_PARAM_LR = 100,
     /** `weight_decay`: L2 penalty added to the gradient (AdamW: decoupled,
-     *  p *= 1 - lr*weight_decay). Default 0 (AdamW 0.01). Range [0, +inf).
+     *  p *= 1 - lr*weight_decay). Default 0 (AdamW 0.01). Range [0, 2^32].
      *  Any time. */
     DSC_OPTIMIZER_PARAM_WEIGHT_DECAY = 101,
     /** `maximize`: ascend instead of descend (the gradient is negated before
@@ -1135,23 +1172,25 @@ typedef enum dsc_optimizer_param {
     DSC_OPTIMIZER_PARAM_MAXIMIZE = 102,
     /** `eps`: added for numerical stability. Defaults: Adagrad 1e-10,
      *  RMSprop/Adam/AdamW/Adamax/NAdam/RAdam 1e-8, Adadelta 1e-6. Range
-     *  [0, +inf). Any time. Not SGD. */
+     *  [0, 2^32]. Any time. Not SGD. With 0 a zero gradient can give 0/0:
+     *  the step is then refused (::DSC_E_NONFINITE). */
     DSC_OPTIMIZER_PARAM_EPS = 103,
     /** `max_norm` of torch.nn.utils.clip_grad_norm_ (L2 norm over every
      *  gradient of every group). 0 (the default) turns it off. Range
-     *  [0, +inf). Any time. Optimizer-wide: dsc_optimizer_group_set() refuses
+     *  [0, 2^32]. Any time. Optimizer-wide: dsc_optimizer_group_set() refuses
      *  it, dsc_optimizer_group_get() reads the optimizer's value. */
     DSC_OPTIMIZER_PARAM_CLIP_NORM = 110,
     /** `clip_value` of torch.nn.utils.clip_grad_value_: each gradient is
      *  clamped to [-clip_value, clip_value] (after norm clipping if both are
-     *  set). 0 (the default) turns it off. Range [0, +inf). Any time.
+     *  set). 0 (the default) turns it off. Range [0, 2^32]. Any time.
      *  Optimizer-wide, like ::DSC_OPTIMIZER_PARAM_CLIP_NORM. */
     DSC_OPTIMIZER_PARAM_CLIP_VALUE = 111,
-    /** `momentum` (SGD, RMSprop). Default 0. Range [0, +inf). Any time (a
-     *  scheduler may cycle it); with Nesterov on it must stay > 0. */
+    /** `momentum` (SGD, RMSprop). Default 0. Range [0, 2^32]. Any time (a
+     *  scheduler may cycle it); with Nesterov on it must stay > 0 (checked:
+     *  ::DSC_E_ARG). */
     DSC_OPTIMIZER_PARAM_MOMENTUM = 200,
     /** `dampening` (SGD). Default 0. Range [0, 1]. Any time; with Nesterov on
-     *  it must stay 0. */
+     *  it must stay 0 (checked: ::DSC_E_ARG). */
     DSC_OPTIMIZER_PARAM_DAMPENING = 201,
     /** `nesterov` (SGD). Default 0. Boolean. Before the first step. As
      *  PyTorch, 1 requires momentum > 0 and dampening 0 (::DSC_E_ARG
@@ -1164,21 +1203,23 @@ typedef enum dsc_optimizer_param {
     DSC_OPTIMIZER_PARAM_BETA2 = 301,
     /** `amsgrad` (Adam, AdamW). Default 0. Boolean. Before the first step. */
     DSC_OPTIMIZER_PARAM_AMSGRAD = 302,
-    /** `momentum_decay` (NAdam, psi). Default 0.004. Range [0, +inf). Any time. */
+    /** `momentum_decay` (NAdam, psi). Default 0.004. Range [0, 2^32]. Any time. */
     DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY = 303,
     /** NAdam's running product of mu (PyTorch's state `mu_product`): state,
      *  not a hyperparameter; read and written per group through
      *  dsc_optimizer_group_get()/dsc_optimizer_group_set() to checkpoint it.
-     *  Starts at 1. Range (0, 1]. Any time; dsc_optimizer_set() refuses it. */
+     *  Starts at 1. Range [0, 1] (0.1 refused 0, which the product reaches
+     *  after about a thousand steps). Any time; dsc_optimizer_set()
+     *  refuses it. */
     DSC_OPTIMIZER_PARAM_MU_PRODUCT = 304,
     /** `alpha` (RMSprop smoothing constant). Default 0.99. Range [0, 1]. Any time. */
     DSC_OPTIMIZER_PARAM_ALPHA = 400,
     /** `centered` (RMSprop). Default 0. Boolean. Before the first step. */
     DSC_OPTIMIZER_PARAM_CENTERED = 401,
-    /** `lr_decay` (Adagrad). Default 0. Range [0, +inf). Any time. */
+    /** `lr_decay` (Adagrad). Default 0. Range [0, 2^32]. Any time. */
     DSC_OPTIMIZER_PARAM_LR_DECAY = 500,
     /** `initial_accumulator_value` (Adagrad): the value the sum of squares
-     *  starts from. Default 0. Range [0, +inf). Before the first step
+     *  starts from. Default 0. Range [0, 2^32]. Before the first step
      *  (setting it refills the accumulator). */
     DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE = 501,
     /** `rho` (Adadelta). Default 0.9. Range [0, 1]. Any time. */
@@ -1248,11 +1289,16 @@ DSC_API dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer
  *                       so it is not const.
  * @param[in]     n      At least 1.
  * @param[out]    group  Receives the new group's index (count-1); may be NULL.
- * @return DSC_OK; DSC_E_ARG for NULL pointers, @p n of 0 or overlapping
- *         arrays; DSC_E_NOMEM (nothing is added).
+ * @return DSC_OK; DSC_E_ARG for NULL pointers, @p n of 0, @p params and
+ *         @p grads overlapping, or either of them sharing memory with the
+ *         parameters or gradients of a group already added (the same array
+ *         twice, overlapping ranges, a model's buffers: the message names
+ *         the group); DSC_E_STATE from the gradient hook; DSC_E_NOMEM
+ *         (nothing is added).
  * @note Ownership: both arrays are borrowed and must outlive the optimizer
- *       (or until it is freed); any alignment is accepted.
- * @since 0.1.0
+ *       (or until it is freed); any alignment is accepted. The lifetime
+ *       cannot be checked: the optimizer keeps the pointers only.
+ * @since 0.1.0 (0.2.0: arrays shared with another group are refused)
  */
 DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, float *grads,
                                             size_t n, size_t *group);
@@ -1268,12 +1314,16 @@ DSC_API dsc_status dsc_optimizer_add_params(dsc_optimizer *opt, float *params, f
  * @param[in]     opt   The optimizer.
  * @param[in,out] model A built model with at least one parameter.
  * @param[out]    group Receives the new group's index; may be NULL.
- * @return DSC_OK; DSC_E_ARG for NULL or a model without parameters;
- *         DSC_E_STATE if the model is not built; DSC_E_NOMEM (nothing is added).
+ * @return DSC_OK; DSC_E_ARG for NULL, a model without parameters, or
+ *         buffers already held by a group (the model added twice, or a
+ *         group of dsc_optimizer_add_params() over part of them: the message
+ *         names the group); DSC_E_STATE if the model is not built or from
+ *         the gradient hook; DSC_E_NOMEM (nothing is added).
  * @note Ownership: the model's buffers are borrowed; the model must outlive
  *       the optimizer (or the optimizer must not be stepped after
- *       dsc_model_free()).
- * @since 0.1.0
+ *       dsc_model_free()). The lifetime cannot be checked: the optimizer
+ *       keeps the pointers only.
+ * @since 0.1.0 (0.2.0: buffers already in a group are refused)
  */
 DSC_API dsc_status dsc_optimizer_add_model(dsc_optimizer *opt, dsc_model *model, size_t *group);
 
@@ -1306,8 +1356,9 @@ DSC_API dsc_status dsc_optimizer_group_size(const dsc_optimizer *opt, size_t gro
  *         (Nesterov without momentum or with dampening);
  *         DSC_E_UNSUPPORTED for a key this kind does not use (or
  *         ::DSC_OPTIMIZER_PARAM_MU_PRODUCT); DSC_E_STATE for a before-the-first-step key
- *         after a step; DSC_E_NOMEM if a state buffer the value turns on
- *         could not be allocated. On failure nothing changes.
+ *         after a step, or from the gradient hook; DSC_E_NOMEM if a state
+ *         buffer the value turns on could not be allocated. On failure
+ *         nothing changes.
  * @note May allocate (state buffers a setting turns on); never during a step.
  * @since 0.1.0
  */
@@ -1358,7 +1409,9 @@ DSC_API dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t grou
  * @brief The inclusive range of values a key accepts for an optimizer kind.
  *
  * An open end such as beta1's 1 in [0, 1) is returned as the nearest double
- * inside the range. "No upper bound" is DBL_MAX. Booleans give 0 and 1.
+ * inside the range. "No upper bound" would be DBL_MAX, but every optimizer
+ * key has one (2^32 for the keys without a natural bound, see
+ * ::dsc_optimizer_param). Booleans give 0 and 1.
  * @param[in]  kind A ::dsc_optimizer_kind.
  * @param[in]  key  A ::dsc_optimizer_param.
  * @param[out] lo   Receives the smallest accepted value.
@@ -1402,33 +1455,42 @@ DSC_API const char *dsc_optimizer_param_name(dsc_optimizer_param key);
  * @param[in,out] opt  The optimizer.
  * @param[in]     fn   The hook, or NULL to remove it.
  * @param[in]     user Passed unchanged to @p fn; may be NULL.
- * @return DSC_OK; DSC_E_ARG if @p opt is NULL.
- * @note The hook must not call functions of this optimizer.
- * @since 0.1.0
+ * @return DSC_OK; DSC_E_ARG if @p opt is NULL; DSC_E_STATE from the hook itself.
+ * @note The hook may read the optimizer (its getters); every function that
+ *       changes it (set, add, step, zero_grad, state and step-count
+ *       setters, reset, this one) is refused with ::DSC_E_STATE while the
+ *       hook runs. dsc_optimizer_free() from the hook cannot be refused (it
+ *       returns nothing) and must not happen.
+ * @since 0.1.0 (0.2.0: calls from the hook are refused)
  */
 DSC_API dsc_status dsc_optimizer_set_grad_hook(dsc_optimizer *opt, dsc_grad_hook_fn fn, void *user);
 
 /**
  * @brief Take one optimization step over every group: reduce hook, norm and
- *        non-finite check, clipping, update (see @ref optimizer).
+ *        non-finite check, clipping, result check, update (see @ref optimizer).
  * @param[in,out] opt The optimizer.
- * @return DSC_OK; DSC_E_ARG if @p opt is NULL; DSC_E_STATE if it has no
- *         group; DSC_E_NONFINITE if a gradient is NaN or infinite (the step
- *         is refused: parameters, state and step counts unchanged, the
- *         refused-step counter incremented; the message names the first bad
- *         element); the hook's status if the hook failed.
+ * @return DSC_OK (then every parameter and state value written is finite);
+ *         DSC_E_ARG if @p opt is NULL; DSC_E_STATE if it has no group, if a
+ *         group's step count is 2^53 (the largest; nothing changes), or
+ *         from the gradient hook; DSC_E_NONFINITE if a gradient is NaN or
+ *         infinite, or if the update would write a NaN or an infinity (the
+ *         step is refused: parameters, state and step counts unchanged, the
+ *         refused-step counter incremented; the message names the group and
+ *         the first bad element); the hook's status if the hook failed.
  * @note Allocates nothing. Every group's step count goes up by one. The
  *       result matches torch.optim's `step()` to float32 precision.
- * @since 0.1.0
+ * @since 0.1.0 (0.2.0: the result check, the step-count limit)
  */
 DSC_API dsc_status dsc_optimizer_step(dsc_optimizer *opt);
 
 /**
  * @brief Write zeros to every group's gradient array.
  * @param[in,out] opt The optimizer.
- * @return DSC_OK; DSC_E_ARG if @p opt is NULL.
- * @note Writes the host's gradient arrays: they must be writable.
- *       Allocates nothing. PyTorch's `zero_grad(set_to_none=False)`.
+ * @return DSC_OK; DSC_E_ARG if @p opt is NULL; DSC_E_STATE from the gradient hook.
+ * @note Writes the host's gradient arrays: they must be writable (not
+ *       checkable: a C library cannot ask whether memory is read-only
+ *       without faulting on it). Allocates nothing. PyTorch's
+ *       `zero_grad(set_to_none=False)`.
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_optimizer_zero_grad(dsc_optimizer *opt);
@@ -1448,9 +1510,11 @@ DSC_API dsc_status dsc_optimizer_zero_grad(dsc_optimizer *opt);
 DSC_API dsc_status dsc_optimizer_last_grad_norm(const dsc_optimizer *opt, double *out);
 
 /**
- * @brief How many steps were refused because of a non-finite gradient.
+ * @brief How many steps were refused because of a non-finite gradient or a
+ *        non-finite result.
  * @param[in]  opt The optimizer.
- * @param[out] out Receives the count since creation.
+ * @param[out] out Receives the count since creation (it stops at
+ *                 UINT64_MAX instead of wrapping).
  * @return DSC_OK; DSC_E_ARG for NULL.
  * @since 0.1.0
  */
@@ -1475,9 +1539,11 @@ DSC_API dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size
  * dsc_optimizer_group_set(opt, group, ::DSC_OPTIMIZER_PARAM_MU_PRODUCT, value).
  * @param[in,out] opt   The optimizer.
  * @param[in]     group 0..count-1.
- * @param[in]     steps The count to continue from.
- * @return DSC_OK; DSC_E_ARG for NULL or a bad group index.
- * @since 0.1.0
+ * @param[in]     steps The count to continue from, 0..2^53 (a step from
+ *                      2^53 is refused, so a count never wraps).
+ * @return DSC_OK; DSC_E_ARG for NULL, a bad group index or @p steps above
+ *         2^53 (nothing changes); DSC_E_STATE from the gradient hook.
+ * @since 0.1.0 (0.2.0: counts above 2^53 are refused)
  */
 DSC_API dsc_status dsc_optimizer_group_set_step_count(dsc_optimizer *opt, size_t group,
                                                       uint64_t steps);
@@ -1552,11 +1618,18 @@ DSC_API dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t g
  * @param[in,out] opt   The optimizer.
  * @param[in]     group 0..count-1.
  * @param[in]     index 0..state_count-1.
- * @param[in]     src   @p n floats.
+ * @param[in]     src   @p n floats, all finite; none negative in a buffer a
+ *                      step keeps >= 0 (Adagrad's sum, RMSprop's and
+ *                      Adadelta's square_avg, Adadelta's acc_delta, the
+ *                      Adam family's exp_avg_sq and max_exp_avg_sq,
+ *                      Adamax's exp_inf).
  * @param[in]     n     The group's size.
- * @return DSC_OK; DSC_E_ARG for NULL or a bad index; DSC_E_SHAPE if @p n is
- *         not the group's size; DSC_E_NOMEM (nothing changes).
- * @since 0.1.0
+ * @return DSC_OK; DSC_E_ARG for NULL, a bad index, or a value that is not
+ *         finite or negative where it cannot be (the message names the
+ *         element); DSC_E_SHAPE if @p n is not the group's size;
+ *         DSC_E_STATE from the gradient hook; DSC_E_NOMEM. Nothing changes
+ *         on failure.
+ * @since 0.1.0 (0.2.0: values a step could not have produced are refused)
  */
 DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t index,
                                            const float *src, size_t n);
@@ -1572,7 +1645,7 @@ DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, siz
  * the refused-step counter and the last gradient norm are kept. Used by the
  * trainer's search to start each trial afresh.
  * @param[in,out] opt The optimizer.
- * @return DSC_OK; DSC_E_ARG if @p opt is NULL.
+ * @return DSC_OK; DSC_E_ARG if @p opt is NULL; DSC_E_STATE from the gradient hook.
  * @note Allocates nothing.
  * @since 0.1.0
  */
@@ -1708,16 +1781,19 @@ typedef enum dsc_sched_param {
     DSC_SCHED_PARAM_POWER = 106,
     /** `T_max` (CosineAnnealingLR): required, int in [1, 2^53]. */
     DSC_SCHED_PARAM_T_MAX = 200,
-    /** `eta_min` (CosineAnnealingLR, CosineAnnealingWarmRestarts): default 0, [0, inf). */
+    /** `eta_min` (CosineAnnealingLR, CosineAnnealingWarmRestarts): default 0, [0, 2^32]
+     *  (an lr: the optimizer's range). */
     DSC_SCHED_PARAM_ETA_MIN = 201,
     /** `T_0` (CosineAnnealingWarmRestarts): required, int in [1, 2^53]. */
     DSC_SCHED_PARAM_T_0 = 202,
     /** `T_mult` (CosineAnnealingWarmRestarts): default 1, int in [1, 2^20]. */
     DSC_SCHED_PARAM_T_MULT = 203,
-    /** `base_lr` (CyclicLR): the lower bound, [0, inf). Optional: when not
+    /** `base_lr` (CyclicLR): the lower bound, [0, 2^32]. Optional: when not
      *  set, each group's lr at start is its base_lr. */
     DSC_SCHED_PARAM_BASE_LR = 300,
-    /** `max_lr` (CyclicLR, OneCycleLR): required, [0, inf). */
+    /** `max_lr` (CyclicLR, OneCycleLR): required, [0, 2^32] (the optimizer's
+     *  largest lr; a schedule that computes a larger lr anyway, such as
+     *  ExponentialLR with gamma > 1, has that step refused by the optimizer). */
     DSC_SCHED_PARAM_MAX_LR = 301,
     /** `step_size_up` (CyclicLR): default 2000, (0, 2^53] (PyTorch takes a float). */
     DSC_SCHED_PARAM_STEP_SIZE_UP = 302,
@@ -1761,7 +1837,7 @@ typedef enum dsc_sched_param {
     DSC_SCHED_PARAM_THRESHOLD_MODE = 403,
     /** `cooldown` (ReduceLROnPlateau): default 0, int in [0, 2^53], any time. */
     DSC_SCHED_PARAM_COOLDOWN = 404,
-    /** `min_lr` (ReduceLROnPlateau): default 0, [0, inf), any time. */
+    /** `min_lr` (ReduceLROnPlateau): default 0, [0, 2^32], any time. */
     DSC_SCHED_PARAM_MIN_LR = 405,
     /** `eps` (ReduceLROnPlateau): smallest change applied; default 1e-8, [0, inf), any time. */
     DSC_SCHED_PARAM_EPS = 406,
@@ -1826,7 +1902,8 @@ typedef double (*dsc_lr_lambda_fn)(int64_t epoch, size_t group, void *user);
  *
  * The group count is fixed here: the optimizer must already have every
  * group it will have (as in PyTorch, where groups exist before the
- * scheduler). Hyperparameters start at their defaults.
+ * scheduler; checked: start and every step refuse with ::DSC_E_STATE once
+ * the count differs). Hyperparameters start at their defaults.
  * @param[out] out  Receives the scheduler; set to NULL on failure.
  * @param[in]  kind A ::dsc_lr_scheduler_kind.
  * @param[in]  opt  The optimizer whose groups it drives.
@@ -1835,7 +1912,8 @@ typedef double (*dsc_lr_lambda_fn)(int64_t epoch, size_t group, void *user);
  *         has no parameter group yet; DSC_E_NOMEM.
  * @note Ownership: the caller owns the scheduler (free it with
  *       dsc_lr_scheduler_free(), or hand it to dsc_lr_scheduler_add_child());
- *       @p opt is borrowed and must outlive it.
+ *       @p opt is borrowed and must outlive it (not checkable: the
+ *       scheduler keeps a plain pointer).
  * @since 0.2.0
  */
 DSC_API dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind kind,
@@ -1982,7 +2060,8 @@ DSC_API dsc_status dsc_lr_scheduler_set_milestones(dsc_lr_scheduler *s, const in
  * @param[in]     user Passed unchanged to @p fn; may be NULL.
  * @return DSC_OK; DSC_E_ARG for NULL @p s or @p fn; DSC_E_UNSUPPORTED for
  *         other kinds; DSC_E_STATE after start.
- * @note Ownership: @p user is borrowed and must outlive the scheduler.
+ * @note Ownership: @p user is borrowed and must outlive the scheduler (not
+ *       checkable: descent never looks at it).
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_lr_scheduler_set_lambda(dsc_lr_scheduler *s, dsc_lr_lambda_fn fn, void *user);
@@ -2041,10 +2120,12 @@ DSC_API dsc_status dsc_lr_scheduler_start(dsc_lr_scheduler *s);
  * optimizer step, once per epoch or once per iteration.
  * @param[in,out] s The scheduler.
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_STATE for ReduceLROnPlateau
- *         (which needs dsc_lr_scheduler_step_metric()) or for OneCycleLR
- *         stepped past total_steps; DSC_E_ARG if a user function
- *         returned a negative or non-finite factor; errors of
- *         dsc_lr_scheduler_start(). A refused step changes nothing.
+ *         (which needs dsc_lr_scheduler_step_metric()), for OneCycleLR
+ *         stepped past total_steps, or after 2^53 steps (the most a step
+ *         count holds); DSC_E_ARG if a user function returned a negative
+ *         or non-finite factor, or the optimizer refused the lr computed
+ *         (above 2^32); errors of dsc_lr_scheduler_start(). A refused step
+ *         changes nothing.
  * @note Allocates nothing. Real-time safe when the optimizer's getters and
  *       setters are.
  * @since 0.1.0
@@ -2157,8 +2238,14 @@ DSC_API dsc_status dsc_lr_scheduler_state_save(const dsc_lr_scheduler *s, double
  * @param[in]     n   Their count.
  * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_SHAPE if @p n is wrong;
  *         DSC_E_FORMAT if the data is not a state of this scheduler or holds
- *         impossible values; the errors of dsc_lr_scheduler_start().
- *         On failure nothing changed.
+ *         values no scheduler can have: a step count that is not an integer
+ *         in [-1, 2^53], -1 for a started scheduler or another count for an
+ *         unstarted one, a negative or NaN counter, a NaN best metric, a
+ *         warm-restart cycle T_i below 1 or T_cur not below T_i, an lr or
+ *         momentum that is negative or not finite, or (for a started state,
+ *         which is written into the optimizer) an lr above 2^32 or a
+ *         momentum outside the optimizer's range; the errors of
+ *         dsc_lr_scheduler_start(). On failure nothing changed.
  * @note Allocates nothing.
  * @since 0.2.0
  */
@@ -2201,7 +2288,8 @@ typedef enum dsc_dataset_mode {
     /** Copy the host's arrays into memory the data set owns (64-byte aligned). */
     DSC_DATASET_COPY = 0,
     /** Keep pointers to the host's arrays: no copy; they must outlive the data set
-     *  and stay unchanged while it is used. */
+     *  and stay unchanged while it is used (not checkable: checking would
+     *  take the copy this mode exists to avoid). */
     DSC_DATASET_BORROW = 1
 } dsc_dataset_mode;
 
@@ -2223,8 +2311,9 @@ typedef enum dsc_dataset_mode {
  *         not a ::dsc_dataset_mode; DSC_E_NOMEM.
  * @note Ownership: the caller owns the data set and frees it with
  *       dsc_dataset_free(). With ::DSC_DATASET_BORROW the arrays are
- *       borrowed and must outlive it; descent never writes to them (a
- *       transform such as dsc_dataset_scale() first makes a private copy).
+ *       borrowed and must outlive it (not checkable: the data set keeps
+ *       plain pointers); descent never writes to them (a transform such as
+ *       dsc_dataset_scale() first makes a private copy).
  * @note Reads every value once to check it is finite.
  * @since 0.2.0
  */
@@ -2604,8 +2693,9 @@ DSC_API dsc_status dsc_dataset_standardize(dsc_dataset *ds, const float *mean, c
  *    chunk/batch, so the step sees exactly the gradient of the mean loss
  *    over the whole batch; then one optimizer step;
  * 4. a step the optimizer refuses (::DSC_E_NONFINITE: a NaN or infinite
- *    gradient), or a batch whose loss is not finite (then there is no
- *    backward and no step), is counted and skipped; after
+ *    gradient, or an update that would not be finite), or a batch whose
+ *    loss is not finite (then there is no backward and no step), is counted
+ *    and skipped; after
  *    ::DSC_TRAINER_PARAM_MAX_NONFINITE such batches in a row, training stops and
  *    dsc_trainer_run() returns ::DSC_E_NONFINITE;
  * 5. the scheduler, if any, is stepped after every accepted optimizer step
@@ -2736,7 +2826,7 @@ typedef enum dsc_progress_key {
     /** Validation accuracy in [0, 1] at the end of the last finished epoch;
      *  NaN without a labelled validation set or before the first epoch ends. */
     DSC_PROGRESS_VAL_ACCURACY = 9,
-    /** Batches refused (non-finite loss or gradient) since the trainer was created. */
+    /** Batches refused (non-finite loss, gradient or update) since the trainer was created. */
     DSC_PROGRESS_REFUSED = 10,
     /** Refused batches in a row, up to the last one. */
     DSC_PROGRESS_REFUSED_IN_A_ROW = 11,
@@ -2770,9 +2860,17 @@ typedef enum dsc_stop_reason {
  * @return 0 to continue; nonzero to stop training (after this step, or at
  *         the end of this epoch). dsc_trainer_run() then returns DSC_OK and
  *         the stop reason is ::DSC_STOP_CALLBACK.
- * @note A callback may read the model and its progress but must not call
- *       functions that change the trainer, the model, the loss, the
- *       optimizer or the scheduler.
+ * @note A callback may read everything. The trainer's own functions that
+ *       change it (set, run, the setters of callbacks, validation set and
+ *       scheduler, the range test, the search) are refused with
+ *       ::DSC_E_STATE while it runs. A change a callback makes to the model,
+ *       loss, optimizer or scheduler through their functions applies from
+ *       the next batch, as in PyTorch (an lr set by hand, say, until the
+ *       scheduler's next step); a parameter group added to the optimizer
+ *       stops the run at the next batch with ::DSC_E_STATE (see
+ *       dsc_trainer_new()). Freeing the trainer or anything it borrows
+ *       cannot be refused (the free functions return nothing) and must not
+ *       happen.
  */
 typedef int (*dsc_trainer_callback)(const dsc_progress *progress, void *user);
 
@@ -2784,18 +2882,27 @@ typedef int (*dsc_trainer_callback)(const dsc_progress *progress, void *user);
  * @param[in]  loss  ::DSC_LOSS_CROSS_ENTROPY for a labelled set, any other
  *                   kind for a set of float targets.
  * @param[in]  opt   An optimizer with at least one parameter group, holding
- *                   the model's parameters.
+ *                   exactly the model's parameters: one group from
+ *                   dsc_optimizer_add_model(), or groups from
+ *                   dsc_optimizer_add_params() that together cover the
+ *                   model's parameter buffer, each with the model's
+ *                   gradients at the same offset, and no other group.
  * @param[in]  train The training set.
- * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if the model is
- *         not built or the optimizer has no group; DSC_E_SHAPE if the
- *         widths of model and data set differ; DSC_E_UNSUPPORTED if the
- *         loss does not fit the data set (labels without cross-entropy,
- *         cross-entropy without labels); DSC_E_NOMEM.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or an optimizer that does not
+ *         hold exactly the model's parameters (the message says what
+ *         differs: a group outside the model, parameters left out, other
+ *         gradients); DSC_E_STATE if the model is not built or the optimizer
+ *         has no group; DSC_E_SHAPE if the widths of model and data set
+ *         differ; DSC_E_UNSUPPORTED if the loss does not fit the data set
+ *         (labels without cross-entropy, cross-entropy without labels);
+ *         DSC_E_NOMEM.
  * @note Ownership: the caller owns the trainer (dsc_trainer_free()); model,
- *       loss, optimizer and data set are borrowed and must outlive it.
+ *       loss, optimizer and data set are borrowed and must outlive it (not
+ *       checkable: the trainer keeps plain pointers).
  * @note Allocates every buffer training needs: the sample order (count
  *       indices), one chunk of max_batch rows and a copy of the parameters.
- * @since 0.1.0
+ * @since 0.1.0 (0.2.0: an optimizer not holding exactly the model's
+ *        parameters is refused)
  */
 DSC_API dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
                                    dsc_optimizer *opt, const dsc_dataset *train);
@@ -2815,8 +2922,9 @@ DSC_API void dsc_trainer_free(dsc_trainer *t);
  * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_SHAPE if the widths
  *         differ from the model's; DSC_E_UNSUPPORTED if it has labels and
  *         the training set targets, or the reverse; DSC_E_STATE from a callback.
- * @note Ownership: borrowed; it must outlive the trainer or be removed first.
- *       Allocates nothing (evaluation reads the set in place).
+ * @note Ownership: borrowed; it must outlive the trainer or be removed first
+ *       (not checkable: the trainer keeps a plain pointer). Allocates
+ *       nothing (evaluation reads the set in place).
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_trainer_set_validation(dsc_trainer *t, const dsc_dataset *val);
@@ -2827,7 +2935,8 @@ DSC_API dsc_status dsc_trainer_set_validation(dsc_trainer *t, const dsc_dataset 
  * @param[in]     sched A scheduler over the trainer's optimizer, or NULL.
  *                      Stepped as ::DSC_TRAINER_PARAM_SCHED_STEPPING says.
  * @return DSC_OK; DSC_E_ARG if @p t is NULL; DSC_E_STATE from a callback.
- * @note Ownership: borrowed; it must outlive the trainer or be removed first.
+ * @note Ownership: borrowed; it must outlive the trainer or be removed first
+ *       (not checkable: the trainer keeps a plain pointer).
  *       dsc_trainer_run() starts it (dsc_lr_scheduler_start()) if the host
  *       has not, so its t = 0 lr applies from the first batch, as after
  *       PyTorch's constructor.
@@ -2928,7 +3037,8 @@ DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_ca
  *         training (see ::DSC_PROGRESS_STOP_REASON); DSC_E_ARG if @p t is NULL;
  *         DSC_E_STATE if called from a callback, if early stopping is on
  *         without a validation set, or the optimizer's or model's state no
- *         longer fits; DSC_E_NONFINITE after ::DSC_TRAINER_PARAM_MAX_NONFINITE refused
+ *         longer fits (a group added to the optimizer since
+ *         dsc_trainer_new(), checked before every batch); DSC_E_NONFINITE after ::DSC_TRAINER_PARAM_MAX_NONFINITE refused
  *         batches in a row (the parameters are those of the last accepted
  *         step, or the best ones if they are restored); the status of a
  *         scheduler start or step that failed.
@@ -3050,8 +3160,9 @@ DSC_API dsc_status dsc_tensor_new(dsc_tensor **out, const size_t *shape, size_t 
  * @param[in]  shape @p ndim dimensions, each at least 1.
  * @param[in]  ndim  1..DSC_TENSOR_MAX_DIMS.
  * @return DSC_OK; DSC_E_ARG as for dsc_tensor_new() or for a NULL @p data; DSC_E_NOMEM.
- * @note Ownership: @p data is borrowed and must outlive the tensor; writes
- *       through the tensor change the host's array. Any alignment is accepted.
+ * @note Ownership: @p data is borrowed and must outlive the tensor (not
+ *       checkable: the tensor keeps a plain pointer); writes through the
+ *       tensor change the host's array. Any alignment is accepted.
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_tensor_wrap(dsc_tensor **out, float *data, const size_t *shape, size_t ndim);
@@ -3182,8 +3293,9 @@ DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, 
  * as `avg = beta*avg + (1-beta)*loss`, `smoothed = avg / (1 - beta^(i+1))`
  * (bias-corrected; beta is ::DSC_TRAINER_PARAM_FINDER_BETA). The test stops after
  * the step whose smoothed loss exceeds ::DSC_TRAINER_PARAM_FINDER_DIVERGE times the
- * best so far, or whose loss or gradient is not finite (that step is
- * recorded, with its non-finite value).
+ * best so far, or whose loss, gradient or update is not finite (the step
+ * the optimizer refuses; it is recorded with a smoothed loss of NaN for a
+ * NaN loss, +infinity otherwise).
  *
  * The suggested rate is the lr of the smallest smoothed loss divided by 10
  * (a rate safely below the one where the loss is lowest, before it
@@ -3194,8 +3306,9 @@ DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, 
  * are restored to what they were: the test leaves no trace but its results
  * (and the optimizer's refused-step counter). The scheduler is not used.
  * @param[in,out] t         The trainer.
- * @param[in]     lr_min    First lr, finite, > 0.
- * @param[in]     lr_max    Last lr, finite, > @p lr_min.
+ * @param[in]     lr_min    First lr, in (0, 2^32).
+ * @param[in]     lr_max    Last lr, > @p lr_min and at most 2^32 (the
+ *                          optimizer's largest lr).
  * @param[in]     steps     Batches, 2..2^31.
  * @param[out]    lrs       Receives the lr of each recorded step; @p steps doubles, or NULL.
  * @param[out]    losses    Receives the smoothed loss of each recorded step; @p steps doubles, or NULL.
@@ -3203,7 +3316,8 @@ DSC_API dsc_status dsc_tensor_fill_normal(dsc_tensor *t, float mean, float std, 
  *                          @p steps when the loss diverged); may be NULL.
  * @param[out]    suggested Receives the suggested lr; may be NULL.
  * @return DSC_OK; DSC_E_ARG for a NULL trainer or a bad range or step
- *         count; DSC_E_STATE from a callback; DSC_E_NONFINITE if not one
+ *         count; DSC_E_STATE from a callback or if the optimizer no longer
+ *         holds exactly the model's parameters; DSC_E_NONFINITE if not one
  *         step gave a finite loss (nothing suggested; the state is restored);
  *         DSC_E_NOMEM for the saved state (nothing changed).
  * @note Allocates the copy of the optimizer's state once per call; nothing per step.
@@ -3241,9 +3355,9 @@ typedef enum dsc_search_param {
     DSC_SEARCH_PARAM_TRIALS = 2,
     /** Random search: the seed of the draws. Default 0; int in [0, 2^53]. */
     DSC_SEARCH_PARAM_SEED = 3,
-    /** Random search: smallest lr. Default 1e-4; finite, > 0. */
+    /** Random search: smallest lr. Default 1e-4; (0, 2^32] (the optimizer's lrs). */
     DSC_SEARCH_PARAM_LR_MIN = 4,
-    /** Random search: largest lr. Default 1; finite, > 0, and >= ::DSC_SEARCH_PARAM_LR_MIN
+    /** Random search: largest lr. Default 1; (0, 2^32], and >= ::DSC_SEARCH_PARAM_LR_MIN
      *  when the search runs. */
     DSC_SEARCH_PARAM_LR_MAX = 5
 } dsc_search_param;
@@ -3331,7 +3445,7 @@ DSC_API dsc_status dsc_search_param_default(dsc_search_kind kind, dsc_search_par
 /**
  * @brief Set the candidate learning rates of a grid search.
  * @param[in,out] s   The search.
- * @param[in]     lrs @p n finite lrs > 0 (copied).
+ * @param[in]     lrs @p n lrs in (0, 2^32], the optimizer's (copied).
  * @param[in]     n   1..2^20.
  * @return DSC_OK; DSC_E_ARG for NULL, a bad count or a bad lr;
  *         DSC_E_NOMEM. A refused call keeps the previous candidates.

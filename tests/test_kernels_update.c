@@ -3,7 +3,10 @@
  * starts, several flag combinations, canaries past every output.
  * Tolerance: none. The kernels use no FMA and the same correctly rounded
  * operations in the same order on every ISA (kernels.h), so outputs must be
- * bit-identical to scalar (NaN compared as NaN). */
+ * bit-identical to scalar (NaN compared as NaN). Each update's check
+ * (check_X) runs first on the same inputs: it must write nothing and answer
+ * 1 exactly when every value the update then writes is finite, on every
+ * ISA; some cases plant an element whose update overflows. */
 #include "harness.h"
 #include "kernels/kernels.h"
 
@@ -67,14 +70,33 @@ static void make_args(dsc_update_args *a, int variant) {
     a->rectify = (variant & 64) == 0;
 }
 
+static int call_check(const dsc_kernels *k, int which, size_t n, float *const *b, const float *g,
+                      const dsc_update_args *a) {
+    switch (which) {
+    case K_SGD: return k->check_sgd(n, b[0], g, b[1], a);
+    case K_ADAGRAD: return k->check_adagrad(n, b[0], g, b[1], a);
+    case K_RMSPROP: return k->check_rmsprop(n, b[0], g, b[1], b[2], b[3], a);
+    case K_ADAM: return k->check_adam(n, b[0], g, b[1], b[2], b[3], a);
+    case K_ADADELTA: return k->check_adadelta(n, b[0], g, b[1], b[2], a);
+    case K_ADAMAX: return k->check_adamax(n, b[0], g, b[1], b[2], a);
+    case K_NADAM: return k->check_nadam(n, b[0], g, b[1], b[2], a);
+    default: return k->check_radam(n, b[0], g, b[1], b[2], a);
+    }
+}
+
 static int same(float x, float y) {
     return memcmp(&x, &y, sizeof x) == 0 || (isnan(x) && isnan(y));
 }
 
 static float *bufs_ref[NBUF], *bufs_isa[NBUF];
+static long planted[2]; /* planted cases by verdict */
 
-static void check_kernel(const dsc_kernels *ref, const dsc_kernels *isa, int which, size_t n,
-                         size_t off, int variant) {
+static float *bufs_copy[NBUF];
+
+/* plant < n: element plant gets a parameter and a gradient of 3e38, whose
+ * update overflows on most kinds and variants (g*g, p - lr*g, g + wd*p...). */
+static void check_kernel_at(const dsc_kernels *ref, const dsc_kernels *isa, int which, size_t n,
+                            size_t off, int variant, size_t plant) {
     dsc_update_args a;
     make_args(&a, variant);
     /* b[0] = p, b[1..3] = state, b[4] = g; states nonnegative where the
@@ -94,14 +116,33 @@ static void check_kernel(const dsc_kernels *ref, const dsc_kernels *isa, int whi
                 else
                     v = frand(0.05f, 2.0f);
             }
+            if (i == plant && (j == 0 || j == 4)) v = 3e38f;
             bufs_ref[j][off + i] = v;
             bufs_isa[j][off + i] = v;
+            bufs_copy[j][off + i] = v;
         }
     }
     float *br[4] = {bufs_ref[0] + off, bufs_ref[1] + off, bufs_ref[2] + off, bufs_ref[3] + off};
     float *bi[4] = {bufs_isa[0] + off, bufs_isa[1] + off, bufs_isa[2] + off, bufs_isa[3] + off};
+    const int vref = call_check(ref, which, n, br, bufs_ref[4] + off, &a);
+    const int visa = call_check(isa, which, n, bi, bufs_isa[4] + off, &a);
+    for (int j = 0; j < NBUF; j++)
+        if (memcmp(bufs_isa[j] + off, bufs_copy[j] + off, (n + CANARY) * sizeof(float)) != 0 ||
+            memcmp(bufs_ref[j] + off, bufs_copy[j] + off, (n + CANARY) * sizeof(float)) != 0)
+            fail_msg("%s check_%s variant %d n %zu: wrote buffer %d", isa->isa, knames[which],
+                     variant, n, j);
+    if (vref != visa)
+        fail_msg("%s check_%s variant %d n %zu plant %zu: %d, scalar %d", isa->isa, knames[which],
+                 variant, n, plant, visa, vref);
     call(ref, which, n, br, bufs_ref[4] + off, &a);
     call(isa, which, n, bi, bufs_isa[4] + off, &a);
+    int finite = 1;
+    for (int j = 0; j < 4; j++)
+        for (size_t i = 0; i < n; i++) finite &= isfinite(bufs_ref[j][off + i]) != 0;
+    if (vref != finite)
+        fail_msg("check_%s variant %d n %zu plant %zu: says %d, the update wrote %s values",
+                 knames[which], variant, n, plant, vref, finite ? "only finite" : "non-finite");
+    if (plant < n) planted[vref]++;
     for (int j = 0; j < NBUF; j++) {
         for (size_t i = 0; i < n; i++)
             if (!same(bufs_ref[j][off + i], bufs_isa[j][off + i]))
@@ -115,16 +156,35 @@ static void check_kernel(const dsc_kernels *ref, const dsc_kernels *isa, int whi
     }
 }
 
+static void check_kernel(const dsc_kernels *ref, const dsc_kernels *isa, int which, size_t n,
+                         size_t off, int variant) {
+    check_kernel_at(ref, isa, which, n, off, variant, (size_t)-1);
+}
+
+static void alloc_bufs(void) {
+    for (int j = 0; j < NBUF; j++) {
+        bufs_ref[j] = malloc((MAXN + CANARY + 4) * sizeof(float));
+        bufs_isa[j] = malloc((MAXN + CANARY + 4) * sizeof(float));
+        bufs_copy[j] = malloc((MAXN + CANARY + 4) * sizeof(float));
+        assert_non_null(bufs_ref[j]);
+        assert_non_null(bufs_isa[j]);
+        assert_non_null(bufs_copy[j]);
+    }
+}
+
+static void free_bufs(void) {
+    for (int j = 0; j < NBUF; j++) {
+        free(bufs_ref[j]);
+        free(bufs_isa[j]);
+        free(bufs_copy[j]);
+    }
+}
+
 static void test_kernels_update_every_isa_matches_scalar(void **state) {
     (void)state;
     const dsc_kernels *ref = dsc__kernels_for(DSC_ISA_SCALAR);
     assert_non_null(ref);
-    for (int j = 0; j < NBUF; j++) {
-        bufs_ref[j] = malloc((MAXN + CANARY + 4) * sizeof(float));
-        bufs_isa[j] = malloc((MAXN + CANARY + 4) * sizeof(float));
-        assert_non_null(bufs_ref[j]);
-        assert_non_null(bufs_isa[j]);
-    }
+    alloc_bufs();
     static const size_t big[] = {257, 1031, MAXN};
     for (int id = DSC_ISA_SCALAR; id < DSC_ISA_COUNT; id++) {
         const dsc_kernels *isa = dsc__kernels_for((dsc_isa_id)id);
@@ -138,10 +198,32 @@ static void test_kernels_update_every_isa_matches_scalar(void **state) {
             }
         }
     }
-    for (int j = 0; j < NBUF; j++) {
-        free(bufs_ref[j]);
-        free(bufs_isa[j]);
+    free_bufs();
+}
+
+/* One element whose update overflows, at every position of small sizes
+ * (each lane, the tail) and of a large one: every ISA's check finds it,
+ * agrees with scalar and with what the update writes. */
+static void test_kernels_update_check_finds_overflow(void **state) {
+    (void)state;
+    const dsc_kernels *ref = dsc__kernels_for(DSC_ISA_SCALAR);
+    alloc_bufs();
+    planted[0] = planted[1] = 0;
+    for (int id = DSC_ISA_SCALAR; id < DSC_ISA_COUNT; id++) {
+        const dsc_kernels *isa = dsc__kernels_for((dsc_isa_id)id);
+        if (isa == NULL) continue;
+        for (int which = 0; which < K_COUNT; which++)
+            for (int variant = 0; variant < 256; variant += 1 + (variant % 11)) {
+                for (size_t n = 1; n <= 37; n++)
+                    for (size_t at = 0; at < n; at += 1 + n / 8)
+                        check_kernel_at(ref, isa, which, n, n % 4, variant, at);
+                check_kernel_at(ref, isa, which, 1031, 1, variant, 1030);
+                check_kernel_at(ref, isa, which, 1031, 1, variant, 517);
+            }
     }
+    /* the plants did overflow (and some updates absorbed them: Adamax's u) */
+    assert_true(planted[0] > planted[1]);
+    free_bufs();
 }
 
 /* n = 0 touches no memory at all: NULL pointers are fine. */
@@ -153,7 +235,10 @@ static void test_kernels_update_empty_touches_nothing(void **state) {
         const dsc_kernels *k = dsc__kernels_for((dsc_isa_id)id);
         if (k == NULL) continue;
         float *none[4] = {NULL, NULL, NULL, NULL};
-        for (int which = 0; which < K_COUNT; which++) call(k, which, 0, none, NULL, &a);
+        for (int which = 0; which < K_COUNT; which++) {
+            call(k, which, 0, none, NULL, &a);
+            assert_int_equal(call_check(k, which, 0, none, NULL, &a), 1);
+        }
     }
 }
 
@@ -177,6 +262,7 @@ static void test_kernels_update_unused_buffers_may_be_null(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernels_update_every_isa_matches_scalar),
+        cmocka_unit_test(test_kernels_update_check_finds_overflow),
         cmocka_unit_test(test_kernels_update_empty_touches_nothing),
         cmocka_unit_test(test_kernels_update_unused_buffers_may_be_null),
     };

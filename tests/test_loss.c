@@ -184,6 +184,47 @@ static void test_loss_validation_changes_nothing(void **state) {
     dsc_loss_free(NULL);
 }
 
+/* Issue 12: dy overlapping the forward's inputs was documented as forbidden
+ * and accepted (a second backward then read its own output). Refused now,
+ * with nothing written; separate arrays still work, and again. */
+static void test_loss_backward_refuses_dy_over_inputs(void **state) {
+    (void)state;
+    float buf[32];
+    for (int i = 0; i < 32; i++) buf[i] = 0.125f * (float)i;
+    float copy[32];
+    memcpy(copy, buf, sizeof buf);
+    dsc_loss *l = NULL, *ce = NULL;
+    double v = 0;
+    assert_ok(dsc_loss_new(&l, DSC_LOSS_MSE));
+    assert_ok(dsc_loss_forward(l, buf, buf + 8, 2, 3, &v)); /* y = buf[0..6), target = buf[8..14) */
+    assert_status(dsc_loss_backward(l, buf), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "dsc_loss_backward: dy overlaps the model output y given "
+                                          "to the forward; dy needs an array of its own");
+    assert_status(dsc_loss_backward(l, buf + 5), DSC_E_ARG);
+    assert_status(dsc_loss_backward(l, buf + 13), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "dsc_loss_backward: dy overlaps the targets given to the "
+                                          "forward; dy needs an array of its own");
+    assert_status(dsc_loss_backward(l, buf + 3), DSC_E_ARG);
+    assert_memory_equal(buf, copy, sizeof buf);
+    float dy1[6], dy2[6];
+    assert_ok(dsc_loss_backward(l, buf + 14)); /* right after the targets: no shared byte */
+    assert_ok(dsc_loss_backward(l, dy1));
+    assert_ok(dsc_loss_backward(l, dy2));
+    assert_memory_equal(dy1, dy2, sizeof dy1);
+    assert_memory_equal(dy1, buf + 14, sizeof dy1);
+    /* labels */
+    int32_t lab[8] = {0, 1, 2, 0, 1, 2, 0, 1};
+    assert_ok(dsc_loss_new(&ce, DSC_LOSS_CROSS_ENTROPY));
+    assert_ok(dsc_loss_forward_labels(ce, copy, lab, 2, 3, &v));
+    assert_status(dsc_loss_backward(ce, (float *)(void *)lab), DSC_E_ARG);
+    assert_string_equal(dsc_last_error(), "dsc_loss_backward: dy overlaps the labels given to the "
+                                          "forward; dy needs an array of its own");
+    assert_status(dsc_loss_backward(ce, copy + 2), DSC_E_ARG);
+    assert_ok(dsc_loss_backward(ce, dy1));
+    dsc_loss_free(l);
+    dsc_loss_free(ce);
+}
+
 static void test_loss_params(void **state) {
     (void)state;
     dsc_loss *mse = NULL, *hub = NULL, *sl1 = NULL;
@@ -328,6 +369,7 @@ int main(void) {
         cmocka_unit_test(test_loss_param_bounds_and_defaults),
         cmocka_unit_test(test_loss_kind_tables),
         cmocka_unit_test(test_loss_accuracy),
+        cmocka_unit_test(test_loss_backward_refuses_dy_over_inputs),
     };
     return cmocka_run_group_tests_name("loss", tests, NULL, NULL);
 }

@@ -452,7 +452,10 @@ static void test_search_settings(void **state) {
     }
     double lo = 0, hi = 0, v = 0;
     assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, DSC_SEARCH_PARAM_LR_MIN, &lo, &hi));
-    assert_true(lo == nextafter(0.0, 1.0) && hi == DBL_MAX);
+    assert_true(lo == nextafter(0.0, 1.0) && hi == 4294967296.0); /* the optimizer's lr bound */
+    assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, DSC_SEARCH_PARAM_LR_MAX, &lo, &hi));
+    assert_true(lo == nextafter(0.0, 1.0) && hi == 4294967296.0);
+    assert_status(dsc_search_set(g, DSC_SEARCH_PARAM_LR_MAX, 1e10), DSC_E_UNSUPPORTED); /* grid */
     assert_ok(dsc_search_param_bounds(DSC_SEARCH_RANDOM, DSC_SEARCH_PARAM_TRIALS, &lo, &hi));
     assert_true(lo == 1 && hi == 1048576.0);
     assert_status(dsc_search_set(g, DSC_SEARCH_PARAM_TRIALS, 5), DSC_E_UNSUPPORTED);
@@ -522,9 +525,12 @@ static void test_search_failure_paths(void **state) {
     assert_ok(dsc_search_set(rs, DSC_SEARCH_PARAM_LR_MIN, 0.5));
     assert_ok(dsc_search_set(rs, DSC_SEARCH_PARAM_LR_MAX, 0.1));
     assert_status(dsc_trainer_search(r.t, rs), DSC_E_ARG);
-    /* Every trial diverged: no best. */
-    const double huge[1] = {1e6};
+    /* Every trial diverged: no best. The largest lr drives the parameters
+     * out of the float range within a few steps; the optimizer refuses
+     * those steps, and here one refused batch ends a trial. */
+    const double huge[1] = {4294967296.0};
     assert_ok(dsc_search_set_lrs(s, huge, 1));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_MAX_NONFINITE, 1));
     assert_ok(dsc_trainer_search(r.t, s));
     double score = 0;
     assert_ok(dsc_search_trial(s, 0, NULL, NULL, NULL, &score));

@@ -167,6 +167,36 @@ static void test_model_predict_chunks_and_keeps_mode(void **state) {
     dsc_model_free(m);
 }
 
+/* Issue 12: predict into memory overlapping its input was documented as
+ * forbidden and accepted (the first chunk's outputs overwrote inputs of
+ * later chunks). Any shared byte is refused now, and nothing is written. */
+static void test_model_predict_refuses_overlap(void **state) {
+    (void)state;
+    dsc_model *m = NULL;
+    assert_ok(dsc_model_new(&m, 3));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+    assert_ok(dsc_model_build(m, 2));
+    float buf[64];
+    fill(buf, 64, 5);
+    float copy[64];
+    memcpy(copy, buf, sizeof buf);
+    /* y == x, y inside x, y ending on x's first element, x inside y */
+    const size_t starts[][2] = {{0, 0}, {0, 4}, {10, 0}, {5, 0}};
+    const size_t n = 5; /* x: 15 floats, y: 10 */
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        assert_status(dsc_model_predict(m, buf + starts[i][0], n, buf + starts[i][1] + (i == 2 ? 1 : 0)),
+                      DSC_E_ARG);
+        assert_string_equal(dsc_last_error(),
+                            "dsc_model_predict: y overlaps x; the outputs need an array of their own");
+        assert_memory_equal(buf, copy, sizeof buf);
+    }
+    /* adjacent arrays share no byte: accepted, in both orders */
+    assert_ok(dsc_model_predict(m, buf, n, buf + 15));
+    assert_ok(dsc_model_predict(m, buf + 10, n, buf));
+    assert_status(dsc_model_predict(m, buf, SIZE_MAX / 2, buf + 15), DSC_E_ARG); /* n x width overflows */
+    dsc_model_free(m);
+}
+
 static void test_model_dense_forward_matches_definition(void **state) {
     (void)state;
     dsc_model *m = NULL;
@@ -550,6 +580,7 @@ int main(void) {
         cmocka_unit_test(test_model_calls_out_of_order),
         cmocka_unit_test(test_model_batch_limits),
         cmocka_unit_test(test_model_predict_chunks_and_keeps_mode),
+        cmocka_unit_test(test_model_predict_refuses_overlap),
         cmocka_unit_test(test_model_dense_forward_matches_definition),
         cmocka_unit_test(test_model_no_bias_layer),
         cmocka_unit_test(test_model_param_layout_is_flat_and_aligned),

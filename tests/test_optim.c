@@ -108,7 +108,12 @@ static void test_optim_set_rejects_bad_values_with_range(void **state) {
     (void)state;
     dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, -1.0), DSC_E_ARG);
-    assert_msg_has("dsc_optimizer_set: lr is -1; it must be a finite number >= 0");
+    assert_msg_has("dsc_optimizer_set: lr is -1; it must be a finite number in [0, 2^32]");
+    /* above 2^32 an update could not stay a finite float (issue 12: DBL_MAX) */
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, DBL_MAX), DSC_E_ARG);
+    assert_msg_has("dsc_optimizer_set: lr is 1.79769e+308; it must be a finite number in [0, 2^32]");
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, nextafter(4294967296.0, INFINITY)),
+                  DSC_E_ARG);
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, NAN), DSC_E_ARG);
     assert_msg_has("finite");
     assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, INFINITY), DSC_E_ARG);
@@ -228,11 +233,11 @@ static void test_optim_bounds_and_names(void **state) {
     assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_PARAM_BETA1, &lo, &hi));
     assert_true(lo == 0.0 && hi < 1.0 && hi == nextafter(1.0, 0.0));
     assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_LR, &lo, &hi));
-    assert_true(lo == 0.0 && hi == DBL_MAX);
+    assert_true(lo == 0.0 && hi == 4294967296.0);
     assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_RMSPROP, DSC_OPTIMIZER_PARAM_CENTERED, &lo, &hi));
     assert_true(lo == 0.0 && hi == 1.0);
     assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_NADAM, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &lo, &hi));
-    assert_true(lo > 0.0 && hi == 1.0);
+    assert_true(lo == 0.0 && hi == 1.0); /* 0: what the product reaches after ~1000 steps */
     lo = hi = -7;
     assert_status(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_BETA1, &lo, &hi),
                   DSC_E_UNSUPPORTED);
@@ -500,6 +505,12 @@ static void test_optim_null_and_bad_group(void **state) {
     assert_status(dsc_optimizer_set_grad_hook(NULL, NULL, NULL), DSC_E_ARG);
     assert_status(dsc_optimizer_kind_of(NULL, NULL), DSC_E_ARG);
     dsc_optimizer_free(opt);
+}
+
+static int all_finite(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
 }
 
 /* Snapshot of everything a refused step must leave alone. */
@@ -975,12 +986,390 @@ static void test_optim_random_hparam_sequences(void **state) {
                 assert_true(after == before || (isnan(after) && isnan(before)));
             }
             if ((x >> 60) == 0) {
+                float p_before[13];
+                memcpy(p_before, p, sizeof p);
                 s = dsc_optimizer_step(opt);
                 assert_true(s == DSC_OK || s == DSC_E_NONFINITE);
+                /* DSC_OK means finite parameters; a refusal changes none */
+                if (s == DSC_OK) assert_true(all_finite(p, 13));
+                else assert_memory_equal(p, p_before, sizeof p);
             }
         }
         dsc_optimizer_free(opt);
     }
+}
+
+/* Everything of one group a refused step must leave alone, in_use included. */
+typedef struct gsnap {
+    float p[16], g[16], st[3][16];
+    int in_use[3];
+    uint64_t step;
+    double mu;
+} gsnap;
+
+static void take_group(dsc_optimizer *opt, size_t group, const float *p, const float *g, size_t n,
+                       gsnap *s) {
+    memset(s, 0, sizeof *s);
+    memcpy(s->p, p, n * sizeof *p);
+    memcpy(s->g, g, n * sizeof *g);
+    size_t ns;
+    assert_ok(dsc_optimizer_state_count(opt, &ns));
+    for (size_t i = 0; i < ns; i++) {
+        assert_ok(dsc_optimizer_state_get(opt, group, i, s->st[i], n));
+        assert_ok(dsc_optimizer_state_in_use(opt, group, i, &s->in_use[i]));
+    }
+    assert_ok(dsc_optimizer_group_step_count(opt, group, &s->step));
+    dsc_optimizer_kind k;
+    assert_ok(dsc_optimizer_kind_of(opt, &k));
+    if (k == DSC_OPTIMIZER_NADAM)
+        assert_ok(dsc_optimizer_group_get(opt, group, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &s->mu));
+}
+
+/* Issue 12: a step whose update would write an infinity (here 3e38 + 3e38
+ * through the weight decay, or its square) was taken and returned DSC_OK.
+ * Now it is refused like a non-finite gradient, in every kind: both groups'
+ * parameters, state, in-use flags, step counts and mu_product bit for bit
+ * as they were, the refused-step counter up, the message naming the group
+ * and element. The gradients themselves are finite. */
+static void test_optim_refuses_nonfinite_result(void **state) {
+    (void)state;
+    for (size_t k = 0; k < NKINDS; k++) {
+        float p0[8], g0[8], p1[8], g1[8];
+        for (int i = 0; i < 8; i++) {
+            p0[i] = p1[i] = 0.1f * (float)i - 0.3f;
+            g0[i] = g1[i] = 0.05f * (float)(i * i) - 0.7f;
+        }
+        dsc_optimizer *opt = make(all_kinds[k]);
+        use_all_state(opt, all_kinds[k]);
+        assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 1.0));
+        assert_ok(dsc_optimizer_add_params(opt, p0, g0, 8, NULL));
+        assert_ok(dsc_optimizer_add_params(opt, p1, g1, 8, NULL));
+        assert_ok(dsc_optimizer_step(opt));
+        assert_ok(dsc_optimizer_step(opt));
+        p1[5] = 3e38f;
+        g1[5] = 3e38f;
+        gsnap b0, b1, a0, a1;
+        take_group(opt, 0, p0, g0, 8, &b0);
+        take_group(opt, 1, p1, g1, 8, &b1);
+        assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
+        assert_msg_has("dsc_optimizer_step: the update of group 1 would write NaN or an infinity at "
+                       "element 5 (parameter 3e+38, gradient 3e+38");
+        assert_msg_has("step refused, parameters and state unchanged");
+        take_group(opt, 0, p0, g0, 8, &a0);
+        take_group(opt, 1, p1, g1, 8, &a1);
+        if (memcmp(&b0, &a0, sizeof b0) != 0 || memcmp(&b1, &a1, sizeof b1) != 0)
+            fail_msg("kind %d: a refused step changed something", (int)all_kinds[k]);
+        uint64_t refused = 0;
+        assert_ok(dsc_optimizer_refused_steps(opt, &refused));
+        assert_int_equal(refused, 1);
+        /* the norm of the gradients was finite and is reported */
+        double norm = 0;
+        assert_ok(dsc_optimizer_last_grad_norm(opt, &norm));
+        assert_true(isfinite(norm) && norm > 1e38);
+        /* back to sane values, the optimizer goes on from where it was */
+        p1[5] = 0.5f;
+        g1[5] = 0.5f;
+        assert_ok(dsc_optimizer_step(opt));
+        assert_true(all_finite(p0, 8) && all_finite(p1, 8));
+        uint64_t steps = 0;
+        assert_ok(dsc_optimizer_group_step_count(opt, 1, &steps));
+        assert_int_equal(steps, 3);
+        dsc_optimizer_free(opt);
+    }
+}
+
+/* eps = 0 is in range (PyTorch accepts it); with a zero gradient the
+ * kinds that divide by a root of the second moment compute 0/0 on the first
+ * step. That NaN used to reach the parameters behind DSC_OK. */
+static void test_optim_zero_eps_zero_gradient_refused(void **state) {
+    (void)state;
+    static const dsc_optimizer_kind kinds[] = {DSC_OPTIMIZER_ADAGRAD, DSC_OPTIMIZER_RMSPROP,
+                                               DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_ADAMW,
+                                               DSC_OPTIMIZER_ADADELTA, DSC_OPTIMIZER_ADAMAX,
+                                               DSC_OPTIMIZER_NADAM};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        float p[5] = {1, 2, 3, 4, 5}, g[5] = {0.5f, 0.25f, 0.0f, 1.0f, -1.0f};
+        const float p0[5] = {1, 2, 3, 4, 5};
+        dsc_optimizer *opt = make(kinds[k]);
+        assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_EPS, 0.0));
+        assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 0.0));
+        assert_ok(dsc_optimizer_add_params(opt, p, g, 5, NULL));
+        assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
+        assert_msg_has("group 0 would write NaN or an infinity at element 2");
+        assert_memory_equal(p, p0, sizeof p);
+        uint64_t steps = 9;
+        assert_ok(dsc_optimizer_group_step_count(opt, 0, &steps));
+        assert_int_equal(steps, 0);
+        g[2] = 0.125f; /* every gradient nonzero: the same step is fine */
+        assert_ok(dsc_optimizer_step(opt));
+        assert_true(all_finite(p, 5));
+        dsc_optimizer_free(opt);
+    }
+}
+
+/* The largest lr is accepted; an update it makes overflow is refused. */
+static void test_optim_largest_lr_overflow_refused(void **state) {
+    (void)state;
+    float p[3] = {1, 2, 3}, g[3] = {1e30f, 1.0f, -1.0f};
+    const float p0[3] = {1, 2, 3};
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    double lo = 0, hi = 0;
+    assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_LR, &lo, &hi));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, hi));
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, nextafter(hi, INFINITY)), DSC_E_ARG);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
+    assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
+    assert_msg_has("element 0 (parameter 1, gradient 1e+30, lr 4.29497e+09)");
+    assert_memory_equal(p, p0, sizeof p);
+    g[0] = 1e-9f;
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(all_finite(p, 3) && p[1] < -1e9f);
+    dsc_optimizer_free(opt);
+    /* every key without a natural bound stops at 2^32 */
+    static const dsc_optimizer_param capped[] = {
+        DSC_OPTIMIZER_PARAM_LR, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, DSC_OPTIMIZER_PARAM_EPS,
+        DSC_OPTIMIZER_PARAM_CLIP_NORM, DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC_OPTIMIZER_PARAM_MOMENTUM,
+        DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC_OPTIMIZER_PARAM_LR_DECAY,
+        DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE,
+    };
+    for (size_t k = 0; k < NKINDS; k++) {
+        dsc_optimizer *o = make(all_kinds[k]);
+        for (size_t i = 0; i < sizeof capped / sizeof capped[0]; i++) {
+            if (dsc_optimizer_param_bounds(all_kinds[k], capped[i], &lo, &hi) != DSC_OK) continue;
+            assert_true(hi == 4294967296.0);
+            assert_status(dsc_optimizer_set(o, capped[i], DBL_MAX), DSC_E_ARG);
+            assert_msg_has("it must be a finite number in [0, 2^32]");
+        }
+        dsc_optimizer_free(o);
+    }
+}
+
+/* Issue 12: NaN written into a state buffer made every later step NaN. Now
+ * a state buffer takes only finite values, and no negative one where a step
+ * keeps it >= 0; a refused call changes neither the buffer nor its in-use
+ * flag. */
+static void test_optim_state_set_refuses_impossible_values(void **state) {
+    (void)state;
+    for (size_t k = 0; k < NKINDS; k++) {
+        float p[4] = {1, 2, 3, 4}, g[4] = {0.5f, -0.5f, 0.25f, 1};
+        dsc_optimizer *opt = make(all_kinds[k]);
+        assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+        size_t ns = 0;
+        assert_ok(dsc_optimizer_state_count(opt, &ns));
+        for (size_t i = 0; i < ns; i++) {
+            float before[4], after[4];
+            int used_before = 0, used_after = 0;
+            const char *name = NULL;
+            assert_ok(dsc_optimizer_state_name(opt, i, &name));
+            assert_ok(dsc_optimizer_state_get(opt, 0, i, before, 4));
+            assert_ok(dsc_optimizer_state_in_use(opt, 0, i, &used_before));
+            const float bad[3] = {NAN, INFINITY, -INFINITY};
+            for (int b = 0; b < 3; b++) {
+                float v[4] = {0.5f, 0.5f, 0.5f, 0.5f};
+                v[2] = bad[b];
+                assert_status(dsc_optimizer_state_set(opt, 0, i, v, 4), DSC_E_ARG);
+                assert_msg_has("[2] is");
+                assert_msg_has("; it must be finite");
+            }
+            /* negative: refused exactly in the buffers a step keeps >= 0 */
+            const int nonneg = strcmp(name, "exp_avg_sq") == 0 || strcmp(name, "max_exp_avg_sq") == 0 ||
+                               strcmp(name, "sum") == 0 || strcmp(name, "square_avg") == 0 ||
+                               strcmp(name, "acc_delta") == 0 || strcmp(name, "exp_inf") == 0;
+            float neg[4] = {0.5f, -0.25f, 0.5f, 0.5f};
+            assert_status(dsc_optimizer_state_set(opt, 0, i, neg, 4), nonneg ? DSC_E_ARG : DSC_OK);
+            if (nonneg) {
+                assert_msg_has("[1] is -0.25; it must be finite and >= 0");
+                assert_ok(dsc_optimizer_state_get(opt, 0, i, after, 4));
+                assert_ok(dsc_optimizer_state_in_use(opt, 0, i, &used_after));
+                assert_memory_equal(before, after, sizeof before);
+                assert_int_equal(used_before, used_after);
+            }
+        }
+        /* whatever was accepted, the next step is finite */
+        assert_ok(dsc_optimizer_step(opt));
+        assert_true(all_finite(p, 4));
+        dsc_optimizer_free(opt);
+    }
+}
+
+/* Issue 12: a step count of UINT64_MAX wrapped to 0 at the next step (Adam's
+ * bias correction then divides by 0). Counts stop at 2^53: a larger one
+ * cannot be set, and a step from 2^53 is refused with nothing changed. */
+static void test_optim_step_count_cannot_wrap(void **state) {
+    (void)state;
+    const uint64_t max = (uint64_t)1 << 53;
+    for (size_t k = 0; k < NKINDS; k++) {
+        float p[3] = {1, 2, 3}, g[3] = {0.5f, -0.5f, 0.25f};
+        dsc_optimizer *opt = make(all_kinds[k]);
+        use_all_state(opt, all_kinds[k]);
+        assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
+        uint64_t steps = 0;
+        assert_status(dsc_optimizer_group_set_step_count(opt, 0, UINT64_MAX), DSC_E_ARG);
+        assert_msg_has("steps is 18446744073709551615; it must be in [0, 2^53]");
+        assert_status(dsc_optimizer_group_set_step_count(opt, 0, max + 1), DSC_E_ARG);
+        assert_ok(dsc_optimizer_group_step_count(opt, 0, &steps));
+        assert_int_equal(steps, 0);
+        assert_ok(dsc_optimizer_group_set_step_count(opt, 0, max - 1));
+        assert_ok(dsc_optimizer_step(opt)); /* the last step a count allows */
+        assert_true(all_finite(p, 3));
+        assert_ok(dsc_optimizer_group_step_count(opt, 0, &steps));
+        assert_true(steps == max);
+        snap before, after;
+        take(opt, p, g, 3, &before);
+        assert_status(dsc_optimizer_step(opt), DSC_E_STATE);
+        assert_msg_has("group 0 has taken 2^53 steps");
+        take(opt, p, g, 3, &after);
+        assert_memory_equal(&before, &after, sizeof before);
+        uint64_t refused = 9;
+        assert_ok(dsc_optimizer_refused_steps(opt, &refused));
+        assert_int_equal(refused, 0);
+        assert_ok(dsc_optimizer_reset_state(opt));
+        assert_ok(dsc_optimizer_step(opt));
+        dsc_optimizer_free(opt);
+    }
+}
+
+/* NAdam's mu_product reaches 0 (about 1000 steps with the default betas);
+ * a checkpoint of that state must restore, so 0 is in range. */
+static void test_optim_nadam_mu_product_zero_restores(void **state) {
+    (void)state;
+    float p[2] = {1, -1}, g[2] = {1e-3f, -1e-3f};
+    dsc_optimizer *a = make(DSC_OPTIMIZER_NADAM), *b = make(DSC_OPTIMIZER_NADAM);
+    assert_ok(dsc_optimizer_add_params(a, p, g, 2, NULL));
+    double mu = 1;
+    for (int i = 0; i < 1100; i++) assert_ok(dsc_optimizer_step(a));
+    assert_ok(dsc_optimizer_group_get(a, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, &mu));
+    assert_true(mu == 0.0);
+    float q[2] = {0, 0}, h[2] = {0, 0};
+    assert_ok(dsc_optimizer_add_params(b, q, h, 2, NULL));
+    assert_ok(dsc_optimizer_group_set(b, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, mu));
+    assert_status(dsc_optimizer_group_set(b, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, -0.25), DSC_E_ARG);
+    assert_msg_has("mu_product is -0.25; it must be a finite number in [0, 1]");
+    assert_status(dsc_optimizer_group_set(b, 0, DSC_OPTIMIZER_PARAM_MU_PRODUCT, NAN), DSC_E_ARG);
+    assert_ok(dsc_optimizer_step(a));
+    assert_true(all_finite(p, 2));
+    dsc_optimizer_free(a);
+    dsc_optimizer_free(b);
+}
+
+/* Issue 12: the same parameters in two groups were updated twice per step.
+ * Every way of doing it is refused, naming the group already holding them,
+ * and adds nothing. */
+static void test_optim_parameters_in_one_group_only(void **state) {
+    (void)state;
+    float p[10] = {0}, g[10] = {0}, q[4] = {0}, h[4] = {0};
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_SGD);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 5, NULL));          /* group 0: p[0..5) */
+    assert_status(dsc_optimizer_add_params(opt, p, g, 5, NULL), DSC_E_ARG);
+    assert_msg_has("dsc_optimizer_add_params: the new group's parameters overlap the parameters of "
+                   "group 0; each parameter and gradient may belong to one group only");
+    assert_status(dsc_optimizer_add_params(opt, p + 4, g + 4, 3, NULL), DSC_E_ARG);
+    assert_status(dsc_optimizer_add_params(opt, p + 2, q, 1, NULL), DSC_E_ARG);  /* params inside */
+    assert_status(dsc_optimizer_add_params(opt, q, g + 3, 4, NULL), DSC_E_ARG);  /* grads shared */
+    assert_msg_has("the new group's gradients overlap the gradients of group 0");
+    assert_status(dsc_optimizer_add_params(opt, g + 1, q, 2, NULL), DSC_E_ARG);  /* params = grads */
+    assert_msg_has("the new group's parameters overlap the gradients of group 0");
+    assert_status(dsc_optimizer_add_params(opt, q, p, 4, NULL), DSC_E_ARG);      /* grads = params */
+    assert_msg_has("the new group's gradients overlap the parameters of group 0");
+    size_t n = 0, gi = 9;
+    assert_ok(dsc_optimizer_group_count(opt, &n));
+    assert_int_equal(n, 1);
+    assert_ok(dsc_optimizer_add_params(opt, p + 5, g + 5, 5, &gi)); /* the other half */
+    assert_int_equal(gi, 1);
+    assert_ok(dsc_optimizer_add_params(opt, q, h, 4, &gi));
+    assert_int_equal(gi, 2);
+    assert_status(dsc_optimizer_add_params(opt, q + 3, h, 1, NULL), DSC_E_ARG);
+    assert_msg_has("group 2");
+    dsc_optimizer_free(opt);
+
+    /* models: twice, or a model and a host group over its buffers */
+    dsc_model *m = NULL;
+    float *mp = NULL, *mg = NULL;
+    assert_ok(dsc_model_new(&m, 3));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+    assert_ok(dsc_model_build(m, 1));
+    assert_ok(dsc_model_params(m, &mp));
+    assert_ok(dsc_model_grads(m, &mg));
+    opt = make(DSC_OPTIMIZER_ADAM);
+    assert_ok(dsc_optimizer_add_model(opt, m, NULL));
+    assert_status(dsc_optimizer_add_model(opt, m, NULL), DSC_E_ARG);
+    assert_msg_has("dsc_optimizer_add_model: the new group's parameters overlap the parameters of "
+                   "group 0");
+    assert_status(dsc_optimizer_add_params(opt, mp + 6, mg + 6, 2, NULL), DSC_E_ARG);
+    assert_ok(dsc_optimizer_group_count(opt, &n));
+    assert_int_equal(n, 1);
+    dsc_optimizer_free(opt);
+    opt = make(DSC_OPTIMIZER_ADAM);
+    assert_ok(dsc_optimizer_add_params(opt, mp + 6, mg + 6, 2, NULL)); /* the bias */
+    assert_status(dsc_optimizer_add_model(opt, m, NULL), DSC_E_ARG);
+    assert_ok(dsc_optimizer_add_params(opt, mp, mg, 6, NULL));         /* the weights */
+    dsc_optimizer_free(opt);
+    dsc_model_free(m);
+}
+
+/* The hook may read its optimizer; every call that changes it is refused
+ * (a step from the hook recursed without end), and the optimizer is usable
+ * again once the step returns, whether the hook succeeded or failed. */
+typedef struct hook_probe {
+    dsc_status step, set, group_set, zero, add, state_set, steps_set, reset, set_hook;
+    dsc_status get, count;
+    dsc_status ret;
+} hook_probe;
+
+static dsc_status probing_hook(dsc_optimizer *opt, size_t group, float *grads, size_t n, void *user) {
+    hook_probe *h = user;
+    (void)grads;
+    float q[1] = {0}, r[1] = {0}, buf[4] = {0};
+    double v = 0;
+    size_t c = 0;
+    h->step = dsc_optimizer_step(opt);
+    h->set = dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.5);
+    h->group_set = dsc_optimizer_group_set(opt, group, DSC_OPTIMIZER_PARAM_LR, 0.5);
+    h->zero = dsc_optimizer_zero_grad(opt);
+    h->add = dsc_optimizer_add_params(opt, q, r, 1, NULL);
+    h->state_set = dsc_optimizer_state_set(opt, group, 0, buf, n);
+    h->steps_set = dsc_optimizer_group_set_step_count(opt, group, 7);
+    h->reset = dsc_optimizer_reset_state(opt);
+    h->set_hook = dsc_optimizer_set_grad_hook(opt, NULL, NULL);
+    h->get = dsc_optimizer_group_get(opt, group, DSC_OPTIMIZER_PARAM_LR, &v);
+    h->count = dsc_optimizer_group_count(opt, &c);
+    return h->ret;
+}
+
+static void test_optim_hook_may_only_read(void **state) {
+    (void)state;
+    float p[4] = {1, 2, 3, 4}, g[4] = {0.5f, 0.5f, 0.5f, 0.5f};
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_ADAM);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    hook_probe h;
+    memset(&h, 0, sizeof h);
+    h.ret = DSC_OK;
+    assert_ok(dsc_optimizer_set_grad_hook(opt, probing_hook, &h));
+    assert_ok(dsc_optimizer_step(opt));
+    const dsc_status refused[] = {h.step, h.set, h.group_set, h.zero, h.add,
+                                  h.state_set, h.steps_set, h.reset, h.set_hook};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (refused[i] != DSC_E_STATE) fail_msg("call %zu from the hook returned %s", i, dsc_status_name(refused[i]));
+    assert_int_equal(h.get, DSC_OK);
+    assert_int_equal(h.count, DSC_OK);
+    double lr = 0;
+    size_t n = 0;
+    uint64_t steps = 0;
+    assert_ok(dsc_optimizer_get(opt, DSC_OPTIMIZER_PARAM_LR, &lr));
+    assert_true(lr == 1e-3); /* nothing the hook tried happened */
+    assert_ok(dsc_optimizer_group_count(opt, &n));
+    assert_int_equal(n, 1);
+    assert_ok(dsc_optimizer_group_step_count(opt, 0, &steps));
+    assert_int_equal(steps, 1);
+    assert_true(g[0] == 0.5f);
+    /* after the step (and after a failing hook) the optimizer takes changes again */
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.01));
+    h.ret = DSC_E_IO;
+    assert_status(dsc_optimizer_step(opt), DSC_E_IO);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.02));
+    assert_ok(dsc_optimizer_set_grad_hook(opt, NULL, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    dsc_optimizer_free(opt);
 }
 
 /* The step runs its kernels in the library's floating-point mode and hands
@@ -1030,6 +1419,14 @@ int main(void) {
         cmocka_unit_test(test_optim_every_isa_gives_same_trajectory),
         cmocka_unit_test(test_optim_random_hparam_sequences),
         cmocka_unit_test(test_optim_step_restores_rounding_mode),
+        cmocka_unit_test(test_optim_refuses_nonfinite_result),
+        cmocka_unit_test(test_optim_zero_eps_zero_gradient_refused),
+        cmocka_unit_test(test_optim_largest_lr_overflow_refused),
+        cmocka_unit_test(test_optim_state_set_refuses_impossible_values),
+        cmocka_unit_test(test_optim_step_count_cannot_wrap),
+        cmocka_unit_test(test_optim_nadam_mu_product_zero_restores),
+        cmocka_unit_test(test_optim_parameters_in_one_group_only),
+        cmocka_unit_test(test_optim_hook_may_only_read),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }

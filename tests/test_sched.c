@@ -5,6 +5,7 @@
 #include "harness.h"
 #include "sched/sched_impl.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -118,7 +119,8 @@ static const struct {
     {DSC_SCHED_POLYNOMIAL, DSC_SCHED_PARAM_POWER, -1, ">= 0"},
     {DSC_SCHED_POLYNOMIAL, DSC_SCHED_PARAM_TOTAL_ITERS, -3, "[1, "},
     {DSC_SCHED_COSINE, DSC_SCHED_PARAM_T_MAX, 0, "[1, "},
-    {DSC_SCHED_COSINE, DSC_SCHED_PARAM_ETA_MIN, -0.001, ">= 0"},
+    {DSC_SCHED_COSINE, DSC_SCHED_PARAM_ETA_MIN, -0.001, "in [0, 2^32]"},
+    {DSC_SCHED_COSINE, DSC_SCHED_PARAM_ETA_MIN, 1e10, "in [0, 2^32]"}, /* the optimizer's largest lr */
     {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_0, 0, "[1, "},
     {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_MULT, 0, "an integer in [1, 2^20]"},
     {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_T_MULT, 1.5, "an integer"},
@@ -126,7 +128,11 @@ static const struct {
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_STEP_SIZE_DOWN, -1, "[0, "},
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MODE, 3, "[0, 2]"},
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_GAMMA, 0, "> 0"},
-    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MAX_LR, -1, ">= 0"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MAX_LR, -1, "in [0, 2^32]"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_MAX_LR, DBL_MAX, "in [0, 2^32]"},
+    {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_MAX_LR, 1e300, "in [0, 2^32]"},
+    {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_BASE_LR, 5e9, "in [0, 2^32]"},
+    {DSC_SCHED_COSINE_WARM_RESTARTS, DSC_SCHED_PARAM_ETA_MIN, 5e9, "in [0, 2^32]"},
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_BASE_MOMENTUM, 1.0, "[0, 1)"},
     {DSC_SCHED_CYCLIC, DSC_SCHED_PARAM_CYCLE_MOMENTUM, 2, "0 or 1"},
     {DSC_SCHED_ONE_CYCLE, DSC_SCHED_PARAM_TOTAL_STEPS, 0, "[1, "},
@@ -139,7 +145,8 @@ static const struct {
     {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_PATIENCE, -1, "[0, "},
     {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_PLATEAU_MODE, 2, "[0, 1]"},
     {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_THRESHOLD_MODE, -1, "[0, 1]"},
-    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_MIN_LR, -1e-3, ">= 0"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_MIN_LR, -1e-3, "in [0, 2^32]"},
+    {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_MIN_LR, 5e9, "in [0, 2^32]"},
     {DSC_SCHED_PLATEAU, DSC_SCHED_PARAM_EPS, NAN, ">= 0"},
     {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_STEPS, 0, "> 0"},
     {DSC_SCHED_INVERSE_TIME, DSC_SCHED_PARAM_DECAY_RATE, -0.5, ">= 0"},
@@ -1208,6 +1215,119 @@ static void test_sched_recursive_forms_match_closed_forms(void **state) {
     }
 }
 
+/* Issue 12: a loaded state is written into the optimizer and stepped on,
+ * so it must hold values a scheduler can have. Each impossible one is
+ * DSC_E_FORMAT with nothing changed; the step count stops at 2^53. */
+static void test_sched_state_load_refuses_impossible(void **state) {
+    (void)state;
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 1, 0.5);
+    dsc_lr_scheduler *a = make(DSC_SCHED_STEP, o), *b = make(DSC_SCHED_STEP, o);
+    assert_ok(dsc_lr_scheduler_set(a, DSC_SCHED_PARAM_STEP_SIZE, 2));
+    assert_ok(dsc_lr_scheduler_set(b, DSC_SCHED_PARAM_STEP_SIZE, 2));
+    for (int i = 0; i < 3; i++) assert_ok(dsc_lr_scheduler_step(a));
+    double buf[16], bad[16];
+    size_t n = 0;
+    assert_ok(dsc_lr_scheduler_state_size(a, &n));
+    assert_int_equal(n, 11); /* 8 header, base, cur, mom */
+    assert_ok(dsc_lr_scheduler_state_save(a, buf, n));
+    const double lr_before = group_lr(o, 0);
+    const struct {
+        size_t at;
+        double v;
+        const char *why;
+    } cases[] = {
+        {7, -1, "a started scheduler has the step count -1"},
+        {5, 0, "an unstarted scheduler has a step count other than -1"},
+        {9, 1e10, "an lr is above the optimizer's largest, 2^32"},
+        {8, 5e9, "an lr is above the optimizer's largest, 2^32"},
+        {7, 9007199254740994.0, "the step count is not an integer >= -1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(bad, buf, n * sizeof *buf);
+        bad[cases[i].at] = cases[i].v;
+        assert_status(dsc_lr_scheduler_state_load(b, bad, n), DSC_E_FORMAT);
+        assert_msg(cases[i].why);
+        double started = -1;
+        assert_ok(dsc_lr_scheduler_state_get(b, DSC_SCHED_STATE_STARTED, &started));
+        assert_true(started == 0);
+        assert_true(group_lr(o, 0) == lr_before);
+    }
+    /* an unstarted state is -1 throughout */
+    double fresh[16];
+    assert_ok(dsc_lr_scheduler_state_save(b, fresh, n));
+    assert_true(fresh[7] == -1);
+    assert_ok(dsc_lr_scheduler_state_load(b, fresh, n));
+    /* the step count's limit: 2^53 loads, a step from it is refused */
+    memcpy(bad, buf, n * sizeof *buf);
+    bad[7] = 9007199254740992.0;
+    assert_ok(dsc_lr_scheduler_state_load(b, bad, n));
+    const double lr_loaded = group_lr(o, 0);
+    assert_status(dsc_lr_scheduler_step(b), DSC_E_STATE);
+    assert_msg("StepLR has taken 2^53 steps");
+    assert_true(group_lr(o, 0) == lr_loaded);
+    double t = 0;
+    assert_ok(dsc_lr_scheduler_state_get(b, DSC_SCHED_STATE_STEP, &t));
+    assert_true(t == 9007199254740992.0);
+    dsc_lr_scheduler_free(a);
+    dsc_lr_scheduler_free(b);
+
+    /* a schedule that grows past the optimizer's largest lr: that step is
+     * refused by the optimizer, and the scheduler stays where it was */
+    dsc_lr_scheduler *e = make(DSC_SCHED_EXPONENTIAL, o);
+    assert_ok(dsc_optimizer_group_set(o, 0, DSC_OPTIMIZER_PARAM_LR, 1.0));
+    assert_ok(dsc_lr_scheduler_set(e, DSC_SCHED_PARAM_GAMMA, 1e6));
+    assert_ok(dsc_lr_scheduler_step(e)); /* 1e6 */
+    assert_true(group_lr(o, 0) == 1e6);
+    assert_status(dsc_lr_scheduler_step(e), DSC_E_ARG); /* 1e12 > 2^32 */
+    assert_msg("lr is 1e+12; it must be a finite number in [0, 2^32]");
+    assert_true(group_lr(o, 0) == 1e6);
+    assert_ok(dsc_lr_scheduler_state_get(e, DSC_SCHED_STATE_STEP, &t));
+    assert_true(t == 1);
+    dsc_lr_scheduler_free(e);
+
+    /* CosineAnnealingWarmRestarts: T_i >= 1 and T_cur < T_i */
+    a = make(DSC_SCHED_COSINE_WARM_RESTARTS, o);
+    b = make(DSC_SCHED_COSINE_WARM_RESTARTS, o);
+    assert_ok(dsc_lr_scheduler_set(a, DSC_SCHED_PARAM_T_0, 3));
+    assert_ok(dsc_lr_scheduler_set(b, DSC_SCHED_PARAM_T_0, 3));
+    for (int i = 0; i < 4; i++) assert_ok(dsc_lr_scheduler_step(a));
+    assert_ok(dsc_lr_scheduler_state_size(a, &n));
+    assert_int_equal(n, 13); /* 8 header, T_cur, T_i, base, cur, mom */
+    assert_ok(dsc_lr_scheduler_state_save(a, buf, n));
+    assert_true(buf[8] == 1 && buf[9] == 3);
+    memcpy(bad, buf, n * sizeof *buf);
+    bad[9] = 0; /* T_i: cos(pi T_cur / 0) */
+    assert_status(dsc_lr_scheduler_state_load(b, bad, n), DSC_E_FORMAT);
+    assert_msg("the cycle length T_i is below 1");
+    bad[9] = 3;
+    bad[8] = 3;
+    assert_status(dsc_lr_scheduler_state_load(b, bad, n), DSC_E_FORMAT);
+    assert_msg("T_cur is not below the cycle length T_i");
+    assert_ok(dsc_lr_scheduler_state_load(b, buf, n));
+    dsc_lr_scheduler_free(a);
+    dsc_lr_scheduler_free(b);
+    dsc_optimizer_free(o);
+
+    /* momentum cycling over Adam: beta1 must stay below 1 */
+    o = make_opt(DSC_OPTIMIZER_ADAM, 1, 0.01);
+    a = make(DSC_SCHED_CYCLIC, o);
+    b = make(DSC_SCHED_CYCLIC, o);
+    assert_ok(dsc_lr_scheduler_set(a, DSC_SCHED_PARAM_MAX_LR, 0.1));
+    assert_ok(dsc_lr_scheduler_set(b, DSC_SCHED_PARAM_MAX_LR, 0.1));
+    assert_ok(dsc_lr_scheduler_step(a));
+    assert_ok(dsc_lr_scheduler_state_size(a, &n));
+    assert_ok(dsc_lr_scheduler_state_save(a, buf, n));
+    assert_true(buf[6] == DSC_OPTIMIZER_PARAM_BETA1);
+    memcpy(bad, buf, n * sizeof *buf);
+    bad[n - 1] = 1.0; /* the group's beta1 */
+    assert_status(dsc_lr_scheduler_state_load(b, bad, n), DSC_E_FORMAT);
+    assert_msg("a momentum is outside the optimizer's range for it");
+    assert_ok(dsc_lr_scheduler_state_load(b, buf, n));
+    dsc_lr_scheduler_free(a);
+    dsc_lr_scheduler_free(b);
+    dsc_optimizer_free(o);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sched_new_validation),
@@ -1236,6 +1356,7 @@ int main(void) {
         cmocka_unit_test(test_sched_sequential_three_children),
         cmocka_unit_test(test_sched_chained_product),
         cmocka_unit_test(test_sched_state_round_trip),
+        cmocka_unit_test(test_sched_state_load_refuses_impossible),
         cmocka_unit_test_teardown(test_sched_step_allocates_nothing, harness_alloc_teardown),
         cmocka_unit_test(test_sched_recursive_forms_match_closed_forms),
     };

@@ -922,6 +922,139 @@ static void test_trainer_optimizer_reset_state(void **state) {
     assert_status(dsc_optimizer_reset_state(NULL), DSC_E_ARG);
 }
 
+/* Fails unless the last error contains needle. */
+static void assert_string_contains(const char *needle) {
+    if (strstr(dsc_last_error(), needle) == NULL)
+        fail_msg("last error '%s' does not contain '%s'", dsc_last_error(), needle);
+}
+
+/* ---- the optimizer holds exactly the model's parameters ------------------ */
+
+/* Issue 12: a trainer whose optimizer held other arrays trained nothing and
+ * said nothing. dsc_trainer_new now refuses every optimizer that does not
+ * hold exactly the model's parameters, with a message saying what differs;
+ * the model's buffers split over several groups are fine. */
+static void test_trainer_optimizer_must_hold_the_model(void **state) {
+    (void)state;
+    const float x[6] = {1, 2, 3, 4, 5, 6}, y[3] = {1, 2, 3};
+    dsc_model *m = mlp(2, 3, 1, 4, 1), *other = linear(2, 4, NULL, 0.0f);
+    dsc_loss *mse = NULL;
+    dsc_dataset *ds = NULL;
+    assert_ok(dsc_loss_new(&mse, DSC_LOSS_MSE));
+    assert_ok(dsc_dataset_new_targets(&ds, x, y, 3, 2, 1, DSC_DATASET_BORROW));
+    float *p = NULL, *g = NULL, *op = NULL, *og = NULL;
+    size_t n = 0, on = 0;
+    assert_ok(dsc_model_params(m, &p));
+    assert_ok(dsc_model_grads(m, &g));
+    assert_ok(dsc_model_param_count(m, &n));
+    assert_ok(dsc_model_params(other, &op));
+    assert_ok(dsc_model_grads(other, &og));
+    assert_ok(dsc_model_param_count(other, &on));
+    float host[4] = {0}, hg[4] = {0}, gcopy[64] = {0};
+    assert_true(n <= 64);
+    dsc_trainer *t = (dsc_trainer *)(uintptr_t)1;
+    dsc_optimizer *o = NULL;
+
+    /* another model's parameters: the case of the issue */
+    o = optimizer_for(other, DSC_OPTIMIZER_SGD, 0.1);
+    assert_status(dsc_trainer_new(&t, m, mse, o, ds), DSC_E_ARG);
+    assert_null(t);
+    assert_string_equal(dsc_last_error(),
+                        "dsc_trainer_new: the optimizer does not hold exactly the model's parameters "
+                        "(group 0 (3 parameters) is not part of the model's parameters), so training "
+                        "would leave some of them untrained or step others; give the trainer an "
+                        "optimizer whose groups are the model's (dsc_optimizer_add_model once, and "
+                        "nothing else)");
+    dsc_optimizer_free(o);
+    /* the model and a host array besides */
+    o = optimizer_for(m, DSC_OPTIMIZER_SGD, 0.1);
+    assert_ok(dsc_optimizer_add_params(o, host, hg, 4, NULL));
+    assert_status(dsc_trainer_new(&t, m, mse, o, ds), DSC_E_ARG);
+    assert_string_contains("group 1 (4 parameters) is not part of the model's parameters");
+    dsc_optimizer_free(o);
+    /* part of the model */
+    assert_ok(dsc_optimizer_new(&o, DSC_OPTIMIZER_SGD));
+    assert_ok(dsc_optimizer_add_params(o, p, g, n - 1, NULL));
+    assert_status(dsc_trainer_new(&t, m, mse, o, ds), DSC_E_ARG);
+    assert_string_contains("its groups hold 12 of the model's 13 parameters");
+    dsc_optimizer_free(o);
+    /* the model's parameters with other gradients */
+    assert_ok(dsc_optimizer_new(&o, DSC_OPTIMIZER_SGD));
+    assert_ok(dsc_optimizer_add_params(o, p, gcopy, n, NULL));
+    assert_status(dsc_trainer_new(&t, m, mse, o, ds), DSC_E_ARG);
+    assert_string_contains("group 0 holds the model's parameters with other gradients");
+    dsc_optimizer_free(o);
+    /* gradients of the right buffer at the wrong offset */
+    assert_ok(dsc_optimizer_new(&o, DSC_OPTIMIZER_SGD));
+    assert_ok(dsc_optimizer_add_params(o, p, g + n - 4, 4, NULL));
+    assert_ok(dsc_optimizer_add_params(o, p + 4, g, n - 4, NULL));
+    assert_status(dsc_trainer_new(&t, m, mse, o, ds), DSC_E_ARG);
+    dsc_optimizer_free(o);
+    /* exactly the model: one group, or the buffers split over groups */
+    o = optimizer_for(m, DSC_OPTIMIZER_SGD, 0.1);
+    assert_ok(dsc_trainer_new(&t, m, mse, o, ds));
+    assert_ok(dsc_trainer_run(t));
+    dsc_trainer_free(t);
+    dsc_optimizer_free(o);
+    assert_ok(dsc_optimizer_new(&o, DSC_OPTIMIZER_ADAM));
+    assert_ok(dsc_optimizer_add_params(o, p + 9, g + 9, n - 9, NULL)); /* the last layer */
+    assert_ok(dsc_optimizer_add_params(o, p, g, 9, NULL));             /* the first */
+    assert_ok(dsc_optimizer_group_set(o, 0, DSC_OPTIMIZER_PARAM_LR, 0.5));
+    assert_ok(dsc_trainer_new(&t, m, mse, o, ds));
+    assert_ok(dsc_trainer_run(t));
+    /* a group added after dsc_trainer_new stops the next run before a step */
+    float before[64];
+    memcpy(before, p, n * sizeof *p);
+    assert_ok(dsc_optimizer_add_params(o, host, hg, 4, NULL));
+    assert_status(dsc_trainer_run(t), DSC_E_STATE);
+    assert_string_contains("dsc_trainer_run: the optimizer does not hold exactly the model's parameters");
+    assert_memory_equal(p, before, n * sizeof *p);
+    assert_true(prog(t, DSC_PROGRESS_STOP_REASON) == DSC_STOP_ERROR);
+    double sug = 0;
+    assert_status(dsc_trainer_lr_range_test(t, 1e-3, 1, 4, NULL, NULL, NULL, &sug), DSC_E_STATE);
+    dsc_trainer_free(t);
+    dsc_optimizer_free(o);
+    dsc_dataset_free(ds);
+    dsc_loss_free(mse);
+    dsc_model_free(m);
+    dsc_model_free(other);
+}
+
+/* A callback may change the optimizer (its lr applies from the next batch);
+ * adding a group from a callback stops the run at the next batch. */
+typedef struct changer {
+    dsc_optimizer *opt;
+    float host[2], hg[2];
+    int calls, add_at;
+} changer;
+
+static int change_optimizer(const dsc_progress *p, void *user) {
+    (void)p;
+    changer *c = user;
+    c->calls++;
+    assert_ok(dsc_optimizer_set(c->opt, DSC_OPTIMIZER_PARAM_LR, 0.001 * c->calls));
+    if (c->calls == c->add_at) assert_ok(dsc_optimizer_add_params(c->opt, c->host, c->hg, 2, NULL));
+    return 0;
+}
+
+static void test_trainer_callback_changes_optimizer(void **state) {
+    (void)state;
+    rig r = {0};
+    index_rig(&r, 1);
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_BATCH_SIZE, 1));
+    changer c = {r.opt, {0, 0}, {0, 0}, 0, 4};
+    record rec = {0};
+    assert_ok(dsc_trainer_set_epoch_callback(r.t, change_optimizer, &c));
+    assert_ok(dsc_trainer_set_step_callback(r.t, record_step, &rec));
+    assert_ok(dsc_trainer_set(r.t, DSC_TRAINER_PARAM_EPOCHS, 5));
+    assert_status(dsc_trainer_run(r.t), DSC_E_STATE);
+    assert_int_equal(c.calls, 4);                 /* four epochs ended */
+    assert_int_equal(rec.n, 4 * IDX_N);           /* the fifth took no batch */
+    assert_true(rec.lr[IDX_N] == 0.001);          /* epoch 2 used the lr set after epoch 1 */
+    assert_true(rec.lr[3 * IDX_N] == 0.003);
+    done(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trainer_xor_converges),
@@ -944,6 +1077,8 @@ int main(void) {
         cmocka_unit_test_teardown(test_trainer_run_allocates_nothing, harness_alloc_teardown),
         cmocka_unit_test(test_trainer_loss_kind_of),
         cmocka_unit_test(test_trainer_optimizer_reset_state),
+        cmocka_unit_test(test_trainer_optimizer_must_hold_the_model),
+        cmocka_unit_test(test_trainer_callback_changes_optimizer),
     };
     return cmocka_run_group_tests_name("trainer", tests, NULL, NULL);
 }

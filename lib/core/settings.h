@@ -12,6 +12,7 @@
 
 /* Largest integers a double holds exactly, and the usual count bound. */
 #define DSC__TWO_53 9007199254740992.0
+#define DSC__TWO_32 4294967296.0
 #define DSC__TWO_31 2147483648.0
 
 /* Flags of a row. Bits from DSC__SET_OWN up are the object's own (when a

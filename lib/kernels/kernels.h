@@ -218,6 +218,31 @@ typedef struct dsc_kernels {
      *   rectify: p = p - (c0*m) / (sqrt(v) + eps);  else p = p - c0*m */
     void (*update_radam)(size_t n, float *p, const float *g, float *m, float *v,
                          const dsc_update_args *a);
+
+    /* ---- Checks of the updates ------------------------------------------
+     * check_X takes update_X's arguments and writes nothing: it computes
+     * every value update_X would store (parameters and state), with the
+     * same operations in the same order, and returns 1 if all of them are
+     * finite, 0 if one is NaN or infinite. The optimizer runs it before the
+     * update (dsc_optimizer_step), so a step that would write a non-finite
+     * value is refused with nothing changed. Bit-identical results across
+     * ISAs make the verdict identical too. */
+    int (*check_sgd)(size_t n, const float *p, const float *g, const float *buf,
+                     const dsc_update_args *a);
+    int (*check_adagrad)(size_t n, const float *p, const float *g, const float *sum,
+                         const dsc_update_args *a);
+    int (*check_rmsprop)(size_t n, const float *p, const float *g, const float *sq_avg,
+                         const float *grad_avg, const float *buf, const dsc_update_args *a);
+    int (*check_adam)(size_t n, const float *p, const float *g, const float *m, const float *v,
+                      const float *vmax, const dsc_update_args *a);
+    int (*check_adadelta)(size_t n, const float *p, const float *g, const float *sq_avg,
+                          const float *acc_delta, const dsc_update_args *a);
+    int (*check_adamax)(size_t n, const float *p, const float *g, const float *m, const float *u,
+                        const dsc_update_args *a);
+    int (*check_nadam)(size_t n, const float *p, const float *g, const float *m, const float *v,
+                       const dsc_update_args *a);
+    int (*check_radam)(size_t n, const float *p, const float *g, const float *m, const float *v,
+                       const dsc_update_args *a);
 } dsc_kernels;
 
 /* The table new handles should cache (the current ISA). Never NULL. */

@@ -47,13 +47,56 @@
     if (a->gsign != 1.0f) g_ = P##mul(g_, P##set(a->gsign));                        \
     if ((wd) != 0.0f) g_ = P##add(g_, P##mul(P##set(wd), (pv)));
 
-/* Runs BODY(P, T, i) over [0, n): vectors, then single floats. */
+/* What a body does with each value it produces for a buffer: UPD_ST stores
+ * it (the update); UPD_FINk only adds x * 0 to accumulator k (the check:
+ * +-0 for a finite x, NaN for NaN or an infinity, and NaN stays NaN), so the
+ * check computes every value the update would write, with the very same
+ * operations, and writes nothing. Four vector accumulators keep the check
+ * from waiting on one chain of additions; the multiplication (rather than
+ * x - x) leaves the adder free for the update's own arithmetic. */
+#define UPD_ST(P, ptr, x) P##st(ptr, x)
+#define UPD_FIN_(acc, T, P, x)                                                      \
+    do {                                                                            \
+        const T x_ = (x);                                                           \
+        acc = P##add(acc, P##mul(x_, P##set(0.0f)));                                \
+    } while (0)
+#define UPD_FIN0(P, ptr, x) UPD_FIN_(vfin0_, VT, V_, x)
+#define UPD_FIN1(P, ptr, x) UPD_FIN_(vfin1_, VT, V_, x)
+#define UPD_FIN2(P, ptr, x) UPD_FIN_(vfin2_, VT, V_, x)
+#define UPD_FIN3(P, ptr, x) UPD_FIN_(vfin3_, VT, V_, x)
+#define UPD_FINS(P, ptr, x) UPD_FIN_(sfin_, float, S_, x)
+
+/* Runs BODY(P, T, i, ST) over [0, n): vectors, then single floats. */
 #define UPD_LOOP(BODY)                                                              \
     size_t i = 0;                                                                   \
-    for (; i + DSC_VW <= n; i += DSC_VW) { BODY(V_, VT, i) }                        \
-    for (; i < n; i++) { BODY(S_, float, i) }
+    for (; i + DSC_VW <= n; i += DSC_VW) { BODY(V_, VT, i, UPD_ST) }                \
+    for (; i < n; i++) { BODY(S_, float, i, UPD_ST) }
 
-#define SGD_BODY(P, T, i)                                                           \
+/* The check of BODY over [0, n): four vectors at a time, then vectors, then
+ * single floats; returns 1 if every value is finite. */
+#define UPD_CHECK(BODY)                                                             \
+    VT vfin0_ = V_set(0.0f), vfin1_ = V_set(0.0f), vfin2_ = V_set(0.0f),            \
+       vfin3_ = V_set(0.0f);                                                        \
+    float sfin_ = 0.0f;                                                             \
+    size_t i = 0;                                                                   \
+    for (; i + 4 * DSC_VW <= n; i += 4 * DSC_VW) {                                  \
+        { BODY(V_, VT, i, UPD_FIN0) }                                               \
+        { BODY(V_, VT, i + DSC_VW, UPD_FIN1) }                                      \
+        { BODY(V_, VT, i + 2 * DSC_VW, UPD_FIN2) }                                  \
+        { BODY(V_, VT, i + 3 * DSC_VW, UPD_FIN3) }                                  \
+    }                                                                               \
+    for (; i + DSC_VW <= n; i += DSC_VW) { BODY(V_, VT, i, UPD_FIN0) }              \
+    for (; i < n; i++) { BODY(S_, float, i, UPD_FINS) }                             \
+    return upd_verdict(V_add(V_add(vfin0_, vfin1_), V_add(vfin2_, vfin3_)), sfin_);
+
+static int upd_verdict(VT vfin, float sfin) {
+    float lanes[DSC_VW];
+    V_st(lanes, vfin);
+    for (int k = 0; k < DSC_VW; k++) sfin = sfin + lanes[k];
+    return sfin == 0.0f;
+}
+
+#define SGD_BODY(P, T, i, ST)                                                           \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
     if (a->momentum != 0.0f) {                                                      \
@@ -61,10 +104,10 @@
         if (!a->first_step)                                                         \
             b_ = P##add(P##mul(P##set(a->momentum), P##ld(buf + (i))),              \
                         P##mul(P##set(a->one_m_dampening), g_));                    \
-        P##st(buf + (i), b_);                                                       \
+        ST(P, buf + (i), b_);                                                       \
         g_ = a->nesterov ? P##add(g_, P##mul(P##set(a->momentum), b_)) : b_;        \
     }                                                                               \
-    P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), g_)));
+    ST(P, p + (i), P##sub(p_, P##mul(P##set(a->lr), g_)));
 
 /* Plain SGD (no clipping, maximize, weight decay or momentum), the common
  * online-learning case: p = p - lr*g as SGD_BODY computes it, two vectors
@@ -118,13 +161,44 @@ static void upd_sgd(size_t n, float *p, const float *g, float *buf, const dsc_up
     UPD_LOOP(SGD_BODY)
 }
 
-#define ADAGRAD_BODY(P, T, i)                                                       \
+/* The checks of upd_sgd's two fast paths, as bodies of their operations. */
+#define SGD_PLAIN_BODY(P, T, i, ST)                                                 \
+    ST(P, p + (i), P##sub(P##ld(p + (i)), P##mul(P##set(lr), P##ld(g + (i)))));
+
+#define SGD_MOMENTUM_BODY(P, T, i, ST)                                              \
+    const T b_ = P##add(P##mul(P##set(mu), P##ld(buf + (i))),                       \
+                        P##mul(P##set(omd), P##ld(g + (i))));                       \
+    ST(P, buf + (i), b_);                                                           \
+    ST(P, p + (i), P##sub(P##ld(p + (i)), P##mul(P##set(lr), b_)));
+
+static int chk_sgd_plain(size_t n, const float *p, const float *g, float lr) {
+    UPD_CHECK(SGD_PLAIN_BODY)
+}
+
+static int chk_sgd_momentum(size_t n, const float *p, const float *g, const float *buf, float lr,
+                            float mu, float omd) {
+    UPD_CHECK(SGD_MOMENTUM_BODY)
+}
+
+static int chk_sgd(size_t n, const float *p, const float *g, const float *buf,
+                   const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    if (!clipping && a->gsign == 1.0f && a->weight_decay == 0.0f) {
+        if (a->momentum == 0.0f) return chk_sgd_plain(n, p, g, a->lr);
+        if (!a->first_step && !a->nesterov)
+            return chk_sgd_momentum(n, p, g, buf, a->lr, a->momentum, a->one_m_dampening);
+    }
+    UPD_CHECK(SGD_BODY)
+}
+
+#define ADAGRAD_BODY(P, T, i, ST)                                                       \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
     T s_ = P##add(P##ld(sum + (i)), P##mul(g_, g_));                                \
-    P##st(sum + (i), s_);                                                           \
+    ST(P, sum + (i), s_);                                                           \
     T d_ = P##add(P##sqrt(s_), P##set(a->eps));                                     \
-    P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), g_), d_)));
+    ST(P, p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), g_), d_)));
 
 static void upd_adagrad(size_t n, float *p, const float *g, float *sum, const dsc_update_args *ap) {
     const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
@@ -132,27 +206,34 @@ static void upd_adagrad(size_t n, float *p, const float *g, float *sum, const ds
     UPD_LOOP(ADAGRAD_BODY)
 }
 
-#define RMSPROP_BODY(P, T, i)                                                       \
+static int chk_adagrad(size_t n, const float *p, const float *g, const float *sum,
+                       const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    UPD_CHECK(ADAGRAD_BODY)
+}
+
+#define RMSPROP_BODY(P, T, i, ST)                                                       \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
     T v_ = P##add(P##mul(P##set(a->beta2), P##ld(sq_avg + (i))),                    \
                   P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
-    P##st(sq_avg + (i), v_);                                                        \
+    ST(P, sq_avg + (i), v_);                                                        \
     T d_;                                                                           \
     if (a->centered) {                                                              \
         T ga_ = P##add(P##mul(P##set(a->beta2), P##ld(grad_avg + (i))),            \
                        P##mul(P##set(a->one_m_beta2), g_));                         \
-        P##st(grad_avg + (i), ga_);                                                 \
+        ST(P, grad_avg + (i), ga_);                                                 \
         d_ = P##add(P##sqrt(P##sub(v_, P##mul(ga_, ga_))), P##set(a->eps));         \
     } else {                                                                        \
         d_ = P##add(P##sqrt(v_), P##set(a->eps));                                   \
     }                                                                               \
     if (a->momentum > 0.0f) {                                                       \
         T b_ = P##add(P##mul(P##set(a->momentum), P##ld(buf + (i))), P##div(g_, d_)); \
-        P##st(buf + (i), b_);                                                       \
-        P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), b_)));                     \
+        ST(P, buf + (i), b_);                                                       \
+        ST(P, p + (i), P##sub(p_, P##mul(P##set(a->lr), b_)));                     \
     } else {                                                                        \
-        P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), P##div(g_, d_))));         \
+        ST(P, p + (i), P##sub(p_, P##mul(P##set(a->lr), P##div(g_, d_))));         \
     }
 
 static void upd_rmsprop(size_t n, float *p, const float *g, float *sq_avg, float *grad_avg,
@@ -162,27 +243,34 @@ static void upd_rmsprop(size_t n, float *p, const float *g, float *sq_avg, float
     UPD_LOOP(RMSPROP_BODY)
 }
 
+static int chk_rmsprop(size_t n, const float *p, const float *g, const float *sq_avg,
+                       const float *grad_avg, const float *buf, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    UPD_CHECK(RMSPROP_BODY)
+}
+
 /* The Adam family's moments: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
  * stored back; m_ and v_ hold the new values for the rest of the body. */
-#define UPD_ADAM_MOMENTS(P, T, i)                                                   \
+#define UPD_ADAM_MOMENTS(P, T, i, ST)                                                   \
     T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
                   P##mul(P##set(a->one_m_beta1), g_));                              \
     T v_ = P##add(P##mul(P##set(a->beta2), P##ld(v + (i))),                         \
                   P##mul(P##set(a->one_m_beta2), P##mul(g_, g_)));                  \
-    P##st(m + (i), m_);                                                             \
-    P##st(v + (i), v_);
+    ST(P, m + (i), m_);                                                             \
+    ST(P, v + (i), v_);
 
-#define ADAM_BODY(P, T, i)                                                          \
+#define ADAM_BODY(P, T, i, ST)                                                          \
     T p_ = P##ld(p + (i));                                                          \
     if (a->decoupled) p_ = P##mul(p_, P##set(a->c1));                               \
     UPD_GRAD(P, T, i, p_, wd)                                                       \
-    UPD_ADAM_MOMENTS(P, T, i)                                                       \
+    UPD_ADAM_MOMENTS(P, T, i, ST)                                                   \
     if (a->amsgrad) {                                                               \
         v_ = P##max(P##ld(vmax + (i)), v_);                                         \
-        P##st(vmax + (i), v_);                                                      \
+        ST(P, vmax + (i), v_);                                                      \
     }                                                                               \
     T d_ = P##add(P##mul(P##sqrt(v_), P##set(a->c2)), P##set(a->eps));              \
-    P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), m_), d_)));
+    ST(P, p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), m_), d_)));
 
 static void upd_adam(size_t n, float *p, const float *g, float *m, float *v, float *vmax,
                      const dsc_update_args *ap) {
@@ -192,18 +280,26 @@ static void upd_adam(size_t n, float *p, const float *g, float *m, float *v, flo
     UPD_LOOP(ADAM_BODY)
 }
 
-#define ADADELTA_BODY(P, T, i)                                                      \
+static int chk_adam(size_t n, const float *p, const float *g, const float *m, const float *v,
+                    const float *vmax, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    const float wd = a->decoupled ? 0.0f : a->weight_decay;
+    UPD_CHECK(ADAM_BODY)
+}
+
+#define ADADELTA_BODY(P, T, i, ST)                                                      \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
     T v_ = P##add(P##mul(P##set(a->beta1), P##ld(sq_avg + (i))),                    \
                   P##mul(P##set(a->one_m_beta1), P##mul(g_, g_)));                  \
-    P##st(sq_avg + (i), v_);                                                        \
+    ST(P, sq_avg + (i), v_);                                                        \
     T u_ = P##ld(acc_delta + (i));                                                  \
     T d_ = P##mul(P##div(P##sqrt(P##add(u_, P##set(a->eps))),                       \
                          P##sqrt(P##add(v_, P##set(a->eps)))), g_);                 \
-    P##st(acc_delta + (i), P##add(P##mul(P##set(a->beta1), u_),                     \
+    ST(P, acc_delta + (i), P##add(P##mul(P##set(a->beta1), u_),                     \
                                   P##mul(P##set(a->one_m_beta1), P##mul(d_, d_)))); \
-    P##st(p + (i), P##sub(p_, P##mul(P##set(a->lr), d_)));
+    ST(P, p + (i), P##sub(p_, P##mul(P##set(a->lr), d_)));
 
 static void upd_adadelta(size_t n, float *p, const float *g, float *sq_avg, float *acc_delta,
                          const dsc_update_args *ap) {
@@ -212,16 +308,23 @@ static void upd_adadelta(size_t n, float *p, const float *g, float *sq_avg, floa
     UPD_LOOP(ADADELTA_BODY)
 }
 
-#define ADAMAX_BODY(P, T, i)                                                        \
+static int chk_adadelta(size_t n, const float *p, const float *g, const float *sq_avg,
+                        const float *acc_delta, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    UPD_CHECK(ADADELTA_BODY)
+}
+
+#define ADAMAX_BODY(P, T, i, ST)                                                        \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
     T m_ = P##add(P##mul(P##set(a->beta1), P##ld(m + (i))),                         \
                   P##mul(P##set(a->one_m_beta1), g_));                              \
     T u_ = P##max(P##mul(P##set(a->beta2), P##ld(u + (i))),                         \
                   P##add(P##abs(g_), P##set(a->eps)));                              \
-    P##st(m + (i), m_);                                                             \
-    P##st(u + (i), u_);                                                             \
-    P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), m_), u_)));
+    ST(P, m + (i), m_);                                                             \
+    ST(P, u + (i), u_);                                                             \
+    ST(P, p + (i), P##sub(p_, P##div(P##mul(P##set(a->c0), m_), u_)));
 
 static void upd_adamax(size_t n, float *p, const float *g, float *m, float *u,
                        const dsc_update_args *ap) {
@@ -230,13 +333,20 @@ static void upd_adamax(size_t n, float *p, const float *g, float *m, float *u,
     UPD_LOOP(ADAMAX_BODY)
 }
 
-#define NADAM_BODY(P, T, i)                                                         \
+static int chk_adamax(size_t n, const float *p, const float *g, const float *m, const float *u,
+                      const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    UPD_CHECK(ADAMAX_BODY)
+}
+
+#define NADAM_BODY(P, T, i, ST)                                                         \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
-    UPD_ADAM_MOMENTS(P, T, i)                                                       \
+    UPD_ADAM_MOMENTS(P, T, i, ST)                                                   \
     T d_ = P##add(P##sqrt(P##mul(v_, P##set(a->c2))), P##set(a->eps));              \
     p_ = P##sub(p_, P##div(P##mul(P##set(a->c0), g_), d_));                         \
-    P##st(p + (i), P##sub(p_, P##div(P##mul(P##set(a->c1), m_), d_)));
+    ST(P, p + (i), P##sub(p_, P##div(P##mul(P##set(a->c1), m_), d_)));
 
 static void upd_nadam(size_t n, float *p, const float *g, float *m, float *v,
                       const dsc_update_args *ap) {
@@ -245,16 +355,23 @@ static void upd_nadam(size_t n, float *p, const float *g, float *m, float *v,
     UPD_LOOP(NADAM_BODY)
 }
 
-#define RADAM_BODY(P, T, i)                                                         \
+static int chk_nadam(size_t n, const float *p, const float *g, const float *m, const float *v,
+                     const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    UPD_CHECK(NADAM_BODY)
+}
+
+#define RADAM_BODY(P, T, i, ST)                                                         \
     T p_ = P##ld(p + (i));                                                          \
     UPD_GRAD(P, T, i, p_, a->weight_decay)                                          \
-    UPD_ADAM_MOMENTS(P, T, i)                                                       \
+    UPD_ADAM_MOMENTS(P, T, i, ST)                                                   \
     if (a->rectify)                                                                 \
         p_ = P##sub(p_, P##div(P##mul(P##set(a->c0), m_),                           \
                                P##add(P##sqrt(v_), P##set(a->eps))));               \
     else                                                                            \
         p_ = P##sub(p_, P##mul(P##set(a->c0), m_));                                 \
-    P##st(p + (i), p_);
+    ST(P, p + (i), p_);
 
 static void upd_radam(size_t n, float *p, const float *g, float *m, float *v,
                       const dsc_update_args *ap) {
@@ -263,7 +380,14 @@ static void upd_radam(size_t n, float *p, const float *g, float *m, float *v,
     UPD_LOOP(RADAM_BODY)
 }
 
-/* Stores every update kernel of this instantiation in the table. */
+static int chk_radam(size_t n, const float *p, const float *g, const float *m, const float *v,
+                     const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    UPD_CHECK(RADAM_BODY)
+}
+
+/* Stores every update and check kernel of this instantiation in the table. */
 static void upd_fill(dsc_kernels *k) {
     k->update_sgd = upd_sgd;
     k->update_adagrad = upd_adagrad;
@@ -273,6 +397,14 @@ static void upd_fill(dsc_kernels *k) {
     k->update_adamax = upd_adamax;
     k->update_nadam = upd_nadam;
     k->update_radam = upd_radam;
+    k->check_sgd = chk_sgd;
+    k->check_adagrad = chk_adagrad;
+    k->check_rmsprop = chk_rmsprop;
+    k->check_adam = chk_adam;
+    k->check_adadelta = chk_adadelta;
+    k->check_adamax = chk_adamax;
+    k->check_nadam = chk_nadam;
+    k->check_radam = chk_radam;
 }
 
 #endif

@@ -162,12 +162,32 @@ DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const
     return DSC_OK;
 }
 
+/* Whether the byte ranges [a, a+na) and [b, b+nb) share a byte. */
+static int overlaps(const void *a, size_t na, const void *b, size_t nb) {
+    const uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return x < y + nb && y < x + na;
+}
+
 DSC_API dsc_status dsc_loss_backward(dsc_loss *loss, float *dy) {
     static const char fn[] = "dsc_loss_backward";
     DSC_RETURN_IF(loss == NULL, DSC_E_ARG, "%s: loss is NULL", fn);
     DSC_RETURN_IF(dy == NULL, DSC_E_ARG, "%s: dy is NULL", fn);
     DSC_RETURN_IF(!loss->have_forward, DSC_E_STATE,
                   "%s: no forward to differentiate; call dsc_loss_forward first", fn);
+    /* The forward's inputs are read while dy is written (and must read the
+     * same on a second call); the sizes were checked by the forward. */
+    const size_t n = loss->batch * loss->width;
+    DSC_RETURN_IF(overlaps(dy, n * sizeof(float), loss->y, n * sizeof(float)), DSC_E_ARG,
+                  "%s: dy overlaps the model output y given to the forward; dy needs an array of "
+                  "its own", fn);
+    DSC_RETURN_IF(loss->target != NULL &&
+                      overlaps(dy, n * sizeof(float), loss->target, n * sizeof(float)),
+                  DSC_E_ARG, "%s: dy overlaps the targets given to the forward; dy needs an "
+                  "array of its own", fn);
+    DSC_RETURN_IF(loss->labels != NULL &&
+                      overlaps(dy, n * sizeof(float), loss->labels, loss->batch * sizeof(int32_t)),
+                  DSC_E_ARG, "%s: dy overlaps the labels given to the forward; dy needs an "
+                  "array of its own", fn);
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);
     loss->vt->backward(loss, dy);

@@ -258,8 +258,16 @@ DSC_API dsc_status dsc_model_predict(dsc_model *model, const float *x, size_t n,
     DSC_RETURN_IF(x == NULL || y == NULL, DSC_E_ARG, "%s: %s is NULL", fn, x == NULL ? "x" : "y");
     DSC_RETURN_IF(n == 0, DSC_E_ARG, "%s: n is 0; it must be at least 1", fn);
     DSC_RETURN_IF(!model->built, DSC_E_STATE, "%s: the model is not built; call dsc_model_build first", fn);
+    size_t in = model->in_width, out = model->out_width, nx = 0, ny = 0;
+    DSC_RETURN_IF(!dsc__mul_ok(n, in, &nx) || !dsc__mul_ok(n, out, &ny) ||
+                      nx > SIZE_MAX / sizeof(float) || ny > SIZE_MAX / sizeof(float),
+                  DSC_E_ARG, "%s: n is %zu; n x the widths overflows", fn, n);
+    /* y is written chunk by chunk while later chunks of x are still to be
+     * read: a shared byte would change the input. */
+    const uintptr_t xa = (uintptr_t)x, ya = (uintptr_t)y;
+    DSC_RETURN_IF(xa < ya + ny * sizeof(float) && ya < xa + nx * sizeof(float), DSC_E_ARG,
+                  "%s: y overlaps x; the outputs need an array of their own", fn);
     model->fwd_batch = 0;
-    size_t in = model->in_width, out = model->out_width;
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);
     for (size_t done = 0; done < n;) {

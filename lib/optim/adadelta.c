@@ -21,17 +21,19 @@ static const dsc__setting adadelta_hp[] = {
 };
 
 static const dsc__state_def adadelta_state[] = {
-    {"square_avg", NULL, NULL, 0},
-    {"acc_delta", NULL, NULL, 0},
+    {"square_avg", NULL, NULL, DSC__STATE_NONNEG},
+    {"acc_delta", NULL, NULL, DSC__STATE_NONNEG},
 };
 
-static void adadelta_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
+static int adadelta_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
     dsc_update_args a;
     dsc__update_args_common(&a, gr, clip);
     a.beta1 = (float)gr->hp[DSC__HP_RHO];
     a.one_m_beta1 = (float)(1.0 - gr->hp[DSC__HP_RHO]);
     a.eps = (float)gr->hp[DSC__HP_EPS];
+    if (check) return k->check_adadelta(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
     k->update_adadelta(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
+    return 1;
 }
 
 const dsc__opt_def dsc__opt_adadelta = {

@@ -12,9 +12,9 @@
 
 static const dsc__setting adagrad_hp[] = {
     DSC__HP_ROW_LR(1e-2),
-    {DSC_OPTIMIZER_PARAM_LR_DECAY, "lr_decay", 0.0, 0.0, INFINITY, 0},
+    {DSC_OPTIMIZER_PARAM_LR_DECAY, "lr_decay", 0.0, 0.0, DSC__HP_MAX, 0},
     DSC__HP_ROW_WD(0.0),
-    {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, "initial_accumulator_value", 0.0, 0.0, INFINITY,
+    {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, "initial_accumulator_value", 0.0, 0.0, DSC__HP_MAX,
      DSC__OPT_FROZEN | DSC__OPT_REFILLS},
     DSC__HP_ROW_EPS(1e-10),
     DSC__HP_ROW_MAXIMIZE,
@@ -26,15 +26,18 @@ static float initial_sum(const double *hp) {
 }
 
 static const dsc__state_def adagrad_state[] = {
-    {"sum", NULL, initial_sum, 0},
+    {"sum", NULL, initial_sum, DSC__STATE_NONNEG},
 };
 
-static void adagrad_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
+static int adagrad_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
     dsc_update_args a;
     dsc__update_args_common(&a, gr, clip);
     a.eps = (float)gr->hp[DSC__HP_EPS];
-    a.c0 = (float)(gr->hp[DSC__HP_LR] / (1.0 + (double)(gr->step - 1) * gr->hp[DSC__HP_LR_DECAY]));
+    /* t - 1 = the steps taken before this one */
+    a.c0 = (float)(gr->hp[DSC__HP_LR] / (1.0 + (double)gr->step * gr->hp[DSC__HP_LR_DECAY]));
+    if (check) return k->check_adagrad(gr->n, gr->p, gr->g, gr->state[0], &a);
     k->update_adagrad(gr->n, gr->p, gr->g, gr->state[0], &a);
+    return 1;
 }
 
 const dsc__opt_def dsc__opt_adagrad = {

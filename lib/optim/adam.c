@@ -29,13 +29,14 @@ static int uses_amsgrad(const double *hp) {
 
 const dsc__state_def dsc__adam_state[3] = {
     {"exp_avg", NULL, NULL, 0},
-    {"exp_avg_sq", NULL, NULL, 0},
-    {"max_exp_avg_sq", uses_amsgrad, NULL, 0},
+    {"exp_avg_sq", NULL, NULL, DSC__STATE_NONNEG},
+    {"max_exp_avg_sq", uses_amsgrad, NULL, DSC__STATE_NONNEG},
 };
 
-void dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int decoupled) {
+int dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check,
+                   int decoupled) {
     const double *hp = gr->hp;
-    double t = (double)gr->step;
+    double t = (double)gr->step + 1.0;
     dsc_update_args a;
     dsc__update_args_common(&a, gr, clip);
     a.beta1 = (float)hp[DSC__HP_BETA1];
@@ -48,11 +49,14 @@ void dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip,
     a.c1 = (float)(1.0 - hp[DSC__HP_LR] * hp[DSC__HP_WEIGHT_DECAY]);
     a.c0 = (float)(hp[DSC__HP_LR] / (1.0 - pow(hp[DSC__HP_BETA1], t)));
     a.c2 = (float)(1.0 / sqrt(1.0 - pow(hp[DSC__HP_BETA2], t)));
+    if (check)
+        return k->check_adam(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], gr->state[2], &a);
     k->update_adam(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], gr->state[2], &a);
+    return 1;
 }
 
-static void adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
-    dsc__adam_step(k, gr, clip, 0);
+static int adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
+    return dsc__adam_step(k, gr, clip, check, 0);
 }
 
 const dsc__opt_def dsc__opt_adam = {

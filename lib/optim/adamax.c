@@ -22,10 +22,10 @@ static const dsc__setting adamax_hp[] = {
 
 static const dsc__state_def adamax_state[] = {
     {"exp_avg", NULL, NULL, 0},
-    {"exp_inf", NULL, NULL, 0},
+    {"exp_inf", NULL, NULL, DSC__STATE_NONNEG},
 };
 
-static void adamax_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
+static int adamax_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
     const double *hp = gr->hp;
     dsc_update_args a;
     dsc__update_args_common(&a, gr, clip);
@@ -33,8 +33,10 @@ static void adamax_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *c
     a.one_m_beta1 = (float)(1.0 - hp[DSC__HP_BETA1]);
     a.beta2 = (float)hp[DSC__HP_BETA2];
     a.eps = (float)hp[DSC__HP_EPS];
-    a.c0 = (float)(hp[DSC__HP_LR] / (1.0 - pow(hp[DSC__HP_BETA1], (double)gr->step)));
+    a.c0 = (float)(hp[DSC__HP_LR] / (1.0 - pow(hp[DSC__HP_BETA1], (double)gr->step + 1.0)));
+    if (check) return k->check_adamax(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
     k->update_adamax(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
+    return 1;
 }
 
 const dsc__opt_def dsc__opt_adamax = {

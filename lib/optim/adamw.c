@@ -18,8 +18,8 @@ static const dsc__setting adamw_hp[] = {
     DSC__HP_ROW_CLIP,
 };
 
-static void adamw_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
-    dsc__adam_step(k, gr, clip, 1);
+static int adamw_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
+    return dsc__adam_step(k, gr, clip, check, 1);
 }
 
 const dsc__opt_def dsc__opt_adamw = {

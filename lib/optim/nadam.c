@@ -22,21 +22,23 @@ static const dsc__setting nadam_hp[] = {
     DSC__HP_ROW_BETAS,
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
-    {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, "momentum_decay", 4e-3, 0.0, INFINITY, 0},
-    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, "mu_product", 1.0, 0.0, 1.0,
-     DSC__SET_LO_OPEN | DSC__OPT_STATE},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, "momentum_decay", 4e-3, 0.0, DSC__HP_MAX, 0},
+    /* [0, 1]: with the default betas the product falls below the smallest
+     * normal double after 976 steps and reaches 0 soon after, a state a
+     * checkpoint must be able to restore. */
+    {DSC_OPTIMIZER_PARAM_MU_PRODUCT, "mu_product", 1.0, 0.0, 1.0, DSC__OPT_STATE},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
 };
 
 static const dsc__state_def nadam_state[] = {
     {"exp_avg", NULL, NULL, 0},
-    {"exp_avg_sq", NULL, NULL, 0},
+    {"exp_avg_sq", NULL, NULL, DSC__STATE_NONNEG},
 };
 
-static void nadam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
+static int nadam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
     double *hp = gr->hp;
-    double t = (double)gr->step, b1 = hp[DSC__HP_BETA1], psi = hp[DSC__HP_MOMENTUM_DECAY];
+    double t = (double)gr->step + 1.0, b1 = hp[DSC__HP_BETA1], psi = hp[DSC__HP_MOMENTUM_DECAY];
     double lr = hp[DSC__HP_LR];
     double mu = b1 * (1.0 - 0.5 * pow(0.96, t * psi));
     double mu_next = b1 * (1.0 - 0.5 * pow(0.96, (t + 1.0) * psi));
@@ -51,8 +53,10 @@ static void nadam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *cl
     a.c0 = (float)(lr * (1.0 - mu) / (1.0 - prod));
     a.c1 = (float)(lr * mu_next / (1.0 - prod * mu_next));
     a.c2 = (float)(1.0 / (1.0 - pow(hp[DSC__HP_BETA2], t)));
+    if (check) return k->check_nadam(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
     k->update_nadam(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
     hp[DSC__HP_MU_PRODUCT] = prod;
+    return 1;
 }
 
 const dsc__opt_def dsc__opt_nadam = {

@@ -2,7 +2,8 @@
  * data-driven hyperparameter table walker (values checked by
  * lib/core/settings.c; bounds, defaults, when a key may change, what it
  * turns on), state buffers, and the one place that fixes the order of a step:
- * gradient hook -> global norm and non-finite check -> clipping -> update.
+ * gradient hook -> global norm and non-finite check -> clipping -> result
+ * check -> update.
  * The variant files (sgd.c, adam.c, ...) hold each torch.optim class's
  * tables and per-step scalars. */
 #include "optimizer_impl.h"
@@ -18,11 +19,19 @@ struct dsc_optimizer {
     double hp[DSC__HP_SLOTS];        /* defaults for new groups; clip keys live only here */
     dsc__group *groups;              /* owned array of ngroups (capacity cap) */
     size_t ngroups, cap;
-    uint64_t refused;                /* steps refused for non-finite gradients */
+    uint64_t refused;                /* steps refused for a non-finite gradient or result */
     double last_norm;                /* pre-clip global L2 norm of the last step */
     dsc_grad_hook_fn hook;           /* gradient-reduce hook, or NULL */
     void *hook_user;
+    int in_hook;                     /* 1 while the hook runs: mutators refuse */
 };
+
+/* The functions that change an optimizer refuse to run from its own hook:
+ * the step is under way (a step from the hook would recurse forever). */
+#define CHECK_NOT_IN_HOOK(fn, opt)                                                          \
+    DSC_RETURN_IF((opt)->in_hook, DSC_E_STATE,                                              \
+                  "%s: called from the optimizer's gradient hook, which may only read the " \
+                  "optimizer", fn)
 
 static const dsc__opt_def *const kinds[] = {
     NULL, &dsc__opt_sgd, &dsc__opt_adagrad, &dsc__opt_rmsprop, &dsc__opt_adam, &dsc__opt_adamw,
@@ -176,9 +185,14 @@ dsc_status dsc_optimizer_kind_of(const dsc_optimizer *opt, dsc_optimizer_kind *o
     return DSC_OK;
 }
 
+/* Whether [a, a+na) and [b, b+nb) (in floats) share memory. */
+static int overlap2(const float *a, size_t na, const float *b, size_t nb) {
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return x < y + (uintptr_t)nb * sizeof(float) && y < x + (uintptr_t)na * sizeof(float);
+}
+
 static int overlap(const float *a, const float *b, size_t n) {
-    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b, len = (uintptr_t)n * sizeof(float);
-    return x < y + len && y < x + len;
+    return overlap2(a, n, b, n);
 }
 
 dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *grads, size_t n,
@@ -186,8 +200,24 @@ dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *
     DSC_RETURN_IF(n == 0, DSC_E_ARG, "%s: n is 0; it must be at least 1", fn);
     DSC_RETURN_IF(n > SIZE_MAX / 4 / sizeof(float), DSC_E_ARG, "%s: n is %zu; it is too large", fn,
                   n);
+    CHECK_NOT_IN_HOOK(fn, opt);
     DSC_RETURN_IF(overlap(params, grads, n), DSC_E_ARG,
                   "%s: params and grads overlap; they must be separate arrays", fn);
+    /* A parameter in two groups would be updated twice per step (PyTorch
+     * refuses it too); a gradient array shared with another group would be
+     * counted twice in the norm, and one group's update would write the
+     * other's gradients. So no array of the new group may share memory with
+     * an array of another group. */
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        const dsc__group *o = &opt->groups[i];
+        const int pp = overlap2(params, n, o->p, o->n), pg = overlap2(params, n, o->g, o->n);
+        const int gp = overlap2(grads, n, o->p, o->n), gg = overlap2(grads, n, o->g, o->n);
+        DSC_RETURN_IF(pp || pg || gp || gg, DSC_E_ARG,
+                      "%s: the new group's %s overlap the %s of group %zu; each parameter and "
+                      "gradient may belong to one group only (add a model or an array once)",
+                      fn, pp || pg ? "parameters" : "gradients", pp || gp ? "parameters" : "gradients",
+                      i);
+    }
     dsc__group gr;
     memset(&gr, 0, sizeof gr);
     gr.p = params;
@@ -289,6 +319,7 @@ static dsc_status set_value(dsc_optimizer *opt, size_t first, size_t last, int d
 dsc_status dsc_optimizer_set(dsc_optimizer *opt, dsc_optimizer_param key, double value) {
     const char *fn = "dsc_optimizer_set";
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    CHECK_NOT_IN_HOOK(fn, opt);
     const dsc__setting *row;
     DSC_TRY(lookup(opt->def, key, fn, &row));
     DSC_RETURN_IF(row->flags & DSC__OPT_STATE, DSC_E_UNSUPPORTED,
@@ -313,6 +344,7 @@ dsc_status dsc_optimizer_get(const dsc_optimizer *opt, dsc_optimizer_param key, 
 dsc_status dsc_optimizer_group_set(dsc_optimizer *opt, size_t group, dsc_optimizer_param key, double value) {
     const char *fn = "dsc_optimizer_group_set";
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    CHECK_NOT_IN_HOOK(fn, opt);
     CHECK_GROUP(fn, opt, group);
     const dsc__setting *row;
     DSC_TRY(lookup(opt->def, key, fn, &row));
@@ -335,6 +367,7 @@ dsc_status dsc_optimizer_group_get(const dsc_optimizer *opt, size_t group, dsc_o
 
 dsc_status dsc_optimizer_set_grad_hook(dsc_optimizer *opt, dsc_grad_hook_fn fn, void *user) {
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_optimizer_set_grad_hook: opt must not be NULL");
+    CHECK_NOT_IN_HOOK("dsc_optimizer_set_grad_hook", opt);
     opt->hook = fn;
     opt->hook_user = fn != NULL ? user : NULL;
     return DSC_OK;
@@ -360,20 +393,55 @@ static double sumsq(const dsc_kernels *k, const float *x, size_t n, int exact) {
     return exact ? k->sumsq(n, x) : k->sumsq_fast(n, x);
 }
 
+/* The first element of group gr whose update would write a NaN or an
+ * infinity (the check kernel on halves: the verdict of a range is the
+ * verdict of its elements, computed element by element), for the message.
+ * Only on the refusal path. */
+static size_t first_nonfinite(const dsc_optimizer *opt, const dsc__group *gr,
+                              const dsc__clip *clip) {
+    size_t lo = 0, hi = gr->n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        dsc__group part = *gr;
+        part.p = gr->p + lo;
+        part.g = gr->g + lo;
+        part.n = mid - lo;
+        for (size_t s = 0; s < DSC__MAX_STATE; s++)
+            if (gr->state[s] != NULL) part.state[s] = gr->state[s] + lo;
+        if (opt->def->step(opt->k, &part, clip, 1)) lo = mid;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Counts a refused step; the counter stops at UINT64_MAX instead of
+ * wrapping. */
+static void count_refused(dsc_optimizer *opt) {
+    if (opt->refused < UINT64_MAX) opt->refused++;
+}
+
 /* The order of a step lives here and only here. */
 dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
     const char *fn = "dsc_optimizer_step";
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    CHECK_NOT_IN_HOOK(fn, opt);
     DSC_RETURN_IF(opt->ngroups == 0, DSC_E_STATE,
                   "%s: the optimizer has no parameter group; add one first", fn);
+    for (size_t i = 0; i < opt->ngroups; i++)
+        DSC_RETURN_IF(opt->groups[i].step >= DSC__STEP_MAX, DSC_E_STATE,
+                      "%s: group %zu has taken 2^53 steps, the most a step count holds; "
+                      "reset the state (dsc_optimizer_reset_state) or set a smaller count", fn, i);
     /* 1. Gradient reduce (data-parallel ranks agree on the gradients). */
     if (opt->hook != NULL) {
+        opt->in_hook = 1;
         for (size_t i = 0; i < opt->ngroups; i++) {
             dsc__group *gr = &opt->groups[i];
             dsc_status s = opt->hook(opt, i, gr->g, gr->n, opt->hook_user);
+            if (s != DSC_OK) opt->in_hook = 0;
             DSC_RETURN_IF(s != DSC_OK, s, "%s: the gradient hook failed on group %zu with %s; "
                           "nothing was updated", fn, i, dsc_status_name(s));
         }
+        opt->in_hook = 0;
     }
     /* The kernels run flushing subnormals, rounding to nearest, exceptions
      * masked (fpenv.h); the host's hook above ran in the host's own mode. */
@@ -387,7 +455,7 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
     opt->last_norm = sqrt(total);
     if (!isfinite(total)) {
         dsc__fpenv_leave(&fe);
-        opt->refused++;
+        count_refused(opt);
         for (size_t i = 0; i < opt->ngroups; i++) {
             const dsc__group *gr = &opt->groups[i];
             for (size_t j = 0; j < gr->n; j++)
@@ -404,11 +472,26 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
         if (s < 1.0) clip.gscale = (float)s;
     }
     if (max_value > 0.0) clip.gclip = (float)max_value;
-    /* 4. Update every group: one fused kernel pass each. */
+    /* 4. The result check: every group's update computed without being
+     * written; one NaN or infinity it would write refuses the step, as a
+     * non-finite gradient does. */
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        const dsc__group *gr = &opt->groups[i];
+        if (opt->def->step(opt->k, &opt->groups[i], &clip, 1)) continue;
+        size_t j = first_nonfinite(opt, gr, &clip);
+        dsc__fpenv_leave(&fe);
+        count_refused(opt);
+        return dsc__error(DSC_E_NONFINITE,
+                          "%s: the update of group %zu would write NaN or an infinity at element "
+                          "%zu (parameter %g, gradient %g, lr %g); step refused, parameters and "
+                          "state unchanged", fn, i, j, (double)gr->p[j], (double)gr->g[j],
+                          gr->hp[DSC__HP_LR]);
+    }
+    /* 5. Update every group: one fused kernel pass each. */
     for (size_t i = 0; i < opt->ngroups; i++) {
         dsc__group *gr = &opt->groups[i];
+        (void)opt->def->step(opt->k, gr, &clip, 0);
         gr->step++;
-        opt->def->step(opt->k, gr, &clip);
     }
     dsc__fpenv_leave(&fe);
     return DSC_OK;
@@ -416,6 +499,7 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
 
 dsc_status dsc_optimizer_zero_grad(dsc_optimizer *opt) {
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_optimizer_zero_grad: opt must not be NULL");
+    CHECK_NOT_IN_HOOK("dsc_optimizer_zero_grad", opt);
     for (size_t i = 0; i < opt->ngroups; i++)
         memset(opt->groups[i].g, 0, opt->groups[i].n * sizeof(float));
     return DSC_OK;
@@ -449,7 +533,10 @@ dsc_status dsc_optimizer_group_step_count(const dsc_optimizer *opt, size_t group
 dsc_status dsc_optimizer_group_set_step_count(dsc_optimizer *opt, size_t group, uint64_t steps) {
     const char *fn = "dsc_optimizer_group_set_step_count";
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    CHECK_NOT_IN_HOOK(fn, opt);
     CHECK_GROUP(fn, opt, group);
+    DSC_RETURN_IF(steps > DSC__STEP_MAX, DSC_E_ARG,
+                  "%s: steps is %llu; it must be in [0, 2^53]", fn, (unsigned long long)steps);
     opt->groups[group].step = steps;
     return DSC_OK;
 }
@@ -515,6 +602,14 @@ dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t inde
                                    const float *src, size_t n) {
     const char *fn = "dsc_optimizer_state_set";
     DSC_TRY(state_args(opt, group, index, src, n, fn));
+    CHECK_NOT_IN_HOOK(fn, opt);
+    /* A value a step could never have produced would make every later step
+     * NaN or infinite (v < 0 under a square root) or be refused forever. */
+    const int nonneg = (opt->def->state[index].flags & DSC__STATE_NONNEG) != 0;
+    for (size_t i = 0; i < n; i++)
+        DSC_RETURN_IF(!isfinite(src[i]) || (nonneg && src[i] < 0.0f), DSC_E_ARG,
+                      "%s: %s's %s[%zu] is %g; it must be finite%s", fn, opt->def->name,
+                      opt->def->state[index].name, i, (double)src[i], nonneg ? " and >= 0" : "");
     dsc__group *gr = &opt->groups[group];
     if (gr->state[index] == NULL) { /* restoring a buffer the current settings leave off */
         gr->state[index] = dsc__alloc(n * sizeof(float));
@@ -532,6 +627,7 @@ dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, size_t inde
  * their defaults, step counts 0. */
 dsc_status dsc_optimizer_reset_state(dsc_optimizer *opt) {
     DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "dsc_optimizer_reset_state: opt must not be NULL");
+    CHECK_NOT_IN_HOOK("dsc_optimizer_reset_state", opt);
     const dsc__opt_def *def = opt->def;
     for (size_t i = 0; i < opt->ngroups; i++) {
         dsc__group *gr = &opt->groups[i];
@@ -554,4 +650,33 @@ size_t dsc__optimizer_state_keys(const dsc_optimizer *opt, dsc_optimizer_param *
         n++;
     }
     return n;
+}
+
+int dsc__optimizer_holds_exactly(const dsc_optimizer *opt, const float *params,
+                                 const float *grads, size_t n, char *why, size_t cap) {
+    /* Groups never share memory (dsc__optimizer_add_buffers), so groups
+     * that each lie inside params, with their gradients at the same offset
+     * in grads, and add up to n elements cover params exactly. */
+    const uintptr_t base = (uintptr_t)params, end = base + (uintptr_t)n * sizeof(float);
+    size_t total = 0;
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        const dsc__group *gr = &opt->groups[i];
+        const uintptr_t p = (uintptr_t)gr->p;
+        if (p < base || p >= end || gr->n > (end - p) / sizeof(float)) {
+            snprintf(why, cap, "group %zu (%zu parameters) is not part of the model's parameters",
+                     i, gr->n);
+            return 0;
+        }
+        if (gr->g != grads + (gr->p - params)) {
+            snprintf(why, cap, "group %zu holds the model's parameters with other gradients than "
+                     "the model's", i);
+            return 0;
+        }
+        total += gr->n;
+    }
+    if (total != n) {
+        snprintf(why, cap, "its groups hold %zu of the model's %zu parameters", total, n);
+        return 0;
+    }
+    return 1;
 }

@@ -47,8 +47,24 @@ enum {
     /* Holds a value only once a step has written it (PyTorch's None until
      * then: SGD's momentum_buffer): not in use before that; the kind's step
      * marks it started in dsc__group.started, dsc_optimizer_state_set too. */
-    DSC__STATE_LAZY = 1u << 0
+    DSC__STATE_LAZY = 1u << 0,
+    /* Never negative (a sum or an average of squares, an infinity norm):
+     * dsc_optimizer_state_set refuses a negative value. */
+    DSC__STATE_NONNEG = 1u << 1
 };
+
+/* The largest step count (2^53: every count is exact as the double the
+ * bias corrections use). A step from it is refused, a larger count cannot
+ * be set, so a count never wraps. */
+#define DSC__STEP_MAX 9007199254740992ull
+
+/* Upper bound of every hyperparameter that has no natural one (lr,
+ * weight_decay, eps, momentum, clipping, lr_decay, momentum_decay,
+ * initial_accumulator_value): 2^32. Every scalar a step derives from them in
+ * double is then a finite float (the largest, Adam's lr / (1 - beta1^t), is
+ * at most lr * 2^53 = 2^85; AdamW's 1 - lr*weight_decay at most 2^64), so a
+ * step can only overflow through the data, which the step checks. */
+#define DSC__HP_MAX DSC__TWO_32
 
 /* One state buffer of a kind: PyTorch's state name, whether the settings hp
  * use it (NULL: always), the value it starts from (NULL: 0), its flags. */
@@ -87,10 +103,14 @@ typedef struct dsc__opt_def {
     /* Cross-key rules (SGD's Nesterov) on candidate values; NULL if none.
      * fn names the public function for the message. */
     dsc_status (*check)(const double *hp, const char *fn);
-    /* One step of group gr (its step count already incremented): derive
-     * the scalars in double, then one kernel call; sets the bit of each
-     * DSC__STATE_LAZY buffer it has written in gr->started. */
-    void (*step)(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip);
+    /* Step number gr->step + 1 of group gr: derive the scalars in double,
+     * then one kernel call. check = 1: the kernel's check only, which
+     * changes nothing and returns whether every value the update would
+     * write is finite. check = 0: the update itself, returning 1; it also
+     * sets the bit of each DSC__STATE_LAZY buffer it has written in
+     * gr->started and updates the kind's DSC__OPT_STATE keys (the engine
+     * then increments gr->step). */
+    int (*step)(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check);
 } dsc__opt_def;
 
 extern const dsc__opt_def dsc__opt_sgd, dsc__opt_adagrad, dsc__opt_rmsprop, dsc__opt_adam,
@@ -98,15 +118,25 @@ extern const dsc__opt_def dsc__opt_sgd, dsc__opt_adagrad, dsc__opt_rmsprop, dsc_
 
 /* Adam's state table and step, shared with AdamW (adam.c). */
 extern const dsc__state_def dsc__adam_state[3];
-void dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int decoupled);
+int dsc__adam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check,
+                   int decoupled);
 
 /* Adds a group over flat parameter and gradient buffers (validated: n >= 1,
- * no overlap; both non-NULL, checked by the caller), with the optimizer's
+ * no overlap between them or with any array of another group; both
+ * non-NULL, checked by the caller), with the optimizer's
  * current defaults and its state buffers. What dsc_optimizer_add_params and
  * dsc_optimizer_add_model (a model's flat buffers) share; fn names the
  * public function in messages. Adds nothing on failure. */
 dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *grads, size_t n,
                                       size_t *group, const char *fn);
+
+/* Whether the optimizer's groups hold exactly the n parameters at params
+ * with their gradients at grads (one group, or several covering them, each
+ * group's gradients at its parameters' offset); if not, writes a sentence
+ * saying what differs to why (size cap). What the trainer requires of its
+ * optimizer and model. */
+int dsc__optimizer_holds_exactly(const dsc_optimizer *opt, const float *params,
+                                 const float *grads, size_t n, char *why, size_t cap);
 
 /* Fills the fields every kernel reads first (clip, sign, lr, weight decay). */
 void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc__clip *clip);
@@ -117,15 +147,15 @@ void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc
  * buffers, step counts and lrs. */
 size_t dsc__optimizer_state_keys(const dsc_optimizer *opt, dsc_optimizer_param *keys, size_t cap);
 
-/* Table rows shared by every kind. INFINITY: no upper bound. */
-#define DSC__HP_ROW_LR(d) {DSC_OPTIMIZER_PARAM_LR, "lr", (d), 0.0, INFINITY, 0}
-#define DSC__HP_ROW_WD(d) {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, "weight_decay", (d), 0.0, INFINITY, 0}
+/* Table rows shared by every kind. */
+#define DSC__HP_ROW_LR(d) {DSC_OPTIMIZER_PARAM_LR, "lr", (d), 0.0, DSC__HP_MAX, 0}
+#define DSC__HP_ROW_WD(d) {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, "weight_decay", (d), 0.0, DSC__HP_MAX, 0}
 #define DSC__HP_ROW_MAXIMIZE \
     {DSC_OPTIMIZER_PARAM_MAXIMIZE, "maximize", 0.0, 0.0, 1.0, DSC__SET_BOOL}
-#define DSC__HP_ROW_EPS(d) {DSC_OPTIMIZER_PARAM_EPS, "eps", (d), 0.0, INFINITY, 0}
+#define DSC__HP_ROW_EPS(d) {DSC_OPTIMIZER_PARAM_EPS, "eps", (d), 0.0, DSC__HP_MAX, 0}
 #define DSC__HP_ROW_CLIP                                                               \
-    {DSC_OPTIMIZER_PARAM_CLIP_NORM, "clip_norm", 0.0, 0.0, INFINITY, DSC__OPT_GLOBAL},   \
-    {DSC_OPTIMIZER_PARAM_CLIP_VALUE, "clip_value", 0.0, 0.0, INFINITY, DSC__OPT_GLOBAL}
+    {DSC_OPTIMIZER_PARAM_CLIP_NORM, "clip_norm", 0.0, 0.0, DSC__HP_MAX, DSC__OPT_GLOBAL},   \
+    {DSC_OPTIMIZER_PARAM_CLIP_VALUE, "clip_value", 0.0, 0.0, DSC__HP_MAX, DSC__OPT_GLOBAL}
 #define DSC__HP_ROW_BETAS                                                              \
     {DSC_OPTIMIZER_PARAM_BETA1, "beta1", 0.9, 0.0, 1.0, DSC__SET_HI_OPEN},               \
     {DSC_OPTIMIZER_PARAM_BETA2, "beta2", 0.999, 0.0, 1.0, DSC__SET_HI_OPEN}

@@ -25,12 +25,12 @@ static const dsc__setting radam_hp[] = {
 
 static const dsc__state_def radam_state[] = {
     {"exp_avg", NULL, NULL, 0},
-    {"exp_avg_sq", NULL, NULL, 0},
+    {"exp_avg_sq", NULL, NULL, DSC__STATE_NONNEG},
 };
 
-static void radam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
+static int radam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
     const double *hp = gr->hp;
-    double t = (double)gr->step, b1 = hp[DSC__HP_BETA1], b2 = hp[DSC__HP_BETA2];
+    double t = (double)gr->step + 1.0, b1 = hp[DSC__HP_BETA1], b2 = hp[DSC__HP_BETA2];
     double lr = hp[DSC__HP_LR];
     double bc1 = 1.0 - pow(b1, t), b2t = pow(b2, t), bc2 = 1.0 - b2t;
     double rho_inf = 2.0 / (1.0 - b2) - 1.0;
@@ -50,7 +50,9 @@ static void radam_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *cl
     } else {
         a.c0 = (float)(lr / bc1);
     }
+    if (check) return k->check_radam(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
     k->update_radam(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], &a);
+    return 1;
 }
 
 const dsc__opt_def dsc__opt_radam = {

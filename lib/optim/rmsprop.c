@@ -17,7 +17,7 @@ static const dsc__setting rmsprop_hp[] = {
     {DSC_OPTIMIZER_PARAM_ALPHA, "alpha", 0.99, 0.0, 1.0, 0},
     DSC__HP_ROW_EPS(1e-8),
     DSC__HP_ROW_WD(0.0),
-    {DSC_OPTIMIZER_PARAM_MOMENTUM, "momentum", 0.0, 0.0, INFINITY, 0},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM, "momentum", 0.0, 0.0, DSC__HP_MAX, 0},
     {DSC_OPTIMIZER_PARAM_CENTERED, "centered", 0.0, 0.0, 1.0, DSC__SET_BOOL | DSC__OPT_FROZEN},
     DSC__HP_ROW_MAXIMIZE,
     DSC__HP_ROW_CLIP,
@@ -32,12 +32,12 @@ static int uses_momentum(const double *hp) {
 }
 
 static const dsc__state_def rmsprop_state[] = {
-    {"square_avg", NULL, NULL, 0},
+    {"square_avg", NULL, NULL, DSC__STATE_NONNEG},
     {"grad_avg", uses_centered, NULL, 0},
     {"momentum_buffer", uses_momentum, NULL, 0},
 };
 
-static void rmsprop_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
+static int rmsprop_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
     dsc_update_args a;
     dsc__update_args_common(&a, gr, clip);
     a.beta2 = (float)gr->hp[DSC__HP_ALPHA];
@@ -45,7 +45,10 @@ static void rmsprop_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *
     a.eps = (float)gr->hp[DSC__HP_EPS];
     a.momentum = (float)gr->hp[DSC__HP_MOMENTUM];
     a.centered = gr->hp[DSC__HP_CENTERED] != 0.0;
+    if (check)
+        return k->check_rmsprop(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], gr->state[2], &a);
     k->update_rmsprop(gr->n, gr->p, gr->g, gr->state[0], gr->state[1], gr->state[2], &a);
+    return 1;
 }
 
 const dsc__opt_def dsc__opt_rmsprop = {

@@ -14,7 +14,7 @@
 
 static const dsc__setting sgd_hp[] = {
     DSC__HP_ROW_LR(1e-3),
-    {DSC_OPTIMIZER_PARAM_MOMENTUM, "momentum", 0.0, 0.0, INFINITY, 0},
+    {DSC_OPTIMIZER_PARAM_MOMENTUM, "momentum", 0.0, 0.0, DSC__HP_MAX, 0},
     {DSC_OPTIMIZER_PARAM_DAMPENING, "dampening", 0.0, 0.0, 1.0, 0},
     DSC__HP_ROW_WD(0.0),
     {DSC_OPTIMIZER_PARAM_NESTEROV, "nesterov", 0.0, 0.0, 1.0, DSC__SET_BOOL | DSC__OPT_FROZEN},
@@ -39,15 +39,17 @@ static dsc_status sgd_check(const double *hp, const char *fn) {
     return DSC_OK;
 }
 
-static void sgd_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip) {
+static int sgd_step(const dsc_kernels *k, dsc__group *gr, const dsc__clip *clip, int check) {
     dsc_update_args a;
     dsc__update_args_common(&a, gr, clip);
     a.momentum = (float)gr->hp[DSC__HP_MOMENTUM];
     a.one_m_dampening = (float)(1.0 - gr->hp[DSC__HP_DAMPENING]);
     a.nesterov = gr->hp[DSC__HP_NESTEROV] != 0.0;
     a.first_step = !(gr->started & 1u);
+    if (check) return k->check_sgd(gr->n, gr->p, gr->g, gr->state[0], &a);
     k->update_sgd(gr->n, gr->p, gr->g, gr->state[0], &a);
     if (a.momentum != 0.0f) gr->started |= 1u; /* momentum_buffer holds a value */
+    return 1;
 }
 
 const dsc__opt_def dsc__opt_sgd = {

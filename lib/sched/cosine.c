@@ -13,7 +13,7 @@
 enum { T_MAX, ETA_MIN };
 static const dsc__setting cosine_hp[] = {
     [T_MAX] = {DSC_SCHED_PARAM_T_MAX, "T_max", NAN, 1, DSC__TWO_53, DSC__SET_INT | DSC__SET_REQUIRED},
-    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, INFINITY, 0},
+    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, DSC__TWO_32, 0}, /* an lr */
 };
 
 static dsc_status cosine_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {

@@ -12,8 +12,8 @@
 enum { BASE_LR, MAX_LR, UP, DOWN, MODE, GAMMA, CYCLE_MOMENTUM, BASE_MOMENTUM, MAX_MOMENTUM };
 static const dsc__setting cyclic_hp[] = {
     /* No fixed default: each group's lr at start. */
-    [BASE_LR] = {DSC_SCHED_PARAM_BASE_LR, "base_lr", NAN, 0.0, INFINITY, DSC__SCHED_PER_GROUP},
-    [MAX_LR] = {DSC_SCHED_PARAM_MAX_LR, "max_lr", NAN, 0.0, INFINITY, DSC__SET_REQUIRED | DSC__SCHED_PER_GROUP},
+    [BASE_LR] = {DSC_SCHED_PARAM_BASE_LR, "base_lr", NAN, 0.0, DSC__TWO_32, DSC__SCHED_PER_GROUP},
+    [MAX_LR] = {DSC_SCHED_PARAM_MAX_LR, "max_lr", NAN, 0.0, DSC__TWO_32, DSC__SET_REQUIRED | DSC__SCHED_PER_GROUP},
     /* PyTorch takes float(step_size_*): fractional sizes are accepted too. */
     [UP] = {DSC_SCHED_PARAM_STEP_SIZE_UP, "step_size_up", 2000, 0, DSC__TWO_53, DSC__SET_LO_OPEN},
     /* No fixed default: step_size_up (PyTorch's None). */

@@ -13,7 +13,7 @@
 enum { MAX_LR, TOTAL_STEPS, EPOCHS, STEPS_PER_EPOCH, PCT_START, ANNEAL, DIV, FINAL_DIV, THREE_PHASE,
        CYCLE_MOMENTUM, BASE_MOMENTUM, MAX_MOMENTUM };
 static const dsc__setting onecycle_hp[] = {
-    [MAX_LR] = {DSC_SCHED_PARAM_MAX_LR, "max_lr", NAN, 0.0, INFINITY, DSC__SET_REQUIRED | DSC__SCHED_PER_GROUP},
+    [MAX_LR] = {DSC_SCHED_PARAM_MAX_LR, "max_lr", NAN, 0.0, DSC__TWO_32, DSC__SET_REQUIRED | DSC__SCHED_PER_GROUP},
     /* total_steps, or epochs and steps_per_epoch: no fixed defaults. */
     [TOTAL_STEPS] = {DSC_SCHED_PARAM_TOTAL_STEPS, "total_steps", NAN, 1, DSC__TWO_53, DSC__SET_INT},
     [EPOCHS] = {DSC_SCHED_PARAM_EPOCHS, "epochs", NAN, 1, DSC__TWO_31, DSC__SET_INT},

@@ -96,6 +96,11 @@ struct dsc__sched_vt {
     unsigned flags;              /* DSC__SV_* */
     const dsc__sched_var *vars;  /* the kind's state variables (v.k) */
     size_t nvars;
+    /* Relations between the kind's state variables that a saved state
+     * must satisfy (each is already an integer >= 0 or not NaN, as its
+     * dsc__sched_var says): NULL if they hold, else why not. NULL hook:
+     * no relation. */
+    const char *(*check_vars)(const double *k);
     /* Cross-key checks at start (fn names the public function). */
     dsc_status (*check)(const dsc_lr_scheduler *s, const char *fn);
     /* The value dsc_lr_scheduler_get reports for row i, not set, whose def

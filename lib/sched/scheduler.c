@@ -516,6 +516,10 @@ static dsc_status step_common(dsc_lr_scheduler *s, int has_metric, double metric
                   "%s: %s steps with a metric; call dsc_lr_scheduler_step_metric", fn, s->vt->name);
     if (!s->started) DSC_TRY(start(s, fn));
     DSC_TRY(check_groups(s, fn));
+    /* The step count never passes 2^53, the largest a saved state holds
+     * (and the last integer a double counts exactly). */
+    DSC_RETURN_IF(s->v.t >= (int64_t)DSC__TWO_53, DSC_E_STATE,
+                  "%s: %s has taken 2^53 steps, the most its step count holds", fn, s->vt->name);
     sync_from_optimizer(s);
     dsc__sched_save_vars(s);
     dsc_status st = s->vt->step ? s->vt->step(s, metric)

@@ -70,8 +70,19 @@ static int is_int(double x, double lo) {
     return isfinite(x) && x == floor(x) && x >= lo && x <= DSC__TWO_53;
 }
 
-/* Checks one block (and its children) against s; returns the next block or NULL with *why. */
-static const double *check_block(const dsc_lr_scheduler *s, const double *p, int top_started, const char **why) {
+/* Whether x is a value the optimizer accepts for key (an lr: [0, 2^32]). */
+static int in_optimizer_range(const dsc_lr_scheduler *s, dsc_optimizer_param key, double x) {
+    dsc_optimizer_kind kind;
+    double lo = 0.0, hi = 0.0;
+    if (dsc_optimizer_kind_of(s->opt, &kind) != DSC_OK) return 0;
+    if (dsc_optimizer_param_bounds(kind, key, &lo, &hi) != DSC_OK) return 0;
+    return x >= lo && x <= hi;
+}
+
+/* Checks one block (and its children) against s; returns the next block or NULL with *why.
+ * top: the block of the scheduler being loaded (not a child). */
+static const double *check_block(const dsc_lr_scheduler *s, const double *p, int top_started, int top,
+                                 const char **why) {
     if (p[0] != STATE_MAGIC || p[1] != STATE_FORMAT) { *why = "not a scheduler state (magic or format)"; return NULL; }
     if (p[2] != (double)s->vt->kind) { *why = "saved by another kind of scheduler"; return NULL; }
     if (p[3] != (double)s->ngroups) { *why = "saved with another group count"; return NULL; }
@@ -82,6 +93,11 @@ static const double *check_block(const dsc_lr_scheduler *s, const double *p, int
         return NULL;
     }
     if (!is_int(p[7], -1.0)) { *why = "the step count is not an integer >= -1"; return NULL; }
+    /* -1 is "not started": every block of an unstarted state; of a started
+     * one, only a SequentialLR child that has not run yet. */
+    if (!top_started && p[7] != -1.0) { *why = "an unstarted scheduler has a step count other than -1"; return NULL; }
+    if (top_started && top && p[7] < 0.0) { *why = "a started scheduler has the step count -1"; return NULL; }
+    const double mkey = p[6], t = p[7];
     p += STATE_HEADER;
     for (size_t i = 0; i < s->vt->nvars; i++) {
         if (s->vt->vars[i].count ? !is_int(p[i], 0.0) : isnan(p[i])) {
@@ -89,11 +105,21 @@ static const double *check_block(const dsc_lr_scheduler *s, const double *p, int
             return NULL;
         }
     }
+    if (t >= 0.0 && s->vt->check_vars != NULL && (*why = s->vt->check_vars(p)) != NULL) return NULL;
     p += s->vt->nvars;
     for (size_t g = 0; g < 3 * s->ngroups; g++)
         if (!isfinite(p[g]) || p[g] < 0.0) { *why = "an lr or momentum is negative or not finite"; return NULL; }
+    /* What a started state writes into the optimizer must be values it
+     * accepts: lrs up to 2^32, beta1 below 1. */
+    for (size_t g = 0; top_started && g < 2 * s->ngroups; g++)
+        if (!in_optimizer_range(s, DSC_OPTIMIZER_PARAM_LR, p[g])) { *why = "an lr is above the optimizer's largest, 2^32"; return NULL; }
+    for (size_t g = 0; top_started && mkey != 0.0 && g < s->ngroups; g++)
+        if (!in_optimizer_range(s, (dsc_optimizer_param)(int)mkey, p[2 * s->ngroups + g])) {
+            *why = "a momentum is outside the optimizer's range for it";
+            return NULL;
+        }
     p += 3 * s->ngroups;
-    for (size_t i = 0; i < s->nchildren && p != NULL; i++) p = check_block(s->children[i], p, top_started, why);
+    for (size_t i = 0; i < s->nchildren && p != NULL; i++) p = check_block(s->children[i], p, top_started, 0, why);
     return p;
 }
 
@@ -120,7 +146,7 @@ dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, s
     DSC_RETURN_IF(buf[5] != 0.0 && buf[5] != 1.0, DSC_E_FORMAT, "%s: bad started flag", fn);
     int started = buf[5] == 1.0;
     const char *why = NULL;
-    DSC_RETURN_IF(check_block(s, buf, started, &why) == NULL, DSC_E_FORMAT, "%s: %s", fn, why);
+    DSC_RETURN_IF(check_block(s, buf, started, 1, &why) == NULL, DSC_E_FORMAT, "%s: %s", fn, why);
     dsc_optimizer_param mkey = 0;
     if (started) {
         DSC_TRY(dsc__sched_prepare_start(s, fn, &mkey));

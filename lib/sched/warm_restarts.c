@@ -10,7 +10,7 @@ enum { T_0, T_MULT, ETA_MIN };
 static const dsc__setting warm_hp[] = {
     [T_0] = {DSC_SCHED_PARAM_T_0, "T_0", NAN, 1, DSC__TWO_53, DSC__SET_INT | DSC__SET_REQUIRED},
     [T_MULT] = {DSC_SCHED_PARAM_T_MULT, "T_mult", 1, 1, 1048576, DSC__SET_INT},
-    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, INFINITY, 0},
+    [ETA_MIN] = {DSC_SCHED_PARAM_ETA_MIN, "eta_min", 0.0, 0.0, DSC__TWO_32, 0}, /* an lr */
 };
 
 /* State variables: PyTorch's T_cur and T_i, integers below 2^53. */
@@ -35,6 +35,14 @@ static void warm_advance(dsc_lr_scheduler *s) {
     }
 }
 
+/* What warm_reset and warm_advance keep: a cycle of at least one step,
+ * and fewer steps into it than its length. */
+static const char *warm_check_vars(const double *k) {
+    if (k[T_I] < 1.0) return "the cycle length T_i is below 1";
+    if (k[T_CUR] >= k[T_I]) return "T_cur is not below the cycle length T_i";
+    return NULL;
+}
+
 static dsc_status warm_lr(dsc_lr_scheduler *s, size_t g, double cur, double base, double *lr, double *mom) {
     (void)g, (void)cur, (void)mom;
     const double pi = 3.141592653589793;
@@ -46,5 +54,5 @@ static dsc_status warm_lr(dsc_lr_scheduler *s, size_t g, double cur, double base
 const dsc__sched_vt dsc__sched_warm_restarts_vt = {
     .kind = DSC_SCHED_COSINE_WARM_RESTARTS, .name = "CosineAnnealingWarmRestarts", .hp = warm_hp,
     .nhp = sizeof warm_hp / sizeof warm_hp[0], .vars = warm_vars, .nvars = sizeof warm_vars / sizeof warm_vars[0],
-    .reset = warm_reset, .advance = warm_advance, .lr = warm_lr,
+    .check_vars = warm_check_vars, .reset = warm_reset, .advance = warm_advance, .lr = warm_lr,
 };

@@ -7,6 +7,7 @@
  * optimizer's state and lrs, and the trainer's generator and progress are
  * saved first and restored at the end. */
 #include "trainer_impl.h"
+#include "../optim/optimizer_impl.h"
 
 #include <math.h>
 #include <string.h>
@@ -16,14 +17,16 @@ dsc_status dsc_trainer_lr_range_test(dsc_trainer *t, double lr_min, double lr_ma
                                      double *suggested) {
     static const char fn[] = "dsc_trainer_lr_range_test";
     DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
-    DSC_RETURN_IF(!(lr_min > 0) || !isfinite(lr_min), DSC_E_ARG,
-                  "%s: lr_min is %g; it must be finite and > 0", fn, lr_min);
-    DSC_RETURN_IF(!(lr_max > lr_min) || !isfinite(lr_max), DSC_E_ARG,
-                  "%s: lr_max is %g; it must be finite and > lr_min (%g)", fn, lr_max, lr_min);
+    DSC_RETURN_IF(!(lr_min > 0) || !(lr_min < DSC__HP_MAX), DSC_E_ARG,
+                  "%s: lr_min is %g; it must be in (0, 2^32), the optimizer's lrs", fn, lr_min);
+    DSC_RETURN_IF(!(lr_max > lr_min) || !(lr_max <= DSC__HP_MAX), DSC_E_ARG,
+                  "%s: lr_max is %g; it must be > lr_min (%g) and at most 2^32, the optimizer's "
+                  "largest lr", fn, lr_max, lr_min);
     DSC_RETURN_IF(steps < 2 || steps > ((size_t)1 << 31), DSC_E_ARG,
                   "%s: steps is %zu; it must be in [2, 2^31]", fn, steps);
     DSC_RETURN_IF(t->busy, DSC_E_STATE, "%s: the trainer is running (called from a callback?)",
                   fn);
+    DSC_TRY(dsc__check_holds_model(t->opt, t->model, DSC_E_STATE, fn));
     float *params = NULL;
     int training = 1;
     DSC_TRY(dsc_model_params(t->model, &params));

@@ -4,6 +4,7 @@
  * epochs. Random search draws lr log-uniformly (Bergstra & Bengio, 2012). */
 #include "trainer_impl.h"
 #include "../core/settings.h"
+#include "../optim/optimizer_impl.h"
 
 #include <math.h>
 #include <string.h>
@@ -40,8 +41,8 @@ static const dsc__setting random_settings[] = {
     ROW_EPOCHS,
     {DSC_SEARCH_PARAM_TRIALS, "trials", 10, 1, (double)MAX_CANDIDATES, DSC__SET_INT},
     {DSC_SEARCH_PARAM_SEED, "seed", 0, 0, DSC__TWO_53, DSC__SET_INT},
-    {DSC_SEARCH_PARAM_LR_MIN, "lr_min", 1e-4, 0, INFINITY, DSC__SET_LO_OPEN},
-    {DSC_SEARCH_PARAM_LR_MAX, "lr_max", 1, 0, INFINITY, DSC__SET_LO_OPEN},
+    {DSC_SEARCH_PARAM_LR_MIN, "lr_min", 1e-4, 0, DSC__HP_MAX, DSC__SET_LO_OPEN},
+    {DSC_SEARCH_PARAM_LR_MAX, "lr_max", 1, 0, DSC__HP_MAX, DSC__SET_LO_OPEN},
 };
 
 typedef struct search_kind {
@@ -182,8 +183,9 @@ dsc_status dsc_search_set_lrs(dsc_search *s, const double *lrs, size_t n) {
     static const char fn[] = "dsc_search_set_lrs";
     CHECK_LIST(fn, s, lrs, n);
     for (size_t i = 0; i < n; i++)
-        DSC_RETURN_IF(!(lrs[i] > 0) || !isfinite(lrs[i]), DSC_E_ARG,
-                      "%s: lrs[%zu] is %g; every lr must be finite and > 0", fn, i, lrs[i]);
+        DSC_RETURN_IF(!(lrs[i] > 0) || !(lrs[i] <= DSC__HP_MAX), DSC_E_ARG,
+                      "%s: lrs[%zu] is %g; every lr must be in (0, 2^32], the optimizer's lrs",
+                      fn, i, lrs[i]);
     void *copy = NULL;
     DSC_TRY(copy_list(&copy, lrs, n, sizeof *lrs, fn));
     dsc__free(s->lrs);

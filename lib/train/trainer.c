@@ -50,6 +50,22 @@ dsc_status dsc__check_fit(dsc_model *model, const dsc_loss *loss, const dsc_data
     return DSC_OK;
 }
 
+dsc_status dsc__check_holds_model(dsc_optimizer *opt, dsc_model *model, dsc_status status,
+                                  const char *fn) {
+    float *p = NULL, *g = NULL;
+    size_t n = 0;
+    char why[160];
+    DSC_TRY(dsc_model_params(model, &p));
+    DSC_TRY(dsc_model_grads(model, &g));
+    DSC_TRY(dsc_model_param_count(model, &n));
+    DSC_RETURN_IF(!dsc__optimizer_holds_exactly(opt, p, g, n, why, sizeof why), status,
+                  "%s: the optimizer does not hold exactly the model's parameters (%s), so "
+                  "training would %s; give the trainer an optimizer whose groups are the "
+                  "model's (dsc_optimizer_add_model once, and nothing else)", fn, why,
+                  n == 0 ? "change nothing" : "leave some of them untrained or step others");
+    return DSC_OK;
+}
+
 dsc_status dsc__set_all_lr(dsc_optimizer *opt, double lr) {
     size_t ng = 0;
     DSC_TRY(dsc_optimizer_group_count(opt, &ng));
@@ -201,6 +217,7 @@ dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
     DSC_RETURN_IF(ng == 0, DSC_E_STATE,
                   "%s: the optimizer has no parameter group; add the model's parameters with "
                   "dsc_optimizer_add_model first", fn);
+    DSC_TRY(dsc__check_holds_model(opt, model, DSC_E_ARG, fn));
     DSC_TRY(dsc_model_param_count(model, &np));
     DSC_TRY(dsc_model_max_batch(model, &mb));
 
@@ -489,6 +506,9 @@ static dsc_status run_epochs(dsc_trainer *t, float *params) {
         for (size_t k = 0; k < nb; k++) {
             size_t first = k * b, n = t->count - first < b ? t->count - first : b;
             double lr = NAN, loss = NAN;
+            /* A group added since dsc_trainer_new (by a callback, say) is
+             * caught before it is stepped; the check walks the groups only. */
+            DSC_TRY(dsc__check_holds_model(t->opt, t->model, DSC_E_STATE, fn));
             DSC_TRY(dsc_optimizer_group_get(t->opt, 0, DSC_OPTIMIZER_PARAM_LR, &lr));
             dsc_status s = dsc__trainer_train_batch(t, t->order + first, n, &loss);
             p->step++;
@@ -514,8 +534,8 @@ static dsc_status run_epochs(dsc_trainer *t, float *params) {
             if (t->max_nonfinite > 0 && p->refused_row >= t->max_nonfinite) {
                 p->stop_reason = DSC_STOP_NONFINITE;
                 return dsc__error(DSC_E_NONFINITE,
-                                  "%s: %llu batches in a row were refused for a non-finite loss "
-                                  "or gradient (epoch %llu, step %llu); training stopped", fn,
+                                  "%s: %llu batches in a row were refused for a non-finite loss, "
+                                  "gradient or update (epoch %llu, step %llu); training stopped", fn,
                                   (unsigned long long)p->refused_row,
                                   (unsigned long long)p->epoch, (unsigned long long)p->step);
             }

@@ -95,6 +95,11 @@ dsc_status dsc__opt_snapshot_take(dsc__opt_snapshot *s, dsc_optimizer *opt, cons
 dsc_status dsc__opt_snapshot_restore(const dsc__opt_snapshot *s, dsc_optimizer *opt);
 void dsc__opt_snapshot_free(dsc__opt_snapshot *s);
 
+/* DSC_OK if opt's groups hold exactly the model's parameters (and their
+ * gradients); else status with a message naming fn and saying what differs. */
+dsc_status dsc__check_holds_model(dsc_optimizer *opt, dsc_model *model, dsc_status status,
+                                  const char *fn);
+
 /* Sets every group's lr. */
 dsc_status dsc__set_all_lr(dsc_optimizer *opt, double lr);
 

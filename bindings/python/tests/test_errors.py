@@ -17,7 +17,7 @@ def test_bad_hyperparameter_raises_with_c_message():
     assert e.status == descent.Status.E_ARG
     assert e.status_name == "DSC_E_ARG"
     assert e.function == "dsc_optimizer_set"
-    assert e.message == "dsc_optimizer_set: lr is -1; it must be a finite number >= 0"
+    assert e.message == "dsc_optimizer_set: lr is -1; it must be a finite number in [0, 2^32]"
     assert e.message == descent.last_error()
     assert str(e) == "DSC_E_ARG: " + e.message
 
