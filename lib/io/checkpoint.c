@@ -762,7 +762,7 @@ static dsc_status checkpoint_load(const char *path, const unsigned char *buf, si
                                   dsc_model *model, dsc_optimizer *opt, dsc_lr_scheduler *sched,
                                   dsc_trainer *t) {
     static const char fn[] = "dsc_checkpoint_load";
-    DSC_TRY(check_objects(fn, path != NULL ? path : "", model, opt, sched, t));
+    DSC_TRY(check_objects(fn, path != NULL || buf != NULL ? "" : NULL, model, opt, sched, t));
     DSC_RETURN_IF(t != NULL && t->busy, DSC_E_STATE,
                   "%s: the trainer is running (called from a callback?); load after it returns", fn);
     size_t ng = 0;

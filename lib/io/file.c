@@ -137,6 +137,23 @@ static char *dup_str(const char *s, size_t extra) {
     return d;
 }
 
+/* The directory part of path ("." for none), so no allocation is needed
+ * after the rename. */
+static char *dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) return dup_str(".", 0);
+    char *dir = dup_str(path, 0);
+    if (dir != NULL) dir[slash == path ? 1 : (size_t)(slash - path)] = '\0';
+    return dir;
+}
+
+static void free_names(dsc__io_out *o) {
+    dsc__free(o->path);
+    dsc__free(o->tmp);
+    dsc__free(o->dir);
+    o->path = o->tmp = o->dir = NULL;
+}
+
 dsc_status dsc__io_begin(dsc__io_out *o, const char *path, const char *fn) {
     static unsigned serial;
     memset(o, 0, sizeof *o);
@@ -144,10 +161,9 @@ dsc_status dsc__io_begin(dsc__io_out *o, const char *path, const char *fn) {
     o->fn = fn;
     o->path = dup_str(path, 0);
     o->tmp = dup_str(path, 48);
-    if (o->path == NULL || o->tmp == NULL) {
-        dsc__free(o->path);
-        dsc__free(o->tmp);
-        o->path = o->tmp = NULL;
+    o->dir = dir_of(path);
+    if (o->path == NULL || o->tmp == NULL || o->dir == NULL) {
+        free_names(o);
         return dsc__error(DSC_E_NOMEM, "%s: out of memory for the file name '%s'", fn, path);
     }
     /* A name no other writer uses: the process id and a counter; O_EXCL
@@ -160,9 +176,7 @@ dsc_status dsc__io_begin(dsc__io_out *o, const char *path, const char *fn) {
     }
     if (o->fd < 0) {
         dsc_status s = io_error(fn, "create the temporary file", o->tmp, errno);
-        dsc__free(o->path);
-        dsc__free(o->tmp);
-        o->path = o->tmp = NULL;
+        free_names(o);
         return s;
     }
     return DSC_OK;
@@ -171,10 +185,8 @@ dsc_status dsc__io_begin(dsc__io_out *o, const char *path, const char *fn) {
 void dsc__io_abort(dsc__io_out *o) {
     if (o->fd >= 0) close(o->fd);
     if (o->tmp != NULL) unlink(o->tmp);
-    dsc__free(o->path);
-    dsc__free(o->tmp);
+    free_names(o);
     o->fd = -1;
-    o->path = o->tmp = NULL;
 }
 
 dsc_status dsc__io_write(dsc__io_out *o, const void *buf, size_t n) {
@@ -199,23 +211,9 @@ dsc_status dsc__io_write(dsc__io_out *o, const void *buf, size_t n) {
     return DSC_OK;
 }
 
-/* fsync of the directory holding path, so a rename into it is durable. */
-static int sync_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    if (slash == NULL) {
-        dir = dup_str(".", 0);
-    } else {
-        size_t n = slash == path ? 1 : (size_t)(slash - path);
-        dir = dup_str(path, 0);
-        if (dir != NULL) dir[n] = '\0';
-    }
-    if (dir == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
+/* fsync of a directory, so a rename into it is durable. */
+static int sync_dir(const char *dir) {
     int fd = xopen(dir, O_RDONLY | O_DIRECTORY, 0);
-    dsc__free(dir);
     if (fd < 0) return -1;
     int r = xfsync(fd);
     /* Some file systems cannot sync a directory; they need no sync either. */
@@ -246,7 +244,7 @@ dsc_status dsc__io_commit(dsc__io_out *o) {
         return s;
     }
     dsc_status s = DSC_OK;
-    if (sync_dir(o->path) != 0) {
+    if (sync_dir(o->dir) != 0) {
         char buf[128];
         s = dsc__error(DSC_E_IO, "%s: '%s' was written, but its directory could not be synced "
                        "(%s): the new file may not survive a power failure", o->fn, o->path,

@@ -29,6 +29,7 @@ typedef struct dsc__io_out {
     int fd;
     char *path;     /* the target */
     char *tmp;      /* the temporary file */
+    char *dir;      /* the directory holding both, synced after the rename */
     const char *fn; /* the public function, for messages */
 } dsc__io_out;
 
