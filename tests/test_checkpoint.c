@@ -847,6 +847,33 @@ static void test_resume_trainer_mid_epoch(void **state) {
     resume_case(9, -1);  /* after the last batch of epoch 3 */
 }
 
+/* A pending run refuses to continue with other batches; set back, it continues. */
+static void test_resume_needs_same_batches(void **state) {
+    (void)state;
+    const char *path = in_dir("pending.ckpt");
+    run a, c;
+    run_make(&a, 1);
+    a.stop_step = 4;
+    a.stop_epoch = -1;
+    a.save_to = path;
+    assert_ok(dsc_trainer_set_step_callback(a.t, on_step, &a));
+    assert_ok(dsc_trainer_run(a.t));
+    run_make(&c, 1);
+    assert_ok(dsc_checkpoint_load(path, c.m, c.opt, c.sched, c.t));
+    /* Saving the loaded state again keeps the pending run. */
+    const char *again = in_dir("pending2.ckpt");
+    assert_ok(dsc_checkpoint_save(again, c.m, c.opt, c.sched, c.t));
+    assert_true(same_file(path, again));
+    assert_ok(dsc_trainer_set(c.t, DSC_TRAINER_PARAM_BATCH_SIZE, 4));
+    assert_status(dsc_trainer_run(c.t), DSC_E_STATE);
+    assert_msg("the run to resume (from a checkpoint) had batches of 5 samples, 3 per epoch");
+    assert_ok(dsc_trainer_set(c.t, DSC_TRAINER_PARAM_BATCH_SIZE, 5));
+    assert_ok(dsc_trainer_run(c.t));
+    assert_true(progress(c.t, DSC_PROGRESS_STEP) > 4);
+    run_free(&a);
+    run_free(&c);
+}
+
 static void test_resume_trainer_after_epoch(void **state) {
     (void)state;
     resume_case(-1, 2);
@@ -1025,6 +1052,15 @@ static void test_refusals(void **state) {
     run_free(&small);
     run_free(&s);
     /* An unexpected tensor under a checkpoint prefix. */
+    assert_ok(dsc_checkpoint_save(bad, r.m, r.opt, r.sched, r.t));
+    patch(bad, "\"optimizer.0.exp_avg_sq\"", "\"optimizer.0.exp_avg_sX\"");
+    refuse_load(&r, bad, DSC_E_FORMAT, "unexpected tensor \"optimizer.0.exp_avg_sX\"");
+    assert_ok(dsc_checkpoint_save(bad, r.m, r.opt, r.sched, r.t));
+    patch(bad, "\"rng.dropout.2\"", "\"rng.dropout.1\"");
+    refuse_load(&r, bad, DSC_E_FORMAT, "unexpected tensor \"rng.dropout.1\"");
+    assert_ok(dsc_checkpoint_save(bad, r.m, r.opt, r.sched, r.t));
+    patch(bad, "\"rng.trainer\"", "\"rng.trainex\"");
+    refuse_load(&r, bad, DSC_E_FORMAT, "unexpected tensor \"rng.trainex\"");
     run_free(&o);
     run_free(&r);
 }
@@ -1154,6 +1190,7 @@ int main(void) {
         cmocka_unit_test(test_resume_trainer_mid_epoch),
         cmocka_unit_test(test_resume_trainer_after_epoch),
         cmocka_unit_test(test_resume_trainer_between_runs),
+        cmocka_unit_test(test_resume_needs_same_batches),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_save_survives_every_failure),
         cmocka_unit_test_teardown(test_load_alloc_failures, harness_alloc_teardown),
