@@ -176,11 +176,12 @@ static void save_free(save_buf *b) {
     dsc__free(b->trainer);
 }
 
-DSC_API dsc_status dsc_checkpoint_save(const char *path, const dsc_model *model,
-                                       const dsc_optimizer *opt, const dsc_lr_scheduler *sched,
-                                       const dsc_trainer *t) {
+/* A checkpoint into the file path, or into memory (*mem, *size) when path is NULL. */
+static dsc_status checkpoint_save(const char *path, unsigned char **mem, size_t *size,
+                                  const dsc_model *model, const dsc_optimizer *opt,
+                                  const dsc_lr_scheduler *sched, const dsc_trainer *t) {
     static const char fn[] = "dsc_checkpoint_save";
-    DSC_TRY(check_objects(fn, path, model, opt, sched, t));
+    DSC_TRY(check_objects(fn, path != NULL || mem != NULL ? "" : NULL, model, opt, sched, t));
     size_t ng = 0, ns = 0, nsched = 0, L = model->nlayers;
     if (opt != NULL) {
         DSC_TRY(dsc_optimizer_group_count(opt, &ng));
@@ -240,15 +241,15 @@ DSC_API dsc_status dsc_checkpoint_save(const char *path, const dsc_model *model,
     }
     /* The optimizer's buffers in use. */
     for (size_t g = 0; g < ng; g++) {
-        size_t size = 0;
-        (void)dsc_optimizer_group_size(opt, g, &size); /* g and s are in range */
+        size_t gsize = 0;
+        (void)dsc_optimizer_group_size(opt, g, &gsize); /* g and s are in range */
         for (size_t s = 0; s < ns; s++) {
             const float *buf = dsc__optimizer_state_buf(opt, g, s);
             const char *sname = NULL;
             if (buf == NULL) continue;
             (void)dsc_optimizer_state_name(opt, s, &sname);
             snprintf(b.names[n], sizeof b.names[n], "optimizer.%zu.%s", g, sname);
-            b.items[n] = (dsc__st_item){b.names[n], DSC__ST_F32, 1, {size}, buf};
+            b.items[n] = (dsc__st_item){b.names[n], DSC__ST_F32, 1, {gsize}, buf};
             n++;
         }
     }
@@ -279,9 +280,25 @@ DSC_API dsc_status dsc_checkpoint_save(const char *path, const dsc_model *model,
     if (b.opt != NULL) meta[nmeta++] = (dsc__st_kv){"optimizer", b.opt};
     if (b.schedj != NULL) meta[nmeta++] = (dsc__st_kv){"scheduler", b.schedj};
     if (b.trainer != NULL) meta[nmeta++] = (dsc__st_kv){"trainer", b.trainer};
-    dsc_status s = dsc__st_write(path, b.items, n, meta, nmeta, fn);
+    dsc_status s = path != NULL ? dsc__st_write(path, b.items, n, meta, nmeta, fn)
+                                : dsc__st_write_mem(mem, size, b.items, n, meta, nmeta, fn);
     save_free(&b);
     return s;
+}
+
+DSC_API dsc_status dsc_checkpoint_save(const char *path, const dsc_model *model,
+                                       const dsc_optimizer *opt, const dsc_lr_scheduler *sched,
+                                       const dsc_trainer *trainer) {
+    DSC_RETURN_IF(path == NULL, DSC_E_ARG, "dsc_checkpoint_save: path is NULL");
+    return checkpoint_save(path, NULL, NULL, model, opt, sched, trainer);
+}
+
+dsc_status dsc__checkpoint_save_mem(unsigned char **out, size_t *size, const dsc_model *model,
+                                    const dsc_optimizer *opt, const dsc_lr_scheduler *sched,
+                                    const dsc_trainer *trainer) {
+    *out = NULL;
+    *size = 0;
+    return checkpoint_save(NULL, out, size, model, opt, sched, trainer);
 }
 
 /* ---- loading -------------------------------------------------------------- */

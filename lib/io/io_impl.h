@@ -47,6 +47,12 @@ dsc_status dsc__model_stage(const dsc__st_file *f, const dsc_model *m, int skip_
 size_t dsc__model_item_count(const dsc_model *m);
 void dsc__model_items(const dsc_model *m, dsc__st_item *items, char (*names)[32]);
 
+/* A checkpoint into memory (*out from dsc__alloc): what the fuzz target
+ * compares before and after a refused load. */
+dsc_status dsc__checkpoint_save_mem(unsigned char **out, size_t *size, const dsc_model *model,
+                                    const dsc_optimizer *opt, const dsc_lr_scheduler *sched,
+                                    const dsc_trainer *trainer);
+
 /* Loads from memory (the fuzz targets, tests/fuzz): as the public
  * functions, with "the buffer" in messages. */
 dsc_status dsc__model_load_mem(dsc_model **out, const unsigned char *buf, size_t size,

@@ -396,27 +396,66 @@ static char *make_header(const dsc__st_item *items, size_t nitems, const dsc__st
     return h;
 }
 
+/* Where the bytes go: a crash-safe file or a growing buffer. */
+typedef struct sink {
+    dsc__io_out *file;          /* NULL: memory */
+    unsigned char *mem;
+    size_t len, cap;
+    const char *fn;
+} sink;
+
+static dsc_status put(sink *k, const void *buf, size_t n) {
+    if (k->file != NULL) return dsc__io_write(k->file, buf, n);
+    if (n > k->cap - k->len) {
+        size_t cap = k->cap ? k->cap : 4096;
+        while (cap - k->len < n) {
+            DSC_RETURN_IF(cap > SIZE_MAX / 2, DSC_E_NOMEM, "%s: the file is too large", k->fn);
+            cap *= 2;
+        }
+        unsigned char *grown = dsc__alloc(cap);
+        DSC_RETURN_IF(grown == NULL, DSC_E_NOMEM, "%s: out of memory for %zu bytes", k->fn, cap);
+        if (k->len) memcpy(grown, k->mem, k->len);
+        dsc__free(k->mem);
+        k->mem = grown;
+        k->cap = cap;
+    }
+    memcpy(k->mem + k->len, buf, n);
+    k->len += n;
+    return DSC_OK;
+}
+
 /* Encodes and writes one tensor's data little-endian, a chunk at a time. */
-static dsc_status write_data(dsc__io_out *o, const dsc__st_item *it) {
+static dsc_status put_data(sink *k, const dsc__st_item *it) {
     unsigned char chunk[8192];
     size_t n = item_count(it), size = dtypes[it->dtype].size, per = sizeof chunk / size;
     const unsigned char *src = it->data;
     for (size_t i = 0; i < n; i += per) {
         size_t m = n - i < per ? n - i : per;
-        for (size_t k = 0; k < m; k++) {
-            const unsigned char *v = src + (i + k) * size;
+        for (size_t j = 0; j < m; j++) {
+            const unsigned char *v = src + (i + j) * size;
             if (size == 4) {
                 uint32_t u;
                 memcpy(&u, v, 4);
-                put32(chunk + k * 4, u);
+                put32(chunk + j * 4, u);
             } else {
                 uint64_t u;
                 memcpy(&u, v, 8);
-                put64(chunk + k * 8, u);
+                put64(chunk + j * 8, u);
             }
         }
-        DSC_TRY(dsc__io_write(o, chunk, m * size));
+        DSC_TRY(put(k, chunk, m * size));
     }
+    return DSC_OK;
+}
+
+/* The length, the header and the data into k. */
+static dsc_status emit(sink *k, const char *header, size_t hlen, const dsc__st_item *items,
+                       size_t nitems) {
+    unsigned char len[8];
+    put64(len, hlen);
+    DSC_TRY(put(k, len, sizeof len));
+    DSC_TRY(put(k, header, hlen));
+    for (size_t i = 0; i < nitems; i++) DSC_TRY(put_data(k, &items[i]));
     return DSC_OK;
 }
 
@@ -431,12 +470,28 @@ dsc_status dsc__st_write(const char *path, const dsc__st_item *items, size_t nit
         dsc__free(header);
         return s;
     }
-    unsigned char len[8];
-    put64(len, hlen);
-    s = dsc__io_write(&o, len, sizeof len);
-    if (s == DSC_OK) s = dsc__io_write(&o, header, hlen);
+    sink k = {&o, NULL, 0, 0, fn};
+    s = emit(&k, header, hlen, items, nitems);
     dsc__free(header);
-    for (size_t i = 0; i < nitems && s == DSC_OK; i++) s = write_data(&o, &items[i]);
     if (s == DSC_OK) s = dsc__io_commit(&o);
     return s; /* a failed write or commit has aborted o */
+}
+
+dsc_status dsc__st_write_mem(unsigned char **out, size_t *size, const dsc__st_item *items,
+                             size_t nitems, const dsc__st_kv *meta, size_t nmeta, const char *fn) {
+    *out = NULL;
+    *size = 0;
+    size_t hlen = 0;
+    char *header = make_header(items, nitems, meta, nmeta, &hlen);
+    DSC_RETURN_IF(header == NULL, DSC_E_NOMEM, "%s: out of memory for the header", fn);
+    sink k = {NULL, NULL, 0, 0, fn};
+    dsc_status s = emit(&k, header, hlen, items, nitems);
+    dsc__free(header);
+    if (s != DSC_OK) {
+        dsc__free(k.mem);
+        return s;
+    }
+    *out = k.mem;
+    *size = k.len;
+    return DSC_OK;
 }

@@ -88,4 +88,8 @@ typedef struct dsc__st_kv {
 dsc_status dsc__st_write(const char *path, const dsc__st_item *items, size_t nitems,
                          const dsc__st_kv *meta, size_t nmeta, const char *fn);
 
+/* The same bytes into memory (*out from dsc__alloc, freed by the caller). */
+dsc_status dsc__st_write_mem(unsigned char **out, size_t *size, const dsc__st_item *items,
+                             size_t nitems, const dsc__st_kv *meta, size_t nmeta, const char *fn);
+
 #endif
