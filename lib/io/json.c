@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void attach(cJSON *parent, const char *key, cJSON *item, int *ok) {
@@ -33,10 +34,15 @@ cJSON *dsc__jw_arr(cJSON *parent, const char *key, int *ok) {
     return *ok ? a : NULL;
 }
 
-/* "%.17g" reads back to the same double; the locale's decimal point (a host
- * may have called setlocale) is put back to '.'. */
+/* The shortest of "%.15g", "%.16g", "%.17g" that reads back to the same
+ * double (17 digits always do; fewer keep 0.9 as "0.9"); the locale's
+ * decimal point (a host may have called setlocale) is put back to '.'. */
 static void format_double(char *buf, size_t size, double v) {
-    snprintf(buf, size, "%.17g", v);
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        double back = strtod(buf, NULL);
+        if (memcmp(&back, &v, sizeof v) == 0) break;
+    }
     const char *dp = localeconv()->decimal_point;
     if (dp == NULL || dp[0] == '\0' || strcmp(dp, ".") == 0) return;
     char *at = strstr(buf, dp);
