@@ -14,7 +14,7 @@
 /* Tests only (not thread-safe): from now on, the k-th file operation
  * (open, read, write, fsync, close, rename; 1-based) fails as if the system
  * had refused it with EIO; 0 turns the hook off. Returns the number of
- * operations counted since the last call. */
+ * operations counted since the last call (counted only while the hook is on). */
 long dsc__io_fault(long k);
 
 /* The whole of path into *bytes (dsc__alloc'd; the caller frees it with
