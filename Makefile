@@ -30,7 +30,11 @@ DSC_WARN   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -W
               -Wcast-qual -Wformat=2 -Wundef -Wpointer-arith -Wvla -Wwrite-strings
 DSC_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -fPIC -fvisibility=hidden \
               -fno-math-errno -ffp-contract=off $(DSC_WARN) -Werror -pthread
-LDLIBS  := -lm -lpthread -lz
+# cJSON (Debian libcjson-dev) parses and writes the JSON header of safetensors files (lib/io).
+CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null)
+CJSON_LIBS   := $(or $(shell pkg-config --libs libcjson 2>/dev/null),-lcjson)
+DSC_CFLAGS += $(CJSON_CFLAGS)
+LDLIBS  := -lm -lpthread -lz $(CJSON_LIBS)
 
 ISA_DIRS_x86_64  := scalar sse2 avx2 avx512
 ISA_DIRS_aarch64 := scalar neon

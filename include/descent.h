@@ -3118,7 +3118,8 @@ DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const ds
  * #include <descent.h>
  * @endcode
  * Today: the tensor handle (no other call accepts one yet), the learning-rate
- * range test, and grid and random search.
+ * range test, grid and random search, and model files and checkpoints
+ * (safetensors).
  * @{
  */
 
@@ -3543,6 +3544,184 @@ DSC_API dsc_status dsc_search_trial(const dsc_search *s, size_t index, double *l
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_search_best(const dsc_search *s, size_t *out);
+
+/** @} */
+
+/**
+ * @defgroup checkpoint Model files and checkpoints (experimental)
+ * @ingroup experimental
+ * @brief Save and load models and whole training runs in the safetensors format.
+ *
+ * One format for everything: safetensors, the format PyTorch users exchange
+ * weights in (an 8-byte little-endian header length, a JSON header, the raw
+ * little-endian tensors). A model's parameters carry torch.nn.Sequential
+ * state_dict names and layouts (`0.weight` [out, in], `0.bias` [out], `2.weight`,
+ * ..., the index counting every layer as dsc_model_get_weight() does), dtype
+ * F32, so PyTorch's `load_state_dict` reads them and a PyTorch export loads
+ * with dsc_model_load_weights(). Everything that is not a tensor goes in the
+ * header's `__metadata__`. docs/checkpoint.md describes the format for
+ * readers in other languages.
+ *
+ * Every save writes a temporary file in the target's directory, flushes it to
+ * disk (fsync), renames it over the target and syncs the directory: whatever
+ * fails, the file at @p path is the previous one or the complete new one.
+ * Every load checks the whole file (lengths, offsets, shapes, dtypes, values,
+ * the format version, the match with the objects) before it changes
+ * anything: a refused load has changed nothing.
+ *
+ * The JSON header is read and written by cJSON, which allocates with the C
+ * library's malloc, not the allocator of dsc_set_allocator(); those blocks
+ * are freed before the call returns.
+ * @code
+ * // Keep a trained model, and build it again in another program.
+ * dsc_status s = dsc_model_save(model, "model.safetensors");
+ * dsc_model *copy = NULL;
+ * if (s == DSC_OK) s = dsc_model_load(&copy, "model.safetensors", 32);
+ * // Stop a run and resume it bit for bit.
+ * if (s == DSC_OK) s = dsc_checkpoint_save("run.ckpt", model, opt, sched, trainer);
+ * // ... in a new process, the same objects built the same way:
+ * if (s == DSC_OK) s = dsc_checkpoint_load("run.ckpt", model, opt, sched, trainer);
+ * if (s != DSC_OK) fprintf(stderr, "%s\n", dsc_last_error());
+ * @endcode
+ * @{
+ */
+
+/**
+ * @brief Save a model (its layers and parameters) to a safetensors file.
+ *
+ * The file holds one F32 tensor per parameter under PyTorch's
+ * torch.nn.Sequential state_dict names (`<layer>.weight` [out, in],
+ * `<layer>.bias` [out]) and, in its metadata, the format name and version,
+ * the library version and the layer list (kinds, widths, bias, activation,
+ * leaky slope, dropout probability and seed, input width), so
+ * dsc_model_load() rebuilds the model from the file alone. Optimizer,
+ * scheduler and generator state are not saved (see dsc_checkpoint_save()).
+ * @param[in] model The model, built.
+ * @param[in] path  The file to write; an existing file is replaced only once
+ *                  the new one is complete on disk.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if the model is
+ *         not built; DSC_E_IO if writing fails (the previous file, if any, is
+ *         intact and no temporary file is left); DSC_E_NOMEM.
+ * @note Allocates (the header) and calls fsync; not for a real-time loop.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_save(const dsc_model *model, const char *path);
+
+/**
+ * @brief Build a new model from a file written by dsc_model_save() (or
+ *        dsc_checkpoint_save()).
+ *
+ * The layers come from the file's metadata, the parameters from its
+ * tensors; the model is built for batches of up to @p max_batch and starts in
+ * training mode, each dropout layer's generator seeded with its recorded
+ * seed. A file without descent metadata (a PyTorch export) is refused with
+ * a message pointing to dsc_model_load_weights().
+ * @param[out] out       Receives the new model; set to NULL on failure.
+ * @param[in]  path      The file.
+ * @param[in]  max_batch The largest batch forward and backward will see, at least 1.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or a zero @p max_batch;
+ *         DSC_E_IO if the file cannot be read; DSC_E_FORMAT for a malformed
+ *         file (the message names the tensor or metadata entry), a file
+ *         without descent metadata, one from a newer format version, a
+ *         missing, mistyped or misshaped parameter, an extra tensor or a
+ *         parameter that is NaN or infinite; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the model and frees it with dsc_model_free().
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_load(dsc_model **out, const char *path, size_t max_batch);
+
+/**
+ * @brief Load the parameters of a safetensors file into a built model whose layers match.
+ *
+ * For weights trained elsewhere: the file needs only tensors (a PyTorch
+ * `state_dict` of a torch.nn.Sequential written with safetensors), no
+ * descent metadata. Every parameter of the model must be in the file under
+ * its name (`<layer>.weight` [out, in], `<layer>.bias` [out]), dtype F32,
+ * with finite values. As PyTorch's `load_state_dict(strict=True)`, a tensor
+ * the model does not have is refused, and the message names it (in a file
+ * written by dsc_checkpoint_save() the optimizer, scheduler, trainer and
+ * generator tensors are skipped).
+ * @param[in,out] model The model, built; unchanged on failure.
+ * @param[in]     path  The file.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer; DSC_E_STATE if the model is
+ *         not built; DSC_E_IO if the file cannot be read; DSC_E_FORMAT for a
+ *         malformed file, a file from a newer format version, a missing
+ *         tensor, a dtype other than F32, a wrong shape, a NaN or infinite
+ *         value or an extra tensor (each message names the tensor); DSC_E_NOMEM.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_load_weights(dsc_model *model, const char *path);
+
+/**
+ * @brief Save everything a training run needs to continue bit for bit: a checkpoint.
+ *
+ * The file holds the model (as dsc_model_save(), plus each dropout layer's
+ * generator) and, for each of @p opt, @p sched and @p trainer that is not
+ * NULL, its whole state: the optimizer's hyperparameters per group, step
+ * counts, state buffers in use (moments, AMSGrad's maximum, NAdam's mu
+ * product...); the scheduler's state (dsc_lr_scheduler_state_save(), composites
+ * included); the trainer's settings, progress, shuffle generator and
+ * early-stopping best. Called from a step or epoch callback of
+ * dsc_trainer_run(), it also records where in the run the trainer is (epoch,
+ * batch, the epoch's sample order), so a run stopped there resumes at the
+ * next batch or epoch.
+ * @param[in] path    The file to write; an existing file is replaced only once
+ *                    the new one is complete on disk.
+ * @param[in] model   The model, built.
+ * @param[in] opt     Its optimizer, or NULL.
+ * @param[in] sched   The optimizer's scheduler, or NULL (with a scheduler, @p opt
+ *                    must be the optimizer it drives).
+ * @param[in] trainer The trainer, or NULL; it must train @p model and, when
+ *                    they are given, with @p opt and @p sched.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p path or @p model, or objects that do
+ *         not belong together; DSC_E_STATE if the model is not built;
+ *         DSC_E_UNSUPPORTED for a count above 2^53 (not representable in the
+ *         format); DSC_E_IO if writing fails (the previous file, if any, is
+ *         intact and no temporary file is left); DSC_E_NOMEM.
+ * @note Allocates a copy of the state and calls fsync; safe inside a trainer callback.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_checkpoint_save(const char *path, const dsc_model *model,
+                                       const dsc_optimizer *opt, const dsc_lr_scheduler *sched,
+                                       const dsc_trainer *trainer);
+
+/**
+ * @brief Restore a checkpoint written by dsc_checkpoint_save() into objects built as the
+ *        saved ones were.
+ *
+ * Build the model, optimizer (same kind, same groups), scheduler (same kinds
+ * and settings) and trainer (same data set) as the saving program did, then
+ * load: training continues bit for bit as if it had never stopped. The model's
+ * layers, the optimizer's kind and groups and the scheduler's kinds must
+ * match the file; the optimizer's hyperparameters, the trainer's settings
+ * and every state are taken from the file. A checkpoint written inside a
+ * trainer callback arms the trainer: its next dsc_trainer_run() continues
+ * that run where it stopped (after the batch or epoch of the callback)
+ * rather than starting a new one. For each of @p opt, @p sched and
+ * @p trainer that is NULL, that part of the file is ignored; one that is
+ * given must be in the file.
+ *
+ * Everything is checked before anything changes: on any failure the model,
+ * optimizer, scheduler and trainer are exactly as they were.
+ * @param[in]     path    The file.
+ * @param[in,out] model   The model, built, with the saved layers.
+ * @param[in,out] opt     Its optimizer, or NULL.
+ * @param[in,out] sched   The scheduler, or NULL; needs @p opt, the optimizer it drives.
+ * @param[in,out] trainer The trainer, or NULL; it must train @p model (and with
+ *                        @p opt and @p sched when given) and not be running.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p path or @p model, or objects that do
+ *         not belong together; DSC_E_STATE if the model is not built or the
+ *         trainer is running; DSC_E_IO if the file cannot be read;
+ *         DSC_E_FORMAT for a malformed file, one from a newer format version,
+ *         a model file rather than a checkpoint, a part that is asked for but
+ *         missing, a different architecture, optimizer kind, group count or
+ *         size, scheduler kind tree or data set size, a value out of range,
+ *         NaN or infinite parameters or state (each message says which);
+ *         DSC_E_NOMEM.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_checkpoint_load(const char *path, dsc_model *model, dsc_optimizer *opt,
+                                       dsc_lr_scheduler *sched, dsc_trainer *trainer);
 
 /** @} */
 

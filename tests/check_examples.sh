@@ -7,7 +7,10 @@
 #    summary line, one CSV per run with its header, summary.csv and four
 #    well-formed SVG plots (the claims are reported, not required);
 #  - fashion_mnist without its data set: exit status 2 and a message naming
-#    the directory and the install command.
+#    the directory and the install command;
+#  - checkpoint stopped part-way (--stop-after) in one process and resumed
+#    (--resume) in another, once per kernel set: the resumed run's final
+#    parameters equal an uninterrupted run's bit for bit.
 # Environment: B (build dir), RUNNER (optional wrapper).
 set -u
 B=${B:-build}
@@ -76,6 +79,21 @@ cat "$OUT/fm.log"
 [ $rc -eq 2 ] || fail "fashion_mnist without data exited with $rc, expected 2"
 grep -q "no-such-dir" "$OUT/fm.log" && grep -q "install-deps.sh demo" "$OUT/fm.log" ||
     fail "fashion_mnist without data: message does not name the directory and the fix"
+
+for isa in $isas; do
+    f="$OUT/checkpoint.$isa.safetensors"
+    if DESCENT_ISA=$isa ${RUNNER:-} "$B/examples/checkpoint" --stop-after 37 --file "$f" > "$OUT/ckpt.log" 2>&1 &&
+        DESCENT_ISA=$isa ${RUNNER:-} "$B/examples/checkpoint" --resume --file "$f" >> "$OUT/ckpt.log" 2>&1; then
+        cat "$OUT/ckpt.log"
+        if grep -q "^final parameters equal those of an uninterrupted run (bitwise, [0-9]* floats): yes$" "$OUT/ckpt.log"
+        then echo "PASS checkpoint [$isa]: the resumed run is bit-identical"
+        else fail "checkpoint [$isa]: no 'final parameters equal ... yes' line"; fi
+    else
+        cat "$OUT/ckpt.log"; fail "checkpoint [$isa]: stop or resume failed"
+    fi
+    [ -e "$f" ] || fail "checkpoint [$isa]: $f was not written"
+    ls "$OUT" | grep -q '\.tmp$' && fail "checkpoint [$isa]: a temporary file was left in $OUT"
+done
 
 [ $status -eq 0 ] && echo "examples: OK"
 exit $status

@@ -86,7 +86,7 @@ static void free_optimizer(void *o) {
 static char data_dir[256];
 
 static void data_cleanup(void) {
-    const char *names[] = {"img.idx", "lab.idx", "img.gz", "data.csv"};
+    const char *names[] = {"img.idx", "lab.idx", "img.gz", "data.csv", "model.safetensors"};
     char path[320];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", data_dir, names[i]);
@@ -113,11 +113,26 @@ static const char *data_file(const char *name) {
         z.next_out = gz;
         z.avail_out = sizeof gz;
         assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+        /* A model file (docs/checkpoint.md): dense 2 -> 1 with bias and dropout. */
+        static const char header[] =
+            "{\"__metadata__\":{\"format\":\"descent.model\",\"format_version\":\"1\",\"model\":"
+            "\"{\\\"input_width\\\":2,\\\"layers\\\":[{\\\"kind\\\":\\\"dense\\\",\\\"in_features\\\":2,"
+            "\\\"out_features\\\":1,\\\"bias\\\":true},{\\\"kind\\\":\\\"dropout\\\",\\\"p\\\":0.5,"
+            "\\\"seed\\\":\\\"3\\\"}]}\"},"
+            "\"0.weight\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[0,8]},"
+            "\"0.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+        unsigned char model[8 + sizeof header - 1 + 12] = {0};
+        model[0] = (unsigned char)((sizeof header - 1) & 0xFF);
+        model[1] = (unsigned char)((sizeof header - 1) >> 8);
+        memcpy(model + 8, header, sizeof header - 1);
+        const float wb[3] = {0.5f, -0.25f, 1.0f};
+        memcpy(model + 8 + sizeof header - 1, wb, sizeof wb); /* little-endian hosts */
         const struct { const char *name; const void *data; size_t n; } files[] = {
             {"img.idx", img, sizeof img}, {"lab.idx", lab, sizeof lab},
-            {"img.gz", gz, sizeof gz - z.avail_out}, {"data.csv", "a,b,y\n1,2,0\n3,4,1\n", 18}};
+            {"img.gz", gz, sizeof gz - z.avail_out}, {"data.csv", "a,b,y\n1,2,0\n3,4,1\n", 18},
+            {"model.safetensors", model, sizeof model}};
         deflateEnd(&z);
-        for (size_t i = 0; i < 4; i++) {
+        for (size_t i = 0; i < 5; i++) {
             snprintf(path, sizeof path, "%s/%s", data_dir, files[i].name);
             FILE *f = fopen(path, "wb");
             assert_non_null(f);
@@ -127,6 +142,11 @@ static const char *data_file(const char *name) {
     }
     snprintf(path, sizeof path, "%s/%s", data_dir, name);
     return path;
+}
+
+/* dsc_model_load (experimental): the file's buffers, the description, the model. */
+static dsc_status make_model_load(void **out) {
+    return dsc_model_load((dsc_model **)out, data_file("model.safetensors"), 2);
 }
 
 static const float ds_x[6] = {1, 2, 3, 4, 5, 6};
@@ -503,6 +523,7 @@ static const struct {
     {"dsc_model_add_leaky_relu", make_leaky, free_model},
     {"dsc_model_add_dropout", make_dropout, free_model},
     {"dsc_model_add_* + dsc_model_build", make_built_model, free_model},
+    {"dsc_model_load", make_model_load, free_model},
     {"dsc_loss_new", make_loss, free_loss},
     {"dsc_optimizer_add_model", make_model_group, free_model_group},
     {"dsc_lr_scheduler_new", make_scheduler, free_scheduler},

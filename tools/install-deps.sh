@@ -1,19 +1,19 @@
 #!/bin/sh
 # Installs the Debian packages a descent target needs, only when one is missing.
-#   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, qemu for NEON,
+#   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, cJSON, qemu for NEON,
 #                                 and CMocka for arm64 through Debian multiarch for `make check-neon`)
 #   tools/install-deps.sh ci      check + meson, doxygen, valgrind (what .ci/run needs)
 #   tools/install-deps.sh demo    the Fashion-MNIST data set for `make demo`
 #   tools/install-deps.sh bench   OpenBLAS, FANN and PyTorch for the side-by-side benchmarks
 # As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
 set -eu
-pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev binutils
+pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev libcjson-dev binutils
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
   python3-setuptools python3-pip python3-venv
   libcmocka-dev:arm64"
 pkgs_ci="$pkgs_check meson ninja-build doxygen valgrind git"
 pkgs_demo="dataset-fashion-mnist"
-pkgs_bench="libopenblas-dev libfann-dev python3-torch python3-numpy"
+pkgs_bench="libcjson-dev libopenblas-dev libfann-dev python3-torch python3-numpy"
 
 want=""
 for group in "${@:-check}"; do

@@ -2,6 +2,7 @@
 #include "rng.h"
 
 #include <math.h>
+#include <string.h>
 
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
@@ -78,4 +79,22 @@ void dsc__rng_shuffle(dsc_rng *r, size_t *idx, size_t n) {
         idx[i - 1] = idx[j];
         idx[j] = tmp;
     }
+}
+
+void dsc__rng_export(const dsc_rng *r, uint64_t w[DSC__RNG_WORDS]) {
+    for (int i = 0; i < 4; i++) w[i] = r->s[i];
+    w[4] = r->has_spare ? 1u : 0u;
+    memcpy(&w[5], &r->spare, sizeof r->spare);
+}
+
+int dsc__rng_valid(const uint64_t w[DSC__RNG_WORDS]) {
+    double spare;
+    memcpy(&spare, &w[5], sizeof spare);
+    return (w[0] | w[1] | w[2] | w[3]) != 0 && w[4] <= 1 && isfinite(spare);
+}
+
+void dsc__rng_import(dsc_rng *r, const uint64_t w[DSC__RNG_WORDS]) {
+    for (int i = 0; i < 4; i++) r->s[i] = w[i];
+    r->has_spare = (int)w[4];
+    memcpy(&r->spare, &w[5], sizeof r->spare);
 }

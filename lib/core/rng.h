@@ -27,4 +27,14 @@ double dsc__rng_normal(dsc_rng *r);
 /* Fisher-Yates shuffle of idx[0..n). */
 void dsc__rng_shuffle(dsc_rng *r, size_t *idx, size_t n);
 
+/* The whole state as words (checkpoints, lib/io): s[0..3], has_spare (0 or
+ * 1), and the IEEE-754 bits of spare. */
+#define DSC__RNG_WORDS 6
+void dsc__rng_export(const dsc_rng *r, uint64_t w[DSC__RNG_WORDS]);
+/* Whether w is a state a generator can be in: s not all zero, has_spare 0
+ * or 1, spare finite. */
+int dsc__rng_valid(const uint64_t w[DSC__RNG_WORDS]);
+/* Sets r from a valid w. */
+void dsc__rng_import(dsc_rng *r, const uint64_t w[DSC__RNG_WORDS]);
+
 #endif

@@ -50,6 +50,7 @@ DSC_API dsc_status dsc_model_add_dropout(dsc_model *model, double p, uint64_t se
     l.vt = &drop_vt;
     l.p = p;
     l.keep_scale = p < 1.0 ? (float)(1.0 / (1.0 - p)) : 0.0f;
+    l.seed = seed;
     dsc__rng_seed(&l.rng, seed);
     return dsc__model_append(fn, model, &l);
 }

@@ -50,7 +50,8 @@ struct dsc__layer {
     /* dropout */
     double p;               /* drop probability */
     float keep_scale;       /* 1/(1-p), 0 when p = 1 */
-    dsc_rng rng;            /* mask generator, seeded when added */ 
+    dsc_rng rng;            /* mask generator, seeded when added */
+    uint64_t seed;          /* that seed (model files record it) */
     float *mask;            /* last training-mode mask (scratch), 0 or keep_scale */
     int masked;             /* whether the last forward applied the mask */
 };

@@ -680,3 +680,123 @@ int dsc__optimizer_holds_exactly(const dsc_optimizer *opt, const float *params,
     }
     return 1;
 }
+
+/* ---- checkpoints ------------------------------------------------------------ */
+
+const char *dsc__optimizer_name(const dsc_optimizer *opt) {
+    return opt->def->name;
+}
+
+const float *dsc__optimizer_state_buf(const dsc_optimizer *opt, size_t g, size_t s) {
+    const dsc__group *gr = &opt->groups[g];
+    int lazy = (opt->def->state[s].flags & DSC__STATE_LAZY) != 0;
+    return gr->state[s] != NULL && (!lazy || (gr->started >> s & 1u)) ? gr->state[s] : NULL;
+}
+
+size_t dsc__optimizer_rows(const dsc_optimizer *opt, const dsc__setting **rows) {
+    *rows = opt->def->hp;
+    return opt->def->nhp;
+}
+
+/* The message of the last failure, as DSC_E_FORMAT (a checkpoint's value). */
+static dsc_status as_format(void) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", dsc_last_error());
+    return dsc__error(DSC_E_FORMAT, "%s", msg);
+}
+
+/* The slots of img's values for group g (g = ngroups: the defaults). */
+static void image_hp(const dsc__opt_def *def, const dsc__opt_image *img, size_t g, double *hp) {
+    for (size_t r = 0; r < def->nhp; r++) {
+        int global = (def->hp[r].flags & DSC__OPT_GLOBAL) != 0;
+        hp[slot_of(def->hp[r].key)] =
+            g == img->ngroups || global ? img->defaults[r] : img->groups[g].values[r];
+    }
+}
+
+void dsc__optimizer_restore_abort(dsc__opt_image *img) {
+    for (size_t g = 0; g < img->ngroups; g++)
+        for (size_t s = 0; s < DSC__MAX_STATE; s++) {
+            dsc__free(img->groups[g].fresh[s]);
+            img->groups[g].fresh[s] = NULL;
+        }
+}
+
+dsc_status dsc__optimizer_restore_prepare(dsc_optimizer *opt, dsc__opt_image *img, const char *fn) {
+    const dsc__opt_def *def = opt->def;
+    DSC_RETURN_IF(img->ngroups != opt->ngroups, DSC_E_FORMAT,
+                  "%s: the checkpoint's %s has %zu parameter groups; this one has %zu", fn,
+                  def->name, img->ngroups, opt->ngroups);
+    char where[256];
+    double hp[DSC__HP_SLOTS];
+    for (size_t g = 0; g <= img->ngroups; g++) {
+        int defaults = g == img->ngroups;
+        if (defaults) snprintf(where, sizeof where, "%s: optimizer defaults", fn);
+        else snprintf(where, sizeof where, "%s: optimizer group %zu", fn, g);
+        DSC_RETURN_IF(!defaults && img->groups[g].n != opt->groups[g].n, DSC_E_FORMAT,
+                      "%s has %zu parameters in the checkpoint; this optimizer's has %zu", where,
+                      img->groups[g].n, opt->groups[g].n);
+        for (size_t r = 0; r < def->nhp; r++) {
+            if (!defaults && (def->hp[r].flags & DSC__OPT_GLOBAL)) continue;
+            double v = defaults ? img->defaults[r] : img->groups[g].values[r];
+            if (dsc__setting_check(&def->hp[r], v, where) != DSC_OK) return as_format();
+        }
+        image_hp(def, img, g, hp);
+        if (def->check != NULL && def->check(hp, where) != DSC_OK) return as_format();
+        if (defaults) break;
+        const dsc__opt_image_group *ig = &img->groups[g];
+        for (size_t s = 0; s < def->nstate; s++) {
+            int used = def->state[s].used == NULL || def->state[s].used(hp);
+            DSC_RETURN_IF(ig->state[s] == NULL && used && !(def->state[s].flags & DSC__STATE_LAZY),
+                          DSC_E_FORMAT, "%s: %s's %s buffer is missing; its settings use it",
+                          where, def->name, def->state[s].name);
+        }
+        for (size_t s = def->nstate; s < DSC__MAX_STATE; s++)
+            DSC_RETURN_IF(ig->state[s] != NULL, DSC_E_INTERNAL, "%s: state %zu beyond %s's %zu",
+                          where, s, def->name, def->nstate);
+    }
+    for (size_t g = 0; g < img->ngroups; g++) {
+        dsc__opt_image_group *ig = &img->groups[g];
+        image_hp(def, img, g, hp);
+        for (size_t s = 0; s < def->nstate; s++) {
+            int used = def->state[s].used == NULL || def->state[s].used(hp);
+            if (opt->groups[g].state[s] != NULL || (ig->state[s] == NULL && !used)) continue;
+            ig->fresh[s] = dsc__alloc(ig->n * sizeof(float));
+            if (ig->fresh[s] == NULL) {
+                dsc__optimizer_restore_abort(img);
+                return dsc__error(DSC_E_NOMEM, "%s: out of memory for %s's %s buffer (%zu floats)",
+                                  fn, def->name, def->state[s].name, ig->n);
+            }
+        }
+    }
+    return DSC_OK;
+}
+
+void dsc__optimizer_restore_commit(dsc_optimizer *opt, dsc__opt_image *img) {
+    const dsc__opt_def *def = opt->def;
+    image_hp(def, img, img->ngroups, opt->hp);
+    for (size_t g = 0; g < img->ngroups; g++) {
+        dsc__group *gr = &opt->groups[g];
+        dsc__opt_image_group *ig = &img->groups[g];
+        image_hp(def, img, g, gr->hp);
+        gr->step = ig->step;
+        gr->started = 0;
+        for (size_t s = 0; s < def->nstate; s++) {
+            int used = def->state[s].used == NULL || def->state[s].used(gr->hp);
+            if (gr->state[s] == NULL) gr->state[s] = ig->fresh[s];
+            ig->fresh[s] = NULL;
+            if (ig->state[s] != NULL) {
+                memcpy(gr->state[s], ig->state[s], gr->n * sizeof(float));
+                if (def->state[s].flags & DSC__STATE_LAZY) gr->started |= 1u << s;
+            } else if (used) { /* a lazy buffer not started yet: as a new optimizer's */
+                float v = def->state[s].init != NULL ? def->state[s].init(gr->hp) : 0.0f;
+                for (size_t i = 0; i < gr->n; i++) gr->state[s][i] = v;
+            } else {
+                dsc__free(gr->state[s]);
+                gr->state[s] = NULL;
+            }
+        }
+    }
+    opt->refused = img->refused;
+    opt->last_norm = img->last_norm;
+}

@@ -147,6 +147,46 @@ void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc
  * buffers, step counts and lrs. */
 size_t dsc__optimizer_state_keys(const dsc_optimizer *opt, dsc_optimizer_param *keys, size_t cap);
 
+/* ---- checkpoints (lib/io/checkpoint.c) ---------------------------------- */
+
+/* The kind's PyTorch class name ("NAdam") and its table of hyperparameters. */
+const char *dsc__optimizer_name(const dsc_optimizer *opt);
+size_t dsc__optimizer_rows(const dsc_optimizer *opt, const dsc__setting **rows);
+
+/* Group g's state buffer s when it is in use (dsc_optimizer_state_in_use),
+ * else NULL; g and s in range. */
+const float *dsc__optimizer_state_buf(const dsc_optimizer *opt, size_t g, size_t s);
+
+/* An optimizer's whole state as a checkpoint holds it. Values are per row
+ * of the kind's table, in table order (rows flagged DSC__OPT_GLOBAL are read
+ * from defaults only). */
+typedef struct dsc__opt_image_group {
+    size_t n;                           /* the group's parameter count */
+    const double *values;               /* one per row */
+    uint64_t step;
+    const float *state[DSC__MAX_STATE]; /* buffers in use (n floats); NULL: not in use */
+    float *fresh[DSC__MAX_STATE];       /* set by _prepare: buffers the group lacks */
+} dsc__opt_image_group;
+
+typedef struct dsc__opt_image {
+    const double *defaults;             /* one per row: the optimizer-wide values */
+    size_t ngroups;
+    dsc__opt_image_group *groups;
+    uint64_t refused;
+    double last_norm;
+} dsc__opt_image;
+
+/* Checks img against opt (group count and sizes, every value in its range,
+ * the kind's cross-key rules, every buffer the values need present unless
+ * it starts lazily) and allocates the buffers opt lacks; changes nothing in
+ * opt. DSC_E_FORMAT naming the group and key (fn prefixes the message),
+ * DSC_E_NOMEM. On failure nothing is left allocated. */
+dsc_status dsc__optimizer_restore_prepare(dsc_optimizer *opt, dsc__opt_image *img, const char *fn);
+/* Puts a prepared img into opt; cannot fail. */
+void dsc__optimizer_restore_commit(dsc_optimizer *opt, dsc__opt_image *img);
+/* Frees what _prepare allocated, when the restore is abandoned. */
+void dsc__optimizer_restore_abort(dsc__opt_image *img);
+
 /* Table rows shared by every kind. */
 #define DSC__HP_ROW_LR(d) {DSC_OPTIMIZER_PARAM_LR, "lr", (d), 0.0, DSC__HP_MAX, 0}
 #define DSC__HP_ROW_WD(d) {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, "weight_decay", (d), 0.0, DSC__HP_MAX, 0}

@@ -166,4 +166,12 @@ void dsc__sched_mark_started(dsc_lr_scheduler *s, int on);
 void dsc__sched_save_vars(dsc_lr_scheduler *s);
 dsc_status dsc__sched_commit(dsc_lr_scheduler *s, const char *fn);
 
+/* Checkpoints (lib/io/checkpoint.c): the checks of dsc_lr_scheduler_state_load
+ * on a saved state, changing nothing visible (DSC_E_FORMAT for a state that
+ * does not fit s), and the load itself without the write into the
+ * optimizer, which the checkpoint restores on its own (written = cur, as
+ * after a step). */
+dsc_status dsc__sched_state_check(dsc_lr_scheduler *s, const double *buf, size_t n, const char *fn);
+void dsc__sched_state_apply(dsc_lr_scheduler *s, const double *buf);
+
 #endif

@@ -138,6 +138,36 @@ static const double *load_block(dsc_lr_scheduler *s, const double *p) {
     return p;
 }
 
+dsc_status dsc__sched_state_check(dsc_lr_scheduler *s, const double *buf, size_t n, const char *fn) {
+    size_t want = state_size(s);
+    DSC_RETURN_IF(n != want, DSC_E_FORMAT, "%s: the saved scheduler state has %zu values; this "
+                  "%s's has %zu (another kind, group count or set of children)", fn, n,
+                  s->vt->name, want);
+    DSC_RETURN_IF(buf[5] != 0.0 && buf[5] != 1.0, DSC_E_FORMAT, "%s: the scheduler's started flag is bad", fn);
+    int started = buf[5] == 1.0;
+    const char *why = NULL;
+    DSC_RETURN_IF(check_block(s, buf, started, 1, &why) == NULL, DSC_E_FORMAT, "%s: scheduler state: %s", fn, why);
+    if (started) {
+        dsc_optimizer_param mkey = 0;
+        DSC_TRY(dsc__sched_prepare_start(s, fn, &mkey));
+        DSC_RETURN_IF((double)mkey != buf[6], DSC_E_FORMAT,
+                      "%s: the saved scheduler %s momentum; this one %s", fn, buf[6] != 0.0 ? "cycled" : "did not cycle",
+                      mkey != 0 ? "does" : "does not");
+    }
+    return DSC_OK;
+}
+
+static void written_is_cur(dsc_lr_scheduler *s) {
+    memcpy(s->written, s->cur, s->ngroups * sizeof(double));
+    for (size_t i = 0; i < s->nchildren; i++) written_is_cur(s->children[i]);
+}
+
+void dsc__sched_state_apply(dsc_lr_scheduler *s, const double *buf) {
+    load_block(s, buf);
+    dsc__sched_mark_started(s, buf[5] == 1.0);
+    written_is_cur(s);
+}
+
 dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, size_t n) {
     static const char *fn = "dsc_lr_scheduler_state_load";
     DSC_RETURN_IF(s == NULL || buf == NULL, DSC_E_ARG, "%s: %s is NULL", fn, s ? "buf" : "s");

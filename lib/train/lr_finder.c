@@ -37,6 +37,7 @@ dsc_status dsc_trainer_lr_range_test(dsc_trainer *t, double lr_min, double lr_ma
     memcpy(t->best, params, t->nparams * sizeof(float));
     dsc_rng rng = t->rng;
     dsc_progress prog = t->prog;
+    t->resume = DSC__AT_NONE; /* the test's steps replace a checkpoint's pending run */
     t->busy = 1;
 
     dsc_status s = dsc_model_set_training(t->model, 1);

@@ -413,6 +413,7 @@ dsc_status dsc_trainer_search(dsc_trainer *t, dsc_search *s) {
     dsc_rng rng = t->rng;
     dsc_progress prog = t->prog;
 
+    t->resume = DSC__AT_NONE; /* the trials' runs replace a checkpoint's pending run */
     t->busy = 1;
     st = run_trials(t, s, init, params, n);
     t->busy = 0;

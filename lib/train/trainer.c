@@ -162,6 +162,11 @@ static const dsc__setting settings[] = {
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 #define OBJECT "the trainer"
 
+const dsc__setting *dsc__trainer_settings(size_t *n) {
+    *n = NSETTINGS;
+    return settings;
+}
+
 /* Stores a checked value (integral where the row says so). */
 static void store(dsc_trainer *t, dsc_trainer_param key, double value) {
     switch (key) {
@@ -489,21 +494,51 @@ dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const dsc_datase
 
 /* ---- the loop ------------------------------------------------------------- */
 
-static int call(dsc_trainer *t, dsc_trainer_callback cb, void *user) {
-    return cb != NULL && cb(&t->prog, user) != 0;
+/* Calls a callback; while it runs, t->at says where the run stands (a
+ * checkpoint saved from the callback records it). */
+static int call(dsc_trainer *t, dsc_trainer_callback cb, void *user, int at) {
+    if (cb == NULL) return 0;
+    t->at = at;
+    int stop = cb(&t->prog, user) != 0;
+    t->at = DSC__AT_NONE;
+    return stop;
 }
 
-static dsc_status run_epochs(dsc_trainer *t, float *params) {
+static dsc_status too_many_refused(dsc_trainer *t, const char *fn) {
+    dsc_progress *p = &t->prog;
+    p->stop_reason = DSC_STOP_NONFINITE;
+    return dsc__error(DSC_E_NONFINITE,
+                      "%s: %llu batches in a row were refused for a non-finite loss, "
+                      "gradient or update (epoch %llu, step %llu); training stopped", fn,
+                      (unsigned long long)p->refused_row,
+                      (unsigned long long)p->epoch, (unsigned long long)p->step);
+}
+
+/* The epochs of a run; resume (DSC__AT_*) continues a checkpoint's run
+ * just after the callback it was saved from. */
+static dsc_status run_epochs(dsc_trainer *t, float *params, int resume) {
     static const char fn[] = "dsc_trainer_run";
     dsc_progress *p = &t->prog;
     size_t b = dsc__trainer_batch(t), nb = dsc__trainer_batches(t);
     p->batches_per_epoch = nb;
-    for (size_t e = 0; e < t->epochs; e++) {
-        p->epoch++;
-        p->batch = 0;
-        p->loss_sum = p->loss_count = 0.0;
-        dsc__trainer_new_order(t);
-        for (size_t k = 0; k < nb; k++) {
+    if (resume == DSC__AT_EPOCH && t->patience > 0 && p->wait >= t->patience) {
+        p->stop_reason = DSC_STOP_EARLY;
+        return DSC_OK;
+    }
+    while (resume == DSC__AT_BATCH || p->epoch - t->run_first < t->epochs) {
+        size_t k = 0;
+        if (resume == DSC__AT_BATCH) {
+            k = (size_t)p->batch;
+            if (t->max_nonfinite > 0 && p->refused_row >= t->max_nonfinite)
+                return too_many_refused(t, fn);
+        } else {
+            p->epoch++;
+            p->batch = 0;
+            p->loss_sum = p->loss_count = 0.0;
+            dsc__trainer_new_order(t);
+        }
+        resume = DSC__AT_NONE;
+        for (; k < nb; k++) {
             size_t first = k * b, n = t->count - first < b ? t->count - first : b;
             double lr = NAN, loss = NAN;
             /* A group added since dsc_trainer_new (by a callback, say) is
@@ -527,18 +562,12 @@ static dsc_status run_epochs(dsc_trainer *t, float *params) {
             } else {
                 return s;
             }
-            if (call(t, t->step_cb, t->step_user)) {
+            if (call(t, t->step_cb, t->step_user, DSC__AT_BATCH)) {
                 p->stop_reason = DSC_STOP_CALLBACK;
                 return DSC_OK;
             }
-            if (t->max_nonfinite > 0 && p->refused_row >= t->max_nonfinite) {
-                p->stop_reason = DSC_STOP_NONFINITE;
-                return dsc__error(DSC_E_NONFINITE,
-                                  "%s: %llu batches in a row were refused for a non-finite loss, "
-                                  "gradient or update (epoch %llu, step %llu); training stopped", fn,
-                                  (unsigned long long)p->refused_row,
-                                  (unsigned long long)p->epoch, (unsigned long long)p->step);
-            }
+            if (t->max_nonfinite > 0 && p->refused_row >= t->max_nonfinite)
+                return too_many_refused(t, fn);
         }
         /* End of the epoch: validation, scheduler, early stopping, callback. */
         double metric = p->loss_count > 0 ? p->loss_sum / p->loss_count : NAN;
@@ -568,7 +597,7 @@ static dsc_status run_epochs(dsc_trainer *t, float *params) {
                 stop_early = p->wait >= t->patience;
             }
         }
-        if (call(t, t->epoch_cb, t->epoch_user)) {
+        if (call(t, t->epoch_cb, t->epoch_user, DSC__AT_EPOCH)) {
             p->stop_reason = DSC_STOP_CALLBACK;
             return DSC_OK;
         }
@@ -600,16 +629,27 @@ dsc_status dsc_trainer_run(dsc_trainer *t) {
         DSC_TRY(dsc_lr_scheduler_state_get(t->sched, DSC_SCHED_STATE_STARTED, &started));
         if (started == 0) DSC_TRY(dsc_lr_scheduler_start(t->sched));
     }
+    int resume = t->resume;
+    DSC_RETURN_IF(resume != DSC__AT_NONE && (dsc__trainer_batch(t) != t->resume_batch ||
+                                            dsc__trainer_batches(t) != t->prog.batches_per_epoch),
+                  DSC_E_STATE, "%s: the run to resume (from a checkpoint) had batches of %zu "
+                  "samples, %llu per epoch; the trainer's settings now give %zu, %zu: set them "
+                  "back", fn, t->resume_batch, (unsigned long long)t->prog.batches_per_epoch,
+                  dsc__trainer_batch(t), dsc__trainer_batches(t));
     DSC_TRY(dsc_model_set_training(t->model, 1));
     dsc_progress *p = &t->prog;
     p->stop_reason = DSC_STOP_NONE;
-    p->best_val = NAN;
-    p->best_epoch = 0;
-    p->wait = 0;
+    if (resume == DSC__AT_NONE) {
+        p->best_val = NAN;
+        p->best_epoch = 0;
+        p->wait = 0;
+        t->run_first = p->epoch;
+    }
+    t->resume = DSC__AT_NONE;
     p->t0 = dsc__now();
     p->running = 1;
     t->busy = 1;
-    dsc_status s = run_epochs(t, params);
+    dsc_status s = run_epochs(t, params, resume);
     t->busy = 0;
     if (s != DSC_OK && p->stop_reason == DSC_STOP_NONE) p->stop_reason = DSC_STOP_ERROR;
     if (t->patience > 0 && t->restore_best && p->best_epoch > 0)

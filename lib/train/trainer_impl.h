@@ -54,7 +54,19 @@ struct dsc_trainer {
     float *dy;                 /* max_batch x outputs */
     float *best;               /* nparams: best weights (early stopping), scratch for the range test */
     dsc_progress prog;
+    /* Where a run stands, for checkpoints (lib/io/checkpoint.c). */
+    uint64_t run_first;        /* prog.epoch when the current run started */
+    int at;                    /* DSC__AT_*: which callback of the run is running */
+    int resume;                /* DSC__AT_*: a loaded checkpoint's run, continued by the next run */
+    size_t resume_batch;       /* the batch size of that run */
 };
+
+/* A place in dsc_trainer_run: none, just after a batch's step callback, just
+ * after an epoch's callback. */
+enum { DSC__AT_NONE = 0, DSC__AT_BATCH = 1, DSC__AT_EPOCH = 2 };
+
+/* The trainer's settings table (checkpoints save every key in it). */
+const struct dsc__setting *dsc__trainer_settings(size_t *n);
 
 /* Monotonic seconds. */
 double dsc__now(void);

@@ -225,6 +225,12 @@ FUNCTIONS = [
     ("dsc_search_trial_count", [handle, size_p], status, S),
     ("dsc_search_trial", [handle, c_size_t, double_p, size_p, enum_p, double_p], status, S),
     ("dsc_search_best", [handle, size_p], status, S),
+    # Model files and checkpoints (experimental; safetensors, docs/checkpoint.md)
+    ("dsc_model_save", [handle, c_char_p], status, S),
+    ("dsc_model_load", [handle_p, c_char_p, c_size_t], status, S),
+    ("dsc_model_load_weights", [handle, c_char_p], status, S),
+    ("dsc_checkpoint_save", [c_char_p, handle, handle, handle, handle], status, S),
+    ("dsc_checkpoint_load", [c_char_p, handle, handle, handle, handle], status, S),
 ]
 
 

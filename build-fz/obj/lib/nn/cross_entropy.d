@@ -1,0 +1,13 @@
+build-fz/obj/lib/nn/cross_entropy.o: lib/nn/cross_entropy.c \
+  lib/nn/loss_impl.h lib/nn/../core/common.h include/descent.h \
+  lib/nn/../core/settings.h lib/nn/../kernels/kernels.h
+
+lib/nn/loss_impl.h:
+
+lib/nn/../core/common.h:
+
+include/descent.h:
+
+lib/nn/../core/settings.h:
+
+lib/nn/../kernels/kernels.h:

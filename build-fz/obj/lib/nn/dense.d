@@ -1,0 +1,13 @@
+build-fz/obj/lib/nn/dense.o: lib/nn/dense.c lib/nn/layer_impl.h \
+  lib/nn/../core/common.h include/descent.h lib/nn/../core/rng.h \
+  lib/nn/../kernels/kernels.h
+
+lib/nn/layer_impl.h:
+
+lib/nn/../core/common.h:
+
+include/descent.h:
+
+lib/nn/../core/rng.h:
+
+lib/nn/../kernels/kernels.h:

@@ -1,0 +1,14 @@
+build-fz/obj/lib/optim/adagrad.o: lib/optim/adagrad.c \
+  lib/optim/optimizer_impl.h lib/optim/../core/common.h \
+  include/descent.h lib/optim/../core/settings.h \
+  lib/optim/../kernels/kernels.h
+
+lib/optim/optimizer_impl.h:
+
+lib/optim/../core/common.h:
+
+include/descent.h:
+
+lib/optim/../core/settings.h:
+
+lib/optim/../kernels/kernels.h:
