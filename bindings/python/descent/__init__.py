@@ -27,7 +27,8 @@ from .data import Dataset
 from ._enums import (ProgressKey, SchedStepping, SearchKind, SearchParam, StopReason,
                      TrainerParam)
 from .train import Progress, RangeTest, Search, Trainer, Trial, evaluate
-from . import nn, optim, lr_scheduler, data, train  # noqa: F401  (torch-like module paths)
+from .serialization import load, load_model, save
+from . import nn, optim, lr_scheduler, data, train, serialization  # noqa: F401  (torch-like module paths)
 
 
 def lib_version():

@@ -175,6 +175,23 @@ def sequence(where, name, v):
         raise TypeError("%s: %s must be a list, not %s" % (where, name, describe(v))) from None
 
 
+def path(where, name, v):
+    """A file path for C: ``str``, ``bytes`` or ``os.PathLike`` as bytes in the
+    file system's encoding (``os.fsencode``). A NUL byte is refused: C would
+    stop the name there and use another file."""
+    import os
+    if not isinstance(v, (str, bytes, os.PathLike)):
+        raise TypeError("%s: %s must be a path (str, bytes or os.PathLike), not %s"
+                        % (where, name, describe(v)))
+    b = os.fsencode(v)
+    if not isinstance(b, bytes):
+        raise TypeError("%s: %s must be a path (str, bytes or os.PathLike), not %s"
+                        % (where, name, describe(v)))
+    if b"\0" in b:
+        raise arg_error("%s: %s %r contains a NUL byte" % (where, name, v))
+    return b
+
+
 def kind(where, v, enum_type):
     """A member of ``enum_type`` from a member or its integer value (not a bool)."""
     if isinstance(v, enum_type):

@@ -32,6 +32,7 @@ container), and they may be deleted in any order.
 
 import ctypes
 import math
+from collections.abc import Mapping
 from ctypes import c_double, c_int64, c_size_t, c_void_p
 
 from . import _buf, _check
@@ -242,18 +243,46 @@ class LRScheduler(Handle):
         return v.value
 
     def state_dict(self):
-        """The run-time state as a list of floats (hyperparameters excluded)."""
+        """The run-time state, as a dict like torch's: ``{"last_epoch": n,
+        "state": [floats]}``. ``state`` is ``dsc_lr_scheduler_state_save``'s
+        block of doubles (docs/checkpoint.md: position, per-group base and
+        current lr, the kind's own counters, a container's children), exact as
+        Python floats; hyperparameters are not in it: build the scheduler with
+        the same settings, as in torch, then load. Load the optimizer's state
+        dict first, then the scheduler's."""
         n = c_size_t()
         C.dsc_lr_scheduler_state_size(self, ctypes.byref(n))
         buf = (c_double * n.value)()
         C.dsc_lr_scheduler_state_save(self, buf, n.value)
-        return list(buf)
+        return {"last_epoch": self.last_epoch, "state": list(buf)}
 
-    def load_state_dict(self, state):
-        """Load what :meth:`state_dict` gave (a list of numbers)."""
+    # Index of t (torch's last_epoch) in the saved state (docs/checkpoint.md).
+    _STATE_T = 7
+
+    def load_state_dict(self, state_dict):
+        """Load what :meth:`state_dict` gave (or its ``state`` list alone).
+        The library checks the block against this scheduler (kinds, groups,
+        children, values) and changes nothing when it refuses it; a
+        ``last_epoch`` that disagrees with the block is refused."""
         where = "%s.load_state_dict" % type(self).__name__
+        last_epoch = None
+        if isinstance(state_dict, Mapping):
+            extra = [k for k in state_dict if k not in ("last_epoch", "state")]
+            if extra or "state" not in state_dict:
+                raise _buf.arg_error("%s: a scheduler's state dict has 'state' (and "
+                                     "'last_epoch'), as state_dict() gives; got keys %s"
+                                     % (where, ", ".join(repr(k) for k in state_dict)))
+            if "last_epoch" in state_dict:
+                last_epoch = _check.integer(where, "last_epoch", state_dict["last_epoch"],
+                                            lo=-1, hi=None)
+            state_dict = state_dict["state"]
         state = [_check.real(where, "state[%d]" % i, v)
-                 for i, v in enumerate(_check.sequence(where, "state", state))]
+                 for i, v in enumerate(_check.sequence(where, "state", state_dict))]
+        if (last_epoch is not None and len(state) > self._STATE_T
+                and state[self._STATE_T] != last_epoch):
+            raise _buf.arg_error("%s: last_epoch is %d but the state is at step %g; descent "
+                                 "restores the position from 'state'"
+                                 % (where, last_epoch, state[self._STATE_T]))
         self._check_top()
         buf = (c_double * max(len(state), 1))(*state)
         C.dsc_lr_scheduler_state_load(self, buf, len(state))

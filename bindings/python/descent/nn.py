@@ -5,6 +5,7 @@ model for each of them (``dsc_model_add_dense`` and friends; the model owns
 its layers), so a layer object may be reused in several models.
 """
 
+import collections
 import ctypes
 from ctypes import c_double, c_int, c_size_t, c_void_p
 
@@ -269,6 +270,30 @@ class Dropout(Module):
         return "Dropout(p=%g)" % self.p
 
 
+class _FileLayer(Module):
+    """An activation or dropout layer of a model read from a file
+    (:func:`descent.load_model`). descent.h tells a layer's kind and widths
+    but not which activation it is or dropout's ``p``, so this description
+    only names the kind; the model itself holds the layer exactly as saved."""
+
+    def __init__(self, kind, width):
+        self.kind = LayerKind(kind)
+        self.in_features = self.out_features = width
+
+    def _add(self, model, index):
+        raise TypeError("Sequential: layer %d is a %s layer read from a file; its settings are "
+                        "not known to Python, so it cannot be added to another model (build "
+                        "that model with descent.ReLU(), descent.Dropout(p)...)"
+                        % (index, self.kind.name.lower()))
+
+    def __repr__(self):
+        return "%s(<from file>)" % ("Activation" if self.kind == LayerKind.ACTIVATION else "Dropout")
+
+
+#: What :meth:`Sequential.load_state_dict` returns, as torch's ``_IncompatibleKeys``.
+IncompatibleKeys = collections.namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")
+
+
 _INITS = {
     "pytorch_default": Init.PYTORCH_DEFAULT, "default": Init.PYTORCH_DEFAULT,
     "xavier_uniform": Init.XAVIER_UNIFORM, "xavier_normal": Init.XAVIER_NORMAL,
@@ -329,6 +354,25 @@ class Sequential(Handle):
             raise
         if max_batch is not None:
             self.build(max_batch)
+
+    @classmethod
+    def _adopt(cls, ptr):
+        """A Sequential over a C model made elsewhere (``dsc_model_load``); it owns it."""
+        self = cls.__new__(cls)
+        self._set(ptr, C.dsc_model_free)
+        self._params_cache = None
+        self._out_shape = None
+        layers = []
+        for i in range(len(self)):
+            kind, fin, fout = self.layer_info(i)
+            if kind == LayerKind.DENSE:
+                n = c_size_t()
+                C.dsc_model_layer_param_count(self, i, ctypes.byref(n))
+                layers.append(Linear(fin, fout, bias=n.value > fin * fout))
+            else:
+                layers.append(_FileLayer(kind, fin))
+        self.layers = layers
+        return self
 
     def close(self):
         self._params_cache = None   # the Parameters hold views of the model's buffers
@@ -592,8 +636,12 @@ class Sequential(Handle):
         C.dsc_model_set_bias(self, layer, src.ptr, src.n)
 
     def state_dict(self):
-        """{"<i>.weight": copy, "<i>.bias": copy} with torch.nn.Sequential's keys."""
-        d = {}
+        """The parameters as torch.nn.Sequential's ``state_dict()`` has them: an
+        ``OrderedDict`` of ``"<i>.weight"`` -> array [out, in] and ``"<i>.bias"``
+        -> array [out] (copies; NumPy float32 arrays when NumPy is there), in
+        ``parameters()`` order. ``torch_model.load_state_dict({k:
+        torch.from_numpy(v) for k, v in model.state_dict().items()})`` takes it."""
+        d = collections.OrderedDict()
         for i, fin, fout, bias in self._dense():
             d["%d.weight" % i] = self.get_weight(i)
             if bias:
@@ -601,10 +649,13 @@ class Sequential(Handle):
         return d
 
     def load_state_dict(self, state_dict, strict=True):
-        """Load weights and biases by torch's keys. With ``strict`` (torch's
-        default) every key of the model must be there and no other; without,
-        the keys given are loaded and unknown ones are still refused. Every
-        value is checked before anything is written."""
+        """Load weights and biases by torch's keys, from any mapping of arrays
+        (what :meth:`state_dict` gives, NumPy arrays, nested lists, or a torch
+        ``state_dict()``'s tensors). With ``strict`` (torch's default) every
+        key of the model must be there and no other; without, the keys given
+        are loaded and unknown ones are still refused. Every value is checked
+        before anything is written. Returns ``(missing_keys, unexpected_keys)``
+        as torch does (``unexpected_keys`` is always empty: they are refused)."""
         where = "Sequential.load_state_dict"
         if not hasattr(state_dict, "items"):
             raise TypeError("%s: state_dict must be a dict, not %s"
@@ -636,6 +687,32 @@ class Sequential(Handle):
         for what, layer, src in todo:
             fn = C.dsc_model_set_weight if what == "weight" else C.dsc_model_set_bias
             fn(self, layer, src.ptr, src.n)
+        return IncompatibleKeys(missing, [])
+
+    # ---- files (experimental tier: descent.serialization) -------------------
+    def save(self, path):
+        """Write a model file (``dsc_model_save``): safetensors with one F32
+        tensor per parameter under torch's ``state_dict`` names and the layer
+        list in the metadata, so :func:`descent.load_model` rebuilds the model
+        from the file alone and PyTorch's ``load_state_dict`` takes its
+        tensors. Optimizer and generator state are not saved (a checkpoint,
+        :func:`descent.save`, has them). The file is replaced only once the
+        new one is complete on disk."""
+        p = _check.path("Sequential.save", "path", path)
+        self._need_built()
+        C.dsc_model_save(self, p)
+
+    def load_weights(self, path):
+        """Load the parameters of a safetensors file into this model
+        (``dsc_model_load_weights``): a model file, a checkpoint, or a PyTorch
+        export (``safetensors.torch.save_file(torch_model.state_dict(), path)``)
+        of a ``torch.nn.Sequential`` with the same layers. As torch's
+        ``load_state_dict(strict=True)``: every parameter must be there, F32,
+        of its shape and finite, and no other tensor (each refusal is a
+        :class:`descent.FormatError` naming the tensor, and changes nothing)."""
+        p = _check.path("Sequential.load_weights", "path", path)
+        self._need_built()
+        C.dsc_model_load_weights(self, p)
 
     def _state_dict_keys(self):
         """The keys of :meth:`state_dict`, in order."""

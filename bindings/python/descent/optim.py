@@ -45,6 +45,8 @@ result is the same. ``param_groups`` shows the Python groups.
 """
 
 import ctypes
+import numbers
+from collections.abc import Mapping
 from ctypes import c_double, c_float, c_int, c_size_t, c_uint64, c_void_p
 
 from . import _buf, _check
@@ -125,6 +127,38 @@ def _expand(where, kw):
         if name in kw:
             out.append((name, key, _value(where, name, kw.pop(name))))
     return out
+
+
+# Keys of a torch optimizer's param_groups that descent reads past: torch's
+# implementation switches (same arithmetic) and the schedulers' bookkeeping.
+_TORCH_IGNORED = {"foreach", "capturable", "differentiable", "fused", "initial_lr"}
+
+
+def _scalar(v):
+    """A 0-d array or tensor (torch keeps ``state["step"]`` as one) as its number."""
+    if not isinstance(v, numbers.Number) and hasattr(v, "item") and callable(v.item):
+        try:
+            return v.item()
+        except (TypeError, ValueError, RuntimeError):
+            return v
+    return v
+
+
+def _step(where, v):
+    """A step count: an integer in [0, 2^53], or a whole float (torch's float tensor)."""
+    v = _scalar(v)
+    if (isinstance(v, numbers.Real) and not isinstance(v, (numbers.Integral, bool))
+            and not _check._is_bool(v) and float(v).is_integer()):
+        v = int(v)
+    return _check.integer(where, "step", v, lo=0, hi=2 ** 53)
+
+
+def _param_id(where, v):
+    """A parameter id of a state dict: an integer >= 0 (torch's), or its decimal
+    string (what a JSON round trip makes of it)."""
+    if isinstance(v, str) and v.isdigit():
+        return int(v)
+    return _check.integer(where, "parameter id", v, lo=0)
 
 
 def _is_array(x):
@@ -574,7 +608,7 @@ class Optimizer(Handle):
         self._hook = cb
         self._ref.keep.append(cb)
 
-    # ---- checkpoints ----------------------------------------------------------
+    # ---- state dicts: torch.optim's layout --------------------------------------
     def _state_names(self):
         names = []
         n = c_size_t()
@@ -590,103 +624,249 @@ class Optimizer(Handle):
         C.dsc_optimizer_group_size(self, c, ctypes.byref(n))
         return n.value
 
+    def _group_keys(self):
+        """The options of a group in a state dict, in torch's constructor order."""
+        return ["lr"] + list(self._args)
+
+    def _in_use(self, c, index):
+        used = c_int()
+        C.dsc_optimizer_state_in_use(self, c, index, ctypes.byref(used))
+        return bool(used.value)
+
+    def _read_buffer(self, cgroups, index):
+        """State buffer ``index`` of C groups ``cgroups``, one after another."""
+        sizes = [self._csize(c) for c in cgroups]
+        out = (c_float * sum(sizes))()
+        off = 0
+        for c, n in zip(cgroups, sizes):
+            C.dsc_optimizer_state_get(self, c, index,
+                                      ctypes.cast(ctypes.addressof(out) + 4 * off, float_p), n)
+            off += n
+        return out
+
     def state_dict(self):
-        """Hyperparameters, step counts and the state buffers in use, per group
-        (plain Python floats and lists, each state as long as the group)."""
+        """The optimizer's state in torch.optim's layout::
+
+            {"state": {0: {"step": 3.0, "exp_avg": array, "exp_avg_sq": array}, 1: {...}},
+             "param_groups": [{"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-08,
+                               "weight_decay": 0.0, "amsgrad": False, "maximize": False,
+                               "params": [0, 1]}]}
+
+        Parameters are numbered across the groups in order (``params`` lists
+        each group's); ``state[i]`` holds parameter ``i``'s step count and
+        its buffers by torch's names (``momentum_buffer``, ``exp_avg``,
+        ``max_exp_avg_sq``, NAdam's ``mu_product``...), each an array of the
+        parameter's shape (a copy; NumPy float32 when NumPy is there), once a
+        step or the optimizer's settings put them in use, as in torch.
+        ``clip_norm``/``clip_value`` are settings of the optimizer, not of a
+        group: give them when making it. The refused-step counter and the
+        last gradient norm are not part of the state."""
         names = self._state_names()
-        groups = []
-        for g in self.param_groups:
-            d = {k: g[k] for k in g.keys()}
-            d["step"] = g.step_count
-            if self._groups[g.index]["param_names"] is not None:
-                d["param_names"] = g["param_names"]
-            state = {}
-            for i, name in enumerate(names):
-                values = []
-                for c in g._c():
-                    used = c_int()
-                    C.dsc_optimizer_state_in_use(self, c, i, ctypes.byref(used))
-                    if not used.value:
-                        values = None
-                        break
-                    n = self._csize(c)
-                    buf = (c_float * n)()
-                    C.dsc_optimizer_state_get(self, c, i, buf, n)
-                    values.extend(buf)
-                if values:
-                    state[name] = values
-            d["state"] = state
+        nadam = self._kind == OptimizerKind.NADAM
+        state, groups, first = {}, [], 0
+        for gi, rec in enumerate(self._groups):
+            g = _Group(self, gi)
+            d = {}
+            for name in self._group_keys():
+                if name == "betas":
+                    d[name] = (g["beta1"], g["beta2"])
+                else:
+                    d[name] = bool(g[name]) if name in _FLAGS else g[name]
+            params = rec["params"]
+            ids = list(range(first, first + len(params)))
+            first += len(params)
+            d["params"] = ids
+            if rec["param_names"] is not None:
+                d["param_names"] = list(rec["param_names"])
             groups.append(d)
-        return {"kind": self.kind.name, "param_groups": groups}
+            cs = rec["cgroups"]
+            step = g.step_count
+            bufs = [(name, self._read_buffer(cs, i)) for i, name in enumerate(names)
+                    if all(self._in_use(c, i) for c in cs)]
+            if step == 0 and not bufs:
+                continue          # no state yet, as torch before the first step
+            mu = g["mu_product"] if nadam else None
+            off = 0
+            for pid, p in zip(ids, params):
+                n = p._pf.n
+                entry = {"step": float(step)}
+                if mu is not None:
+                    entry["mu_product"] = mu
+                for name, flat in bufs:
+                    out, dst = _buf.new_floats(p.shape)
+                    ctypes.memmove(dst.carr, ctypes.addressof(flat) + 4 * off, 4 * n)
+                    entry[name] = out
+                off += n
+                state[pid] = entry
+        return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Load what :meth:`state_dict` gave. The layout (group count, state
-        names and lengths, value types) is checked first; if the library then
-        refuses a value, the optimizer is put back as it was."""
+        """Load a state dict in torch.optim's layout: what :meth:`state_dict`
+        gives, or a torch optimizer's ``state_dict()`` of the same kind over
+        the same parameters (tensors are read as arrays). As in torch, the
+        groups and their ``params`` lists must match the optimizer's in number
+        and length, the group options replace the optimizer's, and the state
+        replaces all of it (a parameter without state starts afresh). descent
+        keeps one step count and one set of buffers per group, so a group's
+        parameters have state all or none, with the same ``step``. torch's
+        implementation switches (``foreach``, ``fused``, ``capturable``,
+        ``differentiable``) and schedulers' ``initial_lr`` are ignored;
+        unknown options and state names are refused. Everything is checked
+        first; if the library then refuses a value, the optimizer is put back
+        as it was."""
         where = type(self).__name__ + ".load_state_dict"
-        if not isinstance(state_dict, dict) or not isinstance(state_dict.get("param_groups"), list):
-            raise TypeError("%s: state_dict must be a dict with a 'param_groups' list, as "
-                            "state_dict() gives" % where)
-        sd_groups = state_dict["param_groups"]
-        groups = self.param_groups
-        if len(sd_groups) != len(groups):
-            raise _buf.arg_error("%s: the state dict has %d groups, the optimizer %d"
-                                 % (where, len(sd_groups), len(groups)))
-        names = self._state_names()
-        plan = []
-        for g, d in zip(groups, sd_groups):
-            if not isinstance(d, dict):
-                raise TypeError("%s: each group must be a dict, not %s" % (where, _check.describe(d)))
-            hyper = [(KEY_OF[n], _value(where, n, d[n], lenient_flags=True)) for n, _ in _KEYS
-                     if n in d and n not in _GLOBAL]
-            step = _check.integer(where, "step", d.get("step", 0), lo=0)
-            state = d.get("state", {})
-            if not isinstance(state, dict):
-                raise TypeError("%s: a group's 'state' must be a dict" % where)
-            parts = []
-            for name, values in state.items():
-                if name not in names:
-                    raise _buf.arg_error("%s: unknown state %r; this optimizer has %s"
-                                         % (where, name, ", ".join(names) or "none"))
-                values = [_check.real(where, "state %r" % name, v)
-                          for v in _check.sequence(where, "state %r" % name, values)]
-                if len(values) != g.size:
-                    raise _buf.arg_error("%s: state %r of group %d has %d values; the group has "
-                                         "%d parameters" % (where, name, g.index, len(values), g.size))
-                parts.append((names.index(name), values))
-            plan.append((g, hyper, step, parts))
-        backup = self.state_dict()
+        plan = self._plan(where, state_dict)
+        backup = self._plan(where, self.state_dict())
         try:
-            self._apply_state(plan)
-        except Exception:
-            self._apply_state(self._plan_of(backup))
+            self._apply_plan(plan)
+        except BaseException:
+            self._apply_plan(backup)
             raise
 
-    def _plan_of(self, sd):
+    def _plan(self, where, sd):
+        """The checked contents of a state dict: per group, the options, the
+        step count, NAdam's mu_product and the buffers (per parameter)."""
+        if (not isinstance(sd, Mapping) or not isinstance(sd.get("state"), Mapping)
+                or isinstance(sd.get("param_groups"), (str, bytes))
+                or not isinstance(sd.get("param_groups"), (list, tuple))):
+            raise TypeError("%s: state_dict must be a dict with 'state' (a dict) and "
+                            "'param_groups' (a list), as state_dict() gives, not %s"
+                            % (where, _check.describe(sd)))
+        extra = [k for k in sd if k not in ("state", "param_groups")]
+        if extra:
+            raise _buf.arg_error("%s: unexpected key(s) %s; a state dict has 'state' and "
+                                 "'param_groups'" % (where, ", ".join(repr(k) for k in extra)))
+        saved = list(sd["param_groups"])
+        if len(saved) != len(self._groups):
+            raise _buf.arg_error("%s: the state dict has %d parameter groups, the optimizer %d"
+                                 % (where, len(saved), len(self._groups)))
         names = self._state_names()
-        return [(g, [(KEY_OF[n], float(d[n])) for n, _ in _KEYS if n in d and n not in _GLOBAL],
-                 d["step"], [(names.index(k), v) for k, v in d["state"].items()])
-                for g, d in zip(self.param_groups, sd["param_groups"])]
+        allowed = self._group_keys()
+        owner, plans = {}, []
+        for gi, (rec, d) in enumerate(zip(self._groups, saved)):
+            gw = "%s: param_groups[%d]" % (where, gi)
+            if not isinstance(d, Mapping):
+                raise TypeError("%s must be a dict, not %s" % (gw, _check.describe(d)))
+            if "params" not in d:
+                raise _buf.arg_error("%s has no 'params' (the ids of its parameters)" % gw)
+            ids = _check.sequence(gw, "params", d["params"])
+            if len(ids) != len(rec["params"]):
+                raise _buf.arg_error("%s lists %d parameters; the optimizer's group %d has %d"
+                                     % (gw, len(ids), gi, len(rec["params"])))
+            for j, pid in enumerate(ids):
+                pid = _param_id(gw, pid)
+                if pid in owner:
+                    raise _buf.arg_error("%s: parameter id %d is listed twice" % (where, pid))
+                owner[pid] = (gi, j)
+            hyper = []
+            for k, v in d.items():
+                if k in ("params", "param_names") or k in _TORCH_IGNORED:
+                    continue
+                if k == "decoupled_weight_decay":
+                    if _check.flag(gw, k, v):
+                        raise _buf.arg_error("%s: decoupled_weight_decay=True is AdamW's "
+                                             "update; use descent.AdamW" % gw)
+                    continue
+                if k not in allowed:
+                    raise _buf.arg_error("%s: unknown option %r; %s's options are %s"
+                                         % (gw, k, type(self).__name__, ", ".join(allowed)))
+                if k == "betas":
+                    b1, b2 = _betas(gw, v)
+                    hyper += [("beta1", b1), ("beta2", b2)]
+                else:
+                    hyper.append((k, _value(gw, k, v, lenient_flags=True)))
+            plans.append({"hyper": hyper, "entries": {}, "step": 0, "mu": None, "bufs": {}})
+        for key, entry in sd["state"].items():
+            pid = _param_id(where + ": state", key)
+            if pid not in owner:
+                raise _buf.arg_error("%s: state holds parameter id %d, which no group's "
+                                     "'params' lists" % (where, pid))
+            if not isinstance(entry, Mapping):
+                raise TypeError("%s: state[%r] must be a dict, not %s"
+                                % (where, key, _check.describe(entry)))
+            gi, j = owner[pid]
+            plans[gi]["entries"][j] = (key, entry)
+        nadam = self._kind == OptimizerKind.NADAM
+        for gi, (rec, pl) in enumerate(zip(self._groups, plans)):
+            params, entries = rec["params"], pl.pop("entries")
+            if not entries:
+                continue
+            if len(entries) != len(params):
+                raise _buf.arg_error("%s: state holds %d of the %d parameters of group %d; "
+                                     "descent keeps one state per group: give every "
+                                     "parameter's state or none" % (where, len(entries),
+                                                                    len(params), gi))
+            first, flats = None, {}
+            for j, p in enumerate(params):
+                key, entry = entries[j]
+                ew = "%s: state[%r]" % (where, key)
+                step, mu, have = 0, None, []
+                for k, v in entry.items():
+                    if k == "step":
+                        step = _step(ew, v)
+                    elif k == "mu_product" and nadam:
+                        mu = _check.real(ew, "mu_product", _scalar(v))
+                    elif k in names:
+                        if v is None:         # torch's momentum_buffer before momentum is used
+                            continue
+                        f = _buf.floats_in(v, "%s[%r]" % (ew, k))
+                        if tuple(f.shape) not in (tuple(p.shape), (p._pf.n,)):
+                            raise _buf.error_for(Status.E_SHAPE, "%s[%r] has shape %s; the "
+                                                 "parameter's is %s" % (ew, k, tuple(f.shape),
+                                                                        tuple(p.shape)))
+                        flats.setdefault(names.index(k), []).append(f)
+                        have.append(k)
+                    else:
+                        known = ["step"] + (["mu_product"] if nadam else []) + names
+                        raise _buf.arg_error("%s: unknown state %r; %s keeps %s"
+                                             % (ew, k, type(self).__name__, ", ".join(known)))
+                sig = (step, mu, sorted(have))
+                if first is None:
+                    first = (key, sig)
+                elif sig != first[1]:
+                    raise _buf.arg_error(
+                        "%s: its step, mu_product or buffers (%r) differ from state[%r]'s (%r) "
+                        "in the same group; descent keeps one step count and one set of "
+                        "buffers per parameter group" % (ew, sig, first[0], first[1]))
+            pl["step"], pl["mu"] = first[1][0], first[1][1]
+            pl["bufs"] = flats
+        return plans
 
-    def _apply_state(self, plan):
-        for g, hyper, step, parts in plan:
-            cs = g._c()
-            for key, v in hyper:
-                now = c_double()
-                C.dsc_optimizer_group_get(self, cs[0], key, ctypes.byref(now))
-                if now.value == v:
-                    continue      # unchanged (amsgrad, nesterov... cannot be set after a step)
+    def _apply_plan(self, plans):
+        # Everything starts afresh (torch replaces the whole state), then the
+        # options (a flag turned off first: nesterov before momentum 0), NAdam's
+        # mu_product, the buffers (after initial_accumulator_value, which
+        # refills Adagrad's) and the step counts.
+        C.dsc_optimizer_reset_state(self)
+        order = {n: i for i, (n, _) in enumerate(_KEYS)}
+        for rec, pl in zip(self._groups, plans):
+            cs = rec["cgroups"]
+            hyper = sorted(pl["hyper"], key=lambda kv: (not (kv[0] in _FLAGS and not kv[1]),
+                                                         order[kv[0]]))
+            for name, v in hyper:
+                key = KEY_OF[name]
                 for c in cs:
-                    C.dsc_optimizer_group_set(self, c, key, v)
-            for index, values in parts:
+                    now = c_double()
+                    C.dsc_optimizer_group_get(self, c, key, ctypes.byref(now))
+                    if now.value != v:
+                        C.dsc_optimizer_group_set(self, c, key, v)
+            if pl["mu"] is not None:
+                for c in cs:
+                    C.dsc_optimizer_group_set(self, c, OptimizerParam.MU_PRODUCT, pl["mu"])
+            for index, flats in pl["bufs"].items():
+                cat = (c_float * sum(f.n for f in flats))()
+                off = 0
+                for f in flats:
+                    ctypes.memmove(ctypes.addressof(cat) + 4 * off, f.carr, 4 * f.n)
+                    off += f.n
                 off = 0
                 for c in cs:
                     n = self._csize(c)
-                    buf = (c_float * n)(*values[off:off + n])
-                    C.dsc_optimizer_state_set(self, c, index, buf, n)
+                    C.dsc_optimizer_state_set(
+                        self, c, index, ctypes.cast(ctypes.addressof(cat) + 4 * off, float_p), n)
                     off += n
             for c in cs:
-                C.dsc_optimizer_group_set_step_count(self, c, step)
+                C.dsc_optimizer_group_set_step_count(self, c, pl["step"])
 
     @staticmethod
     def bounds(kind, name):

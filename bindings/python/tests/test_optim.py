@@ -110,7 +110,12 @@ def test_state_dict_round_trip():
     for _ in range(3):
         opt.step()
     sd = opt.state_dict()
-    assert set(sd["param_groups"][0]["state"]) == {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    assert set(sd["state"]) == {0}                # torch's layout: per parameter id
+    assert list(sd["state"][0]) == ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+    assert sd["state"][0]["step"] == 3.0 and len(sd["state"][0]["exp_avg"]) == 3
+    assert sd["param_groups"] == [{"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-08,
+                                   "weight_decay": 0.0, "amsgrad": True, "maximize": False,
+                                   "params": [0]}]
     q = array.array("f", p)
     opt2 = descent.Adam([descent.Parameter(q, array.array('f', g))], lr=0.5, amsgrad=True)
     opt2.load_state_dict(sd)
@@ -160,16 +165,36 @@ def test_refused_load_state_dict_changes_nothing():
     opt = descent.Adam([descent.Parameter(p, g)], lr=0.01)
     opt.step()
     before = opt.state_dict()
-    bad = {"kind": "ADAM", "param_groups": [dict(before["param_groups"][0], step=7,
-                                                 state={"exp_avg": [9.0] * 3}, eps=-1.0)]}
+
+    def values(x):
+        return [x] if isinstance(x, float) else list(x)
+
+    def same(a, b):
+        return (a["param_groups"] == b["param_groups"] and a["state"].keys() == b["state"].keys()
+                and all(values(a["state"][i][k]) == values(b["state"][i][k])
+                        for i in a["state"] for k in a["state"][i]))
+
+    group, entry = before["param_groups"][0], before["state"][0]
+    bad = {"state": {0: dict(entry, step=7.0, exp_avg=[9.0] * 3)},
+           "param_groups": [dict(group, eps=-1.0)]}
     with pytest.raises(descent.ArgumentError, match="eps is -1"):
         opt.load_state_dict(bad)                 # refused by the library half-way: rolled back
-    assert opt.state_dict() == before
-    for broken in ({"param_groups": [dict(before["param_groups"][0], state={"exp_avg": [0.0]})]},
-                   {"param_groups": [dict(before["param_groups"][0], state={"nope": [0.0] * 3})]},
-                   {"param_groups": [dict(before["param_groups"][0], step=-1)]},
-                   {"param_groups": [dict(before["param_groups"][0], lr=None)]},
-                   {"param_groups": []}, [], None):
+    assert same(opt.state_dict(), before)
+    bad = {"state": {0: dict(entry, exp_avg_sq=[-1.0] * 3)}, "param_groups": [group]}
+    with pytest.raises(descent.ArgumentError, match="exp_avg_sq"):
+        opt.load_state_dict(bad)                 # a negative second moment: rolled back
+    assert same(opt.state_dict(), before)
+    for broken in ({"state": {0: dict(entry, exp_avg=[0.0])}, "param_groups": [group]},
+                   {"state": {0: dict(entry, nope=[0.0] * 3)}, "param_groups": [group]},
+                   {"state": {0: dict(entry, step=-1)}, "param_groups": [group]},
+                   {"state": {0: dict(entry, step=1.5)}, "param_groups": [group]},
+                   {"state": {3: entry}, "param_groups": [group]},
+                   {"state": {}, "param_groups": [dict(group, lr=None)]},
+                   {"state": {}, "param_groups": [dict(group, momentum=0.9)]},
+                   {"state": {}, "param_groups": [dict(group, params=[0, 1])]},
+                   {"state": {}, "param_groups": [dict(group, betas=(0.9,))]},
+                   {"state": {}, "param_groups": [group], "kind": "ADAM"},
+                   {"state": {}, "param_groups": []}, {"param_groups": [group]}, [], None):
         with pytest.raises((TypeError, ValueError)):
             opt.load_state_dict(broken)
-        assert opt.state_dict() == before
+        assert same(opt.state_dict(), before)

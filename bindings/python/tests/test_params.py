@@ -282,7 +282,8 @@ def test_split_group_state_dict_round_trip(np):
     for _ in range(2):
         opt.step()
     sd = opt.state_dict()
-    assert len(sd["param_groups"][0]["state"]["exp_avg"]) == 18
+    assert sd["param_groups"][0]["params"] == [0, 1] and sd["param_groups"][1]["params"] == [2, 3]
+    assert [sd["state"][i]["exp_avg"].shape for i in range(4)] == [(3, 3), (3, 3), (3,), (3,)]
     b.load_state_dict(a.state_dict())
     wb0, bb0, wb2, bb2 = b.parameters()
     opt2 = descent.Adam([{"params": [wb0, wb2]}, {"params": [bb0, bb2]}], lr=0.5, amsgrad=True)
@@ -291,9 +292,15 @@ def test_split_group_state_dict_round_trip(np):
     opt.step()
     opt2.step()
     assert (a.params == b.params).all()
-    bad = dict(sd, param_groups=[dict(sd["param_groups"][0], state={"exp_avg": [0.0] * 9}),
-                                 sd["param_groups"][1]])
-    with pytest.raises(descent.ArgumentError, match="has 9 values; the group has 18"):
+    bad = dict(sd, state={**sd["state"], 1: dict(sd["state"][1], exp_avg=[0.0] * 4)})
+    with pytest.raises(descent.ShapeError, match=r"state\[1\]\['exp_avg'\] has shape \(4,\); "
+                       r"the parameter's is \(3, 3\)"):
+        opt2.load_state_dict(bad)
+    bad = dict(sd, state={**sd["state"], 1: dict(sd["state"][1], step=5.0)})
+    with pytest.raises(descent.ArgumentError, match="one step count"):
+        opt2.load_state_dict(bad)
+    bad = dict(sd, state={k: v for k, v in sd["state"].items() if k != 2})
+    with pytest.raises(descent.ArgumentError, match="state holds 1 of the 2 parameters of group 1"):
         opt2.load_state_dict(bad)
 
 
