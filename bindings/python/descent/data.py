@@ -1,20 +1,12 @@
 """``Dataset``: inputs with float targets or integer labels, in memory."""
 
 import ctypes
-import os
 from ctypes import POINTER, c_float, c_int, c_int32, c_size_t, c_void_p
 
 from . import _buf, _check
 from ._base import Handle
 from ._enums import DatasetMode, Status
 from ._ffi import C
-
-
-def _path(where, p):
-    if not isinstance(p, (str, bytes, os.PathLike)):
-        raise TypeError("%s: a path must be a str, bytes or os.PathLike, not %s"
-                        % (where, _check.describe(p)))
-    return os.fsencode(p)
 
 
 def _rows(where, rows):
@@ -86,7 +78,7 @@ class Dataset(Handle):
     def load_idx(cls, images, labels, classes=10):
         """MNIST-style IDX files (gzipped or not); pixels 0..255 (see :meth:`scale`)."""
         w = "Dataset.load_idx"
-        images, labels = _path(w, images), _path(w, labels)
+        images, labels = _check.path(w, "images", images), _check.path(w, "labels", labels)
         classes = _check.integer(w, "classes", classes, lo=0)
         ptr = c_void_p()
         C.dsc_dataset_load_idx(ctypes.byref(ptr), images, labels, classes)
@@ -97,7 +89,7 @@ class Dataset(Handle):
         """A CSV file with a header; ``target`` names the target column (or
         ``target_index`` gives it); ``classes`` > 0 makes it a class label."""
         w = "Dataset.load_csv"
-        path = _path(w, path)
+        path = _check.path(w, "path", path)
         if target is not None:
             target = _check.string(w, "target", target).encode()
         target_index = _check.integer(w, "target_index", target_index, lo=0)

@@ -656,13 +656,15 @@ class Optimizer(Handle):
         each group's); ``state[i]`` holds parameter ``i``'s step count and
         its buffers by torch's names (``momentum_buffer``, ``exp_avg``,
         ``max_exp_avg_sq``, NAdam's ``mu_product``...), each an array of the
-        parameter's shape (a copy; NumPy float32 when NumPy is there), once a
-        step or the optimizer's settings put them in use, as in torch.
+        parameter's shape (a copy; NumPy float32 when NumPy is there). As in
+        torch, ``state`` is empty before the first step (Adagrad's holds its
+        starting ``sum`` from the start).
         ``clip_norm``/``clip_value`` are settings of the optimizer, not of a
         group: give them when making it. The refused-step counter and the
         last gradient norm are not part of the state."""
         names = self._state_names()
         nadam = self._kind == OptimizerKind.NADAM
+        adagrad = self._kind == OptimizerKind.ADAGRAD   # torch makes its state at construction
         state, groups, first = {}, [], 0
         for gi, rec in enumerate(self._groups):
             g = _Group(self, gi)
@@ -683,8 +685,8 @@ class Optimizer(Handle):
             step = g.step_count
             bufs = [(name, self._read_buffer(cs, i)) for i, name in enumerate(names)
                     if all(self._in_use(c, i) for c in cs)]
-            if step == 0 and not bufs:
-                continue          # no state yet, as torch before the first step
+            if step == 0 and not adagrad and not any(any(b) for _, b in bufs):
+                continue          # no state before the first step, as in torch
             mu = g["mu_product"] if nadam else None
             off = 0
             for pid, p in zip(ids, params):
