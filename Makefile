@@ -208,7 +208,7 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/descent.pc
 
 docs:
-	@tools/install-deps.sh ci
+	@tools/install-deps.sh docs
 	@mkdir -p $(B)/docs
 	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@OUTPUT@|$(B)/docs|' docs/Doxyfile.in > $(B)/docs/Doxyfile
 	doxygen $(B)/docs/Doxyfile
