@@ -465,3 +465,15 @@ print("ok")
 def test_without_numpy(tmp_path):
     r = run_python(NO_NUMPY, block_numpy=True, args=[str(tmp_path)])
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
+
+
+def test_interop_tests_say_why_they_skip_without_torch():
+    # Where python3-torch is missing (the `check` group does not install it),
+    # test_interop_torch.py is skipped with a message that says what to install.
+    here = os.path.dirname(os.path.abspath(__file__))
+    r = run_python("import sys; sys.modules['torch'] = None\n"
+                   "import pytest\n"
+                   "sys.exit(pytest.main(['-q', '-rs', '-p', 'no:cacheprovider', sys.argv[1]]))",
+                   args=[os.path.join(here, "test_interop_torch.py")])
+    assert r.returncode in (0, 5), r.stdout + r.stderr     # 5: nothing else to collect
+    assert "1 skipped" in r.stdout and "python3-torch" in r.stdout, r.stdout
