@@ -61,8 +61,9 @@ def save(path, *, model, optimizer=None, scheduler=None, trainer=None):
     counts, scheduler position, the trainer's progress and shuffle generator).
     ``load()`` into objects built the same way resumes training bit for bit.
 
-    The optimizer must be the model's (the scheduler's optimizer, the
-    trainer's); called from a trainer's ``on_step``/``on_epoch`` callback
+    A scheduler needs its optimizer, and a trainer must train this model
+    (with this optimizer and scheduler when they are given;
+    ``descent.ArgumentError`` otherwise). Called from a trainer's ``on_step``/``on_epoch`` callback
     with ``trainer=``, the checkpoint also records where the run stands, so
     that ``fit()`` after ``load()`` continues that run. The file is replaced
     only once the new one is complete on disk."""
