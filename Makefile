@@ -59,7 +59,7 @@ EXAMPLES    := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TESTS       := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 TEST_HARNESS := tests/harness.c
 
-.PHONY: all lib check check-neon check-asan check-valgrind demo install uninstall docs bench clean \
+.PHONY: all lib check check-neon check-asan check-valgrind check-abi abi-baseline demo install uninstall docs bench clean \
         deps-check test-run
 all: lib $(B)/descent-conform $(EXAMPLES)
 lib: $(SO_REAL) $(STATIC)
@@ -181,6 +181,16 @@ VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-
 # main loops and tails); ASan runs every set.
 check-valgrind: deps-check all $(TESTS)
 	@ISAS="scalar avx2" RUNNER="$(VALGRIND)" CHECKS="$(SAN_CHECKS)" tests/run.sh $(TESTS)
+
+# The stable ABI against abi/libdescent.so.MAJOR.abi (libabigail; .ci/run runs it).
+# abi-baseline records the built library as the new baseline: only on purpose (docs/abi.md).
+check-abi: lib
+	@tools/install-deps.sh abi
+	@B=$(B) CC="$(CC)" LDLIBS="$(LDLIBS)" CFLAGS_ALL="$(DSC_CFLAGS) $(CFLAGS) -Wno-error" tests/abi_diff.sh
+
+abi-baseline: lib
+	@tools/install-deps.sh abi
+	abidw --exported-interfaces-only --no-corpus-path --no-comp-dir-path --out-file abi/libdescent.so.$(MAJOR).abi $(SO_REAL)
 
 # Shell checks that also make sense under sanitizers and valgrind (they run build products;
 # the Python binding is not: the interpreter is not instrumented).
