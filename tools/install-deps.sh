@@ -2,7 +2,8 @@
 # Installs the Debian packages a descent target needs, only when one is missing.
 #   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, qemu for NEON,
 #                                 and CMocka for arm64 through Debian multiarch for `make check-neon`)
-#   tools/install-deps.sh ci      check + meson, doxygen, valgrind (what .ci/run needs)
+#   tools/install-deps.sh ci      check + meson, doxygen, valgrind, clang (what .ci/run needs)
+#   tools/install-deps.sh fuzz    clang and its sanitizer and libFuzzer runtimes for `make fuzz`
 #   tools/install-deps.sh demo    the Fashion-MNIST data set for `make demo`
 #   tools/install-deps.sh bench   OpenBLAS, FANN and PyTorch for the side-by-side benchmarks
 # As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
@@ -11,7 +12,8 @@ pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev binutils
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
   python3-setuptools python3-pip python3-venv
   libcmocka-dev:arm64"
-pkgs_ci="$pkgs_check meson ninja-build doxygen valgrind git"
+pkgs_fuzz="clang libclang-rt-14-dev make libc6-dev zlib1g-dev"
+pkgs_ci="$pkgs_check $pkgs_fuzz meson ninja-build doxygen valgrind git"
 pkgs_demo="dataset-fashion-mnist"
 pkgs_bench="libopenblas-dev libfann-dev python3-torch python3-numpy"
 
@@ -20,9 +22,10 @@ for group in "${@:-check}"; do
   case "$group" in
     check) want="$want $pkgs_check" ;;
     ci)    want="$want $pkgs_ci" ;;
+    fuzz)  want="$want $pkgs_fuzz" ;;
     demo)  want="$want $pkgs_demo" ;;
     bench) want="$want $pkgs_bench" ;;
-    *) echo "install-deps: unknown group '$group' (check|ci|demo|bench)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown group '$group' (check|ci|fuzz|demo|bench)" >&2; exit 2 ;;
   esac
 done
 
