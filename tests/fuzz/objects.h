@@ -220,7 +220,17 @@ static inline void fz_opt_snapshot(const dsc_optimizer *opt, const fz_arrays *a,
 }
 
 static inline int fz_opt_same(const fz_opt_snap *a, const fz_opt_snap *b) {
-    return memcmp(a, b, sizeof *a) == 0;
+    if (memcmp(a, b, sizeof *a) == 0) return 1;
+    for (size_t g = 0; g <= a->groups && g <= FZ_SNAP_GROUPS; g++)
+        for (size_t k = 0; k < FZ_N_OPT_KEYS; k++)
+            if (a->hp_st[g][k] != b->hp_st[g][k] || !fz_same(&a->hp[g][k], &b->hp[g][k], sizeof(double)))
+                fprintf(stderr, "optimizer %s%zu key %d: %.17g then %.17g\n", g == 0 ? "default" : "group ",
+                        g == 0 ? (size_t)0 : g - 1, (int)fz_opt_keys[k], a->hp[g][k], b->hp[g][k]);
+    if (memcmp(a->steps, b->steps, sizeof a->steps) != 0) fprintf(stderr, "optimizer step counts differ\n");
+    if (memcmp(a->in_use, b->in_use, sizeof a->in_use) != 0) fprintf(stderr, "optimizer in-use flags differ\n");
+    if (memcmp(a->state, b->state, sizeof a->state) != 0) fprintf(stderr, "optimizer state buffers differ\n");
+    if (memcmp(&a->arrays, &b->arrays, sizeof a->arrays) != 0) fprintf(stderr, "host arrays differ\n");
+    return 0;
 }
 
 /* A scheduler's saved state (every started flag, step, lr and momentum of
@@ -242,8 +252,17 @@ static inline void fz_sched_snapshot(const dsc_lr_scheduler *s, fz_sched_snap *o
         out->hp_st[k] = dsc_lr_scheduler_get(s, fz_sched_keys[k], &out->hp[k]);
 }
 
+/* Equal; if not, says where on stderr (for triage). */
 static inline int fz_sched_same(const fz_sched_snap *a, const fz_sched_snap *b) {
-    return memcmp(a, b, sizeof *a) == 0;
+    if (memcmp(a, b, sizeof *a) == 0) return 1;
+    for (size_t i = 0; i < a->n && i < FZ_MAX_SCHED_STATE; i++)
+        if (!fz_same(&a->state[i], &b->state[i], sizeof(double)))
+            fprintf(stderr, "scheduler state[%zu]: %.17g then %.17g\n", i, a->state[i], b->state[i]);
+    for (size_t k = 0; k < FZ_N_SCHED_KEYS; k++)
+        if (a->hp_st[k] != b->hp_st[k] || !fz_same(&a->hp[k], &b->hp[k], sizeof(double)))
+            fprintf(stderr, "scheduler key %d: %.17g (%s) then %.17g (%s)\n", (int)fz_sched_keys[k], a->hp[k],
+                    dsc_status_name(a->hp_st[k]), b->hp[k], dsc_status_name(b->hp_st[k]));
+    return 0;
 }
 
 #endif
