@@ -9,10 +9,14 @@
  * parameters, gradients and mode, every optimizer hyperparameter, state
  * buffer and step count, the scheduler's saved state and settings, the loss
  * and trainer settings, the host's arrays); a getter changes nothing even
- * when it succeeds. Documented exceptions: a refused optimizer step counts
- * itself and records the norm (not compared), and dsc_trainer_run may fail
- * after some training (not compared). With DSC_FUZZ_FINITE=1 also: a call
- * returning DSC_OK leaves finite parameters finite (issue 12, defect 3). */
+ * when it succeeds; a callback's calls that would change the trainer are
+ * refused. Documented exceptions: a refused optimizer step counts itself and
+ * records the norm (not compared), a gradient hook may write the gradients
+ * before a step is refused, and dsc_trainer_run may fail after some training
+ * (not compared). With DSC_FUZZ_STRICT=1 (fuzz.h) also: a call returning
+ * DSC_OK leaves finite parameters finite, registering parameters an
+ * optimizer already holds is refused, and so is a predict whose output
+ * overlaps its input. */
 #include "objects.h"
 
 #define MAX_IN 4
@@ -32,6 +36,31 @@ static const dsc_trainer_param trainer_keys[] = {
 static const dsc_loss_param loss_keys[] = {DSC_LOSS_PARAM_DELTA, DSC_LOSS_PARAM_BETA, (dsc_loss_param)0,
                                            (dsc_loss_param)3};
 #define N_LOSS_KEYS (sizeof loss_keys / sizeof loss_keys[0])
+
+/* The optimizer's gradient hook: mode 1 refuses the step, 2 halves the
+ * gradients, 3 puts a NaN in the first. */
+static int hook_mode;
+static dsc_status hook(dsc_optimizer *opt, size_t group, float *grads, size_t n, void *user) {
+    (void)opt;
+    (void)group;
+    (void)user;
+    if (hook_mode == 1) return DSC_E_ARG; /* a failing reduce (an MPI error, say) */
+    for (size_t i = 0; i < n && hook_mode == 2; i++) grads[i] *= 0.5f;
+    if (hook_mode == 3 && n > 0) grads[0] = NAN;
+    return DSC_OK;
+}
+
+/* The trainer's callbacks try to change the trainer (refused with
+ * DSC_E_STATE) and stop training when callback_stop says so. */
+static int callback_stop, callback_refusals;
+static int callback(const dsc_progress *p, void *user) {
+    dsc_trainer *t = user;
+    double v = 0.0;
+    FZ_OK(dsc_progress_get(p, DSC_PROGRESS_STEP, &v));
+    if (dsc_trainer_set(t, DSC_TRAINER_PARAM_EPOCHS, 2) != DSC_E_STATE) callback_refusals = -1000;
+    else callback_refusals++;
+    return callback_stop > 0 && v >= callback_stop;
+}
 
 typedef struct world {
     dsc_model *model;
@@ -79,9 +108,13 @@ static void take(const world *w, snap *s) {
     fz_opt_snapshot(w->opt, &w->host, &s->opt);
     s->has_sched = w->sched != NULL;
     if (w->sched != NULL) fz_sched_snapshot(w->sched, &s->sched);
-    for (size_t k = 0; k < N_LOSS_KEYS; k++) s->loss_st[k] = dsc_loss_get(w->loss, loss_keys[k], &s->loss_hp[k]);
+    /* Only the keys that exist: a refused get formats a message, which
+     * would cost more than the rest of the snapshot. */
+    const size_t loss_key = w->loss_kind == DSC_LOSS_HUBER ? 0 : w->loss_kind == DSC_LOSS_SMOOTH_L1 ? 1 : N_LOSS_KEYS;
+    if (loss_key < N_LOSS_KEYS)
+        s->loss_st[loss_key] = dsc_loss_get(w->loss, loss_keys[loss_key], &s->loss_hp[loss_key]);
     if (w->trainer != NULL)
-        for (size_t k = 0; k < N_TRAINER_KEYS; k++)
+        for (size_t k = 0; k < N_TRAINER_KEYS - 2; k++) /* the last two are not keys */
             s->trainer_st[k] = dsc_trainer_get(w->trainer, trainer_keys[k], &s->trainer_hp[k]);
     memcpy(s->x, w->x, sizeof s->x);
     memcpy(s->t, w->t, sizeof s->t);
@@ -164,6 +197,9 @@ static void build(fz *f, world *w) {
     const dsc_status st = dsc_trainer_new(&w->trainer, w->model, w->loss, w->opt, w->ds);
     FZ_STATUS(st, "dsc_trainer_new");
     FZ_CHECK(st == DSC_OK || w->trainer == NULL, "a failed dsc_trainer_new left a trainer");
+    hook_mode = 0;
+    callback_stop = 0;
+    callback_refusals = 0;
 }
 
 static void release(world *w) {
@@ -376,8 +412,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             break;
         case 16: {
             const size_t n = fz_pick(&f, w.rows + 1);
+            const int overlap = (fz_u8(&f) & 0xc0) == 0xc0 && fz_strict();
             what = "dsc_model_predict";
-            st = dsc_model_predict(w.model, w.x, n, w.pred);
+            if (overlap) {
+                /* Documented as forbidden; refused under the issue 12 rules. */
+                st = dsc_model_predict(w.model, w.x, n > 0 ? n : 1, w.x + (w.in > 1 ? 1 : 0));
+                FZ_CHECK(st != DSC_OK, "dsc_model_predict accepted an output overlapping its input");
+            } else {
+                st = dsc_model_predict(w.model, w.x, n, w.pred);
+            }
             break;
         }
         case 17:
@@ -407,10 +450,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             else
                 st = dsc_trainer_set_validation(w.trainer, (fz_u8(&f) & 1) ? w.ds : NULL);
             break;
-        case 21:
-            what = "dsc_set_flush_denormals";
-            st = dsc_set_flush_denormals((int)fz_pick(&f, 3));
+        case 21: {
+            const uint8_t b = fz_u8(&f);
+            switch (b % 4) {
+            case 0:
+                what = "dsc_set_flush_denormals";
+                st = dsc_set_flush_denormals((int)(b / 4 % 3));
+                break;
+            case 1:
+                what = "dsc_optimizer_set_grad_hook";
+                hook_mode = b / 4 % 4;
+                st = dsc_optimizer_set_grad_hook(w.opt, hook_mode ? hook : NULL, NULL);
+                break;
+            case 2:
+                if (w.trainer == NULL) continue;
+                what = "dsc_trainer_set_*_callback";
+                callback_stop = b / 8 % 8;
+                st = (b & 4) ? dsc_trainer_set_step_callback(w.trainer, callback, w.trainer)
+                             : dsc_trainer_set_epoch_callback(w.trainer, callback, w.trainer);
+                break;
+            default: {
+                /* Registration: the model again, or host arrays overlapping a group's. */
+                size_t groups = 0;
+                FZ_OK(dsc_optimizer_group_count(w.opt, &groups));
+                if (groups >= FZ_SNAP_GROUPS - 1) continue;
+                const int again = (b & 4) != 0;
+                if (again) {
+                    what = "dsc_optimizer_add_model";
+                    st = dsc_optimizer_add_model(w.opt, w.model, NULL);
+                } else {
+                    float *p = NULL, *g = NULL;
+                    FZ_OK(dsc_model_params(w.model, &p));
+                    FZ_OK(dsc_model_grads(w.model, &g));
+                    const size_t at = fz_pick(&f, w.nparams), n = 1 + fz_pick(&f, w.nparams - at);
+                    what = "dsc_optimizer_add_params";
+                    st = dsc_optimizer_add_params(w.opt, p + at, g + at, n, NULL);
+                }
+                if (fz_strict()) FZ_CHECK(st != DSC_OK, "%s registered parameters the optimizer holds", what);
+                break;
+            }
+            }
             break;
+        }
         case 22:
             getters(&f, &w);
             what = "getters";
@@ -430,7 +511,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         }
         FZ_STATUS(st, what);
+        FZ_CHECK(callback_refusals >= 0, "a callback changed the trainer");
         take(&w, &after);
+        if (hook_mode >= 2 && op % 24 == 2) { /* the hook wrote the gradients, as it may */
+            memcpy(after.grads, before.grads, sizeof after.grads);
+            memcpy(after.opt.arrays.g, before.opt.arrays.g, sizeof after.opt.arrays.g);
+        }
         if (pass) {
             FZ_CHECK(fz_same(before.params, after.params, sizeof before.params), "%s changed parameters", what);
         }
@@ -449,7 +535,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FZ_CHECK(memcmp(before.loss_hp, after.loss_hp, sizeof before.loss_hp) == 0 &&
                          memcmp(before.trainer_hp, after.trainer_hp, sizeof before.trainer_hp) == 0,
                      "a refused %s changed a setting", what);
-        } else if (st == DSC_OK && fz_finite_rule() && finite_params(&before)) {
+        } else if (st == DSC_OK && fz_strict() && finite_params(&before)) {
             FZ_CHECK(finite_params(&after), "%s returned DSC_OK and left a parameter not finite", what);
         }
     }

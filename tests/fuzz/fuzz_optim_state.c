@@ -11,8 +11,8 @@
  * Invariants: a known status with a message on failure; a refused call
  * changes nothing (hyperparameters of every group, state buffers, in-use
  * flags, step counts, the host's parameters and gradients); a restored
- * state reads back as written. With DSC_FUZZ_FINITE=1, also: a call that
- * succeeds leaves finite parameters and state finite (issue 12, defect 3). */
+ * state reads back as written. With DSC_FUZZ_STRICT=1 (fuzz.h), also: a
+ * call that succeeds leaves finite parameters and state finite. */
 #include "objects.h"
 
 static const uint64_t step_counts[] = {0, 1, 2, 3, 1000, (uint64_t)1 << 32, (uint64_t)1 << 53,
@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (st != DSC_OK) {
             FZ_CHECK(fz_opt_same(&before, &after), "a refused %s (%s) changed the optimizer", what,
                      dsc_status_name(st));
-        } else if (fz_finite_rule() && snap_finite(&before)) {
+        } else if (fz_strict() && snap_finite(&before)) {
             FZ_CHECK(snap_finite(&after), "%s returned DSC_OK and left a parameter or state not finite", what);
         }
     }

@@ -196,13 +196,32 @@ typedef struct fz_opt_snap {
     fz_arrays arrays;
 } fz_opt_snap;
 
+/* Whether key k of fz_opt_keys is one kind uses (asked once per kind: a
+ * refused get formats a message, which would dominate the snapshots). */
+static inline int fz_opt_key_used(dsc_optimizer_kind kind, size_t k) {
+    static signed char used[16][FZ_N_OPT_KEYS];
+    static int known[16];
+    const size_t i = (size_t)kind < 16 ? (size_t)kind : 0;
+    if (!known[i]) {
+        for (size_t j = 0; j < FZ_N_OPT_KEYS; j++) {
+            double lo, hi;
+            used[i][j] = dsc_optimizer_param_bounds(kind, fz_opt_keys[j], &lo, &hi) == DSC_OK;
+        }
+        known[i] = 1;
+    }
+    return used[i][k];
+}
+
 static inline void fz_opt_snapshot(const dsc_optimizer *opt, const fz_arrays *a, fz_opt_snap *s) {
     memset(s, 0, sizeof *s);
+    dsc_optimizer_kind kind;
+    FZ_OK(dsc_optimizer_kind_of(opt, &kind));
     FZ_OK(dsc_optimizer_group_count(opt, &s->groups));
     FZ_CHECK(s->groups <= FZ_SNAP_GROUPS, "%zu groups", s->groups);
     FZ_OK(dsc_optimizer_state_count(opt, &s->nstate));
     FZ_CHECK(s->nstate <= FZ_MAX_STATE, "%zu state buffers", s->nstate);
     for (size_t k = 0; k < FZ_N_OPT_KEYS; k++) {
+        if (!fz_opt_key_used(kind, k)) continue;
         s->hp_st[0][k] = dsc_optimizer_get(opt, fz_opt_keys[k], &s->hp[0][k]);
         for (size_t g = 0; g < s->groups; g++)
             s->hp_st[g + 1][k] = dsc_optimizer_group_get(opt, g, fz_opt_keys[k], &s->hp[g + 1][k]);
@@ -243,13 +262,29 @@ typedef struct fz_sched_snap {
     dsc_status hp_st[FZ_N_SCHED_KEYS];
 } fz_sched_snap;
 
+/* The same for scheduler kinds. */
+static inline int fz_sched_key_used(int kind, size_t k) {
+    static signed char used[32][FZ_N_SCHED_KEYS];
+    static int known[32];
+    const size_t i = kind > 0 && kind < 32 ? (size_t)kind : 0;
+    if (!known[i]) {
+        for (size_t j = 0; j < FZ_N_SCHED_KEYS; j++) {
+            double lo, hi;
+            used[i][j] = dsc_lr_scheduler_param_bounds((dsc_lr_scheduler_kind)kind, fz_sched_keys[j], &lo, &hi) == DSC_OK;
+        }
+        known[i] = 1;
+    }
+    return used[i][k];
+}
+
 static inline void fz_sched_snapshot(const dsc_lr_scheduler *s, fz_sched_snap *out) {
     memset(out, 0, sizeof *out);
     FZ_OK(dsc_lr_scheduler_state_size(s, &out->n));
     FZ_CHECK(out->n <= FZ_MAX_SCHED_STATE, "state of %zu doubles", out->n);
     FZ_OK(dsc_lr_scheduler_state_save(s, out->state, out->n));
+    const int kind = (int)out->state[2]; /* lib/sched/state.c: [2] is the kind */
     for (size_t k = 0; k < FZ_N_SCHED_KEYS; k++)
-        out->hp_st[k] = dsc_lr_scheduler_get(s, fz_sched_keys[k], &out->hp[k]);
+        if (fz_sched_key_used(kind, k)) out->hp_st[k] = dsc_lr_scheduler_get(s, fz_sched_keys[k], &out->hp[k]);
 }
 
 /* Equal; if not, says where on stderr (for triage). */

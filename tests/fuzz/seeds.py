@@ -308,7 +308,7 @@ def api_seeds():
     cfg = model(4, [dense(2), act(3)], 2, 3) + bytes([SMOOTH_L1 - 1]) + data(2, 4, 2) + opt(NADAM)
     ops = manual + step + op(4, rest=bytes(16) + bytes([0, 0])) + op(6) + op(11, rest=bytes(16) + bytes([0, 0])) + \
         op(14, rest=bytes([1, 6, 9])) + op(16, rest=bytes([2])) + op(21, rest=bytes([0])) + manual + step + \
-        op(21, rest=bytes([1])) + run + getters(sched=False)
+        op(21, rest=bytes([4])) + op(21, rest=bytes([1 + 4 * 2])) + manual + step + run + getters(sched=False)
     write('api', 'smoothl1-nadam-plain', cfg + ops)
 
 
