@@ -186,6 +186,16 @@ check-asan: deps-check
 	@B=build-asan CHECKS="$(SAN_CHECKS)" FUZZ="$(FUZZ_REPLAY:$(B)/%=build-asan/%)" ASAN_OPTIONS=detect_leaks=1 \
 	    tests/run.sh $(TESTS:$(B)/%=build-asan/%)
 
+# ThreadSanitizer: the library and the tests that start threads (TSAN_TESTS; test_isa for
+# the dispatch's pthread_once and the fallback run of tests/run.sh), once per kernel set.
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_TESTS := test_threads test_status test_isa
+check-tsan: deps-check
+	$(MAKE) B=build-tsan CFLAGS="$(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)" build-tsan/examples/version \
+	    $(TSAN_TESTS:%=build-tsan/tests/%)
+	@B=build-tsan CHECKS="" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	    tests/run.sh $(TSAN_TESTS:%=build-tsan/tests/%)
+
 # The same tests under valgrind (no leaks, no invalid accesses). valgrind 3.19 does not
 # emulate AVX-512, so the CPU it presents makes dispatch choose AVX2 at most.
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible
