@@ -64,7 +64,7 @@ FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 FUZZ_HDR    := $(wildcard tests/fuzz/*.h)
 
 .PHONY: all lib check check-neon check-asan check-valgrind check-tsan demo install uninstall docs bench \
-        clean deps-check test-run fuzz fuzz-build
+        clean deps-check test-run fuzz fuzz-build fuzz-coverage
 all: lib $(B)/descent-conform $(EXAMPLES)
 lib: $(SO_REAL) $(STATIC)
 
@@ -238,10 +238,16 @@ fuzz-run-%: fuzz-build
 	@echo "fuzz: $* for $(FUZZ_SECONDS)s (log: $(FUZZ_B)/logs/$*.log)"
 	@if $(FUZZ_B)/bin/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	        -artifact_prefix=$(FUZZ_B)/crashes/$*/ $(FUZZ_ARGS) $(FUZZ_B)/corpus/$* > $(FUZZ_B)/logs/$*.log 2>&1; \
-	then grep -E '^#[0-9]+ *DONE|^stat::number_of_executed_units' $(FUZZ_B)/logs/$*.log | sed 's/^/  $*: /'; \
+	then grep -E '^#[0-9]+' $(FUZZ_B)/logs/$*.log | tail -n 1 | sed 's/^/  $*: /'; \
 	else tail -n 40 $(FUZZ_B)/logs/$*.log; echo "fuzz: $* FAILED; the input is in $(FUZZ_B)/crashes/$*/"; exit 1; fi
 
 fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+# Line coverage of the library by each target's corpus (the working one if fuzzed, else the
+# seeds), with clang's source-based coverage: $(FUZZ_B)/coverage/<name>.txt.
+fuzz-coverage:
+	@tools/install-deps.sh fuzz
+	@FUZZ_B=$(FUZZ_B) FUZZ_CC=$(FUZZ_CC) FUZZ_TARGETS="$(FUZZ_TARGETS)" sh tests/fuzz/coverage.sh
 
 # The learning-rate experiments (examples/lr_experiments.c): Fashion-MNIST when
 # installed (the deps script installs it as root), else a synthetic data set.

@@ -3,7 +3,7 @@
 #   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, qemu for NEON,
 #                                 and CMocka for arm64 through Debian multiarch for `make check-neon`)
 #   tools/install-deps.sh ci      check + meson, doxygen, valgrind, clang (what .ci/run needs)
-#   tools/install-deps.sh fuzz    clang and its sanitizer and libFuzzer runtimes for `make fuzz`
+#   tools/install-deps.sh fuzz    clang, its sanitizer and libFuzzer runtimes and llvm-cov for `make fuzz`
 #   tools/install-deps.sh demo    the Fashion-MNIST data set for `make demo`
 #   tools/install-deps.sh bench   OpenBLAS, FANN and PyTorch for the side-by-side benchmarks
 # As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
@@ -12,7 +12,7 @@ pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev binutils
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
   python3-setuptools python3-pip python3-venv
   libcmocka-dev:arm64"
-pkgs_fuzz="clang libclang-rt-14-dev make libc6-dev zlib1g-dev"
+pkgs_fuzz="clang libclang-rt-14-dev llvm make libc6-dev zlib1g-dev"
 pkgs_ci="$pkgs_check $pkgs_fuzz meson ninja-build doxygen valgrind git"
 pkgs_demo="dataset-fashion-mnist"
 pkgs_bench="libopenblas-dev libfann-dev python3-torch python3-numpy"
