@@ -3,6 +3,8 @@
 #   make check        install what the tests need (tools/install-deps.sh), build, run every test
 #                     (check-neon included)
 #   make check-neon   the kernel tests cross-built for AArch64, run under qemu-aarch64
+#   make check-tsan   the threaded tests under ThreadSanitizer
+#   make fuzz         FUZZ_SECONDS=N: each libFuzzer target (tests/fuzz) for N seconds, clang + ASan + UBSan
 #   make demo         the learning-rate experiments (examples/lr_experiments.c) into build/demo/
 #   make install      PREFIX=/usr/local DESTDIR= : header, libraries, descent.pc
 #   make docs         Doxygen, warnings as errors
@@ -58,9 +60,15 @@ CONFORM_SRC := $(wildcard tests/conform/*.c)
 EXAMPLES    := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TESTS       := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 TEST_HARNESS := tests/harness.c
+# Fuzz targets: every tests/fuzz/fuzz_<name>.c, with its seed corpus in
+# tests/fuzz/corpus/<name>/. `make check` builds each with the project's
+# compiler and tests/fuzz/replay.c and replays its corpus (tests/run.sh).
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+FUZZ_HDR    := $(wildcard tests/fuzz/*.h)
 
-.PHONY: all lib check check-neon check-asan check-valgrind check-abi abi-baseline demo install uninstall docs bench clean \
-        deps-check test-run
+.PHONY: all lib check check-neon check-asan check-valgrind check-tsan check-abi abi-baseline demo \
+        install uninstall docs bench clean deps-check test-run fuzz fuzz-build fuzz-coverage
 all: lib $(B)/descent-conform $(EXAMPLES)
 lib: $(SO_REAL) $(STATIC)
 
@@ -92,6 +100,12 @@ $(B)/tests/%: tests/%.c $(TEST_HARNESS) tests/harness.h $(STATIC)
 	$(CC) $(DSC_CFLAGS) -Ilib -Itests $(CFLAGS) -DDSC_SOURCE_DIR='"$(CURDIR)"' -o $@ $< $(TEST_HARNESS) \
 	    $(STATIC) -lcmocka $(LDLIBS)
 
+# A fuzz target with the replay driver instead of libFuzzer; static library, as the tests.
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_HDR) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(DSC_CFLAGS) -Ilib -Itests/fuzz $(CFLAGS) -DDSC_FUZZ_REPLAY -o $@ $< tests/fuzz/replay.c \
+	    $(STATIC) $(LDLIBS)
+
 # Benchmarks: each bench/bench_*.c is one program, linked statically with the
 # library (to reach internal kernels) and with OpenBLAS for the baselines.
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/bench_*.c))
@@ -110,9 +124,9 @@ deps-check:
 	@tools/install-deps.sh check
 
 check: deps-check
-	$(MAKE) all $(TESTS)
+	$(MAKE) all $(TESTS) $(FUZZ_REPLAY)
 	$(MAKE) check-neon
-	@B=$(B) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS)
+	@B=$(B) CC="$(CC)" CXX="$(CXX)" FUZZ="$(FUZZ_REPLAY)" tests/run.sh $(TESTS)
 
 # ---- NEON under qemu: the kernel tests (tests/test_kernels*.c, plus the
 # fpenv and dispatch tests, which run once more on the scalar set) and the
@@ -171,16 +185,28 @@ endif
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build directory.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 check-asan: deps-check
-	$(MAKE) B=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all $(TESTS:$(B)/%=build-asan/%)
-	@B=build-asan CHECKS="$(SAN_CHECKS)" ASAN_OPTIONS=detect_leaks=1 tests/run.sh $(TESTS:$(B)/%=build-asan/%)
+	$(MAKE) B=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all $(TESTS:$(B)/%=build-asan/%) \
+	    $(FUZZ_REPLAY:$(B)/%=build-asan/%)
+	@B=build-asan CHECKS="$(SAN_CHECKS)" FUZZ="$(FUZZ_REPLAY:$(B)/%=build-asan/%)" ASAN_OPTIONS=detect_leaks=1 \
+	    tests/run.sh $(TESTS:$(B)/%=build-asan/%)
+
+# ThreadSanitizer: the library and the tests that start threads (TSAN_TESTS; test_isa for
+# the dispatch's pthread_once and the fallback run of tests/run.sh), once per kernel set.
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_TESTS := test_threads test_status test_isa
+check-tsan: deps-check
+	$(MAKE) B=build-tsan CFLAGS="$(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)" build-tsan/examples/version \
+	    $(TSAN_TESTS:%=build-tsan/tests/%)
+	@B=build-tsan CHECKS="" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	    tests/run.sh $(TSAN_TESTS:%=build-tsan/tests/%)
 
 # The same tests under valgrind (no leaks, no invalid accesses). valgrind 3.19 does not
 # emulate AVX-512, so the CPU it presents makes dispatch choose AVX2 at most.
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible
 # Two kernel sets keep it affordable: scalar (the reference paths) and avx2 (vector
 # main loops and tails); ASan runs every set.
-check-valgrind: deps-check all $(TESTS)
-	@ISAS="scalar avx2" RUNNER="$(VALGRIND)" CHECKS="$(SAN_CHECKS)" tests/run.sh $(TESTS)
+check-valgrind: deps-check all $(TESTS) $(FUZZ_REPLAY)
+	@ISAS="scalar avx2" RUNNER="$(VALGRIND)" CHECKS="$(SAN_CHECKS)" FUZZ="$(FUZZ_REPLAY)" tests/run.sh $(TESTS)
 
 # The stable ABI against abi/libdescent.so.MAJOR.abi (libabigail; .ci/run runs it).
 # abi-baseline records the built library as the new baseline: only on purpose (docs/abi.md).
@@ -195,6 +221,47 @@ abi-baseline: lib
 # Shell checks that also make sense under sanitizers and valgrind (they run build products;
 # the Python binding is not: the interpreter is not instrumented).
 SAN_CHECKS = $(filter-out tests/check_python.sh tests/check_header.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh,$(wildcard tests/check_*.sh))
+
+# ---- Fuzzing with libFuzzer: Debian's clang (tools/install-deps.sh fuzz). The library and
+# each target are built with -fsanitize=fuzzer,address,undefined in $(FUZZ_B); each target
+# runs FUZZ_SECONDS over its own working corpus, $(FUZZ_B)/corpus/<name> (the checked-in
+# seeds are copied there first; what libFuzzer adds stays there, out of the tree). Crashes
+# go to $(FUZZ_B)/crashes/<name>/, logs to $(FUZZ_B)/logs/<name>.log. FUZZ_TARGETS
+# picks targets by name (default: all); make -j2 fuzz runs two at a time.
+FUZZ_SECONDS ?= 60
+FUZZ_B       ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_ARGS    ?=
+
+$(FUZZ_B)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(FUZZ_B)/libdescent.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(DSC_CFLAGS) -Ilib -Itests/fuzz -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_B)/libdescent.a $(LDLIBS)
+
+fuzz-build:
+	@tools/install-deps.sh fuzz
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_B)/libdescent.a
+	$(MAKE) $(FUZZ_TARGETS:%=$(FUZZ_B)/bin/fuzz_%)
+
+fuzz-run-%: fuzz-build
+	@mkdir -p $(FUZZ_B)/corpus/$* $(FUZZ_B)/crashes/$* $(FUZZ_B)/logs
+	@cp -n tests/fuzz/corpus/$*/* $(FUZZ_B)/corpus/$*/ 2>/dev/null || true
+	@echo "fuzz: $* for $(FUZZ_SECONDS)s (log: $(FUZZ_B)/logs/$*.log)"
+	@if $(FUZZ_B)/bin/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_B)/crashes/$*/ $(FUZZ_ARGS) $(FUZZ_B)/corpus/$* > $(FUZZ_B)/logs/$*.log 2>&1; \
+	then grep -E '^#[0-9]+' $(FUZZ_B)/logs/$*.log | tail -n 1 | sed 's/^/  $*: /'; \
+	else tail -n 40 $(FUZZ_B)/logs/$*.log; echo "fuzz: $* FAILED; the input is in $(FUZZ_B)/crashes/$*/"; exit 1; fi
+
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+# Line coverage of the library by each target's corpus (the working one if fuzzed, else the
+# seeds), with clang's source-based coverage: $(FUZZ_B)/coverage/<name>.txt.
+fuzz-coverage:
+	@tools/install-deps.sh fuzz
+	@FUZZ_B=$(FUZZ_B) FUZZ_CC=$(FUZZ_CC) FUZZ_TARGETS="$(FUZZ_TARGETS)" sh tests/fuzz/coverage.sh
 
 # The learning-rate experiments (examples/lr_experiments.c): Fashion-MNIST when
 # installed (the deps script installs it as root), else a synthetic data set.
@@ -224,6 +291,6 @@ docs:
 	doxygen $(B)/docs/Doxyfile
 
 clean:
-	rm -rf $(B) build-asan
+	rm -rf $(B) build-asan build-tsan $(FUZZ_B)
 
 -include $(LIB_OBJ:.o=.d) $(XLIB_OBJ:.o=.d)

@@ -1,14 +1,16 @@
 #!/bin/sh
 # descent-conform over the PyTorch golden vectors (`descent-ref 1` files,
-# format in tests/conform/ref.h; REF is their directory), once per kernel
-# set this machine runs. Every case of the kinds in CONFORM_GLOBS must pass;
-# CONFORM_EXCLUDE can name cases to skip (none now).
+# format in tests/conform/cases/FORMAT.md and tests/conform/ref.h), once per
+# kernel set this machine runs. REF is their directory: by default the copy
+# in this repository, tests/conform/cases; REF=DIR runs another set (such as
+# a hidden one with the same file names). Every case of the kinds in
+# CONFORM_GLOBS must pass; CONFORM_EXCLUDE can name cases to skip (none now).
 # On an x86-64 host with the aarch64 cross compiler and qemu-aarch64
 # (tools/install-deps.sh check), the cases also run on an aarch64 build
 # under scalar and neon (see the end); CONFORM_NEON=0 skips that.
 set -u
 B=${B:-build}
-REF=${REF:-../shared/reference/cases}
+REF=${REF:-tests/conform/cases}
 CONFORM_GLOBS="optimizer-*.ref scheduler-*.ref network-*.ref"
 CONFORM_EXCLUDE=""
 

@@ -3,7 +3,9 @@
 # Arguments: the CMocka test binaries. Environment: B (build dir), CC, CXX.
 # Each binary runs once per kernel set the CPU supports (DESCENT_ISA).
 # Optional: RUNNER (a wrapper such as valgrind), ISAS (kernel sets to use),
-# CHECKS (the shell checks to run; default tests/check_*.sh).
+# CHECKS (the shell checks to run; default tests/check_*.sh), FUZZ (fuzz
+# targets built with tests/fuzz/replay.c: each replays its seed corpus,
+# tests/fuzz/corpus/<name> for $B/fuzz/fuzz_<name>, once).
 set -u
 RUNNER=${RUNNER:-}
 B=${B:-build}
@@ -34,6 +36,16 @@ done
 case "$(uname -m)" in aarch64) foreign=avx2 ;; *) foreign=neon ;; esac
 DESCENT_ISA=$foreign $RUNNER "$B/tests/test_isa" > "$B/tests/test_isa.fallback.log" 2>&1
 rc=$?; [ $rc -eq 0 ] || cat "$B/tests/test_isa.fallback.log"; record "test_isa[DESCENT_ISA=$foreign]" $rc
+
+# The fuzz targets' corpora, every input once, on the default kernel set.
+for t in ${FUZZ:-}; do
+    name=$(basename "$t")
+    corpus=tests/fuzz/corpus/${name#fuzz_}
+    $RUNNER "$t" "$corpus" > "$t.log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ]; then tail -n 1 "$t.log" | sed "s|^replay:|  $name:|"; else tail -n 30 "$t.log"; fi
+    record "$name[replay]" $rc
+done
 
 for script in ${CHECKS-tests/check_*.sh}; do
     [ -e "$script" ] || continue

@@ -1,10 +1,13 @@
 /* The data set handle: every constructor's success and failure paths, the
  * IDX loader on good files (raw, gzip, multi-member gzip) and on each kind
  * of corruption, the CSV loader, the seeded split, scaling and
- * standardization on small exact inputs, and the batch gather. Every file is
+ * standardization on small exact inputs, and the batch gather. The loaders'
+ * load-from-memory paths (internal, for the fuzzers) give what the files
+ * give. Every file is
  * written by the test into a temporary directory, except the Fashion-MNIST
  * check, which runs when the Debian package dataset-fashion-mnist is installed. */
 #include "harness.h"
+#include "train/dataset_impl.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -1096,6 +1099,53 @@ static void test_dataset_csv_args_and_io(void **state) {
     dsc_dataset_free(ds);
 }
 
+/* The loaders' memory paths (tests/fuzz): the same data sets and statuses
+ * as the files, messages naming the parts in memory. */
+static void test_dataset_load_from_memory(void **state) {
+    (void)state;
+    unsigned char img[256], lab[64], gz[512];
+    const size_t ni = good_images(img), nl = good_labels(lab);
+    dsc_dataset *ds = NULL;
+    assert_ok(dsc__dataset_load_idx_mem(&ds, img, ni, lab, nl, 10));
+    check_good_idx(ds);
+    dsc_dataset_free(ds);
+    const size_t ngz = gzip_bytes(img, ni, gz, sizeof gz);
+    assert_ok(dsc__dataset_load_idx_mem(&ds, gz, ngz, lab, nl, 10));
+    check_good_idx(ds);
+    dsc_dataset_free(ds);
+    ds = (dsc_dataset *)(uintptr_t)1;
+    assert_status(dsc__dataset_load_idx_mem(&ds, img, ni - 1, lab, nl, 10), DSC_E_FORMAT);
+    assert_null(ds);
+    assert_non_null(strstr(dsc_last_error(), "dsc_dataset_load_idx: <images in memory>: truncated"));
+    assert_status(dsc__dataset_load_idx_mem(&ds, gz, ngz - 3, lab, nl, 10), DSC_E_FORMAT);
+    assert_status(dsc__dataset_load_idx_mem(&ds, img, ni, img, ni, 10), DSC_E_FORMAT);
+    assert_non_null(strstr(dsc_last_error(), "<labels in memory>: wrong magic"));
+    assert_status(dsc__dataset_load_idx_mem(&ds, img, 0, lab, nl, 10), DSC_E_FORMAT);
+    assert_status(dsc__dataset_load_idx_mem(&ds, NULL, 0, lab, nl, 10), DSC_E_ARG);
+    assert_status(dsc__dataset_load_idx_mem(&ds, img, ni, NULL, 0, 10), DSC_E_ARG);
+    assert_status(dsc__dataset_load_idx_mem(&ds, img, ni, lab, nl, 0), DSC_E_ARG);
+    assert_status(dsc__dataset_load_idx_mem(NULL, img, ni, lab, nl, 10), DSC_E_ARG);
+
+    static const char csv[] = "a,b,label\n1,2,0\n3,4,2\n";
+    assert_ok(dsc__dataset_load_csv_mem(&ds, "mem.csv", csv, sizeof csv - 1, "label", 0, 3));
+    assert_int_equal(ds_count(ds), 2);
+    assert_int_equal(ds_features(ds), 2);
+    assert_int_equal(ds_labels(ds)[1], 2);
+    assert_true(ds_inputs(ds)[2] == 3.0f);
+    dsc_dataset_free(ds);
+    /* No terminating NUL is needed: the last field ends at the size. */
+    assert_ok(dsc__dataset_load_csv_mem(&ds, "mem.csv", csv, sizeof csv - 2, NULL, 2, 3));
+    assert_int_equal(ds_count(ds), 2);
+    dsc_dataset_free(ds);
+    ds = (dsc_dataset *)(uintptr_t)1;
+    assert_status(dsc__dataset_load_csv_mem(&ds, "mem.csv", csv, 0, NULL, 0, 0), DSC_E_FORMAT);
+    assert_null(ds);
+    assert_non_null(strstr(dsc_last_error(), "dsc_dataset_load_csv: mem.csv: line 1"));
+    assert_status(dsc__dataset_load_csv_mem(&ds, "mem.csv", csv, sizeof csv - 1, "nope", 0, 3), DSC_E_ARG);
+    assert_status(dsc__dataset_load_csv_mem(&ds, "mem.csv", NULL, 3, NULL, 0, 0), DSC_E_ARG);
+    assert_status(dsc__dataset_load_csv_mem(&ds, NULL, csv, 3, NULL, 0, 0), DSC_E_ARG);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dataset_new_targets_copy),
@@ -1130,6 +1180,7 @@ int main(void) {
         cmocka_unit_test(test_dataset_csv_float_target_by_index),
         cmocka_unit_test(test_dataset_csv_malformed),
         cmocka_unit_test(test_dataset_csv_args_and_io),
+        cmocka_unit_test(test_dataset_load_from_memory),
     };
     return cmocka_run_group_tests_name("dataset", tests, group_setup, group_teardown);
 }

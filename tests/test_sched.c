@@ -1071,6 +1071,97 @@ static void test_sched_state_round_trip(void **state) {
     }
 }
 
+/* Found by tests/fuzz/fuzz_sched_state.c: a start, step or state load that
+ * fails after changing something put only part of it back. Each is now a
+ * transaction: the saved state, the started flag and the optimizer's lr and
+ * momentum are as before the refused call. */
+static double bad_after_start(int64_t epoch, size_t group, void *user) {
+    (void)group;
+    (void)user;
+    return epoch == 0 ? 0.5 : 1e300; /* t = 1: lr * 1e300 * 1e300 is inf */
+}
+
+static double bad_at_start(int64_t epoch, size_t group, void *user) {
+    (void)epoch;
+    (void)group;
+    (void)user;
+    return INFINITY;
+}
+
+static void assert_same_state(const dsc_lr_scheduler *s, const double *want, size_t n) {
+    double got[64];
+    assert_true(n <= 64);
+    assert_ok(dsc_lr_scheduler_state_save(s, got, n));
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&got[i], &want[i], sizeof(double)) != 0) fail_msg("state[%zu]: %.17g, was %.17g", i, got[i], want[i]);
+}
+
+static void test_sched_refused_calls_are_transactions(void **state) {
+    (void)state;
+    double before[64];
+    size_t n = 0;
+    /* A refused first step (its implicit start succeeds, the step does not)
+     * leaves the scheduler unstarted and the lr as it was. */
+    dsc_optimizer *o = make_opt(DSC_OPTIMIZER_SGD, 2, 1e10);
+    dsc_lr_scheduler *s = make(DSC_SCHED_MULTIPLICATIVE, o);
+    assert_ok(dsc_lr_scheduler_set_lambda(s, bad_after_start, NULL));
+    assert_ok(dsc_lr_scheduler_state_size(s, &n));
+    assert_ok(dsc_lr_scheduler_state_save(s, before, n));
+    assert_status(dsc_lr_scheduler_step(s), DSC_E_ARG);
+    assert_msg("computed lr inf");
+    assert_same_state(s, before, n);
+    assert_true(group_lr(o, 0) == 1e10 && group_lr(o, 1) == 1e9);
+    double started = -1;
+    assert_ok(dsc_lr_scheduler_state_get(s, DSC_SCHED_STATE_STARTED, &started));
+    assert_true(started == 0);
+    /* An explicit start then takes its first step as usual. */
+    assert_ok(dsc_lr_scheduler_start(s));
+    assert_true(group_lr(o, 0) == 1e10);
+    assert_status(dsc_lr_scheduler_step(s), DSC_E_ARG);
+    dsc_lr_scheduler_free(s);
+
+    /* A refused start keeps no base or current lr of its own. */
+    s = make(DSC_SCHED_LAMBDA, o);
+    assert_ok(dsc_lr_scheduler_set_lambda(s, bad_at_start, NULL));
+    assert_ok(dsc_lr_scheduler_state_save(s, before, n));
+    assert_status(dsc_lr_scheduler_start(s), DSC_E_ARG);
+    assert_same_state(s, before, n);
+    assert_true(group_lr(o, 0) == 1e10);
+    dsc_lr_scheduler_free(s);
+    dsc_optimizer_free(o);
+
+    /* A state whose momentum the optimizer refuses (beta1 of 6) is refused
+     * whole: before, the lrs and the started flag were loaded anyway. */
+    o = make_opt(DSC_OPTIMIZER_ADAM, 2, 0.01);
+    dsc_optimizer *o2 = make_opt(DSC_OPTIMIZER_ADAM, 2, 0.01);
+    dsc_lr_scheduler *a = make(DSC_SCHED_ONE_CYCLE, o), *b = make(DSC_SCHED_ONE_CYCLE, o2);
+    for (int i = 0; i < 2; i++) {
+        dsc_lr_scheduler *x = i ? b : a;
+        assert_ok(dsc_lr_scheduler_set(x, DSC_SCHED_PARAM_MAX_LR, 0.1));
+        assert_ok(dsc_lr_scheduler_set(x, DSC_SCHED_PARAM_TOTAL_STEPS, 10));
+    }
+    for (int t = 0; t < 3; t++) assert_ok(dsc_lr_scheduler_step(a));
+    double saved[64];
+    assert_ok(dsc_lr_scheduler_state_size(a, &n));
+    assert_ok(dsc_lr_scheduler_state_save(a, saved, n));
+    assert_ok(dsc_lr_scheduler_state_save(b, before, n));
+    saved[8 + 2 * 2 + 1] = 6; /* mom[1]: beta1 of group 1 */
+    double beta1 = -1;
+    assert_status(dsc_lr_scheduler_state_load(b, saved, n), DSC_E_ARG);
+    assert_msg("beta1");
+    assert_same_state(b, before, n);
+    assert_true(group_lr(o2, 0) == 0.01 && group_lr(o2, 1) == 0.001);
+    assert_ok(dsc_optimizer_group_get(o2, 0, DSC_OPTIMIZER_PARAM_BETA1, &beta1));
+    assert_true(beta1 == 0.9);
+    saved[8 + 2 * 2 + 1] = 0.9;
+    assert_ok(dsc_lr_scheduler_state_load(b, saved, n));
+    assert_true(group_lr(o2, 0) == group_lr(o, 0) && group_lr(o2, 1) == group_lr(o, 1));
+    dsc_lr_scheduler_free(a);
+    dsc_lr_scheduler_free(b);
+    dsc_optimizer_free(o);
+    dsc_optimizer_free(o2);
+}
+
 /* ------------------------------------------------------------------ */
 /*  No allocation per step                                             */
 /* ------------------------------------------------------------------ */
@@ -1357,6 +1448,7 @@ int main(void) {
         cmocka_unit_test(test_sched_chained_product),
         cmocka_unit_test(test_sched_state_round_trip),
         cmocka_unit_test(test_sched_state_load_refuses_impossible),
+        cmocka_unit_test(test_sched_refused_calls_are_transactions),
         cmocka_unit_test_teardown(test_sched_step_allocates_nothing, harness_alloc_teardown),
         cmocka_unit_test(test_sched_recursive_forms_match_closed_forms),
     };

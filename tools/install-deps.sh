@@ -2,10 +2,11 @@
 # Installs the Debian packages a descent target needs, only when one is missing.
 #   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, cJSON, qemu for NEON,
 #                                 and CMocka for arm64 through Debian multiarch for `make check-neon`)
-#   tools/install-deps.sh ci      check + meson, doxygen, valgrind, abigail-tools, PyTorch (what
-#                                 .ci/run needs; python3-torch for the Python binding's PyTorch
-#                                 interop tests, which `make check` skips without it: about 300
-#                                 packages and 900 MB installed, too much for every `make check`)
+#   tools/install-deps.sh ci      check + meson, doxygen, valgrind, clang, abigail-tools, PyTorch
+#                                 (what .ci/run needs; python3-torch for the Python binding's
+#                                 PyTorch interop tests, which `make check` skips without it: about
+#                                 300 packages and 900 MB installed, too much for every `make check`)
+#   tools/install-deps.sh fuzz    clang, its sanitizer and libFuzzer runtimes and llvm-cov for `make fuzz`
 #   tools/install-deps.sh docs    doxygen (what `make docs` needs)
 #   tools/install-deps.sh abi     libabigail's abidw/abidiff for `make check-abi`
 #   tools/install-deps.sh demo    the Fashion-MNIST data set for `make demo`
@@ -16,8 +17,9 @@ pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev libcjson-
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
   python3-setuptools python3-pip python3-venv
   libcmocka-dev:arm64"
+pkgs_fuzz="clang libclang-rt-14-dev llvm make libc6-dev zlib1g-dev libcjson-dev"
 pkgs_abi="abigail-tools"
-pkgs_ci="$pkgs_check meson ninja-build doxygen valgrind git python3-torch $pkgs_abi"
+pkgs_ci="$pkgs_check $pkgs_fuzz meson ninja-build doxygen valgrind git python3-torch $pkgs_abi"
 pkgs_docs="doxygen"
 pkgs_demo="dataset-fashion-mnist"
 pkgs_bench="libcjson-dev libopenblas-dev libfann-dev python3-torch python3-numpy"
@@ -27,11 +29,12 @@ for group in "${@:-check}"; do
   case "$group" in
     check) want="$want $pkgs_check" ;;
     ci)    want="$want $pkgs_ci" ;;
+    fuzz)  want="$want $pkgs_fuzz" ;;
     docs)  want="$want $pkgs_docs" ;;
     abi)   want="$want $pkgs_abi" ;;
     demo)  want="$want $pkgs_demo" ;;
     bench) want="$want $pkgs_bench" ;;
-    *) echo "install-deps: unknown group '$group' (check|ci|docs|abi|demo|bench)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown group '$group' (check|ci|fuzz|docs|abi|demo|bench)" >&2; exit 2 ;;
   esac
 done
 

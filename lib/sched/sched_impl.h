@@ -42,8 +42,8 @@ enum {
     DSC__SV_KEEP_LR = 1u << 5            /* a SequentialLR restart keeps the current lr (no closed form) */
 };
 
-/* The mutable state of a schedule besides the lrs: copied before a step and
- * restored if the step is refused, saved by dsc_lr_scheduler_state_save. */
+/* The mutable state of a schedule besides the lrs: copied when a transaction
+ * begins and restored if it is refused, saved by dsc_lr_scheduler_state_save. */
 typedef struct dsc__sched_vars {
     int64_t t;                        /* PyTorch's last_epoch: -1 before start */
     double k[DSC__SCHED_MAX_VARS];    /* the kind's own variables, described by vt->vars */
@@ -65,8 +65,8 @@ struct dsc_lr_scheduler {
     uint32_t hp_set;              /* bit i: row i was set explicitly */
     int started;
     dsc_optimizer_param mom_key;  /* the optimizer key momentum cycling moves; 0: none */
-    dsc__sched_vars v, saved;     /* state, and its copy taken at the start of a step */
-    /* Per-group arrays, one block of (6 + DSC__SCHED_GROUP_SLOTS)*ngroups doubles. */
+    dsc__sched_vars v, saved;     /* state, and its copy taken when a transaction begins */
+    /* Per-group arrays, one block of (12 + DSC__SCHED_GROUP_SLOTS)*ngroups doubles. */
     double *base;                 /* PyTorch's initial_lr */
     double *cur;                  /* lr after the last step (input of the recursive forms) */
     double *written;              /* the optimizer's lr read back after our last write */
@@ -74,6 +74,15 @@ struct dsc_lr_scheduler {
     double *mom;                  /* momentum after the last step */
     double *mom_next;             /* scratch: the momentum being computed */
     double *grp;                  /* [ngroups][DSC__SCHED_GROUP_SLOTS] own values; NaN: none */
+    /* The undo of a transaction (dsc__sched_begin): copies of what start, a
+     * step or a state load may change, in this scheduler and (top level) in
+     * the optimizer's groups before the transaction first wrote them. */
+    double *u_base, *u_cur, *u_mom, *u_written;
+    int u_started;
+    dsc_optimizer_param u_mom_key;
+    double *u_opt_lr, *u_opt_mom; /* the optimizer's lr and u_opt_key value of groups < u_opt_groups */
+    size_t u_opt_groups;
+    dsc_optimizer_param u_opt_key;
     int64_t *milestones;          /* owned copy */
     size_t nmilestones;
     dsc_lr_lambda_fn fn;          /* LambdaLR / MultiplicativeLR */
@@ -158,13 +167,22 @@ dsc_status dsc__sched_eval_step(dsc_lr_scheduler *c, const double *in, const dou
 
 /* The engine's steps that state.c shares: the checks and reads of start
  * (changing nothing visible; *mkey receives the momentum key), the started
- * flag of s and its children, the copy of the state taken before a change,
- * and the commit that writes s->next into the optimizer (restoring the
- * copy if the optimizer refuses). */
+ * flag of s and its children, next and mom_next set from cur and mom (the
+ * lr and momentum a step starts from), and the commit that writes s->next
+ * (and s->mom_next) into the optimizer and records them as current.
+ *
+ * Start, step and state load are transactions on a top-level scheduler:
+ * dsc__sched_begin copies everything they may change (the state of s and its
+ * children; the optimizer's values are recorded by the commit before its
+ * first write), and on any failure dsc__sched_abort puts all of it back,
+ * the optimizer's lr and momentum included, so a refused call changes
+ * nothing. A commit that fails leaves the undo to the abort. */
 dsc_status dsc__sched_prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_optimizer_param *mkey);
 void dsc__sched_mark_started(dsc_lr_scheduler *s, int on);
-void dsc__sched_save_vars(dsc_lr_scheduler *s);
+void dsc__sched_prepare_next(dsc_lr_scheduler *s);
 dsc_status dsc__sched_commit(dsc_lr_scheduler *s, const char *fn);
+void dsc__sched_begin(dsc_lr_scheduler *s);
+void dsc__sched_abort(dsc_lr_scheduler *s);
 
 /* Checkpoints (lib/io/checkpoint.c): the checks of dsc_lr_scheduler_state_load
  * on a saved state, changing nothing visible (DSC_E_FORMAT for a state that

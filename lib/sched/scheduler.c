@@ -70,7 +70,7 @@ dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind ki
     DSC_RETURN_IF(ng == 0, DSC_E_STATE, "%s: the optimizer has no parameter group; add its parameters first",
                   fn);
     dsc_lr_scheduler *s = dsc__calloc(1, sizeof *s);
-    double *arrays = dsc__calloc(ng, (6 + DSC__SCHED_GROUP_SLOTS) * sizeof(double));
+    double *arrays = dsc__calloc(ng, (12 + DSC__SCHED_GROUP_SLOTS) * sizeof(double));
     if (s == NULL || arrays == NULL) {
         dsc__free(s);
         dsc__free(arrays);
@@ -87,7 +87,13 @@ dsc_status dsc_lr_scheduler_new(dsc_lr_scheduler **out, dsc_lr_scheduler_kind ki
     s->next = arrays + 3 * ng;
     s->mom = arrays + 4 * ng;
     s->mom_next = arrays + 5 * ng;
-    s->grp = arrays + 6 * ng;
+    s->u_base = arrays + 6 * ng;
+    s->u_cur = arrays + 7 * ng;
+    s->u_mom = arrays + 8 * ng;
+    s->u_written = arrays + 9 * ng;
+    s->u_opt_lr = arrays + 10 * ng;
+    s->u_opt_mom = arrays + 11 * ng;
+    s->grp = arrays + 12 * ng;
     for (size_t i = 0; i < ng * DSC__SCHED_GROUP_SLOTS; i++) s->grp[i] = NAN;
     *out = s;
     return DSC_OK;
@@ -361,16 +367,52 @@ static void preset_momentum(const dsc_lr_scheduler *s, double *mom) {
     for (size_t i = 0; i < s->nchildren; i++) preset_momentum(s->children[i], mom);
 }
 
-void dsc__sched_save_vars(dsc_lr_scheduler *s) {
-    s->saved = s->v;
+void dsc__sched_prepare_next(dsc_lr_scheduler *s) {
     memcpy(s->next, s->cur, s->ngroups * sizeof(double));
     memcpy(s->mom_next, s->mom, s->ngroups * sizeof(double));
-    for (size_t i = 0; i < s->nchildren; i++) dsc__sched_save_vars(s->children[i]);
+    for (size_t i = 0; i < s->nchildren; i++) dsc__sched_prepare_next(s->children[i]);
 }
 
-static void restore_vars(dsc_lr_scheduler *s) {
+static void take_undo(dsc_lr_scheduler *s) {
+    const size_t bytes = s->ngroups * sizeof(double);
+    s->saved = s->v;
+    s->u_started = s->started;
+    s->u_mom_key = s->mom_key;
+    memcpy(s->u_base, s->base, bytes);
+    memcpy(s->u_cur, s->cur, bytes);
+    memcpy(s->u_mom, s->mom, bytes);
+    memcpy(s->u_written, s->written, bytes);
+    for (size_t i = 0; i < s->nchildren; i++) take_undo(s->children[i]);
+}
+
+static void apply_undo(dsc_lr_scheduler *s) {
+    const size_t bytes = s->ngroups * sizeof(double);
     s->v = s->saved;
-    for (size_t i = 0; i < s->nchildren; i++) restore_vars(s->children[i]);
+    s->started = s->u_started;
+    s->mom_key = s->u_mom_key;
+    memcpy(s->base, s->u_base, bytes);
+    memcpy(s->cur, s->u_cur, bytes);
+    memcpy(s->mom, s->u_mom, bytes);
+    memcpy(s->written, s->u_written, bytes);
+    for (size_t i = 0; i < s->nchildren; i++) apply_undo(s->children[i]);
+}
+
+void dsc__sched_begin(dsc_lr_scheduler *s) {
+    take_undo(s);
+    s->u_opt_groups = 0;
+    s->u_opt_key = 0;
+}
+
+void dsc__sched_abort(dsc_lr_scheduler *s) {
+    /* The values were accepted by the optimizer before: putting them back
+     * cannot fail (no range or allocation is involved), and does not touch
+     * the thread's error message. */
+    for (size_t g = 0; g < s->u_opt_groups; g++) {
+        (void)dsc_optimizer_group_set(s->opt, g, DSC_OPTIMIZER_PARAM_LR, s->u_opt_lr[g]);
+        if (s->u_opt_key != 0) (void)dsc_optimizer_group_set(s->opt, g, s->u_opt_key, s->u_opt_mom[g]);
+    }
+    s->u_opt_groups = 0;
+    apply_undo(s);
 }
 
 /* One leaf at its current time: out[g] from in[g]; in and out may alias. */
@@ -411,31 +453,55 @@ static void commit_records(dsc_lr_scheduler *s) {
     for (size_t i = 0; i < s->nchildren; i++) commit_records(s->children[i]);
 }
 
+/* The optimizer's values of group g before the transaction writes them.
+ * Every commit of one transaction writes the same momentum key (the one
+ * start chose), so recording each group once is enough. */
+static dsc_status record_optimizer(dsc_lr_scheduler *s, size_t g) {
+    if (g < s->u_opt_groups) return DSC_OK;
+    DSC_TRY(dsc_optimizer_group_get(s->opt, g, DSC_OPTIMIZER_PARAM_LR, &s->u_opt_lr[g]));
+    if (s->mom_key != 0) DSC_TRY(dsc_optimizer_group_get(s->opt, g, s->mom_key, &s->u_opt_mom[g]));
+    s->u_opt_key = s->mom_key;
+    s->u_opt_groups = g + 1;
+    return DSC_OK;
+}
+
+/* value within the optimizer's range for key (its bounds), or DSC_E_ARG. */
+static dsc_status check_range(const dsc_lr_scheduler *s, dsc_optimizer_kind kind, dsc_optimizer_param key,
+                              const char *what, double value, size_t g, const char *fn) {
+    double lo = 0.0, hi = 0.0;
+    DSC_TRY(dsc_optimizer_param_bounds(kind, key, &lo, &hi));
+    DSC_RETURN_IF(!(value >= lo && value <= hi), DSC_E_ARG,
+                  "%s: %s computed %s %g for group %zu; the optimizer takes %s in [%g, %g]", fn, s->vt->name, what,
+                  value, g, dsc_optimizer_param_name(key), lo, hi);
+    return DSC_OK;
+}
+
 dsc_status dsc__sched_commit(dsc_lr_scheduler *s, const char *fn) {
     for (size_t g = 0; g < s->ngroups; g++) {
-        if (!(isfinite(s->next[g]) && s->next[g] >= 0.0)) {
-            restore_vars(s);
+        if (!(isfinite(s->next[g]) && s->next[g] >= 0.0))
             return dsc__error(DSC_E_ARG, "%s: %s computed lr %g for group %zu; an lr must be finite and >= 0",
                               fn, s->vt->name, s->next[g], g);
-        }
+    }
+    /* Every value within the optimizer's ranges before the first write, so
+     * that a refusal leaves the optimizer untouched (a write that turns
+     * momentum on may allocate its buffer, which an abort cannot take back). */
+    dsc_optimizer_kind kind;
+    DSC_TRY(dsc_optimizer_kind_of(s->opt, &kind));
+    for (size_t g = 0; g < s->ngroups; g++) {
+        DSC_TRY(check_range(s, kind, DSC_OPTIMIZER_PARAM_LR, "lr", s->next[g], g, fn));
+        if (s->mom_key != 0) DSC_TRY(check_range(s, kind, s->mom_key, "momentum", s->mom_next[g], g, fn));
     }
     for (size_t g = 0; g < s->ngroups; g++) {
-        dsc_status st = dsc_optimizer_group_set(s->opt, g, DSC_OPTIMIZER_PARAM_LR, s->next[g]);
+        dsc_status st = record_optimizer(s, g);
+        if (st == DSC_OK) st = dsc_optimizer_group_set(s->opt, g, DSC_OPTIMIZER_PARAM_LR, s->next[g]);
         if (st == DSC_OK && s->mom_key != 0) st = dsc_optimizer_group_set(s->opt, g, s->mom_key, s->mom_next[g]);
         if (st == DSC_OK) st = dsc_optimizer_group_get(s->opt, g, DSC_OPTIMIZER_PARAM_LR, &s->written[g]);
         if (st != DSC_OK) {
-            /* Only the optimizer's own limits get here (momentum turned on
-             * needs a buffer: DSC_E_NOMEM). Put back what was written; the
-             * old values were accepted before and need no allocation. */
-            const char *keep = dsc_last_error();
+            /* Only the optimizer's own limits get here (a value out of its
+             * range, momentum turned on needing a buffer: DSC_E_NOMEM). The
+             * caller's abort puts back what was written. */
             char msg[256];
-            snprintf(msg, sizeof msg, "%s", keep);
-            for (size_t h = 0; h <= g; h++) {
-                (void)dsc_optimizer_group_set(s->opt, h, DSC_OPTIMIZER_PARAM_LR, s->cur[h]);
-                if (s->mom_key != 0) (void)dsc_optimizer_group_set(s->opt, h, s->mom_key, s->mom[h]);
-                (void)dsc_optimizer_group_get(s->opt, h, DSC_OPTIMIZER_PARAM_LR, &s->written[h]);
-            }
-            restore_vars(s);
+            snprintf(msg, sizeof msg, "%s", dsc_last_error());
             return dsc__error(st, "%s: %s", fn, msg);
         }
     }
@@ -472,10 +538,11 @@ dsc_status dsc__sched_prepare_start(dsc_lr_scheduler *s, const char *fn, dsc_opt
     return DSC_OK;
 }
 
-static dsc_status start(dsc_lr_scheduler *s, const char *fn) {
+/* Start, up to the values to commit (s->next, s->mom_next), inside a
+ * transaction the caller began (and aborts on failure). */
+static dsc_status start_compute(dsc_lr_scheduler *s, const char *fn) {
     dsc_optimizer_param mkey;
     DSC_TRY(dsc__sched_prepare_start(s, fn, &mkey));
-    /* Nothing visible has changed yet; from here a failure restores. */
     for (size_t g = 0; g < s->ngroups; g++) {
         s->cur[g] = s->next[g];
         s->mom[g] = s->mom_next[g];
@@ -483,23 +550,25 @@ static dsc_status start(dsc_lr_scheduler *s, const char *fn) {
     }
     s->mom_key = mkey;
     share_base(s);
-    dsc__sched_save_vars(s);
+    dsc__sched_prepare_next(s);
     if (mkey != 0) preset_momentum(s, s->mom_next);
     s->v.t = 0;
-    dsc_status st = s->vt->start ? s->vt->start(s) : dsc__sched_eval_init(s, s->base, s->base, s->next, s->mom_next);
-    if (st != DSC_OK) {
-        restore_vars(s);
-        return st;
-    }
-    DSC_TRY(dsc__sched_commit(s, fn));
-    dsc__sched_mark_started(s, 1);
-    return DSC_OK;
+    return s->vt->start ? s->vt->start(s) : dsc__sched_eval_init(s, s->base, s->base, s->next, s->mom_next);
 }
 
 dsc_status dsc_lr_scheduler_start(dsc_lr_scheduler *s) {
     DSC_RETURN_IF(s == NULL, DSC_E_ARG, "dsc_lr_scheduler_start: s is NULL");
     DSC_RETURN_IF(s->started, DSC_E_STATE, "dsc_lr_scheduler_start: the scheduler has already started");
-    return start(s, "dsc_lr_scheduler_start");
+    const char *fn = "dsc_lr_scheduler_start";
+    dsc__sched_begin(s);
+    dsc_status st = start_compute(s, fn);
+    if (st == DSC_OK) st = dsc__sched_commit(s, fn);
+    if (st != DSC_OK) {
+        dsc__sched_abort(s);
+        return st;
+    }
+    dsc__sched_mark_started(s, 1);
+    return DSC_OK;
 }
 
 /* The host may have set a group's lr since our last write (PyTorch's
@@ -511,24 +580,38 @@ static void sync_from_optimizer(dsc_lr_scheduler *s) {
     }
 }
 
-static dsc_status step_common(dsc_lr_scheduler *s, int has_metric, double metric, const char *fn) {
-    DSC_RETURN_IF((s->vt->flags & DSC__SV_METRIC) && !has_metric, DSC_E_STATE,
-                  "%s: %s steps with a metric; call dsc_lr_scheduler_step_metric", fn, s->vt->name);
-    if (!s->started) DSC_TRY(start(s, fn));
-    DSC_TRY(check_groups(s, fn));
+/* The implicit start (if any) and the step, inside the caller's
+ * transaction. The start's t = 0 values are recorded but not written into
+ * the optimizer: the step's values replace them at once, and one write at
+ * the end is one the transaction can take back whole. */
+static dsc_status step_txn(dsc_lr_scheduler *s, double metric, const char *fn) {
+    if (!s->started) {
+        DSC_TRY(start_compute(s, fn));
+        commit_records(s);
+        dsc__sched_mark_started(s, 1);
+        /* No sync: the groups still hold their lrs from before the start. */
+    } else {
+        DSC_TRY(check_groups(s, fn));
+        sync_from_optimizer(s);
+    }
     /* The step count never passes 2^53, the largest a saved state holds
      * (and the last integer a double counts exactly). */
     DSC_RETURN_IF(s->v.t >= (int64_t)DSC__TWO_53, DSC_E_STATE,
                   "%s: %s has taken 2^53 steps, the most its step count holds", fn, s->vt->name);
-    sync_from_optimizer(s);
-    dsc__sched_save_vars(s);
-    dsc_status st = s->vt->step ? s->vt->step(s, metric)
-                                : dsc__sched_eval_step(s, s->cur, s->base, s->next, s->mom_next);
-    if (st != DSC_OK) {
-        restore_vars(s);
-        return st;
-    }
+    dsc__sched_prepare_next(s);
+    DSC_TRY(s->vt->step ? s->vt->step(s, metric) : dsc__sched_eval_step(s, s->cur, s->base, s->next, s->mom_next));
     return dsc__sched_commit(s, fn);
+}
+
+/* A refused step (or the start before it) changes nothing: not the
+ * scheduler, not the optimizer, not the started flag. */
+static dsc_status step_common(dsc_lr_scheduler *s, int has_metric, double metric, const char *fn) {
+    DSC_RETURN_IF((s->vt->flags & DSC__SV_METRIC) && !has_metric, DSC_E_STATE,
+                  "%s: %s steps with a metric; call dsc_lr_scheduler_step_metric", fn, s->vt->name);
+    dsc__sched_begin(s);
+    const dsc_status st = step_txn(s, metric, fn);
+    if (st != DSC_OK) dsc__sched_abort(s);
+    return st;
 }
 
 dsc_status dsc_lr_scheduler_step(dsc_lr_scheduler *s) {

@@ -184,10 +184,15 @@ dsc_status dsc_lr_scheduler_state_load(dsc_lr_scheduler *s, const double *buf, s
                       "%s: the saved scheduler %s momentum; this one %s", fn, buf[6] != 0.0 ? "cycled" : "did not cycle",
                       mkey != 0 ? "does" : "does not");
     }
+    /* A transaction: if the optimizer refuses the saved lr or momentum,
+     * the scheduler and the optimizer are put back as they were. */
+    dsc__sched_begin(s);
     load_block(s, buf);
     dsc__sched_mark_started(s, started);
     if (!started) return DSC_OK;
     /* Put the saved lr and momentum back into the optimizer. */
-    dsc__sched_save_vars(s);
-    return dsc__sched_commit(s, fn);
+    dsc__sched_prepare_next(s);
+    const dsc_status st = dsc__sched_commit(s, fn);
+    if (st != DSC_OK) dsc__sched_abort(s);
+    return st;
 }

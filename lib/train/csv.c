@@ -1,7 +1,8 @@
 /* CSV files with a header line: every column numeric, one of them the target
  * (a float, or an integer class label), the others the input features in
  * file order. The whole file is read into memory; a first pass counts the
- * rows, a second parses them into the data set's arrays, so nothing grows. */
+ * rows, a second parses them into the data set's arrays, so nothing grows.
+ * dsc__dataset_load_csv_mem parses bytes already in memory the same way. */
 #include "../core/common.h"
 #include "dataset_impl.h"
 
@@ -222,14 +223,26 @@ static dsc_status load(dsc_dataset **out, const char *path, const char *data, si
     return DSC_OK;
 }
 
-DSC_API dsc_status dsc_dataset_load_csv(dsc_dataset **out, const char *path, const char *target_name,
-                                        size_t target_index, size_t classes) {
+static dsc_status check_args(dsc_dataset **out, const char *path, size_t classes) {
     DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", FN);
     *out = NULL;
     DSC_RETURN_IF(path == NULL, DSC_E_ARG, "%s: path is NULL", FN);
     DSC_RETURN_IF(classes > INT32_MAX, DSC_E_ARG,
                   "%s: classes is %zu; it must be 0 (float target) or 1..%d (labels)", FN, classes,
                   INT32_MAX);
+    return DSC_OK;
+}
+
+dsc_status dsc__dataset_load_csv_mem(dsc_dataset **out, const char *name, const char *data, size_t size,
+                                     const char *target_name, size_t target_index, size_t classes) {
+    DSC_TRY(check_args(out, name, classes));
+    DSC_RETURN_IF(data == NULL, DSC_E_ARG, "%s: data is NULL", FN);
+    return load(out, name, data, size, target_name, target_index, classes);
+}
+
+DSC_API dsc_status dsc_dataset_load_csv(dsc_dataset **out, const char *path, const char *target_name,
+                                        size_t target_index, size_t classes) {
+    DSC_TRY(check_args(out, path, classes));
     char *data = NULL;
     size_t size = 0;
     DSC_TRY(read_file(path, &data, &size));

@@ -26,4 +26,13 @@ struct dsc_dataset {
 dsc_status dsc__dataset_alloc(const char *fn, dsc_dataset **out, size_t count, size_t features,
                               size_t outputs, size_t classes);
 
+/* dsc_dataset_load_idx and dsc_dataset_load_csv over bytes in memory
+ * instead of files: the same parsers and checks, for the fuzzers and the
+ * tests. Messages name the inputs "<images in memory>", "<labels in
+ * memory>" and, for CSV, name. data needs no terminating NUL. */
+dsc_status dsc__dataset_load_idx_mem(dsc_dataset **out, const void *images, size_t images_size,
+                                     const void *labels, size_t labels_size, size_t classes);
+dsc_status dsc__dataset_load_csv_mem(dsc_dataset **out, const char *name, const char *data, size_t size,
+                                     const char *target_name, size_t target_index, size_t classes);
+
 #endif

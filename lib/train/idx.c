@@ -9,7 +9,11 @@
  * file of that size can possibly hold (deflate expands at most 1032:1), before
  * anything is allocated; reads ask for exactly the announced bytes and then
  * require the end of the data. Decompression is zlib's inflate, with its
- * allocations routed through descent's allocator hook. */
+ * allocations routed through descent's allocator hook.
+ *
+ * The same reader takes its bytes from a file (dsc_dataset_load_idx) or from
+ * memory (dsc__dataset_load_idx_mem, for the fuzzer and the tests): only
+ * src_fread and src_rewind know which. */
 #include "../core/common.h"
 #include "dataset_impl.h"
 
@@ -31,10 +35,12 @@
 static const char *const FN = "dsc_dataset_load_idx";
 
 /* One input file: a byte stream that is the file itself or its inflated
- * gzip content. */
+ * gzip content. The file is f, or (f NULL) the size bytes at mem. */
 typedef struct src {
-    const char *path;
+    const char *path;       /* the name messages give */
     FILE *f;
+    const unsigned char *mem;
+    size_t pos;             /* next byte of mem */
     uint64_t size;          /* bytes in the file */
     int gz;                 /* 1: gzip, decompressed through z */
     int z_ready;            /* inflateInit2 succeeded (inflateEnd needed) */
@@ -65,6 +71,25 @@ static void src_close(src *s) {
     s->in = NULL;
 }
 
+/* fread on the file or the memory; a short count is the end or an error
+ * (src_ferror tells which). */
+static size_t src_fread(src *s, void *dst, size_t n) {
+    if (s->f != NULL) return fread(dst, 1, n, s->f);
+    const size_t left = (size_t)s->size - s->pos, got = n < left ? n : left;
+    if (got > 0) memcpy(dst, s->mem + s->pos, got);
+    s->pos += got;
+    return got;
+}
+
+static int src_ferror(const src *s) {
+    return s->f != NULL && ferror(s->f);
+}
+
+static void src_rewind(src *s) {
+    if (s->f != NULL) rewind(s->f);
+    s->pos = 0;
+}
+
 static dsc_status io_error(const src *s, const char *what) {
     return dsc__error(DSC_E_IO, "%s: %s: %s: %s", FN, s->path, what, strerror(errno));
 }
@@ -74,9 +99,9 @@ static dsc_status src_refill(src *s) {
     if (s->eof) return DSC_OK;
     if (s->z.avail_in > 0 && s->z.next_in != s->in) memmove(s->in, s->z.next_in, s->z.avail_in);
     const size_t want = IN_CHUNK - s->z.avail_in;
-    const size_t got = fread(s->in + s->z.avail_in, 1, want, s->f);
+    const size_t got = src_fread(s, s->in + s->z.avail_in, want);
     if (got < want) {
-        if (ferror(s->f)) return io_error(s, "read failed");
+        if (src_ferror(s)) return io_error(s, "read failed");
         s->eof = 1;
     }
     s->z.next_in = s->in;
@@ -84,19 +109,12 @@ static dsc_status src_refill(src *s) {
     return DSC_OK;
 }
 
-static dsc_status src_open(src *s, const char *path) {
-    memset(s, 0, sizeof *s);
-    s->path = path;
-    s->f = fopen(path, "rb");
-    if (s->f == NULL) return io_error(s, "cannot open");
-    struct stat st;
-    if (fstat(fileno(s->f), &st) != 0) return io_error(s, "cannot stat");
-    if (!S_ISREG(st.st_mode))
-        return dsc__error(DSC_E_IO, "%s: %s: not a regular file", FN, path);
-    s->size = (uint64_t)st.st_size;
+/* Tells raw from gzip content by the first two bytes, and sets up zlib for gzip. */
+static dsc_status src_start(src *s) {
+    const char *path = s->path;
     unsigned char magic[2];
-    const size_t n = fread(magic, 1, 2, s->f);
-    if (n < 2 && ferror(s->f)) return io_error(s, "read failed");
+    const size_t n = src_fread(s, magic, 2);
+    if (n < 2 && src_ferror(s)) return io_error(s, "read failed");
     if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
         s->gz = 1;
         s->in = dsc__alloc(IN_CHUNK);
@@ -112,8 +130,29 @@ static dsc_status src_open(src *s, const char *path) {
         DSC_RETURN_IF(r != Z_OK, DSC_E_INTERNAL, "%s: %s: inflateInit2 failed (%d)", FN, path, r);
         s->z_ready = 1;
     }
-    rewind(s->f);
+    src_rewind(s);
     return DSC_OK;
+}
+
+static dsc_status src_open(src *s, const char *path) {
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    s->f = fopen(path, "rb");
+    if (s->f == NULL) return io_error(s, "cannot open");
+    struct stat st;
+    if (fstat(fileno(s->f), &st) != 0) return io_error(s, "cannot stat");
+    if (!S_ISREG(st.st_mode))
+        return dsc__error(DSC_E_IO, "%s: %s: not a regular file", FN, path);
+    s->size = (uint64_t)st.st_size;
+    return src_start(s);
+}
+
+static dsc_status src_open_mem(src *s, const char *name, const void *data, size_t size) {
+    memset(s, 0, sizeof *s);
+    s->path = name;
+    s->mem = data;
+    s->size = size;
+    return src_start(s);
 }
 
 /* Reads up to n bytes of content; *got < n only at the end of the content. */
@@ -121,8 +160,8 @@ static dsc_status src_read(src *s, unsigned char *dst, size_t n, size_t *got_out
     size_t got = 0;
     *got_out = 0;
     if (!s->gz) {
-        got = fread(dst, 1, n, s->f);
-        if (got < n && ferror(s->f)) return io_error(s, "read failed");
+        got = src_fread(s, dst, n);
+        if (got < n && src_ferror(s)) return io_error(s, "read failed");
         *got_out = got;
         return DSC_OK;
     }
@@ -265,16 +304,27 @@ static dsc_status read_labels(src *s, int32_t *dst, size_t n, size_t classes) {
     return src_expect_end(s, "labels", n);
 }
 
-static dsc_status load(dsc_dataset **out, src *img, src *lab, const char *images, const char *labels,
-                       size_t classes) {
+/* The images (then the labels) are read by open_img (open_lab) into img (lab). */
+typedef struct idx_input {
+    const char *name;
+    const void *data;    /* NULL: name is a path to open */
+    size_t size;
+} idx_input;
+
+static dsc_status open_input(src *s, const idx_input *in) {
+    return in->data == NULL ? src_open(s, in->name) : src_open_mem(s, in->name, in->data, in->size);
+}
+
+static dsc_status load(dsc_dataset **out, src *img, src *lab, const idx_input *images,
+                       const idx_input *labels, size_t classes) {
     uint32_t idim[3] = {0, 0, 0}, ldim[1] = {0};
     size_t ibytes = 0, lbytes = 0;
-    DSC_TRY(src_open(img, images));
+    DSC_TRY(open_input(img, images));
     DSC_TRY(read_header(img, IDX_IMAGES, idim, &ibytes));
-    DSC_TRY(src_open(lab, labels));
+    DSC_TRY(open_input(lab, labels));
     DSC_TRY(read_header(lab, IDX_LABELS, ldim, &lbytes));
-    DSC_RETURN_IF(idim[0] != ldim[0], DSC_E_FORMAT, "%s: %s has %u images but %s has %u labels", FN, images,
-                  (unsigned)idim[0], labels, (unsigned)ldim[0]);
+    DSC_RETURN_IF(idim[0] != ldim[0], DSC_E_FORMAT, "%s: %s has %u images but %s has %u labels", FN,
+                  images->name, (unsigned)idim[0], labels->name, (unsigned)ldim[0]);
     dsc_dataset *ds = NULL;
     DSC_TRY(dsc__dataset_alloc(FN, &ds, idim[0], (size_t)idim[1] * idim[2], 0, classes));
     dsc_status st = read_pixels(img, ds->inputs, ibytes);
@@ -287,12 +337,8 @@ static dsc_status load(dsc_dataset **out, src *img, src *lab, const char *images
     return DSC_OK;
 }
 
-DSC_API dsc_status dsc_dataset_load_idx(dsc_dataset **out, const char *images, const char *labels,
-                                        size_t classes) {
-    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", FN);
-    *out = NULL;
-    DSC_RETURN_IF(images == NULL, DSC_E_ARG, "%s: images is NULL", FN);
-    DSC_RETURN_IF(labels == NULL, DSC_E_ARG, "%s: labels is NULL", FN);
+static dsc_status load_inputs(dsc_dataset **out, const idx_input *images, const idx_input *labels,
+                               size_t classes) {
     DSC_RETURN_IF(classes == 0 || classes > 256, DSC_E_ARG,
                   "%s: classes is %zu; it must be 1..256 (labels are bytes)", FN, classes);
     src img, lab;
@@ -302,4 +348,25 @@ DSC_API dsc_status dsc_dataset_load_idx(dsc_dataset **out, const char *images, c
     src_close(&img);
     src_close(&lab);
     return st;
+}
+
+DSC_API dsc_status dsc_dataset_load_idx(dsc_dataset **out, const char *images, const char *labels,
+                                        size_t classes) {
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", FN);
+    *out = NULL;
+    DSC_RETURN_IF(images == NULL, DSC_E_ARG, "%s: images is NULL", FN);
+    DSC_RETURN_IF(labels == NULL, DSC_E_ARG, "%s: labels is NULL", FN);
+    const idx_input img = {images, NULL, 0}, lab = {labels, NULL, 0};
+    return load_inputs(out, &img, &lab, classes);
+}
+
+dsc_status dsc__dataset_load_idx_mem(dsc_dataset **out, const void *images, size_t images_size,
+                                     const void *labels, size_t labels_size, size_t classes) {
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", FN);
+    *out = NULL;
+    DSC_RETURN_IF(images == NULL, DSC_E_ARG, "%s: images is NULL", FN);
+    DSC_RETURN_IF(labels == NULL, DSC_E_ARG, "%s: labels is NULL", FN);
+    const idx_input img = {"<images in memory>", images, images_size},
+                    lab = {"<labels in memory>", labels, labels_size};
+    return load_inputs(out, &img, &lab, classes);
 }

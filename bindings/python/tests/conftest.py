@@ -16,7 +16,8 @@ HEADER = os.path.join(ROOT, "include", "descent.h")
 BUILD = os.environ.get("B", os.path.join(ROOT, "build"))
 if not os.path.isabs(BUILD):
     BUILD = os.path.join(ROOT, BUILD)
-REF = os.environ.get("REF", os.path.join(ROOT, "..", "shared", "reference", "cases"))
+# The golden cases: the repository's copy unless REF points elsewhere.
+REF = os.environ.get("REF", os.path.join(ROOT, "tests", "conform", "cases"))
 if not os.path.isabs(REF):
     REF = os.path.join(ROOT, REF)
 
