@@ -129,7 +129,9 @@ check: deps-check
 	@B=$(B) CC="$(CC)" CXX="$(CXX)" FUZZ="$(FUZZ_REPLAY)" tests/run.sh $(TESTS)
 
 # ---- NEON under qemu: the kernel tests (tests/test_kernels*.c, plus the
-# fpenv and dispatch tests, which run once more on the scalar set) and the
+# fpenv and dispatch tests, which run once more on the scalar set, and
+# test_checkpoint_xarch, which reads the x86-64 files of tests/data; then
+# tests/check_xarch.sh exchanges files between the two builds) and the
 # library for AArch64 with Debian's cross compiler, run under qemu-aarch64.
 # CMocka for arm64 comes from multiarch (tools/install-deps.sh); its header
 # is arch-independent and is reached through a directory holding only it, so
@@ -143,7 +145,12 @@ XLIB_SRC    := $(wildcard lib/core/*.c lib/kernels/*.c lib/nn/*.c lib/optim/*.c 
                           lib/train/*.c lib/io/*.c lib/kernels/scalar/*.c lib/kernels/neon/*.c)
 XLIB_OBJ    := $(XLIB_SRC:%.c=$(XB)/obj/%.o)
 XTESTS      := $(patsubst tests/%.c,$(XB)/tests/%,$(wildcard tests/test_kernels*.c) \
-                   tests/test_fpenv.c tests/test_isa.c)
+                   tests/test_fpenv.c tests/test_isa.c tests/test_checkpoint_xarch.c)
+# Tests that reach lib/io link arm64 cJSON and zlib, from multiarch as CMocka
+# (libcjson-dev:arm64, zlib1g-dev:arm64; cJSON's header is arch-independent).
+XIO_LIBS    := /usr/lib/aarch64-linux-gnu/libcjson.so /usr/lib/aarch64-linux-gnu/libz.so
+$(XB)/tests/test_checkpoint_xarch: XTEST_LIBS := $(XIO_LIBS)
+$(XB)/tests/test_checkpoint_xarch $(B)/tests/test_checkpoint_xarch: tests/data/xarch_expected.h
 
 $(XB)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -160,8 +167,8 @@ $(XB)/include/cmocka.h:
 $(XB)/tests/%: tests/%.c $(TEST_HARNESS) tests/harness.h $(XB)/libdescent.a $(XB)/include/cmocka.h
 	@mkdir -p $(@D)
 	$(XCC) $(DSC_CFLAGS) -Ilib -Itests -I$(XB)/include $(CFLAGS) -DDSC_SOURCE_DIR='"$(CURDIR)"' \
-	    -o $@ $< $(TEST_HARNESS) $(XB)/libdescent.a $(XCMOCKA) \
-	    -Wl,-rpath,/usr/lib/aarch64-linux-gnu -lm -lpthread # kernel tests need no zlib
+	    -o $@ $< $(TEST_HARNESS) $(XB)/libdescent.a $(XCMOCKA) $(XTEST_LIBS) \
+	    -Wl,-rpath,/usr/lib/aarch64-linux-gnu -lm -lpthread # kernel tests need no zlib or cJSON
 
 ifeq ($(ARCH),aarch64)
 check-neon:
@@ -219,8 +226,9 @@ abi-baseline: lib
 	abidw --exported-interfaces-only --no-corpus-path --no-comp-dir-path --out-file abi/libdescent.so.$(MAJOR).abi $(SO_REAL)
 
 # Shell checks that also make sense under sanitizers and valgrind (they run build products;
-# the Python binding is not: the interpreter is not instrumented).
-SAN_CHECKS = $(filter-out tests/check_python.sh tests/check_header.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh,$(wildcard tests/check_*.sh))
+# the Python binding is not: the interpreter is not instrumented; check_xarch needs the
+# AArch64 build of check-neon).
+SAN_CHECKS = $(filter-out tests/check_python.sh tests/check_header.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh tests/check_xarch.sh,$(wildcard tests/check_*.sh))
 
 # ---- Fuzzing with libFuzzer: Debian's clang (tools/install-deps.sh fuzz). The library and
 # each target are built with -fsanitize=fuzzer,address,undefined in $(FUZZ_B); each target

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages a descent target needs, only when one is missing.
 #   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, cJSON, qemu for NEON,
-#                                 and CMocka for arm64 through Debian multiarch for `make check-neon`)
+#                                 and CMocka, cJSON and zlib for arm64 through Debian multiarch for
+#                                 `make check-neon`)
 #   tools/install-deps.sh ci      check + meson, doxygen, valgrind, clang, abigail-tools, PyTorch
 #                                 (what .ci/run needs; python3-torch for the Python binding's
 #                                 PyTorch interop tests, which `make check` skips without it: about
@@ -16,7 +17,7 @@ set -eu
 pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev libcjson-dev binutils
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
   python3-setuptools python3-pip python3-venv
-  libcmocka-dev:arm64"
+  libcmocka-dev:arm64 libcjson-dev:arm64 zlib1g-dev:arm64"
 pkgs_fuzz="clang libclang-rt-14-dev llvm make libc6-dev zlib1g-dev libcjson-dev"
 pkgs_abi="abigail-tools"
 pkgs_ci="$pkgs_check $pkgs_fuzz meson ninja-build doxygen valgrind git python3-torch $pkgs_abi"
@@ -57,7 +58,7 @@ update=0
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
   update=1
 fi
-# arm64 packages (CMocka for the cross-built NEON tests) come through
+# arm64 packages (CMocka, cJSON, zlib for the cross-built tests) come through
 # multiarch: the architecture must be known, and its package lists fetched.
 case "$missing" in *:arm64*)
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
