@@ -3,7 +3,7 @@
 # (abi/libdescent.so.MAJOR.abi, written by `make abi-baseline` with libabigail's
 # abidw). Any change to a stable function (removed, or a parameter or return
 # type changed) fails; added symbols and the experimental tier
-# (abi/experimental.abignore) pass. Then it proves the check can fail: copies
+# (abi/suppressions.abignore) pass. Then it proves the check can fail: copies
 # of the library with a stable function removed, and with one parameter type
 # changed, must both be refused. docs/abi.md says how to change the baseline
 # on purpose. Needs abidiff (Debian abigail-tools) and the objects of `make lib`.
@@ -16,7 +16,7 @@ version=$(sed -n 's/^#define DESCENT_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).
 major=${version%%.*}
 so="$B/libdescent.so.$version"
 base="abi/libdescent.so.$major.abi"
-supp=abi/experimental.abignore
+supp=abi/suppressions.abignore
 [ -f "$so" ] || { echo "abi_diff: $so is missing (run make lib first)"; exit 1; }
 [ -f "$base" ] || { echo "abi_diff: no baseline $base (make abi-baseline)"; exit 1; }
 out="$B/abi"; rm -rf "$out"; mkdir -p "$out/include"
