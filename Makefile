@@ -57,7 +57,8 @@ SO_NAME := libdescent.so.$(MAJOR)
 STATIC  := $(B)/libdescent.a
 
 CONFORM_SRC := $(wildcard tests/conform/*.c)
-EXAMPLES    := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+EXAMPLES    := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c)) \
+               $(patsubst examples/%.cpp,$(B)/examples/%,$(wildcard examples/*.cpp))
 TESTS       := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 TEST_HARNESS := tests/harness.c
 # Fuzz targets: every tests/fuzz/fuzz_<name>.c, with its seed corpus in
@@ -93,6 +94,12 @@ $(B)/descent-conform: $(CONFORM_SRC) $(wildcard tests/conform/*.h) $(SO_REAL)
 $(B)/examples/%: examples/%.c $(wildcard examples/*.h) $(SO_REAL)
 	@mkdir -p $(@D)
 	$(CC) $(DSC_CFLAGS) $(CFLAGS) -o $@ $< -L$(B) -ldescent -Wl,-rpath,'$$ORIGIN/..' $(LDLIBS)
+
+# C++ examples use include/descent.hpp (C++17) over the same shared library.
+$(B)/examples/%: examples/%.cpp include/descent.hpp $(SO_REAL)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -Iinclude -Wall -Wextra -pedantic -Werror $(CXXFLAGS) $(CFLAGS) -o $@ $< \
+	    -L$(B) -ldescent -Wl,-rpath,'$$ORIGIN/..'
 
 # Tests link the static library so they can reach internal (hidden) functions.
 $(B)/tests/%: tests/%.c $(TEST_HARNESS) tests/harness.h $(STATIC)
@@ -281,6 +288,7 @@ demo: all
 install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 include/descent.h $(DESTDIR)$(INCLUDEDIR)/descent.h
+	install -m 644 include/descent.hpp $(DESTDIR)$(INCLUDEDIR)/descent.hpp
 	install -m 755 $(SO_REAL) $(DESTDIR)$(LIBDIR)/libdescent.so.$(VERSION)
 	ln -sf libdescent.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libdescent.so
@@ -289,7 +297,7 @@ install: lib
 	    -e 's|@VERSION@|$(VERSION)|' descent.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/descent.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/descent.h $(DESTDIR)$(LIBDIR)/libdescent.* \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/descent.h $(DESTDIR)$(INCLUDEDIR)/descent.hpp $(DESTDIR)$(LIBDIR)/libdescent.* \
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/descent.pc
 
 docs:

@@ -15,8 +15,8 @@ done
 for t in tests/test_*.c; do
     grep -q "'$(basename "$t" .c)'" tests/meson.build || { echo "$t is not in tests/meson.build"; missing=1; }
 done
-for e in examples/*.c; do
-    grep -q "'$(basename "$e" .c)'" examples/meson.build || { echo "$e is not in examples/meson.build"; missing=1; }
+for e in examples/*.c examples/*.cpp; do
+    grep -q "'$(basename "${e%.*}")'" examples/meson.build || { echo "$e is not in examples/meson.build"; missing=1; }
 done
 [ $missing -eq 0 ] && echo "meson and make build the same sources"
 exit $missing

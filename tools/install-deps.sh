@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages a descent target needs, only when one is missing.
-#   tools/install-deps.sh check   what `make check` needs (compilers, CMocka, zlib, cJSON, qemu for NEON,
+#   tools/install-deps.sh check   what `make check` needs (compilers: gcc, g++ and clang, which
+#                                 tests/check_cxx.sh builds include/descent.hpp with; CMocka, zlib, cJSON, qemu for NEON,
 #                                 and CMocka, cJSON and zlib for arm64 through Debian multiarch for
 #                                 `make check-neon`)
 #   tools/install-deps.sh ci      check + meson, doxygen, valgrind, clang, abigail-tools, PyTorch
@@ -14,7 +15,7 @@
 #   tools/install-deps.sh bench   OpenBLAS, FANN and PyTorch for the side-by-side benchmarks
 # As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
 set -eu
-pkgs_check="gcc g++ make pkg-config libc6-dev libcmocka-dev zlib1g-dev libcjson-dev binutils
+pkgs_check="gcc g++ clang make pkg-config libc6-dev libcmocka-dev zlib1g-dev libcjson-dev binutils
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
   python3-setuptools python3-pip python3-venv
   libcmocka-dev:arm64 libcjson-dev:arm64 zlib1g-dev:arm64"
