@@ -233,9 +233,10 @@ abi-baseline: lib
 	abidw --exported-interfaces-only --no-corpus-path --no-comp-dir-path --out-file abi/libdescent.so.$(MAJOR).abi $(SO_REAL)
 
 # Shell checks that also make sense under sanitizers and valgrind (they run build products;
+# check_cxx compiles its own programs against the library, uninstrumented;
 # the Python binding is not: the interpreter is not instrumented; check_xarch needs the
 # AArch64 build of check-neon).
-SAN_CHECKS = $(filter-out tests/check_python.sh tests/check_header.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh tests/check_xarch.sh,$(wildcard tests/check_*.sh))
+SAN_CHECKS = $(filter-out tests/check_python.sh tests/check_header.sh tests/check_cxx.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh tests/check_xarch.sh,$(wildcard tests/check_*.sh))
 
 # ---- Fuzzing with libFuzzer: Debian's clang (tools/install-deps.sh fuzz). The library and
 # each target are built with -fsanitize=fuzzer,address,undefined in $(FUZZ_B); each target

@@ -10,7 +10,11 @@
 #    the directory and the install command;
 #  - checkpoint stopped part-way (--stop-after) in one process and resumed
 #    (--resume) in another, once per kernel set: the resumed run's final
-#    parameters equal an uninterrupted run's bit for bit.
+#    parameters equal an uninterrupted run's bit for bit;
+#  - game_loop and robot_control in short runs: zero allocations in the loop,
+#    the NaN refused (and, for the robot, the FP control register never
+#    changed and the tracking error cut), the latency CSV and SVG written;
+#  - cpp_app (include/descent.hpp) trains, saves, reloads: identical loss.
 # Environment: B (build dir), RUNNER (optional wrapper).
 set -u
 B=${B:-build}
@@ -94,6 +98,30 @@ for isa in $isas; do
     [ -e "$f" ] || fail "checkpoint [$isa]: $f was not written"
     ls "$OUT" | grep -q '\.tmp$' && fail "checkpoint [$isa]: a temporary file was left in $OUT"
 done
+
+# The real-time examples, short runs. Timings are printed, not required.
+expect_lines() { # log, name, pattern...
+    log=$1; name=$2; shift 2
+    for pat in "$@"; do grep -q "$pat" "$log" || fail "$name: no line matching '$pat'"; done
+}
+for ex in game_loop robot_control; do
+    case $ex in game_loop) args="--frames 20000" ;; *) args="--seconds 6" ;; esac
+    # shellcheck disable=SC2086
+    ${RUNNER:-} "$B/examples/$ex" $args --out "$OUT" > "$OUT/$ex.log" 2>&1 || fail "$ex exited with $?"
+    cat "$OUT/$ex.log"
+    f="$OUT/${ex}_latency"
+    [ "$(head -1 "$f.csv")" = "percentile,ns" ] && [ "$(wc -l < "$f.csv")" -gt 10 ] || fail "$f.csv: bad table"
+    head -1 "$f.svg" | grep -q '^<svg ' && grep -q '<polyline' "$f.svg" || fail "$f.svg: no plot"
+done
+expect_lines "$OUT/game_loop.log" game_loop "^training cost per frame: p50 .* us, p99 .* us, max .* us" \
+    "^allocations after warm-up: 0$" "steps refused 1, parameters unchanged: yes; the game went on"
+expect_lines "$OUT/robot_control.log" robot_control "^allocations in the loop: 0$" \
+    "^floating-point control register changed by a descent call: 0 of [1-9][0-9]* calls$" \
+    "learning refused (1 step refused)" "gradient norm .* was clipped to 1" "^compute per tick: p50"
+
+"$B/examples/cpp_app" --out "$OUT" --epochs 60 > "$OUT/cpp_app.log" 2>&1 || fail "cpp_app exited with $?"
+cat "$OUT/cpp_app.log"
+expect_lines "$OUT/cpp_app.log" cpp_app "^data: .*600 rows, 3 features" "MSE .*: identical$"
 
 [ $status -eq 0 ] && echo "examples: OK"
 exit $status
