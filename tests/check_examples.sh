@@ -14,7 +14,9 @@
 #  - game_loop and robot_control in short runs: zero allocations in the loop,
 #    the NaN refused (and, for the robot, the FP control register never
 #    changed and the tracking error cut), the latency CSV and SVG written;
-#  - cpp_app (include/descent.hpp) trains, saves, reloads: identical loss.
+#  - cpp_app (include/descent.hpp) trains, saves, reloads: identical loss;
+#  - tune_params converges, schedules writes its chart and table, version
+#    prints its line.
 # Environment: B (build dir), RUNNER (optional wrapper).
 set -u
 B=${B:-build}
@@ -118,6 +120,16 @@ expect_lines "$OUT/game_loop.log" game_loop "^training cost per frame: p50 .* us
 expect_lines "$OUT/robot_control.log" robot_control "^allocations in the loop: 0$" \
     "^floating-point control register changed by a descent call: 0 of [1-9][0-9]* calls$" \
     "learning refused (1 step refused)" "gradient norm .* was clipped to 1" "^compute per tick: p50"
+
+# The remaining examples: tune_params converges, schedules writes its chart and table,
+# version names the library.
+${RUNNER:-} "$B/examples/tune_params" > "$OUT/tune.log" 2>&1 || fail "tune_params exited with $?"
+grep -q "^converged: cost" "$OUT/tune.log" || fail "tune_params: no 'converged' line"
+${RUNNER:-} "$B/examples/schedules" "$OUT/schedules.svg" "$OUT/schedules.csv" > "$OUT/sched.log" 2>&1 ||
+    fail "schedules exited with $?"
+[ "$(grep -c '<polyline' "$OUT/schedules.svg")" -ge 17 ] && [ "$(wc -l < "$OUT/schedules.csv")" -gt 100 ] ||
+    fail "schedules: chart or table incomplete"
+${RUNNER:-} "$B/examples/version" | grep -q "^descent [0-9][0-9.]*, kernels: " || fail "version: no version line"
 
 "$B/examples/cpp_app" --out "$OUT" --epochs 60 > "$OUT/cpp_app.log" 2>&1 || fail "cpp_app exited with $?"
 cat "$OUT/cpp_app.log"
