@@ -34,7 +34,7 @@ def test_forward_shapes_and_values():
         w, b = m.get_param(2, "weight"), m.get_param(2, "bias")
         want = np.maximum(x.reshape(5, -1), 0) @ w.T + b
         np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-6)
-        np.testing.assert_array_equal(m.forward(x[0]), y[0])      # one sample
+        np.testing.assert_allclose(m.forward(x[0]), y[0], rtol=1e-6, atol=1e-6)  # one sample
         np.testing.assert_array_equal(m.forward(x.reshape(5, 24)), y)  # rows
         with pytest.raises(descent.ShapeError, match=r"\[batch, 2, 3, 4\]"):
             m.forward(np.zeros((5, 3, 2, 4), np.float32))
