@@ -24,12 +24,22 @@ for glob in $CONFORM_GLOBS; do
 done
 [ -n "$files" ] || { echo "no reference cases found under $REF"; exit 1; }
 
+# The optimizer cases of the layered-network set (tests/conform/next, format
+# in its FORMAT.md; NEXT=DIR runs another set with the same file names).
+NEXT=${NEXT:-tests/conform/next}
+for f in "$NEXT"/optimizer-*.ref; do
+    [ -e "$f" ] && files="$files $f"
+done
+
 # Beyond the cases under REF: random hyperparameters, flags, clipping, sizes
 # and step counts, from the independent float64
 # re-derivation in tests/conform/optimizer_cases.py, which must first
 # reproduce every public optimizer case. A fixed seed keeps runs repeatable.
 if command -v python3 >/dev/null; then
     python3 tests/conform/optimizer_cases.py validate "$REF" || exit 1
+    if ls "$NEXT"/optimizer-*.ref >/dev/null 2>&1; then
+        python3 tests/conform/optimizer_cases.py validate "$NEXT" || exit 1
+    fi
     rm -rf "$B/conform-random"
     python3 tests/conform/optimizer_cases.py generate "$B/conform-random" 20261130 8 || exit 1
     files="$files $(ls "$B"/conform-random/*.ref | tr '\n' ' ')"
