@@ -279,7 +279,14 @@ class _Group:
         where = "param_groups[%d]" % self.index
         if name in _PAIRS:
             b1, b2 = _pair(where, name, value)
-            self[_PAIRS[name][0]], self[_PAIRS[name][1]] = _check.Raw(b1), _check.Raw(b2)
+            first, second = _PAIRS[name]
+            old = self[first]
+            self[first] = _check.Raw(b1)
+            try:
+                self[second] = _check.Raw(b2)
+            except BaseException:
+                self[first] = _check.Raw(old)   # a refused pair changes nothing
+                raise
             return
         if name in ("params", "param_names"):
             raise _buf.arg_error("%s: %r cannot change; add a group with add_param_group()"
