@@ -61,7 +61,7 @@ enum {
 
 /* Upper bound of every hyperparameter that has no natural one (lr,
  * weight_decay, eps, momentum, clipping, lr_decay, momentum_decay,
- * initial_accumulator_value): 2^32. Every scalar a step derives from them in
+ * initial_accumulator_value, Rprop's etaplus and step sizes): 2^32. Every scalar a step derives from them in
  * double is then a finite float (the largest, Adam's lr / (1 - beta1^t), is
  * at most lr * 2^53 = 2^85; AdamW's 1 - lr*weight_decay at most 2^64), so a
  * step can only overflow through the data, which the step checks. */
