@@ -1135,16 +1135,20 @@ typedef enum dsc_optimizer_kind {
     DSC_OPTIMIZER_ADADELTA = 6, /**< torch.optim.Adadelta: rho, lr default 1.0. */
     DSC_OPTIMIZER_ADAMAX = 7,   /**< torch.optim.Adamax: infinity-norm Adam. */
     DSC_OPTIMIZER_NADAM = 8,    /**< torch.optim.NAdam (PyTorch >= 2.0 formula): momentum decay. */
-    DSC_OPTIMIZER_RADAM = 9     /**< torch.optim.RAdam: rectified Adam. */
+    DSC_OPTIMIZER_RADAM = 9,    /**< torch.optim.RAdam: rectified Adam. */
+    /** torch.optim.Rprop: per-element step sizes that grow while the
+     *  gradient keeps its sign and shrink when it flips; lr only seeds the
+     *  step sizes (at the first step). No weight decay. @since 0.2.0 */
+    DSC_OPTIMIZER_RPROP = 10
 } dsc_optimizer_kind;
 
 /**
  * @brief Hyperparameter keys of dsc_optimizer_set() and friends.
  *
- * Numbers never change; a retired key stays reserved. Bands: 100 keys every
- * optimizer has, 200 SGD, 300 the Adam family, 400 RMSprop, 500 Adagrad,
- * 600 Adadelta. Booleans are 0 or 1. Every value must be finite (checked:
- * ::DSC_E_ARG). A key the optimizer kind does not use gives
+ * Numbers never change; a retired key stays reserved. Bands: 100 keys
+ * shared by several optimizers, 200 SGD, 300 the Adam family, 400 RMSprop,
+ * 500 Adagrad, 600 Adadelta, 700 Rprop. Booleans are 0 or 1. Every value
+ * must be finite (checked: ::DSC_E_ARG). A key the optimizer kind does not use gives
  * ::DSC_E_UNSUPPORTED. Ranges below are inclusive unless written with a
  * parenthesis; dsc_optimizer_param_bounds() returns them as numbers and
  * dsc_optimizer_param_default() gives each kind's default. Keys without a
@@ -1161,12 +1165,14 @@ typedef enum dsc_optimizer_kind {
 typedef enum dsc_optimizer_param {
     /** `lr`, the learning rate. Defaults: SGD 0.001 (PyTorch 1.13 has no
      *  default; 2.x uses 0.001), Adagrad 0.01, RMSprop 0.01, Adam 0.001,
-     *  AdamW 0.001, Adadelta 1.0, Adamax 0.002, NAdam 0.002, RAdam 0.001.
+     *  AdamW 0.001, Adadelta 1.0, Adamax 0.002, NAdam 0.002, RAdam 0.001,
+     *  Rprop 0.01 (Rprop: the step sizes' start value, read at the first
+     *  step only; changing it later changes nothing).
      *  Range [0, 2^32]. Any time. */
     DSC_OPTIMIZER_PARAM_LR = 100,
     /** `weight_decay`: L2 penalty added to the gradient (AdamW: decoupled,
      *  p *= 1 - lr*weight_decay). Default 0 (AdamW 0.01). Range [0, 2^32].
-     *  Any time. */
+     *  Any time. Not Rprop (torch.optim.Rprop has none). */
     DSC_OPTIMIZER_PARAM_WEIGHT_DECAY = 101,
     /** `maximize`: ascend instead of descend (the gradient is negated before
      *  weight decay). Default 0. Boolean. Any time. Every kind (PyTorch 1.13
@@ -1174,7 +1180,7 @@ typedef enum dsc_optimizer_param {
     DSC_OPTIMIZER_PARAM_MAXIMIZE = 102,
     /** `eps`: added for numerical stability. Defaults: Adagrad 1e-10,
      *  RMSprop/Adam/AdamW/Adamax/NAdam/RAdam 1e-8, Adadelta 1e-6. Range
-     *  [0, 2^32]. Any time. Not SGD. With 0 a zero gradient can give 0/0:
+     *  [0, 2^32]. Any time. Not SGD or Rprop. With 0 a zero gradient can give 0/0:
      *  the step is then refused (::DSC_E_NONFINITE). */
     DSC_OPTIMIZER_PARAM_EPS = 103,
     /** `max_norm` of torch.nn.utils.clip_grad_norm_ (L2 norm over every
@@ -1225,7 +1231,22 @@ typedef enum dsc_optimizer_param {
      *  (setting it refills the accumulator). */
     DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE = 501,
     /** `rho` (Adadelta). Default 0.9. Range [0, 1]. Any time. */
-    DSC_OPTIMIZER_PARAM_RHO = 600
+    DSC_OPTIMIZER_PARAM_RHO = 600,
+    /** `etas[0]` (Rprop): factor of an element's step size when its gradient
+     *  changed sign. Default 0.5. Range (0, 1). Any time. @since 0.2.0 */
+    DSC_OPTIMIZER_PARAM_ETAMINUS = 700,
+    /** `etas[1]` (Rprop): factor of an element's step size when its gradient
+     *  kept its sign. Default 1.2. Range (1, 2^32]. Any time. @since 0.2.0 */
+    DSC_OPTIMIZER_PARAM_ETAPLUS = 701,
+    /** `step_sizes[0]` (Rprop): smallest step size. Default 1e-6. Range
+     *  [0, 2^32]. Any time. Like PyTorch, it is not compared with
+     *  ::DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX: the step size is
+     *  min(max(step, step_size_min), step_size_max). @since 0.2.0 */
+    DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN = 702,
+    /** `step_sizes[1]` (Rprop): largest step size; it applies from the first
+     *  step, so an lr above it starts at step_size_max. Default 50. Range
+     *  [0, 2^32]. Any time. @since 0.2.0 */
+    DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX = 703
 } dsc_optimizer_param;
 
 /**
@@ -1556,7 +1577,8 @@ DSC_API dsc_status dsc_optimizer_group_set_step_count(dsc_optimizer *opt, size_t
  * Fixed per kind: SGD 1 (momentum_buffer), Adagrad 1 (sum), RMSprop 3
  * (square_avg, grad_avg, momentum_buffer), Adam/AdamW 3 (exp_avg,
  * exp_avg_sq, max_exp_avg_sq), Adadelta 2 (square_avg, acc_delta), Adamax 2
- * (exp_avg, exp_inf), NAdam 2, RAdam 2 (exp_avg, exp_avg_sq).
+ * (exp_avg, exp_inf), NAdam 2, RAdam 2 (exp_avg, exp_avg_sq), Rprop 2 (prev,
+ * step_size).
  * @param[in]  opt The optimizer.
  * @param[out] out Receives the count.
  * @return DSC_OK; DSC_E_ARG for NULL.
@@ -1597,8 +1619,10 @@ DSC_API dsc_status dsc_optimizer_state_get(const dsc_optimizer *opt, size_t grou
  *
  * A checkpoint saves the buffers in use and restores exactly those with
  * dsc_optimizer_state_set(). A buffer is not in use when the settings never
- * turned it on (AMSGrad off, no momentum...), and SGD's momentum_buffer is
- * not in use until the first step with momentum (PyTorch's None).
+ * turned it on (AMSGrad off, no momentum...), SGD's momentum_buffer is
+ * not in use until the first step with momentum (PyTorch's None), and
+ * Rprop's prev and step_size are not in use until its first step (before
+ * it, prev reads as zeros and the step sizes start from the lr of that step).
  * @param[in]  opt   The optimizer.
  * @param[in]  group 0..count-1.
  * @param[in]  index 0..state_count-1.
@@ -1624,7 +1648,7 @@ DSC_API dsc_status dsc_optimizer_state_in_use(const dsc_optimizer *opt, size_t g
  *                      step keeps >= 0 (Adagrad's sum, RMSprop's and
  *                      Adadelta's square_avg, Adadelta's acc_delta, the
  *                      Adam family's exp_avg_sq and max_exp_avg_sq,
- *                      Adamax's exp_inf).
+ *                      Adamax's exp_inf, Rprop's step_size).
  * @param[in]     n     The group's size.
  * @return DSC_OK; DSC_E_ARG for NULL, a bad index, or a value that is not
  *         finite or negative where it cannot be (the message names the
@@ -1640,7 +1664,8 @@ DSC_API dsc_status dsc_optimizer_state_set(dsc_optimizer *opt, size_t group, siz
  * @brief Forget every group's state, as if no step had been taken.
  *
  * State buffers go back to their initial values (zeros, or Adagrad's
- * initial_accumulator_value), SGD's momentum_buffer is no longer in use,
+ * initial_accumulator_value), SGD's momentum_buffer and Rprop's buffers are
+ * no longer in use (Rprop's step sizes start again from the lr),
  * NAdam's mu_product is 1 again and every step count is 0: the next step is
  * the step of a new optimizer with the same groups and hyperparameters
  * (PyTorch: `optimizer.state.clear()`). Groups, hyperparameters, the hook,

@@ -28,7 +28,7 @@ done
 # the same names). NEXT_EXCLUDE lists the cases whose layers or optimizer the
 # library does not have yet; each kind that lands takes its cases off it.
 REF_NEXT=${REF_NEXT:-tests/conform/next}
-NEXT_EXCLUDE="network-conv-* network-norm-* network-rnn-* optimizer-Rprop-*"
+NEXT_EXCLUDE="network-conv-* network-norm-* network-rnn-*"
 for f in "$REF_NEXT"/*.ref; do
     [ -e "$f" ] || continue
     skip=0
@@ -44,6 +44,9 @@ done
 # reproduce every public optimizer case. A fixed seed keeps runs repeatable.
 if command -v python3 >/dev/null; then
     python3 tests/conform/optimizer_cases.py validate "$REF" || exit 1
+    if ls "$REF_NEXT"/optimizer-*.ref >/dev/null 2>&1; then
+        python3 tests/conform/optimizer_cases.py validate "$REF_NEXT" || exit 1
+    fi
     rm -rf "$B/conform-random"
     python3 tests/conform/optimizer_cases.py generate "$B/conform-random" 20261130 8 || exit 1
     files="$files $(ls "$B"/conform-random/*.ref | tr '\n' ' ')"

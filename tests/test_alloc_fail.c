@@ -78,6 +78,33 @@ static dsc_status make_optimizer_momentum(void **out) {
     return DSC_OK;
 }
 
+/* Rprop over two groups (prev and step_size each), then steps: each
+ * add_params may fail and adds nothing; the steps allocate nothing. */
+static dsc_status make_optimizer_rprop(void **out) {
+    dsc_optimizer *opt = NULL;
+    *out = NULL;
+    dsc_status s = dsc_optimizer_new(&opt, DSC_OPTIMIZER_RPROP);
+    if (s != DSC_OK) return s;
+    for (size_t i = 0; i < 2 && s == DSC_OK; i++) {
+        size_t n = 99;
+        if ((s = dsc_optimizer_add_params(opt, opt_p[i], opt_g[i], 7, NULL)) != DSC_OK) {
+            assert_ok(dsc_optimizer_group_count(opt, &n));
+            assert_int_equal(n, i);
+        }
+    }
+    for (int t = 0; t < 2 && s == DSC_OK; t++) {
+        for (size_t i = 0; i < 7; i++) opt_g[0][i] = opt_g[1][i] = (float)(t - 1) * (float)i;
+        s = dsc_optimizer_step(opt);
+        assert_int_equal(s, DSC_OK); /* a step never allocates */
+    }
+    if (s != DSC_OK) {
+        dsc_optimizer_free(opt);
+        return s;
+    }
+    *out = opt;
+    return DSC_OK;
+}
+
 static void free_optimizer(void *o) {
     dsc_optimizer_free(o);
 }
@@ -528,6 +555,7 @@ static const struct {
     {"dsc_optimizer_new", make_optimizer, free_optimizer},
     {"dsc_optimizer_add_params", make_optimizer_groups, free_optimizer},
     {"dsc_optimizer_set (momentum buffers)", make_optimizer_momentum, free_optimizer},
+    {"dsc_optimizer_add_params (Rprop) + steps", make_optimizer_rprop, free_optimizer},
     {"dsc_dataset_new_targets", make_ds_targets, free_dataset},
     {"dsc_dataset_new_labels", make_ds_labels, free_dataset},
     {"dsc_dataset_load_idx", make_ds_idx, free_dataset},

@@ -533,6 +533,8 @@ static const opt_case opt_cases[] = {
     {DSC_OPTIMIZER_ADAMAX, "Adamax", {0}, {0}},
     {DSC_OPTIMIZER_NADAM, "NAdam", {DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY}, {0.01}},
     {DSC_OPTIMIZER_RADAM, "RAdam", {DSC_OPTIMIZER_PARAM_WEIGHT_DECAY}, {1e-2}},
+    {DSC_OPTIMIZER_RPROP, "Rprop", {DSC_OPTIMIZER_PARAM_ETAMINUS, DSC_OPTIMIZER_PARAM_ETAPLUS, DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX}, {0.4, 1.3, 0.05}},
+    {DSC_OPTIMIZER_RPROP, "Rprop maximize clipped", {DSC_OPTIMIZER_PARAM_MAXIMIZE, DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN}, {1, 0.2, 1e-3}},
 };
 
 static dsc_optimizer *opt_for(const opt_case *c, dsc_model *m) {
@@ -564,6 +566,41 @@ static void assert_same_state(dsc_optimizer *a, dsc_optimizer *b) {
     assert_int_equal(sa, sb);
     free(x);
     free(y);
+}
+
+/* Rprop saved before its first step has no buffers in the file (PyTorch's
+ * state is empty then): loading it into an Rprop that has stepped puts that
+ * one back to a new optimizer's state, whose step sizes start from the lr of
+ * its next step. */
+static void test_resume_rprop_before_first_step(void **state) {
+    (void)state;
+    make_data();
+    const char *path = in_dir("rprop0.ckpt");
+    dsc_loss *loss = NULL;
+    assert_ok(dsc_loss_new(&loss, DSC_LOSS_MSE));
+    const opt_case oc = {DSC_OPTIMIZER_RPROP, "Rprop", {0}, {0}};
+    dsc_model *a = net(8, 1), *b = net(8, 1);
+    dsc_optimizer *oa = opt_for(&oc, a), *ob = opt_for(&oc, b);
+    assert_ok(dsc_checkpoint_save(path, a, oa, NULL, NULL));
+    double v;
+    for (int t = 0; t < 3; t++) train_step(b, loss, ob, t, &v);
+    assert_ok(dsc_checkpoint_load(path, b, ob, NULL, NULL));
+    assert_same_state(oa, ob);
+    for (int t = 0; t < 4; t++) {
+        train_step(a, loss, oa, t, &v);
+        train_step(b, loss, ob, t, &v);
+    }
+    float *pa, *pb;
+    size_t n;
+    params_of(a, &pa, &n);
+    params_of(b, &pb, &n);
+    assert_memory_equal(pa, pb, n * sizeof(float));
+    assert_same_state(oa, ob);
+    dsc_optimizer_free(oa);
+    dsc_optimizer_free(ob);
+    dsc_model_free(a);
+    dsc_model_free(b);
+    dsc_loss_free(loss);
 }
 
 static void test_resume_every_optimizer(void **state) {
@@ -1186,6 +1223,7 @@ int main(void) {
         cmocka_unit_test(test_load_weights_pytorch_file),
         cmocka_unit_test(test_malformed_files),
         cmocka_unit_test(test_resume_every_optimizer),
+        cmocka_unit_test(test_resume_rprop_before_first_step),
         cmocka_unit_test(test_resume_every_scheduler),
         cmocka_unit_test(test_resume_trainer_mid_epoch),
         cmocka_unit_test(test_resume_trainer_after_epoch),

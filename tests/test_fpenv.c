@@ -205,7 +205,7 @@ static void public_calls_leave_mode(void) {
      * check's way out must restore the mode too). */
     float p[37], g[37];
     for (int i = 0; i < 37; i++) p[i] = 1e-39f * (float)i, g[i] = (i % 2 ? 1e-38f : 3e18f);
-    for (int kind = DSC_OPTIMIZER_SGD; kind <= DSC_OPTIMIZER_RADAM; kind++) {
+    for (int kind = DSC_OPTIMIZER_SGD; kind <= DSC_OPTIMIZER_RPROP; kind++) {
         dsc_optimizer *opt = NULL;
         assert_ok(dsc_optimizer_new(&opt, (dsc_optimizer_kind)kind));
         assert_ok(dsc_optimizer_add_params(opt, p, g, 37, NULL));

@@ -27,9 +27,10 @@ static float frand(float lo, float hi) {
     return lo + (hi - lo) * (float)((double)(rng_state >> 40) / 16777216.0);
 }
 
-enum { K_SGD, K_ADAGRAD, K_RMSPROP, K_ADAM, K_ADADELTA, K_ADAMAX, K_NADAM, K_RADAM, K_COUNT };
-static const char *const knames[K_COUNT] = {"sgd", "adagrad", "rmsprop", "adam",
-                                            "adadelta", "adamax", "nadam", "radam"};
+enum { K_SGD, K_ADAGRAD, K_RMSPROP, K_ADAM, K_ADADELTA, K_ADAMAX, K_NADAM, K_RADAM, K_RPROP,
+       K_COUNT };
+static const char *const knames[K_COUNT] = {"sgd", "adagrad", "rmsprop", "adam", "adadelta",
+                                            "adamax", "nadam", "radam", "rprop"};
 
 static void call(const dsc_kernels *k, int which, size_t n, float **b, const float *g,
                  const dsc_update_args *a) {
@@ -41,6 +42,7 @@ static void call(const dsc_kernels *k, int which, size_t n, float **b, const flo
     case K_ADADELTA: k->update_adadelta(n, b[0], g, b[1], b[2], a); break;
     case K_ADAMAX: k->update_adamax(n, b[0], g, b[1], b[2], a); break;
     case K_NADAM: k->update_nadam(n, b[0], g, b[1], b[2], a); break;
+    case K_RPROP: k->update_rprop(n, b[0], g, b[1], b[2], a); break;
     default: k->update_radam(n, b[0], g, b[1], b[2], a); break;
     }
 }
@@ -62,6 +64,11 @@ static void make_args(dsc_update_args *a, int variant) {
     a->c0 = 0.011f;
     a->c1 = 0.999f;
     a->c2 = 0.31f;
+    /* step sizes start in [0.05, 2]: both bounds clamp some of them */
+    a->etaminus = 0.5f;
+    a->etaplus = 1.2f;
+    a->step_min = 0.1f;
+    a->step_max = 1.5f;
     a->nesterov = (variant & 32) != 0;
     a->first_step = (variant & 64) != 0;
     a->amsgrad = (variant & 128) != 0;
@@ -80,6 +87,7 @@ static int call_check(const dsc_kernels *k, int which, size_t n, float *const *b
     case K_ADADELTA: return k->check_adadelta(n, b[0], g, b[1], b[2], a);
     case K_ADAMAX: return k->check_adamax(n, b[0], g, b[1], b[2], a);
     case K_NADAM: return k->check_nadam(n, b[0], g, b[1], b[2], a);
+    case K_RPROP: return k->check_rprop(n, b[0], g, b[1], b[2], a);
     default: return k->check_radam(n, b[0], g, b[1], b[2], a);
     }
 }
@@ -113,8 +121,14 @@ static void check_kernel_at(const dsc_kernels *ref, const dsc_kernels *isa, int 
                     v = frand(-1.0f, 1.0f);
                 else if (which == K_RMSPROP && j == 2)
                     v = frand(-0.01f, 0.01f);
+                else if (which == K_RPROP && j == 1)
+                    v = frand(-1.0f, 1.0f);
                 else
                     v = frand(0.05f, 2.0f);
+                /* Rprop: zero gradients and zero prev (the third case of the
+                 * sign), at positions that drift across lanes and the tail */
+                if (which == K_RPROP && ((j == 4 && i % 7 == 3) || (j == 1 && i % 5 == 1)))
+                    v = 0.0f;
             }
             if (i == plant && (j == 0 || j == 4)) v = 3e38f;
             bufs_ref[j][off + i] = v;

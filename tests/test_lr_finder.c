@@ -153,8 +153,10 @@ static void test_lr_finder_smoothing_matches_formula(void **state) {
 
 static void test_lr_finder_restores_model_and_optimizer(void **state) {
     (void)state;
-    const dsc_optimizer_kind kinds[3] = {DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_NADAM};
-    for (int k = 0; k < 3; k++) {
+    /* Rprop: both buffers start lazily, the step sizes from the lr of the first step */
+    const dsc_optimizer_kind kinds[4] = {DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_NADAM,
+                                         DSC_OPTIMIZER_RPROP};
+    for (int k = 0; k < 4; k++) {
         rig r;
         setup(&r, kinds[k], 4);
         if (kinds[k] == DSC_OPTIMIZER_SGD) {

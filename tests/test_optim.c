@@ -14,7 +14,7 @@
 
 static const dsc_optimizer_kind all_kinds[] = {
     DSC_OPTIMIZER_SGD,      DSC_OPTIMIZER_ADAGRAD, DSC_OPTIMIZER_RMSPROP, DSC_OPTIMIZER_ADAM,  DSC_OPTIMIZER_ADAMW,
-    DSC_OPTIMIZER_ADADELTA, DSC_OPTIMIZER_ADAMAX,  DSC_OPTIMIZER_NADAM,   DSC_OPTIMIZER_RADAM,
+    DSC_OPTIMIZER_ADADELTA, DSC_OPTIMIZER_ADAMAX,  DSC_OPTIMIZER_NADAM,   DSC_OPTIMIZER_RADAM, DSC_OPTIMIZER_RPROP,
 };
 #define NKINDS (sizeof all_kinds / sizeof all_kinds[0])
 
@@ -35,6 +35,12 @@ static void use_all_state(dsc_optimizer *opt, dsc_optimizer_kind kind) {
     }
 }
 
+/* Whether the kind has the key (Rprop has no weight_decay). */
+static int has_key(dsc_optimizer_kind kind, dsc_optimizer_param key) {
+    double lo, hi;
+    return dsc_optimizer_param_bounds(kind, key, &lo, &hi) == DSC_OK;
+}
+
 static void assert_msg_has(const char *needle) {
     if (strstr(dsc_last_error(), needle) == NULL)
         fail_msg("last error '%s' does not mention '%s'", dsc_last_error(), needle);
@@ -46,8 +52,8 @@ static void test_optim_new_rejects_bad_arguments(void **state) {
     assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)0), DSC_E_UNSUPPORTED);
     assert_null(opt);
     opt = (dsc_optimizer *)(uintptr_t)1;
-    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)10), DSC_E_UNSUPPORTED);
-    assert_msg_has("dsc_optimizer_new: kind 10 is not a dsc_optimizer_kind");
+    assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)11), DSC_E_UNSUPPORTED);
+    assert_msg_has("dsc_optimizer_new: kind 11 is not a dsc_optimizer_kind");
     assert_null(opt);
     opt = (dsc_optimizer *)(uintptr_t)1;
     assert_status(dsc_optimizer_new(&opt, (dsc_optimizer_kind)-1), DSC_E_UNSUPPORTED);
@@ -71,11 +77,12 @@ static void expect_get(dsc_optimizer *opt, dsc_optimizer_param key, double want)
 
 static void test_optim_defaults_are_pytorch(void **state) {
     (void)state;
-    static const double lr[] = {1e-3, 1e-2, 1e-2, 1e-3, 1e-3, 1.0, 2e-3, 2e-3, 1e-3};
+    static const double lr[] = {1e-3, 1e-2, 1e-2, 1e-3, 1e-3, 1.0, 2e-3, 2e-3, 1e-3, 1e-2};
     for (size_t i = 0; i < NKINDS; i++) {
         dsc_optimizer *opt = make(all_kinds[i]);
         expect_get(opt, DSC_OPTIMIZER_PARAM_LR, lr[i]);
-        expect_get(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, all_kinds[i] == DSC_OPTIMIZER_ADAMW ? 0.01 : 0.0);
+        if (all_kinds[i] != DSC_OPTIMIZER_RPROP)
+            expect_get(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, all_kinds[i] == DSC_OPTIMIZER_ADAMW ? 0.01 : 0.0);
         expect_get(opt, DSC_OPTIMIZER_PARAM_MAXIMIZE, 0.0);
         expect_get(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 0.0);
         expect_get(opt, DSC_OPTIMIZER_PARAM_CLIP_VALUE, 0.0);
@@ -101,6 +108,12 @@ static void test_optim_defaults_are_pytorch(void **state) {
     dsc_optimizer_free(a);
     a = make(DSC_OPTIMIZER_NADAM);
     expect_get(a, DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, 0.004);
+    dsc_optimizer_free(a);
+    a = make(DSC_OPTIMIZER_RPROP); /* etas=(0.5, 1.2), step_sizes=(1e-06, 50) */
+    expect_get(a, DSC_OPTIMIZER_PARAM_ETAMINUS, 0.5);
+    expect_get(a, DSC_OPTIMIZER_PARAM_ETAPLUS, 1.2);
+    expect_get(a, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN, 1e-6);
+    expect_get(a, DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX, 50.0);
     dsc_optimizer_free(a);
 }
 
@@ -260,6 +273,8 @@ static void test_optim_bounds_and_names(void **state) {
         DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC_OPTIMIZER_PARAM_MOMENTUM, DSC_OPTIMIZER_PARAM_DAMPENING, DSC_OPTIMIZER_PARAM_NESTEROV, DSC_OPTIMIZER_PARAM_BETA1,
         DSC_OPTIMIZER_PARAM_BETA2, DSC_OPTIMIZER_PARAM_AMSGRAD, DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC_OPTIMIZER_PARAM_ALPHA, DSC_OPTIMIZER_PARAM_CENTERED,
         DSC_OPTIMIZER_PARAM_LR_DECAY, DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC_OPTIMIZER_PARAM_RHO,
+        DSC_OPTIMIZER_PARAM_ETAMINUS, DSC_OPTIMIZER_PARAM_ETAPLUS, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN,
+        DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX,
     };
     for (size_t i = 0; i < NKINDS; i++) {
         dsc_optimizer *opt = make(all_kinds[i]);
@@ -291,6 +306,8 @@ static const dsc_optimizer_param every_key[] = {
     DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC_OPTIMIZER_PARAM_MU_PRODUCT, DSC_OPTIMIZER_PARAM_ALPHA,
     DSC_OPTIMIZER_PARAM_CENTERED, DSC_OPTIMIZER_PARAM_LR_DECAY,
     DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC_OPTIMIZER_PARAM_RHO,
+    DSC_OPTIMIZER_PARAM_ETAMINUS, DSC_OPTIMIZER_PARAM_ETAPLUS, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN,
+    DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX,
 };
 #define NKEYS (sizeof every_key / sizeof every_key[0])
 
@@ -320,11 +337,17 @@ static void test_optim_param_default(void **state) {
         dsc_optimizer_free(opt);
     }
     /* defaults that depend on the kind */
-    static const double lr[] = {1e-3, 1e-2, 1e-2, 1e-3, 1e-3, 1.0, 2e-3, 2e-3, 1e-3};
+    static const double lr[] = {1e-3, 1e-2, 1e-2, 1e-3, 1e-3, 1.0, 2e-3, 2e-3, 1e-3, 1e-2};
     double v = 0;
     for (size_t i = 0; i < NKINDS; i++) {
         assert_ok(dsc_optimizer_param_default(all_kinds[i], DSC_OPTIMIZER_PARAM_LR, &v));
         assert_true(v == lr[i]);
+        if (all_kinds[i] == DSC_OPTIMIZER_RPROP) { /* torch.optim.Rprop has no weight_decay */
+            assert_status(dsc_optimizer_param_default(all_kinds[i], DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, &v),
+                          DSC_E_UNSUPPORTED);
+            assert_msg_has("Rprop has no hyperparameter weight_decay");
+            continue;
+        }
         assert_ok(dsc_optimizer_param_default(all_kinds[i], DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, &v));
         assert_true(v == (all_kinds[i] == DSC_OPTIMIZER_ADAMW ? 0.01 : 0.0));
     }
@@ -342,7 +365,7 @@ static void test_optim_param_default(void **state) {
     assert_status(dsc_optimizer_param_default((dsc_optimizer_kind)0, DSC_OPTIMIZER_PARAM_LR, &v),
                   DSC_E_UNSUPPORTED);
     assert_msg_has("dsc_optimizer_param_default: kind 0 is not a dsc_optimizer_kind");
-    assert_status(dsc_optimizer_param_default((dsc_optimizer_kind)10, DSC_OPTIMIZER_PARAM_LR, &v),
+    assert_status(dsc_optimizer_param_default((dsc_optimizer_kind)11, DSC_OPTIMIZER_PARAM_LR, &v),
                   DSC_E_UNSUPPORTED);
     assert_status(dsc_optimizer_param_default(DSC_OPTIMIZER_SGD, DSC_OPTIMIZER_PARAM_EPS, &v),
                   DSC_E_UNSUPPORTED);
@@ -358,7 +381,7 @@ static void test_optim_kind_tables(void **state) {
     (void)state;
     static const dsc__opt_def *const defs[] = {
         &dsc__opt_sgd,      &dsc__opt_adagrad, &dsc__opt_rmsprop, &dsc__opt_adam,  &dsc__opt_adamw,
-        &dsc__opt_adadelta, &dsc__opt_adamax,  &dsc__opt_nadam,   &dsc__opt_radam,
+        &dsc__opt_adadelta, &dsc__opt_adamax,  &dsc__opt_nadam,   &dsc__opt_radam, &dsc__opt_rprop,
     };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
         const dsc__opt_def *d = defs[i];
@@ -927,7 +950,8 @@ static void test_optim_every_isa_gives_same_trajectory(void **state) {
             float p[67], g[67];
             for (int i = 0; i < 67; i++) p[i] = cosf((float)i);
             dsc_optimizer *opt = make(all_kinds[k]);
-            assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 0.01));
+            if (has_key(all_kinds[k], DSC_OPTIMIZER_PARAM_WEIGHT_DECAY))
+                assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 0.01));
             assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_NORM, 2.0));
             assert_ok(dsc_optimizer_add_params(opt, p, g, 67, NULL));
             for (int t = 0; t < 7; t++) {
@@ -954,6 +978,7 @@ static void test_optim_random_hparam_sequences(void **state) {
         DSC_OPTIMIZER_PARAM_CLIP_VALUE, DSC_OPTIMIZER_PARAM_MOMENTUM, DSC_OPTIMIZER_PARAM_DAMPENING, DSC_OPTIMIZER_PARAM_NESTEROV, DSC_OPTIMIZER_PARAM_BETA1,
         DSC_OPTIMIZER_PARAM_BETA2, DSC_OPTIMIZER_PARAM_AMSGRAD, DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY, DSC_OPTIMIZER_PARAM_MU_PRODUCT, DSC_OPTIMIZER_PARAM_ALPHA,
         DSC_OPTIMIZER_PARAM_CENTERED, DSC_OPTIMIZER_PARAM_LR_DECAY, DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC_OPTIMIZER_PARAM_RHO,
+        DSC_OPTIMIZER_PARAM_ETAMINUS, DSC_OPTIMIZER_PARAM_ETAPLUS, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN, DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX,
         (dsc_optimizer_param)0, (dsc_optimizer_param)104, (dsc_optimizer_param)-1,
     };
     static const double values[] = {0.0, 1.0, -1.0, 0.5, 0.9, 0.999, 1e-8, 2.0, 1e300, -1e-300,
@@ -1034,6 +1059,10 @@ static void take_group(dsc_optimizer *opt, size_t group, const float *p, const f
 static void test_optim_refuses_nonfinite_result(void **state) {
     (void)state;
     for (size_t k = 0; k < NKINDS; k++) {
+        /* Rprop's update cannot overflow: p moves by a step size of at most
+         * 2^32, which rounds away next to FLT_MAX (its guard is the gradient
+         * check, tested with every kind). */
+        if (all_kinds[k] == DSC_OPTIMIZER_RPROP) continue;
         float p0[8], g0[8], p1[8], g1[8];
         for (int i = 0; i < 8; i++) {
             p0[i] = p1[i] = 0.1f * (float)i - 0.3f;
@@ -1174,7 +1203,8 @@ static void test_optim_state_set_refuses_impossible_values(void **state) {
             /* negative: refused exactly in the buffers a step keeps >= 0 */
             const int nonneg = strcmp(name, "exp_avg_sq") == 0 || strcmp(name, "max_exp_avg_sq") == 0 ||
                                strcmp(name, "sum") == 0 || strcmp(name, "square_avg") == 0 ||
-                               strcmp(name, "acc_delta") == 0 || strcmp(name, "exp_inf") == 0;
+                               strcmp(name, "acc_delta") == 0 || strcmp(name, "exp_inf") == 0 ||
+                               strcmp(name, "step_size") == 0;
             float neg[4] = {0.5f, -0.25f, 0.5f, 0.5f};
             assert_status(dsc_optimizer_state_set(opt, 0, i, neg, 4), nonneg ? DSC_E_ARG : DSC_OK);
             if (nonneg) {
@@ -1379,6 +1409,173 @@ static void test_optim_hook_may_only_read(void **state) {
 
 /* The step runs its kernels in the library's floating-point mode and hands
  * the caller's mode back on every path, the refused one included. */
+static void expect_rprop_state(const dsc_optimizer *opt, const float *prev, const float *step) {
+    float got[4];
+    assert_ok(dsc_optimizer_state_get(opt, 0, 0, got, 4));
+    assert_memory_equal(got, prev, sizeof got);
+    assert_ok(dsc_optimizer_state_get(opt, 0, 1, got, 4));
+    assert_memory_equal(got, step, sizeof got);
+}
+
+/* Rprop on a host array, exact (every value a short binary fraction), as
+ * torch.optim.Rprop 1.13 gives it for the same calls (checked in float64):
+ * an lr above step_size_max clamped from the first step, a sign change that
+ * shrinks the step, keeps the parameter and zeroes prev (so the next step
+ * keeps its step size), zero gradients, both bounds, maximize. */
+static void test_optim_rprop_exact(void **state) {
+    (void)state;
+    float p[4] = {0, 0, 0, 0}, g[4];
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_RPROP);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 2.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_ETAPLUS, 2.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN, 0.125));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX, 1.5));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    static const float grads[5][4] = {
+        {1, -1, 0, 1}, {1, 1, 1, -2}, {-1, 1, 0, 1}, {1, -1, 1, 1}, {1, -1, 0, -1}};
+    static const float want_p[5][4] = {{-1.5f, 1.5f, 0, -1.5f},  {-3, 1.5f, -1.5f, -1.5f},
+                                       {-3, 0.75f, -1.5f, -2.25f}, {-3.75f, 0.75f, -3, -3.75f},
+                                       {-3.75f, 0.25f, -3, -5.25f}};
+    static const float want_prev[5][4] = {
+        {1, -1, 0, 1}, {1, 0, 1, 0}, {0, 1, 0, 1}, {1, 0, 1, 1}, {0, 1, -0.0f, 1}};
+    static const float want_step[5][4] = {{1.5f, 1.5f, 1.5f, 1.5f}, {1.5f, 0.75f, 1.5f, 0.75f},
+                                          {0.75f, 0.75f, 1.5f, 0.75f}, {0.75f, 0.5f, 1.5f, 1.5f},
+                                          {0.5f, 0.5f, 1.5f, 1.5f}};
+    for (int t = 0; t < 5; t++) {
+        if (t == 3) assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN, 0.5));
+        if (t == 4) assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MAXIMIZE, 1.0));
+        memcpy(g, grads[t], sizeof g);
+        assert_ok(dsc_optimizer_step(opt));
+        if (memcmp(p, want_p[t], sizeof p) != 0)
+            fail_msg("step %d: p = %g %g %g %g", t, (double)p[0], (double)p[1], (double)p[2],
+                     (double)p[3]);
+        expect_rprop_state(opt, want_prev[t], want_step[t]);
+    }
+    dsc_optimizer_free(opt);
+}
+
+/* PyTorch creates Rprop's state at the first step, with step sizes = the
+ * lr of that step: neither buffer is in use before it, an lr set before it
+ * seeds the step sizes, one set after it changes nothing, a reset starts
+ * over from the lr, and restored step sizes are used as they are. */
+static void test_optim_rprop_state_starts_at_first_step(void **state) {
+    (void)state;
+    float p[4] = {0, 0, 0, 0}, g[4] = {1, -1, 1, -1};
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_RPROP);
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 4, NULL));
+    const char *name = NULL;
+    assert_ok(dsc_optimizer_state_name(opt, 0, &name));
+    assert_string_equal(name, "prev");
+    assert_ok(dsc_optimizer_state_name(opt, 1, &name));
+    assert_string_equal(name, "step_size");
+    static const float zeros[4] = {0, 0, 0, 0};
+    for (size_t s = 0; s < 2; s++) {
+        int used = 1;
+        assert_ok(dsc_optimizer_state_in_use(opt, 0, s, &used));
+        assert_int_equal(used, 0);
+    }
+    expect_rprop_state(opt, zeros, zeros);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.25));
+    assert_ok(dsc_optimizer_step(opt));
+    static const float seeded[4] = {0.25f, 0.25f, 0.25f, 0.25f};
+    expect_rprop_state(opt, g, seeded);
+    for (size_t s = 0; s < 2; s++) {
+        int used = 0;
+        assert_ok(dsc_optimizer_state_in_use(opt, 0, s, &used));
+        assert_int_equal(used, 1);
+    }
+    /* a later lr (a scheduler's) is not read: 0.25 * 1.2 */
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 8.0));
+    assert_ok(dsc_optimizer_step(opt));
+    static const float grown[4] = {0.3f, 0.3f, 0.3f, 0.3f};
+    expect_rprop_state(opt, g, grown);
+    /* a reset: the next step starts from the lr again, prev from 0 */
+    assert_ok(dsc_optimizer_reset_state(opt));
+    int used = 1;
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 1, &used));
+    assert_int_equal(used, 0);
+    expect_rprop_state(opt, zeros, zeros);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.5));
+    assert_ok(dsc_optimizer_step(opt));
+    static const float half[4] = {0.5f, 0.5f, 0.5f, 0.5f};
+    expect_rprop_state(opt, g, half);
+    /* restored step sizes are used as they are (not the lr), even before a
+     * first step; prev alone continues from its value */
+    assert_ok(dsc_optimizer_reset_state(opt));
+    static const float restored[4] = {0.125f, 1, 2, 4};
+    assert_ok(dsc_optimizer_state_set(opt, 0, 1, restored, 4));
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 1, &used));
+    assert_int_equal(used, 1);
+    assert_ok(dsc_optimizer_state_in_use(opt, 0, 0, &used));
+    assert_int_equal(used, 0);
+    const float before[4] = {p[0], p[1], p[2], p[3]};
+    assert_ok(dsc_optimizer_step(opt));
+    for (int i = 0; i < 4; i++) assert_true(p[i] == before[i] - (g[i] > 0 ? 1.0f : -1.0f) * restored[i]);
+    expect_rprop_state(opt, g, restored);
+    dsc_optimizer_free(opt);
+}
+
+/* torch's checks: 0 < etaminus < 1 < etaplus; the step-size bounds are not
+ * compared with each other (the clamp then gives step_size_max). */
+static void test_optim_rprop_validation(void **state) {
+    (void)state;
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_RPROP);
+    static const double bad_minus[] = {0.0, 1.0, -0.5, 1.5, NAN};
+    for (size_t i = 0; i < sizeof bad_minus / sizeof bad_minus[0]; i++)
+        assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_ETAMINUS, bad_minus[i]), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_ETAMINUS, 1.0), DSC_E_ARG);
+    assert_msg_has("dsc_optimizer_set: etaminus is 1; it must be");
+    assert_msg_has("(0, 1)");
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_ETAPLUS, 1.0), DSC_E_ARG);
+    assert_msg_has("etaplus is 1; it must be");
+    assert_msg_has("(1, 2^32]");
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN, -1e-6), DSC_E_ARG);
+    assert_msg_has("step_size_min is -1e-06");
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX, INFINITY), DSC_E_ARG);
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 0.0), DSC_E_UNSUPPORTED);
+    assert_msg_has("Rprop has no hyperparameter weight_decay");
+    assert_status(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_EPS, 1e-8), DSC_E_UNSUPPORTED);
+    expect_get(opt, DSC_OPTIMIZER_PARAM_ETAMINUS, 0.5);
+    expect_get(opt, DSC_OPTIMIZER_PARAM_ETAPLUS, 1.2);
+    double lo = 0, hi = 0;
+    assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_RPROP, DSC_OPTIMIZER_PARAM_ETAMINUS, &lo, &hi));
+    assert_true(lo == nextafter(0.0, 1.0) && hi == nextafter(1.0, 0.0));
+    assert_ok(dsc_optimizer_param_bounds(DSC_OPTIMIZER_RPROP, DSC_OPTIMIZER_PARAM_ETAPLUS, &lo, &hi));
+    assert_true(lo == nextafter(1.0, 2.0) && hi == 4294967296.0);
+    assert_string_equal(dsc_optimizer_param_name(DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX), "step_size_max");
+    /* the Adam family's keys are not Rprop's, nor Rprop's theirs */
+    assert_status(dsc_optimizer_param_bounds(DSC_OPTIMIZER_ADAM, DSC_OPTIMIZER_PARAM_ETAPLUS, &lo, &hi),
+                  DSC_E_UNSUPPORTED);
+    /* step_size_min above step_size_max: accepted, every step size becomes the max */
+    float p[2] = {0, 0}, g[2] = {1, -1};
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN, 4.0));
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX, 2.0));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 2, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    assert_true(p[0] == -2.0f && p[1] == 2.0f);
+    dsc_optimizer_free(opt);
+}
+
+/* Clipping acts on the gradient Rprop sees: prev holds the clipped value. */
+static void test_optim_rprop_clipping(void **state) {
+    (void)state;
+    float p[3] = {0, 0, 0}, g[3] = {3, -0.125f, 0.5f};
+    dsc_optimizer *opt = make(DSC_OPTIMIZER_RPROP);
+    assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_VALUE, 0.25));
+    assert_ok(dsc_optimizer_add_params(opt, p, g, 3, NULL));
+    assert_ok(dsc_optimizer_step(opt));
+    float prev[3];
+    assert_ok(dsc_optimizer_state_get(opt, 0, 0, prev, 3));
+    assert_true(prev[0] == 0.25f && prev[1] == -0.125f && prev[2] == 0.25f);
+    /* a non-finite gradient is refused before anything changes */
+    g[1] = NAN;
+    assert_status(dsc_optimizer_step(opt), DSC_E_NONFINITE);
+    float prev2[3];
+    assert_ok(dsc_optimizer_state_get(opt, 0, 0, prev2, 3));
+    assert_memory_equal(prev, prev2, sizeof prev);
+    dsc_optimizer_free(opt);
+}
+
 static void test_optim_step_restores_rounding_mode(void **state) {
     (void)state;
     const int round = fegetround();
@@ -1432,6 +1629,10 @@ int main(void) {
         cmocka_unit_test(test_optim_nadam_mu_product_zero_restores),
         cmocka_unit_test(test_optim_parameters_in_one_group_only),
         cmocka_unit_test(test_optim_hook_may_only_read),
+        cmocka_unit_test(test_optim_rprop_exact),
+        cmocka_unit_test(test_optim_rprop_state_starts_at_first_step),
+        cmocka_unit_test(test_optim_rprop_validation),
+        cmocka_unit_test(test_optim_rprop_clipping),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }

@@ -83,8 +83,11 @@ typedef struct dsc_update_args {
     float beta2, one_m_beta2;
     float eps;
     float c0, c1, c2;     /* optimizer-specific precomputed scalars, see each kernel */
+    float etaminus, etaplus;   /* Rprop: step-size factors after a sign change / agreement */
+    float step_min, step_max;  /* Rprop: step-size bounds */
     int nesterov;         /* SGD */
-    int first_step;       /* SGD: momentum buffer starts as the gradient */
+    int first_step;       /* SGD: momentum buffer starts as the gradient;
+                             Rprop: step sizes start at lr */
     int amsgrad;          /* Adam/AdamW */
     int centered;         /* RMSprop */
     int decoupled;        /* Adam: AdamW's decoupled weight decay, p *= c1 first */
@@ -218,6 +221,15 @@ typedef struct dsc_kernels {
      *   rectify: p = p - (c0*m) / (sqrt(v) + eps);  else p = p - c0*m */
     void (*update_radam)(size_t n, float *p, const float *g, float *m, float *v,
                          const dsc_update_args *a);
+    /* rprop: etaminus, etaplus, step_min, step_max, first_step, lr.
+     * Comparisons are ordered (false for NaN); sel(c, x, y) = c ? x : y.
+     *   q = g*prev (the float product, as torch's sign(grad.mul(prev)))
+     *   s = first_step ? lr : step
+     *   s = min(max(s * sel(q > 0, etaplus, sel(q < 0, etaminus, 1)), step_min), step_max)
+     *   g = sel(q < 0, +0, g);  prev = g
+     *   p = sel(g > 0, p - s, sel(g < 0, p + s, p)) */
+    void (*update_rprop)(size_t n, float *p, const float *g, float *prev, float *step,
+                         const dsc_update_args *a);
 
     /* ---- Checks of the updates ------------------------------------------
      * check_X takes update_X's arguments and writes nothing: it computes
@@ -243,6 +255,8 @@ typedef struct dsc_kernels {
                        const dsc_update_args *a);
     int (*check_radam)(size_t n, const float *p, const float *g, const float *m, const float *v,
                        const dsc_update_args *a);
+    int (*check_rprop)(size_t n, const float *p, const float *g, const float *prev,
+                       const float *step, const dsc_update_args *a);
 } dsc_kernels;
 
 /* The table new handles should cache (the current ISA). Never NULL. */

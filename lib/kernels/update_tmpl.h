@@ -6,6 +6,8 @@
  *   V_ld(p) V_st(p, x) V_set(c) V_add V_sub V_mul V_div V_sqrt V_max V_min V_abs
  *                with V_max(a, b) = a > b ? a : b and V_min(a, b) = a < b ? a : b
  *                lane-wise (MAXPS/MINPS semantics), unaligned loads and stores.
+ *   V_gt(a, b) V_lt(a, b)  lane-wise ordered comparisons (false for NaN), giving
+ *                a mask only V_sel reads; V_sel(m, x, y) = m ? x : y lane-wise.
  * The main loop handles DSC_VW elements at a time; the tail runs the very same
  * expression on single floats (S_*), so outputs are written exactly within
  * [0, n) and every lane computes what scalar computes: no FMA, the same
@@ -33,6 +35,9 @@
 #define S_max(a, b) ((a) > (b) ? (a) : (b))
 #define S_min(a, b) ((a) < (b) ? (a) : (b))
 #define S_abs(a) fabsf(a)
+#define S_gt(a, b) ((a) > (b))
+#define S_lt(a, b) ((a) < (b))
+#define S_sel(m, x, y) ((m) ? (x) : (y))
 
 /* The effective gradient of element i (see dsc_update_args): clip, sign,
  * coupled weight decay. pv is p[i] already loaded. Multiplying by 1 and
@@ -387,6 +392,39 @@ static int chk_radam(size_t n, const float *p, const float *g, const float *m, c
     UPD_CHECK(RADAM_BODY)
 }
 
+/* Rprop (kernels.h): the sign of g*prev picks the step-size factor; after a
+ * sign change the gradient counts as 0, so the parameter stays and the next
+ * step keeps its step size. Selects rather than sign()*step: each result is
+ * one correctly rounded p - s or p + s, what torch's addcmul_ gives. */
+#define RPROP_BODY(P, T, i, ST)                                                         \
+    const T p_ = P##ld(p + (i));                                                    \
+    UPD_GRAD(P, T, i, p_, 0.0f)                                                     \
+    const T z_ = P##set(0.0f);                                                      \
+    const T q_ = P##mul(g_, P##ld(prev + (i)));                                     \
+    T s_ = a->first_step ? P##set(a->lr) : P##ld(step + (i));                       \
+    s_ = P##mul(s_, P##sel(P##gt(q_, z_), P##set(a->etaplus),                       \
+                           P##sel(P##lt(q_, z_), P##set(a->etaminus), P##set(1.0f)))); \
+    s_ = P##min(P##max(s_, P##set(a->step_min)), P##set(a->step_max));             \
+    ST(P, step + (i), s_);                                                          \
+    g_ = P##sel(P##lt(q_, z_), z_, g_);                                             \
+    ST(P, prev + (i), g_);                                                          \
+    ST(P, p + (i), P##sel(P##gt(g_, z_), P##sub(p_, s_),                            \
+                          P##sel(P##lt(g_, z_), P##add(p_, s_), p_)));
+
+static void upd_rprop(size_t n, float *p, const float *g, float *prev, float *step,
+                      const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args; /* no aliasing with the float outputs */
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    UPD_LOOP(RPROP_BODY)
+}
+
+static int chk_rprop(size_t n, const float *p, const float *g, const float *prev,
+                     const float *step, const dsc_update_args *ap) {
+    const dsc_update_args args = *ap, *a = &args;
+    const int clipping = a->gscale != 1.0f || a->gclip != INFINITY;
+    UPD_CHECK(RPROP_BODY)
+}
+
 /* Stores every update and check kernel of this instantiation in the table. */
 static void upd_fill(dsc_kernels *k) {
     k->update_sgd = upd_sgd;
@@ -397,6 +435,7 @@ static void upd_fill(dsc_kernels *k) {
     k->update_adamax = upd_adamax;
     k->update_nadam = upd_nadam;
     k->update_radam = upd_radam;
+    k->update_rprop = upd_rprop;
     k->check_sgd = chk_sgd;
     k->check_adagrad = chk_adagrad;
     k->check_rmsprop = chk_rmsprop;
@@ -405,6 +444,7 @@ static void upd_fill(dsc_kernels *k) {
     k->check_adamax = chk_adamax;
     k->check_nadam = chk_nadam;
     k->check_radam = chk_radam;
+    k->check_rprop = chk_rprop;
 }
 
 #endif

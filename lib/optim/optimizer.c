@@ -35,7 +35,7 @@ struct dsc_optimizer {
 
 static const dsc__opt_def *const kinds[] = {
     NULL, &dsc__opt_sgd, &dsc__opt_adagrad, &dsc__opt_rmsprop, &dsc__opt_adam, &dsc__opt_adamw,
-    &dsc__opt_adadelta, &dsc__opt_adamax, &dsc__opt_nadam, &dsc__opt_radam,
+    &dsc__opt_adadelta, &dsc__opt_adamax, &dsc__opt_nadam, &dsc__opt_radam, &dsc__opt_rprop,
 };
 
 static const dsc__opt_def *kind_def(dsc_optimizer_kind kind) {
@@ -67,6 +67,10 @@ static const struct {
     {DSC_OPTIMIZER_PARAM_LR_DECAY, DSC__HP_LR_DECAY},
     {DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE, DSC__HP_INITIAL_ACCUMULATOR_VALUE},
     {DSC_OPTIMIZER_PARAM_RHO, DSC__HP_RHO},
+    {DSC_OPTIMIZER_PARAM_ETAMINUS, DSC__HP_ETAMINUS},
+    {DSC_OPTIMIZER_PARAM_ETAPLUS, DSC__HP_ETAPLUS},
+    {DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN, DSC__HP_STEP_SIZE_MIN},
+    {DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX, DSC__HP_STEP_SIZE_MAX},
 };
 
 /* The slot of a key some row has (every row's key is in key_slots[]: the

@@ -25,6 +25,7 @@ typedef enum dsc__hp_slot {
     DSC__HP_BETA1, DSC__HP_BETA2, DSC__HP_AMSGRAD, DSC__HP_MOMENTUM_DECAY, DSC__HP_MU_PRODUCT,
     DSC__HP_ALPHA, DSC__HP_CENTERED, DSC__HP_LR_DECAY, DSC__HP_INITIAL_ACCUMULATOR_VALUE,
     DSC__HP_RHO,
+    DSC__HP_ETAMINUS, DSC__HP_ETAPLUS, DSC__HP_STEP_SIZE_MIN, DSC__HP_STEP_SIZE_MAX,
     DSC__HP_SLOTS
 } dsc__hp_slot;
 
@@ -60,7 +61,7 @@ enum {
 
 /* Upper bound of every hyperparameter that has no natural one (lr,
  * weight_decay, eps, momentum, clipping, lr_decay, momentum_decay,
- * initial_accumulator_value): 2^32. Every scalar a step derives from them in
+ * initial_accumulator_value, Rprop's etaplus and step sizes): 2^32. Every scalar a step derives from them in
  * double is then a finite float (the largest, Adam's lr / (1 - beta1^t), is
  * at most lr * 2^53 = 2^85; AdamW's 1 - lr*weight_decay at most 2^64), so a
  * step can only overflow through the data, which the step checks. */
@@ -114,7 +115,8 @@ typedef struct dsc__opt_def {
 } dsc__opt_def;
 
 extern const dsc__opt_def dsc__opt_sgd, dsc__opt_adagrad, dsc__opt_rmsprop, dsc__opt_adam,
-    dsc__opt_adamw, dsc__opt_adadelta, dsc__opt_adamax, dsc__opt_nadam, dsc__opt_radam;
+    dsc__opt_adamw, dsc__opt_adadelta, dsc__opt_adamax, dsc__opt_nadam, dsc__opt_radam,
+    dsc__opt_rprop;
 
 /* Adam's state table and step, shared with AdamW (adam.c). */
 extern const dsc__state_def dsc__adam_state[3];

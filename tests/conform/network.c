@@ -21,6 +21,7 @@ static int optimizer_kind(const char *name, dsc_optimizer_kind *out) {
         {"SGD", DSC_OPTIMIZER_SGD}, {"Adagrad", DSC_OPTIMIZER_ADAGRAD}, {"RMSprop", DSC_OPTIMIZER_RMSPROP},
         {"Adam", DSC_OPTIMIZER_ADAM}, {"AdamW", DSC_OPTIMIZER_ADAMW}, {"Adadelta", DSC_OPTIMIZER_ADADELTA},
         {"Adamax", DSC_OPTIMIZER_ADAMAX}, {"NAdam", DSC_OPTIMIZER_NADAM}, {"RAdam", DSC_OPTIMIZER_RADAM},
+        {"Rprop", DSC_OPTIMIZER_RPROP},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(name, t[i].name) == 0) {
@@ -40,6 +41,8 @@ static int hparam_key(const char *name, dsc_optimizer_param *out) {
         {"amsgrad", DSC_OPTIMIZER_PARAM_AMSGRAD}, {"momentum_decay", DSC_OPTIMIZER_PARAM_MOMENTUM_DECAY},
         {"alpha", DSC_OPTIMIZER_PARAM_ALPHA}, {"centered", DSC_OPTIMIZER_PARAM_CENTERED}, {"lr_decay", DSC_OPTIMIZER_PARAM_LR_DECAY},
         {"initial_accumulator_value", DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE}, {"rho", DSC_OPTIMIZER_PARAM_RHO},
+        {"etaminus", DSC_OPTIMIZER_PARAM_ETAMINUS}, {"etaplus", DSC_OPTIMIZER_PARAM_ETAPLUS},
+        {"step_size_min", DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN}, {"step_size_max", DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(name, t[i].name) == 0) {

@@ -15,6 +15,7 @@ static const struct {
     {"SGD", DSC_OPTIMIZER_SGD},         {"Adagrad", DSC_OPTIMIZER_ADAGRAD}, {"RMSprop", DSC_OPTIMIZER_RMSPROP},
     {"Adam", DSC_OPTIMIZER_ADAM},       {"AdamW", DSC_OPTIMIZER_ADAMW},     {"Adadelta", DSC_OPTIMIZER_ADADELTA},
     {"Adamax", DSC_OPTIMIZER_ADAMAX},   {"NAdam", DSC_OPTIMIZER_NADAM},     {"RAdam", DSC_OPTIMIZER_RADAM},
+    {"Rprop", DSC_OPTIMIZER_RPROP},
 };
 
 /* The order matters where the library checks combinations: momentum and
@@ -39,6 +40,10 @@ static const struct {
     {"lr_decay", DSC_OPTIMIZER_PARAM_LR_DECAY},
     {"initial_accumulator_value", DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE},
     {"rho", DSC_OPTIMIZER_PARAM_RHO},
+    {"etaminus", DSC_OPTIMIZER_PARAM_ETAMINUS},
+    {"etaplus", DSC_OPTIMIZER_PARAM_ETAPLUS},
+    {"step_size_min", DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN},
+    {"step_size_max", DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX},
     {"clip_norm", DSC_OPTIMIZER_PARAM_CLIP_NORM},
     {"clip_value", DSC_OPTIMIZER_PARAM_CLIP_VALUE},
 };

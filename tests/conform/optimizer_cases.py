@@ -144,6 +144,20 @@ def radam(p, gs, hp):
         out.append(p)
     return out
 
+def rprop(p, gs, hp):
+    n = len(p); prev = [0.0] * n; step = [hp['lr']] * n; out = []
+    lo, hi = hp['step_size_min'], hp['step_size_max']
+    for g in gs:
+        g = [-x for x in g] if hp['maximize'] else list(g)
+        s = [(gi * qi > 0) - (gi * qi < 0) for gi, qi in zip(g, prev)]
+        f = [hp['etaplus'] if si > 0 else hp['etaminus'] if si < 0 else 1.0 for si in s]
+        step = [min(max(st * fi, lo), hi) for st, fi in zip(step, f)]
+        g = [0.0 if si < 0 else gi for si, gi in zip(s, g)]
+        p = [pi - ((gi > 0) - (gi < 0)) * st for pi, gi, st in zip(p, g, step)]
+        prev = g
+        out.append(p)
+    return out
+
 def rb():
     return random.choice([0, 1])
 
@@ -195,6 +209,13 @@ def make(name):
     elif name == 'NAdam':
         adam_family(hp)
         hp.update(weight_decay=rwd(), momentum_decay=random.choice([4e-3, random.uniform(0, 0.05)]))
+    elif name == 'Rprop':
+        # lr above step_size_max now and then (clamped from the first step)
+        hp.update(lr=random.choice([0.01, random.uniform(1e-3, 0.3)]),
+                  etaminus=random.choice([0.5, random.uniform(0.05, 0.95)]),
+                  etaplus=random.choice([1.2, random.uniform(1.05, 3.0)]),
+                  step_size_min=random.choice([1e-6, random.uniform(0, 0.02)]),
+                  step_size_max=random.choice([50.0, random.uniform(0.02, 0.5)]), maximize=rb())
     else:
         adam_family(hp)
         hp.update(weight_decay=rwd())
@@ -210,9 +231,10 @@ def make(name):
     return hp, clip, cval, n, steps, p0, graw, exp
 
 
-NAMES = ['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW', 'Adadelta', 'Adamax', 'NAdam', 'RAdam']
+NAMES = ['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW', 'Adadelta', 'Adamax', 'NAdam', 'RAdam',
+         'Rprop']
 FUNCS = {'SGD': sgd, 'Adagrad': adagrad, 'RMSprop': rmsprop, 'Adam': adam, 'AdamW': adamw,
-         'Adadelta': adadelta, 'Adamax': adamax, 'NAdam': nadam, 'RAdam': radam}
+         'Adadelta': adadelta, 'Adamax': adamax, 'NAdam': nadam, 'RAdam': radam, 'Rprop': rprop}
 
 
 def validate(cases):

@@ -182,7 +182,7 @@ static void build(fz *f, world *w) {
     w->loss_kind = (dsc_loss_kind)(1 + fz_pick(f, 6));
     FZ_OK(dsc_loss_new(&w->loss, w->loss_kind));
     build_data(f, w);
-    const dsc_optimizer_kind kind = (dsc_optimizer_kind)(1 + fz_pick(f, 9));
+    const dsc_optimizer_kind kind = (dsc_optimizer_kind)(1 + fz_pick(f, 10));
     FZ_OK(dsc_optimizer_new(&w->opt, kind));
     FZ_OK(dsc_optimizer_add_model(w->opt, w->model, NULL));
     if (fz_u8(f) & 1) {
@@ -263,7 +263,7 @@ static void getters(fz *f, world *w) {
     st[k++] = dsc_optimizer_state_in_use(w->opt, group, fz_pick(f, 4), &i);
     st[k++] = dsc_optimizer_state_name(w->opt, fz_pick(f, 4), &name);
     st[k++] = dsc_optimizer_last_grad_norm(w->opt, &d);
-    const int okind = (int)fz_pick(f, 11), lkind = (int)fz_pick(f, 8), skind = (int)fz_pick(f, 19);
+    const int okind = (int)fz_pick(f, 12), lkind = (int)fz_pick(f, 8), skind = (int)fz_pick(f, 19);
     const dsc_optimizer_param okey = fz_opt_keys[fz_pick(f, FZ_N_OPT_KEYS)];
     const dsc_loss_param lkey = loss_keys[fz_pick(f, N_LOSS_KEYS)];
     const dsc_sched_param skey = fz_sched_keys[fz_pick(f, FZ_N_SCHED_KEYS)];

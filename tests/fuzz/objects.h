@@ -22,6 +22,8 @@ static const dsc_optimizer_param fz_opt_keys[] = {
     DSC_OPTIMIZER_PARAM_CENTERED,     DSC_OPTIMIZER_PARAM_LR_DECAY,
     DSC_OPTIMIZER_PARAM_INITIAL_ACCUMULATOR_VALUE,                    DSC_OPTIMIZER_PARAM_RHO,
     (dsc_optimizer_param)0,           (dsc_optimizer_param)99,         (dsc_optimizer_param)305,
+    DSC_OPTIMIZER_PARAM_ETAMINUS,     DSC_OPTIMIZER_PARAM_ETAPLUS,      DSC_OPTIMIZER_PARAM_STEP_SIZE_MIN,
+    DSC_OPTIMIZER_PARAM_STEP_SIZE_MAX,
 };
 #define FZ_N_OPT_KEYS (sizeof fz_opt_keys / sizeof fz_opt_keys[0])
 
@@ -72,7 +74,7 @@ static inline void fz_optimizer_settings(fz *f, dsc_optimizer *opt) {
  * then fz_optimizer_settings. */
 static inline dsc_optimizer *fz_make_optimizer(fz *f, fz_arrays *a) {
     dsc_optimizer *opt = NULL;
-    const dsc_optimizer_kind kind = (dsc_optimizer_kind)(1 + fz_pick(f, 9));
+    const dsc_optimizer_kind kind = (dsc_optimizer_kind)(1 + fz_pick(f, 10));
     FZ_OK(dsc_optimizer_new(&opt, kind));
     memset(a, 0, sizeof *a);
     a->groups = 1 + fz_pick(f, FZ_MAX_GROUPS);

@@ -103,7 +103,7 @@ def raw_float(x):
 
 
 # objects.h: fz_make_optimizer
-SGD, ADAGRAD, RMSPROP, ADAM, ADAMW, ADADELTA, ADAMAX, NADAM, RADAM = range(1, 10)
+SGD, ADAGRAD, RMSPROP, ADAM, ADAMW, ADADELTA, ADAMAX, NADAM, RADAM, RPROP = range(1, 11)
 
 
 def optimizer(kind, sizes, momentum=False):
@@ -233,6 +233,12 @@ def optim_state_seeds():
     # Adagrad: initial accumulator before any step, reset, round trip.
     seed = optimizer(ADAGRAD, [1, 2, 3]) + group_set(1, 17, 0.1) + step([1, 2, 3], [1, 2, 3, 4, 5, 6]) + bytes([6, 0, 5, 0])
     write('optim_state', 'adagrad-round-trip', seed)
+    # Rprop: etaminus (key index 22), step sizes restored before any step,
+    # then prev and a count, steps with sign changes, a round trip.
+    seed = optimizer(RPROP, [3]) + group_set(0, 22, 0.3) + state_set(0, 1, [0.125, 1.0, 40.0]) + \
+        step([3], [0.5, -0.5, 0.0]) + state_set(0, 0, [-1.0, 0.0, 2.0]) + step_count(0, 9) + \
+        step([3], [0.5, 0.25, -1.0]) + bytes([6, 0, 5, 0]) + step([3], [1.0, 1.0, 1.0])
+    write('optim_state', 'rprop-checkpoint', seed)
     # The edges of defect 3: a huge step count, NaN state, DBL_MAX lr.
     seed = optimizer(ADAM, [2]) + step_count(0, 2**64 - 1) + step([2], [0.1, 0.1]) + \
         state_set(0, 0, [math.nan, 1.0]) + group_set(0, 0, sys.float_info.max) + step([2], [1.0, 1.0])

@@ -18,7 +18,8 @@ from .tensor import Tensor
 from .nn import (GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dense, Dropout, HuberLoss, Identity,
                  Flatten, L1Loss, LeakyReLU, Linear, MSELoss, Parameter, ReLU, Sequential, Sigmoid,
                  SmoothL1Loss, Softmax, Tanh, accuracy)
-from .optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
+from .optim import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam,
+                    RMSprop, Rprop)
 from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnnealingLR,
                            CosineAnnealingWarmRestarts, CyclicLR, ExponentialLR, InverseTimeDecay,
                            LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR,

@@ -74,6 +74,7 @@ class OptimizerKind(IntEnum):
     ADAMAX = 7
     NADAM = 8
     RADAM = 9
+    RPROP = 10
 
 
 class OptimizerParam(IntEnum):
@@ -97,6 +98,10 @@ class OptimizerParam(IntEnum):
     LR_DECAY = 500
     INITIAL_ACCUMULATOR_VALUE = 501
     RHO = 600
+    ETAMINUS = 700
+    ETAPLUS = 701
+    STEP_SIZE_MIN = 702
+    STEP_SIZE_MAX = 703
 
 
 class SchedulerKind(IntEnum):

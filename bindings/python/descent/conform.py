@@ -285,7 +285,8 @@ def _msg(e):
 # ---- kind optimizer --------------------------------------------------------
 _OPT_PARAMS = ["lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize", "eps",
                "beta1", "beta2", "amsgrad", "momentum_decay", "alpha", "centered", "lr_decay",
-               "initial_accumulator_value", "rho", "clip_norm", "clip_value"]
+               "initial_accumulator_value", "rho", "etaminus", "etaplus", "step_size_min",
+               "step_size_max", "clip_norm", "clip_value"]
 
 
 def conform_optimizer(c):

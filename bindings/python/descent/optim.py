@@ -10,7 +10,7 @@
 - an iterable of dicts, one per group: ``{"params": <a Parameter, or an
   iterable of Parameters or of (name, Parameter) pairs>, <option>: value}``;
   the options are the optimizer's keyword arguments (``lr``, ``momentum``,
-  ``betas``, ``weight_decay``...), and options left out take the
+  ``betas``, ``etas``, ``weight_decay``...), and options left out take the
   optimizer's values, as in torch.
 
 Anything else raises ``TypeError`` or ``ValueError`` (:class:`descent.ArgumentError`)
@@ -65,6 +65,8 @@ _KEYS = [
     ("momentum_decay", OptimizerParam.MOMENTUM_DECAY), ("alpha", OptimizerParam.ALPHA),
     ("centered", OptimizerParam.CENTERED), ("lr_decay", OptimizerParam.LR_DECAY),
     ("initial_accumulator_value", OptimizerParam.INITIAL_ACCUMULATOR_VALUE), ("rho", OptimizerParam.RHO),
+    ("etaminus", OptimizerParam.ETAMINUS), ("etaplus", OptimizerParam.ETAPLUS),
+    ("step_size_min", OptimizerParam.STEP_SIZE_MIN), ("step_size_max", OptimizerParam.STEP_SIZE_MAX),
     ("clip_norm", OptimizerParam.CLIP_NORM), ("clip_value", OptimizerParam.CLIP_VALUE),
     ("mu_product", OptimizerParam.MU_PRODUCT),
 ]
@@ -99,23 +101,32 @@ def _value(where, name, v, lenient_flags=False):
     return _check.real(where, name, v)
 
 
-def _betas(where, betas):
-    if isinstance(betas, (str, bytes, dict, set)) or not hasattr(betas, "__len__"):
-        raise TypeError("%s: betas must be a pair (beta1, beta2), not %s"
-                        % (where, _check.describe(betas)))
-    b = tuple(betas)
+# torch arguments that are pairs of descent keys.
+_PAIRS = {"betas": ("beta1", "beta2"), "etas": ("etaminus", "etaplus"),
+          "step_sizes": ("step_size_min", "step_size_max")}
+
+
+def _pair(where, name, value):
+    """The two numbers of a pair argument (``betas``, ``etas``, ``step_sizes``)."""
+    first, second = _PAIRS[name]
+    if isinstance(value, (str, bytes, dict, set)) or not hasattr(value, "__len__"):
+        raise TypeError("%s: %s must be a pair (%s, %s), not %s"
+                        % (where, name, first, second, _check.describe(value)))
+    b = tuple(value)
     if len(b) != 2:
-        raise _buf.arg_error("%s: betas must be a pair (beta1, beta2), got %d values" % (where, len(b)))
-    return (_check.real(where, "betas[0]", b[0]), _check.real(where, "betas[1]", b[1]))
+        raise _buf.arg_error("%s: %s must be a pair (%s, %s), got %d values"
+                             % (where, name, first, second, len(b)))
+    return (_check.real(where, name + "[0]", b[0]), _check.real(where, name + "[1]", b[1]))
 
 
 def _expand(where, kw):
-    """torch keyword arguments -> ordered [(name, key, float)] (betas split),
+    """torch keyword arguments -> ordered [(name, key, float)] (pairs split),
     types checked; ``kw`` holds only known names."""
     kw = dict(kw)
-    betas = kw.pop("betas", _UNSET)
-    if betas is not _UNSET:
-        kw["beta1"], kw["beta2"] = (_check.Raw(b) for b in _betas(where, betas))
+    for pair, names in _PAIRS.items():
+        value = kw.pop(pair, _UNSET)
+        if value is not _UNSET:
+            kw[names[0]], kw[names[1]] = (_check.Raw(b) for b in _pair(where, pair, value))
     for flag, ok in _IMPL_FLAGS.items():
         if flag in kw:
             v = kw.pop(flag)
@@ -243,8 +254,8 @@ class _Group:
         return self._opt._groups[self.index]["cgroups"]
 
     def __getitem__(self, name):
-        if name == "betas":
-            return (self["beta1"], self["beta2"])
+        if name in _PAIRS:
+            return tuple(self[n] for n in _PAIRS[name])
         rec = self._opt._groups[self.index]
         if name == "params":
             return list(rec["params"])
@@ -266,9 +277,16 @@ class _Group:
 
     def __setitem__(self, name, value):
         where = "param_groups[%d]" % self.index
-        if name == "betas":
-            b1, b2 = _betas(where, value)
-            self["beta1"], self["beta2"] = _check.Raw(b1), _check.Raw(b2)
+        if name in _PAIRS:
+            b1, b2 = _pair(where, name, value)
+            first, second = _PAIRS[name]
+            old = self[first]
+            self[first] = _check.Raw(b1)
+            try:
+                self[second] = _check.Raw(b2)
+            except BaseException:
+                self[first] = _check.Raw(old)   # a refused pair changes nothing
+                raise
             return
         if name in ("params", "param_names"):
             raise _buf.arg_error("%s: %r cannot change; add a group with add_param_group()"
@@ -670,8 +688,8 @@ class Optimizer(Handle):
             g = _Group(self, gi)
             d = {}
             for name in self._group_keys():
-                if name == "betas":
-                    d[name] = (g["beta1"], g["beta2"])
+                if name in _PAIRS:
+                    d[name] = g[name]
                 else:
                     d[name] = bool(g[name]) if name in _FLAGS else g[name]
             params = rec["params"]
@@ -772,9 +790,8 @@ class Optimizer(Handle):
                 if k not in allowed:
                     raise _buf.arg_error("%s: unknown option %r; %s's options are %s"
                                          % (gw, k, type(self).__name__, ", ".join(allowed)))
-                if k == "betas":
-                    b1, b2 = _betas(gw, v)
-                    hyper += [("beta1", b1), ("beta2", b2)]
+                if k in _PAIRS:
+                    hyper += list(zip(_PAIRS[k], _pair(gw, k, v)))
                 else:
                     hyper.append((k, _value(gw, k, v, lenient_flags=True)))
             plans.append({"hyper": hyper, "entries": {}, "step": 0, "mu": None, "bufs": {}})
@@ -950,5 +967,10 @@ NAdam = _opt("NAdam", OptimizerKind.NADAM,
 RAdam = _opt("RAdam", OptimizerKind.RADAM, ["betas", "eps", "weight_decay", "maximize"],
              "torch.optim.RAdam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, "
              "weight_decay=0, *, maximize=False)")
+Rprop = _opt("Rprop", OptimizerKind.RPROP, ["etas", "step_sizes", "maximize"],
+             "torch.optim.Rprop(params, lr=0.01, etas=(0.5, 1.2), step_sizes=(1e-06, 50), *, "
+             "maximize=False): lr only seeds the step sizes, at the first step; "
+             "param_groups[i]['etas'] and ['step_sizes'] read and set the pairs")
 
-BY_NAME = {c.__name__: c for c in (SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam)}
+BY_NAME = {c.__name__: c for c in (SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, NAdam, RAdam,
+                                   Rprop)}

@@ -324,6 +324,7 @@ KINDS = {
     "Adamax": dict(lr=0.01),
     "NAdam": dict(lr=0.01, momentum_decay=0.005),
     "RAdam": dict(lr=0.01),
+    "Rprop": dict(lr=0.01, etas=(0.4, 1.3), step_sizes=(1e-4, 0.5)),
 }
 
 

@@ -1,15 +1,17 @@
 """descent.conform: every reference case through the Python API, and the same
 output and exit status as build/descent-conform."""
 
+import glob
 import os
 import subprocess
 import sys
 
 import pytest
 
+import descent
 from descent import conform
 
-from conftest import BUILD, PKG_ROOT, REF, next_cases, ref_cases
+from conftest import BUILD, PKG_ROOT, REF, REF_NEXT, next_cases, ref_cases
 
 CONFORM = os.path.join(BUILD, "descent-conform")
 
@@ -22,6 +24,24 @@ def test_reference_cases_exist():
 def test_case_passes(path):
     ok, line = conform.run_case(path)
     assert ok, line
+
+
+# The optimizer cases of the layered-network set (tests/conform/next), on every kernel set.
+NEXT = REF_NEXT
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(NEXT, "optimizer-*.ref"))),
+                         ids=os.path.basename)
+def test_next_optimizer_case_passes_on_every_kernel_set(path):
+    for isa in ["scalar", "sse2", "avx2", "avx512", "neon"]:
+        if not descent.isa_available(isa):
+            continue
+        descent.set_isa(isa)
+        try:
+            ok, line = conform.run_case(path)
+        finally:
+            descent.set_isa(None)
+        assert ok, "%s: %s" % (isa, line)
 
 
 def run_py(files):

@@ -151,7 +151,9 @@ def params_close(model, net):
 @pytest.mark.parametrize("kind,kw", [("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.01)),
                                      ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
                                      ("Adagrad", dict(lr=0.05, initial_accumulator_value=0.1)),
-                                     ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True))])
+                                     ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
+                                     ("Rprop", dict(lr=0.01, etas=(0.4, 1.3),
+                                                    step_sizes=(1e-4, 0.5)))])
 def test_optimizer_state_dict_both_ways(kind, kw):
     rng = np.random.default_rng(4)
     torch.manual_seed(2)
@@ -220,3 +222,43 @@ def test_nadam_state_dict_layout():
     topt.load_state_dict(to_torch_state(dsd))     # and torch takes descent's
     dopt.load_state_dict(tsd)                     # and descent torch's
     assert dopt.param_groups[0].step_count == 1
+
+
+@pytest.mark.parametrize("kw", [dict(),
+                                dict(lr=0.3, etas=(0.3, 1.5), step_sizes=(0.002, 0.05)),
+                                dict(lr=0.02, etas=(0.7, 2.5), step_sizes=(0.0, 1.0),
+                                     maximize=True)])
+def test_rprop_matches_torch(kw):
+    """descent.Rprop and torch.optim.Rprop in float32 on the same gradients
+    (zeros and sign changes included), on every kernel set: the same
+    parameters and state at every step."""
+    rng = np.random.default_rng(11)
+    n, steps = 37, 40
+    p0 = rng.standard_normal(n).astype(np.float32)
+    grads = rng.standard_normal((steps, n)).astype(np.float32)
+    grads[rng.random((steps, n)) < 0.15] = 0.0
+    grads[::7] = 0.0                                # whole zero gradients too
+    tp = torch.tensor(p0.copy(), requires_grad=True)
+    topt = torch.optim.Rprop([tp], **kw)
+    tps = []
+    for t in range(steps):
+        tp.grad = torch.from_numpy(grads[t].copy())
+        topt.step()
+        tps.append((tp.detach().numpy().copy(), topt.state[tp]["prev"].numpy().copy(),
+                    topt.state[tp]["step_size"].numpy().copy()))
+    for isa in ["scalar", "sse2", "avx2", "avx512", "neon"]:
+        if not descent.isa_available(isa):
+            continue
+        descent.set_isa(isa)
+        try:
+            p, g = p0.copy(), np.zeros(n, np.float32)
+            opt = descent.Rprop([descent.Parameter(p, g)], **kw)
+            for t in range(steps):
+                g[...] = grads[t]
+                opt.step()
+                st = opt.state_dict()["state"][0]
+                for got, want in zip((p, st["prev"], st["step_size"]), tps[t]):
+                    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7,
+                                               err_msg="%s step %d" % (isa, t))
+        finally:
+            descent.set_isa(None)

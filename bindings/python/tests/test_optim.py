@@ -33,14 +33,15 @@ def params(values, grads=None):
     (descent.Adamax, dict(lr=2e-3, betas=(0.9, 0.99))),
     (descent.NAdam, dict(lr=2e-3, momentum_decay=0.005)),
     (descent.RAdam, dict(lr=1e-3, weight_decay=0.1)),
+    (descent.Rprop, dict(lr=0.02, etas=(0.4, 1.3), step_sizes=(1e-5, 10.0), maximize=True)),
 ])
 def test_every_optimizer_takes_torch_arguments(cls, kw):
     p, g = pair([1.0, 2.0], [0.1, -0.2])
     opt = cls([descent.Parameter(p, g)], **kw)
     group = opt.param_groups[0]
     for k, v in kw.items():
-        if k == "betas":
-            assert group["betas"] == pytest.approx(v)
+        if isinstance(v, tuple):
+            assert group[k] == pytest.approx(v)
         else:
             assert group[k] == pytest.approx(float(v)), k
     before = list(p)
@@ -198,3 +199,48 @@ def test_refused_load_state_dict_changes_nothing():
         with pytest.raises((TypeError, ValueError)):
             opt.load_state_dict(broken)
         assert same(opt.state_dict(), before)
+
+
+def test_rprop_defaults_pairs_and_checks():
+    p, g = pair([1.0, -1.0, 0.5], [0.5, 0.5, 0.0])
+    opt = descent.Rprop([descent.Parameter(p, g)])
+    group = opt.param_groups[0]
+    assert group["lr"] == pytest.approx(0.01)
+    assert group["etas"] == (0.5, pytest.approx(1.2))
+    assert group["step_sizes"] == (pytest.approx(1e-6), 50.0)
+    assert group["maximize"] == 0
+    assert "weight_decay" not in group and "eps" not in group
+    group["etas"] = (0.25, 2.0)
+    group["step_sizes"] = (0.001, 0.125)
+    assert (group["etaminus"], group["etaplus"]) == (0.25, 2.0)
+    assert group["step_sizes"] == (0.001, 0.125)
+    assert opt.state_dict()["state"] == {}              # as torch: nothing before the first step
+    opt.step()
+    assert list(p) == pytest.approx([0.99, -1.01, 0.5])  # lr 0.01 seeds the step sizes
+    sd = opt.state_dict()
+    assert list(sd["state"][0]) == ["step", "prev", "step_size"]
+    assert list(sd["state"][0]["prev"]) == [0.5, 0.5, 0.0]
+    assert sd["param_groups"][0]["etas"] == (0.25, 2.0)
+    assert sd["param_groups"][0]["step_sizes"] == (0.001, 0.125)
+    opt.step()                                          # same signs: 0.01 * 2
+    assert list(p) == pytest.approx([0.97, -1.03, 0.5])
+    # torch's checks, 0 < etaminus < 1 < etaplus, refused before anything is made
+    for etas in [(0.0, 1.2), (1.0, 1.2), (0.5, 1.0), (1.5, 1.2)]:
+        with pytest.raises(descent.ArgumentError, match="eta"):
+            descent.Rprop(params([1.0]), etas=etas)
+    with pytest.raises(descent.ArgumentError, match="etas must be a pair"):
+        descent.Rprop(params([1.0]), etas=(0.5, 1.2, 3.0))
+    with pytest.raises(TypeError, match="step_sizes must be a pair"):
+        descent.Rprop(params([1.0]), step_sizes=0.5)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'weight_decay'"):
+        descent.Rprop(params([1.0]), weight_decay=0.1)
+    with pytest.raises(descent.ArgumentError, match="etaplus"):
+        group["etas"] = (0.5, 0.9)
+    assert group["etas"] == (0.25, 2.0)
+
+
+def test_a_refused_pair_changes_nothing():
+    opt = descent.Adam(params([1.0]), betas=(0.8, 0.99))
+    with pytest.raises(descent.ArgumentError, match="beta2"):
+        opt.param_groups[0]["betas"] = (0.7, 1.5)
+    assert opt.param_groups[0]["betas"] == (pytest.approx(0.8), pytest.approx(0.99))

@@ -17,6 +17,9 @@
 #define V_max _mm256_max_ps /* a > b ? a : b */
 #define V_min _mm256_min_ps /* a < b ? a : b */
 #define V_abs(x) _mm256_and_ps((x), _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)))
+#define V_gt(a, b) _mm256_cmp_ps((a), (b), _CMP_GT_OQ)
+#define V_lt(a, b) _mm256_cmp_ps((a), (b), _CMP_LT_OQ)
+#define V_sel(m, x, y) _mm256_blendv_ps((y), (x), (m))
 #include "../update_tmpl.h"
 
 void dsc__avx2_init_update(dsc_kernels *k) {

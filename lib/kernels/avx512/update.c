@@ -17,6 +17,9 @@
 #define V_min _mm512_min_ps /* a < b ? a : b */
 #define V_abs(x) \
     _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff)))
+#define V_gt(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_GT_OQ)
+#define V_lt(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ)
+#define V_sel(m, x, y) _mm512_mask_blend_ps((m), (y), (x))
 #include "../update_tmpl.h"
 
 void dsc__avx512_init_update(dsc_kernels *k) {

@@ -18,6 +18,9 @@
 #define V_max(a, b) dsc_neon_max((a), (b))
 #define V_min(a, b) dsc_neon_min((a), (b))
 #define V_abs vabsq_f32
+#define V_gt vcgtq_f32
+#define V_lt vcltq_f32
+#define V_sel vbslq_f32
 
 static inline float32x4_t dsc_neon_max(float32x4_t a, float32x4_t b) {
     return vbslq_f32(vcgtq_f32(a, b), a, b);

@@ -14,6 +14,9 @@
 #define V_max S_max
 #define V_min S_min
 #define V_abs S_abs
+#define V_gt S_gt
+#define V_lt S_lt
+#define V_sel S_sel
 #include "../update_tmpl.h"
 
 void dsc__scalar_init_update(dsc_kernels *k) {

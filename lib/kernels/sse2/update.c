@@ -16,6 +16,9 @@
 #define V_max _mm_max_ps /* a > b ? a : b */
 #define V_min _mm_min_ps /* a < b ? a : b */
 #define V_abs(x) _mm_and_ps((x), _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)))
+#define V_gt _mm_cmpgt_ps
+#define V_lt _mm_cmplt_ps
+#define V_sel(m, x, y) _mm_or_ps(_mm_and_ps((m), (x)), _mm_andnot_ps((m), (y)))
 #include "../update_tmpl.h"
 
 void dsc__sse2_init_update(dsc_kernels *k) {
