@@ -23,6 +23,9 @@ class LayerKind(IntEnum):
     DENSE = 1
     ACTIVATION = 2
     DROPOUT = 3
+    LSTM = 14
+    GRU = 15
+    LAST_STEP = 16
 
 
 class Activation(IntEnum):

@@ -231,6 +231,10 @@ FUNCTIONS = [
     ("dsc_model_load_weights", [handle, c_char_p], status, S),
     ("dsc_checkpoint_save", [c_char_p, handle, handle, handle, handle], status, S),
     ("dsc_checkpoint_load", [c_char_p, handle, handle, handle, handle], status, S),
+    # Recurrent layers (experimental)
+    ("dsc_model_add_lstm", [handle, c_size_t, c_size_t], status, S),
+    ("dsc_model_add_gru", [handle, c_size_t, c_size_t], status, S),
+    ("dsc_model_add_last_step", [handle], status, S),
 ]
 
 
