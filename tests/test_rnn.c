@@ -7,8 +7,10 @@
 #include "harness.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint64_t rng = 0x853C49E6748FEA9Bull;
 static double urand(double lo, double hi) {
@@ -345,6 +347,69 @@ static void test_rnn_steps_allocate_nothing(void **state) {
     }
 }
 
+
+/* Model files and checkpoints carry the layers and their tensors under
+ * PyTorch's state_dict names; a loaded model computes the same outputs. */
+static void test_rnn_save_load(void **state) {
+    (void)state;
+    char path[] = "/tmp/descent_test_rnn_XXXXXX";
+    const int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    dsc_model *m = NULL, *back = NULL;
+    const size_t dims[2] = {4, 3};
+    assert_ok(dsc_model_new_shaped(&m, 2, dims));
+    assert_ok(dsc_model_add_gru(m, 3, 5));
+    assert_ok(dsc_model_add_lstm(m, 5, 6));
+    assert_ok(dsc_model_add_last_step(m));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+    assert_ok(dsc_model_build(m, 2));
+    assert_ok(dsc_model_init(m, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, 11));
+    float x[2 * 12], y0[4], y1[4];
+    for (size_t i = 0; i < 24; i++) x[i] = (float)urand(-1, 1);
+    assert_ok(dsc_model_predict(m, x, 2, y0));
+    assert_ok(dsc_model_save(m, path));
+    char *text = NULL;
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    text = calloc(1, 1 << 16);
+    assert_non_null(text);
+    const size_t got = fread(text, 1, (1 << 16) - 1, f);
+    fclose(f);
+    assert_true(got > 8);
+    for (size_t i = 0; i < got; i++) if (text[i] == 0) text[i] = ' ';
+    static const char *const keys[] = {"0.weight_ih_l0", "0.weight_hh_l0", "0.bias_ih_l0",
+                                       "0.bias_hh_l0", "1.weight_ih_l0", "1.bias_hh_l0",
+                                       "3.weight", "3.bias"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strstr(text, keys[i]) == NULL) fail_msg("%s not in the model file", keys[i]);
+    free(text);
+    assert_ok(dsc_model_load(&back, path, 2));
+    size_t n = 0;
+    assert_ok(dsc_model_layer_count(back, &n));
+    assert_int_equal(n, 4);
+    dsc_layer_kind kind;
+    assert_ok(dsc_model_layer_info(back, 1, &kind, NULL, NULL));
+    assert_int_equal(kind, DSC_LAYER_LSTM);
+    assert_ok(dsc_model_predict(back, x, 2, y1));
+    assert_memory_equal(y0, y1, sizeof y0);
+    dsc_model_free(back);
+    /* a checkpoint into a second model of the same layers */
+    assert_ok(dsc_checkpoint_save(path, m, NULL, NULL, NULL));
+    assert_ok(dsc_model_new_shaped(&back, 2, dims));
+    assert_ok(dsc_model_add_gru(back, 3, 5));
+    assert_ok(dsc_model_add_lstm(back, 5, 6));
+    assert_ok(dsc_model_add_last_step(back));
+    assert_ok(dsc_model_add_dense(back, 2, 1));
+    assert_ok(dsc_model_build(back, 2));
+    assert_ok(dsc_checkpoint_load(path, back, NULL, NULL, NULL));
+    assert_ok(dsc_model_predict(back, x, 2, y1));
+    assert_memory_equal(y0, y1, sizeof y0);
+    dsc_model_free(back);
+    dsc_model_free(m);
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rnn_lstm_matches_reference),
@@ -352,6 +417,7 @@ int main(void) {
         cmocka_unit_test(test_rnn_last_step),
         cmocka_unit_test(test_rnn_shape_checks),
         cmocka_unit_test(test_rnn_init),
+        cmocka_unit_test(test_rnn_save_load),
         cmocka_unit_test_teardown(test_rnn_steps_allocate_nothing, harness_alloc_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
