@@ -23,6 +23,7 @@ class LayerKind(IntEnum):
     DENSE = 1
     ACTIVATION = 2
     DROPOUT = 3
+    FLATTEN = 4
     LSTM = 14
     GRU = 15
     LAST_STEP = 16
