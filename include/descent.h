@@ -389,8 +389,14 @@ typedef enum dsc_layer_kind {
     DSC_LAYER_DENSE = 1,      /**< y = x W^T + b (torch.nn.Linear). */
     DSC_LAYER_ACTIVATION = 2, /**< An elementwise activation or a row softmax. */
     DSC_LAYER_DROPOUT = 3,    /**< Random zeroing in training mode (torch.nn.Dropout). */
-    DSC_LAYER_FLATTEN = 4     /**< Any per-sample shape to a flat one (torch.nn.Flatten); experimental
+    DSC_LAYER_FLATTEN = 4,    /**< Any per-sample shape to a flat one (torch.nn.Flatten); experimental
                                    builder dsc_model_add_flatten(). */
+    DSC_LAYER_LSTM = 14,      /**< torch.nn.LSTM, one layer, batch_first; experimental builder
+                                   dsc_model_add_lstm(). */
+    DSC_LAYER_GRU = 15,       /**< torch.nn.GRU, one layer, batch_first; experimental builder
+                                   dsc_model_add_gru(). */
+    DSC_LAYER_LAST_STEP = 16  /**< The last time step, x[:, -1, :]; experimental builder
+                                   dsc_model_add_last_step(). */
 } dsc_layer_kind;
 
 /** Activation functions. Values are fixed and never renumbered. */
@@ -3680,6 +3686,65 @@ DSC_API dsc_status dsc_model_layer_shape(const dsc_model *model, size_t layer, s
  * @since 0.2.0
  */
 DSC_API dsc_status dsc_model_add_flatten(dsc_model *model);
+
+/**
+ * @brief Append an LSTM layer (torch.nn.LSTM(input_size, hidden_size,
+ *        batch_first=True): one layer, unidirectional, with biases).
+ *
+ * Takes a T x @p input_size input (time x features, batch-first) and gives
+ * the whole output sequence, T x @p hidden_size; the state starts at 0 in
+ * every forward pass (h0 = c0 = 0), and backward runs through all T steps.
+ * With gates = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh in blocks i, f, g, o:
+ * c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g),
+ * h_t = sigmoid(o) * tanh(c_t). Parameters, PyTorch's names and layouts
+ * (state_dict keys `<index>.weight_ih_l0`, ...): `weight_ih`
+ * [4*hidden, input], `weight_hh` [4*hidden, hidden], `bias_ih`, `bias_hh`
+ * [4*hidden]; PyTorch's default init draws all four from
+ * U(-1/sqrt(hidden), 1/sqrt(hidden)). dsc_model_add_last_step() keeps the
+ * last step for a sequence-to-one head.
+ * @param[in,out] model       The model, not yet built, whose shape so far is
+ *                            T x @p input_size.
+ * @param[in]     input_size  Features per time step, at least 1.
+ * @param[in]     hidden_size Hidden units, 1..SIZE_MAX/256.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model, a size out of range, or a
+ *         shape so far that is not T x @p input_size (the message names the
+ *         layer and the shape it got); DSC_E_STATE if the model is built;
+ *         DSC_E_NOMEM. On failure the model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_lstm(dsc_model *model, size_t input_size, size_t hidden_size);
+
+/**
+ * @brief Append a GRU layer (torch.nn.GRU(input_size, hidden_size,
+ *        batch_first=True): one layer, unidirectional, with biases).
+ *
+ * As dsc_model_add_lstm(), with gate blocks r, z, n: r = sigmoid(W_ir x +
+ * b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in + r * (W_hn h +
+ * b_hn)) (r scales b_hn too), h_t = (1 - z) * n + z * h_{t-1}. Parameters
+ * `weight_ih` [3*hidden, input], `weight_hh` [3*hidden, hidden], `bias_ih`,
+ * `bias_hh` [3*hidden].
+ * @param[in,out] model       The model, not yet built, whose shape so far is
+ *                            T x @p input_size.
+ * @param[in]     input_size  Features per time step, at least 1.
+ * @param[in]     hidden_size Hidden units, 1..SIZE_MAX/256.
+ * @return As dsc_model_add_lstm().
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_gru(dsc_model *model, size_t input_size, size_t hidden_size);
+
+/**
+ * @brief Append a last-step layer: T x H becomes H, the last time step
+ *        (PyTorch's `x[:, -1, :]`); backward gives the other steps a zero gradient.
+ * @param[in,out] model The model, not yet built, whose shape so far is T x H.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model or a shape so far that is not
+ *         two-dimensional; DSC_E_STATE if the model is built; DSC_E_NOMEM. On
+ *         failure the model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_last_step(dsc_model *model);
 
 /**
  * @brief The number of named tensors (parameters, then buffers) of the layer at an index.

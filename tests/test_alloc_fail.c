@@ -277,6 +277,26 @@ static dsc_status make_dropout(void **out) {
     return make_model_with(out, 3);
 }
 
+/* A sequence model: GRU, LSTM, last step, dense, built. Any failure
+ * releases everything and leaves NULL. */
+static dsc_status make_rnn_model(void **out) {
+    dsc_model *m = NULL;
+    const size_t dims[2] = {4, 3};
+    *out = NULL;
+    dsc_status s = dsc_model_new_shaped(&m, 2, dims);
+    if (s == DSC_OK) s = dsc_model_add_gru(m, 3, 5);
+    if (s == DSC_OK) s = dsc_model_add_lstm(m, 5, 7);
+    if (s == DSC_OK) s = dsc_model_add_last_step(m);
+    if (s == DSC_OK) s = dsc_model_add_dense(m, 2, 1);
+    if (s == DSC_OK) s = dsc_model_build(m, 3);
+    if (s != DSC_OK) {
+        dsc_model_free(m);
+        return s;
+    }
+    *out = m;
+    return DSC_OK;
+}
+
 /* The whole construction of a model: new, ten adds of every kind (the layer
  * list grows past 8 slots), build. Any failure releases everything and
  * leaves NULL. */
@@ -570,6 +590,7 @@ static const struct {
     {"dsc_model_add_dropout", make_dropout, free_model},
     {"dsc_model_new_shaped + flatten + build", make_shaped_model, free_model},
     {"dsc_model_add_* + dsc_model_build", make_built_model, free_model},
+    {"dsc_model_add_gru/_lstm/_last_step + dsc_model_build", make_rnn_model, free_model},
     {"dsc_model_load", make_model_load, free_model},
     {"dsc_loss_new", make_loss, free_loss},
     {"dsc_optimizer_add_model", make_model_group, free_model_group},

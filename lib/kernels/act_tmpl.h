@@ -48,15 +48,7 @@ static inline vf op_relu_f(vf x, vf a) { (void)a; return vf_select(vf_le(x, vf_z
 static inline vf op_relu_b(vf x, vf dy, vf a) { (void)a; return vf_select(vf_le(x, vf_zero()), vf_zero(), dy); }
 static inline vf op_leaky_f(vf x, vf a) { return vf_select(vf_gt(x, vf_zero()), x, vf_mul(x, a)); }
 static inline vf op_leaky_b(vf x, vf dy, vf a) { return vf_select(vf_gt(x, vf_zero()), dy, vf_mul(dy, a)); }
-/* e = e^-|x| never overflows; x < 0 takes e / (1 + e), which keeps
- * relative accuracy down to the subnormals (1 / (1 + e^-x) would give 0). */
-static inline vf op_sigmoid_f(vf x, vf a) {
-    (void)a;
-    const vf one = vf_set1(1.0f);
-    const vf e = v_exp(vf_neg(vf_abs(x)));
-    const vf d = vf_div(one, vf_add(one, e));
-    return vf_select(vf_lt(x, vf_zero()), vf_mul(e, d), d);
-}
+static inline vf op_sigmoid_f(vf x, vf a) { (void)a; return v_sigmoid(x); }
 /* dy * (1 - y) * y, in PyTorch's order */
 static inline vf op_sigmoid_b(vf y, vf dy, vf a) {
     (void)a;

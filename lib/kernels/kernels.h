@@ -159,6 +159,47 @@ typedef struct dsc_kernels {
     double (*sumsq_fast)(size_t n, const float *x);
     int (*all_finite)(size_t n, const float *x);     /* 1 if no NaN or infinity */
 
+    /* ---- Recurrent cells: one time step of torch.nn.LSTM / GRU ----------
+     * m rows (samples), hidden size h. The gates' pre-activations come in
+     * two parts, as PyTorch forms them: gx = W_ih x + b_ih (rows at stride
+     * ldgx) and gh = W_hh h_prev + b_hh (rows at stride ldgh; ldgh = 0 reads
+     * one row for every sample: b_hh alone at the first step, where
+     * h_prev = 0). Gate blocks of a row: LSTM i f g o (4h), GRU r z n (3h).
+     * A record (one contiguous row per sample) keeps what the backward
+     * step needs:
+     *   LSTM, 6h: i f g o (activated), c, tanh(c)
+     *   GRU,  4h: r z n (activated), gh_n = W_hn h_prev + b_hn
+     * Row strides of y, dy, hprev are those of a [batch, T, h] sequence.
+     *
+     * lstm_fwd: a = gh + gx; i, f, o = sigmoid(a), g = tanh(a);
+     *   c = f*c_prev + i*g, c_prev from rec_prev (the previous step's
+     *   records; NULL: c_prev = 0, then c = i*g); y = o*tanh(c).
+     * gru_fwd: r = sigmoid(gh_r + gx_r), z = sigmoid(gh_z + gx_z),
+     *   n = tanh(gx_n + r*gh_n); y = (h_prev - n)*z + n (PyTorch CPU's
+     *   order); hprev NULL: h_prev = 0.
+     * lstm_bwd: dh = dy + dhr (dhr: m x h contiguous, dG_{t+1} W_hh; NULL
+     *   at the last step); dc (m x h contiguous) holds the cell gradient
+     *   from step t+1 (zero at the last step) and becomes step t-1's:
+     *   dc += dh*o*(1 - tanh(c)^2);  dg row = [dc*g*i(1-i), dc*c_prev*f(1-f),
+     *   dc*i*(1-g^2), dh*tanh(c)*o(1-o)] (rows at stride lddg);  dc = dc*f.
+     * gru_bwd: dh = dy + dhr + dhz, dhr as in lstm_bwd; dhz (m x h
+     *   contiguous) holds h_prev's direct gradient from step t+1 (zero at the
+     *   last step) and becomes dh*z. With d_n = dh*(1-z)*(1-n^2):
+     *   dgx row = [d_n*gh_n*r(1-r), dh*(h_prev-n)*z(1-z), d_n] (stride
+     *   lddgx), dgh row = the same with d_n*r last (m x 3h contiguous).
+     * Tolerance against scalar: tests/test_kernels_rnn.c. */
+    void (*lstm_fwd)(size_t m, size_t h, const float *gx, size_t ldgx, const float *gh,
+                     size_t ldgh, const float *rec_prev, float *rec, float *y, size_t ldy);
+    void (*gru_fwd)(size_t m, size_t h, const float *gx, size_t ldgx, const float *gh,
+                    size_t ldgh, const float *hprev, size_t ldhp, float *rec, float *y,
+                    size_t ldy);
+    void (*lstm_bwd)(size_t m, size_t h, const float *rec, const float *rec_prev,
+                     const float *dy, size_t ldy, const float *dhr, float *dc, float *dg,
+                     size_t lddg);
+    void (*gru_bwd)(size_t m, size_t h, const float *rec, const float *hprev, size_t ldhp,
+                    const float *dy, size_t ldy, const float *dhr, float *dhz, float *dgx,
+                    size_t lddgx, float *dgh);
+
     /* ---- Fused optimizer updates: one pass over memory -----------------
      * p: parameters (updated in place); g: gradients (read only, never
      * modified: clipping, maximize and weight decay act on the effective
@@ -282,7 +323,8 @@ void dsc__kernels_init_neon(dsc_kernels *k);
     void dsc__##isa##_init_gemm(dsc_kernels *k);     \
     void dsc__##isa##_init_act(dsc_kernels *k);      \
     void dsc__##isa##_init_reduce(dsc_kernels *k);   \
-    void dsc__##isa##_init_update(dsc_kernels *k);
+    void dsc__##isa##_init_update(dsc_kernels *k);   \
+    void dsc__##isa##_init_rnn(dsc_kernels *k);
 DSC_KERNEL_FAMILIES(scalar)
 DSC_KERNEL_FAMILIES(sse2)
 DSC_KERNEL_FAMILIES(avx2)

@@ -13,6 +13,7 @@
  *   v_exp2f, v_exp_sub: the same with an argument given as two floats.
  *   v_tanh: |x| < 0.625: x + x^3 q(x^2), q of degree 5 (near-minimax);
  *           otherwise sign(x) * (1 - 2 / (e^(2|x|) + 1)).
+ *   v_sigmoid: 1 / (1 + e^-|x|), times e^-|x| for x < 0.
  *   v_erfc_x: erfc(|x|/sqrt2) (+inf gives 0): z = |x|/sqrt2,
  *           t = 1 / (1 + z/2), erfc(z) = t * exp(-z^2 + P(t)), P the degree-9
  *           polynomial of Numerical Recipes' erfcc (fractional error below
@@ -103,6 +104,15 @@ static inline vf v_tanh(vf x) {
     const vf e = v_exp(vf_add(a, a));
     const vf big = vf_copysign(vf_sub(one, vf_div(vf_set1(2.0f), vf_add(e, one))), x);
     return vf_select(vf_lt(a, vf_set1(0.625f)), small, big);
+}
+
+/* e = e^-|x| never overflows; x < 0 takes e / (1 + e), which keeps
+ * relative accuracy down to the subnormals (1 / (1 + e^-x) would give 0). */
+static inline vf v_sigmoid(vf x) {
+    const vf one = vf_set1(1.0f);
+    const vf e = v_exp(vf_neg(vf_abs(x)));
+    const vf d = vf_div(one, vf_add(one, e));
+    return vf_select(vf_lt(x, vf_zero()), vf_mul(e, d), d);
 }
 
 /* erfc(|x|/sqrt2), with -z^2 = -x^2/2 kept exact in two floats. */

@@ -15,9 +15,13 @@
 /* Every kind with a generic model-file encoding (config_keys): one line per
  * kind here. Dense, activation and dropout have their own, older encoding. */
 extern const dsc__layer_vtable dsc__flatten_vt;
+extern const dsc__layer_vtable dsc__lstm_vt, dsc__gru_vt, dsc__last_step_vt;
 
 const dsc__layer_vtable *const dsc__layer_kinds[] = {
     &dsc__flatten_vt,
+    &dsc__lstm_vt,
+    &dsc__gru_vt,
+    &dsc__last_step_vt,
     NULL,
 };
 

@@ -155,6 +155,10 @@ struct dsc__layer {
             float *mask;      /* last training-mode mask (scratch), 0 or keep_scale */
             int masked;       /* whether the last forward applied the mask */
         } dropout;
+        struct {
+            size_t input, hidden; /* F and H of torch.nn.LSTM / GRU */
+            size_t steps;         /* T, from the input shape */
+        } rnn;
     } u;
 };
 

@@ -122,6 +122,27 @@ static int build_flatten(conform_layer *b) {
     return api(b->r, dsc_model_add_flatten(b->model), "dsc_model_add_flatten");
 }
 
+/* `layer lstm|gru in=F hidden=H` (one layer, batch_first, biases). */
+static int add_rnn(conform_layer *b, int lstm) {
+    static const char *const keys[] = {"in", "hidden", NULL};
+    const char *v[2];
+    size_t in = 0, hidden = 0;
+    if (keys_of(b, keys, v) || conform_kv_sizes(b->r, b->line->tok[0], "in", v[0], &in, 1) ||
+        conform_kv_sizes(b->r, b->line->tok[0], "hidden", v[1], &hidden, 1))
+        return -1;
+    if (lstm) return api(b->r, dsc_model_add_lstm(b->model, in, hidden), "dsc_model_add_lstm");
+    return api(b->r, dsc_model_add_gru(b->model, in, hidden), "dsc_model_add_gru");
+}
+
+static int build_lstm(conform_layer *b) { return add_rnn(b, 1); }
+static int build_gru(conform_layer *b) { return add_rnn(b, 0); }
+
+static int build_last_step(conform_layer *b) {
+    static const char *const keys[] = {NULL};
+    if (keys_of(b, keys, NULL)) return -1;
+    return api(b->r, dsc_model_add_last_step(b->model), "dsc_model_add_last_step");
+}
+
 /* Every layer type a case may use: one row per type. */
 static const struct {
     const char *type;
@@ -134,6 +155,9 @@ static const struct {
     {"leaky_relu", build_leaky_relu},
     {"gelu", build_gelu},
     {"flatten", build_flatten},
+    {"lstm", build_lstm},
+    {"gru", build_gru},
+    {"last_step", build_last_step},
 };
 
 int conform_add_layer(conform_layer *b) {

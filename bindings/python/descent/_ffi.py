@@ -245,6 +245,10 @@ FUNCTIONS = [
     ("dsc_model_get_param_grad", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
     ("dsc_model_get_buffer", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
     ("dsc_model_set_buffer", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
+    # Recurrent layers (experimental)
+    ("dsc_model_add_lstm", [handle, c_size_t, c_size_t], status, S),
+    ("dsc_model_add_gru", [handle, c_size_t, c_size_t], status, S),
+    ("dsc_model_add_last_step", [handle], status, S),
 ]
 
 

@@ -599,6 +599,20 @@ def _build_flatten(b):
     return descent.Flatten()
 
 
+def _recurrent(cls):
+    def build(b):
+        v = b.keys("in", "hidden")
+        fin = kv_sizes(b.c, b.type, "in", v["in"], 1)[0]
+        hidden = kv_sizes(b.c, b.type, "hidden", v["hidden"], 1)[0]
+        return cls(fin, hidden, batch_first=True)
+    return build
+
+
+def _build_last_step(b):
+    b.keys()
+    return descent.LastStep()
+
+
 #: Every layer type a case may use: type -> builder(LayerLine) -> a descent layer.
 LAYER_BUILDERS = {
     "dense": _build_dense,
@@ -608,6 +622,9 @@ LAYER_BUILDERS = {
     "leaky_relu": _build_leaky_relu,
     "gelu": _build_gelu,
     "flatten": _build_flatten,
+    "lstm": _recurrent(descent.LSTM),
+    "gru": _recurrent(descent.GRU),
+    "last_step": _build_last_step,
 }
 
 #: The loss line's types: type -> (class, its one key or None).

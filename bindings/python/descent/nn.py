@@ -298,6 +298,75 @@ class Flatten(Module):
         C.dsc_model_add_flatten(model)
 
 
+class _Recurrent(Module):
+    """LSTM and GRU: torch's arguments; one layer, biases, batch-first only."""
+
+    _name = None          # "LSTM" or "GRU"
+    _add_fn = None        # the dsc_model_add_* function's name
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0):
+        n = self._name
+        self.input_size = _check.integer(n, "input_size", input_size, lo=1, what="a size")
+        self.hidden_size = _check.integer(n, "hidden_size", hidden_size, lo=1, what="a size")
+        unsupported = [(num_layers != 1, "num_layers=%r (only 1)" % (num_layers,)),
+                       (bias is not True, "bias=%r (only True)" % (bias,)),
+                       (batch_first is not True,
+                        "batch_first=%r: pass batch_first=True; inputs are [batch, T, %d]"
+                        % (batch_first, self.input_size)),
+                       (dropout != 0, "dropout=%r (only 0)" % (dropout,)),
+                       (bidirectional is not False, "bidirectional=%r (only False)" % (bidirectional,)),
+                       (proj_size != 0, "proj_size=%r (only 0)" % (proj_size,))]
+        for bad, what in unsupported:
+            if bad:
+                raise _buf.arg_error("%s: %s is not supported" % (n, what))
+        # The library's own checks (the upper bound of hidden_size), on a scratch T x F model.
+        ptr, dims = c_void_p(), (c_size_t * 2)(1, self.input_size)
+        C.dsc_model_new_shaped(ctypes.byref(ptr), 2, dims)
+        try:
+            getattr(C, self._add_fn)(ptr, self.input_size, self.hidden_size)
+        finally:
+            C.dsc_model_free(ptr)
+
+    def _add(self, model, index):
+        getattr(C, self._add_fn)(model, self.input_size, self.hidden_size)
+
+    def __repr__(self):
+        return "%s(%d, %d, batch_first=True)" % (self._name, self.input_size, self.hidden_size)
+
+
+class LSTM(_Recurrent):
+    """``torch.nn.LSTM(input_size, hidden_size, batch_first=True)``: one layer,
+    unidirectional, with biases, zero initial state. Takes ``[batch, T,
+    input_size]`` and gives the whole output sequence ``[batch, T,
+    hidden_size]`` (torch's ``output``, without the ``(h_n, c_n)`` tuple: put
+    :class:`LastStep` after it for the last step). Parameters in torch's
+    layout: ``weight_ih`` [4*hidden, input], ``weight_hh`` [4*hidden, hidden],
+    ``bias_ih``, ``bias_hh`` [4*hidden], gate blocks i, f, g, o; in a state
+    dict ``"<i>.weight_ih_l0"`` and so on, as torch names them."""
+
+    _name = "LSTM"
+    _add_fn = "dsc_model_add_lstm"
+
+
+class GRU(_Recurrent):
+    """``torch.nn.GRU(input_size, hidden_size, batch_first=True)``: as
+    :class:`LSTM`, with gate blocks r, z, n (``weight_ih`` [3*hidden, input],
+    ``weight_hh`` [3*hidden, hidden], ``bias_ih``, ``bias_hh`` [3*hidden])."""
+
+    _name = "GRU"
+    _add_fn = "dsc_model_add_gru"
+
+
+class LastStep(Module):
+    """The last time step of a sequence, torch's ``x[:, -1, :]``: ``[batch, T,
+    H]`` becomes ``[batch, H]`` (the usual head after an :class:`LSTM` or
+    :class:`GRU`)."""
+
+    def _add(self, model, index):
+        C.dsc_model_add_last_step(model)
+
+
 class _FileLayer(Module):
     """A layer other than Linear and Flatten of a model read from a file
     (:func:`descent.load_model`). descent.h tells a layer's kind, widths and
@@ -415,6 +484,11 @@ class Sequential(Handle):
                 layers.append(Linear(fin, fout, bias=n.value > fin * fout))
             elif kind == LayerKind.FLATTEN:
                 layers.append(Flatten())
+            elif kind in (LayerKind.LSTM, LayerKind.GRU):
+                (t, f), (_, h) = self.layer_shapes(i)
+                layers.append((LSTM if kind == LayerKind.LSTM else GRU)(f, h, batch_first=True))
+            elif kind == LayerKind.LAST_STEP:
+                layers.append(LastStep())
             else:
                 layers.append(_FileLayer(kind, fin))
         self.layers = layers
