@@ -15,9 +15,13 @@
 /* Every kind with a generic model-file encoding (config_keys): one line per
  * kind here. Dense, activation and dropout have their own, older encoding. */
 extern const dsc__layer_vtable dsc__flatten_vt;
+extern const dsc__layer_vtable dsc__batchnorm1d_vt, dsc__batchnorm2d_vt, dsc__layernorm_vt;
 
 const dsc__layer_vtable *const dsc__layer_kinds[] = {
     &dsc__flatten_vt,
+    &dsc__batchnorm1d_vt,
+    &dsc__batchnorm2d_vt,
+    &dsc__layernorm_vt,
     NULL,
 };
 
