@@ -23,6 +23,7 @@ class LayerKind(IntEnum):
     DENSE = 1
     ACTIVATION = 2
     DROPOUT = 3
+    FLATTEN = 4
 
 
 class Activation(IntEnum):

@@ -231,6 +231,20 @@ FUNCTIONS = [
     ("dsc_model_load_weights", [handle, c_char_p], status, S),
     ("dsc_checkpoint_save", [c_char_p, handle, handle, handle, handle], status, S),
     ("dsc_checkpoint_load", [c_char_p, handle, handle, handle, handle], status, S),
+    # Shaped models and named tensors (experimental)
+    ("dsc_model_new_shaped", [handle_p, c_size_t, size_p], status, S),
+    ("dsc_model_input_shape", [handle, size_p, size_p], status, S),
+    ("dsc_model_output_shape", [handle, size_p, size_p], status, S),
+    ("dsc_model_layer_shape", [handle, c_size_t, size_p, size_p, size_p, size_p], status, S),
+    ("dsc_model_add_flatten", [handle], status, S),
+    ("dsc_model_layer_tensor_count", [handle, c_size_t, size_p], status, S),
+    ("dsc_model_layer_tensor_info", [handle, c_size_t, c_size_t, char_pp, char_pp, int_p, size_p,
+                                     size_p], status, S),
+    ("dsc_model_get_param", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
+    ("dsc_model_set_param", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
+    ("dsc_model_get_param_grad", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
+    ("dsc_model_get_buffer", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
+    ("dsc_model_set_buffer", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
 ]
 
 
