@@ -18,6 +18,7 @@ from .tensor import Tensor
 from .nn import (GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dense, Dropout, HuberLoss, Identity,
                  Flatten, L1Loss, LeakyReLU, Linear, MSELoss, Parameter, ReLU, Sequential, Sigmoid,
                  SmoothL1Loss, Softmax, Tanh, accuracy)
+from .nn import BatchNorm1d, BatchNorm2d, LayerNorm
 from .optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
 from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnnealingLR,
                            CosineAnnealingWarmRestarts, CyclicLR, ExponentialLR, InverseTimeDecay,
