@@ -391,6 +391,12 @@ typedef enum dsc_layer_kind {
     DSC_LAYER_DROPOUT = 3,    /**< Random zeroing in training mode (torch.nn.Dropout). */
     DSC_LAYER_FLATTEN = 4,    /**< Any per-sample shape to a flat one (torch.nn.Flatten); experimental
                                    builder dsc_model_add_flatten(). */
+    DSC_LAYER_BATCHNORM1D = 11, /**< Batch norm over a C or C x L input (torch.nn.BatchNorm1d);
+                                     experimental builder dsc_model_add_batchnorm1d(). */
+    DSC_LAYER_BATCHNORM2D = 12, /**< Batch norm per channel of C x H x W (torch.nn.BatchNorm2d);
+                                     experimental builder dsc_model_add_batchnorm2d(). */
+    DSC_LAYER_LAYERNORM = 13,   /**< Layer norm over the last dimension (torch.nn.LayerNorm);
+                                     experimental builder dsc_model_add_layernorm(). */
     DSC_LAYER_LSTM = 14,      /**< torch.nn.LSTM, one layer, batch_first; experimental builder
                                    dsc_model_add_lstm(). */
     DSC_LAYER_GRU = 15,       /**< torch.nn.GRU, one layer, batch_first; experimental builder
@@ -3746,6 +3752,88 @@ DSC_API dsc_status dsc_model_add_gru(dsc_model *model, size_t input_size, size_t
  */
 DSC_API dsc_status dsc_model_add_last_step(dsc_model *model);
 
+ * @brief Append a batch-norm layer over a C or C x L input
+ *        (torch.nn.BatchNorm1d(num_features, eps, momentum), affine, with
+ *        running statistics).
+ *
+ * Channel j is normalised over its batch x L values. In training mode
+ * (dsc_model_set_training()) each forward normalises with the batch mean and
+ * the biased batch variance, then updates the buffers once:
+ * `running_mean = (1 - momentum) * running_mean + momentum * mean`, the same
+ * for `running_var` with the unbiased variance (x N/(N-1)), and
+ * `num_batches_tracked += 1`; in evaluation mode (and dsc_model_predict()) it
+ * normalises with the running statistics:
+ * `y = (x - mean) / sqrt(var + eps) * weight + bias`.
+ * Parameters: `weight` [C] (1 at build and by dsc_model_init(), whatever the
+ * init asked, as PyTorch) and `bias` [C] (0). Buffers, which no optimizer
+ * sees (dsc_model_get_buffer(), dsc_model_set_buffer(), model files and
+ * checkpoints): `running_mean` [C] (0), `running_var` [C] (1) and
+ * `num_batches_tracked` (a scalar, 0; kept as a float, exact up to 2^24
+ * batches; a PyTorch state_dict's int64 value loads).
+ * A training forward needs more than one value per channel: dsc_model_forward()
+ * refuses batch x L = 1 with DSC_E_SHAPE, as PyTorch does.
+ * @param[in,out] model        The model, not yet built; its shape so far is
+ *                             C or C x L with C = @p num_features.
+ * @param[in]     num_features C, at least 1.
+ * @param[in]     eps          Added to the variance inside the square root,
+ *                             finite and >= 0 (PyTorch's default: 1e-5).
+ * @param[in]     momentum     Weight of the new statistic in the running
+ *                             ones, in [0, 1] (PyTorch's default: 0.1; note
+ *                             that Keras' momentum is 1 minus this one), or
+ *                             NaN for PyTorch's momentum=None: the cumulative
+ *                             average, weight 1/num_batches_tracked.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model, a value out of range or a
+ *         shape the layer does not take (the message names the layer and what
+ *         it needs); DSC_E_STATE if the model is built; DSC_E_NOMEM. On
+ *         failure the model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_batchnorm1d(dsc_model *model, size_t num_features, double eps,
+                                             double momentum);
+
+/**
+ * @brief Append a batch-norm layer over a C x H x W input, per channel
+ *        (torch.nn.BatchNorm2d(num_features, eps, momentum), affine, with
+ *        running statistics).
+ *
+ * As dsc_model_add_batchnorm1d(), with channel j normalised over its
+ * batch x H x W values (N = batch x H x W in the unbiased variance).
+ * @param[in,out] model        The model, not yet built; its shape so far is
+ *                             C x H x W with C = @p num_features.
+ * @param[in]     num_features C, at least 1.
+ * @param[in]     eps          Finite and >= 0 (PyTorch's default: 1e-5).
+ * @param[in]     momentum     In [0, 1] (PyTorch's default: 0.1), or NaN for
+ *                             the cumulative average (momentum=None).
+ * @return As dsc_model_add_batchnorm1d().
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_batchnorm2d(dsc_model *model, size_t num_features, double eps,
+                                             double momentum);
+
+/**
+ * @brief Append a layer-norm layer over the last dimension
+ *        (torch.nn.LayerNorm(normalized_shape, eps), elementwise affine).
+ *
+ * Every row of the last dimension (one per sample for a flat input, T per
+ * sample for T x F, ...) is normalised with its own mean and biased
+ * variance: `y = (x - mean) / sqrt(var + eps) * weight + bias`, the same in
+ * training and evaluation mode. Parameters: `weight` [d] (1 at build and by
+ * dsc_model_init(), as PyTorch) and `bias` [d] (0); no buffers.
+ * @param[in,out] model            The model, not yet built; the last
+ *                                 dimension of its shape so far is @p normalized_shape.
+ * @param[in]     normalized_shape d, at least 1.
+ * @param[in]     eps              Finite and >= 0 (PyTorch's default: 1e-5).
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model, a value out of range or a
+ *         shape whose last dimension is not @p normalized_shape;
+ *         DSC_E_STATE if the model is built; DSC_E_NOMEM. On failure the
+ *         model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_layernorm(dsc_model *model, size_t normalized_shape, double eps);
+
 /**
  * @brief The number of named tensors (parameters, then buffers) of the layer at an index.
  * @param[in]  model The model (built or not).
@@ -3773,7 +3861,8 @@ DSC_API dsc_status dsc_model_layer_tensor_count(const dsc_model *model, size_t l
  *                        ("<layer>.<state_name>"), usually the same as @p name;
  *                        may be NULL. A static string.
  * @param[out] is_buffer  Receives 1 for a buffer, 0 for a parameter; may be NULL.
- * @param[out] ndim       Receives the number of dimensions, 1..::DSC_TENSOR_MAX_DIMS;
+ * @param[out] ndim       Receives the number of dimensions, 0..::DSC_TENSOR_MAX_DIMS
+ *                        (0: a scalar of one element, such as `num_batches_tracked`);
  *                        may be NULL.
  * @param[out] dims       Receives ::DSC_TENSOR_MAX_DIMS entries: the sizes in
  *                        PyTorch's layout, then 0s; may be NULL.

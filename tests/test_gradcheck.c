@@ -216,6 +216,41 @@ static void l_gru_lstm_last(dsc_model *m) {
     assert_ok(dsc_model_add_last_step(m));
 }
 
+/* Batch norm in training mode couples the samples: every input's gradient
+ * goes through the batch mean and variance. */
+static void l_bn1d(dsc_model *m) {
+    assert_ok(dsc_model_add_dense(m, 4, 1));
+    assert_ok(dsc_model_add_batchnorm1d(m, 4, 1e-5, 0.1));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_TANH));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+}
+
+static void l_bn1d_cl(dsc_model *m) {
+    assert_ok(dsc_model_add_batchnorm1d(m, 2, 1e-3, NAN));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+}
+
+static void l_bn2d(dsc_model *m) {
+    assert_ok(dsc_model_add_batchnorm2d(m, 2, 1e-5, 0.3));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_TANH));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 3, 1));
+}
+
+static void l_layernorm(dsc_model *m) {
+    assert_ok(dsc_model_add_dense(m, 4, 1));
+    assert_ok(dsc_model_add_layernorm(m, 4, 1e-5));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_GELU));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+}
+
+static void l_layernorm_tf(dsc_model *m) {
+    assert_ok(dsc_model_add_layernorm(m, 4, 1e-5));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+}
+
 /* Every model whose gradients are checked; new layer kinds add rows here. */
 static const gc_row rows[] = {
     {"dense", 3, 1, {4}, DSC_LOSS_MSE, 1, l_dense},
@@ -227,6 +262,13 @@ static const gc_row rows[] = {
     {"lstm (T x F), flatten, dense", 2, 2, {4, 3}, DSC_LOSS_MSE, 1, l_lstm_flatten},
     {"gru, last step, dense", 3, 2, {5, 3}, DSC_LOSS_CROSS_ENTROPY, 1, l_gru_last},
     {"gru, lstm (stacked), last step", 2, 2, {3, 2}, DSC_LOSS_MSE, 1, l_gru_lstm_last},
+    {"dense, batchnorm1d (training), tanh, dense", 4, 1, {5}, DSC_LOSS_MSE, 1, l_bn1d},
+    {"dense, batchnorm1d in eval mode", 3, 1, {5}, DSC_LOSS_MSE, 0, l_bn1d},
+    {"batchnorm1d on C x L (training), flatten, dense", 3, 2, {2, 3}, DSC_LOSS_MSE, 1, l_bn1d_cl},
+    {"batchnorm2d (training), tanh, flatten, dense", 2, 3, {2, 3, 2}, DSC_LOSS_CROSS_ENTROPY, 1, l_bn2d},
+    {"batchnorm2d in eval mode", 2, 3, {2, 2, 2}, DSC_LOSS_MSE, 0, l_bn2d},
+    {"dense, layernorm, gelu, dense", 3, 1, {5}, DSC_LOSS_HUBER, 1, l_layernorm},
+    {"layernorm on T x F, flatten, dense", 2, 2, {3, 4}, DSC_LOSS_MSE, 1, l_layernorm_tf},
 };
 
 static void test_gradcheck_table(void **state) {

@@ -438,7 +438,8 @@ static dsc_status find_one(const dsc__st_file *f, const dsc_model *m, size_t i,
     const char *kind = m->layers[i].vt->name;
     DSC_RETURN_IF(ft == NULL, DSC_E_FORMAT, "%s: %s has no tensor \"%s\" (layer %zu is %s, %s)",
                   fn, what, name, i, kind, shape_words(t->dims, t->ndim, a, sizeof a));
-    DSC_RETURN_IF(ft->dtype != DSC__ST_F32, DSC_E_FORMAT,
+    DSC_RETURN_IF(ft->dtype != DSC__ST_F32 && !(t->is_count && ft->dtype == DSC__ST_I64),
+                  DSC_E_FORMAT,
                   "%s: %s: tensor \"%s\" is %s; descent's parameters and buffers are F32", fn,
                   what, name, dsc__st_dtype_name(ft->dtype));
     int same = ft->ndim == t->ndim;
@@ -489,7 +490,16 @@ dsc_status dsc__model_stage(const dsc__st_file *f, const dsc_model *m, int skip_
             DSC_TRY(find_one(f, m, i, &t[j], &ft, fn, what));
             float *dst = t[j].is_buffer ? buffers + l->buffer_off + t[j].offset
                                         : params + l->param_off + t[j].offset;
-            dsc__st_read_f32(ft, dst);
+            if (ft->dtype == DSC__ST_I64) { /* a scalar count, as PyTorch's state_dict holds it */
+                int64_t v = 0;
+                dsc__st_read_i64(ft, &v);
+                DSC_RETURN_IF(v < 0 || v > (1 << 24), DSC_E_FORMAT, "%s: %s: tensor \"%s\" is "
+                              "%lld; it must be a count in [0, 2^24]", fn, what, ft->name,
+                              (long long)v);
+                dst[0] = (float)v;
+            } else {
+                dsc__st_read_f32(ft, dst);
+            }
             for (size_t e = 0; e < ft->count; e++)
                 DSC_RETURN_IF(!isfinite(dst[e]), DSC_E_FORMAT, "%s: %s: tensor \"%s\" element %zu "
                               "is %g; %ss must be finite", fn, what, ft->name, e, (double)dst[e],

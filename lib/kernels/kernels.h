@@ -298,6 +298,48 @@ typedef struct dsc_kernels {
                        const dsc_update_args *a);
     int (*check_rprop)(size_t n, const float *p, const float *g, const float *prev,
                        const float *step, const dsc_update_args *a);
+
+    /* ---- Normalisation: batch norm and layer norm ----------------------
+     * Batch-norm layout: x is [n][c][s], n samples of c channels of s
+     * positions each (s = 1 for flat features, L for C x L, H*W for images);
+     * channel j's values are the n*s floats x[i][j][0..s). Per-channel
+     * arrays (mean, alpha, ...) have c floats. n*s >= 1.
+     * Sums run in double (scalar, and the SIMD sets over a channel's
+     * contiguous runs when s > 1) or in compensated (Kahan) float per lane
+     * (the SIMD sets with s = 1, one channel per lane): within a few ulp of
+     * the exact sum whatever n, in an order fixed per ISA and shape.
+     * Elementwise results use exactly the float operations written here, in
+     * this order, without FMA contraction: bit-identical on every ISA.
+     *
+     * bn_moments: mean[j] = sum x / (n*s) and the biased variance
+     *   var[j] = sum (x - mean[j])^2 / (n*s) (two passes, centred on the
+     *   float mean). Layer norm uses it with n = 1, c = rows, s = width. */
+    void (*bn_moments)(size_t n, size_t c, size_t s, const float *x, float *mean, float *var);
+    /* bn_apply: y = (x - mean[j]) * alpha[j] + beta[j]; y may equal x. */
+    void (*bn_apply)(size_t n, size_t c, size_t s, const float *x, const float *mean,
+                     const float *alpha, const float *beta, float *y);
+    /* bn_backward_sums: sdy[j] = sum dy, sdxm[j] = sum dy * (x - mean[j])
+     * (overwritten; products formed exactly in double, or in float for the
+     * Kahan path). */
+    void (*bn_backward_sums)(size_t n, size_t c, size_t s, const float *x, const float *dy,
+                             const float *mean, float *sdy, float *sdxm);
+    /* bn_backward_dx: dx = ((dy - gmean[j]) - (x - mean[j]) * k[j]) * g[j];
+     * dx may equal dy. */
+    void (*bn_backward_dx)(size_t n, size_t c, size_t s, const float *x, const float *dy,
+                           const float *mean, const float *k, const float *gmean, const float *g,
+                           float *dx);
+    /* Layer norm over rows of d floats (row r: x + r*d), statistics per row
+     * (mean[r], rstd[r] = 1/sqrt(var + eps)), affine per column (w, b: d).
+     * ln_apply: y = ((x - mean[r]) * rstd[r]) * w[i] + b[i]; y may equal x. */
+    void (*ln_apply)(size_t rows, size_t d, const float *x, const float *mean, const float *rstd,
+                     const float *w, const float *b, float *y);
+    /* ln_backward: per row, with gw = dy * w[i] and xh = (x - mean[r]) * rstd[r]:
+     *   a = sum gw, p = sum gw * xh (double); ma = a / d, mp = p / d (float);
+     *   dx = ((gw - ma) - xh * mp) * rstd[r];
+     *   dw[i] += dy * xh and db[i] += dy (accumulated row after row).
+     * dx may equal dy; dx NULL: only dw and db. */
+    void (*ln_backward)(size_t rows, size_t d, const float *x, const float *dy, const float *mean,
+                        const float *rstd, const float *w, float *dx, float *dw, float *db);
 } dsc_kernels;
 
 /* The table new handles should cache (the current ISA). Never NULL. */
@@ -325,6 +367,7 @@ void dsc__kernels_init_neon(dsc_kernels *k);
     void dsc__##isa##_init_reduce(dsc_kernels *k);   \
     void dsc__##isa##_init_update(dsc_kernels *k);   \
     void dsc__##isa##_init_rnn(dsc_kernels *k);
+    void dsc__##isa##_init_norm(dsc_kernels *k);
 DSC_KERNEL_FAMILIES(scalar)
 DSC_KERNEL_FAMILIES(sse2)
 DSC_KERNEL_FAMILIES(avx2)

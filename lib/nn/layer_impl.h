@@ -73,10 +73,12 @@ typedef struct dsc__tensor_desc {
     const char *name;       /* PyTorch's attribute name: "weight", "bias", "running_mean" */
     const char *state_name; /* its state_dict suffix when it differs ("weight_ih_l0"), else NULL */
     int is_buffer;
-    size_t ndim;            /* 1..DSC__TENSOR_MAX_DIMS */
+    size_t ndim;            /* 0 (a scalar) ..DSC__TENSOR_MAX_DIMS */
     size_t dims[DSC__TENSOR_MAX_DIMS]; /* PyTorch's layout, row-major */
     size_t offset;          /* filled by dsc__layer_tensors: floats from the start of the
                                layer's slice of the parameter (or buffer) area */
+    int is_count;           /* a scalar whole-number buffer PyTorch keeps as int64
+                               (num_batches_tracked): model files also accept it as I64 */
 } dsc__tensor_desc;
 
 /* Buffers a layer sees during a pass. x: input [batch, in]; y: output
@@ -126,6 +128,11 @@ typedef struct dsc__layer_vtable {
     const char *const *config_keys;
     void (*config_get)(const dsc__layer *l, double *values);
     dsc_status (*config_add)(const char *fn, dsc_model *model, const double *values);
+    /* Optional: refuses a forward of batch samples in this mode before
+     * anything runs (batch norm needs 2 values per channel to train), with
+     * a message naming fn and the layer's index. NULL: every batch is fine. */
+    dsc_status (*check_batch)(const dsc__layer *l, const char *fn, size_t index, size_t batch,
+                              int training);
 } dsc__layer_vtable;
 
 struct dsc__layer {
@@ -159,6 +166,14 @@ struct dsc__layer {
             size_t input, hidden; /* F and H of torch.nn.LSTM / GRU */
             size_t steps;         /* T, from the input shape */
         } rnn;
+        struct {              /* batchnorm1d, batchnorm2d, layernorm */
+            size_t features;  /* batch norm: channels C; layer norm: the last dimension */
+            size_t spatial;   /* batch norm: values per channel per sample (1, L or H*W);
+                                 layer norm: rows per sample (prod of the other dims) */
+            double eps;       /* added to the variance inside the square root */
+            double momentum;  /* batch norm: weight of the new statistic; NaN: cumulative */
+            int batch_stats;  /* batch norm: the last forward used the batch's statistics */
+        } norm;
     } u;
 };
 

@@ -288,6 +288,10 @@ DSC_API dsc_status dsc_model_forward(dsc_model *model, const float *x, size_t ba
     DSC_RETURN_IF(batch > model->max_batch, DSC_E_SHAPE,
                   "%s: batch is %zu but the model was built for at most %zu (dsc_model_predict "
                   "takes any number of samples)", fn, batch, model->max_batch);
+    for (size_t i = 0; i < model->nlayers; i++) {
+        const dsc__layer *l = &model->layers[i];
+        if (l->vt->check_batch != NULL) DSC_TRY(l->vt->check_batch(l, fn, i, batch, model->training));
+    }
     memcpy(model->act[0], x, batch * model->in_width * sizeof(float));
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);

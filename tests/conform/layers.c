@@ -143,6 +143,42 @@ static int build_last_step(conform_layer *b) {
     return api(b->r, dsc_model_add_last_step(b->model), "dsc_model_add_last_step");
 }
 
+/* `layer batchnorm1d features=C eps=E momentum=M` and `batchnorm2d
+ * channels=C ...`: the first key names C, the others are shared. */
+static int add_batchnorm(conform_layer *b, const char *const *keys,
+                         dsc_status (*add)(dsc_model *, size_t, double, double), const char *fn) {
+    const char *v[3];
+    size_t c = 0;
+    double eps = 0.0, momentum = 0.0;
+    const char *type = b->line->tok[0];
+    if (keys_of(b, keys, v) || conform_kv_sizes(b->r, type, keys[0], v[0], &c, 1) ||
+        conform_kv_double(b->r, type, "eps", v[1], &eps) ||
+        conform_kv_double(b->r, type, "momentum", v[2], &momentum))
+        return -1;
+    return api(b->r, add(b->model, c, eps, momentum), fn);
+}
+
+static int build_batchnorm1d(conform_layer *b) {
+    static const char *const keys[] = {"features", "eps", "momentum", NULL};
+    return add_batchnorm(b, keys, dsc_model_add_batchnorm1d, "dsc_model_add_batchnorm1d");
+}
+
+static int build_batchnorm2d(conform_layer *b) {
+    static const char *const keys[] = {"channels", "eps", "momentum", NULL};
+    return add_batchnorm(b, keys, dsc_model_add_batchnorm2d, "dsc_model_add_batchnorm2d");
+}
+
+static int build_layernorm(conform_layer *b) {
+    static const char *const keys[] = {"shape", "eps", NULL};
+    const char *v[2];
+    size_t d = 0;
+    double eps = 0.0;
+    if (keys_of(b, keys, v) || conform_kv_sizes(b->r, "layernorm", "shape", v[0], &d, 1) ||
+        conform_kv_double(b->r, "layernorm", "eps", v[1], &eps))
+        return -1;
+    return api(b->r, dsc_model_add_layernorm(b->model, d, eps), "dsc_model_add_layernorm");
+}
+
 /* Every layer type a case may use: one row per type. */
 static const struct {
     const char *type;
@@ -158,6 +194,9 @@ static const struct {
     {"lstm", build_lstm},
     {"gru", build_gru},
     {"last_step", build_last_step},
+    {"batchnorm1d", build_batchnorm1d},
+    {"batchnorm2d", build_batchnorm2d},
+    {"layernorm", build_layernorm},
 };
 
 int conform_add_layer(conform_layer *b) {

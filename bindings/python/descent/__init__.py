@@ -20,6 +20,7 @@ from .nn import (GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dense, Dropout, Hube
                  Sequential, Sigmoid, SmoothL1Loss, Softmax, Tanh, accuracy)
 from .optim import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam,
                     RMSprop, Rprop)
+from .nn import BatchNorm1d, BatchNorm2d, LayerNorm
 from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnnealingLR,
                            CosineAnnealingWarmRestarts, CyclicLR, ExponentialLR, InverseTimeDecay,
                            LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR,

@@ -24,6 +24,9 @@ class LayerKind(IntEnum):
     ACTIVATION = 2
     DROPOUT = 3
     FLATTEN = 4
+    BATCHNORM1D = 11
+    BATCHNORM2D = 12
+    LAYERNORM = 13
     LSTM = 14
     GRU = 15
     LAST_STEP = 16

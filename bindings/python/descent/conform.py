@@ -613,6 +613,25 @@ def _build_last_step(b):
     return descent.LastStep()
 
 
+def _build_batchnorm(cls, first):
+    def build(b):
+        v = b.keys(first, "eps", "momentum")
+        c = parse_long(v[first])
+        if c is None or c < 1:
+            b.c.fail("layer %d: %s=%s is not a size" % (b.index, first, v[first]))
+        return cls(c, eps=kv_double(b.c, b.type, "eps", v["eps"]),
+                   momentum=kv_double(b.c, b.type, "momentum", v["momentum"]))
+    return build
+
+
+def _build_layernorm(b):
+    v = b.keys("shape", "eps")
+    d = parse_long(v["shape"])
+    if d is None or d < 1:
+        b.c.fail("layer %d: shape=%s is not a size" % (b.index, v["shape"]))
+    return descent.LayerNorm(d, eps=kv_double(b.c, "layernorm", "eps", v["eps"]))
+
+
 #: Every layer type a case may use: type -> builder(LayerLine) -> a descent layer.
 LAYER_BUILDERS = {
     "dense": _build_dense,
@@ -625,6 +644,9 @@ LAYER_BUILDERS = {
     "lstm": _recurrent(descent.LSTM),
     "gru": _recurrent(descent.GRU),
     "last_step": _build_last_step,
+    "batchnorm1d": _build_batchnorm(descent.BatchNorm1d, "features"),
+    "batchnorm2d": _build_batchnorm(descent.BatchNorm2d, "channels"),
+    "layernorm": _build_layernorm,
 }
 
 #: The loss line's types: type -> (class, its one key or None).

@@ -367,6 +367,105 @@ class LastStep(Module):
         C.dsc_model_add_last_step(model)
 
 
+def _shaped_try(dims, add):
+    """Run ``add(model)`` on a scratch model of per-sample shape ``dims``."""
+    ptr = c_void_p()
+    arr = (c_size_t * len(dims))(*dims)
+    C.dsc_model_new_shaped(ctypes.byref(ptr), len(dims), arr)
+    try:
+        add(ptr)
+    finally:
+        C.dsc_model_free(ptr)
+
+
+class _BatchNorm(Module):
+    """Shared by BatchNorm1d and BatchNorm2d: PyTorch's arguments, affine with
+    running statistics (``running_mean``, ``running_var``,
+    ``num_batches_tracked``: buffers, never seen by the optimizers).
+    ``momentum=None`` is the cumulative average."""
+
+    _scratch_shape = None  # a shape the layer accepts, for the argument check
+
+    def __init__(self, num_features, eps=1e-05, momentum=0.1, affine=True,
+                 track_running_stats=True):
+        name = type(self).__name__
+        self.num_features = _check.integer(name, "num_features", num_features, lo=1)
+        self.eps = _check.real(name, "eps", eps)
+        self.momentum = None if momentum is None else _check.real(name, "momentum", momentum)
+        self.affine = _check.flag(name, "affine", affine)
+        self.track_running_stats = _check.flag(name, "track_running_stats", track_running_stats)
+        if not self.affine or not self.track_running_stats:
+            raise _buf.arg_error("%s: affine=%s, track_running_stats=%s; only the affine layer "
+                                 "with running statistics (both True, torch's defaults) is "
+                                 "supported" % (name, self.affine, self.track_running_stats))
+        _shaped_try(self._scratch_shape(self.num_features), lambda m: self._add(m, 0))
+
+    def _momentum(self):
+        return float("nan") if self.momentum is None else self.momentum
+
+    def __repr__(self):
+        return "%s(%d, eps=%g, momentum=%s)" % (type(self).__name__, self.num_features, self.eps,
+                                                "None" if self.momentum is None else
+                                                "%g" % self.momentum)
+
+
+class BatchNorm1d(_BatchNorm):
+    """``torch.nn.BatchNorm1d(num_features, eps=1e-05, momentum=0.1, affine=True,
+    track_running_stats=True)`` over samples of shape (C,) or (C, L), C =
+    ``num_features``. Training mode normalises with the batch statistics and
+    updates the running ones once per forward (PyTorch's momentum: the weight
+    of the new value); eval mode uses the running statistics."""
+
+    @staticmethod
+    def _scratch_shape(c):
+        return (c,)
+
+    def _add(self, model, index):
+        C.dsc_model_add_batchnorm1d(model, self.num_features, self.eps, self._momentum())
+
+
+class BatchNorm2d(_BatchNorm):
+    """``torch.nn.BatchNorm2d(num_features, eps=1e-05, momentum=0.1, affine=True,
+    track_running_stats=True)``: per channel of (C, H, W) samples, over batch x
+    H x W values; otherwise as :class:`BatchNorm1d`."""
+
+    @staticmethod
+    def _scratch_shape(c):
+        return (c, 1, 1)
+
+    def _add(self, model, index):
+        C.dsc_model_add_batchnorm2d(model, self.num_features, self.eps, self._momentum())
+
+
+class LayerNorm(Module):
+    """``torch.nn.LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True)``
+    over the last dimension: ``normalized_shape`` is that dimension's size (an
+    int, or a one-element tuple or list)."""
+
+    def __init__(self, normalized_shape, eps=1e-05, elementwise_affine=True):
+        if isinstance(normalized_shape, (tuple, list)):
+            if len(normalized_shape) != 1:
+                raise _buf.arg_error("LayerNorm: normalized_shape is %s; only the last dimension "
+                                     "(an int or a one-element tuple) is supported"
+                                     % _shape(normalized_shape))
+            normalized_shape = normalized_shape[0]
+        self.normalized_shape = (_check.integer("LayerNorm", "normalized_shape",
+                                                normalized_shape, lo=1),)
+        self.eps = _check.real("LayerNorm", "eps", eps)
+        self.elementwise_affine = _check.flag("LayerNorm", "elementwise_affine",
+                                              elementwise_affine)
+        if not self.elementwise_affine:
+            raise _buf.arg_error("LayerNorm: elementwise_affine=False is not supported (only the "
+                                 "affine layer, torch's default)")
+        self._try(self.normalized_shape[0], lambda m: self._add(m, 0))
+
+    def _add(self, model, index):
+        C.dsc_model_add_layernorm(model, self.normalized_shape[0], self.eps)
+
+    def __repr__(self):
+        return "LayerNorm(%s, eps=%g)" % (_shape(self.normalized_shape), self.eps)
+
+
 class _FileLayer(Module):
     """A layer other than Linear and Flatten of a model read from a file
     (:func:`descent.load_model`). descent.h tells a layer's kind, widths and

@@ -8,4 +8,5 @@ void dsc__kernels_init_neon(dsc_kernels *k) {
     dsc__neon_init_reduce(k);
     dsc__neon_init_update(k);
     dsc__neon_init_rnn(k);
+    dsc__neon_init_norm(k);
 }
