@@ -3752,6 +3752,7 @@ DSC_API dsc_status dsc_model_add_gru(dsc_model *model, size_t input_size, size_t
  */
 DSC_API dsc_status dsc_model_add_last_step(dsc_model *model);
 
+/**
  * @brief Append a batch-norm layer over a C or C x L input
  *        (torch.nn.BatchNorm1d(num_features, eps, momentum), affine, with
  *        running statistics).

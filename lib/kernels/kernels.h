@@ -366,7 +366,7 @@ void dsc__kernels_init_neon(dsc_kernels *k);
     void dsc__##isa##_init_act(dsc_kernels *k);      \
     void dsc__##isa##_init_reduce(dsc_kernels *k);   \
     void dsc__##isa##_init_update(dsc_kernels *k);   \
-    void dsc__##isa##_init_rnn(dsc_kernels *k);
+    void dsc__##isa##_init_rnn(dsc_kernels *k);      \
     void dsc__##isa##_init_norm(dsc_kernels *k);
 DSC_KERNEL_FAMILIES(scalar)
 DSC_KERNEL_FAMILIES(sse2)
