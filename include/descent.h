@@ -2796,8 +2796,9 @@ typedef enum dsc_trainer_param {
     DSC_TRAINER_PARAM_FINDER_DIVERGE = 21,
     /** 1: measure, while training, the gradient noise scale, the loss's
      *  oscillation and its progress (::DSC_PROGRESS_NOISE_SCALE to
-     *  ::DSC_PROGRESS_SUGGESTED_LR; docs/noise_scale.md). Each batch of at least
-     *  2 samples is then run as two forward/backward passes, a part of
+     *  ::DSC_PROGRESS_SUGGESTED_LR; docs/noise_scale.md). Each measured batch
+     *  (::DSC_TRAINER_PARAM_NOISE_INTERVAL) of at least 2 samples is then run
+     *  as two forward/backward passes, a part of
      *  ::DSC_TRAINER_PARAM_NOISE_PART of it and the rest, and the squared
      *  gradient norm is read after each (the gradient is the same as without).
      *  Setting it to 1 starts the measurements afresh. Not saved in
@@ -2816,7 +2817,14 @@ typedef enum dsc_trainer_param {
     /** Batch losses in the window of ::DSC_PROGRESS_OSCILLATION and the loss
      *  drop (also a setting of dsc_noise_scale_set()). Default 50; int in
      *  [3, 2^20]. @since 0.2.0 */
-    DSC_TRAINER_PARAM_LOSS_WINDOW = 33
+    DSC_TRAINER_PARAM_LOSS_WINDOW = 33,
+    /** Measure the noise scale on every n-th step only (the first of a
+     *  trainer, then every n-th): a measured step runs its batch as two
+     *  passes, which costs about 15% of a step at batch 32 on the
+     *  784-256-128-10 MLP (bench/README.md); the default keeps the cost of
+     *  measuring within 5% of an epoch. Default 8; int in [1, 2^31].
+     *  @since 0.2.0 */
+    DSC_TRAINER_PARAM_NOISE_INTERVAL = 34
 } dsc_trainer_param;
 
 /**

@@ -156,6 +156,7 @@ static void test_noise_trainer(void **state) {
     assert_ok(dsc_trainer_set(t, DSC_TRAINER_PARAM_EPOCHS, 4));
     assert_ok(dsc_trainer_set(t, DSC_TRAINER_PARAM_MEASURE_NOISE, 1));
     assert_ok(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_BETA, 1));
+    assert_ok(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_INTERVAL, 1));
     assert_ok(dsc_trainer_run(t));
     assert_ok(dsc_trainer_noise_scale(t, &ns));
     static const dsc_progress_key keys[] = {
@@ -231,6 +232,7 @@ static void test_noise_trainer_same_training(void **state) {
         assert_ok(dsc_trainer_set(t, DSC_TRAINER_PARAM_BATCH_SIZE, 50));
         assert_ok(dsc_trainer_set(t, DSC_TRAINER_PARAM_MEASURE_NOISE, on));
         assert_ok(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_PART, 0.3));
+        assert_ok(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_INTERVAL, 1));
         assert_ok(dsc_trainer_run(t));
         double steps = 0;
         const dsc_progress *p = NULL;
@@ -442,7 +444,9 @@ static void test_noise_trainer_keys(void **state) {
     assert_true(lo == 3 && hi == 1048576.0);
     assert_ok(dsc_trainer_param_default(DSC_TRAINER_PARAM_LOSS_WINDOW, &v));
     assert_true(v == 50);
-    assert_status(dsc_trainer_param_default((dsc_trainer_param)34, &v), DSC_E_UNSUPPORTED);
+    assert_ok(dsc_trainer_param_default(DSC_TRAINER_PARAM_NOISE_INTERVAL, &v));
+    assert_true(v == 8);
+    assert_status(dsc_trainer_param_default((dsc_trainer_param)35, &v), DSC_E_UNSUPPORTED);
     assert_status(dsc_trainer_param_bounds((dsc_trainer_param)29, &lo, &hi), DSC_E_UNSUPPORTED);
 
     dsc_model *m = linear_model(8);
@@ -461,6 +465,7 @@ static void test_noise_trainer_keys(void **state) {
     assert_status(dsc_trainer_set(t, DSC_TRAINER_PARAM_MEASURE_NOISE, 2), DSC_E_ARG);
     assert_status(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_PART, 1), DSC_E_ARG);
     assert_status(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_PART, 0), DSC_E_ARG);
+    assert_status(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_INTERVAL, 0), DSC_E_ARG);
     assert_status(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_BETA, -0.1), DSC_E_ARG);
     assert_status(dsc_trainer_set(t, DSC_TRAINER_PARAM_LOSS_WINDOW, 1048577), DSC_E_ARG);
     assert_ok(dsc_trainer_get(t, DSC_TRAINER_PARAM_NOISE_PART, &v));
@@ -511,7 +516,7 @@ static void test_noise_no_allocation(void **state) {
     double v = 0;
     assert_ok(dsc_trainer_progress(t, &p));
     assert_ok(dsc_progress_get(p, DSC_PROGRESS_NOISE_STEPS, &v));
-    assert_true(v == 21.0);
+    assert_true(v == 3.0); /* 21 steps, every 8th measured: steps 0, 8, 16 */
     dsc_trainer_free(t);
     dsc_dataset_free(ds);
     dsc_optimizer_free(opt);

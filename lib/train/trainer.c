@@ -169,6 +169,7 @@ static const dsc__setting settings[] = {
 static const dsc__setting measure_settings[] = {
     {DSC_TRAINER_PARAM_MEASURE_NOISE, "measure_noise", 0, 0, 1, DSC__SET_BOOL},
     {DSC_TRAINER_PARAM_NOISE_PART, "noise_part", 0.5, 0, 1, DSC__SET_LO_OPEN | DSC__SET_HI_OPEN},
+    {DSC_TRAINER_PARAM_NOISE_INTERVAL, "noise_interval", 8, 1, DSC__TWO_31, DSC__SET_INT},
 };
 #define NMEASURE (sizeof measure_settings / sizeof measure_settings[0])
 
@@ -212,6 +213,7 @@ static void store(dsc_trainer *t, dsc_trainer_param key, double value) {
         if (t->measure) (void)dsc_noise_scale_reset(t->noise);
         break;
     case DSC_TRAINER_PARAM_NOISE_PART: t->noise_part = value; break;
+    case DSC_TRAINER_PARAM_NOISE_INTERVAL: t->noise_interval = (size_t)value; break;
     case DSC_TRAINER_PARAM_NOISE_BETA:
     case DSC_TRAINER_PARAM_LOSS_WINDOW: break; /* the estimator's: see dsc_trainer_set */
     }
@@ -233,6 +235,7 @@ static double load(const dsc_trainer *t, dsc_trainer_param key) {
     case DSC_TRAINER_PARAM_FINDER_DIVERGE: return t->finder_diverge;
     case DSC_TRAINER_PARAM_MEASURE_NOISE: return t->measure;
     case DSC_TRAINER_PARAM_NOISE_PART: return t->noise_part;
+    case DSC_TRAINER_PARAM_NOISE_INTERVAL: return (double)t->noise_interval;
     case DSC_TRAINER_PARAM_NOISE_BETA:
     case DSC_TRAINER_PARAM_LOSS_WINDOW: {
         double v = NAN;
@@ -653,7 +656,8 @@ static dsc_status run_epochs(dsc_trainer *t, float *params, int resume) {
              * caught before it is stepped; the check walks the groups only. */
             DSC_TRY(dsc__check_holds_model(t->opt, t->model, DSC_E_STATE, fn));
             DSC_TRY(dsc_optimizer_group_get(t->opt, 0, DSC_OPTIMIZER_PARAM_LR, &lr));
-            dsc_status s = dsc__trainer_train_batch(t, t->order + first, n, t->measure, &loss);
+            dsc_status s = dsc__trainer_train_batch(
+                t, t->order + first, n, t->measure && p->step % t->noise_interval == 0, &loss);
             p->step++;
             p->batch++;
             p->lr = lr;

@@ -45,6 +45,7 @@ struct dsc_trainer {
     double min_delta, finder_beta, finder_diverge;
     int measure;               /* DSC_TRAINER_PARAM_MEASURE_NOISE */
     double noise_part;         /* DSC_TRAINER_PARAM_NOISE_PART */
+    size_t noise_interval;     /* DSC_TRAINER_PARAM_NOISE_INTERVAL */
     dsc_noise_scale *noise;    /* owned; its settings are the trainer's noise keys */
     double rt_lr;              /* the last range test's suggested lr (0: none) ... */
     size_t rt_batch;           /* ... and its batch size */
