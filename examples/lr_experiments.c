@@ -203,6 +203,13 @@ typedef struct result {
     size_t steps;
     int diverged;
     double noise, oscil;
+    /* measure != 0 (the trainer's DSC_TRAINER_PARAM_MEASURE_NOISE): the
+     * gradient noise scale after every step and its final estimates, and
+     * the per-sample losses of the training slice at the final weights */
+    int measure;
+    curve noise_scale;
+    double b_simple, grad_sq, grad_var, lib_oscil, lib_drop, noise_steps;
+    double *sample_loss;
 } result;
 
 static dsc_model *make_model(size_t max_batch) {
@@ -349,6 +356,8 @@ static int on_step(const dsc_progress *p, void *user) {
     size_t s = (size_t)b - 1, spe = (size_t)bpe;
     r->steps = (size_t)pget(p, DSC_PROGRESS_STEP);
     curve_add(&r->batch_loss, x, v);
+    if (r->measure && isfinite(pget(p, DSC_PROGRESS_NOISE_SCALE)))
+        curve_add(&r->noise_scale, x, pget(p, DSC_PROGRESS_NOISE_SCALE));
     if (!(v <= r->peak)) r->peak = v;
     fprintf(st->csv, "%zu,%.5f,%.5f,%g,%.6f,", r->steps, x, st->secs, pget(p, DSC_PROGRESS_LR), v);
     if (!isfinite(v)) r->diverged = 1;
@@ -371,8 +380,9 @@ static int on_step(const dsc_progress *p, void *user) {
 }
 
 /* One run, trained by dsc_trainer: batch size 1, N or 0 (the whole set). */
-static void run(const cfg *c, result *r) {
+static void run(const cfg *c, result *r, int measure) {
     memset(r, 0, sizeof *r);
+    r->measure = measure;
     const size_t n = g_ntrain, B = c->batch ? c->batch : n;
     const size_t spe = (n + B - 1) / B;
     dsc_model *m = make_model(B);
@@ -391,6 +401,10 @@ static void run(const cfg *c, result *r) {
     CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_EPOCHS, c->epochs));
     CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_SEED, 1)); /* every run sees the same shuffles */
     CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_MAX_NONFINITE, 1));
+    if (measure) { /* every step, for a smooth curve (the default is every 8th) */
+        CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_MEASURE_NOISE, 1));
+        CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_INTERVAL, 1));
+    }
     if (sched) {
         CHECK(dsc_trainer_set_scheduler(t, sched));
         CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_SCHED_STEPPING, DSC_STEP_PER_ITERATION));
@@ -425,6 +439,23 @@ static void run(const cfg *c, result *r) {
     r->noise = noise_of(&r->batch_loss, NOISE_WINDOW);
     /* the last quarter of the run, at least one epoch */
     r->oscil = oscillation(&r->train_loss, c->epochs, fmax(1.0, c->epochs / 4.0));
+    if (measure) {
+        const dsc_progress *p = NULL;
+        CHECK(dsc_trainer_progress(t, &p));
+        r->b_simple = pget(p, DSC_PROGRESS_NOISE_SCALE);
+        r->grad_sq = pget(p, DSC_PROGRESS_GRAD_SQ_NORM);
+        r->grad_var = pget(p, DSC_PROGRESS_GRAD_VARIANCE);
+        r->noise_steps = pget(p, DSC_PROGRESS_NOISE_STEPS);
+        r->lib_oscil = pget(p, DSC_PROGRESS_OSCILLATION);
+        r->lib_drop = pget(p, DSC_PROGRESS_LOSS_DROP_PER_EPOCH);
+        /* per-sample losses of the training slice at the final weights */
+        r->sample_loss = xmalloc(g_neval * sizeof *r->sample_loss);
+        CHECK(dsc_model_set_training(m, 0));
+        CHECK(dsc_model_predict(m, g_train_x, g_neval, g_evalbuf));
+        for (size_t i = 0; i < g_neval; i++)
+            CHECK(dsc_loss_forward_labels(eloss, g_evalbuf + i * CLASSES, g_train_y + i, 1,
+                                          CLASSES, &r->sample_loss[i]));
+    }
     dsc_trainer_free(t);
     dsc_loss_free(loss);
     dsc_loss_free(eloss);
@@ -438,6 +469,9 @@ static void result_free(result *r) {
     free(r->batch_loss.y);
     free(r->train_loss.x);
     free(r->train_loss.y);
+    free(r->noise_scale.x);
+    free(r->noise_scale.y);
+    free(r->sample_loss);
 }
 
 /* ---- SVG ------------------------------------------------------------------- */
@@ -531,6 +565,85 @@ static void plot(const char *file, const char *title, const cfg *cs, const resul
     fclose(f);
 }
 
+/* The variance of the mean loss of batches of b samples drawn without
+ * replacement from the n per-sample losses l, over `draws` batches. */
+static double batch_loss_var(const double *l, size_t n, size_t b, int draws) {
+    size_t *idx = xmalloc(n * sizeof *idx);
+    double s = 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    for (int d = 0; d < draws; d++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < b; i++) { /* partial Fisher-Yates */
+            size_t j = i + (size_t)(rnd() % (n - i)), tmp = idx[i];
+            idx[i] = idx[j];
+            idx[j] = tmp;
+            mean += l[idx[i]];
+        }
+        mean /= (double)b;
+        s += mean;
+        ss += mean * mean;
+    }
+    free(idx);
+    double m = s / draws, v = ss / draws - m * m;
+    return v > 0 ? v : 0.0;
+}
+
+/* The noise scale over training: B_simple after every step of a run, with
+ * the run's batch size as a dashed line. */
+static void plot_noise_scale(const char *file, const cfg *c, const result *r) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", g_out, file);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "lr_experiments: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    const double W = 760, H = 420, L = 60, R = 190, T = 40, Bm = 50;
+    const curve *cv = &r->noise_scale;
+    double xmax = c->epochs, ymax = (double)c->batch;
+    for (size_t j = cv->n / 10; j < cv->n; j++) /* the first steps average little */
+        if (isfinite(cv->y[j]) && cv->y[j] > ymax) ymax = cv->y[j];
+    ymax = ceil(ymax * 1.15 / 50.0) * 50.0;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" "
+            "fill=\"white\"/>\n<text x=\"%.0f\" y=\"22\" font-size=\"14\">Gradient noise scale "
+            "B_simple = tr(Sigma)/|G|^2 over training (%s, lr %g)</text>\n", W, H, L, c->label, c->lr);
+    double pw = W - L - R, ph = H - T - Bm;
+#define PX(x) (L + (x) / xmax * pw)
+#define PY(y) (T + ph - (fmax(0.0, fmin((y), ymax)) / ymax) * ph)
+    for (int k = 0; k <= 5; k++) {
+        double yv = ymax * k / 5.0, xv = xmax * k / 5.0;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+                L, PY(yv), L + pw, PY(yv));
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n", L - 6,
+                PY(yv) + 4, yv);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.3g</text>\n", PX(xv),
+                T + ph + 16, xv);
+    }
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+            "stroke=\"black\"/>\n", L, T, pw, ph);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">epoch</text>\n", L + pw / 2,
+            H - 12);
+    fprintf(f, "<text transform=\"translate(16 %.1f) rotate(-90)\" text-anchor=\"middle\">"
+            "B_simple (samples)</text>\n", T + ph / 2);
+    fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", colors[0]);
+    for (size_t j = 0; j < cv->n; j++)
+        if (isfinite(cv->y[j])) fprintf(f, "%.1f,%.1f ", PX(cv->x[j]), PY(cv->y[j]));
+    fprintf(f, "\"/>\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+            "stroke-dasharray=\"6 4\"/>\n", L, PY((double)c->batch), L + pw, PY((double)c->batch),
+            colors[1]);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+            "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\">B_simple</text>\n"
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+            "stroke-dasharray=\"6 4\"/><text x=\"%.1f\" y=\"%.1f\">batch size %zu</text>\n",
+            L + pw + 10, T + 14, L + pw + 30, T + 14, colors[0], L + pw + 36, T + 18,
+            L + pw + 10, T + 32, L + pw + 30, T + 32, colors[1], L + pw + 36, T + 36, c->batch);
+#undef PX
+#undef PY
+    fprintf(f, "</svg>\n");
+    fclose(f);
+}
+
 /* ---- claims and the summary --------------------------------------------- */
 
 static int n_claims, n_held;
@@ -559,13 +672,13 @@ static void row(const char *exp, const cfg *c, const result *r) {
             r->val_loss, r->val_acc, r->seconds, r->diverged);
 }
 
-static void run_all(const char *exp, cfg *cs, result *rs, int n) {
+static void run_all(const char *exp, cfg *cs, result *rs, int n, int measure_batch) {
     /* The "running" line is for a person watching a terminal; in a log it
      * would interleave with the table. */
     const int tty = isatty(fileno(stderr));
     for (int i = 0; i < n; i++) {
         if (tty) fprintf(stderr, "  running %s ...\r", cs[i].label);
-        run(&cs[i], &rs[i]);
+        run(&cs[i], &rs[i], cs[i].batch == (size_t)measure_batch && measure_batch > 0);
         if (tty) fprintf(stderr, "%40s\r", "");
         row(exp, &cs[i], &rs[i]);
         fflush(stdout);
@@ -662,7 +775,7 @@ int main(int argc, char **argv) {
     printf("\n(a) stochastic vs mini-batch vs full-batch: SGD, constant lr %g, %d epochs\n", lr_a,
            ea);
     row_header();
-    run_all("a", ca, ra, 3);
+    run_all("a", ca, ra, 3, 32);
     snprintf(m, sizeof m, "%.3f > %.3f > %.4f", ra[0].noise, ra[1].noise, ra[2].noise);
     claim("a", "loss noise: stochastic > mini-batch > full batch", m,
           ra[0].noise > ra[1].noise && ra[1].noise > ra[2].noise);
@@ -677,6 +790,44 @@ int main(int argc, char **argv) {
     claim("a", "progress per second: mini-batch the most", m, ps[1] > ps[0] && ps[1] > ps[2]);
     plot("a_batch_size.svg", "(a) batch size at a constant lr: training loss per epoch", ca, ra, 3,
          1, 0);
+    {   /* The gradient noise scale the library measured in the batch-32 run,
+         * and the batch-loss noise it implies: at fixed weights a batch's
+         * mean loss has variance s^2/B (N-B)/(N-1) (s^2 the per-sample
+         * variance, drawn without replacement from N). */
+        const result *r = &ra[1];
+        printf("  noise scale (library, batch-32 run, %.0f steps): B_simple = tr(Sigma)/|G|^2 = "
+               "%.4g/%.4g = %.0f samples at the end;\n    batch 32 < B_simple: the steps are "
+               "noise-dominated, a larger batch would cut the steps almost in proportion; "
+               "the full batch (%zu) is %.0fx B_simple, so most of its samples are wasted "
+               "per step\n", r->noise_steps, r->grad_var, r->grad_sq, r->b_simple, g_ntrain,
+               (double)g_ntrain / r->b_simple);
+        printf("  library's loss measures (batch-32 run, last 50 steps): oscillation %.4f, "
+               "loss drop %.4f per epoch\n", r->lib_oscil, r->lib_drop);
+        const size_t n = g_neval, sizes[3] = {1, 32, g_neval};
+        double mean = 0, s2 = 0, v[3];
+        for (size_t i = 0; i < n; i++) mean += r->sample_loss[i];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++) s2 += (r->sample_loss[i] - mean) * (r->sample_loss[i] - mean);
+        s2 /= (double)(n - 1);
+        printf("  batch-loss noise at the final weights (%zu training samples, per-sample variance "
+               "%.4f, 2000 batches each):\n", n, s2);
+        int ok = 1;
+        for (int i = 0; i < 3; i++) {
+            v[i] = batch_loss_var(r->sample_loss, n, sizes[i], i == 2 ? 3 : 2000);
+            double pred = s2 / (double)sizes[i] * (double)(n - sizes[i]) / (double)(n - 1);
+            printf("    batch %-5zu variance %.3g, predicted s^2/B (N-B)/(N-1) = %.3g\n",
+                   sizes[i], v[i], pred);
+            if (i < 2) ok &= fabs(v[i] / pred - 1.0) < 0.2;
+            else ok &= v[i] <= 1e-9 * s2;
+        }
+        snprintf(m, sizeof m, "var1/var32 = %.1f (1/B: %.1f), full: %.2g", v[0] / v[1],
+                 32.0 * (double)(n - 1) / (double)(n - 32), v[2]);
+        claim("a", "batch-loss variance ~ 1/B (fixed weights)", m, ok);
+        printf("  (in the runs above, noise^2 of batch 1 / batch 32 = %.0f: besides sampling, batch "
+               "1's loss moves with its noisier weights)\n",
+               (ra[0].noise / ra[1].noise) * (ra[0].noise / ra[1].noise));
+        plot_noise_scale("noise_scale.svg", &ca[1], r);
+    }
 
     /* (b) ---------------------------------------------------------------- */
     double lr_b = 0.3;
@@ -692,7 +843,7 @@ int main(int argc, char **argv) {
     result rb[6];
     printf("\n(b) constant vs decayed lr: SGD batch 32, lr %g, %d epochs\n", lr_b, eb);
     row_header();
-    run_all("b", cb, rb, 6);
+    run_all("b", cb, rb, 6, 0);
     for (int i = 1; i < 6; i++) {
         char t[96];
         snprintf(t, sizeof t, "%s: oscillates less than constant", cb[i].label);
@@ -714,7 +865,7 @@ int main(int argc, char **argv) {
     result rc[3];
     printf("\n(c) too small, good and too large a constant lr: SGD batch 32, %d epochs\n", ec);
     row_header();
-    run_all("c", cc, rc, 3);
+    run_all("c", cc, rc, 3, 0);
     double best = 0;
     for (int i = 0; i < 3; i++)
         if (!rc[i].diverged && rc[i].init - rc[i].final > best) best = rc[i].init - rc[i].final;
@@ -752,7 +903,7 @@ int main(int argc, char **argv) {
     result rd[4];
     printf("\n(d) momentum, RMSProp and Adam against plain SGD: batch 32, %d epochs\n", ed);
     row_header();
-    run_all("d", cd, rd, 4);
+    run_all("d", cd, rd, 4, 0);
     for (int i = 1; i < 4; i++) {
         char t[96];
         double at = epochs_to(&rd[i], rd[0].final);
@@ -767,7 +918,7 @@ int main(int argc, char **argv) {
     plot("d_optimizers.svg", "(d) momentum, RMSProp and Adam against plain SGD", cd, rd, 4, 0, 1);
 
     printf("\n%d of %d claims held. CPU time %.1f s. Wrote one CSV per run, summary.csv and "
-           "a_batch_size.svg, b_schedules.svg, c_lr_size.svg, d_optimizers.svg in %s/\n",
+           "a_batch_size.svg, noise_scale.svg, b_schedules.svg, c_lr_size.svg, d_optimizers.svg in %s/\n",
            n_held, n_claims, cpu_now() - t_start, g_out);
     fclose(g_summary);
     for (int i = 0; i < 3; i++) result_free(&ra[i]), result_free(&rc[i]);

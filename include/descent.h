@@ -2832,7 +2832,38 @@ typedef enum dsc_trainer_param {
     DSC_TRAINER_PARAM_FINDER_BETA = 20,
     /** Learning-rate range test: stop when the smoothed loss exceeds this
      *  many times the best smoothed loss. Default 4; (1, inf), finite. */
-    DSC_TRAINER_PARAM_FINDER_DIVERGE = 21
+    DSC_TRAINER_PARAM_FINDER_DIVERGE = 21,
+    /** 1: measure, while training, the gradient noise scale, the loss's
+     *  oscillation and its progress (::DSC_PROGRESS_NOISE_SCALE to
+     *  ::DSC_PROGRESS_SUGGESTED_LR; docs/noise_scale.md). Each measured batch
+     *  (::DSC_TRAINER_PARAM_NOISE_INTERVAL) of at least 2 samples is then run
+     *  as two forward/backward passes, a part of
+     *  ::DSC_TRAINER_PARAM_NOISE_PART of it and the rest, and the squared
+     *  gradient norm is read after each (the gradient is the same as without).
+     *  Setting it to 1 starts the measurements afresh. Not saved in
+     *  checkpoints. Default 0; 0 or 1. @since 0.2.0 */
+    DSC_TRAINER_PARAM_MEASURE_NOISE = 30,
+    /** Averaging of the noise-scale estimates (also a setting of
+     *  dsc_noise_scale_set()): each step's estimate enters a moving average
+     *  with weight max(1 - beta, 1/n) at the n-th step: the plain mean of
+     *  the first 1/(1 - beta) steps, then an exponential moving average; 1
+     *  keeps the plain mean of every step. Default 0.99; [0, 1]. @since 0.2.0 */
+    DSC_TRAINER_PARAM_NOISE_BETA = 31,
+    /** The part of each batch whose gradient is the small-batch one of the
+     *  noise scale: round(part x batch) samples, at least 1 and at most
+     *  batch - 1. Default 0.5; (0, 1). @since 0.2.0 */
+    DSC_TRAINER_PARAM_NOISE_PART = 32,
+    /** Batch losses in the window of ::DSC_PROGRESS_OSCILLATION and the loss
+     *  drop (also a setting of dsc_noise_scale_set()). Default 50; int in
+     *  [3, 2^20]. @since 0.2.0 */
+    DSC_TRAINER_PARAM_LOSS_WINDOW = 33,
+    /** Measure the noise scale on every n-th step only (the first of a
+     *  trainer, then every n-th): a measured step runs its batch as two
+     *  passes, which costs about 15% of a step at batch 32 on the
+     *  784-256-128-10 MLP (bench/README.md); the default keeps the cost of
+     *  measuring within 5% of an epoch. Default 8; int in [1, 2^31].
+     *  @since 0.2.0 */
+    DSC_TRAINER_PARAM_NOISE_INTERVAL = 34
 } dsc_trainer_param;
 
 /**
@@ -2878,7 +2909,43 @@ typedef enum dsc_progress_key {
     /** Epochs in a row without improvement of the validation loss. */
     DSC_PROGRESS_EPOCHS_WITHOUT_IMPROVEMENT = 15,
     /** Why the last run ended: a ::dsc_stop_reason. */
-    DSC_PROGRESS_STOP_REASON = 16
+    DSC_PROGRESS_STOP_REASON = 16,
+    /** The gradient noise scale B_simple = tr(Sigma) / |G|^2 (McCandlish et
+     *  al. 2018): the batch size around which larger batches stop speeding up
+     *  training per step. NaN before the first measurement; +infinity while
+     *  the averaged |G|^2 estimate is not positive (the noise hides the
+     *  gradient). Needs ::DSC_TRAINER_PARAM_MEASURE_NOISE. @since 0.2.0 */
+    DSC_PROGRESS_NOISE_SCALE = 20,
+    /** The averaged unbiased estimate of |G|^2, the squared norm of the
+     *  full-data gradient; NaN before the first measurement. @since 0.2.0 */
+    DSC_PROGRESS_GRAD_SQ_NORM = 21,
+    /** The averaged unbiased estimate of tr(Sigma), the per-sample gradient
+     *  variance summed over the parameters; NaN before the first measurement.
+     *  @since 0.2.0 */
+    DSC_PROGRESS_GRAD_VARIANCE = 22,
+    /** Steps whose gradients went into the noise-scale averages. @since 0.2.0 */
+    DSC_PROGRESS_NOISE_STEPS = 23,
+    /** RMS of the batch losses of the last ::DSC_TRAINER_PARAM_LOSS_WINDOW
+     *  accepted steps around their least-squares line against the epoch
+     *  (the spread of the loss around its trend); NaN before 3 steps.
+     *  @since 0.2.0 */
+    DSC_PROGRESS_OSCILLATION = 24,
+    /** Drop of the loss per epoch: minus the slope of that line (negative
+     *  when the loss rises); NaN before 3 steps. @since 0.2.0 */
+    DSC_PROGRESS_LOSS_DROP_PER_EPOCH = 25,
+    /** Drop of the loss per second: the line's drop across the window
+     *  divided by the seconds the window's steps took (monotonic clock);
+     *  NaN before 3 steps. @since 0.2.0 */
+    DSC_PROGRESS_LOSS_DROP_PER_SECOND = 26,
+    /** The batch size dsc_noise_scale_advise() suggests (the noise scale,
+     *  rounded, within [1, the training set's size]); NaN while the noise
+     *  scale is not a positive finite number. @since 0.2.0 */
+    DSC_PROGRESS_SUGGESTED_BATCH = 27,
+    /** The learning rate dsc_noise_scale_advise() suggests for that batch
+     *  size from the trainer's last successful dsc_trainer_lr_range_test()
+     *  (its suggested lr at its batch size); NaN without a range test or
+     *  without a suggested batch size. @since 0.2.0 */
+    DSC_PROGRESS_SUGGESTED_LR = 28
 } dsc_progress_key;
 
 /** Why dsc_trainer_run() ended. Values are fixed and never renumbered. */
@@ -4131,7 +4198,236 @@ DSC_API dsc_status dsc_checkpoint_load(const char *path, dsc_model *model, dsc_o
 
 /** @} */
 
+/**
+ * @defgroup noise Noise scale
+ * @brief The gradient noise scale, the loss's oscillation and progress, and
+ *        the batch size and learning rate they suggest (docs/noise_scale.md).
+ *
+ * The gradient noise scale B_simple = tr(Sigma) / |G|^2 (McCandlish, Kaplan,
+ * Amodei et al., "An Empirical Model of Large-Batch Training", 2018, appendix
+ * A) compares the noise of per-sample gradients (tr(Sigma), their variance
+ * summed over the parameters) with the full-data gradient G. Batches much
+ * smaller than B_simple are noise-dominated (a larger batch nearly divides
+ * the number of steps); batches much larger waste samples. It is estimated
+ * from the squared norms of the mean gradient over two batch sizes b < B
+ * taken at the same weights, |G_b|^2 and |G_B|^2:
+ * `|G|^2 ~ (B |G_B|^2 - b |G_b|^2) / (B - b)` and
+ * `tr(Sigma) ~ (|G_b|^2 - |G_B|^2) / (1/b - 1/B)`, both unbiased; each is
+ * averaged over steps (::DSC_TRAINER_PARAM_NOISE_BETA) and B_simple is the
+ * ratio of the averages.
+ *
+ * In a hand-written loop (seven calls per step), run a batch of B samples as
+ * two forward/backward passes, a part of b samples and the rest, each
+ * dLoss/dy scaled by its share (b/B, (B-b)/B) so the accumulated gradient is
+ * the batch mean; the gradient after the first pass is b/B times the part's
+ * mean gradient, which dsc_noise_scale_add_part() reads:
+ * @code
+ * dsc_model_zero_grad(m);
+ * dsc_model_forward(m, x, b, &y);              // the part: samples 0..b-1
+ * dsc_loss_forward(loss, y, t, b, w, &v);
+ * dsc_loss_backward(loss, dy);                 // then scale dy by b/B
+ * dsc_model_backward(m, dy, b);
+ * dsc_noise_scale_add_part(ns, m, b, B);
+ * ...                                          // the rest, dy scaled by (B-b)/B
+ * dsc_noise_scale_add_whole(ns, m);
+ * dsc_optimizer_step(opt);
+ * dsc_noise_scale_add_loss(ns, batch_loss, epoch, seconds);
+ * @endcode
+ * In data-parallel training the rank's gradient and the reduced one are the
+ * two batch sizes: give their squared norms to dsc_noise_scale_add_norms().
+ * The trainer does all of this itself with ::DSC_TRAINER_PARAM_MEASURE_NOISE.
+ * @{
+ */
+
+/** A noise-scale estimator: running averages of |G|^2 and tr(Sigma) and a
+ *  window of batch losses. */
+typedef struct dsc_noise_scale dsc_noise_scale;
+
+/**
+ * @brief Create an estimator with the default settings (::DSC_TRAINER_PARAM_NOISE_BETA
+ *        0.99, ::DSC_TRAINER_PARAM_LOSS_WINDOW 50) and nothing measured.
+ * @param[out] out Receives the estimator; NULL on failure.
+ * @return DSC_OK; DSC_E_ARG if @p out is NULL; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the estimator (dsc_noise_scale_free()).
+ *       Allocates the loss window here; the add functions allocate nothing.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_new(dsc_noise_scale **out);
+
+/**
+ * @brief Free an estimator.
+ * @param[in] ns The estimator, or NULL (nothing happens).
+ * @since 0.2.0
+ */
+DSC_API void dsc_noise_scale_free(dsc_noise_scale *ns);
+
+/**
+ * @brief Change a setting: ::DSC_TRAINER_PARAM_NOISE_BETA or
+ *        ::DSC_TRAINER_PARAM_LOSS_WINDOW (bounds and defaults as
+ *        dsc_trainer_param_bounds() and dsc_trainer_param_default() give).
+ * @param[in,out] ns    The estimator.
+ * @param[in]     key   One of those two keys.
+ * @param[in]     value Within the key's range.
+ * @return DSC_OK; DSC_E_ARG for NULL or a value out of range (the message
+ *         gives the range); DSC_E_UNSUPPORTED for any other key; DSC_E_NOMEM
+ *         for a new window (nothing changed). A new window starts empty; a
+ *         new beta applies from the next step.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_set(dsc_noise_scale *ns, dsc_trainer_param key, double value);
+
+/**
+ * @brief Read a setting (::DSC_TRAINER_PARAM_NOISE_BETA or ::DSC_TRAINER_PARAM_LOSS_WINDOW).
+ * @param[in]  ns  The estimator.
+ * @param[in]  key One of those two keys.
+ * @param[out] out Receives the value; 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED for any other key.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_get(const dsc_noise_scale *ns, dsc_trainer_param key,
+                                       double *out);
+
+/**
+ * @brief Forget every measurement (averages, a pending part, the loss window);
+ *        the settings stay.
+ * @param[in,out] ns The estimator.
+ * @return DSC_OK; DSC_E_ARG if @p ns is NULL.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_reset(dsc_noise_scale *ns);
+
+/**
+ * @brief Add one step's pair of squared gradient norms.
+ * @param[in,out] ns      The estimator.
+ * @param[in]     sq_small |G_small|^2, the squared L2 norm of the mean gradient
+ *                        over @p b_small samples (finite, >= 0).
+ * @param[in]     b_small Samples of the small batch, >= 1.
+ * @param[in]     sq_big  |G_big|^2, the same over @p b_big samples that
+ *                        include the small batch's, at the same weights.
+ * @param[in]     b_big   Samples of the big batch, > @p b_small.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ns, batch sizes out of order or a
+ *         negative or non-finite norm (nothing changed).
+ * @note Allocates nothing.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_add_norms(dsc_noise_scale *ns, double sq_small, size_t b_small,
+                                             double sq_big, size_t b_big);
+
+/**
+ * @brief Read the model's gradient after the backward pass of the first
+ *        @p part samples of a batch of @p batch, their dLoss/dy scaled by
+ *        part/batch (so the gradient buffer holds part/batch times the part's
+ *        mean gradient); dsc_noise_scale_add_whole() completes the pair.
+ * @param[in,out] ns    The estimator.
+ * @param[in]     model The model, built, with that gradient.
+ * @param[in]     part  Samples of the part, >= 1.
+ * @param[in]     batch Samples of the whole batch, > @p part.
+ * @return DSC_OK; DSC_E_ARG for NULL or sizes out of order; DSC_E_STATE if
+ *         the model is not built; DSC_E_NONFINITE if the gradient is not
+ *         finite (nothing changed). A part read earlier without its whole is
+ *         replaced.
+ * @note Reads every gradient once (the kernel set's squared-norm kernel, to
+ *       float precision); allocates nothing.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_add_part(dsc_noise_scale *ns, const dsc_model *model,
+                                            size_t part, size_t batch);
+
+/**
+ * @brief Read the model's gradient after the backward pass of the whole
+ *        batch (the batch mean) and add the pair begun by
+ *        dsc_noise_scale_add_part().
+ * @param[in,out] ns    The estimator.
+ * @param[in]     model The same model.
+ * @return DSC_OK; DSC_E_ARG for NULL or a model with another parameter
+ *         count than the part's; DSC_E_STATE without a pending part;
+ *         DSC_E_NONFINITE if the gradient is not finite (nothing changed,
+ *         the part stays pending).
+ * @note Allocates nothing.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_add_whole(dsc_noise_scale *ns, const dsc_model *model);
+
+/**
+ * @brief Add a batch loss to the window of the oscillation and loss-drop
+ *        measures.
+ * @param[in,out] ns      The estimator.
+ * @param[in]     loss    The batch's loss, finite.
+ * @param[in]     epoch   Where training stands, in epochs (fractional, e.g.
+ *                        epoch - 1 + batch / batches_per_epoch), finite.
+ * @param[in]     seconds The time of the step on any clock, finite.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p ns or a non-finite argument.
+ * @note Allocates nothing.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_add_loss(dsc_noise_scale *ns, double loss, double epoch,
+                                            double seconds);
+
+/**
+ * @brief Read a measurement: ::DSC_PROGRESS_NOISE_SCALE,
+ *        ::DSC_PROGRESS_GRAD_SQ_NORM, ::DSC_PROGRESS_GRAD_VARIANCE,
+ *        ::DSC_PROGRESS_NOISE_STEPS, ::DSC_PROGRESS_OSCILLATION,
+ *        ::DSC_PROGRESS_LOSS_DROP_PER_EPOCH or ::DSC_PROGRESS_LOSS_DROP_PER_SECOND
+ *        (as documented there; the seconds are those given to
+ *        dsc_noise_scale_add_loss()).
+ * @param[in]  ns  The estimator.
+ * @param[in]  key One of those keys.
+ * @param[out] out Receives the value; 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for NULL; DSC_E_UNSUPPORTED for any other key
+ *         (the suggestions come from dsc_noise_scale_advise()).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_value(const dsc_noise_scale *ns, dsc_progress_key key,
+                                         double *out);
+
+/**
+ * @brief Suggest a batch size and a learning rate from the measured noise
+ *        scale and a learning-rate range test, and say what they rest on.
+ *
+ * batch = round(B_simple) within [1, @p max_batch]: near the noise scale a
+ * batch makes about half the progress per step that an infinite one would,
+ * twice the minimum number of steps for twice the minimum samples (McCandlish
+ * et al. 2018, section 2).
+ * lr = @p lr x (1 + B_simple/@p lr_batch) / (1 + B_simple/batch): the
+ * range test's rate moved to the new batch size along the paper's optimal
+ * SGD step size eps(B) = eps_max / (1 + B_noise/B) (same section). How far to
+ * trust it: docs/noise_scale.md (a rule for SGD; the measurement must have
+ * averaged enough steps, and it describes the weights it was taken at).
+ * @param[in]  ns        The estimator, with a positive finite noise scale.
+ * @param[in]  lr        The range test's suggested lr (dsc_trainer_lr_range_test()),
+ *                       finite, > 0.
+ * @param[in]  lr_batch  The batch size the range test ran with, >= 1.
+ * @param[in]  max_batch The largest batch to suggest (the data set's size), >= 1.
+ * @param[out] batch     Receives the suggested batch size; 0 on failure.
+ * @param[out] lr_out    Receives the suggested lr; 0 on failure.
+ * @param[out] why       Receives a sentence naming the measurements used
+ *                       (truncated to fit, always terminated); may be NULL.
+ * @param[in]  why_size  Bytes at @p why (0 with NULL).
+ * @return DSC_OK; DSC_E_ARG for NULL pointers or values out of range;
+ *         DSC_E_STATE while the noise scale is not a positive finite number
+ *         (nothing measured yet, or the |G|^2 estimate is not positive: average
+ *         more steps).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_noise_scale_advise(const dsc_noise_scale *ns, double lr, size_t lr_batch,
+                                          size_t max_batch, size_t *batch, double *lr_out,
+                                          char *why, size_t why_size);
+
+/**
+ * @brief The trainer's own estimator (fed while ::DSC_TRAINER_PARAM_MEASURE_NOISE is 1),
+ *        for dsc_noise_scale_value() and dsc_noise_scale_advise().
+ * @param[in]  t   The trainer.
+ * @param[out] out Receives the estimator; NULL on failure.
+ * @return DSC_OK; DSC_E_ARG for NULL.
+ * @note Ownership: borrowed from the trainer, valid until dsc_trainer_free().
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_trainer_noise_scale(const dsc_trainer *t, const dsc_noise_scale **out);
+
+/** @} */
+
 #endif /* DESCENT_EXPERIMENTAL_API */
+
 
 #ifdef __cplusplus
 } /* extern "C" */

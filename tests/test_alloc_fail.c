@@ -565,6 +565,22 @@ static void free_search(void *srch) {
     dsc_search_free(srch);
 }
 
+static dsc_status make_noise_scale(void **out) {
+    dsc_noise_scale *ns = NULL;
+    *out = NULL;
+    dsc_status s = dsc_noise_scale_new(&ns);
+    if (s == DSC_OK && (s = dsc_noise_scale_set(ns, DSC_TRAINER_PARAM_LOSS_WINDOW, 9)) != DSC_OK) {
+        dsc_noise_scale_free(ns);
+        return s;
+    }
+    *out = ns;
+    return s;
+}
+
+static void free_noise_scale(void *ns) {
+    dsc_noise_scale_free(ns);
+}
+
 static const struct {
     const char *name;
     make_fn make;
@@ -601,6 +617,7 @@ static const struct {
     {"dsc_trainer_lr_range_test (state copy)", make_trainer_range_test, free_trainer},
     {"dsc_trainer_search (state copy, results, schedulers)", make_trainer_search, free_trainer},
     {"dsc_search_new + set_lrs/batch_sizes/schedules", make_search, free_search},
+    {"dsc_noise_scale_new + set (loss window)", make_noise_scale, free_noise_scale},
 };
 
 static void test_alloc_fail_every_constructor(void **state) {

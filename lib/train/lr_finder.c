@@ -52,7 +52,7 @@ dsc_status dsc_trainer_lr_range_test(dsc_trainer *t, double lr_min, double lr_ma
         }
         s = dsc__set_all_lr(t->opt, lr);
         if (s != DSC_OK) break;
-        s = dsc__trainer_train_batch(t, t->order + pos, b, &loss);
+        s = dsc__trainer_train_batch(t, t->order + pos, b, 0, &loss);
         pos += b;
         double sm = loss;
         if (s == DSC_OK) {
@@ -90,9 +90,10 @@ dsc_status dsc_trainer_lr_range_test(dsc_trainer *t, double lr_min, double lr_ma
     if (s != DSC_OK) return s;
     DSC_TRY(r);
     if (recorded != NULL) *recorded = n_rec;
-    if (suggested != NULL) {
-        double lr_best = lr_min * exp(ratio * (double)best_i / (double)(steps - 1));
-        *suggested = lr_best / 10.0;
-    }
+    double lr_best = lr_min * exp(ratio * (double)best_i / (double)(steps - 1));
+    if (suggested != NULL) *suggested = lr_best / 10.0;
+    /* Remembered for the trainer's advice (DSC_PROGRESS_SUGGESTED_LR). */
+    t->rt_lr = lr_best / 10.0;
+    t->rt_batch = b;
     return DSC_OK;
 }

@@ -13,6 +13,7 @@
 #include "../optim/optimizer_impl.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -162,9 +163,31 @@ static const dsc__setting settings[] = {
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 #define OBJECT "the trainer"
 
+/* The measurement settings: not part of a run's state, so checkpoints
+ * (which save settings[]) leave them out; the estimator's own (beta, loss
+ * window) come from lib/train/noise.c. */
+static const dsc__setting measure_settings[] = {
+    {DSC_TRAINER_PARAM_MEASURE_NOISE, "measure_noise", 0, 0, 1, DSC__SET_BOOL},
+    {DSC_TRAINER_PARAM_NOISE_PART, "noise_part", 0.5, 0, 1, DSC__SET_LO_OPEN | DSC__SET_HI_OPEN},
+    {DSC_TRAINER_PARAM_NOISE_INTERVAL, "noise_interval", 8, 1, DSC__TWO_31, DSC__SET_INT},
+};
+#define NMEASURE (sizeof measure_settings / sizeof measure_settings[0])
+
 const dsc__setting *dsc__trainer_settings(size_t *n) {
     *n = NSETTINGS;
     return settings;
+}
+
+/* The row of key in the trainer's tables, or DSC_E_UNSUPPORTED. */
+static dsc_status lookup(int key, const char *fn, const dsc__setting **row) {
+    size_t nn = 0;
+    const dsc__setting *noise = dsc__noise_settings(&nn);
+    *row = dsc__setting_find(settings, NSETTINGS, key);
+    if (*row == NULL) *row = dsc__setting_find(measure_settings, NMEASURE, key);
+    if (*row == NULL) *row = dsc__setting_find(noise, nn, key);
+    DSC_RETURN_IF(*row == NULL, DSC_E_UNSUPPORTED, "%s: %s has no setting with key %d", fn,
+                  OBJECT, key);
+    return DSC_OK;
 }
 
 /* Stores a checked value (integral where the row says so). */
@@ -185,6 +208,14 @@ static void store(dsc_trainer *t, dsc_trainer_param key, double value) {
     case DSC_TRAINER_PARAM_MAX_NONFINITE: t->max_nonfinite = (size_t)value; break;
     case DSC_TRAINER_PARAM_FINDER_BETA: t->finder_beta = value; break;
     case DSC_TRAINER_PARAM_FINDER_DIVERGE: t->finder_diverge = value; break;
+    case DSC_TRAINER_PARAM_MEASURE_NOISE:
+        t->measure = (int)value;
+        if (t->measure) (void)dsc_noise_scale_reset(t->noise);
+        break;
+    case DSC_TRAINER_PARAM_NOISE_PART: t->noise_part = value; break;
+    case DSC_TRAINER_PARAM_NOISE_INTERVAL: t->noise_interval = (size_t)value; break;
+    case DSC_TRAINER_PARAM_NOISE_BETA:
+    case DSC_TRAINER_PARAM_LOSS_WINDOW: break; /* the estimator's: see dsc_trainer_set */
     }
 }
 
@@ -202,6 +233,15 @@ static double load(const dsc_trainer *t, dsc_trainer_param key) {
     case DSC_TRAINER_PARAM_MAX_NONFINITE: return (double)t->max_nonfinite;
     case DSC_TRAINER_PARAM_FINDER_BETA: return t->finder_beta;
     case DSC_TRAINER_PARAM_FINDER_DIVERGE: return t->finder_diverge;
+    case DSC_TRAINER_PARAM_MEASURE_NOISE: return t->measure;
+    case DSC_TRAINER_PARAM_NOISE_PART: return t->noise_part;
+    case DSC_TRAINER_PARAM_NOISE_INTERVAL: return (double)t->noise_interval;
+    case DSC_TRAINER_PARAM_NOISE_BETA:
+    case DSC_TRAINER_PARAM_LOSS_WINDOW: {
+        double v = NAN;
+        (void)dsc_noise_scale_get(t->noise, key, &v);
+        return v;
+    }
     }
     return NAN; /* not reached: the key was looked up in settings[] */
 }
@@ -248,8 +288,10 @@ dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
         if (t->labels) t->lab = dsc__calloc(mb, sizeof(int32_t));
         else t->tgt = dsc__calloc(ny, sizeof(float));
         t->best = dsc__calloc(np ? np : 1, sizeof(float));
+        if (dsc_noise_scale_new(&t->noise) != DSC_OK) t->noise = NULL;
     }
     if (!ok || t->order == NULL || t->x == NULL || t->dy == NULL || t->best == NULL ||
+        t->noise == NULL ||
         (t->labels ? t->lab == NULL : t->tgt == NULL)) {
         const size_t features = t->features;
         dsc_trainer_free(t);
@@ -259,6 +301,8 @@ dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
     }
     for (size_t i = 0; i < NSETTINGS; i++)
         store(t, (dsc_trainer_param)settings[i].key, settings[i].def);
+    for (size_t i = 0; i < NMEASURE; i++)
+        store(t, (dsc_trainer_param)measure_settings[i].key, measure_settings[i].def);
     t->prog.loss = t->prog.val_loss = t->prog.val_acc = t->prog.best_val = NAN;
     t->prog.lr = NAN;
     *out = t;
@@ -273,6 +317,7 @@ void dsc_trainer_free(dsc_trainer *t) {
     dsc__free(t->lab);
     dsc__free(t->dy);
     dsc__free(t->best);
+    dsc_noise_scale_free(t->noise);
     dsc__free(t);
 }
 
@@ -310,9 +355,11 @@ dsc_status dsc_trainer_set(dsc_trainer *t, dsc_trainer_param key, double value) 
     static const char fn[] = "dsc_trainer_set";
     DSC_RETURN_IF(t == NULL, DSC_E_ARG, "%s: t must not be NULL", fn);
     const dsc__setting *row;
-    DSC_TRY(dsc__setting_lookup(settings, NSETTINGS, (int)key, fn, OBJECT, &row));
+    DSC_TRY(lookup((int)key, fn, &row));
     DSC_TRY(dsc__setting_check(row, value, fn));
     CHECK_IDLE(t, fn);
+    if (key == DSC_TRAINER_PARAM_NOISE_BETA || key == DSC_TRAINER_PARAM_LOSS_WINDOW)
+        return dsc_noise_scale_set(t->noise, key, value); /* a new window may fail: NOMEM */
     store(t, key, value);
     return DSC_OK;
 }
@@ -322,19 +369,28 @@ dsc_status dsc_trainer_get(const dsc_trainer *t, dsc_trainer_param key, double *
     DSC_RETURN_IF(t == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
                   t == NULL ? "t" : "out");
     const dsc__setting *row;
-    DSC_TRY(dsc__setting_lookup(settings, NSETTINGS, (int)key, fn, OBJECT, &row));
+    DSC_TRY(lookup((int)key, fn, &row));
     *out = load(t, key);
     return DSC_OK;
 }
 
 dsc_status dsc_trainer_param_bounds(dsc_trainer_param key, double *lo, double *hi) {
     static const char fn[] = "dsc_trainer_param_bounds";
-    return dsc__setting_query_bounds(settings, NSETTINGS, (int)key, fn, OBJECT, lo, hi);
+    const dsc__setting *row;
+    DSC_RETURN_IF(lo == NULL || hi == NULL, DSC_E_ARG, "%s: %s is NULL", fn,
+                  lo == NULL ? "lo" : "hi");
+    DSC_TRY(lookup((int)key, fn, &row));
+    dsc__setting_bounds(row, lo, hi);
+    return DSC_OK;
 }
 
 dsc_status dsc_trainer_param_default(dsc_trainer_param key, double *out) {
     static const char fn[] = "dsc_trainer_param_default";
-    return dsc__setting_query_default(settings, NSETTINGS, (int)key, fn, OBJECT, out);
+    const dsc__setting *row;
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    DSC_TRY(lookup((int)key, fn, &row));
+    *out = row->def;
+    return DSC_OK;
 }
 
 dsc_status dsc_trainer_set_step_callback(dsc_trainer *t, dsc_trainer_callback fn_, void *user) {
@@ -366,6 +422,34 @@ dsc_status dsc_trainer_progress(const dsc_trainer *t, const dsc_progress **out) 
     return DSC_OK;
 }
 
+/* Every progress handle is a trainer's own (t->prog): the measurements
+ * live in the trainer's estimator. */
+static const dsc_trainer *trainer_of(const dsc_progress *p) {
+    return (const dsc_trainer *)(const void *)((const char *)p - offsetof(dsc_trainer, prog));
+}
+
+/* DSC_PROGRESS_SUGGESTED_BATCH or _LR: the advice for the training set,
+ * NaN when there is none (without setting an error: the read succeeds). */
+static double suggestion(const dsc_trainer *t, dsc_progress_key key) {
+    double b_noise = dsc__noise_value(t->noise, DSC_PROGRESS_NOISE_SCALE), lr = NAN;
+    size_t batch = 0;
+    if (!(b_noise > 0.0 && b_noise < INFINITY)) return NAN;
+    if (key == DSC_PROGRESS_SUGGESTED_LR && t->rt_lr <= 0.0) return NAN;
+    (void)dsc__noise_advise(t->noise, t->rt_lr > 0.0 ? t->rt_lr : 1.0,
+                            t->rt_batch > 0 ? t->rt_batch : 1, t->count, &batch, &lr, NULL, 0,
+                            "dsc_progress_get");
+    return key == DSC_PROGRESS_SUGGESTED_BATCH ? (double)batch : lr;
+}
+
+dsc_status dsc_trainer_noise_scale(const dsc_trainer *t, const dsc_noise_scale **out) {
+    static const char fn[] = "dsc_trainer_noise_scale";
+    if (out != NULL) *out = NULL;
+    DSC_RETURN_IF(t == NULL || out == NULL, DSC_E_ARG, "%s: %s must not be NULL", fn,
+                  t == NULL ? "t" : "out");
+    *out = t->noise;
+    return DSC_OK;
+}
+
 dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key, double *out) {
     static const char fn[] = "dsc_progress_get";
     if (out != NULL) *out = 0.0;
@@ -390,6 +474,19 @@ dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key, double 
     case DSC_PROGRESS_BEST_EPOCH: *out = (double)p->best_epoch; return DSC_OK;
     case DSC_PROGRESS_EPOCHS_WITHOUT_IMPROVEMENT: *out = (double)p->wait; return DSC_OK;
     case DSC_PROGRESS_STOP_REASON: *out = p->stop_reason; return DSC_OK;
+    case DSC_PROGRESS_NOISE_SCALE:
+    case DSC_PROGRESS_GRAD_SQ_NORM:
+    case DSC_PROGRESS_GRAD_VARIANCE:
+    case DSC_PROGRESS_NOISE_STEPS:
+    case DSC_PROGRESS_OSCILLATION:
+    case DSC_PROGRESS_LOSS_DROP_PER_EPOCH:
+    case DSC_PROGRESS_LOSS_DROP_PER_SECOND:
+        *out = dsc__noise_value(trainer_of(p)->noise, key);
+        return DSC_OK;
+    case DSC_PROGRESS_SUGGESTED_BATCH:
+    case DSC_PROGRESS_SUGGESTED_LR:
+        *out = suggestion(trainer_of(p), key);
+        return DSC_OK;
     }
     return dsc__error(DSC_E_UNSUPPORTED, "%s: key %d is not a dsc_progress_key", fn, (int)key);
 }
@@ -411,12 +508,17 @@ void dsc__trainer_new_order(dsc_trainer *t) {
     if (t->shuffle) dsc__rng_shuffle(&t->rng, t->order, t->count);
 }
 
-dsc_status dsc__trainer_train_batch(dsc_trainer *t, const size_t *rows, size_t n, double *loss) {
-    double sum = 0.0;
+dsc_status dsc__trainer_train_batch(dsc_trainer *t, const size_t *rows, size_t n, int measure,
+                                    double *loss) {
+    double sum = 0.0, part_sq = 0.0;
+    float *grads = NULL;
+    const size_t part = measure && n >= 2 ? dsc__noise_part(n, t->noise_part) : 0;
     *loss = NAN;
     DSC_TRY(dsc_model_zero_grad(t->model));
+    if (part > 0) DSC_TRY(dsc_model_grads(t->model, &grads));
     for (size_t done = 0; done < n;) {
         size_t c = n - done < t->max_batch ? n - done : t->max_batch;
+        if (done < part && c > part - done) c = part - done; /* the part ends a chunk */
         const float *y = NULL;
         double v = 0.0;
         DSC_TRY(dsc_dataset_gather(t->train, rows + done, c, t->x, t->tgt, t->lab));
@@ -441,9 +543,18 @@ dsc_status dsc__trainer_train_batch(dsc_trainer *t, const size_t *rows, size_t n
         DSC_TRY(dsc_model_backward(t->model, t->dy, c));
         sum += v * (double)c;
         done += c;
+        if (done == part) part_sq = dsc__noise_sq(t->model, grads, t->nparams);
     }
     *loss = sum / (double)n;
-    return dsc_optimizer_step(t->opt);
+    /* The gradient now is the batch mean; after the part it was part/n
+     * times the part's mean. The step never writes gradients. */
+    double whole_sq = part > 0 ? dsc__noise_sq(t->model, grads, t->nparams) : 0.0;
+    DSC_TRY(dsc_optimizer_step(t->opt));
+    if (part > 0 && isfinite(part_sq) && isfinite(whole_sq)) {
+        double scale = (double)n / (double)part;
+        dsc__noise_add_pair(t->noise, part_sq * scale * scale, part, whole_sq, n);
+    }
+    return DSC_OK;
 }
 
 /* ---- evaluation ---------------------------------------------------------- */
@@ -545,7 +656,8 @@ static dsc_status run_epochs(dsc_trainer *t, float *params, int resume) {
              * caught before it is stepped; the check walks the groups only. */
             DSC_TRY(dsc__check_holds_model(t->opt, t->model, DSC_E_STATE, fn));
             DSC_TRY(dsc_optimizer_group_get(t->opt, 0, DSC_OPTIMIZER_PARAM_LR, &lr));
-            dsc_status s = dsc__trainer_train_batch(t, t->order + first, n, &loss);
+            dsc_status s = dsc__trainer_train_batch(
+                t, t->order + first, n, t->measure && p->step % t->noise_interval == 0, &loss);
             p->step++;
             p->batch++;
             p->lr = lr;
@@ -554,6 +666,10 @@ static dsc_status run_epochs(dsc_trainer *t, float *params, int resume) {
                 p->refused_row = 0;
                 p->loss_sum += loss * (double)n;
                 p->loss_count += (double)n;
+                if (t->measure)
+                    dsc__noise_add_loss(t->noise, loss,
+                                        (double)(p->epoch - 1) + (double)p->batch / (double)nb,
+                                        dsc__now());
                 if (t->sched != NULL && t->stepping == DSC_STEP_PER_ITERATION)
                     DSC_TRY(dsc_lr_scheduler_step(t->sched));
             } else if (s == DSC_E_NONFINITE) {

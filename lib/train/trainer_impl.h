@@ -7,6 +7,7 @@
 
 #include "../core/common.h"
 #include "../core/rng.h"
+#include "noise_impl.h"
 
 struct dsc_progress {
     uint64_t epoch;            /* 1-based epoch under way / just finished; 0 before */
@@ -42,6 +43,12 @@ struct dsc_trainer {
     uint64_t seed;
     int shuffle, drop_last, stepping, restore_best;
     double min_delta, finder_beta, finder_diverge;
+    int measure;               /* DSC_TRAINER_PARAM_MEASURE_NOISE */
+    double noise_part;         /* DSC_TRAINER_PARAM_NOISE_PART */
+    size_t noise_interval;     /* DSC_TRAINER_PARAM_NOISE_INTERVAL */
+    dsc_noise_scale *noise;    /* owned; its settings are the trainer's noise keys */
+    double rt_lr;              /* the last range test's suggested lr (0: none) ... */
+    size_t rt_batch;           /* ... and its batch size */
     dsc_trainer_callback step_cb, epoch_cb;
     void *step_user, *epoch_user;
     int busy;                  /* inside run/range test/search: mutators refuse (callbacks) */
@@ -82,8 +89,12 @@ void dsc__trainer_new_order(dsc_trainer *t);
 /* One optimizer step over rows[0..n): zero grad, forward/loss/backward in
  * chunks of max_batch (dy weighted by chunk/n), step. *loss receives the
  * mean loss (NaN/inf if not finite). DSC_OK: step taken; DSC_E_NONFINITE:
- * the batch was refused (loss or gradient), nothing changed; other: failure. */
-dsc_status dsc__trainer_train_batch(dsc_trainer *t, const size_t *rows, size_t n, double *loss);
+ * the batch was refused (loss or gradient), nothing changed; other: failure.
+ * measure (n >= 2): the first chunk is the noise-scale part, and the
+ * squared gradient norms after it and after the whole batch go into
+ * t->noise when the step is taken. */
+dsc_status dsc__trainer_train_batch(dsc_trainer *t, const size_t *rows, size_t n, int measure,
+                                    double *loss);
 
 /* Loss fits the data set; model widths fit it. fn names the caller. */
 dsc_status dsc__check_fit(dsc_model *model, const dsc_loss *loss, const dsc_dataset *ds,

@@ -28,7 +28,7 @@ from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnneali
 from .data import Dataset
 from ._enums import (ProgressKey, SchedStepping, SearchKind, SearchParam, StopReason,
                      TrainerParam)
-from .train import Progress, RangeTest, Search, Trainer, Trial, evaluate
+from .train import NoiseScale, Progress, RangeTest, Search, Trainer, Trial, evaluate, noise_scale
 from .serialization import load, load_model, save
 from . import nn, optim, lr_scheduler, data, train, serialization  # noqa: F401  (torch-like module paths)
 

@@ -235,6 +235,11 @@ class TrainerParam(IntEnum):
     MAX_NONFINITE = 13
     FINDER_BETA = 20
     FINDER_DIVERGE = 21
+    MEASURE_NOISE = 30
+    NOISE_BETA = 31
+    NOISE_PART = 32
+    LOSS_WINDOW = 33
+    NOISE_INTERVAL = 34
 
 
 class ProgressKey(IntEnum):
@@ -255,6 +260,15 @@ class ProgressKey(IntEnum):
     BEST_EPOCH = 14
     EPOCHS_WITHOUT_IMPROVEMENT = 15
     STOP_REASON = 16
+    NOISE_SCALE = 20
+    GRAD_SQ_NORM = 21
+    GRAD_VARIANCE = 22
+    NOISE_STEPS = 23
+    OSCILLATION = 24
+    LOSS_DROP_PER_EPOCH = 25
+    LOSS_DROP_PER_SECOND = 26
+    SUGGESTED_BATCH = 27
+    SUGGESTED_LR = 28
 
 
 class StopReason(IntEnum):

@@ -19,14 +19,18 @@ _PARAMS = {
     "patience": TrainerParam.PATIENCE, "min_delta": TrainerParam.MIN_DELTA,
     "restore_best": TrainerParam.RESTORE_BEST, "max_nonfinite": TrainerParam.MAX_NONFINITE,
     "finder_beta": TrainerParam.FINDER_BETA, "finder_diverge": TrainerParam.FINDER_DIVERGE,
+    "measure_noise": TrainerParam.MEASURE_NOISE, "noise_beta": TrainerParam.NOISE_BETA,
+    "noise_part": TrainerParam.NOISE_PART, "loss_window": TrainerParam.LOSS_WINDOW,
+    "noise_interval": TrainerParam.NOISE_INTERVAL,
 }
 _STEPPING = {"epoch": SchedStepping.PER_EPOCH, "iteration": SchedStepping.PER_ITERATION,
              "metric": SchedStepping.ON_METRIC}
 _SCHEDULES = {"constant": SchedulerKind.CONSTANT, "step": SchedulerKind.STEP,
               "exponential": SchedulerKind.EXPONENTIAL, "cosine": SchedulerKind.COSINE,
               "inverse_time": SchedulerKind.INVERSE_TIME}
-_INT_SETTINGS = {"batch_size", "epochs", "seed", "patience", "max_nonfinite"}
-_BOOL_SETTINGS = {"shuffle", "drop_last", "restore_best"}
+_INT_SETTINGS = {"batch_size", "epochs", "seed", "patience", "max_nonfinite", "loss_window",
+                 "noise_interval"}
+_BOOL_SETTINGS = {"shuffle", "drop_last", "restore_best", "measure_noise"}
 
 
 def _setting_key(where, name):
@@ -62,10 +66,14 @@ class Progress:
     ``epoch``, ``step``, ``batch``, ``batches_per_epoch``, ``lr``, ``loss``,
     ``epoch_loss``, ``val_loss``, ``val_accuracy``, ``refused``,
     ``refused_in_a_row``, ``elapsed``, ``best_val_loss``, ``best_epoch``,
-    ``epochs_without_improvement``, ``stop_reason`` (a :class:`StopReason`)."""
+    ``epochs_without_improvement``, ``stop_reason`` (a :class:`StopReason`), and
+    the measurements of ``measure_noise`` (NaN without them): ``noise_scale``,
+    ``grad_sq_norm``, ``grad_variance``, ``noise_steps``, ``oscillation``,
+    ``loss_drop_per_epoch``, ``loss_drop_per_second``, ``suggested_batch``,
+    ``suggested_lr`` (docs/noise_scale.md)."""
 
     _INTS = {"epoch", "step", "batch", "batches_per_epoch", "refused", "refused_in_a_row",
-             "best_epoch", "epochs_without_improvement"}
+             "best_epoch", "epochs_without_improvement", "noise_steps"}
 
     def __init__(self, ptr):
         v = c_double()
@@ -98,9 +106,12 @@ class Trainer(Handle):
     ``drop_last`` (False), ``sched_stepping`` ('epoch', 'iteration' or
     'metric'), ``patience`` (0: no early stopping), ``min_delta``,
     ``restore_best`` (True), ``max_nonfinite`` (10), ``finder_beta`` (0.98),
-    ``finder_diverge`` (4). ``on_step``/``on_epoch``: callables taking a
-    :class:`Progress`; returning a true value stops training. An exception
-    they raise stops training and comes out of :meth:`fit`.
+    ``finder_diverge`` (4); measuring the gradient noise scale, oscillation and
+    progress: ``measure_noise`` (False), ``noise_beta`` (0.99), ``noise_part``
+    (0.5), ``loss_window`` (50), ``noise_interval`` (8). ``on_step``/``on_epoch``:
+    callables taking a :class:`Progress`; returning a true value stops
+    training. An exception they raise stops training and comes out of
+    :meth:`fit`. ``history`` lists the :class:`Progress` of every finished epoch.
 
     The optimizer must hold the model's parameters (``SGD(model.parameters(), ...)``,
     or groups of them).
@@ -130,6 +141,7 @@ class Trainer(Handle):
         self.val = self.scheduler = None
         self._error = None
         self._cbs = {}
+        self.history = []
         if val is not None:
             self.set_validation(val)
         if scheduler is not None:
@@ -138,8 +150,7 @@ class Trainer(Handle):
             self.set(name, value)
         if on_step is not None:
             self.on_step(on_step)
-        if on_epoch is not None:
-            self.on_epoch(on_epoch)
+        self.on_epoch(on_epoch)     # None still records the history
 
     # ---- settings ---------------------------------------------------------
     def set(self, name, value):
@@ -196,6 +207,12 @@ class Trainer(Handle):
     def _callback(self, which, fn):
         _check.callable_("Trainer.on_" + which, "fn", fn)
         setter = C.dsc_trainer_set_step_callback if which == "step" else C.dsc_trainer_set_epoch_callback
+        if which == "epoch":        # every epoch goes into history, then to fn
+            user = fn
+
+            def fn(progress):
+                self.history.append(progress)
+                return user(progress) if user is not None else False
         if fn is None:
             setter(self, trainer_callback(), None)
             self._cbs.pop(which, None)
@@ -218,7 +235,8 @@ class Trainer(Handle):
         self._callback("step", fn)
 
     def on_epoch(self, fn):
-        """Call ``fn(progress)`` at the end of every epoch (None removes it)."""
+        """Call ``fn(progress)`` at the end of every epoch, after appending it to
+        ``history`` (None removes it)."""
         self._callback("epoch", fn)
 
     # ---- running ------------------------------------------------------------
@@ -381,4 +399,113 @@ def evaluate(model, loss, dataset):
     return value.value, acc.value
 
 
-__all__ = ["Trainer", "Search", "Progress", "RangeTest", "Trial", "evaluate"]
+class NoiseScale(Handle):
+    """``NoiseScale(noise_beta=0.99, loss_window=50)``: the gradient noise scale
+    estimator (``dsc_noise_scale``) for a hand-written loop (docs/noise_scale.md).
+
+    Feed it :meth:`add_norms` (squared norms of the mean gradient over a small
+    and a big batch), or :meth:`add_part` after the backward pass of the
+    first ``part`` samples of a batch (their dLoss/dy scaled by part/batch)
+    and :meth:`add_whole` after the whole batch; :meth:`add_loss` for the
+    oscillation and loss drop. Read them with :meth:`value` and
+    :meth:`advise`."""
+
+    _SETTINGS = {"noise_beta": TrainerParam.NOISE_BETA, "loss_window": TrainerParam.LOSS_WINDOW}
+    _VALUES = ("noise_scale", "grad_sq_norm", "grad_variance", "noise_steps", "oscillation",
+               "loss_drop_per_epoch", "loss_drop_per_second")
+
+    def __init__(self, **settings):
+        for name in settings:
+            if name not in self._SETTINGS:
+                raise TypeError("NoiseScale: unknown setting %r; one of %s"
+                                % (name, ", ".join(self._SETTINGS)))
+        ptr = c_void_p()
+        C.dsc_noise_scale_new(ctypes.byref(ptr))
+        self._set(ptr, C.dsc_noise_scale_free)
+        for name, value in settings.items():
+            self.set(name, value)
+
+    def set(self, name, value):
+        if name not in self._SETTINGS:
+            raise TypeError("NoiseScale.set: unknown setting %r" % (name,))
+        w = "NoiseScale.set"
+        v = float(_check.integer(w, name, value, lo=None, hi=None)) if name == "loss_window" \
+            else _check.real(w, name, value)
+        C.dsc_noise_scale_set(self, self._SETTINGS[name], v)
+
+    def get(self, name):
+        if name not in self._SETTINGS:
+            raise TypeError("NoiseScale.get: unknown setting %r" % (name,))
+        v = c_double()
+        C.dsc_noise_scale_get(self, self._SETTINGS[name], ctypes.byref(v))
+        return v.value
+
+    def reset(self):
+        C.dsc_noise_scale_reset(self)
+
+    def add_norms(self, sq_small, b_small, sq_big, b_big):
+        w = "NoiseScale.add_norms"
+        C.dsc_noise_scale_add_norms(self, _check.real(w, "sq_small", sq_small),
+                                    _check.integer(w, "b_small", b_small, lo=0),
+                                    _check.real(w, "sq_big", sq_big),
+                                    _check.integer(w, "b_big", b_big, lo=0))
+
+    def add_part(self, model, part, batch):
+        from .nn import Sequential
+        w = "NoiseScale.add_part"
+        _check.instance(w, "model", model, Sequential, "a descent.Sequential")
+        C.dsc_noise_scale_add_part(self, model, _check.integer(w, "part", part, lo=0),
+                                   _check.integer(w, "batch", batch, lo=0))
+
+    def add_whole(self, model):
+        from .nn import Sequential
+        _check.instance("NoiseScale.add_whole", "model", model, Sequential, "a descent.Sequential")
+        C.dsc_noise_scale_add_whole(self, model)
+
+    def add_loss(self, loss, epoch, seconds):
+        w = "NoiseScale.add_loss"
+        C.dsc_noise_scale_add_loss(self, _check.real(w, "loss", loss),
+                                   _check.real(w, "epoch", epoch),
+                                   _check.real(w, "seconds", seconds))
+
+    def value(self, name):
+        """One of ``noise_scale``, ``grad_sq_norm``, ``grad_variance``,
+        ``noise_steps``, ``oscillation``, ``loss_drop_per_epoch``,
+        ``loss_drop_per_second``."""
+        if name not in self._VALUES:
+            raise TypeError("NoiseScale.value: unknown value %r; one of %s"
+                            % (name, ", ".join(self._VALUES)))
+        v = c_double()
+        C.dsc_noise_scale_value(self, ProgressKey[name.upper()], ctypes.byref(v))
+        return v.value
+
+    def values(self):
+        return {name: self.value(name) for name in self._VALUES}
+
+    def advise(self, lr, lr_batch, max_batch):
+        """(batch size, lr, explanation) from the noise scale and a range test's
+        ``lr`` measured at batch ``lr_batch`` (``dsc_noise_scale_advise``)."""
+        w = "NoiseScale.advise"
+        b, l = c_size_t(), c_double()
+        why = ctypes.create_string_buffer(1024)
+        C.dsc_noise_scale_advise(self, _check.real(w, "lr", lr),
+                                 _check.integer(w, "lr_batch", lr_batch, lo=0),
+                                 _check.integer(w, "max_batch", max_batch, lo=0),
+                                 ctypes.byref(b), ctypes.byref(l), why, len(why))
+        return b.value, l.value, why.value.decode()
+
+
+def noise_scale(trainer):
+    """The noise-scale measurements of a trainer trained with
+    ``measure_noise=True``, as a dict: ``noise_scale``, ``grad_sq_norm``,
+    ``grad_variance``, ``noise_steps``, ``oscillation``, ``loss_drop_per_epoch``,
+    ``loss_drop_per_second``, ``suggested_batch``, ``suggested_lr`` (NaN where
+    not measured)."""
+    _check.instance("noise_scale", "trainer", trainer, Trainer, "a descent.Trainer")
+    p = trainer.progress
+    names = NoiseScale._VALUES + ("suggested_batch", "suggested_lr")
+    return {name: getattr(p, name) for name in names}
+
+
+__all__ = ["Trainer", "Search", "Progress", "RangeTest", "Trial", "evaluate", "NoiseScale",
+           "noise_scale"]
