@@ -873,6 +873,10 @@ static void resume_case(int stop_step, int stop_epoch) {
         if (memcmp(&x, &y, sizeof x) != 0 && !(isnan(x) && isnan(y)))
             fail_msg("progress key %d: %.17g uninterrupted, %.17g resumed", (int)keys[i], x, y);
     }
+    /* The noise-scale keys read the resumed trainer's own estimator (not
+     * measuring here: NaN), through the progress handle the load replaced. */
+    assert_true(isnan(progress(c.t, DSC_PROGRESS_NOISE_SCALE)));
+    assert_true(isnan(progress(c.t, DSC_PROGRESS_SUGGESTED_BATCH)));
     run_free(&a);
     run_free(&b);
     run_free(&c);

@@ -770,6 +770,7 @@ static void commit(dsc_model *m, dsc_optimizer *opt, dsc_lr_scheduler *sched, ds
         (void)dsc_trainer_set(t, (dsc_trainer_param)rows[i].key, st->settings[i]);
     dsc__rng_import(&t->rng, st->trainer_words); /* after the seed, which reseeds */
     t->prog = st->prog;
+    t->prog.owner = t;
     t->run_first = st->run_first;
     t->resume = st->position;
     t->resume_batch = st->resume_batch;

@@ -305,6 +305,7 @@ dsc_status dsc_trainer_new(dsc_trainer **out, dsc_model *model, dsc_loss *loss,
         store(t, (dsc_trainer_param)measure_settings[i].key, measure_settings[i].def);
     t->prog.loss = t->prog.val_loss = t->prog.val_acc = t->prog.best_val = NAN;
     t->prog.lr = NAN;
+    t->prog.owner = t;
     *out = t;
     return DSC_OK;
 }
@@ -422,12 +423,6 @@ dsc_status dsc_trainer_progress(const dsc_trainer *t, const dsc_progress **out) 
     return DSC_OK;
 }
 
-/* Every progress handle is a trainer's own (t->prog): the measurements
- * live in the trainer's estimator. */
-static const dsc_trainer *trainer_of(const dsc_progress *p) {
-    return (const dsc_trainer *)(const void *)((const char *)p - offsetof(dsc_trainer, prog));
-}
-
 /* DSC_PROGRESS_SUGGESTED_BATCH or _LR: the advice for the training set,
  * NaN when there is none (without setting an error: the read succeeds). */
 static double suggestion(const dsc_trainer *t, dsc_progress_key key) {
@@ -481,11 +476,11 @@ dsc_status dsc_progress_get(const dsc_progress *p, dsc_progress_key key, double 
     case DSC_PROGRESS_OSCILLATION:
     case DSC_PROGRESS_LOSS_DROP_PER_EPOCH:
     case DSC_PROGRESS_LOSS_DROP_PER_SECOND:
-        *out = dsc__noise_value(trainer_of(p)->noise, key);
+        *out = dsc__noise_value(p->owner->noise, key);
         return DSC_OK;
     case DSC_PROGRESS_SUGGESTED_BATCH:
     case DSC_PROGRESS_SUGGESTED_LR:
-        *out = suggestion(trainer_of(p), key);
+        *out = suggestion(p->owner, key);
         return DSC_OK;
     }
     return dsc__error(DSC_E_UNSUPPORTED, "%s: key %d is not a dsc_progress_key", fn, (int)key);

@@ -27,6 +27,7 @@ struct dsc_progress {
     uint64_t best_epoch;
     uint64_t wait;             /* epochs in a row without improvement */
     int stop_reason;           /* a dsc_stop_reason */
+    const struct dsc_trainer *owner; /* the trainer whose progress this is (its noise estimator) */
 };
 
 struct dsc_trainer {
