@@ -4,6 +4,7 @@
  * (torch.nn.Softmax(dim=1)): y = exp(x - max) / sum exp(x - max), whose
  * backward is dx = y * (dy - sum_j dy_j y_j). */
 #include "layer_impl.h"
+#include "../kernels/split.h"
 
 static size_t act_scratch(const dsc__layer *l, size_t max_batch) {
     (void)l;
@@ -24,12 +25,13 @@ static dsc_act_id kernel_id(dsc_activation a) {
 }
 
 static void act_forward(dsc__layer *l, const dsc__pass *p) {
-    l->k->act_forward[kernel_id(l->act)](p->batch * l->out, p->x, p->y, l->alpha);
+    dsc__split_act_forward(l->k, kernel_id(l->act), p->batch * l->out, p->x, p->y, l->alpha);
 }
 
 static void act_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     if (dx == NULL) return;
-    l->k->act_backward[kernel_id(l->act)](p->batch * l->out, p->x, p->y, dy, dx, l->alpha);
+    dsc__split_act_backward(l->k, kernel_id(l->act), p->batch * l->out, p->x, p->y, dy, dx,
+                            l->alpha);
 }
 
 static void softmax_forward(dsc__layer *l, const dsc__pass *p) {

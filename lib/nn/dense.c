@@ -1,8 +1,10 @@
 /* Dense layer, torch.nn.Linear: y = x W^T + b, with W [out, in] row-major.
  * Backward: dW += dy^T x, db += sum over the batch of dy, dx = dy W.
  * Every product goes through the kernel table (gemm_nt, gemm_tn, gemm_nn,
- * bias_grad). */
+ * bias_grad), the large ones split over blocks of their output
+ * (lib/kernels/split.h) for the threads. */
 #include "layer_impl.h"
+#include "../kernels/split.h"
 
 static size_t dense_scratch(const dsc__layer *l, size_t max_batch) {
     (void)l;
@@ -11,14 +13,15 @@ static size_t dense_scratch(const dsc__layer *l, size_t max_batch) {
 }
 
 static void dense_forward(dsc__layer *l, const dsc__pass *p) {
-    l->k->gemm_nt(p->batch, l->out, l->in, p->x, l->in, l->w, l->in, l->has_bias ? l->b : NULL,
-                  p->y, l->out, p->ws);
+    dsc__split_gemm_nt(l->k, p->batch, l->out, l->in, p->x, l->in, l->w, l->in,
+                       l->has_bias ? l->b : NULL, p->y, l->out, p->ws);
 }
 
 static void dense_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
-    l->k->gemm_tn(l->out, l->in, p->batch, dy, l->out, p->x, l->in, l->dw, l->in, p->ws);
+    dsc__split_gemm_tn(l->k, l->out, l->in, p->batch, dy, l->out, p->x, l->in, l->dw, l->in, p->ws);
     if (l->has_bias) l->k->bias_grad(p->batch, l->out, dy, l->out, l->db);
-    if (dx != NULL) l->k->gemm_nn(p->batch, l->in, l->out, dy, l->out, l->w, l->in, dx, l->in, p->ws);
+    if (dx != NULL)
+        dsc__split_gemm_nn(l->k, p->batch, l->in, l->out, dy, l->out, l->w, l->in, dx, l->in, p->ws);
 }
 
 static const dsc__layer_vtable dense_vt = {
