@@ -9,6 +9,7 @@
  * leak nothing. tests/check_threads_env.sh runs this file again with
  * DESCENT_THREADS set. Also run under ThreadSanitizer (make check-tsan). */
 #include "harness.h"
+#include "kernels/split.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -451,6 +452,135 @@ static void test_cross_entropy_split(void **state) {
     free(lab);
 }
 
+/* ---- the splits against one unsplit kernel call ------------------------- */
+
+static void fill(float *x, size_t n, uint32_t seed) {
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+    }
+}
+
+/* The ranges of a split cover [0, n) in order, without gap or overlap, in
+ * pieces that are multiples of align but the last, differing by <= align. */
+static void test_split_ranges(void **state) {
+    (void)state;
+    const size_t ns[] = {1, 15, 16, 17, 784, 1000, 65536, 300001};
+    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+        for (size_t tasks = 1; tasks <= 9; tasks++) {
+            size_t n = ns[a], prev = 0, lo, hi, mn = (size_t)-1, mx = 0;
+            for (size_t t = 0; t < tasks; t++) {
+                dsc__split_range(n, tasks, 16, t, &lo, &hi);
+                assert_int_equal(lo, prev);
+                assert_true(hi >= lo);
+                if (hi < n) assert_int_equal(hi % 16, 0);
+                if (hi < n && hi > lo) {
+                    mn = hi - lo < mn ? hi - lo : mn;
+                    mx = hi - lo > mx ? hi - lo : mx;
+                }
+                prev = hi;
+            }
+            assert_int_equal(prev, n);
+            if (mx > 0) assert_true(mx - mn <= 16);
+        }
+    assert_int_equal(dsc__split_count(1000, DSC__SPLIT_GRAIN, 16, DSC__SPLIT_MAX), 1);
+    assert_int_equal(dsc__split_count(3 * DSC__SPLIT_GRAIN, DSC__SPLIT_GRAIN, 16, DSC__SPLIT_MAX), 2);
+    assert_int_equal(dsc__split_count((size_t)1 << 30, DSC__SPLIT_GRAIN, 16, DSC__SPLIT_MAX),
+                     DSC__SPLIT_MAX);
+}
+
+/* Each GEMM form split along n (n >= m) and along m, with and without
+ * threads, against the unsplit kernel of every kernel set: the same
+ * products summed in the same order per block, equal within the kernels'
+ * own tolerance (blocks may take another path of the kernel). */
+static void test_split_gemm_matches_kernel(void **state) {
+    (void)state;
+    const size_t shapes[][3] = {{64, 300, 700}, {300, 40, 700}, {1, 4000, 300}};
+    const char *isas[] = {"scalar", "sse2", "avx2", "avx512", "neon"};
+    for (size_t is = 0; is < 5; is++) {
+        if (!dsc_isa_available(isas[is])) continue;
+        const dsc_kernels *k = dsc__kernels_for((dsc_isa_id)(is == 4 ? DSC_ISA_NEON : is));
+        assert_non_null(k);
+        float *ws = k->gemm_ws_floats ? aligned_alloc(64, (k->gemm_ws_floats * 4 + 63) / 64 * 64) : NULL;
+        for (size_t sh = 0; sh < 3; sh++) {
+            size_t m = shapes[sh][0], n = shapes[sh][1], kk = shapes[sh][2];
+            size_t big = (m > n ? m : n) * kk;
+            float *a = malloc(big * 4), *b = malloc(big * 4), *bias = malloc(n * 4);
+            float *c1 = malloc(m * n * 4), *c2 = malloc(m * n * 4);
+            assert_non_null(a);
+            assert_non_null(b);
+            assert_non_null(bias);
+            assert_non_null(c1);
+            assert_non_null(c2);
+            fill(a, big, 1u);
+            fill(b, big, 2u);
+            fill(bias, n, 3u);
+            for (int threads = 1; threads <= 2; threads++) {
+                assert_ok(dsc_set_threads(threads));
+                k->gemm_nt(m, n, kk, a, kk, b, kk, bias, c1, n, ws);
+                dsc__split_gemm_nt(k, m, n, kk, a, kk, b, kk, bias, c2, n, ws);
+                assert_floats_near(c2, c1, m * n, 1e-5, 1e-5);
+                k->gemm_nn(m, n, kk, a, kk, b, n, c1, n, ws);
+                dsc__split_gemm_nn(k, m, n, kk, a, kk, b, n, c2, n, ws);
+                assert_floats_near(c2, c1, m * n, 1e-5, 1e-5);
+                fill(c1, m * n, 4u);
+                memcpy(c2, c1, m * n * 4);
+                k->gemm_tn(m, n, kk, a, m, b, n, c1, n, ws);
+                dsc__split_gemm_tn(k, m, n, kk, a, m, b, n, c2, n, ws);
+                assert_floats_near(c2, c1, m * n, 1e-5, 1e-5);
+            }
+            free(a);
+            free(b);
+            free(bias);
+            free(c1);
+            free(c2);
+        }
+        free(ws);
+    }
+    assert_ok(dsc_set_threads(1));
+}
+
+/* Elementwise splits give the unsplit call's bits; the reductions its
+ * value within rounding. */
+static void test_split_elementwise_and_reductions(void **state) {
+    (void)state;
+    enum { N = 300001 };
+    const dsc_kernels *k = dsc__kernels();
+    float *x = malloc(N * 4), *y1 = malloc(N * 4), *y2 = malloc(N * 4), *dy = malloc(N * 4);
+    float *d2 = malloc(N * 4);
+    assert_non_null(d2);
+    assert_non_null(x);
+    assert_non_null(y1);
+    assert_non_null(y2);
+    assert_non_null(dy);
+    fill(x, N, 5u);
+    fill(dy, N, 6u);
+    assert_ok(dsc_set_threads(2));
+    for (int act = 0; act < DSC_ACT_COUNT; act++) {
+        k->act_forward[act](N, x, y1, 0.01f);
+        dsc__split_act_forward(k, (dsc_act_id)act, N, x, y2, 0.01f);
+        assert_memory_equal(y1, y2, N * 4);
+        k->act_backward[act](N, x, y1, dy, y2, 0.01f);
+        dsc__split_act_backward(k, (dsc_act_id)act, N, x, y1, dy, d2, 0.01f);
+        assert_memory_equal(y2, d2, N * 4);
+    }
+    double s1 = k->sumsq(N, x), s2 = dsc__split_sumsq(k, N, x, 1);
+    assert_true(fabs(s1 - s2) <= 1e-12 * s1);
+    s1 = k->sumsq_fast(N, x);
+    s2 = dsc__split_sumsq(k, N, x, 0);
+    assert_true(fabs(s1 - s2) <= 1e-5 * s1);
+    assert_int_equal(dsc__split_all_finite(k, N, x), 1);
+    x[N - 2] = INFINITY;
+    assert_int_equal(dsc__split_all_finite(k, N, x), 0);
+    assert_true(isinf(dsc__split_sumsq(k, N, x, 0)) != 0);
+    assert_ok(dsc_set_threads(1));
+    free(x);
+    free(y1);
+    free(y2);
+    free(dy);
+    free(d2);
+}
+
 /* DESCENT_THREADS: read once, before any setter (tests/check_threads_env.sh
  * runs this binary with it set). Must be the first test. */
 static void test_environment(void **state) {
@@ -476,6 +606,9 @@ int main(void) {
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_nonfinite_refused_with_threads),
         cmocka_unit_test(test_cross_entropy_split),
+        cmocka_unit_test(test_split_ranges),
+        cmocka_unit_test(test_split_gemm_matches_kernel),
+        cmocka_unit_test(test_split_elementwise_and_reductions),
     };
     int failed = cmocka_run_group_tests_name("environment", env, NULL, NULL);
     return failed + cmocka_run_group_tests(tests, setup_reference, teardown_reference);
