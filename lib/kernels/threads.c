@@ -39,9 +39,11 @@
 
 /* Spins before sleeping, in CPU_RELAX rounds (tens of microseconds): a
  * training step makes several runs back to back, and waking a sleeping
- * thread costs more than that on a VM. */
-#define SPIN_ROUNDS 20000
+ * thread costs more than that. Short, so a worker that has nothing to do
+ * leaves its core to the caller on a loaded machine. */
+#define SPIN_ROUNDS 4000
 
+/* A run given to the host's parallel-for: lives on the caller's stack. */
 typedef struct run {
     dsc__task_fn fn;
     void *ctx;
@@ -52,6 +54,16 @@ typedef struct run {
     size_t ws_stride;
 } run;
 
+/* The pool's current run lives in the pool. A task is claimed by one
+ * fetch_add on claim, whose high half is the run's number and low half the
+ * next task; size holds the run's number and task count. A claim is valid
+ * when size still names its run and its task is in range: the run cannot
+ * finish before that task is done, so fn, ctx and fpctl are then stable.
+ * The caller waits for its tasks to be done, never for a worker to notice
+ * the run: a worker the system has descheduled holds nobody up unless it
+ * has claimed a task. */
+#define LOW32 0xffffffffu
+
 typedef struct pool {
     size_t lanes;                   /* threads + the caller */
     float *ws;                      /* lanes workspaces */
@@ -60,11 +72,15 @@ typedef struct pool {
     size_t created;                 /* threads created */
     size_t started;                 /* threads that have taken their lane number */
     pthread_mutex_t m;
-    pthread_cond_t wake, done;
-    atomic_uint_fast64_t gen;       /* incremented per run (and to quit) */
-    atomic_size_t active;           /* workers still in the current run */
+    pthread_cond_t wake, finished;
+    atomic_uint_fast64_t claim;     /* run << 32 | next task */
+    atomic_uint_fast64_t size;      /* run << 32 | task count */
+    atomic_size_t done;             /* tasks of the current run done */
     atomic_int quit;
-    run *cur;                       /* valid from gen's increment until active is 0 */
+    uint64_t run_no;                /* the caller's count of runs (under run_lock) */
+    dsc__task_fn fn;
+    void *ctx;
+    uint64_t fpctl;
 } pool;
 
 typedef struct host {
@@ -82,8 +98,9 @@ static atomic_size_t lanes_now = 1; /* lanes of the executor; 1: the caller alon
 static int chosen;                  /* a setter ran: DESCENT_THREADS is ignored */
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
-/* ---- running a lane ----------------------------------------------------- */
+/* ---- running tasks ------------------------------------------------------ */
 
+/* The host's lane i: tasks from the run's counter until none is left. */
 static void lane(run *r, size_t i) {
     const uint64_t own = dsc__fpenv_get();
     dsc__fpenv_set(r->fpctl);
@@ -96,54 +113,74 @@ static void lane(run *r, size_t i) {
     dsc__fpenv_set(own);
 }
 
-static void *worker(void *arg) {
-    pool *p = arg;
-    uint_fast64_t seen = 0;         /* no run is posted before the pool is installed */
-    pthread_mutex_lock(&p->m);
-    const size_t id = ++p->started; /* lanes 1 .. lanes-1; the caller is lane 0 */
-    pthread_mutex_unlock(&p->m);
+/* Claims and runs pool tasks until a claim is not valid; returns the run
+ * number of the last claim. */
+static uint64_t pool_work(pool *p, float *ws) {
+    const uint64_t own = dsc__fpenv_get();
+    uint64_t cur = own;
     for (;;) {
-        uint_fast64_t g = seen;
-        for (int s = 0; s < SPIN_ROUNDS; s++) {
-            g = atomic_load_explicit(&p->gen, memory_order_acquire);
-            if (g != seen) break;
-            CPU_RELAX();
+        const uint64_t c = atomic_fetch_add_explicit(&p->claim, 1, memory_order_acq_rel);
+        const uint64_t sz = atomic_load_explicit(&p->size, memory_order_acquire);
+        const size_t t = (size_t)(c & LOW32), n = (size_t)(sz & LOW32);
+        if ((sz >> 32) != (c >> 32) || t >= n) {
+            if (cur != own) dsc__fpenv_set(own);
+            return c >> 32;
         }
-        if (g == seen) {
+        if (cur != p->fpctl) dsc__fpenv_set(cur = p->fpctl);
+        p->fn(p->ctx, t, ws);
+        if (atomic_fetch_add_explicit(&p->done, 1, memory_order_acq_rel) + 1 == n) {
             pthread_mutex_lock(&p->m);
-            while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen)
-                pthread_cond_wait(&p->wake, &p->m);
-            pthread_mutex_unlock(&p->m);
-        }
-        seen = g;
-        if (atomic_load_explicit(&p->quit, memory_order_acquire)) return NULL;
-        lane(p->cur, id);
-        if (atomic_fetch_sub_explicit(&p->active, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&p->m);
-            pthread_cond_signal(&p->done);
+            pthread_cond_signal(&p->finished);
             pthread_mutex_unlock(&p->m);
         }
     }
 }
 
-static void pool_run(pool *p, run *r) {
-    r->ws = p->ws;
-    r->ws_stride = p->ws_stride;
-    p->cur = r;
-    atomic_store_explicit(&p->active, p->lanes - 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
-    /* Taking the mutex orders the increment before any sleeper's check. */
+static void *worker(void *arg) {
+    pool *p = arg;
+    pthread_mutex_lock(&p->m);
+    const size_t id = ++p->started; /* lanes 1 .. lanes-1; the caller is lane 0 */
+    pthread_mutex_unlock(&p->m);
+    float *ws = p->ws != NULL ? p->ws + id * p->ws_stride : NULL;
+    uint64_t seen = 0;              /* run 0 is never posted */
+    for (;;) {
+        uint64_t g = seen;
+        for (int s = 0; s < SPIN_ROUNDS && g == seen; s++) {
+            g = atomic_load_explicit(&p->claim, memory_order_acquire) >> 32;
+            if (g == seen) CPU_RELAX();
+        }
+        if (g == seen) {
+            pthread_mutex_lock(&p->m);
+            while ((atomic_load_explicit(&p->claim, memory_order_acquire) >> 32) == seen &&
+                   !atomic_load_explicit(&p->quit, memory_order_acquire))
+                pthread_cond_wait(&p->wake, &p->m);
+            pthread_mutex_unlock(&p->m);
+        }
+        if (atomic_load_explicit(&p->quit, memory_order_acquire)) return NULL;
+        seen = pool_work(p, ws);
+    }
+}
+
+static void pool_run(pool *p, dsc__task_fn fn, void *ctx, size_t ntasks, uint64_t fpctl) {
+    const uint64_t g = ++p->run_no & LOW32;
+    p->fn = fn;
+    p->ctx = ctx;
+    p->fpctl = fpctl;
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->size, g << 32 | ntasks, memory_order_release);
+    atomic_store_explicit(&p->claim, g << 32, memory_order_release);
+    /* Taking the mutex orders the store before any sleeper's check. */
     pthread_mutex_lock(&p->m);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->m);
-    lane(r, 0);
+    (void)pool_work(p, p->ws);
     for (int s = 0; s < SPIN_ROUNDS; s++) {
-        if (atomic_load_explicit(&p->active, memory_order_acquire) == 0) return;
+        if (atomic_load_explicit(&p->done, memory_order_acquire) == ntasks) return;
         CPU_RELAX();
     }
     pthread_mutex_lock(&p->m);
-    while (atomic_load_explicit(&p->active, memory_order_acquire) != 0)
-        pthread_cond_wait(&p->done, &p->m);
+    while (atomic_load_explicit(&p->done, memory_order_acquire) != ntasks)
+        pthread_cond_wait(&p->finished, &p->m);
     pthread_mutex_unlock(&p->m);
 }
 
@@ -183,12 +220,11 @@ static void pool_stop(pool *p) {
     if (p == NULL) return;
     pthread_mutex_lock(&p->m);
     atomic_store_explicit(&p->quit, 1, memory_order_release);
-    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->m);
     for (size_t i = 0; i < p->created; i++) pthread_join(p->threads[i], NULL);
     pthread_cond_destroy(&p->wake);
-    pthread_cond_destroy(&p->done);
+    pthread_cond_destroy(&p->finished);
     pthread_mutex_destroy(&p->m);
     dsc__free(p->ws);
     dsc__free(p);
@@ -211,7 +247,7 @@ static pool *pool_start(size_t lanes, const char *fn, dsc_status *st) {
     p->ws_stride = stride;
     pthread_mutex_init(&p->m, NULL);
     pthread_cond_init(&p->wake, NULL);
-    pthread_cond_init(&p->done, NULL);
+    pthread_cond_init(&p->finished, NULL);
     /* Workers take no signals: the host's handlers run on the host's threads. */
     sigset_t all, old;
     sigfillset(&all);
@@ -287,15 +323,19 @@ void dsc__parallel_run(size_t ntasks, dsc__task_fn fn, void *ctx, float *caller_
     pthread_once(&env_once, read_env);
     if (ntasks > 1 && atomic_load_explicit(&lanes_now, memory_order_relaxed) > 1 &&
         pthread_mutex_trylock(&run_lock) == 0) {
-        if (the_pool != NULL || the_host != NULL) {
+        if (the_pool != NULL) {
+            pool_run(the_pool, fn, ctx, ntasks, dsc__fpenv_get());
+            pthread_mutex_unlock(&run_lock);
+            return;
+        }
+        if (the_host != NULL) {
             run r;
             r.fn = fn;
             r.ctx = ctx;
             r.ntasks = ntasks;
             atomic_init(&r.next, 0);
             r.fpctl = dsc__fpenv_get();
-            if (the_pool != NULL) pool_run(the_pool, &r);
-            else host_run(the_host, &r);
+            host_run(the_host, &r);
             pthread_mutex_unlock(&run_lock);
             return;
         }
