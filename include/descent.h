@@ -23,6 +23,10 @@
  *   pointer takes a non-const handle.
  * - One handle is used by one thread at a time; different handles may be used
  *   from different threads at once.
+ * - descent starts no thread unless the host asks for them
+ *   (dsc_set_threads(), `DESCENT_THREADS`, or its own job system through
+ *   dsc_set_parallel_for(); see @ref threads); results do not depend on the
+ *   thread count.
  * - Compute calls flush subnormal floats to zero by default, round to nearest
  *   and mask exceptions, and restore the caller's floating-point control
  *   register before returning; dsc_set_flush_denormals() keeps IEEE
@@ -3145,9 +3149,9 @@ typedef struct dsc_search dsc_search;
  * forward and backward passes (split over blocks of their output), the
  * optimizer's updates, its result check and gradient norm (split over
  * parameters), and the activation and cross-entropy passes of large batches
- * are cut into tasks. Work of a few hundred thousand multiply-adds or tens
- * of thousands of elements stays one task on the calling thread, so
- * small models (batch-1 steps) are not slowed down.
+ * are cut into tasks. A GEMM of fewer than 2^20 multiply-adds, or fewer
+ * than 2^17 elements of elementwise work, stays one task on the calling
+ * thread, so small models (batch-1 steps) are not slowed down.
  *
  * Results do not depend on the thread count: the split points follow from
  * the shapes alone and partial sums are added in task order, so training
