@@ -57,7 +57,7 @@ SO_NAME := libdescent.so.$(MAJOR)
 STATIC  := $(B)/libdescent.a
 
 CONFORM_SRC := $(wildcard tests/conform/*.c)
-EXAMPLES    := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c)) \
+EXAMPLES    := $(patsubst examples/%.c,$(B)/examples/%,$(filter-out examples/data_parallel_mpi.c,$(wildcard examples/*.c))) \
                $(patsubst examples/%.cpp,$(B)/examples/%,$(wildcard examples/*.cpp))
 TESTS       := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 TEST_HARNESS := tests/harness.c
@@ -100,6 +100,16 @@ $(B)/examples/%: examples/%.cpp include/descent.hpp $(SO_REAL)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -Iinclude -Wall -Wextra -pedantic -Werror $(CXXFLAGS) $(CFLAGS) -o $@ $< \
 	    -L$(B) -ldescent -Wl,-rpath,'$$ORIGIN/..'
+
+# The MPI example is built with mpicc, only when it is found (OpenMPI: tools/install-deps.sh
+# check); the library itself never links MPI. tests/check_mpi.sh runs it with mpirun -np 2.
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+ifneq ($(MPICC),)
+all: $(B)/examples/data_parallel_mpi
+$(B)/examples/data_parallel_mpi: examples/data_parallel_mpi.c $(SO_REAL)
+	@mkdir -p $(@D)
+	OMPI_CC="$(CC)" $(MPICC) $(DSC_CFLAGS) $(CFLAGS) -o $@ $< -L$(B) -ldescent -Wl,-rpath,'$$ORIGIN/..' $(LDLIBS)
+endif
 
 # Tests link the static library so they can reach internal (hidden) functions.
 $(B)/tests/%: tests/%.c $(TEST_HARNESS) tests/harness.h $(STATIC)
@@ -208,7 +218,7 @@ check-asan: deps-check
 # ThreadSanitizer: the library and the tests that start threads (TSAN_TESTS; test_isa for
 # the dispatch's pthread_once and the fallback run of tests/run.sh), once per kernel set.
 TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS := test_threads test_status test_isa
+TSAN_TESTS := test_threads test_parallel test_status test_isa
 check-tsan: deps-check
 	$(MAKE) B=build-tsan CFLAGS="$(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)" build-tsan/examples/version \
 	    $(TSAN_TESTS:%=build-tsan/tests/%)
@@ -236,8 +246,8 @@ abi-baseline: lib
 # Shell checks that also make sense under sanitizers and valgrind (they run build products;
 # check_cxx compiles its own programs against the library, uninstrumented;
 # the Python binding is not: the interpreter is not instrumented; check_xarch needs the
-# AArch64 build of check-neon).
-SAN_CHECKS = $(filter-out tests/check_python.sh tests/check_header.sh tests/check_cxx.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh tests/check_xarch.sh,$(wildcard tests/check_*.sh))
+# AArch64 build of check-neon; check_mpi: OpenMPI is not instrumented).
+SAN_CHECKS = $(filter-out tests/check_python.sh tests/check_header.sh tests/check_cxx.sh tests/check_install.sh tests/check_meson_sources.sh tests/check_symbols.sh tests/check_qemu_x86.sh tests/check_xarch.sh tests/check_mpi.sh,$(wildcard tests/check_*.sh))
 
 # ---- Fuzzing with libFuzzer: Debian's clang (tools/install-deps.sh fuzz). The library and
 # each target are built with -fsanitize=fuzzer,address,undefined in $(FUZZ_B); each target

@@ -23,6 +23,10 @@
  *   pointer takes a non-const handle.
  * - One handle is used by one thread at a time; different handles may be used
  *   from different threads at once.
+ * - descent starts no thread unless the host asks for them
+ *   (dsc_set_threads(), `DESCENT_THREADS`, or its own job system through
+ *   dsc_set_parallel_for(); see @ref threads); results do not depend on the
+ *   thread count.
  * - Compute calls flush subnormal floats to zero by default, round to nearest
  *   and mask exceptions, and restore the caller's floating-point control
  *   register before returning; dsc_set_flush_denormals() keeps IEEE
@@ -3235,6 +3239,118 @@ typedef struct dsc_tensor dsc_tensor;
 /** A grid or random search over learning rates, batch sizes and schedules;
  *  holds its candidates and, after dsc_trainer_search(), its results. */
 typedef struct dsc_search dsc_search;
+
+/** @} */
+
+/**
+ * @defgroup threads Threads (experimental)
+ * @ingroup experimental
+ * @brief Running the large kernels of a step on several threads: a small
+ *        built-in pool, or the host's own job system.
+ *
+ * By default descent starts no thread: every call computes on the thread
+ * that made it. dsc_set_threads() (or the environment variable
+ * `DESCENT_THREADS`) starts a pool; dsc_set_parallel_for() hands the work to
+ * the host's job system instead. Either way the GEMMs of dense layers'
+ * forward and backward passes (split over blocks of their output), the
+ * optimizer's updates, its result check and gradient norm (split over
+ * parameters), and the activation and cross-entropy passes of large batches
+ * are cut into tasks. A GEMM of fewer than 2^20 multiply-adds, or fewer
+ * than 2^17 elements of elementwise work, stays one task on the calling
+ * thread, so small models (batch-1 steps) are not slowed down.
+ *
+ * Results do not depend on the thread count: the split points follow from
+ * the shapes alone and partial sums are added in task order, so training
+ * with 1, 2 or any number of threads, or with the host's callback, gives
+ * bit-identical parameters (tests/test_parallel.c).
+ *
+ * Thread safety: these settings are process-wide and may be changed at any
+ * time from any thread; a change waits for the parallel run under way to
+ * finish. One parallel run uses the threads at a time: when two threads
+ * train two models at once (each its own handles, the rule of this
+ * header), one gets the pool and the other computes its tasks itself, with
+ * the same results. A task that calls descent again computes that call
+ * itself too, so nothing deadlocks. The pool and each lane's GEMM workspace
+ * are allocated when the threads start (through dsc_set_allocator()'s hook);
+ * steps allocate nothing. Pool threads block every signal, adopt the
+ * calling thread's floating-point mode for the tasks they run (see
+ * dsc_set_flush_denormals()) and restore their own.
+ * @{
+ */
+
+/**
+ * @brief Use n threads (the calling thread and n - 1 pool threads) for the
+ *        parallel work of every compute call.
+ *
+ * Replaces the previous choice: a running pool is stopped (its threads
+ * joined) and a host callback (dsc_set_parallel_for()) removed. The
+ * environment variable `DESCENT_THREADS` gives the starting value, read
+ * once at the first compute call or call of this group unless this function
+ * or dsc_set_parallel_for() came first (an explicit choice wins); a value
+ * that is not a number from 0 to 256 is ignored.
+ * @param n 0: one thread per online CPU core; 1: no pool, the calling
+ *          thread alone (the default); 2 to 256: that many.
+ * @return DSC_OK; DSC_E_ARG if @p n is negative or above 256; DSC_E_NOMEM
+ *         if memory or a thread cannot be had (the previous choice stays in
+ *         force, nothing is left running).
+ * @note Allocates the pool and one GEMM workspace per thread (640 KiB on
+ *       x86-64). Process-wide; thread-safe.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_set_threads(int n);
+
+/**
+ * @brief How many threads parallel work uses now.
+ * @return 1 when threads are off (the default), the pool's thread count
+ *         (calling thread included), or the width given to
+ *         dsc_set_parallel_for().
+ * @since 0.2.0
+ */
+DSC_API int dsc_threads(void);
+
+/**
+ * @brief One task of a parallel run, given to the host's parallel-for.
+ * @param arg  The @p arg the host received with this function.
+ * @param task The task index, from 0 to the host's @p ntasks - 1.
+ */
+typedef void (*dsc_task_fn)(void *arg, size_t task);
+
+/**
+ * @brief The host's parallel-for: run @p task(@p arg, i) once for every i
+ *        from 0 to @p ntasks - 1, on any threads in any order (several on
+ *        one thread is fine), and return when all have returned.
+ *
+ * descent calls it with @p ntasks equal to the width given to
+ * dsc_set_parallel_for(); each task takes work from a shared counter, so
+ * tasks run one after another on one thread still finish the run. It may
+ * be called from any thread that calls descent, but never twice at once.
+ * @param host   The @p user pointer given to dsc_set_parallel_for().
+ * @param ntasks How many tasks to run.
+ * @param task   The function to run for each index.
+ * @param arg    Passed unchanged to @p task.
+ */
+typedef void (*dsc_parallel_for_fn)(void *host, size_t ntasks, dsc_task_fn task, void *arg);
+
+/**
+ * @brief Hand descent's parallel work to the host's job system instead of a
+ *        pool of its own.
+ *
+ * Replaces the previous choice: a running pool (dsc_set_threads()) is
+ * stopped. With @p fn NULL descent goes back to the calling thread alone.
+ * Results are bit-identical to those without threads.
+ * @param[in] fn    The host's parallel-for, or NULL to remove it.
+ * @param[in] user  Passed unchanged to @p fn; may be NULL. Ownership: borrowed
+ *                  until the callback is replaced or removed.
+ * @param width     How many tasks @p fn may run at once, from 1 to 256 (1:
+ *                  descent runs everything on the calling thread and never
+ *                  calls @p fn); must be 0 when @p fn is NULL.
+ * @return DSC_OK; DSC_E_ARG for a @p width out of range; DSC_E_NOMEM if the
+ *         workspaces cannot be allocated (the previous choice stays).
+ * @note Allocates one GEMM workspace per unit of @p width. Process-wide;
+ *       thread-safe.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_set_parallel_for(dsc_parallel_for_fn fn, void *user, int width);
 
 /** @} */
 

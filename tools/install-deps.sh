@@ -3,7 +3,7 @@
 #   tools/install-deps.sh check   what `make check` needs (compilers: gcc, g++ and clang, which
 #                                 tests/check_cxx.sh builds include/descent.hpp with; CMocka, zlib, cJSON, qemu for NEON,
 #                                 and CMocka, cJSON and zlib for arm64 through Debian multiarch for
-#                                 `make check-neon`)
+#                                 `make check-neon`, and OpenMPI for examples/data_parallel_mpi.c)
 #   tools/install-deps.sh ci      check + meson, doxygen, valgrind, clang, abigail-tools, PyTorch
 #                                 (what .ci/run needs; python3-torch for the Python binding's
 #                                 PyTorch interop tests, which `make check` skips without it: about
@@ -17,7 +17,7 @@
 set -eu
 pkgs_check="gcc g++ clang make pkg-config libc6-dev libcmocka-dev zlib1g-dev libcjson-dev binutils
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-pytest python3-numpy
-  python3-setuptools python3-pip python3-venv
+  python3-setuptools python3-pip python3-venv libopenmpi-dev openmpi-bin
   libcmocka-dev:arm64 libcjson-dev:arm64 zlib1g-dev:arm64"
 pkgs_fuzz="clang libclang-rt-14-dev llvm make libc6-dev zlib1g-dev libcjson-dev"
 pkgs_abi="abigail-tools"

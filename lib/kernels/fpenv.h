@@ -78,6 +78,16 @@ static inline void dsc__fpenv_leave(const dsc_fpenv *saved) {
     _mm_setcsr((unsigned)saved->ctl);
 }
 
+/* The raw control register: a pool thread adopts its caller's kernel mode
+ * (lib/kernels/threads.c) and puts its own back afterwards. */
+static inline uint64_t dsc__fpenv_get(void) {
+    return _mm_getcsr();
+}
+
+static inline void dsc__fpenv_set(uint64_t ctl) {
+    _mm_setcsr((unsigned)ctl);
+}
+
 #elif defined(__aarch64__)
 #define DSC_FPENV_FLUSH ((uint64_t)1 << 24) /* FPCR.FZ: flush inputs and outputs */
 #define DSC_FPENV_ROUND ((uint64_t)3 << 22) /* FPCR.RMode; 0 = nearest */
@@ -110,6 +120,14 @@ static inline void dsc__fpenv_leave(const dsc_fpenv *saved) {
     if (dsc__fpenv_read_fpcr() != saved->ctl) dsc__fpenv_write_fpcr(saved->ctl);
 }
 
+static inline uint64_t dsc__fpenv_get(void) {
+    return dsc__fpenv_read_fpcr();
+}
+
+static inline void dsc__fpenv_set(uint64_t ctl) {
+    if (dsc__fpenv_read_fpcr() != ctl) dsc__fpenv_write_fpcr(ctl);
+}
+
 #else
 #define DSC_FPENV_FLUSH 0u
 #define DSC_FPENV_ROUND 0u
@@ -121,6 +139,14 @@ static inline void dsc__fpenv_enter(dsc_fpenv *saved) {
 
 static inline void dsc__fpenv_leave(const dsc_fpenv *saved) {
     (void)saved;
+}
+
+static inline uint64_t dsc__fpenv_get(void) {
+    return 0;
+}
+
+static inline void dsc__fpenv_set(uint64_t ctl) {
+    (void)ctl;
 }
 #endif
 

@@ -4,6 +4,7 @@
  * (torch.nn.Softmax(dim=1)): y = exp(x - max) / sum exp(x - max), whose
  * backward is dx = y * (dy - sum_j dy_j y_j). */
 #include "layer_impl.h"
+#include "../kernels/split.h"
 
 /* Public activation -> kernel id (same numbers for the elementwise ones). */
 static dsc_act_id kernel_id(dsc_activation a) {
@@ -18,13 +19,14 @@ static dsc_act_id kernel_id(dsc_activation a) {
 }
 
 static void act_forward(dsc__layer *l, const dsc__pass *p) {
-    l->k->act_forward[kernel_id(l->u.act.act)](p->batch * l->out, p->x, p->y, l->u.act.alpha);
+    dsc__split_act_forward(l->k, kernel_id(l->u.act.act), p->batch * l->out, p->x, p->y,
+                           l->u.act.alpha);
 }
 
 static void act_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     if (dx == NULL) return;
-    l->k->act_backward[kernel_id(l->u.act.act)](p->batch * l->out, p->x, p->y, dy, dx,
-                                                l->u.act.alpha);
+    dsc__split_act_backward(l->k, kernel_id(l->u.act.act), p->batch * l->out, p->x, p->y, dy, dx,
+                            l->u.act.alpha);
 }
 
 static void softmax_forward(dsc__layer *l, const dsc__pass *p) {

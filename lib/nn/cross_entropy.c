@@ -5,15 +5,16 @@
  * Both come from the kernel table's softmax_xent (stable log-sum-exp in
  * double), so large logits neither overflow nor lose the loss. */
 #include "loss_impl.h"
+#include "../kernels/split.h"
 
 static double ce_forward(const dsc_loss *l) {
-    return l->k->softmax_xent(l->batch, l->width, l->y, l->width, l->labels, 0.0f, NULL, 0) /
-           (double)l->batch;
+    return dsc__split_softmax_xent(l->k, l->batch, l->width, l->y, l->width, l->labels, 0.0f, NULL,
+                                   0) / (double)l->batch;
 }
 
 static void ce_backward(const dsc_loss *l, float *dy) {
-    (void)l->k->softmax_xent(l->batch, l->width, l->y, l->width, l->labels,
-                             (float)(1.0 / (double)l->batch), dy, l->width);
+    (void)dsc__split_softmax_xent(l->k, l->batch, l->width, l->y, l->width, l->labels,
+                                  (float)(1.0 / (double)l->batch), dy, l->width);
 }
 
 const dsc__loss_vtable dsc__loss_cross_entropy = {

@@ -1,8 +1,11 @@
 /* Dense layer, torch.nn.Linear: y = x W^T + b, with W [out, in] row-major.
  * Backward: dW += dy^T x, db += sum over the batch of dy, dx = dy W.
  * Every product goes through the kernel table (gemm_nt, gemm_tn, gemm_nn,
- * bias_grad). Parameters: `weight` [out, in] then `bias` [out]. */
+ * bias_grad), the large ones split over blocks of their output
+ * (lib/kernels/split.h) for the threads. Parameters: `weight` [out, in]
+ * then `bias` [out]. */
 #include "init_impl.h"
+#include "../kernels/split.h"
 
 static dsc_status dense_shape(dsc__layer *l, const char *fn, size_t index, const dsc__shape *in,
                               dsc__shape *out) {
@@ -28,15 +31,16 @@ static void dense_init(dsc__layer *l, dsc_init weight_init, dsc_init bias_init, 
 
 static void dense_forward(dsc__layer *l, const dsc__pass *p) {
     const float *w = l->param, *b = l->u.dense.has_bias ? l->param + l->in * l->out : NULL;
-    l->k->gemm_nt(p->batch, l->out, l->in, p->x, l->in, w, l->in, b, p->y, l->out, p->ws);
+    dsc__split_gemm_nt(l->k, p->batch, l->out, l->in, p->x, l->in, w, l->in, b, p->y, l->out, p->ws);
 }
 
 static void dense_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     float *dw = l->grad, *db = l->grad + l->in * l->out;
-    l->k->gemm_tn(l->out, l->in, p->batch, dy, l->out, p->x, l->in, dw, l->in, p->ws);
+    dsc__split_gemm_tn(l->k, l->out, l->in, p->batch, dy, l->out, p->x, l->in, dw, l->in, p->ws);
     if (l->u.dense.has_bias) l->k->bias_grad(p->batch, l->out, dy, l->out, db);
     if (dx != NULL)
-        l->k->gemm_nn(p->batch, l->in, l->out, dy, l->out, l->param, l->in, dx, l->in, p->ws);
+        dsc__split_gemm_nn(l->k, p->batch, l->in, l->out, dy, l->out, l->param, l->in, dx, l->in,
+                           p->ws);
 }
 
 static const dsc__layer_vtable dense_vt = {

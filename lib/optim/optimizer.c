@@ -8,6 +8,7 @@
  * tables and per-step scalars. */
 #include "optimizer_impl.h"
 #include "../kernels/fpenv.h"
+#include "../kernels/split.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -394,7 +395,66 @@ void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc
  * times faster: the norm is only reported). Every kernel table has both
  * (scalar/ fills every entry, kernels.h). */
 static double sumsq(const dsc_kernels *k, const float *x, size_t n, int exact) {
-    return exact ? k->sumsq(n, x) : k->sumsq_fast(n, x);
+    return dsc__split_sumsq(k, n, x, exact);
+}
+
+/* Elements [lo, hi) of group gr as a group of their own (state buffers
+ * offset alike): what a task of a split step, and the search for a
+ * non-finite element, hand to the kind's step. */
+static dsc__group group_slice(const dsc__group *gr, size_t lo, size_t hi) {
+    dsc__group part = *gr;
+    part.p = gr->p + lo;
+    part.g = gr->g + lo;
+    part.n = hi - lo;
+    for (size_t s = 0; s < DSC__MAX_STATE; s++)
+        if (gr->state[s] != NULL) part.state[s] = gr->state[s] + lo;
+    return part;
+}
+
+/* A kind's step (check or update) over one group, split over its elements
+ * for the threads: every kind's update and check are elementwise, so the
+ * slices give the bits of one call. Each slice starts from the same
+ * hyperparameters and lazy-buffer bits and changes them alike; task 0's
+ * are kept. */
+typedef struct step_job {
+    const dsc_optimizer *opt;
+    const dsc__group *gr;
+    const dsc__clip *clip;
+    int check;
+    size_t tasks;
+    int ok[DSC__SPLIT_MAX];
+    dsc__group first;
+} step_job;
+
+#define STEP_ALIGN 16
+
+static void step_task(void *ctx, size_t t, float *ws) {
+    (void)ws;
+    step_job *j = ctx;
+    size_t lo, hi;
+    dsc__split_range(j->gr->n, j->tasks, STEP_ALIGN, t, &lo, &hi);
+    dsc__group part = group_slice(j->gr, lo, hi);
+    j->ok[t] = j->opt->def->step(j->opt->k, &part, j->clip, j->check);
+    if (t == 0) j->first = part;
+}
+
+static int group_step(const dsc_optimizer *opt, dsc__group *gr, const dsc__clip *clip, int check) {
+    size_t tasks = dsc__split_count(gr->n, DSC__SPLIT_GRAIN, STEP_ALIGN, DSC__SPLIT_MAX);
+    if (tasks == 1) return opt->def->step(opt->k, gr, clip, check);
+    step_job j;
+    j.opt = opt;
+    j.gr = gr;
+    j.clip = clip;
+    j.check = check;
+    j.tasks = tasks;
+    dsc__parallel_run(tasks, step_task, &j, NULL);
+    int ok = 1;
+    for (size_t t = 0; t < tasks; t++) ok &= j.ok[t] != 0;
+    if (!check) {
+        memcpy(gr->hp, j.first.hp, sizeof gr->hp);
+        gr->started = j.first.started;
+    }
+    return ok;
 }
 
 /* The first element of group gr whose update would write a NaN or an
@@ -406,12 +466,7 @@ static size_t first_nonfinite(const dsc_optimizer *opt, const dsc__group *gr,
     size_t lo = 0, hi = gr->n;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        dsc__group part = *gr;
-        part.p = gr->p + lo;
-        part.g = gr->g + lo;
-        part.n = mid - lo;
-        for (size_t s = 0; s < DSC__MAX_STATE; s++)
-            if (gr->state[s] != NULL) part.state[s] = gr->state[s] + lo;
+        dsc__group part = group_slice(gr, lo, mid);
         if (opt->def->step(opt->k, &part, clip, 1)) lo = mid;
         else hi = mid;
     }
@@ -481,7 +536,7 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
      * non-finite gradient does. */
     for (size_t i = 0; i < opt->ngroups; i++) {
         const dsc__group *gr = &opt->groups[i];
-        if (opt->def->step(opt->k, &opt->groups[i], &clip, 1)) continue;
+        if (group_step(opt, &opt->groups[i], &clip, 1)) continue;
         size_t j = first_nonfinite(opt, gr, &clip);
         dsc__fpenv_leave(&fe);
         count_refused(opt);
@@ -494,7 +549,7 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
     /* 5. Update every group: one fused kernel pass each. */
     for (size_t i = 0; i < opt->ngroups; i++) {
         dsc__group *gr = &opt->groups[i];
-        (void)opt->def->step(opt->k, gr, &clip, 0);
+        (void)group_step(opt, gr, &clip, 0);
         gr->step++;
     }
     dsc__fpenv_leave(&fe);

@@ -79,6 +79,24 @@ def flush_denormals():
     return bool(C.dsc_flush_denormals())
 
 
+def set_threads(n):
+    """Use ``n`` threads for the large kernels of every compute call
+    (``dsc_set_threads``), process-wide: 0 = one per core, 1 = none (the
+    default), up to 256. Results are bit-identical whatever ``n``. The
+    environment variable ``DESCENT_THREADS`` sets the starting value.
+    ctypes releases the GIL during every call into descent, so other Python
+    threads run while descent computes."""
+    from ._ffi import C
+    from ._check import integer
+    C.dsc_set_threads(integer("set_threads", "n", n, lo=0, hi=256, what="a thread count"))
+
+
+def threads():
+    """How many threads descent's parallel work uses now (1: none)."""
+    from ._ffi import C
+    return int(C.dsc_threads())
+
+
 def last_error():
     """``dsc_last_error()`` of this thread."""
     from ._ffi import last_error as le

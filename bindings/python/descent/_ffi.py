@@ -37,6 +37,8 @@ free_fn = CFUNCTYPE(None, c_void_p, c_void_p)
 grad_hook_fn = CFUNCTYPE(c_int, c_void_p, c_size_t, float_p, c_size_t, c_void_p)
 lr_lambda_fn = CFUNCTYPE(c_double, c_int64, c_size_t, c_void_p)
 trainer_callback = CFUNCTYPE(c_int, c_void_p, c_void_p)
+task_fn = CFUNCTYPE(None, c_void_p, c_size_t)
+parallel_for_fn = CFUNCTYPE(None, c_void_p, c_size_t, task_fn, c_void_p)
 
 
 def check_status(result, func, args):
@@ -65,6 +67,9 @@ FUNCTIONS = [
     ("dsc_set_isa", [c_char_p], status, S),
     ("dsc_set_flush_denormals", [c_int], status, S),
     ("dsc_flush_denormals", [], c_int, None),
+    ("dsc_set_threads", [c_int], status, S),
+    ("dsc_threads", [], c_int, None),
+    ("dsc_set_parallel_for", [parallel_for_fn, c_void_p, c_int], status, S),
     # Tensor
     ("dsc_tensor_new", [handle_p, size_p, c_size_t], status, S),
     ("dsc_tensor_wrap", [handle_p, float_p, size_p, c_size_t], status, S),
