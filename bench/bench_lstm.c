@@ -16,40 +16,12 @@
 #define DESCENT_EXPERIMENTAL_API
 #include "descent.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include "bench_util.h"
+#include "torch_child.h"
 
 enum { T = 32, F = 16, H = 64, C = 10, B = 32, MAX_RUNS = 31 };
 
-#define CHECK(expr)                                                                      \
-    do {                                                                                 \
-        dsc_status s_ = (expr);                                                          \
-        if (s_ != DSC_OK) {                                                              \
-            fprintf(stderr, "bench_lstm: %s failed: %s\n", #expr, dsc_last_error());     \
-            exit(1);                                                                     \
-        }                                                                                \
-    } while (0)
-
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+#define CHECK BENCH_CHECK
 
 typedef struct lstm_bench {
     dsc_model *m;
@@ -81,7 +53,7 @@ static void bench_init(lstm_bench *b) {
 /* steps training steps; samples per second of CPU time. */
 static double bench_round(lstm_bench *b, long steps) {
     float dy[B * C];
-    double value, t0 = cpu_now();
+    double value, t0 = bench_cpu_now();
     for (long s = 0; s < steps; s++) {
         const float *y;
         CHECK(dsc_model_forward(b->m, b->x, B, &y));
@@ -91,74 +63,13 @@ static double bench_round(lstm_bench *b, long steps) {
         CHECK(dsc_optimizer_step(b->o));
         CHECK(dsc_model_zero_grad(b->m));
     }
-    return (double)(steps * B) / (cpu_now() - t0);
+    return (double)(steps * B) / (bench_cpu_now() - t0);
 }
 
 static void bench_free(lstm_bench *b) {
     dsc_loss_free(b->loss);
     dsc_optimizer_free(b->o);
     dsc_model_free(b->m);
-}
-
-/* ---- PyTorch in a child process, one round per command ---------------------- */
-
-typedef struct torch_child {
-    int ok;
-    pid_t pid;
-    FILE *to, *from;
-    char version[64];
-} torch_child;
-
-static void torch_start(torch_child *t, const char *script, long steps) {
-    int in[2], out[2];
-    memset(t, 0, sizeof *t);
-    if (pipe(in) != 0 || pipe(out) != 0) return;
-    pid_t pid = fork();
-    if (pid < 0) return;
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-        setenv("OMP_NUM_THREADS", "1", 1);
-        setenv("OPENBLAS_NUM_THREADS", "1", 1);
-        char args[6][24];
-        const long v[6] = {T, F, H, C, B, steps};
-        for (int i = 0; i < 6; i++) snprintf(args[i], sizeof args[i], "%ld", v[i]);
-        execl("/usr/bin/python3", "python3", script, args[0], args[1], args[2], args[3], args[4],
-              args[5], (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    t->pid = pid;
-    t->to = fdopen(in[1], "w");
-    t->from = fdopen(out[0], "r");
-    char line[256];
-    if (t->to && t->from && fgets(line, sizeof line, t->from) && !strncmp(line, "torch ", 6)) {
-        snprintf(t->version, sizeof t->version, "%.*s", (int)strcspn(line + 6, "\n"), line + 6);
-        t->ok = 1;
-    }
-}
-
-static double torch_round(torch_child *t) {
-    char line[256];
-    if (!t->ok) return 0.0;
-    fprintf(t->to, "r\n");
-    fflush(t->to);
-    if (!fgets(line, sizeof line, t->from) || line[0] != 'r') {
-        t->ok = 0;
-        return 0.0;
-    }
-    return strtod(line + 2, NULL);
-}
-
-static void torch_stop(torch_child *t) {
-    if (t->to) {
-        if (t->ok) fprintf(t->to, "q\n");
-        fclose(t->to);
-    }
-    if (t->from) fclose(t->from);
-    if (t->pid > 0) waitpid(t->pid, NULL, 0);
 }
 
 int main(int argc, char **argv) {
@@ -184,7 +95,11 @@ int main(int argc, char **argv) {
     torch_child tc;
     memset(&tc, 0, sizeof tc);
     if (torch) {
-        torch_start(&tc, script, steps);
+        char args[6][24];
+        const long v[6] = {T, F, H, C, B, steps};
+        for (int i = 0; i < 6; i++) snprintf(args[i], sizeof args[i], "%ld", v[i]);
+        const char *targs[] = {script, args[0], args[1], args[2], args[3], args[4], args[5], NULL};
+        torch_child_start(&tc, targs, NULL);
         if (!tc.ok)
             fprintf(stderr, "bench_lstm: PyTorch did not start (is python3-torch installed? "
                             "tools/install-deps.sh bench); descent only\n");
@@ -193,16 +108,16 @@ int main(int argc, char **argv) {
     double vd[MAX_RUNS], vt[MAX_RUNS];
     for (int r = 0; r < runs; r++) {
         vd[r] = bench_round(&b, steps);
-        vt[r] = torch_round(&tc);
+        vt[r] = torch_child_value(&tc, "r");
     }
-    torch_stop(&tc);
-    const double d = median(vd, runs);
+    torch_child_stop(&tc);
+    const double d = bench_median(vd, runs);
     printf("LSTM classifier T=%d F=%d H=%d -> last step -> dense %d, batch %d, SGD, "
            "cross-entropy; one thread, median of %d rounds of %ld steps\n",
            T, F, H, C, B, runs, steps);
     printf("  descent (%s)  %10.0f samples/s\n", dsc_isa(), d);
     if (tc.ok) {
-        const double t = median(vt, runs);
+        const double t = bench_median(vt, runs);
         printf("  PyTorch %-9s %10.0f samples/s\n", tc.version, t);
         printf("  ratio descent/PyTorch %.2f\n", d / t);
     }

@@ -8,16 +8,20 @@ data are fixed random tensors (the same shapes as bench_lstm.c's). One
 thread (torch.set_num_threads(1)); times are this thread's CPU time
 (time.thread_time), as bench_lstm.c measures descent.
 
-Prints "torch <version>", then reads commands from stdin, one per line:
+Speaks the protocol of bench/torch_child.h (bench/torch_common.py):
     r  -> "r <samples/s>"   one timed round of `steps` training steps
     q  -> exit
 
 Usage: torch_lstm.py T F H C B steps
 """
+import os
 import sys
 import time
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_common import hello, serve  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -50,16 +54,15 @@ def main():
 
     for _ in range(3):  # warm-up
         step()
-    print("torch", torch.__version__, flush=True)
-    for line in sys.stdin:
-        cmd = line.strip()
-        if cmd == "q":
-            break
-        if cmd == "r":
-            t0 = time.thread_time()
-            for _ in range(steps):
-                step()
-            print("r %.6g" % (steps * B / (time.thread_time() - t0)), flush=True)
+    hello()
+
+    def round_():
+        t0 = time.thread_time()
+        for _ in range(steps):
+            step()
+        return (steps * B / (time.thread_time() - t0),)
+
+    serve({"r": round_})
 
 
 if __name__ == "__main__":

@@ -4,20 +4,24 @@
 (a) one shuffled epoch of the Fashion-MNIST MLP 784-256-128-10 (ReLU),
     batch 64, SGD momentum 0.9, lr 0.05, cross-entropy;
 (b) Adam steps over 16M parameters (one tensor, torch.optim.Adam defaults),
-each with torch.set_num_threads(1) and (2), alternating in rounds; wall
-time (time.perf_counter); medians of the rounds and of the rounds' ratios.
+each with torch.set_num_threads(N) for the N a command names; wall time
+(time.perf_counter). Speaks the protocol of bench/torch_child.h
+(bench/torch_common.py), so bench_threads.c runs PyTorch's rounds between
+its own:
+    a N  -> "a <samples/s>"   one epoch of (a) with N threads
+    b N  -> "b <steps/s>"     Adam steps of (b) with N threads
+    q    -> exit
 
-Usage: torch_threads.py [--data DIR] [--runs N] [--quick]
+Usage: torch_threads.py [--data DIR] [--quick]
 """
 import os
-import statistics
 import sys
 import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_train import fashion  # noqa: E402  (the same data loading as bench_train)
+from torch_common import fashion, hello, serve  # noqa: E402
 
 
 def epoch(model, opt, loss_fn, x, y):
@@ -41,18 +45,17 @@ def adam_steps(opt, steps):
 
 
 def main():
-    data_dir, runs, quick = "/usr/share/datasets/fashion-mnist", 5, False
+    data_dir, quick = "/usr/share/datasets/fashion-mnist", False
     args = sys.argv[1:]
     while args:
         a = args.pop(0)
         if a == "--data":
             data_dir = args.pop(0)
-        elif a == "--runs":
-            runs = int(args.pop(0))
         elif a == "--quick":
             quick = True
         else:
-            sys.exit("usage: torch_threads.py [--data DIR] [--runs N] [--quick]")
+            sys.exit("usage: torch_threads.py [--data DIR] [--quick]")
+    hello()
     x, y = fashion(data_dir, quick)
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
@@ -65,21 +68,16 @@ def main():
     adam = torch.optim.Adam([p])
     steps = 3 if quick else 10
     adam_steps(adam, 1)
-    res = {k: [] for k in ("a1", "a2", "b1", "b2")}
-    for _ in range(runs):
-        for t in (1, 2):
-            torch.set_num_threads(t)
-            res[f"a{t}"].append(epoch(model, opt, loss_fn, x, y))
-            res[f"b{t}"].append(adam_steps(adam, steps))
-    med = {k: statistics.median(v) for k, v in res.items()}
-    ra = statistics.median(b / a for a, b in zip(res["a1"], res["a2"]))
-    rb = statistics.median(b / a for a, b in zip(res["b1"], res["b2"]))
-    print(f"PyTorch {torch.__version__}:")
-    print(f"(a) MLP epoch: 1 thread {med['a1']:.0f} samples/s, 2 threads {med['a2']:.0f} samples/s, "
-          f"ratio {ra:.2f}x")
-    print(f"(b) Adam, 16M parameters: 1 thread {med['b1']:.2f} steps/s, 2 threads {med['b2']:.2f} "
-          f"steps/s, ratio {rb:.2f}x")
 
+    def a(threads):
+        torch.set_num_threads(int(threads))
+        return (epoch(model, opt, loss_fn, x, y),)
+
+    def b(threads):
+        torch.set_num_threads(int(threads))
+        return (adam_steps(adam, steps),)
+
+    serve({"a": a, "b": b})
 
 if __name__ == "__main__":
     main()

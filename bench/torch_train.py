@@ -12,8 +12,9 @@ processes of a shared machine do not count.
 Prints machine-readable lines:
     torch <version> blas_core <core or ?>
 then, with --serve, reads commands from stdin, one per line, and answers
-each with one line (so bench_train.c interleaves PyTorch's runs with its own):
-    a  -> "a <samples/s>"   one epoch of (a)
+each with one line (so bench_train.c interleaves PyTorch's runs with its own;
+the protocol of bench/torch_child.h):
+    a  -> "a <samples/s> <wall samples/s>"   one epoch of (a), thread CPU and wall time
     b  -> "b <ns/step>"     one timed run of (b)
     q  -> exit
 Without --serve: "a <samples/s of each run>" and "b <ns/step of each run>".
@@ -22,47 +23,24 @@ OpenBLAS reads it once, when it loads (with torch).
 
 Usage: torch_train.py [--data DIR] [--runs N] [--quick] [--serve]
 """
-import gzip
 import os
 import sys
 import time
 
-import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_common import fashion, hello, serve  # noqa: E402
+
 torch.set_num_threads(1)
-
-
-def load_idx(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def fashion(data_dir, quick):
-    img = os.path.join(data_dir, "train-images-idx3-ubyte.gz")
-    lab = os.path.join(data_dir, "train-labels-idx1-ubyte.gz")
-    if os.path.exists(img) and os.path.exists(lab):
-        x = load_idx(img).reshape(-1, 784).astype(np.float32) / 255.0
-        y = load_idx(lab).astype(np.int64)
-    else:  # same shape, random content: throughput does not depend on the values
-        rng = np.random.default_rng(1)
-        x = rng.random((60000, 784), dtype=np.float32)
-        y = rng.integers(0, 10, 60000)
-    if quick:
-        x, y = x[:6000], y[:6000]
-    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
 
 
 clock = time.thread_time
 
 
 class BenchA:
-    """(a): one call = one shuffled epoch; returns samples/s."""
+    """(a): one call = one shuffled epoch; returns samples/s of thread CPU time
+    and of wall-clock time."""
 
     def __init__(self, x, y):
         torch.manual_seed(0)
@@ -77,7 +55,7 @@ class BenchA:
     def __call__(self):
         x, y, model, opt, loss_fn = self.x, self.y, self.model, self.opt, self.loss_fn
         n = x.shape[0]
-        t0 = clock()
+        t0, w0 = clock(), time.perf_counter()
         perm = torch.randperm(n)
         for i in range(0, n, 64):
             idx = perm[i:i + 64]
@@ -86,9 +64,9 @@ class BenchA:
             loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
-        rate = n / (clock() - t0)
+        rate, wall = n / (clock() - t0), n / (time.perf_counter() - w0)
         self.loss = float(loss)
-        return rate
+        return rate, wall
 
 
 class BenchB:
@@ -123,7 +101,7 @@ class BenchB:
 
 def main():
     data_dir = "/usr/share/datasets/fashion-mnist"
-    runs, quick, serve = 5, False, False
+    runs, quick, serve_mode = 5, False, False
     args = sys.argv[1:]
     while args:
         a = args.pop(0)
@@ -134,36 +112,16 @@ def main():
         elif a == "--quick":
             quick = True
         elif a == "--serve":
-            serve = True
+            serve_mode = True
         else:
             sys.exit("usage: torch_train.py [--data DIR] [--runs N] [--quick] [--serve]")
-    core = "?"
-    try:  # the OpenBLAS torch loaded, if it is in this process
-        import ctypes
-        for lib in ("libopenblas.so.0", "libblas.so.3"):
-            try:
-                f = ctypes.CDLL(lib).openblas_get_corename
-                f.restype = ctypes.c_char_p
-                core = f().decode()
-                break
-            except (OSError, AttributeError):
-                pass
-    except ImportError:
-        pass
-    print("torch", torch.__version__, "blas_core", core, flush=True)
+    hello()
     x, y = fashion(data_dir, quick)
     bench_a, bench_b = BenchA(x, y), BenchB(300 if quick else 2000)
-    if serve:
-        for line in sys.stdin:
-            cmd = line.strip()
-            if cmd == "a":
-                print("a %.1f" % bench_a(), flush=True)
-            elif cmd == "b":
-                print("b %.1f" % bench_b(), flush=True)
-            else:
-                break
+    if serve_mode:
+        serve({"a": bench_a, "b": lambda: (bench_b(),)})
         return
-    print("a", " ".join("%.1f" % bench_a() for _ in range(runs)), flush=True)
+    print("a", " ".join("%.1f" % bench_a()[0] for _ in range(runs)), flush=True)
     print("a_loss %.4f" % bench_a.loss, flush=True)
     print("b", " ".join("%.1f" % bench_b() for _ in range(runs)), flush=True)
 
