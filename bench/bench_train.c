@@ -1,164 +1,55 @@
-/* Training side by side: descent against PyTorch (and FANN), in one run.
+/* Issue 15's targets, measured side by side in one run, each as a ratio to a
+ * baseline measured in the same run (the CPU changes from one machine to the
+ * next; ratios travel, absolute figures do not):
  *
- * (a) One epoch of the Fashion-MNIST MLP 784-256-128-10 (ReLU), batch 64,
+ * W1  one epoch of the Fashion-MNIST MLP 784-256-128-10 (ReLU), batch 64,
  *     SGD momentum 0.9, lr 0.05, cross-entropy, shuffled, one thread:
- *     samples per second (1.0 MFLOP per sample forward + backward).
- * (b) One training step of a 16-64-64-4 tanh MLP with MSE on one sample
- *     (forward, loss, backward, SGD update, zero_grad): ns per step.
+ *     samples/s by thread CPU time and by wall time, against PyTorch with
+ *     OpenBLAS as installed and with OPENBLAS_CORETYPE=Cooperlake (the faster
+ *     is the baseline; target >= 2x), and against the FMA ceiling at 1.007
+ *     MFLOP/sample (target >= 0.70).
+ * W2  one training step of a 16-64-64-4 tanh MLP, MSE, batch 1, plain SGD:
+ *     ns/step against FANN 2.2's fann_train (target >= 20x) and PyTorch.
+ * W3  Adam over 16M parameters (dsc_optimizer_step, one group): GB/s at 28
+ *     bytes/param against a streaming loop with Adam's 4-read/3-write pattern
+ *     (target >= 0.90).
+ * GEMM the narrow layer 128 -> 10 at batch 32..256 (forward nt, input
+ *     gradient nn, weight gradient tn), descent's best kernel set against
+ *     single-threaded OpenBLAS (the core type it loaded): the layer's three
+ *     products together, and each (target >= 1.0 for the layer).
+ * FMA the machine's arithmetic ceiling: a short loop of independent FMAs.
  *
- * descent runs through its public API exactly as a host would. FANN
- * (fann_train: one incremental step, same net with a linear output layer)
- * runs in this process. PyTorch (bench/torch_train.py, /usr/bin/python3,
- * one thread) runs in child processes, once as installed and once with
- * OPENBLAS_CORETYPE=Cooperlake (Debian's OpenBLAS picks its kernels when it
- * loads and may fall back to SSE3 ones); the faster configuration is the
- * baseline. PyTorch's children take one command per run on stdin, so the
- * runs interleave in rounds (descent, FANN, PyTorch x2, then again) and
- * load from other processes hits every implementation alike. Times are
- * thread CPU time (descheduled time does not count); every figure is the
- * median of --runs rounds (default 5) after a warm-up.
+ * Every round runs each implementation once (descent, FANN, both PyTorch
+ * children, the stream loop), so load from other processes on a shared
+ * machine hits them alike; figures are medians over --runs rounds (default
+ * 5) after a warm-up. Then (unless --no-scaling) two series: epoch time as
+ * the hidden width doubles (784-w-w/2-10, w = 64..2048) against its FLOPs,
+ * and Adam's step time as N grows (4K..64M) against its bytes.
  *
- * Usage: bench_train [--quick] [--runs N] [--no-torch] [--only a|b] [--data DIR] [--script PATH]
- *   --quick: 1/10 of the epoch and fewer steps (smoke test, numbers noisy);
- *   --only: descent's half of one benchmark, nothing else (for perf record). */
-#include "descent.h"
+ * W1 and W2 time bench_util.h's bench_train_step, the seven-call path
+ * (HOOK(fused step) there: switch it to dsc_model_train_step once merged).
+ *
+ * Usage: bench_train [--quick] [--runs N] [--no-torch] [--no-scaling]
+ *                    [--only a|b|s] [--data DIR] [--script PATH]
+ *   --quick: 1/10 of the epoch, fewer steps (smoke test, numbers noisy);
+ *   --only: descent's W1 (a) or W2 (b) alone, or the scaling series (s)
+ *   (for perf record). */
+#include "bench_util.h"
+#include "gemm_measure.h"
+#include "stream.h"
+#include "torch_child.h"
 
 #include <fann.h>
 #include <math.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #define MAX_RUNS 15
+#define CHECK BENCH_CHECK
+#define W1_MFLOP 1.007 /* per sample: 2 x MACs forward, 2 x dW, 2 x dX but the first layer's */
 
 static int runs = 5;
 static int quick = 0;
 
-/* This thread's CPU time: on a shared machine, time spent descheduled does
- * not count (PyTorch's side uses time.thread_time, the same clock). */
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    if (n <= 0) return 0.0;
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-#define CHECK(expr)                                                                      \
-    do {                                                                                 \
-        dsc_status s_ = (expr);                                                          \
-        if (s_ != DSC_OK) {                                                              \
-            fprintf(stderr, "bench_train: %s failed: %s\n", #expr, dsc_last_error());    \
-            exit(1);                                                                     \
-        }                                                                                \
-    } while (0)
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-static uint64_t rnd(void) { /* xorshift64* */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717u;
-}
-static float urand(void) { return (float)(rnd() >> 40) / 16777216.0f * 2.0f - 1.0f; }
-
-static dsc_model *mlp(size_t in, const size_t *widths, size_t n, dsc_activation act, size_t batch) {
-    dsc_model *m = NULL;
-    CHECK(dsc_model_new(&m, in));
-    for (size_t i = 0; i < n; i++) {
-        CHECK(dsc_model_add_dense(m, widths[i], 1));
-        if (i + 1 < n) CHECK(dsc_model_add_activation(m, act));
-    }
-    CHECK(dsc_model_build(m, batch));
-    return m;
-}
-
-static dsc_optimizer *sgd(dsc_model *m, double lr, double momentum) {
-    dsc_optimizer *o = NULL;
-    CHECK(dsc_optimizer_new(&o, DSC_OPTIMIZER_SGD));
-    CHECK(dsc_optimizer_set(o, DSC_OPTIMIZER_PARAM_LR, lr));
-    CHECK(dsc_optimizer_set(o, DSC_OPTIMIZER_PARAM_MOMENTUM, momentum));
-    CHECK(dsc_optimizer_add_model(o, m, NULL));
-    return o;
-}
-
-/* ---- (a) one epoch of the Fashion-MNIST MLP ------------------------------ */
-
-typedef struct bench_a {
-    const dsc_dataset *ds;
-    size_t n;
-    dsc_model *m;
-    dsc_optimizer *o;
-    dsc_loss *loss;
-    size_t *perm;
-    float *xb;
-    double last_loss;
-} bench_a;
-
-static void bench_a_init(bench_a *a, const dsc_dataset *ds, size_t n) {
-    static const size_t widths[] = {256, 128, 10};
-    a->ds = ds;
-    a->n = n;
-    a->m = mlp(784, widths, 3, DSC_ACTIVATION_RELU, 64);
-    a->o = sgd(a->m, 0.05, 0.9);
-    a->loss = NULL;
-    CHECK(dsc_loss_new(&a->loss, DSC_LOSS_CROSS_ENTROPY));
-    a->perm = malloc(n * sizeof *a->perm);
-    a->xb = malloc(64 * 784 * sizeof *a->xb);
-    if (!a->perm || !a->xb) exit(1);
-    for (size_t i = 0; i < n; i++) a->perm[i] = i;
-    a->last_loss = 0.0;
-}
-
-/* One shuffled epoch; samples per second of CPU time. */
-static double bench_a_run(bench_a *a) {
-    const size_t B = 64, n = a->n;
-    float dy[64 * 10];
-    int32_t yb[64];
-    double value = 0.0, t0 = cpu_now();
-    for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates, as torch.randperm each epoch */
-        size_t j = (size_t)(rnd() % (i + 1)), t = a->perm[i];
-        a->perm[i] = a->perm[j];
-        a->perm[j] = t;
-    }
-    for (size_t i = 0; i < n; i += B) {
-        size_t b = n - i < B ? n - i : B;
-        const float *y;
-        CHECK(dsc_dataset_gather(a->ds, a->perm + i, b, a->xb, NULL, yb));
-        CHECK(dsc_model_forward(a->m, a->xb, b, &y));
-        CHECK(dsc_loss_forward_labels(a->loss, y, yb, b, 10, &value));
-        CHECK(dsc_loss_backward(a->loss, dy));
-        CHECK(dsc_model_backward(a->m, dy, b));
-        CHECK(dsc_optimizer_step(a->o));
-        CHECK(dsc_model_zero_grad(a->m));
-    }
-    a->last_loss = value;
-    return (double)n / (cpu_now() - t0);
-}
-
-static void bench_a_free(bench_a *a) {
-    free(a->perm);
-    free(a->xb);
-    dsc_loss_free(a->loss);
-    dsc_optimizer_free(a->o);
-    dsc_model_free(a->m);
-}
-
-/* ---- (b) per-step latency, 16-64-64-4 tanh, MSE, batch 1 ----------------- */
+/* ---- W2: per-step latency, 16-64-64-4 tanh, MSE, batch 1 ------------------ */
 
 #define NS 256 /* samples cycled through */
 static float bx[NS][16], bt[NS][4];
@@ -172,8 +63,8 @@ typedef struct bench_b {
 
 static void bench_b_init(bench_b *b) {
     static const size_t widths[] = {64, 64, 4};
-    b->m = mlp(16, widths, 3, DSC_ACTIVATION_TANH, 1);
-    b->o = sgd(b->m, 0.01, 0.0);
+    b->m = bench_mlp(16, widths, 3, DSC_ACTIVATION_TANH, 1);
+    b->o = bench_sgd(b->m, 0.01, 0.0);
     b->loss = NULL;
     CHECK(dsc_loss_new(&b->loss, DSC_LOSS_MSE));
     b->ann = fann_create_standard(4, 16, 64, 64, 4);
@@ -192,23 +83,17 @@ static void bench_b_init(bench_b *b) {
 /* steps single-sample steps of descent; ns per step of CPU time. */
 static double bench_b_descent(bench_b *b, long steps) {
     float dy[4];
-    double value, t0 = cpu_now();
-    for (long s = 0; s < steps; s++) {
-        const float *y;
-        CHECK(dsc_model_forward(b->m, bx[s & (NS - 1)], 1, &y));
-        CHECK(dsc_loss_forward(b->loss, y, bt[s & (NS - 1)], 1, 4, &value));
-        CHECK(dsc_loss_backward(b->loss, dy));
-        CHECK(dsc_model_backward(b->m, dy, 1));
-        CHECK(dsc_optimizer_step(b->o));
-        CHECK(dsc_model_zero_grad(b->m));
-    }
-    return (cpu_now() - t0) * 1e9 / (double)steps;
+    double value, t0 = bench_cpu_now();
+    for (long s = 0; s < steps; s++)
+        bench_train_step(b->m, b->loss, b->o, bx[s & (NS - 1)], bt[s & (NS - 1)], NULL, 1, 4, dy,
+                         &value);
+    return (bench_cpu_now() - t0) * 1e9 / (double)steps;
 }
 
 static double bench_b_fann(bench_b *b, long steps) {
-    double t0 = cpu_now();
+    double t0 = bench_cpu_now();
     for (long s = 0; s < steps; s++) fann_train(b->ann, bx[s & (NS - 1)], bt[s & (NS - 1)]);
-    return (cpu_now() - t0) * 1e9 / (double)steps;
+    return (bench_cpu_now() - t0) * 1e9 / (double)steps;
 }
 
 static void bench_b_free(bench_b *b) {
@@ -218,92 +103,170 @@ static void bench_b_free(bench_b *b) {
     dsc_model_free(b->m);
 }
 
-/* ---- PyTorch in a child process, driven line by line ---------------------- */
+/* ---- W3: Adam over N parameters against the stream loop -------------------- */
 
-typedef struct torch_result {
-    int ok;
-    char core[64];
-    double a, b; /* medians: samples/s, ns/step */
-} torch_result;
+typedef struct bench_adam {
+    size_t n;
+    float *p, *g, *m2, *v2; /* p, g: the optimizer's; m2, v2: the stream loop's state */
+    dsc_optimizer *o;
+    dsc_isa_id isa;
+} bench_adam;
 
-typedef struct torch_child {
-    int ok;
-    pid_t pid;
-    FILE *to, *from;
-    char core[64];
-} torch_child;
+static float *bench_alloc(size_t n, float value) {
+    float *f = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+    if (f == NULL) exit(1);
+    for (size_t i = 0; i < n; i++) f[i] = value;
+    return f;
+}
 
-static void torch_start(torch_child *t, const char *script, const char *data,
-                        const char *coretype) {
-    int in[2], out[2];
-    memset(t, 0, sizeof *t);
-    snprintf(t->core, sizeof t->core, "?");
-    if (pipe(in) != 0 || pipe(out) != 0) return;
-    pid_t pid = fork();
-    if (pid < 0) return;
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-        /* Set before Python starts: OpenBLAS reads them when torch loads it. */
-        if (coretype) setenv("OPENBLAS_CORETYPE", coretype, 1);
-        else unsetenv("OPENBLAS_CORETYPE");
-        setenv("OMP_NUM_THREADS", "1", 1);
-        setenv("OPENBLAS_NUM_THREADS", "1", 1);
-        execl("/usr/bin/python3", "python3", script, "--serve", "--data", data,
-              quick ? "--quick" : (char *)NULL, (char *)NULL);
-        _exit(127);
+static void bench_adam_init(bench_adam *a, size_t n) {
+    a->n = n;
+    a->p = bench_alloc(n, 0.5f);
+    a->g = bench_alloc(n, 1e-3f);
+    a->m2 = bench_alloc(n, 0.0f);
+    a->v2 = bench_alloc(n, 0.0f);
+    a->o = NULL;
+    CHECK(dsc_optimizer_new(&a->o, DSC_OPTIMIZER_ADAM));
+    CHECK(dsc_optimizer_set(a->o, DSC_OPTIMIZER_PARAM_LR, 1e-9)); /* no drift over many steps */
+    CHECK(dsc_optimizer_add_params(a->o, a->p, a->g, n, NULL));
+    CHECK(dsc_optimizer_step(a->o)); /* allocates and pages in the state */
+    a->isa = best_set()->id;
+}
+
+/* Seconds per call of one (dsc_optimizer_step) or the other (stream loop),
+ * repeated to about 20 ms. */
+static double bench_adam_time(bench_adam *a, int stream) {
+    int calls = a->n >= ((size_t)1 << 22) ? 2 : (int)(((size_t)1 << 24) / a->n);
+    double t0 = bench_cpu_now();
+    for (int r = 0; r < calls; r++) {
+        if (stream) stream_adam(a->isa, a->n, a->p, a->g, a->m2, a->v2);
+        else CHECK(dsc_optimizer_step(a->o));
     }
-    close(in[0]);
-    close(out[1]);
-    t->pid = pid;
-    t->to = fdopen(in[1], "w");
-    t->from = fdopen(out[0], "r");
-    char line[256];
-    if (t->to && t->from && fgets(line, sizeof line, t->from) && !strncmp(line, "torch ", 6)) {
-        char *c = strstr(line, "blas_core ");
-        if (c) snprintf(t->core, sizeof t->core, "%.*s", (int)strcspn(c + 10, "\n"), c + 10);
-        t->ok = 1;
+    return (bench_cpu_now() - t0) / calls;
+}
+
+static void bench_adam_free(bench_adam *a) {
+    dsc_optimizer_free(a->o);
+    free(a->p);
+    free(a->g);
+    free(a->m2);
+    free(a->v2);
+}
+
+/* ---- GEMM: the narrow layer 128 -> 10 ------------------------------------- */
+
+#define GEMM_BATCHES 4
+static const size_t gemm_batches[GEMM_BATCHES] = {32, 64, 128, 256};
+
+typedef struct gemm_row {
+    double descent[F_COUNT], blas[F_COUNT], ratio[F_COUNT], layer; /* GFLOP/s, ratios */
+} gemm_row;
+
+static void bench_gemm_narrow(gemm_row *rows) {
+    const dsc_kernels *impls[2] = {NULL, best_set()};
+    openblas_set_num_threads(1);
+    reps = quick ? 5 : 9;
+    for (int bi = 0; bi < GEMM_BATCHES; bi++) {
+        const size_t b = gemm_batches[bi];
+        const shape sh[F_COUNT] = {{"", F_NT, b, 10, 128}, {"", F_NN, b, 128, 10},
+                                   {"", F_TN, 10, 128, b}};
+        double t_d = 0.0, t_b = 0.0;
+        for (int f = 0; f < F_COUNT; f++) {
+            double g[2];
+            measure(impls, 2, &sh[f], g, NULL, &rows[bi].ratio[f]);
+            rows[bi].blas[f] = g[0];
+            rows[bi].descent[f] = g[1];
+            const double flops = 2.0 * (double)(b * 10 * 128);
+            t_d += flops / g[1];
+            t_b += flops / g[0];
+        }
+        rows[bi].layer = t_b / t_d;
     }
 }
 
-/* Sends one command ('a' or 'b') and returns the figure, or 0 on failure. */
-static double torch_run(torch_child *t, char cmd) {
-    char line[256];
-    if (!t->ok) return 0.0;
-    fprintf(t->to, "%c\n", cmd);
-    fflush(t->to);
-    if (!fgets(line, sizeof line, t->from) || line[0] != cmd) {
-        t->ok = 0;
-        return 0.0;
-    }
-    return strtod(line + 2, NULL);
+/* ---- scaling series ------------------------------------------------------- */
+
+/* FLOPs per sample of an MLP 784-w-w/2-10 trained as W1 is. */
+static double mlp_flops(size_t w) {
+    const double first = 784.0 * (double)w, rest = (double)w * (double)(w / 2) + 10.0 * (double)(w / 2);
+    return 4.0 * (first + rest) + 2.0 * rest;
 }
 
-static void torch_stop(torch_child *t) {
-    if (t->to) {
-        if (t->ok) fprintf(t->to, "q\n");
-        fclose(t->to);
+static void scaling_series(const dsc_dataset *ds) {
+    size_t n = quick ? 1280 : 6400;
+    printf("\nScaling 1: one epoch of %zu samples of an MLP 784-w-w/2-10 (W1's at w = 256), batch 64, "
+           "SGD momentum, 1 thread; thread CPU time, median of 3\n", n);
+    printf("| w | MFLOP/sample | us/sample | GFLOP/s | time x / FLOPs x (vs w/2) |\n"
+           "|---:|---:|---:|---:|---:|\n");
+    double prev_t = 0.0, prev_f = 0.0;
+    for (size_t w = 64; w <= 2048; w *= 2) {
+        const size_t widths[3] = {w, w / 2, 10};
+        size_t nw = w >= 1024 ? n / 4 : n; /* the widest: fewer samples, same clock resolution */
+        bench_epoch e;
+        bench_epoch_init(&e, ds, nw, widths, 3, 64);
+        double t[3];
+        bench_epoch_run(&e, NULL, NULL); /* warm-up */
+        for (int r = 0; r < 3; r++) {
+            bench_epoch_run(&e, NULL, &t[r]);
+            t[r] /= (double)nw;
+        }
+        bench_epoch_free(&e);
+        const double us = bench_median(t, 3) * 1e6, f = mlp_flops(w);
+        printf("| %zu | %.3f | %.2f | %.1f |", w, f * 1e-6, us, f / us * 1e-3);
+        if (prev_t > 0.0) printf(" %.2f |\n", (us / prev_t) / (f / prev_f));
+        else printf(" - |\n");
+        prev_t = us;
+        prev_f = f;
+        fflush(stdout);
     }
-    if (t->from) fclose(t->from);
-    if (t->pid > 0) waitpid(t->pid, NULL, 0);
+    printf("\nScaling 2: one Adam step (dsc_optimizer_step, one group) over N parameters, 1 thread, "
+           "against the stream loop (4 reads, 3 writes); GB/s at 28 B/param, median of 5\n");
+    printf("| N | us/step | GB/s | stream GB/s | ratio | time x / bytes x (vs N/4) |\n"
+           "|---:|---:|---:|---:|---:|---:|\n");
+    prev_t = 0.0;
+    const size_t nmax = quick ? ((size_t)1 << 24) : ((size_t)1 << 26);
+    for (size_t N = 4096; N <= nmax; N *= 4) {
+        bench_adam a;
+        bench_adam_init(&a, N);
+        double td[5], ts[5], q[5];
+        for (int r = 0; r < 5; r++) {
+            td[r] = bench_adam_time(&a, 0);
+            ts[r] = bench_adam_time(&a, 1);
+            q[r] = ts[r] / td[r];
+        }
+        bench_adam_free(&a);
+        const double us = bench_median(td, 5) * 1e6, st = bench_median(ts, 5) * 1e6;
+        const double bytes = 28.0 * (double)N;
+        printf("| %zu%s | %.2f | %.1f | %.1f | %.2f |", N >= (1u << 20) ? N >> 20 : N >> 10,
+               N >= (1u << 20) ? "M" : "K", us, bytes / us * 1e-3, bytes / st * 1e-3,
+               bench_median(q, 5));
+        if (prev_t > 0.0) printf(" %.2f |\n", us / prev_t / 4.0);
+        else printf(" - |\n");
+        prev_t = us;
+        fflush(stdout);
+    }
 }
+
+/* ---- the run ------------------------------------------------------------- */
+
+static const char *verdict(int met) { return met ? "met" : "**missed**"; }
 
 int main(int argc, char **argv) {
     const char *data = "/usr/share/datasets/fashion-mnist";
     const char *script = "bench/torch_train.py";
-    int torch = 1;
+    int torch = 1, scaling = 1;
     char only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--no-torch")) torch = 0;
+        else if (!strcmp(argv[i], "--no-scaling")) scaling = 0;
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i][0];
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
         else if (!strcmp(argv[i], "--script") && i + 1 < argc) script = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--quick] [--runs N] [--no-torch] [--only a|b] [--data DIR] "
-                    "[--script PATH]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--quick] [--runs N] [--no-torch] [--no-scaling] "
+                    "[--only a|b|s] [--data DIR] [--script PATH]\n", argv[0]);
             return 2;
         }
     }
@@ -312,122 +275,172 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    /* Data for (a): Fashion-MNIST if installed, else random data of its shape. */
-    char img[1024], lab[1024];
-    snprintf(img, sizeof img, "%s/train-images-idx3-ubyte.gz", data);
-    snprintf(lab, sizeof lab, "%s/train-labels-idx1-ubyte.gz", data);
-    dsc_dataset *ds = NULL;
-    const char *source = "Fashion-MNIST";
-    if (dsc_dataset_load_idx(&ds, img, lab, 10) == DSC_OK) {
-        CHECK(dsc_dataset_scale(ds, 255.0f));
-    } else {
-        source = "random data (Fashion-MNIST not installed)";
-        size_t n = 60000;
-        float *x = malloc(n * 784 * sizeof *x);
-        int32_t *y = malloc(n * sizeof *y);
-        if (!x || !y) return 1;
-        for (size_t i = 0; i < n * 784; i++) x[i] = 0.5f + 0.5f * urand();
-        for (size_t i = 0; i < n; i++) y[i] = (int32_t)(rnd() % 10);
-        CHECK(dsc_dataset_new_labels(&ds, x, y, n, 784, 10, DSC_DATASET_COPY));
-        free(x);
-        free(y);
-    }
+    const char *source;
+    dsc_dataset *ds = bench_fashion(data, &source);
     size_t n = 0;
     CHECK(dsc_dataset_count(ds, &n));
     if (quick && n > 6000) n = 6000;
     for (int i = 0; i < NS; i++) {
-        for (int j = 0; j < 16; j++) bx[i][j] = urand();
-        for (int j = 0; j < 4; j++) bt[i][j] = urand();
+        for (int j = 0; j < 16; j++) bx[i][j] = bench_urand();
+        for (int j = 0; j < 4; j++) bt[i][j] = bench_urand();
     }
     long steps_d = quick ? 20000 : 200000, steps_f = quick ? 2000 : 20000;
-    bench_a A;
+    static const size_t w1[] = {256, 128, 10};
+    bench_epoch A;
     bench_b Bb;
-    bench_a_init(&A, ds, n);
+    bench_epoch_init(&A, ds, n, w1, 3, 64);
     bench_b_init(&Bb);
-    if (only == 'a' || only == 'b') {
-        for (int r = 0; r < runs; r++)
+    if (only == 'a' || only == 'b' || only == 's') {
+        if (only == 's') scaling_series(ds);
+        for (int r = 0; r < runs && only != 's'; r++) {
+            double t;
+            if (only == 'a') bench_epoch_run(&A, NULL, &t);
             printf("descent (%c): %.0f\n", only,
-                   only == 'a' ? bench_a_run(&A) : bench_b_descent(&Bb, steps_d));
+                   only == 'a' ? (double)n / t : bench_b_descent(&Bb, steps_d));
+        }
+        bench_epoch_free(&A);
+        bench_b_free(&Bb);
+        dsc_dataset_free(ds);
         return 0;
     }
     torch_child tc[2];
     memset(tc, 0, sizeof tc);
-    signal(SIGPIPE, SIG_IGN); /* a child that died must not take this process with it */
     if (torch) {
-        torch_start(&tc[0], script, data, NULL);
-        torch_start(&tc[1], script, data, "Cooperlake");
+        const char *targs[] = {script, "--serve", "--data", data, quick ? "--quick" : NULL, NULL};
+        torch_child_start(&tc[0], targs, NULL);
+        torch_child_start(&tc[1], targs, "Cooperlake");
         for (int i = 0; i < 2; i++)
             if (!tc[i].ok)
                 fprintf(stderr, "bench_train: PyTorch %s did not start (is python3-torch "
                         "installed? tools/install-deps.sh bench)\n",
                         i ? "(Cooperlake)" : "(as installed)");
     }
+    bench_adam W3;
+    bench_adam_init(&W3, (size_t)16 << 20);
 
-    printf("bench_train: descent %s, kernel set %s; %s, %zu samples; median of %d interleaved "
-           "rounds, thread CPU time\n", dsc_version(), dsc_isa(), source, n, runs);
+    char cpu[256];
+    bench_cpu_name(cpu, sizeof cpu);
+    const double load0 = bench_loadavg();
+    const char *fma_kind;
+    const double fma = bench_fma_ceiling(&fma_kind);
+    printf("bench_train: descent %s, kernel set %s; %s, %ld online processors, load average %.2f; "
+           "%s, %zu samples; median of %d interleaved rounds\n", dsc_version(), dsc_isa(), cpu,
+           sysconf(_SC_NPROCESSORS_ONLN), load0, source, n, runs);
+    printf("FMA ceiling (one thread, %s): %.1f GFLOP/s\n", fma_kind, fma);
     fflush(stdout);
-    /* Rounds: each implementation once per round, so load on a shared
-     * machine hits all of them alike. Warm-up round first, not counted. */
-    double va[3][MAX_RUNS], vb[4][MAX_RUNS];
+
+    /* Rounds: each implementation once per round. Warm-up first, not counted. */
+    double da_cpu[MAX_RUNS], da_wall[MAX_RUNS], ta_cpu[2][MAX_RUNS], ta_wall[2][MAX_RUNS];
+    double db[MAX_RUNS], fb[MAX_RUNS], tb[2][MAX_RUNS], w3d[MAX_RUNS], w3s[MAX_RUNS], w3q[MAX_RUNS];
     (void)bench_b_descent(&Bb, steps_d / 10);
     (void)bench_b_fann(&Bb, steps_f / 10);
+    (void)bench_adam_time(&W3, 1);
     for (int r = 0; r < runs; r++) {
-        va[0][r] = bench_a_run(&A);
-        vb[0][r] = bench_b_descent(&Bb, steps_d);
-        vb[1][r] = bench_b_fann(&Bb, steps_f);
+        double wall, c;
+        bench_epoch_run(&A, &wall, &c);
+        da_cpu[r] = (double)n / c;
+        da_wall[r] = (double)n / wall;
+        db[r] = bench_b_descent(&Bb, steps_d);
+        fb[r] = bench_b_fann(&Bb, steps_f);
+        w3d[r] = bench_adam_time(&W3, 0);
+        w3s[r] = bench_adam_time(&W3, 1);
+        w3q[r] = w3s[r] / w3d[r];
         for (int i = 0; i < 2; i++) {
-            va[1 + i][r] = torch_run(&tc[i], 'a');
-            vb[2 + i][r] = torch_run(&tc[i], 'b');
+            double v[2] = {0.0, 0.0};
+            torch_child_ask(&tc[i], "a", v, 2);
+            ta_cpu[i][r] = v[0];
+            ta_wall[i][r] = v[1];
+            tb[i][r] = torch_child_value(&tc[i], "b");
         }
+        fprintf(stderr, "round %d: W1 %.0f samples/s, W2 %.0f ns, W3 %.2f ms\n", r + 1, da_cpu[r],
+                db[r], w3d[r] * 1e3);
     }
     double loss_a = A.last_loss;
-    for (int i = 0; i < 2; i++) torch_stop(&tc[i]);
-    bench_a_free(&A);
+    for (int i = 0; i < 2; i++) torch_child_stop(&tc[i]);
+    gemm_row gr[GEMM_BATCHES];
+    bench_gemm_narrow(gr);
+
+    const double a_cpu = bench_median(da_cpu, runs), a_wall = bench_median(da_wall, runs);
+    const double b_d = bench_median(db, runs), b_f = bench_median(fb, runs);
+    const double bytes3 = 28.0 * (double)W3.n;
+    const double w3_d = bytes3 / bench_median(w3d, runs) * 1e-9;
+    const double w3_s = bytes3 / bench_median(w3s, runs) * 1e-9, w3_ratio = bench_median(w3q, runs);
+    double t_cpu[2], t_wall[2], t_b[2];
+    for (int i = 0; i < 2; i++) {
+        t_cpu[i] = bench_median(ta_cpu[i], runs);
+        t_wall[i] = bench_median(ta_wall[i], runs);
+        t_b[i] = bench_median(tb[i], runs);
+    }
+
+    printf("\nW1: Fashion-MNIST MLP 784-256-128-10 ReLU, batch 64, SGD momentum 0.9, lr 0.05, one "
+           "epoch, one thread (last batch loss %.3f)\n", loss_a);
+    printf("| implementation | samples/s (CPU time) | samples/s (wall) | GFLOP/s (CPU) | "
+           "descent / it (CPU) | (wall) |\n|---|---:|---:|---:|---:|---:|\n");
+    printf("| descent (%s) | %.0f | %.0f | %.1f | - | - |\n", dsc_isa(), a_cpu, a_wall,
+           a_cpu * W1_MFLOP * 1e-3);
+    for (int i = 0; i < 2; i++)
+        if (tc[i].ok)
+            printf("| PyTorch %s, OpenBLAS %s (core %s) | %.0f | %.0f | %.1f | %.2f | %.2f |\n",
+                   tc[i].version, i ? "OPENBLAS_CORETYPE=Cooperlake" : "as installed", tc[i].core,
+                   t_cpu[i], t_wall[i], t_cpu[i] * W1_MFLOP * 1e-3, a_cpu / t_cpu[i],
+                   a_wall / t_wall[i]);
+    printf("\nW2: 16-64-64-4 tanh MLP, MSE, one sample per step (forward, backward, plain SGD)\n");
+    printf("| implementation | ns/step (CPU time) | it / descent |\n|---|---:|---:|\n");
+    printf("| descent (%s) | %.0f | - |\n", dsc_isa(), b_d);
+    printf("| FANN 2.2 fann_train | %.0f | %.1f |\n", b_f, b_f / b_d);
+    for (int i = 0; i < 2; i++)
+        if (tc[i].ok)
+            printf("| PyTorch %s, OpenBLAS %s | %.0f | %.0f |\n", tc[i].version,
+                   i ? "OPENBLAS_CORETYPE=Cooperlake" : "as installed", t_b[i], t_b[i] / b_d);
+    printf("\nW3: Adam over 16M parameters, one thread, GB/s at 28 B/param (CPU time)\n");
+    printf("| dsc_optimizer_step | stream loop (%s width) | ratio |\n|---:|---:|---:|\n",
+           best_set()->isa);
+    printf("| %.1f | %.1f | %.2f |\n", w3_d, w3_s, w3_ratio);
+    printf("\nGEMM: the layer 128 -> 10, descent (%s) against OpenBLAS (core %s, one thread), "
+           "GFLOP/s; ratio: median of per-repetition ratios\n", best_set()->isa,
+           openblas_get_corename());
+    printf("| batch | nt descent | nt OpenBLAS | nt ratio | nn descent | nn OpenBLAS | nn ratio | "
+           "tn descent | tn OpenBLAS | tn ratio | layer ratio |\n"
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    double layer_min = 1e9, form_min = 1e9;
+    for (int bi = 0; bi < GEMM_BATCHES; bi++) {
+        printf("| %zu |", gemm_batches[bi]);
+        for (int f = 0; f < F_COUNT; f++) {
+            printf(" %.1f | %.1f | %.2f |", gr[bi].descent[f], gr[bi].blas[f], gr[bi].ratio[f]);
+            form_min = fmin(form_min, gr[bi].ratio[f]);
+        }
+        printf(" %.2f |\n", gr[bi].layer);
+        layer_min = fmin(layer_min, gr[bi].layer);
+    }
+
+    const double ta = fmax(t_cpu[0], t_cpu[1]), tw = fmax(t_wall[0], t_wall[1]);
+    const double w1_fma = a_cpu * W1_MFLOP * 1e6 / (fma * 1e9);
+    printf("\nTargets (load average %.2f before, %.2f after)\n", load0, bench_loadavg());
+    printf("| target | measured | baseline | ratio | goal | verdict |\n|---|---:|---:|---:|---:|---|\n");
+    if (ta > 0.0) {
+        printf("| W1 vs PyTorch (CPU time) | %.0f samples/s | %.0f | %.2fx | >= 2.0x | %s |\n",
+               a_cpu, ta, a_cpu / ta, verdict(a_cpu >= 2.0 * ta));
+        printf("| W1 vs PyTorch (wall time) | %.0f samples/s | %.0f | %.2fx | >= 2.0x | %s |\n",
+               a_wall, tw, a_wall / tw, verdict(a_wall >= 2.0 * tw));
+    } else {
+        printf("| W1 vs PyTorch | %.0f samples/s | not measured | - | >= 2.0x | - |\n", a_cpu);
+    }
+    printf("| W1 vs FMA ceiling | %.1f GFLOP/s | %.1f | %.2f | >= 0.70 | %s |\n",
+           a_cpu * W1_MFLOP * 1e-3, fma, w1_fma, verdict(w1_fma >= 0.70));
+    printf("| W2 vs FANN | %.0f ns/step | %.0f | %.1fx | >= 20x | %s |\n", b_d, b_f, b_f / b_d,
+           verdict(b_f / b_d >= 20.0));
+    printf("| W3 vs stream loop | %.1f GB/s | %.1f | %.2f | >= 0.90 | %s |\n", w3_d, w3_s,
+           w3_ratio, verdict(w3_ratio >= 0.90));
+    printf("| GEMM 128 -> 10, worst batch (layer) | | | %.2fx | >= 1.0x | %s |\n", layer_min,
+           verdict(layer_min >= 1.0));
+    printf("| GEMM 128 -> 10, worst single product | | | %.2fx | (>= 1.0x) | %s |\n", form_min,
+           verdict(form_min >= 1.0));
+    fflush(stdout);
+
+    bench_adam_free(&W3);
+    if (scaling) scaling_series(ds);
+    bench_epoch_free(&A);
     bench_b_free(&Bb);
     dsc_dataset_free(ds);
-    double da = median(va[0], runs), db = median(vb[0], runs), fb = median(vb[1], runs);
-    torch_result tr[2];
-    for (int i = 0; i < 2; i++) {
-        tr[i].ok = tc[i].ok;
-        snprintf(tr[i].core, sizeof tr[i].core, "%s", tc[i].core);
-        tr[i].a = median(va[1 + i], runs);
-        tr[i].b = median(vb[2 + i], runs);
-    }
-    /* Baseline: the faster configuration of each benchmark. */
-    double ta = fmax(tr[0].ok ? tr[0].a : 0.0, tr[1].ok ? tr[1].a : 0.0);
-    double tb = 0.0;
-    for (int i = 0; i < 2; i++)
-        if (tr[i].ok && (tb == 0.0 || tr[i].b < tb)) tb = tr[i].b;
-
-    printf("\n(a) Fashion-MNIST MLP 784-256-128-10 ReLU, batch 64, SGD momentum 0.9, lr 0.05, "
-           "one epoch, one thread (last batch loss %.3f)\n", loss_a);
-    printf("| implementation | samples/s | ratio descent / it |\n|---|---:|---:|\n");
-    printf("| descent (%s) | %.0f | - |\n", dsc_isa(), da);
-    for (int i = 0; i < 2; i++)
-        if (tr[i].ok)
-            printf("| PyTorch, OpenBLAS %s (core %s) | %.0f | %.2f |\n",
-                   i ? "OPENBLAS_CORETYPE=Cooperlake" : "as installed", tr[i].core, tr[i].a,
-                   da / tr[i].a);
-    printf("\n(b) 16-64-64-4 tanh MLP, MSE, one sample per step (forward, backward, SGD update)\n");
-    printf("| implementation | ns/step | ratio it / descent |\n|---|---:|---:|\n");
-    printf("| descent (%s) | %.0f | - |\n", dsc_isa(), db);
-    printf("| FANN fann_train | %.0f | %.1f |\n", fb, fb / db);
-    for (int i = 0; i < 2; i++)
-        if (tr[i].ok)
-            printf("| PyTorch, OpenBLAS %s | %.0f | %.0f |\n",
-                   i ? "OPENBLAS_CORETYPE=Cooperlake" : "as installed", tr[i].b, tr[i].b / db);
-
-    printf("\nsummary:\n");
-    if (ta > 0.0)
-        printf("  (a) descent %.0f samples/s = %.2fx PyTorch's faster configuration (%.0f); "
-               "target >= 2x: %s\n", da, da / ta, ta, da >= 2.0 * ta ? "met" : "MISSED");
-    else
-        printf("  (a) descent %.0f samples/s; PyTorch not measured\n", da);
-    printf("  (b) descent %.0f ns/step = %.1fx FANN (%.0f ns); target >= 20x: %s\n", db,
-           fb / db, fb, fb / db >= 20.0 ? "met" : "MISSED");
-    if (tb > 0.0)
-        printf("  (b) descent = %.0fx PyTorch's faster configuration (%.0f ns); "
-               "target >= 500x: %s\n",
-               tb / db, tb, tb / db >= 500.0 ? "met" : "MISSED");
     return 0;
 }

@@ -12,7 +12,7 @@
  * the kernel it is compared with. Adam's: reads p g m v, writes p m v.
  * SGD momentum's: reads p g b, writes p b. The arrays are 64-byte aligned. */
 #define STREAM_FNS(SUF, ATTR, W)                                                         \
-    ATTR static void stream_adam_##SUF(size_t n, float *restrict p, const float *restrict g, \
+    ATTR static inline void stream_adam_##SUF(size_t n, float *restrict p, const float *restrict g, \
                                        float *restrict m, float *restrict v) {           \
         typedef float vf __attribute__((vector_size((W) * 4)));                          \
         size_t i = 0;                                                                    \
@@ -26,7 +26,7 @@
         }                                                                                \
         for (; i < n; i++) p[i] -= 1e-9f * (m[i] = 0.9f * m[i] + g[i]);                  \
     }                                                                                    \
-    ATTR static void stream_sgd_##SUF(size_t n, float *restrict p, const float *restrict g, \
+    ATTR static inline void stream_sgd_##SUF(size_t n, float *restrict p, const float *restrict g, \
                                       float *restrict b) {                               \
         typedef float vf __attribute__((vector_size((W) * 4)));                          \
         size_t i = 0;                                                                    \
@@ -47,7 +47,7 @@ STREAM_FNS(avx512, __attribute__((target("avx512f"))), 16)
 STREAM_FNS(neon, , 4)
 #endif
 
-static void stream_adam(dsc_isa_id id, size_t n, float *p, const float *g, float *m, float *v) {
+static inline void stream_adam(dsc_isa_id id, size_t n, float *p, const float *g, float *m, float *v) {
     switch (id) {
 #if defined(__x86_64__)
     case DSC_ISA_SSE2: stream_adam_sse2(n, p, g, m, v); break;
@@ -60,7 +60,7 @@ static void stream_adam(dsc_isa_id id, size_t n, float *p, const float *g, float
     }
 }
 
-static void stream_sgd(dsc_isa_id id, size_t n, float *p, const float *g, float *b) {
+static inline void stream_sgd(dsc_isa_id id, size_t n, float *p, const float *g, float *b) {
     switch (id) {
 #if defined(__x86_64__)
     case DSC_ISA_SSE2: stream_sgd_sse2(n, p, g, b); break;
