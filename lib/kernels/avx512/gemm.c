@@ -152,11 +152,14 @@ INLINE void dot_block(const int RA, const int RB, size_t k, const float *a, size
 #undef BROW
     __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0,
            s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
-    /* Accumulator q takes A row q / RB times B row q % RB. */
+    /* Accumulator x takes A row L / RB times B row L % RB, L = 4 (x % 4) + x / 4:
+     * reduce16 then leaves the sum of (row r, column q) in lane r RB + q, so
+     * each row's RB results are adjacent and stored as one piece. */
 #define XS(r) ((r) == 0 ? x0 : (r) == 1 ? x1 : (r) == 2 ? x2 : (r) == 3 ? x3 \
              : (r) == 4 ? x4 : (r) == 5 ? x5 : (r) == 6 ? x6 : x7)
 #define YS(q) ((q) == 0 ? y0 : (q) == 1 ? y1 : (q) == 2 ? y2 : y3)
-#define FMA(q) s##q = _mm512_fmadd_ps(XS((q) / RB), YS((q) % RB), s##q);
+#define LANE(x) (4 * ((x) % 4) + (x) / 4)
+#define FMA(x) s##x = _mm512_fmadd_ps(XS(LANE(x) / RB), YS(LANE(x) % RB), s##x);
 #define STEP(LOAD)                                                                       \
     {                                                                                    \
         __m512 z = _mm512_setzero_ps(), x0 = LOAD(a0), x1 = z, x2 = z, x3 = z, x4 = z,   \
@@ -182,16 +185,43 @@ INLINE void dot_block(const int RA, const int RB, size_t k, const float *a, size
 #undef LOAD_TAIL
 #undef STEP
 #undef FMA
+#undef LANE
 #undef XS
 #undef YS
-    float t[16]; /* t[4 (q % 4) + q / 4] = sum of accumulator q */
-    _mm512_storeu_ps(t, reduce16(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14,
-                                 s15));
+    /* lane r RB + q: C[i + r][j + q] */
+    __m512 sums = reduce16(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15);
     size_t rows = min_sz((size_t)RA, m - i), cols = min_sz((size_t)RB, n - j);
+    if (rows == (size_t)RA && cols == (size_t)RB) { /* whole block: one store per row */
+        float *cr = c + i * ldc + j;
+        if (RB == 4) {
+            if (bias != NULL) sums = _mm512_add_ps(sums, _mm512_broadcast_f32x4(_mm_loadu_ps(bias + j)));
+            _mm_storeu_ps(cr, _mm512_extractf32x4_ps(sums, 0));
+            _mm_storeu_ps(cr + ldc, _mm512_extractf32x4_ps(sums, 1));
+            _mm_storeu_ps(cr + 2 * ldc, _mm512_extractf32x4_ps(sums, 2));
+            _mm_storeu_ps(cr + 3 * ldc, _mm512_extractf32x4_ps(sums, 3));
+            return;
+        }
+        if (RB == 2) {
+            if (bias != NULL) {
+                const __m128 bj = _mm_castpd_ps(_mm_load_sd((const double *)(const void *)(bias + j)));
+                sums = _mm512_add_ps(sums, _mm512_castpd_ps(_mm512_broadcastsd_pd(_mm_castps_pd(bj))));
+            }
+            for (int q = 0; q < 4; q++) {
+                const __m128 v = q == 0 ? _mm512_extractf32x4_ps(sums, 0)
+                               : q == 1 ? _mm512_extractf32x4_ps(sums, 1)
+                               : q == 2 ? _mm512_extractf32x4_ps(sums, 2)
+                                        : _mm512_extractf32x4_ps(sums, 3);
+                _mm_storel_pi((__m64 *)(void *)(cr + 2 * (size_t)q * ldc), v);
+                _mm_storeh_pi((__m64 *)(void *)(cr + (2 * (size_t)q + 1) * ldc), v);
+            }
+            return;
+        }
+    }
+    float t[16];
+    _mm512_storeu_ps(t, sums);
     for (size_t r = 0; r < rows; r++)
         for (size_t q = 0; q < cols; q++) {
-            size_t acc = r * (size_t)RB + q;
-            float v = t[4 * (acc % 4) + acc / 4];
+            float v = t[r * (size_t)RB + q];
             if (bias != NULL) v += bias[j + q];
             c[(i + r) * ldc + j + q] = v;
         }
