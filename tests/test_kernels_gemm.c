@@ -361,6 +361,26 @@ static void test_gemm_large_and_odd_shapes(void **state) {
         run_all_kinds(shapes[i][0], shapes[i][1], shapes[i][2], i);
 }
 
+/* The narrow layers' products (issue 15): an output layer of 10 (or an odd
+ * 9, 11, 13) at the batches the benchmarks use and odd ones, k past one
+ * KC block: nt m x n x 128 (forward), nn m x 128 x n (input gradient), tn
+ * n x 128 x m (weight gradient, the few-rows path for 4..12 rows). */
+static void test_gemm_narrow_layers(void **state) {
+    (void)state;
+    static const size_t batches[] = {1, 4, 5, 31, 32, 33, 64, 67, 256, 300};
+    static const size_t outs[] = {4, 5, 6, 7, 9, 10, 11, 12, 13};
+    size_t seed = 0;
+    for (size_t bi = 0; bi < sizeof batches / sizeof batches[0]; bi++)
+        for (size_t oi = 0; oi < sizeof outs / sizeof outs[0]; oi++) {
+            const size_t b = batches[bi], o = outs[oi];
+            run_all_kinds(b, o, 128, seed++);
+            run_all_kinds(b, 128, o, seed++);
+            run_all_kinds(o, 128, b, seed++);
+            run_all_kinds(o, 47, b, seed++);  /* columns: a masked tail */
+            run_all_kinds(o, 130, b, seed++); /* a whole pair of vectors and a tail */
+        }
+}
+
 static void test_gemm_power_of_two_strides(void **state) {
     (void)state;
     /* Leading dimensions of 512 and 1024 floats (rows that alias in the
@@ -489,6 +509,7 @@ int main(void) {
         cmocka_unit_test(test_gemm_each_dim_0_to_67),
         cmocka_unit_test(test_gemm_random_small_shapes),
         cmocka_unit_test(test_gemm_large_and_odd_shapes),
+        cmocka_unit_test(test_gemm_narrow_layers),
         cmocka_unit_test(test_gemm_power_of_two_strides),
         cmocka_unit_test(test_bias_grad_shapes),
     };

@@ -480,6 +480,87 @@ static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, 
 }
 #endif
 
+#ifdef GEMM_TN_ROWS_MAX
+/* tn with few rows of C (m <= GEMM_TN_ROWS_MAX: the weight gradient of a
+ * narrow layer, C += dY^T X with m = its outputs): all R rows of C at once,
+ * 2 vectors of columns per pass over k, A and B read in place (R broadcasts
+ * and 2 loads per k step, 2 R accumulators): no packing pass, which at k =
+ * the batch is a large share of the work, and no short edge tile for the
+ * rows past the last whole micro-tile. Each C element: its products summed
+ * in rising p from zero, then added to C (rows_axpy's order). The columns
+ * past the last whole pair of vectors are loaded and stored masked. */
+INLINE void tn_rows(const int R, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                    size_t ldb, float *c, size_t ldc) {
+#define ACC(r) vf c##r##0 = vf_zero(), c##r##1 = vf_zero();
+#define ROW(r)                                                                         \
+    if (R > r) {                                                                       \
+        const vf x = vf_set1(ap[r]);                                                   \
+        c##r##0 = vf_fma(x, b0, c##r##0);                                              \
+        c##r##1 = vf_fma(x, b1, c##r##1);                                              \
+    }
+#define ROWS ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
+#define OUT(r)                                                                         \
+    if (R > r) {                                                                       \
+        float *cr = c + (size_t)r * ldc + j;                                           \
+        if (w == 2 * DSC_VL) {                                                         \
+            vf_store(cr, vf_add(vf_load(cr), c##r##0));                                \
+            vf_store(cr + DSC_VL, vf_add(vf_load(cr + DSC_VL), c##r##1));              \
+        } else if (w > DSC_VL) {                                                       \
+            vf_store(cr, vf_add(vf_load(cr), c##r##0));                                \
+            vf_store_part(cr + DSC_VL, vf_add(vf_load_part(cr + DSC_VL, w - DSC_VL), c##r##1), \
+                          w - DSC_VL);                                                 \
+        } else {                                                                       \
+            vf_store_part(cr, vf_add(vf_load_part(cr, w), c##r##0), w);                \
+        }                                                                              \
+    }
+    for (size_t j = 0; j < n; j += 2 * DSC_VL) {
+        const size_t w = min_sz(2 * DSC_VL, n - j);
+        ACC(0) ACC(1) ACC(2) ACC(3) ACC(4) ACC(5) ACC(6) ACC(7) ACC(8) ACC(9) ACC(10) ACC(11)
+        const float *ap = a, *bp = b + j;
+        if (w == 2 * DSC_VL) {
+            for (size_t p = 0; p < k; p++, ap += lda, bp += ldb) {
+                const vf b0 = vf_load(bp), b1 = vf_load(bp + DSC_VL);
+                ROWS
+            }
+        } else {
+            for (size_t p = 0; p < k; p++, ap += lda, bp += ldb) {
+                const vf b0 = w > DSC_VL ? vf_load(bp) : vf_load_part(bp, w);
+                const vf b1 = w > DSC_VL ? vf_load_part(bp + DSC_VL, w - DSC_VL) : vf_zero();
+                ROWS
+            }
+        }
+        OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7) OUT(8) OUT(9) OUT(10) OUT(11)
+    }
+#undef ACC
+#undef ROW
+#undef ROWS
+#undef OUT
+}
+
+/* m <= GEMM_TN_ROWS_MAX rows in near-equal chunks of at most
+ * GEMM_TN_ROWS_MAX / 2 ... GEMM_TN_ROWS_MAX rows (the chunking depends on m
+ * alone, so each element's sum does not depend on how a caller splits n). */
+static void tn_narrow(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                      size_t ldb, float *c, size_t ldc) {
+    const size_t chunks = (m + GEMM_TN_ROWS_MAX - 1) / GEMM_TN_ROWS_MAX;
+    for (size_t i = 0, ch = 0; ch < chunks; ch++) {
+        const size_t rows = (m - i) / (chunks - ch);
+        const float *ai = a + i;
+        float *ci = c + i * ldc;
+        switch (rows) {
+#define CASE(r) case r: tn_rows(r, n, k, ai, lda, b, ldb, ci, ldc); break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6)
+#if GEMM_TN_ROWS_MAX > 6
+        CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12)
+#endif
+#undef CASE
+        default: break;
+        }
+        i += rows;
+    }
+}
+#endif
+
 #ifdef GEMM_NT_NARROW
 static void nt_narrow(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
                       size_t ldb, const float *bias, float *c, size_t ldc);
@@ -517,6 +598,9 @@ static void gemm_tn(size_t m, size_t n, size_t k, const float *a, size_t lda, co
                     size_t ldb, float *c, size_t ldc, float *ws) {
     if (m == 0 || n == 0 || k == 0) return;
     if (k <= SMALL) rows_axpy(m, n, k, a, 1, lda, b, ldb, c, ldc, 1);
+#ifdef GEMM_TN_ROWS_MAX
+    else if (GEMM_TN_NARROW(m, n, k)) tn_narrow(m, n, k, a, lda, b, ldb, c, ldc);
+#endif
     else gemm_packed(OP_TN, m, n, k, a, lda, b, ldb, NULL, c, ldc, ws);
 }
 

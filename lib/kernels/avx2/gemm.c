@@ -19,6 +19,11 @@
 #define GEMM_MASKED_TAILS 1
 #define GEMM_LOAD_B(p) _mm256_load_ps(p)
 #define GEMM_PACK_A_MIN_K 32
+/* tn with 4 to 12 rows (a narrow layer's weight gradient): in chunks of up
+ * to 6 rows (12 ymm accumulators), A and B in place, where the 6-row packed
+ * tiles would leave a short edge tile (m = 10: 6 + 4). */
+#define GEMM_TN_ROWS_MAX 6
+#define GEMM_TN_NARROW(m, n, k) ((m) >= 4 && (m) <= 12)
 
 #include "../gemm_tmpl.h"
 

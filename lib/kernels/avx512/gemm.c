@@ -34,6 +34,11 @@
 #define GEMM_HSUM4_STORE hsum4_store
 #define GEMM_OWN_ROWS_AXPY
 #define GEMM_NT_NARROW(m, n, k) ((n) <= 16 && (k) >= 32)
+/* tn with m <= 12 rows (a narrow layer's weight gradient): all rows at once
+ * (24 accumulators), A and B in place. From m = 5: below, the packed path's
+ * 4-row tile already covers the rows. */
+#define GEMM_TN_ROWS_MAX 12
+#define GEMM_TN_NARROW(m, n, k) ((m) >= 5 && (m) <= GEMM_TN_ROWS_MAX)
 
 /* The horizontal sums of s0..s3 (+ bias[0..3] unless NULL) to out[0..3],
  * in a fixed order: halves, quarters, then pairs within each 128-bit block. */
