@@ -481,20 +481,22 @@ static void rows_axpy(size_t m, size_t n, size_t k, const float *xs, size_t xi, 
 #endif
 
 #ifdef GEMM_TN_ROWS_MAX
-/* tn with few rows of C (m <= GEMM_TN_ROWS_MAX: the weight gradient of a
- * narrow layer, C += dY^T X with m = its outputs): all R rows of C at once,
- * 2 vectors of columns per pass over k, A and B read in place (R broadcasts
- * and 2 loads per k step, 2 R accumulators): no packing pass, which at k =
- * the batch is a large share of the work, and no short edge tile for the
- * rows past the last whole micro-tile. Each C element: its products summed
- * in rising p from zero, then added to C (rows_axpy's order). The columns
- * past the last whole pair of vectors are loaded and stored masked. */
-INLINE void tn_rows(const int R, size_t n, size_t k, const float *a, size_t lda, const float *b,
-                    size_t ldb, float *c, size_t ldc) {
+/* R rows of C [+]= sum_p x(r, p) B row p, x(r, p) = a[r rs + p ps], 2
+ * vectors of columns per pass over k, A and B read in place (R broadcasts
+ * and 2 loads per k step, 2 R accumulators): no packing pass, which at a
+ * short k is a large share of the work, and no short edge tile. Each C
+ * element: its products summed in rising p from zero, then added to C when
+ * add (rows_axpy's and, for k <= KC, the packed kernels' order). The
+ * columns past the last whole pair of vectors are loaded and stored masked.
+ * Serves tn with few rows of C (the weight gradient of a narrow layer, C +=
+ * dY^T X, m = its outputs) and nn with a short k (its input gradient, dX =
+ * dY W, k = its outputs). */
+INLINE void rows_block(const int R, size_t n, size_t k, const float *a, size_t rs, size_t ps,
+                       const float *b, size_t ldb, float *c, size_t ldc, int add) {
 #define ACC(r) vf c##r##0 = vf_zero(), c##r##1 = vf_zero();
 #define ROW(r)                                                                         \
     if (R > r) {                                                                       \
-        const vf x = vf_set1(ap[r]);                                                   \
+        const vf x = vf_set1(ap[(size_t)r * rs]);                                      \
         c##r##0 = vf_fma(x, b0, c##r##0);                                              \
         c##r##1 = vf_fma(x, b1, c##r##1);                                              \
     }
@@ -502,15 +504,22 @@ INLINE void tn_rows(const int R, size_t n, size_t k, const float *a, size_t lda,
 #define OUT(r)                                                                         \
     if (R > r) {                                                                       \
         float *cr = c + (size_t)r * ldc + j;                                           \
+        if (add && w == 2 * DSC_VL) {                                                  \
+            c##r##0 = vf_add(vf_load(cr), c##r##0);                                    \
+            c##r##1 = vf_add(vf_load(cr + DSC_VL), c##r##1);                           \
+        } else if (add) {                                                              \
+            c##r##0 = vf_add(w > DSC_VL ? vf_load(cr) : vf_load_part(cr, w), c##r##0);    \
+            if (w > DSC_VL)                                                            \
+                c##r##1 = vf_add(vf_load_part(cr + DSC_VL, w - DSC_VL), c##r##1);      \
+        }                                                                              \
         if (w == 2 * DSC_VL) {                                                         \
-            vf_store(cr, vf_add(vf_load(cr), c##r##0));                                \
-            vf_store(cr + DSC_VL, vf_add(vf_load(cr + DSC_VL), c##r##1));              \
+            vf_store(cr, c##r##0);                                                     \
+            vf_store(cr + DSC_VL, c##r##1);                                            \
         } else if (w > DSC_VL) {                                                       \
-            vf_store(cr, vf_add(vf_load(cr), c##r##0));                                \
-            vf_store_part(cr + DSC_VL, vf_add(vf_load_part(cr + DSC_VL, w - DSC_VL), c##r##1), \
-                          w - DSC_VL);                                                 \
+            vf_store(cr, c##r##0);                                                     \
+            vf_store_part(cr + DSC_VL, c##r##1, w - DSC_VL);                           \
         } else {                                                                       \
-            vf_store_part(cr, vf_add(vf_load_part(cr, w), c##r##0), w);                \
+            vf_store_part(cr, c##r##0, w);                                             \
         }                                                                              \
     }
     for (size_t j = 0; j < n; j += 2 * DSC_VL) {
@@ -518,12 +527,12 @@ INLINE void tn_rows(const int R, size_t n, size_t k, const float *a, size_t lda,
         ACC(0) ACC(1) ACC(2) ACC(3) ACC(4) ACC(5) ACC(6) ACC(7) ACC(8) ACC(9) ACC(10) ACC(11)
         const float *ap = a, *bp = b + j;
         if (w == 2 * DSC_VL) {
-            for (size_t p = 0; p < k; p++, ap += lda, bp += ldb) {
+            for (size_t p = 0; p < k; p++, ap += ps, bp += ldb) {
                 const vf b0 = vf_load(bp), b1 = vf_load(bp + DSC_VL);
                 ROWS
             }
         } else {
-            for (size_t p = 0; p < k; p++, ap += lda, bp += ldb) {
+            for (size_t p = 0; p < k; p++, ap += ps, bp += ldb) {
                 const vf b0 = w > DSC_VL ? vf_load(bp) : vf_load_part(bp, w);
                 const vf b1 = w > DSC_VL ? vf_load_part(bp + DSC_VL, w - DSC_VL) : vf_zero();
                 ROWS
@@ -537,18 +546,17 @@ INLINE void tn_rows(const int R, size_t n, size_t k, const float *a, size_t lda,
 #undef OUT
 }
 
-/* m <= GEMM_TN_ROWS_MAX rows in near-equal chunks of at most
- * GEMM_TN_ROWS_MAX / 2 ... GEMM_TN_ROWS_MAX rows (the chunking depends on m
- * alone, so each element's sum does not depend on how a caller splits n). */
-static void tn_narrow(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
-                      size_t ldb, float *c, size_t ldc) {
-    const size_t chunks = (m + GEMM_TN_ROWS_MAX - 1) / GEMM_TN_ROWS_MAX;
+/* All m rows in near-equal chunks of at most maxr <= GEMM_TN_ROWS_MAX rows (each
+ * element's sum is the same whatever the chunks). */
+static void rows_narrow(size_t maxr, size_t m, size_t n, size_t k, const float *a, size_t rs,
+                        size_t ps, const float *b, size_t ldb, float *c, size_t ldc, int add) {
+    const size_t chunks = (m + maxr - 1) / maxr;
     for (size_t i = 0, ch = 0; ch < chunks; ch++) {
         const size_t rows = (m - i) / (chunks - ch);
-        const float *ai = a + i;
+        const float *ai = a + i * rs;
         float *ci = c + i * ldc;
         switch (rows) {
-#define CASE(r) case r: tn_rows(r, n, k, ai, lda, b, ldb, ci, ldc); break;
+#define CASE(r) case r: rows_block(r, n, k, ai, rs, ps, b, ldb, ci, ldc, add); break;
         CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6)
 #if GEMM_TN_ROWS_MAX > 6
         CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12)
@@ -591,6 +599,9 @@ static void gemm_nn(size_t m, size_t n, size_t k, const float *a, size_t lda, co
         return;
     }
     if (m <= SMALL) rows_axpy(m, n, k, a, lda, 1, b, ldb, c, ldc, 0);
+#ifdef GEMM_TN_ROWS_MAX
+    else if (GEMM_NN_SHORT_K(m, n, k)) rows_narrow(GEMM_NN_ROWS_MAX, m, n, k, a, lda, 1, b, ldb, c, ldc, 0);
+#endif
     else gemm_packed(OP_NN, m, n, k, a, lda, b, ldb, NULL, c, ldc, ws);
 }
 
@@ -599,7 +610,7 @@ static void gemm_tn(size_t m, size_t n, size_t k, const float *a, size_t lda, co
     if (m == 0 || n == 0 || k == 0) return;
     if (k <= SMALL) rows_axpy(m, n, k, a, 1, lda, b, ldb, c, ldc, 1);
 #ifdef GEMM_TN_ROWS_MAX
-    else if (GEMM_TN_NARROW(m, n, k)) tn_narrow(m, n, k, a, lda, b, ldb, c, ldc);
+    else if (GEMM_TN_NARROW(m, n, k)) rows_narrow(GEMM_TN_ROWS_MAX, m, n, k, a, 1, lda, b, ldb, c, ldc, 1);
 #endif
     else gemm_packed(OP_TN, m, n, k, a, lda, b, ldb, NULL, c, ldc, ws);
 }

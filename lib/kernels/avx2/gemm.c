@@ -24,6 +24,10 @@
  * tiles would leave a short edge tile (m = 10: 6 + 4). */
 #define GEMM_TN_ROWS_MAX 6
 #define GEMM_TN_NARROW(m, n, k) ((m) >= 4 && (m) <= 12)
+/* nn with k <= 16 (a narrow layer's input gradient): the same few-rows blocks
+ * over all m rows, in chunks. */
+#define GEMM_NN_SHORT_K(m, n, k) ((k) <= 16)
+#define GEMM_NN_ROWS_MAX 6
 
 #include "../gemm_tmpl.h"
 

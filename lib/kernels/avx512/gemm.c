@@ -39,6 +39,10 @@
  * 4-row tile already covers the rows. */
 #define GEMM_TN_ROWS_MAX 12
 #define GEMM_TN_NARROW(m, n, k) ((m) >= 5 && (m) <= GEMM_TN_ROWS_MAX)
+/* nn with k <= 16 (a narrow layer's input gradient): the same few-rows blocks
+ * over all m rows, in chunks. */
+#define GEMM_NN_SHORT_K(m, n, k) ((k) <= 16)
+#define GEMM_NN_ROWS_MAX 6
 
 /* The horizontal sums of s0..s3 (+ bias[0..3] unless NULL) to out[0..3],
  * in a fixed order: halves, quarters, then pairs within each 128-bit block. */
