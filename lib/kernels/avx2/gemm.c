@@ -29,7 +29,16 @@
 #define GEMM_NN_SHORT_K(m, n, k) ((k) <= 16)
 #define GEMM_NN_ROWS_MAX 6
 
+/* nt with n <= 16 (the output layer): dot products along k, row by row (the
+ * template's nt_dot), where 16-column tiles would leave most lanes idle. */
+#define GEMM_NT_NARROW(m, n, k) ((n) <= 16 && (k) >= 32)
+
 #include "../gemm_tmpl.h"
+
+static void nt_narrow(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                      size_t ldb, const float *bias, float *c, size_t ldc) {
+    nt_dot(m, n, k, a, lda, b, ldb, bias, c, ldc);
+}
 
 /* 8-wide groups go through 8 x 8 transposes (missing rows as zeros),
  * 6-row A panels element by element. */
