@@ -12,7 +12,8 @@
 #   tools/install-deps.sh docs    doxygen (what `make docs` needs)
 #   tools/install-deps.sh abi     libabigail's abidw/abidiff for `make check-abi`
 #   tools/install-deps.sh demo    the Fashion-MNIST data set for `make demo`
-#   tools/install-deps.sh bench   OpenBLAS, FANN and PyTorch for the side-by-side benchmarks
+#   tools/install-deps.sh bench   OpenBLAS, FANN (libfann-dev, FANN 2.2) and PyTorch for the side-by-side
+#                                 benchmarks, and perf (linux-perf) for the profiles in bench/README.md
 # As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
 set -eu
 pkgs_check="gcc g++ clang make pkg-config libc6-dev libcmocka-dev zlib1g-dev libcjson-dev binutils
@@ -24,7 +25,7 @@ pkgs_abi="abigail-tools"
 pkgs_ci="$pkgs_check $pkgs_fuzz meson ninja-build doxygen valgrind git python3-torch $pkgs_abi"
 pkgs_docs="doxygen"
 pkgs_demo="dataset-fashion-mnist"
-pkgs_bench="libcjson-dev libopenblas-dev libfann-dev python3-torch python3-numpy"
+pkgs_bench="libcjson-dev libopenblas-dev libfann-dev python3-torch python3-numpy linux-perf"
 
 want=""
 for group in "${@:-check}"; do
