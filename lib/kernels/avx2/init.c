@@ -7,4 +7,5 @@ void dsc__kernels_init_avx2(dsc_kernels *k) {
     dsc__avx2_init_act(k);
     dsc__avx2_init_reduce(k);
     dsc__avx2_init_update(k);
+    dsc__avx2_init_pool(k);
 }

@@ -7,4 +7,5 @@ void dsc__kernels_init_avx512(dsc_kernels *k) {
     dsc__avx512_init_act(k);
     dsc__avx512_init_reduce(k);
     dsc__avx512_init_update(k);
+    dsc__avx512_init_pool(k);
 }

@@ -7,4 +7,5 @@ void dsc__kernels_init_neon(dsc_kernels *k) {
     dsc__neon_init_act(k);
     dsc__neon_init_reduce(k);
     dsc__neon_init_update(k);
+    dsc__neon_init_pool(k);
 }

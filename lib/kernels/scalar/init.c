@@ -7,4 +7,5 @@ void dsc__kernels_init_scalar(dsc_kernels *k) {
     dsc__scalar_init_act(k);
     dsc__scalar_init_reduce(k);
     dsc__scalar_init_update(k);
+    dsc__scalar_init_pool(k);
 }

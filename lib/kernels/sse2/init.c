@@ -7,4 +7,5 @@ void dsc__kernels_init_sse2(dsc_kernels *k) {
     dsc__sse2_init_act(k);
     dsc__sse2_init_reduce(k);
     dsc__sse2_init_update(k);
+    dsc__sse2_init_pool(k);
 }
