@@ -1,0 +1,118 @@
+/* Convolution as GEMM over patch rows ("im2row"): row s*P + p of the patch
+ * matrix holds the in_c*kh*kw inputs output position p of sample s reads
+ * (zero where the window hangs over the padding), in the weight's column
+ * order (channel, kernel row, kernel column). A group g is the column block
+ * [g*Kg, (g+1)*Kg) of it and the row block [g*og, (g+1)*og) of the weight,
+ * so with the outputs in position-major order (one row of out_c per
+ * position) a convolution is exactly a dense layer over the patch rows:
+ *   Yt = Patches W^T + b           gemm_nt (bias included)
+ *   dW += dYt^T Patches            gemm_tn
+ *   db += column sums of dYt       bias_grad
+ *   dPatches = dYt W               gemm_nn, then scattered back onto dx
+ * per group, over all the samples of a batch at once (m = batch*oh*ow: one
+ * large product instead of one per sample). The only other work is moving
+ * data: the patches, and transposing Yt to and from PyTorch's channel-major
+ * layout. Cross-correlation, as PyTorch: no kernel flip. */
+#include "conv_impl.h"
+
+#include <string.h>
+
+static size_t positions(const dsc__conv_geom *g) { return g->oh * g->ow; }
+static size_t patch_len(const dsc__conv_geom *g) { return g->in_c * g->kh * g->kw; }
+
+size_t dsc__conv_scratch_floats(const dsc__conv_geom *g, size_t batch) {
+    return batch * positions(g) * (patch_len(g) + g->out_c);
+}
+
+/* Input coordinate of tap t of output o, or -1 outside the input. */
+static long long tap(size_t o, size_t t, size_t s, size_t p, size_t d, size_t n) {
+    const long long v = (long long)(o * s + t * d) - (long long)p;
+    return v >= 0 && v < (long long)n ? v : -1;
+}
+
+static void im2row(const dsc__conv_geom *g, size_t batch, const float *x, float *rows) {
+    const size_t plane = g->ih * g->iw, kk = g->kh * g->kw;
+    for (size_t s = 0; s < batch; s++)
+        for (size_t r = 0; r < g->oh; r++)
+            for (size_t c = 0; c < g->ow; c++) {
+                float *row = rows + ((s * g->oh + r) * g->ow + c) * patch_len(g);
+                for (size_t ch = 0; ch < g->in_c; ch++) {
+                    const float *xp = x + (s * g->in_c + ch) * plane;
+                    for (size_t i = 0; i < g->kh; i++) {
+                        float *dst = row + ch * kk + i * g->kw;
+                        const long long ir = tap(r, i, g->sh, g->ph, g->dh, g->ih);
+                        for (size_t j = 0; j < g->kw; j++) {
+                            const long long ic = tap(c, j, g->sw, g->pw, g->dw, g->iw);
+                            dst[j] = ir >= 0 && ic >= 0 ? xp[ir * (long long)g->iw + ic] : 0.0f;
+                        }
+                    }
+                }
+            }
+}
+
+/* dx = 0, then every patch entry added back onto the input it came from. */
+static void row2im(const dsc__conv_geom *g, size_t batch, const float *rows, float *dx) {
+    const size_t plane = g->ih * g->iw, kk = g->kh * g->kw;
+    memset(dx, 0, batch * g->in_c * plane * sizeof *dx);
+    for (size_t s = 0; s < batch; s++)
+        for (size_t r = 0; r < g->oh; r++)
+            for (size_t c = 0; c < g->ow; c++) {
+                const float *row = rows + ((s * g->oh + r) * g->ow + c) * patch_len(g);
+                for (size_t ch = 0; ch < g->in_c; ch++) {
+                    float *dp = dx + (s * g->in_c + ch) * plane;
+                    for (size_t i = 0; i < g->kh; i++) {
+                        const float *src = row + ch * kk + i * g->kw;
+                        const long long ir = tap(r, i, g->sh, g->ph, g->dh, g->ih);
+                        if (ir < 0) continue;
+                        for (size_t j = 0; j < g->kw; j++) {
+                            const long long ic = tap(c, j, g->sw, g->pw, g->dw, g->iw);
+                            if (ic >= 0) dp[ir * (long long)g->iw + ic] += src[j];
+                        }
+                    }
+                }
+            }
+}
+
+/* Per sample: [P x out_c] (position-major) <-> [out_c x P] (PyTorch's). */
+static void to_channel_major(const dsc__conv_geom *g, size_t batch, const float *yt, float *y) {
+    const size_t np = positions(g), oc = g->out_c;
+    for (size_t s = 0; s < batch; s++)
+        for (size_t o = 0; o < oc; o++)
+            for (size_t p = 0; p < np; p++) y[(s * oc + o) * np + p] = yt[(s * np + p) * oc + o];
+}
+
+static void to_position_major(const dsc__conv_geom *g, size_t batch, const float *y, float *yt) {
+    const size_t np = positions(g), oc = g->out_c;
+    for (size_t s = 0; s < batch; s++)
+        for (size_t p = 0; p < np; p++)
+            for (size_t o = 0; o < oc; o++) yt[(s * np + p) * oc + o] = y[(s * oc + o) * np + p];
+}
+
+void dsc__conv_forward(const dsc_kernels *k, const dsc__conv_geom *g, size_t batch, const float *x,
+                       const float *w, const float *b, float *y, float *scratch, float *ws) {
+    const size_t m = batch * positions(g), kl = patch_len(g), kg = kl / g->groups,
+                 og = g->out_c / g->groups;
+    float *rows = scratch, *yt = scratch + m * kl;
+    im2row(g, batch, x, rows);
+    for (size_t q = 0; q < g->groups; q++)
+        k->gemm_nt(m, og, kg, rows + q * kg, kl, w + q * og * kg, kg, b != NULL ? b + q * og : NULL,
+                   yt + q * og, g->out_c, ws);
+    to_channel_major(g, batch, yt, y);
+}
+
+void dsc__conv_backward(const dsc_kernels *k, const dsc__conv_geom *g, size_t batch,
+                        const float *w, const float *dy, float *dw, float *db, float *dx,
+                        float *scratch, float *ws) {
+    const size_t m = batch * positions(g), kl = patch_len(g), kg = kl / g->groups,
+                 og = g->out_c / g->groups;
+    float *rows = scratch, *dyt = scratch + m * kl;
+    to_position_major(g, batch, dy, dyt);
+    for (size_t q = 0; q < g->groups; q++)
+        k->gemm_tn(og, kg, m, dyt + q * og, g->out_c, rows + q * kg, kl, dw + q * og * kg, kg, ws);
+    if (db != NULL) k->bias_grad(m, g->out_c, dyt, g->out_c, db);
+    if (dx == NULL) return;
+    /* The patches are no longer needed: their gradient takes their place. */
+    for (size_t q = 0; q < g->groups; q++)
+        k->gemm_nn(m, kg, og, dyt + q * og, g->out_c, w + q * og * kg, kg, rows + q * kg, kl, ws);
+    row2im(g, batch, rows, dx);
+}
