@@ -109,6 +109,11 @@ static void check_one(const dsc_kernels *k, const dsc__conv_geom *g, size_t batc
     for (size_t o = 0; o < g->out_c; o++)
         if (bias) check_near(db[o], 0.5 + db_ref[o], 0.5 + db_mag[o]);
         else assert_true(db[o] == 0.5f);
+    /* The patches survive a backward pass: a second one gives the same dx. */
+    float *dx2 = buf(nx);
+    dsc__conv_backward(k, g, batch, w, dy, dw, NULL, dx2, scratch, k->gemm_ws_floats ? wsa : NULL);
+    assert_memory_equal(dx2, dx, nx * sizeof *dx);
+    free(dx2);
     free(x), free(w), free(b), free(y), free(dy), free(dx), free(dw), free(db), free(scratch), free(ws);
     free(rdx), free(mdx), free(rdw), free(mdw);
 }

@@ -10,7 +10,9 @@
  *   db += column sums of dYt       bias_grad
  *   dPatches = dYt W               gemm_nn, then scattered back onto dx
  * per group, over all the samples of a batch at once (m = batch*oh*ow: one
- * large product instead of one per sample). The only other work is moving
+ * large product instead of one per sample), except the input gradient, made
+ * one sample at a time so its patches need one sample's room and the
+ * forward's patches stay intact (a second backward pass gives the same). The only other work is moving
  * data: the patches, and transposing Yt to and from PyTorch's channel-major
  * layout. Cross-correlation, as PyTorch: no kernel flip. */
 #include "conv_impl.h"
@@ -21,7 +23,7 @@ static size_t positions(const dsc__conv_geom *g) { return g->oh * g->ow; }
 static size_t patch_len(const dsc__conv_geom *g) { return g->in_c * g->kh * g->kw; }
 
 size_t dsc__conv_scratch_floats(const dsc__conv_geom *g, size_t batch) {
-    return batch * positions(g) * (patch_len(g) + g->out_c);
+    return (batch + 1) * positions(g) * patch_len(g) + batch * positions(g) * g->out_c;
 }
 
 /* Input coordinate of tap t of output o, or -1 outside the input. */
@@ -50,27 +52,27 @@ static void im2row(const dsc__conv_geom *g, size_t batch, const float *x, float 
             }
 }
 
-/* dx = 0, then every patch entry added back onto the input it came from. */
-static void row2im(const dsc__conv_geom *g, size_t batch, const float *rows, float *dx) {
+/* dx = 0, then every patch entry of one sample added back onto the input it
+ * came from. */
+static void row2im(const dsc__conv_geom *g, const float *rows, float *dx) {
     const size_t plane = g->ih * g->iw, kk = g->kh * g->kw;
-    memset(dx, 0, batch * g->in_c * plane * sizeof *dx);
-    for (size_t s = 0; s < batch; s++)
-        for (size_t r = 0; r < g->oh; r++)
-            for (size_t c = 0; c < g->ow; c++) {
-                const float *row = rows + ((s * g->oh + r) * g->ow + c) * patch_len(g);
-                for (size_t ch = 0; ch < g->in_c; ch++) {
-                    float *dp = dx + (s * g->in_c + ch) * plane;
-                    for (size_t i = 0; i < g->kh; i++) {
-                        const float *src = row + ch * kk + i * g->kw;
-                        const long long ir = tap(r, i, g->sh, g->ph, g->dh, g->ih);
-                        if (ir < 0) continue;
-                        for (size_t j = 0; j < g->kw; j++) {
-                            const long long ic = tap(c, j, g->sw, g->pw, g->dw, g->iw);
-                            if (ic >= 0) dp[ir * (long long)g->iw + ic] += src[j];
-                        }
+    memset(dx, 0, g->in_c * plane * sizeof *dx);
+    for (size_t r = 0; r < g->oh; r++)
+        for (size_t c = 0; c < g->ow; c++) {
+            const float *row = rows + (r * g->ow + c) * patch_len(g);
+            for (size_t ch = 0; ch < g->in_c; ch++) {
+                float *dp = dx + ch * plane;
+                for (size_t i = 0; i < g->kh; i++) {
+                    const float *src = row + ch * kk + i * g->kw;
+                    const long long ir = tap(r, i, g->sh, g->ph, g->dh, g->ih);
+                    if (ir < 0) continue;
+                    for (size_t j = 0; j < g->kw; j++) {
+                        const long long ic = tap(c, j, g->sw, g->pw, g->dw, g->iw);
+                        if (ic >= 0) dp[ir * (long long)g->iw + ic] += src[j];
                     }
                 }
             }
+        }
 }
 
 /* Per sample: [P x out_c] (position-major) <-> [out_c x P] (PyTorch's). */
@@ -105,14 +107,17 @@ void dsc__conv_backward(const dsc_kernels *k, const dsc__conv_geom *g, size_t ba
                         float *scratch, float *ws) {
     const size_t m = batch * positions(g), kl = patch_len(g), kg = kl / g->groups,
                  og = g->out_c / g->groups;
-    float *rows = scratch, *dyt = scratch + m * kl;
+    const size_t np = positions(g), xn = g->in_c * g->ih * g->iw;
+    float *rows = scratch, *dyt = scratch + m * kl, *drows = dyt + m * g->out_c;
     to_position_major(g, batch, dy, dyt);
     for (size_t q = 0; q < g->groups; q++)
         k->gemm_tn(og, kg, m, dyt + q * og, g->out_c, rows + q * kg, kl, dw + q * og * kg, kg, ws);
     if (db != NULL) k->bias_grad(m, g->out_c, dyt, g->out_c, db);
     if (dx == NULL) return;
-    /* The patches are no longer needed: their gradient takes their place. */
-    for (size_t q = 0; q < g->groups; q++)
-        k->gemm_nn(m, kg, og, dyt + q * og, g->out_c, w + q * og * kg, kg, rows + q * kg, kl, ws);
-    row2im(g, batch, rows, dx);
+    for (size_t s = 0; s < batch; s++) {
+        const float *dys = dyt + s * np * g->out_c;
+        for (size_t q = 0; q < g->groups; q++)
+            k->gemm_nn(np, kg, og, dys + q * og, g->out_c, w + q * og * kg, kg, drows + q * kg, kl, ws);
+        row2im(g, drows, dx + s * xn);
+    }
 }

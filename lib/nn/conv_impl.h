@@ -20,8 +20,9 @@ typedef struct dsc__conv_geom {
 } dsc__conv_geom;
 
 /* Floats of scratch dsc__conv_forward/_backward need for `batch` samples:
- * the patch matrix (batch*oh*ow rows of in_c*kh*kw) and the output in
- * position-major order (batch*oh*ow rows of out_c). */
+ * the patch matrix (batch*oh*ow rows of in_c*kh*kw), the output in
+ * position-major order (batch*oh*ow rows of out_c) and one sample's patch
+ * gradient. */
 size_t dsc__conv_scratch_floats(const dsc__conv_geom *g, size_t batch);
 
 /* y = conv(x, w) + b (b NULL: no bias), x [batch, in_c*ih*iw], y [batch,
@@ -33,7 +34,7 @@ void dsc__conv_forward(const dsc_kernels *k, const dsc__conv_geom *g, size_t bat
 /* After dsc__conv_forward on the same x, with the same scratch: dw += the
  * weight gradient, db += the bias gradient (db NULL: none), dx = the input
  * gradient (dx NULL: not needed). dy [batch, out_c*oh*ow]. The patches in
- * scratch are consumed (a second backward needs a new forward). */
+ * scratch stay as the forward pass left them. */
 void dsc__conv_backward(const dsc_kernels *k, const dsc__conv_geom *g, size_t batch,
                         const float *w, const float *dy, float *dw, float *db, float *dx,
                         float *scratch, float *ws);
