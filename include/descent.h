@@ -388,7 +388,9 @@ DSC_API int dsc_flush_denormals(void);
 typedef enum dsc_layer_kind {
     DSC_LAYER_DENSE = 1,      /**< y = x W^T + b (torch.nn.Linear). */
     DSC_LAYER_ACTIVATION = 2, /**< An elementwise activation or a row softmax. */
-    DSC_LAYER_DROPOUT = 3     /**< Random zeroing in training mode (torch.nn.Dropout). */
+    DSC_LAYER_DROPOUT = 3,    /**< Random zeroing in training mode (torch.nn.Dropout). */
+    DSC_LAYER_FLATTEN = 4     /**< Any per-sample shape to a flat one (torch.nn.Flatten); experimental
+                                   builder dsc_model_add_flatten(). */
 } dsc_layer_kind;
 
 /** Activation functions. Values are fixed and never renumbered. */
@@ -3118,8 +3120,8 @@ DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const ds
  * #include <descent.h>
  * @endcode
  * Today: the tensor handle (no other call accepts one yet), the learning-rate
- * range test, grid and random search, and model files and checkpoints
- * (safetensors).
+ * range test, grid and random search, shaped models with their layers and
+ * named tensors, and model files and checkpoints (safetensors).
  * @{
  */
 
@@ -3544,6 +3546,230 @@ DSC_API dsc_status dsc_search_trial(const dsc_search *s, size_t index, double *l
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_search_best(const dsc_search *s, size_t *out);
+
+/** @} */
+
+/**
+ * @defgroup shaped Shaped models and named tensors (experimental)
+ * @ingroup experimental
+ * @brief Per-sample shapes (channels x length, channels x height x width,
+ *        time x features), layers that need them, and every parameter and
+ *        buffer of any layer by its PyTorch name.
+ *
+ * A model carries the shape of one sample from its input through every layer:
+ * dsc_model_new() gives the flat shape {width}, dsc_model_new_shaped() any
+ * shape of 1 to ::DSC_MODEL_MAX_DIMS dimensions in PyTorch's layout without
+ * the batch dimension (N, C x L, C x H x W, T x F). Each dsc_model_add_*()
+ * checks that its layer accepts the shape so far and refuses it with
+ * ::DSC_E_ARG and a message naming the layer, its index and the dimension
+ * that is wrong. Dense layers need a flat input (dsc_model_add_flatten()
+ * makes one); activations and dropout keep the shape. Batches still travel
+ * as row-major [batch, prod(shape)] float arrays, each sample's values in
+ * C order (PyTorch's `x.reshape(batch, -1)`).
+ *
+ * A layer's tensors have PyTorch's names and layouts: parameters (trained,
+ * in the flat parameter buffer in the order of PyTorch's `parameters()`,
+ * their gradients at the same place of the gradient buffer), such as
+ * `weight` and `bias` of a dense layer, and buffers (not trained, in a
+ * separate area no optimizer sees), such as a batch norm's `running_mean`.
+ * dsc_model_layer_tensor_count() and dsc_model_layer_tensor_info() list
+ * them; dsc_model_get_param() and friends copy them by name.
+ * @code
+ * size_t dims[3] = {3, 8, 8};                          // 3 channels of 8 x 8
+ * dsc_model *m = NULL;
+ * dsc_status s = dsc_model_new_shaped(&m, 3, dims);
+ * if (s == DSC_OK) s = dsc_model_add_flatten(m);        // 3 x 8 x 8 -> 192
+ * if (s == DSC_OK) s = dsc_model_add_dense(m, 10, 1);   // 192 -> 10
+ * if (s == DSC_OK) s = dsc_model_build(m, 32);
+ * float w[10 * 192];
+ * if (s == DSC_OK) s = dsc_model_get_param(m, 1, "weight", w, 10 * 192);
+ * if (s != DSC_OK) fprintf(stderr, "%s\n", dsc_last_error());
+ * dsc_model_free(m);
+ * @endcode
+ * @{
+ */
+
+/** The most dimensions of a per-sample shape. */
+#define DSC_MODEL_MAX_DIMS 3
+
+/**
+ * @brief Create an empty sequential model whose samples have a given shape.
+ *
+ * dsc_model_new(&m, width) is dsc_model_new_shaped(&m, 1, &width).
+ * @param[out] out  Receives the new model; set to NULL on failure.
+ * @param[in]  ndim 1..::DSC_MODEL_MAX_DIMS.
+ * @param[in]  dims @p ndim sizes, each at least 1, PyTorch's layout without
+ *                  the batch dimension (C x L, C x H x W, T x F).
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, @p ndim out of range, a zero
+ *         size or sizes whose product overflows; DSC_E_NOMEM.
+ * @note Ownership: the caller owns the model and frees it with dsc_model_free().
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_new_shaped(dsc_model **out, size_t ndim, const size_t *dims);
+
+/**
+ * @brief The per-sample shape of the model's input.
+ * @param[in]  model The model.
+ * @param[out] ndim  Receives 1..::DSC_MODEL_MAX_DIMS; 0 on failure.
+ * @param[out] dims  Receives ::DSC_MODEL_MAX_DIMS entries: the sizes, then
+ *                   0s; all 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_input_shape(const dsc_model *model, size_t *ndim, size_t *dims);
+
+/**
+ * @brief The per-sample shape of the model's output (its input's while it
+ *        has no layer).
+ * @param[in]  model The model.
+ * @param[out] ndim  Receives 1..::DSC_MODEL_MAX_DIMS; 0 on failure.
+ * @param[out] dims  Receives ::DSC_MODEL_MAX_DIMS entries: the sizes, then
+ *                   0s; all 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_output_shape(const dsc_model *model, size_t *ndim, size_t *dims);
+
+/**
+ * @brief The per-sample input and output shapes of the layer at an index.
+ * @param[in]  model    The model.
+ * @param[in]  layer    0..layer count - 1.
+ * @param[out] in_ndim  Receives the input's number of dimensions; may be NULL.
+ * @param[out] in_dims  Receives ::DSC_MODEL_MAX_DIMS entries (sizes, then 0s); may be NULL.
+ * @param[out] out_ndim Receives the output's number of dimensions; may be NULL.
+ * @param[out] out_dims Receives ::DSC_MODEL_MAX_DIMS entries (sizes, then 0s); may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model or @p layer out of range
+ *         (every output given is then 0).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_layer_shape(const dsc_model *model, size_t layer, size_t *in_ndim,
+                                         size_t *in_dims, size_t *out_ndim, size_t *out_dims);
+
+/**
+ * @brief Append a flatten layer (torch.nn.Flatten()): any shape becomes the
+ *        flat shape of its element count, in C order; the values do not move.
+ * @param[in,out] model The model, not yet built.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model; DSC_E_STATE if the model is
+ *         built; DSC_E_NOMEM. On failure the model is unchanged.
+ * @note Ownership: the layer belongs to the model; dsc_model_free() releases it.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_flatten(dsc_model *model);
+
+/**
+ * @brief The number of named tensors (parameters, then buffers) of the layer at an index.
+ * @param[in]  model The model (built or not).
+ * @param[in]  layer 0..layer count - 1.
+ * @param[out] out   Receives the count (0 for activation, dropout and flatten
+ *                   layers; 2 for a dense layer with bias); 0 on failure.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer or @p layer out of range.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_layer_tensor_count(const dsc_model *model, size_t layer, size_t *out);
+
+/**
+ * @brief The name, kind and shape of one named tensor of a layer.
+ *
+ * Tensors are numbered from 0: the parameters in the order of PyTorch's
+ * `parameters()` (dense: `weight` [out, in], then `bias` [out]), then the
+ * buffers.
+ * @param[in]  model      The model (built or not).
+ * @param[in]  layer      0..layer count - 1.
+ * @param[in]  index      0..dsc_model_layer_tensor_count() - 1.
+ * @param[out] name       Receives the name the dsc_model_get_param() family
+ *                        takes (PyTorch's attribute: "weight", "bias",
+ *                        "running_mean"); may be NULL. A static string.
+ * @param[out] state_name Receives the name's form in a state_dict key
+ *                        ("<layer>.<state_name>"), usually the same as @p name;
+ *                        may be NULL. A static string.
+ * @param[out] is_buffer  Receives 1 for a buffer, 0 for a parameter; may be NULL.
+ * @param[out] ndim       Receives the number of dimensions, 1..::DSC_TENSOR_MAX_DIMS;
+ *                        may be NULL.
+ * @param[out] dims       Receives ::DSC_TENSOR_MAX_DIMS entries: the sizes in
+ *                        PyTorch's layout, then 0s; may be NULL.
+ * @return DSC_OK; DSC_E_ARG for a NULL @p model, @p layer or @p index out of
+ *         range (every output given is then NULL or 0).
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_layer_tensor_info(const dsc_model *model, size_t layer, size_t index,
+                                               const char **name, const char **state_name,
+                                               int *is_buffer, size_t *ndim, size_t *dims);
+
+/**
+ * @brief Copy a layer's parameter out by name, in PyTorch's layout (row-major).
+ * @param[in]  model The built model.
+ * @param[in]  layer 0..layer count - 1.
+ * @param[in]  name  A parameter of that layer ("weight", "bias", ...; see
+ *                   dsc_model_layer_tensor_info()).
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     The parameter's element count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, @p layer out of range or a
+ *         @p name that is not a parameter of that layer (the message lists
+ *         its parameters); DSC_E_SHAPE if @p n is wrong; DSC_E_STATE if the
+ *         model is not built.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_get_param(const dsc_model *model, size_t layer, const char *name,
+                                       float *dst, size_t n);
+
+/**
+ * @brief Set a layer's parameter by name, from PyTorch's layout (row-major).
+ * @param[in,out] model The built model.
+ * @param[in]     layer 0..layer count - 1.
+ * @param[in]     name  A parameter of that layer.
+ * @param[in]     src   @p n finite floats.
+ * @param[in]     n     The parameter's element count.
+ * @return As dsc_model_get_param(), and DSC_E_ARG if a value is NaN or
+ *         infinite. Nothing changes on failure.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_set_param(dsc_model *model, size_t layer, const char *name,
+                                       const float *src, size_t n);
+
+/**
+ * @brief Copy a layer's accumulated parameter gradient out by name (the
+ *        parameter's layout).
+ * @param[in]  model The built model.
+ * @param[in]  layer 0..layer count - 1.
+ * @param[in]  name  A parameter of that layer.
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     The parameter's element count.
+ * @return As dsc_model_get_param().
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_get_param_grad(const dsc_model *model, size_t layer, const char *name,
+                                            float *dst, size_t n);
+
+/**
+ * @brief Copy a layer's buffer (a tensor that is not trained, such as
+ *        `running_mean`) out by name.
+ * @param[in]  model The built model.
+ * @param[in]  layer 0..layer count - 1.
+ * @param[in]  name  A buffer of that layer.
+ * @param[out] dst   Receives @p n floats.
+ * @param[in]  n     The buffer's element count.
+ * @return DSC_OK; DSC_E_ARG for a NULL pointer, @p layer out of range or a
+ *         @p name that is not a buffer of that layer (the message lists its
+ *         buffers); DSC_E_SHAPE if @p n is wrong; DSC_E_STATE if the model is
+ *         not built.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_get_buffer(const dsc_model *model, size_t layer, const char *name,
+                                        float *dst, size_t n);
+
+/**
+ * @brief Set a layer's buffer by name.
+ * @param[in,out] model The built model.
+ * @param[in]     layer 0..layer count - 1.
+ * @param[in]     name  A buffer of that layer.
+ * @param[in]     src   @p n finite floats.
+ * @param[in]     n     The buffer's element count.
+ * @return As dsc_model_get_buffer(), and DSC_E_ARG if a value is NaN or
+ *         infinite. Nothing changes on failure.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_set_buffer(dsc_model *model, size_t layer, const char *name,
+                                        const float *src, size_t n);
 
 /** @} */
 

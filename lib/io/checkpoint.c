@@ -234,7 +234,7 @@ static dsc_status checkpoint_save(const char *path, unsigned char **mem, size_t 
         const dsc__layer *l = &model->layers[i];
         if (l->vt->kind != DSC_LAYER_DROPOUT) continue;
         uint64_t *w = b.words + i * DSC__RNG_WORDS;
-        dsc__rng_export(&l->rng, w);
+        dsc__rng_export(&l->u.dropout.rng, w);
         snprintf(b.names[n], sizeof b.names[n], "rng.dropout.%zu", i);
         b.items[n] = (dsc__st_item){b.names[n], DSC__ST_I64, 1, {DSC__RNG_WORDS}, w};
         n++;
@@ -305,7 +305,7 @@ dsc_status dsc__checkpoint_save_mem(unsigned char **out, size_t *size, const dsc
 
 /* Everything a load stages before it commits. */
 typedef struct staged {
-    float *params;
+    float *params;              /* nparams parameters, then nbuffers buffer values */
     uint64_t *drop_words;       /* DSC__RNG_WORDS per layer (dropout layers only) */
     /* optimizer */
     dsc__opt_image img;
@@ -445,10 +445,11 @@ static dsc_status stage_model(const ctx *c, const dsc_model *m, staged *st) {
     DSC_RETURN_IF(desc == NULL, DSC_E_FORMAT, "%s: %s has no \"model\" metadata", c->fn, c->what);
     dsc__jr r = {c->fn, c->what, ""};
     DSC_TRY(dsc__model_desc_check(&r, desc, m));
-    st->params = dsc__alloc((m->nparams ? m->nparams : 1) * sizeof(float));
+    /* The parameters, then the buffers. */
+    st->params = dsc__alloc((m->nparams + m->nbuffers ? m->nparams + m->nbuffers : 1) * sizeof(float));
     st->drop_words = dsc__calloc(m->nlayers * DSC__RNG_WORDS, sizeof *st->drop_words);
     if (st->params == NULL || st->drop_words == NULL) return NOMEM(c, "the model's parameters");
-    DSC_TRY(dsc__model_stage(c->f, m, 1, st->params, c->fn, c->what));
+    DSC_TRY(dsc__model_stage(c->f, m, 1, st->params, st->params + m->nparams, c->fn, c->what));
     DSC_TRY(only_known(c, "rng.", known_rng, m));
     for (size_t i = 0; i < m->nlayers; i++) {
         if (m->layers[i].vt->kind != DSC_LAYER_DROPOUT) continue;
@@ -752,9 +753,10 @@ static dsc_status stage_trainer(const ctx *c, const dsc_trainer *t, staged *st) 
 static void commit(dsc_model *m, dsc_optimizer *opt, dsc_lr_scheduler *sched, dsc_trainer *t,
                    staged *st) {
     memcpy(m->params, st->params, m->nparams * sizeof(float));
+    memcpy(m->buffers, st->params + m->nparams, m->nbuffers * sizeof(float));
     for (size_t i = 0; i < m->nlayers; i++)
         if (m->layers[i].vt->kind == DSC_LAYER_DROPOUT)
-            dsc__rng_import(&m->layers[i].rng, st->drop_words + i * DSC__RNG_WORDS);
+            dsc__rng_import(&m->layers[i].u.dropout.rng, st->drop_words + i * DSC__RNG_WORDS);
     m->fwd_batch = 0;
     if (opt != NULL) {
         dsc__optimizer_restore_commit(opt, &st->img);

@@ -35,15 +35,16 @@ char *dsc__model_describe(const dsc_model *m);
  * layer that differs. */
 dsc_status dsc__model_desc_check(const dsc__jr *c, const char *json, const dsc_model *m);
 
-/* The model's parameter tensors in the file into dst (nparams floats, the
- * layout of the flat buffer): every one present, F32, of its shape, finite.
- * Tensors the model does not have are refused (naming them), except those
- * under the reserved prefixes when skip_reserved is set. */
+/* The model's parameter and buffer tensors in the file into params (nparams
+ * floats, the layout of the flat parameter buffer) and buffers (nbuffers
+ * floats, the layout of the buffer area): every one present, F32, of its
+ * shape, finite. Tensors the model does not have are refused (naming them),
+ * except those under the reserved prefixes when skip_reserved is set. */
 dsc_status dsc__model_stage(const dsc__st_file *f, const dsc_model *m, int skip_reserved,
-                            float *dst, const char *fn, const char *what);
+                            float *params, float *buffers, const char *fn, const char *what);
 
-/* Tensors of the model's parameters for writing: fills items (room for
- * dsc__model_item_count) with names in names (32 bytes each). */
+/* The model's parameter and buffer tensors for writing: fills items (room
+ * for dsc__model_item_count) with names in names (32 bytes each). */
 size_t dsc__model_item_count(const dsc_model *m);
 void dsc__model_items(const dsc_model *m, dsc__st_item *items, char (*names)[32]);
 

@@ -5,12 +5,6 @@
  * backward is dx = y * (dy - sum_j dy_j y_j). */
 #include "layer_impl.h"
 
-static size_t act_scratch(const dsc__layer *l, size_t max_batch) {
-    (void)l;
-    (void)max_batch;
-    return 0;
-}
-
 /* Public activation -> kernel id (same numbers for the elementwise ones). */
 static dsc_act_id kernel_id(dsc_activation a) {
     switch (a) {
@@ -24,12 +18,13 @@ static dsc_act_id kernel_id(dsc_activation a) {
 }
 
 static void act_forward(dsc__layer *l, const dsc__pass *p) {
-    l->k->act_forward[kernel_id(l->act)](p->batch * l->out, p->x, p->y, l->alpha);
+    l->k->act_forward[kernel_id(l->u.act.act)](p->batch * l->out, p->x, p->y, l->u.act.alpha);
 }
 
 static void act_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     if (dx == NULL) return;
-    l->k->act_backward[kernel_id(l->act)](p->batch * l->out, p->x, p->y, dy, dx, l->alpha);
+    l->k->act_backward[kernel_id(l->u.act.act)](p->batch * l->out, p->x, p->y, dy, dx,
+                                                l->u.act.alpha);
 }
 
 static void softmax_forward(dsc__layer *l, const dsc__pass *p) {
@@ -50,18 +45,37 @@ static void softmax_backward(dsc__layer *l, const dsc__pass *p, const float *dy,
     }
 }
 
+/* The row softmax normalises each sample's whole row: it takes flat inputs
+ * only (PyTorch's Softmax(dim=1) of a C x L input would normalise over C). */
+static dsc_status softmax_shape(dsc__layer *l, const char *fn, size_t index, const dsc__shape *in,
+                                dsc__shape *out) {
+    if (in->ndim != 1) return dsc__shape_refuse(fn, index, l, in, "a flat input (N)");
+    *out = *in;
+    return DSC_OK;
+}
+
 static const dsc__layer_vtable act_vt = {
-    DSC_LAYER_ACTIVATION, "activation", act_scratch, act_forward, act_backward, 1,
+    .kind = DSC_LAYER_ACTIVATION,
+    .name = "activation",
+    .shape = dsc__shape_keep,
+    .forward = act_forward,
+    .backward = act_backward,
+    .dx_in_place = 1,
 };
 static const dsc__layer_vtable softmax_vt = {
-    DSC_LAYER_ACTIVATION, "softmax", act_scratch, softmax_forward, softmax_backward, 1,
+    .kind = DSC_LAYER_ACTIVATION,
+    .name = "softmax",
+    .shape = softmax_shape,
+    .forward = softmax_forward,
+    .backward = softmax_backward,
+    .dx_in_place = 1,
 };
 
 static dsc_status add(const char *fn, dsc_model *model, dsc_activation act, float alpha) {
     dsc__layer l = {0};
     l.vt = act == DSC_ACTIVATION_SOFTMAX ? &softmax_vt : &act_vt;
-    l.act = act;
-    l.alpha = alpha;
+    l.u.act.act = act;
+    l.u.act.alpha = alpha;
     return dsc__model_append(fn, model, &l);
 }
 

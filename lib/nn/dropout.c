@@ -13,17 +13,17 @@ static size_t drop_scratch(const dsc__layer *l, size_t max_batch) {
 
 static void drop_forward(dsc__layer *l, const dsc__pass *p) {
     size_t n = p->batch * l->out;
-    l->mask = p->scratch;
-    l->masked = p->training && l->p > 0.0;
-    if (!l->masked) {
+    l->u.dropout.mask = p->scratch;
+    l->u.dropout.masked = p->training && l->u.dropout.p > 0.0;
+    if (!l->u.dropout.masked) {
         if (p->y != p->x) memcpy(p->y, p->x, n * sizeof(float));
         return;
     }
     /* Keep an element when u >= p, u uniform in [0, 1) with 24 bits. */
-    float pf = (float)l->p;
+    float pf = (float)l->u.dropout.p;
     for (size_t i = 0; i < n; i++) {
-        float m = dsc__rng_float(&l->rng) >= pf ? l->keep_scale : 0.0f;
-        l->mask[i] = m;
+        float m = dsc__rng_float(&l->u.dropout.rng) >= pf ? l->u.dropout.keep_scale : 0.0f;
+        l->u.dropout.mask[i] = m;
         p->y[i] = p->x[i] * m;
     }
 }
@@ -31,15 +31,21 @@ static void drop_forward(dsc__layer *l, const dsc__pass *p) {
 static void drop_backward(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx) {
     if (dx == NULL) return;
     size_t n = p->batch * l->out;
-    if (!l->masked) {
+    if (!l->u.dropout.masked) {
         if (dx != dy) memcpy(dx, dy, n * sizeof(float));
         return;
     }
-    for (size_t i = 0; i < n; i++) dx[i] = dy[i] * l->mask[i];
+    for (size_t i = 0; i < n; i++) dx[i] = dy[i] * l->u.dropout.mask[i];
 }
 
 static const dsc__layer_vtable drop_vt = {
-    DSC_LAYER_DROPOUT, "dropout", drop_scratch, drop_forward, drop_backward, 1,
+    .kind = DSC_LAYER_DROPOUT,
+    .name = "dropout",
+    .shape = dsc__shape_keep,
+    .scratch_floats = drop_scratch,
+    .forward = drop_forward,
+    .backward = drop_backward,
+    .dx_in_place = 1,
 };
 
 DSC_API dsc_status dsc_model_add_dropout(dsc_model *model, double p, uint64_t seed) {
@@ -48,9 +54,9 @@ DSC_API dsc_status dsc_model_add_dropout(dsc_model *model, double p, uint64_t se
     DSC_RETURN_IF(!(p >= 0.0 && p <= 1.0), DSC_E_ARG, "%s: p is %g; it must be in [0, 1]", fn, p);
     dsc__layer l = {0};
     l.vt = &drop_vt;
-    l.p = p;
-    l.keep_scale = p < 1.0 ? (float)(1.0 / (1.0 - p)) : 0.0f;
-    l.seed = seed;
-    dsc__rng_seed(&l.rng, seed);
+    l.u.dropout.p = p;
+    l.u.dropout.keep_scale = p < 1.0 ? (float)(1.0 / (1.0 - p)) : 0.0f;
+    l.u.dropout.seed = seed;
+    dsc__rng_seed(&l.u.dropout.rng, seed);
     return dsc__model_append(fn, model, &l);
 }

@@ -1,6 +1,7 @@
-/* Parameter initialization of dense layers, seeded (lib/core/rng.h, in
+/* Parameter initialization, seeded (lib/core/rng.h, in
  * double, rounded once to float) so a seed gives the same parameters on
- * every machine. Bounds follow torch.nn.init with fan_in = in, fan_out = out:
+ * every machine. Bounds follow torch.nn.init (dense: fan_in = in, fan_out = out;
+ * a convolution: fan_in = in/groups * kernel elements, fan_out = out/groups * kernel elements):
  *   PyTorch Linear default: kaiming_uniform_(a=sqrt(5)) -> U(-1/sqrt(in), 1/sqrt(in)),
  *                           bias U(-1/sqrt(in), 1/sqrt(in))
  *   xavier_uniform_:  U(-a, a), a = sqrt(6/(in+out))   xavier_normal_: N(0, 2/(in+out))
@@ -24,18 +25,20 @@ static void fill_normal(float *p, size_t n, double std, dsc_rng *r) {
     for (size_t i = 0; i < n; i++) p[i] = (float)(std * dsc__rng_normal(r));
 }
 
-void dsc__init_dense(dsc__layer *l, dsc_init weight_init, dsc_init bias_init, dsc_rng *r) {
-    double in = (double)l->in, out = (double)l->out;
-    size_t nw = l->in * l->out;
-    switch (weight_init) {
-    case DSC_INIT_PYTORCH_DEFAULT: fill_uniform(l->w, nw, 1.0 / sqrt(in), r); break;
-    case DSC_INIT_XAVIER_UNIFORM: fill_uniform(l->w, nw, sqrt(6.0 / (in + out)), r); break;
-    case DSC_INIT_XAVIER_NORMAL: fill_normal(l->w, nw, sqrt(2.0 / (in + out)), r); break;
-    case DSC_INIT_KAIMING_UNIFORM: fill_uniform(l->w, nw, sqrt(6.0 / in), r); break;
-    case DSC_INIT_KAIMING_NORMAL: fill_normal(l->w, nw, sqrt(2.0 / in), r); break;
-    default: memset(l->w, 0, nw * sizeof(float)); break;
+void dsc__init_weight(float *w, size_t n, size_t fan_in, size_t fan_out, dsc_init init,
+                      dsc_rng *r) {
+    double in = (double)fan_in, out = (double)fan_out;
+    switch (init) {
+    case DSC_INIT_PYTORCH_DEFAULT: fill_uniform(w, n, 1.0 / sqrt(in), r); break;
+    case DSC_INIT_XAVIER_UNIFORM: fill_uniform(w, n, sqrt(6.0 / (in + out)), r); break;
+    case DSC_INIT_XAVIER_NORMAL: fill_normal(w, n, sqrt(2.0 / (in + out)), r); break;
+    case DSC_INIT_KAIMING_UNIFORM: fill_uniform(w, n, sqrt(6.0 / in), r); break;
+    case DSC_INIT_KAIMING_NORMAL: fill_normal(w, n, sqrt(2.0 / in), r); break;
+    default: memset(w, 0, n * sizeof(float)); break;
     }
-    if (!l->has_bias) return;
-    if (bias_init == DSC_INIT_PYTORCH_DEFAULT) fill_uniform(l->b, l->out, 1.0 / sqrt(in), r);
-    else memset(l->b, 0, l->out * sizeof(float));
+}
+
+void dsc__init_bias(float *b, size_t n, size_t fan_in, dsc_init init, dsc_rng *r) {
+    if (init == DSC_INIT_PYTORCH_DEFAULT) fill_uniform(b, n, 1.0 / sqrt((double)fan_in), r);
+    else memset(b, 0, n * sizeof(float));
 }

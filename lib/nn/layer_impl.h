@@ -1,7 +1,27 @@
 /* The layer struct and its per-kind vtable, private to lib/nn. A layer exists
- * only inside a model: the model keeps its layers in one array of this struct
- * (a few fields per kind), filled by the dsc_model_add_* calls of each kind's
- * file (dense.c, activation.c, dropout.c) through dsc__model_append. */
+ * only inside a model: the model keeps its layers in one array of this struct,
+ * filled by the dsc_model_add_* call of each kind's file through
+ * dsc__model_append.
+ *
+ * Adding a layer kind touches these places, and nothing in the engine
+ * (model.c, layer.c, model_io.c, checkpoint.c know no kind but through the
+ * vtable):
+ *   1. lib/nn/<kind>.c: its dsc__layer_vtable (the hooks below: shape,
+ *      tensors, init, scratch_floats, forward, backward, config) and its public
+ *      dsc_model_add_<kind>, which fills a dsc__layer and calls
+ *      dsc__model_append (which calls the shape hook and sizes the tensors);
+ *   2. its configuration struct: one member of the union `u` of struct
+ *      dsc__layer below;
+ *   3. its vtable in the list of kinds, dsc__layer_kinds[] in lib/nn/layer.c
+ *      (model files find a kind by its name there);
+ *   4. its dsc_layer_kind value in include/descent.h (reserved numbers), with
+ *      its PIN in tests/test_abi.c;
+ *   5. tests: a builder row in the table of tests/conform/network.c (and of
+ *      bindings/python/descent/conform.py), a row in the table of
+ *      tests/test_gradcheck.c, and a Python class in bindings/python/descent/nn.py.
+ *
+ * Widths stay flat: a model moves [batch, prod(shape)] float buffers between
+ * layers; the per-sample shape (dsc__shape) says how a layer reads its row. */
 #ifndef DSC_NN_LAYER_IMPL_H
 #define DSC_NN_LAYER_IMPL_H
 
@@ -10,6 +30,43 @@
 #include "../kernels/kernels.h"
 
 typedef struct dsc__layer dsc__layer;
+
+/* A per-sample shape, PyTorch's layout without the batch dimension:
+ * N (flat) | C L | C H W | T F. ndim is 1..DSC_MODEL_MAX_DIMS. */
+typedef struct dsc__shape {
+    size_t ndim;
+    size_t d[DSC_MODEL_MAX_DIMS];
+} dsc__shape;
+
+/* The number of elements, or 0 if it overflows size_t. */
+size_t dsc__shape_numel(const dsc__shape *s);
+/* "4 x 13 x 11" into buf; returns buf. */
+const char *dsc__shape_words(const dsc__shape *s, char *buf, size_t size);
+/* The shape hook's refusal: DSC_E_ARG with "<fn>: layer <index> (<name>)
+ * needs <need...>, got <got>", need being a printf format. */
+dsc_status dsc__shape_refuse(const char *fn, size_t index, const dsc__layer *l,
+                             const dsc__shape *got, const char *need, ...) DSC_PRINTF(5, 6);
+
+/* Most named tensors one layer has, the most dimensions of one, and the most
+ * configuration values (config_keys) of one kind. State names are at most 24
+ * characters ("<layer>.<state_name>" fits the 32 bytes lib/io gives a name). */
+#define DSC__LAYER_MAX_TENSORS 8
+#define DSC__TENSOR_MAX_DIMS 4
+#define DSC__LAYER_MAX_CONFIG 24
+
+/* One named tensor of a layer: a parameter (trained: in the model's flat
+ * parameter buffer, its gradient at the same place of the gradient buffer) or
+ * a buffer (not trained, such as batch norm's running statistics: in the
+ * model's buffer area, which no optimizer sees). */
+typedef struct dsc__tensor_desc {
+    const char *name;       /* PyTorch's attribute name: "weight", "bias", "running_mean" */
+    const char *state_name; /* its state_dict suffix when it differs ("weight_ih_l0"), else NULL */
+    int is_buffer;
+    size_t ndim;            /* 1..DSC__TENSOR_MAX_DIMS */
+    size_t dims[DSC__TENSOR_MAX_DIMS]; /* PyTorch's layout, row-major */
+    size_t offset;          /* filled by dsc__layer_tensors: floats from the start of the
+                               layer's slice of the parameter (or buffer) area */
+} dsc__tensor_desc;
 
 /* Buffers a layer sees during a pass. x: input [batch, in]; y: output
  * [batch, out]; ws: the model's GEMM workspace (k->gemm_ws_floats floats);
@@ -25,8 +82,23 @@ typedef struct dsc__pass {
 
 typedef struct dsc__layer_vtable {
     dsc_layer_kind kind;
-    const char *name;                                   /* "dense", "relu", ... for messages */
-    /* Floats of private scratch the layer needs for batches of max_batch. */
+    const char *name; /* "dense", "conv2d", ...: in messages, and the kind's name in model files */
+    /* Checks that the layer accepts the per-sample input shape *in (the
+     * model's shape so far) and writes its output shape; may record derived
+     * sizes in l->u. Refuses with dsc__shape_refuse (DSC_E_ARG) naming fn and
+     * the layer's index. Called once, by dsc__model_append. */
+    dsc_status (*shape)(dsc__layer *l, const char *fn, size_t index, const dsc__shape *in,
+                        dsc__shape *out);
+    /* The layer's named tensors into out (room for DSC__LAYER_MAX_TENSORS),
+     * offsets left 0; returns how many. Parameters come first, in the order
+     * of PyTorch's parameters(), then buffers; each group is packed in list
+     * order in the layer's slice. NULL: no tensor. Shapes are known. */
+    size_t (*tensors)(const dsc__layer *l, dsc__tensor_desc *out);
+    /* Fills the built layer's parameters (and resets its buffers) from r, as
+     * dsc_model_init asks; called in layer order at build (PyTorch's default
+     * init, seed 0) and by dsc_model_init. NULL: nothing to initialize. */
+    void (*init)(dsc__layer *l, dsc_init weight_init, dsc_init bias_init, dsc_rng *r);
+    /* Floats of private scratch the layer needs for batches of max_batch. NULL: none. */
     size_t (*scratch_floats)(const dsc__layer *l, size_t max_batch);
     void (*forward)(dsc__layer *l, const dsc__pass *p);
     /* dy: gradient of the output; dx: gradient of the input, NULL when
@@ -34,35 +106,67 @@ typedef struct dsc__layer_vtable {
      * equal dy for layers whose forward is elementwise. */
     void (*backward)(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx);
     int dx_in_place; /* 1 if backward may write dx over dy */
+    /* Model files (lib/io/model_io.c), for every kind but dense, activation
+     * and dropout (whose encoding predates this): the configuration as named
+     * numbers, written as {"kind": name, key: value...}, and the call that
+     * appends the same layer to a model from them (validating them as its
+     * public dsc_model_add_<kind> does). config_keys is NULL-terminated;
+     * a kind without configuration gives an empty list. */
+    const char *const *config_keys;
+    void (*config_get)(const dsc__layer *l, double *values);
+    dsc_status (*config_add)(const char *fn, dsc_model *model, const double *values);
 } dsc__layer_vtable;
 
 struct dsc__layer {
     const dsc__layer_vtable *vt;
-    const dsc_kernels *k;   /* the model's, cached when appended */
-    size_t in, out;         /* widths, set when appended */
-    /* dense */
-    int has_bias;
-    float *w, *b;           /* into the model's parameter buffer (NULL before build) */
-    float *dw, *db;         /* into the model's gradient buffer */
-    /* activation */
-    dsc_activation act;
-    float alpha;            /* leaky ReLU slope */
-    /* dropout */
-    double p;               /* drop probability */
-    float keep_scale;       /* 1/(1-p), 0 when p = 1 */
-    dsc_rng rng;            /* mask generator, seeded when added */
-    uint64_t seed;          /* that seed (model files record it) */
-    float *mask;            /* last training-mode mask (scratch), 0 or keep_scale */
-    int masked;             /* whether the last forward applied the mask */
+    const dsc_kernels *k;     /* the model's, cached when appended */
+    dsc__shape in_shape, out_shape; /* per sample, set when appended */
+    size_t in, out;           /* flat widths: the shapes' element counts */
+    size_t nparams, nbuffers; /* floats of parameters and of buffers */
+    size_t param_off, buffer_off; /* where they start in the model's areas */
+    float *param, *grad;      /* the layer's slices of the model's parameter and gradient
+                                 buffers (NULL before build) */
+    float *buffer;            /* its slice of the model's buffer area (NULL before build) */
+    /* Per-kind configuration and state: one member per kind. */
+    union {
+        struct {
+            int has_bias;     /* param: W [out, in] then b [out] */
+        } dense;
+        struct {
+            dsc_activation act;
+            float alpha;      /* leaky ReLU slope */
+        } act;
+        struct {
+            double p;         /* drop probability */
+            float keep_scale; /* 1/(1-p), 0 when p = 1 */
+            dsc_rng rng;      /* mask generator, seeded when added */
+            uint64_t seed;    /* that seed (model files record it) */
+            float *mask;      /* last training-mode mask (scratch), 0 or keep_scale */
+            int masked;       /* whether the last forward applied the mask */
+        } dropout;
+    } u;
 };
 
-/* Appends a copy of *l (vt and its kind's fields filled, the rest zero) to
- * model (not NULL), which gives it its widths: in = the model's current
- * output width, out = l->out for a dense layer, in for the others. Checks, in
- * order: built (DSC_E_STATE), a parameter count that overflows (DSC_E_ARG),
- * memory (DSC_E_NOMEM); on failure the model is unchanged. fn names the
- * public caller in messages. */
+/* Appends a copy of *l (vt and its kind's union member filled, the rest zero)
+ * to model (not NULL). Checks, in order: built (DSC_E_STATE), the shape hook
+ * (DSC_E_ARG), sizes that overflow (DSC_E_ARG), memory (DSC_E_NOMEM); on
+ * failure the model is unchanged. fn names the public caller in messages. */
 dsc_status dsc__model_append(const char *fn, dsc_model *model, const dsc__layer *l);
 size_t dsc__layer_param_count(const dsc__layer *l);
+/* The layer's tensors with their offsets (see the tensors hook); returns the count. */
+size_t dsc__layer_tensors(const dsc__layer *l, dsc__tensor_desc *out);
+/* Elements of one tensor (its dims' product; checked not to overflow when appended). */
+size_t dsc__tensor_numel(const dsc__tensor_desc *t);
+/* The state_dict suffix of a tensor: state_name, or name. */
+const char *dsc__tensor_state_name(const dsc__tensor_desc *t);
+
+/* Shape hook of the layers that keep the shape (activations, dropout). */
+dsc_status dsc__shape_keep(dsc__layer *l, const char *fn, size_t index, const dsc__shape *in,
+                           dsc__shape *out);
+
+/* Every layer kind, for model files: NULL-terminated. */
+extern const dsc__layer_vtable *const dsc__layer_kinds[];
+/* The kind named name in model files, or NULL. */
+const dsc__layer_vtable *dsc__layer_kind_named(const char *name);
 
 #endif

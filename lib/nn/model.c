@@ -19,27 +19,52 @@
  * 64-byte aligned. */
 #define SEG_ALIGN 16
 
-DSC_API dsc_status dsc_model_new(dsc_model **out, size_t input_width) {
-    static const char fn[] = "dsc_model_new";
-    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
-    *out = NULL;
-    DSC_RETURN_IF(input_width == 0, DSC_E_ARG, "%s: input_width is 0; it must be at least 1", fn);
+static dsc_status model_new(const char *fn, dsc_model **out, const dsc__shape *shape) {
     dsc_model *m = dsc__calloc(1, sizeof *m);
     DSC_RETURN_IF(m == NULL, DSC_E_NOMEM, "%s: out of memory for the model", fn);
     m->k = dsc__kernels();
-    m->in_width = input_width;
-    m->out_width = input_width;
+    m->in_shape = m->out_shape = *shape;
+    m->in_width = m->out_width = dsc__shape_numel(shape);
     m->training = 1;
     *out = m;
     return DSC_OK;
 }
 
+DSC_API dsc_status dsc_model_new(dsc_model **out, size_t input_width) {
+    static const char fn[] = "dsc_model_new";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = NULL;
+    DSC_RETURN_IF(input_width == 0, DSC_E_ARG, "%s: input_width is 0; it must be at least 1", fn);
+    dsc__shape shape = {1, {input_width, 0, 0}};
+    return model_new(fn, out, &shape);
+}
+
+DSC_API dsc_status dsc_model_new_shaped(dsc_model **out, size_t ndim, const size_t *dims) {
+    static const char fn[] = "dsc_model_new_shaped";
+    DSC_RETURN_IF(out == NULL, DSC_E_ARG, "%s: out is NULL", fn);
+    *out = NULL;
+    DSC_RETURN_IF(dims == NULL, DSC_E_ARG, "%s: dims is NULL", fn);
+    DSC_RETURN_IF(ndim < 1 || ndim > DSC_MODEL_MAX_DIMS, DSC_E_ARG,
+                  "%s: ndim is %zu; it must be 1..%d", fn, ndim, DSC_MODEL_MAX_DIMS);
+    dsc__shape shape = {ndim, {0, 0, 0}};
+    for (size_t d = 0; d < ndim; d++) {
+        DSC_RETURN_IF(dims[d] == 0, DSC_E_ARG, "%s: dims[%zu] is 0; every size must be at least 1",
+                      fn, d);
+        shape.d[d] = dims[d];
+    }
+    size_t n = dsc__shape_numel(&shape);
+    DSC_RETURN_IF(n == 0 || n > SIZE_MAX / sizeof(float), DSC_E_ARG,
+                  "%s: the sizes' product overflows size_t", fn);
+    return model_new(fn, out, &shape);
+}
+
 static void unbuild(dsc_model *m) {
     dsc__free(m->params);
     dsc__free(m->grads);
+    dsc__free(m->buffers);
     dsc__free(m->arena);
     dsc__free(m->act);
-    m->params = m->grads = m->arena = NULL;
+    m->params = m->grads = m->buffers = m->arena = NULL;
     m->act = m->scratch = NULL;
     m->built = 0;
     m->max_batch = 0;
@@ -53,20 +78,41 @@ DSC_API void dsc_model_free(dsc_model *model) {
     dsc__free(model);
 }
 
+/* total += n, 0 on overflow (a float count that must fit in bytes). */
+static int count_add(size_t *total, size_t n) {
+    if (n > SIZE_MAX / sizeof(float) - *total) return 0;
+    *total += n;
+    return 1;
+}
+
 dsc_status dsc__model_append(const char *fn, dsc_model *model, const dsc__layer *layer) {
     DSC_RETURN_IF(model->built, DSC_E_STATE, "%s: the model is already built; add layers before "
                   "dsc_model_build", fn);
     dsc__layer l = *layer;
     l.k = model->k;
+    l.in_shape = model->out_shape;
     l.in = model->out_width;
-    if (l.vt->kind != DSC_LAYER_DENSE) l.out = l.in;
-    size_t count = 0;
-    if (l.vt->kind == DSC_LAYER_DENSE) {
-        DSC_RETURN_IF(!dsc__mul_ok(l.in, l.out, &count) || count > SIZE_MAX - l.out,
-                      DSC_E_ARG, "%s: %zu x %zu parameters overflow size_t", fn, l.out, l.in);
-        count = dsc__layer_param_count(&l);
+    dsc__shape out = {0, {0, 0, 0}};
+    DSC_TRY(l.vt->shape(&l, fn, model->nlayers, &l.in_shape, &out));
+    l.out_shape = out;
+    l.out = dsc__shape_numel(&out);
+    DSC_RETURN_IF(l.out == 0 || l.out > SIZE_MAX / sizeof(float), DSC_E_ARG,
+                  "%s: layer %zu (%s): its output size overflows size_t", fn, model->nlayers,
+                  l.vt->name);
+    /* The tensors' sizes, each checked (the kind computed their dims). */
+    dsc__tensor_desc t[DSC__LAYER_MAX_TENSORS];
+    size_t nt = l.vt->tensors != NULL ? l.vt->tensors(&l, t) : 0;
+    size_t np = 0, nb = 0;
+    for (size_t i = 0; i < nt; i++) {
+        size_t n = 1;
+        int ok = 1;
+        for (size_t d = 0; d < t[i].ndim; d++) ok &= dsc__mul_ok(n, t[i].dims[d], &n);
+        ok = ok && count_add(t[i].is_buffer ? &nb : &np, n);
+        DSC_RETURN_IF(!ok, DSC_E_ARG, "%s: layer %zu (%s): the size of %s overflows size_t", fn,
+                      model->nlayers, l.vt->name, t[i].name);
     }
-    DSC_RETURN_IF(count > SIZE_MAX / sizeof(float) - model->nparams, DSC_E_ARG,
+    size_t total_p = model->nparams, total_b = model->nbuffers;
+    DSC_RETURN_IF(!count_add(&total_p, np) || !count_add(&total_b, nb), DSC_E_ARG,
                   "%s: the model's parameter count overflows size_t", fn);
     if (model->nlayers == model->cap) {
         size_t cap = model->cap ? model->cap * 2 : 8;
@@ -77,9 +123,15 @@ dsc_status dsc__model_append(const char *fn, dsc_model *model, const dsc__layer 
         model->layers = grown;
         model->cap = cap;
     }
+    l.nparams = np;
+    l.nbuffers = nb;
+    l.param_off = model->nparams;
+    l.buffer_off = model->nbuffers;
     model->layers[model->nlayers++] = l;
+    model->out_shape = out;
     model->out_width = l.out;
-    model->nparams += count;
+    model->nparams = total_p;
+    model->nbuffers = total_b;
     return DSC_OK;
 }
 
@@ -95,6 +147,15 @@ static float *seg_take(float **cursor, size_t n) {
     float *p = *cursor;
     *cursor += (n + SEG_ALIGN - 1) / SEG_ALIGN * SEG_ALIGN;
     return p;
+}
+
+/* One generator, seeded once, drawn from layer by layer in order. */
+static void init_layers(dsc_model *m, dsc_init weight_init, dsc_init bias_init, uint64_t seed) {
+    dsc_rng r;
+    dsc__rng_seed(&r, seed);
+    for (size_t i = 0; i < m->nlayers; i++)
+        if (m->layers[i].vt->init != NULL)
+            m->layers[i].vt->init(&m->layers[i], weight_init, bias_init, &r);
 }
 
 DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch) {
@@ -113,7 +174,7 @@ DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch) {
         const dsc__layer *l = &model->layers[i];
         if (l->out > widest) widest = l->out;
         ok &= dsc__mul_ok(max_batch, l->out, &n) && seg_add(&total, n);
-        ok &= seg_add(&total, l->vt->scratch_floats(l, max_batch));
+        ok &= seg_add(&total, l->vt->scratch_floats ? l->vt->scratch_floats(l, max_batch) : 0);
     }
     ok &= dsc__mul_ok(max_batch, widest, &n) && seg_add(&total, n) && seg_add(&total, n);
     ok &= seg_add(&total, model->k->gemm_ws_floats);
@@ -121,44 +182,33 @@ DSC_API dsc_status dsc_model_build(dsc_model *model, size_t max_batch) {
 
     model->params = dsc__calloc(model->nparams ? model->nparams : 1, sizeof(float));
     model->grads = dsc__calloc(model->nparams ? model->nparams : 1, sizeof(float));
+    model->buffers = dsc__calloc(model->nbuffers ? model->nbuffers : 1, sizeof(float));
     model->arena = dsc__calloc(total ? total : 1, sizeof(float));
     model->act = dsc__calloc(2 * L + 1, sizeof(float *));
-    if (!model->params || !model->grads || !model->arena || !model->act) {
+    if (!model->params || !model->grads || !model->buffers || !model->arena || !model->act) {
         unbuild(model);
-        return dsc__error(DSC_E_NOMEM, "%s: out of memory for %zu parameters and %zu floats of "
-                          "activations and workspace", fn, model->nparams, total);
+        return dsc__error(DSC_E_NOMEM, "%s: out of memory for %zu parameters, %zu buffer floats "
+                          "and %zu floats of activations and workspace", fn, model->nparams,
+                          model->nbuffers, total);
     }
     model->scratch = model->act + L + 1;
     float *cur = model->arena;
     model->act[0] = seg_take(&cur, max_batch * model->in_width);
-    size_t off = 0;
     for (size_t i = 0; i < L; i++) {
         dsc__layer *l = &model->layers[i];
         model->act[i + 1] = seg_take(&cur, max_batch * l->out);
-        size_t s = l->vt->scratch_floats(l, max_batch);
+        size_t s = l->vt->scratch_floats ? l->vt->scratch_floats(l, max_batch) : 0;
         model->scratch[i] = s ? seg_take(&cur, s) : NULL;
-        if (l->vt->kind == DSC_LAYER_DENSE) {
-            size_t nw = l->in * l->out;
-            l->w = model->params + off;
-            l->dw = model->grads + off;
-            off += nw;
-            if (l->has_bias) {
-                l->b = model->params + off;
-                l->db = model->grads + off;
-                off += l->out;
-            }
-        }
+        l->param = model->params + l->param_off;
+        l->grad = model->grads + l->param_off;
+        l->buffer = model->buffers + l->buffer_off;
     }
     model->gbuf[0] = seg_take(&cur, max_batch * widest);
     model->gbuf[1] = seg_take(&cur, max_batch * widest);
     model->ws = model->k->gemm_ws_floats ? seg_take(&cur, model->k->gemm_ws_floats) : NULL;
     model->max_batch = max_batch;
     model->built = 1;
-    dsc_rng r;
-    dsc__rng_seed(&r, 0);
-    for (size_t i = 0; i < L; i++)
-        if (model->layers[i].vt->kind == DSC_LAYER_DENSE)
-            dsc__init_dense(&model->layers[i], DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, &r);
+    init_layers(model, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, 0);
     return DSC_OK;
 }
 
@@ -214,11 +264,7 @@ DSC_API dsc_status dsc_model_init(dsc_model *model, dsc_init weight_init, dsc_in
                   "%s: bias_init is %d; it must be DSC_INIT_PYTORCH_DEFAULT or DSC_INIT_ZEROS",
                   fn, (int)bias_init);
     DSC_RETURN_IF(!model->built, DSC_E_STATE, "%s: the model is not built; call dsc_model_build first", fn);
-    dsc_rng r;
-    dsc__rng_seed(&r, seed);
-    for (size_t i = 0; i < model->nlayers; i++)
-        if (model->layers[i].vt->kind == DSC_LAYER_DENSE)
-            dsc__init_dense(&model->layers[i], weight_init, bias_init, &r);
+    init_layers(model, weight_init, bias_init, seed);
     return DSC_OK;
 }
 
@@ -348,47 +394,35 @@ DSC_API dsc_status dsc_model_grads(dsc_model *model, float **out) {
     return dsc__model_buffers("dsc_model_grads", model, NULL, out, NULL);
 }
 
-/* The dense layer at index, and its weight (bias = 0) or bias (1) size. */
-static dsc_status find_dense(const char *fn, const dsc_model *m, size_t index, int bias,
-                             const void *buf, size_t n, const dsc__layer **out) {
+/* The legacy getters and setters of dense layers: their own checks and
+ * messages for a layer that is not dense or has no bias, then the named
+ * access of layer.c. */
+static dsc_status check_dense(const char *fn, const dsc_model *m, size_t index, int bias,
+                              const void *buf) {
     DSC_RETURN_IF(m == NULL, DSC_E_ARG, "%s: model is NULL", fn);
     DSC_RETURN_IF(buf == NULL, DSC_E_ARG, "%s: the array is NULL", fn);
     DSC_RETURN_IF(index >= m->nlayers, DSC_E_ARG, "%s: layer is %zu; the model has %zu layers",
                   fn, index, m->nlayers);
     const dsc__layer *l = &m->layers[index];
     DSC_RETURN_IF(l->vt->kind != DSC_LAYER_DENSE, DSC_E_ARG,
-                  "%s: layer %zu is a %s layer, which has no parameters; it must be dense",
-                  fn, index, l->vt->name);
-    DSC_RETURN_IF(bias && !l->has_bias, DSC_E_UNSUPPORTED, "%s: layer %zu (dense) has no bias",
-                  fn, index);
-    size_t want = bias ? l->out : l->out * l->in;
-    DSC_RETURN_IF(n != want, DSC_E_SHAPE, "%s: n is %zu; layer %zu has %zu %s values (%s)", fn, n,
-                  index, want, bias ? "bias" : "weight", bias ? "out" : "out x in");
-    DSC_RETURN_IF(!m->built, DSC_E_STATE, "%s: the model is not built; call dsc_model_build first", fn);
-    *out = l;
+                  "%s: layer %zu is a %s layer; it must be dense (dsc_model_get_param reads "
+                  "any layer's tensors by name)", fn, index, l->vt->name);
+    DSC_RETURN_IF(bias && !l->u.dense.has_bias, DSC_E_UNSUPPORTED,
+                  "%s: layer %zu (dense) has no bias", fn, index);
     return DSC_OK;
 }
 
 static dsc_status get_values(const char *fn, const dsc_model *m, size_t index, int bias, int grad,
                              float *dst, size_t n) {
-    const dsc__layer *l = NULL;
-    DSC_TRY(find_dense(fn, m, index, bias, dst, n, &l));
-    const float *src = grad ? (bias ? l->db : l->dw) : (bias ? l->b : l->w);
-    memcpy(dst, src, n * sizeof(float));
-    return DSC_OK;
+    DSC_TRY(check_dense(fn, m, index, bias, dst));
+    return dsc__model_tensor_get(fn, m, index, bias ? "bias" : "weight", grad, 0, dst, n);
 }
 
 static dsc_status set_values(const char *fn, dsc_model *m, size_t index, int bias,
                              const float *src, size_t n) {
-    const dsc__layer *l = NULL;
-    DSC_TRY(find_dense(fn, m, index, bias, src, n, &l));
-    for (size_t i = 0; i < n; i++)
-        DSC_RETURN_IF(!isfinite(src[i]), DSC_E_ARG, "%s: value %zu is %g; values must be finite",
-                      fn, i, (double)src[i]);
-    memcpy(bias ? l->b : l->w, src, n * sizeof(float));
-    return DSC_OK;
+    DSC_TRY(check_dense(fn, m, index, bias, src));
+    return dsc__model_tensor_set(fn, m, index, bias ? "bias" : "weight", 0, src, n);
 }
-
 DSC_API dsc_status dsc_model_get_weight(const dsc_model *model, size_t layer, float *dst, size_t n) {
     return get_values("dsc_model_get_weight", model, layer, 0, 0, dst, n);
 }
