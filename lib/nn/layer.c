@@ -15,9 +15,14 @@
 /* Every kind with a generic model-file encoding (config_keys): one line per
  * kind here. Dense, activation and dropout have their own, older encoding. */
 extern const dsc__layer_vtable dsc__flatten_vt;
+extern const dsc__layer_vtable dsc__conv1d_vt, dsc__conv2d_vt;
+extern const dsc__layer_vtable dsc__maxpool1d_vt, dsc__maxpool2d_vt, dsc__avgpool1d_vt,
+    dsc__avgpool2d_vt;
 
 const dsc__layer_vtable *const dsc__layer_kinds[] = {
     &dsc__flatten_vt,
+    &dsc__conv1d_vt, &dsc__conv2d_vt,
+    &dsc__maxpool1d_vt, &dsc__maxpool2d_vt, &dsc__avgpool1d_vt, &dsc__avgpool2d_vt,
     NULL,
 };
 

@@ -23,6 +23,13 @@ class LayerKind(IntEnum):
     DENSE = 1
     ACTIVATION = 2
     DROPOUT = 3
+    FLATTEN = 4
+    CONV1D = 5
+    CONV2D = 6
+    MAXPOOL1D = 7
+    MAXPOOL2D = 8
+    AVGPOOL1D = 9
+    AVGPOOL2D = 10
 
 
 class Activation(IntEnum):
