@@ -271,6 +271,24 @@ static void free_model(void *m) {
     dsc_model_free(m);
 }
 
+/* A shaped model: new_shaped, a shape-keeping layer, flatten, dense, build. */
+static dsc_status make_shaped_model(void **out) {
+    dsc_model *m = NULL;
+    const size_t dims[3] = {2, 3, 2};
+    *out = NULL;
+    dsc_status s = dsc_model_new_shaped(&m, 3, dims);
+    if (s == DSC_OK) s = dsc_model_add_activation(m, DSC_ACTIVATION_RELU);
+    if (s == DSC_OK) s = dsc_model_add_flatten(m);
+    if (s == DSC_OK) s = dsc_model_add_dense(m, 2, 1);
+    if (s == DSC_OK) s = dsc_model_build(m, 3);
+    if (s != DSC_OK) {
+        dsc_model_free(m);
+        return s;
+    }
+    *out = m;
+    return DSC_OK;
+}
+
 /* dsc_optimizer_add_model over a built model: the optimizer is kept here so
  * the release function can free both. */
 static dsc_optimizer *added_opt;
@@ -522,6 +540,7 @@ static const struct {
     {"dsc_model_add_activation", make_activation, free_model},
     {"dsc_model_add_leaky_relu", make_leaky, free_model},
     {"dsc_model_add_dropout", make_dropout, free_model},
+    {"dsc_model_new_shaped + flatten + build", make_shaped_model, free_model},
     {"dsc_model_add_* + dsc_model_build", make_built_model, free_model},
     {"dsc_model_load", make_model_load, free_model},
     {"dsc_loss_new", make_loss, free_loss},

@@ -2,7 +2,10 @@
  * layer kind, activation and loss, the analytic gradient of backward agrees
  * with central differences (L(p+h) - L(p-h)) / 2h, the loss taken in double,
  * for every parameter and every input element of small random cases. The
- * input gradient comes from the model's internal input_grad switch. */
+ * input gradient comes from the model's internal input_grad switch. Layer
+ * kinds are checked through rows[] (one small model each, any input shape);
+ * activations and losses through their own loops. Runs on every kernel set
+ * (tests/run.sh). */
 #include "harness.h"
 #include "nn/loss_impl.h"
 #include "nn/model_impl.h"
@@ -19,8 +22,8 @@ typedef struct gc {
     dsc_model *m;
     dsc_loss *loss;
     size_t batch, in, out;
-    float x[64], t[64], dy[64];
-    int32_t labels[8];
+    float *x, *t, *dy;
+    int32_t labels[16];
 } gc;
 
 static uint64_t rs = 88172645463325252ull;
@@ -53,7 +56,7 @@ static void compare(const char *what, size_t i, double num, double ana) {
         fail_msg("%s %zu: finite difference %.7g, backward %.7g", what, i, num, ana);
 }
 
-/* Checks every parameter and input gradient of g's model and loss. */
+/* Checks every parameter and input gradient of g's built model and loss. */
 static void check_all(gc *g) {
     g->m->input_grad = 1;
     analytic(g);
@@ -62,8 +65,7 @@ static void check_all(gc *g) {
     assert_ok(dsc_model_params(g->m, &p));
     assert_ok(dsc_model_grads(g->m, &grad));
     assert_ok(dsc_model_param_count(g->m, &n));
-    float ana[64 * 8], dx[64];
-    assert_true(n <= sizeof ana / sizeof ana[0]);
+    float *ana = test_malloc((n + 1) * sizeof(float)), *dx = test_malloc(g->batch * g->in * sizeof(float));
     memcpy(ana, grad, n * sizeof(float));
     memcpy(dx, g->m->dx, g->batch * g->in * sizeof(float));
     for (size_t i = 0; i < n; i++) {
@@ -84,19 +86,21 @@ static void check_all(gc *g) {
         g->x[i] = keep;
         compare("input", i, (up - down) / (2 * H), dx[i]);
     }
+    test_free(ana);
+    test_free(dx);
 }
 
-static void setup(gc *g, size_t batch, size_t in, size_t out, dsc_loss_kind kind) {
+/* A model over samples of the given shape and a loss, not yet built. */
+static void setup_shaped(gc *g, size_t batch, size_t ndim, const size_t *dims, dsc_loss_kind kind) {
     memset(g, 0, sizeof *g);
     g->batch = batch;
-    g->in = in;
-    g->out = out;
-    for (size_t i = 0; i < batch * in; i++) g->x[i] = (float)urand();
-    for (size_t i = 0; i < batch * out; i++)
-        g->t[i] = kind == DSC_LOSS_BCE_WITH_LOGITS ? (float)(0.5 + 0.5 * urand()) : (float)urand();
-    for (size_t i = 0; i < batch; i++) g->labels[i] = (int32_t)(rs % out);
+    assert_true(batch <= sizeof g->labels / sizeof g->labels[0]);
     assert_ok(dsc_loss_new(&g->loss, kind));
-    assert_ok(dsc_model_new(&g->m, in));
+    assert_ok(dsc_model_new_shaped(&g->m, ndim, dims));
+}
+
+static void setup(gc *g, size_t batch, size_t in, dsc_loss_kind kind) {
+    setup_shaped(g, batch, 1, &in, kind);
 }
 
 /* Appends dense(in -> out); in must be the model's width so far. */
@@ -107,24 +111,112 @@ static void dense(gc *g, size_t in, size_t out, int bias) {
     assert_ok(dsc_model_add_dense(g->m, out, bias));
 }
 
-static void finish(gc *g, uint64_t seed) {
+/* Builds the model, draws inputs and targets for its widths, and
+ * initializes it from seed (training selects the mode). */
+static void build(gc *g, uint64_t seed, int training) {
+    assert_ok(dsc_model_widths(g->m, &g->in, &g->out));
     assert_ok(dsc_model_build(g->m, g->batch));
     assert_ok(dsc_model_init(g->m, DSC_INIT_XAVIER_UNIFORM, DSC_INIT_PYTORCH_DEFAULT, seed));
-    check_all(g);
-    dsc_model_free(g->m);
-    dsc_loss_free(g->loss);
+    assert_ok(dsc_model_set_training(g->m, training));
+    g->x = test_malloc(g->batch * g->in * sizeof(float));
+    g->t = test_malloc(g->batch * g->out * sizeof(float));
+    g->dy = test_malloc(g->batch * g->out * sizeof(float));
+    /* Inputs at least 0.05 from 0, so no central difference straddles the
+     * kink of a (leaky) ReLU applied to the input itself. */
+    for (size_t i = 0; i < g->batch * g->in; i++) {
+        double u = urand();
+        g->x[i] = (float)(u < 0 ? u * 0.95 - 0.05 : u * 0.95 + 0.05);
+    }
+    int bce = g->loss->vt->kind == DSC_LOSS_BCE_WITH_LOGITS;
+    for (size_t i = 0; i < g->batch * g->out; i++)
+        g->t[i] = bce ? (float)(0.5 + 0.5 * urand()) : (float)urand();
+    for (size_t i = 0; i < g->batch; i++) g->labels[i] = (int32_t)(rs % g->out);
 }
 
-static void test_gradcheck_dense(void **state) {
+static void release(gc *g) {
+    dsc_model_free(g->m);
+    dsc_loss_free(g->loss);
+    test_free(g->x);
+    test_free(g->t);
+    test_free(g->dy);
+}
+
+static void finish(gc *g, uint64_t seed) {
+    build(g, seed, 1);
+    check_all(g);
+    release(g);
+}
+
+/* ---- the table: one row per small model --------------------------------- */
+
+/* The layers of a row, appended to a model of the row's input shape. */
+typedef void (*gc_layers)(dsc_model *m);
+
+typedef struct gc_row {
+    const char *name;
+    size_t batch, ndim, dims[DSC_MODEL_MAX_DIMS]; /* input: batch x shape */
+    dsc_loss_kind loss;
+    int training;       /* the mode the check runs in */
+    gc_layers layers;
+} gc_row;
+
+static void l_dense(dsc_model *m) {
+    assert_ok(dsc_model_add_dense(m, 3, 1));
+}
+
+static void l_dense_stack(dsc_model *m) {
+    assert_ok(dsc_model_add_dense(m, 3, 0));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+}
+
+static void l_flatten_dense(dsc_model *m) {
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_TANH));
+    assert_ok(dsc_model_add_dense(m, 4, 1));
+}
+
+/* Shaped elementwise layers keep the shape; flatten then dense. */
+static void l_shaped_act(dsc_model *m) {
+    assert_ok(dsc_model_add_leaky_relu(m, 0.2));
+    assert_ok(dsc_model_add_dropout(m, 0.0, 3));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 3, 0));
+}
+
+static void l_dropout_eval(dsc_model *m) {
+    assert_ok(dsc_model_add_dense(m, 4, 1));
+    assert_ok(dsc_model_add_dropout(m, 0.5, 1));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+}
+
+static void l_dropout_p0(dsc_model *m) {
+    assert_ok(dsc_model_add_dense(m, 4, 1));
+    assert_ok(dsc_model_add_dropout(m, 0.0, 1));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+}
+
+/* Every model whose gradients are checked; new layer kinds add rows here. */
+static const gc_row rows[] = {
+    {"dense", 3, 1, {4}, DSC_LOSS_MSE, 1, l_dense},
+    {"dense without bias, then dense", 2, 1, {5}, DSC_LOSS_MSE, 1, l_dense_stack},
+    {"flatten (C x H x W), tanh, dense", 2, 3, {2, 3, 2}, DSC_LOSS_CROSS_ENTROPY, 1, l_flatten_dense},
+    {"leaky relu, dropout p=0 on C x L, flatten, dense", 2, 2, {3, 4}, DSC_LOSS_MSE, 1, l_shaped_act},
+    {"dropout in eval mode", 2, 1, {3}, DSC_LOSS_MSE, 0, l_dropout_eval},
+    {"dropout p=0 in training mode", 2, 1, {3}, DSC_LOSS_MSE, 1, l_dropout_p0},
+};
+
+static void test_gradcheck_table(void **state) {
     (void)state;
-    gc g;
-    setup(&g, 3, 4, 3, DSC_LOSS_MSE);
-    dense(&g, 4, 3, 1);
-    finish(&g, 1);
-    setup(&g, 2, 5, 2, DSC_LOSS_MSE);
-    dense(&g, 5, 3, 0);
-    dense(&g, 3, 2, 1);
-    finish(&g, 2);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const gc_row *row = &rows[i];
+        print_message("gradcheck: %s\n", row->name);
+        gc g;
+        setup_shaped(&g, row->batch, row->ndim, row->dims, row->loss);
+        row->layers(g.m);
+        build(&g, 100 + i, row->training);
+        check_all(&g);
+        release(&g);
+    }
 }
 
 static void test_gradcheck_activations(void **state) {
@@ -136,39 +228,17 @@ static void test_gradcheck_activations(void **state) {
     for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
         gc g;
         /* the activation alone: input gradient */
-        setup(&g, 3, 5, 5, DSC_LOSS_MSE);
+        setup(&g, 3, 5, DSC_LOSS_MSE);
         if (acts[a] == DSC_ACTIVATION_LEAKY_RELU) assert_ok(dsc_model_add_leaky_relu(g.m, 0.1));
         else assert_ok(dsc_model_add_activation(g.m, acts[a]));
         finish(&g, 3);
         /* between two dense layers: parameter gradients through it */
-        setup(&g, 3, 4, 3, DSC_LOSS_MSE);
+        setup(&g, 3, 4, DSC_LOSS_MSE);
         dense(&g, 4, 6, 1);
         assert_ok(dsc_model_add_activation(g.m, acts[a]));
         dense(&g, 6, 3, 1);
         finish(&g, 4 + a);
     }
-}
-
-/* Dropout is deterministic in evaluation mode (identity) and with p = 0; in
- * training mode its mask changes every forward (test_layer checks that
- * backward reuses the forward's mask exactly). */
-static void test_gradcheck_dropout(void **state) {
-    (void)state;
-    gc g;
-    setup(&g, 2, 3, 2, DSC_LOSS_MSE);
-    dense(&g, 3, 4, 1);
-    assert_ok(dsc_model_add_dropout(g.m, 0.5, 1));
-    dense(&g, 4, 2, 1);
-    assert_ok(dsc_model_build(g.m, 2));
-    assert_ok(dsc_model_set_training(g.m, 0));
-    check_all(&g);
-    dsc_model_free(g.m);
-    dsc_loss_free(g.loss);
-    setup(&g, 2, 3, 2, DSC_LOSS_MSE);
-    dense(&g, 3, 4, 1);
-    assert_ok(dsc_model_add_dropout(g.m, 0.0, 1));
-    dense(&g, 4, 2, 1);
-    finish(&g, 9);
 }
 
 static void test_gradcheck_losses(void **state) {
@@ -178,7 +248,7 @@ static void test_gradcheck_losses(void **state) {
                                           DSC_LOSS_SMOOTH_L1};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         gc g;
-        setup(&g, 4, 3, 4, kinds[k]);
+        setup(&g, 4, 3, kinds[k]);
         if (kinds[k] == DSC_LOSS_HUBER) assert_ok(dsc_loss_set(g.loss, DSC_LOSS_PARAM_DELTA, 0.4));
         if (kinds[k] == DSC_LOSS_SMOOTH_L1) assert_ok(dsc_loss_set(g.loss, DSC_LOSS_PARAM_BETA, 0.6));
         dense(&g, 3, 5, 1);
@@ -190,9 +260,8 @@ static void test_gradcheck_losses(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gradcheck_dense),
+        cmocka_unit_test(test_gradcheck_table),
         cmocka_unit_test(test_gradcheck_activations),
-        cmocka_unit_test(test_gradcheck_dropout),
         cmocka_unit_test(test_gradcheck_losses),
     };
     return cmocka_run_group_tests_name("gradcheck", tests, NULL, NULL);

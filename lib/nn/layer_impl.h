@@ -3,25 +3,36 @@
  * filled by the dsc_model_add_* call of each kind's file through
  * dsc__model_append.
  *
- * Adding a layer kind touches these places, and nothing in the engine
- * (model.c, layer.c, model_io.c, checkpoint.c know no kind but through the
- * vtable):
- *   1. lib/nn/<kind>.c: its dsc__layer_vtable (the hooks below: shape,
- *      tensors, init, scratch_floats, forward, backward, config) and its public
- *      dsc_model_add_<kind>, which fills a dsc__layer and calls
- *      dsc__model_append (which calls the shape hook and sizes the tensors);
- *   2. its configuration struct: one member of the union `u` of struct
- *      dsc__layer below;
- *   3. its vtable in the list of kinds, dsc__layer_kinds[] in lib/nn/layer.c
- *      (model files find a kind by its name there);
- *   4. its dsc_layer_kind value in include/descent.h (reserved numbers), with
- *      its PIN in tests/test_abi.c;
- *   5. tests: a builder row in the table of tests/conform/network.c (and of
- *      bindings/python/descent/conform.py), a row in the table of
- *      tests/test_gradcheck.c, and a Python class in bindings/python/descent/nn.py.
- *
  * Widths stay flat: a model moves [batch, prod(shape)] float buffers between
- * layers; the per-sample shape (dsc__shape) says how a layer reads its row. */
+ * layers; the per-sample shape (dsc__shape: N | C L | C H W | T F) says how a
+ * layer reads its row. The engine (model.c, layer.c, lib/io) knows a kind
+ * only through its vtable. Adding a layer kind touches these places:
+ *   1. lib/nn/<kind>.c (and lib/meson.build): its dsc__layer_vtable and its
+ *      public dsc_model_add_<kind> (experimental tier of include/descent.h,
+ *      lib/descent.map, bindings/python/descent/_ffi.py), which validates its
+ *      arguments, fills a dsc__layer {vt, u.<kind>} and calls
+ *      dsc__model_append. The hooks:
+ *        shape    accept the input shape or refuse with dsc__shape_refuse
+ *                 ("dsc_model_add_conv2d: layer 3 (conv2d) needs a C x H x W
+ *                 input with C = 8, got 4 x 13 x 11"); write the output shape;
+ *        tensors  its parameters (PyTorch names and layouts, in the order of
+ *                 parameters()) then its buffers; the model sizes and places
+ *                 them (l->param, l->grad, l->buffer + offsets, packed in
+ *                 list order), the named access, model files and checkpoints
+ *                 (state_dict keys "<layer>.<state_name>") follow from it;
+ *        init     PyTorch's default init (dsc__init_weight/_bias of
+ *                 init_impl.h) and buffer resets;
+ *        scratch_floats, forward, backward, dx_in_place: the passes;
+ *        config_keys, config_get, config_add: its model-file description.
+ *   2. its configuration struct: one member of the union `u` below.
+ *   3. its vtable in dsc__layer_kinds[] (lib/nn/layer.c): one extern line and
+ *      one row, so model files find the kind by name.
+ *   4. its dsc_layer_kind value (the reserved number) in include/descent.h,
+ *      a PIN in tests/test_abi.c, the enum in bindings/python/descent/_enums.py.
+ *   5. tests: a builder row in conform_layers[] (tests/conform/layers.c) and in
+ *      LAYER_BUILDERS (bindings/python/descent/conform.py), its cases taken off
+ *      NEXT_EXCLUDE in tests/check_conform.sh, rows in rows[] of
+ *      tests/test_gradcheck.c, and a Python class in bindings/python/descent/nn.py. */
 #ifndef DSC_NN_LAYER_IMPL_H
 #define DSC_NN_LAYER_IMPL_H
 
@@ -33,7 +44,7 @@
 typedef struct dsc__layer dsc__layer;
 
 /* A per-sample shape, PyTorch's layout without the batch dimension:
- * N (flat) | C L | C H W | T F. ndim is 1..DSC_MODEL_MAX_DIMS. */
+ * N (flat) | C L | C H W | T F. ndim is 1..DSC_MODEL_MAX_DIMS; d[] past ndim is 0. */
 typedef struct dsc__shape {
     size_t ndim;
     size_t d[DSC_MODEL_MAX_DIMS];

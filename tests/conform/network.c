@@ -1,7 +1,10 @@
 /* Runner for kind network cases, through the public API only: build the
- * model from the `layer` lines, load the weights, then T full-batch steps of
- * zero_grad, forward, loss, backward, optimizer step, checking outputs and
- * gradients at step 0, the loss at every step and the parameters at the end. */
+ * model from `input_shape` and the `layer` lines (tests/conform/layers.c),
+ * load every named parameter (and the buffers the case gives), then T
+ * full-batch steps of zero_grad, forward, loss, backward, optimizer step,
+ * checking outputs and gradients at step 0, the loss at every step, the
+ * parameters and buffers at the end, and the eval-mode outputs. */
+#define DESCENT_EXPERIMENTAL_API
 #include "ref.h"
 
 #include <descent.h>
@@ -62,129 +65,167 @@ static int read_floats(ref_case *c, ref_result *r, const char *keyword, long ind
     return 0;
 }
 
-typedef struct dense_info {
-    long index;        /* layer index (nn.Sequential numbering) */
-    size_t in, out;
-    int bias;
-} dense_info;
+/* The loss line's types: `loss <type> key=value...`. */
+static const struct {
+    const char *type;
+    dsc_loss_kind kind;
+    const char *key;           /* its one key, or NULL */
+    dsc_loss_param param;
+} losses[] = {
+    {"mse", DSC_LOSS_MSE, NULL, (dsc_loss_param)0},
+    {"cross_entropy", DSC_LOSS_CROSS_ENTROPY, NULL, (dsc_loss_param)0},
+    {"l1", DSC_LOSS_L1, NULL, (dsc_loss_param)0},
+    {"bce_with_logits", DSC_LOSS_BCE_WITH_LOGITS, NULL, (dsc_loss_param)0},
+    {"huber", DSC_LOSS_HUBER, "delta", DSC_LOSS_PARAM_DELTA},
+};
 
 typedef struct net {
     dsc_model *model;
     dsc_optimizer *opt;
     dsc_lr_scheduler *sched;   /* StepLR when the case has sched_type, else NULL */
     dsc_loss *loss;
-    dense_info dense[MAX_LAYERS];
-    size_t ndense;
     size_t in, out, samples;
-    int ce;                /* cross_entropy (labels) or mse (targets) */
+    size_t maxn;               /* the largest tensor or row, for buf and tmp */
+    int shaped;                /* the case has input_shape (and so expect_eval_output) */
+    int ce;                    /* labels (cross_entropy) rather than targets */
     float *x, *target, *dy, *buf;
     int32_t *labels;
     double *tmp;
-    size_t tmpcap;
 } net;
 
-static int build(ref_case *c, ref_result *r, net *n) {
-    ref_line *layers[MAX_LAYERS];
-    size_t nl = ref_lines(c, "layer", layers, MAX_LAYERS);
-    if (nl == 0 || nl > MAX_LAYERS) return ref_fail(r, "%zu layer lines (1..%d supported)", nl, MAX_LAYERS);
+/* `input_shape d1 [d2 [d3]]`, or the flat width of the first dense layer. */
+static int make_model(ref_case *c, ref_result *r, net *n, ref_line **layers, size_t nl) {
+    ref_line *sl = NULL;
+    for (size_t i = 0; i < c->nlines; i++)
+        if (strcmp(c->lines[i].keyword, "input_shape") == 0) sl = ref_single(c, r, "input_shape");
+    if (sl != NULL) {
+        size_t dims[DSC_MODEL_MAX_DIMS];
+        if (sl->ntok < 1 || sl->ntok > DSC_MODEL_MAX_DIMS)
+            return ref_fail(r, "input_shape needs 1..%d sizes", DSC_MODEL_MAX_DIMS);
+        for (size_t d = 0; d < sl->ntok; d++) {
+            char *end = NULL;
+            long v = strtol(sl->tok[d], &end, 10);
+            if (*end != '\0' || v < 1) return ref_fail(r, "input_shape: '%s' is not a size", sl->tok[d]);
+            dims[d] = (size_t)v;
+        }
+        n->shaped = 1;
+        return api(r, dsc_model_new_shaped(&n->model, sl->ntok, dims), "dsc_model_new_shaped");
+    }
+    if (r->failed) return -1;
     size_t width = 0;
     for (size_t i = 0; i < nl; i++) /* the input width is the first dense layer's */
         if (strcmp(layers[i]->tok[0], "dense") == 0 && layers[i]->ntok == 3) {
             width = strtoul(layers[i]->tok[1], NULL, 10);
             break;
         }
-    if (width == 0) return ref_fail(r, "no dense layer gives the input width");
-    n->in = width;
-    if (api(r, dsc_model_new(&n->model, width), "dsc_model_new")) return -1;
-    size_t maxw = width;
-    for (size_t i = 0; i < nl; i++) {
-        ref_line *l = layers[i];
-        const char *kind = l->ntok ? l->tok[0] : "";
-        dsc_status s;
-        const char *fn = "dsc_model_add_activation";
-        if (strcmp(kind, "dense") == 0) {
-            if (l->ntok != 3) return ref_fail(r, "layer %zu: dense needs <in> <out>", i);
-            dense_info *d = &n->dense[n->ndense++];
-            d->index = (long)i;
-            d->in = strtoul(l->tok[1], NULL, 10);
-            d->out = strtoul(l->tok[2], NULL, 10);
-            d->bias = ref_has_vector(c, "bias", (long)i);
-            if (d->out > maxw) maxw = d->out;
-            if (d->in > maxw) maxw = d->in;
-            size_t have = 0;
-            if (api(r, dsc_model_widths(n->model, NULL, &have), "dsc_model_widths")) return -1;
-            if (have != d->in)
-                return ref_fail(r, "layer %zu: dense expects %zu inputs, but the model gives %zu there",
-                                i, d->in, have);
-            s = dsc_model_add_dense(n->model, d->out, d->bias);
-            fn = "dsc_model_add_dense";
-        } else if (l->ntok == 1 && strcmp(kind, "relu") == 0) {
-            s = dsc_model_add_activation(n->model, DSC_ACTIVATION_RELU);
-        } else if (l->ntok == 1 && strcmp(kind, "tanh") == 0) {
-            s = dsc_model_add_activation(n->model, DSC_ACTIVATION_TANH);
-        } else if (l->ntok == 1 && strcmp(kind, "sigmoid") == 0) {
-            s = dsc_model_add_activation(n->model, DSC_ACTIVATION_SIGMOID);
-        } else {
-            return ref_fail(r, "layer %zu: unknown layer '%s'", i, kind);
+    if (width == 0) return ref_fail(r, "no input_shape, and no dense layer gives the input width");
+    return api(r, dsc_model_new(&n->model, width), "dsc_model_new");
+}
+
+/* Calls fn(n, layer, tensor index, name, is_buffer, numel) for every named
+ * tensor of the model; stops at the first failure. */
+typedef int (*tensor_fn)(ref_case *c, ref_result *r, net *n, size_t layer, const char *name,
+                         int is_buffer, size_t numel);
+
+static int each_tensor(ref_case *c, ref_result *r, net *n, tensor_fn fn) {
+    size_t L = 0;
+    if (api(r, dsc_model_layer_count(n->model, &L), "dsc_model_layer_count")) return -1;
+    for (size_t i = 0; i < L; i++) {
+        size_t nt = 0;
+        if (api(r, dsc_model_layer_tensor_count(n->model, i, &nt), "dsc_model_layer_tensor_count"))
+            return -1;
+        for (size_t t = 0; t < nt; t++) {
+            const char *name = NULL;
+            int is_buffer = 0;
+            size_t ndim = 0, dims[DSC_TENSOR_MAX_DIMS], numel = 1;
+            if (api(r, dsc_model_layer_tensor_info(n->model, i, t, &name, NULL, &is_buffer, &ndim,
+                                                   dims), "dsc_model_layer_tensor_info"))
+                return -1;
+            for (size_t d = 0; d < ndim; d++) numel *= dims[d];
+            if (fn(c, r, n, i, name, is_buffer, numel)) return -1;
         }
-        if (api(r, s, fn)) return -1;
     }
-    if (api(r, dsc_model_widths(n->model, NULL, &n->out), "dsc_model_widths")) return -1;
-    n->tmpcap = maxw * maxw + 16;
+    return 0;
+}
+
+static int grow(ref_result *r, net *n, size_t need) {
+    if (need <= n->maxn) return 0;
+    float *b = realloc(n->buf, need * sizeof(float));
+    if (b != NULL) n->buf = b;
+    double *t = realloc(n->tmp, need * sizeof(double));
+    if (t != NULL) n->tmp = t;
+    if (b == NULL || t == NULL) return ref_fail(r, "out of memory");
+    n->maxn = need;
+    return 0;
+}
+
+/* `<name> i` sets each parameter (required) and buffer (when present: their
+ * values before step 0). */
+static int load_tensor(ref_case *c, ref_result *r, net *n, size_t layer, const char *name,
+                       int is_buffer, size_t numel) {
+    if (is_buffer && !ref_has_vector(c, name, (long)layer)) return 0;
+    if (grow(r, n, numel) || read_floats(c, r, name, (long)layer, n->buf, numel, n->tmp)) return -1;
+    dsc_status s = is_buffer ? dsc_model_set_buffer(n->model, layer, name, n->buf, numel)
+                             : dsc_model_set_param(n->model, layer, name, n->buf, numel);
+    return api(r, s, is_buffer ? "dsc_model_set_buffer" : "dsc_model_set_param");
+}
+
+static int build(ref_case *c, ref_result *r, net *n) {
+    ref_line *layers[MAX_LAYERS];
+    size_t nl = ref_lines(c, "layer", layers, MAX_LAYERS);
+    if (nl == 0 || nl > MAX_LAYERS) return ref_fail(r, "%zu layer lines (1..%d supported)", nl, MAX_LAYERS);
+    if (make_model(c, r, n, layers, nl)) return -1;
+    for (size_t i = 0; i < nl; i++) {
+        conform_layer b = {c, r, layers[i], i, n->model};
+        if (conform_add_layer(&b)) return -1;
+    }
+    if (api(r, dsc_model_widths(n->model, &n->in, &n->out), "dsc_model_widths")) return -1;
     ref_line *sl = ref_single(c, r, "samples");
     if (sl == NULL || sl->ntok != 1) return ref_fail(r, "bad 'samples' line");
     n->samples = strtoul(sl->tok[0], NULL, 10);
     if (n->samples == 0) return ref_fail(r, "samples is 0");
     if (api(r, dsc_model_build(n->model, n->samples), "dsc_model_build")) return -1;
-    n->tmp = malloc(n->tmpcap * sizeof(double));
-    n->buf = malloc(n->tmpcap * sizeof(float));
-    if (n->tmp == NULL || n->buf == NULL) return ref_fail(r, "out of memory");
-    for (size_t d = 0; d < n->ndense; d++) {
-        dense_info *di = &n->dense[d];
-        if (read_floats(c, r, "weight", di->index, n->buf, di->in * di->out, n->tmp)) return -1;
-        if (api(r, dsc_model_set_weight(n->model, (size_t)di->index, n->buf, di->in * di->out),
-                "dsc_model_set_weight")) return -1;
-        if (!di->bias) continue;
-        if (read_floats(c, r, "bias", di->index, n->buf, di->out, n->tmp)) return -1;
-        if (api(r, dsc_model_set_bias(n->model, (size_t)di->index, n->buf, di->out),
-                "dsc_model_set_bias")) return -1;
-    }
-    return 0;
+    if (grow(r, n, (n->in > n->out ? n->in : n->out) + 16)) return -1;
+    return each_tensor(c, r, n, load_tensor);
 }
 
 static int load_data(ref_case *c, ref_result *r, net *n) {
     ref_line *ll = ref_single(c, r, "loss");
-    if (ll == NULL || ll->ntok != 1) return ref_fail(r, "bad 'loss' line");
-    if (strcmp(ll->tok[0], "cross_entropy") == 0) n->ce = 1;
-    else if (strcmp(ll->tok[0], "mse") != 0) return ref_fail(r, "unknown loss '%s'", ll->tok[0]);
-    if (api(r, dsc_loss_new(&n->loss, n->ce ? DSC_LOSS_CROSS_ENTROPY : DSC_LOSS_MSE), "dsc_loss_new"))
-        return -1;
+    if (ll == NULL || ll->ntok < 1) return ref_fail(r, "bad 'loss' line");
+    size_t k = 0, nloss = sizeof losses / sizeof losses[0];
+    while (k < nloss && strcmp(ll->tok[0], losses[k].type) != 0) k++;
+    if (k == nloss) return ref_fail(r, "unknown loss '%s'", ll->tok[0]);
+    const char *keys[2] = {losses[k].key, NULL}, *values[1] = {NULL};
+    if (conform_kv(r, "loss", ll->tok + 1, ll->ntok - 1, keys, values)) return -1;
+    n->ce = losses[k].kind == DSC_LOSS_CROSS_ENTROPY;
+    if (api(r, dsc_loss_new(&n->loss, losses[k].kind), "dsc_loss_new")) return -1;
+    if (losses[k].key != NULL) {
+        double v;
+        if (conform_kv_double(r, "loss", losses[k].key, values[0], &v) ||
+            api(r, dsc_loss_set(n->loss, losses[k].param, v), "dsc_loss_set"))
+            return -1;
+    }
     size_t S = n->samples;
     n->x = malloc(S * n->in * sizeof(float));
     n->dy = malloc(S * n->out * sizeof(float));
     n->target = malloc(S * n->out * sizeof(float));
     n->labels = malloc(S * sizeof(int32_t));
     if (!n->x || !n->dy || !n->target || !n->labels) return ref_fail(r, "out of memory");
-    double *tmp = malloc((n->in > n->out ? n->in : n->out) * sizeof(double) + sizeof(double));
-    if (tmp == NULL) return ref_fail(r, "out of memory");
-    int rc = 0;
-    for (size_t s = 0; s < S && rc == 0; s++) {
-        rc = read_floats(c, r, "input", (long)s, n->x + s * n->in, n->in, tmp);
-        if (rc) break;
+    for (size_t s = 0; s < S; s++) {
+        if (read_floats(c, r, "input", (long)s, n->x + s * n->in, n->in, n->tmp)) return -1;
         if (n->ce) {
             double v;
             long got = ref_vector(c, r, "label", (long)s, &v, 1);
-            if (got != 1) rc = ref_fail(r, "'label %zu' must hold one class index", s);
-            else if (v != (double)(int32_t)v) rc = ref_fail(r, "'label %zu' is not an integer", s);
-            else n->labels[s] = (int32_t)v;
-        } else {
-            rc = read_floats(c, r, "target", (long)s, n->target + s * n->out, n->out, tmp);
+            if (got != 1) return ref_fail(r, "'label %zu' must hold one class index", s);
+            if (v != (double)(int32_t)v) return ref_fail(r, "'label %zu' is not an integer", s);
+            n->labels[s] = (int32_t)v;
+        } else if (read_floats(c, r, "target", (long)s, n->target + s * n->out, n->out, n->tmp)) {
+            return -1;
         }
     }
-    free(tmp);
-    if (rc == 0 && ref_vector_count(c, r, "input", 0) != (long)S)
-        rc = ref_fail(r, "there are not exactly %zu 'input' lines", S);
-    return rc;
+    if (ref_vector_count(c, r, "input", 0) != (long)S)
+        return ref_fail(r, "there are not exactly %zu 'input' lines", S);
+    return 0;
 }
 
 static int make_optimizer(ref_case *c, ref_result *r, net *n) {
@@ -227,21 +268,47 @@ static int make_sched(ref_case *c, ref_result *r, net *n) {
     return 0;
 }
 
-static int check_params(ref_case *c, ref_result *r, net *n, int grads, const char *wkey,
-                        const char *bkey) {
-    for (size_t d = 0; d < n->ndense; d++) {
-        dense_info *di = &n->dense[d];
-        size_t nw = di->in * di->out;
-        dsc_status s = grads ? dsc_model_get_weight_grad(n->model, (size_t)di->index, n->buf, nw)
-                             : dsc_model_get_weight(n->model, (size_t)di->index, n->buf, nw);
-        if (api(r, s, "dsc_model_get_weight")) return -1;
-        if (ref_check_f(c, r, wkey, di->index, n->buf, nw, REF_RTOL, REF_ATOL)) return -1;
-        if (!di->bias) continue;
-        s = grads ? dsc_model_get_bias_grad(n->model, (size_t)di->index, n->buf, di->out)
-                  : dsc_model_get_bias(n->model, (size_t)di->index, n->buf, di->out);
-        if (api(r, s, "dsc_model_get_bias")) return -1;
-        if (ref_check_f(c, r, bkey, di->index, n->buf, di->out, REF_RTOL, REF_ATOL)) return -1;
+/* expect_grad_<name> i (step 0) or expect_<name> i (after the last step)
+ * for every parameter; expect_<name> i for a buffer when the case has it. */
+static int check_grad(ref_case *c, ref_result *r, net *n, size_t layer, const char *name,
+                      int is_buffer, size_t numel) {
+    if (is_buffer) return 0;
+    char key[96];
+    snprintf(key, sizeof key, "expect_grad_%s", name);
+    if (grow(r, n, numel) ||
+        api(r, dsc_model_get_param_grad(n->model, layer, name, n->buf, numel), "dsc_model_get_param_grad"))
+        return -1;
+    return ref_check_f(c, r, key, (long)layer, n->buf, numel, REF_RTOL, REF_ATOL);
+}
+
+static int check_final(ref_case *c, ref_result *r, net *n, size_t layer, const char *name,
+                       int is_buffer, size_t numel) {
+    char key[96];
+    snprintf(key, sizeof key, "expect_%s", name);
+    if (is_buffer && !ref_has_vector(c, key, (long)layer)) return 0;
+    if (grow(r, n, numel)) return -1;
+    dsc_status s = is_buffer ? dsc_model_get_buffer(n->model, layer, name, n->buf, numel)
+                             : dsc_model_get_param(n->model, layer, name, n->buf, numel);
+    if (api(r, s, is_buffer ? "dsc_model_get_buffer" : "dsc_model_get_param")) return -1;
+    return ref_check_f(c, r, key, (long)layer, n->buf, numel, REF_RTOL, REF_ATOL);
+}
+
+/* expect_eval_output s: every sample through the trained model in eval mode. */
+static int check_eval(ref_case *c, ref_result *r, net *n) {
+    if (!ref_has_vector(c, "expect_eval_output", 0)) {
+        if (n->shaped) return ref_fail(r, "'expect_eval_output 0' is missing");
+        return 0;
     }
+    const float *y = NULL;
+    if (api(r, dsc_model_set_training(n->model, 0), "dsc_model_set_training") ||
+        api(r, dsc_model_forward(n->model, n->x, n->samples, &y), "dsc_model_forward"))
+        return -1;
+    if (ref_vector_count(c, r, "expect_eval_output", 0) != (long)n->samples)
+        return ref_fail(r, "there are not exactly %zu 'expect_eval_output' lines", n->samples);
+    for (size_t i = 0; i < n->samples; i++)
+        if (ref_check_f(c, r, "expect_eval_output", (long)i, y + i * n->out, n->out, REF_RTOL,
+                        REF_ATOL))
+            return -1;
     return 0;
 }
 
@@ -268,12 +335,13 @@ static int train(ref_case *c, ref_result *r, net *n) {
                                 REF_ATOL)) return -1;
         if (api(r, dsc_loss_backward(n->loss, n->dy), "dsc_loss_backward")) return -1;
         if (api(r, dsc_model_backward(n->model, n->dy, S), "dsc_model_backward")) return -1;
-        if (t == 0 && check_params(c, r, n, 1, "expect_grad_weight", "expect_grad_bias")) return -1;
+        if (t == 0 && each_tensor(c, r, n, check_grad)) return -1;
         if (api(r, dsc_optimizer_step(n->opt), "dsc_optimizer_step")) return -1;
         if (n->sched != NULL && api(r, dsc_lr_scheduler_step(n->sched), "dsc_lr_scheduler_step"))
             return -1;
     }
-    return check_params(c, r, n, 0, "expect_weight", "expect_bias");
+    if (each_tensor(c, r, n, check_final)) return -1;
+    return check_eval(c, r, n);
 }
 
 int conform_network(ref_case *c, ref_result *r) {

@@ -85,6 +85,30 @@ int ref_fail(ref_result *r, const char *fmt, ...)
 #endif
     ;
 
+/* `key=value` tokens (layer and loss lines, tests/conform/layers.c): each
+ * of keys (NULL-terminated) exactly once and no other; values[k] receives
+ * the text after '='. what names the line in messages. Returns 0, or -1 with
+ * the result failed. */
+int conform_kv(ref_result *r, const char *what, char *const *tok, size_t ntok,
+               const char *const *keys, const char **values);
+int conform_kv_double(ref_result *r, const char *what, const char *key, const char *v, double *out);
+/* n comma-separated integers >= 0 ("3" or "3,3"). */
+int conform_kv_sizes(ref_result *r, const char *what, const char *key, const char *v, size_t *out,
+                     size_t n);
+
+/* One `layer` line being added to the case's model (tests/conform/layers.c). */
+typedef struct conform_layer {
+    ref_case *c;
+    ref_result *r;
+    ref_line *line;          /* tok[0] is the type */
+    size_t index;            /* nn.Sequential numbering */
+    struct dsc_model *model; /* not built yet */
+} conform_layer;
+
+/* Appends the layer through the builder of its type, or fails the result
+ * ("unknown layer type ..."). Returns 0 or -1. */
+int conform_add_layer(conform_layer *b);
+
 /* The runners of each kind; each returns 0 on pass. */
 int conform_optimizer(ref_case *c, ref_result *r);
 int conform_scheduler(ref_case *c, ref_result *r);

@@ -1,0 +1,144 @@
+/* The `layer` lines of kind network cases: one table of {type, builder}, each
+ * builder reading exactly its keys (FORMAT.md, "Layered networks") and
+ * appending its layer through the public API. A new layer kind adds one
+ * builder and one row of conform_layers[]. Also the `key=value` reader
+ * those lines and the `loss` line share. */
+#define DESCENT_EXPERIMENTAL_API
+#include "ref.h"
+
+#include <descent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- key=value tokens --------------------------------------------------- */
+
+int conform_kv(ref_result *r, const char *what, char *const *tok, size_t ntok,
+               const char *const *keys, const char **values) {
+    size_t nkeys = 0;
+    while (keys[nkeys] != NULL) values[nkeys++] = NULL;
+    for (size_t i = 0; i < ntok; i++) {
+        const char *eq = strchr(tok[i], '=');
+        if (eq == NULL) return ref_fail(r, "%s: '%s' is not key=value", what, tok[i]);
+        size_t len = (size_t)(eq - tok[i]), k = 0;
+        while (k < nkeys && (strlen(keys[k]) != len || strncmp(keys[k], tok[i], len) != 0)) k++;
+        if (k == nkeys) return ref_fail(r, "%s: unknown key '%.*s'", what, (int)len, tok[i]);
+        if (values[k] != NULL) return ref_fail(r, "%s: key '%s' appears twice", what, keys[k]);
+        values[k] = eq + 1;
+    }
+    for (size_t k = 0; k < nkeys; k++)
+        if (values[k] == NULL) return ref_fail(r, "%s: key '%s' is missing", what, keys[k]);
+    return 0;
+}
+
+int conform_kv_double(ref_result *r, const char *what, const char *key, const char *v, double *out) {
+    char *end = NULL;
+    errno = 0;
+    *out = strtod(v, &end);
+    if (end == v || *end != '\0' || errno != 0)
+        return ref_fail(r, "%s: %s=%s is not a number", what, key, v);
+    return 0;
+}
+
+int conform_kv_sizes(ref_result *r, const char *what, const char *key, const char *v, size_t *out,
+                     size_t n) {
+    const char *p = v;
+    for (size_t i = 0; i < n; i++) {
+        char *end = NULL;
+        errno = 0;
+        long x = strtol(p, &end, 10);
+        if (end == p || x < 0 || errno != 0 || (i + 1 < n ? *end != ',' : *end != '\0'))
+            return ref_fail(r, "%s: %s=%s is not %zu integer%s >= 0%s", what, key, v, n,
+                            n > 1 ? "s" : "", n > 1 ? " separated by commas" : "");
+        out[i] = (size_t)x;
+        p = end + 1;
+    }
+    return 0;
+}
+
+/* ---- the builders --------------------------------------------------------- */
+
+static int api(ref_result *r, dsc_status s, const char *what) {
+    if (s == DSC_OK) return 0;
+    return ref_fail(r, "%s: %s (%s)", what, dsc_status_name(s), dsc_last_error());
+}
+
+/* Reads exactly the keys of the line's tokens after the type into values. */
+static int keys_of(conform_layer *b, const char *const *keys, const char **values) {
+    char what[64];
+    snprintf(what, sizeof what, "layer %zu (%s)", b->index, b->line->tok[0]);
+    return conform_kv(b->r, what, b->line->tok + 1, b->line->ntok - 1, keys, values);
+}
+
+/* `layer dense <in> <out>`: bias when the case has a `bias` line for it. */
+static int build_dense(conform_layer *b) {
+    ref_line *l = b->line;
+    if (l->ntok != 3) return ref_fail(b->r, "layer %zu: dense needs <in> <out>", b->index);
+    size_t in = strtoul(l->tok[1], NULL, 10), out = strtoul(l->tok[2], NULL, 10), ndim = 0, have = 0;
+    size_t dims[DSC_MODEL_MAX_DIMS];
+    if (api(b->r, dsc_model_output_shape(b->model, &ndim, dims), "dsc_model_output_shape")) return -1;
+    if (api(b->r, dsc_model_widths(b->model, NULL, &have), "dsc_model_widths")) return -1;
+    if (ndim == 1 && have != in)
+        return ref_fail(b->r, "layer %zu: dense expects %zu inputs, but the model gives %zu there",
+                        b->index, in, have);
+    int bias = ref_has_vector(b->c, "bias", (long)b->index);
+    return api(b->r, dsc_model_add_dense(b->model, out, bias), "dsc_model_add_dense");
+}
+
+static int add_activation(conform_layer *b, dsc_activation act) {
+    if (b->line->ntok != 1)
+        return ref_fail(b->r, "layer %zu: %s takes no arguments", b->index, b->line->tok[0]);
+    return api(b->r, dsc_model_add_activation(b->model, act), "dsc_model_add_activation");
+}
+
+static int build_relu(conform_layer *b) { return add_activation(b, DSC_ACTIVATION_RELU); }
+static int build_tanh(conform_layer *b) { return add_activation(b, DSC_ACTIVATION_TANH); }
+static int build_sigmoid(conform_layer *b) { return add_activation(b, DSC_ACTIVATION_SIGMOID); }
+
+static int build_leaky_relu(conform_layer *b) {
+    static const char *const keys[] = {"slope", NULL};
+    const char *v[1];
+    double slope;
+    if (keys_of(b, keys, v) || conform_kv_double(b->r, "leaky_relu", "slope", v[0], &slope))
+        return -1;
+    return api(b->r, dsc_model_add_leaky_relu(b->model, slope), "dsc_model_add_leaky_relu");
+}
+
+static int build_gelu(conform_layer *b) {
+    static const char *const keys[] = {"approximate", NULL};
+    const char *v[1];
+    if (keys_of(b, keys, v)) return -1;
+    if (strcmp(v[0], "none") != 0)
+        return ref_fail(b->r, "layer %zu: gelu approximate=%s is not supported (only none)",
+                        b->index, v[0]);
+    return api(b->r, dsc_model_add_activation(b->model, DSC_ACTIVATION_GELU),
+               "dsc_model_add_activation");
+}
+
+static int build_flatten(conform_layer *b) {
+    static const char *const keys[] = {NULL};
+    if (keys_of(b, keys, NULL)) return -1;
+    return api(b->r, dsc_model_add_flatten(b->model), "dsc_model_add_flatten");
+}
+
+/* Every layer type a case may use: one row per type. */
+static const struct {
+    const char *type;
+    int (*build)(conform_layer *b);
+} conform_layers[] = {
+    {"dense", build_dense},
+    {"relu", build_relu},
+    {"tanh", build_tanh},
+    {"sigmoid", build_sigmoid},
+    {"leaky_relu", build_leaky_relu},
+    {"gelu", build_gelu},
+    {"flatten", build_flatten},
+};
+
+int conform_add_layer(conform_layer *b) {
+    const char *type = b->line->ntok ? b->line->tok[0] : "";
+    for (size_t i = 0; i < sizeof conform_layers / sizeof conform_layers[0]; i++)
+        if (strcmp(type, conform_layers[i].type) == 0) return conform_layers[i].build(b);
+    return ref_fail(b->r, "layer %zu: unknown layer type %s", b->index, type);
+}
