@@ -32,47 +32,71 @@ static long long tap(size_t o, size_t t, size_t s, size_t p, size_t d, size_t n)
     return v >= 0 && v < (long long)n ? v : -1;
 }
 
-static void im2row(const dsc__conv_geom *g, size_t batch, const float *x, float *rows) {
-    const size_t plane = g->ih * g->iw, kk = g->kh * g->kw;
-    for (size_t s = 0; s < batch; s++)
-        for (size_t r = 0; r < g->oh; r++)
-            for (size_t c = 0; c < g->ow; c++) {
-                float *row = rows + ((s * g->oh + r) * g->ow + c) * patch_len(g);
-                for (size_t ch = 0; ch < g->in_c; ch++) {
-                    const float *xp = x + (s * g->in_c + ch) * plane;
-                    for (size_t i = 0; i < g->kh; i++) {
-                        float *dst = row + ch * kk + i * g->kw;
-                        const long long ir = tap(r, i, g->sh, g->ph, g->dh, g->ih);
-                        for (size_t j = 0; j < g->kw; j++) {
-                            const long long ic = tap(c, j, g->sw, g->pw, g->dw, g->iw);
-                            dst[j] = ir >= 0 && ic >= 0 ? xp[ir * (long long)g->iw + ic] : 0.0f;
-                        }
-                    }
-                }
-            }
+/* The taps [*lo, *hi) of output column c that fall inside the input; its
+ * tap 0 reads column *first (which may be negative). */
+static void tap_range(const dsc__conv_geom *g, size_t c, size_t *lo, size_t *hi, long long *first) {
+    const long long f = (long long)(c * g->sw) - (long long)g->pw, d = (long long)g->dw;
+    long long l = f >= 0 ? 0 : (-f + d - 1) / d;
+    long long h = f >= (long long)g->iw ? 0 : ((long long)g->iw - 1 - f) / d + 1;
+    if (h > (long long)g->kw) h = (long long)g->kw;
+    if (l > h) l = h;
+    *lo = (size_t)l, *hi = (size_t)h, *first = f;
 }
 
-/* dx = 0, then every patch entry of one sample added back onto the input it
- * came from. */
-static void row2im(const dsc__conv_geom *g, const float *rows, float *dx) {
-    const size_t plane = g->ih * g->iw, kk = g->kh * g->kw;
-    memset(dx, 0, g->in_c * plane * sizeof *dx);
-    for (size_t r = 0; r < g->oh; r++)
-        for (size_t c = 0; c < g->ow; c++) {
-            const float *row = rows + (r * g->ow + c) * patch_len(g);
-            for (size_t ch = 0; ch < g->in_c; ch++) {
-                float *dp = dx + ch * plane;
-                for (size_t i = 0; i < g->kh; i++) {
-                    const float *src = row + ch * kk + i * g->kw;
-                    const long long ir = tap(r, i, g->sh, g->ph, g->dh, g->ih);
-                    if (ir < 0) continue;
-                    for (size_t j = 0; j < g->kw; j++) {
-                        const long long ic = tap(c, j, g->sw, g->pw, g->dw, g->iw);
-                        if (ic >= 0) dp[ir * (long long)g->iw + ic] += src[j];
+/* The patch rows of output row r of one sample: for each kernel row and
+ * channel, kw values per output column (rows K apart, so the rows of one
+ * output row stay in L1 while the input rows are read in order). */
+static void im2row(const dsc__conv_geom *g, size_t batch, const float *x, float *rows) {
+    const size_t plane = g->ih * g->iw, kl = patch_len(g);
+    for (size_t s = 0; s < batch; s++)
+        for (size_t r = 0; r < g->oh; r++) {
+            float *out = rows + (s * g->oh + r) * g->ow * kl;
+            for (size_t i = 0; i < g->kh; i++) {
+                const long long ir = tap(r, i, g->sh, g->ph, g->dh, g->ih);
+                for (size_t ch = 0; ch < g->in_c; ch++) {
+                    float *dst = out + (ch * g->kh + i) * g->kw;
+                    if (ir < 0) {
+                        for (size_t c = 0; c < g->ow; c++, dst += kl)
+                            for (size_t j = 0; j < g->kw; j++) dst[j] = 0.0f;
+                        continue;
+                    }
+                    const float *src = x + (s * g->in_c + ch) * plane + (size_t)ir * g->iw;
+                    for (size_t c = 0; c < g->ow; c++, dst += kl) {
+                        size_t lo, hi;
+                        long long f;
+                        tap_range(g, c, &lo, &hi, &f);
+                        size_t j = 0;
+                        for (; j < lo; j++) dst[j] = 0.0f;
+                        for (; j < hi; j++) dst[j] = src[f + (long long)(j * g->dw)];
+                        for (; j < g->kw; j++) dst[j] = 0.0f;
                     }
                 }
             }
         }
+}
+
+/* dx = 0, then every patch entry of one sample added back onto the input it
+ * came from (im2row's order). */
+static void row2im(const dsc__conv_geom *g, const float *rows, float *dx) {
+    const size_t plane = g->ih * g->iw, kl = patch_len(g);
+    memset(dx, 0, g->in_c * plane * sizeof *dx);
+    for (size_t r = 0; r < g->oh; r++) {
+        const float *in = rows + r * g->ow * kl;
+        for (size_t i = 0; i < g->kh; i++) {
+            const long long ir = tap(r, i, g->sh, g->ph, g->dh, g->ih);
+            if (ir < 0) continue;
+            for (size_t ch = 0; ch < g->in_c; ch++) {
+                const float *src = in + (ch * g->kh + i) * g->kw;
+                float *d = dx + ch * plane + (size_t)ir * g->iw;
+                for (size_t c = 0; c < g->ow; c++, src += kl) {
+                    size_t lo, hi;
+                    long long f;
+                    tap_range(g, c, &lo, &hi, &f);
+                    for (size_t j = lo; j < hi; j++) d[f + (long long)(j * g->dw)] += src[j];
+                }
+            }
+        }
+    }
 }
 
 /* Per sample: [P x out_c] (position-major) <-> [out_c x P] (PyTorch's). */
