@@ -14,7 +14,7 @@ root=$(pwd)
 case "$B" in /*) lib="$B/libdescent.so.0" ;; *) lib="$root/$B/libdescent.so.0" ;; esac
 [ -e "$lib" ] || { echo "check_python: $lib is missing (run make first)"; exit 1; }
 "$PY" -c "import pytest" 2>/dev/null || { echo "check_python: $PY has no pytest (apt-get install python3-pytest)"; exit 1; }
-PYTHONPATH="$root/bindings/python" DESCENT_LIB="$lib" B="$B" REF="${REF:-$root/tests/conform/cases}" \
+PYTHONPATH="$root/bindings/python" DESCENT_LIB="$lib" B="$B" REF="${REF:-$root/tests/conform/cases}" REF_NEXT="${REF_NEXT:-$root/tests/conform/next}" \
     "$PY" -m pytest -q -rs -p no:cacheprovider bindings/python/tests
 rc=$?
 [ $rc -eq 5 ] && echo "check_python: pytest collected no tests"

@@ -16,7 +16,7 @@ from ._errors import (ArgumentError, ClosedError, Error, FormatError, InternalEr
 from ._lib import LibraryError
 from .tensor import Tensor
 from .nn import (GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dense, Dropout, HuberLoss, Identity,
-                 L1Loss, LeakyReLU, Linear, MSELoss, Parameter, ReLU, Sequential, Sigmoid,
+                 Flatten, L1Loss, LeakyReLU, Linear, MSELoss, Parameter, ReLU, Sequential, Sigmoid,
                  SmoothL1Loss, Softmax, Tanh, accuracy)
 from .optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
 from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnnealingLR,

@@ -495,7 +495,6 @@ def conform_scheduler(c):
 
 
 # ---- kind network ----------------------------------------------------------
-_ACTS = {"relu": descent.ReLU, "tanh": descent.Tanh, "sigmoid": descent.Sigmoid}
 _NET_PARAMS = set(_OPT_PARAMS)
 
 
@@ -513,44 +512,148 @@ def _floats(c, keyword, index, n):
     return got
 
 
+def kv(c, what, toks, keys):
+    """`key=value` tokens: each of keys exactly once and no other; {key: text}."""
+    out = {}
+    for t in toks:
+        k, eq, v = t.partition("=")
+        if not eq:
+            c.fail("%s: '%s' is not key=value" % (what, t))
+        if k not in keys:
+            c.fail("%s: unknown key '%s'" % (what, k))
+        if k in out:
+            c.fail("%s: key '%s' appears twice" % (what, k))
+        out[k] = v
+    for k in keys:
+        if k not in out:
+            c.fail("%s: key '%s' is missing" % (what, k))
+    return out
+
+
+def kv_double(c, what, key, v):
+    d = parse_double(v)
+    if d is None:
+        c.fail("%s: %s=%s is not a number" % (what, key, v))
+    return d
+
+
+def kv_sizes(c, what, key, v, n):
+    """n comma-separated integers >= 0 ("3" or "3,3"): a list."""
+    parts = v.split(",")
+    vals = [parse_long(p) for p in parts]
+    if len(parts) != n or any(x is None or x < 0 for x in vals):
+        c.fail("%s: %s=%s is not %d integer%s >= 0" % (what, key, v, n, "s" if n > 1 else ""))
+    return vals
+
+
+class LayerLine:
+    """One `layer` line being turned into a descent layer (see LAYER_BUILDERS)."""
+
+    def __init__(self, case, line, index, shape):
+        self.c, self.line, self.index = case, line, index
+        self.shape = shape          # the model's per-sample shape before this layer
+
+    @property
+    def type(self):
+        return self.line.tok[0]
+
+    def keys(self, *names):
+        """{key: text} of exactly these keys."""
+        return kv(self.c, "layer %d (%s)" % (self.index, self.type), self.line.tok[1:], names)
+
+
+def _build_dense(b):
+    l = b.line
+    if len(l.tok) != 3:
+        b.c.fail("layer %d: dense needs <in> <out>" % b.index)
+    fin, fout = strtol_prefix(l.tok[1])[0], strtol_prefix(l.tok[2])[0]
+    if len(b.shape) == 1 and fin != b.shape[0]:
+        b.c.fail("layer %d: dense expects %d inputs, but the model gives %d there"
+                 % (b.index, fin, b.shape[0]))
+    return descent.Linear(fin, fout, bias=b.c.has_vector("bias", b.index))
+
+
+def _activation(cls):
+    def build(b):
+        if len(b.line.tok) != 1:
+            b.c.fail("layer %d: %s takes no arguments" % (b.index, b.type))
+        return cls()
+    return build
+
+
+def _build_leaky_relu(b):
+    v = b.keys("slope")
+    return descent.LeakyReLU(kv_double(b.c, "leaky_relu", "slope", v["slope"]))
+
+
+def _build_gelu(b):
+    v = b.keys("approximate")
+    if v["approximate"] != "none":
+        b.c.fail("layer %d: gelu approximate=%s is not supported (only none)" % (b.index, v["approximate"]))
+    return descent.GELU()
+
+
+def _build_flatten(b):
+    b.keys()
+    return descent.Flatten()
+
+
+#: Every layer type a case may use: type -> builder(LayerLine) -> a descent layer.
+LAYER_BUILDERS = {
+    "dense": _build_dense,
+    "relu": _activation(descent.ReLU),
+    "tanh": _activation(descent.Tanh),
+    "sigmoid": _activation(descent.Sigmoid),
+    "leaky_relu": _build_leaky_relu,
+    "gelu": _build_gelu,
+    "flatten": _build_flatten,
+}
+
+#: The loss line's types: type -> (class, its one key or None).
+_LOSSES = {"mse": (descent.MSELoss, None), "cross_entropy": (descent.CrossEntropyLoss, None),
+           "l1": (descent.L1Loss, None), "bce_with_logits": (descent.BCEWithLogitsLoss, None),
+           "huber": (descent.HuberLoss, "delta")}
+
+
+def _input_shape(c, layers):
+    """(shape, shaped): input_shape, or the first dense layer's flat width."""
+    if c.all_lines("input_shape"):
+        l = c.single("input_shape")
+        if not 1 <= len(l.tok) <= 3:
+            c.fail("input_shape needs 1..3 sizes")
+        dims = [parse_long(t) for t in l.tok]
+        if any(d is None or d < 1 for d in dims):
+            c.fail("input_shape: '%s' is not a size" % " ".join(l.tok))
+        return tuple(dims), True
+    for l in layers:
+        if l.tok and l.tok[0] == "dense" and len(l.tok) == 3:
+            w = strtol_prefix(l.tok[1])[0]
+            if w > 0:
+                return (w,), False
+    c.fail("no input_shape, and no dense layer gives the input width")
+
+
 def conform_network(c):
     layers = c.all_lines("layer")
     if not layers or len(layers) > 64:
         c.fail("%d layer lines (1..64 supported)" % len(layers))
-    width = 0
-    for l in layers:
-        if l.tok and l.tok[0] == "dense" and len(l.tok) == 3:
-            width = strtol_prefix(l.tok[1])[0]
-            break
-    if width == 0:
-        c.fail("no dense layer gives the input width")
-    mods, dense, have = [], [], width
-    for i, l in enumerate(layers):
-        kind = l.tok[0] if l.tok else ""
-        if kind == "dense":
-            if len(l.tok) != 3:
-                c.fail("layer %d: dense needs <in> <out>" % i)
-            fin, fout = strtol_prefix(l.tok[1])[0], strtol_prefix(l.tok[2])[0]
-            if fin != have:
-                c.fail("layer %d: dense expects %d inputs, but the model gives %d there"
-                       % (i, fin, have))
-            have = fout
-            bias = c.has_vector("bias", i)
-            dense.append((i, fin, fout, bias))
-            try:
-                mods.append(descent.Linear(fin, fout, bias=bias))
-            except descent.Error as e:
-                c.fail("%s: %s (%s)" % (e.function or "Linear", e.status_name, e.message))
-        elif len(l.tok) == 1 and kind in _ACTS:
-            mods.append(_ACTS[kind]())
-        else:
-            c.fail("layer %d: unknown layer '%s'" % (i, kind))
+    shape, shaped = _input_shape(c, layers)
     try:
-        model = descent.Sequential(*mods, input_width=width)
+        model = descent.Sequential(input_shape=shape)
     except descent.Error as e:
         c.fail("%s: %s (%s)" % (e.function or "Sequential", e.status_name, e.message))
     with model:
-        out = model.widths[1]
+        for i, l in enumerate(layers):
+            build = LAYER_BUILDERS.get(l.tok[0] if l.tok else "")
+            if build is None:
+                c.fail("layer %d: unknown layer type %s" % (i, l.tok[0] if l.tok else ""))
+            b = LayerLine(c, l, i, model.output_shape)
+            try:
+                layer = build(b)
+                model.layers.append(layer)
+                layer._add(model, i)
+            except descent.Error as e:
+                c.fail("%s: %s (%s)" % (e.function or type(layer).__name__, e.status_name, e.message))
         sl = c.single("samples")
         if len(sl.tok) != 1:
             c.fail("bad 'samples' line")
@@ -558,24 +661,30 @@ def conform_network(c):
         if S <= 0:
             c.fail("samples is 0")
         _api(c, "dsc_model_build", model.build, S)
-        for i, fin, fout, bias in dense:
-            _api(c, "dsc_model_set_weight", model.set_weight, i, f32(_floats(c, "weight", i, fin * fout)))
-            if bias:
-                _api(c, "dsc_model_set_bias", model.set_bias, i, f32(_floats(c, "bias", i, fout)))
-        _network_train(c, model, dense, width, out, S)
+        for i, name, state, is_buffer, tshape in model._all_tensors():
+            if is_buffer and not c.has_vector(name, i):
+                continue
+            n = 1
+            for d in tshape:
+                n *= d
+            setter = model.set_buffer if is_buffer else model.set_param
+            _api(c, "dsc_model_set_buffer" if is_buffer else "dsc_model_set_param", setter, i, name,
+                 f32(_floats(c, name, i, n)))
+        _network_train(c, model, shaped, S)
 
 
-def _network_train(c, model, dense, width, out, S):
+def _network_train(c, model, shaped, S):
+    width, out = model.widths
     ll = c.single("loss")
-    if len(ll.tok) != 1:
+    if not ll.tok:
         c.fail("bad 'loss' line")
-    if ll.tok[0] == "cross_entropy":
-        ce = True
-    elif ll.tok[0] == "mse":
-        ce = False
-    else:
+    if ll.tok[0] not in _LOSSES:
         c.fail("unknown loss '%s'" % ll.tok[0])
-    loss = _api(c, "dsc_loss_new", descent.CrossEntropyLoss if ce else descent.MSELoss)
+    cls, key = _LOSSES[ll.tok[0]]
+    v = kv(c, "loss", ll.tok[1:], [key] if key else [])
+    ce = cls is descent.CrossEntropyLoss
+    kwargs = {key: kv_double(c, "loss", key, v[key])} if key else {}
+    loss = _api(c, "dsc_loss_new", lambda: cls(**kwargs))
     x, target, labels = [], [], []
     for s in range(S):
         x.extend(_floats(c, "input", s, width))
@@ -596,10 +705,10 @@ def _network_train(c, model, dense, width, out, S):
     ol = c.single("optimizer")
     if len(ol.tok) != 1:
         c.fail("bad 'optimizer' line")
-    cls = _optim.BY_NAME.get(ol.tok[0])
-    if cls is None:
+    ocls = _optim.BY_NAME.get(ol.tok[0])
+    if ocls is None:
         c.fail("unknown optimizer '%s'" % ol.tok[0])
-    opt = _api(c, "dsc_optimizer_new", cls._without_params)
+    opt = _api(c, "dsc_optimizer_new", ocls._without_params)
     with opt, loss:
         for l in c.lines:
             if l.keyword != "param":
@@ -620,7 +729,7 @@ def _network_train(c, model, dense, width, out, S):
             c.fail("there are not exactly %d 'expect_loss' lines" % T)
         for t in range(T):
             _api(c, "dsc_model_zero_grad", model.zero_grad)
-            y = _api(c, "dsc_model_forward", model.forward, x)
+            y = _rows(f32(_flat(_api(c, "dsc_model_forward", model.forward, x))), S, out)
             value = _api(c, "dsc_loss_forward", loss.forward, y, tgt)
             c.check("expect_loss", t, [value], RTOL, ATOL)
             flat = _flat(y)
@@ -628,11 +737,21 @@ def _network_train(c, model, dense, width, out, S):
                 for i in range(S):
                     c.check("expect_output", i, flat[i * out:(i + 1) * out], RTOL, ATOL)
             dy = _api(c, "dsc_loss_backward", loss.backward)
-            _api(c, "dsc_model_backward", model.backward, dy)
+            _api(c, "dsc_model_backward", model.backward, _reshape(dy, (S,) + model.output_shape))
             if t == 0:
-                _check_params(c, model, dense, True)
+                _check_tensors(c, model, True)
             _api(c, "dsc_optimizer_step", opt.step)
-        _check_params(c, model, dense, False)
+        _check_tensors(c, model, False)
+        if not c.has_vector("expect_eval_output", 0):
+            if shaped:
+                c.fail("'expect_eval_output 0' is missing")
+            return
+        model.eval()
+        y = _flat(_api(c, "dsc_model_forward", model.forward, x))
+        if c.vector_count("expect_eval_output", 0) != S:
+            c.fail("there are not exactly %d 'expect_eval_output' lines" % S)
+        for i in range(S):
+            c.check("expect_eval_output", i, y[i * out:(i + 1) * out], RTOL, ATOL)
 
 
 def _flat(a):
@@ -644,14 +763,28 @@ def _rows(a, rows, width):
     return memoryview(a).cast("B").cast("f", (rows, width))
 
 
-def _check_params(c, model, dense, grads):
-    wkey, bkey = ("expect_grad_weight", "expect_grad_bias") if grads else ("expect_weight", "expect_bias")
-    for i, fin, fout, bias in dense:
-        w = _api(c, "dsc_model_get_weight", model.weight_grad if grads else model.get_weight, i)
-        c.check(wkey, i, _flat(w), RTOL, ATOL)
-        if bias:
-            b = _api(c, "dsc_model_get_bias", model.bias_grad if grads else model.get_bias, i)
-            c.check(bkey, i, _flat(b), RTOL, ATOL)
+def _reshape(a, shape):
+    """An array of the same elements in another shape (NumPy or a memoryview)."""
+    if hasattr(a, "reshape"):
+        return a.reshape(shape)
+    return memoryview(f32(_flat(a))).cast("B").cast("f", shape)
+
+
+def _check_tensors(c, model, grads):
+    """expect_grad_<name> (step 0) or expect_<name> (the end) for every
+    parameter, and expect_<name> for each buffer the case gives."""
+    for i, name, state, is_buffer, shape in model._all_tensors():
+        if is_buffer:
+            if grads or not c.has_vector("expect_" + name, i):
+                continue
+            got = _api(c, "dsc_model_get_buffer", model.get_buffer, i, name)
+            c.check("expect_" + name, i, _flat(got), RTOL, ATOL)
+        elif grads:
+            got = _api(c, "dsc_model_get_param_grad", model.param_grad, i, name)
+            c.check("expect_grad_" + name, i, _flat(got), RTOL, ATOL)
+        else:
+            got = _api(c, "dsc_model_get_param", model.get_param, i, name)
+            c.check("expect_" + name, i, _flat(got), RTOL, ATOL)
 
 
 # ---- driver ----------------------------------------------------------------

@@ -21,6 +21,18 @@ def _shape(shape):
     return repr(tuple(int(d) for d in shape))
 
 
+def _shape_arg(where, name, shape):
+    """A per-sample shape argument: 1 to 3 integers >= 1."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError("%s: %s must be a tuple of 1 to 3 sizes, not %s"
+                        % (where, name, _check.describe(shape)))
+    dims = tuple(_check.integer(where, name, d, lo=1, what="a size") for d in shape)
+    if not 1 <= len(dims) <= 3:
+        raise _buf.arg_error("%s: %s has %d dimensions; it must have 1 to 3 (N, C x L, C x H x W "
+                             "or T x F)" % (where, name, len(dims)))
+    return dims
+
+
 def _shape_error(msg):
     return error_for(Status.E_SHAPE, msg)
 
@@ -177,7 +189,7 @@ class Linear(Module):
 
     def _add(self, model, index):
         width = model.widths[1]
-        if self.in_features != width:
+        if len(model.output_shape) == 1 and self.in_features != width:
             raise error_for(Status.E_SHAPE, "Sequential: layer %d (Linear) expects %d inputs, "
                             "but the model gives %d there" % (index, self.in_features, width))
         C.dsc_model_add_dense(model, self.out_features, 1 if self.bias else 0)
@@ -270,11 +282,28 @@ class Dropout(Module):
         return "Dropout(p=%g)" % self.p
 
 
+class Flatten(Module):
+    """``torch.nn.Flatten()``: each sample's shape (C x L, C x H x W, T x F)
+    becomes one flat row of its elements in C order (``start_dim=1`` and
+    ``end_dim=-1`` only, torch's defaults)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        start_dim = _check.integer("Flatten", "start_dim", start_dim, lo=None, hi=None)
+        end_dim = _check.integer("Flatten", "end_dim", end_dim, lo=None, hi=None)
+        if start_dim != 1 or end_dim != -1:
+            raise _buf.arg_error("Flatten: start_dim=%d, end_dim=%d; only the whole sample "
+                                 "(start_dim=1, end_dim=-1) is supported" % (start_dim, end_dim))
+
+    def _add(self, model, index):
+        C.dsc_model_add_flatten(model)
+
+
 class _FileLayer(Module):
-    """An activation or dropout layer of a model read from a file
-    (:func:`descent.load_model`). descent.h tells a layer's kind and widths
-    but not which activation it is or dropout's ``p``, so this description
-    only names the kind; the model itself holds the layer exactly as saved."""
+    """A layer other than Linear and Flatten of a model read from a file
+    (:func:`descent.load_model`). descent.h tells a layer's kind, widths and
+    tensors but not, say, which activation it is or dropout's ``p``, so this
+    description only names the kind; the model itself holds the layer exactly
+    as saved."""
 
     def __init__(self, kind, width):
         self.kind = LayerKind(kind)
@@ -287,7 +316,7 @@ class _FileLayer(Module):
                         % (index, self.kind.name.lower()))
 
     def __repr__(self):
-        return "%s(<from file>)" % ("Activation" if self.kind == LayerKind.ACTIVATION else "Dropout")
+        return "%s(<from file>)" % self.kind.name.capitalize()
 
 
 #: What :meth:`Sequential.load_state_dict` returns, as torch's ``_IncompatibleKeys``.
@@ -309,19 +338,22 @@ def _init_of(name, v):
 class Sequential(Handle):
     """``torch.nn.Sequential`` of layers, over one ``dsc_model``.
 
-    The input width is the first ``Linear``'s ``in_features`` (or
-    ``input_width=``). The model is built for a maximum batch by
+    The input is one sample's shape, ``input_shape=`` (``(C, L)``, ``(C, H,
+    W)``, ``(T, F)`` or ``(N,)``, torch's layout without the batch dimension),
+    or flat: ``input_width=`` or the first ``Linear``'s ``in_features``. The model is built for a maximum batch by
     :meth:`build` (or ``max_batch=``); otherwise on first need (a forward,
     an optimizer, a parameter getter) for ``DEFAULT_MAX_BATCH`` (256) or
     the first forward's batch if larger. Larger batches later: :meth:`predict`.
     Layers are numbered as in torch: activations and dropout count.
 
-    Inputs are 2-D, ``[batch, in]`` (a batch of rows), or 1-D, ``[in]`` (one
-    sample, whose output is 1-D too, as torch's ``Linear`` does); any other
-    shape is refused with :class:`descent.ShapeError`.
+    Inputs are ``[batch, *input_shape]`` (a batch) or ``input_shape`` (one
+    sample, whose output has no batch dimension either, as torch's layers
+    do); ``[batch, prod(input_shape)]`` rows are accepted too. Outputs are
+    ``[batch, *output_shape]``. Any other shape is refused with
+    :class:`descent.ShapeError`.
     """
 
-    def __init__(self, *layers, input_width=None, max_batch=None):
+    def __init__(self, *layers, input_width=None, input_shape=None, max_batch=None):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         for i, l in enumerate(layers):
@@ -333,15 +365,27 @@ class Sequential(Handle):
                                          what="a width")
         if max_batch is not None:
             max_batch = _check.integer("Sequential", "max_batch", max_batch, lo=1)
-        if input_width is None:
+        if input_shape is not None:
+            input_shape = _shape_arg("Sequential", "input_shape", input_shape)
+            n = 1
+            for d in input_shape:
+                n *= d
+            if input_width is not None and input_width != n:
+                raise _buf.arg_error("Sequential: input_width=%d but input_shape=%s has %d elements"
+                                     % (input_width, _shape(input_shape), n))
+        if input_width is None and input_shape is None:
             for l in layers:
                 if isinstance(l, Linear):
                     input_width = l.in_features
                     break
-        if input_width is None:
-            raise _buf.arg_error("Sequential: no Linear layer gives the input width; pass input_width=")
+        if input_width is None and input_shape is None:
+            raise _buf.arg_error("Sequential: no Linear layer gives the input width; pass "
+                                 "input_shape= (or input_width=)")
+        if input_shape is None:
+            input_shape = (input_width,)
         ptr = c_void_p()
-        C.dsc_model_new(ctypes.byref(ptr), input_width)
+        dims = (c_size_t * len(input_shape))(*input_shape)
+        C.dsc_model_new_shaped(ctypes.byref(ptr), len(input_shape), dims)
         self._set(ptr, C.dsc_model_free)
         self.layers = list(layers)
         self._params_cache = None
@@ -369,6 +413,8 @@ class Sequential(Handle):
                 n = c_size_t()
                 C.dsc_model_layer_param_count(self, i, ctypes.byref(n))
                 layers.append(Linear(fin, fout, bias=n.value > fin * fout))
+            elif kind == LayerKind.FLATTEN:
+                layers.append(Flatten())
             else:
                 layers.append(_FileLayer(kind, fin))
         self.layers = layers
@@ -402,6 +448,32 @@ class Sequential(Handle):
         a, b = c_size_t(), c_size_t()
         C.dsc_model_widths(self, ctypes.byref(a), ctypes.byref(b))
         return a.value, b.value
+
+    @staticmethod
+    def _shape_of(ndim, dims):
+        return tuple(dims[d] for d in range(ndim.value))
+
+    @property
+    def input_shape(self):
+        """One sample's input shape, torch's layout without the batch dimension."""
+        ndim, dims = c_size_t(), (c_size_t * 3)()
+        C.dsc_model_input_shape(self, ctypes.byref(ndim), dims)
+        return self._shape_of(ndim, dims)
+
+    @property
+    def output_shape(self):
+        """One sample's output shape (the input's while there is no layer)."""
+        ndim, dims = c_size_t(), (c_size_t * 3)()
+        C.dsc_model_output_shape(self, ctypes.byref(ndim), dims)
+        return self._shape_of(ndim, dims)
+
+    def layer_shapes(self, index):
+        """(input shape, output shape) of one sample at layer ``index``."""
+        index = self._index("layer_shapes", index)
+        a, b = c_size_t(), c_size_t()
+        da, db = (c_size_t * 3)(), (c_size_t * 3)()
+        C.dsc_model_layer_shape(self, index, ctypes.byref(a), da, ctypes.byref(b), db)
+        return self._shape_of(a, da), self._shape_of(b, db)
 
     @property
     def max_batch(self):
@@ -454,36 +526,43 @@ class Sequential(Handle):
 
     # ---- passes -------------------------------------------------------------
     def _rows(self, x, fn):
-        """(buffer, batch, one_sample, output width) of an input: [batch, in] or [in]."""
+        """(buffer, batch, output shape) of an input: [batch, *input_shape],
+        input_shape (one sample) or [batch, width] rows."""
         win, wout = self.widths
+        ishape, oshape = self.input_shape, self.output_shape
         src = _buf.floats_in(x, "input")
         shape = tuple(src.shape)
+        if len(shape) == len(ishape) + 1 and shape[1:] == ishape:
+            return src, shape[0], (shape[0],) + oshape
+        if shape == ishape:
+            return src, 1, oshape
         if len(shape) == 2 and shape[1] == win:
-            return src, shape[0], False, wout
-        if len(shape) == 1 and shape[0] == win:
-            return src, 1, True, wout
-        raise _shape_error("Sequential.%s: the input has shape %s; the model takes [batch, %d] "
-                           "(a batch of rows) or [%d] (one sample)" % (fn, _shape(shape), win, win))
+            return src, shape[0], (shape[0],) + oshape
+        want = "[batch, %s] (a batch) or %s (one sample)" % (
+            ", ".join(str(d) for d in ishape), _shape(ishape))
+        if len(ishape) > 1:
+            want += " or [batch, %d] (rows)" % win
+        raise _shape_error("Sequential.%s: the input has shape %s; the model takes %s"
+                           % (fn, _shape(shape), want))
 
     def forward(self, x):
-        """Forward pass over a batch [batch, in] (or one sample [in]); returns a
-        copy of the output [batch, out] (or [out])."""
-        src, batch, one, wout = self._rows(x, "forward")
+        """Forward pass over a batch [batch, *input_shape] (or one sample); returns a
+        copy of the output [batch, *output_shape] (or one sample's)."""
+        src, batch, shape = self._rows(x, "forward")
         self._need_built(batch)
         y = ctypes.POINTER(ctypes.c_float)()
         C.dsc_model_forward(self, src.ptr, batch, ctypes.byref(y))
-        shape = (wout,) if one else (batch, wout)
         self._out_shape = shape
         return _buf.copy_out(ctypes.cast(y, c_void_p).value, shape)
 
     __call__ = forward
 
     def predict(self, x):
-        """Inference over any number of rows [n, in] (or one sample [in]): dropout
-        off, in chunks of max_batch; returns [n, out] (or [out])."""
-        src, n, one, wout = self._rows(x, "predict")
+        """Inference over any number of samples [n, *input_shape] (or one sample):
+        dropout off, in chunks of max_batch; returns [n, *output_shape]."""
+        src, n, shape = self._rows(x, "predict")
         self._need_built()
-        out, dst = _buf.new_floats((wout,) if one else (n, wout))
+        out, dst = _buf.new_floats(shape)
         C.dsc_model_predict(self, src.ptr, n, dst.ptr)
         return out
 
@@ -499,7 +578,7 @@ class Sequential(Handle):
                 raise _shape_error("Sequential.backward: dy has shape %s, but the last forward's "
                                    "output has shape %s; dy is dLoss/dOutput, of the same shape"
                                    % (_shape(shape), _shape(expect)))
-            batch = 1 if len(expect) == 1 else expect[0]
+            batch = 1 if len(expect) == len(self.output_shape) else expect[0]
         elif len(shape) == 2 and shape[1] == wout:
             batch = shape[0]
         elif len(shape) == 1 and shape[0] == wout:
@@ -552,6 +631,24 @@ class Sequential(Handle):
                 out.append((i, fin, fout, n.value > fin * fout))
         return out
 
+    def _tensors(self, layer):
+        """[(name, state_name, is_buffer, shape)] of layer ``layer``'s named tensors."""
+        n = c_size_t()
+        C.dsc_model_layer_tensor_count(self, layer, ctypes.byref(n))
+        out = []
+        for t in range(n.value):
+            name, state, buf = ctypes.c_char_p(), ctypes.c_char_p(), c_int()
+            ndim, dims = c_size_t(), (c_size_t * 8)()
+            C.dsc_model_layer_tensor_info(self, layer, t, ctypes.byref(name), ctypes.byref(state),
+                                          ctypes.byref(buf), ctypes.byref(ndim), dims)
+            out.append((name.value.decode(), state.value.decode(), bool(buf.value),
+                        tuple(dims[d] for d in range(ndim.value))))
+        return out
+
+    def _all_tensors(self):
+        """[(layer, name, state_name, is_buffer, shape)] of every layer, in order."""
+        return [(i,) + t for i in range(len(self)) for t in self._tensors(i)]
+
     def _named(self):
         """[(name, Parameter)], made once per model (the same objects every call, as in torch)."""
         if self._params_cache is None:
@@ -559,22 +656,89 @@ class Sequential(Handle):
             model = (self._ref, self._address(C.dsc_model_params),
                      self._address(C.dsc_model_grads), self.param_count())
             out, off = [], 0
-            for i, fin, fout, bias in self._dense():
-                for name, n, shape in (("weight", fin * fout, (fout, fin)), ("bias", fout, (fout,))):
-                    if name == "bias" and not bias:
-                        continue
-                    p, g = flat[off:off + n], grads[off:off + n]
-                    if len(shape) == 2:
-                        p, g = ((p.reshape(shape), g.reshape(shape)) if _buf.np is not None else
-                                (p.cast("B").cast("f", shape), g.cast("B").cast("f", shape)))
-                    out.append(("%d.%s" % (i, name), Parameter._of_model(p, g, model)))
-                    off += n
+            for i, name, state, is_buffer, shape in self._all_tensors():
+                if is_buffer:
+                    continue
+                n = 1
+                for d in shape:
+                    n *= d
+                p, g = flat[off:off + n], grads[off:off + n]
+                if len(shape) > 1:
+                    p, g = ((p.reshape(shape), g.reshape(shape)) if _buf.np is not None else
+                            (p.cast("B").cast("f", shape), g.cast("B").cast("f", shape)))
+                out.append(("%d.%s" % (i, state), Parameter._of_model(p, g, model)))
+                off += n
             self._params_cache = out
         return self._params_cache
 
+    def _tensor(self, fn, layer, name, want_buffer):
+        """(layer, name, shape) of a named parameter or buffer, checked."""
+        layer = self._index(fn, layer)
+        _check.string("Sequential." + fn, "name", name)
+        self._need_built()
+        if layer >= len(self):
+            C.dsc_model_layer_tensor_count(self, layer, ctypes.byref(c_size_t()))  # raises
+        for tname, state, is_buffer, shape in self._tensors(layer):
+            if tname == name and is_buffer == want_buffer:
+                return layer, name, shape
+        what = "buffer" if want_buffer else "parameter"
+        have = [t[0] for t in self._tensors(layer) if t[2] == want_buffer]
+        raise _buf.arg_error("Sequential.%s: layer %d has no %s %r%s" % (
+            fn, layer, what, name, "; its %ss are %s" % (what, ", ".join(have)) if have else ""))
+
+    def _get_named(self, fn, cfn, layer, name, want_buffer):
+        layer, name, shape = self._tensor(fn, layer, name, want_buffer)
+        n = 1
+        for d in shape:
+            n *= d
+        out, dst = _buf.new_floats(shape)
+        cfn(self, layer, name.encode(), dst.ptr, n)
+        return out
+
+    def _set_named(self, fn, cfn, layer, name, values, want_buffer):
+        layer, name, shape = self._tensor(fn, layer, name, want_buffer)
+        src = _buf.floats_in(values, name)
+        n = 1
+        for d in shape:
+            n *= d
+        if tuple(src.shape) not in (shape, (n,)):
+            raise _shape_error("Sequential.%s: %s of layer %d has shape %s; got shape %s"
+                               % (fn, name, layer, _shape(shape), _shape(src.shape)))
+        cfn(self, layer, name.encode(), src.ptr, n)
+
+    def get_param(self, layer, name):
+        """A copy of parameter ``name`` ("weight", "bias", ...) of layer ``layer``, in
+        torch's layout and shape (``dsc_model_get_param``)."""
+        return self._get_named("get_param", C.dsc_model_get_param, layer, name, False)
+
+    def param_grad(self, layer, name):
+        """A copy of the accumulated gradient of parameter ``name`` of layer ``layer``."""
+        return self._get_named("param_grad", C.dsc_model_get_param_grad, layer, name, False)
+
+    def set_param(self, layer, name, values):
+        """Copy ``values`` (the parameter's shape, or flat in its row-major order) into
+        parameter ``name`` of layer ``layer``."""
+        self._set_named("set_param", C.dsc_model_set_param, layer, name, values, False)
+
+    def get_buffer(self, layer, name):
+        """A copy of buffer ``name`` (a tensor that is not trained, such as a batch
+        norm's "running_mean") of layer ``layer``."""
+        return self._get_named("get_buffer", C.dsc_model_get_buffer, layer, name, True)
+
+    def set_buffer(self, layer, name, values):
+        """Copy ``values`` into buffer ``name`` of layer ``layer``."""
+        self._set_named("set_buffer", C.dsc_model_set_buffer, layer, name, values, True)
+
+    def named_buffers(self):
+        """``[(name, array)]`` of every buffer with torch's names ("1.running_mean", ...):
+        copies (buffers live in an area of the model no view reaches)."""
+        self._need_built()
+        return [("%d.%s" % (i, state), self.get_buffer(i, name))
+                for i, name, state, is_buffer, shape in self._all_tensors() if is_buffer]
+
     def parameters(self):
-        """The model's :class:`Parameter` objects in torch's order (each Linear's
-        weight [out, in], then its bias [out]): ``data`` and ``grad`` are views of
+        """The model's :class:`Parameter` objects in torch's order (each layer's
+        parameters, such as a Linear's weight [out, in] then its bias [out]): ``data`` and ``grad`` are views of
         the model's own buffers (no copies). Give them to an optimizer as in
         PyTorch: ``SGD(model.parameters(), lr=...)``, or split them into groups."""
         return [p for _, p in self._named()]
@@ -636,20 +800,21 @@ class Sequential(Handle):
         C.dsc_model_set_bias(self, layer, src.ptr, src.n)
 
     def state_dict(self):
-        """The parameters as torch.nn.Sequential's ``state_dict()`` has them: an
-        ``OrderedDict`` of ``"<i>.weight"`` -> array [out, in] and ``"<i>.bias"``
-        -> array [out] (copies; NumPy float32 arrays when NumPy is there), in
-        ``parameters()`` order. ``torch_model.load_state_dict({k:
+        """The parameters and buffers as torch.nn.Sequential's ``state_dict()`` has
+        them: an ``OrderedDict`` of ``"<i>.<name>"`` -> array in torch's layout
+        (``"0.weight"`` [out, in], ``"0.bias"`` [out], ``"1.running_mean"``...;
+        copies, NumPy float32 arrays when NumPy is there), each layer's
+        parameters then its buffers. ``torch_model.load_state_dict({k:
         torch.from_numpy(v) for k, v in model.state_dict().items()})`` takes it."""
+        self._need_built()
         d = collections.OrderedDict()
-        for i, fin, fout, bias in self._dense():
-            d["%d.weight" % i] = self.get_weight(i)
-            if bias:
-                d["%d.bias" % i] = self.get_bias(i)
+        for i, name, state, is_buffer, shape in self._all_tensors():
+            d["%d.%s" % (i, state)] = (self.get_buffer(i, name) if is_buffer else
+                                       self.get_param(i, name))
         return d
 
     def load_state_dict(self, state_dict, strict=True):
-        """Load weights and biases by torch's keys, from any mapping of arrays
+        """Load parameters and buffers by torch's keys, from any mapping of arrays
         (what :meth:`state_dict` gives, NumPy arrays, nested lists, or a torch
         ``state_dict()``'s tensors). With ``strict`` (torch's default) every
         key of the model must be there and no other; without, the keys given
@@ -661,8 +826,12 @@ class Sequential(Handle):
             raise TypeError("%s: state_dict must be a dict, not %s"
                             % (where, _check.describe(state_dict)))
         strict = _check.flag(where, "strict", strict)
-        expected = list(self._state_dict_keys())
-        unknown = [k for k in state_dict if k not in expected]
+        self._need_built()
+        tensors = collections.OrderedDict(
+            ("%d.%s" % (i, state), (i, name, is_buffer, shape))
+            for i, name, state, is_buffer, shape in self._all_tensors())
+        expected = list(tensors)
+        unknown = [k for k in state_dict if k not in tensors]
         missing = [k for k in expected if k not in state_dict]
         if unknown or (strict and missing):
             parts = []
@@ -673,20 +842,21 @@ class Sequential(Handle):
             raise _buf.arg_error("%s: %s; the model's keys are %s"
                                  % (where, "; ".join(parts), ", ".join(expected)))
         todo = []
-        for key in expected:
+        for key, (layer, name, is_buffer, shape) in tensors.items():
             if key not in state_dict:
                 continue
-            idx, _, what = key.partition(".")
-            layer, shape = self._size("load_state_dict", int(idx), what == "bias")
             src = _buf.floats_in(state_dict[key], key)
             got = tuple(src.shape)
-            if got != shape and not (what == "weight" and got == (shape[0] * shape[1],)):
+            n = 1
+            for d in shape:
+                n *= d
+            if got != shape and not (len(shape) > 1 and got == (n,)):
                 raise _shape_error("%s: %s has shape %s; the model's is %s"
                                    % (where, key, _shape(got), _shape(shape)))
-            todo.append((what, layer, src))
-        for what, layer, src in todo:
-            fn = C.dsc_model_set_weight if what == "weight" else C.dsc_model_set_bias
-            fn(self, layer, src.ptr, src.n)
+            todo.append((layer, name, is_buffer, src, n))
+        for layer, name, is_buffer, src, n in todo:
+            fn = C.dsc_model_set_buffer if is_buffer else C.dsc_model_set_param
+            fn(self, layer, name.encode(), src.ptr, n)
         return IncompatibleKeys(missing, [])
 
     # ---- files (experimental tier: descent.serialization) -------------------
@@ -716,10 +886,8 @@ class Sequential(Handle):
 
     def _state_dict_keys(self):
         """The keys of :meth:`state_dict`, in order."""
-        for i, fin, fout, bias in self._dense():
-            yield "%d.weight" % i
-            if bias:
-                yield "%d.bias" % i
+        for i, name, state, is_buffer, shape in self._all_tensors():
+            yield "%d.%s" % (i, state)
 
     def __repr__(self):
         if self.closed:

@@ -26,8 +26,25 @@ if PKG_ROOT not in sys.path:
 os.environ.setdefault("DESCENT_LIB", os.path.join(BUILD, "libdescent.so.0"))
 
 
+REF_NEXT = os.environ.get("REF_NEXT", os.path.join(ROOT, "tests", "conform", "next"))
+if not os.path.isabs(REF_NEXT):
+    REF_NEXT = os.path.join(ROOT, REF_NEXT)
+
+
 def ref_cases():
     return sorted(glob.glob(os.path.join(REF, "*.ref")))
+
+
+def next_cases():
+    """The next/ cases (layered networks, Rprop) the library has the kinds for:
+    all but those matching NEXT_EXCLUDE of tests/check_conform.sh, the one list."""
+    import fnmatch
+    import re
+    with open(os.path.join(ROOT, "tests", "check_conform.sh")) as f:
+        m = re.search(r'^NEXT_EXCLUDE="([^"]*)"', f.read(), re.M)
+    exclude = m.group(1).split() if m else []
+    return [p for p in sorted(glob.glob(os.path.join(REF_NEXT, "*.ref")))
+            if not any(fnmatch.fnmatch(os.path.basename(p)[:-4], pat) for pat in exclude)]
 
 
 def run_python(code, env_extra=None, block_numpy=False, args=()):

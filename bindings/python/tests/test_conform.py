@@ -9,7 +9,7 @@ import pytest
 
 from descent import conform
 
-from conftest import BUILD, PKG_ROOT, REF, ref_cases
+from conftest import BUILD, PKG_ROOT, REF, next_cases, ref_cases
 
 CONFORM = os.path.join(BUILD, "descent-conform")
 
@@ -18,7 +18,7 @@ def test_reference_cases_exist():
     assert ref_cases(), "no reference cases under %s (set REF)" % REF
 
 
-@pytest.mark.parametrize("path", ref_cases(), ids=os.path.basename)
+@pytest.mark.parametrize("path", ref_cases() + next_cases(), ids=os.path.basename)
 def test_case_passes(path):
     ok, line = conform.run_case(path)
     assert ok, line
@@ -48,7 +48,7 @@ def compare(files):
 
 @needs_c
 def test_same_output_as_c_runner_on_every_case():
-    c, py = compare(ref_cases())
+    c, py = compare(ref_cases() + next_cases())
     assert py.returncode == 0, py.stdout
 
 
@@ -89,3 +89,12 @@ def test_same_output_on_malformed_and_failing_files(tmp_path):
         _write(tmp_path, "required.ref", step.replace("param step_size", "# param step_size", 1)),
     ]
     compare(files)
+
+
+@needs_c
+def test_same_output_as_c_runner_on_next_cases():
+    """Every next/ case, those whose kinds are still missing included: the
+    same verdicts and messages from both runners."""
+    import glob
+    from conftest import REF_NEXT
+    compare(sorted(glob.glob(os.path.join(REF_NEXT, "*.ref"))))
