@@ -18,6 +18,7 @@ from .tensor import Tensor
 from .nn import (GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dense, Dropout, HuberLoss, Identity,
                  Flatten, L1Loss, LeakyReLU, Linear, MSELoss, Parameter, ReLU, Sequential, Sigmoid,
                  SmoothL1Loss, Softmax, Tanh, accuracy)
+from .conv import AvgPool1d, AvgPool2d, Conv1d, Conv2d, MaxPool1d, MaxPool2d
 from .optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
 from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnnealingLR,
                            CosineAnnealingWarmRestarts, CyclicLR, ExponentialLR, InverseTimeDecay,
@@ -28,7 +29,7 @@ from ._enums import (ProgressKey, SchedStepping, SearchKind, SearchParam, StopRe
                      TrainerParam)
 from .train import Progress, RangeTest, Search, Trainer, Trial, evaluate
 from .serialization import load, load_model, save
-from . import nn, optim, lr_scheduler, data, train, serialization  # noqa: F401  (torch-like module paths)
+from . import nn, conv, optim, lr_scheduler, data, train, serialization  # noqa: F401  (torch-like module paths)
 
 
 def lib_version():
