@@ -324,6 +324,70 @@ static void test_model_file_round_trip(void **state) {
     unlink(path);
 }
 
+/* A conv + pool model with its optimizer (Adam: per-parameter state) resumes
+ * from a checkpoint bit for bit. */
+static dsc_model *cnn(void) {
+    const size_t k3[2] = {3, 3}, p1[2] = {1, 1}, k2[2] = {2, 2};
+    dsc_model *m = shaped(3, 2, 8, 7);
+    assert_ok(dsc_model_add_conv2d(m, 2, 4, k3, NULL, p1, NULL, 2, 1));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_RELU));
+    assert_ok(dsc_model_add_maxpool2d(m, k2, NULL, NULL, NULL, 1));
+    assert_ok(dsc_model_add_conv2d(m, 4, 3, k2, NULL, NULL, NULL, 1, 0));
+    assert_ok(dsc_model_add_avgpool2d(m, k2, (size_t[2]){1, 1}, NULL, 0, 1));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 3, 1));
+    assert_ok(dsc_model_build(m, 4));
+    assert_ok(dsc_model_init(m, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, 11));
+    return m;
+}
+
+static void train_steps(dsc_model *m, dsc_optimizer *opt, dsc_loss *loss, int steps) {
+    float x[4 * 2 * 8 * 7], dy[4 * 3];
+    int32_t labels[4] = {0, 2, 1, 2};
+    for (int t = 0; t < steps; t++) {
+        fill(x, sizeof x / sizeof x[0], (unsigned)t + 20);
+        const float *y = NULL;
+        double l = 0;
+        assert_ok(dsc_model_zero_grad(m));
+        assert_ok(dsc_model_forward(m, x, 4, &y));
+        assert_ok(dsc_loss_forward_labels(loss, y, labels, 4, 3, &l));
+        assert_ok(dsc_loss_backward(loss, dy));
+        assert_ok(dsc_model_backward(m, dy, 4));
+        assert_ok(dsc_optimizer_step(opt));
+    }
+}
+
+static void test_checkpoint_resume_bitwise(void **state) {
+    (void)state;
+    char path[] = "/tmp/descent-cnn-ckpt-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    dsc_loss *loss = NULL;
+    assert_ok(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
+    dsc_model *a = cnn(), *b = cnn();
+    dsc_optimizer *oa = NULL, *ob = NULL;
+    assert_ok(dsc_optimizer_new(&oa, DSC_OPTIMIZER_ADAM));
+    assert_ok(dsc_optimizer_add_model(oa, a, NULL));
+    assert_ok(dsc_optimizer_new(&ob, DSC_OPTIMIZER_ADAM));
+    assert_ok(dsc_optimizer_add_model(ob, b, NULL));
+    train_steps(a, oa, loss, 3);
+    assert_ok(dsc_checkpoint_save(path, a, oa, NULL, NULL));
+    train_steps(a, oa, loss, 3);
+    assert_ok(dsc_checkpoint_load(path, b, ob, NULL, NULL));
+    train_steps(b, ob, loss, 3);
+    size_t n = 0;
+    assert_ok(dsc_model_param_count(a, &n));
+    float *pa = NULL, *pb = NULL;
+    assert_ok(dsc_model_params(a, &pa));
+    assert_ok(dsc_model_params(b, &pb));
+    assert_memory_equal(pa, pb, n * sizeof *pa);
+    dsc_optimizer_free(oa), dsc_optimizer_free(ob);
+    dsc_model_free(a), dsc_model_free(b);
+    dsc_loss_free(loss);
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builders_refuse_bad_arguments),
@@ -332,6 +396,7 @@ int main(void) {
         cmocka_unit_test(test_conv2d_forward_backward_direct),
         cmocka_unit_test(test_pool_values),
         cmocka_unit_test(test_model_file_round_trip),
+        cmocka_unit_test(test_checkpoint_resume_bitwise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
