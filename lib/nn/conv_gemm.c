@@ -99,19 +99,34 @@ static void row2im(const dsc__conv_geom *g, const float *rows, float *dx) {
     }
 }
 
-/* Per sample: [P x out_c] (position-major) <-> [out_c x P] (PyTorch's). */
+/* Per sample: [P x out_c] (position-major) <-> [out_c x P] (PyTorch's), in
+ * blocks of TB positions so the strided side stays in L1. */
+#define TB 16
+
 static void to_channel_major(const dsc__conv_geom *g, size_t batch, const float *yt, float *y) {
     const size_t np = positions(g), oc = g->out_c;
     for (size_t s = 0; s < batch; s++)
-        for (size_t o = 0; o < oc; o++)
-            for (size_t p = 0; p < np; p++) y[(s * oc + o) * np + p] = yt[(s * np + p) * oc + o];
+        for (size_t p0 = 0; p0 < np; p0 += TB) {
+            const size_t pn = np - p0 < TB ? np - p0 : TB;
+            const float *src = yt + (s * np + p0) * oc;
+            for (size_t o = 0; o < oc; o++) {
+                float *dst = y + (s * oc + o) * np + p0;
+                for (size_t p = 0; p < pn; p++) dst[p] = src[p * oc + o];
+            }
+        }
 }
 
 static void to_position_major(const dsc__conv_geom *g, size_t batch, const float *y, float *yt) {
     const size_t np = positions(g), oc = g->out_c;
     for (size_t s = 0; s < batch; s++)
-        for (size_t p = 0; p < np; p++)
-            for (size_t o = 0; o < oc; o++) yt[(s * np + p) * oc + o] = y[(s * oc + o) * np + p];
+        for (size_t p0 = 0; p0 < np; p0 += TB) {
+            const size_t pn = np - p0 < TB ? np - p0 : TB;
+            float *dst = yt + (s * np + p0) * oc;
+            for (size_t o = 0; o < oc; o++) {
+                const float *src = y + (s * oc + o) * np + p0;
+                for (size_t p = 0; p < pn; p++) dst[p * oc + o] = src[p];
+            }
+        }
 }
 
 void dsc__conv_forward(const dsc_kernels *k, const dsc__conv_geom *g, size_t batch, const float *x,
