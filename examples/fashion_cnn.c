@@ -1,11 +1,11 @@
 /* Fashion-MNIST with a small convolutional network (experimental API):
  *   1x28x28 -> conv 3x3 (16, padding 1) -> ReLU -> max pool 2x2
  *           -> conv 3x3 (32, padding 1) -> ReLU -> max pool 2x2
- *           -> flatten (32x7x7) -> dense 10
+ *           -> flatten (32x7x7) -> dense 128 -> ReLU -> dense 10
  * trained by dsc_trainer with Adam (lr 1e-3) and a cosine decay, the t10k
  * images as its validation set. Prints one row per epoch: learning rate,
  * training loss, test loss and accuracy, epoch time and samples per second.
- * The full run (5 epochs, about 91% test accuracy) is documented in
+ * The full run (6 epochs, over 90% test accuracy) is documented in
  * README.md; `--quick` trains one epoch on the first 12000 training images
  * with lr 0.003 and tests on the first 2000 test images (make check runs
  * it: about 81%).
@@ -13,7 +13,7 @@
  * Usage: fashion_cnn [--data DIR] [--epochs N] [--batch B] [--lr LR]
  *                    [--seed S] [--target ACC] [--quick]
  * Defaults: /usr/share/datasets/fashion-mnist (tools/install-deps.sh demo),
- * 5 epochs, batch 64, lr 0.001, target 0.90 (0.75 with --quick; 0
+ * 6 epochs, batch 64, lr 0.001, target 0.90 (0.75 with --quick; 0
  * disables). Exits 2 if the data set is absent, 1 if the final test
  * accuracy is below the target. */
 #define DESCENT_EXPERIMENTAL_API
@@ -94,7 +94,7 @@ static int usage(const char *argv0) {
 
 int main(int argc, char **argv) {
     const char *dir = "/usr/share/datasets/fashion-mnist";
-    int epochs = 5, quick = 0;
+    int epochs = 6, quick = 0;
     size_t batch = 64;
     double lr = -1.0, target = -1.0;
     unsigned long long seed = 1;
@@ -157,6 +157,8 @@ int main(int argc, char **argv) {
     CHECK(dsc_model_add_activation(m, DSC_ACTIVATION_RELU));
     CHECK(dsc_model_add_maxpool2d(m, k2, NULL, NULL, NULL, 0));
     CHECK(dsc_model_add_flatten(m));
+    CHECK(dsc_model_add_dense(m, 128, 1));
+    CHECK(dsc_model_add_activation(m, DSC_ACTIVATION_RELU));
     CHECK(dsc_model_add_dense(m, 10, 1));
     CHECK(dsc_model_build(m, batch));
     CHECK(dsc_model_init(m, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, seed));
@@ -183,7 +185,7 @@ int main(int argc, char **argv) {
     CHECK(dsc_trainer_set_step_callback(tr, on_step, &st));
     CHECK(dsc_trainer_set_epoch_callback(tr, on_epoch, &st));
 
-    printf("Fashion-MNIST: %zu training, %zu test images; CNN conv16-pool-conv32-pool-dense10, "
+    printf("Fashion-MNIST: %zu training, %zu test images; CNN conv16-pool-conv32-pool-dense128-dense10, "
            "%zu parameters\nAdam lr %g, cosine decay over %d epoch%s, batch %zu, kernel set %s\n\n",
            n, nt, np, lr, epochs, epochs == 1 ? "" : "s", batch, dsc_isa());
     printf("epoch |     lr    | train loss | test loss | test acc | epoch s | samples/s\n");
