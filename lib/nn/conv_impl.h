@@ -20,9 +20,8 @@ typedef struct dsc__conv_geom {
 } dsc__conv_geom;
 
 /* Floats of scratch dsc__conv_forward/_backward need for `batch` samples:
- * the patch matrix (batch*oh*ow rows of in_c*kh*kw), the output in
- * position-major order (batch*oh*ow rows of out_c) and one sample's patch
- * gradient. */
+ * every sample's patch matrix (in_c*kh*kw x oh*ow), one sample's patch
+ * gradient and one weight gradient. */
 size_t dsc__conv_scratch_floats(const dsc__conv_geom *g, size_t batch);
 
 /* y = conv(x, w) + b (b NULL: no bias), x [batch, in_c*ih*iw], y [batch,
