@@ -17,16 +17,29 @@
 
 #include <math.h>
 
-/* Input row `row` of plane xp into the phases of ws, `pad` outside the input. */
-static void pool_fill_row(const dsc_pool_geom *g, const float *xp, size_t row, float pad,
-                          float *ws) {
+/* Input row `row` of plane xp split into the phases of ws, `pad` outside
+ * the input; returns the phases' start. A row every tap of which falls
+ * inside the input with stride 1 is its own single phase: no copy. */
+static const float *pool_fill_row(const dsc_pool_geom *g, const float *xp, size_t row, float pad,
+                                  float *ws) {
     const size_t len = pool_row_len(g);
     const float *src = xp + row * g->iw;
-    for (size_t r = 0; r < g->sw; r++)
-        for (size_t u = 0; u < len; u++) {
-            const size_t t = u * g->sw + r; /* padded column */
-            ws[r * len + u] = t >= g->pw && t - g->pw < g->iw ? src[t - g->pw] : pad;
-        }
+    if (g->sw == 1 && g->pw == 0 && len <= g->iw) return src;
+    for (size_t r = 0; r < g->sw; r++) {
+        float *d = ws + r * len;
+        /* padded column u * sw + r is input column u * sw + r - pw: inside for u in [lo, hi) */
+        size_t lo = 0, hi;
+        while (lo < len && lo * g->sw + r < g->pw) lo++;
+        hi = lo;
+        if (lo < len && lo * g->sw + r - g->pw < g->iw)
+            hi = lo + (g->iw - 1 - (lo * g->sw + r - g->pw)) / g->sw + 1;
+        if (hi > len) hi = len;
+        size_t u = 0;
+        for (; u < lo; u++) d[u] = pad;
+        for (; u < hi; u++) d[u] = src[u * g->sw + r - g->pw];
+        for (; u < len; u++) d[u] = pad;
+    }
+    return ws;
 }
 
 /* Lane l: l * step, as int32 lanes. */
@@ -55,10 +68,10 @@ static void maxpool_fwd(const dsc_pool_geom *g, const float *x, float *y, int32_
             for (size_t i = 0; i < g->kh; i++) {
                 const long long row = (long long)(r * g->sh + i * g->dh) - (long long)g->ph;
                 if (row < 0 || row >= (long long)g->ih) continue;
-                pool_fill_row(g, xp, (size_t)row, -INFINITY, ws);
+                const float *ph = pool_fill_row(g, xp, (size_t)row, -INFINITY, ws);
                 for (size_t j = 0; j < g->kw; j++) {
                     const size_t off = j * g->dw;
-                    const float *src = ws + (off % g->sw) * len + off / g->sw;
+                    const float *src = ph + (off % g->sw) * len + off / g->sw;
                     const long long first = row * (long long)g->iw + (long long)off - (long long)g->pw;
                     for (size_t c = 0; c < g->ow; c += DSC_VL) {
                         const size_t nl = g->ow - c < DSC_VL ? g->ow - c : DSC_VL;
@@ -99,9 +112,9 @@ static void avgpool_fwd(const dsc_pool_geom *g, const float *x, float *y, float 
             for (size_t i = 0; i < g->kh; i++) {
                 const long long row = (long long)(r * g->sh + i) - (long long)g->ph;
                 if (row < 0 || row >= (long long)g->ih) continue;
-                pool_fill_row(g, xp, (size_t)row, 0.0f, ws);
+                const float *ph = pool_fill_row(g, xp, (size_t)row, 0.0f, ws);
                 for (size_t j = 0; j < g->kw; j++) {
-                    const float *src = ws + (j % g->sw) * len + j / g->sw;
+                    const float *src = ph + (j % g->sw) * len + j / g->sw;
                     size_t c = 0;
                     for (; c + DSC_VL <= g->ow; c += DSC_VL)
                         vf_store(yr + c, vf_add(vf_load(yr + c), vf_load(src + c)));
