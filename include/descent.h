@@ -3729,8 +3729,8 @@ DSC_API dsc_status dsc_model_add_conv1d(dsc_model *model, size_t in_channels, si
  * @since 0.2.0
  */
 DSC_API dsc_status dsc_model_add_conv2d(dsc_model *model, size_t in_channels, size_t out_channels,
-                                        const size_t kernel_size[2], const size_t stride[2],
-                                        const size_t padding[2], const size_t dilation[2],
+                                        const size_t *kernel_size, const size_t *stride,
+                                        const size_t *padding, const size_t *dilation,
                                         size_t groups, int bias);
 
 /**
@@ -3777,9 +3777,9 @@ DSC_API dsc_status dsc_model_add_maxpool1d(dsc_model *model, size_t kernel_size,
  *         for NULL @p kernel_size.
  * @since 0.2.0
  */
-DSC_API dsc_status dsc_model_add_maxpool2d(dsc_model *model, const size_t kernel_size[2],
-                                           const size_t stride[2], const size_t padding[2],
-                                           const size_t dilation[2], int ceil_mode);
+DSC_API dsc_status dsc_model_add_maxpool2d(dsc_model *model, const size_t *kernel_size,
+                                           const size_t *stride, const size_t *padding,
+                                           const size_t *dilation, int ceil_mode);
 
 /**
  * @brief Append a 1-d average pooling layer (torch.nn.AvgPool1d).
@@ -3823,8 +3823,8 @@ DSC_API dsc_status dsc_model_add_avgpool1d(dsc_model *model, size_t kernel_size,
  *         for NULL @p kernel_size.
  * @since 0.2.0
  */
-DSC_API dsc_status dsc_model_add_avgpool2d(dsc_model *model, const size_t kernel_size[2],
-                                           const size_t stride[2], const size_t padding[2],
+DSC_API dsc_status dsc_model_add_avgpool2d(dsc_model *model, const size_t *kernel_size,
+                                           const size_t *stride, const size_t *padding,
                                            int ceil_mode, int count_include_pad);
 
 /**

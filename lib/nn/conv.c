@@ -194,8 +194,8 @@ DSC_API dsc_status dsc_model_add_conv1d(dsc_model *model, size_t in_channels, si
 }
 
 DSC_API dsc_status dsc_model_add_conv2d(dsc_model *model, size_t in_channels, size_t out_channels,
-                                        const size_t kernel_size[2], const size_t stride[2],
-                                        const size_t padding[2], const size_t dilation[2],
+                                        const size_t *kernel_size, const size_t *stride,
+                                        const size_t *padding, const size_t *dilation,
                                         size_t groups, int bias) {
     static const char fn[] = "dsc_model_add_conv2d";
     static const size_t ones[2] = {1, 1}, zeros[2] = {0, 0}; /* PyTorch's defaults */

@@ -185,9 +185,9 @@ DSC_API dsc_status dsc_model_add_maxpool1d(dsc_model *model, size_t kernel_size,
     return pool_add("dsc_model_add_maxpool1d", &dsc__maxpool1d_vt, model, k, s, p, d, ceil_mode, 0);
 }
 
-DSC_API dsc_status dsc_model_add_maxpool2d(dsc_model *model, const size_t kernel_size[2],
-                                           const size_t stride[2], const size_t padding[2],
-                                           const size_t dilation[2], int ceil_mode) {
+DSC_API dsc_status dsc_model_add_maxpool2d(dsc_model *model, const size_t *kernel_size,
+                                           const size_t *stride, const size_t *padding,
+                                           const size_t *dilation, int ceil_mode) {
     static const char fn[] = "dsc_model_add_maxpool2d";
     DSC_RETURN_IF(kernel_size == NULL, DSC_E_ARG, "%s: kernel_size is NULL", fn);
     return pool_add(fn, &dsc__maxpool2d_vt, model, kernel_size, stride ? stride : no_pad,
@@ -201,8 +201,8 @@ DSC_API dsc_status dsc_model_add_avgpool1d(dsc_model *model, size_t kernel_size,
                     ceil_mode, count_include_pad);
 }
 
-DSC_API dsc_status dsc_model_add_avgpool2d(dsc_model *model, const size_t kernel_size[2],
-                                           const size_t stride[2], const size_t padding[2],
+DSC_API dsc_status dsc_model_add_avgpool2d(dsc_model *model, const size_t *kernel_size,
+                                           const size_t *stride, const size_t *padding,
                                            int ceil_mode, int count_include_pad) {
     static const char fn[] = "dsc_model_add_avgpool2d";
     DSC_RETURN_IF(kernel_size == NULL, DSC_E_ARG, "%s: kernel_size is NULL", fn);
