@@ -3679,9 +3679,9 @@ DSC_API dsc_status dsc_model_add_flatten(dsc_model *model);
  * Parameters, PyTorch's names and layouts: `weight` out_channels x
  * in_channels/groups x kernel_size, then `bias` [out_channels] if @p bias.
  * Initialized as PyTorch does (U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in =
- * in_channels/groups * kernel_size). Computed as GEMM over patch rows: after
- * dsc_model_build() its scratch holds max_batch * L_out * (in_channels *
- * kernel_size + out_channels) floats plus one sample's patches.
+ * in_channels/groups * kernel_size). Computed as GEMM over each sample's
+ * patch matrix: after dsc_model_build() its scratch holds (max_batch + 1) *
+ * in_channels * kernel_size * L_out floats, plus its weight's size.
  *
  * @param model        The model (not built).
  * @param in_channels  1..2^24; must equal the channels of the shape so far.
@@ -3709,9 +3709,9 @@ DSC_API dsc_status dsc_model_add_conv1d(dsc_model *model, size_t in_channels, si
  * As dsc_model_add_conv1d() over a C x H x W sample, each 2-d size given as
  * an array {height, width}: the output is out_channels x H_out x W_out, each
  * computed as L_out there. `weight` is out_channels x in_channels/groups x
- * kernel_size[0] x kernel_size[1]. Its scratch is max_batch * H_out * W_out *
- * (in_channels * kernel_size[0] * kernel_size[1] + out_channels) floats plus
- * one sample's patches.
+ * kernel_size[0] x kernel_size[1]. Its scratch is (max_batch + 1) *
+ * in_channels * kernel_size[0] * kernel_size[1] * H_out * W_out floats, plus
+ * its weight's size.
  *
  * @param model        The model (not built).
  * @param in_channels  1..2^24; must equal the channels of the shape so far.
