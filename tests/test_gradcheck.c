@@ -251,6 +251,40 @@ static void l_layernorm_tf(dsc_model *m) {
     assert_ok(dsc_model_add_dense(m, 2, 1));
 }
 
+/* conv1d with stride, padding, dilation and groups, avgpool1d (padding not
+ * counted, ceil), flatten, dense. */
+static void l_conv1d_avgpool(dsc_model *m) {
+    assert_ok(dsc_model_add_conv1d(m, 4, 6, 3, 2, 2, 2, 2, 1));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_TANH));
+    assert_ok(dsc_model_add_avgpool1d(m, 2, 2, 1, 1, 0));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 3, 1));
+}
+
+/* maxpool2d (padding, dilation, ceil) on the input, conv2d (groups,
+ * dilation, unequal strides, no bias), conv2d, avgpool2d counting the
+ * padding, flatten, dense. The max pools read the input itself: after a
+ * layer with parameters, a perturbed parameter could move a window's
+ * maximum to another cell (a kink the central difference straddles). */
+static void l_conv2d_pools(dsc_model *m) {
+    const size_t k3[2] = {3, 2}, s21[2] = {2, 1}, p11[2] = {1, 1}, d21[2] = {2, 1}, k2[2] = {2, 2},
+                 one[2] = {1, 1};
+    assert_ok(dsc_model_add_maxpool2d(m, k2, one, one, (size_t[2]){1, 2}, 1));
+    assert_ok(dsc_model_add_conv2d(m, 2, 4, k3, s21, p11, d21, 2, 0));
+    assert_ok(dsc_model_add_conv2d(m, 4, 3, k2, NULL, p11, NULL, 1, 1));
+    assert_ok(dsc_model_add_avgpool2d(m, (size_t[2]){3, 3}, (size_t[2]){2, 2}, one, 0, 1));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 3, 1));
+}
+
+/* maxpool1d straight on the input (its input gradient), then conv1d. */
+static void l_maxpool1d_conv1d(dsc_model *m) {
+    assert_ok(dsc_model_add_maxpool1d(m, 3, 2, 1, 1, 0));
+    assert_ok(dsc_model_add_conv1d(m, 2, 3, 2, 1, 0, 1, 1, 1));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 2, 0));
+}
+
 /* Every model whose gradients are checked; new layer kinds add rows here. */
 static const gc_row rows[] = {
     {"dense", 3, 1, {4}, DSC_LOSS_MSE, 1, l_dense},
@@ -269,6 +303,11 @@ static const gc_row rows[] = {
     {"batchnorm2d in eval mode", 2, 3, {2, 2, 2}, DSC_LOSS_MSE, 0, l_bn2d},
     {"dense, layernorm, gelu, dense", 3, 1, {5}, DSC_LOSS_HUBER, 1, l_layernorm},
     {"layernorm on T x F, flatten, dense", 2, 2, {3, 4}, DSC_LOSS_MSE, 1, l_layernorm_tf},
+    {"conv1d (stride, padding, dilation, groups), tanh, avgpool1d, flatten, dense", 2, 2, {4, 11},
+     DSC_LOSS_MSE, 1, l_conv1d_avgpool},
+    {"maxpool2d (ceil), conv2d (groups, dilation), conv2d, avgpool2d, flatten, dense", 2, 3,
+     {2, 9, 7}, DSC_LOSS_CROSS_ENTROPY, 1, l_conv2d_pools},
+    {"maxpool1d, conv1d, flatten, dense", 3, 2, {2, 9}, DSC_LOSS_MSE, 1, l_maxpool1d_conv1d},
 };
 
 static void test_gradcheck_table(void **state) {

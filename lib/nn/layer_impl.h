@@ -39,6 +39,7 @@
 #include "../core/common.h"
 #include "../core/rng.h"
 #include "../kernels/kernels.h"
+#include "conv_impl.h"
 
 typedef struct dsc__layer dsc__layer;
 
@@ -174,6 +175,14 @@ struct dsc__layer {
             double momentum;  /* batch norm: weight of the new statistic; NaN: cumulative */
             int batch_stats;  /* batch norm: the last forward used the batch's statistics */
         } norm;
+        struct {
+            dsc__conv_geom g; /* conv_impl.h; the spatial sizes set by the shape hook */
+            int has_bias;     /* param: weight, then bias [out_c] */
+        } conv;               /* conv1d, conv2d (conv.c) */
+        struct {
+            dsc_pool_geom g;  /* kernels.h; sizes set by the shape hook, planes per pass */
+            int ceil_mode;
+        } pool;               /* maxpool1d/2d, avgpool1d/2d (pool.c) */
     } u;
 };
 

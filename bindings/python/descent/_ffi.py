@@ -270,6 +270,15 @@ FUNCTIONS = [
     ("dsc_model_add_lstm", [handle, c_size_t, c_size_t], status, S),
     ("dsc_model_add_gru", [handle, c_size_t, c_size_t], status, S),
     ("dsc_model_add_last_step", [handle], status, S),
+    # Convolution and pooling layers (experimental); 2-d sizes as size_t[2]
+    ("dsc_model_add_conv1d", [handle, c_size_t, c_size_t, c_size_t, c_size_t, c_size_t, c_size_t,
+                              c_size_t, c_int], status, S),
+    ("dsc_model_add_conv2d", [handle, c_size_t, c_size_t, size_p, size_p, size_p, size_p, c_size_t,
+                              c_int], status, S),
+    ("dsc_model_add_maxpool1d", [handle, c_size_t, c_size_t, c_size_t, c_size_t, c_int], status, S),
+    ("dsc_model_add_maxpool2d", [handle, size_p, size_p, size_p, size_p, c_int], status, S),
+    ("dsc_model_add_avgpool1d", [handle, c_size_t, c_size_t, c_size_t, c_int, c_int], status, S),
+    ("dsc_model_add_avgpool2d", [handle, size_p, size_p, size_p, c_int, c_int], status, S),
 ]
 
 
