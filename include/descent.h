@@ -3153,6 +3153,12 @@ DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_ca
  *         step, or the best ones if they are restored); the status of a
  *         scheduler start or step that failed.
  * @note Allocates nothing. The parameters change in place as training goes.
+ *       A batch that fits the model's maximum batch runs as one fused
+ *       training step (the experimental dsc_model_train_step(), the same
+ *       results with fewer passes over memory); a larger batch (gradients
+ *       accumulated over chunks) and a step that measures the gradient noise
+ *       scale (::DSC_TRAINER_PARAM_MEASURE_NOISE, which reads the gradient
+ *       between its two passes) run as the separate calls.
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_trainer_run(dsc_trainer *t);
@@ -3279,12 +3285,12 @@ DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const ds
  * @return DSC_OK;
  *         DSC_E_ARG for a NULL model, loss, opt, x or the target (labels) the
  *         loss needs, a batch out of range, a label out of range, or an
- *         optimizer that does not hold exactly the model's parameters;
+ *         optimizer that does not hold exactly the model's parameters (one
+ *         without groups included);
  *         DSC_E_UNSUPPORTED for float targets given to a loss that takes
  *         labels or the other way round;
- *         DSC_E_STATE for a model not built, an optimizer with no group or a
- *         group at the largest step count, or a call from the optimizer's
- *         own gradient hook;
+ *         DSC_E_STATE for a model not built, a group at the largest step
+ *         count, or a call from the optimizer's own gradient hook;
  *         DSC_E_SHAPE for a batch a layer refuses in this mode (batch norm
  *         training on one value per channel);
  *         DSC_E_NONFINITE for non-finite targets (nothing changed); for a
