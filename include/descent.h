@@ -3165,6 +3165,12 @@ DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_ca
  *         step, or the best ones if they are restored); the status of a
  *         scheduler start or step that failed.
  * @note Allocates nothing. The parameters change in place as training goes.
+ *       A batch that fits the model's maximum batch runs as one fused
+ *       training step (the experimental dsc_model_train_step(), the same
+ *       results with fewer passes over memory); a larger batch (gradients
+ *       accumulated over chunks) and a step that measures the gradient noise
+ *       scale (::DSC_TRAINER_PARAM_MEASURE_NOISE, which reads the gradient
+ *       between its two passes) run as the separate calls.
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_trainer_run(dsc_trainer *t);
@@ -3241,9 +3247,80 @@ DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const ds
  * @endcode
  * Today: the tensor handle (no other call accepts one yet), the learning-rate
  * range test, grid and random search, shaped models with their layers and
- * named tensors, and model files and checkpoints (safetensors).
+ * named tensors, model files and checkpoints (safetensors), and the fused
+ * training step (dsc_model_train_step()).
  * @{
  */
+
+/**
+ * @brief One training step in one call: forward, loss, backward and the optimizer step.
+ *
+ * Gives bit for bit what these calls give on the same kernel set, thread
+ * count or not: dsc_model_zero_grad(), dsc_model_forward(),
+ * dsc_loss_forward() (or dsc_loss_forward_labels()), dsc_loss_backward(),
+ * dsc_model_backward() and dsc_optimizer_step() (parameters, optimizer
+ * state, step counts, dsc_optimizer_last_grad_norm(), the gradients left in
+ * the model, the loss value), with fewer passes over memory: the backward
+ * writes the gradients instead of adding them to zeros, the gradient norm
+ * and the result check of the update (see dsc_optimizer_step()) run on each
+ * layer's gradients as soon as the backward has produced them, and the
+ * update runs layer by layer from the first layer, whose gradients are the
+ * last produced. No parameter is written before every check has passed, so
+ * the guarantee of dsc_optimizer_step() holds: a refused step changes no
+ * parameter, optimizer state or step count.
+ *
+ * What each optimizer setting gets: without ::DSC_OPTIMIZER_PARAM_CLIP_NORM
+ * (any kind, with or without ::DSC_OPTIMIZER_PARAM_CLIP_VALUE, weight decay
+ * or maximize) the norm and the result check ride on the backward; with
+ * norm clipping the scale needs the whole norm first, so the norm rides on
+ * the backward and the checks run after it as a whole pass; with a gradient
+ * hook (dsc_optimizer_set_grad_hook()) the call runs the backward, then
+ * dsc_optimizer_step() itself (hook, norm, checks, update). Keep the
+ * separate calls where the host needs the gradients between backward and
+ * step: accumulation over several backward passes, custom clipping, or
+ * measuring them (dsc_trainer_run() uses this call for every batch that fits
+ * the model's maximum batch, except the steps that measure the gradient
+ * noise scale).
+ *
+ * @param[in,out] model   A built model; its training flag (dsc_model_set_training())
+ *                        applies as for dsc_model_forward().
+ * @param[in,out] loss    The loss; it remembers this batch as after dsc_loss_forward().
+ * @param[in,out] opt     An optimizer holding exactly the model's parameters
+ *                        (dsc_optimizer_add_model(), in one or several groups).
+ * @param[in]     x       batch x the model's input width floats.
+ * @param[in]     target  batch x the output width floats for a loss that takes
+ *                        float targets, else NULL.
+ * @param[in]     labels  batch class labels in 0..width-1 for
+ *                        ::DSC_LOSS_CROSS_ENTROPY, else NULL.
+ * @param[in]     batch   1..the model's maximum batch.
+ * @param[out]    loss_value Receives the batch's loss; 0 on failure. May be NULL.
+ * @return DSC_OK;
+ *         DSC_E_ARG for a NULL model, loss, opt, x or the target (labels) the
+ *         loss needs, a batch out of range, a label out of range, or an
+ *         optimizer that does not hold exactly the model's parameters (one
+ *         without groups included);
+ *         DSC_E_UNSUPPORTED for float targets given to a loss that takes
+ *         labels or the other way round;
+ *         DSC_E_STATE for a model not built, a group at the largest step
+ *         count, or a call from the optimizer's own gradient hook;
+ *         DSC_E_SHAPE for a batch a layer refuses in this mode (batch norm
+ *         training on one value per channel);
+ *         DSC_E_NONFINITE for non-finite targets (nothing changed); for a
+ *         model output or loss that is not finite (the forward ran, as
+ *         dsc_model_forward() would: batch norm's running statistics and
+ *         dropout's generator advanced; gradients, parameters and optimizer
+ *         unchanged); or for a step refused by the optimizer as
+ *         dsc_optimizer_step() refuses it (the gradients hold this batch's,
+ *         parameters, state and step counts unchanged, the refused-step
+ *         counter up); the status of the gradient hook if it fails.
+ *         Arguments are all checked before anything changes.
+ * @note Allocates nothing. The optimizer's groups may split the model's
+ *       parameters in any way; each group's step is completed as a whole.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_train_step(dsc_model *model, dsc_loss *loss, dsc_optimizer *opt,
+                                        const float *x, const float *target,
+                                        const int32_t *labels, size_t batch, double *loss_value);
 
 /** An n-dimensional float32 array, owning its memory or borrowing the host's. */
 typedef struct dsc_tensor dsc_tensor;

@@ -263,6 +263,8 @@ FUNCTIONS = [
                                      size_p], status, S),
     ("dsc_model_get_param", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
     ("dsc_model_set_param", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
+    ("dsc_model_train_step", [handle, handle, handle, float_p, float_p, int32_p, c_size_t,
+                              double_p], status, S),
     ("dsc_model_get_param_grad", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
     ("dsc_model_get_buffer", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
     ("dsc_model_set_buffer", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
