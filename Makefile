@@ -163,7 +163,7 @@ XLIB_SRC    := $(wildcard lib/core/*.c lib/kernels/*.c lib/nn/*.c lib/optim/*.c 
 XLIB_OBJ    := $(XLIB_SRC:%.c=$(XB)/obj/%.o)
 XTESTS      := $(patsubst tests/%.c,$(XB)/tests/%,$(wildcard tests/test_kernels*.c) \
                    tests/test_fpenv.c tests/test_isa.c tests/test_checkpoint_xarch.c \
-                   tests/test_noise.c)
+                   tests/test_noise.c tests/test_gradcheck.c)
 # Tests that reach lib/io link arm64 cJSON and zlib, from multiarch as CMocka
 # (libcjson-dev:arm64, zlib1g-dev:arm64; cJSON's header is arch-independent).
 XIO_LIBS    := /usr/lib/aarch64-linux-gnu/libcjson.so /usr/lib/aarch64-linux-gnu/libz.so

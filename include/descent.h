@@ -395,6 +395,18 @@ typedef enum dsc_layer_kind {
     DSC_LAYER_DROPOUT = 3,    /**< Random zeroing in training mode (torch.nn.Dropout). */
     DSC_LAYER_FLATTEN = 4,    /**< Any per-sample shape to a flat one (torch.nn.Flatten); experimental
                                    builder dsc_model_add_flatten(). */
+    DSC_LAYER_CONV1D = 5,     /**< 1-d convolution (torch.nn.Conv1d); experimental builder
+                                   dsc_model_add_conv1d(). */
+    DSC_LAYER_CONV2D = 6,     /**< 2-d convolution (torch.nn.Conv2d); experimental builder
+                                   dsc_model_add_conv2d(). */
+    DSC_LAYER_MAXPOOL1D = 7,  /**< 1-d max pooling (torch.nn.MaxPool1d); experimental builder
+                                   dsc_model_add_maxpool1d(). */
+    DSC_LAYER_MAXPOOL2D = 8,  /**< 2-d max pooling (torch.nn.MaxPool2d); experimental builder
+                                   dsc_model_add_maxpool2d(). */
+    DSC_LAYER_AVGPOOL1D = 9,  /**< 1-d average pooling (torch.nn.AvgPool1d); experimental builder
+                                   dsc_model_add_avgpool1d(). */
+    DSC_LAYER_AVGPOOL2D = 10, /**< 2-d average pooling (torch.nn.AvgPool2d); experimental builder
+                                   dsc_model_add_avgpool2d(). */
     DSC_LAYER_BATCHNORM1D = 11, /**< Batch norm over a C or C x L input (torch.nn.BatchNorm1d);
                                      experimental builder dsc_model_add_batchnorm1d(). */
     DSC_LAYER_BATCHNORM2D = 12, /**< Batch norm per channel of C x H x W (torch.nn.BatchNorm2d);
@@ -3153,6 +3165,12 @@ DSC_API dsc_status dsc_trainer_set_epoch_callback(dsc_trainer *t, dsc_trainer_ca
  *         step, or the best ones if they are restored); the status of a
  *         scheduler start or step that failed.
  * @note Allocates nothing. The parameters change in place as training goes.
+ *       A batch that fits the model's maximum batch runs as one fused
+ *       training step (the experimental dsc_model_train_step(), the same
+ *       results with fewer passes over memory); a larger batch (gradients
+ *       accumulated over chunks) and a step that measures the gradient noise
+ *       scale (::DSC_TRAINER_PARAM_MEASURE_NOISE, which reads the gradient
+ *       between its two passes) run as the separate calls.
  * @since 0.1.0
  */
 DSC_API dsc_status dsc_trainer_run(dsc_trainer *t);
@@ -3229,9 +3247,80 @@ DSC_API dsc_status dsc_model_evaluate(dsc_model *model, dsc_loss *loss, const ds
  * @endcode
  * Today: the tensor handle (no other call accepts one yet), the learning-rate
  * range test, grid and random search, shaped models with their layers and
- * named tensors, and model files and checkpoints (safetensors).
+ * named tensors, model files and checkpoints (safetensors), and the fused
+ * training step (dsc_model_train_step()).
  * @{
  */
+
+/**
+ * @brief One training step in one call: forward, loss, backward and the optimizer step.
+ *
+ * Gives bit for bit what these calls give on the same kernel set, thread
+ * count or not: dsc_model_zero_grad(), dsc_model_forward(),
+ * dsc_loss_forward() (or dsc_loss_forward_labels()), dsc_loss_backward(),
+ * dsc_model_backward() and dsc_optimizer_step() (parameters, optimizer
+ * state, step counts, dsc_optimizer_last_grad_norm(), the gradients left in
+ * the model, the loss value), with fewer passes over memory: the backward
+ * writes the gradients instead of adding them to zeros, the gradient norm
+ * and the result check of the update (see dsc_optimizer_step()) run on each
+ * layer's gradients as soon as the backward has produced them, and the
+ * update runs layer by layer from the first layer, whose gradients are the
+ * last produced. No parameter is written before every check has passed, so
+ * the guarantee of dsc_optimizer_step() holds: a refused step changes no
+ * parameter, optimizer state or step count.
+ *
+ * What each optimizer setting gets: without ::DSC_OPTIMIZER_PARAM_CLIP_NORM
+ * (any kind, with or without ::DSC_OPTIMIZER_PARAM_CLIP_VALUE, weight decay
+ * or maximize) the norm and the result check ride on the backward; with
+ * norm clipping the scale needs the whole norm first, so the norm rides on
+ * the backward and the checks run after it as a whole pass; with a gradient
+ * hook (dsc_optimizer_set_grad_hook()) the call runs the backward, then
+ * dsc_optimizer_step() itself (hook, norm, checks, update). Keep the
+ * separate calls where the host needs the gradients between backward and
+ * step: accumulation over several backward passes, custom clipping, or
+ * measuring them (dsc_trainer_run() uses this call for every batch that fits
+ * the model's maximum batch, except the steps that measure the gradient
+ * noise scale).
+ *
+ * @param[in,out] model   A built model; its training flag (dsc_model_set_training())
+ *                        applies as for dsc_model_forward().
+ * @param[in,out] loss    The loss; it remembers this batch as after dsc_loss_forward().
+ * @param[in,out] opt     An optimizer holding exactly the model's parameters
+ *                        (dsc_optimizer_add_model(), in one or several groups).
+ * @param[in]     x       batch x the model's input width floats.
+ * @param[in]     target  batch x the output width floats for a loss that takes
+ *                        float targets, else NULL.
+ * @param[in]     labels  batch class labels in 0..width-1 for
+ *                        ::DSC_LOSS_CROSS_ENTROPY, else NULL.
+ * @param[in]     batch   1..the model's maximum batch.
+ * @param[out]    loss_value Receives the batch's loss; 0 on failure. May be NULL.
+ * @return DSC_OK;
+ *         DSC_E_ARG for a NULL model, loss, opt, x or the target (labels) the
+ *         loss needs, a batch out of range, a label out of range, or an
+ *         optimizer that does not hold exactly the model's parameters (one
+ *         without groups included);
+ *         DSC_E_UNSUPPORTED for float targets given to a loss that takes
+ *         labels or the other way round;
+ *         DSC_E_STATE for a model not built, a group at the largest step
+ *         count, or a call from the optimizer's own gradient hook;
+ *         DSC_E_SHAPE for a batch a layer refuses in this mode (batch norm
+ *         training on one value per channel);
+ *         DSC_E_NONFINITE for non-finite targets (nothing changed); for a
+ *         model output or loss that is not finite (the forward ran, as
+ *         dsc_model_forward() would: batch norm's running statistics and
+ *         dropout's generator advanced; gradients, parameters and optimizer
+ *         unchanged); or for a step refused by the optimizer as
+ *         dsc_optimizer_step() refuses it (the gradients hold this batch's,
+ *         parameters, state and step counts unchanged, the refused-step
+ *         counter up); the status of the gradient hook if it fails.
+ *         Arguments are all checked before anything changes.
+ * @note Allocates nothing. The optimizer's groups may split the model's
+ *       parameters in any way; each group's step is completed as a whole.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_train_step(dsc_model *model, dsc_loss *loss, dsc_optimizer *opt,
+                                        const float *x, const float *target,
+                                        const int32_t *labels, size_t batch, double *loss_value);
 
 /** An n-dimensional float32 array, owning its memory or borrowing the host's. */
 typedef struct dsc_tensor dsc_tensor;
@@ -4017,6 +4106,165 @@ DSC_API dsc_status dsc_model_add_batchnorm2d(dsc_model *model, size_t num_featur
  * @since 0.2.0
  */
 DSC_API dsc_status dsc_model_add_layernorm(dsc_model *model, size_t normalized_shape, double eps);
+
+/**
+ * @brief Append a 1-d convolution (torch.nn.Conv1d with padding_mode='zeros').
+ *
+ * The layer takes a C x L sample (C = @p in_channels) and gives
+ * out_channels x L_out, L_out = floor((L + 2 padding - dilation (kernel_size - 1) - 1) / stride) + 1:
+ * cross-correlation (no kernel flip) of the zero-padded input with the weight,
+ * output channel o reading the input channels of its group
+ * [g in_channels/groups, (g+1) in_channels/groups), g = o / (out_channels/groups).
+ * Parameters, PyTorch's names and layouts: `weight` out_channels x
+ * in_channels/groups x kernel_size, then `bias` [out_channels] if @p bias.
+ * Initialized as PyTorch does (U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in =
+ * in_channels/groups * kernel_size). Computed as GEMM over each sample's
+ * patch matrix: after dsc_model_build() its scratch holds (max_batch + 1) *
+ * in_channels * kernel_size * L_out floats, plus its weight's size.
+ *
+ * @param model        The model (not built).
+ * @param in_channels  1..2^24; must equal the channels of the shape so far.
+ * @param out_channels 1..2^24.
+ * @param kernel_size  1..2^24.
+ * @param stride       1..2^24 (PyTorch's default: 1).
+ * @param padding      0..2^24 zeros on each side (default 0).
+ * @param dilation     1..2^24 (default 1).
+ * @param groups       1..2^24, dividing in_channels and out_channels (default 1).
+ * @param bias         1 to have a bias (PyTorch's default), 0 not.
+ * @return ::DSC_OK; ::DSC_E_ARG for NULL @p model, a value out of range, or an
+ *         input shape the layer refuses (not C x L with C = in_channels, or too
+ *         short for the window; the message names the layer and the
+ *         dimension); ::DSC_E_STATE if the model is built; ::DSC_E_NOMEM.
+ *         On failure the model is unchanged.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_conv1d(dsc_model *model, size_t in_channels, size_t out_channels,
+                                        size_t kernel_size, size_t stride, size_t padding,
+                                        size_t dilation, size_t groups, int bias);
+
+/**
+ * @brief Append a 2-d convolution (torch.nn.Conv2d with padding_mode='zeros').
+ *
+ * As dsc_model_add_conv1d() over a C x H x W sample, each 2-d size given as
+ * an array {height, width}: the output is out_channels x H_out x W_out, each
+ * computed as L_out there. `weight` is out_channels x in_channels/groups x
+ * kernel_size[0] x kernel_size[1]. Its scratch is (max_batch + 1) *
+ * in_channels * kernel_size[0] * kernel_size[1] * H_out * W_out floats, plus
+ * its weight's size.
+ *
+ * @param model        The model (not built).
+ * @param in_channels  1..2^24; must equal the channels of the shape so far.
+ * @param out_channels 1..2^24.
+ * @param kernel_size  {height, width}, each 1..2^24; not NULL. Read during the call only.
+ * @param stride       {height, width}, each 1..2^24; NULL for {1, 1} (PyTorch's default).
+ * @param padding      {height, width}, each 0..2^24; NULL for {0, 0}.
+ * @param dilation     {height, width}, each 1..2^24; NULL for {1, 1}.
+ * @param groups       1..2^24, dividing in_channels and out_channels.
+ * @param bias         1 to have a bias, 0 not.
+ * @return ::DSC_OK; ::DSC_E_ARG for NULL @p model or @p kernel_size, a value out
+ *         of range, or an input shape the layer refuses (not C x H x W with
+ *         C = in_channels, or smaller than the window); ::DSC_E_STATE if the
+ *         model is built; ::DSC_E_NOMEM. On failure the model is unchanged.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_conv2d(dsc_model *model, size_t in_channels, size_t out_channels,
+                                        const size_t *kernel_size, const size_t *stride,
+                                        const size_t *padding, const size_t *dilation,
+                                        size_t groups, int bias);
+
+/**
+ * @brief Append a 1-d max pooling layer (torch.nn.MaxPool1d).
+ *
+ * Per channel of a C x L sample: the maximum of each window of kernel_size
+ * taps dilation apart, windows stride apart over the input padded with -inf;
+ * output C x L_out with L_out as dsc_model_add_conv1d() gives, or with
+ * @p ceil_mode rounded up (less one if the last window would start past the
+ * input and its left padding). A NaN in a window wins (the last one). The
+ * gradient goes to the first maximum of each window in window order (strict
+ * `>`, as PyTorch on CPU), accumulating where windows overlap. No parameters.
+ *
+ * @param model       The model (not built).
+ * @param kernel_size 1..2^24.
+ * @param stride      1..2^24, or 0 for kernel_size (PyTorch's stride=None).
+ * @param padding     0..kernel_size/2 (PyTorch's bound).
+ * @param dilation    1..2^24.
+ * @param ceil_mode   0 (floor, PyTorch's default) or 1 (ceil).
+ * @return ::DSC_OK; ::DSC_E_ARG for NULL @p model, a value out of range, or an
+ *         input shape the layer refuses (not C x L, shorter than the window,
+ *         a window with no input cell, or planes over 2^31 - 1 elements);
+ *         ::DSC_E_STATE if the model is built; ::DSC_E_NOMEM. On failure the
+ *         model is unchanged.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_maxpool1d(dsc_model *model, size_t kernel_size, size_t stride,
+                                           size_t padding, size_t dilation, int ceil_mode);
+
+/**
+ * @brief Append a 2-d max pooling layer (torch.nn.MaxPool2d).
+ *
+ * As dsc_model_add_maxpool1d() over each H x W plane of a C x H x W sample,
+ * sizes given as {height, width}; windows are scanned row by row.
+ *
+ * @param model       The model (not built).
+ * @param kernel_size {height, width}, each 1..2^24; not NULL. Read during the call only.
+ * @param stride      {height, width}, each 1..2^24 or 0 for that kernel size;
+ *                    NULL for kernel_size (PyTorch's stride=None).
+ * @param padding     {height, width}, each 0..half that kernel size; NULL for {0, 0}.
+ * @param dilation    {height, width}, each 1..2^24; NULL for {1, 1}.
+ * @param ceil_mode   0 or 1.
+ * @return As dsc_model_add_maxpool1d() (a C x H x W input), and ::DSC_E_ARG
+ *         for NULL @p kernel_size.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_maxpool2d(dsc_model *model, const size_t *kernel_size,
+                                           const size_t *stride, const size_t *padding,
+                                           const size_t *dilation, int ceil_mode);
+
+/**
+ * @brief Append a 1-d average pooling layer (torch.nn.AvgPool1d).
+ *
+ * Per channel of a C x L sample: the sum of each window's input cells
+ * (zero padding) divided by the window's size clipped to the padded input
+ * when @p count_include_pad (PyTorch's default; always kernel_size with
+ * ceil_mode 0), or by its number of input cells when not. Output size as
+ * dsc_model_add_maxpool1d() with dilation 1. The gradient of an output,
+ * divided the same way, goes to each input cell of its window. No parameters.
+ *
+ * @param model             The model (not built).
+ * @param kernel_size       1..2^24.
+ * @param stride            1..2^24, or 0 for kernel_size (PyTorch's stride=None).
+ * @param padding           0..kernel_size/2.
+ * @param ceil_mode         0 (PyTorch's default) or 1.
+ * @param count_include_pad 1 (PyTorch's default) or 0.
+ * @return ::DSC_OK; ::DSC_E_ARG for NULL @p model, a value out of range, or an
+ *         input shape the layer refuses (not C x L, or shorter than the
+ *         window); ::DSC_E_STATE if the model is built; ::DSC_E_NOMEM. On
+ *         failure the model is unchanged.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_avgpool1d(dsc_model *model, size_t kernel_size, size_t stride,
+                                           size_t padding, int ceil_mode, int count_include_pad);
+
+/**
+ * @brief Append a 2-d average pooling layer (torch.nn.AvgPool2d, no divisor_override).
+ *
+ * As dsc_model_add_avgpool1d() over each H x W plane of a C x H x W sample,
+ * sizes given as {height, width}.
+ *
+ * @param model             The model (not built).
+ * @param kernel_size       {height, width}, each 1..2^24; not NULL. Read during the call only.
+ * @param stride            {height, width}, each 1..2^24 or 0 for that kernel size; NULL for
+ *                          kernel_size.
+ * @param padding           {height, width}, each 0..half that kernel size; NULL for {0, 0}.
+ * @param ceil_mode         0 or 1.
+ * @param count_include_pad 1 or 0.
+ * @return As dsc_model_add_avgpool1d() (a C x H x W input), and ::DSC_E_ARG
+ *         for NULL @p kernel_size.
+ * @since 0.2.0
+ */
+DSC_API dsc_status dsc_model_add_avgpool2d(dsc_model *model, const size_t *kernel_size,
+                                           const size_t *stride, const size_t *padding,
+                                           int ceil_mode, int count_include_pad);
 
 /**
  * @brief The number of named tensors (parameters, then buffers) of the layer at an index.

@@ -28,7 +28,7 @@ done
 # the same names). NEXT_EXCLUDE lists the cases whose layers or optimizer the
 # library does not have yet; each kind that lands takes its cases off it.
 REF_NEXT=${REF_NEXT:-tests/conform/next}
-NEXT_EXCLUDE="network-conv-*"
+NEXT_EXCLUDE=""
 for f in "$REF_NEXT"/*.ref; do
     [ -e "$f" ] || continue
     skip=0

@@ -8,6 +8,9 @@
 #    well-formed SVG plots (the claims are reported, not required);
 #  - fashion_mnist without its data set: exit status 2 and a message naming
 #    the directory and the install command;
+#  - fashion_cnn (the small CNN) in its short mode (--quick: one epoch on
+#    12000 images, test accuracy >= 75%) when Fashion-MNIST is installed,
+#    and without its data set as fashion_mnist;
 #  - checkpoint stopped part-way (--stop-after) in one process and resumed
 #    (--resume) in another, once per kernel set: the resumed run's final
 #    parameters equal an uninterrupted run's bit for bit;
@@ -85,6 +88,21 @@ cat "$OUT/fm.log"
 [ $rc -eq 2 ] || fail "fashion_mnist without data exited with $rc, expected 2"
 grep -q "no-such-dir" "$OUT/fm.log" && grep -q "install-deps.sh demo" "$OUT/fm.log" ||
     fail "fashion_mnist without data: message does not name the directory and the fix"
+
+if [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    if ${RUNNER:-} "$B/examples/fashion_cnn" --quick > "$OUT/cnn.log" 2>&1; then
+        cat "$OUT/cnn.log"; echo "PASS fashion_cnn --quick"
+    else
+        cat "$OUT/cnn.log"; fail "fashion_cnn --quick: below its target or failed"
+    fi
+else
+    echo "SKIP fashion_cnn --quick: Fashion-MNIST is not installed (tools/install-deps.sh demo)"
+fi
+${RUNNER:-} "$B/examples/fashion_cnn" --data "$OUT/no-such-dir" > "$OUT/cnn.log" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "fashion_cnn without data exited with $rc, expected 2"
+grep -q "no-such-dir" "$OUT/cnn.log" && grep -q "install-deps.sh demo" "$OUT/cnn.log" ||
+    fail "fashion_cnn without data: message does not name the directory and the fix"
 
 for isa in $isas; do
     f="$OUT/checkpoint.$isa.safetensors"

@@ -336,6 +336,30 @@ static dsc_status make_shaped_model(void **out) {
     return DSC_OK;
 }
 
+/* Every convolution and pooling kind, built: 1-d and 2-d models. */
+static dsc_status make_conv_model(void **out) {
+    dsc_model *m = NULL, *m1 = NULL;
+    const size_t dims[3] = {2, 6, 5}, dims1[2] = {2, 9}, k2[2] = {2, 2};
+    *out = NULL;
+    dsc_status s = dsc_model_new_shaped(&m1, 2, dims1);
+    if (s == DSC_OK) s = dsc_model_add_conv1d(m1, 2, 3, 3, 1, 1, 1, 1, 1);
+    if (s == DSC_OK) s = dsc_model_add_maxpool1d(m1, 2, 0, 0, 1, 0);
+    if (s == DSC_OK) s = dsc_model_add_avgpool1d(m1, 2, 1, 1, 1, 0);
+    if (s == DSC_OK) s = dsc_model_build(m1, 2);
+    dsc_model_free(m1);
+    if (s == DSC_OK) s = dsc_model_new_shaped(&m, 3, dims);
+    if (s == DSC_OK) s = dsc_model_add_conv2d(m, 2, 4, k2, NULL, NULL, NULL, 2, 1);
+    if (s == DSC_OK) s = dsc_model_add_maxpool2d(m, k2, NULL, NULL, NULL, 1);
+    if (s == DSC_OK) s = dsc_model_add_avgpool2d(m, k2, NULL, NULL, 0, 1);
+    if (s == DSC_OK) s = dsc_model_build(m, 3);
+    if (s != DSC_OK) {
+        dsc_model_free(m);
+        return s;
+    }
+    *out = m;
+    return DSC_OK;
+}
+
 /* dsc_optimizer_add_model over a built model: the optimizer is kept here so
  * the release function can free both. */
 static dsc_optimizer *added_opt;
@@ -605,6 +629,7 @@ static const struct {
     {"dsc_model_add_leaky_relu", make_leaky, free_model},
     {"dsc_model_add_dropout", make_dropout, free_model},
     {"dsc_model_new_shaped + flatten + build", make_shaped_model, free_model},
+    {"conv1d/2d, maxpool1d/2d, avgpool1d/2d + build", make_conv_model, free_model},
     {"dsc_model_add_* + dsc_model_build", make_built_model, free_model},
     {"dsc_model_add_gru/_lstm/_last_step + dsc_model_build", make_rnn_model, free_model},
     {"dsc_model_load", make_model_load, free_model},

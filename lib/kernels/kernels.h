@@ -94,6 +94,19 @@ typedef struct dsc_update_args {
     int rectify;          /* RAdam: use the adaptive term this step */
 } dsc_update_args;
 
+/* Geometry of max or average pooling (torch.nn.MaxPool2d / AvgPool2d) over
+ * `planes` independent ih x iw planes (batch * channels of NCHW data), each
+ * giving an oh x ow plane. Window (r, c) reads input rows r*sh - ph + i*dh
+ * (i < kh) and columns c*sw - pw + j*dw (j < kw); cells outside the input are
+ * padding. 1-d pooling is ih = oh = kh = sh = dh = 1, ph = 0. The caller
+ * checks the sizes (PyTorch's output-size rule, every window starting inside
+ * the input or its left padding, ih * iw < 2^31). dh, dw = 1 for averages. */
+typedef struct dsc_pool_geom {
+    size_t planes, ih, iw, oh, ow;
+    size_t kh, kw, sh, sw, ph, pw, dh, dw;
+    int count_include_pad; /* average: padding cells count in the divisor */
+} dsc_pool_geom;
+
 typedef struct dsc_kernels {
     dsc_isa_id id;        /* which ISA's init ran last on this table */
     const char *isa;      /* its name: "scalar", "sse2", "avx2", "avx512", "neon" */
@@ -340,6 +353,27 @@ typedef struct dsc_kernels {
      * dx may equal dy; dx NULL: only dw and db. */
     void (*ln_backward)(size_t rows, size_t d, const float *x, const float *dy, const float *mean,
                         const float *rstd, const float *w, float *dx, float *dw, float *db);
+
+    /* ---- Pooling (dsc_pool_geom above) ---------------------------------
+     * ws: caller-provided workspace of dsc__pool_ws_floats(g) floats
+     * (pool_common.h), any alignment. Results are bit-identical on every ISA
+     * (same comparisons and additions in the same order per output).
+     * maxpool_fwd: y = the window's maximum with padding as -inf, scanning
+     * the window row by row and taking a value when it is > the maximum so
+     * far or NaN (PyTorch CPU: the first maximum, the last NaN); idx = its
+     * index r * iw + c within its input plane (the window's first valid cell
+     * when every value is -inf). */
+    void (*maxpool_fwd)(const dsc_pool_geom *g, const float *x, float *y, int32_t *idx, float *ws);
+    /* dx = 0, then dx[idx[o]] += dy[o] for every output o in order. */
+    void (*maxpool_bwd)(const dsc_pool_geom *g, const float *dy, const int32_t *idx, float *dx);
+    /* avgpool_fwd: y = (0 + the window's cells inside the input, row by row)
+     * / divisor, divisor = count_include_pad ? the window clipped to the
+     * padded input : the window clipped to the input (PyTorch CPU); a window
+     * with no input cell gives 0. */
+    void (*avgpool_fwd)(const dsc_pool_geom *g, const float *x, float *y, float *ws);
+    /* dx = 0, then for every output o in order, for every input cell c of
+     * its window row by row: dx[c] += dy[o] / divisor(o). */
+    void (*avgpool_bwd)(const dsc_pool_geom *g, const float *dy, float *dx);
 } dsc_kernels;
 
 /* The table new handles should cache (the current ISA). Never NULL. */
@@ -367,7 +401,8 @@ void dsc__kernels_init_neon(dsc_kernels *k);
     void dsc__##isa##_init_reduce(dsc_kernels *k);   \
     void dsc__##isa##_init_update(dsc_kernels *k);   \
     void dsc__##isa##_init_rnn(dsc_kernels *k);      \
-    void dsc__##isa##_init_norm(dsc_kernels *k);
+    void dsc__##isa##_init_norm(dsc_kernels *k);     \
+    void dsc__##isa##_init_pool(dsc_kernels *k);
 DSC_KERNEL_FAMILIES(scalar)
 DSC_KERNEL_FAMILIES(sse2)
 DSC_KERNEL_FAMILIES(avx2)

@@ -211,38 +211,60 @@ double dsc__split_softmax_xent(const dsc_kernels *k, size_t m, size_t n, const f
 
 typedef struct reduce_job {
     const dsc_kernels *k;
-    size_t n, tasks;
+    size_t n, tasks, first; /* task t of the run is task first + t of the split */
     const float *x;
     int exact, finite_only;
-    double part[DSC__SPLIT_MAX];
+    double *part;           /* indexed by the split's task */
 } reduce_job;
 
 static void reduce_task(void *ctx, size_t t, float *ws) {
     (void)ws;
     reduce_job *j = ctx;
     size_t lo, hi;
+    t += j->first;
     dsc__split_range(j->n, j->tasks, ELEM_ALIGN, t, &lo, &hi);
     if (j->finite_only) j->part[t] = j->k->all_finite(hi - lo, j->x + lo);
     else if (j->exact) j->part[t] = j->k->sumsq(hi - lo, j->x + lo);
     else j->part[t] = j->k->sumsq_fast(hi - lo, j->x + lo);
 }
 
+size_t dsc__split_sumsq_tasks(size_t n) {
+    return dsc__split_count(n, DSC__SPLIT_GRAIN, ELEM_ALIGN, DSC__SPLIT_MAX);
+}
+
+void dsc__split_sumsq_range(size_t n, size_t tasks, size_t t, size_t *lo, size_t *hi) {
+    dsc__split_range(n, tasks, ELEM_ALIGN, t, lo, hi);
+}
+
+void dsc__split_sumsq_parts(const dsc_kernels *k, size_t n, const float *x, int exact, size_t t0,
+                            size_t t1, double *part) {
+    reduce_job j = {k, n, dsc__split_sumsq_tasks(n), t0, x, exact, 0, part};
+    if (t1 - t0 == 1) reduce_task(&j, 0, NULL);
+    else dsc__parallel_run(t1 - t0, reduce_task, &j, NULL);
+}
+
 double dsc__split_sumsq(const dsc_kernels *k, size_t n, const float *x, int exact) {
-    size_t tasks = dsc__split_count(n, DSC__SPLIT_GRAIN, ELEM_ALIGN, DSC__SPLIT_MAX);
+    size_t tasks = dsc__split_sumsq_tasks(n);
     if (tasks == 1) return exact ? k->sumsq(n, x) : k->sumsq_fast(n, x);
-    reduce_job j = {k, n, tasks, x, exact, 0, {0}};
-    dsc__parallel_run(tasks, reduce_task, &j, NULL);
+    double part[DSC__SPLIT_MAX];
+    dsc__split_sumsq_parts(k, n, x, exact, 0, tasks, part);
+    return dsc__split_sumsq_combine(part, tasks);
+}
+
+double dsc__split_sumsq_combine(const double *part, size_t tasks) {
+    if (tasks == 1) return part[0];
     double s = 0.0;
-    for (size_t t = 0; t < tasks; t++) s += j.part[t];
+    for (size_t t = 0; t < tasks; t++) s += part[t];
     return s;
 }
 
 int dsc__split_all_finite(const dsc_kernels *k, size_t n, const float *x) {
     size_t tasks = dsc__split_count(n, DSC__SPLIT_GRAIN, ELEM_ALIGN, DSC__SPLIT_MAX);
     if (tasks == 1) return k->all_finite(n, x);
-    reduce_job j = {k, n, tasks, x, 0, 1, {0}};
+    double part[DSC__SPLIT_MAX];
+    reduce_job j = {k, n, tasks, 0, x, 0, 1, part};
     dsc__parallel_run(tasks, reduce_task, &j, NULL);
     int ok = 1;
-    for (size_t t = 0; t < tasks; t++) ok &= j.part[t] != 0.0;
+    for (size_t t = 0; t < tasks; t++) ok &= part[t] != 0.0;
     return ok;
 }

@@ -45,6 +45,16 @@ double dsc__split_softmax_xent(const dsc_kernels *k, size_t m, size_t n, const f
                                size_t lddz);
 /* sumsq (exact = 1) or sumsq_fast (exact = 0). */
 double dsc__split_sumsq(const dsc_kernels *k, size_t n, const float *x, int exact);
+/* dsc__split_sumsq in pieces, for a caller that sums a buffer while it is
+ * being produced (the fused training step): the split's task count for n,
+ * task t's range, the partial sums of tasks [t0, t1) into part[t0..t1)
+ * (split over the threads), and the sum of all tasks' parts in task order,
+ * which is bit for bit what dsc__split_sumsq returns. */
+size_t dsc__split_sumsq_tasks(size_t n);
+void dsc__split_sumsq_range(size_t n, size_t tasks, size_t t, size_t *lo, size_t *hi);
+void dsc__split_sumsq_parts(const dsc_kernels *k, size_t n, const float *x, int exact, size_t t0,
+                            size_t t1, double *part);
+double dsc__split_sumsq_combine(const double *part, size_t tasks);
 int dsc__split_all_finite(const dsc_kernels *k, size_t n, const float *x);
 
 #endif

@@ -111,9 +111,10 @@ static void bn_backward(dsc__layer *l, const dsc__pass *p, const float *dy, floa
     float *sdy = p->scratch + S_A * c, *sdxm = p->scratch + S_B * c;
     float *k = p->scratch + S_C * c, *gm = p->scratch + S_D * c;
     l->k->bn_backward_sums(p->batch, c, s, p->x, dy, mean, sdy, sdxm);
+    const int add = !p->grad_write;
     for (size_t j = 0; j < c; j++) {
-        dw[j] += (float)((double)sdxm[j] * rstd[j]);
-        db[j] += sdy[j];
+        dw[j] = (add ? dw[j] : 0.0f) + (float)((double)sdxm[j] * rstd[j]);
+        db[j] = (add ? db[j] : 0.0f) + sdy[j];
     }
     if (dx == NULL) return;
     const double count = (double)(p->batch * s);
@@ -167,7 +168,7 @@ static dsc_status bn2d_config_add(const char *fn, dsc_model *model, const double
 const dsc__layer_vtable dsc__batchnorm1d_vt = {
     .kind = DSC_LAYER_BATCHNORM1D, .name = "batchnorm1d", .shape = bn_shape,
     .tensors = bn_tensors, .init = bn_init, .scratch_floats = bn_scratch,
-    .forward = bn_forward, .backward = bn_backward, .dx_in_place = 1,
+    .forward = bn_forward, .backward = bn_backward, .dx_in_place = 1, .grad_write = 1,
     .config_keys = bn_keys, .config_get = bn_config_get, .config_add = bn1d_config_add,
     .check_batch = bn_check_batch,
 };
@@ -175,7 +176,7 @@ const dsc__layer_vtable dsc__batchnorm1d_vt = {
 const dsc__layer_vtable dsc__batchnorm2d_vt = {
     .kind = DSC_LAYER_BATCHNORM2D, .name = "batchnorm2d", .shape = bn_shape,
     .tensors = bn_tensors, .init = bn_init, .scratch_floats = bn_scratch,
-    .forward = bn_forward, .backward = bn_backward, .dx_in_place = 1,
+    .forward = bn_forward, .backward = bn_backward, .dx_in_place = 1, .grad_write = 1,
     .config_keys = bn_keys, .config_get = bn_config_get, .config_add = bn2d_config_add,
     .check_batch = bn_check_batch,
 };

@@ -15,17 +15,18 @@
 /* Every kind with a generic model-file encoding (config_keys): one line per
  * kind here. Dense, activation and dropout have their own, older encoding. */
 extern const dsc__layer_vtable dsc__flatten_vt;
-extern const dsc__layer_vtable dsc__lstm_vt, dsc__gru_vt, dsc__last_step_vt;
+extern const dsc__layer_vtable dsc__conv1d_vt, dsc__conv2d_vt;
+extern const dsc__layer_vtable dsc__maxpool1d_vt, dsc__maxpool2d_vt, dsc__avgpool1d_vt,
+    dsc__avgpool2d_vt;
 extern const dsc__layer_vtable dsc__batchnorm1d_vt, dsc__batchnorm2d_vt, dsc__layernorm_vt;
+extern const dsc__layer_vtable dsc__lstm_vt, dsc__gru_vt, dsc__last_step_vt;
 
 const dsc__layer_vtable *const dsc__layer_kinds[] = {
     &dsc__flatten_vt,
-    &dsc__lstm_vt,
-    &dsc__gru_vt,
-    &dsc__last_step_vt,
-    &dsc__batchnorm1d_vt,
-    &dsc__batchnorm2d_vt,
-    &dsc__layernorm_vt,
+    &dsc__conv1d_vt, &dsc__conv2d_vt,
+    &dsc__maxpool1d_vt, &dsc__maxpool2d_vt, &dsc__avgpool1d_vt, &dsc__avgpool2d_vt,
+    &dsc__batchnorm1d_vt, &dsc__batchnorm2d_vt, &dsc__layernorm_vt,
+    &dsc__lstm_vt, &dsc__gru_vt, &dsc__last_step_vt,
     NULL,
 };
 

@@ -22,7 +22,8 @@
  *                 (state_dict keys "<layer>.<state_name>") follow from it;
  *        init     PyTorch's default init (dsc__init_weight/_bias of
  *                 init_impl.h) and buffer resets;
- *        scratch_floats, forward, backward, dx_in_place: the passes;
+ *        scratch_floats, forward, backward, dx_in_place, grad_write: the
+ *                 passes;
  *        config_keys, config_get, config_add: its model-file description.
  *   2. its configuration struct: one member of the union `u` below.
  *   3. its vtable in dsc__layer_kinds[] (lib/nn/layer.c): one extern line and
@@ -39,6 +40,7 @@
 #include "../core/common.h"
 #include "../core/rng.h"
 #include "../kernels/kernels.h"
+#include "conv_impl.h"
 
 typedef struct dsc__layer dsc__layer;
 
@@ -91,6 +93,9 @@ typedef struct dsc__pass {
     float *ws;
     float *scratch;
     int training;
+    int grad_write; /* backward: write the parameter gradients instead of adding to them
+                       (the fused training step's first backward); only for kinds whose
+                       vtable sets grad_write */
 } dsc__pass;
 
 typedef struct dsc__layer_vtable {
@@ -119,6 +124,12 @@ typedef struct dsc__layer_vtable {
      * equal dy for layers whose forward is elementwise. */
     void (*backward)(dsc__layer *l, const dsc__pass *p, const float *dy, float *dx);
     int dx_in_place; /* 1 if backward may write dx over dy */
+    /* 1 if backward honours dsc__pass.grad_write, with the bits of zeroing
+     * then adding (0.0f + the value, so a -0 becomes +0 alike). Kinds
+     * without it have their parameter gradients zeroed by the engine just
+     * before their backward (in cache, layer by layer), which the GEMM's
+     * accumulating weight-gradient kernels (gemm_tn, bias_grad) need. */
+    int grad_write;
     /* Model files (lib/io/model_io.c), for every kind but dense, activation
      * and dropout (whose encoding predates this): the configuration as named
      * numbers, written as {"kind": name, key: value...}, and the call that
@@ -174,6 +185,14 @@ struct dsc__layer {
             double momentum;  /* batch norm: weight of the new statistic; NaN: cumulative */
             int batch_stats;  /* batch norm: the last forward used the batch's statistics */
         } norm;
+        struct {
+            dsc__conv_geom g; /* conv_impl.h; the spatial sizes set by the shape hook */
+            int has_bias;     /* param: weight, then bias [out_c] */
+        } conv;               /* conv1d, conv2d (conv.c) */
+        struct {
+            dsc_pool_geom g;  /* kernels.h; sizes set by the shape hook, planes per pass */
+            int ceil_mode;
+        } pool;               /* maxpool1d/2d, avgpool1d/2d (pool.c) */
     } u;
 };
 

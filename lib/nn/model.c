@@ -269,9 +269,10 @@ DSC_API dsc_status dsc_model_init(dsc_model *model, dsc_init weight_init, dsc_in
 }
 
 /* Runs every layer on batch rows of x (already validated). */
-static void run_forward(dsc_model *m, const float *x, size_t batch, int training) {
+void dsc__model_run_forward(dsc_model *m, const float *x, size_t batch, int training) {
     for (size_t i = 0; i < m->nlayers; i++) {
-        dsc__pass p = {batch, i == 0 ? x : m->act[i], m->act[i + 1], m->ws, m->scratch[i], training};
+        dsc__pass p = {batch, i == 0 ? x : m->act[i], m->act[i + 1], m->ws, m->scratch[i], training,
+                       0};
         m->layers[i].vt->forward(&m->layers[i], &p);
     }
 }
@@ -295,7 +296,7 @@ DSC_API dsc_status dsc_model_forward(dsc_model *model, const float *x, size_t ba
     memcpy(model->act[0], x, batch * model->in_width * sizeof(float));
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);
-    run_forward(model, model->act[0], batch, model->training);
+    dsc__model_run_forward(model, model->act[0], batch, model->training);
     dsc__fpenv_leave(&fe);
     model->fwd_batch = batch;
     *y = model->act[model->nlayers];
@@ -322,7 +323,7 @@ DSC_API dsc_status dsc_model_predict(dsc_model *model, const float *x, size_t n,
     dsc__fpenv_enter(&fe);
     for (size_t done = 0; done < n;) {
         size_t b = n - done < model->max_batch ? n - done : model->max_batch;
-        run_forward(model, x + done * in, b, 0);
+        dsc__model_run_forward(model, x + done * in, b, 0);
         memcpy(y + done * out, model->act[model->nlayers], b * out * sizeof(float));
         done += b;
     }
@@ -338,10 +339,17 @@ DSC_API dsc_status dsc_model_backward(dsc_model *model, const float *dy, size_t 
                   "%s: no forward pass to go back through; call dsc_model_forward first", fn);
     DSC_RETURN_IF(batch != model->fwd_batch, DSC_E_SHAPE,
                   "%s: batch is %zu but the last forward had %zu samples", fn, batch, model->fwd_batch);
-    const float *cur = dy;
-    float *own = NULL; /* cur once it is one of our buffers (not the caller's dy) */
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);
+    dsc__model_run_backward(model, dy, batch, 0, NULL, NULL);
+    dsc__fpenv_leave(&fe);
+    return DSC_OK;
+}
+
+void dsc__model_run_backward(dsc_model *model, const float *dy, size_t batch, int grad_write,
+                             void (*after)(void *ctx, const dsc__layer *l), void *ctx) {
+    const float *cur = dy;
+    float *own = NULL; /* cur once it is one of our buffers (not the caller's dy) */
     for (size_t i = model->nlayers; i-- > 0;) {
         dsc__layer *l = &model->layers[i];
         float *dx = NULL;
@@ -350,13 +358,14 @@ DSC_API dsc_status dsc_model_backward(dsc_model *model, const float *dy, size_t 
             else dx = cur == model->gbuf[0] ? model->gbuf[1] : model->gbuf[0];
         }
         dsc__pass p = {batch, model->act[i], model->act[i + 1], model->ws, model->scratch[i],
-                       model->training};
+                       model->training, grad_write && l->vt->grad_write};
+        if (grad_write && !l->vt->grad_write && l->nparams)
+            memset(l->grad, 0, l->nparams * sizeof(float));
         l->vt->backward(l, &p, cur, dx);
+        if (after != NULL) after(ctx, l);
         cur = own = dx;
     }
-    dsc__fpenv_leave(&fe);
     model->dx = cur;
-    return DSC_OK;
 }
 
 DSC_API dsc_status dsc_model_zero_grad(dsc_model *model) {

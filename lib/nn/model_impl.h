@@ -35,6 +35,24 @@ struct dsc_model {
 dsc_status dsc__model_buffers(const char *fn, dsc_model *m, float **params, float **grads,
                               size_t *n);
 
+/* The passes over every layer, inside the caller's dsc__fpenv_enter/leave,
+ * on validated arguments. Forward: batch rows of x. Backward: from dy
+ * (batch rows of the output's gradient) down to the first layer, leaving
+ * dLoss/dInput in m->dx when input_grad is set; grad_write: the layers
+ * write their parameter gradients (dsc__pass.grad_write, or zeroed just
+ * before for kinds without it) instead of adding to them; after, if not
+ * NULL, runs once each layer's backward is done. */
+void dsc__model_run_forward(dsc_model *m, const float *x, size_t batch, int training);
+void dsc__model_run_backward(dsc_model *m, const float *dy, size_t batch, int grad_write,
+                             void (*after)(void *ctx, const dsc__layer *l), void *ctx);
+
+/* dsc_model_train_step for the trainer (fn names the caller in messages):
+ * *value is the batch's loss whenever the loss was computed, on a refusal
+ * too (NaN before that), which the trainer reports. */
+dsc_status dsc__model_train_step(const char *fn, dsc_model *m, dsc_loss *loss, dsc_optimizer *opt,
+                                 const float *x, const float *target, const int32_t *labels,
+                                 size_t batch, double *value);
+
 /* Named-tensor access shared by the public getters and setters (layer.c):
  * the tensor called name of a layer, a parameter (buffer 0; grad 1: its
  * gradient) or a buffer, with every check of dsc_model_get_param. */

@@ -25,6 +25,11 @@ struct dsc_optimizer {
     dsc_grad_hook_fn hook;           /* gradient-reduce hook, or NULL */
     void *hook_user;
     int in_hook;                     /* 1 while the hook runs: mutators refuse */
+    /* The fused training step's norm (dsc__optimizer_fused_*): per group,
+     * DSC__SPLIT_MAX partial sums and the count of those not yet summed;
+     * cap groups' worth, allocated with the group list. */
+    double *norm_part;
+    size_t *norm_pending;
 };
 
 /* The functions that change an optimizer refuse to run from its own hook:
@@ -179,6 +184,8 @@ void dsc_optimizer_free(dsc_optimizer *opt) {
     for (size_t i = 0; i < opt->ngroups; i++)
         for (size_t s = 0; s < DSC__MAX_STATE; s++) dsc__free(opt->groups[i].state[s]);
     dsc__free(opt->groups);
+    dsc__free(opt->norm_part);
+    dsc__free(opt->norm_pending);
     dsc__free(opt);
 }
 
@@ -233,12 +240,21 @@ dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *
     if (s == DSC_OK && opt->ngroups == opt->cap) {
         size_t cap = opt->cap ? opt->cap * 2 : 4;
         dsc__group *ng = dsc__calloc(cap, sizeof *ng);
-        if (ng == NULL) {
+        double *np = dsc__calloc(cap * DSC__SPLIT_MAX, sizeof *np);
+        size_t *npend = dsc__calloc(cap, sizeof *npend);
+        if (ng == NULL || np == NULL || npend == NULL) {
+            dsc__free(ng);
+            dsc__free(np);
+            dsc__free(npend);
             s = dsc__error(DSC_E_NOMEM, "%s: out of memory for the group list", fn);
         } else {
             if (opt->ngroups) memcpy(ng, opt->groups, opt->ngroups * sizeof *ng);
             dsc__free(opt->groups);
+            dsc__free(opt->norm_part);
+            dsc__free(opt->norm_pending);
             opt->groups = ng;
+            opt->norm_part = np;
+            opt->norm_pending = npend;
             opt->cap = cap;
         }
     }
@@ -432,10 +448,52 @@ static void step_task(void *ctx, size_t t, float *ws) {
     (void)ws;
     step_job *j = ctx;
     size_t lo, hi;
-    dsc__split_range(j->gr->n, j->tasks, STEP_ALIGN, t, &lo, &hi);
+    /* The update takes the pieces last to first: after a pass that went
+     * first to last (the norm and check), the last pieces may still be in
+     * the last-level cache. Elementwise: the order changes no bit. */
+    size_t piece = j->check ? t : j->tasks - 1 - t;
+    dsc__split_range(j->gr->n, j->tasks, STEP_ALIGN, piece, &lo, &hi);
     dsc__group part = group_slice(j->gr, lo, hi);
     j->ok[t] = j->opt->def->step(j->opt->k, &part, j->clip, j->check);
     if (t == 0) j->first = part;
+}
+
+/* Steps 2 and 4 in one pass when the clip is known before the norm (no norm
+ * clipping): each piece of dsc__split_sumsq's cut of a group gets its sum of
+ * squares, then its result check while its gradients are in cache. The sums
+ * are dsc__split_sumsq's, piece for piece; the verdicts the check's. */
+typedef struct norm_check_job {
+    const dsc_optimizer *opt;
+    const dsc__group *gr;
+    const dsc__clip *clip;
+    size_t tasks;
+    double *part;
+    int ok[DSC__SPLIT_MAX];
+} norm_check_job;
+
+static void norm_check_task(void *ctx, size_t t, float *ws) {
+    (void)ws;
+    norm_check_job *j = ctx;
+    size_t lo, hi;
+    dsc__split_sumsq_range(j->gr->n, j->tasks, t, &lo, &hi);
+    j->part[t] = j->opt->k->sumsq_fast(hi - lo, j->gr->g + lo);
+    dsc__group piece = group_slice(j->gr, lo, hi);
+    j->ok[t] = j->opt->def->step(j->opt->k, &piece, j->clip, 1);
+}
+
+/* The norm's sum of squares of every group and whether every check passed. */
+static double norm_and_check(dsc_optimizer *opt, const dsc__clip *clip, int *ok) {
+    double total = 0.0;
+    *ok = 1;
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        norm_check_job j = {opt, &opt->groups[i], clip, dsc__split_sumsq_tasks(opt->groups[i].n),
+                            opt->norm_part + i * DSC__SPLIT_MAX, {0}};
+        if (j.tasks == 1) norm_check_task(&j, 0, NULL);
+        else dsc__parallel_run(j.tasks, norm_check_task, &j, NULL);
+        total += dsc__split_sumsq_combine(j.part, j.tasks);
+        for (size_t t = 0; t < j.tasks; t++) *ok &= j.ok[t] != 0;
+    }
+    return total;
 }
 
 static int group_step(const dsc_optimizer *opt, dsc__group *gr, const dsc__clip *clip, int check) {
@@ -479,17 +537,67 @@ static void count_refused(dsc_optimizer *opt) {
     if (opt->refused < UINT64_MAX) opt->refused++;
 }
 
-/* The order of a step lives here and only here. */
-dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
-    const char *fn = "dsc_optimizer_step";
-    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
-    CHECK_NOT_IN_HOOK(fn, opt);
+/* What a step checks before it starts: groups to update, step counts that
+ * can grow. */
+static dsc_status step_allowed(const dsc_optimizer *opt, const char *fn) {
     DSC_RETURN_IF(opt->ngroups == 0, DSC_E_STATE,
                   "%s: the optimizer has no parameter group; add one first", fn);
     for (size_t i = 0; i < opt->ngroups; i++)
         DSC_RETURN_IF(opt->groups[i].step >= DSC__STEP_MAX, DSC_E_STATE,
                       "%s: group %zu has taken 2^53 steps, the most a step count holds; "
                       "reset the state (dsc_optimizer_reset_state) or set a smaller count", fn, i);
+    return DSC_OK;
+}
+
+/* Step 2's refusal: the sum of squares total is not finite. */
+static dsc_status refuse_gradient(dsc_optimizer *opt, const char *fn) {
+    count_refused(opt);
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        const dsc__group *gr = &opt->groups[i];
+        for (size_t j = 0; j < gr->n; j++)
+            DSC_RETURN_IF(!isfinite(gr->g[j]), DSC_E_NONFINITE,
+                          "%s: group %zu gradient[%zu] is %g; step refused, parameters and "
+                          "state unchanged", fn, i, j, (double)gr->g[j]);
+    }
+    return dsc__error(DSC_E_NONFINITE, "%s: the gradient norm is not finite; step refused", fn);
+}
+
+/* Step 3: the clipping of the norm just recorded and of the value limit. */
+static dsc__clip clip_of(const dsc_optimizer *opt) {
+    double max_norm = opt->hp[DSC__HP_CLIP_NORM], max_value = opt->hp[DSC__HP_CLIP_VALUE];
+    dsc__clip clip = {1.0f, INFINITY};
+    if (max_norm > 0.0) {
+        double s = max_norm / (opt->last_norm + 1e-6); /* torch clip_grad_norm_ */
+        if (s < 1.0) clip.gscale = (float)s;
+    }
+    if (max_value > 0.0) clip.gclip = (float)max_value;
+    return clip;
+}
+
+/* Step 4: the result check of every group, in group order; on the first
+ * that fails, the refusal naming its first bad element. */
+static dsc_status check_all(dsc_optimizer *opt, const dsc__clip *clip, const char *fn) {
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        const dsc__group *gr = &opt->groups[i];
+        if (group_step(opt, &opt->groups[i], clip, 1)) continue;
+        size_t j = first_nonfinite(opt, gr, clip);
+        count_refused(opt);
+        return dsc__error(DSC_E_NONFINITE,
+                          "%s: the update of group %zu would write NaN or an infinity at element "
+                          "%zu (parameter %g, gradient %g, lr %g); step refused, parameters and "
+                          "state unchanged", fn, i, j, (double)gr->p[j], (double)gr->g[j],
+                          gr->hp[DSC__HP_LR]);
+    }
+    return DSC_OK;
+}
+
+/* The order of a step lives here and only here (the fused training step
+ * below keeps it, doing steps 2 and 4 while the gradient is produced). */
+dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
+    const char *fn = "dsc_optimizer_step";
+    DSC_RETURN_IF(opt == NULL, DSC_E_ARG, "%s: opt must not be NULL", fn);
+    CHECK_NOT_IN_HOOK(fn, opt);
+    DSC_TRY(step_allowed(opt, fn));
     /* 1. Gradient reduce (data-parallel ranks agree on the gradients). */
     if (opt->hook != NULL) {
         opt->in_hook = 1;
@@ -507,53 +615,131 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
     dsc_fpenv fe;
     dsc__fpenv_enter(&fe);
     /* 2. Global norm = non-finite check, before anything is written. */
-    double max_norm = opt->hp[DSC__HP_CLIP_NORM], max_value = opt->hp[DSC__HP_CLIP_VALUE];
+    const int clip_norm = opt->hp[DSC__HP_CLIP_NORM] > 0.0;
     double total = 0.0;
-    for (size_t i = 0; i < opt->ngroups; i++)
-        total += sumsq(opt->k, opt->groups[i].g, opt->groups[i].n, max_norm > 0.0);
+    int checked = 0, ok = 1;
+    if (clip_norm) {
+        for (size_t i = 0; i < opt->ngroups; i++)
+            total += sumsq(opt->k, opt->groups[i].g, opt->groups[i].n, 1);
+    } else { /* the clip does not depend on the norm: step 4 rides along */
+        dsc__clip known = clip_of(opt);
+        total = norm_and_check(opt, &known, &ok);
+        checked = 1;
+    }
     opt->last_norm = sqrt(total);
-    if (!isfinite(total)) {
-        dsc__fpenv_leave(&fe);
-        count_refused(opt);
-        for (size_t i = 0; i < opt->ngroups; i++) {
-            const dsc__group *gr = &opt->groups[i];
-            for (size_t j = 0; j < gr->n; j++)
-                DSC_RETURN_IF(!isfinite(gr->g[j]), DSC_E_NONFINITE,
-                              "%s: group %zu gradient[%zu] is %g; step refused, parameters and "
-                              "state unchanged", fn, i, j, (double)gr->g[j]);
-        }
-        return dsc__error(DSC_E_NONFINITE, "%s: the gradient norm is not finite; step refused", fn);
-    }
+    dsc_status s = DSC_OK;
+    if (!isfinite(total)) s = refuse_gradient(opt, fn);
     /* 3. Clipping, folded into the update's read of g (see dsc_update_args). */
-    dsc__clip clip = {1.0f, INFINITY};
-    if (max_norm > 0.0) {
-        double s = max_norm / (opt->last_norm + 1e-6); /* torch clip_grad_norm_ */
-        if (s < 1.0) clip.gscale = (float)s;
-    }
-    if (max_value > 0.0) clip.gclip = (float)max_value;
+    dsc__clip clip = clip_of(opt);
     /* 4. The result check: every group's update computed without being
      * written; one NaN or infinity it would write refuses the step, as a
-     * non-finite gradient does. */
-    for (size_t i = 0; i < opt->ngroups; i++) {
-        const dsc__group *gr = &opt->groups[i];
-        if (group_step(opt, &opt->groups[i], &clip, 1)) continue;
-        size_t j = first_nonfinite(opt, gr, &clip);
-        dsc__fpenv_leave(&fe);
-        count_refused(opt);
-        return dsc__error(DSC_E_NONFINITE,
-                          "%s: the update of group %zu would write NaN or an infinity at element "
-                          "%zu (parameter %g, gradient %g, lr %g); step refused, parameters and "
-                          "state unchanged", fn, i, j, (double)gr->p[j], (double)gr->g[j],
-                          gr->hp[DSC__HP_LR]);
-    }
+     * non-finite gradient does (after a failed check above, check_all finds
+     * the group and element to name). */
+    if (s == DSC_OK && (!checked || !ok)) s = check_all(opt, &clip, fn);
     /* 5. Update every group: one fused kernel pass each. */
-    for (size_t i = 0; i < opt->ngroups; i++) {
+    for (size_t i = 0; i < opt->ngroups && s == DSC_OK; i++) {
         dsc__group *gr = &opt->groups[i];
         (void)group_step(opt, gr, &clip, 0);
         gr->step++;
     }
     dsc__fpenv_leave(&fe);
+    return s;
+}
+
+/* ---- the fused training step's phases (lib/nn/train_step.c) ------------ */
+
+int dsc__optimizer_has_hook(const dsc_optimizer *opt) {
+    return opt->hook != NULL;
+}
+
+dsc_status dsc__optimizer_fused_begin(dsc_optimizer *opt, const float *params, const float *grads,
+                                      size_t n, dsc__fused *f, const char *fn) {
+    CHECK_NOT_IN_HOOK(fn, opt);
+    char why[160];
+    DSC_RETURN_IF(!dsc__optimizer_holds_exactly(opt, params, grads, n, why, sizeof why),
+                  DSC_E_ARG, "%s: the optimizer must hold exactly the model's parameters "
+                  "(dsc_optimizer_add_model), but %s", fn, why);
+    DSC_TRY(step_allowed(opt, fn));
+    f->opt = opt;
+    f->grads = grads;
+    f->exact = opt->hp[DSC__HP_CLIP_NORM] > 0.0;
+    f->clip.gscale = 1.0f;
+    f->clip.gclip = opt->hp[DSC__HP_CLIP_VALUE] > 0.0 ? (float)opt->hp[DSC__HP_CLIP_VALUE]
+                                                      : INFINITY;
+    f->failed = 0;
+    for (size_t i = 0; i < opt->ngroups; i++)
+        opt->norm_pending[i] = dsc__split_sumsq_tasks(opt->groups[i].n);
     return DSC_OK;
+}
+
+/* Group gr's elements inside the model offsets [lo, hi) as a group of its
+ * own (part); 0 if there are none. */
+static int group_part(const dsc__fused *f, const dsc__group *gr, size_t lo, size_t hi,
+                      dsc__group *part) {
+    size_t off = (size_t)(gr->g - f->grads), a = off > lo ? off : lo;
+    size_t b = off + gr->n < hi ? off + gr->n : hi;
+    if (a >= b) return 0;
+    *part = group_slice(gr, a - off, b - off);
+    return 1;
+}
+
+void dsc__optimizer_fused_produced(dsc__fused *f, size_t lo, size_t hi) {
+    dsc_optimizer *opt = f->opt;
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        const dsc__group *gr = &opt->groups[i];
+        /* 2. The norm's pieces whose gradients are all final (at or above lo),
+         * each summed once, as dsc__split_sumsq cuts the group. */
+        const size_t off = (size_t)(gr->g - f->grads), tasks = dsc__split_sumsq_tasks(gr->n);
+        size_t t = opt->norm_pending[i];
+        while (t > 0) {
+            size_t clo, chi;
+            dsc__split_sumsq_range(gr->n, tasks, t - 1, &clo, &chi);
+            if (off + clo < lo) break;
+            t--;
+        }
+        if (t < opt->norm_pending[i])
+            dsc__split_sumsq_parts(opt->k, gr->n, gr->g, f->exact, t, opt->norm_pending[i],
+                                   opt->norm_part + i * DSC__SPLIT_MAX);
+        opt->norm_pending[i] = t;
+        /* 4. Without norm clipping the clip is known: the result check of
+         * the new gradients, while they are in cache. */
+        dsc__group part;
+        if (!f->exact && !f->failed && group_part(f, gr, lo, hi, &part))
+            f->failed = !group_step(opt, &part, &f->clip, 1);
+    }
+}
+
+dsc_status dsc__optimizer_fused_decide(dsc__fused *f, const char *fn) {
+    dsc_optimizer *opt = f->opt;
+    double total = 0.0;
+    for (size_t i = 0; i < opt->ngroups; i++)
+        total += dsc__split_sumsq_combine(opt->norm_part + i * DSC__SPLIT_MAX,
+                                          dsc__split_sumsq_tasks(opt->groups[i].n));
+    opt->last_norm = sqrt(total);
+    if (!isfinite(total)) return refuse_gradient(opt, fn);
+    f->clip = clip_of(opt);
+    /* With norm clipping the checks run now; after a failed early check the
+     * same loop finds the group and element to name. */
+    if (f->exact || f->failed) return check_all(opt, &f->clip, fn);
+    return DSC_OK;
+}
+
+void dsc__optimizer_fused_update(dsc__fused *f, size_t lo, size_t hi) {
+    dsc_optimizer *opt = f->opt;
+    for (size_t i = 0; i < opt->ngroups; i++) {
+        dsc__group *gr = &opt->groups[i];
+        dsc__group part;
+        if (!group_part(f, gr, lo, hi, &part)) continue;
+        (void)group_step(opt, &part, &f->clip, 0);
+        /* Ranges come in increasing order: the group's last piece commits
+         * what its step changes besides buffers (each piece started from
+         * the group's values and changed them alike). */
+        if (part.p + part.n == gr->p + gr->n) {
+            memcpy(gr->hp, part.hp, sizeof gr->hp);
+            gr->started = part.started;
+            gr->step++;
+        }
+    }
 }
 
 dsc_status dsc_optimizer_zero_grad(dsc_optimizer *opt) {

@@ -140,6 +140,36 @@ dsc_status dsc__optimizer_add_buffers(dsc_optimizer *opt, float *params, float *
 int dsc__optimizer_holds_exactly(const dsc_optimizer *opt, const float *params,
                                  const float *grads, size_t n, char *why, size_t cap);
 
+/* ---- the fused training step (lib/nn/train_step.c) ----------------------
+ * dsc_optimizer_step's order, in phases a model can interleave with its
+ * backward: _begin checks the step may run (no hook running, the groups hold
+ * exactly the model's n parameters at params with their gradients at grads,
+ * step counts below the maximum) and starts the norm; _produced, called
+ * after the backward made the gradients at model offsets [lo, hi) final
+ * (with every offset above hi final already, so calls go down the model),
+ * sums the norm's pieces now complete and, without norm clipping, runs the
+ * result check on [lo, hi); _decide finishes the norm, refuses a non-finite
+ * one, sets the clipping and runs the checks still to do (DSC_E_NONFINITE:
+ * refused, counted, nothing written); _update, called on ranges in
+ * increasing order that cover the parameters, updates them and completes
+ * each group's step as its last range passes. Every result is bit for bit
+ * dsc_optimizer_step's. A gradient hook is not run: with one set
+ * (dsc__optimizer_has_hook), the caller uses dsc_optimizer_step. */
+typedef struct dsc__fused {
+    dsc_optimizer *opt;
+    const float *grads;   /* model offsets count from here */
+    int exact;            /* norm clipping: the exact norm, checks after it */
+    int failed;           /* an early result check failed */
+    dsc__clip clip;
+} dsc__fused;
+
+int dsc__optimizer_has_hook(const dsc_optimizer *opt);
+dsc_status dsc__optimizer_fused_begin(dsc_optimizer *opt, const float *params, const float *grads,
+                                      size_t n, dsc__fused *f, const char *fn);
+void dsc__optimizer_fused_produced(dsc__fused *f, size_t lo, size_t hi);
+dsc_status dsc__optimizer_fused_decide(dsc__fused *f, const char *fn);
+void dsc__optimizer_fused_update(dsc__fused *f, size_t lo, size_t hi);
+
 /* Fills the fields every kernel reads first (clip, sign, lr, weight decay). */
 void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc__clip *clip);
 

@@ -7,10 +7,16 @@
  * run allocates nothing. Gradient accumulation over chunks: each chunk's
  * dLoss/dy (the gradient of the chunk's mean) is scaled by chunk/batch, so
  * the summed gradient is the gradient of the batch mean, exactly what one
- * pass over the whole batch would give (up to float summation order). */
+ * pass over the whole batch would give (up to float summation order).
+ * A batch that fits the model's maximum batch and measures no noise scale
+ * runs as one dsc_model_train_step (the fused step, the same bits); the
+ * others (accumulation over chunks, the noise scale's two passes, which
+ * read the gradient between them) as the separate calls. A gradient hook
+ * runs in either (the fused step then calls dsc_optimizer_step). */
 #include "trainer_impl.h"
 #include "../core/settings.h"
 #include "../optim/optimizer_impl.h"
+#include "../nn/model_impl.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -509,6 +515,21 @@ dsc_status dsc__trainer_train_batch(dsc_trainer *t, const size_t *rows, size_t n
     float *grads = NULL;
     const size_t part = measure && n >= 2 ? dsc__noise_part(n, t->noise_part) : 0;
     *loss = NAN;
+    if (part == 0 && n <= t->max_batch) {
+        /* One chunk, no gradient read in between: the fused step, which
+         * gives the bits of the calls below with fewer passes. */
+        double v;
+        DSC_TRY(dsc_dataset_gather(t->train, rows, n, t->x, t->tgt, t->lab));
+        dsc_status s = dsc__model_train_step("dsc_trainer_run", t->model, t->loss, t->opt, t->x,
+                                             t->labels ? NULL : t->tgt,
+                                             t->labels ? t->lab : NULL, n, &v);
+        /* sum / n as below, so the loss reported does not depend on the path */
+        if (s == DSC_OK || s == DSC_E_NONFINITE) *loss = isnan(v) ? v : v * (double)n / (double)n;
+        /* A batch refused before its backward leaves gradients as a fresh
+         * zero_grad would, as below. */
+        if (s == DSC_E_NONFINITE && !isfinite(v)) DSC_TRY(dsc_model_zero_grad(t->model));
+        return s;
+    }
     DSC_TRY(dsc_model_zero_grad(t->model));
     if (part > 0) DSC_TRY(dsc_model_grads(t->model, &grads));
     for (size_t done = 0; done < n;) {

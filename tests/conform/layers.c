@@ -179,6 +179,88 @@ static int build_layernorm(conform_layer *b) {
     return api(b->r, dsc_model_add_layernorm(b->model, d, eps), "dsc_model_add_layernorm");
 }
 
+/* Sizes of a conv/pool line: 2-d lines give `h,w` pairs, 1-d lines one
+ * integer (read into the width entry; the height entry stays 1, or 0 for
+ * padding). */
+static int window_sizes(conform_layer *b, int two, const char *key, const char *v, size_t *out,
+                        size_t h_default) {
+    char what[64];
+    snprintf(what, sizeof what, "layer %zu (%s)", b->index, b->line->tok[0]);
+    out[0] = h_default;
+    return conform_kv_sizes(b->r, what, key, v, two ? out : out + 1, two ? 2 : 1);
+}
+
+static int flag(conform_layer *b, const char *key, const char *v, int *out) {
+    if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+        return ref_fail(b->r, "layer %zu: %s=%s is not 0 or 1", b->index, key, v);
+    *out = v[0] == '1';
+    return 0;
+}
+
+/* conv1d, conv2d: in out kernel stride padding dilation groups bias. */
+static int build_conv(conform_layer *b, int two) {
+    static const char *const keys[] = {"in", "out", "kernel", "stride", "padding", "dilation",
+                                       "groups", "bias", NULL};
+    const char *v[8];
+    size_t in[2], out[2], k[2], s[2], p[2], d[2], g[2];
+    int bias;
+    if (keys_of(b, keys, v) || window_sizes(b, 0, "in", v[0], in, 0) ||
+        window_sizes(b, 0, "out", v[1], out, 0) || window_sizes(b, two, "kernel", v[2], k, 1) ||
+        window_sizes(b, two, "stride", v[3], s, 1) || window_sizes(b, two, "padding", v[4], p, 0) ||
+        window_sizes(b, two, "dilation", v[5], d, 1) || window_sizes(b, 0, "groups", v[6], g, 0) ||
+        flag(b, "bias", v[7], &bias))
+        return -1;
+    if (two)
+        return api(b->r, dsc_model_add_conv2d(b->model, in[1], out[1], k, s, p, d, g[1], bias),
+                   "dsc_model_add_conv2d");
+    return api(b->r, dsc_model_add_conv1d(b->model, in[1], out[1], k[1], s[1], p[1], d[1], g[1], bias),
+               "dsc_model_add_conv1d");
+}
+
+static int build_conv1d(conform_layer *b) { return build_conv(b, 0); }
+static int build_conv2d(conform_layer *b) { return build_conv(b, 1); }
+
+/* maxpool1d, maxpool2d: kernel stride padding dilation ceil_mode. */
+static int build_maxpool(conform_layer *b, int two) {
+    static const char *const keys[] = {"kernel", "stride", "padding", "dilation", "ceil_mode", NULL};
+    const char *v[5];
+    size_t k[2], s[2], p[2], d[2];
+    int ceil_mode;
+    if (keys_of(b, keys, v) || window_sizes(b, two, "kernel", v[0], k, 1) ||
+        window_sizes(b, two, "stride", v[1], s, 1) || window_sizes(b, two, "padding", v[2], p, 0) ||
+        window_sizes(b, two, "dilation", v[3], d, 1) || flag(b, "ceil_mode", v[4], &ceil_mode))
+        return -1;
+    if (two)
+        return api(b->r, dsc_model_add_maxpool2d(b->model, k, s, p, d, ceil_mode),
+                   "dsc_model_add_maxpool2d");
+    return api(b->r, dsc_model_add_maxpool1d(b->model, k[1], s[1], p[1], d[1], ceil_mode),
+               "dsc_model_add_maxpool1d");
+}
+
+static int build_maxpool1d(conform_layer *b) { return build_maxpool(b, 0); }
+static int build_maxpool2d(conform_layer *b) { return build_maxpool(b, 1); }
+
+/* avgpool1d, avgpool2d: kernel stride padding ceil_mode count_include_pad. */
+static int build_avgpool(conform_layer *b, int two) {
+    static const char *const keys[] = {"kernel", "stride", "padding", "ceil_mode",
+                                       "count_include_pad", NULL};
+    const char *v[5];
+    size_t k[2], s[2], p[2];
+    int ceil_mode, cip;
+    if (keys_of(b, keys, v) || window_sizes(b, two, "kernel", v[0], k, 1) ||
+        window_sizes(b, two, "stride", v[1], s, 1) || window_sizes(b, two, "padding", v[2], p, 0) ||
+        flag(b, "ceil_mode", v[3], &ceil_mode) || flag(b, "count_include_pad", v[4], &cip))
+        return -1;
+    if (two)
+        return api(b->r, dsc_model_add_avgpool2d(b->model, k, s, p, ceil_mode, cip),
+                   "dsc_model_add_avgpool2d");
+    return api(b->r, dsc_model_add_avgpool1d(b->model, k[1], s[1], p[1], ceil_mode, cip),
+               "dsc_model_add_avgpool1d");
+}
+
+static int build_avgpool1d(conform_layer *b) { return build_avgpool(b, 0); }
+static int build_avgpool2d(conform_layer *b) { return build_avgpool(b, 1); }
+
 /* Every layer type a case may use: one row per type. */
 static const struct {
     const char *type;
@@ -197,6 +279,12 @@ static const struct {
     {"batchnorm1d", build_batchnorm1d},
     {"batchnorm2d", build_batchnorm2d},
     {"layernorm", build_layernorm},
+    {"conv1d", build_conv1d},
+    {"conv2d", build_conv2d},
+    {"maxpool1d", build_maxpool1d},
+    {"maxpool2d", build_maxpool2d},
+    {"avgpool1d", build_avgpool1d},
+    {"avgpool2d", build_avgpool2d},
 };
 
 int conform_add_layer(conform_layer *b) {

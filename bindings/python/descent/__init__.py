@@ -21,6 +21,7 @@ from .nn import (GELU, BCEWithLogitsLoss, CrossEntropyLoss, Dense, Dropout, Hube
 from .optim import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam,
                     RMSprop, Rprop)
 from .nn import BatchNorm1d, BatchNorm2d, LayerNorm
+from .conv import AvgPool1d, AvgPool2d, Conv1d, Conv2d, MaxPool1d, MaxPool2d
 from .lr_scheduler import (ChainedScheduler, Constant, ConstantLR, CosineAnnealingLR,
                            CosineAnnealingWarmRestarts, CyclicLR, ExponentialLR, InverseTimeDecay,
                            LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR,
@@ -30,7 +31,7 @@ from ._enums import (ProgressKey, SchedStepping, SearchKind, SearchParam, StopRe
                      TrainerParam)
 from .train import NoiseScale, Progress, RangeTest, Search, Trainer, Trial, evaluate, noise_scale
 from .serialization import load, load_model, save
-from . import nn, optim, lr_scheduler, data, train, serialization  # noqa: F401  (torch-like module paths)
+from . import nn, conv, optim, lr_scheduler, data, train, serialization  # noqa: F401  (torch-like module paths)
 
 
 def lib_version():

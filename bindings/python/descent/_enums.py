@@ -24,6 +24,12 @@ class LayerKind(IntEnum):
     ACTIVATION = 2
     DROPOUT = 3
     FLATTEN = 4
+    CONV1D = 5
+    CONV2D = 6
+    MAXPOOL1D = 7
+    MAXPOOL2D = 8
+    AVGPOOL1D = 9
+    AVGPOOL2D = 10
     BATCHNORM1D = 11
     BATCHNORM2D = 12
     LAYERNORM = 13

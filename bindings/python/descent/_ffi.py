@@ -263,6 +263,8 @@ FUNCTIONS = [
                                      size_p], status, S),
     ("dsc_model_get_param", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
     ("dsc_model_set_param", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
+    ("dsc_model_train_step", [handle, handle, handle, float_p, float_p, int32_p, c_size_t,
+                              double_p], status, S),
     ("dsc_model_get_param_grad", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
     ("dsc_model_get_buffer", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
     ("dsc_model_set_buffer", [handle, c_size_t, c_char_p, float_p, c_size_t], status, S),
@@ -270,6 +272,15 @@ FUNCTIONS = [
     ("dsc_model_add_lstm", [handle, c_size_t, c_size_t], status, S),
     ("dsc_model_add_gru", [handle, c_size_t, c_size_t], status, S),
     ("dsc_model_add_last_step", [handle], status, S),
+    # Convolution and pooling layers (experimental); 2-d sizes as size_t[2]
+    ("dsc_model_add_conv1d", [handle, c_size_t, c_size_t, c_size_t, c_size_t, c_size_t, c_size_t,
+                              c_size_t, c_int], status, S),
+    ("dsc_model_add_conv2d", [handle, c_size_t, c_size_t, size_p, size_p, size_p, size_p, c_size_t,
+                              c_int], status, S),
+    ("dsc_model_add_maxpool1d", [handle, c_size_t, c_size_t, c_size_t, c_size_t, c_int], status, S),
+    ("dsc_model_add_maxpool2d", [handle, size_p, size_p, size_p, size_p, c_int], status, S),
+    ("dsc_model_add_avgpool1d", [handle, c_size_t, c_size_t, c_size_t, c_int, c_int], status, S),
+    ("dsc_model_add_avgpool2d", [handle, size_p, size_p, size_p, c_int, c_int], status, S),
 ]
 
 

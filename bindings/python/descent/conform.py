@@ -632,6 +632,51 @@ def _build_layernorm(b):
     return descent.LayerNorm(d, eps=kv_double(b.c, "layernorm", "eps", v["eps"]))
 
 
+def _window_sizes(b, key, text, n):
+    """`h,w` (n = 2) or one integer (n = 1), each >= 0, as a tuple."""
+    parts = text.split(",")
+    vals = [parse_long(p) for p in parts]
+    if len(parts) != n or any(v is None or v < 0 for v in vals):
+        b.c.fail("layer %d (%s): %s=%s is not %d integer%s >= 0%s" % (
+            b.index, b.type, key, text, n, "s" if n > 1 else "", " separated by commas" if n > 1 else ""))
+    return tuple(vals) if n > 1 else vals[0]
+
+
+def _flag(b, key, text):
+    if text not in ("0", "1"):
+        b.c.fail("layer %d: %s=%s is not 0 or 1" % (b.index, key, text))
+    return text == "1"
+
+
+def _conv(cls, n):
+    def build(b):
+        v = b.keys("in", "out", "kernel", "stride", "padding", "dilation", "groups", "bias")
+        sz = {k: _window_sizes(b, k, v[k], n) for k in ("kernel", "stride", "padding", "dilation")}
+        return cls(_window_sizes(b, "in", v["in"], 1), _window_sizes(b, "out", v["out"], 1),
+                   sz["kernel"], stride=sz["stride"], padding=sz["padding"], dilation=sz["dilation"],
+                   groups=_window_sizes(b, "groups", v["groups"], 1), bias=_flag(b, "bias", v["bias"]))
+    return build
+
+
+def _maxpool(cls, n):
+    def build(b):
+        v = b.keys("kernel", "stride", "padding", "dilation", "ceil_mode")
+        sz = {k: _window_sizes(b, k, v[k], n) for k in ("kernel", "stride", "padding", "dilation")}
+        return cls(sz["kernel"], stride=sz["stride"], padding=sz["padding"],
+                   dilation=sz["dilation"], ceil_mode=_flag(b, "ceil_mode", v["ceil_mode"]))
+    return build
+
+
+def _avgpool(cls, n):
+    def build(b):
+        v = b.keys("kernel", "stride", "padding", "ceil_mode", "count_include_pad")
+        sz = {k: _window_sizes(b, k, v[k], n) for k in ("kernel", "stride", "padding")}
+        return cls(sz["kernel"], stride=sz["stride"], padding=sz["padding"],
+                   ceil_mode=_flag(b, "ceil_mode", v["ceil_mode"]),
+                   count_include_pad=_flag(b, "count_include_pad", v["count_include_pad"]))
+    return build
+
+
 #: Every layer type a case may use: type -> builder(LayerLine) -> a descent layer.
 LAYER_BUILDERS = {
     "dense": _build_dense,
@@ -647,6 +692,12 @@ LAYER_BUILDERS = {
     "batchnorm1d": _build_batchnorm(descent.BatchNorm1d, "features"),
     "batchnorm2d": _build_batchnorm(descent.BatchNorm2d, "channels"),
     "layernorm": _build_layernorm,
+    "conv1d": _conv(descent.Conv1d, 1),
+    "conv2d": _conv(descent.Conv2d, 2),
+    "maxpool1d": _maxpool(descent.MaxPool1d, 1),
+    "maxpool2d": _maxpool(descent.MaxPool2d, 2),
+    "avgpool1d": _avgpool(descent.AvgPool1d, 1),
+    "avgpool2d": _avgpool(descent.AvgPool2d, 2),
 }
 
 #: The loss line's types: type -> (class, its one key or None).

@@ -761,6 +761,48 @@ class Sequential(Handle):
                                "[%d], the shape of the forward's output" % (_shape(shape), wout, wout))
         C.dsc_model_backward(self, src.ptr, batch)   # no forward yet: DSC_E_STATE from C
 
+    def train_step(self, x, target, loss, optimizer):
+        """One training step in one call (``dsc_model_train_step``): forward,
+        ``loss``, backward and ``optimizer.step()``, with the results of
+        ``zero_grad(); loss(model(x), target); model.backward(loss.backward());
+        optimizer.step()`` bit for bit and fewer passes over memory. ``target``
+        is what ``loss`` takes (floats of the output's shape, or class labels);
+        ``optimizer`` must hold exactly this model's parameters. Returns the
+        batch's loss. A refused step raises NonFiniteError with nothing
+        updated, as ``optimizer.step()`` does."""
+        where = "Sequential.train_step"
+        if not isinstance(loss, _Loss):
+            raise TypeError("%s: loss must be a descent loss (MSELoss, CrossEntropyLoss...), "
+                            "not %s" % (where, type(loss).__name__))
+        src, batch, shape = self._rows(x, "train_step")
+        self._need_built(batch)
+        value = c_double()
+        if loss._labels:
+            lab, keep = _labels_for(where, target, shape)
+            t_ptr, l_ptr = None, lab
+            last = (None, keep, lab, shape)
+        else:
+            t = _buf.floats_in(target, "target")
+            if tuple(t.shape) != tuple(shape):
+                raise _shape_error("%s: target has shape %s, the output %s; they must be the same"
+                                   % (where, _shape(t.shape), _shape(shape)))
+            t_ptr, l_ptr = t.ptr, None
+            last = (None, t, None, shape)
+        optimizer._hook_error = None
+        try:
+            C.dsc_model_train_step(self, loss, optimizer, src.ptr, t_ptr, l_ptr, batch,
+                                   ctypes.byref(value))
+        except Exception:
+            if getattr(optimizer, "_hook_error", None) is not None:
+                err, optimizer._hook_error = optimizer._hook_error, None
+                raise err
+            raise
+        finally:
+            # the C loss now remembers this batch (its target is borrowed from here)
+            loss._last = last
+            self._out_shape = shape
+        return value.value
+
     def zero_grad(self, set_to_none=False):
         """Write zeros into every gradient (torch's ``set_to_none`` cannot drop
         descent's buffers, so both values zero them)."""

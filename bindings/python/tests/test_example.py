@@ -86,3 +86,20 @@ def test_finetune_from_torch_example_without_torch():
     r = _run_example("finetune_from_torch.py", prelude=block)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "torch is not importable here" in r.stdout and "task B MSE" in r.stdout
+
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+def test_fashion_cnn_example():
+    """examples/fashion_cnn.py: without its data set, exit 2 naming the fix; with
+    it (tools/install-deps.sh demo), its short run reaches its target."""
+    path = os.path.join(PKG_ROOT, "examples", "fashion_cnn.py")
+    run = "import runpy, sys; sys.argv = [%r] + %r; runpy.run_path(%r, run_name='__main__')"
+    r = run_python(run % (path, ["--data", "/nonexistent-dir"], path))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "install-deps.sh demo" in r.stderr
+    if os.path.exists(os.path.join(FASHION, "train-images-idx3-ubyte.gz")):
+        r = run_python(run % (path, ["--quick"], path))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "target 75%: reached" in r.stdout

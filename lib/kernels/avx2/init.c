@@ -9,4 +9,5 @@ void dsc__kernels_init_avx2(dsc_kernels *k) {
     dsc__avx2_init_update(k);
     dsc__avx2_init_rnn(k);
     dsc__avx2_init_norm(k);
+    dsc__avx2_init_pool(k);
 }

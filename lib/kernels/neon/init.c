@@ -9,4 +9,5 @@ void dsc__kernels_init_neon(dsc_kernels *k) {
     dsc__neon_init_update(k);
     dsc__neon_init_rnn(k);
     dsc__neon_init_norm(k);
+    dsc__neon_init_pool(k);
 }

@@ -9,4 +9,5 @@ void dsc__kernels_init_scalar(dsc_kernels *k) {
     dsc__scalar_init_update(k);
     dsc__scalar_init_rnn(k);
     dsc__scalar_init_norm(k);
+    dsc__scalar_init_pool(k);
 }

@@ -9,4 +9,5 @@ void dsc__kernels_init_sse2(dsc_kernels *k) {
     dsc__sse2_init_update(k);
     dsc__sse2_init_rnn(k);
     dsc__sse2_init_norm(k);
+    dsc__sse2_init_pool(k);
 }
