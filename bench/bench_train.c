@@ -26,8 +26,9 @@
  * the hidden width doubles (784-w-w/2-10, w = 64..2048) against its FLOPs,
  * and Adam's step time as N grows (4K..64M) against its bytes.
  *
- * W1 and W2 time bench_util.h's bench_train_step, the seven-call path
- * (HOOK(fused step) there: switch it to dsc_model_train_step once merged).
+ * W1 and W2 time bench_util.h's bench_train_step: the fused
+ * dsc_model_train_step, as the trainer and the Python binding run a step
+ * (bench_fused.c compares it with the seven-call path).
  *
  * Usage: bench_train [--quick] [--runs N] [--no-torch] [--no-scaling]
  *                    [--only a|b|s] [--data DIR] [--script PATH]
@@ -82,11 +83,9 @@ static void bench_b_init(bench_b *b) {
 
 /* steps single-sample steps of descent; ns per step of CPU time. */
 static double bench_b_descent(bench_b *b, long steps) {
-    float dy[4];
     double value, t0 = bench_cpu_now();
     for (long s = 0; s < steps; s++)
-        bench_train_step(b->m, b->loss, b->o, bx[s & (NS - 1)], bt[s & (NS - 1)], NULL, 1, 4, dy,
-                         &value);
+        bench_train_step(b->m, b->loss, b->o, bx[s & (NS - 1)], bt[s & (NS - 1)], NULL, 1, &value);
     return (bench_cpu_now() - t0) * 1e9 / (double)steps;
 }
 

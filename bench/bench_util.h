@@ -6,6 +6,9 @@
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
+#ifndef DESCENT_EXPERIMENTAL_API
+#define DESCENT_EXPERIMENTAL_API /* dsc_model_train_step */
+#endif
 #include "descent.h"
 
 #include <stdint.h>
@@ -110,22 +113,14 @@ static inline dsc_optimizer *bench_sgd(dsc_model *m, double lr, double momentum)
     return o;
 }
 
-/* One training step through the public API, as a host writes it: forward,
- * loss, backward, optimizer step, zero_grad (the seven-call path: the loss
- * is two calls, forward and backward; labels != NULL picks class labels).
- * HOOK(fused step): once dsc_model_train_step (issue 15's fused step) is
- * merged, W1 and W2 should time it here instead, behind the same signature. */
+/* One training step as a host runs it by default (and the trainer and the
+ * Python binding do): the fused dsc_model_train_step, forward, loss,
+ * backward and optimizer step in one call (labels != NULL picks class
+ * labels). bench_fused.c compares it with the seven-call path. */
 static inline void bench_train_step(dsc_model *m, dsc_loss *loss, dsc_optimizer *o,
                                     const float *x, const float *target, const int32_t *labels,
-                                    size_t batch, size_t classes, float *dy, double *value) {
-    const float *y;
-    BENCH_CHECK(dsc_model_forward(m, x, batch, &y));
-    if (labels != NULL) BENCH_CHECK(dsc_loss_forward_labels(loss, y, labels, batch, classes, value));
-    else BENCH_CHECK(dsc_loss_forward(loss, y, target, batch, classes, value));
-    BENCH_CHECK(dsc_loss_backward(loss, dy));
-    BENCH_CHECK(dsc_model_backward(m, dy, batch));
-    BENCH_CHECK(dsc_optimizer_step(o));
-    BENCH_CHECK(dsc_model_zero_grad(m));
+                                    size_t batch, double *value) {
+    BENCH_CHECK(dsc_model_train_step(m, loss, o, x, target, labels, batch, value));
 }
 
 /* W1: one shuffled epoch of an MLP 784-...-10 on a data set, batch 64,
@@ -136,7 +131,7 @@ typedef struct bench_epoch {
     dsc_model *m;
     dsc_optimizer *o;
     dsc_loss *loss;
-    float *xb, *dy;
+    float *xb;
     int32_t *yb;
     double last_loss;
 } bench_epoch;
@@ -152,9 +147,8 @@ static inline void bench_epoch_init(bench_epoch *e, const dsc_dataset *ds, size_
     BENCH_CHECK(dsc_loss_new(&e->loss, DSC_LOSS_CROSS_ENTROPY));
     e->perm = malloc(n * sizeof *e->perm);
     e->xb = malloc(batch * 784 * sizeof *e->xb);
-    e->dy = malloc(batch * widths[layers - 1] * sizeof *e->dy);
     e->yb = malloc(batch * sizeof *e->yb);
-    if (!e->perm || !e->xb || !e->dy || !e->yb) exit(1);
+    if (!e->perm || !e->xb || !e->yb) exit(1);
     for (size_t i = 0; i < n; i++) e->perm[i] = i;
 }
 
@@ -170,7 +164,7 @@ static inline void bench_epoch_run(bench_epoch *e, double *wall, double *cpu) {
     for (size_t i = 0; i < n; i += B) {
         size_t b = n - i < B ? n - i : B;
         BENCH_CHECK(dsc_dataset_gather(e->ds, e->perm + i, b, e->xb, NULL, e->yb));
-        bench_train_step(e->m, e->loss, e->o, e->xb, NULL, e->yb, b, 10, e->dy, &value);
+        bench_train_step(e->m, e->loss, e->o, e->xb, NULL, e->yb, b, &value);
     }
     if (cpu != NULL) *cpu = bench_cpu_now() - c0;
     if (wall != NULL) *wall = bench_wall_now() - w0;
@@ -180,7 +174,6 @@ static inline void bench_epoch_run(bench_epoch *e, double *wall, double *cpu) {
 static inline void bench_epoch_free(bench_epoch *e) {
     free(e->perm);
     free(e->xb);
-    free(e->dy);
     free(e->yb);
     dsc_loss_free(e->loss);
     dsc_optimizer_free(e->o);
