@@ -191,14 +191,28 @@ static double mlp_flops(size_t w) {
     return 4.0 * (first + rest) + 2.0 * rest;
 }
 
+/* The first point of a series of rates from which every later one stays
+ * below 85% of the best before it (a lasting drop, not one loaded moment),
+ * or -1. */
+static int series_bend(const double *rate, int count) {
+    for (int i = 1; i < count; i++) {
+        double best = 0.0;
+        for (int j = 0; j < i; j++) best = fmax(best, rate[j]);
+        int lasting = 1;
+        for (int j = i; j < count; j++) lasting &= rate[j] < 0.85 * best;
+        if (lasting) return i;
+    }
+    return -1;
+}
+
 static void scaling_series(const dsc_dataset *ds) {
     size_t n = quick ? 1280 : 6400;
     printf("\nScaling 1: one epoch of %zu samples of an MLP 784-w-w/2-10 (W1's at w = 256), batch 64, "
            "SGD momentum, 1 thread; thread CPU time, median of 3\n", n);
     printf("| w | MFLOP/sample | us/sample | GFLOP/s | time x / FLOPs x (vs w/2) |\n"
            "|---:|---:|---:|---:|---:|\n");
-    double prev_t = 0.0, prev_f = 0.0, best = 0.0;
-    size_t bend = 0;
+    double prev_t = 0.0, prev_f = 0.0, rates[8];
+    int points = 0;
     for (size_t w = 64; w <= 2048; w *= 2) {
         const size_t widths[3] = {w, w / 2, 10};
         size_t nw = w >= 1024 ? n / 4 : n; /* the widest: fewer samples, same clock resolution */
@@ -213,8 +227,7 @@ static void scaling_series(const dsc_dataset *ds) {
         bench_epoch_free(&e);
         const double us = bench_median(t, 3) * 1e6, f = mlp_flops(w);
         const double gf = f / us * 1e-3;
-        if (bend == 0 && best > 0.0 && gf < 0.85 * best) bend = w;
-        if (gf > best) best = gf;
+        rates[points++] = gf;
         printf("| %zu | %.3f | %.2f | %.1f |", w, f * 1e-6, us, gf);
         if (prev_t > 0.0) printf(" %.2f |\n", (us / prev_t) / (f / prev_f));
         else printf(" - |\n");
@@ -223,19 +236,21 @@ static void scaling_series(const dsc_dataset *ds) {
         fflush(stdout);
     }
     const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE), l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    const int b1 = series_bend(rates, points);
+    const size_t bend = b1 < 0 ? 0 : (size_t)64 << b1;
     if (bend != 0)
-        printf("Bends at w = %zu: GFLOP/s below 85%% of the best of the narrower ones; the first "
+        printf("Bends at w = %zu: from there GFLOP/s stays below 85%% of the best before; the first "
                "layer's weights (784 x w floats = %.2f MB) against the %.2f MB L2 cache\n", bend,
                784.0 * (double)bend * 4e-6, (double)l2 * 1e-6);
     else
-        printf("No bend: GFLOP/s within 15%% of the best at every width (time tracks the FLOPs)\n");
+        printf("No lasting bend: GFLOP/s never stays below 85%% of the best before (time tracks "
+               "the FLOPs)\n");
     printf("\nScaling 2: one Adam step (dsc_optimizer_step, one group) over N parameters, 1 thread, "
            "against the stream loop (4 reads, 3 writes); GB/s at 28 B/param, median of 5\n");
     printf("| N | us/step | GB/s | stream GB/s | ratio | time x / bytes x (vs N/4) |\n"
            "|---:|---:|---:|---:|---:|---:|\n");
     prev_t = 0.0;
-    double prev_gb = 0.0;
-    size_t bend2 = 0;
+    points = 0;
     const size_t nmax = quick ? ((size_t)1 << 24) : ((size_t)1 << 26);
     for (size_t N = 4096; N <= nmax; N *= 4) {
         bench_adam a;
@@ -249,8 +264,7 @@ static void scaling_series(const dsc_dataset *ds) {
         bench_adam_free(&a);
         const double us = bench_median(td, 5) * 1e6, st = bench_median(ts, 5) * 1e6;
         const double bytes = 28.0 * (double)N, gb = bytes / us * 1e-3;
-        if (bend2 == 0 && prev_gb > 0.0 && gb < 0.85 * prev_gb) bend2 = N;
-        prev_gb = gb;
+        rates[points++] = gb;
         printf("| %zu%s | %.2f | %.1f | %.1f | %.2f |", N >= (1u << 20) ? N >> 20 : N >> 10,
                N >= (1u << 20) ? "M" : "K", us, gb, bytes / st * 1e-3,
                bench_median(q, 5));
@@ -259,13 +273,16 @@ static void scaling_series(const dsc_dataset *ds) {
         prev_t = us;
         fflush(stdout);
     }
+    const int b2 = series_bend(rates, points);
+    const size_t bend2 = b2 < 0 ? 0 : (size_t)4096 << (2 * b2);
     if (bend2 != 0)
         printf("Bends at N = %zu: %.0f MB of parameters, gradients and state (caches as the "
                "system reports them: L2 %.2f MB, L3 %.0f MB); below, the step runs from the caches "
                "at a rate set by its arithmetic and passes, from there at memory bandwidth\n",
                bend2, 16.0 * (double)bend2 * 1e-6, (double)l2 * 1e-6, (double)l3 * 1e-6);
     else
-        printf("No bend: GB/s within 15%% from one N to the next (time tracks the bytes)\n");
+        printf("No lasting bend: GB/s never stays below 85%% of the best before (time tracks the "
+               "bytes)\n");
 }
 
 /* ---- the run ------------------------------------------------------------- */
