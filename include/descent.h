@@ -429,8 +429,12 @@ typedef enum dsc_activation {
     DSC_ACTIVATION_SIGMOID = 3,    /**< y = 1 / (1 + exp(-x)). */
     DSC_ACTIVATION_TANH = 4,       /**< y = tanh(x). */
     DSC_ACTIVATION_GELU = 5,       /**< y = x * Phi(x), the exact form (torch.nn.GELU()). */
-    DSC_ACTIVATION_SOFTMAX = 6     /**< Row softmax (torch.nn.Softmax(dim=1)), for inference outputs;
+    DSC_ACTIVATION_SOFTMAX = 6,    /**< Row softmax (torch.nn.Softmax(dim=1)), for inference outputs;
                                         train classifiers on logits with ::DSC_LOSS_CROSS_ENTROPY. */
+    DSC_ACTIVATION_GELU_TANH = 7   /**< y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the
+                                        tanh approximation (torch.nn.GELU(approximate='tanh')),
+                                        with PyTorch's derivative of that formula.
+                                        @since 0.2.0 */
 } dsc_activation;
 
 /** @} */

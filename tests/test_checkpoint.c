@@ -258,6 +258,40 @@ static void test_model_round_trip(void **state) {
     dsc_model_free(other);
 }
 
+/* Both GELU forms are saved under their own names: a tanh-approximated GELU
+ * comes back as one (its outputs differ from the exact form's by ~1e-4). */
+static void test_model_round_trip_gelu_tanh(void **state) {
+    (void)state;
+    make_data();
+    dsc_model *m = NULL, *back = NULL;
+    assert_ok(dsc_model_new(&m, NF));
+    assert_ok(dsc_model_add_dense(m, 6, 1));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_GELU_TANH));
+    assert_ok(dsc_model_add_dense(m, 5, 1));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_GELU));
+    assert_ok(dsc_model_add_dense(m, NO, 1));
+    assert_ok(dsc_model_build(m, 4));
+    assert_ok(dsc_model_init(m, DSC_INIT_KAIMING_NORMAL, DSC_INIT_PYTORCH_DEFAULT, 5));
+    const char *path = in_dir("gelu_tanh.safetensors");
+    assert_ok(dsc_model_save(m, path));
+    assert_ok(dsc_model_load(&back, path, 4));
+    float ya[NS * NO], yb[NS * NO];
+    assert_ok(dsc_model_predict(m, xs, NS, ya));
+    assert_ok(dsc_model_predict(back, xs, NS, yb));
+    assert_memory_equal(ya, yb, sizeof ya);
+    size_t size;
+    unsigned char *b = slurp(path, &size);
+    assert_true(size > 8);
+    char *text = calloc(1, size + 1);
+    memcpy(text, b, size);
+    assert_non_null(strstr(text + 8, "\\\"activation\\\":\\\"gelu_tanh\\\""));
+    assert_non_null(strstr(text + 8, "\\\"activation\\\":\\\"gelu\\\""));
+    free(text);
+    free(b);
+    dsc_model_free(m);
+    dsc_model_free(back);
+}
+
 static void test_model_save_load_errors(void **state) {
     (void)state;
     dsc_model *m = NULL, *out = (dsc_model *)(uintptr_t)1;
@@ -1223,6 +1257,7 @@ static void test_load_alloc_failures(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_round_trip),
+        cmocka_unit_test(test_model_round_trip_gelu_tanh),
         cmocka_unit_test(test_model_save_load_errors),
         cmocka_unit_test(test_load_weights_pytorch_file),
         cmocka_unit_test(test_malformed_files),

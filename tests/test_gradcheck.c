@@ -257,6 +257,13 @@ static void l_layernorm(dsc_model *m) {
     assert_ok(dsc_model_add_dense(m, 2, 1));
 }
 
+static void l_conv_gelu_tanh(dsc_model *m) {
+    assert_ok(dsc_model_add_conv1d(m, 2, 3, 3, 1, 1, 1, 1, 1));
+    assert_ok(dsc_model_add_activation(m, DSC_ACTIVATION_GELU_TANH));
+    assert_ok(dsc_model_add_flatten(m));
+    assert_ok(dsc_model_add_dense(m, 2, 1));
+}
+
 static void l_layernorm_tf(dsc_model *m) {
     assert_ok(dsc_model_add_layernorm(m, 4, 1e-5));
     assert_ok(dsc_model_add_flatten(m));
@@ -314,6 +321,8 @@ static const gc_row rows[] = {
     {"batchnorm2d (training), tanh, flatten, dense", 2, 3, {2, 3, 2}, DSC_LOSS_CROSS_ENTROPY, 1, l_bn2d},
     {"batchnorm2d in eval mode", 2, 3, {2, 2, 2}, DSC_LOSS_MSE, 0, l_bn2d},
     {"dense, layernorm, gelu, dense", 3, 1, {5}, DSC_LOSS_HUBER, 1, l_layernorm},
+    {"conv1d, gelu (tanh approximation), flatten, dense", 3, 2, {2, 6}, DSC_LOSS_MSE, 1,
+     l_conv_gelu_tanh},
     {"layernorm on T x F, flatten, dense", 2, 2, {3, 4}, DSC_LOSS_MSE, 1, l_layernorm_tf},
     {"conv1d (stride, padding, dilation, groups), tanh, avgpool1d, flatten, dense", 2, 2, {4, 11},
      DSC_LOSS_MSE, 1, l_conv1d_avgpool},
@@ -347,7 +356,7 @@ static void test_gradcheck_activations(void **state) {
     static const dsc_activation acts[] = {DSC_ACTIVATION_IDENTITY, DSC_ACTIVATION_RELU,
                                           DSC_ACTIVATION_LEAKY_RELU, DSC_ACTIVATION_SIGMOID,
                                           DSC_ACTIVATION_TANH, DSC_ACTIVATION_GELU,
-                                          DSC_ACTIVATION_SOFTMAX};
+                                          DSC_ACTIVATION_SOFTMAX, DSC_ACTIVATION_GELU_TANH};
     for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
         gc g;
         /* the activation alone: input gradient */

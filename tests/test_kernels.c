@@ -9,7 +9,7 @@
  *   identity, relu, leaky_relu (fwd, bwd), sigmoid and tanh bwd,
  *   all_finite                                         exact
  *   sigmoid, tanh fwd                                  rtol 1e-6
- *   gelu fwd, bwd                                      rtol 2e-6, atol 1e-7
+ *   gelu, gelu_tanh fwd, bwd                           rtol 2e-6, atol 1e-7
  *   softmax                                            rtol 2e-6, atol 1e-9
  *   softmax_xent dz (p - 1 cancels at the label)       rtol 2e-6, atol 2e-7 |gscale|
  *   softmax_xent loss                                  2e-6 per row + 1e-6 relative
@@ -114,12 +114,12 @@ static const dsc_kernels *ref(void) {
 }
 
 static const char *const act_names[DSC_ACT_COUNT] = {"identity", "relu",  "leaky_relu",
-                                                     "sigmoid",  "tanh", "gelu"};
+                                                     "sigmoid",  "tanh", "gelu", "gelu_tanh"};
 /* Forward and backward tolerances against scalar, per activation. */
 static const double act_tol[DSC_ACT_COUNT][4] = {
     /* fwd rtol, atol, bwd rtol, atol */
     {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {1e-6, 1e-37, 0, 0}, {1e-6, 1e-37, 0, 0},
-    {2e-6, 1e-7, 2e-6, 1e-7},
+    {2e-6, 1e-7, 2e-6, 1e-7}, {2e-6, 1e-7, 2e-6, 1e-7},
 };
 
 /* Every activation of every kernel set against scalar: all sizes, two
@@ -210,6 +210,9 @@ static void test_kernels_act_special_inputs(void **state) {
         assert_true(isnan(got[0]) && got[2] == 1.0f && got[3] == -1.0f && got[4] == 0.0f);
         k->act_forward[DSC_ACT_GELU](n, sp, got, 0.0f);
         assert_true(isnan(got[0]) && got[2] == INFINITY && got[4] == 0.0f && got[10] == FLT_MAX);
+        k->act_forward[DSC_ACT_GELU_TANH](n, sp, got, 0.0f);
+        assert_true(isnan(got[0]) && got[2] == INFINITY && got[4] == 0.0f && got[10] == FLT_MAX &&
+                    got[11] == 0.0f && got[20] == 1e10f);
     }
 }
 
@@ -443,6 +446,33 @@ static double ref_gelu_d(double x) {
     return 0.5 * erfc(-x / sqrt(2.0)) + x * exp(-0.5 * x * x) * 0.39894228040143267794;
 }
 
+/* PyTorch's tanh-approximated GELU and its derivative (GeluBackward), in
+ * double. The forward writes 0.5 (1 + tanh u) as 1 / (1 + e^-2u), the same
+ * function: 1 + tanh u cancels to 0 in double below x = -6 (checked against
+ * the literal form where it does not, in test_kernels_gelu_tanh_formula). */
+static double gelu_tanh_u(double x) { return 0.79788456080286535588 * (x + 0.044715 * x * x * x); }
+static double ref_gelu_tanh(double x) { return x / (1.0 + exp(-2.0 * gelu_tanh_u(x))); }
+static double ref_gelu_tanh_d(double x) {
+    const double t = tanh(gelu_tanh_u(x));
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.79788456080286535588 * (1.0 + 3.0 * 0.044715 * x * x);
+}
+
+/* The reference above against PyTorch's literal forward
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) where that is accurate in
+ * double, and a few values torch.nn.GELU(approximate='tanh') prints in
+ * float64 (x = -3, -1, -0.5, 0.5, 1, 3). */
+static void test_kernels_gelu_tanh_formula(void **state) {
+    (void)state;
+    for (double x = -3.0; x <= 8.0; x += 1.0 / 64) {
+        const double lit = 0.5 * x * (1.0 + tanh(gelu_tanh_u(x)));
+        assert_true(fabs(ref_gelu_tanh(x) - lit) <= 1e-12 * fmax(fabs(lit), 1e-3));
+    }
+    static const double xs[6] = {-3.0, -1.0, -0.5, 0.5, 1.0, 3.0};
+    static const double torch64[6] = {-0.0036373920817729943, -0.15880800939172324, -0.15428599017485606,
+                                       0.34571400982514394, 0.8411919906082768, 2.996362607918227};
+    for (int i = 0; i < 6; i++) assert_true(fabs(ref_gelu_tanh(xs[i]) - torch64[i]) <= 1e-15);
+}
+
 /* Max error of each kernel against libm in double, in ulp (GELU's derivative
  * in absolute terms: it crosses zero at x = -0.75). Bounds asserted for
  * every ISA; scalar's are libm's. */
@@ -465,6 +495,12 @@ static const approx_case APPROX_BOUNDS[] = {
     {"gelu", ref_gelu, DSC_ACT_GELU, 0, 8.0, 1e-30},
     /* scalar 6e-8, SIMD 1.8e-7 (FMA) - 2.0e-7 (SSE2), near x = 0 */
     {"gelu'", ref_gelu_d, DSC_ACT_GELU, 1, 3e-7, 0.0},
+    /* scalar (double) 0.5, SIMD 129 (FMA) - 146 (SSE2) at x = -9 (y = -1e-28): u is
+     * rounded in float, and e^2u's relative error is |2u| times u's (about 2 ulp).
+     * PyTorch's float32 0.5 x (1 + tanh u) cancels to 0 there. */
+    {"gelu_t", ref_gelu_tanh, DSC_ACT_GELU_TANH, 0, 160.0, 1e-30},
+    /* scalar 6e-8, SIMD 1.8e-7 (FMA) - 1.94e-7 (SSE2) */
+    {"gelu_t'", ref_gelu_tanh_d, DSC_ACT_GELU_TANH, 1, 3e-7, 0.0},
 };
 
 static size_t sweep_points(float *x, size_t cap) {
@@ -550,6 +586,7 @@ int main(void) {
         cmocka_unit_test(test_kernels_nonfinite_every_position),
         cmocka_unit_test(test_kernels_scalar_vs_double),
         cmocka_unit_test(test_kernels_approx_error),
+        cmocka_unit_test(test_kernels_gelu_tanh_formula),
     };
     return cmocka_run_group_tests_name("kernels", tests, NULL, NULL);
 }

@@ -57,8 +57,8 @@ static void test_layer_add_activation_and_dropout(void **state) {
     dsc_model *m = NULL;
     assert_ok(dsc_model_new(&m, 4));
     assert_status(dsc_model_add_activation(NULL, DSC_ACTIVATION_RELU), DSC_E_ARG);
-    assert_status(dsc_model_add_activation(m, (dsc_activation)7), DSC_E_UNSUPPORTED);
-    assert_non_null(strstr(dsc_last_error(), "dsc_model_add_activation: act 7"));
+    assert_status(dsc_model_add_activation(m, (dsc_activation)8), DSC_E_UNSUPPORTED);
+    assert_non_null(strstr(dsc_last_error(), "dsc_model_add_activation: act 8 is not a dsc_activation (0..7)"));
     assert_status(dsc_model_add_activation(m, (dsc_activation)-1), DSC_E_UNSUPPORTED);
     assert_status(dsc_model_add_leaky_relu(NULL, 0.1), DSC_E_ARG);
     assert_status(dsc_model_add_leaky_relu(m, NAN), DSC_E_ARG);
@@ -69,17 +69,17 @@ static void test_layer_add_activation_and_dropout(void **state) {
     assert_status(dsc_model_add_dropout(m, 1.5, 1), DSC_E_ARG);
     assert_status(dsc_model_add_dropout(m, NAN, 1), DSC_E_ARG);
     expect_layers(m, 0, 4, 0);
-    for (int a = DSC_ACTIVATION_IDENTITY; a <= DSC_ACTIVATION_SOFTMAX; a++)
+    for (int a = DSC_ACTIVATION_IDENTITY; a <= DSC_ACTIVATION_GELU_TANH; a++)
         assert_ok(dsc_model_add_activation(m, (dsc_activation)a));
     assert_ok(dsc_model_add_leaky_relu(m, -0.5));
     assert_ok(dsc_model_add_dropout(m, 0.0, 1));
     assert_ok(dsc_model_add_dropout(m, 1.0, 1));
-    expect_layers(m, 10, 4, 0); /* the width is kept */
-    for (size_t i = 0; i < 10; i++) {
+    expect_layers(m, 11, 4, 0); /* the width is kept */
+    for (size_t i = 0; i < 11; i++) {
         dsc_layer_kind kind = DSC_LAYER_DENSE;
         size_t in = 0, out = 0, n = 9;
         assert_ok(dsc_model_layer_info(m, i, &kind, &in, &out));
-        assert_int_equal(kind, i < 8 ? DSC_LAYER_ACTIVATION : DSC_LAYER_DROPOUT);
+        assert_int_equal(kind, i < 9 ? DSC_LAYER_ACTIVATION : DSC_LAYER_DROPOUT);
         assert_int_equal(in, 4);
         assert_int_equal(out, 4);
         assert_ok(dsc_model_layer_param_count(m, i, &n));
@@ -205,6 +205,8 @@ static double ref_act(dsc_activation a, double x, double slope) {
     case DSC_ACTIVATION_SIGMOID: return 1 / (1 + exp(-x));
     case DSC_ACTIVATION_TANH: return tanh(x);
     case DSC_ACTIVATION_GELU: return 0.5 * x * (1 + erf(x / sqrt(2.0)));
+    case DSC_ACTIVATION_GELU_TANH:
+        return 0.5 * x * (1 + tanh(0.79788456080286535588 * (x + 0.044715 * x * x * x)));
     default: return x;
     }
 }
@@ -217,7 +219,8 @@ static void test_layer_activation_values(void **state) {
     x[18] = 0.0f;
     static const dsc_activation acts[] = {DSC_ACTIVATION_IDENTITY, DSC_ACTIVATION_RELU,
                                           DSC_ACTIVATION_LEAKY_RELU, DSC_ACTIVATION_SIGMOID,
-                                          DSC_ACTIVATION_TANH, DSC_ACTIVATION_GELU};
+                                          DSC_ACTIVATION_TANH, DSC_ACTIVATION_GELU,
+                                          DSC_ACTIVATION_GELU_TANH};
     for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
         run_one(acts[a], -1, x, 1, N, y);
         for (int i = 0; i < N; i++) want[i] = (float)ref_act(acts[a], x[i], 0.01);

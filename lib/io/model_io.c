@@ -13,7 +13,7 @@
 #include <string.h>
 
 static const char *const act_names[] = {
-    "identity", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax",
+    "identity", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "gelu_tanh",
 };
 #define NACT (sizeof act_names / sizeof act_names[0])
 

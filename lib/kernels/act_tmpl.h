@@ -67,6 +67,38 @@ static inline vf op_gelu_b(vf x, vf dy, vf a) {
     return vf_mul(dy, vf_fma(x, pdf, v_phi_cdf(x)));
 }
 
+/* The tanh approximation (approximate='tanh'), u = sqrt(2/pi) (x + 0.044715 x^3):
+ * 0.5 x (1 + tanh u) = x s, and PyTorch's derivative
+ * 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+ * = s + x s (1 - s) 2 sqrt(2/pi) (1 + 0.134145 x^2), with s = sigmoid(2u) and
+ * 1 - s = sigmoid(-2u) both from e = e^-|2u| (1 + tanh u cancels for x < 0). */
+static inline vf gelu_tanh_2u(vf x) {
+    const vf x3 = vf_mul(vf_mul(x, x), x);
+    return vf_mul(vf_fma(x3, vf_set1(0.044715f), x), vf_set1(1.5957691216057308f));
+}
+static inline vf op_gelu_tanh_f(vf x, vf a) {
+    (void)a;
+    const vf t = gelu_tanh_2u(x);
+    const vf e = v_exp(vf_neg(vf_abs(t)));
+    const vf d = vf_div(vf_set1(1.0f), vf_add(vf_set1(1.0f), e));
+    return vf_mul(x, vf_select(vf_lt(t, vf_zero()), vf_mul(e, d), d));
+}
+static inline vf op_gelu_tanh_b(vf x, vf dy, vf a) {
+    (void)a;
+    const vf t = gelu_tanh_2u(x);
+    const vf e = v_exp(vf_neg(vf_abs(t)));
+    const vf d = vf_div(vf_set1(1.0f), vf_add(vf_set1(1.0f), e));
+    const vf ed = vf_mul(e, d);
+    const vm neg = vf_lt(t, vf_zero());
+    const vf s = vf_select(neg, ed, d);
+    /* x^2 capped (beyond |x| = 20, s (1 - s) is 0, and inf * 0 would be NaN);
+     * x times s (1 - s) first, so that FLT_MAX * 0 is 0 too */
+    const vf xc = vf_min_nan(vf_set1(20.0f), vf_abs(x));
+    const vf poly = vf_fma(vf_mul(xc, xc), vf_set1(0.214064448f), vf_set1(1.595769122f));
+    const vf slope = vf_mul(vf_mul(x, vf_mul(d, ed)), poly);
+    return vf_mul(dy, vf_add(s, slope));
+}
+
 DSC_TMPL_FWD(identity_fwd, op_identity_f)
 DSC_TMPL_BWD(identity_bwd, op_identity_b, dy)
 DSC_TMPL_FWD(relu_fwd, op_relu_f)
@@ -79,6 +111,8 @@ DSC_TMPL_FWD(tanh_fwd, op_tanh_f)
 DSC_TMPL_BWD(tanh_bwd, op_tanh_b, y)
 DSC_TMPL_FWD(gelu_fwd, op_gelu_f)
 DSC_TMPL_BWD(gelu_bwd, op_gelu_b, x)
+DSC_TMPL_FWD(gelu_tanh_fwd, op_gelu_tanh_f)
+DSC_TMPL_BWD(gelu_tanh_bwd, op_gelu_tanh_b, x)
 
 /* Largest element of a row (NaN-propagation is irrelevant: a NaN anywhere
  * makes the exp sum, and so the whole row, NaN either way). */
@@ -157,12 +191,14 @@ static inline void tmpl_init_act(dsc_kernels *k) {
     k->act_forward[DSC_ACT_SIGMOID] = sigmoid_fwd;
     k->act_forward[DSC_ACT_TANH] = tanh_fwd;
     k->act_forward[DSC_ACT_GELU] = gelu_fwd;
+    k->act_forward[DSC_ACT_GELU_TANH] = gelu_tanh_fwd;
     k->act_backward[DSC_ACT_IDENTITY] = identity_bwd;
     k->act_backward[DSC_ACT_RELU] = relu_bwd;
     k->act_backward[DSC_ACT_LEAKY_RELU] = leaky_bwd;
     k->act_backward[DSC_ACT_SIGMOID] = sigmoid_bwd;
     k->act_backward[DSC_ACT_TANH] = tanh_bwd;
     k->act_backward[DSC_ACT_GELU] = gelu_bwd;
+    k->act_backward[DSC_ACT_GELU_TANH] = gelu_tanh_bwd;
     k->softmax = softmax;
     k->softmax_xent = softmax_xent;
 }

@@ -56,7 +56,8 @@ typedef enum dsc_act_id {
     DSC_ACT_SIGMOID = 3,
     DSC_ACT_TANH = 4,
     DSC_ACT_GELU = 5,       /* exact form x * Phi(x), PyTorch's default */
-    DSC_ACT_COUNT = 6
+    DSC_ACT_GELU_TANH = 6,  /* approximate='tanh' */
+    DSC_ACT_COUNT = 7
 } dsc_act_id;
 
 /* Per-step scalars of a fused optimizer update, computed by lib/optim in

@@ -1,6 +1,6 @@
 /* Activation layers: elementwise f(x) through the kernel table's
  * act_forward/act_backward (identity, ReLU, leaky ReLU, sigmoid, tanh, exact
- * GELU, as torch.nn), and a row softmax for inference outputs
+ * and tanh-approximated GELU, as torch.nn), and a row softmax for inference outputs
  * (torch.nn.Softmax(dim=1)): y = exp(x - max) / sum exp(x - max), whose
  * backward is dx = y * (dy - sum_j dy_j y_j). */
 #include "layer_impl.h"
@@ -14,6 +14,7 @@ static dsc_act_id kernel_id(dsc_activation a) {
     case DSC_ACTIVATION_SIGMOID: return DSC_ACT_SIGMOID;
     case DSC_ACTIVATION_TANH: return DSC_ACT_TANH;
     case DSC_ACTIVATION_GELU: return DSC_ACT_GELU;
+    case DSC_ACTIVATION_GELU_TANH: return DSC_ACT_GELU_TANH;
     default: return DSC_ACT_IDENTITY;
     }
 }
@@ -84,8 +85,8 @@ static dsc_status add(const char *fn, dsc_model *model, dsc_activation act, floa
 DSC_API dsc_status dsc_model_add_activation(dsc_model *model, dsc_activation act) {
     static const char fn[] = "dsc_model_add_activation";
     DSC_RETURN_IF(model == NULL, DSC_E_ARG, "%s: model is NULL", fn);
-    DSC_RETURN_IF((int)act < (int)DSC_ACTIVATION_IDENTITY || (int)act > (int)DSC_ACTIVATION_SOFTMAX,
-                  DSC_E_UNSUPPORTED, "%s: act %d is not a dsc_activation (0..6)", fn, (int)act);
+    DSC_RETURN_IF((int)act < (int)DSC_ACTIVATION_IDENTITY || (int)act > (int)DSC_ACTIVATION_GELU_TANH,
+                  DSC_E_UNSUPPORTED, "%s: act %d is not a dsc_activation (0..7)", fn, (int)act);
     return add(fn, model, act, 0.01f); /* torch.nn.LeakyReLU's default slope */
 }
 

@@ -109,11 +109,13 @@ static int build_gelu(conform_layer *b) {
     static const char *const keys[] = {"approximate", NULL};
     const char *v[1];
     if (keys_of(b, keys, v)) return -1;
-    if (strcmp(v[0], "none") != 0)
-        return ref_fail(b->r, "layer %zu: gelu approximate=%s is not supported (only none)",
+    dsc_activation act;
+    if (strcmp(v[0], "none") == 0) act = DSC_ACTIVATION_GELU;
+    else if (strcmp(v[0], "tanh") == 0) act = DSC_ACTIVATION_GELU_TANH;
+    else
+        return ref_fail(b->r, "layer %zu: gelu approximate=%s is not supported (none or tanh)",
                         b->index, v[0]);
-    return api(b->r, dsc_model_add_activation(b->model, DSC_ACTIVATION_GELU),
-               "dsc_model_add_activation");
+    return api(b->r, dsc_model_add_activation(b->model, act), "dsc_model_add_activation");
 }
 
 static int build_flatten(conform_layer *b) {

@@ -47,6 +47,7 @@ class Activation(IntEnum):
     TANH = 4
     GELU = 5
     SOFTMAX = 6
+    GELU_TANH = 7
 
 
 class Init(IntEnum):

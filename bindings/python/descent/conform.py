@@ -589,9 +589,9 @@ def _build_leaky_relu(b):
 
 def _build_gelu(b):
     v = b.keys("approximate")
-    if v["approximate"] != "none":
-        b.c.fail("layer %d: gelu approximate=%s is not supported (only none)" % (b.index, v["approximate"]))
-    return descent.GELU()
+    if v["approximate"] not in ("none", "tanh"):
+        b.c.fail("layer %d: gelu approximate=%s is not supported (none or tanh)" % (b.index, v["approximate"]))
+    return descent.GELU(v["approximate"])
 
 
 def _build_flatten(b):

@@ -230,13 +230,19 @@ class Tanh(_Activation):
 
 
 class GELU(_Activation):
-    """The exact GELU (``approximate='none'``, torch's default)."""
-    _act = Activation.GELU
+    """``torch.nn.GELU(approximate='none')``: the exact form x Phi(x) (torch's
+    default), or with ``approximate='tanh'`` 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
 
     def __init__(self, approximate="none"):
         _check.string("GELU", "approximate", approximate)
-        if approximate != "none":
-            raise _buf.arg_error("GELU: approximate=%r is not supported; only 'none'" % approximate)
+        if approximate not in ("none", "tanh"):
+            raise _buf.arg_error("GELU: approximate=%r is not supported; 'none' or 'tanh'"
+                                 % approximate)
+        self.approximate = approximate
+        self._act = Activation.GELU if approximate == "none" else Activation.GELU_TANH
+
+    def __repr__(self):
+        return "GELU(approximate=%r)" % self.approximate
 
 
 class Softmax(_Activation):

@@ -164,7 +164,7 @@ def _layer_cases():
         ("LeakyReLU inf", lambda: descent.LeakyReLU(math.inf), descent.ArgumentError, ""),
         ("ReLU inplace", lambda: descent.ReLU(inplace=1), TypeError, "True or False"),
         ("GELU None", lambda: descent.GELU(None), TypeError, "string"),
-        ("GELU tanh", lambda: descent.GELU("tanh"), descent.ArgumentError, "not supported"),
+        ("GELU sigmoid", lambda: descent.GELU("sigmoid"), descent.ArgumentError, "not supported"),
         ("Softmax dim", lambda: descent.Softmax(dim=0), descent.ArgumentError, "feature axis"),
         ("Softmax dim float", lambda: descent.Softmax(dim=1.0), TypeError, "integer"),
         ("Sequential non-layer", lambda: descent.Sequential(descent.Linear(2, 2), 3), TypeError,

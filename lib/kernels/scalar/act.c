@@ -9,6 +9,11 @@
  *   gelu(x) = x * Phi(x), Phi(x) = erfc(-x/sqrt2)/2 (the exact form,
  *     approximate='none'); backward dy * (Phi(x) + x * phi(x)),
  *     phi(x) = e^(-x^2/2) / sqrt(2 pi)
+ *   gelu_tanh(x) = 0.5 x (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3)
+ *     (approximate='tanh'); backward dy * (0.5 (1 + tanh u)
+ *     + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)), PyTorch's
+ *     GeluBackward; evaluated as x s and s + 2 x s (1 - s) sqrt(2/pi) (...),
+ *     s = sigmoid(2u) = (1 + tanh u)/2, which does not cancel for x < 0
  *   softmax(x)_j = e^(x_j - max) / sum_k e^(x_k - max)
  *   softmax_xent: sum over rows of logsumexp(z) - z[label] (F.cross_entropy
  *     with reduction='sum'), gradient gscale * (softmax(z) - onehot).
@@ -106,6 +111,38 @@ static void gelu_bwd(size_t n, const float *x, const float *y, const float *dy, 
     }
 }
 
+#define SQRT_2_PI 0.79788456080286535588 /* sqrt(2/pi) */
+#define GELU_KAPPA 0.044715
+
+/* s = sigmoid(2u) and 1 - s, each without cancellation. */
+static void gelu_tanh_s(double v, double *s, double *sm) {
+    const double t = 2.0 * SQRT_2_PI * (v + GELU_KAPPA * v * v * v);
+    const double e = exp(-fabs(t)), d = 1.0 / (1.0 + e);
+    *s = t < 0.0 ? e * d : d;
+    *sm = t < 0.0 ? d : e * d;
+}
+
+static void gelu_tanh_fwd(size_t n, const float *x, float *y, float alpha) {
+    (void)alpha;
+    for (size_t i = 0; i < n; i++) {
+        double s, sm;
+        gelu_tanh_s(x[i], &s, &sm);
+        y[i] = (float)((double)x[i] * s);
+    }
+}
+
+static void gelu_tanh_bwd(size_t n, const float *x, const float *y, const float *dy, float *dx,
+                          float alpha) {
+    (void)y, (void)alpha;
+    for (size_t i = 0; i < n; i++) {
+        const double v = x[i];
+        double s, sm;
+        gelu_tanh_s(v, &s, &sm);
+        const double slope = 2.0 * v * (s * sm) * SQRT_2_PI * (1.0 + 3.0 * GELU_KAPPA * v * v);
+        dx[i] = (float)((double)dy[i] * (s + slope));
+    }
+}
+
 /* Rows in double: the reference is as exact as float inputs allow. */
 static void softmax(size_t m, size_t n, const float *x, size_t ldx, float *y, size_t ldy) {
     if (n == 0) return;
@@ -152,12 +189,14 @@ void dsc__scalar_init_act(dsc_kernels *k) {
     k->act_forward[DSC_ACT_SIGMOID] = sigmoid_fwd;
     k->act_forward[DSC_ACT_TANH] = tanh_fwd;
     k->act_forward[DSC_ACT_GELU] = gelu_fwd;
+    k->act_forward[DSC_ACT_GELU_TANH] = gelu_tanh_fwd;
     k->act_backward[DSC_ACT_IDENTITY] = identity_bwd;
     k->act_backward[DSC_ACT_RELU] = relu_bwd;
     k->act_backward[DSC_ACT_LEAKY_RELU] = leaky_bwd;
     k->act_backward[DSC_ACT_SIGMOID] = sigmoid_bwd;
     k->act_backward[DSC_ACT_TANH] = tanh_bwd;
     k->act_backward[DSC_ACT_GELU] = gelu_bwd;
+    k->act_backward[DSC_ACT_GELU_TANH] = gelu_tanh_bwd;
     k->softmax = softmax;
     k->softmax_xent = softmax_xent;
 }
