@@ -7,48 +7,21 @@
  * images (default 12800; Fashion-MNIST's content would not change the
  * time). descent runs through its public API as a host would (forward,
  * loss, backward, optimizer step, zero_grad); PyTorch runs in a child
- * process with one thread. Times are thread CPU time (time descheduled on a
- * shared machine does not count); each figure is the median of --runs
- * epochs (default 3) after a warm-up epoch. Prints samples/s of each and
- * their ratio (descent / PyTorch).
+ * process with one thread (bench/torch_child.h) that takes one command per
+ * timed epoch, so the epochs interleave (descent, PyTorch, descent...) and
+ * load from other processes hits both alike. Times are thread CPU time
+ * (time descheduled on a shared machine does not count); each figure is the
+ * median of --runs epochs (default 3) after a warm-up epoch. Prints
+ * samples/s of each and their ratio (descent / PyTorch).
  *
  * Usage: bench_cnn [--quick] [--runs N] [--samples N] [--no-torch] [--script PATH] */
-#define DESCENT_EXPERIMENTAL_API
-#include "descent.h"
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#include "bench_util.h"
+#include "torch_child.h"
 
 #define MAX_RUNS 15
 #define BATCH 64
 
-#define CHECK(expr)                                                                    \
-    do {                                                                               \
-        dsc_status s_ = (expr);                                                        \
-        if (s_ != DSC_OK) {                                                            \
-            fprintf(stderr, "bench_cnn: %s: %s\n", #expr, dsc_last_error());           \
-            exit(1);                                                                   \
-        }                                                                              \
-    } while (0)
-
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+#define CHECK BENCH_CHECK
 
 typedef struct cnn {
     dsc_model *m;
@@ -82,16 +55,12 @@ static void cnn_new(cnn *c, size_t n) {
     c->dy = malloc(BATCH * 10 * sizeof *c->dy);
     c->labels = malloc(n * sizeof *c->labels);
     if (c->x == NULL || c->dy == NULL || c->labels == NULL) exit(1);
-    uint64_t r = 88172645463325252ull;
-    for (size_t i = 0; i < n * 784; i++) {
-        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-        c->x[i] = (float)(r >> 40) / 16777216.0f;
-    }
+    for (size_t i = 0; i < n * 784; i++) c->x[i] = 0.5f + 0.5f * bench_urand();
     for (size_t i = 0; i < n; i++) c->labels[i] = (int32_t)(i * 7 % 10);
 }
 
 static double cnn_epoch(cnn *c) {
-    const double t = cpu_now();
+    const double t = bench_cpu_now();
     for (size_t i = 0; i + BATCH <= c->n; i += BATCH) {
         const float *y = NULL;
         double l = 0;
@@ -102,7 +71,7 @@ static double cnn_epoch(cnn *c) {
         CHECK(dsc_optimizer_step(c->opt));
         CHECK(dsc_model_zero_grad(c->m));
     }
-    return (double)(c->n / BATCH * BATCH) / (cpu_now() - t);
+    return (double)(c->n / BATCH * BATCH) / (bench_cpu_now() - t);
 }
 
 static void cnn_free(cnn *c) {
@@ -132,33 +101,38 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_cnn: --runs must be 1..%d and --samples at least %d\n", MAX_RUNS, BATCH);
         return 2;
     }
+    torch_child tc;
+    memset(&tc, 0, sizeof tc);
+    if (torch) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", samples);
+        const char *args[] = {script, n, NULL};
+        torch_child_start(&tc, args, NULL);
+        if (!tc.ok)
+            fprintf(stderr, "bench_cnn: PyTorch did not start (is python3-torch installed? "
+                            "tools/install-deps.sh bench); descent only\n");
+    }
     cnn c;
     cnn_new(&c, samples);
-    (void)cnn_epoch(&c); /* warm-up */
+    (void)cnn_epoch(&c); /* warm-up (the child warmed up before its version line) */
     double ours[MAX_RUNS], theirs[MAX_RUNS];
-    for (int r = 0; r < runs; r++) ours[r] = cnn_epoch(&c);
+    for (int r = 0; r < runs; r++) {
+        ours[r] = cnn_epoch(&c);
+        theirs[r] = torch_child_value(&tc, "e");
+    }
+    torch_child_stop(&tc);
     cnn_free(&c);
-    const double d = median(ours, runs);
+    const double d = bench_median(ours, runs);
     printf("CNN conv16-pool-conv32-pool-dense10, batch %d, %zu samples, kernel set %s\n", BATCH,
            samples, dsc_isa());
     printf("  descent  %9.0f samples/s (median of %d epochs, thread CPU time)\n", d, runs);
     if (!torch) return 0;
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s --samples %zu --runs %d", script, samples, runs);
-    FILE *p = popen(cmd, "r");
-    char line[256], version[64] = "?";
-    int got = 0;
-    while (p != NULL && fgets(line, sizeof line, p) != NULL) {
-        double v;
-        if (sscanf(line, "torch %63s", version) == 1) continue;
-        if (sscanf(line, "cnn %lf", &v) == 1 && got < MAX_RUNS) theirs[got++] = v;
-    }
-    if (p == NULL || pclose(p) != 0 || got != runs) {
-        printf("  PyTorch  not measured (%s failed; is python3-torch installed?)\n", cmd);
+    if (!tc.ok) {
+        printf("  PyTorch  not measured (%s failed; is python3-torch installed?)\n", script);
         return 0;
     }
-    const double t = median(theirs, runs);
-    printf("  PyTorch  %9.0f samples/s (torch %s, 1 thread)\n", t, version);
+    const double t = bench_median(theirs, runs);
+    printf("  PyTorch  %9.0f samples/s (torch %s, 1 thread)\n", t, tc.version);
     printf("  ratio    %9.2fx (descent / PyTorch)\n", d / t);
     return 0;
 }

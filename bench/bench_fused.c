@@ -6,13 +6,16 @@
  *   W2  16-64-64-4 tanh MLP, batch 1, MSE, plain SGD: ns per step of both;
  *   W3  dsc_optimizer_step of Adam over 16M host parameters (norm, result
  *       check, update) against a streaming loop with Adam's access pattern
- *       (reads p g m v, writes p m v: 28 B/param), GB/s counted as 28 B/param
- *       for both.
+ *       (bench/stream.h at the width of the kernel set the step runs: reads
+ *       p g m v, writes p m v: 28 B/param), GB/s counted as 28 B/param for
+ *       both.
  * Each figure is the median of ROUNDS timings; implementations alternate
  * within a round, and each ratio is the median of the per-round ratios
  * (robust to load on a shared machine); "speedup" is the seven calls' time
  * over the fused step's. Synthetic data: the cost of a step does not depend
  * on the values.
+ *
+ * Usage: bench_fused [w3] [--quick]   (w3: only W3; --quick: a short run)
  *
  * Measured on the 2-core AMD EPYC VM (AVX-512, load average 2-3 from other
  * jobs), two runs: W1 0.998x and 1.009x (about 80k samples/s both ways; an
@@ -25,40 +28,12 @@
  * changes nothing), and p, g, m, v (256 MB) do not fit in any cache, so
  * the step reads them twice: 16 B/param for the norm and check, 28 for the
  * update, 44 against the loop's 28, at best 0.64. */
-#define DESCENT_EXPERIMENTAL_API
-#include <descent.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#include "bench_util.h"
+#include "stream.h"
 
 #define ROUNDS 9
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return v[n / 2];
-}
-
-#define CHECK(call)                                                                   \
-    do {                                                                              \
-        dsc_status s_ = (call);                                                       \
-        if (s_ != DSC_OK) {                                                           \
-            fprintf(stderr, "%s: %s (%s)\n", #call, dsc_status_name(s_), dsc_last_error()); \
-            exit(1);                                                                  \
-        }                                                                             \
-    } while (0)
+#define CHECK BENCH_CHECK
 
 typedef struct net {
     dsc_model *m;
@@ -71,17 +46,9 @@ typedef struct net {
 
 static void net_new(net *n, const size_t *widths, size_t nw, dsc_activation act, size_t batch,
                     int labels, double momentum, double lr) {
-    CHECK(dsc_model_new(&n->m, widths[0]));
-    for (size_t i = 1; i < nw; i++) {
-        CHECK(dsc_model_add_dense(n->m, widths[i], 1));
-        if (i + 1 < nw) CHECK(dsc_model_add_activation(n->m, act));
-    }
-    CHECK(dsc_model_build(n->m, batch));
+    n->m = bench_mlp(widths[0], widths + 1, nw - 1, act, batch);
     CHECK(dsc_loss_new(&n->loss, labels ? DSC_LOSS_CROSS_ENTROPY : DSC_LOSS_MSE));
-    CHECK(dsc_optimizer_new(&n->opt, DSC_OPTIMIZER_SGD));
-    CHECK(dsc_optimizer_set(n->opt, DSC_OPTIMIZER_PARAM_LR, lr));
-    if (momentum > 0) CHECK(dsc_optimizer_set(n->opt, DSC_OPTIMIZER_PARAM_MOMENTUM, momentum));
-    CHECK(dsc_optimizer_add_model(n->opt, n->m, NULL));
+    n->opt = bench_sgd(n->m, lr, momentum);
     n->in = widths[0];
     n->out = widths[nw - 1];
     n->batch = batch;
@@ -112,7 +79,7 @@ static void net_free(net *n) {
 /* steps training steps through one path; returns seconds. */
 static double run(net *n, int fused, int steps) {
     const int labels = n->out > 4;
-    double t0 = now(), v;
+    double t0 = bench_wall_now(), v;
     for (int s = 0; s < steps; s++) {
         size_t b = (size_t)s % n->nb;
         const float *x = n->x + b * n->batch * n->in, *t = n->t + b * n->batch * n->out;
@@ -131,7 +98,7 @@ static double run(net *n, int fused, int steps) {
             CHECK(dsc_optimizer_step(n->opt));
         }
     }
-    return now() - t0;
+    return bench_wall_now() - t0;
 }
 
 /* Median seconds per step of each path and the median per-round ratio
@@ -147,30 +114,13 @@ static void compare(net *n, int steps, double *seven, double *fused, double *rat
         b[i] = (first ? t0 : t1) / steps;
         r[i] = a[i] / b[i];
     }
-    *seven = median(a, ROUNDS);
-    *fused = median(b, ROUNDS);
-    *ratio = median(r, ROUNDS);
+    *seven = bench_median(a, ROUNDS);
+    *fused = bench_median(b, ROUNDS);
+    *ratio = bench_median(r, ROUNDS);
 }
 
-/* Adam's traffic at AVX-512 width (like bench/bench_update.c's loop). */
-#if defined(__x86_64__)
-__attribute__((target("avx512f"), noinline))
-#endif
-static void stream_adam(size_t n, float *restrict p, const float *restrict g, float *restrict m,
-                        float *restrict v) {
-    typedef float vf __attribute__((vector_size(64)));
-    for (size_t i = 0; i < n; i += 16) { /* n is a multiple of 16 here */
-        vf gi = *(const vf *)(g + i);
-        vf mi = *(vf *)(m + i) * 0.9f + gi;
-        vf vi = *(vf *)(v + i) * 0.999f + gi;
-        *(vf *)(m + i) = mi;
-        *(vf *)(v + i) = vi;
-        *(vf *)(p + i) = *(vf *)(p + i) - (mi + vi) * 1e-9f;
-    }
-}
-
-static void w3(void) {
-    const size_t n = (size_t)1 << 24;
+/* W3 over n parameters (a multiple of 16). */
+static void w3(size_t n) {
     float *p = aligned_alloc(64, n * 4), *g = aligned_alloc(64, n * 4);
     float *sm = aligned_alloc(64, n * 4), *sv = aligned_alloc(64, n * 4);
     for (size_t i = 0; i < n; i++) {
@@ -184,21 +134,24 @@ static void w3(void) {
     CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 1e-9));
     CHECK(dsc_optimizer_add_params(opt, p, g, n, NULL));
     CHECK(dsc_optimizer_step(opt));
-    stream_adam(n, p, g, sm, sv);
+    const dsc_isa_id isa = dsc__kernels()->id; /* the stream loop at the step's width */
+    stream_adam(isa, n, p, g, sm, sv);
     double a[ROUNDS], b[ROUNDS], r[ROUNDS];
     for (int i = 0; i < ROUNDS; i++) {
-        double t0 = now();
+        double t0 = bench_wall_now();
         CHECK(dsc_optimizer_step(opt));
-        double t1 = now();
-        stream_adam(n, p, g, sm, sv);
-        double t2 = now();
+        double t1 = bench_wall_now();
+        stream_adam(isa, n, p, g, sm, sv);
+        double t2 = bench_wall_now();
         a[i] = 28.0 * (double)n / (t1 - t0) / 1e9;
         b[i] = 28.0 * (double)n / (t2 - t1) / 1e9;
         r[i] = a[i] / b[i];
     }
-    double ga = median(a, ROUNDS), gb = median(b, ROUNDS), ratio = median(r, ROUNDS);
-    printf("W3  Adam step, 16M host params: %.1f GB/s (28 B/param), stream loop %.1f GB/s, "
-           "ratio %.2f (target >= 0.90: %s)\n", ga, gb, ratio, ratio >= 0.9 ? "met" : "missed");
+    double ga = bench_median(a, ROUNDS), gb = bench_median(b, ROUNDS);
+    double ratio = bench_median(r, ROUNDS);
+    printf("W3  Adam step, %zuM host params: %.1f GB/s (28 B/param), stream loop %.1f GB/s, "
+           "ratio %.2f (target >= 0.90: %s)\n", n >> 20, ga, gb, ratio,
+           ratio >= 0.9 ? "met" : "missed");
     dsc_optimizer_free(opt);
     free(p);
     free(g);
@@ -207,7 +160,16 @@ static void w3(void) {
 }
 
 int main(int argc, char **argv) {
-    int only_w3 = argc > 1 && strcmp(argv[1], "w3") == 0;
+    int only_w3 = 0, quick = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "w3")) only_w3 = 1;
+        else if (!strcmp(argv[i], "--quick")) quick = 1;
+        else {
+            fprintf(stderr, "usage: %s [w3] [--quick]\n", argv[0]);
+            return 2;
+        }
+    }
+    const int scale = quick ? 10 : 1; /* --quick: a tenth of the steps, W3 over 4M */
     printf("kernel set: %s, 1 thread; medians of %d rounds, paths alternating\n", dsc_isa(),
            ROUNDS);
     if (!only_w3) {
@@ -215,18 +177,18 @@ int main(int argc, char **argv) {
         static const size_t w1w[] = {784, 256, 128, 10};
         net_new(&w1, w1w, 4, DSC_ACTIVATION_RELU, 64, 1, 0.9, 0.01);
         double s7, sf, r;
-        compare(&w1, 200, &s7, &sf, &r);
+        compare(&w1, 200 / scale, &s7, &sf, &r);
         printf("W1  784-256-128-10 b64 SGD momentum: seven calls %.0f samples/s, fused %.0f "
                "samples/s, speedup %.3fx\n", 64 / s7, 64 / sf, r);
         net_free(&w1);
         net w2;
         static const size_t w2w[] = {16, 64, 64, 4};
         net_new(&w2, w2w, 4, DSC_ACTIVATION_TANH, 1, 0, 0.0, 0.01);
-        compare(&w2, 20000, &s7, &sf, &r);
+        compare(&w2, 20000 / scale, &s7, &sf, &r);
         printf("W2  16-64-64-4 tanh b1 plain SGD: seven calls %.0f ns/step, fused %.0f ns/step, "
                "speedup %.3fx\n", s7 * 1e9, sf * 1e9, r);
         net_free(&w2);
     }
-    w3();
+    w3((size_t)1 << (quick ? 22 : 24));
     return 0;
 }

@@ -6,64 +6,23 @@
  * figure is the median over the rounds of the on/off ratio, which is what
  * stays meaningful on a loaded machine. The data: the first 10,000 training
  * images of Fashion-MNIST when installed (tools/install-deps.sh demo), else
- * 10,000 random images of the same size.
+ * of random data of its shape (bench_util.h's bench_fashion).
  *
  * Usage: bench_noise [--quick] */
-#include <descent.h>
+#include "bench_util.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#define CHECK BENCH_CHECK
 
-#define CHECK(expr)                                                                  \
-    do {                                                                             \
-        dsc_status s_ = (expr);                                                      \
-        if (s_ != DSC_OK) {                                                          \
-            fprintf(stderr, "bench_noise: %s: %s\n", #expr, dsc_last_error());       \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
-
-static double thread_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
+/* The first n images of Fashion-MNIST's training set, or of random data of
+ * its shape (bench_fashion). */
 static dsc_dataset *load(size_t n, const char **source) {
-    dsc_dataset *all = NULL, *ds = NULL;
-    const char *dir = "/usr/share/datasets/fashion-mnist";
-    char img[256], lab[256];
-    snprintf(img, sizeof img, "%s/train-images-idx3-ubyte.gz", dir);
-    snprintf(lab, sizeof lab, "%s/train-labels-idx1-ubyte.gz", dir);
-    if (dsc_dataset_load_idx(&all, img, lab, 10) == DSC_OK) {
-        size_t *rows = malloc(n * sizeof *rows);
-        for (size_t i = 0; i < n; i++) rows[i] = i;
-        CHECK(dsc_dataset_scale(all, 255.0f));
-        CHECK(dsc_dataset_subset(&ds, all, rows, n));
-        free(rows);
-        dsc_dataset_free(all);
-        *source = "Fashion-MNIST";
-        return ds;
-    }
-    float *x = malloc(n * 784 * sizeof *x);
-    int32_t *y = malloc(n * sizeof *y);
-    uint64_t s = 88172645463325252u;
-    for (size_t i = 0; i < n * 784; i++) {
-        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-        x[i] = (float)(s >> 40) / 16777216.0f;
-    }
-    for (size_t i = 0; i < n; i++) y[i] = (int32_t)(i % 10);
-    CHECK(dsc_dataset_new_labels(&ds, x, y, n, 784, 10, DSC_DATASET_COPY));
-    free(x);
-    free(y);
-    *source = "random images (Fashion-MNIST not installed)";
+    dsc_dataset *all = bench_fashion("/usr/share/datasets/fashion-mnist", source), *ds = NULL;
+    size_t *rows = malloc(n * sizeof *rows);
+    if (rows == NULL) exit(1);
+    for (size_t i = 0; i < n; i++) rows[i] = i;
+    CHECK(dsc_dataset_subset(&ds, all, rows, n));
+    free(rows);
+    dsc_dataset_free(all);
     return ds;
 }
 
@@ -84,23 +43,13 @@ int main(int argc, char **argv) {
     static const size_t batches[] = {32, 64, 256};
     for (size_t bi = 0; bi < sizeof batches / sizeof batches[0]; bi++) {
         const size_t batch = batches[bi];
-        dsc_model *m = NULL;
-        dsc_loss *loss = NULL;
-        dsc_optimizer *opt = NULL;
-        dsc_trainer *t = NULL;
-        CHECK(dsc_model_new(&m, 784));
-        CHECK(dsc_model_add_dense(m, 256, 1));
-        CHECK(dsc_model_add_activation(m, DSC_ACTIVATION_RELU));
-        CHECK(dsc_model_add_dense(m, 128, 1));
-        CHECK(dsc_model_add_activation(m, DSC_ACTIVATION_RELU));
-        CHECK(dsc_model_add_dense(m, 10, 1));
-        CHECK(dsc_model_build(m, batch));
+        static const size_t widths[] = {256, 128, 10};
+        dsc_model *m = bench_mlp(784, widths, 3, DSC_ACTIVATION_RELU, batch);
         CHECK(dsc_model_init(m, DSC_INIT_PYTORCH_DEFAULT, DSC_INIT_PYTORCH_DEFAULT, 1));
+        dsc_loss *loss = NULL;
+        dsc_trainer *t = NULL;
         CHECK(dsc_loss_new(&loss, DSC_LOSS_CROSS_ENTROPY));
-        CHECK(dsc_optimizer_new(&opt, DSC_OPTIMIZER_SGD));
-        CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_LR, 0.05));
-        CHECK(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MOMENTUM, 0.9));
-        CHECK(dsc_optimizer_add_model(opt, m, NULL));
+        dsc_optimizer *opt = bench_sgd(m, 0.05, 0.9);
         CHECK(dsc_trainer_new(&t, m, loss, opt, ds));
         CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_BATCH_SIZE, (double)batch));
         /* [way][round]: off, on every step, on at the default interval */
@@ -110,19 +59,18 @@ int main(int argc, char **argv) {
                 CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_MEASURE_NOISE, way > 0));
                 CHECK(dsc_trainer_set(t, DSC_TRAINER_PARAM_NOISE_INTERVAL,
                                       way == 1 ? 1.0 : def_interval));
-                double t0 = thread_now();
+                double t0 = bench_cpu_now();
                 CHECK(dsc_trainer_run(t));
-                if (r >= 0) tm[way][r] = thread_now() - t0;
+                if (r >= 0) tm[way][r] = bench_cpu_now() - t0;
             }
             if (r < 0) continue;
             ratio[0][r] = tm[1][r] / tm[0][r];
             ratio[1][r] = tm[2][r] / tm[0][r];
         }
-        for (int way = 0; way < 3; way++) qsort(tm[way], (size_t)rounds, sizeof(double), cmp);
-        for (int k = 0; k < 2; k++) qsort(ratio[k], (size_t)rounds, sizeof(double), cmp);
-        printf("| %zu | %.3f | %.3f | %.3f | %+.1f%% | %+.1f%% |\n", batch, tm[0][rounds / 2],
-               tm[1][rounds / 2], tm[2][rounds / 2], 100.0 * (ratio[0][rounds / 2] - 1.0),
-               100.0 * (ratio[1][rounds / 2] - 1.0));
+        printf("| %zu | %.3f | %.3f | %.3f | %+.1f%% | %+.1f%% |\n", batch,
+               bench_median(tm[0], rounds), bench_median(tm[1], rounds),
+               bench_median(tm[2], rounds), 100.0 * (bench_median(ratio[0], rounds) - 1.0),
+               100.0 * (bench_median(ratio[1], rounds) - 1.0));
         dsc_trainer_free(t);
         dsc_optimizer_free(opt);
         dsc_loss_free(loss);

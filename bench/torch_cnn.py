@@ -1,29 +1,35 @@
 #!/usr/bin/python3
-"""PyTorch side of bench/bench_cnn.c (run by it).
+"""PyTorch side of bench/bench_cnn.c (run by it as a child process).
 
 One epoch of a small CNN on 28x28 images: conv 3x3 (1->16, padding 1), ReLU,
 max pool 2x2, conv 3x3 (16->32, padding 1), ReLU, max pool 2x2, flatten,
 dense 1568->10; batch 64, SGD momentum 0.9, lr 0.05, cross-entropy, the
 batches in order. One thread (torch.set_num_threads(1)); time is this
-thread's CPU time (time.thread_time), as bench_cnn.c measures descent.
+thread's CPU time (time.thread_time), as bench_cnn.c measures descent. The
+images are random: throughput does not depend on them.
 
-Usage: torch_cnn.py --samples N --runs R
-Prints "torch <version>", then one line "cnn <samples/s>" per run (after one
-warm-up epoch). The images are random: throughput does not depend on them.
+Speaks the protocol of bench/torch_child.h (bench/torch_common.py), after
+one warm-up epoch:
+    e  -> "e <samples/s>"   one timed epoch
+    q  -> exit
+
+Usage: torch_cnn.py samples
 """
+import os
 import sys
 import time
 
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_common import hello, serve  # noqa: E402
+
 torch.set_num_threads(1)
 
 
 def main():
-    args = sys.argv[1:]
-    samples = int(args[args.index("--samples") + 1]) if "--samples" in args else 12800
-    runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 3
+    samples = int(sys.argv[1])
     rng = np.random.default_rng(1)
     x = torch.from_numpy(rng.random((samples, 1, 28, 28), dtype=np.float32))
     y = torch.from_numpy(rng.integers(0, 10, samples))
@@ -34,7 +40,6 @@ def main():
         torch.nn.Flatten(), torch.nn.Linear(32 * 7 * 7, 10))
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
     loss_fn = torch.nn.CrossEntropyLoss()
-    print("torch", torch.__version__, flush=True)
 
     def epoch():
         for i in range(0, samples, 64):
@@ -43,10 +48,14 @@ def main():
             opt.step()
 
     epoch()  # warm-up
-    for _ in range(runs):
+    hello()
+
+    def timed():
         t = time.thread_time()
         epoch()
-        print("cnn %.1f" % (samples / (time.thread_time() - t)), flush=True)
+        return (samples / (time.thread_time() - t),)
+
+    serve({"e": timed})
 
 
 if __name__ == "__main__":

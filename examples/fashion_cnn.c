@@ -19,72 +19,12 @@
 #define DESCENT_EXPERIMENTAL_API
 #include <descent.h>
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#define CHECK(expr)                                                                    \
-    do {                                                                               \
-        dsc_status s_ = (expr);                                                        \
-        if (s_ != DSC_OK) {                                                            \
-            fprintf(stderr, "fashion_cnn: %s: %s\n", #expr, dsc_last_error());         \
-            exit(1);                                                                   \
-        }                                                                              \
-    } while (0)
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-typedef struct run_state {
-    size_t n;           /* training samples */
-    double epoch_start; /* now() when the epoch's first batch started */
-    double train_time;  /* seconds of training (validation excluded), this epoch */
-    double total_time;  /* all epochs */
-    double lr;          /* lr of the epoch's first batch */
-} run_state;
-
-static double get(const dsc_progress *p, dsc_progress_key key) {
-    double v = NAN;
-    CHECK(dsc_progress_get(p, key, &v));
-    return v;
-}
-
-static int on_step(const dsc_progress *p, void *user) {
-    run_state *st = user;
-    if (get(p, DSC_PROGRESS_BATCH) == 1) st->lr = get(p, DSC_PROGRESS_LR);
-    if (get(p, DSC_PROGRESS_BATCH) == get(p, DSC_PROGRESS_BATCHES_PER_EPOCH))
-        st->train_time = now() - st->epoch_start;
-    return 0;
-}
-
-static int on_epoch(const dsc_progress *p, void *user) {
-    run_state *st = user;
-    st->total_time += st->train_time;
-    printf("%5d | %9.6f | %10.4f | %9.4f | %7.2f%% | %7.2f | %9.0f\n", (int)get(p, DSC_PROGRESS_EPOCH),
-           st->lr, get(p, DSC_PROGRESS_EPOCH_LOSS), get(p, DSC_PROGRESS_VAL_LOSS),
-           100.0 * get(p, DSC_PROGRESS_VAL_ACCURACY), st->train_time, (double)st->n / st->train_time);
-    fflush(stdout);
-    st->epoch_start = now();
-    return 0;
-}
-
-/* The first n rows of *ds, in place of it. */
-static void keep_first(dsc_dataset **ds, size_t n) {
-    size_t *rows = malloc(n * sizeof *rows);
-    if (rows == NULL) exit(1);
-    for (size_t i = 0; i < n; i++) rows[i] = i;
-    dsc_dataset *sub = NULL;
-    CHECK(dsc_dataset_subset(&sub, *ds, rows, n));
-    free(rows);
-    dsc_dataset_free(*ds);
-    *ds = sub;
-}
+#define FASHION_PROGRAM "fashion_cnn"
+#include "fashion.h" /* CHECK, fashion_load, the per-epoch table */
 
 static int usage(const char *argv0) {
     fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--batch B] [--lr LR] [--seed S] "
@@ -93,7 +33,7 @@ static int usage(const char *argv0) {
 }
 
 int main(int argc, char **argv) {
-    const char *dir = "/usr/share/datasets/fashion-mnist";
+    const char *dir = FASHION_DEFAULT_DIR;
     int epochs = 8, quick = 0;
     size_t batch = 64;
     double lr = -1.0, target = -1.0;
@@ -119,28 +59,9 @@ int main(int argc, char **argv) {
     if (target < 0.0) target = quick ? 0.75 : 0.90;
     if (epochs < 1 || batch < 1) return usage(argv[0]);
 
-    char ti[1024], tl[1024], vi[1024], vl[1024];
-    snprintf(ti, sizeof ti, "%s/train-images-idx3-ubyte.gz", dir);
-    snprintf(tl, sizeof tl, "%s/train-labels-idx1-ubyte.gz", dir);
-    snprintf(vi, sizeof vi, "%s/t10k-images-idx3-ubyte.gz", dir);
-    snprintf(vl, sizeof vl, "%s/t10k-labels-idx1-ubyte.gz", dir);
-    if (access(ti, R_OK) != 0 || access(tl, R_OK) != 0 || access(vi, R_OK) != 0 ||
-        access(vl, R_OK) != 0) {
-        fprintf(stderr, "fashion_cnn: the Fashion-MNIST files are not in %s\n"
-                "  (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-...);\n"
-                "  install the Debian package with `tools/install-deps.sh demo` "
-                "(dataset-fashion-mnist) or pass --data DIR\n", dir);
-        return 2;
-    }
+    /* Data: the four IDX files, gzipped, pixels scaled to [0, 1]. */
     dsc_dataset *train = NULL, *test = NULL;
-    CHECK(dsc_dataset_load_idx(&train, ti, tl, 10));
-    CHECK(dsc_dataset_load_idx(&test, vi, vl, 10));
-    if (quick) {
-        keep_first(&train, 12000);
-        keep_first(&test, 2000);
-    }
-    CHECK(dsc_dataset_scale(train, 255.0f));
-    CHECK(dsc_dataset_scale(test, 255.0f));
+    if (fashion_load(dir, quick ? 12000 : 0, quick ? 2000 : 0, &train, &test) != 0) return 2;
     size_t n = 0, nt = 0;
     CHECK(dsc_dataset_count(train, &n));
     CHECK(dsc_dataset_count(test, &nt));
@@ -181,20 +102,18 @@ int main(int argc, char **argv) {
     CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_BATCH_SIZE, (double)batch));
     CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_EPOCHS, epochs));
     CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_SEED, (double)(seed & ((1ull << 53) - 1))));
-    run_state st = {n, 0.0, 0.0, 0.0, lr};
-    CHECK(dsc_trainer_set_step_callback(tr, on_step, &st));
-    CHECK(dsc_trainer_set_epoch_callback(tr, on_epoch, &st));
+    fashion_table st = {n, 0, 0.0, 0.0, 0.0, lr};
+    CHECK(dsc_trainer_set_step_callback(tr, fashion_on_step, &st));
+    CHECK(dsc_trainer_set_epoch_callback(tr, fashion_on_epoch, &st));
 
     printf("Fashion-MNIST: %zu training, %zu test images; CNN conv16-pool-conv32-pool-dense128-dense10, "
            "%zu parameters\nAdam lr %g, cosine decay over %d epoch%s, batch %zu, kernel set %s\n\n",
            n, nt, np, lr, epochs, epochs == 1 ? "" : "s", batch, dsc_isa());
-    printf("epoch |     lr    | train loss | test loss | test acc | epoch s | samples/s\n");
-    printf("------+-----------+------------+-----------+----------+---------+----------\n");
-    st.epoch_start = now();
+    fashion_table_header(&st);
     CHECK(dsc_trainer_run(tr));
     const dsc_progress *pr;
     CHECK(dsc_trainer_progress(tr, &pr));
-    const double acc = get(pr, DSC_PROGRESS_VAL_ACCURACY);
+    const double acc = fashion_get(pr, DSC_PROGRESS_VAL_ACCURACY);
     printf("\nfinal test accuracy %.2f%% after %d epoch%s, %.1f s of training (%.0f samples/s)\n",
            100.0 * acc, epochs, epochs == 1 ? "" : "s", st.total_time,
            (double)n * epochs / st.total_time);

@@ -13,72 +13,13 @@
  * the final test accuracy is below --target (default 0.88; 0 disables). */
 #include <descent.h>
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#define CHECK(expr)                                                                    \
-    do {                                                                               \
-        dsc_status s_ = (expr);                                                        \
-        if (s_ != DSC_OK) {                                                            \
-            fprintf(stderr, "fashion_mnist: %s: %s\n", #expr, dsc_last_error());       \
-            exit(1);                                                                   \
-        }                                                                              \
-    } while (0)
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-typedef struct run_state {
-    size_t n;            /* training samples */
-    int bar;             /* draw the progress bar */
-    double epoch_start;  /* now() when the epoch's first batch started */
-    double train_time;   /* seconds of training (validation excluded), this epoch */
-    double total_time;   /* all epochs */
-    double lr;           /* lr of the epoch's first batch */
-} run_state;
-
-static double get(const dsc_progress *p, dsc_progress_key key) {
-    double v = NAN;
-    CHECK(dsc_progress_get(p, key, &v));
-    return v;
-}
-
-/* After every batch: the progress bar, and the epoch's training time. */
-static int on_step(const dsc_progress *p, void *user) {
-    run_state *st = user;
-    double batch = get(p, DSC_PROGRESS_BATCH), per_epoch = get(p, DSC_PROGRESS_BATCHES_PER_EPOCH);
-    if (batch == 1) st->lr = get(p, DSC_PROGRESS_LR);
-    if (batch == per_epoch) st->train_time = now() - st->epoch_start;
-    if (st->bar && ((long)batch % 64 == 0 || batch == per_epoch)) {
-        int width = 30, filled = (int)(width * batch / per_epoch);
-        double el = now() - st->epoch_start, done = batch / per_epoch * (double)st->n;
-        fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %.0f samples/s ", filled,
-                "##############################", width - filled, "",
-                (int)(100 * batch / per_epoch), get(p, DSC_PROGRESS_EPOCH_LOSS),
-                el > 0 ? done / el : 0.0);
-    }
-    return 0;
-}
-
-/* After every epoch (and its validation): one row of the table. */
-static int on_epoch(const dsc_progress *p, void *user) {
-    run_state *st = user;
-    if (st->bar) fprintf(stderr, "\r%80s\r", "");
-    st->total_time += st->train_time;
-    printf("%5d | %9.6f | %10.4f | %9.4f | %7.2f%% | %7.2f | %9.0f\n", (int)get(p, DSC_PROGRESS_EPOCH),
-           st->lr, get(p, DSC_PROGRESS_EPOCH_LOSS), get(p, DSC_PROGRESS_VAL_LOSS),
-           100.0 * get(p, DSC_PROGRESS_VAL_ACCURACY), st->train_time, (double)st->n / st->train_time);
-    fflush(stdout);
-    st->epoch_start = now();
-    return 0;
-}
+#define FASHION_PROGRAM "fashion_mnist"
+#include "fashion.h" /* CHECK, fashion_load, the per-epoch table */
 
 static int usage(const char *argv0) {
     fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--batch B] [--lr LR] [--momentum M] "
@@ -87,7 +28,7 @@ static int usage(const char *argv0) {
 }
 
 int main(int argc, char **argv) {
-    const char *dir = "/usr/share/datasets/fashion-mnist";
+    const char *dir = FASHION_DEFAULT_DIR;
     int epochs = 10;
     size_t batch = 64;
     double lr = 0.05, momentum = 0.9, target = 0.88;
@@ -108,24 +49,8 @@ int main(int argc, char **argv) {
     if (epochs < 1 || batch < 1) return usage(argv[0]);
 
     /* Data: the four IDX files, gzipped, pixels scaled to [0, 1]. */
-    char ti[1024], tl[1024], vi[1024], vl[1024];
-    snprintf(ti, sizeof ti, "%s/train-images-idx3-ubyte.gz", dir);
-    snprintf(tl, sizeof tl, "%s/train-labels-idx1-ubyte.gz", dir);
-    snprintf(vi, sizeof vi, "%s/t10k-images-idx3-ubyte.gz", dir);
-    snprintf(vl, sizeof vl, "%s/t10k-labels-idx1-ubyte.gz", dir);
     dsc_dataset *train = NULL, *test = NULL;
-    if (access(ti, R_OK) != 0 || access(tl, R_OK) != 0 || access(vi, R_OK) != 0 ||
-        access(vl, R_OK) != 0) {
-        fprintf(stderr, "fashion_mnist: the Fashion-MNIST files are not in %s\n"
-                "  (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-...);\n"
-                "  install the Debian package with `tools/install-deps.sh demo` "
-                "(dataset-fashion-mnist) or pass --data DIR\n", dir);
-        return 2;
-    }
-    CHECK(dsc_dataset_load_idx(&train, ti, tl, 10));
-    CHECK(dsc_dataset_load_idx(&test, vi, vl, 10));
-    CHECK(dsc_dataset_scale(train, 255.0f));
-    CHECK(dsc_dataset_scale(test, 255.0f));
+    if (fashion_load(dir, 0, 0, &train, &test) != 0) return 2;
     size_t n = 0, nt = 0;
     CHECK(dsc_dataset_count(train, &n));
     CHECK(dsc_dataset_count(test, &nt));
@@ -161,22 +86,20 @@ int main(int argc, char **argv) {
     CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_BATCH_SIZE, (double)batch));
     CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_EPOCHS, epochs));
     CHECK(dsc_trainer_set(tr, DSC_TRAINER_PARAM_SEED, (double)(seed & ((1ull << 53) - 1))));
-    run_state st = {n, isatty(2), 0.0, 0.0, 0.0, lr};
-    CHECK(dsc_trainer_set_step_callback(tr, on_step, &st));
-    CHECK(dsc_trainer_set_epoch_callback(tr, on_epoch, &st));
+    fashion_table st = {n, isatty(2), 0.0, 0.0, 0.0, lr};
+    CHECK(dsc_trainer_set_step_callback(tr, fashion_on_step, &st));
+    CHECK(dsc_trainer_set_epoch_callback(tr, fashion_on_epoch, &st));
 
     printf("Fashion-MNIST: %zu training, %zu test images; MLP 784-256-128-10 ReLU, %zu parameters\n"
            "SGD lr %g momentum %g, cosine decay over %d epochs, batch %zu, kernel set %s\n\n",
            n, nt, np, lr, momentum, epochs, batch, dsc_isa());
-    printf("epoch |     lr    | train loss | test loss | test acc | epoch s | samples/s\n");
-    printf("------+-----------+------------+-----------+----------+---------+----------\n");
-    st.epoch_start = now();
+    fashion_table_header(&st);
     CHECK(dsc_trainer_run(tr));
     double acc, test_loss;
     const dsc_progress *pr;
     CHECK(dsc_trainer_progress(tr, &pr));
-    acc = get(pr, DSC_PROGRESS_VAL_ACCURACY);
-    test_loss = get(pr, DSC_PROGRESS_VAL_LOSS);
+    acc = fashion_get(pr, DSC_PROGRESS_VAL_ACCURACY);
+    test_loss = fashion_get(pr, DSC_PROGRESS_VAL_LOSS);
     printf("\nfinal test accuracy %.2f%% (loss %.4f) after %d epochs, %.1f s of training "
            "(%.0f samples/s)\n", 100.0 * acc, test_loss, epochs, st.total_time,
            (double)n * epochs / st.total_time);
