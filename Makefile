@@ -230,8 +230,12 @@ check-tsan: deps-check
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible
 # Two kernel sets keep it affordable: scalar (the reference paths) and avx2 (vector
 # main loops and tails); ASan runs every set.
+# test_parallel stays out: valgrind runs one thread at a time, so its pools
+# (several thread counts, a 200-512-128-10 model) take many minutes there;
+# ThreadSanitizer and ASan run it.
+VG_TESTS := $(filter-out $(B)/tests/test_parallel,$(TESTS))
 check-valgrind: deps-check all $(TESTS) $(FUZZ_REPLAY)
-	@ISAS="scalar avx2" RUNNER="$(VALGRIND)" CHECKS="$(SAN_CHECKS)" FUZZ="$(FUZZ_REPLAY)" tests/run.sh $(TESTS)
+	@ISAS="scalar avx2" RUNNER="$(VALGRIND)" CHECKS="$(SAN_CHECKS)" FUZZ="$(FUZZ_REPLAY)" tests/run.sh $(VG_TESTS)
 
 # The stable ABI against abi/libdescent.so.MAJOR.abi (libabigail; .ci/run runs it).
 # abi-baseline records the built library as the new baseline: only on purpose (docs/abi.md).
