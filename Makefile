@@ -228,10 +228,8 @@ check-tsan: deps-check
 # The same tests under valgrind (no leaks, no invalid accesses). valgrind 3.19 does not
 # emulate AVX-512, so the CPU it presents makes dispatch choose AVX2 at most.
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible
-# Two kernel sets keep it affordable: scalar (the reference paths) and avx2 (vector
-# main loops and tails); ASan runs every set.
-# The CMocka tests and the fuzz corpora, on the AVX2 kernel set (valgrind has
-# no AVX-512; ASan+UBSan runs every set); the shell checks (conformance,
+# The CMocka tests and the fuzz corpora, on the AVX2 kernel set (vector main
+# loops and tails; ASan+UBSan runs every set, scalar included); the shell checks (conformance,
 # examples) run under ASan+UBSan, where they take minutes, not tens.
 # test_parallel stays out too: valgrind runs one thread at a time, so its
 # pools (several thread counts, a 200-512-128-10 model) take many minutes
