@@ -212,7 +212,8 @@ INLINE void dot_block(const int RA, const int RB, size_t k, const float *a, size
         }
         if (RB == 2) {
             if (bias != NULL) {
-                const __m128 bj = _mm_castpd_ps(_mm_load_sd((const double *)(const void *)(bias + j)));
+                /* two floats; _mm_loadl_epi64 reads them unaligned (_mm_load_sd would not) */
+                const __m128 bj = _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)(bias + j)));
                 sums = _mm512_add_ps(sums, _mm512_castpd_ps(_mm512_broadcastsd_pd(_mm_castps_pd(bj))));
             }
             for (int q = 0; q < 4; q++) {
