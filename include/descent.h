@@ -4638,8 +4638,8 @@ DSC_API void dsc_noise_scale_free(dsc_noise_scale *ns);
  * @param[in]     value Within the key's range.
  * @return DSC_OK; DSC_E_ARG for NULL or a value out of range (the message
  *         gives the range); DSC_E_UNSUPPORTED for any other key; DSC_E_NOMEM
- *         for a new window (nothing changed). A new window starts empty; a
- *         new beta applies from the next step.
+ *         for a new window (nothing changed). A new window starts empty (the same
+ *         window again keeps its losses); a new beta applies from the next step.
  * @since 0.2.0
  */
 DSC_API dsc_status dsc_noise_scale_set(dsc_noise_scale *ns, dsc_trainer_param key, double value);

@@ -68,6 +68,8 @@ static void test_builders_refuse_bad_arguments(void **state) {
     assert_status(dsc_model_add_maxpool1d(m1, 2, 2, 0, 0, 0), DSC_E_ARG);
     assert_status(dsc_model_add_avgpool1d(m1, 2, 2, 0, 0, 3), DSC_E_ARG);
     assert_error_has("count_include_pad is 3");
+    assert_status(dsc_model_add_avgpool1d(NULL, 2, 2, 0, 0, 1), DSC_E_ARG);
+    assert_status(dsc_model_add_avgpool1d(m1, 0, 2, 0, 0, 1), DSC_E_ARG);
     assert_status(dsc_model_add_avgpool2d(m, k0, NULL, NULL, 0, 1), DSC_E_ARG);
     assert_status(dsc_model_add_avgpool2d(m, NULL, NULL, NULL, 0, 1), DSC_E_ARG);
     assert_int_equal(layers(m), 0);

@@ -273,6 +273,13 @@ static void test_noise_loss_window(void **state) {
     assert_true(fabs(v - 2.0) < 1e-12);
     assert_ok(dsc_noise_scale_value(ns, DSC_PROGRESS_LOSS_DROP_PER_SECOND, &v));
     assert_true(fabs(v - 4.0) < 1e-12); /* a drop of 6 over 1.5 s */
+    /* The same window again keeps the losses; another one starts empty. */
+    assert_ok(dsc_noise_scale_set(ns, DSC_TRAINER_PARAM_LOSS_WINDOW, 4));
+    assert_ok(dsc_noise_scale_value(ns, DSC_PROGRESS_OSCILLATION, &v));
+    assert_true(fabs(v - a) < 1e-12);
+    assert_ok(dsc_noise_scale_set(ns, DSC_TRAINER_PARAM_LOSS_WINDOW, 5));
+    assert_ok(dsc_noise_scale_value(ns, DSC_PROGRESS_OSCILLATION, &v));
+    assert_true(isnan(v));
     assert_ok(dsc_noise_scale_reset(ns));
     assert_ok(dsc_noise_scale_value(ns, DSC_PROGRESS_OSCILLATION, &v));
     assert_true(isnan(v));

@@ -64,7 +64,19 @@ static void test_new_shaped(void **state) {
     assert_status(dsc_model_input_shape(NULL, &ndim, dims), DSC_E_ARG);
     assert_int_equal(ndim, 0);
     assert_int_equal(dims[0], 0);
+    ndim = 9, dims[0] = 9;
     assert_status(dsc_model_output_shape(NULL, &ndim, dims), DSC_E_ARG);
+    assert_int_equal(ndim, 0);
+    assert_int_equal(dims[0], 0);
+    assert_ok(dsc_model_new(&m, 7));
+    assert_status(dsc_model_input_shape(m, NULL, dims), DSC_E_ARG);
+    assert_msg("dsc_model_input_shape");
+    assert_status(dsc_model_input_shape(m, &ndim, NULL), DSC_E_ARG);
+    assert_status(dsc_model_output_shape(m, NULL, dims), DSC_E_ARG);
+    assert_msg("dsc_model_output_shape");
+    assert_status(dsc_model_output_shape(m, &ndim, NULL), DSC_E_ARG);
+    assert_int_equal(ndim, 0);
+    dsc_model_free(m);
 }
 
 /* Each layer checks the shape it gets; a refusal names the function, the
@@ -109,6 +121,8 @@ static void test_shape_checks(void **state) {
     assert_msg("layer is 5; the model has 5 layers");
     assert_int_equal(in_ndim, 0);
     assert_int_equal(in_dims[0], 0);
+    assert_status(dsc_model_layer_shape(NULL, 0, &in_ndim, in_dims, NULL, NULL), DSC_E_ARG);
+    assert_msg("dsc_model_layer_shape");
     assert_status(dsc_model_add_flatten(NULL), DSC_E_ARG);
     assert_ok(dsc_model_build(m, 2));
     assert_status(dsc_model_add_flatten(m), DSC_E_STATE);
@@ -241,6 +255,11 @@ static void test_named_access(void **state) {
     assert_float_equal(got[0], 1.0f, 0); /* relu'(5) */
     assert_float_equal(got[1], 1.0f, 0);
     assert_status(dsc_model_get_param_grad(m, 0, "running_var", got, 2), DSC_E_ARG);
+    assert_status(dsc_model_get_param_grad(NULL, 0, "bias", got, 2), DSC_E_ARG);
+    assert_status(dsc_model_get_param_grad(m, 0, NULL, got, 2), DSC_E_ARG);
+    assert_status(dsc_model_get_param_grad(m, 0, "bias", NULL, 2), DSC_E_ARG);
+    assert_status(dsc_model_get_param_grad(m, 0, "bias", got, 3), DSC_E_SHAPE);
+    assert_status(dsc_model_get_param_grad(m, 9, "bias", got, 2), DSC_E_ARG);
     dsc_model_free(m);
 }
 

@@ -131,9 +131,7 @@ static void configure(dsc_optimizer *opt, dsc_optimizer_kind kind, int variant) 
     if (variant >= 2) assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_CLIP_VALUE, 0.02));
     if (variant == 2 && kind != DSC_OPTIMIZER_RPROP)
         assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_WEIGHT_DECAY, 0.01));
-    if (variant == 3 && kind != DSC_OPTIMIZER_RPROP && kind != DSC_OPTIMIZER_ADADELTA &&
-        kind != DSC_OPTIMIZER_ADAGRAD)
-        (void)dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MAXIMIZE, 1);
+    if (variant == 3) assert_ok(dsc_optimizer_set(opt, DSC_OPTIMIZER_PARAM_MAXIMIZE, 1));
 }
 
 /* groups 2: the parameters in two groups cut inside the first layer, the

@@ -213,7 +213,7 @@ typedef struct reduce_job {
     const dsc_kernels *k;
     size_t n, tasks, first; /* task t of the run is task first + t of the split */
     const float *x;
-    int exact, finite_only;
+    int exact;
     double *part;           /* indexed by the split's task */
 } reduce_job;
 
@@ -223,8 +223,7 @@ static void reduce_task(void *ctx, size_t t, float *ws) {
     size_t lo, hi;
     t += j->first;
     dsc__split_range(j->n, j->tasks, ELEM_ALIGN, t, &lo, &hi);
-    if (j->finite_only) j->part[t] = j->k->all_finite(hi - lo, j->x + lo);
-    else if (j->exact) j->part[t] = j->k->sumsq(hi - lo, j->x + lo);
+    if (j->exact) j->part[t] = j->k->sumsq(hi - lo, j->x + lo);
     else j->part[t] = j->k->sumsq_fast(hi - lo, j->x + lo);
 }
 
@@ -238,7 +237,7 @@ void dsc__split_sumsq_range(size_t n, size_t tasks, size_t t, size_t *lo, size_t
 
 void dsc__split_sumsq_parts(const dsc_kernels *k, size_t n, const float *x, int exact, size_t t0,
                             size_t t1, double *part) {
-    reduce_job j = {k, n, dsc__split_sumsq_tasks(n), t0, x, exact, 0, part};
+    reduce_job j = {k, n, dsc__split_sumsq_tasks(n), t0, x, exact, part};
     if (t1 - t0 == 1) reduce_task(&j, 0, NULL);
     else dsc__parallel_run(t1 - t0, reduce_task, &j, NULL);
 }
@@ -256,15 +255,4 @@ double dsc__split_sumsq_combine(const double *part, size_t tasks) {
     double s = 0.0;
     for (size_t t = 0; t < tasks; t++) s += part[t];
     return s;
-}
-
-int dsc__split_all_finite(const dsc_kernels *k, size_t n, const float *x) {
-    size_t tasks = dsc__split_count(n, DSC__SPLIT_GRAIN, ELEM_ALIGN, DSC__SPLIT_MAX);
-    if (tasks == 1) return k->all_finite(n, x);
-    double part[DSC__SPLIT_MAX];
-    reduce_job j = {k, n, tasks, 0, x, 0, 1, part};
-    dsc__parallel_run(tasks, reduce_task, &j, NULL);
-    int ok = 1;
-    for (size_t t = 0; t < tasks; t++) ok &= part[t] != 0.0;
-    return ok;
 }

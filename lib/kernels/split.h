@@ -55,6 +55,5 @@ void dsc__split_sumsq_range(size_t n, size_t tasks, size_t t, size_t *lo, size_t
 void dsc__split_sumsq_parts(const dsc_kernels *k, size_t n, const float *x, int exact, size_t t0,
                             size_t t1, double *part);
 double dsc__split_sumsq_combine(const double *part, size_t tasks);
-int dsc__split_all_finite(const dsc_kernels *k, size_t n, const float *x);
 
 #endif

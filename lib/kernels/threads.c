@@ -65,8 +65,7 @@ typedef struct run {
 #define LOW32 0xffffffffu
 
 typedef struct pool {
-    size_t lanes;                   /* threads + the caller */
-    float *ws;                      /* lanes workspaces */
+    float *ws;                      /* one workspace per lane (threads + the caller) */
     size_t ws_stride;
     pthread_t threads[DSC__MAX_LANES];
     size_t created;                 /* threads created */
@@ -242,7 +241,6 @@ static pool *pool_start(size_t lanes, const char *fn, dsc_status *st) {
         *st = dsc__error(DSC_E_NOMEM, "%s: out of memory for a pool of %zu threads", fn, lanes);
         return NULL;
     }
-    p->lanes = lanes;
     p->ws = ws;
     p->ws_stride = stride;
     pthread_mutex_init(&p->m, NULL);

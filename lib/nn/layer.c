@@ -95,10 +95,6 @@ size_t dsc__layer_tensors(const dsc__layer *l, dsc__tensor_desc *out) {
     return n;
 }
 
-size_t dsc__layer_param_count(const dsc__layer *l) {
-    return l->nparams;
-}
-
 /* The layer at index, or DSC_E_ARG naming fn and the argument (arg). */
 static dsc_status find_arg(const char *fn, const char *arg, const dsc_model *model, size_t index,
                            const dsc__layer **out) {
@@ -133,7 +129,7 @@ DSC_API dsc_status dsc_model_layer_param_count(const dsc_model *model, size_t in
     *out = 0;
     const dsc__layer *l = NULL;
     DSC_TRY(find(fn, model, index, &l));
-    *out = dsc__layer_param_count(l);
+    *out = l->nparams;
     return DSC_OK;
 }
 

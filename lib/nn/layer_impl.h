@@ -201,7 +201,6 @@ struct dsc__layer {
  * (DSC_E_ARG), sizes that overflow (DSC_E_ARG), memory (DSC_E_NOMEM); on
  * failure the model is unchanged. fn names the public caller in messages. */
 dsc_status dsc__model_append(const char *fn, dsc_model *model, const dsc__layer *l);
-size_t dsc__layer_param_count(const dsc__layer *l);
 /* The layer's tensors with their offsets (see the tensors hook); returns the count. */
 size_t dsc__layer_tensors(const dsc__layer *l, dsc__tensor_desc *out);
 /* Elements of one tensor (its dims' product; checked not to overflow when appended). */

@@ -403,17 +403,6 @@ void dsc__update_args_common(dsc_update_args *a, const dsc__group *gr, const dsc
     a->weight_decay = (float)gr->hp[DSC__HP_WEIGHT_DECAY];
 }
 
-/* Sum of squares: the norm, and the non-finite check at once (a NaN or
- * infinity makes it non-finite; finite floats cannot overflow a double sum
- * of fewer than 2^900 terms, and sumsq_fast redoes a float overflow in
- * double). In double (sumsq) when the norm scales the update, so every
- * kernel set clips alike; else to float precision (sumsq_fast, several
- * times faster: the norm is only reported). Every kernel table has both
- * (scalar/ fills every entry, kernels.h). */
-static double sumsq(const dsc_kernels *k, const float *x, size_t n, int exact) {
-    return dsc__split_sumsq(k, n, x, exact);
-}
-
 /* Elements [lo, hi) of group gr as a group of their own (state buffers
  * offset alike): what a task of a split step, and the search for a
  * non-finite element, hand to the kind's step. */
@@ -620,7 +609,7 @@ dsc_status dsc_optimizer_step(dsc_optimizer *opt) {
     int checked = 0, ok = 1;
     if (clip_norm) {
         for (size_t i = 0; i < opt->ngroups; i++)
-            total += sumsq(opt->k, opt->groups[i].g, opt->groups[i].n, 1);
+            total += dsc__split_sumsq(opt->k, opt->groups[i].n, opt->groups[i].g, 1);
     } else { /* the clip does not depend on the norm: step 4 rides along */
         dsc__clip known = clip_of(opt);
         total = norm_and_check(opt, &known, &ok);

@@ -96,6 +96,7 @@ dsc_status dsc_noise_scale_set(dsc_noise_scale *ns, dsc_trainer_param key, doubl
         return DSC_OK;
     }
     size_t w = (size_t)value;
+    if (w == ns->window) return DSC_OK; /* the same window keeps its losses */
     double *ring = dsc__calloc(3 * w, sizeof(double));
     DSC_RETURN_IF(ring == NULL, DSC_E_NOMEM, "%s: out of memory for a loss window of %zu", fn, w);
     dsc__free(ns->ring);

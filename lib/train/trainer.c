@@ -19,7 +19,6 @@
 #include "../nn/model_impl.h"
 
 #include <math.h>
-#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
