@@ -119,8 +119,20 @@ static dsc_status check_common(const char *fn, const dsc_loss *loss, const float
     size_t n;
     DSC_RETURN_IF(!dsc__mul_ok(batch, width, &n) || n > SIZE_MAX / sizeof(float), DSC_E_ARG,
                   "%s: batch x width overflows", fn);
-    DSC_RETURN_IF(!loss->k->all_finite(n, y), DSC_E_NONFINITE,
+    return DSC_OK;
+}
+
+dsc_status dsc__loss_record(const char *fn, dsc_loss *loss, const float *y, const float *target,
+                            const int32_t *labels, size_t batch, size_t width, double *value) {
+    DSC_RETURN_IF(!loss->k->all_finite(batch * width, y), DSC_E_NONFINITE,
                   "%s: the model output holds NaN or an infinity", fn);
+    loss->y = y;
+    loss->target = target;
+    loss->labels = labels;
+    loss->batch = batch;
+    loss->width = width;
+    loss->have_forward = 1;
+    *value = run_forward(loss);
     return DSC_OK;
 }
 
@@ -133,14 +145,7 @@ DSC_API dsc_status dsc_loss_forward(dsc_loss *loss, const float *y, const float 
     DSC_TRY(check_common(fn, loss, y, target, batch, width, value));
     DSC_RETURN_IF(!loss->k->all_finite(batch * width, target), DSC_E_NONFINITE,
                   "%s: the targets hold NaN or an infinity", fn);
-    loss->y = y;
-    loss->target = target;
-    loss->labels = NULL;
-    loss->batch = batch;
-    loss->width = width;
-    loss->have_forward = 1;
-    *value = run_forward(loss);
-    return DSC_OK;
+    return dsc__loss_record(fn, loss, y, target, NULL, batch, width, value);
 }
 
 DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const int32_t *labels,
@@ -152,14 +157,7 @@ DSC_API dsc_status dsc_loss_forward_labels(dsc_loss *loss, const float *y, const
     for (size_t i = 0; i < batch; i++)
         DSC_RETURN_IF(labels[i] < 0 || (size_t)labels[i] >= width, DSC_E_ARG,
                       "%s: label %zu is %ld; it must be in 0..%zu", fn, i, (long)labels[i], width - 1);
-    loss->y = y;
-    loss->target = NULL;
-    loss->labels = labels;
-    loss->batch = batch;
-    loss->width = width;
-    loss->have_forward = 1;
-    *value = run_forward(loss);
-    return DSC_OK;
+    return dsc__loss_record(fn, loss, y, NULL, labels, batch, width, value);
 }
 
 /* Whether the byte ranges [a, a+na) and [b, b+nb) share a byte. */

@@ -39,4 +39,11 @@ extern const dsc__loss_vtable dsc__loss_huber;
 extern const dsc__loss_vtable dsc__loss_smooth_l1;
 extern const dsc__loss_vtable dsc__loss_l1;
 
+/* The forward once the arguments are checked (the public forwards check them;
+ * the fused training step checks targets and labels before anything runs):
+ * refuses a non-finite model output (DSC_E_NONFINITE, message naming fn),
+ * else records y, target or labels for the backward and writes the mean loss. */
+dsc_status dsc__loss_record(const char *fn, dsc_loss *loss, const float *y, const float *target,
+                            const int32_t *labels, size_t batch, size_t width, double *value);
+
 #endif

@@ -82,9 +82,9 @@ dsc_status dsc__model_train_step(const char *fn, dsc_model *m, dsc_loss *loss, d
     dsc__model_run_forward(m, m->act[0], batch, m->training);
     m->fwd_batch = batch;
     const float *y = m->act[m->nlayers];
-    dsc_status s = loss->vt->uses_labels
-        ? dsc_loss_forward_labels(loss, y, labels, batch, width, value)
-        : dsc_loss_forward(loss, y, target, batch, width, value);
+    /* validate() checked the targets or labels: only the output is left to check */
+    dsc_status s = dsc__loss_record(fn, loss, y, loss->vt->uses_labels ? NULL : target,
+                                    loss->vt->uses_labels ? labels : NULL, batch, width, value);
     if (s == DSC_OK && !isfinite(*value))
         s = dsc__error(DSC_E_NONFINITE, "%s: the loss is %g; step refused before the backward, "
                        "parameters, gradients and optimizer unchanged", fn, *value);
